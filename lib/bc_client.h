@@ -1,0 +1,48 @@
+/* bc_client: request/reply to a service's command socket, with timeouts and
+ * retries that survive a server restart (the ZeroMQ guide's Lazy Pirate: on a
+ * timeout the socket is thrown away, a fresh one connects, and the same
+ * request id is sent again, so the server applies it once). */
+#ifndef BC_CLIENT_H
+#define BC_CLIENT_H
+
+#include "bc_msg.h"
+
+enum {
+    BC_OK = 0,
+    BC_ETIMEOUT = -1, /* no reply after every retry: the service is down or overloaded */
+    BC_EREMOTE = -2,  /* the service answered with an Error (in *reply) */
+    BC_EPROTO = -3,   /* the reply was not an envelope */
+    BC_ENOMEM = -4,
+};
+
+typedef struct bc_client_t bc_client_t;
+
+/* Connects a client to endpoint; source names the caller in envelopes. */
+bc_client_t *bc_client_new (const char *endpoint, const char *source);
+void bc_client_destroy (bc_client_t **self_p);
+
+/* Who asks (Envelope.principal); default "". */
+void bc_client_set_principal (bc_client_t *self, const char *principal);
+/* Waits timeout_ms for each attempt, and makes retries further attempts
+ * (defaults 2500 ms, 3 retries). */
+void bc_client_set_timeout (bc_client_t *self, int timeout_ms, int retries);
+
+/* Sends req and waits for its reply. request_id NULL makes a new one; give
+ * your own to make a call idempotent across processes. On BC_OK *reply is the
+ * reply envelope, on BC_EREMOTE the Error envelope; destroy it with
+ * bc_envelope_destroy. */
+int bc_client_call (bc_client_t *self, const char *request_id, const ProtobufCMessage *req,
+                    bc_envelope_t **reply);
+
+/* Pipelined use (load tools): send an encoded envelope without waiting ... */
+int bc_client_send_raw (bc_client_t *self, const uint8_t *frame, size_t len);
+/* ... and take the next reply, whichever request it answers (matched by
+ * correlation_id). Returns BC_ETIMEOUT when none came within timeout_ms. */
+int bc_client_recv (bc_client_t *self, int timeout_ms, bc_envelope_t **reply);
+/* Drops the socket and connects a fresh one (after a timeout). */
+void bc_client_reconnect (bc_client_t *self);
+
+/* The sentence in an Error reply, or a description of a local error code. */
+const char *bc_client_error_text (int rc, const bc_envelope_t *reply, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,118 @@
+/* bc_config: thin wrapper over zconfig that knows the embedded defaults. */
+#include "bc_config.h"
+
+#include "bc_log.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bc_config_t {
+    zconfig_t *root;
+    char *path;
+};
+
+/* Loopback defaults: each service gets a pair of ports, command then events. */
+static const struct {
+    const char *service;
+    int port;
+} s_ports[] = {{"intake", 7101}, {"router", 7111}, {"kb", 7121}, {"notify", 7131}, {"gateway", 7141}};
+
+bc_config_t *
+bc_config_load (const char *path)
+{
+    bc_config_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    if (path) {
+        if (!zsys_file_exists (path)) {
+            bc_error ("event=config_missing path=%s hint=\"give an existing ZPL file with -c\"", path);
+            free (self);
+            return NULL;
+        }
+        self->root = zconfig_load (path);
+        if (!self->root) {
+            bc_error ("event=config_invalid path=%s hint=\"check the ZPL syntax: 4-space indents, key = value\"",
+                      path);
+            free (self);
+            return NULL;
+        }
+        self->path = strdup (path);
+    }
+    else
+        self->root = zconfig_new ("root", NULL);
+    return self;
+}
+
+void
+bc_config_destroy (bc_config_t **self_p)
+{
+    if (*self_p) {
+        zconfig_destroy (&(*self_p)->root);
+        free ((*self_p)->path);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+const char *
+bc_config_str (bc_config_t *self, const char *path, const char *dflt)
+{
+    return zconfig_resolve (self->root, path, dflt);
+}
+
+long long
+bc_config_int (bc_config_t *self, const char *path, long long dflt)
+{
+    const char *v = zconfig_resolve (self->root, path, NULL);
+    if (!v || !*v)
+        return dflt;
+    char *end;
+    long long n = strtoll (v, &end, 10);
+    if (*end) {
+        bc_warn ("event=config_not_a_number key=%s value=\"%s\" using=%lld", path, v, dflt);
+        return dflt;
+    }
+    return n;
+}
+
+const char *
+bc_config_endpoint (bc_config_t *self, const char *service, const char *kind)
+{
+    char key[96];
+    snprintf (key, sizeof key, "%s/%s", service, kind);
+    const char *v = zconfig_resolve (self->root, key, NULL);
+    if (v)
+        return v;
+    for (size_t i = 0; i < sizeof s_ports / sizeof s_ports[0]; i++)
+        if (strcmp (s_ports[i].service, service) == 0) {
+            int port = s_ports[i].port + (strcmp (kind, "events") == 0 ? 1 : 0);
+            char value[64];
+            snprintf (value, sizeof value, "tcp://127.0.0.1:%d", port);
+            /* Stored in the tree so the pointer stays valid as long as self. */
+            zconfig_put (self->root, key, value);
+            return zconfig_resolve (self->root, key, NULL);
+        }
+    return NULL;
+}
+
+const char *
+bc_config_bind (bc_config_t *self, const char *service, const char *kind)
+{
+    char key[96];
+    snprintf (key, sizeof key, "%s/bind_%s", service, kind);
+    const char *v = zconfig_resolve (self->root, key, NULL);
+    return v ? v : bc_config_endpoint (self, service, kind);
+}
+
+const char *
+bc_config_data_dir (bc_config_t *self)
+{
+    return zconfig_resolve (self->root, "balcao/data_dir", "var");
+}
+
+const char *
+bc_config_path (bc_config_t *self)
+{
+    return self->path;
+}

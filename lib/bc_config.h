@@ -1,0 +1,29 @@
+/* bc_config: the ZPL configuration (CZMQ zconfig) with defaults at the point
+ * of use. One file describes the whole system; each service reads its own
+ * section plus the endpoints of the services it talks to. */
+#ifndef BC_CONFIG_H
+#define BC_CONFIG_H
+
+typedef struct bc_config_t bc_config_t;
+
+/* Loads the ZPL file at path. path NULL: embedded defaults only. Returns NULL
+ * and logs the reason when the file is missing or malformed. */
+bc_config_t *bc_config_load (const char *path);
+void bc_config_destroy (bc_config_t **self_p);
+
+/* The value at "section/key", or dflt when absent. */
+const char *bc_config_str (bc_config_t *self, const char *path, const char *dflt);
+long long bc_config_int (bc_config_t *self, const char *path, long long dflt);
+
+/* Where to connect to service's "command" or "events" socket:
+ * "<service>/command" or the embedded loopback default. */
+const char *bc_config_endpoint (bc_config_t *self, const char *service, const char *kind);
+/* Where the service itself binds: "<service>/bind_command" (or bind_events),
+ * defaulting to the connect endpoint. */
+const char *bc_config_bind (bc_config_t *self, const char *service, const char *kind);
+/* The data directory ("balcao/data_dir", default "var"). */
+const char *bc_config_data_dir (bc_config_t *self);
+/* The path of the file loaded, or NULL for embedded defaults. */
+const char *bc_config_path (bc_config_t *self);
+
+#endif

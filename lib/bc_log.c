@@ -1,0 +1,50 @@
+/* bc_log: timestamped key=value lines on stderr (the launcher sends stderr to
+ * var/log/<service>.log; systemd sends it to the journal). */
+#include "bc_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+static char s_service[32] = "balcao";
+static int s_level = BC_LOG_INFO;
+
+void
+bc_log_init (const char *service)
+{
+    snprintf (s_service, sizeof s_service, "%s", service);
+    const char *env = getenv ("BALCAO_LOG");
+    if (env && strcmp (env, "debug") == 0)
+        s_level = BC_LOG_DEBUG;
+}
+
+void
+bc_log_set_level (int level)
+{
+    s_level = level;
+}
+
+void
+bc_log (int level, const char *fmt, ...)
+{
+    static const char *names[] = {"debug", "info", "warn", "error"};
+    if (level < s_level)
+        return;
+    struct timeval tv;
+    gettimeofday (&tv, NULL);
+    struct tm tm;
+    gmtime_r (&tv.tv_sec, &tm);
+    char line[2048];
+    int n = snprintf (line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s service=%s ",
+                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                      tm.tm_sec, (long) tv.tv_usec / 1000, names[level & 3], s_service);
+    va_list ap;
+    va_start (ap, fmt);
+    if (n > 0 && (size_t) n < sizeof line)
+        vsnprintf (line + n, sizeof line - (size_t) n, fmt, ap);
+    va_end (ap);
+    fprintf (stderr, "%s\n", line);
+}

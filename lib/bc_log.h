@@ -1,0 +1,19 @@
+/* bc_log: one line per event, key=value, for operators. Never log a secret or
+ * a message body. */
+#ifndef BC_LOG_H
+#define BC_LOG_H
+
+enum { BC_LOG_DEBUG = 0, BC_LOG_INFO = 1, BC_LOG_WARN = 2, BC_LOG_ERROR = 3 };
+
+/* Names the process in every line ("service=intake"). Call once at start. */
+void bc_log_init (const char *service);
+/* Lines below this level are dropped (default BC_LOG_INFO, or BALCAO_LOG=debug). */
+void bc_log_set_level (int level);
+void bc_log (int level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+#define bc_debug(...) bc_log (BC_LOG_DEBUG, __VA_ARGS__)
+#define bc_info(...) bc_log (BC_LOG_INFO, __VA_ARGS__)
+#define bc_warn(...) bc_log (BC_LOG_WARN, __VA_ARGS__)
+#define bc_error(...) bc_log (BC_LOG_ERROR, __VA_ARGS__)
+
+#endif

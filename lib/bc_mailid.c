@@ -1,0 +1,44 @@
+/* bc_mailid: ticket-bearing Message-IDs. */
+#include "bc_mailid.h"
+
+#include "bc_id.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void
+bc_mailid_new (char *out, size_t size, const char *install, uint64_t ticket, const char *domain)
+{
+    char rnd[BC_ID_LEN + 1];
+    bc_id_new (rnd);
+    rnd[16] = 0;
+    snprintf (out, size, "balcao.%s.t%llu.%s@%s", install, (unsigned long long) ticket, rnd,
+              domain);
+}
+
+uint64_t
+bc_mailid_ticket (const char *message_id, const char *install, const char *domain)
+{
+    if (!message_id)
+        return 0;
+    if (*message_id == '<')
+        message_id++;
+    char prefix[96];
+    int n = snprintf (prefix, sizeof prefix, "balcao.%s.t", install);
+    if (n <= 0 || (size_t) n >= sizeof prefix || strncmp (message_id, prefix, (size_t) n) != 0)
+        return 0;
+    const char *p = message_id + n;
+    char *end;
+    unsigned long long ticket = strtoull (p, &end, 10);
+    if (end == p || *end != '.')
+        return 0;
+    const char *at = strchr (end, '@');
+    if (!at)
+        return 0;
+    size_t dlen = strlen (domain);
+    if (strncasecmp (at + 1, domain, dlen) != 0 || (at[1 + dlen] != 0 && at[1 + dlen] != '>'))
+        return 0;
+    return ticket;
+}

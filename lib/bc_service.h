@@ -1,0 +1,100 @@
+/* bc_service: the runtime every Balcão service is built on.
+ *
+ * A service is a single-threaded loop that owns one LMDB environment and
+ *  - serves requests on a ROUTER "command" socket, applying each request once:
+ *    its id and its reply are stored in the same write transaction as its
+ *    effect, so a retried request gets the stored reply;
+ *  - appends the events its changes cause to a durable log (sequence ->
+ *    encoded envelope) in that same transaction, and publishes them on a PUB
+ *    "events" socket after the commit;
+ *  - consumes other services' logs, keeping the last applied sequence per
+ *    source in the same transaction as its own effects, and asks the source
+ *    to replay what it missed (after a restart, a gap, or a slow join);
+ *  - groups work: every ready message is applied in one write transaction,
+ *    committed with one fsync, and only then replied to and published.
+ *
+ * Handlers run inside that transaction. A handler either succeeds (sets a
+ * reply, writes, emits) or rejects the input with bc_reply_error before it
+ * writes anything. It returns 0, or an LMDB error code: MDB_MAP_FULL makes the
+ * runtime grow the map and run the whole batch again, so handlers must keep
+ * no state outside the transaction until after_commit. */
+#ifndef BC_SERVICE_H
+#define BC_SERVICE_H
+
+#include "bc_config.h"
+#include "bc_msg.h"
+#include "bc_store.h"
+
+typedef struct bc_service_t bc_service_t;
+typedef struct bc_tx_t bc_tx_t;
+typedef struct bc_reply_t bc_reply_t;
+
+typedef int (bc_command_fn) (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                             const ProtobufCMessage *payload, bc_reply_t *reply);
+typedef int (bc_event_fn) (void *state, bc_tx_t *tx, const char *source,
+                           const bc_envelope_t *event);
+typedef int (bc_hook_fn) (void *state, bc_tx_t *tx);
+typedef void (bc_after_fn) (void *state);
+typedef void (bc_timer_fn) (void *state);
+
+/* Opens the service's store under <data_dir>/<name> with the runtime's own
+ * databases plus dbs[0..ndbs-1], and binds its command and events sockets.
+ * Returns NULL after logging why (port in use, unwritable directory...). */
+bc_service_t *bc_service_new (const char *name, bc_config_t *config, const char *const *dbs,
+                              int ndbs);
+void bc_service_destroy (bc_service_t **self_p);
+
+void bc_service_set_state (bc_service_t *self, void *state);
+/* Serves requests of type `type`. Write requests are deduplicated by id;
+ * read-only ones are not stored. */
+void bc_service_on_command (bc_service_t *self, const ProtobufCMessageDescriptor *type,
+                            int is_write, bc_command_fn *fn);
+/* Consumes the log of service `source` (endpoints from the config). fn sees
+ * every event in order, exactly once. */
+void bc_service_consume (bc_service_t *self, const char *source, bc_event_fn *fn);
+/* before_batch and before_commit run inside each write transaction,
+ * after_commit after it (for side effects outside LMDB). Any may be NULL. */
+void bc_service_hooks (bc_service_t *self, bc_hook_fn *before_batch, bc_hook_fn *before_commit,
+                       bc_after_fn *after_commit);
+/* Calls fn about every interval_ms, outside any transaction. */
+void bc_service_every (bc_service_t *self, int interval_ms, bc_timer_fn *fn);
+/* Asks for a write batch soon even if no message arrives (for work that
+ * after_commit or a timer found). */
+void bc_service_wake (bc_service_t *self);
+
+/* Runs until SIGINT/SIGTERM; finishes the batch in hand, then returns 0. */
+int bc_service_run (bc_service_t *self);
+
+const char *bc_service_name (bc_service_t *self);
+bc_config_t *bc_service_config (bc_service_t *self);
+bc_store_t *bc_service_store (bc_service_t *self);
+MDB_dbi bc_service_dbi (bc_service_t *self, const char *name);
+/* The service's data directory, <data_dir>/<name>. */
+const char *bc_service_dir (bc_service_t *self);
+
+/* The whole main() of a service daemon: parses "-c CONFIG", loads it (no
+ * -c: $BALCAO_CONFIG, else embedded defaults), opens the service, calls setup
+ * (which registers handlers and returns the service's state, or NULL to
+ * fail), runs until SIGTERM, calls teardown. Returns the exit code. */
+typedef void *(bc_setup_fn) (bc_service_t *svc);
+typedef void (bc_teardown_fn) (void *state);
+int bc_service_main (int argc, char **argv, const char *name, const char *const *dbs, int ndbs,
+                     bc_setup_fn *setup, bc_teardown_fn *teardown);
+/* Parses "-c CONFIG" / $BALCAO_CONFIG for any program; NULL after logging
+ * on error. Leaves the remaining arguments at argv[*first_arg..]. */
+bc_config_t *bc_config_from_args (int argc, char **argv, int *first_arg);
+
+/* Inside a handler. */
+MDB_txn *bc_tx_txn (bc_tx_t *tx);
+int64_t bc_tx_now_us (bc_tx_t *tx);
+/* The principal of the request or event being applied. */
+const char *bc_tx_principal (bc_tx_t *tx);
+/* Appends an event to the log (published after commit). Returns 0 or an LMDB
+ * code to return from the handler. */
+int bc_tx_emit (bc_tx_t *tx, const ProtobufCMessage *event);
+
+void bc_reply_ok (bc_reply_t *reply, const ProtobufCMessage *msg);
+void bc_reply_error (bc_reply_t *reply, const char *code, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+#endif

@@ -1,0 +1,40 @@
+/* bc_store: one LMDB environment per service, its named databases, map growth
+ * and the conversion of LMDB errors into sentences, in one place. */
+#ifndef BC_STORE_H
+#define BC_STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bc_store_t bc_store_t;
+
+/* Opens (creating) the environment in directory dir with the named databases
+ * names[0..count-1]. map_size is the initial map size in bytes; the map grows
+ * by doubling when full. Durable: no MDB_NOSYNC. Returns 0 or an LMDB/errno
+ * code. */
+int bc_store_open (bc_store_t **self_p, const char *dir, const char *const *names, int count,
+                   size_t map_size);
+void bc_store_destroy (bc_store_t **self_p);
+
+MDB_env *bc_store_env (bc_store_t *self);
+/* The handle of a named database given at open; aborts on an unknown name
+ * (a programmer error). */
+MDB_dbi bc_store_dbi (bc_store_t *self, const char *name);
+/* Doubles the map. Call with no transaction open, after MDB_MAP_FULL. */
+int bc_store_grow (bc_store_t *self);
+size_t bc_store_map_size (bc_store_t *self);
+
+/* Keys that sort numerically: 8 bytes big-endian. */
+void bc_key_from_u64 (uint64_t v, unsigned char out[8]);
+uint64_t bc_key_to_u64 (const MDB_val *key);
+
+/* Get/put a uint64 value under a string key. get returns MDB_NOTFOUND when
+ * absent (and leaves *out untouched). */
+int bc_store_get_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *out);
+int bc_store_put_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value);
+
+/* A sentence for any code returned by LMDB or the system. */
+const char *bc_store_strerror (int rc);
+
+#endif

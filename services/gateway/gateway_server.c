@@ -1,0 +1,214 @@
+/* gateway_server: libmicrohttpd with one internal thread; every bus client
+ * is used from that thread only. JSON with jansson. */
+#include "gateway_server.h"
+
+#include "balcao/v1/bus.pb-c.h"
+#include "balcao/v1/router.pb-c.h"
+#include "bc_client.h"
+#include "bc_log.h"
+
+#include <czmq.h>
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const s_services[] = {"intake", "router", "kb", "notify"};
+#define GATEWAY_NSERVICES 4
+
+struct gateway_server_t {
+    struct MHD_Daemon *daemon;
+    bc_client_t *health[GATEWAY_NSERVICES];
+    bc_client_t *router;
+    char url[256];
+};
+
+static enum MHD_Result
+s_send_json (struct MHD_Connection *conn, unsigned status, json_t *body)
+{
+    char *text = json_dumps (body, JSON_INDENT (2));
+    json_decref (body);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer (strlen (text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header (resp, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header (resp, "Cache-Control", "no-store");
+    enum MHD_Result rc = MHD_queue_response (conn, status, resp);
+    MHD_destroy_response (resp);
+    return rc;
+}
+
+static enum MHD_Result
+s_error (struct MHD_Connection *conn, unsigned status, const char *message)
+{
+    return s_send_json (conn, status, json_pack ("{s:s}", "error", message));
+}
+
+static json_t *
+s_time (int64_t us)
+{
+    time_t t = (time_t) (us / 1000000);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    char buf[32];
+    strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string (buf);
+}
+
+static enum MHD_Result
+s_healthz (gateway_server_t *self, struct MHD_Connection *conn)
+{
+    json_t *services = json_object ();
+    int all_ok = 1;
+    Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
+    for (int i = 0; i < GATEWAY_NSERVICES; i++) {
+        bc_envelope_t *reply;
+        int rc = bc_client_call (self->health[i], NULL, &ping.base, &reply);
+        Balcao__V1__Pong *pong =
+            rc == BC_OK ? (Balcao__V1__Pong *) bc_envelope_payload (reply, &balcao__v1__pong__descriptor)
+                        : NULL;
+        if (pong) {
+            json_object_set_new (services, s_services[i],
+                                 json_pack ("{s:b, s:I}", "ok", 1, "head_seq",
+                                            (json_int_t) pong->head_seq));
+            balcao__v1__pong__free_unpacked (pong, NULL);
+        }
+        else {
+            all_ok = 0;
+            bc_client_reconnect (self->health[i]);
+            json_object_set_new (services, s_services[i], json_pack ("{s:b}", "ok", 0));
+        }
+        bc_envelope_destroy (&reply);
+    }
+    return s_send_json (conn, all_ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+                        json_pack ("{s:s, s:o}", "status", all_ok ? "ok" : "degraded",
+                                   "services", services));
+}
+
+static json_t *
+s_ticket_json (const Balcao__V1__Ticket *t)
+{
+    json_t *messages = json_array ();
+    for (size_t i = 0; i < t->n_messages; i++) {
+        const Balcao__V1__TicketMessage *m = t->messages[i];
+        json_array_append_new (messages,
+                               json_pack ("{s:s, s:s, s:o, s:s, s:s}", "author", m->author,
+                                          "body", m->body, "time", s_time (m->time_us),
+                                          "channel", m->channel, "direction", m->direction));
+    }
+    return json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:o, s:I, s:o}",
+                      "number", (json_int_t) t->number, "subject", t->subject, "status",
+                      t->status, "category", t->category, "tier", t->tier, "priority",
+                      t->priority, "channel", t->channel, "customer", "name", t->customer_name,
+                      "address", t->customer_address, "created_at", s_time (t->created_us),
+                      "updated_at", s_time (t->updated_us), "message_count",
+                      (json_int_t) t->message_count, "messages", messages);
+}
+
+static enum MHD_Result
+s_get_ticket (gateway_server_t *self, struct MHD_Connection *conn, const char *number_text)
+{
+    char *end;
+    unsigned long long number = strtoull (number_text, &end, 10);
+    if (end == number_text || *end || number == 0)
+        return s_error (conn, MHD_HTTP_BAD_REQUEST, "the ticket number must be a positive integer");
+    Balcao__V1__GetTicket req = BALCAO__V1__GET_TICKET__INIT;
+    req.number = number;
+    bc_envelope_t *reply;
+    int rc = bc_client_call (self->router, NULL, &req.base, &reply);
+    enum MHD_Result out;
+    if (rc == BC_OK) {
+        Balcao__V1__Ticket *t =
+            (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+        out = t ? s_send_json (conn, MHD_HTTP_OK, s_ticket_json (t))
+                : s_error (conn, MHD_HTTP_BAD_GATEWAY, "the router sent an unexpected reply");
+        if (t)
+            balcao__v1__ticket__free_unpacked (t, NULL);
+    }
+    else if (rc == BC_EREMOTE) {
+        char buf[512];
+        Balcao__V1__Error *err =
+            (Balcao__V1__Error *) bc_envelope_payload (reply, &balcao__v1__error__descriptor);
+        unsigned status = err && strcmp (err->code, "not_found") == 0 ? MHD_HTTP_NOT_FOUND
+                                                                     : MHD_HTTP_BAD_REQUEST;
+        snprintf (buf, sizeof buf, "%s", err ? err->message : "error");
+        if (err)
+            balcao__v1__error__free_unpacked (err, NULL);
+        out = s_error (conn, status, buf);
+    }
+    else
+        out = s_error (conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                       "the router is not answering; try again in a moment");
+    bc_envelope_destroy (&reply);
+    return out;
+}
+
+static enum MHD_Result
+s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+          const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    (void) version, (void) upload_data, (void) upload_data_size, (void) con_cls;
+    gateway_server_t *self = cls;
+    if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
+        return s_error (conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served here for now");
+    if (strcmp (url, "/healthz") == 0)
+        return s_healthz (self, conn);
+    if (strncmp (url, "/api/tickets/", 13) == 0)
+        return s_get_ticket (self, conn, url + 13);
+    return s_error (conn, MHD_HTTP_NOT_FOUND, "no such page");
+}
+
+gateway_server_t *
+gateway_server_new (bc_config_t *config)
+{
+    gateway_server_t *self = calloc (1, sizeof *self);
+    for (int i = 0; i < GATEWAY_NSERVICES; i++) {
+        self->health[i] =
+            bc_client_new (bc_config_endpoint (config, s_services[i], "command"), "gateway");
+        bc_client_set_timeout (self->health[i], 500, 0);
+    }
+    self->router = bc_client_new (bc_config_endpoint (config, "router", "command"), "gateway");
+    bc_client_set_timeout (self->router, 2000, 1);
+    const char *address = bc_config_str (config, "gateway/http_address", "127.0.0.1");
+    int port = (int) bc_config_int (config, "gateway/http_port", 8080);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons ((uint16_t) port)};
+    if (inet_pton (AF_INET, address, &sin.sin_addr) != 1) {
+        bc_error ("event=bad_address http_address=%s hint=\"give an IPv4 address\"", address);
+        gateway_server_destroy (&self);
+        return NULL;
+    }
+    self->daemon = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+                                     (uint16_t) port, NULL, NULL, s_handle, self, MHD_OPTION_SOCK_ADDR,
+                                     &sin, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    if (!self->daemon) {
+        bc_error ("event=listen_failed address=%s port=%d hint=\"is the port in use?\"", address,
+                  port);
+        gateway_server_destroy (&self);
+        return NULL;
+    }
+    snprintf (self->url, sizeof self->url, "http://%s:%d/", address, port);
+    bc_info ("event=listening url=%s", self->url);
+    return self;
+}
+
+void
+gateway_server_destroy (gateway_server_t **self_p)
+{
+    gateway_server_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->daemon)
+        MHD_stop_daemon (self->daemon);
+    for (int i = 0; i < GATEWAY_NSERVICES; i++)
+        bc_client_destroy (&self->health[i]);
+    bc_client_destroy (&self->router);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *
+gateway_server_url (gateway_server_t *self)
+{
+    return self->url;
+}

@@ -1,0 +1,33 @@
+/* balcao-gateway: the HTTP daemon. All logic is in gateway_server.c. */
+#include "bc_log.h"
+#include "bc_service.h"
+#include "gateway_server.h"
+
+#include <czmq.h>
+#include <systemd/sd-daemon.h>
+
+int
+main (int argc, char **argv)
+{
+    bc_log_init ("gateway");
+    int first = 1;
+    bc_config_t *config = bc_config_from_args (argc, argv, &first);
+    if (!config || first < argc) {
+        fprintf (stderr, "usage: balcao-gateway [-c CONFIG]\n");
+        bc_config_destroy (&config);
+        return 64;
+    }
+    gateway_server_t *server = gateway_server_new (config);
+    if (!server) {
+        bc_config_destroy (&config);
+        return 1;
+    }
+    sd_notify (0, "READY=1");
+    while (!zsys_interrupted)
+        zclock_sleep (100);
+    sd_notify (0, "STOPPING=1");
+    gateway_server_destroy (&server);
+    bc_config_destroy (&config);
+    bc_info ("event=stopped");
+    return 0;
+}

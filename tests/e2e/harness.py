@@ -1,0 +1,510 @@
+"""Shared machinery for Balcão's end-to-end tests.
+
+A `System` is one complete Balcão installation in a fresh temporary directory:
+its own config (free ports on 127.0.0.1), its own data directory, one log file
+per service. Tests start, stop, kill -9 and restart individual services, talk to
+them over the bus with a Lazy Pirate client, and run the command-line tools
+against the same config.
+
+    with System("flow") as s:
+        s.start_all()
+        reply = s.call("router", router_pb2.ListTickets(limit=10))
+
+Leaving the `with` block normally stops every service (each must exit 0 on
+SIGTERM) and removes the directory. When the block raises, the directory is
+kept and its path and the tail of every service log are printed. Set
+BALCAO_KEEP=1 to keep it always.
+
+Environment: BALCAO_BUILD is the CMake binary dir (default: <repo>/build); the
+generated protobuf modules are imported from $BALCAO_BUILD/python.
+"""
+
+import ctypes
+import email
+import email.policy
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.abspath(os.environ.get("BALCAO_BUILD") or os.path.join(REPO, "build"))
+PYTHON_OUT = os.path.join(BUILD, "python")
+if PYTHON_OUT not in sys.path:
+    sys.path.insert(0, PYTHON_OUT)
+
+import zmq  # noqa: E402  (Debian's python3-zmq)
+
+from balcao.v1 import bus_pb2, intake_pb2, kb_pb2, notify_pb2, router_pb2  # noqa: E402
+
+# Start order: producers before their consumers (not required for
+# correctness, since consumers replay, but it makes logs easier to read).
+SERVICES = ("intake", "router", "kb", "notify", "gateway")
+BUS_SERVICES = ("intake", "router", "kb", "notify")  # those with a command socket
+
+POLL = 0.05  # seconds between checks in wait_until
+
+# Full protobuf name -> class, for decoding reply payloads by Envelope.type.
+MESSAGE_TYPES = {}
+for _module in (bus_pb2, intake_pb2, kb_pb2, notify_pb2, router_pb2):
+    for _name in _module.DESCRIPTOR.message_types_by_name:
+        _cls = getattr(_module, _name)
+        MESSAGE_TYPES[_cls.DESCRIPTOR.full_name] = _cls
+
+_T0 = time.monotonic()
+
+
+def log(text):
+    """Prints one progress line with the seconds since the test started."""
+    print("[%7.2fs] %s" % (time.monotonic() - _T0, text), flush=True)
+
+
+def check(condition, what, detail=None):
+    """Asserts `condition`; prints 'ok: what' or raises with `detail`."""
+    if not condition:
+        raise AssertionError(what + ("" if detail is None else ": %s" % (detail,)))
+    log("ok: " + what)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def new_id():
+    """A request id: 32 hex characters."""
+    return uuid.uuid4().hex
+
+
+def envelope(msg, request_id=None, principal="agent:test", source="e2e-test", type_name=None):
+    """Wraps a protobuf message in a balcao.v1.Envelope."""
+    return bus_pb2.Envelope(
+        id=request_id or new_id(),
+        type=type_name or msg.DESCRIPTOR.full_name,
+        source=source,
+        time_us=int(time.time() * 1e6),
+        principal=principal,
+        payload=msg.SerializeToString(),
+    )
+
+
+def decode_reply(env):
+    """Returns the message carried by a reply envelope."""
+    cls = MESSAGE_TYPES.get(env.type)
+    if cls is None:
+        raise AssertionError("reply of unknown type %r" % env.type)
+    return cls.FromString(env.payload)
+
+
+class BusError(Exception):
+    """The service answered with balcao.v1.Error."""
+
+    def __init__(self, code, message):
+        super().__init__("%s: %s" % (code, message))
+        self.code = code
+        self.message = message
+
+
+class Unreachable(Exception):
+    """No reply after every retry."""
+
+
+class ServiceDied(AssertionError):
+    pass
+
+
+def wait_until(predicate, timeout, what, system=None, poll=POLL):
+    """Polls `predicate` until it returns something truthy; returns that.
+
+    Raises AssertionError after `timeout` seconds, or at once when `system` is
+    given and one of its services died unexpectedly.
+    """
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        if system is not None:
+            system.check_alive()
+        last = predicate()
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.0fs waiting for %s (last: %r)"
+                                 % (timeout, what, last))
+        time.sleep(poll)
+
+
+def _die_with_parent():
+    """preexec_fn: the child gets SIGKILL if the test process dies, so a test
+    killed by ctest's timeout leaves no services behind."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class System:
+    """One Balcão installation in a temporary directory."""
+
+    def __init__(self, name, max_message_size=1048576, heartbeat_ms=200):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="balcao-e2e-%s-" % name)
+        self.var = os.path.join(self.dir, "var")
+        self.logs = os.path.join(self.dir, "logs")
+        self.outbox = os.path.join(self.var, "outbox")
+        self.mail_dir = os.path.join(self.outbox, "mail")
+        os.makedirs(self.logs)
+        os.makedirs(self.var)
+        self.endpoints = {}
+        self.events = {}
+        for svc in BUS_SERVICES:
+            self.endpoints[svc] = "tcp://127.0.0.1:%d" % free_port()
+            self.events[svc] = "tcp://127.0.0.1:%d" % free_port()
+        self.http_port = free_port()
+        self.http = "http://127.0.0.1:%d" % self.http_port
+        self.max_message_size = max_message_size
+        self.heartbeat_ms = heartbeat_ms
+        self.config = os.path.join(self.dir, "balcao.cfg")
+        self.write_config()
+        self.procs = {}  # service -> Popen, for services that should be running
+        self.ctx = zmq.Context()
+        self.failures = []
+
+    # ---- config -------------------------------------------------------
+
+    def write_config(self):
+        lines = [
+            "balcao",
+            '    data_dir = "%s"' % self.var,
+            '    domain = "balcao.test"',
+            "    heartbeat_ms = %d" % self.heartbeat_ms,
+            "    max_message_size = %d" % self.max_message_size,
+        ]
+        for svc in BUS_SERVICES:
+            lines += [svc,
+                      '    command = "%s"' % self.endpoints[svc],
+                      '    events = "%s"' % self.events[svc]]
+            if svc == "notify":
+                lines.append('    outbox_dir = "%s"' % self.outbox)
+        lines += [
+            "gateway",
+            '    http_address = "127.0.0.1"',
+            "    http_port = %d" % self.http_port,
+            "mailgate",
+            "    timeout_ms = 500",
+            "    retries = 1",
+        ]
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    # ---- processes ----------------------------------------------------
+
+    @staticmethod
+    def binary(name):
+        path = os.path.join(BUILD, name)
+        if not os.access(path, os.X_OK):
+            raise AssertionError("%s is not built (BALCAO_BUILD=%s)" % (path, BUILD))
+        return path
+
+    def log_path(self, svc):
+        return os.path.join(self.logs, svc + ".log")
+
+    def start(self, svc, wait=True, timeout=20):
+        assert svc not in self.procs, svc + " is already running"
+        logf = open(self.log_path(svc), "ab")
+        logf.write(b"---- e2e: starting %s at %s ----\n" % (svc.encode(), time.strftime("%H:%M:%S").encode()))
+        logf.flush()
+        self.procs[svc] = subprocess.Popen(
+            [self.binary("balcao-" + svc), "-c", self.config],
+            stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, preexec_fn=_die_with_parent)
+        logf.close()
+        if wait:
+            self.wait_ready(svc, timeout)
+
+    def start_all(self, services=SERVICES):
+        for svc in services:
+            self.start(svc, wait=False)
+        for svc in services:
+            self.wait_ready(svc)
+        log("started %s in %s" % (", ".join(services), self.dir))
+
+    def wait_ready(self, svc, timeout=20):
+        """Waits until the service answers Ping (gateway: any HTTP answer)."""
+        if svc == "gateway":
+            def ready():
+                try:
+                    return self.http_get("/healthz", timeout=1)[0] in (200, 503)
+                except OSError:
+                    return False
+        else:
+            def ready():
+                try:
+                    self.call(svc, bus_pb2.Ping(), timeout=0.5, retries=1)
+                    return True
+                except Unreachable:
+                    return False
+        wait_until(ready, timeout, svc + " to be ready", system=self)
+
+    def stop(self, svc, timeout=15):
+        """SIGTERM; the service must exit 0 within `timeout` seconds."""
+        proc = self.procs.pop(svc)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError("%s did not exit within %ds of SIGTERM" % (svc, timeout))
+        if rc != 0:
+            raise AssertionError("%s exited with status %d on SIGTERM" % (svc, rc))
+        return rc
+
+    def kill9(self, svc):
+        proc = self.procs.pop(svc)
+        proc.kill()
+        proc.wait()
+
+    def restart(self, svc, wait=True):
+        self.start(svc, wait=wait)
+
+    def check_alive(self):
+        for svc, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise ServiceDied("%s died unexpectedly with status %s" % (svc, proc.returncode))
+
+    def stop_all(self):
+        for svc in reversed(SERVICES):
+            if svc in self.procs:
+                self.stop(svc)
+
+    def kill_all(self):
+        for svc in list(self.procs):
+            proc = self.procs.pop(svc)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+    def log_text(self, svc):
+        try:
+            with open(self.log_path(svc), encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def print_logs(self, lines=30):
+        for svc in SERVICES:
+            text = self.log_text(svc).splitlines()
+            if not text:
+                continue
+            print("---- tail of %s ----" % self.log_path(svc))
+            for line in text[-lines:]:
+                print("    " + line)
+        for name in sorted(os.listdir(self.dir)):
+            if name.endswith(".out"):  # output of tools run in background
+                path = os.path.join(self.dir, name)
+                print("---- tail of %s ----" % path)
+                with open(path, errors="replace") as f:
+                    for line in f.read().splitlines()[-lines:]:
+                        print("    " + line)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        keep = os.environ.get("BALCAO_KEEP") == "1"
+        if exc_type is None:
+            try:
+                self.stop_all()
+            except BaseException:
+                self.kill_all()
+                self.print_logs()
+                print("FAILED during shutdown; kept %s" % self.dir, flush=True)
+                raise
+        else:
+            self.kill_all()
+            print("\nFAILED: %s: %s" % (exc_type.__name__, exc), flush=True)
+            self.print_logs()
+            print("kept test directory %s" % self.dir, flush=True)
+            keep = True
+        self.ctx.destroy(linger=0)
+        if keep:
+            if exc_type is None:
+                print("kept test directory %s" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+    # ---- the bus ------------------------------------------------------
+
+    def call_raw(self, svc, frame, timeout=3.0, retries=3):
+        """Lazy Pirate: sends one encoded envelope on a REQ socket; on a
+        timeout, throws the socket away and resends the same bytes (same id).
+        Returns the reply Envelope."""
+        for _ in range(retries):
+            sock = self.ctx.socket(zmq.REQ)
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.connect(self.endpoints[svc])
+            try:
+                sock.send(frame)
+                if sock.poll(int(timeout * 1000), zmq.POLLIN):
+                    return bus_pb2.Envelope.FromString(sock.recv())
+            finally:
+                sock.close()
+        raise Unreachable("%s: no reply after %d tries of %.1fs" % (svc, retries, timeout))
+
+    def call(self, svc, msg, request_id=None, timeout=3.0, retries=3, principal="agent:test"):
+        """Sends `msg` to a service's command socket and returns the decoded
+        reply; raises BusError for a balcao.v1.Error reply."""
+        env = envelope(msg, request_id, principal)
+        reply = self.call_raw(svc, env.SerializeToString(), timeout, retries)
+        if reply.correlation_id != env.id:
+            raise AssertionError("reply correlation_id %r != request id %r"
+                                 % (reply.correlation_id, env.id))
+        if reply.type == bus_pb2.Error.DESCRIPTOR.full_name:
+            err = bus_pb2.Error.FromString(reply.payload)
+            raise BusError(err.code, err.message)
+        return decode_reply(reply)
+
+    def dealer(self, svc):
+        """A raw DEALER socket connected to a service's command endpoint."""
+        sock = self.ctx.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(self.endpoints[svc])
+        return sock
+
+    # ---- convenience queries -------------------------------------------
+
+    def head_seq(self, svc):
+        return self.call(svc, bus_pb2.Ping()).head_seq
+
+    def ticket_total(self):
+        return self.call("router", router_pb2.ListTickets(limit=1)).total
+
+    def ticket(self, number):
+        """The ticket with its messages, or None when the router says not_found."""
+        try:
+            return self.call("router", router_pb2.GetTicket(number=number))
+        except BusError as e:
+            if e.code == "not_found":
+                return None
+            raise
+
+    def all_tickets(self, page=1000):
+        """Every ticket, paging through ListTickets by number."""
+        tickets, after = [], 0
+        while True:
+            reply = self.call("router", router_pb2.ListTickets(after=after, limit=page), timeout=10)
+            if not reply.tickets:
+                return tickets
+            tickets.extend(reply.tickets)
+            after = reply.tickets[-1].number
+
+    def submit_api(self, external_id, subject, body, from_address="cliente@example.com",
+                   from_name="Cliente", request_id=None):
+        return self.call("intake", intake_pb2.Submit(
+            channel="api", external_id=external_id, from_address=from_address,
+            from_name=from_name, subject=subject, body=body), request_id=request_id)
+
+    def replay(self, svc, from_seq=1):
+        """Every event in a service's log from `from_seq` on, as Envelopes."""
+        events = []
+        while True:
+            reply = self.call(svc, bus_pb2.ReplayRequest(from_seq=from_seq, max_events=1000),
+                              timeout=10)
+            batch = [bus_pb2.Envelope.FromString(e) for e in reply.events]
+            events.extend(batch)
+            if not batch or batch[-1].seq >= reply.head_seq:
+                return events
+            from_seq = batch[-1].seq + 1
+
+    def queued_acks(self):
+        """Counter of ticket numbers over notify's NotificationQueued(kind=ack) events."""
+        acks = Counter()
+        for env in self.replay("notify"):
+            if env.type == notify_pb2.NotificationQueued.DESCRIPTOR.full_name:
+                n = notify_pb2.NotificationQueued.FromString(env.payload)
+                if n.kind == "ack":
+                    acks[n.ticket] += 1
+        return acks
+
+    # ---- outbox ---------------------------------------------------------
+
+    ACK_NAME = re.compile(r"^t([0-9]+)-ack\.eml$")
+
+    def outbox_files(self):
+        """(ack ticket numbers as a Counter, other visible names, temp names)."""
+        acks, others, temps = Counter(), [], []
+        try:
+            with os.scandir(self.mail_dir) as it:
+                for entry in it:
+                    if entry.name.startswith("."):
+                        temps.append(entry.name)
+                        continue
+                    m = self.ACK_NAME.match(entry.name)
+                    if m and str(int(m.group(1))) == m.group(1):
+                        acks[int(m.group(1))] += 1
+                    else:
+                        others.append(entry.name)
+        except FileNotFoundError:
+            pass
+        return acks, others, temps
+
+    def ack_count(self):
+        return sum(self.outbox_files()[0].values())
+
+    def read_ack(self, number):
+        with open(os.path.join(self.mail_dir, "t%d-ack.eml" % number), "rb") as f:
+            return email.message_from_binary_file(f, policy=email.policy.default)
+
+    # ---- tools ------------------------------------------------------------
+
+    def run_tool(self, name, args=(), input=None, timeout=60):
+        """Runs a tool from the build dir with -c CONFIG; returns CompletedProcess."""
+        return subprocess.run([self.binary(name), "-c", self.config, *args], input=input,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                              preexec_fn=_die_with_parent)
+
+    def spawn_tool(self, name, args=()):
+        """Starts a tool in the background; output goes to DIR/<name>.out."""
+        out = open(os.path.join(self.dir, name + ".out"), "wb")
+        proc = subprocess.Popen([self.binary(name), "-c", self.config, *args],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                preexec_fn=_die_with_parent)
+        out.close()
+        return proc
+
+    def tool_output(self, name):
+        with open(os.path.join(self.dir, name + ".out"), errors="replace") as f:
+            return f.read()
+
+    def mailgate(self, raw, timeout=60):
+        return self.run_tool("balcao-mailgate", input=raw, timeout=timeout)
+
+    # ---- gateway --------------------------------------------------------
+
+    def http_get(self, path, timeout=5):
+        """Returns (status, parsed JSON body or None, raw body)."""
+        try:
+            with urllib.request.urlopen(self.http + path, timeout=timeout) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            body = None
+        return status, body, raw

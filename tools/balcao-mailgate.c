@@ -1,0 +1,105 @@
+/* balcao-mailgate: delivers one RFC 822 message from stdin to intake, as an
+ * MTA pipe transport would run it. Exit codes follow sysexits.h so the MTA
+ * does the right thing:
+ *   0   intake durably accepted the message (or already had it)
+ *   65  intake refused it (no sender, not a message): the MTA bounces it
+ *   74  stdin could not be read
+ *   75  intake did not answer: the MTA keeps the message and retries later
+ * The request id is a hash of the message, so a retry after a lost answer is
+ * the same request, and intake dedupes by Message-ID too. */
+#include "balcao/v1/intake.pb-c.h"
+#include "bc_client.h"
+#include "bc_config.h"
+#include "bc_log.h"
+#include "bc_service.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EX_OK 0
+#define EX_USAGE 64
+#define EX_DATAERR 65
+#define EX_IOERR 74
+#define EX_TEMPFAIL 75
+
+int
+main (int argc, char **argv)
+{
+    bc_log_init ("mailgate");
+    int first = 1;
+    bc_config_t *config = bc_config_from_args (argc, argv, &first);
+    if (!config || first < argc) {
+        fprintf (stderr, "usage: balcao-mailgate [-c CONFIG] < message.eml\n");
+        bc_config_destroy (&config);
+        return config ? EX_USAGE : EX_TEMPFAIL;
+    }
+    size_t limit = (size_t) bc_config_int (config, "balcao/max_message_size", 25 * 1024 * 1024);
+    size_t cap = 65536, len = 0;
+    uint8_t *raw = malloc (cap);
+    size_t n;
+    while (raw && (n = fread (raw + len, 1, cap - len, stdin)) > 0) {
+        len += n;
+        if (len > limit)
+            break;
+        if (len == cap) {
+            cap *= 2;
+            raw = realloc (raw, cap);
+        }
+    }
+    if (!raw || ferror (stdin)) {
+        fprintf (stderr, "balcao-mailgate: could not read the message from stdin\n");
+        return EX_IOERR;
+    }
+    if (len > limit) {
+        fprintf (stderr, "balcao-mailgate: message larger than the limit of %zu bytes; rejected\n",
+                 limit);
+        return EX_DATAERR;
+    }
+    unsigned char hash[16];
+    char request_id[33];
+    crypto_generichash (hash, sizeof hash, raw, len, NULL, 0);
+    sodium_bin2hex (request_id, sizeof request_id, hash, sizeof hash);
+
+    bc_client_t *client =
+        bc_client_new (bc_config_endpoint (config, "intake", "command"), "balcao-mailgate");
+    if (!client)
+        return EX_TEMPFAIL;
+    bc_client_set_principal (client, "service:mailgate");
+    bc_client_set_timeout (client, (int) bc_config_int (config, "mailgate/timeout_ms", 5000),
+                           (int) bc_config_int (config, "mailgate/retries", 2));
+    Balcao__V1__Submit req = BALCAO__V1__SUBMIT__INIT;
+    req.channel = "email";
+    req.raw_mime.data = raw;
+    req.raw_mime.len = len;
+    bc_envelope_t *reply = NULL;
+    int rc = bc_client_call (client, request_id, &req.base, &reply);
+    int exit_code;
+    char buf[512];
+    if (rc == BC_OK) {
+        Balcao__V1__SubmitReply *sr = (Balcao__V1__SubmitReply *) bc_envelope_payload (
+            reply, &balcao__v1__submit_reply__descriptor);
+        if (sr) {
+            fprintf (stderr, "balcao-mailgate: accepted as %s%s\n", sr->message_ref,
+                     sr->duplicate ? " (already received before)" : "");
+            balcao__v1__submit_reply__free_unpacked (sr, NULL);
+        }
+        exit_code = EX_OK;
+    }
+    else if (rc == BC_EREMOTE) {
+        fprintf (stderr, "balcao-mailgate: rejected by intake: %s\n",
+                 bc_client_error_text (rc, reply, buf, sizeof buf));
+        exit_code = EX_DATAERR;
+    }
+    else {
+        fprintf (stderr, "balcao-mailgate: intake unreachable, the MTA should retry: %s\n",
+                 bc_client_error_text (rc, reply, buf, sizeof buf));
+        exit_code = EX_TEMPFAIL;
+    }
+    bc_envelope_destroy (&reply);
+    bc_client_destroy (&client);
+    bc_config_destroy (&config);
+    free (raw);
+    return exit_code;
+}

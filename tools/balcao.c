@@ -1,0 +1,158 @@
+/* balcao: the agent's thin command-line client. It holds no state: every
+ * command is one request to the service that owns the data. */
+#include "balcao/v1/kb.pb-c.h"
+#include "balcao/v1/router.pb-c.h"
+#include "bc_client.h"
+#include "bc_config.h"
+#include "bc_log.h"
+#include "bc_service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void
+s_usage (void)
+{
+    fprintf (stderr, "uso: balcao [-c CONFIG] COMANDO\n"
+                     "  show N            mostra o chamado N com as mensagens\n"
+                     "  list [APÓS [MAX]] lista os chamados\n"
+                     "  search TEXTO      procura chamados pelo texto\n");
+}
+
+static void
+s_time (int64_t us, char *buf, size_t size)
+{
+    time_t t = (time_t) (us / 1000000);
+    struct tm tm;
+    localtime_r (&t, &tm);
+    strftime (buf, size, "%d/%m/%Y %H:%M", &tm);
+}
+
+/* Calls service; prints the error and returns NULL on failure. */
+static bc_envelope_t *
+s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
+{
+    bc_client_t *client = bc_client_new (bc_config_endpoint (config, service, "command"), "balcao");
+    const char *user = getenv ("USER");
+    char principal[128];
+    snprintf (principal, sizeof principal, "agent:%s", user ? user : "cli");
+    bc_client_set_principal (client, principal);
+    bc_client_set_timeout (client, 3000, 1);
+    bc_envelope_t *reply = NULL;
+    int rc = bc_client_call (client, NULL, req, &reply);
+    bc_client_destroy (&client);
+    if (rc != BC_OK) {
+        char buf[512];
+        fprintf (stderr, "balcao: %s\n", bc_client_error_text (rc, reply, buf, sizeof buf));
+        bc_envelope_destroy (&reply);
+        return NULL;
+    }
+    return reply;
+}
+
+static int
+s_show (bc_config_t *config, const char *arg)
+{
+    Balcao__V1__GetTicket req = BALCAO__V1__GET_TICKET__INIT;
+    req.number = strtoull (arg, NULL, 10);
+    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    if (!reply)
+        return 1;
+    Balcao__V1__Ticket *t =
+        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!t)
+        return 1;
+    char when[32];
+    s_time (t->created_us, when, sizeof when);
+    printf ("Chamado #%llu  [%s]  %s  prioridade %s  categoria %s\n", (unsigned long long) t->number,
+            t->status, t->tier, t->priority, t->category);
+    printf ("Assunto: %s\n", t->subject);
+    printf ("Cliente: %s <%s>\n", t->customer_name, t->customer_address);
+    printf ("Aberto em: %s via %s\n", when, t->channel);
+    for (size_t i = 0; i < t->n_messages; i++) {
+        const Balcao__V1__TicketMessage *m = t->messages[i];
+        s_time (m->time_us, when, sizeof when);
+        printf ("\n--- %s  %s (%s)\n%s\n", when, m->author, m->channel, m->body);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return 0;
+}
+
+static int
+s_list (bc_config_t *config, int argc, char **argv)
+{
+    Balcao__V1__ListTickets req = BALCAO__V1__LIST_TICKETS__INIT;
+    req.after = argc > 0 ? strtoull (argv[0], NULL, 10) : 0;
+    req.limit = argc > 1 ? (uint32_t) strtoul (argv[1], NULL, 10) : 50;
+    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    if (!reply)
+        return 1;
+    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) bc_envelope_payload (
+        reply, &balcao__v1__ticket_list__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!list)
+        return 1;
+    for (size_t i = 0; i < list->n_tickets; i++) {
+        const Balcao__V1__Ticket *t = list->tickets[i];
+        char when[32];
+        s_time (t->created_us, when, sizeof when);
+        printf ("#%-6llu %-18s %-3s %-8s %s  %s  <%s>\n", (unsigned long long) t->number,
+                t->status, t->tier, t->priority, when, t->subject, t->customer_address);
+    }
+    printf ("%zu de %llu chamados\n", list->n_tickets, (unsigned long long) list->total);
+    balcao__v1__ticket_list__free_unpacked (list, NULL);
+    return 0;
+}
+
+static int
+s_search (bc_config_t *config, int argc, char **argv)
+{
+    char query[2048] = "";
+    for (int i = 0; i < argc; i++) {
+        strncat (query, argv[i], sizeof query - strlen (query) - 2);
+        strcat (query, " ");
+    }
+    Balcao__V1__SearchTickets req = BALCAO__V1__SEARCH_TICKETS__INIT;
+    req.query = query;
+    bc_envelope_t *reply = s_call (config, "kb", &req.base);
+    if (!reply)
+        return 1;
+    Balcao__V1__SearchTicketsReply *r = (Balcao__V1__SearchTicketsReply *) bc_envelope_payload (
+        reply, &balcao__v1__search_tickets_reply__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!r)
+        return 1;
+    for (size_t i = 0; i < r->n_hits; i++)
+        printf ("#%-6llu %5.2f  %s\n", (unsigned long long) r->hits[i]->ticket, r->hits[i]->score,
+                r->hits[i]->subject);
+    if (r->n_hits == 0)
+        printf ("Nenhum chamado encontrado.\n");
+    balcao__v1__search_tickets_reply__free_unpacked (r, NULL);
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    bc_log_init ("balcao");
+    bc_log_set_level (BC_LOG_ERROR);
+    int first = 1;
+    bc_config_t *config = bc_config_from_args (argc, argv, &first);
+    if (!config)
+        return 1;
+    int rc = 64;
+    const char *cmd = first < argc ? argv[first] : NULL;
+    if (cmd && strcmp (cmd, "show") == 0 && first + 1 < argc)
+        rc = s_show (config, argv[first + 1]);
+    else if (cmd && strcmp (cmd, "list") == 0)
+        rc = s_list (config, argc - first - 1, argv + first + 1);
+    else if (cmd && strcmp (cmd, "search") == 0 && first + 1 < argc)
+        rc = s_search (config, argc - first - 1, argv + first + 1);
+    else
+        s_usage ();
+    bc_config_destroy (&config);
+    return rc;
+}
