@@ -84,6 +84,13 @@ bc_client_set_timeout (bc_client_t *self, int timeout_ms, int retries)
     self->retries = retries;
 }
 
+void *
+bc_client_handle (bc_client_t *self)
+{
+    assert (self);
+    return self->sock ? zsock_resolve (self->sock) : NULL;
+}
+
 void
 bc_client_reconnect (bc_client_t *self)
 {

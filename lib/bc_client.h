@@ -39,6 +39,8 @@ int bc_client_send_raw (bc_client_t *self, const uint8_t *frame, size_t len);
 /* ... and take the next reply, whichever request it answers (matched by
  * correlation_id). Returns BC_ETIMEOUT when none came within timeout_ms. */
 int bc_client_recv (bc_client_t *self, int timeout_ms, bc_envelope_t **reply);
+/* The libzmq socket handle, to poll many clients at once. */
+void *bc_client_handle (bc_client_t *self);
 /* Drops the socket and connects a fresh one (after a timeout). */
 void bc_client_reconnect (bc_client_t *self);
 

@@ -1,12 +1,26 @@
 /* bc_id: ids from libsodium's CSPRNG, so they cannot be guessed. */
 #include "bc_id.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* libsodium's default source makes one getrandom() system call per id; its
+ * internal ChaCha20 generator, seeded once from the kernel, makes none. */
+static void
+s_init (void)
+{
+    randombytes_set_implementation (&randombytes_internal_implementation);
+    if (sodium_init () < 0)
+        abort ();
+}
 
 void
 bc_id_new (char out[BC_ID_LEN + 1])
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once (&once, s_init);
     unsigned char raw[BC_ID_LEN / 2];
     randombytes_buf (raw, sizeof raw);
     sodium_bin2hex (out, BC_ID_LEN + 1, raw, sizeof raw);

@@ -16,9 +16,19 @@ void
 bc_log_init (const char *service)
 {
     snprintf (s_service, sizeof s_service, "%s", service);
+    /* Buffered: the service loop flushes after every batch, so a burst of
+     * events costs one write, not one per line. */
+    static char buffer[1 << 16];
+    setvbuf (stderr, buffer, _IOFBF, sizeof buffer);
     const char *env = getenv ("BALCAO_LOG");
     if (env && strcmp (env, "debug") == 0)
         s_level = BC_LOG_DEBUG;
+}
+
+void
+bc_log_flush (void)
+{
+    fflush (stderr);
 }
 
 void
@@ -47,4 +57,6 @@ bc_log (int level, const char *fmt, ...)
         vsnprintf (line + n, sizeof line - (size_t) n, fmt, ap);
     va_end (ap);
     fprintf (stderr, "%s\n", line);
+    if (level >= BC_LOG_WARN)
+        fflush (stderr);
 }

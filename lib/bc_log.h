@@ -7,6 +7,9 @@ enum { BC_LOG_DEBUG = 0, BC_LOG_INFO = 1, BC_LOG_WARN = 2, BC_LOG_ERROR = 3 };
 
 /* Names the process in every line ("service=intake"). Call once at start. */
 void bc_log_init (const char *service);
+/* Writes buffered lines out (the service loop calls it after each batch;
+ * errors and exit flush too). */
+void bc_log_flush (void);
 /* Lines below this level are dropped (default BC_LOG_INFO, or BALCAO_LOG=debug). */
 void bc_log_set_level (int level);
 void bc_log (int level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));

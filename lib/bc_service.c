@@ -145,13 +145,19 @@ s_log_head (bc_service_t *self)
     return head;
 }
 
+/* Socket options must be set before bind: libzmq copies them into the
+ * listener, and every connection it accepts uses that copy. */
 static zsock_t *
-s_bind (int type, const char *endpoint)
+s_bind (int type, const char *endpoint, int sndhwm, int rcvhwm, int64_t maxmsgsize)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock)
         return NULL;
     zsock_set_linger (sock, 0);
+    zsock_set_sndhwm (sock, sndhwm);
+    zsock_set_rcvhwm (sock, rcvhwm);
+    if (maxmsgsize)
+        zsock_set_maxmsgsize (sock, maxmsgsize);
     if (zsock_bind (sock, "%s", endpoint) < 0) {
         zsock_destroy (&sock);
         return NULL;
@@ -204,26 +210,25 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
 
     const char *cmd_ep = bc_config_bind (config, name, "command");
     const char *ev_ep = bc_config_bind (config, name, "events");
-    self->router = s_bind (ZMQ_ROUTER, cmd_ep);
+    /* The hard cap drops a connection that sends more than twice the limit;
+     * between the limit and the cap the sender gets a clear error reply. */
+    self->router = s_bind (ZMQ_ROUTER, cmd_ep, 0, 100000, (int64_t) self->max_message * 2 + 65536);
     if (!self->router) {
         bc_error ("event=bind_failed socket=command endpoint=%s reason=\"%s\"", cmd_ep,
                   zmq_strerror (zmq_errno ()));
         bc_service_destroy (&self);
         return NULL;
     }
-    /* The hard cap drops a connection that sends more than twice the limit;
-     * between the limit and the cap the sender gets a clear error reply. */
-    zsock_set_maxmsgsize (self->router, (int64_t) self->max_message * 2 + 65536);
-    zsock_set_sndhwm (self->router, 0);
-    zsock_set_rcvhwm (self->router, 100000);
-    self->pub = s_bind (ZMQ_PUB, ev_ep);
+    /* A subscriber that falls further behind than this loses events and
+     * replays them from the log. */
+    int pub_hwm = (int) bc_config_int (config, "balcao/publish_hwm", 200000);
+    self->pub = s_bind (ZMQ_PUB, ev_ep, pub_hwm, 0, 0);
     if (!self->pub) {
         bc_error ("event=bind_failed socket=events endpoint=%s reason=\"%s\"", ev_ep,
                   zmq_strerror (zmq_errno ()));
         bc_service_destroy (&self);
         return NULL;
     }
-    zsock_set_sndhwm (self->pub, 100000);
     self->inputs = calloc ((size_t) self->batch_max, sizeof (bc_input_t));
     bc_info ("event=started command=%s events=%s data=%s head_seq=%llu", cmd_ep, ev_ep, dir,
              (unsigned long long) self->head_seq);
@@ -992,6 +997,7 @@ bc_service_run (bc_service_t *self)
         if (self->ninputs > 0 || self->wake) {
             self->wake = 0;
             s_run_batch (self);
+            bc_log_flush ();
         }
         now = bc_mono_ms ();
         if (now >= self->next_heartbeat) {

@@ -336,7 +336,7 @@ class System:
                 raise
         else:
             self.kill_all()
-            print("\nFAILED: %s: %s" % (exc_type.__name__, exc), flush=True)
+            print("\nFAILED (%s); service logs follow" % exc_type.__name__, flush=True)
             self.print_logs()
             print("kept test directory %s" % self.dir, flush=True)
             keep = True
