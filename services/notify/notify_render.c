@@ -29,25 +29,25 @@ s_ack_text (const notify_ack_t *a)
     if (s_is_english (a->language)) {
         fprintf (f, "Hello%s%s,\n\n", name ? " " : "", name ? name : "");
         fprintf (f,
-                 "We have received your message about \"%s\" and opened ticket #%llu to follow "
-                 "up on it.\n\n",
-                 a->subject, (unsigned long long) a->ticket);
-        fprintf (f, "Our support team will look into what you described and get back to you "
-                    "within one business day. If you have anything to add, such as screenshots "
-                    "or the steps that led to the problem, just reply to this e-mail and keep "
-                    "the ticket number in the subject.\n\n");
+                 "We have received your ticket #%llu about \"%s\" and recorded everything you "
+                 "told us.\n\n",
+                 (unsigned long long) a->ticket, a->subject);
+        fprintf (f, "Our support team will look into it and get back to you within one business "
+                    "day. If you have anything to add, such as screenshots or the steps that led "
+                    "to the problem, just reply to this e-mail and keep the ticket number in the "
+                    "subject.\n\n");
         fprintf (f, "Kind regards,\n%s\n", a->from_name);
     }
     else {
         fprintf (f, "Olá%s%s,\n\n", name ? ", " : "", name ? name : "");
         fprintf (f,
-                 "Recebemos sua mensagem sobre “%s” e abrimos o chamado #%llu para acompanhar o "
-                 "seu caso.\n\n",
-                 a->subject, (unsigned long long) a->ticket);
-        fprintf (f, "Nossa equipe de atendimento vai analisar o que você descreveu e responder "
-                    "em até 1 dia útil. Se quiser acrescentar alguma informação, como prints da "
-                    "tela ou o passo a passo do que aconteceu, é só responder a este e-mail "
-                    "mantendo o número do chamado no assunto.\n\n");
+                 "Recebemos seu chamado #%llu sobre “%s” e já registramos tudo o que você nos "
+                 "contou.\n\n",
+                 (unsigned long long) a->ticket, a->subject);
+        fprintf (f, "Nossa equipe de atendimento vai analisar o caso e responder em até 1 dia "
+                    "útil. Se quiser acrescentar alguma informação, como prints da tela ou o passo "
+                    "a passo do que aconteceu, é só responder a este e-mail mantendo o número do "
+                    "chamado no assunto.\n\n");
         fprintf (f, "Atenciosamente,\n%s\n", a->from_name);
     }
     fclose (f);

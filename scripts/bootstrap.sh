@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Balcão needs to build, test and run.
+# Idempotent: packages already present are left alone, and apt is not asked
+# again when nothing is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config git
+  # libraries
+  libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
+  libxapian-dev libgmime-3.0-dev libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev
+  libsodium-dev libcmark-dev libutf8proc-dev libsystemd-dev libcmocka-dev
+  # tests: Python speaks the bus from proto/ alone, curl speaks HTTP
+  python3 python3-zmq python3-protobuf protobuf-compiler curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+echo "bootstrap: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

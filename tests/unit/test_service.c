@@ -1,0 +1,342 @@
+/* bc_service: the runtime every service stands on, run as real processes.
+ *
+ * This binary is also the service under test: "test_service --serve ROLE
+ * CONFIG" runs a tiny service, so each test starts, kills (-9) and restarts
+ * real processes and talks to them over ZeroMQ on ipc:// endpoints in a
+ * temporary directory.
+ *   producer: Submit -> counts it, emits MessageReceived; GetTicket -> the
+ *             count in Ticket.number
+ *   consumer: consumes producer's log, counts events; GetTicket -> count */
+#include "balcao/v1/intake.pb-c.h"
+#include "balcao/v1/router.pb-c.h"
+#include "bc_client.h"
+#include "bc_clock.h"
+#include "bc_id.h"
+#include "bc_log.h"
+#include "bc_service.h"
+#include "unit_util.h"
+
+#include <czmq.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+/* ---- the service side ---- */
+
+static const char *const s_dbs[] = {"counts"};
+
+static int
+s_count_add (bc_service_t *svc, bc_tx_t *tx)
+{
+    MDB_dbi dbi = bc_service_dbi (svc, "counts");
+    uint64_t n = 0;
+    int rc = bc_store_get_u64 (bc_tx_txn (tx), dbi, "n", &n);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    return bc_store_put_u64 (bc_tx_txn (tx), dbi, "n", n + 1);
+}
+
+static int
+s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) req;
+    const Balcao__V1__Submit *s = (const Balcao__V1__Submit *) payload;
+    if (!s->external_id || !*s->external_id) {
+        bc_reply_error (reply, "invalid", "external_id is required");
+        return 0;
+    }
+    int rc = s_count_add (state, tx);
+    if (rc)
+        return rc;
+    Balcao__V1__MessageReceived ev = BALCAO__V1__MESSAGE_RECEIVED__INIT;
+    ev.message_id = s->external_id;
+    if ((rc = bc_tx_emit (tx, &ev.base)))
+        return rc;
+    Balcao__V1__SubmitReply out = BALCAO__V1__SUBMIT_REPLY__INIT;
+    char ref[BC_ID_LEN + 1];
+    bc_id_new (ref); /* random: a retry must get this same value back */
+    out.message_ref = ref;
+    bc_reply_ok (reply, &out.base);
+    return 0;
+}
+
+static int
+s_get (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCMessage *payload,
+       bc_reply_t *reply)
+{
+    (void) req, (void) payload;
+    uint64_t n = 0;
+    int rc = bc_store_get_u64 (bc_tx_txn (tx), bc_service_dbi (state, "counts"), "n", &n);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    Balcao__V1__Ticket t = BALCAO__V1__TICKET__INIT;
+    t.number = n;
+    bc_reply_ok (reply, &t.base);
+    return 0;
+}
+
+static int
+s_on_event (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
+{
+    (void) source;
+    if (!bc_envelope_is (ev, &balcao__v1__message_received__descriptor))
+        return 0;
+    return s_count_add (state, tx);
+}
+
+static int
+s_serve (const char *role, const char *config_path)
+{
+    bc_log_init (role);
+    bc_config_t *config = bc_config_load (config_path);
+    bc_service_t *svc = bc_service_new (role, config, s_dbs, 1);
+    if (!svc)
+        return 1;
+    bc_service_set_state (svc, svc);
+    bc_service_on_command (svc, &balcao__v1__get_ticket__descriptor, 0, s_get);
+    if (strcmp (role, "producer") == 0)
+        bc_service_on_command (svc, &balcao__v1__submit__descriptor, 1, s_submit);
+    else
+        bc_service_consume (svc, "producer", s_on_event);
+    bc_service_run (svc);
+    bc_service_destroy (&svc);
+    bc_config_destroy (&config);
+    return 0;
+}
+
+/* ---- the test side ---- */
+
+typedef struct {
+    char dir[64];
+    char config[128];
+    pid_t producer, consumer;
+} fixture_t;
+
+static pid_t
+s_start (fixture_t *f, const char *role)
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        execl ("/proc/self/exe", "test_service", "--serve", role, f->config, (char *) NULL);
+        _exit (127);
+    }
+    return pid;
+}
+
+static void
+s_kill9 (pid_t *pid)
+{
+    if (*pid > 0) {
+        kill (*pid, SIGKILL);
+        waitpid (*pid, NULL, 0);
+        *pid = 0;
+    }
+}
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = calloc (1, sizeof *f);
+    assert_non_null (unit_tmpdir (f->dir, sizeof f->dir));
+    snprintf (f->config, sizeof f->config, "%s/t.cfg", f->dir);
+    FILE *c = fopen (f->config, "w");
+    fprintf (c,
+             "balcao\n    data_dir = \"%s/var\"\n    heartbeat_ms = \"100\"\n    replay_max = \"7\"\n"
+             "    max_message_size = \"4096\"\n"
+             "producer\n    command = \"ipc://%s/p.cmd\"\n    events = \"ipc://%s/p.ev\"\n"
+             "consumer\n    command = \"ipc://%s/c.cmd\"\n    events = \"ipc://%s/c.ev\"\n",
+             f->dir, f->dir, f->dir, f->dir, f->dir);
+    fclose (c);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = *state;
+    s_kill9 (&f->producer);
+    s_kill9 (&f->consumer);
+    unit_rmdir (f->dir);
+    free (f);
+    return 0;
+}
+
+static bc_client_t *
+s_client (fixture_t *f, const char *role)
+{
+    bc_config_t *c = bc_config_load (f->config);
+    bc_client_t *client = bc_client_new (bc_config_endpoint (c, role, "command"), "test");
+    bc_config_destroy (&c);
+    bc_client_set_timeout (client, 500, 10);
+    return client;
+}
+
+static uint64_t
+s_count (bc_client_t *client)
+{
+    Balcao__V1__GetTicket req = BALCAO__V1__GET_TICKET__INIT;
+    bc_envelope_t *reply = NULL;
+    assert_int_equal (bc_client_call (client, NULL, &req.base, &reply), BC_OK);
+    Balcao__V1__Ticket *t =
+        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+    assert_non_null (t);
+    uint64_t n = t->number;
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    bc_envelope_destroy (&reply);
+    return n;
+}
+
+static char *
+s_submit_call (bc_client_t *client, const char *request_id, const char *external_id)
+{
+    Balcao__V1__Submit req = BALCAO__V1__SUBMIT__INIT;
+    req.external_id = (char *) external_id;
+    bc_envelope_t *reply = NULL;
+    assert_int_equal (bc_client_call (client, request_id, &req.base, &reply), BC_OK);
+    Balcao__V1__SubmitReply *r = (Balcao__V1__SubmitReply *) bc_envelope_payload (
+        reply, &balcao__v1__submit_reply__descriptor);
+    assert_non_null (r);
+    char *ref = strdup (r->message_ref);
+    balcao__v1__submit_reply__free_unpacked (r, NULL);
+    bc_envelope_destroy (&reply);
+    return ref;
+}
+
+/* The client is called before the producer exists: Lazy Pirate retries until
+ * it answers. A retried id gets the stored reply and no second effect, also
+ * after a kill -9 and restart. */
+static void
+test_request_applied_once (void **state)
+{
+    fixture_t *f = *state;
+    bc_client_t *client = s_client (f, "producer");
+    pid_t child = fork ();
+    if (child == 0) {
+        usleep (300000);
+        execl ("/proc/self/exe", "test_service", "--serve", "producer", f->config, (char *) NULL);
+        _exit (127);
+    }
+    f->producer = child;
+    char *first = s_submit_call (client, "req-1", "a");
+    char *again = s_submit_call (client, "req-1", "a");
+    assert_string_equal (first, again);
+    assert_int_equal (s_count (client), 1);
+
+    s_kill9 (&f->producer);
+    f->producer = s_start (f, "producer");
+    char *after = s_submit_call (client, "req-1", "a");
+    assert_string_equal (first, after);
+    assert_int_equal (s_count (client), 1);
+    free (s_submit_call (client, "req-2", "b"));
+    assert_int_equal (s_count (client), 2);
+    free (first);
+    free (again);
+    free (after);
+    bc_client_destroy (&client);
+}
+
+static void
+s_wait_count (bc_client_t *client, uint64_t want)
+{
+    int64_t deadline = bc_mono_ms () + 10000;
+    uint64_t n = 0;
+    while ((n = s_count (client)) < want && bc_mono_ms () < deadline)
+        usleep (20000);
+    assert_int_equal (n, want);
+}
+
+/* A consumer that joins late, or is killed and comes back, replays what it
+ * missed (in chunks of replay_max = 7) and applies every event exactly once. */
+static void
+test_consumer_replays_exactly_once (void **state)
+{
+    fixture_t *f = *state;
+    f->producer = s_start (f, "producer");
+    bc_client_t *producer = s_client (f, "producer");
+    char id[32];
+    for (int i = 0; i < 50; i++) {
+        snprintf (id, sizeof id, "r%d", i);
+        free (s_submit_call (producer, id, id));
+    }
+    f->consumer = s_start (f, "consumer");
+    bc_client_t *consumer = s_client (f, "consumer");
+    s_wait_count (consumer, 50);
+
+    s_kill9 (&f->consumer);
+    for (int i = 50; i < 80; i++) {
+        snprintf (id, sizeof id, "r%d", i);
+        free (s_submit_call (producer, id, id));
+    }
+    f->consumer = s_start (f, "consumer");
+    s_wait_count (consumer, 80);
+    /* Live events while running. */
+    for (int i = 80; i < 100; i++) {
+        snprintf (id, sizeof id, "r%d", i);
+        free (s_submit_call (producer, id, id));
+    }
+    s_wait_count (consumer, 100);
+    usleep (300000); /* heartbeats and replays settle: still exactly 100 */
+    assert_int_equal (s_count (consumer), 100);
+    bc_client_destroy (&producer);
+    bc_client_destroy (&consumer);
+}
+
+/* Bad frames get an Error reply naming what was wrong, nothing is stored,
+ * and the service keeps serving. */
+static void
+test_bad_input_rejected (void **state)
+{
+    fixture_t *f = *state;
+    f->producer = s_start (f, "producer");
+    bc_client_t *client = s_client (f, "producer");
+    assert_int_equal (s_count (client), 0);
+
+    bc_envelope_t *reply = NULL;
+    const uint8_t garbage[] = {0xff, 0xff, 0xff, 0x01};
+    assert_int_equal (bc_client_send_raw (client, garbage, sizeof garbage), BC_OK);
+    assert_int_equal (bc_client_recv (client, 2000, &reply), BC_EREMOTE);
+    char buf[512];
+    assert_non_null (strstr (bc_client_error_text (BC_EREMOTE, reply, buf, sizeof buf), "malformed"));
+    bc_envelope_destroy (&reply);
+
+    uint8_t big[5000];
+    memset (big, 'x', sizeof big);
+    assert_int_equal (bc_client_send_raw (client, big, sizeof big), BC_OK);
+    assert_int_equal (bc_client_recv (client, 2000, &reply), BC_EREMOTE);
+    assert_non_null (strstr (bc_client_error_text (BC_EREMOTE, reply, buf, sizeof buf), "too_large"));
+    bc_envelope_destroy (&reply);
+
+    Balcao__V1__ListTickets other = BALCAO__V1__LIST_TICKETS__INIT;
+    assert_int_equal (bc_client_call (client, NULL, &other.base, &reply), BC_EREMOTE);
+    assert_non_null (
+        strstr (bc_client_error_text (BC_EREMOTE, reply, buf, sizeof buf), "unknown_type"));
+    bc_envelope_destroy (&reply);
+
+    /* Rejected by the handler: not remembered, so the fixed retry applies. */
+    Balcao__V1__Submit empty = BALCAO__V1__SUBMIT__INIT;
+    assert_int_equal (bc_client_call (client, "fix-me", &empty.base, &reply), BC_EREMOTE);
+    bc_envelope_destroy (&reply);
+    assert_int_equal (s_count (client), 0);
+    free (s_submit_call (client, "fix-me", "now-valid"));
+    assert_int_equal (s_count (client), 1);
+    bc_client_destroy (&client);
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc == 4 && strcmp (argv[1], "--serve") == 0)
+        return s_serve (argv[2], argv[3]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_request_applied_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_consumer_replays_exactly_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bad_input_rejected, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
