@@ -118,6 +118,9 @@ struct bc_service_t {
     int64_t retention_us;
     int wake;
     int64_t started_us;
+    int batch_delay_ms;     /* how long events may wait to join a batch */
+    int64_t first_input_ms; /* when the oldest collected input arrived */
+    int has_request;        /* a collected input is a request: do not wait */
 
     bc_input_t *inputs;
     int ninputs;
@@ -326,6 +329,12 @@ bc_service_every (bc_service_t *self, int interval_ms, bc_timer_fn *fn)
 {
     assert (self->ntimers < BC_MAX_TIMERS);
     self->timers[self->ntimers++] = (bc_timer_t) {fn, interval_ms, bc_mono_ms () + interval_ms};
+}
+
+void
+bc_service_set_batch_delay (bc_service_t *self, int delay_ms)
+{
+    self->batch_delay_ms = delay_ms;
 }
 
 void
@@ -930,7 +939,10 @@ s_collect (bc_service_t *self, zmq_pollitem_t *items, int nitems)
                 break;
             in->kind = kind;
             in->source = source;
-            self->ninputs++;
+            if (self->ninputs++ == 0)
+                self->first_input_ms = bc_mono_ms ();
+            if (kind == BC_IN_REQUEST)
+                self->has_request = 1;
         }
     }
 }
@@ -988,14 +1000,21 @@ bc_service_run (bc_service_t *self)
         for (int i = 0; i < self->nsources; i++)
             if (self->sources[i].replay_id[0] && self->sources[i].replay_deadline < next)
                 next = self->sources[i].replay_deadline;
+        if (self->ninputs > 0 && self->first_input_ms + self->batch_delay_ms < next)
+            next = self->first_input_ms + self->batch_delay_ms;
         long timeout = self->wake ? 0 : (long) (next > now ? next - now : 0);
         int rc = zmq_poll (items, n, timeout);
         if (rc < 0 && zmq_errno () != EINTR)
             break;
         if (rc > 0)
             s_collect (self, items, n);
-        if (self->ninputs > 0 || self->wake) {
+        now = bc_mono_ms ();
+        int is_due = self->ninputs > 0
+                     && (self->has_request || self->ninputs >= self->batch_max
+                         || now - self->first_input_ms >= self->batch_delay_ms);
+        if (is_due || self->wake) {
             self->wake = 0;
+            self->has_request = 0;
             s_run_batch (self);
             bc_log_flush ();
         }
@@ -1011,6 +1030,8 @@ bc_service_run (bc_service_t *self)
                 self->timers[i].fn (self->state);
             }
     }
+    if (self->ninputs > 0)
+        s_run_batch (self); /* events held for batch_delay_ms */
     sd_notify (0, "STOPPING=1");
     bc_info ("event=stopping head_seq=%llu", (unsigned long long) self->head_seq);
     return 0;

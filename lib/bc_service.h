@@ -58,6 +58,9 @@ void bc_service_hooks (bc_service_t *self, bc_hook_fn *before_batch, bc_hook_fn 
                        bc_after_fn *after_commit);
 /* Calls fn about every interval_ms, outside any transaction. */
 void bc_service_every (bc_service_t *self, int interval_ms, bc_timer_fn *fn);
+/* Lets events (never requests) wait up to delay_ms to join a larger batch:
+ * fewer commits for consumers whose work is costly per commit (Xapian). */
+void bc_service_set_batch_delay (bc_service_t *self, int delay_ms);
 /* Asks for a write batch soon even if no message arrives (for work that
  * after_commit or a timer found). */
 void bc_service_wake (bc_service_t *self);

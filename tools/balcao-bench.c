@@ -51,6 +51,22 @@ s_cmp (const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Prints p50/p90/p99/max of the non-zero samples. */
+static void
+s_print_latency (const char *what, const int64_t *samples, long n)
+{
+    int64_t *lat = calloc ((size_t) n + 1, sizeof *lat);
+    long m = 0;
+    for (long i = 0; i < n; i++)
+        if (samples[i])
+            lat[m++] = samples[i];
+    qsort (lat, (size_t) m, sizeof *lat, s_cmp);
+    if (m)
+        printf ("latency_ms %s: p50=%.2f p90=%.2f p99=%.2f max=%.2f\n", what, lat[m / 2] / 1000.0,
+                lat[m * 90 / 100] / 1000.0, lat[m * 99 / 100] / 1000.0, lat[m - 1] / 1000.0);
+    free (lat);
+}
+
 static void
 s_build (slot_t *slot, const char *run, long i)
 {
@@ -158,6 +174,7 @@ main (int argc, char **argv)
     int64_t *reconnected_ms = calloc ((size_t) conc, sizeof *reconnected_ms);
     int64_t *sent_us = calloc ((size_t) n, sizeof *sent_us);
     int64_t *latency_us = calloc ((size_t) n, sizeof *latency_us);
+    int64_t *ack_us = calloc ((size_t) n, sizeof *ack_us);
     char *acked = calloc ((size_t) n, 1);
     zmq_pollitem_t *items = calloc ((size_t) conc + 1, sizeof *items);
     long next = 0, n_acked = 0, n_seen = 0, retries = 0, errors = 0, duplicates = 0;
@@ -230,6 +247,7 @@ main (int argc, char **argv)
                 }
                 if (!acked[slot->index]) {
                     acked[slot->index] = 1;
+                    ack_us[slot->index] = now - sent_us[slot->index];
                     n_acked++;
                 }
                 slot->index = -1;
@@ -275,20 +293,11 @@ main (int argc, char **argv)
     printf ("submitted=%ld acknowledged=%ld duplicates=%ld errors=%ld retries=%ld clients=%ld\n",
             next, n_acked, duplicates, errors, retries, conc);
     printf ("elapsed_s=%.3f ack_rate=%.0f/s\n", secs, (double) n_acked / secs);
+    s_print_latency ("submit->durably accepted by intake", ack_us, n);
     if (wait_router) {
-        int64_t *lat = calloc ((size_t) n_seen + 1, sizeof *lat);
-        long m = 0;
-        for (long i = 0; i < n; i++)
-            if (latency_us[i])
-                lat[m++] = latency_us[i];
-        qsort (lat, (size_t) m, sizeof *lat, s_cmp);
         double tsecs = (double) (last_ticket - start) / 1e6;
         printf ("tickets_seen=%ld ticket_rate=%.0f/s\n", n_seen, (double) n_seen / tsecs);
-        if (m)
-            printf ("latency_ms submit->TicketCreated: p50=%.2f p90=%.2f p99=%.2f max=%.2f\n",
-                    lat[m / 2] / 1000.0, lat[m * 90 / 100] / 1000.0, lat[m * 99 / 100] / 1000.0,
-                    lat[m - 1] / 1000.0);
-        free (lat);
+        s_print_latency ("submit->TicketCreated", latency_us, n);
     }
     if (ids_path) {
         FILE *f = fopen (ids_path, "w");
@@ -309,6 +318,7 @@ main (int argc, char **argv)
     free (slots);
     free (sent_us);
     free (latency_us);
+    free (ack_us);
     free (acked);
     free (items);
     bc_config_destroy (&config);

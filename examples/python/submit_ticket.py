@@ -6,7 +6,7 @@ proto/balcao/v1/. This script imports the generated modules if they are on
 PYTHONPATH (e.g. PYTHONPATH=build/python) and otherwise generates them with
 `protoc` into a temporary directory.
 
-    ./submit_ticket.py --endpoint tcp://127.0.0.1:5550 \\
+    ./submit_ticket.py --endpoint tcp://127.0.0.1:7101 \\
         --from ana@example.com --name "Ana Souza" \\
         --subject "Nota fiscal não emitida" --body "A nota do pedido 123 não saiu."
 
@@ -69,7 +69,7 @@ def request(endpoint, frame, timeout_s, tries):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--endpoint", default="tcp://127.0.0.1:5550", help="intake's command endpoint")
+    p.add_argument("--endpoint", default="tcp://127.0.0.1:7101", help="intake's command endpoint")
     p.add_argument("--from", dest="from_address", required=True)
     p.add_argument("--name", default="")
     p.add_argument("--subject", required=True)

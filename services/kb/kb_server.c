@@ -122,6 +122,9 @@ kb_server_setup (bc_service_t *svc)
     }
     bc_service_consume (svc, "router", s_on_router);
     bc_service_hooks (svc, NULL, s_before_commit, NULL);
+    /* Each Xapian commit syncs several files: index in larger batches. */
+    bc_service_set_batch_delay (svc, (int) bc_config_int (bc_service_config (svc),
+                                                          "kb/batch_delay_ms", 200));
     bc_service_on_command (svc, &balcao__v1__search_tickets__descriptor, 0, s_search);
     return self;
 }

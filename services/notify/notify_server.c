@@ -314,6 +314,7 @@ notify_server_setup (bc_service_t *svc)
     bc_service_consume (svc, "router", s_on_router);
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     bc_service_every (svc, 1000, s_timer);
+    bc_service_set_batch_delay (svc, (int) bc_config_int (cfg, "notify/batch_delay_ms", 50));
     /* Notifications committed before a crash but never delivered. */
     s_deliver (self);
     return self;

@@ -17,6 +17,10 @@ BALCAO_KEEP=1 to keep it always.
 
 Environment: BALCAO_BUILD is the CMake binary dir (default: <repo>/build); the
 generated protobuf modules are imported from $BALCAO_BUILD/python.
+
+Run one test by hand with Debian's interpreter (it has python3-zmq and
+python3-protobuf):  BALCAO_BUILD=build /usr/bin/python3 tests/e2e/test_flow.py
+or all of them with:  (cd build && ctest -L e2e --output-on-failure)
 """
 
 import ctypes
@@ -153,6 +157,15 @@ def _die_with_parent():
         pass
 
 
+def run_test(main):
+    """Runs a test's main(); a failed check or bus error exits 1 with one FAIL line."""
+    try:
+        main()
+    except (AssertionError, BusError, Unreachable) as e:
+        print("FAIL: %s: %s" % (type(e).__name__, e), flush=True)
+        sys.exit(1)
+
+
 class System:
     """One Balcão installation in a temporary directory."""
 
@@ -178,7 +191,6 @@ class System:
         self.write_config()
         self.procs = {}  # service -> Popen, for services that should be running
         self.ctx = zmq.Context()
-        self.failures = []
 
     # ---- config -------------------------------------------------------
 
@@ -258,6 +270,7 @@ class System:
     def stop(self, svc, timeout=15):
         """SIGTERM; the service must exit 0 within `timeout` seconds."""
         proc = self.procs.pop(svc)
+        t0 = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         try:
             rc = proc.wait(timeout)
@@ -267,6 +280,8 @@ class System:
             raise AssertionError("%s did not exit within %ds of SIGTERM" % (svc, timeout))
         if rc != 0:
             raise AssertionError("%s exited with status %d on SIGTERM" % (svc, rc))
+        if time.monotonic() - t0 > 1:
+            log("note: %s took %.1fs to stop" % (svc, time.monotonic() - t0))
         return rc
 
     def kill9(self, svc):
@@ -280,7 +295,11 @@ class System:
     def check_alive(self):
         for svc, proc in self.procs.items():
             if proc.poll() is not None:
-                raise ServiceDied("%s died unexpectedly with status %s" % (svc, proc.returncode))
+                why = ""
+                if proc.returncode == 0:
+                    why = " (a clean exit: someone else sent it SIGTERM/SIGINT, e.g. pkill -f balcao)"
+                raise ServiceDied("%s died unexpectedly with status %s%s"
+                                  % (svc, proc.returncode, why))
 
     def stop_all(self):
         for svc in reversed(SERVICES):
@@ -310,8 +329,14 @@ class System:
             text = self.log_text(svc).splitlines()
             if not text:
                 continue
-            print("---- tail of %s ----" % self.log_path(svc))
-            for line in text[-lines:]:
+            # A sanitizer report matters more than the last lines: show it whole.
+            report = [i for i, line in enumerate(text)
+                      if "ERROR: AddressSanitizer" in line or "ERROR: LeakSanitizer" in line
+                      or "runtime error:" in line]
+            shown = text[report[0]:report[0] + 120] if report else text[-lines:]
+            print("---- %s of %s ----" % ("sanitizer report" if report else "tail",
+                                        self.log_path(svc)))
+            for line in shown:
                 print("    " + line)
         for name in sorted(os.listdir(self.dir)):
             if name.endswith(".out"):  # output of tools run in background
@@ -364,6 +389,7 @@ class System:
                     return bus_pb2.Envelope.FromString(sock.recv())
             finally:
                 sock.close()
+        self.check_alive()  # a dead service is the better explanation
         raise Unreachable("%s: no reply after %d tries of %.1fs" % (svc, retries, timeout))
 
     def call(self, svc, msg, request_id=None, timeout=3.0, retries=3, principal="agent:test"):

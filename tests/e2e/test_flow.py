@@ -15,15 +15,14 @@ quoted-printable body, piped through balcao-mailgate:
   - a customer reply whose In-Reply-To is the ack's Message-ID joins ticket #1;
   - the gateway serves /healthz and /api/tickets/1 (accents intact) and 404s
     an unknown ticket; `balcao show` and `balcao list` print the ticket;
-  - with intake stopped the mail gate exits 75 (the MTA keeps the mail) and,
-    once intake is back, the same mail goes through.
+  - with intake stopped /healthz turns 503 and the mail gate exits 75 (the MTA
+    keeps the mail); once intake is back, the same mail goes through.
 """
 
 import quopri
-import sys
 import time
 
-from harness import System, check, kb_pb2, log, wait_until
+from harness import System, check, kb_pb2, log, run_test, wait_until
 
 SUBJECT = "Não consigo acessar o relatório"
 SUBJECT_2047 = "=?ISO-8859-1?Q?N=E3o_consigo_acessar_o_relat=F3rio?="
@@ -41,12 +40,10 @@ BODY = (
 )
 
 
-def mail(message_id, subject_header, body, in_reply_to=None, sender=CUSTOMER, with_from=True):
-    """An RFC 822 message as bytes, body UTF-8 quoted-printable."""
-    headers = []
-    if with_from:
-        headers.append("From: =?UTF-8?Q?Jo=C3=A3o_Silva?= <%s>" % sender)
-    headers += [
+def mail(message_id, subject_header, body, in_reply_to=None):
+    """An RFC 822 message from the customer as bytes, body UTF-8 quoted-printable."""
+    headers = [
+        "From: =?UTF-8?Q?Jo=C3=A3o_Silva?= <%s>" % CUSTOMER,
         "To: suporte@balcao.test",
         "Subject: " + subject_header,
         "Message-ID: <%s>" % message_id,
@@ -181,6 +178,11 @@ def main():
         # ---- 9. intake down: the mail gate asks the MTA to retry --------
         s.stop("intake")
         log("intake stopped (SIGTERM, exit 0)")
+        status, health, raw = wait_until(
+            lambda: (lambda r: r if r[0] == 503 else None)(s.http_get("/healthz")), 10,
+            "gateway /healthz 503 with intake down", system=s)
+        check(isinstance(health, dict) and health.get("status") != "ok",
+              "/healthz is 503 and not ok while intake is down", raw)
         later_id = "flow-later-%d@cliente.example.com.br" % time.time_ns()
         later = mail(later_id, "=?UTF-8?Q?Boleto_n=C3=A3o_chegou?=", "O boleto de novembro não chegou.\n")
         t0 = time.monotonic()
@@ -189,6 +191,8 @@ def main():
               (r.returncode, r.stderr.decode(errors="replace")))
         log("mailgate gave up after %.1fs" % (time.monotonic() - t0))
         s.restart("intake")
+        wait_until(lambda: s.http_get("/healthz")[0] == 200, 10, "/healthz 200 again", system=s)
+        log("ok: /healthz is 200 again once intake is back")
         r = s.mailgate(later)
         check(r.returncode == 0, "after intake restarts the same mail is accepted", (r.returncode, r.stderr))
         t = wait_until(lambda: s.ticket(2), 20, "ticket 2", system=s)
@@ -198,8 +202,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print("FAIL: %s" % e, flush=True)
-        sys.exit(1)
+    run_test(main)

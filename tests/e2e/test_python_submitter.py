@@ -12,10 +12,9 @@ Proves that the example, run as another system would run it:
 
 import os
 import subprocess
-import sys
 import time
 
-from harness import REPO, PYTHON_OUT, System, check, log, wait_until
+from harness import PYTHON_OUT, REPO, System, check, log, run_test, wait_until
 
 EXAMPLE = os.path.join(REPO, "examples", "python", "submit_ticket.py")
 SUBJECT = "Nota fiscal não emitida no pedido 4512"
@@ -66,8 +65,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print("FAIL: %s" % e, flush=True)
-        sys.exit(1)
+    run_test(main)

@@ -9,10 +9,9 @@ it replays the router's log and proves:
   - no temporary (dot) files are left behind in the outbox.
 """
 
-import sys
 import time
 
-from harness import System, check, log, wait_until
+from harness import System, check, log, run_test, wait_until
 
 N = 1000
 
@@ -59,8 +58,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print("FAIL: %s" % e, flush=True)
-        sys.exit(1)
+    run_test(main)

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Reproduces the figures in docs/benchmarks.md: cold start, end-to-end
+# throughput and latency (balcao-bench), latency at a fixed 10,000/s, and
+# each service's memory with 100,000 tickets stored. Runs the real services
+# from ./build with a fresh data directory on loopback ports 17100-17150.
+#
+#   tools/bench.sh            everything (~2 minutes)
+#   tools/bench.sh quick      throughput only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build
+dir=$(mktemp -d /tmp/balcao-bench-XXXXXX)
+trap '$B/balcaoctl -c "$dir/bench.cfg" down >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+cat > "$dir/bench.cfg" <<CFG
+balcao
+    data_dir = "$dir/var"
+intake
+    command = "tcp://127.0.0.1:17101"
+    events = "tcp://127.0.0.1:17102"
+router
+    command = "tcp://127.0.0.1:17111"
+    events = "tcp://127.0.0.1:17112"
+kb
+    command = "tcp://127.0.0.1:17121"
+    events = "tcp://127.0.0.1:17122"
+notify
+    command = "tcp://127.0.0.1:17131"
+    events = "tcp://127.0.0.1:17132"
+gateway
+    http_port = "17141"
+CFG
+cfg="$dir/bench.cfg"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), $(df -T "$dir" | awk 'NR==2 {print $2}') on $(df "$dir" | awk 'NR==2 {print $1}')"
+sync
+echo "== cold start of all five services to healthy =="
+$B/balcaoctl -c "$cfg" up | head -1
+
+echo "== throughput: 60,000 tickets, 16 clients x 128 in flight =="
+$B/balcao-bench -c "$cfg" -n 60000 -C 16 -W 128
+[ "${1:-}" = quick ] && exit 0
+sleep 5
+echo "== latency at a fixed 10,000 tickets/s (30,000 tickets) =="
+$B/balcao-bench -c "$cfg" -n 30000 -C 16 -W 128 --rate 10000
+sleep 5
+echo "== ticket path alone (intake + router; kb and notify stopped) =="
+kill "$(cat "$dir/var/run/kb.pid")" "$(cat "$dir/var/run/notify.pid")"
+sleep 1
+$B/balcao-bench -c "$cfg" -n 60000 -C 16 -W 128
+$B/balcao-bench -c "$cfg" -n 30000 -C 16 -W 128 --rate 10000
+$B/balcaoctl -c "$cfg" up >/dev/null
+echo "== memory with 100,000+ tickets stored (after kb and notify caught up) =="
+n=$($B/balcao -c "$cfg" list 0 1 | tail -1 | awk '{print $3}')
+[ "$n" -lt 100000 ] && $B/balcao-bench -c "$cfg" -n $((100000 - n)) -C 16 -W 128 --no-wait >/dev/null
+for i in $(seq 1 120); do
+  st=$($B/balcaoctl -c "$cfg" status || true)
+  echo "$st" | awk '$1=="notify" {exit !($5 >= 2*'"$((n > 100000 ? n : 100000))"')}' && break
+  sleep 1
+done
+$B/balcaoctl -c "$cfg" status || true
+du -sh "$dir"/var/* | sed 's|'"$dir"'/||'
