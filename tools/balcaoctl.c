@@ -82,19 +82,24 @@ s_read_pid (ctl_t *ctl, const char *service)
     return strstr (cmdline, want) ? (pid_t) pid : 0;
 }
 
-static long
-s_rss_kb (pid_t pid)
+/* Resident memory in KiB: all of it, and the process's own (anonymous)
+ * part. The difference is mostly LMDB's memory-mapped database pages, which
+ * are page cache the kernel can drop, not heap. */
+static void
+s_rss_kb (pid_t pid, long *total, long *anon)
 {
     char path[64], line[256];
     snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
     FILE *f = fopen (path, "r");
-    long kb = -1;
-    while (f && fgets (line, sizeof line, f))
+    *total = *anon = -1;
+    while (f && fgets (line, sizeof line, f)) {
         if (strncmp (line, "VmRSS:", 6) == 0)
-            kb = strtol (line + 6, NULL, 10);
+            *total = strtol (line + 6, NULL, 10);
+        else if (strncmp (line, "RssAnon:", 8) == 0)
+            *anon = strtol (line + 8, NULL, 10);
+    }
     if (f)
         fclose (f);
-    return kb;
 }
 
 static pid_t
@@ -314,16 +319,21 @@ static int
 s_status (ctl_t *ctl)
 {
     int all = 1;
-    printf ("%-8s %-8s %-10s %-10s %s\n", "serviço", "pid", "memória", "log (seq)", "estado");
+    printf ("%-8s %-8s %-10s %-10s %-10s %s\n", "serviço", "pid", "RSS MiB", "(própria)", "log (seq)",
+            "estado");
     for (int i = 0; i < NSERVICES; i++) {
         pid_t pid = s_read_pid (ctl, s_services[i]);
         uint64_t head = 0;
         int ok = strcmp (s_services[i], "gateway") == 0 ? s_http_healthy (ctl)
                                                          : s_ping (ctl, s_services[i], &head);
-        char rss[32] = "-";
-        if (pid)
-            snprintf (rss, sizeof rss, "%.1f MiB", (double) s_rss_kb (pid) / 1024.0);
-        printf ("%-8s %-8d %-10s %-10llu %s\n", s_services[i], (int) pid, rss,
+        char rss[32] = "-", anon[32] = "-";
+        if (pid) {
+            long total_kb, anon_kb;
+            s_rss_kb (pid, &total_kb, &anon_kb);
+            snprintf (rss, sizeof rss, "%.1f", (double) total_kb / 1024.0);
+            snprintf (anon, sizeof anon, "%.1f", (double) anon_kb / 1024.0);
+        }
+        printf ("%-8s %-8d %-10s %-10s %-10llu %s\n", s_services[i], (int) pid, rss, anon,
                 (unsigned long long) head, ok ? "ok" : (pid ? "sem resposta" : "parado"));
         all &= ok;
     }
