@@ -1,4 +1,6 @@
-/* bc_id: ids from libsodium's CSPRNG, so they cannot be guessed. */
+/* bc_id: ids from libsodium's CSPRNG, so they cannot be guessed. Random
+ * bytes are drawn 4 KiB at a time into a per-thread pool: one library call
+ * (and its fork check, a getpid() system call) per 256 ids, not per id. */
 #include "bc_id.h"
 
 #include <pthread.h>
@@ -6,12 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* libsodium's default source makes one getrandom() system call per id; its
- * internal ChaCha20 generator, seeded once from the kernel, makes none. */
 static void
 s_init (void)
 {
-    randombytes_set_implementation (&randombytes_internal_implementation);
     if (sodium_init () < 0)
         abort ();
 }
@@ -20,10 +19,16 @@ void
 bc_id_new (char out[BC_ID_LEN + 1])
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
+    static _Thread_local unsigned char pool[4096];
+    static _Thread_local size_t used = sizeof pool;
     pthread_once (&once, s_init);
-    unsigned char raw[BC_ID_LEN / 2];
-    randombytes_buf (raw, sizeof raw);
-    sodium_bin2hex (out, BC_ID_LEN + 1, raw, sizeof raw);
+    if (used + BC_ID_LEN / 2 > sizeof pool) {
+        randombytes_buf (pool, sizeof pool);
+        used = 0;
+    }
+    sodium_bin2hex (out, BC_ID_LEN + 1, pool + used, BC_ID_LEN / 2);
+    sodium_memzero (pool + used, BC_ID_LEN / 2);
+    used += BC_ID_LEN / 2;
 }
 
 int

@@ -777,8 +777,12 @@ s_run_batch_once (bc_service_t *self)
         goto abort;
     if (self->before_commit && (rc = self->before_commit (self->state, tx)))
         goto abort;
+    int64_t applied_us = bc_now_us ();
     rc = mdb_txn_commit (tx->txn);
     tx->txn = NULL;
+    bc_debug ("event=batch inputs=%d events=%zu apply_us=%lld commit_us=%lld", self->ninputs,
+              tx->nevents, (long long) (applied_us - tx->now_us),
+              (long long) (bc_now_us () - applied_us));
     return rc;
 abort:
     mdb_txn_abort (tx->txn);

@@ -35,18 +35,23 @@ sync
 echo "== cold start of all five services to healthy =="
 $B/balcaoctl -c "$cfg" up | head -1
 
-echo "== throughput: 60,000 tickets, 16 clients x 128 in flight =="
+# Each phase starts from a quiet disk: the previous phase's writeback would
+# otherwise show up as fsync latency in the next one.
+settle() { sync; sleep 3; }
+
+settle
+echo "== latency at a fixed 10,000 tickets/s (30,000 tickets), all five services =="
+$B/balcao-bench -c "$cfg" -n 30000 -C 16 -W 128 --rate 10000
+settle
+echo "== throughput: 60,000 tickets, 16 clients x 128 in flight, all five services =="
 $B/balcao-bench -c "$cfg" -n 60000 -C 16 -W 128
 [ "${1:-}" = quick ] && exit 0
-sleep 5
-echo "== latency at a fixed 10,000 tickets/s (30,000 tickets) =="
-$B/balcao-bench -c "$cfg" -n 30000 -C 16 -W 128 --rate 10000
-sleep 5
-echo "== ticket path alone (intake + router; kb and notify stopped) =="
+echo "== the ticket path alone (intake + router; kb and notify stopped) =="
 kill "$(cat "$dir/var/run/kb.pid")" "$(cat "$dir/var/run/notify.pid")"
-sleep 1
-$B/balcao-bench -c "$cfg" -n 60000 -C 16 -W 128
+settle
 $B/balcao-bench -c "$cfg" -n 30000 -C 16 -W 128 --rate 10000
+settle
+$B/balcao-bench -c "$cfg" -n 60000 -C 16 -W 128
 $B/balcaoctl -c "$cfg" up >/dev/null
 echo "== memory with 100,000+ tickets stored (after kb and notify caught up) =="
 n=$($B/balcao -c "$cfg" list 0 1 | tail -1 | awk '{print $3}')

@@ -31,11 +31,11 @@
 const char *const notify_dbs[] = {"outbox", "pending"};
 const int notify_ndbs = 2;
 
-#define NOTIFY_DELIVER_MAX 1000
+/* Files written and not yet on record, at most. */
+#define NOTIFY_DELIVER_MAX 20000
 
 typedef struct {
     char id[64];
-    char location[4200];
 } notify_delivered_t;
 
 typedef struct {
@@ -48,10 +48,11 @@ typedef struct {
     char loop_tag[128];
     char from_buf[256];
     char mail_dir[4096];
-    /* Delivered, not yet recorded; the first `marked` are being recorded by
-     * the running transaction. At most NOTIFY_DELIVER_MAX. */
+    /* Files written, not yet on record. The first n_synced are durable (a
+     * syncfs ran after them); the first `marked` of those are being recorded
+     * by the running transaction. */
     notify_delivered_t *delivered;
-    size_t n_delivered, marked;
+    size_t n_delivered, n_synced, marked;
     zhash_t *in_flight; /* ids in `delivered`, for the pending scan */
 } notify_t;
 
@@ -147,8 +148,8 @@ s_before_batch (void *state, bc_tx_t *tx)
 {
     notify_t *self = state;
     MDB_txn *txn = bc_tx_txn (tx);
-    self->marked = self->n_delivered;
-    for (size_t i = 0; i < self->n_delivered; i++) {
+    self->marked = self->n_synced;
+    for (size_t i = 0; i < self->marked; i++) {
         notify_delivered_t *d = &self->delivered[i];
         MDB_val k = {strlen (d->id), d->id}, v;
         int rc = mdb_get (txn, self->db_outbox, &k, &v);
@@ -159,8 +160,10 @@ s_before_batch (void *state, bc_tx_t *tx)
         Balcao__V1__OutboxEntry *e = balcao__v1__outbox_entry__unpack (NULL, v.mv_size, v.mv_data);
         if (!e)
             return MDB_CORRUPTED;
+        char location[4200];
+        snprintf (location, sizeof location, "%s/%s.eml", self->mail_dir, d->id);
         e->delivered_us = bc_tx_now_us (tx);
-        e->location = d->location;
+        e->location = location;
         size_t len = balcao__v1__outbox_entry__get_packed_size (e);
         v.mv_size = len;
         rc = mdb_put (txn, self->db_outbox, &k, &v, MDB_RESERVE);
@@ -175,7 +178,7 @@ s_before_batch (void *state, bc_tx_t *tx)
             nd.notification_id = d->id;
             nd.ticket = e->notification ? e->notification->ticket : 0;
             nd.transport = "file";
-            nd.location = d->location;
+            nd.location = location;
             rc = bc_tx_emit (tx, &nd.base);
         }
         e->location = NULL; /* not ours to free */
@@ -202,21 +205,27 @@ s_write_all (int fd, const uint8_t *data, size_t len)
     return 0;
 }
 
-/* File transport: write every pending mail to a hidden temporary file, make
- * them durable with one syncfs, then rename each into place. */
+/* File transport: each pending mail is written to a hidden temporary file
+ * and renamed into place at once; s_sync makes a whole group durable with
+ * one syncfs before it is recorded as delivered. A crash before the record
+ * writes the same file again: still one file per notification. */
 static void
 s_deliver (notify_t *self)
 {
     MDB_txn *txn;
     if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
         return;
+    int dirfd = open (self->mail_dir, O_RDONLY | O_DIRECTORY);
+    if (dirfd < 0) {
+        bc_error ("event=outbox_unwritable dir=%s reason=\"%s\"", self->mail_dir, strerror (errno));
+        mdb_txn_abort (txn);
+        return;
+    }
     MDB_cursor *cur;
     mdb_cursor_open (txn, self->db_pending, &cur);
     MDB_val k, v;
-    size_t first = self->n_delivered;
-    int dirfd = open (self->mail_dir, O_RDONLY | O_DIRECTORY);
     int rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
-    while (rc == 0 && dirfd >= 0 && self->n_delivered < NOTIFY_DELIVER_MAX) {
+    while (rc == 0 && self->n_delivered < NOTIFY_DELIVER_MAX) {
         char id[64];
         snprintf (id, sizeof id, "%.*s", (int) k.mv_size, (char *) k.mv_data);
         MDB_val ov;
@@ -224,20 +233,22 @@ s_deliver (notify_t *self)
             && mdb_get (txn, self->db_outbox, &k, &ov) == 0) {
             Balcao__V1__OutboxEntry *e =
                 balcao__v1__outbox_entry__unpack (NULL, ov.mv_size, ov.mv_data);
-            char tmp[128];
+            char tmp[128], final[128];
             snprintf (tmp, sizeof tmp, ".%s.tmp", id);
+            snprintf (final, sizeof final, "%s.eml", id);
             int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-            if (e && fd >= 0 && s_write_all (fd, e->mail.data, e->mail.len) == 0) {
+            int ok = e && fd >= 0 && s_write_all (fd, e->mail.data, e->mail.len) == 0;
+            if (fd >= 0)
+                close (fd);
+            if (ok && renameat (dirfd, tmp, dirfd, final) == 0) {
                 notify_delivered_t *d = &self->delivered[self->n_delivered++];
                 snprintf (d->id, sizeof d->id, "%s", id);
-                snprintf (d->location, sizeof d->location, "%s/%s.eml", self->mail_dir, id);
                 zhash_insert (self->in_flight, d->id, (void *) 1);
+                bc_info ("event=delivered notification=%s transport=file", id);
             }
             else
                 bc_error ("event=delivery_failed notification=%s transport=file reason=\"%s\"",
                           id, strerror (errno));
-            if (fd >= 0)
-                close (fd);
             if (e)
                 balcao__v1__outbox_entry__free_unpacked (e, NULL);
         }
@@ -245,23 +256,26 @@ s_deliver (notify_t *self)
     }
     mdb_cursor_close (cur);
     mdb_txn_abort (txn);
-    if (dirfd < 0) {
-        bc_error ("event=outbox_unwritable dir=%s reason=\"%s\"", self->mail_dir, strerror (errno));
+    close (dirfd);
+}
+
+/* One syncfs for every file written since the last: then they can be put on
+ * record. Run by the timer, or as soon as many are waiting. */
+static void
+s_sync (notify_t *self)
+{
+    if (self->n_delivered == self->n_synced)
+        return;
+    int dirfd = open (self->mail_dir, O_RDONLY | O_DIRECTORY);
+    if (dirfd < 0 || syncfs (dirfd) != 0) {
+        bc_error ("event=outbox_sync_failed dir=%s reason=\"%s\"", self->mail_dir, strerror (errno));
+        if (dirfd >= 0)
+            close (dirfd);
         return;
     }
-    if (self->n_delivered > first) {
-        syncfs (dirfd);
-        for (size_t i = first; i < self->n_delivered; i++) {
-            char tmp[128], final[128];
-            snprintf (tmp, sizeof tmp, ".%s.tmp", self->delivered[i].id);
-            snprintf (final, sizeof final, "%s.eml", self->delivered[i].id);
-            renameat (dirfd, tmp, dirfd, final);
-            bc_info ("event=delivered notification=%s transport=file", self->delivered[i].id);
-        }
-        fsync (dirfd);
-        bc_service_wake (self->svc);
-    }
     close (dirfd);
+    self->n_synced = self->n_delivered;
+    bc_service_wake (self->svc);
 }
 
 static void
@@ -274,15 +288,20 @@ s_after_commit (void *state)
     memmove (self->delivered, self->delivered + self->marked,
              (self->n_delivered - self->marked) * sizeof *self->delivered);
     self->n_delivered -= self->marked;
+    self->n_synced -= self->marked;
     self->marked = 0;
     s_deliver (self);
+    if (self->n_delivered - self->n_synced >= NOTIFY_DELIVER_MAX / 2)
+        s_sync (self);
 }
 
 static void
 s_timer (void *state)
 {
+    notify_t *self = state;
+    s_sync (self);
     /* Deliveries that an earlier pass could not make (disk full...) retry. */
-    s_after_commit (state);
+    s_deliver (self);
 }
 
 void *
@@ -313,7 +332,8 @@ notify_server_setup (bc_service_t *svc)
     notify_render_init ();
     bc_service_consume (svc, "router", s_on_router);
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
-    bc_service_every (svc, 1000, s_timer);
+    /* How long a written file may wait for the syncfs that puts it on record. */
+    bc_service_every (svc, (int) bc_config_int (cfg, "notify/file_sync_ms", 200), s_timer);
     bc_service_set_batch_delay (svc, (int) bc_config_int (cfg, "notify/batch_delay_ms", 50));
     /* Notifications committed before a crash but never delivered. */
     s_deliver (self);

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -149,6 +150,7 @@ s_setup (void **state)
              "balcao\n    data_dir = \"%s/var\"\n    heartbeat_ms = \"100\"\n    replay_max = \"7\"\n"
              "    max_message_size = \"4096\"\n"
              "producer\n    command = \"ipc://%s/p.cmd\"\n    events = \"ipc://%s/p.ev\"\n"
+             "    map_size = \"131072\"\n"
              "consumer\n    command = \"ipc://%s/c.cmd\"\n    events = \"ipc://%s/c.ev\"\n",
              f->dir, f->dir, f->dir, f->dir, f->dir);
     fclose (c);
@@ -328,6 +330,28 @@ test_bad_input_rejected (void **state)
     bc_client_destroy (&client);
 }
 
+/* The producer starts with a 128 KiB map. Thousands of requests later every
+ * one was applied: MDB_MAP_FULL never reached a client, the map grew. */
+static void
+test_map_grows_instead_of_failing (void **state)
+{
+    fixture_t *f = *state;
+    f->producer = s_start (f, "producer");
+    bc_client_t *client = s_client (f, "producer");
+    char id[64];
+    for (int i = 0; i < 3000; i++) {
+        snprintf (id, sizeof id, "grow-%d-padding-to-make-keys-larger-%d", i, i);
+        free (s_submit_call (client, id, id));
+    }
+    assert_int_equal (s_count (client), 3000);
+    char path[128];
+    snprintf (path, sizeof path, "%s/var/producer/data.mdb", f->dir);
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    assert_true (st.st_size > 131072);
+    bc_client_destroy (&client);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -337,6 +361,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_request_applied_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_consumer_replays_exactly_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_input_rejected, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_map_grows_instead_of_failing, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
