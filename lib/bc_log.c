@@ -37,6 +37,19 @@ bc_log_set_level (int level)
     s_level = level;
 }
 
+char *
+bc_log_clean (const char *text, char *out, size_t size)
+{
+    size_t i = 0;
+    for (; text && text[i] && i + 1 < size; i++) {
+        unsigned char c = (unsigned char) text[i];
+        out[i] = c < 0x20 || c == 0x7f || c == '"' || c == '\\' ? '?' : (char) c;
+    }
+    if (size)
+        out[i] = 0;
+    return out;
+}
+
 void
 bc_log (int level, const char *fmt, ...)
 {

@@ -3,6 +3,8 @@
 #ifndef BC_LOG_H
 #define BC_LOG_H
 
+#include <stddef.h>
+
 enum { BC_LOG_DEBUG = 0, BC_LOG_INFO = 1, BC_LOG_WARN = 2, BC_LOG_ERROR = 3 };
 
 /* Names the process in every line ("service=intake"). Call once at start. */
@@ -12,6 +14,10 @@ void bc_log_init (const char *service);
 void bc_log_flush (void);
 /* Lines below this level are dropped (default BC_LOG_INFO, or BALCAO_LOG=debug). */
 void bc_log_set_level (int level);
+/* Copies text into out (size bytes, NUL-terminated) with control
+ * characters, quotes and backslashes replaced by '?', so a value from outside
+ * cannot break a log line. Returns out. */
+char *bc_log_clean (const char *text, char *out, size_t size);
 void bc_log (int level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 #define bc_debug(...) bc_log (BC_LOG_DEBUG, __VA_ARGS__)

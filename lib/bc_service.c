@@ -443,6 +443,7 @@ void
 bc_reply_ok (bc_reply_t *reply, const ProtobufCMessage *msg)
 {
     s_reply_set (reply, msg);
+    reply->is_error = 0;
 }
 
 static void
@@ -455,8 +456,12 @@ s_reply_verror (bc_reply_t *reply, const char *code, const char *fmt, va_list ap
     err.message = text;
     s_reply_set (reply, &err.base);
     reply->is_error = 1;
+    /* The sentence may quote what the sender sent: keep the log line one
+     * line of key=value whatever it contains. */
+    char clean[512];
+    bc_log_clean (text, clean, sizeof clean);
     bc_warn ("event=request_rejected request=%s code=%s reason=\"%s\"",
-             reply->request_id ? reply->request_id : "-", code, text);
+             bc_id_is_valid (reply->request_id) ? reply->request_id : "-", code, clean);
 }
 
 void

@@ -130,6 +130,8 @@ s_search (bc_config_t *config, int argc, char **argv)
                 r->hits[i]->subject);
     if (r->n_hits == 0)
         printf ("Nenhum chamado encontrado.\n");
+    else
+        printf ("%llu chamado(s) encontrado(s)\n", (unsigned long long) r->estimated);
     balcao__v1__search_tickets_reply__free_unpacked (r, NULL);
     return 0;
 }

@@ -5,7 +5,7 @@
 # from ./build with a fresh data directory on loopback ports 17100-17150.
 #
 #   tools/bench.sh            everything (~2 minutes)
-#   tools/bench.sh quick      throughput only
+#   tools/bench.sh quick      the two all-services runs only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
@@ -35,6 +35,25 @@ sync
 echo "== cold start of all five services to healthy =="
 $B/balcaoctl -c "$cfg" up | head -1
 
+# CPU time (user + system, seconds) of each service so far.
+cpu() {
+  for s in intake router notify kb; do
+    awk -v s=$s '{printf "%s %.2f\n", s, ($14 + $15) / 100}' "/proc/$(cat "$dir/var/run/$s.pid")/stat"
+  done
+}
+# Waits until notify has queued and delivered an ack for every ticket and kb
+# has indexed every ticket (each bench ticket says "Obrigado").
+caught_up() {
+  local want=$1
+  for i in $(seq 1 300); do
+    head=$($B/balcaoctl -c "$cfg" status | awk '$1=="notify" {print $5}' || true)
+    found=$($B/balcao -c "$cfg" search obrigado | tail -1 | awk '{print $1}')
+    [ "${head:-0}" -ge $((2 * want)) ] && [ "${found:-0}" -ge "$want" ] 2>/dev/null && return 0
+    sleep 1
+  done
+  echo "consumers did not catch up in 300 s" >&2
+}
+
 # Each phase starts from a quiet disk: the previous phase's writeback would
 # otherwise show up as fsync latency in the next one.
 settle() { sync; sleep 3; }
@@ -43,8 +62,17 @@ settle
 echo "== latency at a fixed 10,000 tickets/s (30,000 tickets), all five services =="
 $B/balcao-bench -c "$cfg" -n 30000 -C 16 -W 128 --rate 10000
 settle
+caught_up 30000
+settle
 echo "== throughput: 60,000 tickets, 16 clients x 128 in flight, all five services =="
+cpu > "$dir/cpu.before"
+start=$(date +%s.%N)
 $B/balcao-bench -c "$cfg" -n 60000 -C 16 -W 128
+caught_up 90000
+echo "all consumers caught up $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s after the first submission"
+cpu > "$dir/cpu.after"
+echo "CPU per ticket (user+system, over the burst and the catch-up):"
+join "$dir/cpu.before" "$dir/cpu.after" | awk '{printf "  %-7s %5.0f us\n", $1, ($3 - $2) * 1e6 / 60000}'
 [ "${1:-}" = quick ] && exit 0
 echo "== the ticket path alone (intake + router; kb and notify stopped) =="
 kill "$(cat "$dir/var/run/kb.pid")" "$(cat "$dir/var/run/notify.pid")"

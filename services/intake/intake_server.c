@@ -63,6 +63,21 @@ s_thread_put (intake_t *self, MDB_txn *txn, const char *message_id, uint64_t tic
     return mdb_put (txn, self->db_threads, &k, &v, 0);
 }
 
+static const char *const s_channels[] = {"email", "api", "portal", "whatsapp", "chat", "phone"};
+
+/* The channel a message came by: given, or "email" for raw MIME and "api"
+ * otherwise. NULL when it is not one we know. */
+static const char *
+s_channel (const Balcao__V1__Submit *req)
+{
+    if (!req->channel || !*req->channel)
+        return req->raw_mime.len ? "email" : "api";
+    for (size_t i = 0; i < sizeof s_channels / sizeof s_channels[0]; i++)
+        if (strcmp (req->channel, s_channels[i]) == 0)
+            return s_channels[i];
+    return NULL;
+}
+
 /* Fills the event from the request, parsing raw MIME when given. */
 static int
 s_normalize (const Balcao__V1__Submit *req, intake_mail_t *mail, char *err, size_t err_size)
@@ -116,6 +131,12 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     intake_t *self = state;
     const Balcao__V1__Submit *req = (const Balcao__V1__Submit *) payload;
     MDB_txn *txn = bc_tx_txn (tx);
+    const char *channel = s_channel (req);
+    if (!channel) {
+        bc_reply_error (reply, "invalid",
+                        "unknown channel; use email, api, portal, whatsapp, chat or phone");
+        return 0;
+    }
     intake_mail_t mail;
     char err[256];
     if (s_normalize (req, &mail, err, sizeof err)) {
@@ -164,7 +185,7 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
 
     Balcao__V1__MessageReceived ev = BALCAO__V1__MESSAGE_RECEIVED__INIT;
     ev.message_ref = ref;
-    ev.channel = req->raw_mime.len ? "email" : (req->channel && *req->channel ? req->channel : "api");
+    ev.channel = (char *) channel;
     ev.message_id = mail.message_id;
     ev.from_address = mail.from_address;
     ev.from_name = mail.from_name;
@@ -174,7 +195,7 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.in_reply_to = mail.in_reply_to;
     ev.references = mail.references;
     ev.n_references = mail.n_references;
-    ev.language = req->language && *req->language ? req->language : "pt-BR";
+    ev.language = req->language && strncmp (req->language, "en", 2) == 0 ? "en" : "pt-BR";
     if ((rc = bc_tx_emit (tx, &ev.base)))
         goto done;
     out.message_ref = ref;
