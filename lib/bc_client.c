@@ -3,6 +3,7 @@
  * talk to a service. */
 #include "bc_client.h"
 
+#include "bc_curve.h"
 #include "bc_id.h"
 #include "bc_log.h"
 
@@ -17,10 +18,12 @@ struct bc_client_t {
     char *principal;
     int timeout_ms;
     int retries;
+    bc_curve_t *curve; /* NULL: plain */
+    char *service;     /* whose public key the server must have */
 };
 
 static zsock_t *
-s_connect (const char *endpoint)
+s_connect (bc_client_t *self)
 {
     zsock_t *sock = zsock_new (ZMQ_DEALER);
     if (!sock)
@@ -28,30 +31,60 @@ s_connect (const char *endpoint)
     zsock_set_linger (sock, 0);
     zsock_set_sndhwm (sock, 0);
     zsock_set_rcvhwm (sock, 0);
-    if (zsock_connect (sock, "%s", endpoint)) {
+    if (self->curve && bc_curve_client (self->curve, sock, self->service)) {
+        zsock_destroy (&sock);
+        return NULL;
+    }
+    if (zsock_connect (sock, "%s", self->endpoint)) {
         zsock_destroy (&sock);
         return NULL;
     }
     return sock;
 }
 
-bc_client_t *
-bc_client_new (const char *endpoint, const char *source)
+/* Takes ownership of curve (may be NULL). */
+static bc_client_t *
+s_new (const char *endpoint, const char *source, bc_curve_t *curve, const char *service)
 {
     bc_client_t *self = calloc (1, sizeof *self);
-    if (!self)
+    if (!self) {
+        bc_curve_destroy (&curve);
         return NULL;
+    }
     self->endpoint = strdup (endpoint);
     self->source = strdup (source);
     self->principal = strdup ("");
     self->timeout_ms = 2500;
     self->retries = 3;
-    self->sock = s_connect (endpoint);
+    self->curve = curve;
+    self->service = service ? strdup (service) : NULL;
+    self->sock = s_connect (self);
     if (!self->sock) {
         bc_error ("event=connect_failed endpoint=%s", endpoint);
         bc_client_destroy (&self);
     }
     return self;
+}
+
+bc_client_t *
+bc_client_new (const char *endpoint, const char *source)
+{
+    return s_new (endpoint, source, NULL, NULL);
+}
+
+bc_client_t *
+bc_client_new_for (bc_config_t *config, const char *service, const char *source)
+{
+    const char *endpoint = bc_config_endpoint (config, service, "command");
+    if (!endpoint) {
+        bc_error ("event=unknown_service service=%s", service);
+        return NULL;
+    }
+    int error;
+    bc_curve_t *curve = bc_curve_new (config, source, &error);
+    if (error)
+        return NULL;
+    return s_new (endpoint, source, curve, service);
 }
 
 void
@@ -61,6 +94,8 @@ bc_client_destroy (bc_client_t **self_p)
     if (!self)
         return;
     zsock_destroy (&self->sock);
+    bc_curve_destroy (&self->curve);
+    free (self->service);
     free (self->endpoint);
     free (self->source);
     free (self->principal);
@@ -96,7 +131,7 @@ bc_client_reconnect (bc_client_t *self)
 {
     assert (self);
     zsock_destroy (&self->sock);
-    self->sock = s_connect (self->endpoint);
+    self->sock = s_connect (self);
 }
 
 int

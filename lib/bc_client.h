@@ -5,6 +5,7 @@
 #ifndef BC_CLIENT_H
 #define BC_CLIENT_H
 
+#include "bc_config.h"
 #include "bc_msg.h"
 
 enum {
@@ -17,8 +18,13 @@ enum {
 
 typedef struct bc_client_t bc_client_t;
 
-/* Connects a client to endpoint; source names the caller in envelopes. */
+/* Connects a client to endpoint; source names the caller in envelopes.
+ * Plain TCP/IPC: for CURVE use bc_client_new_for. */
 bc_client_t *bc_client_new (const char *endpoint, const char *source);
+/* Connects to `service`'s command socket as the config says, with CURVE when
+ * it is on (source is then also the name of the caller's certificate).
+ * NULL after logging why. */
+bc_client_t *bc_client_new_for (bc_config_t *config, const char *service, const char *source);
 void bc_client_destroy (bc_client_t **self_p);
 
 /* Who asks (Envelope.principal); default "". */

@@ -4,6 +4,7 @@
 #include "bc_service.h"
 
 #include "bc_clock.h"
+#include "bc_curve.h"
 #include "bc_id.h"
 #include "bc_log.h"
 
@@ -97,6 +98,7 @@ struct bc_service_t {
     bc_store_t *store;
     zsock_t *router;
     zsock_t *pub;
+    bc_curve_t *curve; /* NULL: plain TCP */
     void *state;
     MDB_dbi db_log, db_requests, db_requests_by_time, db_cursors;
 
@@ -151,12 +153,15 @@ s_log_head (bc_service_t *self)
 /* Socket options must be set before bind: libzmq copies them into the
  * listener, and every connection it accepts uses that copy. */
 static zsock_t *
-s_bind (int type, const char *endpoint, int sndhwm, int rcvhwm, int64_t maxmsgsize)
+s_bind (bc_curve_t *curve, int type, const char *endpoint, int sndhwm, int rcvhwm,
+        int64_t maxmsgsize)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock)
         return NULL;
     zsock_set_linger (sock, 0);
+    if (curve)
+        bc_curve_server (curve, sock);
     zsock_set_sndhwm (sock, sndhwm);
     zsock_set_rcvhwm (sock, rcvhwm);
     if (maxmsgsize)
@@ -211,11 +216,17 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     self->db_cursors = bc_store_dbi (self->store, "cursors");
     self->head_seq = s_log_head (self);
 
+    int curve_error;
+    self->curve = bc_curve_new (config, name, &curve_error);
+    if (curve_error || (self->curve && bc_curve_start_auth (self->curve))) {
+        bc_service_destroy (&self);
+        return NULL;
+    }
     const char *cmd_ep = bc_config_bind (config, name, "command");
     const char *ev_ep = bc_config_bind (config, name, "events");
     /* The hard cap drops a connection that sends more than twice the limit;
      * between the limit and the cap the sender gets a clear error reply. */
-    self->router = s_bind (ZMQ_ROUTER, cmd_ep, 0, 100000, (int64_t) self->max_message * 2 + 65536);
+    self->router = s_bind (self->curve, ZMQ_ROUTER, cmd_ep, 0, 100000, (int64_t) self->max_message * 2 + 65536);
     if (!self->router) {
         bc_error ("event=bind_failed socket=command endpoint=%s reason=\"%s\"", cmd_ep,
                   zmq_strerror (zmq_errno ()));
@@ -225,7 +236,7 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     /* A subscriber that falls further behind than this loses events and
      * replays them from the log. */
     int pub_hwm = (int) bc_config_int (config, "balcao/publish_hwm", 200000);
-    self->pub = s_bind (ZMQ_PUB, ev_ep, pub_hwm, 0, 0);
+    self->pub = s_bind (self->curve, ZMQ_PUB, ev_ep, pub_hwm, 0, 0);
     if (!self->pub) {
         bc_error ("event=bind_failed socket=events endpoint=%s reason=\"%s\"", ev_ep,
                   zmq_strerror (zmq_errno ()));
@@ -233,8 +244,8 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
         return NULL;
     }
     self->inputs = calloc ((size_t) self->batch_max, sizeof (bc_input_t));
-    bc_info ("event=started command=%s events=%s data=%s head_seq=%llu", cmd_ep, ev_ep, dir,
-             (unsigned long long) self->head_seq);
+    bc_info ("event=started command=%s events=%s data=%s head_seq=%llu curve=%s", cmd_ep, ev_ep,
+             dir, (unsigned long long) self->head_seq, self->curve ? "on" : "off");
     return self;
 }
 
@@ -252,6 +263,7 @@ bc_service_destroy (bc_service_t **self_p)
     }
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
+    bc_curve_destroy (&self->curve);
     bc_store_destroy (&self->store);
     free (self->tx.events);
     free (self->inputs);
@@ -276,12 +288,14 @@ bc_service_on_command (bc_service_t *self, const ProtobufCMessageDescriptor *typ
 }
 
 static zsock_t *
-s_replay_socket (const char *endpoint)
+s_replay_socket (bc_service_t *self, bc_source_t *src)
 {
     zsock_t *sock = zsock_new (ZMQ_DEALER);
     zsock_set_linger (sock, 0);
     zsock_set_rcvhwm (sock, 0);
-    zsock_connect (sock, "%s", endpoint);
+    if (self->curve)
+        bc_curve_client (self->curve, sock, src->name);
+    zsock_connect (sock, "%s", src->command_ep);
     return sock;
 }
 
@@ -300,8 +314,10 @@ bc_service_consume (bc_service_t *self, const char *source, bc_event_fn *fn)
     zsock_set_rcvhwm (src->sub, 100000);
     zsock_set_subscribe (src->sub, "");
     zsock_set_maxmsgsize (src->sub, (int64_t) self->max_message * 2 + 65536);
+    if (self->curve)
+        bc_curve_client (self->curve, src->sub, source);
     zsock_connect (src->sub, "%s", ev_ep);
-    src->replay = s_replay_socket (src->command_ep);
+    src->replay = s_replay_socket (self, src);
 
     MDB_txn *txn;
     if (mdb_txn_begin (bc_store_env (self->store), NULL, MDB_RDONLY, &txn) == 0) {
@@ -977,7 +993,7 @@ s_check_replays (bc_service_t *self, int64_t now)
             /* Lazy Pirate: the source may have restarted; reconnect, ask again. */
             bc_debug ("event=replay_timeout source=%s", src->name);
             zsock_destroy (&src->replay);
-            src->replay = s_replay_socket (src->command_ep);
+            src->replay = s_replay_socket (self, src);
             s_send_replay_request (self, src);
         }
         else if (!src->replay_id[0] && (src->wants_replay || src->source_head > src->applied))

@@ -161,10 +161,10 @@ main (int argc, char **argv)
         zsock_connect (sub, "%s", bc_config_endpoint (config, "router", "events"));
         zclock_sleep (200); /* let the subscription reach the router */
     }
-    const char *intake = bc_config_endpoint (config, "intake", "command");
     bc_client_t **clients = calloc ((size_t) conc, sizeof *clients);
     for (long i = 0; i < conc; i++)
-        clients[i] = bc_client_new (intake, "balcao-bench");
+        if (!(clients[i] = bc_client_new_for (config, "intake", "balcao-bench")))
+            return 1;
     slot_t *slots = calloc ((size_t) nslots, sizeof *slots);
     for (long i = 0; i < nslots; i++) {
         slots[i].client = (int) (i % conc);

@@ -63,7 +63,7 @@ main (int argc, char **argv)
     sodium_bin2hex (request_id, sizeof request_id, hash, sizeof hash);
 
     bc_client_t *client =
-        bc_client_new (bc_config_endpoint (config, "intake", "command"), "balcao-mailgate");
+        bc_client_new_for (config, "intake", "balcao-mailgate");
     if (!client)
         return EX_TEMPFAIL;
     bc_client_set_principal (client, "service:mailgate");

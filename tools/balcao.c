@@ -34,7 +34,9 @@ s_time (int64_t us, char *buf, size_t size)
 static bc_envelope_t *
 s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
 {
-    bc_client_t *client = bc_client_new (bc_config_endpoint (config, service, "command"), "balcao");
+    bc_client_t *client = bc_client_new_for (config, service, "balcao");
+    if (!client)
+        return NULL;
     const char *user = getenv ("USER");
     char principal[128];
     snprintf (principal, sizeof principal, "agent:%s", user ? user : "cli");

@@ -7,12 +7,16 @@
  *   balcaoctl [-c CONFIG] down          SIGTERM each service, wait, SIGKILL
  *                                       after 10 s
  *   balcaoctl [-c CONFIG] status        pid, memory and log position of each
+ *   balcaoctl [-c CONFIG] keys [DIR]    CURVE certificates for every service and
+ *                                       client program, in DIR (default:
+ *                                       balcao/curve_dir); existing ones kept
  */
 #include "balcao/v1/bus.pb-c.h"
 #include "balcao/v1/intake.pb-c.h"
 #include "bc_client.h"
 #include "bc_clock.h"
 #include "bc_config.h"
+#include "bc_curve.h"
 #include "bc_log.h"
 #include "bc_service.h"
 
@@ -131,7 +135,9 @@ s_spawn (ctl_t *ctl, const char *service)
 static int
 s_ping (ctl_t *ctl, const char *service, uint64_t *head)
 {
-    bc_client_t *c = bc_client_new (bc_config_endpoint (ctl->config, service, "command"), "balcaoctl");
+    bc_client_t *c = bc_client_new_for (ctl->config, service, "balcaoctl");
+    if (!c)
+        return 0;
     bc_client_set_timeout (c, 200, 0);
     Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
     bc_envelope_t *reply = NULL;
@@ -211,7 +217,9 @@ s_demo (ctl_t *ctl)
          "Nossa integração parou de funcionar hoje de manhã: todas as chamadas à API retornam "
          "401 Unauthorized. Não alteramos nada do nosso lado."},
     };
-    bc_client_t *c = bc_client_new (bc_config_endpoint (ctl->config, "intake", "command"), "balcaoctl");
+    bc_client_t *c = bc_client_new_for (ctl->config, "intake", "balcaoctl");
+    if (!c)
+        return;
     bc_client_set_principal (c, "service:demo");
     for (size_t i = 0; i < sizeof demo / sizeof demo[0]; i++) {
         Balcao__V1__Submit req = BALCAO__V1__SUBMIT__INIT;
@@ -340,6 +348,28 @@ s_status (ctl_t *ctl)
     return all ? 0 : 3;
 }
 
+/* Everything that binds or connects on the bus has its own certificate. */
+static int
+s_keys (ctl_t *ctl, const char *dir)
+{
+    static const char *const names[] = {"intake",  "router",          "kb",
+                                        "notify",  "gateway",         "balcao",
+                                        "balcaoctl", "balcao-mailgate", "balcao-bench"};
+    if (!dir)
+        dir = bc_config_str (ctl->config, "balcao/curve_dir", NULL);
+    if (!dir || !*dir) {
+        fprintf (stderr, "balcaoctl: say where: balcaoctl keys DIR, or set balcao/curve_dir\n");
+        return 64;
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (bc_curve_make_cert (dir, names[i])) {
+            fprintf (stderr, "balcaoctl: cannot write the certificate of %s in %s\n", names[i], dir);
+            return 1;
+        }
+    printf ("Certificados CURVE em %s (públicos autorizados em %s/clients).\n", dir, dir);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -362,15 +392,26 @@ main (int argc, char **argv)
     snprintf (ctl.run_dir, sizeof ctl.run_dir, "%s/run", bc_config_data_dir (ctl.config));
     snprintf (ctl.log_dir, sizeof ctl.log_dir, "%s/log", bc_config_data_dir (ctl.config));
     const char *cmd = first < argc ? argv[first] : "";
-    int rc;
+    int rc, curve_error = 0;
+    if (strcmp (cmd, "keys") != 0) {
+        /* With CURVE on, every ping below needs our certificate: say it once. */
+        bc_curve_t *curve = bc_curve_new (ctl.config, "balcaoctl", &curve_error);
+        bc_curve_destroy (&curve);
+        if (curve_error) {
+            bc_config_destroy (&ctl.config);
+            return 1;
+        }
+    }
     if (strcmp (cmd, "up") == 0)
         rc = s_up (&ctl, first + 1 < argc && strcmp (argv[first + 1], "--demo") == 0);
     else if (strcmp (cmd, "down") == 0)
         rc = s_down (&ctl);
     else if (strcmp (cmd, "status") == 0)
         rc = s_status (&ctl);
+    else if (strcmp (cmd, "keys") == 0)
+        rc = s_keys (&ctl, first + 1 < argc ? argv[first + 1] : NULL);
     else {
-        fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status\n");
+        fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR]\n");
         rc = 64;
     }
     bc_config_destroy (&ctl.config);

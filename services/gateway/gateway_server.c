@@ -164,11 +164,18 @@ gateway_server_new (bc_config_t *config)
 {
     gateway_server_t *self = calloc (1, sizeof *self);
     for (int i = 0; i < GATEWAY_NSERVICES; i++) {
-        self->health[i] =
-            bc_client_new (bc_config_endpoint (config, s_services[i], "command"), "gateway");
+        self->health[i] = bc_client_new_for (config, s_services[i], "gateway");
+        if (!self->health[i]) {
+            gateway_server_destroy (&self);
+            return NULL;
+        }
         bc_client_set_timeout (self->health[i], 500, 0);
     }
-    self->router = bc_client_new (bc_config_endpoint (config, "router", "command"), "gateway");
+    self->router = bc_client_new_for (config, "router", "gateway");
+    if (!self->router) {
+        gateway_server_destroy (&self);
+        return NULL;
+    }
     bc_client_set_timeout (self->router, 2000, 1);
     const char *address = bc_config_str (config, "gateway/http_address", "127.0.0.1");
     int port = (int) bc_config_int (config, "gateway/http_port", 8080);

@@ -48,6 +48,7 @@ if PYTHON_OUT not in sys.path:
     sys.path.insert(0, PYTHON_OUT)
 
 import zmq  # noqa: E402  (Debian's python3-zmq)
+import zmq.auth  # noqa: E402
 
 from balcao.v1 import bus_pb2, intake_pb2, kb_pb2, notify_pb2, router_pb2  # noqa: E402
 
@@ -169,7 +170,10 @@ def run_test(main):
 class System:
     """One Balcão installation in a temporary directory."""
 
-    def __init__(self, name, max_message_size=1048576, heartbeat_ms=200):
+    def __init__(self, name, max_message_size=1048576, heartbeat_ms=200, curve=False):
+        """curve=True: CURVE on every bus socket, certificates made by
+        `balcaoctl keys`; this test's own bus sockets use the agent CLI's
+        certificate ("balcao")."""
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="balcao-e2e-%s-" % name)
         self.var = os.path.join(self.dir, "var")
@@ -188,9 +192,13 @@ class System:
         self.max_message_size = max_message_size
         self.heartbeat_ms = heartbeat_ms
         self.config = os.path.join(self.dir, "balcao.cfg")
+        self.curve_dir = os.path.join(self.dir, "keys") if curve else None
         self.write_config()
         self.procs = {}  # service -> Popen, for services that should be running
         self.ctx = zmq.Context()
+        if curve:
+            subprocess.run([self.binary("balcaoctl"), "-c", self.config, "keys"], check=True,
+                           stdout=subprocess.DEVNULL)
 
     # ---- config -------------------------------------------------------
 
@@ -202,6 +210,8 @@ class System:
             "    heartbeat_ms = %d" % self.heartbeat_ms,
             "    max_message_size = %d" % self.max_message_size,
         ]
+        if self.curve_dir:
+            lines.append('    curve_dir = "%s"' % self.curve_dir)
         for svc in BUS_SERVICES:
             lines += [svc,
                       '    command = "%s"' % self.endpoints[svc],
@@ -380,8 +390,7 @@ class System:
         timeout, throws the socket away and resends the same bytes (same id).
         Returns the reply Envelope."""
         for _ in range(retries):
-            sock = self.ctx.socket(zmq.REQ)
-            sock.setsockopt(zmq.LINGER, 0)
+            sock = self.socket(zmq.REQ, svc)
             sock.connect(self.endpoints[svc])
             try:
                 sock.send(frame)
@@ -405,10 +414,22 @@ class System:
             raise BusError(err.code, err.message)
         return decode_reply(reply)
 
+    def socket(self, kind, svc, cert="balcao"):
+        """A new socket for talking to `svc`, with CURVE when this system
+        has it on (as `cert`, a certificate in the keys directory; None for
+        a plain socket)."""
+        sock = self.ctx.socket(kind)
+        sock.setsockopt(zmq.LINGER, 0)
+        if self.curve_dir and cert:
+            public, secret = zmq.auth.load_certificate(
+                os.path.join(self.curve_dir, cert + ".cert_secret"))
+            server, _ = zmq.auth.load_certificate(os.path.join(self.curve_dir, svc + ".cert"))
+            sock.curve_publickey, sock.curve_secretkey, sock.curve_serverkey = public, secret, server
+        return sock
+
     def dealer(self, svc):
         """A raw DEALER socket connected to a service's command endpoint."""
-        sock = self.ctx.socket(zmq.DEALER)
-        sock.setsockopt(zmq.LINGER, 0)
+        sock = self.socket(zmq.DEALER, svc)
         sock.connect(self.endpoints[svc])
         return sock
 

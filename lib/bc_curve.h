@@ -1,0 +1,41 @@
+/* bc_curve: CURVE encryption and authentication on the bus (ZeroMQ's
+ * CurveZMQ with CZMQ's zcert and zauth), on when "balcao/curve_dir" names a
+ * directory of certificates:
+ *
+ *   <curve_dir>/<name>.cert, <name>.cert_secret   one per service and per
+ *                                                 client program (balcaoctl
+ *                                                 keys makes them)
+ *   <curve_dir>/clients/<name>.cert               public certificates of
+ *                                                 everyone allowed to connect
+ *
+ * A service's command and events sockets are CURVE servers with its own
+ * certificate, and a ZAP handler admits only clients whose public key is in
+ * clients/. Every connection to a service uses the caller's certificate and
+ * the service's public key. Off (plain TCP) when curve_dir is not set: the
+ * default, with every endpoint on loopback. */
+#ifndef BC_CURVE_H
+#define BC_CURVE_H
+
+#include "bc_config.h"
+
+typedef struct bc_curve_t bc_curve_t;
+
+/* Loads what `name` needs (its own certificate). Returns NULL when CURVE is
+ * off; sets *error (and returns NULL) when it is on but a file is missing. */
+bc_curve_t *bc_curve_new (bc_config_t *config, const char *name, int *error);
+void bc_curve_destroy (bc_curve_t **self_p);
+
+/* Starts the ZAP handler that admits the keys in clients/ (one per process
+ * that binds). Returns 0 or -1. */
+int bc_curve_start_auth (bc_curve_t *self);
+/* Makes sock (before bind) a CURVE server with our certificate. */
+void bc_curve_server (bc_curve_t *self, void *sock);
+/* Makes sock (before connect) a CURVE client of `service`. Returns 0, or -1
+ * when the service's public certificate cannot be read. */
+int bc_curve_client (bc_curve_t *self, void *sock, const char *service);
+
+/* Writes a certificate pair <dir>/<name>.cert{,_secret} unless it exists,
+ * and its public part to <dir>/clients/<name>.cert. Returns 0 or -1. */
+int bc_curve_make_cert (const char *dir, const char *name);
+
+#endif
