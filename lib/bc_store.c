@@ -4,6 +4,7 @@
 #include "bc_log.h"
 
 #include <assert.h>
+#include <czmq.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,32 +21,16 @@ struct bc_store_t {
     size_t map_size;
 };
 
-static int
-s_mkdirs (const char *dir)
-{
-    char path[4096];
-    snprintf (path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir (path, 0750) && errno != EEXIST)
-                return errno;
-            *p = '/';
-        }
-    if (mkdir (path, 0750) && errno != EEXIST)
-        return errno;
-    return 0;
-}
-
 int
 bc_store_open (bc_store_t **self_p, const char *dir, const char *const *names, int count,
                size_t map_size)
 {
     assert (count <= BC_STORE_MAX_DBS);
     *self_p = NULL;
-    int rc = s_mkdirs (dir);
-    if (rc)
-        return rc;
+    /* zsys_dir_create makes the parents too, like mkdir -p. */
+    if (zsys_dir_create ("%s", dir))
+        return errno ? errno : EACCES;
+    int rc;
     bc_store_t *self = calloc (1, sizeof *self);
     if (!self)
         return ENOMEM;

@@ -21,6 +21,7 @@
 #include "bc_service.h"
 
 #include <arpa/inet.h>
+#include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -43,20 +44,6 @@ typedef struct {
     char run_dir[PATH_MAX];
     char log_dir[PATH_MAX];
 } ctl_t;
-
-static void
-s_mkdir (const char *path)
-{
-    char buf[PATH_MAX];
-    snprintf (buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            mkdir (buf, 0750);
-            *p = '/';
-        }
-    mkdir (buf, 0750);
-}
 
 static pid_t
 s_read_pid (ctl_t *ctl, const char *service)
@@ -243,8 +230,11 @@ s_demo (ctl_t *ctl)
 static int
 s_up (ctl_t *ctl, int demo)
 {
-    s_mkdir (ctl->run_dir);
-    s_mkdir (ctl->log_dir);
+    if (zsys_dir_create ("%s", ctl->run_dir) || zsys_dir_create ("%s", ctl->log_dir)) {
+        fprintf (stderr, "balcaoctl: cannot create %s or %s: %s\n", ctl->run_dir, ctl->log_dir,
+                 strerror (errno));
+        return 1;
+    }
     int64_t start = bc_mono_ms ();
     for (int i = 0; i < NSERVICES; i++) {
         if (s_read_pid (ctl, s_services[i]))

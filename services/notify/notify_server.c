@@ -57,20 +57,6 @@ typedef struct {
 } notify_t;
 
 static int
-s_mkdirs (const char *dir)
-{
-    char path[4096];
-    snprintf (path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            mkdir (path, 0750);
-            *p = '/';
-        }
-    return mkdir (path, 0750) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-static int
 s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
     (void) source;
@@ -322,7 +308,7 @@ notify_server_setup (bc_service_t *svc)
     snprintf (dflt_outbox, sizeof dflt_outbox, "%s/outbox", bc_config_data_dir (cfg));
     snprintf (self->mail_dir, sizeof self->mail_dir, "%s/mail",
               bc_config_str (cfg, "notify/outbox_dir", dflt_outbox));
-    if (s_mkdirs (self->mail_dir)) {
+    if (zsys_dir_create ("%s", self->mail_dir)) {
         bc_error ("event=outbox_unwritable dir=%s reason=\"%s\"", self->mail_dir, strerror (errno));
         free (self);
         return NULL;
