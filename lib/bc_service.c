@@ -235,7 +235,9 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     }
     /* A subscriber that falls further behind than this loses events and
      * replays them from the log. */
-    int pub_hwm = (int) bc_config_int (config, "balcao/publish_hwm", 200000);
+    snprintf (key, sizeof key, "%s/publish_hwm", name);
+    int pub_hwm =
+        (int) bc_config_int (config, key, bc_config_int (config, "balcao/publish_hwm", 200000));
     self->pub = s_bind (self->curve, ZMQ_PUB, ev_ep, pub_hwm, 0, 0);
     if (!self->pub) {
         bc_error ("event=bind_failed socket=events endpoint=%s reason=\"%s\"", ev_ep,
