@@ -449,6 +449,12 @@ bc_tx_emit (bc_tx_t *tx, const ProtobufCMessage *event)
     return 0;
 }
 
+uint64_t
+bc_tx_head (bc_tx_t *tx)
+{
+    return tx->head;
+}
+
 static void
 s_reply_set (bc_reply_t *reply, const ProtobufCMessage *msg)
 {

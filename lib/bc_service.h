@@ -95,6 +95,9 @@ const char *bc_tx_principal (bc_tx_t *tx);
 /* Appends an event to the log (published after commit). Returns 0 or an LMDB
  * code to return from the handler. */
 int bc_tx_emit (bc_tx_t *tx, const ProtobufCMessage *event);
+/* The sequence number of the last event emitted (the log's head inside
+ * this transaction). */
+uint64_t bc_tx_head (bc_tx_t *tx);
 
 void bc_reply_ok (bc_reply_t *reply, const ProtobufCMessage *msg);
 void bc_reply_error (bc_reply_t *reply, const char *code, const char *fmt, ...)

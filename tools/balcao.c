@@ -1,5 +1,8 @@
 /* balcao: the agent's thin command-line client. It holds no state: every
- * command is one request to the service that owns the data. */
+ * command is one request to the service that owns the data.
+ *
+ * Exit codes: 0 done; 2 the service refused (not found, not allowed now,
+ * invalid: the message says why); 64 usage; 69 the service did not answer. */
 #include "balcao/v1/kb.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_client.h"
@@ -12,13 +15,26 @@
 #include <string.h>
 #include <time.h>
 
+#define EXIT_REFUSED 2
+#define EXIT_USAGE 64
+#define EXIT_UNAVAILABLE 69
+
 static void
 s_usage (void)
 {
     fprintf (stderr, "uso: balcao [-c CONFIG] COMANDO\n"
-                     "  show N            mostra o chamado N com as mensagens\n"
-                     "  list [APÓS [MAX]] lista os chamados\n"
-                     "  search TEXTO      procura chamados pelo texto\n");
+                     "  show N                    mostra o chamado N com as mensagens\n"
+                     "  list [APÓS [MAX]]         lista os chamados\n"
+                     "  search TEXTO              procura chamados pelo texto\n"
+                     "  history N                 tudo o que aconteceu com o chamado N\n"
+                     "  reply N TEXTO             responde ao cliente (público)\n"
+                     "  note N TEXTO              nota interna (o cliente não vê)\n"
+                     "  open N                    começa o atendimento (novo -> aberto)\n"
+                     "  request-info N TEXTO      pede informações ao cliente\n"
+                     "  resolve N TEXTO [--fix REFERÊNCIA]\n"
+                     "                            resolve (no N3, com a referência da correção)\n"
+                     "  reopen N [MOTIVO]         reabre um chamado resolvido ou fechado\n"
+                     "  close N                   fecha um chamado resolvido\n");
 }
 
 static void
@@ -30,11 +46,14 @@ s_time (int64_t us, char *buf, size_t size)
     strftime (buf, size, "%d/%m/%Y %H:%M", &tm);
 }
 
-/* Calls service; prints the error and returns NULL on failure. */
+static int s_exit = 0; /* why the last s_call failed */
+
+/* Calls service; prints the error, sets s_exit and returns NULL on failure. */
 static bc_envelope_t *
 s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
 {
     bc_client_t *client = bc_client_new_for (config, service, "balcao");
+    s_exit = EXIT_UNAVAILABLE;
     if (!client)
         return NULL;
     const char *user = getenv ("USER");
@@ -49,9 +68,104 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
         char buf[512];
         fprintf (stderr, "balcao: %s\n", bc_client_error_text (rc, reply, buf, sizeof buf));
         bc_envelope_destroy (&reply);
+        s_exit = rc == BC_EREMOTE ? EXIT_REFUSED : EXIT_UNAVAILABLE;
         return NULL;
     }
+    s_exit = 0;
     return reply;
+}
+
+/* A ticket number from the command line, or 0. */
+static uint64_t
+s_number (const char *arg)
+{
+    char *end;
+    unsigned long long n = strtoull (arg, &end, 10);
+    return *arg && !*end ? n : 0;
+}
+
+/* The words from argv[from] on, joined by spaces, into buf. */
+static const char *
+s_join (int argc, char **argv, int from, char *buf, size_t size)
+{
+    buf[0] = 0;
+    for (int i = from; i < argc; i++) {
+        if (i > from)
+            strncat (buf, " ", size - strlen (buf) - 1);
+        strncat (buf, argv[i], size - strlen (buf) - 1);
+    }
+    return buf;
+}
+
+static int
+s_history (bc_config_t *config, const char *arg)
+{
+    Balcao__V1__GetHistory req = BALCAO__V1__GET_HISTORY__INIT;
+    req.number = s_number (arg);
+    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    if (!reply)
+        return s_exit;
+    Balcao__V1__History *h =
+        (Balcao__V1__History *) bc_envelope_payload (reply, &balcao__v1__history__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!h)
+        return EXIT_UNAVAILABLE;
+    for (size_t i = 0; i < h->n_entries; i++) {
+        char when[32];
+        s_time (h->entries[i]->time_us, when, sizeof when);
+        printf ("%s  %-28s %s\n", when, h->entries[i]->principal, h->entries[i]->summary);
+    }
+    balcao__v1__history__free_unpacked (h, NULL);
+    return 0;
+}
+
+/* Prints the ticket's new state after a command. */
+static int
+s_print_result (bc_envelope_t *reply)
+{
+    Balcao__V1__Ticket *t =
+        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!t)
+        return EXIT_UNAVAILABLE;
+    printf ("Chamado #%llu: %s\n", (unsigned long long) t->number, t->status);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return 0;
+}
+
+static int
+s_write (bc_config_t *config, int argc, char **argv, int is_internal)
+{
+    if (argc < 2)
+        return EXIT_USAGE;
+    char text[8192];
+    Balcao__V1__AddMessage req = BALCAO__V1__ADD_MESSAGE__INIT;
+    req.number = s_number (argv[0]);
+    req.body = (char *) s_join (argc, argv, 1, text, sizeof text);
+    req.is_internal = is_internal;
+    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    return reply ? s_print_result (reply) : s_exit;
+}
+
+static int
+s_action (bc_config_t *config, const char *action, int argc, char **argv)
+{
+    if (argc < 1)
+        return EXIT_USAGE;
+    char text[8192];
+    const char *fix = "";
+    int last = argc;
+    if (argc >= 3 && strcmp (argv[argc - 2], "--fix") == 0) {
+        fix = argv[argc - 1];
+        last = argc - 2;
+    }
+    Balcao__V1__TicketAction req = BALCAO__V1__TICKET_ACTION__INIT;
+    req.number = s_number (argv[0]);
+    req.action = (char *) action;
+    req.text = (char *) s_join (last, argv, 1, text, sizeof text);
+    req.fix_reference = (char *) fix;
+    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    return reply ? s_print_result (reply) : s_exit;
 }
 
 static int
@@ -61,7 +175,7 @@ s_show (bc_config_t *config, const char *arg)
     req.number = strtoull (arg, NULL, 10);
     bc_envelope_t *reply = s_call (config, "router", &req.base);
     if (!reply)
-        return 1;
+        return s_exit;
     Balcao__V1__Ticket *t =
         (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
     bc_envelope_destroy (&reply);
@@ -77,7 +191,8 @@ s_show (bc_config_t *config, const char *arg)
     for (size_t i = 0; i < t->n_messages; i++) {
         const Balcao__V1__TicketMessage *m = t->messages[i];
         s_time (m->time_us, when, sizeof when);
-        printf ("\n--- %s  %s (%s)\n%s\n", when, m->author, m->channel, m->body);
+        printf ("\n--- %s  %s (%s)%s\n%s\n", when, m->author, m->channel,
+                m->is_internal ? "  [nota interna]" : "", m->body);
     }
     balcao__v1__ticket__free_unpacked (t, NULL);
     return 0;
@@ -91,7 +206,7 @@ s_list (bc_config_t *config, int argc, char **argv)
     req.limit = argc > 1 ? (uint32_t) strtoul (argv[1], NULL, 10) : 50;
     bc_envelope_t *reply = s_call (config, "router", &req.base);
     if (!reply)
-        return 1;
+        return s_exit;
     Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) bc_envelope_payload (
         reply, &balcao__v1__ticket_list__descriptor);
     bc_envelope_destroy (&reply);
@@ -121,7 +236,7 @@ s_search (bc_config_t *config, int argc, char **argv)
     req.query = query;
     bc_envelope_t *reply = s_call (config, "kb", &req.base);
     if (!reply)
-        return 1;
+        return s_exit;
     Balcao__V1__SearchTicketsReply *r = (Balcao__V1__SearchTicketsReply *) bc_envelope_payload (
         reply, &balcao__v1__search_tickets_reply__descriptor);
     bc_envelope_destroy (&reply);
@@ -147,15 +262,30 @@ main (int argc, char **argv)
     bc_config_t *config = bc_config_from_args (argc, argv, &first);
     if (!config)
         return 1;
-    int rc = 64;
-    const char *cmd = first < argc ? argv[first] : NULL;
-    if (cmd && strcmp (cmd, "show") == 0 && first + 1 < argc)
+    int rc = EXIT_USAGE;
+    const char *cmd = first < argc ? argv[first] : "";
+    int n = argc - first - 1;
+    char **args = argv + first + 1;
+    static const struct {
+        const char *command, *action;
+    } actions[] = {{"open", "open"},     {"request-info", "request_info"}, {"resolve", "resolve"},
+                   {"reopen", "reopen"}, {"close", "close"}};
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        if (strcmp (cmd, actions[i].command) == 0)
+            rc = s_action (config, actions[i].action, n, args);
+    if (strcmp (cmd, "reply") == 0)
+        rc = s_write (config, n, args, 0);
+    else if (strcmp (cmd, "note") == 0)
+        rc = s_write (config, n, args, 1);
+    else if (strcmp (cmd, "history") == 0 && n >= 1)
+        rc = s_history (config, args[0]);
+    else if (strcmp (cmd, "show") == 0 && first + 1 < argc)
         rc = s_show (config, argv[first + 1]);
-    else if (cmd && strcmp (cmd, "list") == 0)
-        rc = s_list (config, argc - first - 1, argv + first + 1);
-    else if (cmd && strcmp (cmd, "search") == 0 && first + 1 < argc)
-        rc = s_search (config, argc - first - 1, argv + first + 1);
-    else
+    else if (strcmp (cmd, "list") == 0)
+        rc = s_list (config, n, args);
+    else if (strcmp (cmd, "search") == 0 && n >= 1)
+        rc = s_search (config, n, args);
+    if (rc == EXIT_USAGE)
         s_usage ();
     bc_config_destroy (&config);
     return rc;

@@ -1,25 +1,32 @@
-/* router_server: where a ticket gets its number.
+/* router_server: where a ticket gets its number, and how it moves through
+ * its lifecycle (router_lifecycle.c has the table).
  *
  * LMDB (see docs/ARCHITECTURE.md):
- *   tickets   ticket (u64 BE)                 -> balcao.v1.Ticket (no messages)
- *   thread    ticket (u64 BE) + index (u32 BE) -> balcao.v1.TicketMessage
- *   meta      "next_ticket"                    -> u64 BE
+ *   tickets     ticket (u64 BE)                 -> balcao.v1.Ticket (no messages)
+ *   thread      ticket (u64 BE) + index (u32 BE) -> balcao.v1.TicketMessage
+ *   ticket_log  ticket (u64 BE) + seq (u64 BE)   -> "" (the ticket's events in
+ *                                                  the router's log, for history)
+ *   meta        "next_ticket"                    -> u64 BE
  */
 #include "router_server.h"
 
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_log.h"
+#include "router_lifecycle.h"
 
+#include <strings.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const router_dbs[] = {"tickets", "thread", "meta"};
-const int router_ndbs = 3;
+const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta"};
+const int router_ndbs = 4;
 
 typedef struct {
     bc_service_t *svc;
-    MDB_dbi db_tickets, db_thread, db_meta;
+    MDB_dbi db_tickets, db_thread, db_ticket_log, db_meta, db_log;
 } router_t;
 
 static int
@@ -64,6 +71,64 @@ s_put_thread (router_t *self, MDB_txn *txn, uint64_t number, uint32_t index,
 }
 
 static int
+s_put_ticket (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t)
+{
+    unsigned char key[8];
+    bc_key_from_u64 (t->number, key);
+    return s_put_msg (txn, self->db_tickets, key, 8, &t->base, 0);
+}
+
+/* Emits an event about ticket number and indexes it for its history. */
+static int
+s_emit_for (router_t *self, bc_tx_t *tx, uint64_t number, const ProtobufCMessage *event)
+{
+    int rc = bc_tx_emit (tx, event);
+    if (rc)
+        return rc;
+    unsigned char key[16];
+    bc_key_from_u64 (number, key);
+    bc_key_from_u64 (bc_tx_head (tx), key + 8);
+    MDB_val k = {16, key}, v = {0, ""};
+    return mdb_put (bc_tx_txn (tx), self->db_ticket_log, &k, &v, 0);
+}
+
+/* Replaces a string field of an unpacked message: protobuf-c allocated the
+ * old value (unless it is its shared empty string) and frees the new one
+ * with the message. */
+static void
+s_set_string (char **field, const char *value)
+{
+    char *old = *field;
+    *field = strdup (value ? value : "");
+    if (old && old[0])
+        free (old);
+}
+
+/* Moves t to `to` and records why. */
+static int
+s_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *to,
+                 const char *action, const char *text, const char *fix_reference)
+{
+    Balcao__V1__TicketStatusChanged ev = BALCAO__V1__TICKET_STATUS_CHANGED__INIT;
+    ev.number = t->number;
+    ev.from_status = t->status;
+    ev.to_status = (char *) to;
+    ev.action = (char *) action;
+    ev.text = (char *) (text ? text : "");
+    ev.fix_reference = (char *) (fix_reference ? fix_reference : "");
+    ev.by = (char *) bc_tx_principal (tx);
+    ev.tier = t->tier;
+    int rc = s_emit_for (self, tx, t->number, &ev.base);
+    if (rc)
+        return rc;
+    bc_info ("event=status_changed ticket=%llu from=%s to=%s action=%s",
+             (unsigned long long) t->number, t->status, to, action);
+    s_set_string (&t->status, to);
+    t->updated_us = bc_tx_now_us (tx);
+    return 0;
+}
+
+static int
 s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
     (void) source;
@@ -94,16 +159,19 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         uint32_t index = existing->message_count;
         existing->message_count++;
         existing->updated_us = ev->time_us;
-        unsigned char key[8];
-        bc_key_from_u64 (existing->number, key);
-        if ((rc = s_put_msg (txn, self->db_tickets, key, 8, &existing->base, 0)))
-            goto done;
         if ((rc = s_put_thread (self, txn, existing->number, index, &m)))
             goto done;
         Balcao__V1__MessageAppended out = BALCAO__V1__MESSAGE_APPENDED__INIT;
         out.ticket = existing->number;
         out.message = &m;
-        rc = bc_tx_emit (tx, &out.base);
+        if ((rc = s_emit_for (self, tx, existing->number, &out.base)))
+            goto done;
+        /* The customer answered what we asked: the clock is ours again. */
+        const char *to = router_lifecycle_next (existing->status, ROUTER_CUSTOMER_REPLY);
+        if (to && strcmp (to, existing->status) != 0
+            && (rc = s_change_status (self, tx, existing, to, "customer_reply", "", "")))
+            goto done;
+        rc = s_put_ticket (self, txn, existing);
         bc_info ("event=message_appended ticket=%llu message_ref=%s",
                  (unsigned long long) existing->number, mr->message_ref);
         goto done;
@@ -139,7 +207,7 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     t.n_messages = 1;
     Balcao__V1__TicketCreated out = BALCAO__V1__TICKET_CREATED__INIT;
     out.ticket = &t;
-    rc = bc_tx_emit (tx, &out.base);
+    rc = s_emit_for (self, tx, number, &out.base);
     bc_info ("event=ticket_created ticket=%llu message_ref=%s channel=%s",
              (unsigned long long) number, mr->message_ref, mr->channel);
 done:
@@ -245,6 +313,263 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     return rc;
 }
 
+/* ---- agent and customer commands ---- */
+
+static int
+s_is_agent (const char *principal)
+{
+    return strncmp (principal, "agent:", 6) == 0 || strncmp (principal, "supervisor:", 11) == 0
+           || strncmp (principal, "admin:", 6) == 0;
+}
+
+static int
+s_is_customer_of (const char *principal, const Balcao__V1__Ticket *t)
+{
+    return strncmp (principal, "customer:", 9) == 0
+           && strcasecmp (principal + 9, t->customer_address) == 0;
+}
+
+/* Loads the ticket a command names; on failure sets the reply. */
+static Balcao__V1__Ticket *
+s_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_reply_t *reply, int *rc)
+{
+    Balcao__V1__Ticket *t = s_get_ticket (self, bc_tx_txn (tx), number, rc);
+    if (*rc == MDB_NOTFOUND) {
+        bc_reply_error (reply, "not_found", "ticket #%llu does not exist",
+                        (unsigned long long) number);
+        *rc = 0;
+    }
+    return t;
+}
+
+static int
+s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__TicketAction *req = (const Balcao__V1__TicketAction *) payload;
+    int action = router_action_parse (req->action);
+    if (action < 0) {
+        bc_reply_error (reply, "invalid",
+                        "unknown action; use open, request_info, resolve, accept, reject, reopen "
+                        "or close");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = s_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    const char *who = bc_tx_principal (tx);
+    const char *to = router_lifecycle_next (t->status, (router_action_t) action);
+    char sources[128];
+    if (action == ROUTER_ACCEPT || action == ROUTER_REJECT) {
+        if (!s_is_customer_of (who, t)) {
+            bc_reply_error (reply, "forbidden",
+                            "only the ticket's customer can %s its resolution; agents use close "
+                            "or reopen",
+                            req->action);
+            goto done;
+        }
+    }
+    else if (!s_is_agent (who)) {
+        bc_reply_error (reply, "forbidden", "only agents can %s a ticket", req->action);
+        goto done;
+    }
+    if (!to) {
+        bc_reply_error (reply, "conflict", "cannot %s ticket #%llu: it is %s; %s is allowed from %s",
+                        req->action, (unsigned long long) t->number, t->status, req->action,
+                        router_lifecycle_sources ((router_action_t) action, sources,
+                                                  sizeof sources));
+        goto done;
+    }
+    if ((action == ROUTER_RESOLVE || action == ROUTER_REJECT) && !*req->text) {
+        bc_reply_error (reply, "invalid",
+                        action == ROUTER_RESOLVE
+                            ? "resolving needs the resolution: what was done to solve it"
+                            : "rejecting a resolution needs the reason");
+        goto done;
+    }
+    if (action == ROUTER_RESOLVE && strcmp (t->tier, "N3") == 0 && !*req->fix_reference) {
+        bc_reply_error (reply, "invalid",
+                        "resolving at N3 needs the fix's reference (patch, version or change)");
+        goto done;
+    }
+    if (action == ROUTER_RESOLVE) {
+        s_set_string (&t->resolution, req->text);
+        s_set_string (&t->fix_reference, req->fix_reference);
+    }
+    if ((rc = s_change_status (self, tx, t, to, req->action, req->text, req->fix_reference)))
+        goto done;
+    if ((rc = s_put_ticket (self, bc_tx_txn (tx), t)))
+        goto done;
+    bc_reply_ok (reply, &t->base);
+done:
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_add_message (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+               const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    router_t *self = state;
+    const Balcao__V1__AddMessage *req = (const Balcao__V1__AddMessage *) payload;
+    const char *who = bc_tx_principal (tx);
+    if (!s_is_agent (who)) {
+        bc_reply_error (reply, "forbidden", "only agents write replies and notes here");
+        return 0;
+    }
+    if (!*req->body) {
+        bc_reply_error (reply, "invalid", "the message is empty");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = s_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    if (strcmp (t->status, "fechado") == 0 && !req->is_internal) {
+        bc_reply_error (reply, "conflict",
+                        "ticket #%llu is closed; reopen it before replying to the customer",
+                        (unsigned long long) t->number);
+        goto done;
+    }
+    Balcao__V1__TicketMessage m = BALCAO__V1__TICKET_MESSAGE__INIT;
+    m.message_ref = request->id;
+    m.author = (char *) who;
+    m.body = req->body;
+    m.time_us = bc_tx_now_us (tx);
+    m.channel = "agent";
+    m.direction = req->is_internal ? "internal" : "outbound";
+    m.is_internal = req->is_internal;
+    uint32_t index = t->message_count++;
+    t->updated_us = m.time_us;
+    if ((rc = s_put_thread (self, bc_tx_txn (tx), t->number, index, &m)))
+        goto done;
+    Balcao__V1__MessageAppended out = BALCAO__V1__MESSAGE_APPENDED__INIT;
+    out.ticket = t->number;
+    out.message = &m;
+    if ((rc = s_emit_for (self, tx, t->number, &out.base)))
+        goto done;
+    if (!req->is_internal) {
+        if (!t->first_response_us)
+            t->first_response_us = m.time_us;
+        const char *to = router_lifecycle_next (t->status, ROUTER_OPEN);
+        if (to && (strcmp (t->status, "novo") == 0 || strcmp (t->status, "reaberto") == 0)
+            && (rc = s_change_status (self, tx, t, to, "agent_reply", "", "")))
+            goto done;
+    }
+    if ((rc = s_put_ticket (self, bc_tx_txn (tx), t)))
+        goto done;
+    bc_reply_ok (reply, &t->base);
+done:
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+/* One line in pt-BR for an event of the ticket's history. */
+static void
+s_summary (const bc_envelope_t *env, char *out, size_t size)
+{
+    snprintf (out, size, "%s", env->type);
+    if (bc_envelope_is (env, &balcao__v1__ticket_created__descriptor)) {
+        Balcao__V1__TicketCreated *e = (Balcao__V1__TicketCreated *) bc_envelope_payload (
+            env, &balcao__v1__ticket_created__descriptor);
+        if (e && e->ticket)
+            snprintf (out, size, "chamado aberto por %s via %s: %s", e->ticket->customer_address,
+                      e->ticket->channel, e->ticket->subject);
+        if (e)
+            balcao__v1__ticket_created__free_unpacked (e, NULL);
+    }
+    else if (bc_envelope_is (env, &balcao__v1__message_appended__descriptor)) {
+        Balcao__V1__MessageAppended *e = (Balcao__V1__MessageAppended *) bc_envelope_payload (
+            env, &balcao__v1__message_appended__descriptor);
+        if (e && e->message)
+            snprintf (out, size, "%s de %s",
+                      e->message->is_internal ? "nota interna"
+                      : strcmp (e->message->direction, "inbound") == 0 ? "mensagem do cliente"
+                                                                       : "resposta",
+                      e->message->author);
+        if (e)
+            balcao__v1__message_appended__free_unpacked (e, NULL);
+    }
+    else if (bc_envelope_is (env, &balcao__v1__ticket_status_changed__descriptor)) {
+        Balcao__V1__TicketStatusChanged *e = (Balcao__V1__TicketStatusChanged *) bc_envelope_payload (
+            env, &balcao__v1__ticket_status_changed__descriptor);
+        if (e)
+            snprintf (out, size, "%s → %s (%s)%s%s", e->from_status, e->to_status, e->action,
+                      *e->text ? ": " : "", e->text);
+        if (e)
+            balcao__v1__ticket_status_changed__free_unpacked (e, NULL);
+    }
+}
+
+static int
+s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+           bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__GetHistory *req = (const Balcao__V1__GetHistory *) payload;
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc;
+    Balcao__V1__Ticket *t = s_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    size_t cap = 16, n = 0;
+    Balcao__V1__HistoryEntry *entries = calloc (cap, sizeof *entries);
+    Balcao__V1__HistoryEntry **ptrs = NULL;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open (txn, self->db_ticket_log, &cur)))
+        goto done;
+    unsigned char key[16] = {0};
+    bc_key_from_u64 (req->number, key);
+    MDB_val k = {16, key}, v;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == 16 && memcmp (k.mv_data, key, 8) == 0) {
+        MDB_val seq = {8, (char *) k.mv_data + 8}, ev;
+        if (mdb_get (txn, self->db_log, &seq, &ev) == 0) {
+            bc_envelope_t *env = bc_envelope_unpack (ev.mv_data, ev.mv_size);
+            if (env) {
+                if (n == cap)
+                    entries = realloc (entries, (cap *= 2) * sizeof *entries);
+                Balcao__V1__HistoryEntry *h = &entries[n++];
+                balcao__v1__history_entry__init (h);
+                h->seq = env->seq;
+                h->time_us = env->time_us;
+                h->principal = strdup (env->principal);
+                h->type = strdup (env->type);
+                char line[1024];
+                s_summary (env, line, sizeof line);
+                h->summary = strdup (line);
+                bc_envelope_destroy (&env);
+            }
+        }
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    if (rc == 0) {
+        ptrs = calloc (n + 1, sizeof *ptrs);
+        for (size_t i = 0; i < n; i++)
+            ptrs[i] = &entries[i];
+        Balcao__V1__History out = BALCAO__V1__HISTORY__INIT;
+        out.entries = ptrs;
+        out.n_entries = n;
+        bc_reply_ok (reply, &out.base);
+    }
+done:
+    for (size_t i = 0; i < n; i++) {
+        free (entries[i].principal);
+        free (entries[i].type);
+        free (entries[i].summary);
+    }
+    free (entries);
+    free (ptrs);
+    return rc;
+}
+
 void *
 router_server_setup (bc_service_t *svc)
 {
@@ -253,9 +578,14 @@ router_server_setup (bc_service_t *svc)
     self->db_tickets = bc_service_dbi (svc, "tickets");
     self->db_thread = bc_service_dbi (svc, "thread");
     self->db_meta = bc_service_dbi (svc, "meta");
+    self->db_ticket_log = bc_service_dbi (svc, "ticket_log");
+    self->db_log = bc_service_dbi (svc, "log");
     bc_service_consume (svc, "intake", s_on_intake);
     bc_service_on_command (svc, &balcao__v1__get_ticket__descriptor, 0, s_get);
     bc_service_on_command (svc, &balcao__v1__list_tickets__descriptor, 0, s_list);
+    bc_service_on_command (svc, &balcao__v1__get_history__descriptor, 0, s_history);
+    bc_service_on_command (svc, &balcao__v1__ticket_action__descriptor, 1, s_action);
+    bc_service_on_command (svc, &balcao__v1__add_message__descriptor, 1, s_add_message);
     return self;
 }
 
