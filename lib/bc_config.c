@@ -76,6 +76,16 @@ bc_config_int (bc_config_t *self, const char *path, long long dflt)
     return n;
 }
 
+int
+bc_config_children (bc_config_t *self, const char *path, const char **names, int max)
+{
+    zconfig_t *section = zconfig_locate (self->root, path);
+    int n = 0;
+    for (zconfig_t *c = section ? zconfig_child (section) : NULL; c && n < max; c = zconfig_next (c))
+        names[n++] = zconfig_name (c);
+    return n;
+}
+
 const char *
 bc_config_endpoint (bc_config_t *self, const char *service, const char *kind)
 {

@@ -15,6 +15,10 @@ void bc_config_destroy (bc_config_t **self_p);
 const char *bc_config_str (bc_config_t *self, const char *path, const char *dflt);
 long long bc_config_int (bc_config_t *self, const char *path, long long dflt);
 
+/* The names of the subsections of `path` (e.g. the categories under
+ * "router/categories"), at most max of them. Returns how many. */
+int bc_config_children (bc_config_t *self, const char *path, const char **names, int max);
+
 /* Where to connect to service's "command" or "events" socket:
  * "<service>/command" or the embedded loopback default. */
 const char *bc_config_endpoint (bc_config_t *self, const char *service, const char *kind);

@@ -34,7 +34,11 @@ s_usage (void)
                      "  resolve N TEXTO [--fix REFERÊNCIA]\n"
                      "                            resolve (no N3, com a referência da correção)\n"
                      "  reopen N [MOTIVO]         reabre um chamado resolvido ou fechado\n"
-                     "  close N                   fecha um chamado resolvido\n");
+                     "  close N                   fecha um chamado resolvido\n"
+                     "  categories                as categorias e seus padrões\n"
+                     "  set-category N CATEGORIA  classifica (na triagem, aplica prioridade e nível)\n"
+                     "  set-priority N PRIORIDADE [MOTIVO]\n"
+                     "                            baixa, normal, alta ou urgente\n");
 }
 
 static void
@@ -145,6 +149,73 @@ s_write (bc_config_t *config, int argc, char **argv, int is_internal)
     req.is_internal = is_internal;
     bc_envelope_t *reply = s_call (config, "router", &req.base);
     return reply ? s_print_result (reply) : s_exit;
+}
+
+/* Prints s left-aligned in width columns, counting UTF-8 characters rather
+ * than bytes, so "Dúvida de uso" lines up with "Geral". */
+static void
+s_print_padded (const char *s, int width)
+{
+    int chars = 0;
+    for (const char *p = s; *p; p++)
+        if (((unsigned char) *p & 0xc0) != 0x80)
+            chars++;
+    printf ("%s%*s", s, width > chars ? width - chars : 0, "");
+}
+
+static int
+s_categories (bc_config_t *config)
+{
+    Balcao__V1__ListCategories req = BALCAO__V1__LIST_CATEGORIES__INIT;
+    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    if (!reply)
+        return s_exit;
+    Balcao__V1__CategoryList *list = (Balcao__V1__CategoryList *) bc_envelope_payload (
+        reply, &balcao__v1__category_list__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!list)
+        return EXIT_UNAVAILABLE;
+    for (size_t i = 0; i < list->n_categories; i++) {
+        printf ("%-14s ", list->categories[i]->id);
+        s_print_padded (list->categories[i]->name, 26);
+        printf (" prioridade %-8s nível %s\n", list->categories[i]->priority,
+                list->categories[i]->tier);
+    }
+    balcao__v1__category_list__free_unpacked (list, NULL);
+    return 0;
+}
+
+static int
+s_classify (bc_config_t *config, const char *what, int argc, char **argv)
+{
+    if (argc < 2)
+        return EXIT_USAGE;
+    bc_envelope_t *reply;
+    if (strcmp (what, "category") == 0) {
+        Balcao__V1__SetCategory req = BALCAO__V1__SET_CATEGORY__INIT;
+        req.number = s_number (argv[0]);
+        req.category = argv[1];
+        reply = s_call (config, "router", &req.base);
+    }
+    else {
+        char reason[4096];
+        Balcao__V1__SetPriority req = BALCAO__V1__SET_PRIORITY__INIT;
+        req.number = s_number (argv[0]);
+        req.priority = argv[1];
+        req.reason = (char *) s_join (argc, argv, 2, reason, sizeof reason);
+        reply = s_call (config, "router", &req.base);
+    }
+    if (!reply)
+        return s_exit;
+    Balcao__V1__Ticket *t =
+        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!t)
+        return EXIT_UNAVAILABLE;
+    printf ("Chamado #%llu: categoria %s, prioridade %s, nível %s\n",
+            (unsigned long long) t->number, t->category, t->priority, t->tier);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return 0;
 }
 
 static int
@@ -277,6 +348,12 @@ main (int argc, char **argv)
         rc = s_write (config, n, args, 0);
     else if (strcmp (cmd, "note") == 0)
         rc = s_write (config, n, args, 1);
+    else if (strcmp (cmd, "categories") == 0)
+        rc = s_categories (config);
+    else if (strcmp (cmd, "set-category") == 0)
+        rc = s_classify (config, "category", n, args);
+    else if (strcmp (cmd, "set-priority") == 0)
+        rc = s_classify (config, "priority", n, args);
     else if (strcmp (cmd, "history") == 0 && n >= 1)
         rc = s_history (config, args[0]);
     else if (strcmp (cmd, "show") == 0 && first + 1 < argc)

@@ -13,6 +13,7 @@
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_log.h"
+#include "router_catalog.h"
 #include "router_lifecycle.h"
 
 #include <strings.h>
@@ -27,6 +28,7 @@ const int router_ndbs = 4;
 typedef struct {
     bc_service_t *svc;
     MDB_dbi db_tickets, db_thread, db_ticket_log, db_meta, db_log;
+    router_catalog_t *catalog;
 } router_t;
 
 static int
@@ -126,6 +128,26 @@ s_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char 
     s_set_string (&t->status, to);
     t->updated_us = bc_tx_now_us (tx);
     return 0;
+}
+
+/* Sets *field to value and records it (no event when nothing changes). */
+static int
+s_change_field (router_t *self, bc_tx_t *tx, uint64_t number, const char *name, char **field,
+                const char *value, const char *text)
+{
+    if (strcmp (*field, value) == 0)
+        return 0;
+    Balcao__V1__TicketFieldChanged ev = BALCAO__V1__TICKET_FIELD_CHANGED__INIT;
+    ev.number = number;
+    ev.field = (char *) name;
+    ev.from_value = *field;
+    ev.to_value = (char *) value;
+    ev.text = (char *) (text ? text : "");
+    ev.by = (char *) bc_tx_principal (tx);
+    int rc = s_emit_for (self, tx, number, &ev.base);
+    if (rc == 0)
+        s_set_string (field, value);
+    return rc;
 }
 
 static int
@@ -467,6 +489,99 @@ done:
     return rc;
 }
 
+static int
+s_set_category (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__SetCategory *req = (const Balcao__V1__SetCategory *) payload;
+    if (!s_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only agents classify tickets");
+        return 0;
+    }
+    const router_category_t *cat = router_catalog_find (self->catalog, req->category);
+    if (!cat) {
+        bc_reply_error (reply, "invalid", "unknown category '%s'; see balcao categories",
+                        req->category);
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = s_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    int in_triage = strcmp (t->status, "novo") == 0;
+    rc = s_change_field (self, tx, t->number, "category", &t->category, cat->id, cat->name);
+    if (rc == 0 && in_triage)
+        rc = s_change_field (self, tx, t->number, "priority", &t->priority, cat->priority,
+                             "prioridade padrão da categoria");
+    if (rc == 0 && in_triage)
+        rc = s_change_field (self, tx, t->number, "tier", &t->tier, cat->tier,
+                             "nível inicial da categoria");
+    if (rc == 0)
+        rc = s_put_ticket (self, bc_tx_txn (tx), t);
+    if (rc == 0)
+        bc_reply_ok (reply, &t->base);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_set_priority (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__SetPriority *req = (const Balcao__V1__SetPriority *) payload;
+    if (!s_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only agents change priorities");
+        return 0;
+    }
+    if (!router_priority_is_valid (req->priority)) {
+        bc_reply_error (reply, "invalid", "priority must be baixa, normal, alta or urgente");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = s_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    rc = s_change_field (self, tx, t->number, "priority", &t->priority, req->priority,
+                         req->reason);
+    if (rc == 0)
+        rc = s_put_ticket (self, bc_tx_txn (tx), t);
+    if (rc == 0)
+        bc_reply_ok (reply, &t->base);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_categories (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+              const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) tx, (void) request, (void) payload;
+    router_t *self = state;
+    int n = router_catalog_count (self->catalog);
+    Balcao__V1__Category *cats = calloc ((size_t) n + 1, sizeof *cats);
+    Balcao__V1__Category **ptrs = calloc ((size_t) n + 1, sizeof *ptrs);
+    for (int i = 0; i < n; i++) {
+        const router_category_t *c = router_catalog_at (self->catalog, i);
+        balcao__v1__category__init (&cats[i]);
+        cats[i].id = (char *) c->id;
+        cats[i].name = (char *) c->name;
+        cats[i].priority = (char *) c->priority;
+        cats[i].tier = (char *) c->tier;
+        ptrs[i] = &cats[i];
+    }
+    Balcao__V1__CategoryList out = BALCAO__V1__CATEGORY_LIST__INIT;
+    out.categories = ptrs;
+    out.n_categories = (size_t) n;
+    bc_reply_ok (reply, &out.base);
+    free (cats);
+    free (ptrs);
+    return 0;
+}
+
 /* One line in pt-BR for an event of the ticket's history. */
 static void
 s_summary (const bc_envelope_t *env, char *out, size_t size)
@@ -501,6 +616,19 @@ s_summary (const bc_envelope_t *env, char *out, size_t size)
                       *e->text ? ": " : "", e->text);
         if (e)
             balcao__v1__ticket_status_changed__free_unpacked (e, NULL);
+    }
+    else if (bc_envelope_is (env, &balcao__v1__ticket_field_changed__descriptor)) {
+        Balcao__V1__TicketFieldChanged *e = (Balcao__V1__TicketFieldChanged *) bc_envelope_payload (
+            env, &balcao__v1__ticket_field_changed__descriptor);
+        if (e) {
+            const char *field = strcmp (e->field, "category") == 0   ? "categoria"
+                                : strcmp (e->field, "priority") == 0 ? "prioridade"
+                                : strcmp (e->field, "tier") == 0     ? "nível"
+                                                                     : e->field;
+            snprintf (out, size, "%s: %s → %s%s%s", field, e->from_value, e->to_value,
+                      *e->text ? " — " : "", e->text);
+            balcao__v1__ticket_field_changed__free_unpacked (e, NULL);
+        }
     }
 }
 
@@ -575,6 +703,11 @@ router_server_setup (bc_service_t *svc)
 {
     router_t *self = calloc (1, sizeof *self);
     self->svc = svc;
+    self->catalog = router_catalog_new (bc_service_config (svc));
+    if (!self->catalog) {
+        free (self);
+        return NULL;
+    }
     self->db_tickets = bc_service_dbi (svc, "tickets");
     self->db_thread = bc_service_dbi (svc, "thread");
     self->db_meta = bc_service_dbi (svc, "meta");
@@ -586,11 +719,16 @@ router_server_setup (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__get_history__descriptor, 0, s_history);
     bc_service_on_command (svc, &balcao__v1__ticket_action__descriptor, 1, s_action);
     bc_service_on_command (svc, &balcao__v1__add_message__descriptor, 1, s_add_message);
+    bc_service_on_command (svc, &balcao__v1__set_category__descriptor, 1, s_set_category);
+    bc_service_on_command (svc, &balcao__v1__set_priority__descriptor, 1, s_set_priority);
+    bc_service_on_command (svc, &balcao__v1__list_categories__descriptor, 0, s_categories);
     return self;
 }
 
 void
 router_server_teardown (void *state)
 {
-    free (state);
+    router_t *self = state;
+    router_catalog_destroy (&self->catalog);
+    free (self);
 }

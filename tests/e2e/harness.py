@@ -170,7 +170,8 @@ def run_test(main):
 class System:
     """One Balcão installation in a temporary directory."""
 
-    def __init__(self, name, max_message_size=1048576, heartbeat_ms=200, curve=False):
+    def __init__(self, name, max_message_size=1048576, heartbeat_ms=200, curve=False,
+                 extra_config=None):
         """curve=True: CURVE on every bus socket, certificates made by
         `balcaoctl keys`; this test's own bus sockets use the agent CLI's
         certificate ("balcao")."""
@@ -193,6 +194,8 @@ class System:
         self.heartbeat_ms = heartbeat_ms
         self.config = os.path.join(self.dir, "balcao.cfg")
         self.curve_dir = os.path.join(self.dir, "keys") if curve else None
+        # {section: ZPL lines (indented) added to that section of the config}
+        self.extra_config = extra_config or {}
         self.write_config()
         self.procs = {}  # service -> Popen, for services that should be running
         self.ctx = zmq.Context()
@@ -216,6 +219,8 @@ class System:
             lines += [svc,
                       '    command = "%s"' % self.endpoints[svc],
                       '    events = "%s"' % self.events[svc]]
+            if svc in self.extra_config:
+                lines.append(self.extra_config[svc].rstrip("\n"))
             if svc == "notify":
                 lines.append('    outbox_dir = "%s"' % self.outbox)
         lines += [
