@@ -38,7 +38,17 @@ s_usage (void)
                      "  categories                as categorias e seus padrões\n"
                      "  set-category N CATEGORIA  classifica (na triagem, aplica prioridade e nível)\n"
                      "  set-priority N PRIORIDADE [MOTIVO]\n"
-                     "                            baixa, normal, alta ou urgente\n");
+                     "                            baixa, normal, alta ou urgente\n"
+                     "  queue N1|N2|N3            chamados esperando um agente no nível\n"
+                     "  take N                    assume o chamado\n"
+                     "  assign N AGENTE           atribui a um agente (supervisores)\n"
+                     "  status online|away|offline\n"
+                     "                            sua disponibilidade (online recebe chamados)\n"
+                     "  people [agent|customer|...]\n"
+                     "                            pessoas cadastradas\n"
+                     "  person-add ID NOME NÍVEL [CAPACIDADE [HABILIDADE,...]]\n"
+                     "                            cadastra um agente (administradores)\n"
+                     "Quem você é: $BALCAO_PRINCIPAL, ou agent:$USER.\n");
 }
 
 static void
@@ -61,8 +71,11 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
     if (!client)
         return NULL;
     const char *user = getenv ("USER");
-    char principal[128];
-    snprintf (principal, sizeof principal, "agent:%s", user ? user : "cli");
+    char principal[256];
+    if (getenv ("BALCAO_PRINCIPAL"))
+        snprintf (principal, sizeof principal, "%s", getenv ("BALCAO_PRINCIPAL"));
+    else
+        snprintf (principal, sizeof principal, "agent:%s", user ? user : "cli");
     bc_client_set_principal (client, principal);
     bc_client_set_timeout (client, 3000, 1);
     bc_envelope_t *reply = NULL;
@@ -219,6 +232,121 @@ s_classify (bc_config_t *config, const char *what, int argc, char **argv)
 }
 
 static int
+s_print_person (bc_envelope_t *reply)
+{
+    Balcao__V1__Person *p =
+        (Balcao__V1__Person *) bc_envelope_payload (reply, &balcao__v1__person__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!p)
+        return EXIT_UNAVAILABLE;
+    printf ("%s  %s  %s  %s  %u/%u chamados\n", p->id, p->name, p->tier, p->status,
+            p->open_tickets, p->capacity);
+    balcao__v1__person__free_unpacked (p, NULL);
+    return 0;
+}
+
+static int
+s_people_cmd (bc_config_t *config, const char *cmd, int argc, char **argv)
+{
+    bc_envelope_t *reply = NULL;
+    if (strcmp (cmd, "status") == 0) {
+        if (argc < 1)
+            return EXIT_USAGE;
+        Balcao__V1__SetAgentStatus req = BALCAO__V1__SET_AGENT_STATUS__INIT;
+        req.status = argv[0];
+        reply = s_call (config, "router", &req.base);
+        return reply ? s_print_person (reply) : s_exit;
+    }
+    if (strcmp (cmd, "person-add") == 0) {
+        if (argc < 3)
+            return EXIT_USAGE;
+        Balcao__V1__Person p = BALCAO__V1__PERSON__INIT;
+        p.id = argv[0];
+        p.name = argv[1];
+        p.tier = argv[2];
+        const char *at = strchr (argv[0], ':');
+        p.email = (char *) (at ? at + 1 : "");
+        p.capacity = argc > 3 ? (uint32_t) strtoul (argv[3], NULL, 10) : 0;
+        char skills_buf[1024];
+        char *skills[32];
+        if (argc > 4) {
+            snprintf (skills_buf, sizeof skills_buf, "%s", argv[4]);
+            for (char *tok = strtok (skills_buf, ","); tok && p.n_skills < 32; tok = strtok (NULL, ","))
+                skills[p.n_skills++] = tok;
+            p.skills = skills;
+        }
+        Balcao__V1__UpsertPerson req = BALCAO__V1__UPSERT_PERSON__INIT;
+        req.person = &p;
+        reply = s_call (config, "router", &req.base);
+        return reply ? s_print_person (reply) : s_exit;
+    }
+    Balcao__V1__ListPeople req = BALCAO__V1__LIST_PEOPLE__INIT;
+    req.kind = (char *) (argc > 0 ? argv[0] : "");
+    reply = s_call (config, "router", &req.base);
+    if (!reply)
+        return s_exit;
+    Balcao__V1__PersonList *list = (Balcao__V1__PersonList *) bc_envelope_payload (
+        reply, &balcao__v1__person_list__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!list)
+        return EXIT_UNAVAILABLE;
+    for (size_t i = 0; i < list->n_people; i++) {
+        const Balcao__V1__Person *p = list->people[i];
+        printf ("%-40s %-24s %-3s %-8s", p->id, p->name, p->tier, p->status);
+        if (strncmp (p->id, "agent:", 6) == 0)
+            printf (" %u/%u", p->open_tickets, p->capacity);
+        printf ("\n");
+    }
+    balcao__v1__person_list__free_unpacked (list, NULL);
+    return 0;
+}
+
+static int
+s_queue_cmd (bc_config_t *config, int argc, char **argv)
+{
+    Balcao__V1__GetQueue req = BALCAO__V1__GET_QUEUE__INIT;
+    req.tier = (char *) (argc > 0 ? argv[0] : "N1");
+    req.limit = 100;
+    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    if (!reply)
+        return s_exit;
+    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) bc_envelope_payload (
+        reply, &balcao__v1__ticket_list__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!list)
+        return EXIT_UNAVAILABLE;
+    for (size_t i = 0; i < list->n_tickets; i++) {
+        const Balcao__V1__Ticket *t = list->tickets[i];
+        printf ("#%-6llu %-8s %-14s %s\n", (unsigned long long) t->number, t->priority,
+                t->category, t->subject);
+    }
+    printf ("%zu chamado(s) na fila do %s\n", list->n_tickets, req.tier);
+    balcao__v1__ticket_list__free_unpacked (list, NULL);
+    return 0;
+}
+
+static int
+s_assign_cmd (bc_config_t *config, int argc, char **argv, int taking)
+{
+    if (argc < (taking ? 1 : 2))
+        return EXIT_USAGE;
+    Balcao__V1__AssignTicket req = BALCAO__V1__ASSIGN_TICKET__INIT;
+    req.number = s_number (argv[0]);
+    req.agent = (char *) (taking ? "" : argv[1]);
+    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    if (!reply)
+        return s_exit;
+    Balcao__V1__Ticket *t =
+        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!t)
+        return EXIT_UNAVAILABLE;
+    printf ("Chamado #%llu: com %s\n", (unsigned long long) t->number, t->assignee);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return 0;
+}
+
+static int
 s_action (bc_config_t *config, const char *action, int argc, char **argv)
 {
     if (argc < 1)
@@ -258,6 +386,7 @@ s_show (bc_config_t *config, const char *arg)
             t->status, t->tier, t->priority, t->category);
     printf ("Assunto: %s\n", t->subject);
     printf ("Cliente: %s <%s>\n", t->customer_name, t->customer_address);
+    printf ("Responsável: %s\n", *t->assignee ? t->assignee : "(na fila)");
     printf ("Aberto em: %s via %s\n", when, t->channel);
     for (size_t i = 0; i < t->n_messages; i++) {
         const Balcao__V1__TicketMessage *m = t->messages[i];
@@ -348,6 +477,15 @@ main (int argc, char **argv)
         rc = s_write (config, n, args, 0);
     else if (strcmp (cmd, "note") == 0)
         rc = s_write (config, n, args, 1);
+    else if (strcmp (cmd, "status") == 0 || strcmp (cmd, "people") == 0
+             || strcmp (cmd, "person-add") == 0)
+        rc = s_people_cmd (config, cmd, n, args);
+    else if (strcmp (cmd, "queue") == 0)
+        rc = s_queue_cmd (config, n, args);
+    else if (strcmp (cmd, "take") == 0)
+        rc = s_assign_cmd (config, n, args, 1);
+    else if (strcmp (cmd, "assign") == 0)
+        rc = s_assign_cmd (config, n, args, 0);
     else if (strcmp (cmd, "categories") == 0)
         rc = s_categories (config);
     else if (strcmp (cmd, "set-category") == 0)

@@ -6,7 +6,8 @@
  *   thread      ticket (u64 BE) + index (u32 BE) -> balcao.v1.TicketMessage
  *   ticket_log  ticket (u64 BE) + seq (u64 BE)   -> "" (the ticket's events in
  *                                                  the router's log, for history)
- *   meta        "next_ticket"                    -> u64 BE
+ *   meta        "next_ticket", "assign_counter"  -> u64 BE
+ *   people, queue                                 see router_people.h
  */
 #include "router_server.h"
 
@@ -15,6 +16,7 @@
 #include "bc_log.h"
 #include "router_catalog.h"
 #include "router_lifecycle.h"
+#include "router_people.h"
 
 #include <strings.h>
 
@@ -22,13 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta"};
-const int router_ndbs = 4;
+const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta", "people", "queue"};
+const int router_ndbs = 6;
 
 typedef struct {
     bc_service_t *svc;
     MDB_dbi db_tickets, db_thread, db_ticket_log, db_meta, db_log;
     router_catalog_t *catalog;
+    router_people_dbs_t pdbs;
 } router_t;
 
 static int
@@ -102,8 +105,181 @@ s_set_string (char **field, const char *value)
 {
     char *old = *field;
     *field = strdup (value ? value : "");
-    if (old && old[0])
+    if (old && old != protobuf_c_empty_string)
         free (old);
+}
+
+/* ---- assignment ---- */
+
+static int
+s_emit_assigned (router_t *self, bc_tx_t *tx, const Balcao__V1__Ticket *t, const char *agent,
+                 const char *previous, const char *reason)
+{
+    Balcao__V1__TicketAssigned ev = BALCAO__V1__TICKET_ASSIGNED__INIT;
+    ev.number = t->number;
+    ev.agent = (char *) agent;
+    ev.previous = (char *) previous;
+    ev.reason = (char *) reason;
+    ev.tier = t->tier;
+    ev.by = (char *) bc_tx_principal (tx);
+    bc_info ("event=assigned ticket=%llu agent=%s reason=%s", (unsigned long long) t->number,
+             *agent ? agent : "-", reason);
+    return s_emit_for (self, tx, t->number, &ev.base);
+}
+
+/* Gives t to agent_id (who must exist): their load grows by one. The caller
+ * stores t. */
+static int
+s_give (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *agent_id,
+        const char *reason)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Person *a;
+    int rc = router_people_get (txn, &self->pdbs, agent_id, &a);
+    if (rc)
+        return rc;
+    uint64_t counter = 0;
+    rc = bc_store_get_u64 (txn, self->db_meta, "assign_counter", &counter);
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = bc_store_put_u64 (txn, self->db_meta, "assign_counter", counter + 1);
+    if (rc == 0) {
+        a->open_tickets++;
+        a->last_assigned = counter + 1;
+        rc = router_people_put (txn, &self->pdbs, a);
+    }
+    if (rc == 0)
+        rc = router_queue_del (txn, &self->pdbs, t);
+    if (rc == 0)
+        rc = s_emit_assigned (self, tx, t, agent_id, t->assignee, reason);
+    if (rc == 0)
+        s_set_string (&t->assignee, agent_id);
+    balcao__v1__person__free_unpacked (a, NULL);
+    return rc;
+}
+
+/* Puts t in its tier's queue (no agent fits now). */
+static int
+s_enqueue (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
+{
+    int rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
+    if (rc == 0)
+        rc = s_emit_assigned (self, tx, t, "", t->assignee, "queue");
+    if (rc == 0)
+        s_set_string (&t->assignee, "");
+    return rc;
+}
+
+/* The fair choice, or the queue. */
+static int
+s_assign_auto (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
+{
+    char *agent;
+    int rc = router_people_pick (bc_tx_txn (tx), &self->pdbs, t->tier, t->category, &agent);
+    if (rc)
+        return rc;
+    rc = agent ? s_give (self, tx, t, agent, "auto") : s_enqueue (self, tx, t);
+    free (agent);
+    return rc;
+}
+
+typedef struct {
+    router_t *self;
+    bc_tx_t *tx;
+    const char *agent;
+    int rc;
+} s_drain_t;
+
+static int s_release (router_t *self, bc_tx_t *tx, const char *agent_id);
+
+static int
+s_drain_one (void *arg, uint64_t number)
+{
+    s_drain_t *d = arg;
+    MDB_txn *txn = bc_tx_txn (d->tx);
+    Balcao__V1__Person *a;
+    int rc = router_people_get (txn, &d->self->pdbs, d->agent, &a);
+    if (rc)
+        return rc;
+    int has_room = strcmp (a->status, "online") == 0 && a->open_tickets < a->capacity;
+    if (!has_room) {
+        balcao__v1__person__free_unpacked (a, NULL);
+        return 1;
+    }
+    Balcao__V1__Ticket *t = s_get_ticket (d->self, txn, number, &rc);
+    if (t && router_people_has_skill (a, t->category)) {
+        rc = s_give (d->self, d->tx, t, d->agent, "auto");
+        if (rc == 0)
+            rc = s_put_ticket (d->self, txn, t);
+    }
+    if (t)
+        balcao__v1__ticket__free_unpacked (t, NULL);
+    balcao__v1__person__free_unpacked (a, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The agent takes waiting tickets of their tier while they have room. */
+static int
+s_drain (router_t *self, bc_tx_t *tx, const char *agent_id)
+{
+    Balcao__V1__Person *a;
+    int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, agent_id, &a);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    char tier[4];
+    snprintf (tier, sizeof tier, "%s", a->tier);
+    balcao__v1__person__free_unpacked (a, NULL);
+    s_drain_t d = {self, tx, agent_id, 0};
+    return router_queue_walk (bc_tx_txn (tx), &self->pdbs, tier, s_drain_one, &d);
+}
+
+/* agent_id has one ticket less to work on: they may take a waiting one. */
+static int
+s_release (router_t *self, bc_tx_t *tx, const char *agent_id)
+{
+    if (!agent_id || !*agent_id)
+        return 0;
+    Balcao__V1__Person *a;
+    int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, agent_id, &a);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    if (a->open_tickets > 0)
+        a->open_tickets--;
+    rc = router_people_put (bc_tx_txn (tx), &self->pdbs, a);
+    balcao__v1__person__free_unpacked (a, NULL);
+    return rc ? rc : s_drain (self, tx, agent_id);
+}
+
+static int
+s_is_done (const char *status)
+{
+    return strcmp (status, "resolvido") == 0 || strcmp (status, "fechado") == 0;
+}
+
+/* Keeps load and queues right when a ticket changes status. */
+static int
+s_after_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    if (s_is_done (t->status) && !s_is_done (from)) {
+        if (!*t->assignee)
+            return router_queue_del (txn, &self->pdbs, t);
+        s_set_string (&t->resolved_by, t->assignee);
+        return s_release (self, tx, t->assignee);
+    }
+    if (strcmp (t->status, "reaberto") == 0) {
+        /* Back to the agent who resolved it, whatever their load. */
+        Balcao__V1__Person *a = NULL;
+        int rc = *t->resolved_by ? router_people_get (txn, &self->pdbs, t->resolved_by, &a)
+                                 : MDB_NOTFOUND;
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+        int same_tier = a && strcmp (a->tier, t->tier) == 0;
+        if (a)
+            balcao__v1__person__free_unpacked (a, NULL);
+        return same_tier ? s_give (self, tx, t, t->resolved_by, "reopened")
+                         : s_assign_auto (self, tx, t);
+    }
+    return 0;
 }
 
 /* Moves t to `to` and records why. */
@@ -125,9 +301,11 @@ s_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char 
         return rc;
     bc_info ("event=status_changed ticket=%llu from=%s to=%s action=%s",
              (unsigned long long) t->number, t->status, to, action);
+    char from[32];
+    snprintf (from, sizeof from, "%s", t->status);
     s_set_string (&t->status, to);
     t->updated_us = bc_tx_now_us (tx);
-    return 0;
+    return s_after_status (self, tx, t, from);
 }
 
 /* Sets *field to value and records it (no event when nothing changes). */
@@ -148,6 +326,37 @@ s_change_field (router_t *self, bc_tx_t *tx, uint64_t number, const char *name, 
     if (rc == 0)
         s_set_string (field, value);
     return rc;
+}
+
+/* A customer exists from their first message on. */
+static int
+s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived *mr)
+{
+    char id[320];
+    snprintf (id, sizeof id, "customer:%s", mr->from_address);
+    for (char *p = id; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char) (*p - 'A' + 'a');
+    Balcao__V1__Person *known;
+    int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, id, &known);
+    if (rc == 0) {
+        balcao__v1__person__free_unpacked (known, NULL);
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    Balcao__V1__Person p = BALCAO__V1__PERSON__INIT;
+    p.id = id;
+    p.name = mr->from_name;
+    p.email = mr->from_address;
+    p.language = mr->language;
+    p.created_us = bc_tx_now_us (tx);
+    rc = router_people_put (bc_tx_txn (tx), &self->pdbs, &p);
+    if (rc)
+        return rc;
+    Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
+    ev.person = &p;
+    return bc_tx_emit (tx, &ev.base);
 }
 
 static int
@@ -230,6 +439,16 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     Balcao__V1__TicketCreated out = BALCAO__V1__TICKET_CREATED__INIT;
     out.ticket = &t;
     rc = s_emit_for (self, tx, number, &out.base);
+    t.messages = NULL;
+    t.n_messages = 0;
+    if (rc == 0)
+        rc = s_customer_seen (self, tx, mr);
+    if (rc == 0)
+        rc = s_assign_auto (self, tx, &t);
+    if (rc == 0)
+        rc = s_put_ticket (self, txn, &t);
+    if (t.assignee != protobuf_c_empty_string)
+        free (t.assignee); /* s_set_string's copy: t itself is on the stack */
     bc_info ("event=ticket_created ticket=%llu message_ref=%s channel=%s",
              (unsigned long long) number, mr->message_ref, mr->channel);
 done:
@@ -511,13 +730,29 @@ s_set_category (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (!t)
         return rc;
     int in_triage = strcmp (t->status, "novo") == 0;
-    rc = s_change_field (self, tx, t->number, "category", &t->category, cat->id, cat->name);
+    /* Out of the queue under the old key; back in (or to an agent) below. */
+    int was_queued = !*t->assignee && !s_is_done (t->status);
+    char old_tier[4];
+    snprintf (old_tier, sizeof old_tier, "%s", t->tier);
+    rc = was_queued ? router_queue_del (bc_tx_txn (tx), &self->pdbs, t) : 0;
+    if (rc == 0)
+        rc = s_change_field (self, tx, t->number, "category", &t->category, cat->id, cat->name);
     if (rc == 0 && in_triage)
         rc = s_change_field (self, tx, t->number, "priority", &t->priority, cat->priority,
                              "prioridade padrão da categoria");
     if (rc == 0 && in_triage)
         rc = s_change_field (self, tx, t->number, "tier", &t->tier, cat->tier,
                              "nível inicial da categoria");
+    if (rc == 0 && *t->assignee && strcmp (old_tier, t->tier) != 0) {
+        /* Another tier's work now: the agent is free of it. */
+        char agent[320];
+        snprintf (agent, sizeof agent, "%s", t->assignee);
+        rc = s_assign_auto (self, tx, t);
+        if (rc == 0)
+            rc = s_release (self, tx, agent);
+    }
+    else if (rc == 0 && was_queued)
+        rc = s_assign_auto (self, tx, t);
     if (rc == 0)
         rc = s_put_ticket (self, bc_tx_txn (tx), t);
     if (rc == 0)
@@ -545,8 +780,13 @@ s_set_priority (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     Balcao__V1__Ticket *t = s_ticket_for_command (self, tx, req->number, reply, &rc);
     if (!t)
         return rc;
-    rc = s_change_field (self, tx, t->number, "priority", &t->priority, req->priority,
-                         req->reason);
+    int was_queued = !*t->assignee && !s_is_done (t->status);
+    rc = was_queued ? router_queue_del (bc_tx_txn (tx), &self->pdbs, t) : 0;
+    if (rc == 0)
+        rc = s_change_field (self, tx, t->number, "priority", &t->priority, req->priority,
+                             req->reason);
+    if (rc == 0 && was_queued)
+        rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
     if (rc == 0)
         rc = s_put_ticket (self, bc_tx_txn (tx), t);
     if (rc == 0)
@@ -580,6 +820,281 @@ s_categories (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     free (cats);
     free (ptrs);
     return 0;
+}
+
+/* ---- people and assignment commands ---- */
+
+static int
+s_is_admin (const char *principal)
+{
+    return strncmp (principal, "admin:", 6) == 0;
+}
+
+static int
+s_is_supervisor (const char *principal)
+{
+    return strncmp (principal, "supervisor:", 11) == 0 || s_is_admin (principal);
+}
+
+static int
+s_upsert_person (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                 const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__UpsertPerson *req = (const Balcao__V1__UpsertPerson *) payload;
+    if (!s_is_admin (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only admins manage people");
+        return 0;
+    }
+    const Balcao__V1__Person *in = req->person;
+    static const char *const kinds[] = {"agent:", "supervisor:", "admin:", "customer:", "service:"};
+    int kind = -1;
+    for (int i = 0; in && i < 5; i++)
+        if (strncmp (in->id, kinds[i], strlen (kinds[i])) == 0 && in->id[strlen (kinds[i])])
+            kind = i;
+    if (kind < 0) {
+        bc_reply_error (reply, "invalid",
+                        "a person's id is agent:, supervisor:, admin:, customer: or service: "
+                        "followed by an e-mail or name");
+        return 0;
+    }
+    int works_tickets = kind <= 1;
+    if (works_tickets && !router_tier_is_valid (in->tier)) {
+        bc_reply_error (reply, "invalid", "agents and supervisors need a tier: N1, N2 or N3");
+        return 0;
+    }
+    if (*in->status && strcmp (in->status, "online") != 0 && strcmp (in->status, "away") != 0
+        && strcmp (in->status, "offline") != 0) {
+        bc_reply_error (reply, "invalid", "status is online, away or offline");
+        return 0;
+    }
+    for (size_t i = 0; i < in->n_skills; i++)
+        if (!router_catalog_find (self->catalog, in->skills[i])) {
+            bc_reply_error (reply, "invalid", "unknown skill '%s': skills are category ids",
+                            in->skills[i]);
+            return 0;
+        }
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Person *old;
+    int rc = router_people_get (txn, &self->pdbs, in->id, &old);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    Balcao__V1__Person p = *in;
+    p.capacity = in->capacity ? in->capacity : 10;
+    p.status = *in->status ? in->status : (old ? old->status : "offline");
+    p.open_tickets = old ? old->open_tickets : 0;
+    p.last_assigned = old ? old->last_assigned : 0;
+    p.created_us = old ? old->created_us : bc_tx_now_us (tx);
+    if (!*p.language)
+        p.language = "pt-BR";
+    rc = router_people_put (txn, &self->pdbs, &p);
+    if (rc == 0) {
+        Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
+        ev.person = &p;
+        rc = bc_tx_emit (tx, &ev.base);
+    }
+    if (rc == 0 && kind == 0)
+        rc = s_drain (self, tx, p.id);
+    if (old)
+        balcao__v1__person__free_unpacked (old, NULL);
+    if (rc)
+        return rc;
+    Balcao__V1__Person *now;
+    if ((rc = router_people_get (txn, &self->pdbs, in->id, &now)))
+        return rc;
+    bc_reply_ok (reply, &now->base);
+    balcao__v1__person__free_unpacked (now, NULL);
+    return 0;
+}
+
+static int
+s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                    const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__SetAgentStatus *req = (const Balcao__V1__SetAgentStatus *) payload;
+    const char *who = bc_tx_principal (tx);
+    if (strcmp (req->status, "online") != 0 && strcmp (req->status, "away") != 0
+        && strcmp (req->status, "offline") != 0) {
+        bc_reply_error (reply, "invalid", "status is online, away or offline");
+        return 0;
+    }
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Person *a;
+    int rc = router_people_get (txn, &self->pdbs, who, &a);
+    if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
+        if (a)
+            balcao__v1__person__free_unpacked (a, NULL);
+        bc_reply_error (reply, "forbidden", "%s is not a registered agent; an admin adds agents",
+                        strncmp (who, "agent:", 6) == 0 ? "this agent" : "the caller");
+        return 0;
+    }
+    if (rc)
+        return rc;
+    s_set_string (&a->status, req->status);
+    rc = router_people_put (txn, &self->pdbs, a);
+    if (rc == 0) {
+        Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
+        ev.person = a;
+        rc = bc_tx_emit (tx, &ev.base);
+    }
+    if (rc == 0 && strcmp (req->status, "online") == 0)
+        rc = s_drain (self, tx, who);
+    balcao__v1__person__free_unpacked (a, NULL);
+    if (rc)
+        return rc;
+    if ((rc = router_people_get (txn, &self->pdbs, who, &a)))
+        return rc;
+    bc_reply_ok (reply, &a->base);
+    balcao__v1__person__free_unpacked (a, NULL);
+    return 0;
+}
+
+static int
+s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__AssignTicket *req = (const Balcao__V1__AssignTicket *) payload;
+    const char *who = bc_tx_principal (tx);
+    const char *agent = *req->agent ? req->agent : who;
+    int taking = strcmp (agent, who) == 0;
+    if (!taking && !s_is_supervisor (who)) {
+        bc_reply_error (reply, "forbidden", "only supervisors assign tickets to others");
+        return 0;
+    }
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Person *a;
+    int rc = router_people_get (txn, &self->pdbs, agent, &a);
+    if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
+        if (a)
+            balcao__v1__person__free_unpacked (a, NULL);
+        bc_reply_error (reply, "invalid", "%s is not a registered agent", agent);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    Balcao__V1__Ticket *t = s_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t) {
+        balcao__v1__person__free_unpacked (a, NULL);
+        return rc;
+    }
+    if (s_is_done (t->status))
+        bc_reply_error (reply, "conflict", "ticket #%llu is %s; reopen it first",
+                        (unsigned long long) t->number, t->status);
+    else if (taking && strcmp (a->tier, t->tier) != 0)
+        bc_reply_error (reply, "forbidden", "ticket #%llu is at %s and you are at %s",
+                        (unsigned long long) t->number, t->tier, a->tier);
+    else if (strcmp (t->assignee, agent) == 0)
+        bc_reply_ok (reply, &t->base);
+    else {
+        char previous[320];
+        snprintf (previous, sizeof previous, "%s", t->assignee);
+        rc = s_give (self, tx, t, agent, taking ? "take" : "assign");
+        if (rc == 0)
+            rc = s_put_ticket (self, txn, t);
+        if (rc == 0)
+            rc = s_release (self, tx, previous);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__person__free_unpacked (a, NULL);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+typedef struct {
+    router_t *self;
+    MDB_txn *txn;
+    Balcao__V1__Ticket **list;
+    size_t n, limit;
+} s_queue_list_t;
+
+static int
+s_queue_collect (void *arg, uint64_t number)
+{
+    s_queue_list_t *q = arg;
+    if (q->n >= q->limit)
+        return 1;
+    int rc;
+    Balcao__V1__Ticket *t = s_get_ticket (q->self, q->txn, number, &rc);
+    if (t)
+        q->list[q->n++] = t;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+s_queue (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+         bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__GetQueue *req = (const Balcao__V1__GetQueue *) payload;
+    if (!router_tier_is_valid (req->tier)) {
+        bc_reply_error (reply, "invalid", "tier is N1, N2 or N3");
+        return 0;
+    }
+    s_queue_list_t q = {self, bc_tx_txn (tx), NULL, 0, req->limit && req->limit < 256 ? req->limit : 50};
+    q.list = calloc (q.limit, sizeof *q.list);
+    int rc = router_queue_walk (q.txn, &self->pdbs, req->tier, s_queue_collect, &q);
+    if (rc == 0) {
+        Balcao__V1__TicketList out = BALCAO__V1__TICKET_LIST__INIT;
+        out.tickets = q.list;
+        out.n_tickets = q.n;
+        out.total = q.n;
+        bc_reply_ok (reply, &out.base);
+    }
+    for (size_t i = 0; i < q.n; i++)
+        balcao__v1__ticket__free_unpacked (q.list[i], NULL);
+    free (q.list);
+    return rc;
+}
+
+static int
+s_people (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__ListPeople *req = (const Balcao__V1__ListPeople *) payload;
+    if (!s_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only the support team lists people");
+        return 0;
+    }
+    char prefix[32];
+    snprintf (prefix, sizeof prefix, "%s%s", req->kind, *req->kind ? ":" : "");
+    size_t plen = strlen (prefix), cap = 64, n = 0;
+    Balcao__V1__Person **list = calloc (cap, sizeof *list);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (bc_tx_txn (tx), self->pdbs.people, &cur);
+    if (rc) {
+        free (list);
+        return rc;
+    }
+    MDB_val k = {plen, prefix}, v;
+    rc = mdb_cursor_get (cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0 && n < 1000 && k.mv_size >= plen && memcmp (k.mv_data, prefix, plen) == 0) {
+        if (n == cap)
+            list = realloc (list, (cap *= 2) * sizeof *list);
+        if ((list[n] = balcao__v1__person__unpack (NULL, v.mv_size, v.mv_data)))
+            n++;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    if (rc == 0) {
+        Balcao__V1__PersonList out = BALCAO__V1__PERSON_LIST__INIT;
+        out.people = list;
+        out.n_people = n;
+        bc_reply_ok (reply, &out.base);
+    }
+    for (size_t i = 0; i < n; i++)
+        balcao__v1__person__free_unpacked (list[i], NULL);
+    free (list);
+    return rc;
 }
 
 /* One line in pt-BR for an event of the ticket's history. */
@@ -616,6 +1131,16 @@ s_summary (const bc_envelope_t *env, char *out, size_t size)
                       *e->text ? ": " : "", e->text);
         if (e)
             balcao__v1__ticket_status_changed__free_unpacked (e, NULL);
+    }
+    else if (bc_envelope_is (env, &balcao__v1__ticket_assigned__descriptor)) {
+        Balcao__V1__TicketAssigned *e = (Balcao__V1__TicketAssigned *) bc_envelope_payload (
+            env, &balcao__v1__ticket_assigned__descriptor);
+        if (e && *e->agent)
+            snprintf (out, size, "atribuído a %s (%s)", e->agent, e->reason);
+        else if (e)
+            snprintf (out, size, "na fila do %s, aguardando um agente", e->tier);
+        if (e)
+            balcao__v1__ticket_assigned__free_unpacked (e, NULL);
     }
     else if (bc_envelope_is (env, &balcao__v1__ticket_field_changed__descriptor)) {
         Balcao__V1__TicketFieldChanged *e = (Balcao__V1__TicketFieldChanged *) bc_envelope_payload (
@@ -713,6 +1238,8 @@ router_server_setup (bc_service_t *svc)
     self->db_meta = bc_service_dbi (svc, "meta");
     self->db_ticket_log = bc_service_dbi (svc, "ticket_log");
     self->db_log = bc_service_dbi (svc, "log");
+    self->pdbs.people = bc_service_dbi (svc, "people");
+    self->pdbs.queue = bc_service_dbi (svc, "queue");
     bc_service_consume (svc, "intake", s_on_intake);
     bc_service_on_command (svc, &balcao__v1__get_ticket__descriptor, 0, s_get);
     bc_service_on_command (svc, &balcao__v1__list_tickets__descriptor, 0, s_list);
@@ -722,6 +1249,11 @@ router_server_setup (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__set_category__descriptor, 1, s_set_category);
     bc_service_on_command (svc, &balcao__v1__set_priority__descriptor, 1, s_set_priority);
     bc_service_on_command (svc, &balcao__v1__list_categories__descriptor, 0, s_categories);
+    bc_service_on_command (svc, &balcao__v1__upsert_person__descriptor, 1, s_upsert_person);
+    bc_service_on_command (svc, &balcao__v1__set_agent_status__descriptor, 1, s_set_agent_status);
+    bc_service_on_command (svc, &balcao__v1__assign_ticket__descriptor, 1, s_assign);
+    bc_service_on_command (svc, &balcao__v1__get_queue__descriptor, 0, s_queue);
+    bc_service_on_command (svc, &balcao__v1__list_people__descriptor, 0, s_people);
     return self;
 }
 

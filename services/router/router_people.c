@@ -1,0 +1,147 @@
+/* router_people: people, queues and the fair choice of an agent. */
+#include "router_people.h"
+
+#include "bc_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int
+router_people_get (MDB_txn *txn, const router_people_dbs_t *dbs, const char *id,
+                   Balcao__V1__Person **out)
+{
+    MDB_val k = {strlen (id), (void *) id}, v;
+    *out = NULL;
+    int rc = mdb_get (txn, dbs->people, &k, &v);
+    if (rc)
+        return rc;
+    *out = balcao__v1__person__unpack (NULL, v.mv_size, v.mv_data);
+    return *out ? 0 : MDB_CORRUPTED;
+}
+
+int
+router_people_put (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Person *p)
+{
+    MDB_val k = {strlen (p->id), p->id}, v = {balcao__v1__person__get_packed_size (p), NULL};
+    int rc = mdb_put (txn, dbs->people, &k, &v, MDB_RESERVE);
+    if (rc == 0)
+        balcao__v1__person__pack (p, v.mv_data);
+    return rc;
+}
+
+int
+router_people_has_skill (const Balcao__V1__Person *agent, const char *category)
+{
+    /* Unclassified tickets are triage, every agent's job. */
+    if (agent->n_skills == 0 || strcmp (category, "geral") == 0)
+        return 1;
+    for (size_t i = 0; i < agent->n_skills; i++)
+        if (strcmp (agent->skills[i], category) == 0)
+            return 1;
+    return 0;
+}
+
+int
+router_people_pick (MDB_txn *txn, const router_people_dbs_t *dbs, const char *tier,
+                    const char *category, char **out)
+{
+    *out = NULL;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, dbs->people, &cur);
+    if (rc)
+        return rc;
+    static const char prefix[] = "agent:";
+    MDB_val k = {sizeof prefix - 1, (void *) prefix}, v;
+    uint32_t best_open = 0;
+    uint64_t best_last = 0;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size >= sizeof prefix - 1
+           && memcmp (k.mv_data, prefix, sizeof prefix - 1) == 0) {
+        Balcao__V1__Person *a = balcao__v1__person__unpack (NULL, v.mv_size, v.mv_data);
+        if (a && strcmp (a->status, "online") == 0 && strcmp (a->tier, tier) == 0
+            && a->open_tickets < a->capacity && router_people_has_skill (a, category)
+            && (!*out || a->open_tickets < best_open
+                || (a->open_tickets == best_open && a->last_assigned < best_last))) {
+            free (*out);
+            *out = strdup (a->id);
+            best_open = a->open_tickets;
+            best_last = a->last_assigned;
+        }
+        if (a)
+            balcao__v1__person__free_unpacked (a, NULL);
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+s_rank (const char *priority)
+{
+    static const char *const order[] = {"urgente", "alta", "normal", "baixa"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp (priority, order[i]) == 0)
+            return i;
+    return 2;
+}
+
+static void
+s_queue_key (const Balcao__V1__Ticket *t, unsigned char key[19])
+{
+    key[0] = (unsigned char) t->tier[0];
+    key[1] = (unsigned char) (t->tier[0] ? t->tier[1] : 0);
+    key[2] = (unsigned char) s_rank (t->priority);
+    bc_key_from_u64 ((uint64_t) t->created_us, key + 3);
+    bc_key_from_u64 (t->number, key + 11);
+}
+
+int
+router_queue_put (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Ticket *t)
+{
+    unsigned char key[19];
+    s_queue_key (t, key);
+    MDB_val k = {19, key}, v = {0, ""};
+    return mdb_put (txn, dbs->queue, &k, &v, 0);
+}
+
+int
+router_queue_del (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Ticket *t)
+{
+    unsigned char key[19];
+    s_queue_key (t, key);
+    MDB_val k = {19, key};
+    int rc = mdb_del (txn, dbs->queue, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+router_queue_walk (MDB_txn *txn, const router_people_dbs_t *dbs, const char *tier,
+                   router_queue_fn *fn, void *arg)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, dbs->queue, &cur);
+    if (rc)
+        return rc;
+    unsigned char prefix[2] = {(unsigned char) tier[0], (unsigned char) (tier[0] ? tier[1] : 0)};
+    MDB_val k = {2, prefix}, v;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    /* fn may delete the entry under the cursor: collect a page first. */
+    uint64_t numbers[256];
+    int n = 0;
+    while (rc == 0 && n < 256 && k.mv_size == 19 && memcmp (k.mv_data, prefix, 2) == 0) {
+        MDB_val num = {8, (char *) k.mv_data + 11};
+        numbers[n++] = bc_key_to_u64 (&num);
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        rc = fn (arg, numbers[i]);
+        if (rc == 1)
+            return 0;
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

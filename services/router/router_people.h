@@ -1,0 +1,50 @@
+/* router_people: the people the router knows (agents, supervisors, admins,
+ * customers, services), each tier's queue of tickets waiting for an agent,
+ * and the fair choice of an agent. Functions work inside the caller's LMDB
+ * write transaction and return 0 or an LMDB code.
+ *
+ * LMDB:
+ *   people  principal id ("agent:ana@x.com")            -> balcao.v1.Person
+ *   queue   tier(2) ‖ priority rank(1) ‖ created_us(8 BE) ‖ ticket(8 BE) -> ""
+ */
+#ifndef ROUTER_PEOPLE_H
+#define ROUTER_PEOPLE_H
+
+#include "balcao/v1/router.pb-c.h"
+
+#include <lmdb.h>
+
+typedef struct {
+    MDB_dbi people;
+    MDB_dbi queue;
+} router_people_dbs_t;
+
+/* Reads a person; MDB_NOTFOUND when unknown. Free with
+ * balcao__v1__person__free_unpacked. */
+int router_people_get (MDB_txn *txn, const router_people_dbs_t *dbs, const char *id,
+                       Balcao__V1__Person **out);
+int router_people_put (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Person *p);
+
+/* True when the agent handles tickets of this category (no skills: all;
+ * "geral", the unclassified tickets of triage: everyone). */
+int router_people_has_skill (const Balcao__V1__Person *agent, const char *category);
+
+/* The agent a new ticket of tier/category goes to: online, with the skill,
+ * below capacity; fewest open tickets first, then the one who waited longest
+ * since their last ticket (round-robin among equals). *out is a malloc'd id,
+ * or NULL when nobody fits. */
+int router_people_pick (MDB_txn *txn, const router_people_dbs_t *dbs, const char *tier,
+                        const char *category, char **out);
+
+/* The queue of tickets waiting for an agent in their tier. */
+int router_queue_put (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Ticket *t);
+int router_queue_del (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Ticket *t);
+
+/* Walks the tier's queue in order (most urgent, then oldest) and calls fn
+ * with each ticket number until it returns non-zero (1 = stop, other =
+ * error code returned). */
+typedef int (router_queue_fn) (void *arg, uint64_t number);
+int router_queue_walk (MDB_txn *txn, const router_people_dbs_t *dbs, const char *tier,
+                       router_queue_fn *fn, void *arg);
+
+#endif
