@@ -118,30 +118,40 @@ int
 router_queue_walk (MDB_txn *txn, const router_people_dbs_t *dbs, const char *tier,
                    router_queue_fn *fn, void *arg)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, dbs->queue, &cur);
-    if (rc)
-        return rc;
     unsigned char prefix[2] = {(unsigned char) tier[0], (unsigned char) (tier[0] ? tier[1] : 0)};
-    MDB_val k = {2, prefix}, v;
-    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-    /* fn may delete the entry under the cursor: collect a page first. */
-    uint64_t numbers[256];
-    int n = 0;
-    while (rc == 0 && n < 256 && k.mv_size == 19 && memcmp (k.mv_data, prefix, 2) == 0) {
-        MDB_val num = {8, (char *) k.mv_data + 11};
-        numbers[n++] = bc_key_to_u64 (&num);
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close (cur);
-    if (rc && rc != MDB_NOTFOUND)
-        return rc;
-    for (int i = 0; i < n; i++) {
-        rc = fn (arg, numbers[i]);
-        if (rc == 1)
-            return 0;
-        if (rc)
+    unsigned char from[19] = {prefix[0], prefix[1]};
+    size_t from_len = 2;
+    int rc = 0;
+    /* fn may delete entries: read a page of numbers, then call fn, then
+     * seek past the last key of the page. */
+    while (1) {
+        MDB_cursor *cur;
+        if ((rc = mdb_cursor_open (txn, dbs->queue, &cur)))
             return rc;
+        uint64_t numbers[256];
+        int n = 0;
+        MDB_val k = {from_len, from}, v;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+        if (rc == 0 && from_len == 19 && memcmp (k.mv_data, from, 19) == 0)
+            rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT); /* already seen */
+        while (rc == 0 && n < 256 && k.mv_size == 19 && memcmp (k.mv_data, prefix, 2) == 0) {
+            MDB_val num = {8, (char *) k.mv_data + 11};
+            numbers[n++] = bc_key_to_u64 (&num);
+            memcpy (from, k.mv_data, 19);
+            from_len = 19;
+            rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close (cur);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+        for (int i = 0; i < n; i++) {
+            rc = fn (arg, numbers[i]);
+            if (rc == 1)
+                return 0;
+            if (rc)
+                return rc;
+        }
+        if (n < 256)
+            return 0;
     }
-    return 0;
 }

@@ -42,7 +42,8 @@ int router_queue_del (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao
 
 /* Walks the tier's queue in order (most urgent, then oldest) and calls fn
  * with each ticket number until it returns non-zero (1 = stop, other =
- * error code returned). */
+ * error code returned). fn may remove the ticket it is given from the
+ * queue. */
 typedef int (router_queue_fn) (void *arg, uint64_t number);
 int router_queue_walk (MDB_txn *txn, const router_people_dbs_t *dbs, const char *tier,
                        router_queue_fn *fn, void *arg);
