@@ -48,6 +48,10 @@ s_usage (void)
                      "                            pessoas cadastradas\n"
                      "  person-add ID NOME NÍVEL [CAPACIDADE [HABILIDADE,...]]\n"
                      "                            cadastra um agente (administradores)\n"
+                     "  escalate N --reason TEXTO --tried TEXTO          N1 -> N2\n"
+                     "  escalate N --steps TEXTO --env TEXTO --affected TEXTO [--reason TEXTO]\n"
+                     "             [--attach REF]...                        N2 -> N3\n"
+                     "  deescalate N NOTA         devolve ao nível de baixo\n"
                      "Quem você é: $BALCAO_PRINCIPAL, ou agent:$USER.\n");
 }
 
@@ -347,6 +351,57 @@ s_assign_cmd (bc_config_t *config, int argc, char **argv, int taking)
 }
 
 static int
+s_escalate_cmd (bc_config_t *config, int argc, char **argv, int up)
+{
+    if (argc < 2)
+        return EXIT_USAGE;
+    bc_envelope_t *reply;
+    if (up) {
+        Balcao__V1__Escalate req = BALCAO__V1__ESCALATE__INIT;
+        char *attachments[32];
+        req.number = s_number (argv[0]);
+        for (int i = 1; i + 1 < argc; i += 2) {
+            const char *flag = argv[i];
+            char *value = argv[i + 1];
+            if (strcmp (flag, "--reason") == 0)
+                req.reason = value;
+            else if (strcmp (flag, "--tried") == 0)
+                req.tried = value;
+            else if (strcmp (flag, "--steps") == 0)
+                req.steps_to_reproduce = value;
+            else if (strcmp (flag, "--env") == 0)
+                req.environment = value;
+            else if (strcmp (flag, "--affected") == 0)
+                req.affected_customers = value;
+            else if (strcmp (flag, "--attach") == 0 && req.n_attachments < 32)
+                attachments[req.n_attachments++] = value;
+            else
+                return EXIT_USAGE;
+        }
+        req.attachments = attachments;
+        reply = s_call (config, "router", &req.base);
+    }
+    else {
+        char note[8192];
+        Balcao__V1__Deescalate req = BALCAO__V1__DEESCALATE__INIT;
+        req.number = s_number (argv[0]);
+        req.note = (char *) s_join (argc, argv, 1, note, sizeof note);
+        reply = s_call (config, "router", &req.base);
+    }
+    if (!reply)
+        return s_exit;
+    Balcao__V1__Ticket *t =
+        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!t)
+        return EXIT_UNAVAILABLE;
+    printf ("Chamado #%llu: nível %s, %s\n", (unsigned long long) t->number, t->tier,
+            *t->assignee ? t->assignee : "na fila");
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return 0;
+}
+
+static int
 s_action (bc_config_t *config, const char *action, int argc, char **argv)
 {
     if (argc < 1)
@@ -480,6 +535,10 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "status") == 0 || strcmp (cmd, "people") == 0
              || strcmp (cmd, "person-add") == 0)
         rc = s_people_cmd (config, cmd, n, args);
+    else if (strcmp (cmd, "escalate") == 0)
+        rc = s_escalate_cmd (config, n, args, 1);
+    else if (strcmp (cmd, "deescalate") == 0)
+        rc = s_escalate_cmd (config, n, args, 0);
     else if (strcmp (cmd, "queue") == 0)
         rc = s_queue_cmd (config, n, args);
     else if (strcmp (cmd, "take") == 0)

@@ -822,6 +822,122 @@ s_categories (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return 0;
 }
 
+/* ---- escalation ---- */
+
+/* Moves t to tier `to`, records it, and hands it to that tier. */
+static int
+s_move_tier (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, Balcao__V1__TicketEscalated *ev)
+{
+    ev->number = t->number;
+    ev->from_tier = t->tier;
+    ev->by = (char *) bc_tx_principal (tx);
+    ev->customer_address = t->customer_address;
+    ev->language = t->language;
+    ev->subject = t->subject;
+    int rc = s_emit_for (self, tx, t->number, &ev->base);
+    if (rc)
+        return rc;
+    bc_info ("event=escalated ticket=%llu from=%s to=%s direction=%s", (unsigned long long) t->number,
+             t->tier, ev->to_tier, ev->direction);
+    char previous[320];
+    snprintf (previous, sizeof previous, "%s", t->assignee);
+    if (!*previous && (rc = router_queue_del (bc_tx_txn (tx), &self->pdbs, t)))
+        return rc;
+    s_set_string (&t->tier, ev->to_tier);
+    t->updated_us = bc_tx_now_us (tx);
+    if ((rc = s_assign_auto (self, tx, t)))
+        return rc;
+    return s_release (self, tx, previous);
+}
+
+static int
+s_escalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+            const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__Escalate *req = (const Balcao__V1__Escalate *) payload;
+    if (!s_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only agents escalate tickets");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = s_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    if (s_is_done (t->status))
+        bc_reply_error (reply, "conflict", "ticket #%llu is %s; reopen it before escalating",
+                        (unsigned long long) t->number, t->status);
+    else if (strcmp (t->tier, "N3") == 0)
+        bc_reply_error (reply, "conflict", "ticket #%llu is already at N3, the last tier",
+                        (unsigned long long) t->number);
+    else if (strcmp (t->tier, "N1") == 0 && (!*req->reason || !*req->tried))
+        bc_reply_error (reply, "invalid",
+                        "escalating to N2 needs the reason and what was already tried");
+    else if (strcmp (t->tier, "N2") == 0
+             && (!*req->steps_to_reproduce || !*req->environment || !*req->affected_customers))
+        bc_reply_error (reply, "invalid",
+                        "escalating to N3 needs the diagnosis: steps to reproduce, environment "
+                        "and affected customers");
+    else {
+        Balcao__V1__TicketEscalated ev = BALCAO__V1__TICKET_ESCALATED__INIT;
+        ev.to_tier = strcmp (t->tier, "N1") == 0 ? "N2" : "N3";
+        ev.direction = "up";
+        ev.reason = req->reason;
+        ev.tried = req->tried;
+        ev.steps_to_reproduce = req->steps_to_reproduce;
+        ev.environment = req->environment;
+        ev.affected_customers = req->affected_customers;
+        ev.attachments = req->attachments;
+        ev.n_attachments = req->n_attachments;
+        rc = s_move_tier (self, tx, t, &ev);
+        if (rc == 0)
+            rc = s_put_ticket (self, bc_tx_txn (tx), t);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_deescalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+              const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__Deescalate *req = (const Balcao__V1__Deescalate *) payload;
+    if (!s_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only agents de-escalate tickets");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = s_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    if (s_is_done (t->status))
+        bc_reply_error (reply, "conflict", "ticket #%llu is %s; reopen it first",
+                        (unsigned long long) t->number, t->status);
+    else if (strcmp (t->tier, "N1") == 0)
+        bc_reply_error (reply, "conflict", "ticket #%llu is already at N1, the first tier",
+                        (unsigned long long) t->number);
+    else if (!*req->note)
+        bc_reply_error (reply, "invalid", "de-escalating needs a note for the tier below");
+    else {
+        Balcao__V1__TicketEscalated ev = BALCAO__V1__TICKET_ESCALATED__INIT;
+        ev.to_tier = strcmp (t->tier, "N3") == 0 ? "N2" : "N1";
+        ev.direction = "down";
+        ev.note = req->note;
+        rc = s_move_tier (self, tx, t, &ev);
+        if (rc == 0)
+            rc = s_put_ticket (self, bc_tx_txn (tx), t);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
 /* ---- people and assignment commands ---- */
 
 static int
@@ -1132,6 +1248,21 @@ s_summary (const bc_envelope_t *env, char *out, size_t size)
         if (e)
             balcao__v1__ticket_status_changed__free_unpacked (e, NULL);
     }
+    else if (bc_envelope_is (env, &balcao__v1__ticket_escalated__descriptor)) {
+        Balcao__V1__TicketEscalated *e = (Balcao__V1__TicketEscalated *) bc_envelope_payload (
+            env, &balcao__v1__ticket_escalated__descriptor);
+        if (e && strcmp (e->direction, "up") == 0 && *e->tried)
+            snprintf (out, size, "escalado %s → %s: %s (já tentado: %s)", e->from_tier,
+                      e->to_tier, e->reason, e->tried);
+        else if (e && strcmp (e->direction, "up") == 0)
+            snprintf (out, size, "escalado %s → %s: %s%sreproduzir: %s; ambiente: %s; afetados: %s",
+                      e->from_tier, e->to_tier, e->reason, *e->reason ? "; " : "",
+                      e->steps_to_reproduce, e->environment, e->affected_customers);
+        else if (e)
+            snprintf (out, size, "devolvido %s → %s: %s", e->from_tier, e->to_tier, e->note);
+        if (e)
+            balcao__v1__ticket_escalated__free_unpacked (e, NULL);
+    }
     else if (bc_envelope_is (env, &balcao__v1__ticket_assigned__descriptor)) {
         Balcao__V1__TicketAssigned *e = (Balcao__V1__TicketAssigned *) bc_envelope_payload (
             env, &balcao__v1__ticket_assigned__descriptor);
@@ -1250,6 +1381,8 @@ router_server_setup (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__set_priority__descriptor, 1, s_set_priority);
     bc_service_on_command (svc, &balcao__v1__list_categories__descriptor, 0, s_categories);
     bc_service_on_command (svc, &balcao__v1__upsert_person__descriptor, 1, s_upsert_person);
+    bc_service_on_command (svc, &balcao__v1__escalate__descriptor, 1, s_escalate);
+    bc_service_on_command (svc, &balcao__v1__deescalate__descriptor, 1, s_deescalate);
     bc_service_on_command (svc, &balcao__v1__set_agent_status__descriptor, 1, s_set_agent_status);
     bc_service_on_command (svc, &balcao__v1__assign_ticket__descriptor, 1, s_assign);
     bc_service_on_command (svc, &balcao__v1__get_queue__descriptor, 0, s_queue);
