@@ -442,6 +442,11 @@ s_show (bc_config_t *config, const char *arg)
     printf ("Assunto: %s\n", t->subject);
     printf ("Cliente: %s <%s>\n", t->customer_name, t->customer_address);
     printf ("Responsável: %s\n", *t->assignee ? t->assignee : "(na fila)");
+    if (*t->resolution)
+        printf ("Resolução: %s%s%s\n", t->resolution, *t->fix_reference ? " — correção " : "",
+                t->fix_reference);
+    if (t->csat_score)
+        printf ("Avaliação: %u/5 %s\n", t->csat_score, t->csat_comment);
     printf ("Aberto em: %s via %s\n", when, t->channel);
     for (size_t i = 0; i < t->n_messages; i++) {
         const Balcao__V1__TicketMessage *m = t->messages[i];

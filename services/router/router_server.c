@@ -822,6 +822,48 @@ s_categories (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return 0;
 }
 
+/* ---- satisfaction ---- */
+
+static int
+s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+        bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__Rate *req = (const Balcao__V1__Rate *) payload;
+    int rc;
+    Balcao__V1__Ticket *t = s_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    if (!s_is_customer_of (bc_tx_principal (tx), t))
+        bc_reply_error (reply, "forbidden", "only the ticket's customer rates it");
+    else if (strcmp (t->status, "fechado") != 0)
+        bc_reply_error (reply, "conflict", "ticket #%llu is %s; it can be rated once closed",
+                        (unsigned long long) t->number, t->status);
+    else if (t->csat_score)
+        bc_reply_error (reply, "conflict", "ticket #%llu was already rated",
+                        (unsigned long long) t->number);
+    else if (req->score < 1 || req->score > 5)
+        bc_reply_error (reply, "invalid", "the rating is from 1 to 5");
+    else {
+        Balcao__V1__TicketRated ev = BALCAO__V1__TICKET_RATED__INIT;
+        ev.number = t->number;
+        ev.score = req->score;
+        ev.comment = req->comment;
+        ev.resolved_by = t->resolved_by;
+        ev.tier = t->tier;
+        rc = s_emit_for (self, tx, t->number, &ev.base);
+        t->csat_score = req->score;
+        s_set_string (&t->csat_comment, req->comment);
+        if (rc == 0)
+            rc = s_put_ticket (self, bc_tx_txn (tx), t);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
 /* ---- escalation ---- */
 
 /* Moves t to tier `to`, records it, and hands it to that tier. */
@@ -1248,6 +1290,15 @@ s_summary (const bc_envelope_t *env, char *out, size_t size)
         if (e)
             balcao__v1__ticket_status_changed__free_unpacked (e, NULL);
     }
+    else if (bc_envelope_is (env, &balcao__v1__ticket_rated__descriptor)) {
+        Balcao__V1__TicketRated *e = (Balcao__V1__TicketRated *) bc_envelope_payload (
+            env, &balcao__v1__ticket_rated__descriptor);
+        if (e)
+            snprintf (out, size, "avaliação do cliente: %u/5%s%s", e->score, *e->comment ? " — " : "",
+                      e->comment);
+        if (e)
+            balcao__v1__ticket_rated__free_unpacked (e, NULL);
+    }
     else if (bc_envelope_is (env, &balcao__v1__ticket_escalated__descriptor)) {
         Balcao__V1__TicketEscalated *e = (Balcao__V1__TicketEscalated *) bc_envelope_payload (
             env, &balcao__v1__ticket_escalated__descriptor);
@@ -1382,6 +1433,7 @@ router_server_setup (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__list_categories__descriptor, 0, s_categories);
     bc_service_on_command (svc, &balcao__v1__upsert_person__descriptor, 1, s_upsert_person);
     bc_service_on_command (svc, &balcao__v1__escalate__descriptor, 1, s_escalate);
+    bc_service_on_command (svc, &balcao__v1__rate__descriptor, 1, s_rate);
     bc_service_on_command (svc, &balcao__v1__deescalate__descriptor, 1, s_deescalate);
     bc_service_on_command (svc, &balcao__v1__set_agent_status__descriptor, 1, s_set_agent_status);
     bc_service_on_command (svc, &balcao__v1__assign_ticket__descriptor, 1, s_assign);

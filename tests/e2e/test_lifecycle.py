@@ -43,6 +43,14 @@ def refused(s, name, principal, code, text=""):
     return False
 
 
+def refused_rate(s, score, principal, code):
+    try:
+        s.call("router", router_pb2.Rate(number=1, score=score), principal=principal)
+    except BusError as e:
+        return e.code == code
+    return False
+
+
 def main():
     with System("lifecycle") as s:
         s.start_all()
@@ -95,6 +103,12 @@ def main():
         check(rc == 0 and status(s) == "resolvido", "the agent resolves it again")
         t = action(s, "accept", "customer:rita@lojadarita.com.br")
         check(t.status == "fechado", "the customer's acceptance closes it")
+        check(refused_rate(s, 5, "customer:outra@example.com", "forbidden"), "only the customer rates")
+        check(refused_rate(s, 6, "customer:rita@lojadarita.com.br", "invalid"), "ratings are 1 to 5")
+        t = s.call("router", router_pb2.Rate(number=1, score=5, comment="Atendimento ótimo!"),
+                   principal="customer:rita@lojadarita.com.br")
+        check((t.csat_score, t.csat_comment) == (5, "Atendimento ótimo!"), "the customer rates 5/5")
+        check(refused_rate(s, 4, "customer:rita@lojadarita.com.br", "conflict"), "a ticket is rated once")
         rc, _, err = cli(s, "reply", "1", "mais uma coisa")
         check(rc == 2 and "closed" in err, "no public reply on a closed ticket", err)
 
@@ -111,6 +125,7 @@ def main():
         check(any("customer:RITA@lojadarita.com.br" in l and "(reject): Ainda aparece vazio." in l
                   for l in lines), "history says who rejected and why")
         check(sum("nota interna" in l for l in lines) == 1, "history shows the note once")
+        check("avaliação do cliente: 5/5 — Atendimento ótimo!" in out, "history shows the rating")
     log("test_lifecycle passed")
 
 
