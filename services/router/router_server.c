@@ -14,6 +14,7 @@
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_log.h"
+#include "router_calendar.h"
 #include "router_catalog.h"
 #include "router_lifecycle.h"
 #include "router_people.h"
@@ -31,6 +32,7 @@ typedef struct {
     bc_service_t *svc;
     MDB_dbi db_tickets, db_thread, db_ticket_log, db_meta, db_log;
     router_catalog_t *catalog;
+    router_calendar_t *calendar;
     router_people_dbs_t pdbs;
 } router_t;
 
@@ -1411,7 +1413,12 @@ router_server_setup (bc_service_t *svc)
     router_t *self = calloc (1, sizeof *self);
     self->svc = svc;
     self->catalog = router_catalog_new (bc_service_config (svc));
-    if (!self->catalog) {
+    char err[256];
+    self->calendar = router_calendar_new (bc_service_config (svc), err, sizeof err);
+    if (!self->calendar)
+        bc_error ("event=config_invalid reason=\"%s\"", err);
+    if (!self->catalog || !self->calendar) {
+        router_catalog_destroy (&self->catalog);
         free (self);
         return NULL;
     }
@@ -1447,5 +1454,6 @@ router_server_teardown (void *state)
 {
     router_t *self = state;
     router_catalog_destroy (&self->catalog);
+    router_calendar_destroy (&self->calendar);
     free (self);
 }

@@ -1,0 +1,34 @@
+/* router_calendar: business time for SLA clocks — weekly working hours,
+ * holidays (Brazil's national holidays by default, Good Friday computed from
+ * Easter) and the time zone (America/Sao_Paulo by default). Pure arithmetic
+ * on instants; the router owns the process's TZ setting.
+ *
+ * Config (router/calendar/...):
+ *   timezone = "America/Sao_Paulo"
+ *   mon .. sun = "08:00-12:00,13:00-18:00"   (missing day: closed; default
+ *                                            mon-fri 08:00-18:00)
+ *   holidays = "2026-02-16,2026-02-17"       extra dates (Carnaval, local)
+ *   national_holidays = "yes"                 "no" to use only `holidays` */
+#ifndef ROUTER_CALENDAR_H
+#define ROUTER_CALENDAR_H
+
+#include "bc_config.h"
+
+#include <stdint.h>
+#include <time.h>
+
+typedef struct router_calendar_t router_calendar_t;
+
+/* NULL with a sentence in err when the config is wrong. Sets the process's
+ * time zone. */
+router_calendar_t *router_calendar_new (bc_config_t *config, char *err, size_t err_size);
+void router_calendar_destroy (router_calendar_t **self_p);
+
+/* Business seconds between two instants (0 if to <= from). */
+int64_t router_calendar_between (router_calendar_t *self, time_t from, time_t to);
+/* The instant at which `seconds` business seconds have passed since from. */
+time_t router_calendar_add (router_calendar_t *self, time_t from, int64_t seconds);
+/* True when the local date is a holiday. */
+int router_calendar_is_holiday (router_calendar_t *self, int year, int month, int day);
+
+#endif
