@@ -119,6 +119,9 @@ struct bc_service_t {
     int64_t next_heartbeat;
     int64_t retention_us;
     int wake;
+    int64_t alarm_us;       /* wall clock; 0: none */
+    bc_hook_fn *on_alarm;
+    int alarm_due;          /* run on_alarm in the next batch */
     int64_t started_us;
     int batch_delay_ms;     /* how long events may wait to join a batch */
     int64_t first_input_ms; /* when the oldest collected input arrived */
@@ -353,6 +356,13 @@ void
 bc_service_set_batch_delay (bc_service_t *self, int delay_ms)
 {
     self->batch_delay_ms = delay_ms;
+}
+
+void
+bc_service_alarm (bc_service_t *self, int64_t at_us, bc_hook_fn *fn)
+{
+    self->alarm_us = at_us;
+    self->on_alarm = fn;
 }
 
 void
@@ -779,6 +789,8 @@ s_run_batch_once (bc_service_t *self)
         return rc;
     if (self->before_batch && (rc = self->before_batch (self->state, tx)))
         goto abort;
+    if (self->alarm_due && self->on_alarm && (rc = self->on_alarm (self->state, tx)))
+        goto abort;
     for (int i = 0; i < self->ninputs; i++) {
         bc_input_t *in = &self->inputs[i];
         switch (in->kind) {
@@ -1035,6 +1047,11 @@ bc_service_run (bc_service_t *self)
                 next = self->sources[i].replay_deadline;
         if (self->ninputs > 0 && self->first_input_ms + self->batch_delay_ms < next)
             next = self->first_input_ms + self->batch_delay_ms;
+        if (self->alarm_us) {
+            int64_t in_ms = (self->alarm_us - bc_now_us () + 999) / 1000;
+            if (now + in_ms < next)
+                next = now + (in_ms > 0 ? in_ms : 0);
+        }
         long timeout = self->wake ? 0 : (long) (next > now ? next - now : 0);
         int rc = zmq_poll (items, n, timeout);
         if (rc < 0 && zmq_errno () != EINTR)
@@ -1045,10 +1062,15 @@ bc_service_run (bc_service_t *self)
         int is_due = self->ninputs > 0
                      && (self->has_request || self->ninputs >= self->batch_max
                          || now - self->first_input_ms >= self->batch_delay_ms);
-        if (is_due || self->wake) {
+        if (self->alarm_us && bc_now_us () >= self->alarm_us) {
+            self->alarm_due = 1;
+            self->alarm_us = 0; /* the service re-arms for what is left */
+        }
+        if (is_due || self->wake || self->alarm_due) {
             self->wake = 0;
             self->has_request = 0;
             s_run_batch (self);
+            self->alarm_due = 0;
             bc_log_flush ();
         }
         now = bc_mono_ms ();

@@ -56,6 +56,12 @@ void bc_service_consume (bc_service_t *self, const char *source, bc_event_fn *fn
  * after_commit after it (for side effects outside LMDB). Any may be NULL. */
 void bc_service_hooks (bc_service_t *self, bc_hook_fn *before_batch, bc_hook_fn *before_commit,
                        bc_after_fn *after_commit);
+/* One alarm for the earliest deadline a service keeps (SLA clocks): at
+ * (or soon after) at_us, wall-clock microseconds, the runtime runs a write
+ * batch and calls fn inside it. Each call replaces the previous alarm;
+ * at_us 0 disarms it. */
+void bc_service_alarm (bc_service_t *self, int64_t at_us, bc_hook_fn *fn);
+
 /* Calls fn about every interval_ms, outside any transaction. */
 void bc_service_every (bc_service_t *self, int interval_ms, bc_timer_fn *fn);
 /* Lets events (never requests) wait up to delay_ms to join a larger batch:

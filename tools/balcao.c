@@ -445,6 +445,17 @@ s_show (bc_config_t *config, const char *arg)
     if (*t->resolution)
         printf ("Resolução: %s%s%s\n", t->resolution, *t->fix_reference ? " — correção " : "",
                 t->fix_reference);
+    if (*t->first_response_sla) {
+        char due[32];
+        s_time (t->first_response_due_us, due, sizeof due);
+        printf ("SLA 1ª resposta: %s (prazo %s)\n", t->first_response_sla, due);
+        s_time (t->resolution_due_us, due, sizeof due);
+        printf ("SLA resolução: %s%s%s%s\n", t->resolution_sla,
+                t->resolution_started_us ? " (prazo " : "", t->resolution_started_us ? due : "",
+                t->resolution_started_us ? ")"
+                : strcmp (t->resolution_sla, "running") == 0 ? " (pausado)"
+                                                            : "");
+    }
     if (t->csat_score)
         printf ("Avaliação: %u/5 %s\n", t->csat_score, t->csat_comment);
     printf ("Aberto em: %s via %s\n", when, t->channel);

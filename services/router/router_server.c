@@ -8,6 +8,9 @@
  *                                                  the router's log, for history)
  *   meta        "next_ticket", "assign_counter"  -> u64 BE
  *   people, queue                                 see router_people.h
+ *   deadlines   due_us (u64 BE) + ticket (u64 BE) + kind (1) -> "" (SLA timers:
+ *               0 first-response warning, 1 its breach, 2 resolution
+ *               warning, 3 its breach); one alarm is armed for the first key
  */
 #include "router_server.h"
 
@@ -25,8 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta", "people", "queue"};
-const int router_ndbs = 6;
+const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta",
+                                  "people",  "queue",  "deadlines"};
+const int router_ndbs = 7;
 
 typedef struct {
     bc_service_t *svc;
@@ -34,6 +38,11 @@ typedef struct {
     router_catalog_t *catalog;
     router_calendar_t *calendar;
     router_people_dbs_t pdbs;
+    MDB_dbi db_deadlines;
+    /* SLA targets in business seconds, per priority (baixa..urgente). */
+    int64_t first_response_s[4], resolution_s[4];
+    double warning;
+    int breach_raises, breach_escalates;
 } router_t;
 
 static int
@@ -109,6 +118,129 @@ s_set_string (char **field, const char *value)
     *field = strdup (value ? value : "");
     if (old && old != protobuf_c_empty_string)
         free (old);
+}
+
+static int
+s_is_done (const char *status)
+{
+    return strcmp (status, "resolvido") == 0 || strcmp (status, "fechado") == 0;
+}
+
+/* ---- SLA clocks ---- */
+
+enum { SLA_FR_WARN = 0, SLA_FR_DUE = 1, SLA_RES_WARN = 2, SLA_RES_DUE = 3 };
+
+static int
+s_priority_index (const char *priority)
+{
+    static const char *const order[] = {"baixa", "normal", "alta", "urgente"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp (priority, order[i]) == 0)
+            return i;
+    return 1;
+}
+
+static int
+s_deadline (router_t *self, MDB_txn *txn, int64_t due_us, uint64_t number, int kind, int add)
+{
+    if (!due_us)
+        return 0;
+    unsigned char key[17];
+    bc_key_from_u64 ((uint64_t) due_us, key);
+    bc_key_from_u64 (number, key + 8);
+    key[16] = (unsigned char) kind;
+    MDB_val k = {17, key}, v = {0, ""};
+    int rc = add ? mdb_put (txn, self->db_deadlines, &k, &v, 0)
+                 : mdb_del (txn, self->db_deadlines, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* now + business seconds, in microseconds. */
+static int64_t
+s_after (router_t *self, int64_t now_us, int64_t business_s)
+{
+    return (int64_t) router_calendar_add (self->calendar, (time_t) (now_us / 1000000), business_s)
+           * 1000000;
+}
+
+/* Starts (or resumes) the resolution clock at now. */
+static int
+s_resolution_start (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now)
+{
+    int64_t target = self->resolution_s[s_priority_index (t->priority)];
+    int64_t left = target - t->resolution_used_s;
+    int64_t warn_left = (int64_t) (target * self->warning) - t->resolution_used_s;
+    t->resolution_started_us = now;
+    t->resolution_due_us = s_after (self, now, left > 0 ? left : 0);
+    t->resolution_warn_us = warn_left > 0 ? s_after (self, now, warn_left) : 0;
+    int rc = s_deadline (self, txn, t->resolution_warn_us, t->number, SLA_RES_WARN, 1);
+    return rc ? rc : s_deadline (self, txn, t->resolution_due_us, t->number, SLA_RES_DUE, 1);
+}
+
+/* Stops the resolution clock, keeping the business time used. */
+static int
+s_resolution_stop (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now)
+{
+    if (!t->resolution_started_us)
+        return 0;
+    t->resolution_used_s += router_calendar_between (
+        self->calendar, (time_t) (t->resolution_started_us / 1000000), (time_t) (now / 1000000));
+    int rc = s_deadline (self, txn, t->resolution_warn_us, t->number, SLA_RES_WARN, 0);
+    if (rc == 0)
+        rc = s_deadline (self, txn, t->resolution_due_us, t->number, SLA_RES_DUE, 0);
+    t->resolution_started_us = t->resolution_warn_us = t->resolution_due_us = 0;
+    return rc;
+}
+
+/* A new ticket's clocks. */
+static int
+s_sla_start (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now)
+{
+    int p = s_priority_index (t->priority);
+    t->first_response_sla = "running";
+    t->first_response_due_us = s_after (self, now, self->first_response_s[p]);
+    t->first_response_warn_us =
+        s_after (self, now, (int64_t) (self->first_response_s[p] * self->warning));
+    t->resolution_sla = "running";
+    int rc = s_deadline (self, txn, t->first_response_warn_us, t->number, SLA_FR_WARN, 1);
+    if (rc == 0)
+        rc = s_deadline (self, txn, t->first_response_due_us, t->number, SLA_FR_DUE, 1);
+    return rc ? rc : s_resolution_start (self, txn, t, now);
+}
+
+/* The first public answer: the first-response target is settled. */
+static int
+s_first_response (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now)
+{
+    if (strcmp (t->first_response_sla, "running") != 0)
+        return 0;
+    s_set_string (&t->first_response_sla, now <= t->first_response_due_us ? "met" : "breached");
+    int rc = s_deadline (self, txn, t->first_response_warn_us, t->number, SLA_FR_WARN, 0);
+    return rc ? rc : s_deadline (self, txn, t->first_response_due_us, t->number, SLA_FR_DUE, 0);
+}
+
+/* Clocks follow the status: paused while waiting on the customer, settled
+ * when resolved, running again when reopened. */
+static int
+s_sla_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    int64_t now = bc_tx_now_us (tx);
+    if (!*t->resolution_sla)
+        return 0; /* a ticket from before SLA clocks existed */
+    int rc = 0;
+    if (strcmp (t->status, "aguardando_cliente") == 0 || s_is_done (t->status))
+        rc = s_resolution_stop (self, txn, t, now);
+    if (rc == 0 && strcmp (t->status, "resolvido") == 0
+        && strcmp (t->resolution_sla, "running") == 0)
+        s_set_string (&t->resolution_sla, "met");
+    if (rc == 0 && !s_is_done (t->status) && strcmp (t->status, "aguardando_cliente") != 0
+        && !t->resolution_started_us && strcmp (t->resolution_sla, "breached") != 0) {
+        if (s_is_done (from))
+            s_set_string (&t->resolution_sla, "running");
+        rc = s_resolution_start (self, txn, t, now);
+    }
+    return rc;
 }
 
 /* ---- assignment ---- */
@@ -251,17 +383,14 @@ s_release (router_t *self, bc_tx_t *tx, const char *agent_id)
     return rc ? rc : s_drain (self, tx, agent_id);
 }
 
-static int
-s_is_done (const char *status)
-{
-    return strcmp (status, "resolvido") == 0 || strcmp (status, "fechado") == 0;
-}
-
 /* Keeps load and queues right when a ticket changes status. */
 static int
 s_after_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from)
 {
     MDB_txn *txn = bc_tx_txn (tx);
+    int sla_rc = s_sla_status (self, tx, t, from);
+    if (sla_rc)
+        return sla_rc;
     if (s_is_done (t->status) && !s_is_done (from)) {
         if (!*t->assignee)
             return router_queue_del (txn, &self->pdbs, t);
@@ -445,6 +574,8 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     t.n_messages = 0;
     if (rc == 0)
         rc = s_customer_seen (self, tx, mr);
+    if (rc == 0)
+        rc = s_sla_start (self, txn, &t, bc_tx_now_us (tx));
     if (rc == 0)
         rc = s_assign_auto (self, tx, &t);
     if (rc == 0)
@@ -642,6 +773,10 @@ s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         s_set_string (&t->resolution, req->text);
         s_set_string (&t->fix_reference, req->fix_reference);
     }
+    /* Asking the customer (or resolving) answers them: first response. */
+    if ((action == ROUTER_REQUEST_INFO || action == ROUTER_RESOLVE)
+        && (rc = s_first_response (self, bc_tx_txn (tx), t, bc_tx_now_us (tx))))
+        goto done;
     if ((rc = s_change_status (self, tx, t, to, req->action, req->text, req->fix_reference)))
         goto done;
     if ((rc = s_put_ticket (self, bc_tx_txn (tx), t)))
@@ -697,6 +832,8 @@ s_add_message (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (!req->is_internal) {
         if (!t->first_response_us)
             t->first_response_us = m.time_us;
+        if ((rc = s_first_response (self, bc_tx_txn (tx), t, m.time_us)))
+            goto done;
         const char *to = router_lifecycle_next (t->status, ROUTER_OPEN);
         if (to && (strcmp (t->status, "novo") == 0 || strcmp (t->status, "reaberto") == 0)
             && (rc = s_change_status (self, tx, t, to, "agent_reply", "", "")))
@@ -822,6 +959,147 @@ s_categories (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     free (cats);
     free (ptrs);
     return 0;
+}
+
+/* ---- SLA alarms ---- */
+
+static const char *
+s_raise (const char *priority)
+{
+    static const char *const order[] = {"baixa", "normal", "alta", "urgente"};
+    int i = s_priority_index (priority);
+    return order[i < 3 ? i + 1 : 3];
+}
+
+static int s_move_tier (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
+                        Balcao__V1__TicketEscalated *ev);
+
+/* One due deadline: a warning, or a breach and its policy. */
+static int
+s_deadline_fired (router_t *self, bc_tx_t *tx, uint64_t number, int kind, int64_t due)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc;
+    Balcao__V1__Ticket *t = s_get_ticket (self, txn, number, &rc);
+    if (!t)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    int is_fr = kind <= SLA_FR_DUE;
+    const char *target = is_fr ? "first_response" : "resolution";
+    char **state = is_fr ? &t->first_response_sla : &t->resolution_sla;
+    if (strcmp (*state, "running") != 0)
+        goto done; /* settled since; a stale entry */
+    if (kind == SLA_FR_WARN || kind == SLA_RES_WARN) {
+        Balcao__V1__SlaWarning ev = BALCAO__V1__SLA_WARNING__INIT;
+        ev.number = number;
+        ev.target = (char *) target;
+        ev.due_us = is_fr ? t->first_response_due_us : t->resolution_due_us;
+        ev.priority = t->priority;
+        ev.tier = t->tier;
+        ev.assignee = t->assignee;
+        rc = s_emit_for (self, tx, number, &ev.base);
+        goto done;
+    }
+    s_set_string (state, "breached");
+    char *actions[3];
+    size_t n = 0;
+    Balcao__V1__SlaBreached ev = BALCAO__V1__SLA_BREACHED__INIT;
+    ev.number = number;
+    ev.target = (char *) target;
+    ev.due_us = due;
+    ev.priority = t->priority;
+    ev.tier = t->tier;
+    ev.assignee = t->assignee;
+    if (self->breach_raises && strcmp (t->priority, "urgente") != 0)
+        actions[n++] = "raise_priority";
+    if (self->breach_escalates && strcmp (t->tier, "N3") != 0 && !s_is_done (t->status))
+        actions[n++] = "escalate";
+    actions[n++] = "alert";
+    ev.actions = actions;
+    ev.n_actions = n;
+    if ((rc = s_emit_for (self, tx, number, &ev.base)))
+        goto done;
+    bc_warn ("event=sla_breached ticket=%llu target=%s priority=%s tier=%s",
+             (unsigned long long) number, target, t->priority, t->tier);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (strcmp (actions[i], "raise_priority") == 0) {
+            int was_queued = !*t->assignee && !s_is_done (t->status);
+            rc = was_queued ? router_queue_del (txn, &self->pdbs, t) : 0;
+            if (rc == 0)
+                rc = s_change_field (self, tx, number, "priority", &t->priority,
+                                     s_raise (t->priority), "SLA estourado");
+            if (rc == 0 && was_queued)
+                rc = router_queue_put (txn, &self->pdbs, t);
+        }
+        else if (strcmp (actions[i], "escalate") == 0) {
+            Balcao__V1__TicketEscalated esc = BALCAO__V1__TICKET_ESCALATED__INIT;
+            esc.to_tier = strcmp (t->tier, "N1") == 0 ? "N2" : "N3";
+            esc.direction = "up";
+            esc.reason = is_fr ? "SLA de primeira resposta estourado" : "SLA de resolução estourado";
+            rc = s_move_tier (self, tx, t, &esc);
+        }
+    }
+done:
+    if (rc == 0)
+        rc = s_put_ticket (self, txn, t);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+/* Every deadline that is due, oldest first (at most 1000 per batch). */
+static int
+s_on_alarm (void *state, bc_tx_t *tx)
+{
+    router_t *self = state;
+    MDB_txn *txn = bc_tx_txn (tx);
+    int64_t now = bc_tx_now_us (tx);
+    for (int i = 0; i < 1000; i++) {
+        MDB_cursor *cur;
+        int rc = mdb_cursor_open (txn, self->db_deadlines, &cur);
+        if (rc)
+            return rc;
+        MDB_val k, v;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+        unsigned char key[17];
+        if (rc == 0 && k.mv_size == 17)
+            memcpy (key, k.mv_data, 17);
+        mdb_cursor_close (cur);
+        if (rc == MDB_NOTFOUND)
+            return 0;
+        if (rc)
+            return rc;
+        MDB_val due_v = {8, key}, num_v = {8, key + 8};
+        int64_t due = (int64_t) bc_key_to_u64 (&due_v);
+        if (due > now)
+            return 0;
+        MDB_val del = {17, key};
+        if ((rc = mdb_del (txn, self->db_deadlines, &del, NULL)))
+            return rc;
+        if ((rc = s_deadline_fired (self, tx, bc_key_to_u64 (&num_v), key[16], due)))
+            return rc;
+    }
+    return 0;
+}
+
+/* Arms the one alarm for the earliest deadline. */
+static void
+s_after_commit (void *state)
+{
+    router_t *self = state;
+    MDB_txn *txn;
+    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+        return;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int64_t first = 0;
+    if (mdb_cursor_open (txn, self->db_deadlines, &cur) == 0) {
+        if (mdb_cursor_get (cur, &k, &v, MDB_FIRST) == 0 && k.mv_size == 17) {
+            MDB_val due = {8, k.mv_data};
+            first = (int64_t) bc_key_to_u64 (&due);
+        }
+        mdb_cursor_close (cur);
+    }
+    mdb_txn_abort (txn);
+    bc_service_alarm (self->svc, first, s_on_alarm);
 }
 
 /* ---- satisfaction ---- */
@@ -1407,6 +1685,55 @@ done:
     return rc;
 }
 
+/* "30s", "45m", "4h" -> seconds; -1 when malformed. */
+static int64_t
+s_duration (const char *text)
+{
+    char *end;
+    long long n = strtoll (text, &end, 10);
+    if (end == text || n < 0)
+        return -1;
+    if (strcmp (end, "s") == 0)
+        return n;
+    if (strcmp (end, "m") == 0 || !*end)
+        return n * 60;
+    if (strcmp (end, "h") == 0)
+        return n * 3600;
+    return -1;
+}
+
+/* SLA targets per priority in business time, the warning fraction and the
+ * breach policy, from router/sla (defaults: a software company's support). */
+static int
+s_sla_config (router_t *self, bc_config_t *config)
+{
+    static const char *const priorities[] = {"baixa", "normal", "alta", "urgente"};
+    static const char *const first_defaults[] = {"8h", "4h", "2h", "30m"};
+    static const char *const resolution_defaults[] = {"50h", "30h", "16h", "4h"};
+    for (int i = 0; i < 4; i++) {
+        char key[96];
+        snprintf (key, sizeof key, "router/sla/%s/first_response", priorities[i]);
+        self->first_response_s[i] = s_duration (bc_config_str (config, key, first_defaults[i]));
+        snprintf (key, sizeof key, "router/sla/%s/resolution", priorities[i]);
+        self->resolution_s[i] = s_duration (bc_config_str (config, key, resolution_defaults[i]));
+        if (self->first_response_s[i] < 0 || self->resolution_s[i] < 0) {
+            bc_error ("event=config_invalid key=router/sla/%s hint=\"durations are like 30s, 45m, "
+                      "4h (business time)\"",
+                      priorities[i]);
+            return -1;
+        }
+    }
+    self->warning = atof (bc_config_str (config, "router/sla/warning", "0.8"));
+    if (self->warning <= 0 || self->warning >= 1) {
+        bc_error ("event=config_invalid key=router/sla/warning hint=\"a fraction like 0.8\"");
+        return -1;
+    }
+    const char *policy = bc_config_str (config, "router/sla/on_breach", "raise_priority");
+    self->breach_raises = strstr (policy, "raise_priority") != NULL;
+    self->breach_escalates = strstr (policy, "escalate") != NULL;
+    return 0;
+}
+
 void *
 router_server_setup (bc_service_t *svc)
 {
@@ -1428,6 +1755,15 @@ router_server_setup (bc_service_t *svc)
     self->db_ticket_log = bc_service_dbi (svc, "ticket_log");
     self->db_log = bc_service_dbi (svc, "log");
     self->pdbs.people = bc_service_dbi (svc, "people");
+    self->db_deadlines = bc_service_dbi (svc, "deadlines");
+    if (s_sla_config (self, bc_service_config (svc))) {
+        router_catalog_destroy (&self->catalog);
+        router_calendar_destroy (&self->calendar);
+        free (self);
+        return NULL;
+    }
+    bc_service_hooks (svc, NULL, NULL, s_after_commit);
+    s_after_commit (self);
     self->pdbs.queue = bc_service_dbi (svc, "queue");
     bc_service_consume (svc, "intake", s_on_intake);
     bc_service_on_command (svc, &balcao__v1__get_ticket__descriptor, 0, s_get);
