@@ -2,6 +2,7 @@
 #include "bc_curve.h"
 
 #include "bc_log.h"
+#include "bc_store.h"
 
 #include <czmq.h>
 #include <stdlib.h>
@@ -109,7 +110,7 @@ bc_curve_make_cert (const char *dir, const char *name)
 {
     char path[4200], clients[4096];
     snprintf (clients, sizeof clients, "%s/clients", dir);
-    if (zsys_dir_create ("%s", clients))
+    if (bc_dir_ensure (clients))
         return -1;
     snprintf (path, sizeof path, "%s/%s.cert", dir, name);
     zcert_t *cert = zcert_load (path);

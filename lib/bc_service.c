@@ -422,6 +422,12 @@ bc_tx_principal (bc_tx_t *tx)
     return tx->principal ? tx->principal : "";
 }
 
+void
+bc_tx_set_principal (bc_tx_t *tx, const char *principal)
+{
+    tx->principal = principal;
+}
+
 int
 bc_tx_emit (bc_tx_t *tx, const ProtobufCMessage *event)
 {
@@ -791,6 +797,7 @@ s_run_batch_once (bc_service_t *self)
         goto abort;
     if (self->alarm_due && self->on_alarm && (rc = self->on_alarm (self->state, tx)))
         goto abort;
+    tx->principal = NULL;
     for (int i = 0; i < self->ninputs; i++) {
         bc_input_t *in = &self->inputs[i];
         switch (in->kind) {

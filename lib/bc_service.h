@@ -98,6 +98,9 @@ MDB_txn *bc_tx_txn (bc_tx_t *tx);
 int64_t bc_tx_now_us (bc_tx_t *tx);
 /* The principal of the request or event being applied. */
 const char *bc_tx_principal (bc_tx_t *tx);
+/* Names who acts in work the service does by itself (an alarm), e.g.
+ * "system:router"; events emitted afterwards carry it. */
+void bc_tx_set_principal (bc_tx_t *tx, const char *principal);
 /* Appends an event to the log (published after commit). Returns 0 or an LMDB
  * code to return from the handler. */
 int bc_tx_emit (bc_tx_t *tx, const ProtobufCMessage *event);

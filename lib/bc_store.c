@@ -27,10 +27,9 @@ bc_store_open (bc_store_t **self_p, const char *dir, const char *const *names, i
 {
     assert (count <= BC_STORE_MAX_DBS);
     *self_p = NULL;
-    /* zsys_dir_create makes the parents too, like mkdir -p. */
-    if (zsys_dir_create ("%s", dir))
-        return errno ? errno : EACCES;
-    int rc;
+    int rc = bc_dir_ensure (dir);
+    if (rc)
+        return rc;
     bc_store_t *self = calloc (1, sizeof *self);
     if (!self)
         return ENOMEM;
@@ -117,6 +116,26 @@ size_t
 bc_store_map_size (bc_store_t *self)
 {
     return self->map_size;
+}
+
+int
+bc_dir_ensure (const char *dir)
+{
+    /* zsys_dir_create checks then creates each parent, so a concurrent
+     * creator makes it stop with EEXIST part-way: try again, the parents
+     * made by the other are then there. */
+    int err = 0;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        if (zsys_dir_create ("%s", dir) == 0)
+            return 0;
+        err = errno ? errno : EACCES;
+        struct stat st;
+        if (stat (dir, &st) == 0 && S_ISDIR (st.st_mode))
+            return 0;
+        if (err != EEXIST)
+            break;
+    }
+    return err;
 }
 
 void

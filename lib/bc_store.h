@@ -25,6 +25,10 @@ MDB_dbi bc_store_dbi (bc_store_t *self, const char *name);
 int bc_store_grow (bc_store_t *self);
 size_t bc_store_map_size (bc_store_t *self);
 
+/* Makes dir and its parents (mkdir -p). Another process making the same
+ * directories at the same time is fine. Returns 0 or an errno value. */
+int bc_dir_ensure (const char *dir);
+
 /* Keys that sort numerically: 8 bytes big-endian. */
 void bc_key_from_u64 (uint64_t v, unsigned char out[8]);
 uint64_t bc_key_to_u64 (const MDB_val *key);

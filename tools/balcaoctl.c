@@ -18,6 +18,7 @@
 #include "bc_config.h"
 #include "bc_curve.h"
 #include "bc_log.h"
+#include "bc_store.h"
 #include "bc_service.h"
 
 #include <arpa/inet.h>
@@ -230,7 +231,7 @@ s_demo (ctl_t *ctl)
 static int
 s_up (ctl_t *ctl, int demo)
 {
-    if (zsys_dir_create ("%s", ctl->run_dir) || zsys_dir_create ("%s", ctl->log_dir)) {
+    if (bc_dir_ensure (ctl->run_dir) || bc_dir_ensure (ctl->log_dir)) {
         fprintf (stderr, "balcaoctl: cannot create %s or %s: %s\n", ctl->run_dir, ctl->log_dir,
                  strerror (errno));
         return 1;

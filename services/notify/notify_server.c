@@ -17,6 +17,7 @@
 #include "balcao/v1/router.pb-c.h"
 #include "bc_clock.h"
 #include "bc_log.h"
+#include "bc_store.h"
 #include "bc_mailid.h"
 #include "notify_render.h"
 
@@ -308,7 +309,7 @@ notify_server_setup (bc_service_t *svc)
     snprintf (dflt_outbox, sizeof dflt_outbox, "%s/outbox", bc_config_data_dir (cfg));
     snprintf (self->mail_dir, sizeof self->mail_dir, "%s/mail",
               bc_config_str (cfg, "notify/outbox_dir", dflt_outbox));
-    if (zsys_dir_create ("%s", self->mail_dir)) {
+    if (bc_dir_ensure (self->mail_dir)) {
         bc_error ("event=outbox_unwritable dir=%s reason=\"%s\"", self->mail_dir, strerror (errno));
         free (self);
         return NULL;

@@ -206,6 +206,21 @@ router_calendar_between (router_calendar_t *self, time_t from, time_t to)
     return x.total;
 }
 
+time_t
+router_calendar_add_days (router_calendar_t *self, time_t from, int days)
+{
+    struct tm day;
+    localtime_r (&from, &day);
+    int minutes = day.tm_hour * 60 + day.tm_min;
+    for (int i = 0; days > 0 && i < MAX_DAYS_AHEAD; i++) {
+        s_day_start (s_at (&day, 12 * 60) + 24 * 3600, &day);
+        if (self->n[day.tm_wday] > 0
+            && !router_calendar_is_holiday (self, day.tm_year + 1900, day.tm_mon + 1, day.tm_mday))
+            days--;
+    }
+    return s_at (&day, minutes);
+}
+
 typedef struct {
     int64_t left;
     time_t at;

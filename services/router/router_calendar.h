@@ -28,6 +28,9 @@ void router_calendar_destroy (router_calendar_t **self_p);
 int64_t router_calendar_between (router_calendar_t *self, time_t from, time_t to);
 /* The instant at which `seconds` business seconds have passed since from. */
 time_t router_calendar_add (router_calendar_t *self, time_t from, int64_t seconds);
+/* The same local time `days` working days (days with hours, not holidays)
+ * after from. */
+time_t router_calendar_add_days (router_calendar_t *self, time_t from, int days);
 /* True when the local date is a holiday. */
 int router_calendar_is_holiday (router_calendar_t *self, int year, int month, int day);
 

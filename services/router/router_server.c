@@ -10,7 +10,8 @@
  *   people, queue                                 see router_people.h
  *   deadlines   due_us (u64 BE) + ticket (u64 BE) + kind (1) -> "" (SLA timers:
  *               0 first-response warning, 1 its breach, 2 resolution
- *               warning, 3 its breach); one alarm is armed for the first key
+ *               warning, 3 its breach, 4 auto-close reminder, 5 auto-close);
+ *               one alarm is armed for the first key
  */
 #include "router_server.h"
 
@@ -43,6 +44,7 @@ typedef struct {
     int64_t first_response_s[4], resolution_s[4];
     double warning;
     int breach_raises, breach_escalates;
+    int auto_close_days, auto_remind_days; /* business days; 0: never */
 } router_t;
 
 static int
@@ -128,7 +130,14 @@ s_is_done (const char *status)
 
 /* ---- SLA clocks ---- */
 
-enum { SLA_FR_WARN = 0, SLA_FR_DUE = 1, SLA_RES_WARN = 2, SLA_RES_DUE = 3 };
+enum {
+    SLA_FR_WARN = 0,
+    SLA_FR_DUE = 1,
+    SLA_RES_WARN = 2,
+    SLA_RES_DUE = 3,
+    AUTO_REMIND = 4, /* a resolved ticket's reminder to the customer */
+    AUTO_CLOSE = 5,  /* ... and its closing by itself */
+};
 
 static int
 s_priority_index (const char *priority)
@@ -239,6 +248,35 @@ s_sla_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *fr
         if (s_is_done (from))
             s_set_string (&t->resolution_sla, "running");
         rc = s_resolution_start (self, txn, t, now);
+    }
+    return rc;
+}
+
+/* A resolved ticket waits for the customer's validation; without an answer
+ * they get one reminder and then it closes by itself. */
+static int
+s_auto_close_schedule (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc = 0;
+    if (strcmp (from, "resolvido") == 0 && strcmp (t->status, "resolvido") != 0) {
+        rc = s_deadline (self, txn, t->auto_close_reminder_us, t->number, AUTO_REMIND, 0);
+        if (rc == 0)
+            rc = s_deadline (self, txn, t->auto_close_us, t->number, AUTO_CLOSE, 0);
+        t->auto_close_reminder_us = t->auto_close_us = 0;
+    }
+    if (rc == 0 && strcmp (t->status, "resolvido") == 0 && self->auto_close_days > 0) {
+        time_t now = (time_t) (bc_tx_now_us (tx) / 1000000);
+        t->auto_close_us =
+            (int64_t) router_calendar_add_days (self->calendar, now, self->auto_close_days) * 1000000;
+        t->auto_close_reminder_us =
+            self->auto_remind_days > 0 && self->auto_remind_days < self->auto_close_days
+                ? (int64_t) router_calendar_add_days (self->calendar, now, self->auto_remind_days)
+                      * 1000000
+                : 0;
+        rc = s_deadline (self, txn, t->auto_close_reminder_us, t->number, AUTO_REMIND, 1);
+        if (rc == 0)
+            rc = s_deadline (self, txn, t->auto_close_us, t->number, AUTO_CLOSE, 1);
     }
     return rc;
 }
@@ -389,6 +427,8 @@ s_after_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *
 {
     MDB_txn *txn = bc_tx_txn (tx);
     int sla_rc = s_sla_status (self, tx, t, from);
+    if (sla_rc == 0)
+        sla_rc = s_auto_close_schedule (self, tx, t, from);
     if (sla_rc)
         return sla_rc;
     if (s_is_done (t->status) && !s_is_done (from)) {
@@ -983,6 +1023,23 @@ s_deadline_fired (router_t *self, bc_tx_t *tx, uint64_t number, int kind, int64_
     Balcao__V1__Ticket *t = s_get_ticket (self, txn, number, &rc);
     if (!t)
         return rc == MDB_NOTFOUND ? 0 : rc;
+    if (kind == AUTO_REMIND || kind == AUTO_CLOSE) {
+        if (strcmp (t->status, "resolvido") != 0)
+            goto done;
+        if (kind == AUTO_REMIND) {
+            Balcao__V1__AutoCloseReminder ev = BALCAO__V1__AUTO_CLOSE_REMINDER__INIT;
+            ev.number = number;
+            ev.customer_address = t->customer_address;
+            ev.language = t->language;
+            ev.subject = t->subject;
+            ev.close_at_us = t->auto_close_us;
+            rc = s_emit_for (self, tx, number, &ev.base);
+        }
+        else
+            rc = s_change_status (self, tx, t, "fechado", "auto_close",
+                                  "sem resposta do cliente à solução", "");
+        goto done;
+    }
     int is_fr = kind <= SLA_FR_DUE;
     const char *target = is_fr ? "first_response" : "resolution";
     char **state = is_fr ? &t->first_response_sla : &t->resolution_sla;
@@ -1052,6 +1109,7 @@ s_on_alarm (void *state, bc_tx_t *tx)
     router_t *self = state;
     MDB_txn *txn = bc_tx_txn (tx);
     int64_t now = bc_tx_now_us (tx);
+    bc_tx_set_principal (tx, "system:router");
     for (int i = 0; i < 1000; i++) {
         MDB_cursor *cur;
         int rc = mdb_cursor_open (txn, self->db_deadlines, &cur);
@@ -1570,6 +1628,19 @@ s_summary (const bc_envelope_t *env, char *out, size_t size)
         if (e)
             balcao__v1__ticket_status_changed__free_unpacked (e, NULL);
     }
+    else if (bc_envelope_is (env, &balcao__v1__auto_close_reminder__descriptor))
+        snprintf (out, size, "lembrete ao cliente: validar a solução (fecha sozinho depois)");
+    else if (bc_envelope_is (env, &balcao__v1__sla_breached__descriptor)) {
+        Balcao__V1__SlaBreached *e = (Balcao__V1__SlaBreached *) bc_envelope_payload (
+            env, &balcao__v1__sla_breached__descriptor);
+        if (e)
+            snprintf (out, size, "SLA de %s estourado",
+                      strcmp (e->target, "first_response") == 0 ? "primeira resposta" : "resolução");
+        if (e)
+            balcao__v1__sla_breached__free_unpacked (e, NULL);
+    }
+    else if (bc_envelope_is (env, &balcao__v1__sla_warning__descriptor))
+        snprintf (out, size, "aviso de SLA: prazo próximo");
     else if (bc_envelope_is (env, &balcao__v1__ticket_rated__descriptor)) {
         Balcao__V1__TicketRated *e = (Balcao__V1__TicketRated *) bc_envelope_payload (
             env, &balcao__v1__ticket_rated__descriptor);
@@ -1728,6 +1799,8 @@ s_sla_config (router_t *self, bc_config_t *config)
         bc_error ("event=config_invalid key=router/sla/warning hint=\"a fraction like 0.8\"");
         return -1;
     }
+    self->auto_close_days = (int) bc_config_int (config, "router/auto_close_days", 5);
+    self->auto_remind_days = (int) bc_config_int (config, "router/auto_close_reminder_days", 3);
     const char *policy = bc_config_str (config, "router/sla/on_breach", "raise_priority");
     self->breach_raises = strstr (policy, "raise_priority") != NULL;
     self->breach_escalates = strstr (policy, "escalate") != NULL;

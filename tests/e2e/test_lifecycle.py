@@ -91,6 +91,10 @@ def main():
         t = s.ticket(1)
         check(rc == 0 and t.status == "resolvido" and t.resolution == "Reprocessamos o job de estoque.",
               "resolve stores the resolution")
+        days = (t.auto_close_us - t.updated_us) / 86400e6
+        check(0 < t.auto_close_reminder_us < t.auto_close_us and 5 <= days <= 11,
+              "a resolved ticket is set to remind the customer, then close by itself after 5 "
+              "business days (%.1f calendar days)" % days)
 
         check(refused(s, "accept", "agent:test", "forbidden"), "an agent cannot accept for the customer")
         check(refused(s, "accept", "customer:outra@example.com", "forbidden"),
@@ -98,7 +102,8 @@ def main():
         check(refused(s, "reject", "customer:rita@lojadarita.com.br", "invalid"),
               "rejecting needs a reason")
         t = action(s, "reject", "customer:RITA@lojadarita.com.br", "Ainda aparece vazio.")
-        check(t.status == "reaberto", "the customer's rejection reopens the ticket")
+        check(t.status == "reaberto" and t.auto_close_us == 0 and t.auto_close_reminder_us == 0,
+              "the customer's rejection reopens the ticket and cancels the auto-close")
         rc, _, _ = cli(s, "resolve", "1", "Corrigido o filtro da filial Centro.")
         check(rc == 0 and status(s) == "resolvido", "the agent resolves it again")
         t = action(s, "accept", "customer:rita@lojadarita.com.br")

@@ -76,6 +76,9 @@ test_holidays (void **state)
     /* Mon 2026-04-20 17:00 + 3 h: 1 h Monday, Tuesday is Tiradentes, 2 h Wednesday. */
     assert_int_equal (router_calendar_add (cal, sp (2026, 4, 20, 17, 0), 3 * 3600),
                       sp (2026, 4, 22, 10, 0));
+    /* Five working days after Mon 2026-04-20 15:00, with Tiradentes on Tuesday. */
+    assert_int_equal (router_calendar_add_days (cal, sp (2026, 4, 20, 15, 0), 5), sp (2026, 4, 28, 15, 0));
+    assert_int_equal (router_calendar_add_days (cal, sp (2026, 11, 27, 10, 0), 1), sp (2026, 11, 30, 10, 0));
     /* Thu 2026-04-02 17:00 + 2 h: Good Friday and the weekend skipped. */
     assert_int_equal (router_calendar_add (cal, sp (2026, 4, 2, 17, 0), 2 * 3600),
                       sp (2026, 4, 6, 9, 0));
