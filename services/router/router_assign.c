@@ -1,0 +1,461 @@
+/* router_assign: people (agents, supervisors, admins, customers), the tier
+ * queues and the fair choice of an agent (router_people.c has the storage). */
+#include "router_internal.h"
+
+#include "bc_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int
+s_emit_assigned (router_t *self, bc_tx_t *tx, const Balcao__V1__Ticket *t, const char *agent,
+                 const char *previous, const char *reason)
+{
+    Balcao__V1__TicketAssigned ev = BALCAO__V1__TICKET_ASSIGNED__INIT;
+    ev.number = t->number;
+    ev.agent = (char *) agent;
+    ev.previous = (char *) previous;
+    ev.reason = (char *) reason;
+    ev.tier = t->tier;
+    ev.by = (char *) bc_tx_principal (tx);
+    bc_info ("event=assigned ticket=%llu agent=%s reason=%s", (unsigned long long) t->number,
+             *agent ? agent : "-", reason);
+    return router_emit_for (self, tx, t->number, &ev.base);
+}
+
+/* Gives t to agent_id (who must exist): their load grows by one. The caller
+ * stores t. */
+static int
+s_give (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *agent_id,
+        const char *reason)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Person *a;
+    int rc = router_people_get (txn, &self->pdbs, agent_id, &a);
+    if (rc)
+        return rc;
+    uint64_t counter = 0;
+    rc = bc_store_get_u64 (txn, self->db_meta, "assign_counter", &counter);
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = bc_store_put_u64 (txn, self->db_meta, "assign_counter", counter + 1);
+    if (rc == 0) {
+        a->open_tickets++;
+        a->last_assigned = counter + 1;
+        rc = router_people_put (txn, &self->pdbs, a);
+    }
+    if (rc == 0)
+        rc = router_queue_del (txn, &self->pdbs, t);
+    if (rc == 0)
+        rc = s_emit_assigned (self, tx, t, agent_id, t->assignee, reason);
+    if (rc == 0)
+        router_set_string (&t->assignee, agent_id);
+    balcao__v1__person__free_unpacked (a, NULL);
+    return rc;
+}
+
+/* Puts t in its tier's queue (no agent fits now). */
+static int
+s_enqueue (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
+{
+    int rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
+    if (rc == 0)
+        rc = s_emit_assigned (self, tx, t, "", t->assignee, "queue");
+    if (rc == 0)
+        router_set_string (&t->assignee, "");
+    return rc;
+}
+
+/* The fair choice, or the queue. */
+int
+router_assign_auto (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
+{
+    char *agent;
+    int rc = router_people_pick (bc_tx_txn (tx), &self->pdbs, t->tier, t->category, &agent);
+    if (rc)
+        return rc;
+    rc = agent ? s_give (self, tx, t, agent, "auto") : s_enqueue (self, tx, t);
+    free (agent);
+    return rc;
+}
+
+typedef struct {
+    router_t *self;
+    bc_tx_t *tx;
+    const char *agent;
+    int rc;
+} s_drain_t;
+
+static int
+s_drain_one (void *arg, uint64_t number)
+{
+    s_drain_t *d = arg;
+    MDB_txn *txn = bc_tx_txn (d->tx);
+    Balcao__V1__Person *a;
+    int rc = router_people_get (txn, &d->self->pdbs, d->agent, &a);
+    if (rc)
+        return rc;
+    int has_room = strcmp (a->status, "online") == 0 && a->open_tickets < a->capacity;
+    if (!has_room) {
+        balcao__v1__person__free_unpacked (a, NULL);
+        return 1;
+    }
+    Balcao__V1__Ticket *t = router_get_ticket (d->self, txn, number, &rc);
+    if (t && router_people_has_skill (a, t->category)) {
+        rc = s_give (d->self, d->tx, t, d->agent, "auto");
+        if (rc == 0)
+            rc = router_put_ticket (d->self, txn, t);
+    }
+    if (t)
+        balcao__v1__ticket__free_unpacked (t, NULL);
+    balcao__v1__person__free_unpacked (a, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The agent takes waiting tickets of their tier while they have room. */
+static int
+s_drain (router_t *self, bc_tx_t *tx, const char *agent_id)
+{
+    Balcao__V1__Person *a;
+    int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, agent_id, &a);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    char tier[4];
+    snprintf (tier, sizeof tier, "%s", a->tier);
+    balcao__v1__person__free_unpacked (a, NULL);
+    s_drain_t d = {self, tx, agent_id, 0};
+    return router_queue_walk (bc_tx_txn (tx), &self->pdbs, tier, s_drain_one, &d);
+}
+
+/* agent_id has one ticket less to work on: they may take a waiting one. */
+int
+router_release (router_t *self, bc_tx_t *tx, const char *agent_id)
+{
+    if (!agent_id || !*agent_id)
+        return 0;
+    Balcao__V1__Person *a;
+    int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, agent_id, &a);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    if (a->open_tickets > 0)
+        a->open_tickets--;
+    rc = router_people_put (bc_tx_txn (tx), &self->pdbs, a);
+    balcao__v1__person__free_unpacked (a, NULL);
+    return rc ? rc : s_drain (self, tx, agent_id);
+}
+
+/* Keeps load and queues right when a ticket changes status. */
+int
+router_after_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    int sla_rc = router_sla_status (self, tx, t, from);
+    if (sla_rc == 0)
+        sla_rc = router_auto_close_schedule (self, tx, t, from);
+    if (sla_rc)
+        return sla_rc;
+    if (router_is_done (t->status) && !router_is_done (from)) {
+        if (!*t->assignee)
+            return router_queue_del (txn, &self->pdbs, t);
+        router_set_string (&t->resolved_by, t->assignee);
+        return router_release (self, tx, t->assignee);
+    }
+    if (strcmp (t->status, "reaberto") == 0) {
+        /* Back to the agent who resolved it, whatever their load. */
+        Balcao__V1__Person *a = NULL;
+        int rc = *t->resolved_by ? router_people_get (txn, &self->pdbs, t->resolved_by, &a)
+                                 : MDB_NOTFOUND;
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+        int same_tier = a && strcmp (a->tier, t->tier) == 0;
+        if (a)
+            balcao__v1__person__free_unpacked (a, NULL);
+        return same_tier ? s_give (self, tx, t, t->resolved_by, "reopened")
+                         : router_assign_auto (self, tx, t);
+    }
+    return 0;
+}
+
+static int
+s_is_admin (const char *principal)
+{
+    return strncmp (principal, "admin:", 6) == 0;
+}
+
+static int
+s_is_supervisor (const char *principal)
+{
+    return strncmp (principal, "supervisor:", 11) == 0 || s_is_admin (principal);
+}
+
+static int
+s_upsert_person (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                 const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__UpsertPerson *req = (const Balcao__V1__UpsertPerson *) payload;
+    if (!s_is_admin (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only admins manage people");
+        return 0;
+    }
+    const Balcao__V1__Person *in = req->person;
+    static const char *const kinds[] = {"agent:", "supervisor:", "admin:", "customer:", "service:"};
+    int kind = -1;
+    for (int i = 0; in && i < 5; i++)
+        if (strncmp (in->id, kinds[i], strlen (kinds[i])) == 0 && in->id[strlen (kinds[i])])
+            kind = i;
+    if (kind < 0) {
+        bc_reply_error (reply, "invalid",
+                        "a person's id is agent:, supervisor:, admin:, customer: or service: "
+                        "followed by an e-mail or name");
+        return 0;
+    }
+    int works_tickets = kind <= 1;
+    if (works_tickets && !router_tier_is_valid (in->tier)) {
+        bc_reply_error (reply, "invalid", "agents and supervisors need a tier: N1, N2 or N3");
+        return 0;
+    }
+    if (*in->status && strcmp (in->status, "online") != 0 && strcmp (in->status, "away") != 0
+        && strcmp (in->status, "offline") != 0) {
+        bc_reply_error (reply, "invalid", "status is online, away or offline");
+        return 0;
+    }
+    for (size_t i = 0; i < in->n_skills; i++)
+        if (!router_catalog_find (self->catalog, in->skills[i])) {
+            bc_reply_error (reply, "invalid", "unknown skill '%s': skills are category ids",
+                            in->skills[i]);
+            return 0;
+        }
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Person *old;
+    int rc = router_people_get (txn, &self->pdbs, in->id, &old);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    Balcao__V1__Person p = *in;
+    p.capacity = in->capacity ? in->capacity : 10;
+    p.status = *in->status ? in->status : (old ? old->status : "offline");
+    p.open_tickets = old ? old->open_tickets : 0;
+    p.last_assigned = old ? old->last_assigned : 0;
+    p.created_us = old ? old->created_us : bc_tx_now_us (tx);
+    if (!*p.language)
+        p.language = "pt-BR";
+    rc = router_people_put (txn, &self->pdbs, &p);
+    if (rc == 0) {
+        Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
+        ev.person = &p;
+        rc = bc_tx_emit (tx, &ev.base);
+    }
+    if (rc == 0 && kind == 0)
+        rc = s_drain (self, tx, p.id);
+    if (old)
+        balcao__v1__person__free_unpacked (old, NULL);
+    if (rc)
+        return rc;
+    Balcao__V1__Person *now;
+    if ((rc = router_people_get (txn, &self->pdbs, in->id, &now)))
+        return rc;
+    bc_reply_ok (reply, &now->base);
+    balcao__v1__person__free_unpacked (now, NULL);
+    return 0;
+}
+
+static int
+s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                    const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__SetAgentStatus *req = (const Balcao__V1__SetAgentStatus *) payload;
+    const char *who = bc_tx_principal (tx);
+    if (strcmp (req->status, "online") != 0 && strcmp (req->status, "away") != 0
+        && strcmp (req->status, "offline") != 0) {
+        bc_reply_error (reply, "invalid", "status is online, away or offline");
+        return 0;
+    }
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Person *a;
+    int rc = router_people_get (txn, &self->pdbs, who, &a);
+    if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
+        if (a)
+            balcao__v1__person__free_unpacked (a, NULL);
+        bc_reply_error (reply, "forbidden", "%s is not a registered agent; an admin adds agents",
+                        strncmp (who, "agent:", 6) == 0 ? "this agent" : "the caller");
+        return 0;
+    }
+    if (rc)
+        return rc;
+    router_set_string (&a->status, req->status);
+    rc = router_people_put (txn, &self->pdbs, a);
+    if (rc == 0) {
+        Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
+        ev.person = a;
+        rc = bc_tx_emit (tx, &ev.base);
+    }
+    if (rc == 0 && strcmp (req->status, "online") == 0)
+        rc = s_drain (self, tx, who);
+    balcao__v1__person__free_unpacked (a, NULL);
+    if (rc)
+        return rc;
+    if ((rc = router_people_get (txn, &self->pdbs, who, &a)))
+        return rc;
+    bc_reply_ok (reply, &a->base);
+    balcao__v1__person__free_unpacked (a, NULL);
+    return 0;
+}
+
+static int
+s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__AssignTicket *req = (const Balcao__V1__AssignTicket *) payload;
+    const char *who = bc_tx_principal (tx);
+    const char *agent = *req->agent ? req->agent : who;
+    int taking = strcmp (agent, who) == 0;
+    if (!taking && !s_is_supervisor (who)) {
+        bc_reply_error (reply, "forbidden", "only supervisors assign tickets to others");
+        return 0;
+    }
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Person *a;
+    int rc = router_people_get (txn, &self->pdbs, agent, &a);
+    if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
+        if (a)
+            balcao__v1__person__free_unpacked (a, NULL);
+        bc_reply_error (reply, "invalid", "%s is not a registered agent", agent);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t) {
+        balcao__v1__person__free_unpacked (a, NULL);
+        return rc;
+    }
+    if (router_is_done (t->status))
+        bc_reply_error (reply, "conflict", "ticket #%llu is %s; reopen it first",
+                        (unsigned long long) t->number, t->status);
+    else if (taking && strcmp (a->tier, t->tier) != 0)
+        bc_reply_error (reply, "forbidden", "ticket #%llu is at %s and you are at %s",
+                        (unsigned long long) t->number, t->tier, a->tier);
+    else if (strcmp (t->assignee, agent) == 0)
+        bc_reply_ok (reply, &t->base);
+    else {
+        char previous[320];
+        snprintf (previous, sizeof previous, "%s", t->assignee);
+        rc = s_give (self, tx, t, agent, taking ? "take" : "assign");
+        if (rc == 0)
+            rc = router_put_ticket (self, txn, t);
+        if (rc == 0)
+            rc = router_release (self, tx, previous);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__person__free_unpacked (a, NULL);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+typedef struct {
+    router_t *self;
+    MDB_txn *txn;
+    Balcao__V1__Ticket **list;
+    size_t n, limit;
+} s_queue_list_t;
+
+static int
+s_queue_collect (void *arg, uint64_t number)
+{
+    s_queue_list_t *q = arg;
+    if (q->n >= q->limit)
+        return 1;
+    int rc;
+    Balcao__V1__Ticket *t = router_get_ticket (q->self, q->txn, number, &rc);
+    if (t)
+        q->list[q->n++] = t;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+s_queue (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+         bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__GetQueue *req = (const Balcao__V1__GetQueue *) payload;
+    if (!router_tier_is_valid (req->tier)) {
+        bc_reply_error (reply, "invalid", "tier is N1, N2 or N3");
+        return 0;
+    }
+    s_queue_list_t q = {self, bc_tx_txn (tx), NULL, 0, req->limit && req->limit < 256 ? req->limit : 50};
+    q.list = calloc (q.limit, sizeof *q.list);
+    int rc = router_queue_walk (q.txn, &self->pdbs, req->tier, s_queue_collect, &q);
+    if (rc == 0) {
+        Balcao__V1__TicketList out = BALCAO__V1__TICKET_LIST__INIT;
+        out.tickets = q.list;
+        out.n_tickets = q.n;
+        out.total = q.n;
+        bc_reply_ok (reply, &out.base);
+    }
+    for (size_t i = 0; i < q.n; i++)
+        balcao__v1__ticket__free_unpacked (q.list[i], NULL);
+    free (q.list);
+    return rc;
+}
+
+static int
+s_people (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__ListPeople *req = (const Balcao__V1__ListPeople *) payload;
+    if (!router_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only the support team lists people");
+        return 0;
+    }
+    char prefix[32];
+    snprintf (prefix, sizeof prefix, "%s%s", req->kind, *req->kind ? ":" : "");
+    size_t plen = strlen (prefix), cap = 64, n = 0;
+    Balcao__V1__Person **list = calloc (cap, sizeof *list);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (bc_tx_txn (tx), self->pdbs.people, &cur);
+    if (rc) {
+        free (list);
+        return rc;
+    }
+    MDB_val k = {plen, prefix}, v;
+    rc = mdb_cursor_get (cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0 && n < 1000 && k.mv_size >= plen && memcmp (k.mv_data, prefix, plen) == 0) {
+        if (n == cap)
+            list = realloc (list, (cap *= 2) * sizeof *list);
+        if ((list[n] = balcao__v1__person__unpack (NULL, v.mv_size, v.mv_data)))
+            n++;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    if (rc == 0) {
+        Balcao__V1__PersonList out = BALCAO__V1__PERSON_LIST__INIT;
+        out.people = list;
+        out.n_people = n;
+        bc_reply_ok (reply, &out.base);
+    }
+    for (size_t i = 0; i < n; i++)
+        balcao__v1__person__free_unpacked (list[i], NULL);
+    free (list);
+    return rc;
+}
+
+void
+router_assign_register (bc_service_t *svc)
+{
+    bc_service_on_command (svc, &balcao__v1__assign_ticket__descriptor, 1, s_assign);
+    bc_service_on_command (svc, &balcao__v1__list_people__descriptor, 0, s_people);
+    bc_service_on_command (svc, &balcao__v1__get_queue__descriptor, 0, s_queue);
+    bc_service_on_command (svc, &balcao__v1__set_agent_status__descriptor, 1, s_set_agent_status);
+    bc_service_on_command (svc, &balcao__v1__upsert_person__descriptor, 1, s_upsert_person);
+}

@@ -1,0 +1,469 @@
+/* router_commands: what agents and customers do to a ticket — move it through
+ * its lifecycle (router_lifecycle.c has the table), write on it, classify it,
+ * escalate it, rate it. */
+#include "router_internal.h"
+
+#include "bc_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Moves t to `to` and records why. */
+int
+router_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *to,
+                 const char *action, const char *text, const char *fix_reference)
+{
+    Balcao__V1__TicketStatusChanged ev = BALCAO__V1__TICKET_STATUS_CHANGED__INIT;
+    ev.number = t->number;
+    ev.from_status = t->status;
+    ev.to_status = (char *) to;
+    ev.action = (char *) action;
+    ev.text = (char *) (text ? text : "");
+    ev.fix_reference = (char *) (fix_reference ? fix_reference : "");
+    ev.by = (char *) bc_tx_principal (tx);
+    ev.tier = t->tier;
+    int rc = router_emit_for (self, tx, t->number, &ev.base);
+    if (rc)
+        return rc;
+    bc_info ("event=status_changed ticket=%llu from=%s to=%s action=%s",
+             (unsigned long long) t->number, t->status, to, action);
+    char from[32];
+    snprintf (from, sizeof from, "%s", t->status);
+    router_set_string (&t->status, to);
+    t->updated_us = bc_tx_now_us (tx);
+    return router_after_status (self, tx, t, from);
+}
+
+/* Sets *field to value and records it (no event when nothing changes). */
+int
+router_change_field (router_t *self, bc_tx_t *tx, uint64_t number, const char *name, char **field,
+                const char *value, const char *text)
+{
+    if (strcmp (*field, value) == 0)
+        return 0;
+    Balcao__V1__TicketFieldChanged ev = BALCAO__V1__TICKET_FIELD_CHANGED__INIT;
+    ev.number = number;
+    ev.field = (char *) name;
+    ev.from_value = *field;
+    ev.to_value = (char *) value;
+    ev.text = (char *) (text ? text : "");
+    ev.by = (char *) bc_tx_principal (tx);
+    int rc = router_emit_for (self, tx, number, &ev.base);
+    if (rc == 0)
+        router_set_string (field, value);
+    return rc;
+}
+
+static int
+s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__TicketAction *req = (const Balcao__V1__TicketAction *) payload;
+    int action = router_action_parse (req->action);
+    if (action < 0) {
+        bc_reply_error (reply, "invalid",
+                        "unknown action; use open, request_info, resolve, accept, reject, reopen "
+                        "or close");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    const char *who = bc_tx_principal (tx);
+    const char *to = router_lifecycle_next (t->status, (router_action_t) action);
+    char sources[128];
+    if (action == ROUTER_ACCEPT || action == ROUTER_REJECT) {
+        if (!router_is_customer_of (who, t)) {
+            bc_reply_error (reply, "forbidden",
+                            "only the ticket's customer can %s its resolution; agents use close "
+                            "or reopen",
+                            req->action);
+            goto done;
+        }
+    }
+    else if (!router_is_agent (who)) {
+        bc_reply_error (reply, "forbidden", "only agents can %s a ticket", req->action);
+        goto done;
+    }
+    if (!to) {
+        bc_reply_error (reply, "conflict", "cannot %s ticket #%llu: it is %s; %s is allowed from %s",
+                        req->action, (unsigned long long) t->number, t->status, req->action,
+                        router_lifecycle_sources ((router_action_t) action, sources,
+                                                  sizeof sources));
+        goto done;
+    }
+    if ((action == ROUTER_RESOLVE || action == ROUTER_REJECT) && !*req->text) {
+        bc_reply_error (reply, "invalid",
+                        action == ROUTER_RESOLVE
+                            ? "resolving needs the resolution: what was done to solve it"
+                            : "rejecting a resolution needs the reason");
+        goto done;
+    }
+    if (action == ROUTER_RESOLVE && strcmp (t->tier, "N3") == 0 && !*req->fix_reference) {
+        bc_reply_error (reply, "invalid",
+                        "resolving at N3 needs the fix's reference (patch, version or change)");
+        goto done;
+    }
+    if (action == ROUTER_RESOLVE) {
+        router_set_string (&t->resolution, req->text);
+        router_set_string (&t->fix_reference, req->fix_reference);
+    }
+    /* Asking the customer (or resolving) answers them: first response. */
+    if ((action == ROUTER_REQUEST_INFO || action == ROUTER_RESOLVE)
+        && (rc = router_first_response (self, bc_tx_txn (tx), t, bc_tx_now_us (tx))))
+        goto done;
+    if ((rc = router_change_status (self, tx, t, to, req->action, req->text, req->fix_reference)))
+        goto done;
+    if ((rc = router_put_ticket (self, bc_tx_txn (tx), t)))
+        goto done;
+    bc_reply_ok (reply, &t->base);
+done:
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_add_message (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+               const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    router_t *self = state;
+    const Balcao__V1__AddMessage *req = (const Balcao__V1__AddMessage *) payload;
+    const char *who = bc_tx_principal (tx);
+    if (!router_is_agent (who)) {
+        bc_reply_error (reply, "forbidden", "only agents write replies and notes here");
+        return 0;
+    }
+    if (!*req->body) {
+        bc_reply_error (reply, "invalid", "the message is empty");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    if (strcmp (t->status, "fechado") == 0 && !req->is_internal) {
+        bc_reply_error (reply, "conflict",
+                        "ticket #%llu is closed; reopen it before replying to the customer",
+                        (unsigned long long) t->number);
+        goto done;
+    }
+    Balcao__V1__TicketMessage m = BALCAO__V1__TICKET_MESSAGE__INIT;
+    m.message_ref = request->id;
+    m.author = (char *) who;
+    m.body = req->body;
+    m.time_us = bc_tx_now_us (tx);
+    m.channel = "agent";
+    m.direction = req->is_internal ? "internal" : "outbound";
+    m.is_internal = req->is_internal;
+    uint32_t index = t->message_count++;
+    t->updated_us = m.time_us;
+    if ((rc = router_put_thread (self, bc_tx_txn (tx), t->number, index, &m)))
+        goto done;
+    Balcao__V1__MessageAppended out = BALCAO__V1__MESSAGE_APPENDED__INIT;
+    out.ticket = t->number;
+    out.message = &m;
+    if ((rc = router_emit_for (self, tx, t->number, &out.base)))
+        goto done;
+    if (!req->is_internal) {
+        if (!t->first_response_us)
+            t->first_response_us = m.time_us;
+        if ((rc = router_first_response (self, bc_tx_txn (tx), t, m.time_us)))
+            goto done;
+        const char *to = router_lifecycle_next (t->status, ROUTER_OPEN);
+        if (to && (strcmp (t->status, "novo") == 0 || strcmp (t->status, "reaberto") == 0)
+            && (rc = router_change_status (self, tx, t, to, "agent_reply", "", "")))
+            goto done;
+    }
+    if ((rc = router_put_ticket (self, bc_tx_txn (tx), t)))
+        goto done;
+    bc_reply_ok (reply, &t->base);
+done:
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_set_category (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__SetCategory *req = (const Balcao__V1__SetCategory *) payload;
+    if (!router_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only agents classify tickets");
+        return 0;
+    }
+    const router_category_t *cat = router_catalog_find (self->catalog, req->category);
+    if (!cat) {
+        bc_reply_error (reply, "invalid", "unknown category '%s'; see balcao categories",
+                        req->category);
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    int in_triage = strcmp (t->status, "novo") == 0;
+    /* Out of the queue under the old key; back in (or to an agent) below. */
+    int was_queued = !*t->assignee && !router_is_done (t->status);
+    char old_tier[4];
+    snprintf (old_tier, sizeof old_tier, "%s", t->tier);
+    rc = was_queued ? router_queue_del (bc_tx_txn (tx), &self->pdbs, t) : 0;
+    if (rc == 0)
+        rc = router_change_field (self, tx, t->number, "category", &t->category, cat->id, cat->name);
+    if (rc == 0 && in_triage)
+        rc = router_change_field (self, tx, t->number, "priority", &t->priority, cat->priority,
+                             "prioridade padrão da categoria");
+    if (rc == 0 && in_triage)
+        rc = router_change_field (self, tx, t->number, "tier", &t->tier, cat->tier,
+                             "nível inicial da categoria");
+    if (rc == 0 && *t->assignee && strcmp (old_tier, t->tier) != 0) {
+        /* Another tier's work now: the agent is free of it. */
+        char agent[320];
+        snprintf (agent, sizeof agent, "%s", t->assignee);
+        rc = router_assign_auto (self, tx, t);
+        if (rc == 0)
+            rc = router_release (self, tx, agent);
+    }
+    else if (rc == 0 && was_queued)
+        rc = router_assign_auto (self, tx, t);
+    if (rc == 0)
+        rc = router_put_ticket (self, bc_tx_txn (tx), t);
+    if (rc == 0)
+        bc_reply_ok (reply, &t->base);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_set_priority (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__SetPriority *req = (const Balcao__V1__SetPriority *) payload;
+    if (!router_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only agents change priorities");
+        return 0;
+    }
+    if (!router_priority_is_valid (req->priority)) {
+        bc_reply_error (reply, "invalid", "priority must be baixa, normal, alta or urgente");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    int was_queued = !*t->assignee && !router_is_done (t->status);
+    rc = was_queued ? router_queue_del (bc_tx_txn (tx), &self->pdbs, t) : 0;
+    if (rc == 0)
+        rc = router_change_field (self, tx, t->number, "priority", &t->priority, req->priority,
+                             req->reason);
+    if (rc == 0 && was_queued)
+        rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
+    if (rc == 0)
+        rc = router_put_ticket (self, bc_tx_txn (tx), t);
+    if (rc == 0)
+        bc_reply_ok (reply, &t->base);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_categories (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+              const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) tx, (void) request, (void) payload;
+    router_t *self = state;
+    int n = router_catalog_count (self->catalog);
+    Balcao__V1__Category *cats = calloc ((size_t) n + 1, sizeof *cats);
+    Balcao__V1__Category **ptrs = calloc ((size_t) n + 1, sizeof *ptrs);
+    for (int i = 0; i < n; i++) {
+        const router_category_t *c = router_catalog_at (self->catalog, i);
+        balcao__v1__category__init (&cats[i]);
+        cats[i].id = (char *) c->id;
+        cats[i].name = (char *) c->name;
+        cats[i].priority = (char *) c->priority;
+        cats[i].tier = (char *) c->tier;
+        ptrs[i] = &cats[i];
+    }
+    Balcao__V1__CategoryList out = BALCAO__V1__CATEGORY_LIST__INIT;
+    out.categories = ptrs;
+    out.n_categories = (size_t) n;
+    bc_reply_ok (reply, &out.base);
+    free (cats);
+    free (ptrs);
+    return 0;
+}
+
+static int
+s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+        bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__Rate *req = (const Balcao__V1__Rate *) payload;
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    if (!router_is_customer_of (bc_tx_principal (tx), t))
+        bc_reply_error (reply, "forbidden", "only the ticket's customer rates it");
+    else if (strcmp (t->status, "fechado") != 0)
+        bc_reply_error (reply, "conflict", "ticket #%llu is %s; it can be rated once closed",
+                        (unsigned long long) t->number, t->status);
+    else if (t->csat_score)
+        bc_reply_error (reply, "conflict", "ticket #%llu was already rated",
+                        (unsigned long long) t->number);
+    else if (req->score < 1 || req->score > 5)
+        bc_reply_error (reply, "invalid", "the rating is from 1 to 5");
+    else {
+        Balcao__V1__TicketRated ev = BALCAO__V1__TICKET_RATED__INIT;
+        ev.number = t->number;
+        ev.score = req->score;
+        ev.comment = req->comment;
+        ev.resolved_by = t->resolved_by;
+        ev.tier = t->tier;
+        rc = router_emit_for (self, tx, t->number, &ev.base);
+        t->csat_score = req->score;
+        router_set_string (&t->csat_comment, req->comment);
+        if (rc == 0)
+            rc = router_put_ticket (self, bc_tx_txn (tx), t);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+/* Moves t to tier `to`, records it, and hands it to that tier. */
+int
+router_move_tier (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, Balcao__V1__TicketEscalated *ev)
+{
+    ev->number = t->number;
+    ev->from_tier = t->tier;
+    ev->by = (char *) bc_tx_principal (tx);
+    ev->customer_address = t->customer_address;
+    ev->language = t->language;
+    ev->subject = t->subject;
+    int rc = router_emit_for (self, tx, t->number, &ev->base);
+    if (rc)
+        return rc;
+    bc_info ("event=escalated ticket=%llu from=%s to=%s direction=%s", (unsigned long long) t->number,
+             t->tier, ev->to_tier, ev->direction);
+    char previous[320];
+    snprintf (previous, sizeof previous, "%s", t->assignee);
+    if (!*previous && (rc = router_queue_del (bc_tx_txn (tx), &self->pdbs, t)))
+        return rc;
+    router_set_string (&t->tier, ev->to_tier);
+    t->updated_us = bc_tx_now_us (tx);
+    if ((rc = router_assign_auto (self, tx, t)))
+        return rc;
+    return router_release (self, tx, previous);
+}
+
+static int
+s_escalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+            const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__Escalate *req = (const Balcao__V1__Escalate *) payload;
+    if (!router_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only agents escalate tickets");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    if (router_is_done (t->status))
+        bc_reply_error (reply, "conflict", "ticket #%llu is %s; reopen it before escalating",
+                        (unsigned long long) t->number, t->status);
+    else if (strcmp (t->tier, "N3") == 0)
+        bc_reply_error (reply, "conflict", "ticket #%llu is already at N3, the last tier",
+                        (unsigned long long) t->number);
+    else if (strcmp (t->tier, "N1") == 0 && (!*req->reason || !*req->tried))
+        bc_reply_error (reply, "invalid",
+                        "escalating to N2 needs the reason and what was already tried");
+    else if (strcmp (t->tier, "N2") == 0
+             && (!*req->steps_to_reproduce || !*req->environment || !*req->affected_customers))
+        bc_reply_error (reply, "invalid",
+                        "escalating to N3 needs the diagnosis: steps to reproduce, environment "
+                        "and affected customers");
+    else {
+        Balcao__V1__TicketEscalated ev = BALCAO__V1__TICKET_ESCALATED__INIT;
+        ev.to_tier = strcmp (t->tier, "N1") == 0 ? "N2" : "N3";
+        ev.direction = "up";
+        ev.reason = req->reason;
+        ev.tried = req->tried;
+        ev.steps_to_reproduce = req->steps_to_reproduce;
+        ev.environment = req->environment;
+        ev.affected_customers = req->affected_customers;
+        ev.attachments = req->attachments;
+        ev.n_attachments = req->n_attachments;
+        rc = router_move_tier (self, tx, t, &ev);
+        if (rc == 0)
+            rc = router_put_ticket (self, bc_tx_txn (tx), t);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_deescalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+              const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__Deescalate *req = (const Balcao__V1__Deescalate *) payload;
+    if (!router_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only agents de-escalate tickets");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    if (router_is_done (t->status))
+        bc_reply_error (reply, "conflict", "ticket #%llu is %s; reopen it first",
+                        (unsigned long long) t->number, t->status);
+    else if (strcmp (t->tier, "N1") == 0)
+        bc_reply_error (reply, "conflict", "ticket #%llu is already at N1, the first tier",
+                        (unsigned long long) t->number);
+    else if (!*req->note)
+        bc_reply_error (reply, "invalid", "de-escalating needs a note for the tier below");
+    else {
+        Balcao__V1__TicketEscalated ev = BALCAO__V1__TICKET_ESCALATED__INIT;
+        ev.to_tier = strcmp (t->tier, "N3") == 0 ? "N2" : "N1";
+        ev.direction = "down";
+        ev.note = req->note;
+        rc = router_move_tier (self, tx, t, &ev);
+        if (rc == 0)
+            rc = router_put_ticket (self, bc_tx_txn (tx), t);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+void
+router_commands_register (bc_service_t *svc)
+{
+    bc_service_on_command (svc, &balcao__v1__ticket_action__descriptor, 1, s_action);
+    bc_service_on_command (svc, &balcao__v1__add_message__descriptor, 1, s_add_message);
+    bc_service_on_command (svc, &balcao__v1__list_categories__descriptor, 0, s_categories);
+    bc_service_on_command (svc, &balcao__v1__deescalate__descriptor, 1, s_deescalate);
+    bc_service_on_command (svc, &balcao__v1__escalate__descriptor, 1, s_escalate);
+    bc_service_on_command (svc, &balcao__v1__rate__descriptor, 1, s_rate);
+    bc_service_on_command (svc, &balcao__v1__set_category__descriptor, 1, s_set_category);
+    bc_service_on_command (svc, &balcao__v1__set_priority__descriptor, 1, s_set_priority);
+}

@@ -1,0 +1,62 @@
+/* router_internal: what the router's own files share (not an API). The
+ * router is split by job: router_server.c (tickets in LMDB, intake's
+ * messages, reads, set-up), router_commands.c (lifecycle, classification,
+ * escalation, rating), router_assign.c (people, queues, fair assignment),
+ * router_sla.c (SLA clocks, auto-close, the alarm). */
+#ifndef ROUTER_INTERNAL_H
+#define ROUTER_INTERNAL_H
+
+#include "balcao/v1/intake.pb-c.h"
+#include "balcao/v1/router.pb-c.h"
+#include "bc_service.h"
+#include "router_calendar.h"
+#include "router_catalog.h"
+#include "router_lifecycle.h"
+#include "router_people.h"
+
+typedef struct {
+    bc_service_t *svc;
+    MDB_dbi db_tickets, db_thread, db_ticket_log, db_meta, db_log;
+    router_catalog_t *catalog;
+    router_calendar_t *calendar;
+    router_people_dbs_t pdbs;
+    MDB_dbi db_deadlines;
+    /* SLA targets in business seconds, per priority (baixa..urgente). */
+    int64_t first_response_s[4], resolution_s[4];
+    double warning;
+    int breach_raises, breach_escalates;
+    int auto_close_days, auto_remind_days; /* business days; 0: never */
+} router_t;
+
+/* router_server.c: tickets in LMDB, shared checks */
+int router_emit_for (router_t *self, bc_tx_t *tx, uint64_t number, const ProtobufCMessage *event);
+Balcao__V1__Ticket *router_get_ticket (router_t *self, MDB_txn *txn, uint64_t number, int *rc);
+int router_is_agent (const char *principal);
+int router_is_customer_of (const char *principal, const Balcao__V1__Ticket *t);
+int router_is_done (const char *status);
+int router_put_thread (router_t *self, MDB_txn *txn, uint64_t number, uint32_t index, const Balcao__V1__TicketMessage *m);
+int router_put_ticket (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t);
+void router_set_string (char **field, const char *value);
+Balcao__V1__Ticket *router_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_reply_t *reply, int *rc);
+
+/* router_commands.c: lifecycle, classification, escalation, rating */
+int router_change_field (router_t *self, bc_tx_t *tx, uint64_t number, const char *name, char **field, const char *value, const char *text);
+int router_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *to, const char *action, const char *text, const char *fix_reference);
+int router_move_tier (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, Balcao__V1__TicketEscalated *ev);
+void router_commands_register (bc_service_t *svc);
+
+/* router_assign.c: people, queues and fair assignment */
+int router_after_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from);
+int router_assign_auto (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t);
+int router_release (router_t *self, bc_tx_t *tx, const char *agent_id);
+void router_assign_register (bc_service_t *svc);
+
+/* router_sla.c: SLA clocks, auto-close and the alarm */
+void router_after_commit (void *state);
+int router_auto_close_schedule (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from);
+int router_first_response (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now);
+int router_sla_config (router_t *self, bc_config_t *config);
+int router_sla_start (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now);
+int router_sla_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from);
+
+#endif
