@@ -29,6 +29,7 @@ s_usage (void)
                      "  history N                 tudo o que aconteceu com o chamado N\n"
                      "  reply N TEXTO             responde ao cliente (público)\n"
                      "  note N TEXTO              nota interna (o cliente não vê)\n"
+                     "  log-call N TEXTO          registra uma ligação com o cliente\n"
                      "  open N                    começa o atendimento (novo -> aberto)\n"
                      "  request-info N TEXTO      pede informações ao cliente\n"
                      "  resolve N TEXTO [--fix REFERÊNCIA]\n"
@@ -155,7 +156,7 @@ s_print_result (bc_envelope_t *reply)
 }
 
 static int
-s_write (bc_config_t *config, int argc, char **argv, int is_internal)
+s_write (bc_config_t *config, int argc, char **argv, int is_internal, const char *channel)
 {
     if (argc < 2)
         return EXIT_USAGE;
@@ -164,6 +165,7 @@ s_write (bc_config_t *config, int argc, char **argv, int is_internal)
     req.number = s_number (argv[0]);
     req.body = (char *) s_join (argc, argv, 1, text, sizeof text);
     req.is_internal = is_internal;
+    req.channel = (char *) channel;
     bc_envelope_t *reply = s_call (config, "router", &req.base);
     return reply ? s_print_result (reply) : s_exit;
 }
@@ -545,9 +547,11 @@ main (int argc, char **argv)
         if (strcmp (cmd, actions[i].command) == 0)
             rc = s_action (config, actions[i].action, n, args);
     if (strcmp (cmd, "reply") == 0)
-        rc = s_write (config, n, args, 0);
+        rc = s_write (config, n, args, 0, "agent");
     else if (strcmp (cmd, "note") == 0)
-        rc = s_write (config, n, args, 1);
+        rc = s_write (config, n, args, 1, "agent");
+    else if (strcmp (cmd, "log-call") == 0)
+        rc = s_write (config, n, args, 0, "phone");
     else if (strcmp (cmd, "status") == 0 || strcmp (cmd, "people") == 0
              || strcmp (cmd, "person-add") == 0)
         rc = s_people_cmd (config, cmd, n, args);

@@ -92,6 +92,10 @@ s_ticket_json (const Balcao__V1__Ticket *t)
     json_t *messages = json_array ();
     for (size_t i = 0; i < t->n_messages; i++) {
         const Balcao__V1__TicketMessage *m = t->messages[i];
+        /* Until the gateway knows who is asking, it serves what a customer
+         * may see: never an internal note. */
+        if (m->is_internal)
+            continue;
         json_array_append_new (messages,
                                json_pack ("{s:s, s:s, s:o, s:s, s:s}", "author", m->author,
                                           "body", m->body, "time", s_time (m->time_us),
@@ -103,7 +107,7 @@ s_ticket_json (const Balcao__V1__Ticket *t)
                       t->priority, "channel", t->channel, "customer", "name", t->customer_name,
                       "address", t->customer_address, "created_at", s_time (t->created_us),
                       "updated_at", s_time (t->updated_us), "message_count",
-                      (json_int_t) t->message_count, "messages", messages);
+                      (json_int_t) json_array_size (messages), "messages", messages);
 }
 
 static enum MHD_Result

@@ -157,7 +157,15 @@ s_add_message (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     m.author = (char *) who;
     m.body = req->body;
     m.time_us = bc_tx_now_us (tx);
-    m.channel = "agent";
+    if (*req->channel && strcmp (req->channel, "agent") != 0 && strcmp (req->channel, "phone") != 0) {
+        bc_reply_error (reply, "invalid", "channel is agent or phone");
+        goto done;
+    }
+    if (req->is_internal && strcmp (req->channel, "phone") == 0) {
+        bc_reply_error (reply, "invalid", "a logged call is a contact with the customer, not a note");
+        goto done;
+    }
+    m.channel = *req->channel ? req->channel : "agent";
     m.direction = req->is_internal ? "internal" : "outbound";
     m.is_internal = req->is_internal;
     uint32_t index = t->message_count++;

@@ -64,8 +64,12 @@ def main():
         check(t.messages[1].direction == "outbound" and not t.messages[1].is_internal,
               "the reply is a public outbound message")
 
+        rc, out, _ = cli(s, "log-call", "1", "Cliente ligou: o problema é na filial Centro.")
+        t = s.ticket(1)
+        check(rc == 0 and t.messages[-1].channel == "phone" and not t.messages[-1].is_internal,
+              "a logged phone call is a message on the ticket")
         rc, out, _ = cli(s, "note", "1", "Job de estoque falhou às 03:00.")
-        check(rc == 0 and s.ticket(1).messages[2].is_internal, "an internal note is internal")
+        check(rc == 0 and s.ticket(1).messages[3].is_internal, "an internal note is internal")
         check(status(s) == "aberto", "a note does not change the status")
 
         rc, out, err = cli(s, "open", "1")
@@ -117,6 +121,10 @@ def main():
         rc, _, err = cli(s, "reply", "1", "mais uma coisa")
         check(rc == 2 and "closed" in err, "no public reply on a closed ticket", err)
 
+        status_code, body, _ = s.http_get("/api/tickets/1")
+        check(status_code == 200 and all("Job de estoque" not in m["body"] for m in body["messages"])
+              and any("Vamos verificar" in m["body"] for m in body["messages"]),
+              "the HTTP API never shows an internal note", body)
         rc, out, _ = cli(s, "history", "1")
         lines = out.strip().splitlines()
         steps = [l for l in lines if "→" in l]
