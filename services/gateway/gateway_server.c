@@ -181,6 +181,8 @@ gateway_server_new (bc_config_t *config)
         return NULL;
     }
     bc_client_set_timeout (self->router, 2000, 1);
+    /* The gateway reads as an integrated system: public parts only. */
+    bc_client_set_principal (self->router, "service:gateway");
     const char *address = bc_config_str (config, "gateway/http_address", "127.0.0.1");
     int port = (int) bc_config_int (config, "gateway/http_port", 8080);
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons ((uint16_t) port)};

@@ -315,6 +315,10 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     const char *who = bc_tx_principal (tx);
     const char *agent = *req->agent ? req->agent : who;
     int taking = strcmp (agent, who) == 0;
+    if (!router_is_agent (who)) {
+        bc_reply_error (reply, "forbidden", "only the support team assigns tickets");
+        return 0;
+    }
     if (!taking && !s_is_supervisor (who)) {
         bc_reply_error (reply, "forbidden", "only supervisors assign tickets to others");
         return 0;

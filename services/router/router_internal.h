@@ -20,7 +20,7 @@ typedef struct {
     router_catalog_t *catalog;
     router_calendar_t *calendar;
     router_people_dbs_t pdbs;
-    MDB_dbi db_deadlines;
+    MDB_dbi db_deadlines, db_by_customer;
     /* SLA targets in business seconds, per priority (baixa..urgente). */
     int64_t first_response_s[4], resolution_s[4];
     double warning;

@@ -9,6 +9,8 @@
  *   meta        "next_ticket", "assign_counter"  -> u64 BE
  *   people, queue                                 see router_people.h
  *   deadlines                                     see router_sla.c
+ *   by_customer "customer:<address>" + 0 + ticket (u64 BE) -> "" (a customer's
+ *               tickets, for their own list)
  */
 #include "router_server.h"
 #include "router_internal.h"
@@ -20,9 +22,9 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta",
-                                  "people",  "queue",  "deadlines"};
-const int router_ndbs = 7;
+const char *const router_dbs[] = {"tickets", "thread",    "ticket_log", "meta",
+                                  "people",  "queue",     "deadlines",  "by_customer"};
+const int router_ndbs = 8;
 
 static int
 s_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *msg,
@@ -132,6 +134,29 @@ router_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_repl
     return t;
 }
 
+/* by_customer key: the customer's principal, a 0 byte, the ticket. */
+static size_t
+s_customer_key (const char *address, uint64_t number, unsigned char *key, size_t size)
+{
+    int n = snprintf ((char *) key, size - 9, "customer:%s", address);
+    size_t len = n > 0 && (size_t) n < size - 9 ? (size_t) n : size - 10;
+    for (size_t i = 9; i < len; i++)
+        if (key[i] >= 'A' && key[i] <= 'Z')
+            key[i] = (unsigned char) (key[i] - 'A' + 'a');
+    key[len] = 0;
+    if (number)
+        bc_key_from_u64 (number, key + len + 1);
+    return len + 1 + (number ? 8 : 0);
+}
+
+static int
+s_index_customer (router_t *self, MDB_txn *txn, const char *address, uint64_t number)
+{
+    unsigned char key[400];
+    MDB_val k = {s_customer_key (address, number, key, sizeof key), key}, v = {0, ""};
+    return mdb_put (txn, self->db_by_customer, &k, &v, 0);
+}
+
 /* A customer exists from their first message on. */
 static int
 s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived *mr)
@@ -235,6 +260,8 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     bc_key_from_u64 (number, key);
     if ((rc = s_put_msg (txn, self->db_tickets, key, 8, &t.base, MDB_APPEND)))
         goto done;
+    if ((rc = s_index_customer (self, txn, mr->from_address, number)))
+        goto done;
     if ((rc = router_put_thread (self, txn, number, 0, &m)))
         goto done;
     Balcao__V1__TicketMessage *msgs[1] = {&m};
@@ -264,6 +291,19 @@ done:
     return rc;
 }
 
+/* Who may read a ticket: the support team and integrated systems, all of
+ * it; its customer, all but internal notes; nobody else. 0 = no,
+ * 1 = public part, 2 = everything. */
+static int
+s_read_access (const char *principal, const Balcao__V1__Ticket *t)
+{
+    if (router_is_agent (principal))
+        return 2;
+    if (strncmp (principal, "service:", 8) == 0)
+        return 1;
+    return t && router_is_customer_of (principal, t) ? 1 : 0;
+}
+
 static int
 s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
        bc_reply_t *reply)
@@ -274,9 +314,13 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
     MDB_txn *txn = bc_tx_txn (tx);
     int rc;
     Balcao__V1__Ticket *t = router_get_ticket (self, txn, req->number, &rc);
-    if (rc == MDB_NOTFOUND) {
+    int access = rc == 0 ? s_read_access (bc_tx_principal (tx), t) : 0;
+    if (rc == MDB_NOTFOUND || (rc == 0 && !access)) {
+        /* Someone else's ticket looks like no ticket: numbers are guessable. */
         bc_reply_error (reply, "not_found", "ticket #%llu does not exist",
                         (unsigned long long) req->number);
+        if (t)
+            balcao__v1__ticket__free_unpacked (t, NULL);
         return 0;
     }
     if (rc)
@@ -292,7 +336,9 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
         while (rc == 0 && n < t->message_count && k.mv_size == 12
                && memcmp (k.mv_data, key, 8) == 0) {
             msgs[n] = balcao__v1__ticket_message__unpack (NULL, v.mv_size, v.mv_data);
-            if (msgs[n])
+            if (msgs[n] && msgs[n]->is_internal && access < 2)
+                balcao__v1__ticket_message__free_unpacked (msgs[n], NULL);
+            else if (msgs[n])
                 n++;
             rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
         }
@@ -315,6 +361,46 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
     return rc;
 }
 
+/* A customer's own tickets, through by_customer. */
+static int
+s_list_customer (router_t *self, bc_tx_t *tx, const char *address, uint64_t after, uint32_t limit,
+                 bc_reply_t *reply)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    unsigned char prefix[400], from[400];
+    size_t plen = s_customer_key (address, 0, prefix, sizeof prefix);
+    size_t flen = s_customer_key (address, after + 1, from, sizeof from);
+    Balcao__V1__Ticket **list = calloc (limit, sizeof *list);
+    size_t n = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_by_customer, &cur);
+    if (rc == 0) {
+        MDB_val k = {flen, from}, v;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+        while (rc == 0 && n < limit && k.mv_size == plen + 8 && memcmp (k.mv_data, prefix, plen) == 0) {
+            MDB_val num = {8, (char *) k.mv_data + plen};
+            int grc;
+            Balcao__V1__Ticket *t = router_get_ticket (self, txn, bc_key_to_u64 (&num), &grc);
+            if (t)
+                list[n++] = t;
+            rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close (cur);
+        rc = rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    if (rc == 0) {
+        Balcao__V1__TicketList out = BALCAO__V1__TICKET_LIST__INIT;
+        out.tickets = list;
+        out.n_tickets = n;
+        out.total = n;
+        bc_reply_ok (reply, &out.base);
+    }
+    for (size_t i = 0; i < n; i++)
+        balcao__v1__ticket__free_unpacked (list[i], NULL);
+    free (list);
+    return rc;
+}
+
 static int
 s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
         bc_reply_t *reply)
@@ -330,6 +416,14 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     int rc = mdb_stat (txn, self->db_tickets, &st);
     if (rc)
         return rc;
+    const char *who = bc_tx_principal (tx);
+    if (!router_is_agent (who) && strncmp (who, "service:", 8) != 0) {
+        if (strncmp (who, "customer:", 9) != 0) {
+            bc_reply_error (reply, "forbidden", "say who you are to list tickets");
+            return 0;
+        }
+        return s_list_customer (self, tx, who + 9, req->after, limit, reply);
+    }
     Balcao__V1__Ticket **list = calloc (limit, sizeof *list);
     size_t n = 0;
     MDB_cursor *cur;
@@ -464,6 +558,10 @@ s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
     (void) request;
     router_t *self = state;
     const Balcao__V1__GetHistory *req = (const Balcao__V1__GetHistory *) payload;
+    if (!router_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "a ticket's history is for the support team");
+        return 0;
+    }
     MDB_txn *txn = bc_tx_txn (tx);
     int rc;
     Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
@@ -544,6 +642,7 @@ router_server_setup (bc_service_t *svc)
     self->db_ticket_log = bc_service_dbi (svc, "ticket_log");
     self->db_log = bc_service_dbi (svc, "log");
     self->db_deadlines = bc_service_dbi (svc, "deadlines");
+    self->db_by_customer = bc_service_dbi (svc, "by_customer");
     self->pdbs.people = bc_service_dbi (svc, "people");
     self->pdbs.queue = bc_service_dbi (svc, "queue");
     bc_service_consume (svc, "intake", s_on_intake);
