@@ -97,6 +97,16 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
     return reply;
 }
 
+/* The Ticket in a reply (the reply is consumed), or NULL. */
+static Balcao__V1__Ticket *
+s_ticket_of (bc_envelope_t *reply)
+{
+    Balcao__V1__Ticket *t =
+        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+    bc_envelope_destroy (&reply);
+    return t;
+}
+
 /* A ticket number from the command line, or 0. */
 static uint64_t
 s_number (const char *arg)
@@ -145,9 +155,7 @@ s_history (bc_config_t *config, const char *arg)
 static int
 s_print_result (bc_envelope_t *reply)
 {
-    Balcao__V1__Ticket *t =
-        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__Ticket *t = s_ticket_of (reply);
     if (!t)
         return EXIT_UNAVAILABLE;
     printf ("Chamado #%llu: %s\n", (unsigned long long) t->number, t->status);
@@ -226,9 +234,7 @@ s_classify (bc_config_t *config, const char *what, int argc, char **argv)
     }
     if (!reply)
         return s_exit;
-    Balcao__V1__Ticket *t =
-        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__Ticket *t = s_ticket_of (reply);
     if (!t)
         return EXIT_UNAVAILABLE;
     printf ("Chamado #%llu: categoria %s, prioridade %s, nível %s\n",
@@ -342,9 +348,7 @@ s_assign_cmd (bc_config_t *config, int argc, char **argv, int taking)
     bc_envelope_t *reply = s_call (config, "router", &req.base);
     if (!reply)
         return s_exit;
-    Balcao__V1__Ticket *t =
-        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__Ticket *t = s_ticket_of (reply);
     if (!t)
         return EXIT_UNAVAILABLE;
     printf ("Chamado #%llu: com %s\n", (unsigned long long) t->number, t->assignee);
@@ -392,9 +396,7 @@ s_escalate_cmd (bc_config_t *config, int argc, char **argv, int up)
     }
     if (!reply)
         return s_exit;
-    Balcao__V1__Ticket *t =
-        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__Ticket *t = s_ticket_of (reply);
     if (!t)
         return EXIT_UNAVAILABLE;
     printf ("Chamado #%llu: nível %s, %s\n", (unsigned long long) t->number, t->tier,
@@ -428,15 +430,13 @@ static int
 s_show (bc_config_t *config, const char *arg)
 {
     Balcao__V1__GetTicket req = BALCAO__V1__GET_TICKET__INIT;
-    req.number = strtoull (arg, NULL, 10);
+    req.number = s_number (arg);
     bc_envelope_t *reply = s_call (config, "router", &req.base);
     if (!reply)
         return s_exit;
-    Balcao__V1__Ticket *t =
-        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__Ticket *t = s_ticket_of (reply);
     if (!t)
-        return 1;
+        return EXIT_UNAVAILABLE;
     char when[32];
     s_time (t->created_us, when, sizeof when);
     printf ("Chamado #%llu  [%s]  %s  prioridade %s  categoria %s\n", (unsigned long long) t->number,

@@ -10,6 +10,19 @@
 #include <string.h>
 #include <strings.h>
 
+
+/* The common end of a command that changed t: store it and answer with it
+ * (rc is what the change returned; nothing is stored after an error). */
+static int
+s_done (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, bc_reply_t *reply, int rc)
+{
+    if (rc == 0)
+        rc = router_put_ticket (self, bc_tx_txn (tx), t);
+    if (rc == 0)
+        bc_reply_ok (reply, &t->base);
+    return rc;
+}
+
 /* Moves t to `to` and records why. */
 int
 router_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *to,
@@ -240,10 +253,7 @@ s_set_category (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     }
     else if (rc == 0 && was_queued)
         rc = router_assign_auto (self, tx, t);
-    if (rc == 0)
-        rc = router_put_ticket (self, bc_tx_txn (tx), t);
-    if (rc == 0)
-        bc_reply_ok (reply, &t->base);
+    rc = s_done (self, tx, t, reply, rc);
     balcao__v1__ticket__free_unpacked (t, NULL);
     return rc;
 }
@@ -274,10 +284,7 @@ s_set_priority (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                              req->reason);
     if (rc == 0 && was_queued)
         rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
-    if (rc == 0)
-        rc = router_put_ticket (self, bc_tx_txn (tx), t);
-    if (rc == 0)
-        bc_reply_ok (reply, &t->base);
+    rc = s_done (self, tx, t, reply, rc);
     balcao__v1__ticket__free_unpacked (t, NULL);
     return rc;
 }
@@ -340,10 +347,7 @@ s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
         rc = router_emit_for (self, tx, t->number, &ev.base);
         t->csat_score = req->score;
         router_set_string (&t->csat_comment, req->comment);
-        if (rc == 0)
-            rc = router_put_ticket (self, bc_tx_txn (tx), t);
-        if (rc == 0)
-            bc_reply_ok (reply, &t->base);
+        rc = s_done (self, tx, t, reply, rc);
     }
     balcao__v1__ticket__free_unpacked (t, NULL);
     return rc;
@@ -415,11 +419,7 @@ s_escalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
         ev.affected_customers = req->affected_customers;
         ev.attachments = req->attachments;
         ev.n_attachments = req->n_attachments;
-        rc = router_move_tier (self, tx, t, &ev);
-        if (rc == 0)
-            rc = router_put_ticket (self, bc_tx_txn (tx), t);
-        if (rc == 0)
-            bc_reply_ok (reply, &t->base);
+        rc = s_done (self, tx, t, reply, router_move_tier (self, tx, t, &ev));
     }
     balcao__v1__ticket__free_unpacked (t, NULL);
     return rc;
@@ -453,11 +453,7 @@ s_deescalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
         ev.to_tier = strcmp (t->tier, "N3") == 0 ? "N2" : "N1";
         ev.direction = "down";
         ev.note = req->note;
-        rc = router_move_tier (self, tx, t, &ev);
-        if (rc == 0)
-            rc = router_put_ticket (self, bc_tx_txn (tx), t);
-        if (rc == 0)
-            bc_reply_ok (reply, &t->base);
+        rc = s_done (self, tx, t, reply, router_move_tier (self, tx, t, &ev));
     }
     balcao__v1__ticket__free_unpacked (t, NULL);
     return rc;
