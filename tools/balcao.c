@@ -53,6 +53,7 @@ s_usage (void)
                      "  escalate N --steps TEXTO --env TEXTO --affected TEXTO [--reason TEXTO]\n"
                      "             [--attach REF]...                        N2 -> N3\n"
                      "  deescalate N NOTA         devolve ao nível de baixo\n"
+                     "  link PROBLEMA INCIDENTE   vincula um incidente ao chamado-problema\n"
                      "Quem você é: $BALCAO_PRINCIPAL, ou agent:$USER.\n");
 }
 
@@ -406,6 +407,26 @@ s_escalate_cmd (bc_config_t *config, int argc, char **argv, int up)
 }
 
 static int
+s_link_cmd (bc_config_t *config, int argc, char **argv)
+{
+    if (argc < 2)
+        return EXIT_USAGE;
+    Balcao__V1__LinkTicket req = BALCAO__V1__LINK_TICKET__INIT;
+    req.problem = s_number (argv[0]);
+    req.incident = s_number (argv[1]);
+    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    if (!reply)
+        return s_exit;
+    Balcao__V1__Ticket *t = s_ticket_of (reply);
+    if (!t)
+        return EXIT_UNAVAILABLE;
+    printf ("Chamado #%llu: incidente do problema #%llu\n", (unsigned long long) t->number,
+            (unsigned long long) t->problem);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return 0;
+}
+
+static int
 s_action (bc_config_t *config, const char *action, int argc, char **argv)
 {
     if (argc < 1)
@@ -444,6 +465,10 @@ s_show (bc_config_t *config, const char *arg)
     printf ("Assunto: %s\n", t->subject);
     printf ("Cliente: %s <%s>\n", t->customer_name, t->customer_address);
     printf ("Responsável: %s\n", *t->assignee ? t->assignee : "(na fila)");
+    if (t->problem)
+        printf ("Incidente do problema #%llu\n", (unsigned long long) t->problem);
+    if (t->incident_count)
+        printf ("Problema com %u incidente(s) vinculado(s)\n", t->incident_count);
     if (*t->resolution)
         printf ("Resolução: %s%s%s\n", t->resolution, *t->fix_reference ? " — correção " : "",
                 t->fix_reference);
@@ -555,6 +580,8 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "status") == 0 || strcmp (cmd, "people") == 0
              || strcmp (cmd, "person-add") == 0)
         rc = s_people_cmd (config, cmd, n, args);
+    else if (strcmp (cmd, "link") == 0)
+        rc = s_link_cmd (config, n, args);
     else if (strcmp (cmd, "escalate") == 0)
         rc = s_escalate_cmd (config, n, args, 1);
     else if (strcmp (cmd, "deescalate") == 0)

@@ -69,6 +69,117 @@ router_change_field (router_t *self, bc_tx_t *tx, uint64_t number, const char *n
     return rc;
 }
 
+/* Resolving a problem resolves its open incidents with the same answer. */
+static int
+s_resolve_incidents (router_t *self, bc_tx_t *tx, const Balcao__V1__Ticket *problem)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_links, &cur);
+    if (rc)
+        return rc;
+    unsigned char prefix[8];
+    bc_key_from_u64 (problem->number, prefix);
+    MDB_val k = {8, prefix}, v;
+    uint64_t incidents[1024];
+    size_t n = 0;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && n < 1024 && k.mv_size == 16 && memcmp (k.mv_data, prefix, 8) == 0) {
+        MDB_val child = {8, (char *) k.mv_data + 8};
+        incidents[n++] = bc_key_to_u64 (&child);
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    char text[1024];
+    snprintf (text, sizeof text, "Resolvido junto com o problema #%llu: %s",
+              (unsigned long long) problem->number, problem->resolution);
+    for (size_t i = 0; i < n; i++) {
+        Balcao__V1__Ticket *t = router_get_ticket (self, txn, incidents[i], &rc);
+        if (!t)
+            return rc;
+        const char *to = router_lifecycle_next (t->status, ROUTER_RESOLVE);
+        if (to) {
+            router_set_string (&t->resolution, text);
+            router_set_string (&t->fix_reference, problem->fix_reference);
+            rc = router_change_status (self, tx, t, to, "resolve_with_problem", text,
+                                       problem->fix_reference);
+            if (rc == 0)
+                rc = router_put_ticket (self, txn, t);
+        }
+        balcao__v1__ticket__free_unpacked (t, NULL);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int
+s_link (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+        bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__LinkTicket *req = (const Balcao__V1__LinkTicket *) payload;
+    if (!router_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only agents link tickets");
+        return 0;
+    }
+    if (req->problem == req->incident) {
+        bc_reply_error (reply, "invalid", "a ticket cannot be its own problem");
+        return 0;
+    }
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc;
+    Balcao__V1__Ticket *p = router_ticket_for_command (self, tx, req->problem, reply, &rc);
+    if (!p)
+        return rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->incident, reply, &rc);
+    if (!t) {
+        balcao__v1__ticket__free_unpacked (p, NULL);
+        return rc;
+    }
+    if (p->problem)
+        bc_reply_error (reply, "conflict", "ticket #%llu is itself an incident of #%llu; link to that",
+                        (unsigned long long) p->number, (unsigned long long) p->problem);
+    else if (t->incident_count)
+        bc_reply_error (reply, "conflict", "ticket #%llu is a problem with incidents of its own",
+                        (unsigned long long) t->number);
+    else if (t->problem == p->number)
+        bc_reply_ok (reply, &t->base);
+    else if (t->problem)
+        bc_reply_error (reply, "conflict", "ticket #%llu is already linked to problem #%llu",
+                        (unsigned long long) t->number, (unsigned long long) t->problem);
+    else if (router_is_done (p->status))
+        bc_reply_error (reply, "conflict", "problem #%llu is %s", (unsigned long long) p->number,
+                        p->status);
+    else {
+        unsigned char key[16];
+        bc_key_from_u64 (p->number, key);
+        bc_key_from_u64 (t->number, key + 8);
+        MDB_val k = {16, key}, v = {0, ""};
+        rc = mdb_put (txn, self->db_links, &k, &v, 0);
+        Balcao__V1__TicketLinked ev = BALCAO__V1__TICKET_LINKED__INIT;
+        ev.problem = p->number;
+        ev.incident = t->number;
+        ev.by = (char *) bc_tx_principal (tx);
+        /* In both histories. */
+        if (rc == 0)
+            rc = router_emit_for (self, tx, p->number, &ev.base);
+        if (rc == 0)
+            rc = router_index_event (self, txn, t->number, bc_tx_head (tx));
+        t->problem = p->number;
+        p->incident_count++;
+        if (rc == 0)
+            rc = router_put_ticket (self, txn, p);
+        rc = s_done (self, tx, t, reply, rc);
+    }
+    balcao__v1__ticket__free_unpacked (p, NULL);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
 static int
 s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -131,6 +242,9 @@ s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         && (rc = router_first_response (self, bc_tx_txn (tx), t, bc_tx_now_us (tx))))
         goto done;
     if ((rc = router_change_status (self, tx, t, to, req->action, req->text, req->fix_reference)))
+        goto done;
+    if (action == ROUTER_RESOLVE && t->incident_count
+        && (rc = s_resolve_incidents (self, tx, t)))
         goto done;
     if ((rc = router_put_ticket (self, bc_tx_txn (tx), t)))
         goto done;
@@ -468,6 +582,7 @@ router_commands_register (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__deescalate__descriptor, 1, s_deescalate);
     bc_service_on_command (svc, &balcao__v1__escalate__descriptor, 1, s_escalate);
     bc_service_on_command (svc, &balcao__v1__rate__descriptor, 1, s_rate);
+    bc_service_on_command (svc, &balcao__v1__link_ticket__descriptor, 1, s_link);
     bc_service_on_command (svc, &balcao__v1__set_category__descriptor, 1, s_set_category);
     bc_service_on_command (svc, &balcao__v1__set_priority__descriptor, 1, s_set_priority);
 }

@@ -20,7 +20,7 @@ typedef struct {
     router_catalog_t *catalog;
     router_calendar_t *calendar;
     router_people_dbs_t pdbs;
-    MDB_dbi db_deadlines, db_by_customer;
+    MDB_dbi db_deadlines, db_by_customer, db_links;
     /* SLA targets in business seconds, per priority (baixa..urgente). */
     int64_t first_response_s[4], resolution_s[4];
     double warning;
@@ -30,6 +30,7 @@ typedef struct {
 
 /* router_server.c: tickets in LMDB, shared checks */
 int router_emit_for (router_t *self, bc_tx_t *tx, uint64_t number, const ProtobufCMessage *event);
+int router_index_event (router_t *self, MDB_txn *txn, uint64_t number, uint64_t seq);
 Balcao__V1__Ticket *router_get_ticket (router_t *self, MDB_txn *txn, uint64_t number, int *rc);
 int router_is_agent (const char *principal);
 int router_is_customer_of (const char *principal, const Balcao__V1__Ticket *t);

@@ -11,6 +11,7 @@
  *   deadlines                                     see router_sla.c
  *   by_customer "customer:<address>" + 0 + ticket (u64 BE) -> "" (a customer's
  *               tickets, for their own list)
+ *   links       problem (u64 BE) + incident (u64 BE)  -> ""
  */
 #include "router_server.h"
 #include "router_internal.h"
@@ -22,9 +23,9 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const router_dbs[] = {"tickets", "thread",    "ticket_log", "meta",
-                                  "people",  "queue",     "deadlines",  "by_customer"};
-const int router_ndbs = 8;
+const char *const router_dbs[] = {"tickets", "thread",    "ticket_log",  "meta", "people",
+                                  "queue",   "deadlines", "by_customer", "links"};
+const int router_ndbs = 9;
 
 static int
 s_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *msg,
@@ -75,18 +76,23 @@ router_put_ticket (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t)
     return s_put_msg (txn, self->db_tickets, key, 8, &t->base, 0);
 }
 
+/* Lists event seq in ticket number's history. */
+int
+router_index_event (router_t *self, MDB_txn *txn, uint64_t number, uint64_t seq)
+{
+    unsigned char key[16];
+    bc_key_from_u64 (number, key);
+    bc_key_from_u64 (seq, key + 8);
+    MDB_val k = {16, key}, v = {0, ""};
+    return mdb_put (txn, self->db_ticket_log, &k, &v, 0);
+}
+
 /* Emits an event about ticket number and indexes it for its history. */
 int
 router_emit_for (router_t *self, bc_tx_t *tx, uint64_t number, const ProtobufCMessage *event)
 {
     int rc = bc_tx_emit (tx, event);
-    if (rc)
-        return rc;
-    unsigned char key[16];
-    bc_key_from_u64 (number, key);
-    bc_key_from_u64 (bc_tx_head (tx), key + 8);
-    MDB_val k = {16, key}, v = {0, ""};
-    return mdb_put (bc_tx_txn (tx), self->db_ticket_log, &k, &v, 0);
+    return rc ? rc : router_index_event (self, bc_tx_txn (tx), number, bc_tx_head (tx));
 }
 
 /* Replaces a string field of an unpacked message: protobuf-c allocated the
@@ -489,6 +495,15 @@ s_summary (const bc_envelope_t *env, char *out, size_t size)
         if (e)
             balcao__v1__ticket_status_changed__free_unpacked (e, NULL);
     }
+    else if (bc_envelope_is (env, &balcao__v1__ticket_linked__descriptor)) {
+        Balcao__V1__TicketLinked *e = (Balcao__V1__TicketLinked *) bc_envelope_payload (
+            env, &balcao__v1__ticket_linked__descriptor);
+        if (e)
+            snprintf (out, size, "incidente #%llu vinculado ao problema #%llu",
+                      (unsigned long long) e->incident, (unsigned long long) e->problem);
+        if (e)
+            balcao__v1__ticket_linked__free_unpacked (e, NULL);
+    }
     else if (bc_envelope_is (env, &balcao__v1__auto_close_reminder__descriptor))
         snprintf (out, size, "lembrete ao cliente: validar a solução (fecha sozinho depois)");
     else if (bc_envelope_is (env, &balcao__v1__sla_breached__descriptor)) {
@@ -643,6 +658,7 @@ router_server_setup (bc_service_t *svc)
     self->db_log = bc_service_dbi (svc, "log");
     self->db_deadlines = bc_service_dbi (svc, "deadlines");
     self->db_by_customer = bc_service_dbi (svc, "by_customer");
+    self->db_links = bc_service_dbi (svc, "links");
     self->pdbs.people = bc_service_dbi (svc, "people");
     self->pdbs.queue = bc_service_dbi (svc, "queue");
     bc_service_consume (svc, "intake", s_on_intake);
