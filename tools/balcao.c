@@ -54,6 +54,7 @@ s_usage (void)
                      "             [--attach REF]...                        N2 -> N3\n"
                      "  deescalate N NOTA         devolve ao nível de baixo\n"
                      "  link PROBLEMA INCIDENTE   vincula um incidente ao chamado-problema\n"
+                     "  merge DUPLICADO DESTINO   une um chamado duplicado a outro\n"
                      "Quem você é: $BALCAO_PRINCIPAL, ou agent:$USER.\n");
 }
 
@@ -407,21 +408,27 @@ s_escalate_cmd (bc_config_t *config, int argc, char **argv, int up)
 }
 
 static int
-s_link_cmd (bc_config_t *config, int argc, char **argv)
+s_link_cmd (bc_config_t *config, int argc, char **argv, int merging)
 {
     if (argc < 2)
         return EXIT_USAGE;
-    Balcao__V1__LinkTicket req = BALCAO__V1__LINK_TICKET__INIT;
-    req.problem = s_number (argv[0]);
-    req.incident = s_number (argv[1]);
-    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    Balcao__V1__LinkTicket link = BALCAO__V1__LINK_TICKET__INIT;
+    Balcao__V1__MergeTicket merge = BALCAO__V1__MERGE_TICKET__INIT;
+    link.problem = merge.from = s_number (argv[0]);
+    link.incident = merge.into = s_number (argv[1]);
+    bc_envelope_t *reply =
+        s_call (config, "router", merging ? &merge.base : &link.base);
     if (!reply)
         return s_exit;
     Balcao__V1__Ticket *t = s_ticket_of (reply);
     if (!t)
         return EXIT_UNAVAILABLE;
-    printf ("Chamado #%llu: incidente do problema #%llu\n", (unsigned long long) t->number,
-            (unsigned long long) t->problem);
+    if (merging)
+        printf ("Chamado #%llu unido ao #%llu (%u mensagens)\n", (unsigned long long) merge.from,
+                (unsigned long long) t->number, t->message_count);
+    else
+        printf ("Chamado #%llu: incidente do problema #%llu\n", (unsigned long long) t->number,
+                (unsigned long long) t->problem);
     balcao__v1__ticket__free_unpacked (t, NULL);
     return 0;
 }
@@ -467,6 +474,8 @@ s_show (bc_config_t *config, const char *arg)
     printf ("Responsável: %s\n", *t->assignee ? t->assignee : "(na fila)");
     if (t->problem)
         printf ("Incidente do problema #%llu\n", (unsigned long long) t->problem);
+    if (t->merged_into)
+        printf ("Unido ao chamado #%llu\n", (unsigned long long) t->merged_into);
     if (t->incident_count)
         printf ("Problema com %u incidente(s) vinculado(s)\n", t->incident_count);
     if (*t->resolution)
@@ -580,8 +589,8 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "status") == 0 || strcmp (cmd, "people") == 0
              || strcmp (cmd, "person-add") == 0)
         rc = s_people_cmd (config, cmd, n, args);
-    else if (strcmp (cmd, "link") == 0)
-        rc = s_link_cmd (config, n, args);
+    else if (strcmp (cmd, "link") == 0 || strcmp (cmd, "merge") == 0)
+        rc = s_link_cmd (config, n, args, strcmp (cmd, "merge") == 0);
     else if (strcmp (cmd, "escalate") == 0)
         rc = s_escalate_cmd (config, n, args, 1);
     else if (strcmp (cmd, "deescalate") == 0)

@@ -573,6 +573,97 @@ s_deescalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return rc;
 }
 
+/* ---- merging duplicates ---- */
+
+static int
+s_merge (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+         bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__MergeTicket *req = (const Balcao__V1__MergeTicket *) payload;
+    const char *who = bc_tx_principal (tx);
+    if (!router_is_agent (who)) {
+        bc_reply_error (reply, "forbidden", "only agents merge tickets");
+        return 0;
+    }
+    if (req->from == req->into) {
+        bc_reply_error (reply, "invalid", "a ticket cannot be merged into itself");
+        return 0;
+    }
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc;
+    Balcao__V1__Ticket *from = router_ticket_for_command (self, tx, req->from, reply, &rc);
+    if (!from)
+        return rc;
+    Balcao__V1__Ticket *into = router_ticket_for_command (self, tx, req->into, reply, &rc);
+    if (!into) {
+        balcao__v1__ticket__free_unpacked (from, NULL);
+        return rc;
+    }
+    int is_supervisor = strncmp (who, "supervisor:", 11) == 0 || strncmp (who, "admin:", 6) == 0;
+    if (router_is_done (from->status) || router_is_done (into->status))
+        bc_reply_error (reply, "conflict", "only open tickets are merged (#%llu is %s, #%llu is %s)",
+                        (unsigned long long) from->number, from->status,
+                        (unsigned long long) into->number, into->status);
+    else if (strcmp (from->tier, into->tier) != 0 && !is_supervisor)
+        bc_reply_error (reply, "forbidden", "merging across tiers (%s into %s) is for supervisors",
+                        from->tier, into->tier);
+    else {
+        /* Copy the thread over, oldest first. */
+        MDB_cursor *cur;
+        rc = mdb_cursor_open (txn, self->db_thread, &cur);
+        Balcao__V1__TicketMessage *copies[512];
+        size_t n = 0;
+        if (rc == 0) {
+            unsigned char key[12] = {0};
+            bc_key_from_u64 (from->number, key);
+            MDB_val k = {12, key}, v;
+            rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+            while (rc == 0 && n < 512 && k.mv_size == 12 && memcmp (k.mv_data, key, 8) == 0) {
+                if ((copies[n] = balcao__v1__ticket_message__unpack (NULL, v.mv_size, v.mv_data)))
+                    n++;
+                rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+            }
+            mdb_cursor_close (cur);
+            rc = rc == MDB_NOTFOUND ? 0 : rc;
+        }
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            rc = router_put_thread (self, txn, into->number, into->message_count++, copies[i]);
+            Balcao__V1__MessageAppended ev = BALCAO__V1__MESSAGE_APPENDED__INIT;
+            ev.ticket = into->number;
+            ev.message = copies[i];
+            if (rc == 0)
+                rc = router_emit_for (self, tx, into->number, &ev.base);
+        }
+        for (size_t i = 0; i < n; i++)
+            balcao__v1__ticket_message__free_unpacked (copies[i], NULL);
+        char text[128];
+        snprintf (text, sizeof text, "unido ao chamado #%llu", (unsigned long long) into->number);
+        if (rc == 0) {
+            Balcao__V1__TicketMerged ev = BALCAO__V1__TICKET_MERGED__INIT;
+            ev.from = from->number;
+            ev.into = into->number;
+            ev.customer_address = from->customer_address;
+            ev.language = from->language;
+            ev.subject = from->subject;
+            ev.by = (char *) who;
+            rc = router_emit_for (self, tx, from->number, &ev.base);
+        }
+        if (rc == 0)
+            rc = router_index_event (self, txn, into->number, bc_tx_head (tx));
+        from->merged_into = into->number;
+        if (rc == 0)
+            rc = router_change_status (self, tx, from, "fechado", "merge", text, "");
+        if (rc == 0)
+            rc = router_put_ticket (self, txn, from);
+        rc = s_done (self, tx, into, reply, rc);
+    }
+    balcao__v1__ticket__free_unpacked (from, NULL);
+    balcao__v1__ticket__free_unpacked (into, NULL);
+    return rc;
+}
+
 void
 router_commands_register (bc_service_t *svc)
 {
@@ -583,6 +674,7 @@ router_commands_register (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__escalate__descriptor, 1, s_escalate);
     bc_service_on_command (svc, &balcao__v1__rate__descriptor, 1, s_rate);
     bc_service_on_command (svc, &balcao__v1__link_ticket__descriptor, 1, s_link);
+    bc_service_on_command (svc, &balcao__v1__merge_ticket__descriptor, 1, s_merge);
     bc_service_on_command (svc, &balcao__v1__set_category__descriptor, 1, s_set_category);
     bc_service_on_command (svc, &balcao__v1__set_priority__descriptor, 1, s_set_priority);
 }

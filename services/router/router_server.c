@@ -217,6 +217,12 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     Balcao__V1__Ticket *existing = NULL;
     if (mr->ticket) {
         existing = router_get_ticket (self, txn, mr->ticket, &rc);
+        /* A reply to a merged duplicate belongs to the ticket it joined. */
+        if (existing && existing->merged_into) {
+            uint64_t into = existing->merged_into;
+            balcao__v1__ticket__free_unpacked (existing, NULL);
+            existing = router_get_ticket (self, txn, into, &rc);
+        }
         if (rc && rc != MDB_NOTFOUND)
             goto done;
         rc = 0;
@@ -494,6 +500,15 @@ s_summary (const bc_envelope_t *env, char *out, size_t size)
                       *e->text ? ": " : "", e->text);
         if (e)
             balcao__v1__ticket_status_changed__free_unpacked (e, NULL);
+    }
+    else if (bc_envelope_is (env, &balcao__v1__ticket_merged__descriptor)) {
+        Balcao__V1__TicketMerged *e = (Balcao__V1__TicketMerged *) bc_envelope_payload (
+            env, &balcao__v1__ticket_merged__descriptor);
+        if (e)
+            snprintf (out, size, "chamado #%llu unido ao #%llu", (unsigned long long) e->from,
+                      (unsigned long long) e->into);
+        if (e)
+            balcao__v1__ticket_merged__free_unpacked (e, NULL);
     }
     else if (bc_envelope_is (env, &balcao__v1__ticket_linked__descriptor)) {
         Balcao__V1__TicketLinked *e = (Balcao__V1__TicketLinked *) bc_envelope_payload (

@@ -124,6 +124,10 @@ router_sla_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const cha
     int rc = 0;
     if (strcmp (t->status, "aguardando_cliente") == 0 || router_is_done (t->status))
         rc = s_resolution_stop (self, txn, t, now);
+    /* Resolved or closed (merged): whatever was said settles the first
+     * response too, so no clock of a finished ticket fires. */
+    if (rc == 0 && router_is_done (t->status))
+        rc = router_first_response (self, txn, t, now);
     if (rc == 0 && strcmp (t->status, "resolvido") == 0
         && strcmp (t->resolution_sla, "running") == 0)
         router_set_string (&t->resolution_sla, "met");
@@ -202,7 +206,7 @@ s_deadline_fired (router_t *self, bc_tx_t *tx, uint64_t number, int kind, int64_
     int is_fr = kind <= SLA_FR_DUE;
     const char *target = is_fr ? "first_response" : "resolution";
     char **state = is_fr ? &t->first_response_sla : &t->resolution_sla;
-    if (strcmp (*state, "running") != 0)
+    if (strcmp (*state, "running") != 0 || router_is_done (t->status))
         goto done; /* settled since; a stale entry */
     if (kind == SLA_FR_WARN || kind == SLA_RES_WARN) {
         Balcao__V1__SlaWarning ev = BALCAO__V1__SLA_WARNING__INIT;

@@ -28,6 +28,7 @@ import email
 import email.policy
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -81,10 +82,38 @@ def check(condition, what, detail=None):
     log("ok: " + what)
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_EPHEMERAL = _ephemeral_range()
+_taken = set()
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on, chosen *below* the kernel's ephemeral range:
+    a port the kernel handed out with bind(0) can be taken a moment later as
+    the local port of some outgoing connection (other tests' clients), and
+    the service's own bind then fails with EADDRINUSE."""
+    rng = random.SystemRandom()
+    low = 20000
+    high = max(low + 1000, min(_EPHEMERAL[0], 32768)) - 1
+    while True:
+        port = rng.randrange(low, high)
+        if port in _taken:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken.add(port)
+        return port
 
 
 def new_id():

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""Problems and incidents: one cause, many customers.
+"""Problems and incidents, and merging duplicates.
 
 Proves, through the CLI: incidents link to a problem ticket; a problem cannot
 be an incident and an incident belongs to one problem; resolving the problem
 resolves every open incident with the problem's resolution (and fix
 reference), each in its own history; an incident already resolved is left
-as it is.
+as it is. Merging a duplicate copies its messages to the other ticket (so a
+reply to the duplicate's e-mail threads there), closes it, and records a
+TicketMerged event with the customer's address for notify.
 """
 
 import os
@@ -50,6 +52,25 @@ def main():
         rc, out, _ = cli(s, "history", "2")
         check("incidente #2 vinculado ao problema #1" in out and "(resolve_with_problem)" in out,
               "the incident's history tells the link and the resolution", out)
+
+        # Merging a duplicate.
+        s.submit_api("m-1", "Senha não funciona", "Não consigo entrar.", from_address="rui@example.com")
+        s.submit_api("m-2", "Senha bloqueada", "Bloqueou depois de 3 tentativas.", from_address="rui@example.com")
+        wait_until(lambda: s.ticket_total() == 7, 20, "tickets 6 and 7", system=s)
+        rc, out, err = cli(s, "merge", "7", "6")
+        t6, t7 = s.ticket(6), s.ticket(7)
+        check(rc == 0 and t6.message_count == 2 and t6.messages[1].body == "Bloqueou depois de 3 tentativas.",
+              "the duplicate's messages are copied over", (out, err))
+        check((t7.status, t7.merged_into) == ("fechado", 6), "the duplicate is closed and points to #6")
+        rc, _, err = cli(s, "merge", "7", "6")
+        check(rc == 2 and "only open tickets" in err, "a merged ticket is not merged again", err)
+        from balcao.v1 import intake_pb2
+        reply = s.call("intake", intake_pb2.Submit(channel="api", external_id="m-3", from_address="rui@example.com",
+                                                   subject="Re", body="Consegui entrar.", in_reply_to="m-2"))
+        wait_until(lambda: s.ticket(6).message_count == 3, 20, "reply to the duplicate lands on #6", system=s)
+        check(s.ticket(7).message_count == 1, "nothing more on the merged ticket")
+        merged = [e for e in s.replay("router") if e.type == "balcao.v1.TicketMerged"]
+        check(len(merged) == 1, "one TicketMerged event for notify")
     log("test_link passed")
 
 
