@@ -55,6 +55,8 @@ s_usage (void)
                      "  deescalate N NOTA         devolve ao nível de baixo\n"
                      "  link PROBLEMA INCIDENTE   vincula um incidente ao chamado-problema\n"
                      "  merge DUPLICADO DESTINO   une um chamado duplicado a outro\n"
+                     "  macros                    as mensagens padrão\n"
+                     "  macro N MACRO             aplica uma mensagem padrão ao chamado\n"
                      "Quem você é: $BALCAO_PRINCIPAL, ou agent:$USER.\n");
 }
 
@@ -434,6 +436,35 @@ s_link_cmd (bc_config_t *config, int argc, char **argv, int merging)
 }
 
 static int
+s_macros_cmd (bc_config_t *config, int argc, char **argv)
+{
+    bc_envelope_t *reply;
+    if (argc >= 2) {
+        Balcao__V1__ApplyMacro req = BALCAO__V1__APPLY_MACRO__INIT;
+        req.number = s_number (argv[0]);
+        req.macro = argv[1];
+        reply = s_call (config, "router", &req.base);
+        return reply ? s_print_result (reply) : s_exit;
+    }
+    Balcao__V1__ListMacros req = BALCAO__V1__LIST_MACROS__INIT;
+    reply = s_call (config, "router", &req.base);
+    if (!reply)
+        return s_exit;
+    Balcao__V1__MacroList *list =
+        (Balcao__V1__MacroList *) bc_envelope_payload (reply, &balcao__v1__macro_list__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!list)
+        return EXIT_UNAVAILABLE;
+    for (size_t i = 0; i < list->n_macros; i++) {
+        printf ("%-22s ", list->macros[i]->id);
+        s_print_padded (list->macros[i]->name, 32);
+        printf (" %s\n", list->macros[i]->action);
+    }
+    balcao__v1__macro_list__free_unpacked (list, NULL);
+    return 0;
+}
+
+static int
 s_action (bc_config_t *config, const char *action, int argc, char **argv)
 {
     if (argc < 1)
@@ -589,6 +620,8 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "status") == 0 || strcmp (cmd, "people") == 0
              || strcmp (cmd, "person-add") == 0)
         rc = s_people_cmd (config, cmd, n, args);
+    else if (strcmp (cmd, "macros") == 0 || (strcmp (cmd, "macro") == 0 && n >= 2))
+        rc = s_macros_cmd (config, n, args);
     else if (strcmp (cmd, "link") == 0 || strcmp (cmd, "merge") == 0)
         rc = s_link_cmd (config, n, args, strcmp (cmd, "merge") == 0);
     else if (strcmp (cmd, "escalate") == 0)

@@ -254,6 +254,40 @@ done:
     return rc;
 }
 
+/* An agent's message on t (the caller stores t): a public one is the first
+ * response if none came before, and opens a novo or reaberto ticket. */
+static int
+s_write_message (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *ref,
+                 const char *body, int is_internal, const char *channel)
+{
+    Balcao__V1__TicketMessage m = BALCAO__V1__TICKET_MESSAGE__INIT;
+    m.message_ref = (char *) ref;
+    m.author = (char *) bc_tx_principal (tx);
+    m.body = (char *) body;
+    m.time_us = bc_tx_now_us (tx);
+    m.channel = (char *) channel;
+    m.direction = is_internal ? "internal" : "outbound";
+    m.is_internal = is_internal;
+    uint32_t index = t->message_count++;
+    t->updated_us = m.time_us;
+    int rc = router_put_thread (self, bc_tx_txn (tx), t->number, index, &m);
+    Balcao__V1__MessageAppended out = BALCAO__V1__MESSAGE_APPENDED__INIT;
+    out.ticket = t->number;
+    out.message = &m;
+    if (rc == 0)
+        rc = router_emit_for (self, tx, t->number, &out.base);
+    if (rc || is_internal)
+        return rc;
+    if (!t->first_response_us)
+        t->first_response_us = m.time_us;
+    if ((rc = router_first_response (self, bc_tx_txn (tx), t, m.time_us)))
+        return rc;
+    const char *to = router_lifecycle_next (t->status, ROUTER_OPEN);
+    if (to && (strcmp (t->status, "novo") == 0 || strcmp (t->status, "reaberto") == 0))
+        rc = router_change_status (self, tx, t, to, "agent_reply", "", "");
+    return rc;
+}
+
 static int
 s_add_message (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                const ProtobufCMessage *payload, bc_reply_t *reply)
@@ -279,11 +313,6 @@ s_add_message (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                         (unsigned long long) t->number);
         goto done;
     }
-    Balcao__V1__TicketMessage m = BALCAO__V1__TICKET_MESSAGE__INIT;
-    m.message_ref = request->id;
-    m.author = (char *) who;
-    m.body = req->body;
-    m.time_us = bc_tx_now_us (tx);
     if (*req->channel && strcmp (req->channel, "agent") != 0 && strcmp (req->channel, "phone") != 0) {
         bc_reply_error (reply, "invalid", "channel is agent or phone");
         goto done;
@@ -292,35 +321,16 @@ s_add_message (void *state, bc_tx_t *tx, const bc_envelope_t *request,
         bc_reply_error (reply, "invalid", "a logged call is a contact with the customer, not a note");
         goto done;
     }
-    m.channel = *req->channel ? req->channel : "agent";
-    m.direction = req->is_internal ? "internal" : "outbound";
-    m.is_internal = req->is_internal;
-    uint32_t index = t->message_count++;
-    t->updated_us = m.time_us;
-    if ((rc = router_put_thread (self, bc_tx_txn (tx), t->number, index, &m)))
-        goto done;
-    Balcao__V1__MessageAppended out = BALCAO__V1__MESSAGE_APPENDED__INIT;
-    out.ticket = t->number;
-    out.message = &m;
-    if ((rc = router_emit_for (self, tx, t->number, &out.base)))
-        goto done;
-    if (!req->is_internal) {
-        if (!t->first_response_us)
-            t->first_response_us = m.time_us;
-        if ((rc = router_first_response (self, bc_tx_txn (tx), t, m.time_us)))
-            goto done;
-        const char *to = router_lifecycle_next (t->status, ROUTER_OPEN);
-        if (to && (strcmp (t->status, "novo") == 0 || strcmp (t->status, "reaberto") == 0)
-            && (rc = router_change_status (self, tx, t, to, "agent_reply", "", "")))
-            goto done;
-    }
-    if ((rc = router_put_ticket (self, bc_tx_txn (tx), t)))
-        goto done;
-    bc_reply_ok (reply, &t->base);
+    rc = s_done (self, tx, t, reply,
+                 s_write_message (self, tx, t, request->id, req->body, req->is_internal,
+                                  *req->channel ? req->channel : "agent"));
 done:
     balcao__v1__ticket__free_unpacked (t, NULL);
     return rc;
 }
+
+static int s_classify (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
+                       const router_category_t *cat);
 
 static int
 s_set_category (void *state, bc_tx_t *tx, const bc_envelope_t *request,
@@ -343,6 +353,17 @@ s_set_category (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
     if (!t)
         return rc;
+    rc = s_done (self, tx, t, reply, s_classify (self, tx, t, cat));
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+/* Sets t's category; in triage also its priority and tier, and sends it to
+ * the new tier's agent or queue. The caller stores t. */
+static int
+s_classify (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const router_category_t *cat)
+{
+    int rc;
     int in_triage = strcmp (t->status, "novo") == 0;
     /* Out of the queue under the old key; back in (or to an agent) below. */
     int was_queued = !*t->assignee && !router_is_done (t->status);
@@ -367,8 +388,6 @@ s_set_category (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     }
     else if (rc == 0 && was_queued)
         rc = router_assign_auto (self, tx, t);
-    rc = s_done (self, tx, t, reply, rc);
-    balcao__v1__ticket__free_unpacked (t, NULL);
     return rc;
 }
 
@@ -664,6 +683,118 @@ s_merge (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
     return rc;
 }
 
+/* ---- standard messages ---- */
+
+static int
+s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+               const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    router_t *self = state;
+    const Balcao__V1__ApplyMacro *req = (const Balcao__V1__ApplyMacro *) payload;
+    const char *who = bc_tx_principal (tx);
+    if (!router_is_agent (who)) {
+        bc_reply_error (reply, "forbidden", "only agents apply standard messages");
+        return 0;
+    }
+    const router_macro_t *macro = router_macros_find (self->macros, req->macro);
+    if (!macro) {
+        bc_reply_error (reply, "invalid", "unknown macro '%s'; see balcao macros", req->macro);
+        return 0;
+    }
+    const router_category_t *cat =
+        *macro->category ? router_catalog_find (self->catalog, macro->category) : NULL;
+    int action = *macro->action ? router_action_parse (macro->action) : -1;
+    if ((*macro->category && !cat) || (*macro->priority && !router_priority_is_valid (macro->priority))
+        || (*macro->action && action < 0)) {
+        bc_reply_error (reply, "invalid", "macro '%s' names an unknown category, priority or action; "
+                                          "fix router/macros in the config",
+                        macro->id);
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    MDB_txn *txn = bc_tx_txn (tx);
+    /* Decide everything before writing anything. */
+    const char *after_reply = strcmp (t->status, "novo") == 0 || strcmp (t->status, "reaberto") == 0
+                                  ? "aberto"
+                                  : t->status;
+    const char *to = action >= 0 ? router_lifecycle_next (after_reply, (router_action_t) action) : NULL;
+    char sources[128];
+    if (router_is_done (t->status))
+        bc_reply_error (reply, "conflict", "ticket #%llu is %s", (unsigned long long) t->number,
+                        t->status);
+    else if (action >= 0 && !to)
+        bc_reply_error (reply, "conflict", "macro '%s' would %s ticket #%llu, which is allowed from %s",
+                        macro->id, macro->action, (unsigned long long) t->number,
+                        router_lifecycle_sources ((router_action_t) action, sources, sizeof sources));
+    else if (action == ROUTER_RESOLVE && strcmp (t->tier, "N3") == 0)
+        bc_reply_error (reply, "invalid", "at N3 resolve with the fix's reference, not a macro");
+    else {
+        Balcao__V1__Person *agent = NULL;
+        router_people_get (txn, &self->pdbs, who, &agent);
+        char number[24];
+        snprintf (number, sizeof number, "%llu", (unsigned long long) t->number);
+        const char *names[] = {"cliente.nome", "chamado.numero", "chamado.assunto", "agente.nome"};
+        const char *values[] = {*t->customer_name ? t->customer_name : "cliente", number,
+                                t->subject, agent && *agent->name ? agent->name : who};
+        char *text = router_macro_render (macro->text, names, values, 4);
+        if (agent)
+            balcao__v1__person__free_unpacked (agent, NULL);
+        rc = s_write_message (self, tx, t, request->id, text, 0, "agent");
+        if (rc == 0 && cat)
+            rc = s_classify (self, tx, t, cat);
+        if (rc == 0 && *macro->priority) {
+            int was_queued = !*t->assignee;
+            rc = was_queued ? router_queue_del (txn, &self->pdbs, t) : 0;
+            if (rc == 0)
+                rc = router_change_field (self, tx, t->number, "priority", &t->priority,
+                                          macro->priority, macro->name);
+            if (rc == 0 && was_queued)
+                rc = router_queue_put (txn, &self->pdbs, t);
+        }
+        if (rc == 0 && to) {
+            if (action == ROUTER_RESOLVE)
+                router_set_string (&t->resolution, text);
+            rc = router_change_status (self, tx, t, to, macro->action, macro->name, "");
+        }
+        free (text);
+        rc = s_done (self, tx, t, reply, rc);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_macros (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) tx, (void) request, (void) payload;
+    router_t *self = state;
+    int n = router_macros_count (self->macros);
+    Balcao__V1__Macro *items = calloc ((size_t) n + 1, sizeof *items);
+    Balcao__V1__Macro **ptrs = calloc ((size_t) n + 1, sizeof *ptrs);
+    for (int i = 0; i < n; i++) {
+        const router_macro_t *m = router_macros_at (self->macros, i);
+        balcao__v1__macro__init (&items[i]);
+        items[i].id = (char *) m->id;
+        items[i].name = (char *) m->name;
+        items[i].text = (char *) m->text;
+        items[i].category = (char *) m->category;
+        items[i].priority = (char *) m->priority;
+        items[i].action = (char *) m->action;
+        ptrs[i] = &items[i];
+    }
+    Balcao__V1__MacroList out = BALCAO__V1__MACRO_LIST__INIT;
+    out.macros = ptrs;
+    out.n_macros = (size_t) n;
+    bc_reply_ok (reply, &out.base);
+    free (items);
+    free (ptrs);
+    return 0;
+}
+
 void
 router_commands_register (bc_service_t *svc)
 {
@@ -675,6 +806,8 @@ router_commands_register (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__rate__descriptor, 1, s_rate);
     bc_service_on_command (svc, &balcao__v1__link_ticket__descriptor, 1, s_link);
     bc_service_on_command (svc, &balcao__v1__merge_ticket__descriptor, 1, s_merge);
+    bc_service_on_command (svc, &balcao__v1__apply_macro__descriptor, 1, s_apply_macro);
+    bc_service_on_command (svc, &balcao__v1__list_macros__descriptor, 0, s_macros);
     bc_service_on_command (svc, &balcao__v1__set_category__descriptor, 1, s_set_category);
     bc_service_on_command (svc, &balcao__v1__set_priority__descriptor, 1, s_set_priority);
 }

@@ -12,6 +12,7 @@
 #include "router_calendar.h"
 #include "router_catalog.h"
 #include "router_lifecycle.h"
+#include "router_macros.h"
 #include "router_people.h"
 
 typedef struct {
@@ -19,6 +20,7 @@ typedef struct {
     MDB_dbi db_tickets, db_thread, db_ticket_log, db_meta, db_log;
     router_catalog_t *catalog;
     router_calendar_t *calendar;
+    router_macros_t *macros;
     router_people_dbs_t pdbs;
     MDB_dbi db_deadlines, db_by_customer, db_links;
     /* SLA targets in business seconds, per priority (baixa..urgente). */

@@ -660,6 +660,7 @@ router_server_setup (bc_service_t *svc)
     self->catalog = router_catalog_new (config);
     char err[256];
     self->calendar = router_calendar_new (config, err, sizeof err);
+    self->macros = router_macros_new (config);
     if (!self->calendar)
         bc_error ("event=config_invalid reason=\"%s\"", err);
     if (!self->catalog || !self->calendar || router_sla_config (self, config)) {
@@ -694,5 +695,6 @@ router_server_teardown (void *state)
     router_t *self = state;
     router_catalog_destroy (&self->catalog);
     router_calendar_destroy (&self->calendar);
+    router_macros_destroy (&self->macros);
     free (self);
 }
