@@ -155,14 +155,40 @@ s_history (bc_config_t *config, const char *arg)
     return 0;
 }
 
-/* Prints the ticket's new state after a command. */
-static int
-s_print_result (bc_envelope_t *reply)
+/* One line about a ticket a command changed. */
+typedef void (s_ticket_line_fn) (const Balcao__V1__Ticket *t);
+
+static void
+s_line_status (const Balcao__V1__Ticket *t)
 {
+    printf ("Chamado #%llu: %s\n", (unsigned long long) t->number, t->status);
+}
+
+static void
+s_line_classified (const Balcao__V1__Ticket *t)
+{
+    printf ("Chamado #%llu: categoria %s, prioridade %s, nível %s\n",
+            (unsigned long long) t->number, t->category, t->priority, t->tier);
+}
+
+static void
+s_line_assignee (const Balcao__V1__Ticket *t)
+{
+    printf ("Chamado #%llu: nível %s, %s\n", (unsigned long long) t->number, t->tier,
+            *t->assignee ? t->assignee : "na fila");
+}
+
+/* The exit code of a command answered with a Ticket (reply NULL: the call
+ * failed, s_exit says how), printing line on success. */
+static int
+s_print_ticket (bc_envelope_t *reply, s_ticket_line_fn *line)
+{
+    if (!reply)
+        return s_exit;
     Balcao__V1__Ticket *t = s_ticket_of (reply);
     if (!t)
         return EXIT_UNAVAILABLE;
-    printf ("Chamado #%llu: %s\n", (unsigned long long) t->number, t->status);
+    line (t);
     balcao__v1__ticket__free_unpacked (t, NULL);
     return 0;
 }
@@ -179,7 +205,7 @@ s_write (bc_config_t *config, int argc, char **argv, int is_internal, const char
     req.is_internal = is_internal;
     req.channel = (char *) channel;
     bc_envelope_t *reply = s_call (config, "router", &req.base);
-    return reply ? s_print_result (reply) : s_exit;
+    return s_print_ticket (reply, s_line_status);
 }
 
 /* Prints s left-aligned in width columns, counting UTF-8 characters rather
@@ -236,15 +262,7 @@ s_classify (bc_config_t *config, const char *what, int argc, char **argv)
         req.reason = (char *) s_join (argc, argv, 2, reason, sizeof reason);
         reply = s_call (config, "router", &req.base);
     }
-    if (!reply)
-        return s_exit;
-    Balcao__V1__Ticket *t = s_ticket_of (reply);
-    if (!t)
-        return EXIT_UNAVAILABLE;
-    printf ("Chamado #%llu: categoria %s, prioridade %s, nível %s\n",
-            (unsigned long long) t->number, t->category, t->priority, t->tier);
-    balcao__v1__ticket__free_unpacked (t, NULL);
-    return 0;
+    return s_print_ticket (reply, s_line_classified);
 }
 
 static int
@@ -349,15 +367,7 @@ s_assign_cmd (bc_config_t *config, int argc, char **argv, int taking)
     Balcao__V1__AssignTicket req = BALCAO__V1__ASSIGN_TICKET__INIT;
     req.number = s_number (argv[0]);
     req.agent = (char *) (taking ? "" : argv[1]);
-    bc_envelope_t *reply = s_call (config, "router", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__Ticket *t = s_ticket_of (reply);
-    if (!t)
-        return EXIT_UNAVAILABLE;
-    printf ("Chamado #%llu: com %s\n", (unsigned long long) t->number, t->assignee);
-    balcao__v1__ticket__free_unpacked (t, NULL);
-    return 0;
+    return s_print_ticket (s_call (config, "router", &req.base), s_line_assignee);
 }
 
 static int
@@ -398,15 +408,7 @@ s_escalate_cmd (bc_config_t *config, int argc, char **argv, int up)
         req.note = (char *) s_join (argc, argv, 1, note, sizeof note);
         reply = s_call (config, "router", &req.base);
     }
-    if (!reply)
-        return s_exit;
-    Balcao__V1__Ticket *t = s_ticket_of (reply);
-    if (!t)
-        return EXIT_UNAVAILABLE;
-    printf ("Chamado #%llu: nível %s, %s\n", (unsigned long long) t->number, t->tier,
-            *t->assignee ? t->assignee : "na fila");
-    balcao__v1__ticket__free_unpacked (t, NULL);
-    return 0;
+    return s_print_ticket (reply, s_line_assignee);
 }
 
 static int
@@ -444,7 +446,7 @@ s_macros_cmd (bc_config_t *config, int argc, char **argv)
         req.number = s_number (argv[0]);
         req.macro = argv[1];
         reply = s_call (config, "router", &req.base);
-        return reply ? s_print_result (reply) : s_exit;
+        return s_print_ticket (reply, s_line_status);
     }
     Balcao__V1__ListMacros req = BALCAO__V1__LIST_MACROS__INIT;
     reply = s_call (config, "router", &req.base);
@@ -482,7 +484,7 @@ s_action (bc_config_t *config, const char *action, int argc, char **argv)
     req.text = (char *) s_join (last, argv, 1, text, sizeof text);
     req.fix_reference = (char *) fix;
     bc_envelope_t *reply = s_call (config, "router", &req.base);
-    return reply ? s_print_result (reply) : s_exit;
+    return s_print_ticket (reply, s_line_status);
 }
 
 static int

@@ -397,17 +397,7 @@ s_queue (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
     s_queue_list_t q = {self, bc_tx_txn (tx), NULL, 0, req->limit && req->limit < 256 ? req->limit : 50};
     q.list = calloc (q.limit, sizeof *q.list);
     int rc = router_queue_walk (q.txn, &self->pdbs, req->tier, s_queue_collect, &q);
-    if (rc == 0) {
-        Balcao__V1__TicketList out = BALCAO__V1__TICKET_LIST__INIT;
-        out.tickets = q.list;
-        out.n_tickets = q.n;
-        out.total = q.n;
-        bc_reply_ok (reply, &out.base);
-    }
-    for (size_t i = 0; i < q.n; i++)
-        balcao__v1__ticket__free_unpacked (q.list[i], NULL);
-    free (q.list);
-    return rc;
+    return router_reply_tickets (reply, q.list, q.n, q.n, rc);
 }
 
 static int

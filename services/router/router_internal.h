@@ -40,6 +40,8 @@ int router_is_done (const char *status);
 int router_put_thread (router_t *self, MDB_txn *txn, uint64_t number, uint32_t index, const Balcao__V1__TicketMessage *m);
 int router_put_ticket (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t);
 void router_set_string (char **field, const char *value);
+int router_reply_tickets (bc_reply_t *reply, Balcao__V1__Ticket **list, size_t n, uint64_t total,
+                          int rc);
 Balcao__V1__Ticket *router_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_reply_t *reply, int *rc);
 
 /* router_commands.c: lifecycle, classification, escalation, rating */

@@ -373,6 +373,23 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
     return rc;
 }
 
+/* Answers with the tickets when rc is 0, then frees them and list. */
+int
+router_reply_tickets (bc_reply_t *reply, Balcao__V1__Ticket **list, size_t n, uint64_t total, int rc)
+{
+    if (rc == 0) {
+        Balcao__V1__TicketList out = BALCAO__V1__TICKET_LIST__INIT;
+        out.tickets = list;
+        out.n_tickets = n;
+        out.total = total;
+        bc_reply_ok (reply, &out.base);
+    }
+    for (size_t i = 0; i < n; i++)
+        balcao__v1__ticket__free_unpacked (list[i], NULL);
+    free (list);
+    return rc;
+}
+
 /* A customer's own tickets, through by_customer. */
 static int
 s_list_customer (router_t *self, bc_tx_t *tx, const char *address, uint64_t after, uint32_t limit,
@@ -400,17 +417,7 @@ s_list_customer (router_t *self, bc_tx_t *tx, const char *address, uint64_t afte
         mdb_cursor_close (cur);
         rc = rc == MDB_NOTFOUND ? 0 : rc;
     }
-    if (rc == 0) {
-        Balcao__V1__TicketList out = BALCAO__V1__TICKET_LIST__INIT;
-        out.tickets = list;
-        out.n_tickets = n;
-        out.total = n;
-        bc_reply_ok (reply, &out.base);
-    }
-    for (size_t i = 0; i < n; i++)
-        balcao__v1__ticket__free_unpacked (list[i], NULL);
-    free (list);
-    return rc;
+    return router_reply_tickets (reply, list, n, n, rc);
 }
 
 static int
@@ -424,10 +431,6 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     if (limit > 1000)
         limit = 1000;
     MDB_txn *txn = bc_tx_txn (tx);
-    MDB_stat st;
-    int rc = mdb_stat (txn, self->db_tickets, &st);
-    if (rc)
-        return rc;
     const char *who = bc_tx_principal (tx);
     if (!router_is_agent (who) && strncmp (who, "service:", 8) != 0) {
         if (strncmp (who, "customer:", 9) != 0) {
@@ -436,6 +439,10 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
         }
         return s_list_customer (self, tx, who + 9, req->after, limit, reply);
     }
+    MDB_stat st;
+    int rc = mdb_stat (txn, self->db_tickets, &st);
+    if (rc)
+        return rc;
     Balcao__V1__Ticket **list = calloc (limit, sizeof *list);
     size_t n = 0;
     MDB_cursor *cur;
@@ -453,17 +460,7 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
         mdb_cursor_close (cur);
         rc = rc == MDB_NOTFOUND ? 0 : rc;
     }
-    if (rc == 0) {
-        Balcao__V1__TicketList out = BALCAO__V1__TICKET_LIST__INIT;
-        out.tickets = list;
-        out.n_tickets = n;
-        out.total = st.ms_entries;
-        bc_reply_ok (reply, &out.base);
-    }
-    for (size_t i = 0; i < n; i++)
-        balcao__v1__ticket__free_unpacked (list[i], NULL);
-    free (list);
-    return rc;
+    return router_reply_tickets (reply, list, n, st.ms_entries, rc);
 }
 
 /* One line in pt-BR for an event of the ticket's history. */
