@@ -75,13 +75,21 @@ bc_client_new (const char *endpoint, const char *source)
 bc_client_t *
 bc_client_new_for (bc_config_t *config, const char *service, const char *source)
 {
+    return bc_client_new_as (config, service, source, NULL);
+}
+
+bc_client_t *
+bc_client_new_as (bc_config_t *config, const char *service, const char *source,
+                  const char *cert_path)
+{
     const char *endpoint = bc_config_endpoint (config, service, "command");
     if (!endpoint) {
         bc_error ("event=unknown_service service=%s", service);
         return NULL;
     }
     int error;
-    bc_curve_t *curve = bc_curve_new (config, source, &error);
+    bc_curve_t *curve = cert_path ? bc_curve_new_personal (config, cert_path, &error)
+                                  : bc_curve_new (config, source, &error);
     if (error)
         return NULL;
     return s_new (endpoint, source, curve, service);

@@ -25,6 +25,11 @@ bc_client_t *bc_client_new (const char *endpoint, const char *source);
  * it is on (source is then also the name of the caller's certificate).
  * NULL after logging why. */
 bc_client_t *bc_client_new_for (bc_config_t *config, const char *service, const char *source);
+/* The same with a person's own certificate (cert_path and cert_path_secret,
+ * made by `balcao login`) instead of the program's, when cert_path is not
+ * NULL. */
+bc_client_t *bc_client_new_as (bc_config_t *config, const char *service, const char *source,
+                               const char *cert_path);
 void bc_client_destroy (bc_client_t **self_p);
 
 /* Who asks (Envelope.principal); default "". */

@@ -9,9 +9,14 @@
  *                                                 everyone allowed to connect
  *
  * A service's command and events sockets are CURVE servers with its own
- * certificate, and a ZAP handler admits only clients whose public key is in
- * clients/. Every connection to a service uses the caller's certificate and
- * the service's public key. Off (plain TCP) when curve_dir is not set: the
+ * certificate, and our ZAP handler admits only known public keys, giving
+ * each connection the principal it acts as (its ZMQ "User-Id"):
+ *   - a certificate in clients/: its "principal" metadata, or
+ *     "service:<name>" (services and the server's own client programs);
+ *   - otherwise the service's lookup (the router's registry of people's keys,
+ *     the agents' `balcao login` key pairs).
+ * Every connection to a service uses the caller's certificate and the
+ * service's public key. Off (plain TCP) when curve_dir is not set: the
  * default, with every endpoint on loopback. */
 #ifndef BC_CURVE_H
 #define BC_CURVE_H
@@ -23,10 +28,20 @@ typedef struct bc_curve_t bc_curve_t;
 /* Loads what `name` needs (its own certificate). Returns NULL when CURVE is
  * off; sets *error (and returns NULL) when it is on but a file is missing. */
 bc_curve_t *bc_curve_new (bc_config_t *config, const char *name, int *error);
+/* The same with a person's own certificate (<cert_path> and
+ * <cert_path>_secret, made by `balcao login`); curve_dir then only needs the
+ * services' public certificates. */
+bc_curve_t *bc_curve_new_personal (bc_config_t *config, const char *cert_path, int *error);
 void bc_curve_destroy (bc_curve_t **self_p);
+/* Our public key, Z85 (40 characters). */
+const char *bc_curve_public_key (bc_curve_t *self);
 
-/* Starts the ZAP handler that admits the keys in clients/ (one per process
- * that binds). Returns 0 or -1. */
+/* Maps a client's Z85 public key to a principal (malloc'd) or NULL (refused).
+ * Called on the ZAP thread, for keys that are not in clients/. */
+typedef char *(bc_curve_lookup_fn) (void *arg, const char *z85);
+void bc_curve_set_lookup (bc_curve_t *self, bc_curve_lookup_fn *fn, void *arg);
+
+/* Starts the ZAP handler (one per process that binds). Returns 0 or -1. */
 int bc_curve_start_auth (bc_curve_t *self);
 /* Makes sock (before bind) a CURVE server with our certificate. */
 void bc_curve_server (bc_curve_t *self, void *sock);

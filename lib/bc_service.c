@@ -371,6 +371,13 @@ bc_service_wake (bc_service_t *self)
     self->wake = 1;
 }
 
+void
+bc_service_set_key_lookup (bc_service_t *self, bc_curve_lookup_fn *fn, void *arg)
+{
+    if (self->curve)
+        bc_curve_set_lookup (self->curve, fn, arg);
+}
+
 const char *
 bc_service_name (bc_service_t *self)
 {
@@ -610,6 +617,24 @@ s_prune_requests (bc_service_t *self, bc_tx_t *tx)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* Who is asking. Without CURVE, whoever the envelope says (every endpoint on
+ * loopback). With CURVE, the principal ZAP gave the connection's key: a
+ * person's key acts as that person whatever the envelope claims; a service's
+ * key may act on behalf of the principal it names (the gateway for a
+ * customer of the portal, the server's own CLI for an operator). */
+static const char *
+s_principal (bc_service_t *self, bc_input_t *in, const bc_envelope_t *env)
+{
+    if (!self->curve)
+        return env->principal;
+    const char *user = zmq_msg_gets (&in->body, "User-Id");
+    if (!user || !*user)
+        return "";
+    if (strncmp (user, "service:", 8) == 0 && env->principal && *env->principal)
+        return env->principal;
+    return user;
+}
+
 static int
 s_apply_request (bc_service_t *self, bc_tx_t *tx, bc_input_t *in)
 {
@@ -670,7 +695,7 @@ s_apply_request (bc_service_t *self, bc_tx_t *tx, bc_input_t *in)
             goto done;
         rc = 0;
     }
-    tx->principal = env->principal;
+    tx->principal = s_principal (self, in, env);
     tx->correlation_id = env->id;
     rc = h->fn (self->state, tx, env, payload, &reply);
     tx->principal = tx->correlation_id = NULL;

@@ -22,6 +22,7 @@
 #define BC_SERVICE_H
 
 #include "bc_config.h"
+#include "bc_curve.h"
 #include "bc_msg.h"
 #include "bc_store.h"
 
@@ -73,6 +74,11 @@ void bc_service_wake (bc_service_t *self);
 
 /* Runs until SIGINT/SIGTERM; finishes the batch in hand, then returns 0. */
 int bc_service_run (bc_service_t *self);
+
+/* With CURVE on: how the ZAP handler maps a client key that is not a
+ * certificate in curve_dir/clients to a principal (see bc_curve.h). The
+ * principal of each request is then the key's, not the envelope's. */
+void bc_service_set_key_lookup (bc_service_t *self, bc_curve_lookup_fn *fn, void *arg);
 
 const char *bc_service_name (bc_service_t *self);
 bc_config_t *bc_service_config (bc_service_t *self);

@@ -7,12 +7,18 @@
 #include "balcao/v1/router.pb-c.h"
 #include "bc_client.h"
 #include "bc_config.h"
+#include "bc_curve.h"
+#include "bc_events.h"
 #include "bc_log.h"
 #include "bc_service.h"
 
+#include <czmq.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define EXIT_REFUSED 2
@@ -41,6 +47,7 @@ s_usage (void)
                      "  set-priority N PRIORIDADE [MOTIVO]\n"
                      "                            baixa, normal, alta ou urgente\n"
                      "  queue N1|N2|N3            chamados esperando um agente no nível\n"
+                     "  queue --mine              os seus chamados em andamento\n"
                      "  take N                    assume o chamado\n"
                      "  assign N AGENTE           atribui a um agente (supervisores)\n"
                      "  status online|away|offline\n"
@@ -57,7 +64,11 @@ s_usage (void)
                      "  merge DUPLICADO DESTINO   une um chamado duplicado a outro\n"
                      "  macros                    as mensagens padrão\n"
                      "  macro N MACRO             aplica uma mensagem padrão ao chamado\n"
-                     "Quem você é: $BALCAO_PRINCIPAL, ou agent:$USER.\n");
+                     "  tail [N]                  acompanha os eventos ao vivo (só do chamado N)\n"
+                     "  login                     cria o seu par de chaves CURVE\n"
+                     "  person-key ID CHAVE       registra a chave pública de alguém (administradores)\n"
+                     "Quem você é: com CURVE, a sua chave (balcao login) diz; sem CURVE,\n"
+                     "$BALCAO_PRINCIPAL, ou agent:$USER.\n");
 }
 
 static void
@@ -71,11 +82,38 @@ s_time (int64_t us, char *buf, size_t size)
 
 static int s_exit = 0; /* why the last s_call failed */
 
+/* Where the person's own key pair lives: $BALCAO_KEY, or
+ * $XDG_CONFIG_HOME/balcao/chave.cert (~/.config by default). */
+static const char *
+s_key_path (void)
+{
+    static char path[4096];
+    const char *env = getenv ("BALCAO_KEY");
+    const char *xdg = getenv ("XDG_CONFIG_HOME");
+    const char *home = getenv ("HOME");
+    if (env && *env)
+        snprintf (path, sizeof path, "%s", env);
+    else if (xdg && *xdg)
+        snprintf (path, sizeof path, "%s/balcao/chave.cert", xdg);
+    else
+        snprintf (path, sizeof path, "%s/.config/balcao/chave.cert", home ? home : ".");
+    return path;
+}
+
+/* The person's own certificate when they have one (balcao login), else NULL:
+ * the program's certificate in curve_dir. */
+static const char *
+s_personal_cert (void)
+{
+    const char *path = s_key_path ();
+    return zsys_file_exists (path) ? path : NULL;
+}
+
 /* Calls service; prints the error, sets s_exit and returns NULL on failure. */
 static bc_envelope_t *
 s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
 {
-    bc_client_t *client = bc_client_new_for (config, service, "balcao");
+    bc_client_t *client = bc_client_new_as (config, service, "balcao", s_personal_cert ());
     s_exit = EXIT_UNAVAILABLE;
     if (!client)
         return NULL;
@@ -93,6 +131,9 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
     if (rc != BC_OK) {
         char buf[512];
         fprintf (stderr, "balcao: %s\n", bc_client_error_text (rc, reply, buf, sizeof buf));
+        if (rc == BC_ETIMEOUT && bc_config_str (config, "balcao/curve_dir", NULL))
+            fprintf (stderr, "balcao: com CURVE, um serviço não responde a chaves que não conhece: "
+                             "a sua foi registrada? (balcao login)\n");
         bc_envelope_destroy (&reply);
         s_exit = rc == BC_EREMOTE ? EXIT_REFUSED : EXIT_UNAVAILABLE;
         return NULL;
@@ -339,7 +380,8 @@ static int
 s_queue_cmd (bc_config_t *config, int argc, char **argv)
 {
     Balcao__V1__GetQueue req = BALCAO__V1__GET_QUEUE__INIT;
-    req.tier = (char *) (argc > 0 ? argv[0] : "N1");
+    req.mine = argc > 0 && strcmp (argv[0], "--mine") == 0;
+    req.tier = (char *) (argc > 0 && !req.mine ? argv[0] : "N1");
     req.limit = 100;
     bc_envelope_t *reply = s_call (config, "router", &req.base);
     if (!reply)
@@ -351,10 +393,17 @@ s_queue_cmd (bc_config_t *config, int argc, char **argv)
         return EXIT_UNAVAILABLE;
     for (size_t i = 0; i < list->n_tickets; i++) {
         const Balcao__V1__Ticket *t = list->tickets[i];
-        printf ("#%-6llu %-8s %-14s %s\n", (unsigned long long) t->number, t->priority,
-                t->category, t->subject);
+        if (req.mine)
+            printf ("#%-6llu %-18s %-8s %-14s %s\n", (unsigned long long) t->number, t->status,
+                    t->priority, t->category, t->subject);
+        else
+            printf ("#%-6llu %-8s %-14s %s\n", (unsigned long long) t->number, t->priority,
+                    t->category, t->subject);
     }
-    printf ("%zu chamado(s) na fila do %s\n", list->n_tickets, req.tier);
+    if (req.mine)
+        printf ("%zu chamado(s) com você\n", list->n_tickets);
+    else
+        printf ("%zu chamado(s) na fila do %s\n", list->n_tickets, req.tier);
     balcao__v1__ticket_list__free_unpacked (list, NULL);
     return 0;
 }
@@ -593,6 +642,160 @@ s_search (bc_config_t *config, int argc, char **argv)
     return 0;
 }
 
+/* Makes the person's key pair (once) and says how to get it registered. */
+static int
+s_login (void)
+{
+    const char *path = s_key_path ();
+    zcert_t *cert = zcert_load (path);
+    const char *user = getenv ("USER");
+    char principal[256];
+    if (getenv ("BALCAO_PRINCIPAL"))
+        snprintf (principal, sizeof principal, "%s", getenv ("BALCAO_PRINCIPAL"));
+    else
+        snprintf (principal, sizeof principal, "agent:%s", user ? user : "cli");
+    if (cert)
+        printf ("Você já tem uma chave em %s.\n", path);
+    else {
+        char dir[4096];
+        snprintf (dir, sizeof dir, "%s", path);
+        char *slash = strrchr (dir, '/');
+        if (slash) {
+            *slash = 0;
+            if (zsys_dir_create ("%s", dir) || chmod (dir, 0700)) {
+                fprintf (stderr, "balcao: não consegui criar %s: %s\n", dir, strerror (errno));
+                return 1;
+            }
+        }
+        cert = zcert_new ();
+        zcert_set_meta (cert, "name", "%s", principal);
+        mode_t old = umask (077);
+        int rc = zcert_save (cert, path);
+        umask (old);
+        if (rc) {
+            fprintf (stderr, "balcao: não consegui gravar %s\n", path);
+            zcert_destroy (&cert);
+            return 1;
+        }
+        printf ("Sua chave foi criada em %s (a parte secreta fica em %s_secret, só para você).\n",
+                path, path);
+    }
+    printf ("Chave pública: %s\n"
+            "Peça a um administrador para registrá-la:\n"
+            "  balcao person-key %s %s\n",
+            zcert_public_txt (cert), principal, zcert_public_txt (cert));
+    zcert_destroy (&cert);
+    return 0;
+}
+
+static int
+s_person_key (bc_config_t *config, int argc, char **argv)
+{
+    if (argc < 1)
+        return EXIT_USAGE;
+    Balcao__V1__SetPersonKey req = BALCAO__V1__SET_PERSON_KEY__INIT;
+    req.person = argv[0];
+    req.curve_key = (char *) (argc > 1 ? argv[1] : "");
+    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    if (!reply)
+        return s_exit;
+    bc_envelope_destroy (&reply);
+    if (*req.curve_key)
+        printf ("Chave de %s registrada: as conexões com ela agem como %s.\n", req.person,
+                req.person);
+    else
+        printf ("Chave de %s revogada.\n", req.person);
+    return 0;
+}
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void
+s_on_signal (int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
+
+/* Prints the router's events as they happen (only ticket N's, if given),
+ * until interrupted. */
+static int
+s_tail (bc_config_t *config, int argc, char **argv)
+{
+    uint64_t only = argc > 0 ? s_number (argv[0]) : 0;
+    if (argc > 0 && !only)
+        return EXIT_USAGE;
+    const char *endpoint = bc_config_endpoint (config, "router", "events");
+    if (!endpoint)
+        return EXIT_UNAVAILABLE;
+    int error = 0;
+    const char *personal = s_personal_cert ();
+    bc_curve_t *curve = personal ? bc_curve_new_personal (config, personal, &error)
+                                 : bc_curve_new (config, "balcao", &error);
+    if (error)
+        return EXIT_UNAVAILABLE;
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    zsock_set_linger (sub, 0);
+    if (curve && bc_curve_client (curve, zsock_resolve (sub), "router")) {
+        zsock_destroy (&sub);
+        bc_curve_destroy (&curve);
+        return EXIT_UNAVAILABLE;
+    }
+    zsock_set_subscribe (sub, "");
+    if (zsock_connect (sub, "%s", endpoint)) {
+        fprintf (stderr, "balcao: endereço inválido: %s\n", endpoint);
+        zsock_destroy (&sub);
+        bc_curve_destroy (&curve);
+        return EXIT_UNAVAILABLE;
+    }
+    struct sigaction sa = {0};
+    sa.sa_handler = s_on_signal;
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    if (only)
+        fprintf (stderr, "Acompanhando o chamado #%llu (Ctrl+C para sair)…\n",
+                 (unsigned long long) only);
+    else
+        fprintf (stderr, "Acompanhando os eventos (Ctrl+C para sair)…\n");
+    setvbuf (stdout, NULL, _IOLBF, 0);
+    int64_t last_heard = zclock_mono (), warned = 0;
+    while (!s_stop) {
+        zmq_pollitem_t item = {zsock_resolve (sub), 0, ZMQ_POLLIN, 0};
+        if (zmq_poll (&item, 1, 500) <= 0) {
+            /* Services publish a heartbeat every 200 ms. */
+            if (!warned && zclock_mono () - last_heard > 3000) {
+                fprintf (stderr, "balcao: o router não está publicando (ou não aceita sua chave)\n");
+                warned = 1;
+            }
+            continue;
+        }
+        zframe_t *frame = zframe_recv (sub);
+        if (!frame)
+            continue;
+        last_heard = zclock_mono ();
+        warned = 0;
+        bc_envelope_t *env = bc_envelope_unpack (zframe_data (frame), zframe_size (frame));
+        zframe_destroy (&frame);
+        if (!env)
+            continue;
+        uint64_t number = bc_event_ticket (env);
+        if (!bc_envelope_is (env, &balcao__v1__heartbeat__descriptor) && (!only || number == only)) {
+            char when[32], line[1024];
+            s_time (env->time_us, when, sizeof when);
+            bc_event_summary (env, line, sizeof line);
+            if (number)
+                printf ("%s  #%-6llu %-28s %s\n", when, (unsigned long long) number,
+                        env->principal, line);
+            else
+                printf ("%s  %-7s %-28s %s\n", when, "", env->principal, line);
+        }
+        bc_envelope_destroy (&env);
+    }
+    zsock_destroy (&sub);
+    bc_curve_destroy (&curve);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -650,6 +853,12 @@ main (int argc, char **argv)
         rc = s_list (config, n, args);
     else if (strcmp (cmd, "search") == 0 && n >= 1)
         rc = s_search (config, n, args);
+    else if (strcmp (cmd, "tail") == 0)
+        rc = s_tail (config, n, args);
+    else if (strcmp (cmd, "login") == 0)
+        rc = s_login ();
+    else if (strcmp (cmd, "person-key") == 0)
+        rc = s_person_key (config, n, args);
     if (rc == EXIT_USAGE)
         s_usage ();
     bc_config_destroy (&config);

@@ -5,13 +5,14 @@
  * LMDB transaction that advances the cursor. A crash in between replays the
  * events into documents that are already there.
  *
- * LMDB: only the runtime's databases (log, requests, requests_by_time,
- * cursors) so far.
+ * LMDB: the runtime's databases, and keys/key_of: the people's CURVE keys,
+ * copied from the router's PersonChanged events (bc_keys.h).
  * Xapian: <data_dir>/kb/xapian, one document per ticket, id term "Q<N>". */
 #include "kb_server.h"
 
 #include "balcao/v1/kb.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
+#include "bc_keys.h"
 #include "bc_log.h"
 #include "kb_index.h"
 
@@ -19,18 +20,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const char *const kb_dbs[] = {NULL};
-const int kb_ndbs = 0;
+const char *const kb_dbs[] = {"keys", "key_of"};
+const int kb_ndbs = 2;
 
 typedef struct {
     bc_service_t *svc;
     kb_index_t *index;
+    bc_keys_t keys;
 } kb_t;
 
 static int
 s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
-    (void) tx, (void) source;
+    (void) source;
     kb_t *self = state;
     int rc = 0;
     if (bc_envelope_is (ev, &balcao__v1__ticket_created__descriptor)) {
@@ -43,6 +45,16 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         }
         if (tc)
             balcao__v1__ticket_created__free_unpacked (tc, NULL);
+    }
+    else if (bc_envelope_is (ev, &balcao__v1__person_changed__descriptor)) {
+        /* Agents search with their own key (balcao login): admit it here too. */
+        Balcao__V1__PersonChanged *pc = (Balcao__V1__PersonChanged *) bc_envelope_payload (
+            ev, &balcao__v1__person_changed__descriptor);
+        int krc = pc && pc->person ? bc_keys_on_person (&self->keys, bc_tx_txn (tx), pc->person) : 0;
+        if (pc)
+            balcao__v1__person_changed__free_unpacked (pc, NULL);
+        if (krc)
+            return krc;
     }
     else if (bc_envelope_is (ev, &balcao__v1__message_appended__descriptor)) {
         Balcao__V1__MessageAppended *ma = (Balcao__V1__MessageAppended *) bc_envelope_payload (
@@ -120,6 +132,7 @@ kb_server_setup (bc_service_t *svc)
         free (self);
         return NULL;
     }
+    bc_keys_attach (&self->keys, svc);
     bc_service_consume (svc, "router", s_on_router);
     bc_service_hooks (svc, NULL, s_before_commit, NULL);
     /* Each Xapian commit syncs several files: index in larger batches. */

@@ -50,6 +50,10 @@ s_give (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *agent_id
     if (rc == 0)
         rc = s_emit_assigned (self, tx, t, agent_id, t->assignee, reason);
     if (rc == 0)
+        rc = router_name_index (txn, self->db_by_assignee, "", t->assignee, t->number, 0);
+    if (rc == 0)
+        rc = router_name_index (txn, self->db_by_assignee, "", agent_id, t->number, 1);
+    if (rc == 0)
         router_set_string (&t->assignee, agent_id);
     balcao__v1__person__free_unpacked (a, NULL);
     return rc;
@@ -62,6 +66,8 @@ s_enqueue (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
     int rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
     if (rc == 0)
         rc = s_emit_assigned (self, tx, t, "", t->assignee, "queue");
+    if (rc == 0)
+        rc = router_name_index (bc_tx_txn (tx), self->db_by_assignee, "", t->assignee, t->number, 0);
     if (rc == 0)
         router_set_string (&t->assignee, "");
     return rc;
@@ -159,7 +165,8 @@ router_after_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const c
         if (!*t->assignee)
             return router_queue_del (txn, &self->pdbs, t);
         router_set_string (&t->resolved_by, t->assignee);
-        return router_release (self, tx, t->assignee);
+        int rc = router_name_index (txn, self->db_by_assignee, "", t->assignee, t->number, 0);
+        return rc ? rc : router_release (self, tx, t->assignee);
     }
     if (strcmp (t->status, "reaberto") == 0) {
         /* Back to the agent who resolved it, whatever their load. */
@@ -239,9 +246,13 @@ s_upsert_person (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     p.open_tickets = old ? old->open_tickets : 0;
     p.last_assigned = old ? old->last_assigned : 0;
     p.created_us = old ? old->created_us : bc_tx_now_us (tx);
+    p.curve_key = old ? old->curve_key : "";
     if (!*p.language)
         p.language = "pt-BR";
     rc = router_people_put (txn, &self->pdbs, &p);
+    if (rc == 0 && kind == 3 && strcasecmp (old ? old->organization : "", p.organization) != 0)
+        rc = router_customer_org_changed (self, tx, p.id, old ? old->organization : "",
+                                          p.organization);
     if (rc == 0) {
         Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
         ev.person = &p;
@@ -259,6 +270,71 @@ s_upsert_person (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     bc_reply_ok (reply, &now->base);
     balcao__v1__person__free_unpacked (now, NULL);
     return 0;
+}
+
+/* A Z85 public key: 40 characters that decode to 32 bytes. */
+static int
+s_is_z85_key (const char *key)
+{
+    static const char alphabet[] =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+    if (strlen (key) != 40)
+        return 0;
+    for (const char *c = key; *c; c++)
+        if (!strchr (alphabet, *c))
+            return 0;
+    return 1;
+}
+
+static int
+s_set_person_key (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                  const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__SetPersonKey *req = (const Balcao__V1__SetPersonKey *) payload;
+    if (!s_is_admin (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only admins register keys");
+        return 0;
+    }
+    if (*req->curve_key && !s_is_z85_key (req->curve_key)) {
+        bc_reply_error (reply, "invalid",
+                        "a public key is the 40 characters `balcao login` printed (Z85)");
+        return 0;
+    }
+    MDB_txn *txn = bc_tx_txn (tx);
+    MDB_val k = {strlen (req->curve_key), req->curve_key}, v;
+    int rc = *req->curve_key ? mdb_get (txn, self->keys.keys, &k, &v) : MDB_NOTFOUND;
+    if (rc == 0 && (v.mv_size != strlen (req->person) || memcmp (v.mv_data, req->person, v.mv_size))) {
+        bc_reply_error (reply, "conflict", "this key belongs to %.*s", (int) v.mv_size,
+                        (char *) v.mv_data);
+        return 0;
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    Balcao__V1__Person *p;
+    rc = router_people_get (txn, &self->pdbs, req->person, &p);
+    if (rc == MDB_NOTFOUND) {
+        bc_reply_error (reply, "not_found", "%s is not registered; add them first", req->person);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    router_set_string (&p->curve_key, req->curve_key);
+    rc = bc_keys_on_person (&self->keys, txn, p);
+    if (rc == 0)
+        rc = router_people_put (txn, &self->pdbs, p);
+    if (rc == 0) {
+        Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
+        ev.person = p;
+        rc = bc_tx_emit (tx, &ev.base);
+    }
+    if (rc == 0) {
+        bc_info ("event=person_key person=%s key=%s", p->id, *p->curve_key ? "set" : "revoked");
+        bc_reply_ok (reply, &p->base);
+    }
+    balcao__v1__person__free_unpacked (p, NULL);
+    return rc;
 }
 
 static int
@@ -390,11 +466,20 @@ s_queue (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
     (void) request;
     router_t *self = state;
     const Balcao__V1__GetQueue *req = (const Balcao__V1__GetQueue *) payload;
+    uint32_t limit = req->limit && req->limit < 256 ? req->limit : 50;
+    if (req->mine) {
+        if (!router_is_agent (bc_tx_principal (tx))) {
+            bc_reply_error (reply, "forbidden", "only the support team has tickets assigned");
+            return 0;
+        }
+        return router_list_index (self, tx, self->db_by_assignee, "", bc_tx_principal (tx), 0,
+                                  limit, reply);
+    }
     if (!router_tier_is_valid (req->tier)) {
         bc_reply_error (reply, "invalid", "tier is N1, N2 or N3");
         return 0;
     }
-    s_queue_list_t q = {self, bc_tx_txn (tx), NULL, 0, req->limit && req->limit < 256 ? req->limit : 50};
+    s_queue_list_t q = {self, bc_tx_txn (tx), NULL, 0, limit};
     q.list = calloc (q.limit, sizeof *q.list);
     int rc = router_queue_walk (q.txn, &self->pdbs, req->tier, s_queue_collect, &q);
     return router_reply_tickets (reply, q.list, q.n, q.n, rc);
@@ -452,4 +537,5 @@ router_assign_register (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__get_queue__descriptor, 0, s_queue);
     bc_service_on_command (svc, &balcao__v1__set_agent_status__descriptor, 1, s_set_agent_status);
     bc_service_on_command (svc, &balcao__v1__upsert_person__descriptor, 1, s_upsert_person);
+    bc_service_on_command (svc, &balcao__v1__set_person_key__descriptor, 1, s_set_person_key);
 }

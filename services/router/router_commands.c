@@ -69,6 +69,24 @@ router_change_field (router_t *self, bc_tx_t *tx, uint64_t number, const char *n
     return rc;
 }
 
+/* Changes t's priority: its place in the queue and its SLA clocks follow.
+ * The caller stores t. */
+int
+router_set_priority (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *priority,
+                     const char *text)
+{
+    if (strcmp (t->priority, priority) == 0)
+        return 0;
+    MDB_txn *txn = bc_tx_txn (tx);
+    int was_queued = !*t->assignee && !router_is_done (t->status);
+    int rc = was_queued ? router_queue_del (txn, &self->pdbs, t) : 0;
+    if (rc == 0)
+        rc = router_change_field (self, tx, t->number, "priority", &t->priority, priority, text);
+    if (rc == 0 && was_queued)
+        rc = router_queue_put (txn, &self->pdbs, t);
+    return rc ? rc : router_sla_retime (self, tx, t);
+}
+
 /* Resolving a problem resolves its open incidents with the same answer. */
 static int
 s_resolve_incidents (router_t *self, bc_tx_t *tx, const Balcao__V1__Ticket *problem)
@@ -372,9 +390,12 @@ s_classify (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const router_cat
     rc = was_queued ? router_queue_del (bc_tx_txn (tx), &self->pdbs, t) : 0;
     if (rc == 0)
         rc = router_change_field (self, tx, t->number, "category", &t->category, cat->id, cat->name);
-    if (rc == 0 && in_triage)
+    if (rc == 0 && in_triage && strcmp (t->priority, cat->priority) != 0) {
         rc = router_change_field (self, tx, t->number, "priority", &t->priority, cat->priority,
-                             "prioridade padrão da categoria");
+                                  "prioridade padrão da categoria");
+        if (rc == 0)
+            rc = router_sla_retime (self, tx, t);
+    }
     if (rc == 0 && in_triage)
         rc = router_change_field (self, tx, t->number, "tier", &t->tier, cat->tier,
                              "nível inicial da categoria");
@@ -410,13 +431,7 @@ s_set_priority (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
     if (!t)
         return rc;
-    int was_queued = !*t->assignee && !router_is_done (t->status);
-    rc = was_queued ? router_queue_del (bc_tx_txn (tx), &self->pdbs, t) : 0;
-    if (rc == 0)
-        rc = router_change_field (self, tx, t->number, "priority", &t->priority, req->priority,
-                             req->reason);
-    if (rc == 0 && was_queued)
-        rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
+    rc = router_set_priority (self, tx, t, req->priority, req->reason);
     rc = s_done (self, tx, t, reply, rc);
     balcao__v1__ticket__free_unpacked (t, NULL);
     return rc;
@@ -745,15 +760,8 @@ s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
         rc = s_write_message (self, tx, t, request->id, text, 0, "agent");
         if (rc == 0 && cat)
             rc = s_classify (self, tx, t, cat);
-        if (rc == 0 && *macro->priority) {
-            int was_queued = !*t->assignee;
-            rc = was_queued ? router_queue_del (txn, &self->pdbs, t) : 0;
-            if (rc == 0)
-                rc = router_change_field (self, tx, t->number, "priority", &t->priority,
-                                          macro->priority, macro->name);
-            if (rc == 0 && was_queued)
-                rc = router_queue_put (txn, &self->pdbs, t);
-        }
+        if (rc == 0 && *macro->priority)
+            rc = router_set_priority (self, tx, t, macro->priority, macro->name);
         if (rc == 0 && to) {
             if (action == ROUTER_RESOLVE)
                 router_set_string (&t->resolution, text);

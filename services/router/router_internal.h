@@ -8,6 +8,7 @@
 
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
+#include "bc_keys.h"
 #include "bc_service.h"
 #include "router_calendar.h"
 #include "router_catalog.h"
@@ -22,7 +23,8 @@ typedef struct {
     router_calendar_t *calendar;
     router_macros_t *macros;
     router_people_dbs_t pdbs;
-    MDB_dbi db_deadlines, db_by_customer, db_links;
+    MDB_dbi db_deadlines, db_by_customer, db_links, db_by_org, db_by_assignee;
+    bc_keys_t keys;
     /* SLA targets in business seconds, per priority (baixa..urgente). */
     int64_t first_response_s[4], resolution_s[4];
     double warning;
@@ -43,9 +45,14 @@ void router_set_string (char **field, const char *value);
 int router_reply_tickets (bc_reply_t *reply, Balcao__V1__Ticket **list, size_t n, uint64_t total,
                           int rc);
 Balcao__V1__Ticket *router_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_reply_t *reply, int *rc);
+size_t router_name_key (const char *prefix, const char *name, uint64_t number, unsigned char *key, size_t size);
+int router_name_index (MDB_txn *txn, MDB_dbi dbi, const char *prefix, const char *name, uint64_t number, int put);
+int router_list_index (router_t *self, bc_tx_t *tx, MDB_dbi dbi, const char *kind, const char *name, uint64_t after, uint32_t limit, bc_reply_t *reply);
+int router_customer_org_changed (router_t *self, bc_tx_t *tx, const char *customer_id, const char *from, const char *to);
 
 /* router_commands.c: lifecycle, classification, escalation, rating */
 int router_change_field (router_t *self, bc_tx_t *tx, uint64_t number, const char *name, char **field, const char *value, const char *text);
+int router_set_priority (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *priority, const char *text);
 int router_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *to, const char *action, const char *text, const char *fix_reference);
 int router_move_tier (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, Balcao__V1__TicketEscalated *ev);
 void router_commands_register (bc_service_t *svc);
@@ -61,6 +68,7 @@ void router_after_commit (void *state);
 int router_auto_close_schedule (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from);
 int router_first_response (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now);
 int router_sla_config (router_t *self, bc_config_t *config);
+int router_sla_retime (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t);
 int router_sla_start (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now);
 int router_sla_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from);
 

@@ -12,10 +12,17 @@
  *   by_customer "customer:<address>" + 0 + ticket (u64 BE) -> "" (a customer's
  *               tickets, for their own list)
  *   links       problem (u64 BE) + incident (u64 BE)  -> ""
+ *   by_org      organization (lower case) + 0 + ticket (u64 BE) -> "" (for
+ *               customers who follow their organization's tickets)
+ *   by_assignee agent id + 0 + ticket (u64 BE) -> "" (tickets assigned and
+ *               not yet resolved: `queue --mine`)
+ *   keys, key_of                                  see bc_keys.h (ZAP maps a
+ *               connection's key to its person)
  */
 #include "router_server.h"
 #include "router_internal.h"
 
+#include "bc_events.h"
 #include "bc_log.h"
 
 #include <stdio.h>
@@ -23,9 +30,11 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const router_dbs[] = {"tickets", "thread",    "ticket_log",  "meta", "people",
-                                  "queue",   "deadlines", "by_customer", "links"};
-const int router_ndbs = 9;
+const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta",
+                                  "people",  "queue",  "deadlines",  "by_customer",
+                                  "links",   "by_org", "by_assignee", "keys",
+                                  "key_of"};
+const int router_ndbs = 13;
 
 static int
 s_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *msg,
@@ -140,13 +149,16 @@ router_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_repl
     return t;
 }
 
-/* by_customer key: the customer's principal, a 0 byte, the ticket. */
-static size_t
-s_customer_key (const char *address, uint64_t number, unsigned char *key, size_t size)
+/* The key of a ticket in a by-name index (by_customer, by_org, by_assignee):
+ * prefix and name in lower case, a 0 byte, the ticket (none when number is
+ * 0: the prefix of all of them). */
+size_t
+router_name_key (const char *prefix, const char *name, uint64_t number, unsigned char *key,
+                 size_t size)
 {
-    int n = snprintf ((char *) key, size - 9, "customer:%s", address);
+    int n = snprintf ((char *) key, size - 9, "%s%s", prefix, name);
     size_t len = n > 0 && (size_t) n < size - 9 ? (size_t) n : size - 10;
-    for (size_t i = 9; i < len; i++)
+    for (size_t i = 0; i < len; i++)
         if (key[i] >= 'A' && key[i] <= 'Z')
             key[i] = (unsigned char) (key[i] - 'A' + 'a');
     key[len] = 0;
@@ -155,18 +167,26 @@ s_customer_key (const char *address, uint64_t number, unsigned char *key, size_t
     return len + 1 + (number ? 8 : 0);
 }
 
-static int
-s_index_customer (router_t *self, MDB_txn *txn, const char *address, uint64_t number)
+/* Adds (put) or removes ticket number under name in a by-name index. */
+int
+router_name_index (MDB_txn *txn, MDB_dbi dbi, const char *prefix, const char *name,
+                   uint64_t number, int put)
 {
+    if (!name || !*name)
+        return 0;
     unsigned char key[400];
-    MDB_val k = {s_customer_key (address, number, key, sizeof key), key}, v = {0, ""};
-    return mdb_put (txn, self->db_by_customer, &k, &v, 0);
+    MDB_val k = {router_name_key (prefix, name, number, key, sizeof key), key}, v = {0, ""};
+    int rc = put ? mdb_put (txn, dbi, &k, &v, 0) : mdb_del (txn, dbi, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* A customer exists from their first message on. */
+/* A customer exists from their first message on. Their organization goes
+ * to org. */
 static int
-s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived *mr)
+s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived *mr, char *org,
+                 size_t org_size)
 {
+    *org = 0;
     char id[320];
     snprintf (id, sizeof id, "customer:%s", mr->from_address);
     for (char *p = id; *p; p++)
@@ -175,6 +195,7 @@ s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived 
     Balcao__V1__Person *known;
     int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, id, &known);
     if (rc == 0) {
+        snprintf (org, org_size, "%s", known->organization);
         balcao__v1__person__free_unpacked (known, NULL);
         return 0;
     }
@@ -268,11 +289,16 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     t.language = mr->language;
     t.message_count = 1;
     t.origin_message_id = mr->message_id;
+    char org[256];
+    if ((rc = s_customer_seen (self, tx, mr, org, sizeof org)))
+        goto done;
+    t.organization = org;
     unsigned char key[8];
     bc_key_from_u64 (number, key);
     if ((rc = s_put_msg (txn, self->db_tickets, key, 8, &t.base, MDB_APPEND)))
         goto done;
-    if ((rc = s_index_customer (self, txn, mr->from_address, number)))
+    if ((rc = router_name_index (txn, self->db_by_customer, "customer:", mr->from_address, number, 1))
+        || (rc = router_name_index (txn, self->db_by_org, "", org, number, 1)))
         goto done;
     if ((rc = router_put_thread (self, txn, number, 0, &m)))
         goto done;
@@ -284,8 +310,6 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     rc = router_emit_for (self, tx, number, &out.base);
     t.messages = NULL;
     t.n_messages = 0;
-    if (rc == 0)
-        rc = s_customer_seen (self, tx, mr);
     if (rc == 0)
         rc = router_sla_start (self, txn, &t, bc_tx_now_us (tx));
     if (rc == 0)
@@ -303,17 +327,43 @@ done:
     return rc;
 }
 
-/* Who may read a ticket: the support team and integrated systems, all of
- * it; its customer, all but internal notes; nobody else. 0 = no,
- * 1 = public part, 2 = everything. */
+/* The organization whose tickets a customer follows, in org ("" when none
+ * or not allowed). */
 static int
-s_read_access (const char *principal, const Balcao__V1__Ticket *t)
+s_followed_org (router_t *self, MDB_txn *txn, const char *principal, char *org, size_t size)
+{
+    *org = 0;
+    if (strncmp (principal, "customer:", 9) != 0)
+        return 0;
+    Balcao__V1__Person *p;
+    int rc = router_people_get (txn, &self->pdbs, principal, &p);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    if (p->sees_organization)
+        snprintf (org, size, "%s", p->organization);
+    balcao__v1__person__free_unpacked (p, NULL);
+    return 0;
+}
+
+/* Who may read a ticket: the support team, all of it; integrated systems,
+ * its customer, and colleagues who follow their organization's tickets, all
+ * but internal notes; nobody else. 0 = no, 1 = public part, 2 = everything. */
+static int
+s_read_access (router_t *self, MDB_txn *txn, const char *principal, const Balcao__V1__Ticket *t)
 {
     if (router_is_agent (principal))
         return 2;
     if (strncmp (principal, "service:", 8) == 0)
         return 1;
-    return t && router_is_customer_of (principal, t) ? 1 : 0;
+    if (!t)
+        return 0;
+    if (router_is_customer_of (principal, t))
+        return 1;
+    char org[256];
+    if (*t->organization && s_followed_org (self, txn, principal, org, sizeof org) == 0 && *org
+        && strcasecmp (org, t->organization) == 0)
+        return 1;
+    return 0;
 }
 
 static int
@@ -326,7 +376,7 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
     MDB_txn *txn = bc_tx_txn (tx);
     int rc;
     Balcao__V1__Ticket *t = router_get_ticket (self, txn, req->number, &rc);
-    int access = rc == 0 ? s_read_access (bc_tx_principal (tx), t) : 0;
+    int access = rc == 0 ? s_read_access (self, txn, bc_tx_principal (tx), t) : 0;
     if (rc == MDB_NOTFOUND || (rc == 0 && !access)) {
         /* Someone else's ticket looks like no ticket: numbers are guessable. */
         bc_reply_error (reply, "not_found", "ticket #%llu does not exist",
@@ -390,19 +440,20 @@ router_reply_tickets (bc_reply_t *reply, Balcao__V1__Ticket **list, size_t n, ui
     return rc;
 }
 
-/* A customer's own tickets, through by_customer. */
-static int
-s_list_customer (router_t *self, bc_tx_t *tx, const char *address, uint64_t after, uint32_t limit,
-                 bc_reply_t *reply)
+/* Tickets filed under a name in a by-name index (a customer's own, their
+ * organization's, an agent's), by number. */
+int
+router_list_index (router_t *self, bc_tx_t *tx, MDB_dbi dbi, const char *kind, const char *name,
+                   uint64_t after, uint32_t limit, bc_reply_t *reply)
 {
     MDB_txn *txn = bc_tx_txn (tx);
     unsigned char prefix[400], from[400];
-    size_t plen = s_customer_key (address, 0, prefix, sizeof prefix);
-    size_t flen = s_customer_key (address, after + 1, from, sizeof from);
+    size_t plen = router_name_key (kind, name, 0, prefix, sizeof prefix);
+    size_t flen = router_name_key (kind, name, after + 1, from, sizeof from);
     Balcao__V1__Ticket **list = calloc (limit, sizeof *list);
     size_t n = 0;
     MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, self->db_by_customer, &cur);
+    int rc = mdb_cursor_open (txn, dbi, &cur);
     if (rc == 0) {
         MDB_val k = {flen, from}, v;
         rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
@@ -437,7 +488,14 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
             bc_reply_error (reply, "forbidden", "say who you are to list tickets");
             return 0;
         }
-        return s_list_customer (self, tx, who + 9, req->after, limit, reply);
+        char org[256];
+        int rc = s_followed_org (self, txn, who, org, sizeof org);
+        if (rc)
+            return rc;
+        if (*org)
+            return router_list_index (self, tx, self->db_by_org, "", org, req->after, limit, reply);
+        return router_list_index (self, tx, self->db_by_customer, "customer:", who + 9, req->after,
+                                  limit, reply);
     }
     MDB_stat st;
     int rc = mdb_stat (txn, self->db_tickets, &st);
@@ -463,119 +521,37 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     return router_reply_tickets (reply, list, n, st.ms_entries, rc);
 }
 
-/* One line in pt-BR for an event of the ticket's history. */
-static void
-s_summary (const bc_envelope_t *env, char *out, size_t size)
+/* A customer's organization changed: their tickets follow it. */
+int
+router_customer_org_changed (router_t *self, bc_tx_t *tx, const char *customer_id,
+                             const char *from, const char *to)
 {
-    snprintf (out, size, "%s", env->type);
-    if (bc_envelope_is (env, &balcao__v1__ticket_created__descriptor)) {
-        Balcao__V1__TicketCreated *e = (Balcao__V1__TicketCreated *) bc_envelope_payload (
-            env, &balcao__v1__ticket_created__descriptor);
-        if (e && e->ticket)
-            snprintf (out, size, "chamado aberto por %s via %s: %s", e->ticket->customer_address,
-                      e->ticket->channel, e->ticket->subject);
-        if (e)
-            balcao__v1__ticket_created__free_unpacked (e, NULL);
-    }
-    else if (bc_envelope_is (env, &balcao__v1__message_appended__descriptor)) {
-        Balcao__V1__MessageAppended *e = (Balcao__V1__MessageAppended *) bc_envelope_payload (
-            env, &balcao__v1__message_appended__descriptor);
-        if (e && e->message)
-            snprintf (out, size, "%s de %s",
-                      e->message->is_internal ? "nota interna"
-                      : strcmp (e->message->direction, "inbound") == 0 ? "mensagem do cliente"
-                                                                       : "resposta",
-                      e->message->author);
-        if (e)
-            balcao__v1__message_appended__free_unpacked (e, NULL);
-    }
-    else if (bc_envelope_is (env, &balcao__v1__ticket_status_changed__descriptor)) {
-        Balcao__V1__TicketStatusChanged *e = (Balcao__V1__TicketStatusChanged *) bc_envelope_payload (
-            env, &balcao__v1__ticket_status_changed__descriptor);
-        if (e)
-            snprintf (out, size, "%s → %s (%s)%s%s", e->from_status, e->to_status, e->action,
-                      *e->text ? ": " : "", e->text);
-        if (e)
-            balcao__v1__ticket_status_changed__free_unpacked (e, NULL);
-    }
-    else if (bc_envelope_is (env, &balcao__v1__ticket_merged__descriptor)) {
-        Balcao__V1__TicketMerged *e = (Balcao__V1__TicketMerged *) bc_envelope_payload (
-            env, &balcao__v1__ticket_merged__descriptor);
-        if (e)
-            snprintf (out, size, "chamado #%llu unido ao #%llu", (unsigned long long) e->from,
-                      (unsigned long long) e->into);
-        if (e)
-            balcao__v1__ticket_merged__free_unpacked (e, NULL);
-    }
-    else if (bc_envelope_is (env, &balcao__v1__ticket_linked__descriptor)) {
-        Balcao__V1__TicketLinked *e = (Balcao__V1__TicketLinked *) bc_envelope_payload (
-            env, &balcao__v1__ticket_linked__descriptor);
-        if (e)
-            snprintf (out, size, "incidente #%llu vinculado ao problema #%llu",
-                      (unsigned long long) e->incident, (unsigned long long) e->problem);
-        if (e)
-            balcao__v1__ticket_linked__free_unpacked (e, NULL);
-    }
-    else if (bc_envelope_is (env, &balcao__v1__auto_close_reminder__descriptor))
-        snprintf (out, size, "lembrete ao cliente: validar a solução (fecha sozinho depois)");
-    else if (bc_envelope_is (env, &balcao__v1__sla_breached__descriptor)) {
-        Balcao__V1__SlaBreached *e = (Balcao__V1__SlaBreached *) bc_envelope_payload (
-            env, &balcao__v1__sla_breached__descriptor);
-        if (e)
-            snprintf (out, size, "SLA de %s estourado",
-                      strcmp (e->target, "first_response") == 0 ? "primeira resposta" : "resolução");
-        if (e)
-            balcao__v1__sla_breached__free_unpacked (e, NULL);
-    }
-    else if (bc_envelope_is (env, &balcao__v1__sla_warning__descriptor))
-        snprintf (out, size, "aviso de SLA: prazo próximo");
-    else if (bc_envelope_is (env, &balcao__v1__ticket_rated__descriptor)) {
-        Balcao__V1__TicketRated *e = (Balcao__V1__TicketRated *) bc_envelope_payload (
-            env, &balcao__v1__ticket_rated__descriptor);
-        if (e)
-            snprintf (out, size, "avaliação do cliente: %u/5%s%s", e->score, *e->comment ? " — " : "",
-                      e->comment);
-        if (e)
-            balcao__v1__ticket_rated__free_unpacked (e, NULL);
-    }
-    else if (bc_envelope_is (env, &balcao__v1__ticket_escalated__descriptor)) {
-        Balcao__V1__TicketEscalated *e = (Balcao__V1__TicketEscalated *) bc_envelope_payload (
-            env, &balcao__v1__ticket_escalated__descriptor);
-        if (e && strcmp (e->direction, "up") == 0 && *e->tried)
-            snprintf (out, size, "escalado %s → %s: %s (já tentado: %s)", e->from_tier,
-                      e->to_tier, e->reason, e->tried);
-        else if (e && strcmp (e->direction, "up") == 0)
-            snprintf (out, size, "escalado %s → %s: %s%sreproduzir: %s; ambiente: %s; afetados: %s",
-                      e->from_tier, e->to_tier, e->reason, *e->reason ? "; " : "",
-                      e->steps_to_reproduce, e->environment, e->affected_customers);
-        else if (e)
-            snprintf (out, size, "devolvido %s → %s: %s", e->from_tier, e->to_tier, e->note);
-        if (e)
-            balcao__v1__ticket_escalated__free_unpacked (e, NULL);
-    }
-    else if (bc_envelope_is (env, &balcao__v1__ticket_assigned__descriptor)) {
-        Balcao__V1__TicketAssigned *e = (Balcao__V1__TicketAssigned *) bc_envelope_payload (
-            env, &balcao__v1__ticket_assigned__descriptor);
-        if (e && *e->agent)
-            snprintf (out, size, "atribuído a %s (%s)", e->agent, e->reason);
-        else if (e)
-            snprintf (out, size, "na fila do %s, aguardando um agente", e->tier);
-        if (e)
-            balcao__v1__ticket_assigned__free_unpacked (e, NULL);
-    }
-    else if (bc_envelope_is (env, &balcao__v1__ticket_field_changed__descriptor)) {
-        Balcao__V1__TicketFieldChanged *e = (Balcao__V1__TicketFieldChanged *) bc_envelope_payload (
-            env, &balcao__v1__ticket_field_changed__descriptor);
-        if (e) {
-            const char *field = strcmp (e->field, "category") == 0   ? "categoria"
-                                : strcmp (e->field, "priority") == 0 ? "prioridade"
-                                : strcmp (e->field, "tier") == 0     ? "nível"
-                                                                     : e->field;
-            snprintf (out, size, "%s: %s → %s%s%s", field, e->from_value, e->to_value,
-                      *e->text ? " — " : "", e->text);
-            balcao__v1__ticket_field_changed__free_unpacked (e, NULL);
+    MDB_txn *txn = bc_tx_txn (tx);
+    unsigned char prefix[400];
+    size_t plen = router_name_key (customer_id, "", 0, prefix, sizeof prefix);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_by_customer, &cur);
+    if (rc)
+        return rc;
+    MDB_val k = {plen, prefix}, v;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == plen + 8 && memcmp (k.mv_data, prefix, plen) == 0) {
+        MDB_val num = {8, (char *) k.mv_data + plen};
+        uint64_t number = bc_key_to_u64 (&num);
+        Balcao__V1__Ticket *t = router_get_ticket (self, txn, number, &rc);
+        if (t) {
+            router_set_string (&t->organization, to);
+            if ((rc = router_name_index (txn, self->db_by_org, "", from, number, 0)) == 0
+                && (rc = router_name_index (txn, self->db_by_org, "", to, number, 1)) == 0)
+                rc = router_put_ticket (self, txn, t);
+            balcao__v1__ticket__free_unpacked (t, NULL);
         }
+        if (rc && rc != MDB_NOTFOUND)
+            break;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
     }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 static int
@@ -619,7 +595,7 @@ s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
                 h->principal = strdup (env->principal);
                 h->type = strdup (env->type);
                 char line[1024];
-                s_summary (env, line, sizeof line);
+                bc_event_summary (env, line, sizeof line);
                 h->summary = strdup (line);
                 bc_envelope_destroy (&env);
             }
@@ -672,6 +648,9 @@ router_server_setup (bc_service_t *svc)
     self->db_deadlines = bc_service_dbi (svc, "deadlines");
     self->db_by_customer = bc_service_dbi (svc, "by_customer");
     self->db_links = bc_service_dbi (svc, "links");
+    self->db_by_org = bc_service_dbi (svc, "by_org");
+    self->db_by_assignee = bc_service_dbi (svc, "by_assignee");
+    bc_keys_attach (&self->keys, svc);
     self->pdbs.people = bc_service_dbi (svc, "people");
     self->pdbs.queue = bc_service_dbi (svc, "queue");
     bc_service_consume (svc, "intake", s_on_intake);

@@ -101,6 +101,43 @@ router_sla_start (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t n
     return rc ? rc : s_resolution_start (self, txn, t, now);
 }
 
+/* The priority changed: running clocks take the new priority's targets.
+ * The first response counts from the ticket's creation, the resolution from
+ * the business time already used; a target already missed under the new
+ * priority fires at once, and a warning that already fired does not fire
+ * again. */
+int
+router_sla_retime (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    int64_t now = bc_tx_now_us (tx);
+    if (!*t->resolution_sla)
+        return 0;
+    int rc = 0;
+    if (strcmp (t->first_response_sla, "running") == 0) {
+        int p = s_priority_index (t->priority);
+        int warned = t->first_response_warn_us && t->first_response_warn_us <= now;
+        rc = s_deadline (self, txn, t->first_response_warn_us, t->number, SLA_FR_WARN, 0);
+        if (rc == 0)
+            rc = s_deadline (self, txn, t->first_response_due_us, t->number, SLA_FR_DUE, 0);
+        t->first_response_due_us = s_after (self, t->created_us, self->first_response_s[p]);
+        t->first_response_warn_us =
+            s_after (self, t->created_us, (int64_t) (self->first_response_s[p] * self->warning));
+        if (warned && t->first_response_warn_us <= now)
+            t->first_response_warn_us = 0;
+        if (rc == 0)
+            rc = s_deadline (self, txn, t->first_response_warn_us, t->number, SLA_FR_WARN, 1);
+        if (rc == 0)
+            rc = s_deadline (self, txn, t->first_response_due_us, t->number, SLA_FR_DUE, 1);
+    }
+    if (rc == 0 && t->resolution_started_us && strcmp (t->resolution_sla, "running") == 0) {
+        rc = s_resolution_stop (self, txn, t, now);
+        if (rc == 0)
+            rc = s_resolution_start (self, txn, t, now);
+    }
+    return rc;
+}
+
 /* The first public answer: the first-response target is settled. */
 int
 router_first_response (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now)
@@ -241,15 +278,8 @@ s_deadline_fired (router_t *self, bc_tx_t *tx, uint64_t number, int kind, int64_
     bc_warn ("event=sla_breached ticket=%llu target=%s priority=%s tier=%s",
              (unsigned long long) number, target, t->priority, t->tier);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (strcmp (actions[i], "raise_priority") == 0) {
-            int was_queued = !*t->assignee && !router_is_done (t->status);
-            rc = was_queued ? router_queue_del (txn, &self->pdbs, t) : 0;
-            if (rc == 0)
-                rc = router_change_field (self, tx, number, "priority", &t->priority,
-                                     s_raise (t->priority), "SLA estourado");
-            if (rc == 0 && was_queued)
-                rc = router_queue_put (txn, &self->pdbs, t);
-        }
+        if (strcmp (actions[i], "raise_priority") == 0)
+            rc = router_set_priority (self, tx, t, s_raise (t->priority), "SLA estourado");
         else if (strcmp (actions[i], "escalate") == 0) {
             Balcao__V1__TicketEscalated esc = BALCAO__V1__TICKET_ESCALATED__INIT;
             esc.to_tier = strcmp (t->tier, "N1") == 0 ? "N2" : "N3";

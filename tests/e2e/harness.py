@@ -187,6 +187,18 @@ def _die_with_parent():
         pass
 
 
+def _env(changes):
+    if not changes:
+        return None
+    env = dict(os.environ)
+    for k, v in changes.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
 def run_test(main):
     """Runs a test's main(); a failed check or bus error exits 1 with one FAIL line."""
     try:
@@ -553,18 +565,19 @@ class System:
 
     # ---- tools ------------------------------------------------------------
 
-    def run_tool(self, name, args=(), input=None, timeout=60):
-        """Runs a tool from the build dir with -c CONFIG; returns CompletedProcess."""
+    def run_tool(self, name, args=(), input=None, timeout=60, env=None):
+        """Runs a tool from the build dir with -c CONFIG; returns CompletedProcess.
+        env: variables added to (or, with None values, removed from) ours."""
         return subprocess.run([self.binary(name), "-c", self.config, *args], input=input,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                              preexec_fn=_die_with_parent)
+                              env=_env(env), preexec_fn=_die_with_parent)
 
-    def spawn_tool(self, name, args=()):
+    def spawn_tool(self, name, args=(), env=None):
         """Starts a tool in the background; output goes to DIR/<name>.out."""
         out = open(os.path.join(self.dir, name + ".out"), "wb")
         proc = subprocess.Popen([self.binary(name), "-c", self.config, *args],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                preexec_fn=_die_with_parent)
+                                env=_env(env), preexec_fn=_die_with_parent)
         out.close()
         return proc
 

@@ -6,7 +6,9 @@ someone else's ticket looks like no ticket at all (not_found, whatever the
 number); a customer lists only their own tickets; callers that say nothing
 about who they are get nothing; history, replies, classification and
 assignment are for the support team; only the ticket's customer validates or
-rates it.
+rates it. A customer allowed to follow their organization's tickets reads and
+lists them (public part only), including those opened before the organization
+was set; colleagues without that right and other organizations see nothing.
 """
 
 from harness import BusError, System, check, log, run_test, wait_until
@@ -73,6 +75,42 @@ def main():
               == "fechado", "the ticket's customer accepts it")
         check(code_of(s, router_pb2.Rate(number=1, score=1), BRUNO) == "forbidden",
               "another customer cannot rate it")
+
+        # Organizations: Carla (created on first contact) and Ana both work at
+        # Cliente A. Ana may follow her organization's tickets; Carla may not.
+        s.submit_api("c-1", "Nota fiscal rejeitada", "A SEFAZ recusou.",
+                     from_address="carla@cliente-a.com.br")
+        wait_until(lambda: s.ticket_total() == 4, 20, "Carla's ticket", system=s)
+        s.call("router", router_pb2.AddMessage(number=4, body="Verificar certificado A1.",
+                                               is_internal=True), principal=AGENT)
+        check(code_of(s, router_pb2.GetTicket(number=4), ANA) == "not_found",
+              "before organizations are set, a colleague's ticket is invisible")
+        admin = "admin:root@suporte.example"
+        s.call("router", router_pb2.UpsertPerson(person=router_pb2.Person(
+            id="customer:ana@cliente-a.com.br", name="Ana", email="ana@cliente-a.com.br",
+            organization="Cliente A", sees_organization=True)), principal=admin)
+        s.call("router", router_pb2.UpsertPerson(person=router_pb2.Person(
+            id="customer:carla@cliente-a.com.br", name="Carla", email="carla@cliente-a.com.br",
+            organization="Cliente A")), principal=admin)
+        t = s.call("router", router_pb2.GetTicket(number=4), principal=ANA)
+        check(t.subject == "Nota fiscal rejeitada" and t.organization == "Cliente A"
+              and not any("certificado" in m.body for m in t.messages),
+              "Ana follows her colleague's earlier ticket, without internal notes")
+        s.submit_api("c-2", "Outra nota rejeitada", "De novo.", from_address="carla@cliente-a.com.br")
+        wait_until(lambda: s.ticket_total() == 5, 20, "Carla's second ticket", system=s)
+        listed = sorted(t.number for t in s.call("router", router_pb2.ListTickets(limit=100),
+                                                  principal=ANA).tickets)
+        check(listed == [1, 3, 4, 5], "Ana lists her organization's tickets", listed)
+        check(code_of(s, router_pb2.GetTicket(number=1), "customer:carla@cliente-a.com.br")
+              == "not_found", "Carla, not allowed to follow the organization, does not see Ana's")
+        check(code_of(s, router_pb2.GetTicket(number=4), BRUNO) == "not_found",
+              "another organization sees nothing")
+        s.call("router", router_pb2.TicketAction(number=4, action="resolve", text="Certificado renovado."),
+               principal=AGENT)
+        check(code_of(s, router_pb2.TicketAction(number=4, action="accept"), ANA) == "forbidden",
+              "following a colleague's ticket does not let Ana validate it")
+        check(code_of(s, router_pb2.AddMessage(number=4, body="oi"), ANA) == "forbidden",
+              "nor write on it as an agent would")
     log("test_authz passed")
 
 

@@ -12,7 +12,10 @@ Proves:
   - while a ticket waits on the customer the resolution clock is paused (no
     breach during a pause longer than the target) and it resumes, with the
     time already used, when the customer replies;
-  - resolving in time meets the resolution target.
+  - resolving in time meets the resolution target;
+  - a priority change re-times running clocks: lowering it moves the
+    deadlines out (no breach at the old time), raising it to a target that is
+    already missed breaches at once.
 """
 
 import time
@@ -31,7 +34,13 @@ CONFIG = {"router": "\n".join(
      '            resolution = "5s"',
      "        alta",
      '            first_response = "2s"',
-     '            resolution = "5s"']) + "\n"}
+     '            resolution = "5s"',
+     "        baixa",
+     '            first_response = "60s"',
+     '            resolution = "120s"',
+     "        urgente",
+     '            first_response = "1s"',
+     '            resolution = "3s"']) + "\n"}
 AGENT = "agent:ana@suporte.example"
 
 
@@ -97,6 +106,31 @@ def main():
         s.call("router", router_pb2.TicketAction(number=2, action="resolve", text="Cache limpo."),
                principal=AGENT)
         check(s.ticket(2).resolution_sla == "met", "resolving in time meets the resolution target")
+        # Ticket 3: re-timed by priority changes.
+        s.submit_api("sla-3", "Dúvida sem pressa", "Terceiro chamado.")
+        wait_until(lambda: s.ticket_total() == 3, 20, "ticket 3", system=s)
+        t = s.ticket(3)
+        s.call("router", router_pb2.SetPriority(number=3, priority="baixa", reason="sem impacto"),
+               principal=AGENT)
+        t3 = s.ticket(3)
+        check(abs((t3.first_response_due_us - t3.created_us) / 1e6 - 60) <= 1
+              and abs((t3.resolution_due_us - t3.resolution_started_us) / 1e6
+                      - (120 - t3.resolution_used_s)) <= 1,
+              "lowering the priority moves both deadlines to the new targets",
+              (t3.first_response_due_us - t3.created_us) / 1e6)
+        time.sleep(3)  # past the 2 s first-response target of "normal"
+        check(not [k for k, _, _, _ in sla_events(s, 3) if k == "SlaBreached"],
+              "no breach at the old priority's deadline", sla_events(s, 3))
+        changed_us = time.time_ns() // 1000
+        s.call("router", router_pb2.SetPriority(number=3, priority="urgente", reason="cliente parado"),
+               principal=AGENT)
+        wait_until(lambda: any(k == "SlaBreached" and tg == "first_response"
+                               for k, tg, _, _ in sla_events(s, 3)), 5,
+                   "first-response breach of ticket 3 once urgente", system=s)
+        at = [a for k, tg, _, a in sla_events(s, 3) if k == "SlaBreached"][0]
+        check(at - changed_us <= 1_000_000,
+              "raised to a target already missed, it breaches at once (%.0f ms)"
+              % ((at - changed_us) / 1000))
         rc = s.run_tool("balcao", ["show", "1"]).stdout.decode()
         check("SLA 1ª resposta: breached" in rc, "balcao show tells the SLA state", rc)
     log("test_sla passed")

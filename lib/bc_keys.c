@@ -1,0 +1,55 @@
+/* bc_keys: people's CURVE keys in a service's LMDB, for its ZAP handler. */
+#include "bc_keys.h"
+
+#include "bc_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+bc_keys_attach (bc_keys_t *self, bc_service_t *svc)
+{
+    self->svc = svc;
+    self->keys = bc_service_dbi (svc, "keys");
+    self->key_of = bc_service_dbi (svc, "key_of");
+    bc_service_set_key_lookup (svc, bc_keys_lookup, self);
+}
+
+int
+bc_keys_on_person (bc_keys_t *self, MDB_txn *txn, const Balcao__V1__Person *person)
+{
+    MDB_val id = {strlen (person->id), person->id}, old;
+    int rc = mdb_get (txn, self->key_of, &id, &old);
+    if (rc == 0) {
+        if (old.mv_size == strlen (person->curve_key)
+            && memcmp (old.mv_data, person->curve_key, old.mv_size) == 0)
+            return 0;
+        MDB_val k = old;
+        if ((rc = mdb_del (txn, self->keys, &k, NULL)) && rc != MDB_NOTFOUND)
+            return rc;
+        if ((rc = mdb_del (txn, self->key_of, &id, NULL)))
+            return rc;
+    }
+    else if (rc != MDB_NOTFOUND)
+        return rc;
+    if (!*person->curve_key)
+        return 0;
+    MDB_val key = {strlen (person->curve_key), person->curve_key};
+    if ((rc = mdb_put (txn, self->keys, &key, &id, 0)))
+        return rc;
+    return mdb_put (txn, self->key_of, &id, &key, 0);
+}
+
+/* Runs on the ZAP thread: its own read transaction. */
+char *
+bc_keys_lookup (void *arg, const char *z85)
+{
+    bc_keys_t *self = arg;
+    MDB_txn *txn;
+    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+        return NULL;
+    MDB_val k = {strlen (z85), (char *) z85}, v;
+    char *who = mdb_get (txn, self->keys, &k, &v) == 0 ? strndup (v.mv_data, v.mv_size) : NULL;
+    mdb_txn_abort (txn);
+    return who;
+}
