@@ -196,43 +196,42 @@ s_is_supervisor (const char *principal)
     return strncmp (principal, "supervisor:", 11) == 0 || s_is_admin (principal);
 }
 
+/* Validates and stores a person (new, or changing: the router's own
+ * counters and their key are kept) and emits PersonChanged. A refusal is
+ * not an error: 0 with a sentence in err. */
 static int
-s_upsert_person (void *state, bc_tx_t *tx, const bc_envelope_t *request,
-                 const ProtobufCMessage *payload, bc_reply_t *reply)
+s_store_person (router_t *self, bc_tx_t *tx, const Balcao__V1__Person *in, char *err,
+                size_t err_size)
 {
-    (void) request;
-    router_t *self = state;
-    const Balcao__V1__UpsertPerson *req = (const Balcao__V1__UpsertPerson *) payload;
-    if (!s_is_admin (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "only admins manage people");
-        return 0;
-    }
-    const Balcao__V1__Person *in = req->person;
+    *err = 0;
     static const char *const kinds[] = {"agent:", "supervisor:", "admin:", "customer:", "service:"};
     int kind = -1;
-    for (int i = 0; in && i < 5; i++)
+    for (int i = 0; in && in->id && i < 5; i++)
         if (strncmp (in->id, kinds[i], strlen (kinds[i])) == 0 && in->id[strlen (kinds[i])])
             kind = i;
     if (kind < 0) {
-        bc_reply_error (reply, "invalid",
-                        "a person's id is agent:, supervisor:, admin:, customer: or service: "
-                        "followed by an e-mail or name");
+        snprintf (err, err_size, "a person's id is agent:, supervisor:, admin:, customer: or "
+                                 "service: followed by an e-mail or name");
         return 0;
     }
     int works_tickets = kind <= 1;
     if (works_tickets && !router_tier_is_valid (in->tier)) {
-        bc_reply_error (reply, "invalid", "agents and supervisors need a tier: N1, N2 or N3");
+        snprintf (err, err_size, "agents and supervisors need a tier: N1, N2 or N3");
         return 0;
     }
     if (*in->status && strcmp (in->status, "online") != 0 && strcmp (in->status, "away") != 0
         && strcmp (in->status, "offline") != 0) {
-        bc_reply_error (reply, "invalid", "status is online, away or offline");
+        snprintf (err, err_size, "status is online, away or offline");
         return 0;
     }
     for (size_t i = 0; i < in->n_skills; i++)
         if (!router_catalog_find (self->catalog, in->skills[i])) {
-            bc_reply_error (reply, "invalid", "unknown skill '%s': skills are category ids",
-                            in->skills[i]);
+            snprintf (err, err_size, "unknown skill '%s': skills are category ids", in->skills[i]);
+            return 0;
+        }
+    for (size_t i = 0; i < in->n_permissions; i++)
+        if (kind != 4 || strcmp (in->permissions[i], "read") != 0) {
+            snprintf (err, err_size, "permissions are for service principals, and are: read");
             return 0;
         }
     MDB_txn *txn = bc_tx_txn (tx);
@@ -262,13 +261,99 @@ s_upsert_person (void *state, bc_tx_t *tx, const bc_envelope_t *request,
         rc = s_drain (self, tx, p.id);
     if (old)
         balcao__v1__person__free_unpacked (old, NULL);
-    if (rc)
+    return rc;
+}
+
+static int
+s_upsert_person (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                 const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__UpsertPerson *req = (const Balcao__V1__UpsertPerson *) payload;
+    if (!s_is_admin (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "only admins manage people");
+        return 0;
+    }
+    char err[256];
+    int rc = s_store_person (self, tx, req->person, err, sizeof err);
+    if (rc || *err) {
+        if (*err)
+            bc_reply_error (reply, "invalid", "%s", err);
         return rc;
+    }
     Balcao__V1__Person *now;
-    if ((rc = router_people_get (txn, &self->pdbs, in->id, &now)))
+    if ((rc = router_people_get (bc_tx_txn (tx), &self->pdbs, req->person->id, &now)))
         return rc;
     bc_reply_ok (reply, &now->base);
     balcao__v1__person__free_unpacked (now, NULL);
+    return 0;
+}
+
+/* The people of the config's seed section (router/people/<name>/...), and
+ * the web portal's gateway, each created unless it exists (what admins
+ * changed since wins). Runs in the router's first transaction. */
+int
+router_people_seed (router_t *self, bc_tx_t *tx)
+{
+    bc_config_t *config = bc_service_config (self->svc);
+    const char *names[256];
+    int n = bc_config_children (config, "router/people", names, 256);
+    bc_tx_set_principal (tx, "system:router");
+    for (int i = -1; i < n; i++) {
+        Balcao__V1__Person p = BALCAO__V1__PERSON__INIT;
+        char *skills[64], *perms[4], skills_buf[1024], perms_buf[128];
+        if (i < 0) {
+            p.id = "service:gateway";
+            p.name = "Portal web (gateway)";
+            perms[0] = "read";
+            p.permissions = perms;
+            p.n_permissions = 1;
+        }
+        else {
+            char key[300];
+#define S_FIELD(field, dflt)                                                                   \
+    (snprintf (key, sizeof key, "router/people/%s/" #field, names[i]),                         \
+     (char *) bc_config_str (config, key, dflt))
+            p.id = S_FIELD (id, "");
+            p.name = S_FIELD (name, names[i]);
+            p.email = S_FIELD (email, "");
+            p.phone = S_FIELD (phone, "");
+            p.organization = S_FIELD (organization, "");
+            p.tier = S_FIELD (tier, "");
+            p.status = S_FIELD (status, "");
+            p.language = S_FIELD (language, "pt-BR");
+            p.capacity = (uint32_t) atoi (S_FIELD (capacity, "0"));
+            p.sees_organization = strcmp (S_FIELD (sees_organization, "0"), "1") == 0;
+            snprintf (skills_buf, sizeof skills_buf, "%s", S_FIELD (skills, ""));
+            snprintf (perms_buf, sizeof perms_buf, "%s", S_FIELD (permissions, ""));
+#undef S_FIELD
+            for (char *t = strtok (skills_buf, ", "); t && p.n_skills < 64; t = strtok (NULL, ", "))
+                skills[p.n_skills++] = t;
+            for (char *t = strtok (perms_buf, ", "); t && p.n_permissions < 4; t = strtok (NULL, ", "))
+                perms[p.n_permissions++] = t;
+            p.skills = skills;
+            p.permissions = perms;
+            if (!*p.email && strchr (p.id, ':') && strchr (p.id, '@'))
+                p.email = strchr (p.id, ':') + 1;
+        }
+        Balcao__V1__Person *known;
+        int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, p.id, &known);
+        if (rc == 0) {
+            balcao__v1__person__free_unpacked (known, NULL);
+            continue;
+        }
+        if (rc != MDB_NOTFOUND)
+            return rc;
+        char err[256];
+        if ((rc = s_store_person (self, tx, &p, err, sizeof err)))
+            return rc;
+        if (*err)
+            bc_error ("event=seed_invalid person=%s reason=\"%s\"", i < 0 ? p.id : names[i], err);
+        else
+            bc_info ("event=seeded person=%s", p.id);
+    }
+    bc_tx_set_principal (tx, NULL);
     return 0;
 }
 

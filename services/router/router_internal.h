@@ -30,6 +30,7 @@ typedef struct {
     double warning;
     int breach_raises, breach_escalates;
     int auto_close_days, auto_remind_days; /* business days; 0: never */
+    int seeded, seed_ran; /* the config's people are in (router_people_seed) */
 } router_t;
 
 /* router_server.c: tickets in LMDB, shared checks */
@@ -62,6 +63,7 @@ int router_after_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, con
 int router_assign_auto (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t);
 int router_release (router_t *self, bc_tx_t *tx, const char *agent_id);
 void router_assign_register (bc_service_t *svc);
+int router_people_seed (router_t *self, bc_tx_t *tx);
 
 /* router_sla.c: SLA clocks, auto-close and the alarm */
 void router_after_commit (void *state);

@@ -345,16 +345,33 @@ s_followed_org (router_t *self, MDB_txn *txn, const char *principal, char *org, 
     return 0;
 }
 
-/* Who may read a ticket: the support team, all of it; integrated systems,
- * its customer, and colleagues who follow their organization's tickets, all
- * but internal notes; nobody else. 0 = no, 1 = public part, 2 = everything. */
+/* True when principal is a registered service principal with permission. */
+static int
+s_service_may (router_t *self, MDB_txn *txn, const char *principal, const char *permission)
+{
+    if (strncmp (principal, "service:", 8) != 0)
+        return 0;
+    Balcao__V1__Person *p;
+    if (router_people_get (txn, &self->pdbs, principal, &p))
+        return 0;
+    int may = 0;
+    for (size_t i = 0; i < p->n_permissions; i++)
+        may |= strcmp (p->permissions[i], permission) == 0;
+    balcao__v1__person__free_unpacked (p, NULL);
+    return may;
+}
+
+/* Who may read a ticket: the support team, all of it; registered systems
+ * with the read permission, its customer, and colleagues who follow their
+ * organization's tickets, all but internal notes; nobody else. 0 = no,
+ * 1 = public part, 2 = everything. */
 static int
 s_read_access (router_t *self, MDB_txn *txn, const char *principal, const Balcao__V1__Ticket *t)
 {
     if (router_is_agent (principal))
         return 2;
     if (strncmp (principal, "service:", 8) == 0)
-        return 1;
+        return s_service_may (self, txn, principal, "read");
     if (!t)
         return 0;
     if (router_is_customer_of (principal, t))
@@ -483,7 +500,7 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
         limit = 1000;
     MDB_txn *txn = bc_tx_txn (tx);
     const char *who = bc_tx_principal (tx);
-    if (!router_is_agent (who) && strncmp (who, "service:", 8) != 0) {
+    if (!router_is_agent (who) && !s_service_may (self, txn, who, "read")) {
         if (strncmp (who, "customer:", 9) != 0) {
             bc_reply_error (reply, "forbidden", "say who you are to list tickets");
             return 0;
@@ -624,6 +641,25 @@ done:
     return rc;
 }
 
+static int
+s_before_batch (void *state, bc_tx_t *tx)
+{
+    router_t *self = state;
+    if (self->seeded)
+        return 0;
+    self->seed_ran = 1;
+    return router_people_seed (self, tx);
+}
+
+static void
+s_after_commit (void *state)
+{
+    router_t *self = state;
+    if (self->seed_ran)
+        self->seeded = 1;
+    router_after_commit (self);
+}
+
 void *
 router_server_setup (bc_service_t *svc)
 {
@@ -660,8 +696,9 @@ router_server_setup (bc_service_t *svc)
     router_commands_register (svc);
     router_assign_register (svc);
     /* The SLA alarm is armed after every commit, and now for what is due. */
-    bc_service_hooks (svc, NULL, NULL, router_after_commit);
+    bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     router_after_commit (self);
+    bc_service_wake (svc); /* the first transaction seeds people */
     return self;
 }
 

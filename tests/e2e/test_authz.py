@@ -19,6 +19,25 @@ BRUNO = "customer:bruno@cliente-b.com.br"
 AGENT = "agent:lia@suporte.example"
 
 
+SEEDS = {"router": "\n".join([
+    "    people",
+    "        lia",
+    '            id = "%s"' % AGENT,
+    '            name = "Lia Souza"',
+    '            tier = "N1"',
+    '            capacity = "7"',
+    "        erp",
+    '            id = "service:erp"',
+    '            name = "ERP do cliente"',
+    '            permissions = "read"',
+    "        bi",
+    '            id = "service:bi"',
+    '            name = "Relatórios"',
+    "        broken",
+    '            id = "agent:semnivel@suporte.example"',
+    '            name = "Sem nível"']) + "\n"}
+
+
 def code_of(s, msg, principal):
     try:
         return s.call("router", msg, principal=principal)
@@ -27,7 +46,7 @@ def code_of(s, msg, principal):
 
 
 def main():
-    with System("authz") as s:
+    with System("authz", extra_config=SEEDS) as s:
         s.start_all()
         s.submit_api("a-1", "Boleto não chegou", "Preciso do boleto.", from_address="ana@cliente-a.com.br")
         s.submit_api("b-1", "Erro ao logar", "Senha inválida.", from_address="bruno@cliente-b.com.br")
@@ -111,6 +130,32 @@ def main():
               "following a colleague's ticket does not let Ana validate it")
         check(code_of(s, router_pb2.AddMessage(number=4, body="oi"), ANA) == "forbidden",
               "nor write on it as an agent would")
+
+        # People from the config's seed section, and service principals.
+        people = {p.id: p for p in s.call("router", router_pb2.ListPeople(), principal=AGENT).people}
+        check(people[AGENT].name == "Lia Souza" and people[AGENT].capacity == 7,
+              "a seeded agent exists from the start")
+        check("service:gateway" in people and list(people["service:erp"].permissions) == ["read"],
+              "the portal's gateway and a configured system are registered", list(people))
+        check("agent:semnivel@suporte.example" not in people, "an invalid seed is left out")
+        check("event=seed_invalid person=broken reason=\"agents and supervisors need a tier"
+              in s.log_text("router"), "and the router's log says why")
+        t = s.call("router", router_pb2.GetTicket(number=1), principal="service:erp")
+        check(t.number == 1 and not any("inadimplente" in m.body for m in t.messages),
+              "a system with the read permission reads tickets without internal notes")
+        check(len(s.call("router", router_pb2.ListTickets(limit=100), principal="service:erp").tickets) == 5,
+              "and lists them")
+        for who in ("service:bi", "service:intruso"):
+            check(code_of(s, router_pb2.GetTicket(number=1), who) == "not_found",
+                  "%s (without the read permission) reads nothing" % who)
+            check(code_of(s, router_pb2.ListTickets(), who) == "forbidden", "%s lists nothing" % who)
+        s.call("router", router_pb2.UpsertPerson(person=router_pb2.Person(
+            id=AGENT, name="Lia Souza", tier="N1", capacity=3)), principal=admin)
+        s.stop("router")
+        s.start("router")
+        lia = [p for p in s.call("router", router_pb2.ListPeople(kind="agent"), principal=AGENT).people
+               if p.id == AGENT][0]
+        check(lia.capacity == 3, "after a restart the admin's change wins over the seed", lia.capacity)
     log("test_authz passed")
 
 
