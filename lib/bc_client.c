@@ -236,23 +236,39 @@ bc_client_call (bc_client_t *self, const char *request_id, const ProtobufCMessag
 const char *
 bc_client_error_text (int rc, const bc_envelope_t *reply, char *buf, size_t size)
 {
+    int en = bc_lang_is_en ();
     if (rc == BC_EREMOTE && reply) {
         Balcao__V1__Error *err = (Balcao__V1__Error *) bc_envelope_payload (
             reply, &balcao__v1__error__descriptor);
         if (err) {
-            snprintf (buf, size, "%s (%s)", err->message, err->code);
+            snprintf (buf, size, "%s (%s)", en || !*err->message_pt ? err->message : err->message_pt,
+                      err->code);
             balcao__v1__error__free_unpacked (err, NULL);
             return buf;
         }
     }
     switch (rc) {
     case BC_ETIMEOUT:
-        return "the service did not answer in time (is it running? balcaoctl status)";
+        return en ? "the service did not answer in time (is it running? balcaoctl status)"
+                  : "o serviço não respondeu a tempo (ele está no ar? balcaoctl status)";
     case BC_EPROTO:
-        return "the service answered with something that is not a Balcão envelope";
+        return en ? "the service answered with something that is not a Balcão envelope"
+                  : "o serviço respondeu algo que não é um envelope do Balcão";
     case BC_ENOMEM:
-        return "out of memory";
+        return en ? "out of memory" : "memória esgotada";
     default:
-        return "unknown error";
+        return en ? "unknown error" : "erro desconhecido";
     }
+}
+
+int
+bc_lang_is_en (void)
+{
+    static const char *const vars[] = {"BALCAO_LANG", "LC_ALL", "LC_MESSAGES", "LANG"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv (vars[i]);
+        if (v && *v)
+            return strncmp (v, "en", 2) == 0;
+    }
+    return 0;
 }

@@ -55,7 +55,12 @@ void *bc_client_handle (bc_client_t *self);
 /* Drops the socket and connects a fresh one (after a timeout). */
 void bc_client_reconnect (bc_client_t *self);
 
-/* The sentence in an Error reply, or a description of a local error code. */
+/* People's language for messages: English when $BALCAO_LANG (or else
+ * $LC_ALL, $LC_MESSAGES, $LANG, the first one set) starts with "en";
+ * Brazilian Portuguese otherwise. */
+int bc_lang_is_en (void);
+/* The sentence in an Error reply (in that language), or a description of a
+ * local error code. */
 const char *bc_client_error_text (int rc, const bc_envelope_t *reply, char *buf, size_t size);
 
 #endif

@@ -494,13 +494,23 @@ bc_reply_ok (bc_reply_t *reply, const ProtobufCMessage *msg)
 }
 
 static void
-s_reply_verror (bc_reply_t *reply, const char *code, const char *fmt, va_list ap)
+s_reply_verror (bc_reply_t *reply, const char *code, const char *fmt_pt, const char *fmt_en,
+                va_list ap)
 {
-    char text[512];
-    vsnprintf (text, sizeof text, fmt, ap);
+    char text[512], text_pt[512];
+    va_list ap2;
+    va_copy (ap2, ap);
+    vsnprintf (text, sizeof text, fmt_en, ap);
+    /* Same conversions as the English one (tests/lint_messages.py checks). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    vsnprintf (text_pt, sizeof text_pt, fmt_pt, ap2);
+#pragma GCC diagnostic pop
+    va_end (ap2);
     Balcao__V1__Error err = BALCAO__V1__ERROR__INIT;
     err.code = (char *) code;
     err.message = text;
+    err.message_pt = text_pt;
     s_reply_set (reply, &err.base);
     reply->is_error = 1;
     /* The sentence may quote what the sender sent: keep the log line one
@@ -512,11 +522,11 @@ s_reply_verror (bc_reply_t *reply, const char *code, const char *fmt, va_list ap
 }
 
 void
-bc_reply_error (bc_reply_t *reply, const char *code, const char *fmt, ...)
+bc_reply_error (bc_reply_t *reply, const char *code, const char *fmt_pt, const char *fmt_en, ...)
 {
     va_list ap;
-    va_start (ap, fmt);
-    s_reply_verror (reply, code, fmt, ap);
+    va_start (ap, fmt_en);
+    s_reply_verror (reply, code, fmt_pt, fmt_en, ap);
     va_end (ap);
 }
 
@@ -646,12 +656,14 @@ s_apply_request (bc_service_t *self, bc_tx_t *tx, bc_input_t *in)
 
     if (in->frames != 1 && !(in->frames == 2 && in->has_delimiter)) {
         bc_reply_error (&reply, "malformed",
+                        "esperava um quadro com o envelope depois de um delimitador vazio, mas chegaram %d quadros",
                         "expected one envelope frame after an empty delimiter, got %d frames",
                         in->frames);
         goto done;
     }
     if (size > self->max_message) {
         bc_reply_error (&reply, "too_large",
+                        "a mensagem tem %zu bytes e passa do limite de %zu bytes; envie os anexos separadamente ou aumente max_message_size",
                         "message of %zu bytes is over the limit of %zu bytes; send attachments "
                         "separately or raise max_message_size",
                         size, self->max_message);
@@ -660,24 +672,28 @@ s_apply_request (bc_service_t *self, bc_tx_t *tx, bc_input_t *in)
     env = bc_envelope_unpack (zmq_msg_data (&in->body), size);
     if (!env) {
         bc_reply_error (&reply, "malformed",
+                        "o quadro (%zu bytes) não é um balcao.v1.Envelope em protobuf",
                         "the frame (%zu bytes) is not a balcao.v1.Envelope protobuf", size);
         goto done;
     }
     reply.request_id = env->id;
     bc_handler_t *h = s_handler (self, env->type);
     if (!h) {
-        bc_reply_error (&reply, "unknown_type", "service %s does not handle message type '%s'",
+        bc_reply_error (&reply, "unknown_type", "o serviço %s não trata mensagens do tipo '%s'",
+                        "service %s does not handle message type '%s'",
                         self->name, env->type);
         goto done;
     }
     if (h->is_write && !bc_id_is_valid (env->id)) {
         bc_reply_error (&reply, "invalid",
+                        "o id da requisição deve ter de 1 a 64 caracteres entre letras, dígitos e ._:-",
                         "request id must be 1-64 characters of letters, digits and ._:-");
         goto done;
     }
     payload = protobuf_c_message_unpack (h->type, NULL, env->payload.len, env->payload.data);
     if (!payload) {
-        bc_reply_error (&reply, "malformed", "the payload is not a valid %s", h->type->name);
+        bc_reply_error (&reply, "malformed", "o conteúdo não é um %s válido",
+                        "the payload is not a valid %s", h->type->name);
         goto done;
     }
     MDB_val id = {strlen (env->id), env->id}, stored;
@@ -702,7 +718,8 @@ s_apply_request (bc_service_t *self, bc_tx_t *tx, bc_input_t *in)
     if (rc)
         goto done;
     if (!reply.data)
-        bc_reply_error (&reply, "internal", "the service produced no reply");
+        bc_reply_error (&reply, "internal", "o serviço não produziu resposta",
+                        "the service produced no reply");
     /* A rejected request changed nothing and is not remembered: fixed and
      * sent again, it is applied. */
     if (h->is_write && !reply.is_error) {

@@ -115,7 +115,10 @@ int bc_tx_emit (bc_tx_t *tx, const ProtobufCMessage *event);
 uint64_t bc_tx_head (bc_tx_t *tx);
 
 void bc_reply_ok (bc_reply_t *reply, const ProtobufCMessage *msg);
-void bc_reply_error (bc_reply_t *reply, const char *code, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
+/* Rejects the request: code, and a sentence for people in pt-BR and in
+ * English, formatted from the same arguments (the English format is
+ * checked by the compiler, the pt-BR one by tests/lint_messages.py). */
+void bc_reply_error (bc_reply_t *reply, const char *code, const char *fmt_pt, const char *fmt_en,
+                     ...) __attribute__ ((format (printf, 4, 5)));
 
 #endif

@@ -134,20 +134,23 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     const char *channel = s_channel (req);
     if (!channel) {
         bc_reply_error (reply, "invalid",
+                        "canal desconhecido; use email, api, portal, whatsapp, chat ou phone",
                         "unknown channel; use email, api, portal, whatsapp, chat or phone");
         return 0;
     }
     intake_mail_t mail;
     char err[256];
     if (s_normalize (req, &mail, err, sizeof err)) {
-        bc_reply_error (reply, "invalid", "%s", err);
+        bc_reply_error (reply, "invalid", "%s",
+                        "%s", err);
         return 0;
     }
     Balcao__V1__SubmitReply out = BALCAO__V1__SUBMIT_REPLY__INIT;
     int rc = 0;
     MDB_val key = {strlen (mail.message_id), mail.message_id}, val;
     if (key.mv_size > 511) {
-        bc_reply_error (reply, "invalid", "message id longer than 511 bytes");
+        bc_reply_error (reply, "invalid", "o id da mensagem passa de 511 bytes",
+                        "message id longer than 511 bytes");
         goto done;
     }
     rc = mdb_get (txn, self->db_seen, &key, &val);

@@ -99,7 +99,8 @@ s_search (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     uint64_t estimated = 0;
     int n = kb_index_search (self->index, req->query ? req->query : "", hits, limit, &estimated);
     if (n < 0) {
-        bc_reply_error (reply, "invalid", "the search failed: %s", kb_index_error (self->index));
+        bc_reply_error (reply, "invalid", "a busca falhou: %s",
+                        "the search failed: %s", kb_index_error (self->index));
         return 0;
     }
     Balcao__V1__TicketHit out_hits[100];

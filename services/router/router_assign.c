@@ -272,14 +272,16 @@ s_upsert_person (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     router_t *self = state;
     const Balcao__V1__UpsertPerson *req = (const Balcao__V1__UpsertPerson *) payload;
     if (!s_is_admin (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "only admins manage people");
+        bc_reply_error (reply, "forbidden", "só administradores cadastram pessoas",
+                        "only admins manage people");
         return 0;
     }
     char err[256];
     int rc = s_store_person (self, tx, req->person, err, sizeof err);
     if (rc || *err) {
         if (*err)
-            bc_reply_error (reply, "invalid", "%s", err);
+            bc_reply_error (reply, "invalid", "%s",
+                        "%s", err);
         return rc;
     }
     Balcao__V1__Person *now;
@@ -379,11 +381,13 @@ s_set_person_key (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     router_t *self = state;
     const Balcao__V1__SetPersonKey *req = (const Balcao__V1__SetPersonKey *) payload;
     if (!s_is_admin (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "only admins register keys");
+        bc_reply_error (reply, "forbidden", "só administradores registram chaves",
+                        "only admins register keys");
         return 0;
     }
     if (*req->curve_key && !s_is_z85_key (req->curve_key)) {
         bc_reply_error (reply, "invalid",
+                        "a chave pública são os 40 caracteres que o `balcao login` mostrou (Z85)",
                         "a public key is the 40 characters `balcao login` printed (Z85)");
         return 0;
     }
@@ -391,7 +395,8 @@ s_set_person_key (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     MDB_val k = {strlen (req->curve_key), req->curve_key}, v;
     int rc = *req->curve_key ? mdb_get (txn, self->keys.keys, &k, &v) : MDB_NOTFOUND;
     if (rc == 0 && (v.mv_size != strlen (req->person) || memcmp (v.mv_data, req->person, v.mv_size))) {
-        bc_reply_error (reply, "conflict", "this key belongs to %.*s", (int) v.mv_size,
+        bc_reply_error (reply, "conflict", "esta chave já pertence a %.*s",
+                        "this key belongs to %.*s", (int) v.mv_size,
                         (char *) v.mv_data);
         return 0;
     }
@@ -400,7 +405,8 @@ s_set_person_key (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     Balcao__V1__Person *p;
     rc = router_people_get (txn, &self->pdbs, req->person, &p);
     if (rc == MDB_NOTFOUND) {
-        bc_reply_error (reply, "not_found", "%s is not registered; add them first", req->person);
+        bc_reply_error (reply, "not_found", "%s não está cadastrado; cadastre antes",
+                        "%s is not registered; add them first", req->person);
         return 0;
     }
     if (rc)
@@ -432,7 +438,8 @@ s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     const char *who = bc_tx_principal (tx);
     if (strcmp (req->status, "online") != 0 && strcmp (req->status, "away") != 0
         && strcmp (req->status, "offline") != 0) {
-        bc_reply_error (reply, "invalid", "status is online, away or offline");
+        bc_reply_error (reply, "invalid", "a disponibilidade é online, away ou offline",
+                        "status is online, away or offline");
         return 0;
     }
     MDB_txn *txn = bc_tx_txn (tx);
@@ -441,7 +448,8 @@ s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
         if (a)
             balcao__v1__person__free_unpacked (a, NULL);
-        bc_reply_error (reply, "forbidden", "%s is not a registered agent; an admin adds agents",
+        bc_reply_error (reply, "forbidden", "%s não é um agente cadastrado; um administrador cadastra os agentes",
+                        "%s is not a registered agent; an admin adds agents",
                         strncmp (who, "agent:", 6) == 0 ? "this agent" : "the caller");
         return 0;
     }
@@ -477,11 +485,13 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     const char *agent = *req->agent ? req->agent : who;
     int taking = strcmp (agent, who) == 0;
     if (!router_is_agent (who)) {
-        bc_reply_error (reply, "forbidden", "only the support team assigns tickets");
+        bc_reply_error (reply, "forbidden", "só a equipe de suporte atribui chamados",
+                        "only the support team assigns tickets");
         return 0;
     }
     if (!taking && !s_is_supervisor (who)) {
-        bc_reply_error (reply, "forbidden", "only supervisors assign tickets to others");
+        bc_reply_error (reply, "forbidden", "só supervisores atribuem chamados a outras pessoas",
+                        "only supervisors assign tickets to others");
         return 0;
     }
     MDB_txn *txn = bc_tx_txn (tx);
@@ -490,7 +500,8 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
         if (a)
             balcao__v1__person__free_unpacked (a, NULL);
-        bc_reply_error (reply, "invalid", "%s is not a registered agent", agent);
+        bc_reply_error (reply, "invalid", "%s não é um agente cadastrado",
+                        "%s is not a registered agent", agent);
         return 0;
     }
     if (rc)
@@ -501,10 +512,12 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         return rc;
     }
     if (router_is_done (t->status))
-        bc_reply_error (reply, "conflict", "ticket #%llu is %s; reopen it first",
+        bc_reply_error (reply, "conflict", "o chamado #%llu está %s; reabra-o antes",
+                        "ticket #%llu is %s; reopen it first",
                         (unsigned long long) t->number, t->status);
     else if (taking && strcmp (a->tier, t->tier) != 0)
-        bc_reply_error (reply, "forbidden", "ticket #%llu is at %s and you are at %s",
+        bc_reply_error (reply, "forbidden", "o chamado #%llu está no %s e você está no %s",
+                        "ticket #%llu is at %s and you are at %s",
                         (unsigned long long) t->number, t->tier, a->tier);
     else if (strcmp (t->assignee, agent) == 0)
         bc_reply_ok (reply, &t->base);
@@ -554,14 +567,16 @@ s_queue (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
     uint32_t limit = req->limit && req->limit < 256 ? req->limit : 50;
     if (req->mine) {
         if (!router_is_agent (bc_tx_principal (tx))) {
-            bc_reply_error (reply, "forbidden", "only the support team has tickets assigned");
+            bc_reply_error (reply, "forbidden", "só a equipe de suporte tem chamados atribuídos",
+                        "only the support team has tickets assigned");
             return 0;
         }
         return router_list_index (self, tx, self->db_by_assignee, "", bc_tx_principal (tx), 0,
                                   limit, reply);
     }
     if (!router_tier_is_valid (req->tier)) {
-        bc_reply_error (reply, "invalid", "tier is N1, N2 or N3");
+        bc_reply_error (reply, "invalid", "o nível é N1, N2 ou N3",
+                        "tier is N1, N2 or N3");
         return 0;
     }
     s_queue_list_t q = {self, bc_tx_txn (tx), NULL, 0, limit};
@@ -578,7 +593,8 @@ s_people (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     router_t *self = state;
     const Balcao__V1__ListPeople *req = (const Balcao__V1__ListPeople *) payload;
     if (!router_is_agent (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "only the support team lists people");
+        bc_reply_error (reply, "forbidden", "só a equipe de suporte lista as pessoas",
+                        "only the support team lists people");
         return 0;
     }
     char prefix[32];

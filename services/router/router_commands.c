@@ -141,11 +141,13 @@ s_link (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     router_t *self = state;
     const Balcao__V1__LinkTicket *req = (const Balcao__V1__LinkTicket *) payload;
     if (!router_is_agent (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "only agents link tickets");
+        bc_reply_error (reply, "forbidden", "só agentes vinculam chamados",
+                        "only agents link tickets");
         return 0;
     }
     if (req->problem == req->incident) {
-        bc_reply_error (reply, "invalid", "a ticket cannot be its own problem");
+        bc_reply_error (reply, "invalid", "um chamado não pode ser o problema de si mesmo",
+                        "a ticket cannot be its own problem");
         return 0;
     }
     MDB_txn *txn = bc_tx_txn (tx);
@@ -159,18 +161,22 @@ s_link (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
         return rc;
     }
     if (p->problem)
-        bc_reply_error (reply, "conflict", "ticket #%llu is itself an incident of #%llu; link to that",
+        bc_reply_error (reply, "conflict", "o chamado #%llu já é um incidente do #%llu; vincule a esse",
+                        "ticket #%llu is itself an incident of #%llu; link to that",
                         (unsigned long long) p->number, (unsigned long long) p->problem);
     else if (t->incident_count)
-        bc_reply_error (reply, "conflict", "ticket #%llu is a problem with incidents of its own",
+        bc_reply_error (reply, "conflict", "o chamado #%llu é um problema com incidentes próprios",
+                        "ticket #%llu is a problem with incidents of its own",
                         (unsigned long long) t->number);
     else if (t->problem == p->number)
         bc_reply_ok (reply, &t->base);
     else if (t->problem)
-        bc_reply_error (reply, "conflict", "ticket #%llu is already linked to problem #%llu",
+        bc_reply_error (reply, "conflict", "o chamado #%llu já está vinculado ao problema #%llu",
+                        "ticket #%llu is already linked to problem #%llu",
                         (unsigned long long) t->number, (unsigned long long) t->problem);
     else if (router_is_done (p->status))
-        bc_reply_error (reply, "conflict", "problem #%llu is %s", (unsigned long long) p->number,
+        bc_reply_error (reply, "conflict", "o problema #%llu está %s",
+                        "problem #%llu is %s", (unsigned long long) p->number,
                         p->status);
     else {
         unsigned char key[16];
@@ -208,6 +214,7 @@ s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     int action = router_action_parse (req->action);
     if (action < 0) {
         bc_reply_error (reply, "invalid",
+                        "ação desconhecida; use open, request_info, resolve, accept, reject, reopen ou close",
                         "unknown action; use open, request_info, resolve, accept, reject, reopen "
                         "or close");
         return 0;
@@ -222,32 +229,38 @@ s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     if (action == ROUTER_ACCEPT || action == ROUTER_REJECT) {
         if (!router_is_customer_of (who, t)) {
             bc_reply_error (reply, "forbidden",
-                            "only the ticket's customer can %s its resolution; agents use close "
+                            "só o cliente do chamado pode dar %s na solução; agentes usam close ou reopen",
+                        "only the ticket's customer can %s its resolution; agents use close "
                             "or reopen",
                             req->action);
             goto done;
         }
     }
     else if (!router_is_agent (who)) {
-        bc_reply_error (reply, "forbidden", "only agents can %s a ticket", req->action);
+        bc_reply_error (reply, "forbidden", "só agentes podem dar %s em um chamado",
+                        "only agents can %s a ticket", req->action);
         goto done;
     }
     if (!to) {
-        bc_reply_error (reply, "conflict", "cannot %s ticket #%llu: it is %s; %s is allowed from %s",
+        bc_reply_error (reply, "conflict", "não é possível dar %s no chamado #%llu: ele está %s; %s só vale a partir de %s",
+                        "cannot %s ticket #%llu: it is %s; %s is allowed from %s",
                         req->action, (unsigned long long) t->number, t->status, req->action,
                         router_lifecycle_sources ((router_action_t) action, sources,
                                                   sizeof sources));
         goto done;
     }
     if ((action == ROUTER_RESOLVE || action == ROUTER_REJECT) && !*req->text) {
-        bc_reply_error (reply, "invalid",
-                        action == ROUTER_RESOLVE
-                            ? "resolving needs the resolution: what was done to solve it"
-                            : "rejecting a resolution needs the reason");
+        if (action == ROUTER_RESOLVE)
+            bc_reply_error (reply, "invalid", "para resolver, escreva a solução: o que foi feito",
+                            "resolving needs the resolution: what was done to solve it");
+        else
+            bc_reply_error (reply, "invalid", "para recusar a solução, diga o motivo",
+                            "rejecting a resolution needs the reason");
         goto done;
     }
     if (action == ROUTER_RESOLVE && strcmp (t->tier, "N3") == 0 && !*req->fix_reference) {
         bc_reply_error (reply, "invalid",
+                        "para resolver no N3, informe a referência da correção (patch, versão ou mudança)",
                         "resolving at N3 needs the fix's reference (patch, version or change)");
         goto done;
     }
@@ -314,11 +327,13 @@ s_add_message (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     const Balcao__V1__AddMessage *req = (const Balcao__V1__AddMessage *) payload;
     const char *who = bc_tx_principal (tx);
     if (!router_is_agent (who)) {
-        bc_reply_error (reply, "forbidden", "only agents write replies and notes here");
+        bc_reply_error (reply, "forbidden", "só agentes escrevem respostas e notas aqui",
+                        "only agents write replies and notes here");
         return 0;
     }
     if (!*req->body) {
-        bc_reply_error (reply, "invalid", "the message is empty");
+        bc_reply_error (reply, "invalid", "a mensagem está vazia",
+                        "the message is empty");
         return 0;
     }
     int rc;
@@ -327,16 +342,19 @@ s_add_message (void *state, bc_tx_t *tx, const bc_envelope_t *request,
         return rc;
     if (strcmp (t->status, "fechado") == 0 && !req->is_internal) {
         bc_reply_error (reply, "conflict",
+                        "o chamado #%llu está fechado; reabra-o antes de responder ao cliente",
                         "ticket #%llu is closed; reopen it before replying to the customer",
                         (unsigned long long) t->number);
         goto done;
     }
     if (*req->channel && strcmp (req->channel, "agent") != 0 && strcmp (req->channel, "phone") != 0) {
-        bc_reply_error (reply, "invalid", "channel is agent or phone");
+        bc_reply_error (reply, "invalid", "o canal é agent ou phone",
+                        "channel is agent or phone");
         goto done;
     }
     if (req->is_internal && strcmp (req->channel, "phone") == 0) {
-        bc_reply_error (reply, "invalid", "a logged call is a contact with the customer, not a note");
+        bc_reply_error (reply, "invalid", "uma ligação registrada é um contato com o cliente, não uma nota interna",
+                        "a logged call is a contact with the customer, not a note");
         goto done;
     }
     rc = s_done (self, tx, t, reply,
@@ -358,12 +376,14 @@ s_set_category (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     router_t *self = state;
     const Balcao__V1__SetCategory *req = (const Balcao__V1__SetCategory *) payload;
     if (!router_is_agent (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "only agents classify tickets");
+        bc_reply_error (reply, "forbidden", "só agentes classificam chamados",
+                        "only agents classify tickets");
         return 0;
     }
     const router_category_t *cat = router_catalog_find (self->catalog, req->category);
     if (!cat) {
-        bc_reply_error (reply, "invalid", "unknown category '%s'; see balcao categories",
+        bc_reply_error (reply, "invalid", "categoria '%s' desconhecida; veja balcao categories",
+                        "unknown category '%s'; see balcao categories",
                         req->category);
         return 0;
     }
@@ -420,11 +440,13 @@ s_set_priority (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     router_t *self = state;
     const Balcao__V1__SetPriority *req = (const Balcao__V1__SetPriority *) payload;
     if (!router_is_agent (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "only agents change priorities");
+        bc_reply_error (reply, "forbidden", "só agentes mudam a prioridade",
+                        "only agents change priorities");
         return 0;
     }
     if (!router_priority_is_valid (req->priority)) {
-        bc_reply_error (reply, "invalid", "priority must be baixa, normal, alta or urgente");
+        bc_reply_error (reply, "invalid", "a prioridade deve ser baixa, normal, alta ou urgente",
+                        "priority must be baixa, normal, alta or urgente");
         return 0;
     }
     int rc;
@@ -476,15 +498,19 @@ s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     if (!t)
         return rc;
     if (!router_is_customer_of (bc_tx_principal (tx), t))
-        bc_reply_error (reply, "forbidden", "only the ticket's customer rates it");
+        bc_reply_error (reply, "forbidden", "só o cliente do chamado pode avaliá-lo",
+                        "only the ticket's customer rates it");
     else if (strcmp (t->status, "fechado") != 0)
-        bc_reply_error (reply, "conflict", "ticket #%llu is %s; it can be rated once closed",
+        bc_reply_error (reply, "conflict", "o chamado #%llu está %s; a avaliação vem depois de fechado",
+                        "ticket #%llu is %s; it can be rated once closed",
                         (unsigned long long) t->number, t->status);
     else if (t->csat_score)
-        bc_reply_error (reply, "conflict", "ticket #%llu was already rated",
+        bc_reply_error (reply, "conflict", "o chamado #%llu já foi avaliado",
+                        "ticket #%llu was already rated",
                         (unsigned long long) t->number);
     else if (req->score < 1 || req->score > 5)
-        bc_reply_error (reply, "invalid", "the rating is from 1 to 5");
+        bc_reply_error (reply, "invalid", "a nota vai de 1 a 5",
+                        "the rating is from 1 to 5");
     else {
         Balcao__V1__TicketRated ev = BALCAO__V1__TICKET_RATED__INIT;
         ev.number = t->number;
@@ -535,7 +561,8 @@ s_escalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     router_t *self = state;
     const Balcao__V1__Escalate *req = (const Balcao__V1__Escalate *) payload;
     if (!router_is_agent (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "only agents escalate tickets");
+        bc_reply_error (reply, "forbidden", "só agentes escalam chamados",
+                        "only agents escalate tickets");
         return 0;
     }
     int rc;
@@ -543,17 +570,21 @@ s_escalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (!t)
         return rc;
     if (router_is_done (t->status))
-        bc_reply_error (reply, "conflict", "ticket #%llu is %s; reopen it before escalating",
+        bc_reply_error (reply, "conflict", "o chamado #%llu está %s; reabra-o antes de escalar",
+                        "ticket #%llu is %s; reopen it before escalating",
                         (unsigned long long) t->number, t->status);
     else if (strcmp (t->tier, "N3") == 0)
-        bc_reply_error (reply, "conflict", "ticket #%llu is already at N3, the last tier",
+        bc_reply_error (reply, "conflict", "o chamado #%llu já está no N3, o último nível",
+                        "ticket #%llu is already at N3, the last tier",
                         (unsigned long long) t->number);
     else if (strcmp (t->tier, "N1") == 0 && (!*req->reason || !*req->tried))
         bc_reply_error (reply, "invalid",
+                        "para escalar ao N2, informe o motivo e o que já foi tentado",
                         "escalating to N2 needs the reason and what was already tried");
     else if (strcmp (t->tier, "N2") == 0
              && (!*req->steps_to_reproduce || !*req->environment || !*req->affected_customers))
         bc_reply_error (reply, "invalid",
+                        "para escalar ao N3, informe o diagnóstico: passos para reproduzir, ambiente e clientes afetados",
                         "escalating to N3 needs the diagnosis: steps to reproduce, environment "
                         "and affected customers");
     else {
@@ -581,7 +612,8 @@ s_deescalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     router_t *self = state;
     const Balcao__V1__Deescalate *req = (const Balcao__V1__Deescalate *) payload;
     if (!router_is_agent (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "only agents de-escalate tickets");
+        bc_reply_error (reply, "forbidden", "só agentes devolvem chamados ao nível de baixo",
+                        "only agents de-escalate tickets");
         return 0;
     }
     int rc;
@@ -589,13 +621,16 @@ s_deescalate (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (!t)
         return rc;
     if (router_is_done (t->status))
-        bc_reply_error (reply, "conflict", "ticket #%llu is %s; reopen it first",
+        bc_reply_error (reply, "conflict", "o chamado #%llu está %s; reabra-o antes",
+                        "ticket #%llu is %s; reopen it first",
                         (unsigned long long) t->number, t->status);
     else if (strcmp (t->tier, "N1") == 0)
-        bc_reply_error (reply, "conflict", "ticket #%llu is already at N1, the first tier",
+        bc_reply_error (reply, "conflict", "o chamado #%llu já está no N1, o primeiro nível",
+                        "ticket #%llu is already at N1, the first tier",
                         (unsigned long long) t->number);
     else if (!*req->note)
-        bc_reply_error (reply, "invalid", "de-escalating needs a note for the tier below");
+        bc_reply_error (reply, "invalid", "para devolver, escreva uma nota para o nível de baixo",
+                        "de-escalating needs a note for the tier below");
     else {
         Balcao__V1__TicketEscalated ev = BALCAO__V1__TICKET_ESCALATED__INIT;
         ev.to_tier = strcmp (t->tier, "N3") == 0 ? "N2" : "N1";
@@ -618,11 +653,13 @@ s_merge (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
     const Balcao__V1__MergeTicket *req = (const Balcao__V1__MergeTicket *) payload;
     const char *who = bc_tx_principal (tx);
     if (!router_is_agent (who)) {
-        bc_reply_error (reply, "forbidden", "only agents merge tickets");
+        bc_reply_error (reply, "forbidden", "só agentes unem chamados",
+                        "only agents merge tickets");
         return 0;
     }
     if (req->from == req->into) {
-        bc_reply_error (reply, "invalid", "a ticket cannot be merged into itself");
+        bc_reply_error (reply, "invalid", "um chamado não pode ser unido a ele mesmo",
+                        "a ticket cannot be merged into itself");
         return 0;
     }
     MDB_txn *txn = bc_tx_txn (tx);
@@ -637,11 +674,13 @@ s_merge (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
     }
     int is_supervisor = strncmp (who, "supervisor:", 11) == 0 || strncmp (who, "admin:", 6) == 0;
     if (router_is_done (from->status) || router_is_done (into->status))
-        bc_reply_error (reply, "conflict", "only open tickets are merged (#%llu is %s, #%llu is %s)",
+        bc_reply_error (reply, "conflict", "só chamados em andamento são unidos (o #%llu está %s, o #%llu está %s)",
+                        "only open tickets are merged (#%llu is %s, #%llu is %s)",
                         (unsigned long long) from->number, from->status,
                         (unsigned long long) into->number, into->status);
     else if (strcmp (from->tier, into->tier) != 0 && !is_supervisor)
-        bc_reply_error (reply, "forbidden", "merging across tiers (%s into %s) is for supervisors",
+        bc_reply_error (reply, "forbidden", "unir chamados de níveis diferentes (%s ao %s) é com os supervisores",
+                        "merging across tiers (%s into %s) is for supervisors",
                         from->tier, into->tier);
     else {
         /* Copy the thread over, oldest first. */
@@ -708,12 +747,14 @@ s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     const Balcao__V1__ApplyMacro *req = (const Balcao__V1__ApplyMacro *) payload;
     const char *who = bc_tx_principal (tx);
     if (!router_is_agent (who)) {
-        bc_reply_error (reply, "forbidden", "only agents apply standard messages");
+        bc_reply_error (reply, "forbidden", "só agentes aplicam mensagens padrão",
+                        "only agents apply standard messages");
         return 0;
     }
     const router_macro_t *macro = router_macros_find (self->macros, req->macro);
     if (!macro) {
-        bc_reply_error (reply, "invalid", "unknown macro '%s'; see balcao macros", req->macro);
+        bc_reply_error (reply, "invalid", "mensagem padrão '%s' desconhecida; veja balcao macros",
+                        "unknown macro '%s'; see balcao macros", req->macro);
         return 0;
     }
     const router_category_t *cat =
@@ -721,7 +762,8 @@ s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     int action = *macro->action ? router_action_parse (macro->action) : -1;
     if ((*macro->category && !cat) || (*macro->priority && !router_priority_is_valid (macro->priority))
         || (*macro->action && action < 0)) {
-        bc_reply_error (reply, "invalid", "macro '%s' names an unknown category, priority or action; "
+        bc_reply_error (reply, "invalid", "a mensagem padrão '%s' cita uma categoria, prioridade ou ação desconhecida; corrija router/macros na configuração",
+                        "macro '%s' names an unknown category, priority or action; "
                                           "fix router/macros in the config",
                         macro->id);
         return 0;
@@ -738,14 +780,17 @@ s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     const char *to = action >= 0 ? router_lifecycle_next (after_reply, (router_action_t) action) : NULL;
     char sources[128];
     if (router_is_done (t->status))
-        bc_reply_error (reply, "conflict", "ticket #%llu is %s", (unsigned long long) t->number,
+        bc_reply_error (reply, "conflict", "o chamado #%llu está %s",
+                        "ticket #%llu is %s", (unsigned long long) t->number,
                         t->status);
     else if (action >= 0 && !to)
-        bc_reply_error (reply, "conflict", "macro '%s' would %s ticket #%llu, which is allowed from %s",
+        bc_reply_error (reply, "conflict", "a mensagem padrão '%s' daria %s no chamado #%llu, o que só vale a partir de %s",
+                        "macro '%s' would %s ticket #%llu, which is allowed from %s",
                         macro->id, macro->action, (unsigned long long) t->number,
                         router_lifecycle_sources ((router_action_t) action, sources, sizeof sources));
     else if (action == ROUTER_RESOLVE && strcmp (t->tier, "N3") == 0)
-        bc_reply_error (reply, "invalid", "at N3 resolve with the fix's reference, not a macro");
+        bc_reply_error (reply, "invalid", "no N3, resolva informando a referência da correção, não com uma mensagem padrão",
+                        "at N3 resolve with the fix's reference, not a macro");
     else {
         Balcao__V1__Person *agent = NULL;
         router_people_get (txn, &self->pdbs, who, &agent);

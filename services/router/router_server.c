@@ -142,7 +142,8 @@ router_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_repl
 {
     Balcao__V1__Ticket *t = router_get_ticket (self, bc_tx_txn (tx), number, rc);
     if (*rc == MDB_NOTFOUND) {
-        bc_reply_error (reply, "not_found", "ticket #%llu does not exist",
+        bc_reply_error (reply, "not_found", "o chamado #%llu não existe",
+                        "ticket #%llu does not exist",
                         (unsigned long long) number);
         *rc = 0;
     }
@@ -396,7 +397,8 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
     int access = rc == 0 ? s_read_access (self, txn, bc_tx_principal (tx), t) : 0;
     if (rc == MDB_NOTFOUND || (rc == 0 && !access)) {
         /* Someone else's ticket looks like no ticket: numbers are guessable. */
-        bc_reply_error (reply, "not_found", "ticket #%llu does not exist",
+        bc_reply_error (reply, "not_found", "o chamado #%llu não existe",
+                        "ticket #%llu does not exist",
                         (unsigned long long) req->number);
         if (t)
             balcao__v1__ticket__free_unpacked (t, NULL);
@@ -502,7 +504,8 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     const char *who = bc_tx_principal (tx);
     if (!router_is_agent (who) && !s_service_may (self, txn, who, "read")) {
         if (strncmp (who, "customer:", 9) != 0) {
-            bc_reply_error (reply, "forbidden", "say who you are to list tickets");
+            bc_reply_error (reply, "forbidden", "identifique-se para listar chamados",
+                        "say who you are to list tickets");
             return 0;
         }
         char org[256];
@@ -579,7 +582,8 @@ s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
     router_t *self = state;
     const Balcao__V1__GetHistory *req = (const Balcao__V1__GetHistory *) payload;
     if (!router_is_agent (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "a ticket's history is for the support team");
+        bc_reply_error (reply, "forbidden", "o histórico do chamado é para a equipe de suporte",
+                        "a ticket's history is for the support team");
         return 0;
     }
     MDB_txn *txn = bc_tx_txn (tx);

@@ -54,9 +54,12 @@ def main():
               "after triage only the category changes")
 
         rc, _, err = cli(s, "set-priority", "2", "altíssima")
-        check(rc == 2 and "baixa, normal, alta or urgente" in err, "an unknown priority is refused")
+        check(rc == 2 and "baixa, normal, alta ou urgente" in err, "an unknown priority is refused")
         rc, _, err = cli(s, "set-category", "2", "impressoras")
-        check(rc == 2 and "unknown category" in err, "an unknown category is refused")
+        check(rc == 2 and "categoria 'impressoras' desconhecida" in err, "an unknown category is refused")
+        en = s.run_tool("balcao", ["set-category", "2", "impressoras"], env={"BALCAO_LANG": "en"})
+        check(en.returncode == 2 and "unknown category 'impressoras'" in en.stderr.decode(),
+              "with BALCAO_LANG=en the same refusal is in English", en.stderr)
         rc, _, _ = cli(s, "set-priority", "2", "alta", "cliente", "com", "prazo", "hoje")
         check(rc == 0 and s.ticket(2).priority == "alta", "set-priority")
 

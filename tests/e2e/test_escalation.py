@@ -44,7 +44,7 @@ def main():
         check(s.ticket(1).assignee == "agent:ana@suporte.example", "N1's agent has it")
 
         rc, _, err = cli(s, "escalate", "1", "--reason", "Lentidão no servidor")
-        check(rc == 2 and "what was already tried" in err, "N1 -> N2 needs what was tried", err)
+        check(rc == 2 and "o que já foi tentado" in err, "N1 -> N2 needs what was tried", err)
         rc, out, _ = cli(s, "escalate", "1", "--reason", "Lentidão no servidor",
                          "--tried", "Limpar cache; reiniciar o app")
         t = s.ticket(1)
@@ -55,7 +55,7 @@ def main():
         check(ana.open_tickets == 0, "the N1 agent is free of it")
 
         rc, _, err = cli(s, "escalate", "1", "--steps", "Fechar o caixa com 500 itens", who="agent:caio@suporte.example")
-        check(rc == 2 and "diagnosis" in err, "N2 -> N3 needs the whole diagnosis", err)
+        check(rc == 2 and "diagnóstico" in err, "N2 -> N3 needs the whole diagnosis", err)
         rc, out, _ = cli(s, "escalate", "1", "--steps", "Fechar o caixa com 500 itens",
                          "--env", "v4.2, PostgreSQL 15", "--affected", "3 lojas",
                          "--attach", "att:sha256:abc", who="agent:caio@suporte.example")
@@ -63,10 +63,10 @@ def main():
         check(rc == 0 and (t.tier, t.assignee) == ("N3", "agent:lia@suporte.example"),
               "escalated to N3", out)
         rc, _, err = cli(s, "escalate", "1", "--reason", "x", "--tried", "y", who="agent:lia@suporte.example")
-        check(rc == 2 and "last tier" in err, "N3 is the last tier", err)
+        check(rc == 2 and "último nível" in err, "N3 is the last tier", err)
 
         rc, _, err = cli(s, "resolve", "1", "Índice criado", who="agent:lia@suporte.example")
-        check(rc == 2 and "fix's reference" in err, "resolving at N3 needs the fix's reference", err)
+        check(rc == 2 and "referência da correção" in err, "resolving at N3 needs the fix's reference", err)
 
         try:
             s.call("router", router_pb2.Deescalate(number=1, note=""), principal="agent:lia@suporte.example")

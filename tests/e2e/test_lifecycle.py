@@ -73,7 +73,7 @@ def main():
         check(status(s) == "aberto", "a note does not change the status")
 
         rc, out, err = cli(s, "open", "1")
-        check(rc == 2 and "allowed from novo, aguardando_cliente, reaberto" in err,
+        check(rc == 2 and "só vale a partir de novo, aguardando_cliente, reaberto" in err,
               "an illegal move exits 2 and names the allowed states", (rc, err))
 
         rc, out, _ = cli(s, "request-info", "1", "Qual filial aparece vazia?")
@@ -89,7 +89,7 @@ def main():
         log("ok: the customer's reply moved the ticket from aguardando_cliente to aberto")
 
         rc, _, err = cli(s, "resolve", "1")
-        check(rc == 2 and "resolution" in err, "resolving without a resolution is refused", err)
+        check(rc == 2 and "escreva a solução" in err, "resolving without a resolution is refused", err)
         check(status(s) == "aberto", "the refused resolve changed nothing")
         rc, out, _ = cli(s, "resolve", "1", "Reprocessamos", "o", "job", "de", "estoque.")
         t = s.ticket(1)
@@ -119,7 +119,7 @@ def main():
         check((t.csat_score, t.csat_comment) == (5, "Atendimento ótimo!"), "the customer rates 5/5")
         check(refused_rate(s, 4, "customer:rita@lojadarita.com.br", "conflict"), "a ticket is rated once")
         rc, _, err = cli(s, "reply", "1", "mais uma coisa")
-        check(rc == 2 and "closed" in err, "no public reply on a closed ticket", err)
+        check(rc == 2 and "está fechado" in err, "no public reply on a closed ticket", err)
 
         status_code, body, _ = s.http_get("/api/tickets/1")
         check(status_code == 200 and all("Job de estoque" not in m["body"] for m in body["messages"])

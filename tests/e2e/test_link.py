@@ -32,13 +32,13 @@ def main():
             check(rc == 0 and "problema #1" in out, "ticket %s linked to problem 1" % incident, err)
         check(s.ticket(1).incident_count == 3, "the problem counts its incidents")
         rc, _, err = cli(s, "link", "2", "3")
-        check(rc == 2 and "itself an incident of #1" in err, "an incident cannot be a problem", err)
+        check(rc == 2 and "já é um incidente do #1" in err, "an incident cannot be a problem", err)
         s.submit_api("l-5", "Outro", "Outro.", from_address="loja5@example.com")
         wait_until(lambda: s.ticket_total() == 5, 20, "ticket 5", system=s)
         rc, _, err = cli(s, "link", "5", "1")
-        check(rc == 2 and "problem with incidents" in err, "a problem cannot become an incident", err)
+        check(rc == 2 and "problema com incidentes" in err, "a problem cannot become an incident", err)
         rc, _, err = cli(s, "link", "5", "2")
-        check(rc == 2 and "already linked to problem #1" in err, "an incident has one problem", err)
+        check(rc == 2 and "já está vinculado ao problema #1" in err, "an incident has one problem", err)
 
         cli(s, "resolve", "4", "Reenviado manualmente.")
         rc, _, _ = cli(s, "resolve", "1", "Certificado da SEFAZ renovado.")
@@ -63,7 +63,7 @@ def main():
               "the duplicate's messages are copied over", (out, err))
         check((t7.status, t7.merged_into) == ("fechado", 6), "the duplicate is closed and points to #6")
         rc, _, err = cli(s, "merge", "7", "6")
-        check(rc == 2 and "only open tickets" in err, "a merged ticket is not merged again", err)
+        check(rc == 2 and "só chamados em andamento" in err, "a merged ticket is not merged again", err)
         from balcao.v1 import intake_pb2
         reply = s.call("intake", intake_pb2.Submit(channel="api", external_id="m-3", from_address="rui@example.com",
                                                    subject="Re", body="Consegui entrar.", in_reply_to="m-2"))

@@ -70,14 +70,14 @@ def main():
         r = admin("person-key", "agent:nobody@suporte.example", key)
         check(r.returncode == 2, "nobody else can register the same key (exit 2)")
         r = admin("person-key", ANA, "not-a-key")
-        check(r.returncode == 2 and "40 characters" in r.stderr.decode(),
+        check(r.returncode == 2 and "40 caracteres" in r.stderr.decode(),
               "a malformed key is refused with a clear message", r.stderr)
 
         r = ana("status", "online")
         check(r.returncode == 0, "the agent works with their registered key", r.stderr)
         spoof = dict(ana_env, BALCAO_PRINCIPAL="admin:root@suporte.example")
         r = s.run_tool("balcao", ["person-add", "agent:eve@suporte.example", "Eve", "N3"], env=spoof)
-        check(r.returncode == 2 and "only admins" in r.stderr.decode(),
+        check(r.returncode == 2 and "só administradores" in r.stderr.decode(),
               "claiming to be an admin with an agent's key is refused (the key decides)",
               (r.returncode, r.stderr))
 

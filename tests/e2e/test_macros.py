@@ -48,7 +48,7 @@ def main():
               "a macro is a public reply (first response)")
 
         rc, _, err = cli(s, "macro", "1", "pedir-print")
-        check(rc == 2 and "allowed from" in err and s.ticket(1).message_count == 2,
+        check(rc == 2 and "só vale a partir de" in err and s.ticket(1).message_count == 2,
               "an illegal move is refused before anything is written", err)
 
         rc, _, _ = cli(s, "macro", "2", "reset-senha")
@@ -57,7 +57,7 @@ def main():
               and "chamado #2" in t.resolution and t.resolution == t.messages[-1].body,
               "reset-senha classifies and resolves with its message", (t.category, t.status))
         rc, _, err = cli(s, "macro", "2", "nada")
-        check(rc == 2 and "unknown macro" in err, "an unknown macro is refused", err)
+        check(rc == 2 and "desconhecida" in err, "an unknown macro is refused", err)
     log("test_macros passed")
 
 

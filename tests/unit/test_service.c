@@ -48,7 +48,7 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCMes
     (void) req;
     const Balcao__V1__Submit *s = (const Balcao__V1__Submit *) payload;
     if (!s->external_id || !*s->external_id) {
-        bc_reply_error (reply, "invalid", "external_id is required");
+        bc_reply_error (reply, "invalid", "external_id é obrigatório", "external_id is required");
         return 0;
     }
     int rc = s_count_add (state, tx);
