@@ -25,9 +25,57 @@
 #define EXIT_USAGE 64
 #define EXIT_UNAVAILABLE 69
 
+/* The sentence in the user's language (bc_lang_is_en): pt-BR first. */
+static int s_en = 0;
+#define T(pt, en) (s_en ? (en) : (pt))
+
 static void
 s_usage (void)
 {
+    if (bc_lang_is_en ()) {
+        fprintf (stderr, "usage: balcao [-c CONFIG] COMMAND\n"
+                         "  show N                    ticket N with its messages\n"
+                         "  list [AFTER [MAX]]        the tickets\n"
+                         "  search TEXT               find tickets by their text\n"
+                         "  history N                 everything that happened to ticket N\n"
+                         "  reply N TEXT              answer the customer (public)\n"
+                         "  note N TEXT               internal note (the customer never sees it)\n"
+                         "  log-call N TEXT           record a phone call with the customer\n"
+                         "  open N                    start working on it (novo -> aberto)\n"
+                         "  request-info N TEXT       ask the customer for information\n"
+                         "  resolve N TEXT [--fix REFERENCE]\n"
+                         "                            resolve (at N3, with the fix's reference)\n"
+                         "  reopen N [REASON]         reopen a resolved or closed ticket\n"
+                         "  close N                   close a resolved ticket\n"
+                         "  categories                the categories and their defaults\n"
+                         "  set-category N CATEGORY   classify (in triage, also priority and tier)\n"
+                         "  set-priority N PRIORITY [REASON]\n"
+                         "                            baixa, normal, alta or urgente\n"
+                         "  queue N1|N2|N3            tickets waiting for an agent in the tier\n"
+                         "  queue --mine              your tickets in progress\n"
+                         "  take N                    take the ticket\n"
+                         "  assign N AGENT            assign to an agent (supervisors)\n"
+                         "  status online|away|offline\n"
+                         "                            your availability (online gets tickets)\n"
+                         "  people [agent|customer|...]\n"
+                         "                            registered people\n"
+                         "  person-add ID NAME TIER [CAPACITY [SKILL,...]]\n"
+                         "                            register an agent (admins)\n"
+                         "  escalate N --reason TEXT --tried TEXT            N1 -> N2\n"
+                         "  escalate N --steps TEXT --env TEXT --affected TEXT [--reason TEXT]\n"
+                         "             [--attach REF]...                        N2 -> N3\n"
+                         "  deescalate N NOTE         send back to the tier below\n"
+                         "  link PROBLEM INCIDENT     link an incident to its problem ticket\n"
+                         "  merge DUPLICATE INTO      merge a duplicate into another ticket\n"
+                         "  macros                    the standard messages\n"
+                         "  macro N MACRO             apply a standard message to the ticket\n"
+                         "  tail [N]                  follow events live (only ticket N's)\n"
+                         "  login                     make your CURVE key pair\n"
+                         "  person-key ID KEY         register someone's public key (admins)\n"
+                         "Who you are: with CURVE, your key (balcao login); without CURVE,\n"
+                         "$BALCAO_PRINCIPAL, or agent:$USER. Language: BALCAO_LANG=en or pt-BR.\n");
+        return;
+    }
     fprintf (stderr, "uso: balcao [-c CONFIG] COMANDO\n"
                      "  show N                    mostra o chamado N com as mensagens\n"
                      "  list [APÓS [MAX]]         lista os chamados\n"
@@ -68,7 +116,7 @@ s_usage (void)
                      "  login                     cria o seu par de chaves CURVE\n"
                      "  person-key ID CHAVE       registra a chave pública de alguém (administradores)\n"
                      "Quem você é: com CURVE, a sua chave (balcao login) diz; sem CURVE,\n"
-                     "$BALCAO_PRINCIPAL, ou agent:$USER.\n");
+                     "$BALCAO_PRINCIPAL, ou agent:$USER. Idioma: BALCAO_LANG=en ou pt-BR.\n");
 }
 
 static void
@@ -132,8 +180,10 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
         char buf[512];
         fprintf (stderr, "balcao: %s\n", bc_client_error_text (rc, reply, buf, sizeof buf));
         if (rc == BC_ETIMEOUT && bc_config_str (config, "balcao/curve_dir", NULL))
-            fprintf (stderr, "balcao: com CURVE, um serviço não responde a chaves que não conhece: "
-                             "a sua foi registrada? (balcao login)\n");
+            fprintf (stderr, T ("balcao: com CURVE, um serviço não responde a chaves que não conhece: "
+                               "a sua foi registrada? (balcao login)\n",
+                               "balcao: with CURVE, services do not answer keys they do not know: "
+                               "was yours registered? (balcao login)\n"));
         bc_envelope_destroy (&reply);
         s_exit = rc == BC_EREMOTE ? EXIT_REFUSED : EXIT_UNAVAILABLE;
         return NULL;
@@ -202,21 +252,22 @@ typedef void (s_ticket_line_fn) (const Balcao__V1__Ticket *t);
 static void
 s_line_status (const Balcao__V1__Ticket *t)
 {
-    printf ("Chamado #%llu: %s\n", (unsigned long long) t->number, t->status);
+    printf (T ("Chamado #%llu: %s\n", "Ticket #%llu: %s\n"), (unsigned long long) t->number, t->status);
 }
 
 static void
 s_line_classified (const Balcao__V1__Ticket *t)
 {
-    printf ("Chamado #%llu: categoria %s, prioridade %s, nível %s\n",
+    printf (T ("Chamado #%llu: categoria %s, prioridade %s, nível %s\n",
+               "Ticket #%llu: category %s, priority %s, tier %s\n"),
             (unsigned long long) t->number, t->category, t->priority, t->tier);
 }
 
 static void
 s_line_assignee (const Balcao__V1__Ticket *t)
 {
-    printf ("Chamado #%llu: nível %s, %s\n", (unsigned long long) t->number, t->tier,
-            *t->assignee ? t->assignee : "na fila");
+    printf (T ("Chamado #%llu: nível %s, %s\n", "Ticket #%llu: tier %s, %s\n"), (unsigned long long) t->number, t->tier,
+            *t->assignee ? t->assignee : T ("na fila", "in the queue"));
 }
 
 /* The exit code of a command answered with a Ticket (reply NULL: the call
@@ -276,7 +327,7 @@ s_categories (bc_config_t *config)
     for (size_t i = 0; i < list->n_categories; i++) {
         printf ("%-14s ", list->categories[i]->id);
         s_print_padded (list->categories[i]->name, 26);
-        printf (" prioridade %-8s nível %s\n", list->categories[i]->priority,
+        printf (T (" prioridade %-8s nível %s\n", " priority %-8s tier %s\n"), list->categories[i]->priority,
                 list->categories[i]->tier);
     }
     balcao__v1__category_list__free_unpacked (list, NULL);
@@ -314,7 +365,7 @@ s_print_person (bc_envelope_t *reply)
     bc_envelope_destroy (&reply);
     if (!p)
         return EXIT_UNAVAILABLE;
-    printf ("%s  %s  %s  %s  %u/%u chamados\n", p->id, p->name, p->tier, p->status,
+    printf (T ("%s  %s  %s  %s  %u/%u chamados\n", "%s  %s  %s  %s  %u/%u tickets\n"), p->id, p->name, p->tier, p->status,
             p->open_tickets, p->capacity);
     balcao__v1__person__free_unpacked (p, NULL);
     return 0;
@@ -401,9 +452,9 @@ s_queue_cmd (bc_config_t *config, int argc, char **argv)
                     t->category, t->subject);
     }
     if (req.mine)
-        printf ("%zu chamado(s) com você\n", list->n_tickets);
+        printf (T ("%zu chamado(s) com você\n", "%zu ticket(s) assigned to you\n"), list->n_tickets);
     else
-        printf ("%zu chamado(s) na fila do %s\n", list->n_tickets, req.tier);
+        printf (T ("%zu chamado(s) na fila do %s\n", "%zu ticket(s) waiting in the %s queue\n"), list->n_tickets, req.tier);
     balcao__v1__ticket_list__free_unpacked (list, NULL);
     return 0;
 }
@@ -477,10 +528,12 @@ s_link_cmd (bc_config_t *config, int argc, char **argv, int merging)
     if (!t)
         return EXIT_UNAVAILABLE;
     if (merging)
-        printf ("Chamado #%llu unido ao #%llu (%u mensagens)\n", (unsigned long long) merge.from,
+        printf (T ("Chamado #%llu unido ao #%llu (%u mensagens)\n",
+                   "Ticket #%llu merged into #%llu (%u messages)\n"), (unsigned long long) merge.from,
                 (unsigned long long) t->number, t->message_count);
     else
-        printf ("Chamado #%llu: incidente do problema #%llu\n", (unsigned long long) t->number,
+        printf (T ("Chamado #%llu: incidente do problema #%llu\n",
+                   "Ticket #%llu: incident of problem #%llu\n"), (unsigned long long) t->number,
                 (unsigned long long) t->problem);
     balcao__v1__ticket__free_unpacked (t, NULL);
     return 0;
@@ -549,39 +602,42 @@ s_show (bc_config_t *config, const char *arg)
         return EXIT_UNAVAILABLE;
     char when[32];
     s_time (t->created_us, when, sizeof when);
-    printf ("Chamado #%llu  [%s]  %s  prioridade %s  categoria %s\n", (unsigned long long) t->number,
+    printf (T ("Chamado #%llu  [%s]  %s  prioridade %s  categoria %s\n",
+               "Ticket #%llu  [%s]  %s  priority %s  category %s\n"), (unsigned long long) t->number,
             t->status, t->tier, t->priority, t->category);
-    printf ("Assunto: %s\n", t->subject);
-    printf ("Cliente: %s <%s>\n", t->customer_name, t->customer_address);
-    printf ("Responsável: %s\n", *t->assignee ? t->assignee : "(na fila)");
+    printf (T ("Assunto: %s\n", "Subject: %s\n"), t->subject);
+    printf (T ("Cliente: %s <%s>\n", "Customer: %s <%s>\n"), t->customer_name, t->customer_address);
+    printf (T ("Responsável: %s\n", "Assignee: %s\n"),
+            *t->assignee ? t->assignee : T ("(na fila)", "(in the queue)"));
     if (t->problem)
-        printf ("Incidente do problema #%llu\n", (unsigned long long) t->problem);
+        printf (T ("Incidente do problema #%llu\n", "Incident of problem #%llu\n"), (unsigned long long) t->problem);
     if (t->merged_into)
-        printf ("Unido ao chamado #%llu\n", (unsigned long long) t->merged_into);
+        printf (T ("Unido ao chamado #%llu\n", "Merged into ticket #%llu\n"), (unsigned long long) t->merged_into);
     if (t->incident_count)
-        printf ("Problema com %u incidente(s) vinculado(s)\n", t->incident_count);
+        printf (T ("Problema com %u incidente(s) vinculado(s)\n", "Problem with %u linked incident(s)\n"), t->incident_count);
     if (*t->resolution)
-        printf ("Resolução: %s%s%s\n", t->resolution, *t->fix_reference ? " — correção " : "",
+        printf (T ("Resolução: %s%s%s\n", "Resolution: %s%s%s\n"), t->resolution,
+                *t->fix_reference ? T (" — correção ", " — fix ") : "",
                 t->fix_reference);
     if (*t->first_response_sla) {
         char due[32];
         s_time (t->first_response_due_us, due, sizeof due);
-        printf ("SLA 1ª resposta: %s (prazo %s)\n", t->first_response_sla, due);
+        printf (T ("SLA 1ª resposta: %s (prazo %s)\n", "SLA first response: %s (due %s)\n"), t->first_response_sla, due);
         s_time (t->resolution_due_us, due, sizeof due);
-        printf ("SLA resolução: %s%s%s%s\n", t->resolution_sla,
-                t->resolution_started_us ? " (prazo " : "", t->resolution_started_us ? due : "",
+        printf (T ("SLA resolução: %s%s%s%s\n", "SLA resolution: %s%s%s%s\n"), t->resolution_sla,
+                t->resolution_started_us ? T (" (prazo ", " (due ") : "", t->resolution_started_us ? due : "",
                 t->resolution_started_us ? ")"
-                : strcmp (t->resolution_sla, "running") == 0 ? " (pausado)"
+                : strcmp (t->resolution_sla, "running") == 0 ? T (" (pausado)", " (paused)")
                                                             : "");
     }
     if (t->csat_score)
-        printf ("Avaliação: %u/5 %s\n", t->csat_score, t->csat_comment);
-    printf ("Aberto em: %s via %s\n", when, t->channel);
+        printf (T ("Avaliação: %u/5 %s\n", "Rating: %u/5 %s\n"), t->csat_score, t->csat_comment);
+    printf (T ("Aberto em: %s via %s\n", "Opened: %s via %s\n"), when, t->channel);
     for (size_t i = 0; i < t->n_messages; i++) {
         const Balcao__V1__TicketMessage *m = t->messages[i];
         s_time (m->time_us, when, sizeof when);
         printf ("\n--- %s  %s (%s)%s\n%s\n", when, m->author, m->channel,
-                m->is_internal ? "  [nota interna]" : "", m->body);
+                m->is_internal ? T ("  [nota interna]", "  [internal note]") : "", m->body);
     }
     balcao__v1__ticket__free_unpacked (t, NULL);
     return 0;
@@ -608,7 +664,7 @@ s_list (bc_config_t *config, int argc, char **argv)
         printf ("#%-6llu %-18s %-3s %-8s %s  %s  <%s>\n", (unsigned long long) t->number,
                 t->status, t->tier, t->priority, when, t->subject, t->customer_address);
     }
-    printf ("%zu de %llu chamados\n", list->n_tickets, (unsigned long long) list->total);
+    printf (T ("%zu de %llu chamados\n", "%zu of %llu tickets\n"), list->n_tickets, (unsigned long long) list->total);
     balcao__v1__ticket_list__free_unpacked (list, NULL);
     return 0;
 }
@@ -635,9 +691,9 @@ s_search (bc_config_t *config, int argc, char **argv)
         printf ("#%-6llu %5.2f  %s\n", (unsigned long long) r->hits[i]->ticket, r->hits[i]->score,
                 r->hits[i]->subject);
     if (r->n_hits == 0)
-        printf ("Nenhum chamado encontrado.\n");
+        printf (T ("Nenhum chamado encontrado.\n", "No ticket found.\n"));
     else
-        printf ("%llu chamado(s) encontrado(s)\n", (unsigned long long) r->estimated);
+        printf (T ("%llu chamado(s) encontrado(s)\n", "%llu ticket(s) found\n"), (unsigned long long) r->estimated);
     balcao__v1__search_tickets_reply__free_unpacked (r, NULL);
     return 0;
 }
@@ -655,7 +711,7 @@ s_login (void)
     else
         snprintf (principal, sizeof principal, "agent:%s", user ? user : "cli");
     if (cert)
-        printf ("Você já tem uma chave em %s.\n", path);
+        printf (T ("Você já tem uma chave em %s.\n", "You already have a key in %s.\n"), path);
     else {
         char dir[4096];
         snprintf (dir, sizeof dir, "%s", path);
@@ -663,7 +719,7 @@ s_login (void)
         if (slash) {
             *slash = 0;
             if (zsys_dir_create ("%s", dir) || chmod (dir, 0700)) {
-                fprintf (stderr, "balcao: não consegui criar %s: %s\n", dir, strerror (errno));
+                fprintf (stderr, T ("balcao: não consegui criar %s: %s\n", "balcao: could not create %s: %s\n"), dir, strerror (errno));
                 return 1;
             }
         }
@@ -673,16 +729,20 @@ s_login (void)
         int rc = zcert_save (cert, path);
         umask (old);
         if (rc) {
-            fprintf (stderr, "balcao: não consegui gravar %s\n", path);
+            fprintf (stderr, T ("balcao: não consegui gravar %s\n", "balcao: could not write %s\n"), path);
             zcert_destroy (&cert);
             return 1;
         }
-        printf ("Sua chave foi criada em %s (a parte secreta fica em %s_secret, só para você).\n",
+        printf (T ("Sua chave foi criada em %s (a parte secreta fica em %s_secret, só para você).\n",
+                   "Your key was created in %s (its secret part is in %s_secret, for you only).\n"),
                 path, path);
     }
-    printf ("Chave pública: %s\n"
-            "Peça a um administrador para registrá-la:\n"
-            "  balcao person-key %s %s\n",
+    printf (T ("Chave pública: %s\n"
+               "Peça a um administrador para registrá-la:\n"
+               "  balcao person-key %s %s\n",
+               "Public key: %s\n"
+               "Ask an admin to register it:\n"
+               "  balcao person-key %s %s\n"),
             zcert_public_txt (cert), principal, zcert_public_txt (cert));
     zcert_destroy (&cert);
     return 0;
@@ -701,10 +761,11 @@ s_person_key (bc_config_t *config, int argc, char **argv)
         return s_exit;
     bc_envelope_destroy (&reply);
     if (*req.curve_key)
-        printf ("Chave de %s registrada: as conexões com ela agem como %s.\n", req.person,
+        printf (T ("Chave de %s registrada: as conexões com ela agem como %s.\n",
+                   "Key of %s registered: connections with it act as %s.\n"), req.person,
                 req.person);
     else
-        printf ("Chave de %s revogada.\n", req.person);
+        printf (T ("Chave de %s revogada.\n", "Key of %s revoked.\n"), req.person);
     return 0;
 }
 
@@ -743,7 +804,7 @@ s_tail (bc_config_t *config, int argc, char **argv)
     }
     zsock_set_subscribe (sub, "");
     if (zsock_connect (sub, "%s", endpoint)) {
-        fprintf (stderr, "balcao: endereço inválido: %s\n", endpoint);
+        fprintf (stderr, T ("balcao: endereço inválido: %s\n", "balcao: invalid address: %s\n"), endpoint);
         zsock_destroy (&sub);
         bc_curve_destroy (&curve);
         return EXIT_UNAVAILABLE;
@@ -753,10 +814,11 @@ s_tail (bc_config_t *config, int argc, char **argv)
     sigaction (SIGINT, &sa, NULL);
     sigaction (SIGTERM, &sa, NULL);
     if (only)
-        fprintf (stderr, "Acompanhando o chamado #%llu (Ctrl+C para sair)…\n",
+        fprintf (stderr, T ("Acompanhando o chamado #%llu (Ctrl+C para sair)…\n",
+                    "Following ticket #%llu (Ctrl+C to quit)…\n"),
                  (unsigned long long) only);
     else
-        fprintf (stderr, "Acompanhando os eventos (Ctrl+C para sair)…\n");
+        fprintf (stderr, T ("Acompanhando os eventos (Ctrl+C para sair)…\n", "Following events (Ctrl+C to quit)…\n"));
     setvbuf (stdout, NULL, _IOLBF, 0);
     int64_t last_heard = zclock_mono (), warned = 0;
     while (!s_stop) {
@@ -764,7 +826,8 @@ s_tail (bc_config_t *config, int argc, char **argv)
         if (zmq_poll (&item, 1, 500) <= 0) {
             /* Services publish a heartbeat every 200 ms. */
             if (!warned && zclock_mono () - last_heard > 3000) {
-                fprintf (stderr, "balcao: o router não está publicando (ou não aceita sua chave)\n");
+                fprintf (stderr, T ("balcao: o router não está publicando (ou não aceita sua chave)\n",
+                                  "balcao: the router is not publishing (or does not accept your key)\n"));
                 warned = 1;
             }
             continue;
@@ -801,6 +864,7 @@ main (int argc, char **argv)
 {
     bc_log_init ("balcao");
     bc_log_set_level (BC_LOG_ERROR);
+    s_en = bc_lang_is_en ();
     int first = 1;
     bc_config_t *config = bc_config_from_args (argc, argv, &first);
     if (!config)

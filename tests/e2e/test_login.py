@@ -88,6 +88,9 @@ def main():
                    "ticket 1 assigned to the only agent online", system=s)
         mine = ana("queue", "--mine").stdout.decode()
         check("1 chamado(s) com você" in mine, "queue --mine lists the agent's ticket", mine)
+        en = s.run_tool("balcao", ["queue", "--mine"], env=dict(ana_env, BALCAO_LANG="en"))
+        check("1 ticket(s) assigned to you" in en.stdout.decode(), "in English with BALCAO_LANG=en",
+              en.stdout)
 
         tail = s.spawn_tool("balcao", ["tail", "1"], env=ana_env)
         time.sleep(1.0)
