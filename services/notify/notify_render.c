@@ -26,18 +26,9 @@ notify_render_init (void)
 const char *
 notify_kind_name (notify_kind_t kind)
 {
-    switch (kind) {
-    case NOTIFY_ACK: return "ack";
-    case NOTIFY_REPLY: return "reply";
-    case NOTIFY_INFO: return "info";
-    case NOTIFY_ESCALATED: return "escalated";
-    case NOTIFY_RESOLVED: return "resolved";
-    case NOTIFY_REOPENED: return "reopened";
-    case NOTIFY_CLOSED: return "closed";
-    case NOTIFY_MERGED: return "merged";
-    case NOTIFY_REMINDER: return "reminder";
-    }
-    return "unknown";
+    static const char *const names[] = {"ack",      "reply",  "info",   "escalated", "resolved",
+                                        "reopened", "closed", "merged", "reminder"};
+    return (unsigned) kind < sizeof names / sizeof *names ? names[kind] : "unknown";
 }
 
 static int
@@ -115,6 +106,8 @@ s_para (s_doc_t *d, const char *fmt, ...)
 static void
 s_quote (s_doc_t *d, const char *words)
 {
+    if (!words)
+        words = "";
     g_string_append_printf (d->text, "%s\n\n", words);
     g_string_append (d->html, "<blockquote style=\"border-left: 3px solid #ccc; margin: 0 0 1em; "
                               "padding-left: 1em\">");
@@ -428,7 +421,8 @@ s_subject (const notify_mail_t *m, int en, const char *date)
         return g_strdup_printf (en ? "[Chamado #%llu] We received your request: %s"
                                    : "[Chamado #%llu] Recebemos seu chamado: %s",
                                 n, s);
-    case NOTIFY_REPLY: return g_strdup_printf ("Re: [Chamado #%llu] %s", n, s);
+    case NOTIFY_REPLY:
+        return g_strdup_printf ("Re: [Chamado #%llu] %s", n, s);
     case NOTIFY_INFO:
         return g_strdup_printf (en ? "[Chamado #%llu] We need more information: %s"
                                    : "[Chamado #%llu] Precisamos de mais informações: %s",
@@ -466,15 +460,33 @@ s_body (s_doc_t *d, const notify_mail_t *m, int en, const char *date)
 {
     unsigned long long n = (unsigned long long) m->ticket;
     switch (m->kind) {
-    case NOTIFY_ACK: s_ack (d, m, n, en); break;
-    case NOTIFY_REPLY: s_reply (d, m, n, en); break;
-    case NOTIFY_INFO: s_info (d, m, n, en); break;
-    case NOTIFY_ESCALATED: s_escalated (d, m, n, en); break;
-    case NOTIFY_RESOLVED: s_resolved (d, m, n, en); break;
-    case NOTIFY_REOPENED: s_reopened (d, m, n, en); break;
-    case NOTIFY_CLOSED: s_closed (d, m, n, en); break;
-    case NOTIFY_MERGED: s_merged (d, m, n, en); break;
-    case NOTIFY_REMINDER: s_reminder (d, m, n, en, date); break;
+    case NOTIFY_ACK:
+        s_ack (d, m, n, en);
+        break;
+    case NOTIFY_REPLY:
+        s_reply (d, m, n, en);
+        break;
+    case NOTIFY_INFO:
+        s_info (d, m, n, en);
+        break;
+    case NOTIFY_ESCALATED:
+        s_escalated (d, m, n, en);
+        break;
+    case NOTIFY_RESOLVED:
+        s_resolved (d, m, n, en);
+        break;
+    case NOTIFY_REOPENED:
+        s_reopened (d, m, n, en);
+        break;
+    case NOTIFY_CLOSED:
+        s_closed (d, m, n, en);
+        break;
+    case NOTIFY_MERGED:
+        s_merged (d, m, n, en);
+        break;
+    case NOTIFY_REMINDER:
+        s_reminder (d, m, n, en, date);
+        break;
     }
 }
 

@@ -183,8 +183,8 @@ s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail)
     return rc;
 }
 
-/* Queues a notification of `kind` about the ticket in view t, caused by
- * router event ev: its id is "t<N>-<kind>-<seq>". */
+/* Queues `mail`, caused by router event ev, under the id
+ * "t<N>-<kind>-<seq>": the same event always gives the same id. */
 static int
 s_queue_for_event (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev, notify_mail_t *mail)
 {
