@@ -1,16 +1,34 @@
 /* notify_render: the words customers read. Tone from the support manual:
- * acknowledge, paraphrase, a realistic deadline, plain words. */
+ * acknowledge, paraphrase (the customer's own subject), a realistic
+ * expectation, plain words. Each template writes its paragraphs once; the
+ * text and the HTML part are made from the same paragraphs, so they always
+ * say the same thing, and everything that goes into HTML is escaped. */
 #include "notify_render.h"
 
 #include <gmime/gmime.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Where our customers are, for the dates we promise them. Brazil has had no
+ * daylight saving time since 2019: the fixed offset is the fallback when the
+ * system has no time zone data. */
+#define NOTIFY_TIME_ZONE   "America/Sao_Paulo"
+#define NOTIFY_UTC_OFFSET_S (-3 * 3600)
 
 void
 notify_render_init (void)
 {
     g_mime_init ();
+}
+
+const char *
+notify_kind_name (notify_kind_t kind)
+{
+    static const char *const names[] = {"ack",      "reply",  "info",   "escalated", "resolved",
+                                        "reopened", "closed", "merged", "reminder"};
+    return (unsigned) kind < sizeof names / sizeof *names ? names[kind] : "unknown";
 }
 
 static int
@@ -19,79 +37,554 @@ s_is_english (const char *language)
     return language && strncmp (language, "en", 2) == 0;
 }
 
-static char *
-s_ack_text (const notify_ack_t *a)
+static int
+s_has (const char *s)
 {
-    const char *name = a->customer_name && *a->customer_name ? a->customer_name : NULL;
-    char *text = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream (&text, &size);
-    if (s_is_english (a->language)) {
-        fprintf (f, "Hello%s%s,\n\n", name ? " " : "", name ? name : "");
-        fprintf (f,
-                 "We have received your ticket #%llu about \"%s\" and recorded everything you "
-                 "told us.\n\n",
-                 (unsigned long long) a->ticket, a->subject);
-        fprintf (f, "Our support team will look into it and get back to you within one business "
-                    "day. If you have anything to add, such as screenshots or the steps that led "
-                    "to the problem, just reply to this e-mail and keep the ticket number in the "
-                    "subject.\n\n");
-        fprintf (f, "Kind regards,\n%s\n", a->from_name);
+    return s && *s;
+}
+
+void
+notify_render_date (char *out, size_t size, int64_t at_us, const char *language)
+{
+    static const char *const months[] = {"January", "February", "March",     "April",
+                                         "May",     "June",     "July",      "August",
+                                         "September", "October", "November", "December"};
+    GTimeZone *tz = g_time_zone_new_identifier (NOTIFY_TIME_ZONE);
+    if (!tz)
+        tz = g_time_zone_new_offset (NOTIFY_UTC_OFFSET_S);
+    GDateTime *utc = g_date_time_new_from_unix_utc (at_us / 1000000);
+    GDateTime *local = g_date_time_to_timezone (utc, tz);
+    int day = g_date_time_get_day_of_month (local);
+    int month = g_date_time_get_month (local);
+    int year = g_date_time_get_year (local);
+    if (s_is_english (language))
+        snprintf (out, size, "%d %s %d", day, months[month - 1], year);
+    else
+        snprintf (out, size, "%02d/%02d/%04d", day, month, year);
+    g_date_time_unref (local);
+    g_date_time_unref (utc);
+    g_time_zone_unref (tz);
+}
+
+/* ---- one document, two parts ---- */
+
+typedef struct {
+    GString *text;
+    GString *html;
+} s_doc_t;
+
+/* Appends s to html escaped, line breaks kept. */
+static void
+s_html_escaped (GString *html, const char *s)
+{
+    char *escaped = g_markup_escape_text (s, -1);
+    for (const char *p = escaped; *p; p++) {
+        if (*p == '\n')
+            g_string_append (html, "<br>\n");
+        else
+            g_string_append_c (html, *p);
+    }
+    g_free (escaped);
+}
+
+/* A paragraph of our own words (user data only through the arguments). */
+static void __attribute__ ((format (printf, 2, 3)))
+s_para (s_doc_t *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    char *p = g_strdup_vprintf (fmt, ap);
+    va_end (ap);
+    g_string_append_printf (d->text, "%s\n\n", p);
+    g_string_append (d->html, "<p>");
+    s_html_escaped (d->html, p);
+    g_string_append (d->html, "</p>\n");
+    g_free (p);
+}
+
+/* Someone's words shown as they wrote them (an agent's reply, a resolution). */
+static void
+s_quote (s_doc_t *d, const char *words)
+{
+    if (!words)
+        words = "";
+    g_string_append_printf (d->text, "%s\n\n", words);
+    g_string_append (d->html, "<blockquote style=\"border-left: 3px solid #ccc; margin: 0 0 1em; "
+                              "padding-left: 1em\">");
+    s_html_escaped (d->html, words);
+    g_string_append (d->html, "</blockquote>\n");
+}
+
+/* A short list of choices. */
+static void
+s_list (s_doc_t *d, const char *const *items, size_t n)
+{
+    g_string_append (d->html, "<ul>\n");
+    for (size_t i = 0; i < n; i++) {
+        g_string_append_printf (d->text, "- %s\n", items[i]);
+        g_string_append (d->html, "<li>");
+        s_html_escaped (d->html, items[i]);
+        g_string_append (d->html, "</li>\n");
+    }
+    g_string_append (d->html, "</ul>\n");
+    g_string_append (d->text, "\n");
+}
+
+static void
+s_greeting (s_doc_t *d, const notify_mail_t *m, int en)
+{
+    if (s_has (m->customer_name))
+        s_para (d, en ? "Hello %s," : "Olá, %s,", m->customer_name);
+    else
+        s_para (d, en ? "Hello," : "Olá,");
+}
+
+static void
+s_signature (s_doc_t *d, const notify_mail_t *m, int en)
+{
+    s_para (d, en ? "Kind regards,\n%s" : "Atenciosamente,\n%s", m->from_name);
+}
+
+/* ---- the templates ---- */
+
+static void
+s_ack (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
+{
+    s_greeting (d, m, en);
+    if (en) {
+        s_para (d,
+                "We have received your ticket #%llu about \"%s\" and recorded everything you "
+                "told us.",
+                n, m->subject);
+        s_para (d, "Our support team will look into it and get back to you within one business "
+                   "day. If you have anything to add, such as screenshots or the steps that led "
+                   "to the problem, just reply to this e-mail and keep the ticket number in the "
+                   "subject.");
     }
     else {
-        fprintf (f, "Olá%s%s,\n\n", name ? ", " : "", name ? name : "");
-        fprintf (f,
-                 "Recebemos seu chamado #%llu sobre “%s” e já registramos tudo o que você nos "
-                 "contou.\n\n",
-                 (unsigned long long) a->ticket, a->subject);
-        fprintf (f, "Nossa equipe de atendimento vai analisar o caso e responder em até 1 dia "
-                    "útil. Se quiser acrescentar alguma informação, como prints da tela ou o passo "
-                    "a passo do que aconteceu, é só responder a este e-mail mantendo o número do "
-                    "chamado no assunto.\n\n");
-        fprintf (f, "Atenciosamente,\n%s\n", a->from_name);
+        s_para (d, "Recebemos seu chamado #%llu sobre “%s” e já registramos tudo o que você nos "
+                   "contou.",
+                n, m->subject);
+        s_para (d, "Nossa equipe de atendimento vai analisar o caso e responder em até 1 dia "
+                   "útil. Se quiser acrescentar alguma informação, como prints da tela ou o passo "
+                   "a passo do que aconteceu, é só responder a este e-mail mantendo o número do "
+                   "chamado no assunto.");
     }
-    fclose (f);
-    return text;
+    s_signature (d, m, en);
+}
+
+/* The agent wrote the greeting and the words; we only add where it belongs. */
+static void
+s_reply (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
+{
+    s_quote (d, m->text);
+    if (en)
+        s_para (d,
+                "—\nThis is our team's answer to your ticket #%llu about \"%s\". To continue the "
+                "conversation, just reply to this e-mail.",
+                n, m->subject);
+    else
+        s_para (d,
+                "—\nEsta é a resposta da nossa equipe ao seu chamado #%llu sobre “%s”. Para "
+                "continuar a conversa, é só responder a este e-mail.",
+                n, m->subject);
+}
+
+static void
+s_info (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
+{
+    s_greeting (d, m, en);
+    if (en) {
+        s_para (d,
+                "We are working on your ticket #%llu about \"%s\", and to move forward we need "
+                "a little more information from you:",
+                n, m->subject);
+        s_quote (d, m->text);
+        s_para (d, "Just reply to this e-mail with whatever you can send; screenshots help too. "
+                   "The ticket waits for your answer, and we pick it up again as soon as it "
+                   "arrives.");
+    }
+    else {
+        s_para (d,
+                "Estamos cuidando do seu chamado #%llu sobre “%s” e, para seguir adiante, "
+                "precisamos de mais algumas informações:",
+                n, m->subject);
+        s_quote (d, m->text);
+        s_para (d, "É só responder a este e-mail com o que puder enviar; prints da tela também "
+                   "ajudam. O chamado fica aguardando sua resposta e retomamos a análise assim "
+                   "que ela chegar.");
+    }
+    s_signature (d, m, en);
+}
+
+/* Only a friendly sentence: the diagnosis that went with it is internal. */
+static void
+s_escalated (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
+{
+    s_greeting (d, m, en);
+    if (en) {
+        s_para (d,
+                "Your ticket #%llu about \"%s\" has been passed on to our technical team, who "
+                "will look into it in more depth. We have shared everything you told us, so "
+                "there is nothing you need to do now.",
+                n, m->subject);
+        s_para (d, "A deeper analysis can take a little longer, and we will keep you posted "
+                   "here. If you have anything to add, just reply to this e-mail.");
+    }
+    else {
+        s_para (d,
+                "Seu chamado #%llu sobre “%s” foi encaminhado para nossa equipe técnica, que vai "
+                "analisar o caso com mais profundidade. Já repassamos tudo o que você nos "
+                "contou, então você não precisa fazer nada agora.",
+                n, m->subject);
+        s_para (d, "Uma análise mais detalhada pode levar um pouco mais de tempo, e vamos "
+                   "mantendo você informado por aqui. Se quiser acrescentar algo, é só responder "
+                   "a este e-mail.");
+    }
+    s_signature (d, m, en);
+}
+
+static void
+s_resolved (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
+{
+    s_greeting (d, m, en);
+    if (en) {
+        const char *choices[] = {
+            "if the problem is solved, reply saying so and we will close the ticket;",
+            "if it is not, reply telling us what still happens and we will reopen it.",
+        };
+        s_para (d, "Good news: we have finished working on your ticket #%llu about \"%s\". "
+                   "This is what was done:",
+                n, m->subject);
+        s_quote (d, m->text);
+        s_para (d, "Please check that everything works and let us know by replying to this "
+                   "e-mail:");
+        s_list (d, choices, 2);
+        s_para (d, "If we do not hear from you, the ticket will close by itself after a few "
+                   "business days.");
+    }
+    else {
+        const char *choices[] = {
+            "se o problema foi resolvido, responda confirmando e encerraremos o chamado;",
+            "se ainda não foi, responda contando o que continua acontecendo e reabriremos o "
+            "atendimento.",
+        };
+        s_para (d, "Boas notícias: concluímos o atendimento do seu chamado #%llu sobre “%s”. "
+                   "Veja o que foi feito:",
+                n, m->subject);
+        s_quote (d, m->text);
+        s_para (d, "Pedimos que confira se está tudo certo e nos diga, respondendo a este "
+                   "e-mail:");
+        s_list (d, choices, 2);
+        s_para (d, "Se não recebermos sua resposta, o chamado será encerrado automaticamente "
+                   "após alguns dias úteis.");
+    }
+    s_signature (d, m, en);
+}
+
+static void
+s_reopened (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
+{
+    s_greeting (d, m, en);
+    if (en) {
+        s_para (d, "We have reopened your ticket #%llu about \"%s\".", n, m->subject);
+        if (s_has (m->text)) {
+            s_para (d, "You told us:");
+            s_quote (d, m->text);
+            s_para (d, "Thank you for letting us know.");
+        }
+        s_para (d, "Our team is looking into it again and will get back to you within one "
+                   "business day. If you have anything to add, just reply to this e-mail.");
+    }
+    else {
+        s_para (d, "Reabrimos seu chamado #%llu sobre “%s”.", n, m->subject);
+        if (s_has (m->text)) {
+            s_para (d, "Você nos disse:");
+            s_quote (d, m->text);
+            s_para (d, "Obrigado por nos avisar.");
+        }
+        s_para (d, "Nossa equipe já está analisando o caso novamente e vai responder em até 1 "
+                   "dia útil. Se quiser acrescentar algo, é só responder a este e-mail.");
+    }
+    s_signature (d, m, en);
+}
+
+static void
+s_closed (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
+{
+    int is_auto = s_has (m->action) && strcmp (m->action, "auto_close") == 0;
+    int is_accept = s_has (m->action) && strcmp (m->action, "accept") == 0;
+    const char *scale[] = {"1", "2", "3", "4", "5"};
+    s_greeting (d, m, en);
+    if (en) {
+        if (is_auto)
+            s_para (d,
+                    "As we have not heard back from you, we have closed your ticket #%llu about "
+                    "\"%s\", considering the problem solved.",
+                    n, m->subject);
+        else if (is_accept)
+            s_para (d,
+                    "Thank you for confirming the solution: your ticket #%llu about \"%s\" is "
+                    "now closed.",
+                    n, m->subject);
+        else
+            s_para (d, "Your ticket #%llu about \"%s\" is now closed.", n, m->subject);
+        s_para (d, "How would you rate our support on this ticket, from 1 (very dissatisfied) "
+                   "to 5 (very satisfied)? Just reply to this e-mail with your score and, if "
+                   "you like, a comment. It takes a minute and helps us improve.");
+        s_list (d, scale, 5);
+        s_para (d, "If the problem comes back, reply to this e-mail and we will reopen the "
+                   "ticket.");
+    }
+    else {
+        if (is_auto)
+            s_para (d,
+                    "Como não recebemos seu retorno, encerramos seu chamado #%llu sobre “%s”, "
+                    "considerando o problema resolvido.",
+                    n, m->subject);
+        else if (is_accept)
+            s_para (d,
+                    "Obrigado por confirmar a solução: seu chamado #%llu sobre “%s” foi "
+                    "encerrado.",
+                    n, m->subject);
+        else
+            s_para (d, "Seu chamado #%llu sobre “%s” foi encerrado.", n, m->subject);
+        s_para (d, "Como você avalia nosso atendimento neste chamado, de 1 (muito insatisfeito) "
+                   "a 5 (muito satisfeito)? É só responder a este e-mail com a sua nota e, se "
+                   "quiser, um comentário. Leva um minuto e nos ajuda a melhorar.");
+        s_list (d, scale, 5);
+        s_para (d, "Se o problema voltar, responda a este e-mail e reabriremos o chamado.");
+    }
+    s_signature (d, m, en);
+}
+
+static void
+s_merged (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
+{
+    unsigned long long into = (unsigned long long) m->into;
+    s_greeting (d, m, en);
+    if (en) {
+        s_para (d,
+                "Your ticket #%llu about \"%s\" is about the same matter as ticket #%llu, so "
+                "we have joined them: we continue in ticket #%llu, which now has every message "
+                "you sent us.",
+                n, m->subject, into, into);
+        s_para (d, "There is nothing you need to do. If you have anything to add, just reply "
+                   "to this e-mail.");
+    }
+    else {
+        s_para (d,
+                "Seu chamado #%llu sobre “%s” trata do mesmo assunto do chamado #%llu, por isso "
+                "unimos os dois: o atendimento continua no chamado #%llu, que já reúne todas as "
+                "mensagens que você nos enviou.",
+                n, m->subject, into, into);
+        s_para (d, "Você não precisa fazer nada. Se quiser acrescentar algo, é só responder a "
+                   "este e-mail.");
+    }
+    s_signature (d, m, en);
+}
+
+static void
+s_reminder (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en, const char *date)
+{
+    s_greeting (d, m, en);
+    if (en) {
+        s_para (d,
+                "Your ticket #%llu about \"%s\" was resolved and is waiting for your "
+                "confirmation. If the solution worked, there is nothing you need to do: the "
+                "ticket will close by itself on %s (Brasília time).",
+                n, m->subject, date);
+        s_para (d, "If the problem is still there, reply to this e-mail before then telling us "
+                   "what happens, and we will reopen the ticket.");
+    }
+    else {
+        s_para (d,
+                "Seu chamado #%llu sobre “%s” foi resolvido e está aguardando sua confirmação. "
+                "Se a solução funcionou, você não precisa fazer nada: o chamado será encerrado "
+                "automaticamente em %s (horário de Brasília).",
+                n, m->subject, date);
+        s_para (d, "Se o problema continua, responda a este e-mail até essa data contando o "
+                   "que está acontecendo, e reabriremos o atendimento.");
+    }
+    s_signature (d, m, en);
+}
+
+/* The subject line: the ticket tag intake and people recognise, then what
+ * happened, then the customer's own subject. */
+static char *
+s_subject (const notify_mail_t *m, int en, const char *date)
+{
+    unsigned long long n = (unsigned long long) m->ticket;
+    const char *s = m->subject;
+    switch (m->kind) {
+    case NOTIFY_ACK:
+        return g_strdup_printf (en ? "[Chamado #%llu] We received your request: %s"
+                                   : "[Chamado #%llu] Recebemos seu chamado: %s",
+                                n, s);
+    case NOTIFY_REPLY:
+        return g_strdup_printf ("Re: [Chamado #%llu] %s", n, s);
+    case NOTIFY_INFO:
+        return g_strdup_printf (en ? "[Chamado #%llu] We need more information: %s"
+                                   : "[Chamado #%llu] Precisamos de mais informações: %s",
+                                n, s);
+    case NOTIFY_ESCALATED:
+        return g_strdup_printf (en ? "[Chamado #%llu] Passed on to our technical team: %s"
+                                   : "[Chamado #%llu] Encaminhado à equipe técnica: %s",
+                                n, s);
+    case NOTIFY_RESOLVED:
+        return g_strdup_printf (en ? "[Chamado #%llu] Resolved, please confirm: %s"
+                                   : "[Chamado #%llu] Resolvido, confirme a solução: %s",
+                                n, s);
+    case NOTIFY_REOPENED:
+        return g_strdup_printf (en ? "[Chamado #%llu] Reopened: %s"
+                                   : "[Chamado #%llu] Chamado reaberto: %s",
+                                n, s);
+    case NOTIFY_CLOSED:
+        return g_strdup_printf (en ? "[Chamado #%llu] Closed, how did we do? %s"
+                                   : "[Chamado #%llu] Chamado encerrado, avalie o atendimento: %s",
+                                n, s);
+    case NOTIFY_MERGED:
+        return g_strdup_printf (en ? "[Chamado #%llu] Continues in ticket #%llu: %s"
+                                   : "[Chamado #%llu] Continua no chamado #%llu: %s",
+                                n, (unsigned long long) m->into, s);
+    case NOTIFY_REMINDER:
+        return g_strdup_printf (en ? "[Chamado #%llu] Closes on %s if we do not hear from you: %s"
+                                   : "[Chamado #%llu] Será encerrado em %s sem sua resposta: %s",
+                                n, date, s);
+    }
+    return g_strdup_printf ("[Chamado #%llu] %s", n, s);
+}
+
+static void
+s_body (s_doc_t *d, const notify_mail_t *m, int en, const char *date)
+{
+    unsigned long long n = (unsigned long long) m->ticket;
+    switch (m->kind) {
+    case NOTIFY_ACK:
+        s_ack (d, m, n, en);
+        break;
+    case NOTIFY_REPLY:
+        s_reply (d, m, n, en);
+        break;
+    case NOTIFY_INFO:
+        s_info (d, m, n, en);
+        break;
+    case NOTIFY_ESCALATED:
+        s_escalated (d, m, n, en);
+        break;
+    case NOTIFY_RESOLVED:
+        s_resolved (d, m, n, en);
+        break;
+    case NOTIFY_REOPENED:
+        s_reopened (d, m, n, en);
+        break;
+    case NOTIFY_CLOSED:
+        s_closed (d, m, n, en);
+        break;
+    case NOTIFY_MERGED:
+        s_merged (d, m, n, en);
+        break;
+    case NOTIFY_REMINDER:
+        s_reminder (d, m, n, en, date);
+        break;
+    }
+}
+
+/* ---- the mail ---- */
+
+/* A text part holding content as UTF-8. (g_mime_text_part_set_text would
+ * re-encode it in the "best" charset, ISO-8859-1 for mostly-English text.) */
+static GMimeObject *
+s_text_part (const char *subtype, const char *content)
+{
+    GMimeTextPart *part = g_mime_text_part_new_with_subtype (subtype);
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer (content, strlen (content));
+    GMimeDataWrapper *wrapper =
+        g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
+    g_mime_part_set_content (GMIME_PART (part), wrapper);
+    g_object_unref (wrapper);
+    g_object_unref (stream);
+    g_mime_text_part_set_charset (part, "utf-8");
+    g_mime_part_set_content_encoding (GMIME_PART (part), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+    return GMIME_OBJECT (part);
+}
+
+/* In-Reply-To the customer's latest e-mail (else their first); References
+ * both, oldest first. */
+static void
+s_thread_headers (GMimeObject *obj, const notify_mail_t *m)
+{
+    const char *origin = s_has (m->origin_message_id) ? m->origin_message_id : NULL;
+    const char *last = s_has (m->last_inbound_message_id) ? m->last_inbound_message_id : NULL;
+    if (origin && last && strcmp (origin, last) == 0)
+        last = NULL;
+    const char *parent = last ? last : origin;
+    if (!parent)
+        return;
+    char *in_reply_to = g_strdup_printf ("<%s>", parent);
+    char *references = origin && last ? g_strdup_printf ("<%s> <%s>", origin, last)
+                                      : g_strdup (in_reply_to);
+    g_mime_object_set_header (obj, "In-Reply-To", in_reply_to, NULL);
+    g_mime_object_set_header (obj, "References", references, NULL);
+    g_free (in_reply_to);
+    g_free (references);
 }
 
 char *
-notify_render_ack (const notify_ack_t *a, size_t *len, char **subject_out)
+notify_render (const notify_mail_t *m, size_t *len, char **subject_out)
 {
-    GMimeMessage *msg = g_mime_message_new (TRUE);
-    g_mime_message_add_mailbox (msg, GMIME_ADDRESS_TYPE_FROM, a->from_name, a->from_address);
-    g_mime_message_add_mailbox (msg, GMIME_ADDRESS_TYPE_TO, a->customer_name,
-                                a->customer_address);
-    char subject[1024];
-    snprintf (subject, sizeof subject,
-              s_is_english (a->language) ? "[Chamado #%llu] We received your request: %s"
-                                         : "[Chamado #%llu] Recebemos seu chamado: %s",
-              (unsigned long long) a->ticket, a->subject);
-    g_mime_message_set_subject (msg, subject, "utf-8");
-    g_mime_message_set_message_id (msg, a->message_id);
-    GDateTime *date = g_date_time_new_from_unix_utc (a->time_us / 1000000);
-    g_mime_message_set_date (msg, date);
-    g_date_time_unref (date);
-    GMimeObject *obj = GMIME_OBJECT (msg);
-    if (a->in_reply_to && *a->in_reply_to) {
-        char ref[1024];
-        snprintf (ref, sizeof ref, "<%s>", a->in_reply_to);
-        g_mime_object_set_header (obj, "In-Reply-To", ref, NULL);
-        g_mime_object_set_header (obj, "References", ref, NULL);
-    }
-    /* RFC 3834: an automatic answer, so robots do not answer it back. */
-    g_mime_object_set_header (obj, "Auto-Submitted", "auto-replied", NULL);
-    g_mime_object_set_header (obj, "X-Loop", a->loop_tag, NULL);
-    g_mime_object_set_header (obj, "Content-Language", s_is_english (a->language) ? "en" : "pt-BR",
-                              NULL);
+    int en = s_is_english (m->language);
+    char date[64] = "";
+    if (m->kind == NOTIFY_REMINDER)
+        notify_render_date (date, sizeof date, m->close_at_us, m->language);
+    const char *lang = en ? "en" : "pt-BR";
+    char *subject = s_subject (m, en, date);
 
-    GMimeTextPart *part = g_mime_text_part_new_with_subtype ("plain");
-    char *text = s_ack_text (a);
-    g_mime_text_part_set_text (part, text);
-    g_mime_text_part_set_charset (part, "utf-8");
-    g_mime_part_set_content_encoding (GMIME_PART (part), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-    free (text);
-    g_mime_message_set_mime_part (msg, GMIME_OBJECT (part));
-    g_object_unref (part);
+    GMimeMessage *msg = g_mime_message_new (TRUE);
+    g_mime_message_add_mailbox (msg, GMIME_ADDRESS_TYPE_FROM, m->from_name, m->from_address);
+    g_mime_message_add_mailbox (msg, GMIME_ADDRESS_TYPE_REPLY_TO, m->from_name, m->from_address);
+    g_mime_message_add_mailbox (msg, GMIME_ADDRESS_TYPE_TO, m->customer_name,
+                                m->customer_address);
+    g_mime_message_set_subject (msg, subject, "utf-8");
+    g_mime_message_set_message_id (msg, m->message_id);
+    GDateTime *when = g_date_time_new_from_unix_utc (m->time_us / 1000000);
+    g_mime_message_set_date (msg, when);
+    g_date_time_unref (when);
+    GMimeObject *obj = GMIME_OBJECT (msg);
+    s_thread_headers (obj, m);
+    /* RFC 3834: automatic messages say so, so robots do not answer them back.
+     * An agent's reply is a person writing: it goes without. */
+    if (m->kind != NOTIFY_REPLY)
+        g_mime_object_set_header (obj, "Auto-Submitted", "auto-replied", NULL);
+    g_mime_object_set_header (obj, "X-Loop", m->loop_tag, NULL);
+    g_mime_object_set_header (obj, "Content-Language", lang, NULL);
+
+    s_doc_t doc = {g_string_new (NULL), g_string_new (NULL)};
+    char *title = g_markup_escape_text (subject, -1);
+    g_string_append_printf (doc.html,
+                            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                            "<title>%s</title>\n</head>\n"
+                            "<body style=\"font-family: sans-serif; line-height: 1.5\">\n",
+                            lang, title);
+    g_free (title);
+    s_body (&doc, m, en, date);
+    g_string_append (doc.html, "</body>\n</html>\n");
+    /* One trailing newline in the text part, not a blank line. */
+    while (doc.text->len > 1 && doc.text->str[doc.text->len - 1] == '\n'
+           && doc.text->str[doc.text->len - 2] == '\n')
+        g_string_truncate (doc.text, doc.text->len - 1);
+
+    GMimeMultipart *alternative = g_mime_multipart_new_with_subtype ("alternative");
+    GMimeObject *plain = s_text_part ("plain", doc.text->str);
+    GMimeObject *html = s_text_part ("html", doc.html->str);
+    g_mime_multipart_add (alternative, plain);
+    g_mime_multipart_add (alternative, html);
+    g_object_unref (plain);
+    g_object_unref (html);
+    g_string_free (doc.text, TRUE);
+    g_string_free (doc.html, TRUE);
+    g_mime_message_set_mime_part (msg, GMIME_OBJECT (alternative));
+    g_object_unref (alternative);
 
     char *s = g_mime_object_to_string (obj, NULL);
     g_object_unref (msg);
@@ -99,5 +592,6 @@ notify_render_ack (const notify_ack_t *a, size_t *len, char **subject_out)
     *len = strlen (out);
     g_free (s);
     *subject_out = strdup (subject);
+    g_free (subject);
     return out;
 }

@@ -1,28 +1,61 @@
 /* notify_render: customer-facing messages, built as complete RFC 822 mail
- * with GMime (UTF-8, quoted-printable). pt-BR first, English second. */
+ * with GMime: multipart/alternative (text/plain, then text/html), UTF-8,
+ * quoted-printable. pt-BR first, English second. */
 #ifndef NOTIFY_RENDER_H
 #define NOTIFY_RENDER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+/* What a notification tells the customer (one template each). */
+typedef enum {
+    NOTIFY_ACK,       /* ticket received */
+    NOTIFY_REPLY,     /* an agent's public reply (a human message) */
+    NOTIFY_INFO,      /* we need more information */
+    NOTIFY_ESCALATED, /* passed on to a higher tier */
+    NOTIFY_RESOLVED,  /* resolved: please validate */
+    NOTIFY_REOPENED,  /* reopened */
+    NOTIFY_CLOSED,    /* closed: invitation to rate 1-5 */
+    NOTIFY_MERGED,    /* merged: continues in another ticket */
+    NOTIFY_REMINDER,  /* resolved ticket will close by itself */
+} notify_kind_t;
+
 typedef struct {
+    notify_kind_t kind;
     uint64_t ticket;
-    const char *language;        /* "pt-BR" or "en" */
-    const char *customer_name;   /* may be "" */
+    const char *language;         /* "en..." is English, anything else pt-BR */
+    const char *customer_name;    /* may be "" */
     const char *customer_address;
-    const char *subject;         /* the customer's subject */
-    const char *in_reply_to;     /* the customer's Message-ID, may be "" */
-    const char *message_id;      /* ours, without brackets */
+    const char *subject;          /* the customer's subject */
+    /* The kind's own words, shown as given: the agent's reply (REPLY), what
+     * we need (INFO), the resolution (RESOLVED), the customer's reason for
+     * rejecting it (REOPENED, may be ""). Ignored by the other kinds. */
+    const char *text;
+    /* CLOSED: the lifecycle action that closed it ("accept", "auto_close",
+     * "close"); the wording differs. */
+    const char *action;
+    uint64_t into;                /* MERGED: the ticket it continues in */
+    int64_t close_at_us;          /* REMINDER: when it closes by itself */
+    /* Threading, without brackets, each may be "": the customer's first
+     * e-mail and their latest one. In-Reply-To is the latest (else the
+     * first); References holds both. */
+    const char *origin_message_id;
+    const char *last_inbound_message_id;
+    const char *message_id;       /* ours, without brackets (bc_mailid) */
     const char *from_name;
-    const char *from_address;
-    const char *loop_tag;        /* X-Loop value */
-    int64_t time_us;
-} notify_ack_t;
+    const char *from_address;     /* also Reply-To */
+    const char *loop_tag;         /* X-Loop value */
+    int64_t time_us;              /* Date */
+} notify_mail_t;
 
 void notify_render_init (void);
-/* The acknowledgement of a new ticket. Returns malloc'd mail bytes, the
- * subject line in *subject_out (malloc'd). */
-char *notify_render_ack (const notify_ack_t *ack, size_t *len, char **subject_out);
+/* The kind's name in notification ids and NotificationQueued.kind. */
+const char *notify_kind_name (notify_kind_t kind);
+/* Renders the whole mail. Returns malloc'd mail bytes (*len of them) and the
+ * subject line in *subject_out (malloc'd); free both with free. */
+char *notify_render (const notify_mail_t *mail, size_t *len, char **subject_out);
+/* Writes the calendar day of at_us in America/Sao_Paulo into out: dd/mm/aaaa
+ * in pt-BR, "2 December 2025" in English. */
+void notify_render_date (char *out, size_t size, int64_t at_us, const char *language);
 
 #endif

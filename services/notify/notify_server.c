@@ -1,15 +1,29 @@
-/* notify_server: outbox and delivery.
+/* notify_server: customer notifications from router events, an outbox and
+ * delivery.
+ *
+ * Every customer-facing router event becomes one notification: TicketCreated
+ * (ack), an agent's public written reply (MessageAppended), a request for
+ * information, a resolution, a reopening and a close (TicketStatusChanged,
+ * but not the close of a merge), an escalation up (TicketEscalated), a merge
+ * (TicketMerged) and an auto-close reminder (AutoCloseReminder).
  *
  * A notification is born in the transaction that consumes the router event
- * (outbox + pending, and a NotificationQueued event). After that commit it is
- * delivered by the transport; the next transaction records the delivery
- * (pending removed, NotificationDelivered). A crash between delivery and the
- * record delivers again under the same name, so the file transport writes one
- * file per notification whatever happens.
+ * (outbox + pending, and a NotificationQueued event). Its id is made from the
+ * event alone, "t<N>-<kind>-<router seq>" ("t<N>-ack" for the one ack of a
+ * ticket), so an event applied again finds its notification already there.
+ * After that commit it is delivered by the transport; the next transaction
+ * records the delivery (pending removed, NotificationDelivered). A crash
+ * between delivery and the record delivers again under the same name, so the
+ * file transport writes one file per notification whatever happens.
+ *
+ * Router events after TicketCreated do not all carry the customer's address,
+ * name, language and subject, nor the e-mail thread to answer: notify keeps
+ * its own view of each ticket from TicketCreated and MessageAppended.
  *
  * LMDB (see docs/ARCHITECTURE.md):
- *   outbox   notification id ("t<N>-ack") -> balcao.v1.OutboxEntry
- *   pending  notification id              -> "" (queued, not yet delivered)
+ *   outbox   notification id -> balcao.v1.OutboxEntry
+ *   pending  notification id -> "" (queued, not yet delivered)
+ *   tickets  ticket u64 BE   -> balcao.v1.NotifyTicket
  */
 #include "notify_server.h"
 
@@ -26,11 +40,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const notify_dbs[] = {"outbox", "pending"};
-const int notify_ndbs = 2;
+const char *const notify_dbs[] = {"outbox", "pending", "tickets"};
+const int notify_ndbs = 3;
 
 /* Files written and not yet on record, at most. */
 #define NOTIFY_DELIVER_MAX 20000
@@ -41,7 +56,7 @@ typedef struct {
 
 typedef struct {
     bc_service_t *svc;
-    MDB_dbi db_outbox, db_pending;
+    MDB_dbi db_outbox, db_pending, db_tickets;
     const char *install;
     const char *domain;
     const char *from_name;
@@ -58,62 +73,100 @@ typedef struct {
 } notify_t;
 
 static int
-s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
+s_is (const char *s, const char *value)
 {
-    (void) source;
-    notify_t *self = state;
-    Balcao__V1__TicketCreated *tc = (Balcao__V1__TicketCreated *) bc_envelope_payload (
-        ev, &balcao__v1__ticket_created__descriptor);
-    if (!tc)
-        return 0;
-    int rc = 0;
-    const Balcao__V1__Ticket *t = tc->ticket;
-    if (!t || !t->customer_address || !*t->customer_address)
-        goto done;
-    MDB_txn *txn = bc_tx_txn (tx);
-    char id[64];
-    snprintf (id, sizeof id, "t%llu-ack", (unsigned long long) t->number);
-    MDB_val k = {strlen (id), id}, v;
-    rc = mdb_get (txn, self->db_outbox, &k, &v);
+    return s && strcmp (s, value) == 0;
+}
+
+/* ---- notify's view of tickets ---- */
+
+/* The ticket's view, or NULL with *rc MDB_NOTFOUND (never heard of it) or
+ * another LMDB code. Free with balcao__v1__notify_ticket__free_unpacked. */
+static Balcao__V1__NotifyTicket *
+s_ticket_get (notify_t *self, MDB_txn *txn, uint64_t number, int *rc)
+{
+    unsigned char key[8];
+    bc_key_from_u64 (number, key);
+    MDB_val k = {8, key}, v;
+    *rc = mdb_get (txn, self->db_tickets, &k, &v);
+    if (*rc)
+        return NULL;
+    Balcao__V1__NotifyTicket *t = balcao__v1__notify_ticket__unpack (NULL, v.mv_size, v.mv_data);
+    if (!t)
+        *rc = MDB_CORRUPTED;
+    return t;
+}
+
+static int
+s_ticket_put (notify_t *self, MDB_txn *txn, const Balcao__V1__NotifyTicket *t)
+{
+    unsigned char key[8];
+    bc_key_from_u64 (t->number, key);
+    MDB_val k = {8, key}, v;
+    v.mv_size = balcao__v1__notify_ticket__get_packed_size (t);
+    int rc = mdb_put (txn, self->db_tickets, &k, &v, MDB_RESERVE);
     if (rc == 0)
-        goto done; /* already queued */
+        balcao__v1__notify_ticket__pack (t, v.mv_data);
+    return rc;
+}
+
+/* Who the mail goes to and which thread it continues, from the view. */
+static void
+s_mail_for (notify_mail_t *mail, const Balcao__V1__NotifyTicket *t)
+{
+    mail->ticket = t->number;
+    mail->language = t->language;
+    mail->customer_name = t->customer_name;
+    mail->customer_address = t->customer_address;
+    mail->subject = t->subject;
+    mail->origin_message_id = t->origin_message_id;
+    mail->last_inbound_message_id = t->last_inbound_message_id;
+}
+
+/* ---- the outbox ---- */
+
+/* Queues `mail` (its content and recipient filled by the caller) under
+ * notification id `id`, unless that id is already in the outbox. */
+static int
+s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail)
+{
+    const char *kind = notify_kind_name (mail->kind);
+    if (!mail->customer_address || !*mail->customer_address) {
+        bc_info ("event=notification_skipped ticket=%llu kind=%s reason=no_address",
+                 (unsigned long long) mail->ticket, kind);
+        return 0;
+    }
+    MDB_txn *txn = bc_tx_txn (tx);
+    MDB_val k = {strlen (id), (void *) id}, v;
+    int rc = mdb_get (txn, self->db_outbox, &k, &v);
     if (rc != MDB_NOTFOUND)
-        goto done;
+        return rc; /* 0: already queued */
 
     char message_id[256];
-    bc_mailid_new (message_id, sizeof message_id, self->install, t->number, self->domain);
-    notify_ack_t ack = {
-        .ticket = t->number,
-        .language = t->language,
-        .customer_name = t->customer_name,
-        .customer_address = t->customer_address,
-        .subject = t->subject,
-        .in_reply_to = t->channel && strcmp (t->channel, "email") == 0 ? t->origin_message_id : "",
-        .message_id = message_id,
-        .from_name = self->from_name,
-        .from_address = self->from_address,
-        .loop_tag = self->loop_tag,
-        .time_us = bc_tx_now_us (tx),
-    };
+    bc_mailid_new (message_id, sizeof message_id, self->install, mail->ticket, self->domain);
+    mail->message_id = message_id;
+    mail->from_name = self->from_name;
+    mail->from_address = self->from_address;
+    mail->loop_tag = self->loop_tag;
+    mail->time_us = bc_tx_now_us (tx);
     size_t mail_len;
     char *subject;
-    char *mail = notify_render_ack (&ack, &mail_len, &subject);
+    char *rendered = notify_render (mail, &mail_len, &subject);
 
     Balcao__V1__NotificationQueued nq = BALCAO__V1__NOTIFICATION_QUEUED__INIT;
-    nq.notification_id = id;
-    nq.ticket = t->number;
-    nq.kind = "ack";
+    nq.notification_id = (char *) id;
+    nq.ticket = mail->ticket;
+    nq.kind = (char *) kind;
     nq.channel = "email";
-    nq.recipient = t->customer_address;
+    nq.recipient = (char *) mail->customer_address;
     nq.message_id = message_id;
     nq.subject = subject;
     Balcao__V1__OutboxEntry entry = BALCAO__V1__OUTBOX_ENTRY__INIT;
     entry.notification = &nq;
-    entry.mail.data = (uint8_t *) mail;
+    entry.mail.data = (uint8_t *) rendered;
     entry.mail.len = mail_len;
     entry.queued_us = bc_tx_now_us (tx);
-    size_t len = balcao__v1__outbox_entry__get_packed_size (&entry);
-    v.mv_size = len;
+    v.mv_size = balcao__v1__outbox_entry__get_packed_size (&entry);
     rc = mdb_put (txn, self->db_outbox, &k, &v, MDB_RESERVE);
     if (rc == 0) {
         balcao__v1__outbox_entry__pack (&entry, v.mv_data);
@@ -122,10 +175,213 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     }
     if (rc == 0)
         rc = bc_tx_emit (tx, &nq.base);
-    free (mail);
+    if (rc == 0)
+        bc_info ("event=queued notification=%s ticket=%llu kind=%s", id,
+                 (unsigned long long) mail->ticket, kind);
+    free (rendered);
     free (subject);
-done:
-    balcao__v1__ticket_created__free_unpacked (tc, NULL);
+    return rc;
+}
+
+/* Queues `mail`, caused by router event ev, under the id
+ * "t<N>-<kind>-<seq>": the same event always gives the same id. */
+static int
+s_queue_for_event (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev, notify_mail_t *mail)
+{
+    char id[64];
+    snprintf (id, sizeof id, "t%llu-%s-%llu", (unsigned long long) mail->ticket,
+              notify_kind_name (mail->kind), (unsigned long long) ev->seq);
+    return s_queue (self, tx, id, mail);
+}
+
+/* ---- router events ---- */
+
+static int
+s_on_created (notify_t *self, bc_tx_t *tx, const Balcao__V1__TicketCreated *tc)
+{
+    const Balcao__V1__Ticket *t = tc->ticket;
+    if (!t)
+        return 0;
+    Balcao__V1__NotifyTicket view = BALCAO__V1__NOTIFY_TICKET__INIT;
+    view.number = t->number;
+    view.customer_address = t->customer_address;
+    view.customer_name = t->customer_name;
+    view.language = t->language;
+    view.subject = t->subject;
+    /* Only an e-mail has a Message-ID to answer (an API submission's
+     * external id is not one). */
+    view.origin_message_id = s_is (t->channel, "email") ? t->origin_message_id : "";
+    int rc = s_ticket_put (self, bc_tx_txn (tx), &view);
+    if (rc)
+        return rc;
+    notify_mail_t mail = {.kind = NOTIFY_ACK};
+    s_mail_for (&mail, &view);
+    /* One TicketCreated per ticket: the ack's id needs no sequence. */
+    char id[64];
+    snprintf (id, sizeof id, "t%llu-ack", (unsigned long long) t->number);
+    return s_queue (self, tx, id, &mail);
+}
+
+/* The customer's e-mails move the thread our mail answers; an agent's
+ * written public reply goes to the customer. */
+static int
+s_on_appended (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
+               const Balcao__V1__MessageAppended *ma)
+{
+    const Balcao__V1__TicketMessage *m = ma->message;
+    if (!m)
+        return 0;
+    int is_inbound_mail = s_is (m->direction, "inbound") && s_is (m->channel, "email")
+                          && m->message_id && *m->message_id;
+    /* A written reply (not a phone call the agent logs), written by the
+     * request that emitted this event: a merge copies a duplicate's old
+     * replies over with their own refs, and those were sent already. */
+    int is_new_reply = s_is (m->direction, "outbound") && !m->is_internal
+                       && s_is (m->channel, "agent") && s_is (m->message_ref, ev->correlation_id);
+    if (!is_inbound_mail && !is_new_reply)
+        return 0;
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc;
+    Balcao__V1__NotifyTicket *t = s_ticket_get (self, txn, ma->ticket, &rc);
+    if (!t) {
+        if (rc == MDB_NOTFOUND)
+            bc_info ("event=notification_skipped ticket=%llu reason=unknown_ticket",
+                     (unsigned long long) ma->ticket);
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    if (is_inbound_mail) {
+        /* Only the customer's own mail (a merge copies another's too). */
+        if (m->author && strcasecmp (m->author, t->customer_address) == 0) {
+            char *old = t->last_inbound_message_id;
+            t->last_inbound_message_id = m->message_id;
+            rc = s_ticket_put (self, txn, t);
+            t->last_inbound_message_id = old;
+        }
+    }
+    else {
+        notify_mail_t mail = {.kind = NOTIFY_REPLY, .text = m->body};
+        s_mail_for (&mail, t);
+        rc = s_queue_for_event (self, tx, ev, &mail);
+    }
+    balcao__v1__notify_ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+/* The resolution the customer reads: a problem's resolution copied to its
+ * incidents is prefixed with the problem's number, which is someone else's
+ * ticket ("Resolvido junto com o problema #N: ..."). */
+static const char *
+s_resolution_text (const Balcao__V1__TicketStatusChanged *e)
+{
+    if (s_is (e->action, "resolve_with_problem")) {
+        const char *colon = strstr (e->text, ": ");
+        if (colon)
+            return colon + 2;
+    }
+    return e->text;
+}
+
+static int
+s_on_status (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
+             const Balcao__V1__TicketStatusChanged *e)
+{
+    notify_mail_t mail = {.action = e->action};
+    if (s_is (e->to_status, "aguardando_cliente") && s_is (e->action, "request_info")) {
+        mail.kind = NOTIFY_INFO;
+        mail.text = e->text;
+    }
+    else if (s_is (e->to_status, "resolvido")) {
+        mail.kind = NOTIFY_RESOLVED;
+        mail.text = s_resolution_text (e);
+    }
+    else if (s_is (e->to_status, "reaberto")) {
+        mail.kind = NOTIFY_REOPENED;
+        /* The customer's own words; an agent's reason is for the team. */
+        mail.text = s_is (e->action, "reject") ? e->text : "";
+    }
+    else if (s_is (e->to_status, "fechado") && !s_is (e->action, "merge"))
+        mail.kind = NOTIFY_CLOSED; /* a merge has its own notification */
+    else
+        return 0;
+    int rc;
+    Balcao__V1__NotifyTicket *t = s_ticket_get (self, bc_tx_txn (tx), e->number, &rc);
+    if (!t) {
+        if (rc == MDB_NOTFOUND)
+            bc_info ("event=notification_skipped ticket=%llu kind=%s reason=unknown_ticket",
+                     (unsigned long long) e->number, notify_kind_name (mail.kind));
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    s_mail_for (&mail, t);
+    rc = s_queue_for_event (self, tx, ev, &mail);
+    balcao__v1__notify_ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+/* Escalations, merges and reminders carry the customer's address, language
+ * and subject themselves: a ticket notify has no view of (created before
+ * notify kept views) is still told, without a name or a thread. */
+static int
+s_queue_with (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev, notify_mail_t *mail,
+              uint64_t number, const char *address, const char *language, const char *subject)
+{
+    int rc;
+    Balcao__V1__NotifyTicket *t = s_ticket_get (self, bc_tx_txn (tx), number, &rc);
+    if (!t && rc != MDB_NOTFOUND)
+        return rc;
+    if (t)
+        s_mail_for (mail, t);
+    else {
+        mail->ticket = number;
+        mail->language = language;
+        mail->customer_name = "";
+        mail->customer_address = address;
+        mail->subject = subject;
+        mail->origin_message_id = "";
+        mail->last_inbound_message_id = "";
+    }
+    rc = s_queue_for_event (self, tx, ev, mail);
+    if (t)
+        balcao__v1__notify_ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+static int
+s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
+{
+    (void) source;
+    notify_t *self = state;
+    int rc = 0;
+    ProtobufCMessage *msg;
+    if ((msg = bc_envelope_payload (ev, &balcao__v1__ticket_created__descriptor)))
+        rc = s_on_created (self, tx, (Balcao__V1__TicketCreated *) msg);
+    else if ((msg = bc_envelope_payload (ev, &balcao__v1__message_appended__descriptor)))
+        rc = s_on_appended (self, tx, ev, (Balcao__V1__MessageAppended *) msg);
+    else if ((msg = bc_envelope_payload (ev, &balcao__v1__ticket_status_changed__descriptor)))
+        rc = s_on_status (self, tx, ev, (Balcao__V1__TicketStatusChanged *) msg);
+    else if ((msg = bc_envelope_payload (ev, &balcao__v1__ticket_escalated__descriptor))) {
+        const Balcao__V1__TicketEscalated *e = (const Balcao__V1__TicketEscalated *) msg;
+        /* Going up is news for the customer; going back down is not. Only a
+         * friendly sentence: the reason and diagnosis are internal. */
+        if (s_is (e->direction, "up")) {
+            notify_mail_t mail = {.kind = NOTIFY_ESCALATED};
+            rc = s_queue_with (self, tx, ev, &mail, e->number, e->customer_address, e->language,
+                               e->subject);
+        }
+    }
+    else if ((msg = bc_envelope_payload (ev, &balcao__v1__ticket_merged__descriptor))) {
+        const Balcao__V1__TicketMerged *e = (const Balcao__V1__TicketMerged *) msg;
+        notify_mail_t mail = {.kind = NOTIFY_MERGED, .into = e->into};
+        rc = s_queue_with (self, tx, ev, &mail, e->from, e->customer_address, e->language,
+                           e->subject);
+    }
+    else if ((msg = bc_envelope_payload (ev, &balcao__v1__auto_close_reminder__descriptor))) {
+        const Balcao__V1__AutoCloseReminder *e = (const Balcao__V1__AutoCloseReminder *) msg;
+        notify_mail_t mail = {.kind = NOTIFY_REMINDER, .close_at_us = e->close_at_us};
+        rc = s_queue_with (self, tx, ev, &mail, e->number, e->customer_address, e->language,
+                           e->subject);
+    }
+    if (msg)
+        protobuf_c_message_free_unpacked (msg, NULL);
     return rc;
 }
 
@@ -298,6 +554,7 @@ notify_server_setup (bc_service_t *svc)
     self->svc = svc;
     self->db_outbox = bc_service_dbi (svc, "outbox");
     self->db_pending = bc_service_dbi (svc, "pending");
+    self->db_tickets = bc_service_dbi (svc, "tickets");
     bc_config_t *cfg = bc_service_config (svc);
     self->install = bc_config_str (cfg, "balcao/install", "bc");
     self->domain = bc_config_str (cfg, "balcao/domain", "balcao.local");

@@ -48,7 +48,7 @@ def main():
         wait_until(lambda: s.ticket_total() == 1, 20, "ticket 1", system=s)
         check(s.ticket(1).subject == "Integração sem resposta", "ticket 1 has the decoded subject")
         wait_until(lambda: s.ack_count() == 1, 20, "acknowledgement file", system=s)
-        check("Recebemos seu chamado #1" in s.read_ack(1).get_content(),
+        check("Recebemos seu chamado #1" in s.read_ack(1).get_body(preferencelist=("plain",)).get_content(),
               "notify consumed the router's log over CURVE")
         wait_until(lambda: [h.ticket for h in s.call("kb", kb_pb2.SearchTickets(query="ERP")).hits] == [1],
                    20, "kb to index ticket 1", system=s)
