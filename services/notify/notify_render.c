@@ -178,6 +178,8 @@ static void
 s_reply (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
 {
     s_quote (d, m->text);
+    if (s_has (m->author_name))
+        s_para (d, "%s\n%s", m->author_name, m->from_name);
     if (en)
         s_para (d,
                 "—\nThis is our team's answer to your ticket #%llu about \"%s\". To continue the "
@@ -245,7 +247,7 @@ s_escalated (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
 }
 
 static void
-s_resolved (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
+s_resolved (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en, const char *date)
 {
     s_greeting (d, m, en);
     if (en) {
@@ -260,8 +262,12 @@ s_resolved (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
         s_para (d, "Please check that everything works and let us know by replying to this "
                    "e-mail:");
         s_list (d, choices, 2);
-        s_para (d, "If we do not hear from you, the ticket will close by itself after a few "
-                   "business days.");
+        if (*date)
+            s_para (d, "If we do not hear from you by %s, the ticket will close by itself.",
+                    date);
+        else
+            s_para (d, "If we do not hear from you, the ticket will close by itself after a few "
+                       "business days.");
     }
     else {
         const char *choices[] = {
@@ -276,8 +282,13 @@ s_resolved (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
         s_para (d, "Pedimos que confira se está tudo certo e nos diga, respondendo a este "
                    "e-mail:");
         s_list (d, choices, 2);
-        s_para (d, "Se não recebermos sua resposta, o chamado será encerrado automaticamente "
-                   "após alguns dias úteis.");
+        if (*date)
+            s_para (d, "Se não recebermos sua resposta até %s, o chamado será encerrado "
+                       "automaticamente.",
+                    date);
+        else
+            s_para (d, "Se não recebermos sua resposta, o chamado será encerrado automaticamente "
+                       "após alguns dias úteis.");
     }
     s_signature (d, m, en);
 }
@@ -473,7 +484,7 @@ s_body (s_doc_t *d, const notify_mail_t *m, int en, const char *date)
         s_escalated (d, m, n, en);
         break;
     case NOTIFY_RESOLVED:
-        s_resolved (d, m, n, en);
+        s_resolved (d, m, n, en, date);
         break;
     case NOTIFY_REOPENED:
         s_reopened (d, m, n, en);
@@ -535,7 +546,7 @@ notify_render (const notify_mail_t *m, size_t *len, char **subject_out)
 {
     int en = s_is_english (m->language);
     char date[64] = "";
-    if (m->kind == NOTIFY_REMINDER)
+    if (m->kind == NOTIFY_REMINDER || (m->kind == NOTIFY_RESOLVED && m->close_at_us))
         notify_render_date (date, sizeof date, m->close_at_us, m->language);
     const char *lang = en ? "en" : "pt-BR";
     char *subject = s_subject (m, en, date);

@@ -35,7 +35,10 @@ typedef struct {
      * "close"); the wording differs. */
     const char *action;
     uint64_t into;                /* MERGED: the ticket it continues in */
-    int64_t close_at_us;          /* REMINDER: when it closes by itself */
+    /* REMINDER and RESOLVED: when it closes by itself (RESOLVED: 0 = no
+     * date given). */
+    int64_t close_at_us;
+    const char *author_name;      /* REPLY: the agent who wrote it, may be "" */
     /* Threading, without brackets, each may be "": the customer's first
      * e-mail and their latest one. In-Reply-To is the latest (else the
      * first); References holds both. */

@@ -233,11 +233,10 @@ s_on_appended (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
         return 0;
     int is_inbound_mail = s_is (m->direction, "inbound") && s_is (m->channel, "email")
                           && m->message_id && *m->message_id;
-    /* A written reply (not a phone call the agent logs), written by the
-     * request that emitted this event: a merge copies a duplicate's old
-     * replies over with their own refs, and those were sent already. */
+    /* A written reply (not a phone call the agent logs), and not a copy a
+     * merge brought over from the duplicate (sent already, from there). */
     int is_new_reply = s_is (m->direction, "outbound") && !m->is_internal
-                       && s_is (m->channel, "agent") && s_is (m->message_ref, ev->correlation_id);
+                       && s_is (m->channel, "agent") && !ma->copied_from;
     if (!is_inbound_mail && !is_new_reply)
         return 0;
     MDB_txn *txn = bc_tx_txn (tx);
@@ -259,7 +258,7 @@ s_on_appended (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
         }
     }
     else {
-        notify_mail_t mail = {.kind = NOTIFY_REPLY, .text = m->body};
+        notify_mail_t mail = {.kind = NOTIFY_REPLY, .text = m->body, .author_name = m->author_name};
         s_mail_for (&mail, t);
         rc = s_queue_for_event (self, tx, ev, &mail);
     }
@@ -293,6 +292,7 @@ s_on_status (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
     else if (s_is (e->to_status, "resolvido")) {
         mail.kind = NOTIFY_RESOLVED;
         mail.text = s_resolution_text (e);
+        mail.close_at_us = e->auto_close_us;
     }
     else if (s_is (e->to_status, "reaberto")) {
         mail.kind = NOTIFY_REOPENED;

@@ -37,6 +37,8 @@ router_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const 
     ev.fix_reference = (char *) (fix_reference ? fix_reference : "");
     ev.by = (char *) bc_tx_principal (tx);
     ev.tier = t->tier;
+    if (strcmp (to, "resolvido") == 0)
+        ev.auto_close_us = router_auto_close_at (self, bc_tx_now_us (tx), NULL);
     int rc = router_emit_for (self, tx, t->number, &ev.base);
     if (rc)
         return rc;
@@ -294,6 +296,11 @@ s_write_message (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char 
     Balcao__V1__TicketMessage m = BALCAO__V1__TICKET_MESSAGE__INIT;
     m.message_ref = (char *) ref;
     m.author = (char *) bc_tx_principal (tx);
+    Balcao__V1__Person *who = NULL;
+    int prc = router_people_get (bc_tx_txn (tx), &self->pdbs, m.author, &who);
+    if (prc && prc != MDB_NOTFOUND)
+        return prc;
+    m.author_name = who ? who->name : "";
     m.body = (char *) body;
     m.time_us = bc_tx_now_us (tx);
     m.channel = (char *) channel;
@@ -307,6 +314,8 @@ s_write_message (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char 
     out.message = &m;
     if (rc == 0)
         rc = router_emit_for (self, tx, t->number, &out.base);
+    if (who)
+        balcao__v1__person__free_unpacked (who, NULL);
     if (rc || is_internal)
         return rc;
     if (!t->first_response_us)
@@ -706,6 +715,7 @@ s_merge (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
             Balcao__V1__MessageAppended ev = BALCAO__V1__MESSAGE_APPENDED__INIT;
             ev.ticket = into->number;
             ev.message = copies[i];
+            ev.copied_from = from->number;
             if (rc == 0)
                 rc = router_emit_for (self, tx, into->number, &ev.base);
         }

@@ -70,6 +70,7 @@ void router_after_commit (void *state);
 int router_auto_close_schedule (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from);
 int router_first_response (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now);
 int router_sla_config (router_t *self, bc_config_t *config);
+int64_t router_auto_close_at (router_t *self, int64_t now_us, int64_t *remind_us);
 int router_sla_retime (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t);
 int router_sla_start (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now);
 int router_sla_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from);

@@ -177,6 +177,25 @@ router_sla_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const cha
     return rc;
 }
 
+/* When a ticket resolved at now_us closes by itself (0: never), and when its
+ * customer is reminded (in *remind_us, 0: no reminder). */
+int64_t
+router_auto_close_at (router_t *self, int64_t now_us, int64_t *remind_us)
+{
+    time_t now = (time_t) (now_us / 1000000);
+    if (remind_us)
+        *remind_us = self->auto_close_days > 0 && self->auto_remind_days > 0
+                             && self->auto_remind_days < self->auto_close_days
+                         ? (int64_t) router_calendar_add_days (self->calendar, now,
+                                                               self->auto_remind_days)
+                               * 1000000
+                         : 0;
+    return self->auto_close_days > 0
+               ? (int64_t) router_calendar_add_days (self->calendar, now, self->auto_close_days)
+                     * 1000000
+               : 0;
+}
+
 /* A resolved ticket waits for the customer's validation; without an answer
  * they get one reminder and then it closes by itself. */
 int
@@ -191,14 +210,7 @@ router_auto_close_schedule (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, 
         t->auto_close_reminder_us = t->auto_close_us = 0;
     }
     if (rc == 0 && strcmp (t->status, "resolvido") == 0 && self->auto_close_days > 0) {
-        time_t now = (time_t) (bc_tx_now_us (tx) / 1000000);
-        t->auto_close_us =
-            (int64_t) router_calendar_add_days (self->calendar, now, self->auto_close_days) * 1000000;
-        t->auto_close_reminder_us =
-            self->auto_remind_days > 0 && self->auto_remind_days < self->auto_close_days
-                ? (int64_t) router_calendar_add_days (self->calendar, now, self->auto_remind_days)
-                      * 1000000
-                : 0;
+        t->auto_close_us = router_auto_close_at (self, bc_tx_now_us (tx), &t->auto_close_reminder_us);
         rc = s_deadline (self, txn, t->auto_close_reminder_us, t->number, AUTO_REMIND, 1);
         if (rc == 0)
             rc = s_deadline (self, txn, t->auto_close_us, t->number, AUTO_CLOSE, 1);

@@ -209,8 +209,10 @@ test_reply_is_a_human_message (void **state)
 
     mail = s_mail (NOTIFY_REPLY, "en");
     mail.text = "Hi Ana, please try the new key.";
+    mail.author_name = "Bruno Costa";
     p = s_check (&mail);
     s_has (p.plain, "Hi Ana, please try the new key.");
+    s_has (p.plain, "Bruno Costa\n"); /* signed by the agent who wrote it */
     s_has (p.plain, "This is our team's answer to your ticket #42");
     s_clear (&p);
 }
@@ -273,6 +275,15 @@ test_resolved (void **state)
     p = s_check (&mail);
     s_has (p.plain, "We renewed the certificate.");
     s_has (p.plain, "close by itself after a few business days");
+    s_clear (&p);
+
+    /* With the router's closing date: 2025-12-02 01:30 UTC is still 1
+     * December in São Paulo. */
+    mail = s_mail (NOTIFY_RESOLVED, "pt-BR");
+    mail.text = "Renovamos o certificado.";
+    mail.close_at_us = 1764639000LL * 1000000;
+    p = s_check (&mail);
+    s_has (p.plain, "Se não recebermos sua resposta até 01/12/2025, o chamado será encerrado");
     s_clear (&p);
 }
 
