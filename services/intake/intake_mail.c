@@ -75,9 +75,11 @@ s_decoded (GMimePart *part)
     return bytes;
 }
 
-/* bytes in charset (NULL: undeclared) as UTF-8 text; g_free it. A declared
- * charset iconv knows is trusted (ISO-8859-1 read as Windows-1252, as
- * mailers mean it); otherwise GMime guesses from the fallback charsets. */
+/* bytes in charset (NULL: undeclared) as UTF-8 text; g_free it. The
+ * declared charset is trusted when the bytes convert cleanly (ISO-8859-1
+ * read as Windows-1252, as mailers mean it); otherwise (no charset, an
+ * unknown one, or "utf-8" over Latin-1 bytes) GMime guesses among the
+ * fallback charsets. */
 static char *
 s_text_utf8 (const GByteArray *bytes, const char *charset, GMimeParserOptions *options)
 {
@@ -86,14 +88,11 @@ s_text_utf8 (const GByteArray *bytes, const char *charset, GMimeParserOptions *o
     if (len == 0)
         return g_strdup ("");
     if (charset) {
-        iconv_t cd = g_mime_iconv_open ("UTF-8", g_mime_charset_iso_to_windows (charset));
-        if (cd != (iconv_t) -1) {
-            char *text = g_mime_iconv_strndup (cd, data, len);
-            g_mime_iconv_close (cd);
-            if (text && g_utf8_validate (text, -1, NULL))
-                return text;
-            g_free (text);
-        }
+        const char *from = g_mime_charset_iconv_name (g_mime_charset_iso_to_windows (charset));
+        char *text = g_convert (data, (gssize) len, "UTF-8", from, NULL, NULL, NULL);
+        if (text && g_utf8_validate (text, -1, NULL))
+            return text;
+        g_free (text);
     }
     else if (g_utf8_validate (data, (gssize) len, NULL))
         return g_strndup (data, len);
@@ -250,10 +249,11 @@ s_forwarded (s_walk_t *w, GMimeMessage *msg, int depth)
     g_string_append (f, "---------- Mensagem encaminhada ----------\n");
     InternetAddressList *from = g_mime_message_get_from (msg);
     char *who = from ? internet_address_list_to_string (from, NULL, FALSE) : NULL;
-    char *date = g_strstrip (g_strdup (g_mime_object_get_header (GMIME_OBJECT (msg), "Date")));
+    const char *raw_date = g_mime_object_get_header (GMIME_OBJECT (msg), "Date");
+    char *date = g_strstrip (g_strdup (raw_date ? raw_date : ""));
     const char *subject = g_mime_message_get_subject (msg);
     char *header = g_strdup_printf ("De: %s\nData: %s\nAssunto: %s\n", who ? who : "",
-                                    date ? date : "", subject ? subject : "");
+                                    date, subject ? subject : "");
     g_free (who);
     g_free (date);
     char *valid = s_utf8 (header);

@@ -91,7 +91,7 @@ s_part_text (GMimeObject *obj)
     else
         g_mime_object_write_content_to_stream (obj, NULL, mem);
     GByteArray *bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
-    char *text = g_strndup ((const char *) bytes->data, bytes->len);
+    char *text = bytes->len ? g_strndup ((const char *) bytes->data, bytes->len) : g_strdup ("");
     g_object_unref (mem);
     return text;
 }

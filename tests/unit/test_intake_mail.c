@@ -139,6 +139,9 @@ test_charsets (void **state)
          "Sessão expirou – de novo"},
         /* no charset, 8-bit Latin-1 */
         {"text/plain", "8bit", "N\xe3o recebi o boleto", "Não recebi o boleto"},
+        /* says UTF-8, is Latin-1 */
+        {"text/plain; charset=utf-8", "8bit", "Configura\xe7\xe3o", "Configuração"},
+        {"text/plain; charset=us-ascii", "8bit", "Ol\xe1", "Olá"},
         /* an unknown charset, UTF-8 bytes */
         {"text/plain; charset=x-unknown", "8bit", "Cota\xc3\xa7\xc3\xa3o", "Cotação"},
         {"text/plain; charset=ISO-2022-JP", "7bit", "\x1b$BF|K\\8l\x1b(B", "日本語"},
@@ -217,6 +220,27 @@ test_html_to_text (void **state)
                                  "&bogus; &amp");
     assert_string_equal (m.reply, "Olá,\nnão consigo entrar & o erro é “401”!\n\nPassos:\n\n"
                                   "abrir\nclicar <Entrar>\n\nObrigada – Ana.\n\n&bogus; &amp");
+    intake_mail_clear (&m);
+}
+
+/* Gmail's HTML-only reply: the quote is a blockquote after the attribution. */
+static void
+test_html_reply_gmail (void **state)
+{
+    (void) state;
+    const char *raw =
+        "From: ana@example.com\r\nSubject: Re: x\r\n"
+        "Content-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "<div dir=3D\"ltr\">Ainda n=C3=A3o funciona.</div><br><div class=3D\"gmail_quote\">"
+        "<div dir=3D\"ltr\" class=3D\"gmail_attr\">Em seg., 3 de jun. de 2024 =C3=A0s 14:22, "
+        "Suporte &lt;<a href=3D\"mailto:s@balcao.local\">s@balcao.local</a>&gt; escreveu:<br>"
+        "</div><blockquote class=3D\"gmail_quote\"><p>Tente de novo.</p></blockquote></div>\r\n";
+    intake_mail_t m;
+    char err[256];
+    assert_int_equal (s_parse (raw, &m, err), 0);
+    assert_string_equal (m.body, "Ainda não funciona.\n\nEm seg., 3 de jun. de 2024 às 14:22, "
+                                 "Suporte <s@balcao.local> escreveu:\n\n> Tente de novo.");
+    assert_string_equal (m.reply, "Ainda não funciona.");
     intake_mail_clear (&m);
 }
 
@@ -620,6 +644,7 @@ main (void)
         cmocka_unit_test (test_charsets),
         cmocka_unit_test (test_attachment_names_and_hashes),
         cmocka_unit_test (test_html_to_text),
+        cmocka_unit_test (test_html_reply_gmail),
         cmocka_unit_test (test_quoted_history),
         cmocka_unit_test (test_robot_headers),
         cmocka_unit_test (test_bounce_with_headers_in_text),
