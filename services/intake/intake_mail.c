@@ -190,7 +190,8 @@ s_attachment (s_walk_t *w, GMimePart *part)
             realloc (w->attachments, (w->n_attachments + 8) * sizeof *w->attachments);
     intake_attachment_t *a = &w->attachments[w->n_attachments++];
     a->filename = s_filename (part);
-    char *type = g_mime_content_type_get_mime_type (g_mime_object_get_content_type (GMIME_OBJECT (part)));
+    GMimeContentType *ct = g_mime_object_get_content_type (GMIME_OBJECT (part));
+    char *type = g_mime_content_type_get_mime_type (ct);
     char *lower = g_ascii_strdown (type ? type : "application/octet-stream", -1);
     a->content_type = s_utf8 (lower);
     g_free (lower);
@@ -277,7 +278,8 @@ s_forwarded (s_walk_t *w, GMimeMessage *msg, int depth)
 static void
 s_report_text (s_walk_t *w, GMimeMultipart *mp, GString *into, int depth)
 {
-    GMimeObject *first = g_mime_multipart_get_count (mp) > 0 ? g_mime_multipart_get_part (mp, 0) : NULL;
+    GMimeObject *first =
+        g_mime_multipart_get_count (mp) > 0 ? g_mime_multipart_get_part (mp, 0) : NULL;
     if (first && (GMIME_IS_MULTIPART (first) || s_is_body_text (first)))
         s_walk (w, first, into, depth + 1);
     else {
@@ -361,7 +363,8 @@ s_sender (GMimeMessage *msg, intake_mail_t *out)
     for (int i = 0; i < count; i++) {
         InternetAddress *ia = internet_address_list_get_address (from, i);
         if (INTERNET_ADDRESS_IS_MAILBOX (ia)) {
-            out->from_address = s_utf8 (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia)));
+            InternetAddressMailbox *mailbox = INTERNET_ADDRESS_MAILBOX (ia);
+            out->from_address = s_utf8 (internet_address_mailbox_get_addr (mailbox));
             out->from_name = s_utf8 (internet_address_get_name (ia));
             return;
         }

@@ -106,7 +106,8 @@ s_field (const char *text, const char *name)
     for (const char *line = text; line && *line;) {
         const char *nl = strchr (line, '\n');
         if (g_ascii_strncasecmp (line, name, n) == 0 && line[n] == ':') {
-            char *v = g_strndup (line + n + 1, nl ? (size_t) (nl - line - n - 1) : strlen (line + n + 1));
+            const char *start = line + n + 1;
+            char *v = g_strndup (start, nl ? (size_t) (nl - start) : strlen (start));
             char *semi = strchr (v, ';');
             char *value = g_strdup (semi ? semi + 1 : v);
             g_free (v);
