@@ -1,10 +1,22 @@
-/* intake_mail: GMime does the MIME work; this file only picks the parts. */
+/* intake_mail: GMime does the MIME work (structure, transfer encodings,
+ * RFC 2047 headers, RFC 2231 parameters, charsets); this file walks the
+ * parts: text into the body, other leaves into attachment metadata,
+ * attached messages into forwarded sections. Every string it hands out is
+ * valid UTF-8, because protobuf strings must be. */
 #include "intake_mail.h"
 
+#include "intake_report.h"
+#include "intake_text.h"
+
 #include <gmime/gmime.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Deeper than any real mail nests; stops hostile nesting. */
+#define S_MAX_DEPTH 32
+#define S_MAX_ATTACHMENTS 256
 
 void
 intake_mail_init (void)
@@ -12,59 +24,316 @@ intake_mail_init (void)
     g_mime_init ();
 }
 
+/* A malloc'd copy of s made valid UTF-8 ("" for NULL). */
 static char *
-s_dup (const char *s)
+s_utf8 (const char *s)
 {
-    return strdup (s ? s : "");
+    if (!s)
+        return strdup ("");
+    if (g_utf8_validate (s, -1, NULL))
+        return strdup (s);
+    char *valid = g_utf8_make_valid (s, -1);
+    char *copy = strdup (valid);
+    g_free (valid);
+    return copy;
 }
+
+const char *
+intake_mail_class_name (intake_mail_class_t mail_class)
+{
+    switch (mail_class) {
+    case INTAKE_MAIL_AUTO:
+        return "auto";
+    case INTAKE_MAIL_OUT_OF_OFFICE:
+        return "out_of_office";
+    case INTAKE_MAIL_BOUNCE:
+        return "bounce";
+    case INTAKE_MAIL_READ_RECEIPT:
+        return "read_receipt";
+    case INTAKE_MAIL_FEEDBACK_REPORT:
+        return "feedback_report";
+    case INTAKE_MAIL_HUMAN:
+        break;
+    }
+    return "human";
+}
+
+/* ---- part content ---- */
+
+/* The part's content after the transfer decoding. The caller frees it
+ * with g_byte_array_free (bytes, TRUE). */
+static GByteArray *
+s_decoded (GMimePart *part)
+{
+    GMimeStream *mem = g_mime_stream_mem_new ();
+    GMimeDataWrapper *content = g_mime_part_get_content (part);
+    if (content)
+        g_mime_data_wrapper_write_to_stream (content, mem);
+    GByteArray *bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+    g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
+    g_object_unref (mem);
+    return bytes;
+}
+
+/* bytes in charset (NULL: undeclared) as UTF-8 text; g_free it. The
+ * declared charset is trusted when the bytes convert cleanly (ISO-8859-1
+ * read as Windows-1252, as mailers mean it); otherwise (no charset, an
+ * unknown one, or "utf-8" over Latin-1 bytes) GMime guesses among the
+ * fallback charsets. */
+static char *
+s_text_utf8 (const GByteArray *bytes, const char *charset, GMimeParserOptions *options)
+{
+    const char *data = (const char *) bytes->data;
+    size_t len = bytes->len;
+    if (len == 0)
+        return g_strdup ("");
+    if (charset) {
+        const char *from = g_mime_charset_iconv_name (g_mime_charset_iso_to_windows (charset));
+        char *text = g_convert (data, (gssize) len, "UTF-8", from, NULL, NULL, NULL);
+        if (text && g_utf8_validate (text, -1, NULL))
+            return text;
+        g_free (text);
+    }
+    else if (g_utf8_validate (data, (gssize) len, NULL))
+        return g_strndup (data, len);
+    char *guess = g_mime_utils_decode_8bit (options, data, len);
+    char *text = g_utf8_make_valid (guess, -1);
+    g_free (guess);
+    return text;
+}
+
+/* ---- the walk ---- */
 
 typedef struct {
-    char *plain;
-    char *html;
-} s_bodies_t;
+    GMimeParserOptions *options;
+    GString *forwarded; /* the forwarded sections, after the body */
+    intake_attachment_t *attachments;
+    size_t n_attachments;
+} s_walk_t;
+
+static void s_walk (s_walk_t *w, GMimeObject *obj, GString *into, int depth);
+static void s_report_text (s_walk_t *w, GMimeMultipart *mp, GString *into, int depth);
 
 static void
-s_find_text (GMimeObject *parent, GMimeObject *part, gpointer data)
+s_append_text (GString *into, const char *text)
 {
-    (void) parent;
-    s_bodies_t *b = data;
-    if (!GMIME_IS_TEXT_PART (part))
+    const char *start = text;
+    while (*start == '\n' || *start == '\r' || *start == ' ' || *start == '\t')
+        start++;
+    size_t len = strlen (start);
+    while (len && (start[len - 1] == '\n' || start[len - 1] == '\r' || start[len - 1] == ' ' ||
+                   start[len - 1] == '\t'))
+        len--;
+    if (!len)
         return;
-    if (g_mime_part_is_attachment (GMIME_PART (part)))
-        return;
-    GMimeContentType *ct = g_mime_object_get_content_type (part);
-    char **slot = NULL;
-    if (g_mime_content_type_is_type (ct, "text", "plain"))
-        slot = &b->plain;
-    else if (g_mime_content_type_is_type (ct, "text", "html"))
-        slot = &b->html;
-    if (!slot || *slot)
-        return;
-    char *text = g_mime_text_part_get_text (GMIME_TEXT_PART (part));
-    *slot = strdup (text ? text : "");
-    g_free (text);
+    if (into->len)
+        g_string_append (into, "\n\n");
+    g_string_append_len (into, start, (gssize) len);
 }
 
-/* A readable text from HTML until the e-mail issue brings a proper one: drop
- * tags, keep text. Never rendered as HTML anywhere. */
-static char *
-s_strip_tags (const char *html)
+static bool
+s_is_body_text (GMimeObject *obj)
 {
-    size_t n = strlen (html);
-    char *out = malloc (n + 1);
-    size_t j = 0;
-    int in_tag = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (html[i] == '<')
-            in_tag = 1;
-        else if (html[i] == '>')
-            in_tag = 0;
-        else if (!in_tag)
-            out[j++] = html[i];
-    }
-    out[j] = 0;
-    return out;
+    if (!GMIME_IS_TEXT_PART (obj) || g_mime_part_is_attachment (GMIME_PART (obj)) ||
+        g_mime_part_get_filename (GMIME_PART (obj)))
+        return false;
+    GMimeContentType *ct = g_mime_object_get_content_type (obj);
+    return g_mime_content_type_is_type (ct, "text", "plain") ||
+           g_mime_content_type_is_type (ct, "text", "html");
 }
+
+/* A text part as readable UTF-8 text (HTML rendered as text); g_free it. */
+static char *
+s_part_text (s_walk_t *w, GMimeObject *obj)
+{
+    GByteArray *bytes = s_decoded (GMIME_PART (obj));
+    const char *charset = g_mime_object_get_content_type_parameter (obj, "charset");
+    char *text = s_text_utf8 (bytes, charset, w->options);
+    g_byte_array_free (bytes, TRUE);
+    GMimeContentType *ct = g_mime_object_get_content_type (obj);
+    if (!g_mime_content_type_is_type (ct, "text", "html"))
+        return text;
+    char *plain = intake_text_from_html (text, strlen (text));
+    g_free (text);
+    char *copy = g_strdup (plain);
+    free (plain);
+    return copy;
+}
+
+/* The file name, also from a Content-Type GMime could not read (like
+ * "application-x-gzip; name=..."): its parameters still parse. */
+static char *
+s_filename (GMimePart *part)
+{
+    const char *name = g_mime_part_get_filename (part);
+    if (name)
+        return s_utf8 (name);
+    const char *raw = g_mime_object_get_header (GMIME_OBJECT (part), "Content-Type");
+    const char *semi = raw ? strchr (raw, ';') : NULL;
+    if (!semi)
+        return s_utf8 (NULL);
+    GMimeParamList *params = g_mime_param_list_parse (NULL, semi + 1);
+    GMimeParam *param = params ? g_mime_param_list_get_parameter (params, "name") : NULL;
+    char *copy = s_utf8 (param ? g_mime_param_get_value (param) : NULL);
+    if (params)
+        g_object_unref (params);
+    return copy;
+}
+
+static void
+s_attachment (s_walk_t *w, GMimePart *part)
+{
+    if (w->n_attachments >= S_MAX_ATTACHMENTS)
+        return;
+    if (w->n_attachments % 8 == 0)
+        w->attachments =
+            realloc (w->attachments, (w->n_attachments + 8) * sizeof *w->attachments);
+    intake_attachment_t *a = &w->attachments[w->n_attachments++];
+    a->filename = s_filename (part);
+    GMimeContentType *ct = g_mime_object_get_content_type (GMIME_OBJECT (part));
+    char *type = g_mime_content_type_get_mime_type (ct);
+    char *lower = g_ascii_strdown (type ? type : "application/octet-stream", -1);
+    a->content_type = s_utf8 (lower);
+    g_free (lower);
+    g_free (type);
+    GByteArray *bytes = s_decoded (part);
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (hash, bytes->data, bytes->len);
+    sodium_bin2hex (a->sha256, sizeof a->sha256, hash, sizeof hash);
+    a->size = bytes->len;
+    a->is_inline = !g_mime_part_is_attachment (part);
+    g_byte_array_free (bytes, TRUE);
+}
+
+/* multipart/alternative: the plain text when it says something, else the
+ * richest other version (a multipart/related HTML, or the HTML). */
+static void
+s_alternative (s_walk_t *w, GMimeMultipart *mp, GString *into, int depth)
+{
+    int count = g_mime_multipart_get_count (mp);
+    for (int i = 0; i < count; i++) {
+        GMimeObject *child = g_mime_multipart_get_part (mp, i);
+        GMimeContentType *ct = g_mime_object_get_content_type (child);
+        if (!s_is_body_text (child) || !g_mime_content_type_is_type (ct, "text", "plain"))
+            continue;
+        char *text = s_part_text (w, child);
+        size_t before = into->len;
+        s_append_text (into, text);
+        g_free (text);
+        if (into->len > before)
+            return;
+    }
+    for (int i = 0; i < count; i++) {
+        GMimeObject *child = g_mime_multipart_get_part (mp, i);
+        if (GMIME_IS_MULTIPART (child)) {
+            s_walk (w, child, into, depth + 1);
+            return;
+        }
+    }
+    for (int i = count - 1; i >= 0; i--) {
+        GMimeObject *child = g_mime_multipart_get_part (mp, i);
+        if (s_is_body_text (child)) {
+            s_walk (w, child, into, depth + 1);
+            return;
+        }
+    }
+}
+
+/* An attached message: a ruler, who/when/what, and its text, appended to
+ * the forwarded sections. */
+static void
+s_forwarded (s_walk_t *w, GMimeMessage *msg, int depth)
+{
+    GString *f = w->forwarded;
+    if (f->len)
+        g_string_append (f, "\n\n");
+    g_string_append (f, "---------- Mensagem encaminhada ----------\n");
+    InternetAddressList *from = g_mime_message_get_from (msg);
+    char *who = from ? internet_address_list_to_string (from, NULL, FALSE) : NULL;
+    const char *raw_date = g_mime_object_get_header (GMIME_OBJECT (msg), "Date");
+    char *date = g_strstrip (g_strdup (raw_date ? raw_date : ""));
+    const char *subject = g_mime_message_get_subject (msg);
+    char *header = g_strdup_printf ("De: %s\nData: %s\nAssunto: %s\n", who ? who : "",
+                                    date, subject ? subject : "");
+    g_free (who);
+    g_free (date);
+    char *valid = s_utf8 (header);
+    g_string_append (f, valid);
+    free (valid);
+    g_free (header);
+    GString *text = g_string_new (NULL);
+    GMimeObject *part = g_mime_message_get_mime_part (msg);
+    if (part)
+        s_walk (w, part, text, depth + 1);
+    if (text->len) {
+        g_string_append_c (f, '\n');
+        g_string_append_len (f, text->str, (gssize) text->len);
+    }
+    g_string_free (text, TRUE);
+}
+
+/* multipart/report: only its human-readable first part (the others are
+ * the machine's, intake_report reads them), or the text some MTAs put
+ * before the first boundary. */
+static void
+s_report_text (s_walk_t *w, GMimeMultipart *mp, GString *into, int depth)
+{
+    GMimeObject *first =
+        g_mime_multipart_get_count (mp) > 0 ? g_mime_multipart_get_part (mp, 0) : NULL;
+    if (first && (GMIME_IS_MULTIPART (first) || s_is_body_text (first)))
+        s_walk (w, first, into, depth + 1);
+    else {
+        const char *prologue = g_mime_multipart_get_prologue (mp);
+        if (prologue) {
+            char *text = s_utf8 (prologue);
+            s_append_text (into, text);
+            free (text);
+        }
+    }
+}
+
+static void
+s_walk (s_walk_t *w, GMimeObject *obj, GString *into, int depth)
+{
+    if (!obj || depth > S_MAX_DEPTH)
+        return;
+    if (GMIME_IS_MULTIPART (obj)) {
+        GMimeMultipart *mp = GMIME_MULTIPART (obj);
+        GMimeContentType *ct = g_mime_object_get_content_type (obj);
+        int count = g_mime_multipart_get_count (mp);
+        if (g_mime_content_type_is_type (ct, "multipart", "alternative"))
+            s_alternative (w, mp, into, depth);
+        else if (g_mime_content_type_is_type (ct, "multipart", "encrypted"))
+            return;
+        else if (g_mime_content_type_is_type (ct, "multipart", "signed")) {
+            if (count > 0)
+                s_walk (w, g_mime_multipart_get_part (mp, 0), into, depth + 1);
+        }
+        else if (g_mime_content_type_is_type (ct, "multipart", "report"))
+            s_report_text (w, mp, into, depth);
+        else
+            for (int i = 0; i < count; i++)
+                s_walk (w, g_mime_multipart_get_part (mp, i), into, depth + 1);
+        return;
+    }
+    if (GMIME_IS_MESSAGE_PART (obj)) {
+        GMimeMessage *msg = g_mime_message_part_get_message (GMIME_MESSAGE_PART (obj));
+        if (msg)
+            s_forwarded (w, msg, depth + 1);
+        return;
+    }
+    if (!GMIME_IS_PART (obj))
+        return;
+    if (s_is_body_text (obj)) {
+        char *text = s_part_text (w, obj);
+        s_append_text (into, text);
+        g_free (text);
+        return;
+    }
+    s_attachment (w, GMIME_PART (obj));
+}
+
+/* ---- headers ---- */
 
 static void
 s_ids (GMimeObject *msg, const char *header, char ***ids, size_t *n)
@@ -81,64 +350,106 @@ s_ids (GMimeObject *msg, const char *header, char ***ids, size_t *n)
     if (len > 0) {
         *ids = calloc ((size_t) len, sizeof (char *));
         for (int i = 0; i < len; i++)
-            (*ids)[(*n)++] = s_dup (g_mime_references_get_message_id (refs, i));
+            (*ids)[(*n)++] = s_utf8 (g_mime_references_get_message_id (refs, i));
     }
     g_mime_references_free (refs);
+}
+
+static void
+s_sender (GMimeMessage *msg, intake_mail_t *out)
+{
+    InternetAddressList *from = g_mime_message_get_from (msg);
+    int count = from ? internet_address_list_length (from) : 0;
+    for (int i = 0; i < count; i++) {
+        InternetAddress *ia = internet_address_list_get_address (from, i);
+        if (INTERNET_ADDRESS_IS_MAILBOX (ia)) {
+            InternetAddressMailbox *mailbox = INTERNET_ADDRESS_MAILBOX (ia);
+            out->from_address = s_utf8 (internet_address_mailbox_get_addr (mailbox));
+            out->from_name = s_utf8 (internet_address_get_name (ia));
+            return;
+        }
+    }
+    out->from_address = s_utf8 (NULL);
+    out->from_name = s_utf8 (NULL);
+}
+
+static void
+s_threading (GMimeMessage *msg, intake_mail_t *out)
+{
+    char **irt;
+    size_t n_irt;
+    s_ids (GMIME_OBJECT (msg), "In-Reply-To", &irt, &n_irt);
+    out->in_reply_to = n_irt ? irt[0] : s_utf8 (NULL);
+    for (size_t i = 1; i < n_irt; i++)
+        free (irt[i]);
+    free (irt);
+    s_ids (GMIME_OBJECT (msg), "References", &out->references, &out->n_references);
+}
+
+/* The text parts, attachments and forwarded messages of msg. */
+static void
+s_content (GMimeMessage *msg, GMimeParserOptions *options, intake_mail_t *out)
+{
+    s_walk_t w = {options, g_string_new (NULL), NULL, 0};
+    GString *text = g_string_new (NULL);
+    s_walk (&w, g_mime_message_get_mime_part (msg), text, 0);
+    char *reply = intake_text_reply (text->str);
+    out->reply = s_utf8 (reply);
+    free (reply);
+    if (w.forwarded->len) {
+        if (text->len)
+            g_string_append (text, "\n\n");
+        g_string_append_len (text, w.forwarded->str, (gssize) w.forwarded->len);
+    }
+    out->body = s_utf8 (text->str);
+    g_string_free (text, TRUE);
+    g_string_free (w.forwarded, TRUE);
+    out->attachments = w.attachments;
+    out->n_attachments = w.n_attachments;
+}
+
+int
+intake_mail_parse_site (const uint8_t *raw, size_t len, const intake_mail_site_t *site,
+                        intake_mail_t *out, char *err, size_t err_size)
+{
+    memset (out, 0, sizeof *out);
+    /* A UTF-8 byte order mark before the headers (Windows tools write one)
+     * would turn the first header into garbage. */
+    if (len >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF) {
+        raw += 3;
+        len -= 3;
+    }
+    GMimeParserOptions *options = g_mime_parser_options_new ();
+    const char *fallback[] = {"utf-8", "windows-1252", NULL};
+    g_mime_parser_options_set_fallback_charsets (options, fallback);
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer ((const char *) raw, len);
+    GMimeParser *parser = g_mime_parser_new_with_stream (stream);
+    GMimeMessage *msg = g_mime_parser_construct_message (parser, options);
+    g_object_unref (parser);
+    g_object_unref (stream);
+    if (!msg) {
+        g_mime_parser_options_free (options);
+        snprintf (err, err_size, "the input is not an RFC 822 message");
+        return -1;
+    }
+    s_sender (msg, out);
+    out->message_id = s_utf8 (g_mime_message_get_message_id (msg));
+    out->subject = s_utf8 (g_mime_message_get_subject (msg));
+    s_threading (msg, out);
+    s_content (msg, options, out);
+    out->report_recipient = s_utf8 (NULL);
+    out->report_message_id = s_utf8 (NULL);
+    intake_report_classify (msg, site, out);
+    g_object_unref (msg);
+    g_mime_parser_options_free (options);
+    return 0;
 }
 
 int
 intake_mail_parse (const uint8_t *raw, size_t len, intake_mail_t *out, char *err,
                    size_t err_size)
 {
-    memset (out, 0, sizeof *out);
-    GMimeStream *stream = g_mime_stream_mem_new_with_buffer ((const char *) raw, len);
-    GMimeParser *parser = g_mime_parser_new_with_stream (stream);
-    GMimeMessage *msg = g_mime_parser_construct_message (parser, NULL);
-    g_object_unref (parser);
-    g_object_unref (stream);
-    if (!msg) {
-        snprintf (err, err_size, "the input is not an RFC 822 message");
-        return -1;
-    }
-    InternetAddressList *from = g_mime_message_get_from (msg);
-    for (int i = 0; from && i < internet_address_list_length (from); i++) {
-        InternetAddress *ia = internet_address_list_get_address (from, i);
-        if (INTERNET_ADDRESS_IS_MAILBOX (ia)) {
-            out->from_address = s_dup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia)));
-            out->from_name = s_dup (internet_address_get_name (ia));
-            break;
-        }
-    }
-    if (!out->from_address || !strchr (out->from_address, '@')) {
-        snprintf (err, err_size, "the message has no sender address (From header)");
-        g_object_unref (msg);
-        intake_mail_clear (out);
-        return -1;
-    }
-    out->message_id = s_dup (g_mime_message_get_message_id (msg));
-    out->subject = s_dup (g_mime_message_get_subject (msg));
-    s_bodies_t bodies = {NULL, NULL};
-    if (GMIME_IS_TEXT_PART (g_mime_message_get_mime_part (msg)))
-        s_find_text (NULL, g_mime_message_get_mime_part (msg), &bodies);
-    else
-        g_mime_message_foreach (msg, s_find_text, &bodies);
-    if (bodies.plain)
-        out->body = bodies.plain;
-    else if (bodies.html)
-        out->body = s_strip_tags (bodies.html);
-    else
-        out->body = s_dup ("");
-    free (bodies.html);
-    char **irt;
-    size_t n_irt;
-    s_ids (GMIME_OBJECT (msg), "In-Reply-To", &irt, &n_irt);
-    out->in_reply_to = n_irt ? irt[0] : s_dup ("");
-    for (size_t i = 1; i < n_irt; i++)
-        free (irt[i]);
-    free (irt);
-    s_ids (GMIME_OBJECT (msg), "References", &out->references, &out->n_references);
-    g_object_unref (msg);
-    return 0;
+    return intake_mail_parse_site (raw, len, NULL, out, err, err_size);
 }
 
 void
@@ -149,9 +460,17 @@ intake_mail_clear (intake_mail_t *m)
     free (m->from_name);
     free (m->subject);
     free (m->body);
+    free (m->reply);
     free (m->in_reply_to);
     for (size_t i = 0; i < m->n_references; i++)
         free (m->references[i]);
     free (m->references);
+    free (m->report_recipient);
+    free (m->report_message_id);
+    for (size_t i = 0; i < m->n_attachments; i++) {
+        free (m->attachments[i].filename);
+        free (m->attachments[i].content_type);
+    }
+    free (m->attachments);
     memset (m, 0, sizeof *m);
 }

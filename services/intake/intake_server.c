@@ -27,6 +27,8 @@ typedef struct {
     MDB_dbi db_seen, db_threads, db_meta;
     const char *install;
     const char *domain;
+    char loop_tag[256]; /* the X-Loop notify writes: "balcao.<install>@<domain>" */
+    intake_mail_site_t site;
 } intake_t;
 
 static int
@@ -80,11 +82,18 @@ s_channel (const Balcao__V1__Submit *req)
 
 /* Fills the event from the request, parsing raw MIME when given. */
 static int
-s_normalize (const Balcao__V1__Submit *req, intake_mail_t *mail, char *err, size_t err_size)
+s_normalize (intake_t *self, const Balcao__V1__Submit *req, intake_mail_t *mail, char *err,
+             size_t err_size)
 {
     if (req->raw_mime.len > 0) {
-        if (intake_mail_parse (req->raw_mime.data, req->raw_mime.len, mail, err, err_size))
+        if (intake_mail_parse_site (req->raw_mime.data, req->raw_mime.len, &self->site, mail, err,
+                                    err_size))
             return -1;
+        if (!strchr (mail->from_address, '@')) {
+            snprintf (err, err_size, "the message has no sender address (From header)");
+            intake_mail_clear (mail);
+            return -1;
+        }
         if (!*mail->message_id) {
             /* No Message-ID: the content itself is the identity, so the MTA
              * retrying the same bytes is still one message. */
@@ -116,6 +125,11 @@ s_normalize (const Balcao__V1__Submit *req, intake_mail_t *mail, char *err, size
     mail->from_name = strdup (req->from_name ? req->from_name : "");
     mail->subject = strdup (req->subject ? req->subject : "");
     mail->body = strdup (req->body ? req->body : "");
+    mail->reply = strdup (mail->body);
+    mail->mail_class = INTAKE_MAIL_HUMAN;
+    mail->class_reason = "none";
+    mail->report_recipient = strdup ("");
+    mail->report_message_id = strdup ("");
     mail->in_reply_to = strdup (req->in_reply_to ? req->in_reply_to : "");
     mail->n_references = req->n_references;
     mail->references = calloc (req->n_references + 1, sizeof (char *));
@@ -140,9 +154,8 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     }
     intake_mail_t mail;
     char err[256];
-    if (s_normalize (req, &mail, err, sizeof err)) {
-        bc_reply_error (reply, "invalid", "%s",
-                        "%s", err);
+    if (s_normalize (self, req, &mail, err, sizeof err)) {
+        bc_reply_error (reply, "invalid", "%s", "%s", err);
         return 0;
     }
     Balcao__V1__SubmitReply out = BALCAO__V1__SUBMIT_REPLY__INIT;
@@ -199,13 +212,21 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.references = mail.references;
     ev.n_references = mail.n_references;
     ev.language = req->language && strncmp (req->language, "en", 2) == 0 ? "en" : "pt-BR";
+    /* Robots, bounces and receipts go on like any message: the router
+     * decides what to do with each class. */
+    ev.reply = mail.reply;
+    ev.mail_class = (char *) intake_mail_class_name (mail.mail_class);
+    ev.report_recipient = mail.report_recipient;
+    ev.report_message_id = mail.report_message_id;
     if ((rc = bc_tx_emit (tx, &ev.base)))
         goto done;
     out.message_ref = ref;
     out.ticket = ticket;
     bc_reply_ok (reply, &out.base);
-    bc_info ("event=accepted message_ref=%s channel=%s ticket=%llu request=%s", ref, ev.channel,
-             (unsigned long long) ticket, request->id);
+    bc_info ("event=accepted message_ref=%s channel=%s ticket=%llu class=%s reason=%s "
+             "attachments=%zu request=%s",
+             ref, ev.channel, (unsigned long long) ticket, ev.mail_class, mail.class_reason,
+             mail.n_attachments, request->id);
 done:
     intake_mail_clear (&mail);
     return rc;
@@ -264,6 +285,11 @@ intake_server_setup (bc_service_t *svc)
     bc_config_t *cfg = bc_service_config (svc);
     self->install = bc_config_str (cfg, "balcao/install", "bc");
     self->domain = bc_config_str (cfg, "balcao/domain", "balcao.local");
+    /* The same value notify writes in X-Loop (notify_server.c): our own
+     * mail coming back is a loop. */
+    snprintf (self->loop_tag, sizeof self->loop_tag, "balcao.%s@%s", self->install, self->domain);
+    self->site.loop_tag = self->loop_tag;
+    self->site.domain = self->domain;
     intake_mail_init ();
     bc_service_on_command (svc, &balcao__v1__submit__descriptor, 1, s_submit);
     bc_service_consume (svc, "router", s_on_router);
