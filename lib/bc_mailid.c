@@ -42,3 +42,39 @@ bc_mailid_ticket (const char *message_id, const char *install, const char *domai
         return 0;
     return ticket;
 }
+
+void
+bc_mailid_subject_tag (char *out, size_t size, const char *tag, uint64_t ticket)
+{
+    snprintf (out, size, "[%s #%llu]", tag && *tag ? tag : "Chamado", (unsigned long long) ticket);
+}
+
+uint64_t
+bc_mailid_ticket_from_subject (const char *subject, const char *tag)
+{
+    if (!subject)
+        return 0;
+    if (!tag || !*tag)
+        tag = "Chamado";
+    size_t tlen = strlen (tag);
+    for (const char *p = strchr (subject, '['); p; p = strchr (p + 1, '[')) {
+        if (strncasecmp (p + 1, tag, tlen) != 0)
+            continue;
+        const char *q = p + 1 + tlen;
+        while (*q == ' ')
+            q++;
+        if (*q != '#')
+            continue;
+        char *end;
+        unsigned long long n = strtoull (q + 1, &end, 10);
+        if (end != q + 1 && *end == ']' && n > 0)
+            return n;
+    }
+    return 0;
+}
+
+void
+bc_mailid_loop_tag (char *out, size_t size, const char *install, const char *domain)
+{
+    snprintf (out, size, "balcao.%s@%s", install, domain);
+}

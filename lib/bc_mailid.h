@@ -15,4 +15,15 @@ void bc_mailid_new (char *out, size_t size, const char *install, uint64_t ticket
  * of ours for this install and domain; 0 otherwise. */
 uint64_t bc_mailid_ticket (const char *message_id, const char *install, const char *domain);
 
+/* The subject tag of a ticket, "[<tag> #<ticket>]" ("[Chamado #42]"). Each
+ * install sets its own tag (balcao/ticket_tag, default "Chamado") so that
+ * two installs writing to the same customer do not take each other's
+ * tickets. */
+void bc_mailid_subject_tag (char *out, size_t size, const char *tag, uint64_t ticket);
+/* The ticket in a subject's tag for this install's tag (case ignored,
+ * anywhere in the subject: "Re: Fwd: [Chamado #42] ..."), or 0. */
+uint64_t bc_mailid_ticket_from_subject (const char *subject, const char *tag);
+/* The X-Loop value notify writes and intake recognises as our own mail. */
+void bc_mailid_loop_tag (char *out, size_t size, const char *install, const char *domain);
+
 #endif

@@ -285,9 +285,9 @@ intake_server_setup (bc_service_t *svc)
     bc_config_t *cfg = bc_service_config (svc);
     self->install = bc_config_str (cfg, "balcao/install", "bc");
     self->domain = bc_config_str (cfg, "balcao/domain", "balcao.local");
-    /* The same value notify writes in X-Loop (notify_server.c): our own
+    /* The same value notify writes in X-Loop (bc_mailid_loop_tag): our own
      * mail coming back is a loop. */
-    snprintf (self->loop_tag, sizeof self->loop_tag, "balcao.%s@%s", self->install, self->domain);
+    bc_mailid_loop_tag (self->loop_tag, sizeof self->loop_tag, self->install, self->domain);
     self->site.loop_tag = self->loop_tag;
     self->site.domain = self->domain;
     intake_mail_init ();

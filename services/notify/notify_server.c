@@ -561,7 +561,7 @@ notify_server_setup (bc_service_t *svc)
     self->from_name = bc_config_str (cfg, "notify/from_name", "Suporte Balcão");
     snprintf (self->from_buf, sizeof self->from_buf, "suporte@%s", self->domain);
     self->from_address = bc_config_str (cfg, "notify/from_address", self->from_buf);
-    snprintf (self->loop_tag, sizeof self->loop_tag, "balcao.%s@%s", self->install, self->domain);
+    bc_mailid_loop_tag (self->loop_tag, sizeof self->loop_tag, self->install, self->domain);
     char dflt_outbox[4096];
     snprintf (dflt_outbox, sizeof dflt_outbox, "%s/outbox", bc_config_data_dir (cfg));
     snprintf (self->mail_dir, sizeof self->mail_dir, "%s/mail",

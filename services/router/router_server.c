@@ -235,6 +235,10 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     m.time_us = ev->time_us;
     m.channel = mr->channel;
     m.direction = "inbound";
+    m.reply = mr->reply && *mr->reply ? mr->reply : mr->body;
+    m.mail_class = mr->mail_class;
+    m.attachments = mr->attachments;
+    m.n_attachments = mr->n_attachments;
 
     Balcao__V1__Ticket *existing = NULL;
     if (mr->ticket) {

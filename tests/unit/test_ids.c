@@ -51,6 +51,25 @@ test_mailid_carries_the_ticket (void **state)
     assert_int_equal (bc_mailid_ticket (NULL, "bc", "d"), 0);
 }
 
+static void
+test_subject_tag (void **state)
+{
+    (void) state;
+    char tag[64];
+    bc_mailid_subject_tag (tag, sizeof tag, "Chamado", 42);
+    assert_string_equal (tag, "[Chamado #42]");
+    assert_int_equal (bc_mailid_ticket_from_subject ("Re: Fwd: [Chamado #42] Boleto", "Chamado"), 42);
+    assert_int_equal (bc_mailid_ticket_from_subject ("RES: [chamado #7] ok", "Chamado"), 7);
+    /* Another install's tag, a broken tag, no tag. */
+    assert_int_equal (bc_mailid_ticket_from_subject ("Re: [ACME Suporte #42] x", "Chamado"), 0);
+    assert_int_equal (bc_mailid_ticket_from_subject ("Re: [ACME Suporte #42] x", "ACME Suporte"), 42);
+    assert_int_equal (bc_mailid_ticket_from_subject ("[Chamado #] x", "Chamado"), 0);
+    assert_int_equal (bc_mailid_ticket_from_subject ("[Chamado #12x] x", "Chamado"), 0);
+    assert_int_equal (bc_mailid_ticket_from_subject ("Chamado 42", "Chamado"), 0);
+    bc_mailid_loop_tag (tag, sizeof tag, "bc", "suporte.example");
+    assert_string_equal (tag, "balcao.bc@suporte.example");
+}
+
 int
 main (void)
 {
@@ -58,6 +77,7 @@ main (void)
         cmocka_unit_test (test_ids_are_hex_and_unique),
         cmocka_unit_test (test_id_validation),
         cmocka_unit_test (test_mailid_carries_the_ticket),
+        cmocka_unit_test (test_subject_tag),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
