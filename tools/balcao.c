@@ -421,6 +421,8 @@ s_people_cmd (bc_config_t *config, const char *cmd, int argc, char **argv)
         printf ("%-40s %-24s %-3s %-8s", p->id, p->name, p->tier, p->status);
         if (strncmp (p->id, "agent:", 6) == 0)
             printf (" %u/%u", p->open_tickets, p->capacity);
+        if (p->email_failing)
+            printf (T ("  e-mail falhando: %s", "  e-mail failing: %s"), p->email_failure);
         printf ("\n");
     }
     balcao__v1__person_list__free_unpacked (list, NULL);
@@ -612,7 +614,10 @@ s_show (bc_config_t *config, const char *arg)
     if (t->problem)
         printf (T ("Incidente do problema #%llu\n", "Incident of problem #%llu\n"), (unsigned long long) t->problem);
     if (t->merged_into)
-        printf (T ("Unido ao chamado #%llu\n", "Merged into ticket #%llu\n"), (unsigned long long) t->merged_into);
+        printf (T ("Unido ao chamado #%llu\n", "Merged into ticket #%llu\n"), (unsigned long long) t->merged_into);    if (t->previous)
+        printf (T ("Continua o chamado #%llu (já fechado)\n", "Continues ticket #%llu (closed)\n"),
+                (unsigned long long) t->previous);
+
     if (t->incident_count)
         printf (T ("Problema com %u incidente(s) vinculado(s)\n", "Problem with %u linked incident(s)\n"), t->incident_count);
     if (*t->resolution)

@@ -297,7 +297,7 @@ s_on_status (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
     else if (s_is (e->to_status, "reaberto")) {
         mail.kind = NOTIFY_REOPENED;
         /* The customer's own words; an agent's reason is for the team. */
-        mail.text = s_is (e->action, "reject") ? e->text : "";
+        mail.text = s_is (e->action, "reject") || s_is (e->action, "customer_reply") ? e->text : "";
     }
     else if (s_is (e->to_status, "fechado") && !s_is (e->action, "merge"))
         mail.kind = NOTIFY_CLOSED; /* a merge has its own notification */

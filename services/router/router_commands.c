@@ -48,6 +48,8 @@ router_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const 
     snprintf (from, sizeof from, "%s", t->status);
     router_set_string (&t->status, to);
     t->updated_us = bc_tx_now_us (tx);
+    if (strcmp (to, "fechado") == 0)
+        t->closed_us = t->updated_us;
     return router_after_status (self, tx, t, from);
 }
 

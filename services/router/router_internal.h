@@ -30,6 +30,7 @@ typedef struct {
     double warning;
     int breach_raises, breach_escalates;
     int auto_close_days, auto_remind_days; /* business days; 0: never */
+    int reopen_days; /* a closed ticket's customer writing within: reopens */
     int seeded, seed_ran; /* the config's people are in (router_people_seed) */
 } router_t;
 

@@ -25,6 +25,7 @@
 #include "bc_events.h"
 #include "bc_log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,8 +185,8 @@ router_name_index (MDB_txn *txn, MDB_dbi dbi, const char *prefix, const char *na
 /* A customer exists from their first message on. Their organization goes
  * to org. */
 static int
-s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived *mr, char *org,
-                 size_t org_size)
+s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived *mr,
+                 int is_person, char *org, size_t org_size)
 {
     *org = 0;
     char id[320];
@@ -197,8 +198,19 @@ s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived 
     int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, id, &known);
     if (rc == 0) {
         snprintf (org, org_size, "%s", known->organization);
+        if (is_person && known->email_failing) {
+            /* They wrote: their address works again. */
+            known->email_failing = 0;
+            router_set_string (&known->email_failure, "");
+            rc = router_people_put (bc_tx_txn (tx), &self->pdbs, known);
+            if (rc == 0) {
+                Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
+                ev.person = known;
+                rc = bc_tx_emit (tx, &ev.base);
+            }
+        }
         balcao__v1__person__free_unpacked (known, NULL);
-        return 0;
+        return rc;
     }
     if (rc != MDB_NOTFOUND)
         return rc;
@@ -216,6 +228,98 @@ s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived 
     return bc_tx_emit (tx, &ev.base);
 }
 
+/* A customer's message on their existing ticket. Only a person's message
+ * moves the ticket: it answers what we asked, reopens a resolved ticket, or
+ * a closed one within router/reopen_days; robots and out-of-office replies
+ * are recorded and change nothing. */
+static int
+s_append_inbound (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
+                  Balcao__V1__TicketMessage *m, int is_person)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    uint32_t index = t->message_count;
+    t->message_count++;
+    t->updated_us = m->time_us;
+    int rc = router_put_thread (self, txn, t->number, index, m);
+    if (rc)
+        return rc;
+    Balcao__V1__MessageAppended out = BALCAO__V1__MESSAGE_APPENDED__INIT;
+    out.ticket = t->number;
+    out.message = m;
+    if ((rc = router_emit_for (self, tx, t->number, &out.base)))
+        return rc;
+    const char *to = NULL;
+    if (!is_person || m->is_internal)
+        to = NULL;
+    else if (strcmp (t->status, "resolvido") == 0 || strcmp (t->status, "fechado") == 0)
+        to = "reaberto";
+    else
+        to = router_lifecycle_next (t->status, ROUTER_CUSTOMER_REPLY);
+    if (to && strcmp (to, t->status) != 0
+        && (rc = router_change_status (self, tx, t, to, "customer_reply", m->reply, "")))
+        return rc;
+    bc_info ("event=message_appended ticket=%llu message_ref=%s class=%s",
+             (unsigned long long) t->number, m->message_ref,
+             *m->mail_class ? m->mail_class : "human");
+    return router_put_ticket (self, txn, t);
+}
+
+/* A delivery report (bounce) or an abuse report about mail we sent: an
+ * internal note on the ticket it is about, and a bounce marks the address
+ * as failing. Never a ticket of its own. */
+static int
+s_on_report (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
+             const Balcao__V1__MessageReceived *mr, Balcao__V1__TicketMessage *m)
+{
+    int is_bounce = strcmp (mr->mail_class, "bounce") == 0;
+    const char *recipient = *mr->report_recipient ? mr->report_recipient
+                            : t                     ? t->customer_address
+                                                    : "";
+    if (!t) {
+        bc_warn ("event=report_unmatched class=%s message_ref=%s recipient=%s original=%s",
+                 mr->mail_class, mr->message_ref, *recipient ? recipient : "-",
+                 *mr->report_message_id ? mr->report_message_id : "-");
+        return 0;
+    }
+    char *note = NULL;
+    if (asprintf (&note, "%s %s.\n\n%s",
+                  is_bounce ? "Falha na entrega do e-mail para" : "Denúncia de abuso sobre o e-mail enviado a",
+                  *recipient ? recipient : "o cliente", mr->body)
+        < 0)
+        return ENOMEM;
+    m->body = m->reply = note;
+    m->is_internal = 1;
+    m->direction = "internal";
+    int rc = s_append_inbound (self, tx, t, m, 0);
+    free (note);
+    m->body = m->reply = NULL;
+    if (rc || !is_bounce || !*recipient)
+        return rc;
+    char id[320];
+    snprintf (id, sizeof id, "customer:%s", recipient);
+    for (char *p = id; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char) (*p - 'A' + 'a');
+    Balcao__V1__Person *p;
+    rc = router_people_get (bc_tx_txn (tx), &self->pdbs, id, &p);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    p->email_failing = 1;
+    char why[256];
+    snprintf (why, sizeof why, "devolvido em %s (chamado #%llu)", mr->subject,
+              (unsigned long long) t->number);
+    router_set_string (&p->email_failure, why);
+    rc = router_people_put (bc_tx_txn (tx), &self->pdbs, p);
+    if (rc == 0) {
+        Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
+        ev.person = p;
+        rc = bc_tx_emit (tx, &ev.base);
+    }
+    bc_warn ("event=address_failing person=%s ticket=%llu", id, (unsigned long long) t->number);
+    balcao__v1__person__free_unpacked (p, NULL);
+    return rc;
+}
+
 static int
 s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
@@ -227,6 +331,8 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         return 0;
     MDB_txn *txn = bc_tx_txn (tx);
     int rc = 0;
+    const char *cls = *mr->mail_class ? mr->mail_class : "human";
+    int is_person = strcmp (cls, "human") == 0;
     Balcao__V1__TicketMessage m = BALCAO__V1__TICKET_MESSAGE__INIT;
     m.message_ref = mr->message_ref;
     m.message_id = mr->message_id;
@@ -235,7 +341,7 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     m.time_us = ev->time_us;
     m.channel = mr->channel;
     m.direction = "inbound";
-    m.reply = mr->reply && *mr->reply ? mr->reply : mr->body;
+    m.reply = *mr->reply ? mr->reply : mr->body;
     m.mail_class = mr->mail_class;
     m.attachments = mr->attachments;
     m.n_attachments = mr->n_attachments;
@@ -253,25 +359,32 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
             goto done;
         rc = 0;
     }
+    if (strcmp (cls, "read_receipt") == 0) {
+        /* Nothing anyone needs to see. */
+        bc_info ("event=read_receipt ticket=%llu message_ref=%s",
+                 (unsigned long long) (existing ? existing->number : 0), mr->message_ref);
+        goto done;
+    }
+    if (strcmp (cls, "bounce") == 0 || strcmp (cls, "feedback_report") == 0) {
+        rc = s_on_report (self, tx, existing, mr, &m);
+        goto done;
+    }
+    if (!existing && strcmp (cls, "out_of_office") == 0) {
+        bc_info ("event=out_of_office_dropped message_ref=%s from=%s", mr->message_ref,
+                 mr->from_address);
+        goto done;
+    }
+    uint64_t previous = 0;
+    if (existing && is_person && strcmp (existing->status, "fechado") == 0
+        && (self->reopen_days <= 0
+            || ev->time_us - existing->closed_us > (int64_t) self->reopen_days * 86400 * 1000000)) {
+        /* Long closed: a new ticket that says which one it continues. */
+        previous = existing->number;
+        balcao__v1__ticket__free_unpacked (existing, NULL);
+        existing = NULL;
+    }
     if (existing) {
-        uint32_t index = existing->message_count;
-        existing->message_count++;
-        existing->updated_us = ev->time_us;
-        if ((rc = router_put_thread (self, txn, existing->number, index, &m)))
-            goto done;
-        Balcao__V1__MessageAppended out = BALCAO__V1__MESSAGE_APPENDED__INIT;
-        out.ticket = existing->number;
-        out.message = &m;
-        if ((rc = router_emit_for (self, tx, existing->number, &out.base)))
-            goto done;
-        /* The customer answered what we asked: the clock is ours again. */
-        const char *to = router_lifecycle_next (existing->status, ROUTER_CUSTOMER_REPLY);
-        if (to && strcmp (to, existing->status) != 0
-            && (rc = router_change_status (self, tx, existing, to, "customer_reply", "", "")))
-            goto done;
-        rc = router_put_ticket (self, txn, existing);
-        bc_info ("event=message_appended ticket=%llu message_ref=%s",
-                 (unsigned long long) existing->number, mr->message_ref);
+        rc = s_append_inbound (self, tx, existing, &m, is_person);
         goto done;
     }
     uint64_t number = 1;
@@ -294,8 +407,9 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     t.language = mr->language;
     t.message_count = 1;
     t.origin_message_id = mr->message_id;
+    t.previous = previous;
     char org[256];
-    if ((rc = s_customer_seen (self, tx, mr, org, sizeof org)))
+    if ((rc = s_customer_seen (self, tx, mr, is_person, org, sizeof org)))
         goto done;
     t.organization = org;
     unsigned char key[8];
@@ -323,8 +437,9 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         rc = router_put_ticket (self, txn, &t);
     if (t.assignee != protobuf_c_empty_string)
         free (t.assignee); /* router_set_string's copy: t itself is on the stack */
-    bc_info ("event=ticket_created ticket=%llu message_ref=%s channel=%s",
-             (unsigned long long) number, mr->message_ref, mr->channel);
+    bc_info ("event=ticket_created ticket=%llu message_ref=%s channel=%s class=%s previous=%llu",
+             (unsigned long long) number, mr->message_ref, mr->channel, cls,
+             (unsigned long long) previous);
 done:
     if (existing)
         balcao__v1__ticket__free_unpacked (existing, NULL);

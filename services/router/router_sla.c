@@ -409,6 +409,7 @@ router_sla_config (router_t *self, bc_config_t *config)
         return -1;
     }
     self->auto_close_days = (int) bc_config_int (config, "router/auto_close_days", 5);
+    self->reopen_days = (int) bc_config_int (config, "router/reopen_days", 7);
     self->auto_remind_days = (int) bc_config_int (config, "router/auto_close_reminder_days", 3);
     const char *policy = bc_config_str (config, "router/sla/on_breach", "raise_priority");
     self->breach_raises = strstr (policy, "raise_priority") != NULL;
