@@ -614,10 +614,11 @@ s_show (bc_config_t *config, const char *arg)
     if (t->problem)
         printf (T ("Incidente do problema #%llu\n", "Incident of problem #%llu\n"), (unsigned long long) t->problem);
     if (t->merged_into)
-        printf (T ("Unido ao chamado #%llu\n", "Merged into ticket #%llu\n"), (unsigned long long) t->merged_into);    if (t->previous)
+        printf (T ("Unido ao chamado #%llu\n", "Merged into ticket #%llu\n"),
+                (unsigned long long) t->merged_into);
+    if (t->previous)
         printf (T ("Continua o chamado #%llu (já fechado)\n", "Continues ticket #%llu (closed)\n"),
                 (unsigned long long) t->previous);
-
     if (t->incident_count)
         printf (T ("Problema com %u incidente(s) vinculado(s)\n", "Problem with %u linked incident(s)\n"), t->incident_count);
     if (*t->resolution)
