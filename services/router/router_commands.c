@@ -137,6 +137,31 @@ s_resolve_incidents (router_t *self, bc_tx_t *tx, const Balcao__V1__Ticket *prob
     return 0;
 }
 
+/* Links incident t to problem p (the caller checked it may, and stores
+ * both). */
+int
+router_link (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *p, Balcao__V1__Ticket *t)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    unsigned char key[16];
+    bc_key_from_u64 (p->number, key);
+    bc_key_from_u64 (t->number, key + 8);
+    MDB_val k = {16, key}, v = {0, ""};
+    int rc = mdb_put (txn, self->db_links, &k, &v, 0);
+    Balcao__V1__TicketLinked ev = BALCAO__V1__TICKET_LINKED__INIT;
+    ev.problem = p->number;
+    ev.incident = t->number;
+    ev.by = (char *) bc_tx_principal (tx);
+    /* In both histories. */
+    if (rc == 0)
+        rc = router_emit_for (self, tx, p->number, &ev.base);
+    if (rc == 0)
+        rc = router_index_event (self, txn, t->number, bc_tx_head (tx));
+    t->problem = p->number;
+    p->incident_count++;
+    return rc;
+}
+
 static int
 s_link (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
         bc_reply_t *reply)
@@ -183,22 +208,7 @@ s_link (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
                         "problem #%llu is %s", (unsigned long long) p->number,
                         p->status);
     else {
-        unsigned char key[16];
-        bc_key_from_u64 (p->number, key);
-        bc_key_from_u64 (t->number, key + 8);
-        MDB_val k = {16, key}, v = {0, ""};
-        rc = mdb_put (txn, self->db_links, &k, &v, 0);
-        Balcao__V1__TicketLinked ev = BALCAO__V1__TICKET_LINKED__INIT;
-        ev.problem = p->number;
-        ev.incident = t->number;
-        ev.by = (char *) bc_tx_principal (tx);
-        /* In both histories. */
-        if (rc == 0)
-            rc = router_emit_for (self, tx, p->number, &ev.base);
-        if (rc == 0)
-            rc = router_index_event (self, txn, t->number, bc_tx_head (tx));
-        t->problem = p->number;
-        p->incident_count++;
+        rc = router_link (self, tx, p, t);
         if (rc == 0)
             rc = router_put_ticket (self, txn, p);
         rc = s_done (self, tx, t, reply, rc);

@@ -47,6 +47,7 @@ void router_set_string (char **field, const char *value);
 int router_reply_tickets (bc_reply_t *reply, Balcao__V1__Ticket **list, size_t n, uint64_t total,
                           int rc);
 Balcao__V1__Ticket *router_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_reply_t *reply, int *rc);
+int router_create_ticket (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, Balcao__V1__TicketMessage *m);
 size_t router_name_key (const char *prefix, const char *name, uint64_t number, unsigned char *key, size_t size);
 int router_name_index (MDB_txn *txn, MDB_dbi dbi, const char *prefix, const char *name, uint64_t number, int put);
 int router_list_index (router_t *self, bc_tx_t *tx, MDB_dbi dbi, const char *kind, const char *name, uint64_t after, uint32_t limit, bc_reply_t *reply);
@@ -54,6 +55,7 @@ int router_customer_org_changed (router_t *self, bc_tx_t *tx, const char *custom
 
 /* router_commands.c: lifecycle, classification, escalation, rating */
 int router_change_field (router_t *self, bc_tx_t *tx, uint64_t number, const char *name, char **field, const char *value, const char *text);
+int router_link (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *p, Balcao__V1__Ticket *t);
 int router_set_priority (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *priority, const char *text);
 int router_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *to, const char *action, const char *text, const char *fix_reference);
 int router_move_tier (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, Balcao__V1__TicketEscalated *ev);

@@ -22,6 +22,8 @@
 #include "router_server.h"
 #include "router_internal.h"
 
+#include "balcao/v1/kb.pb-c.h"
+
 #include "bc_events.h"
 #include "bc_log.h"
 
@@ -320,6 +322,129 @@ s_on_report (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
     return rc;
 }
 
+/* A new ticket t (filled in but for its number) with its first message m:
+ * numbered, stored, indexed, announced (TicketCreated), its SLA clocks
+ * started and given to an agent or its tier's queue. The caller frees what
+ * t points to (t->assignee may be a router_set_string copy). */
+int
+router_create_ticket (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
+                      Balcao__V1__TicketMessage *m)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    uint64_t number = 1;
+    int rc = bc_store_get_u64 (txn, self->db_meta, "next_ticket", &number);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if ((rc = bc_store_put_u64 (txn, self->db_meta, "next_ticket", number + 1)))
+        return rc;
+    t->number = number;
+    t->message_count = 1;
+    unsigned char key[8];
+    bc_key_from_u64 (number, key);
+    if ((rc = s_put_msg (txn, self->db_tickets, key, 8, &t->base, MDB_APPEND)))
+        return rc;
+    if ((rc = router_name_index (txn, self->db_by_customer, "customer:", t->customer_address,
+                                 number, 1))
+        || (rc = router_name_index (txn, self->db_by_org, "", t->organization, number, 1)))
+        return rc;
+    if ((rc = router_put_thread (self, txn, number, 0, m)))
+        return rc;
+    Balcao__V1__TicketMessage *msgs[1] = {m};
+    t->messages = msgs;
+    t->n_messages = 1;
+    Balcao__V1__TicketCreated out = BALCAO__V1__TICKET_CREATED__INIT;
+    out.ticket = t;
+    rc = router_emit_for (self, tx, number, &out.base);
+    t->messages = NULL;
+    t->n_messages = 0;
+    if (rc == 0)
+        rc = router_sla_start (self, txn, t, bc_tx_now_us (tx));
+    if (rc == 0)
+        rc = router_assign_auto (self, tx, t);
+    if (rc == 0)
+        rc = router_put_ticket (self, txn, t);
+    return rc;
+}
+
+/* kb saw several new tickets that look like one problem: a problem ticket
+ * at N2 (high priority, in the N2 queue or with an N2 agent), the tickets
+ * linked to it as its incidents. Tickets already linked, problems
+ * themselves and finished ones are left alone. */
+static int
+s_on_kb (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
+{
+    (void) source;
+    router_t *self = state;
+    Balcao__V1__ProblemSuspected *ps = (Balcao__V1__ProblemSuspected *) bc_envelope_payload (
+        ev, &balcao__v1__problem_suspected__descriptor);
+    if (!ps)
+        return 0;
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc = 0;
+    size_t n = 0;
+    Balcao__V1__Ticket **incidents = calloc (ps->n_tickets + 1, sizeof *incidents);
+    for (size_t i = 0; i < ps->n_tickets && rc == 0; i++) {
+        Balcao__V1__Ticket *t = router_get_ticket (self, txn, ps->tickets[i], &rc);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+        if (t && !t->problem && !t->incident_count && !router_is_done (t->status))
+            incidents[n++] = t;
+        else if (t)
+            balcao__v1__ticket__free_unpacked (t, NULL);
+    }
+    if (rc == 0 && n >= 2) {
+        bc_tx_set_principal (tx, "system:kb");
+        char subject[512], body[4096], terms[256] = "";
+        for (size_t i = 0; i < ps->n_terms && i < 8; i++)
+            snprintf (terms + strlen (terms), sizeof terms - strlen (terms), "%s%s",
+                      i ? ", " : "", ps->terms[i]);
+        snprintf (subject, sizeof subject, "%s",
+                  *ps->subject ? ps->subject : "Problema recorrente suspeito");
+        int used = snprintf (body, sizeof body,
+                             "A base de conhecimento percebeu %zu chamados parecidos em pouco "
+                             "tempo (termos em comum: %s). Eles foram vinculados a este "
+                             "problema; ao resolvê-lo, todos são resolvidos com a mesma "
+                             "solução.\n\nChamados:",
+                             n, *terms ? terms : "-");
+        for (size_t i = 0; i < n && used > 0 && (size_t) used < sizeof body; i++)
+            used += snprintf (body + used, sizeof body - (size_t) used, " #%llu",
+                              (unsigned long long) incidents[i]->number);
+        Balcao__V1__TicketMessage m = BALCAO__V1__TICKET_MESSAGE__INIT;
+        m.message_ref = ev->id;
+        m.author = "system:kb";
+        m.body = m.reply = body;
+        m.time_us = bc_tx_now_us (tx);
+        m.channel = "kb";
+        m.direction = "internal";
+        m.is_internal = 1;
+        Balcao__V1__Ticket p = BALCAO__V1__TICKET__INIT;
+        p.subject = subject;
+        p.status = "novo";
+        p.category = incidents[0]->category;
+        p.tier = "N2";
+        p.priority = "alta";
+        p.created_us = p.updated_us = m.time_us;
+        p.channel = "kb";
+        p.language = "pt-BR";
+        rc = router_create_ticket (self, tx, &p, &m);
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if ((rc = router_link (self, tx, &p, incidents[i])) == 0)
+                rc = router_put_ticket (self, txn, incidents[i]);
+        if (rc == 0)
+            rc = router_put_ticket (self, txn, &p);
+        if (p.assignee != protobuf_c_empty_string)
+            free (p.assignee);
+        bc_warn ("event=problem_suspected problem=%llu incidents=%zu terms=\"%s\"",
+                 (unsigned long long) p.number, n, terms);
+        bc_tx_set_principal (tx, NULL);
+    }
+    for (size_t i = 0; i < n; i++)
+        balcao__v1__ticket__free_unpacked (incidents[i], NULL);
+    free (incidents);
+    balcao__v1__problem_suspected__free_unpacked (ps, NULL);
+    return rc;
+}
+
 static int
 s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
@@ -387,14 +512,7 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         rc = s_append_inbound (self, tx, existing, &m, is_person);
         goto done;
     }
-    uint64_t number = 1;
-    rc = bc_store_get_u64 (txn, self->db_meta, "next_ticket", &number);
-    if (rc && rc != MDB_NOTFOUND)
-        goto done;
-    if ((rc = bc_store_put_u64 (txn, self->db_meta, "next_ticket", number + 1)))
-        goto done;
     Balcao__V1__Ticket t = BALCAO__V1__TICKET__INIT;
-    t.number = number;
     t.subject = mr->subject && *mr->subject ? mr->subject : "(sem assunto)";
     t.status = "novo";
     t.category = "geral";
@@ -405,40 +523,17 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     t.created_us = t.updated_us = ev->time_us;
     t.channel = mr->channel;
     t.language = mr->language;
-    t.message_count = 1;
     t.origin_message_id = mr->message_id;
     t.previous = previous;
     char org[256];
     if ((rc = s_customer_seen (self, tx, mr, is_person, org, sizeof org)))
         goto done;
     t.organization = org;
-    unsigned char key[8];
-    bc_key_from_u64 (number, key);
-    if ((rc = s_put_msg (txn, self->db_tickets, key, 8, &t.base, MDB_APPEND)))
-        goto done;
-    if ((rc = router_name_index (txn, self->db_by_customer, "customer:", mr->from_address, number, 1))
-        || (rc = router_name_index (txn, self->db_by_org, "", org, number, 1)))
-        goto done;
-    if ((rc = router_put_thread (self, txn, number, 0, &m)))
-        goto done;
-    Balcao__V1__TicketMessage *msgs[1] = {&m};
-    t.messages = msgs;
-    t.n_messages = 1;
-    Balcao__V1__TicketCreated out = BALCAO__V1__TICKET_CREATED__INIT;
-    out.ticket = &t;
-    rc = router_emit_for (self, tx, number, &out.base);
-    t.messages = NULL;
-    t.n_messages = 0;
-    if (rc == 0)
-        rc = router_sla_start (self, txn, &t, bc_tx_now_us (tx));
-    if (rc == 0)
-        rc = router_assign_auto (self, tx, &t);
-    if (rc == 0)
-        rc = router_put_ticket (self, txn, &t);
+    rc = router_create_ticket (self, tx, &t, &m);
     if (t.assignee != protobuf_c_empty_string)
         free (t.assignee); /* router_set_string's copy: t itself is on the stack */
     bc_info ("event=ticket_created ticket=%llu message_ref=%s channel=%s class=%s previous=%llu",
-             (unsigned long long) number, mr->message_ref, mr->channel, cls,
+             (unsigned long long) t.number, mr->message_ref, mr->channel, cls,
              (unsigned long long) previous);
 done:
     if (existing)
@@ -813,6 +908,7 @@ router_server_setup (bc_service_t *svc)
     self->pdbs.people = bc_service_dbi (svc, "people");
     self->pdbs.queue = bc_service_dbi (svc, "queue");
     bc_service_consume (svc, "intake", s_on_intake);
+    bc_service_consume (svc, "kb", s_on_kb);
     bc_service_on_command (svc, &balcao__v1__get_ticket__descriptor, 0, s_get);
     bc_service_on_command (svc, &balcao__v1__list_tickets__descriptor, 0, s_list);
     bc_service_on_command (svc, &balcao__v1__get_history__descriptor, 0, s_history);
