@@ -68,7 +68,8 @@ s_usage (void)
                          "  link PROBLEM INCIDENT     link an incident to its problem ticket\n"
                          "  merge DUPLICATE INTO      merge a duplicate into another ticket\n"
                          "  macros                    the standard messages\n"
-                         "  macro N MACRO             apply a standard message to the ticket\n"
+                         "  macro N [MACRO]           apply a standard message to the ticket (no MACRO:\n"
+                         "                            the category's standard procedure)\n"
                          "  tail [N]                  follow events live (only ticket N's)\n"
                          "  login                     make your CURVE key pair\n"
                          "  person-key ID KEY         register someone's public key (admins)\n"
@@ -111,7 +112,8 @@ s_usage (void)
                      "  link PROBLEMA INCIDENTE   vincula um incidente ao chamado-problema\n"
                      "  merge DUPLICADO DESTINO   une um chamado duplicado a outro\n"
                      "  macros                    as mensagens padrão\n"
-                     "  macro N MACRO             aplica uma mensagem padrão ao chamado\n"
+                     "  macro N [MACRO]           aplica uma mensagem padrão ao chamado (sem MACRO:\n"
+                     "                            o procedimento padrão da categoria)\n"
                      "  tail [N]                  acompanha os eventos ao vivo (só do chamado N)\n"
                      "  login                     cria o seu par de chaves CURVE\n"
                      "  person-key ID CHAVE       registra a chave pública de alguém (administradores)\n"
@@ -327,8 +329,11 @@ s_categories (bc_config_t *config)
     for (size_t i = 0; i < list->n_categories; i++) {
         printf ("%-14s ", list->categories[i]->id);
         s_print_padded (list->categories[i]->name, 26);
-        printf (T (" prioridade %-8s nível %s\n", " priority %-8s tier %s\n"), list->categories[i]->priority,
-                list->categories[i]->tier);
+        printf (T (" prioridade %-8s nível %s", " priority %-8s tier %s"),
+                list->categories[i]->priority, list->categories[i]->tier);
+        if (*list->categories[i]->procedure)
+            printf (T ("  procedimento: %s", "  procedure: %s"), list->categories[i]->procedure);
+        printf ("\n");
     }
     balcao__v1__category_list__free_unpacked (list, NULL);
     return 0;
@@ -542,13 +547,15 @@ s_link_cmd (bc_config_t *config, int argc, char **argv, int merging)
 }
 
 static int
-s_macros_cmd (bc_config_t *config, int argc, char **argv)
+s_macros_cmd (bc_config_t *config, const char *cmd, int argc, char **argv)
 {
     bc_envelope_t *reply;
-    if (argc >= 2) {
+    if (strcmp (cmd, "macro") == 0) {
+        if (argc < 1)
+            return EXIT_USAGE;
         Balcao__V1__ApplyMacro req = BALCAO__V1__APPLY_MACRO__INIT;
         req.number = s_number (argv[0]);
-        req.macro = argv[1];
+        req.macro = (char *) (argc > 1 ? argv[1] : ""); /* "": the category's procedure */
         reply = s_call (config, "router", &req.base);
         return s_print_ticket (reply, s_line_status);
     }
@@ -895,8 +902,8 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "status") == 0 || strcmp (cmd, "people") == 0
              || strcmp (cmd, "person-add") == 0)
         rc = s_people_cmd (config, cmd, n, args);
-    else if (strcmp (cmd, "macros") == 0 || (strcmp (cmd, "macro") == 0 && n >= 2))
-        rc = s_macros_cmd (config, n, args);
+    else if (strcmp (cmd, "macros") == 0 || strcmp (cmd, "macro") == 0)
+        rc = s_macros_cmd (config, cmd, n, args);
     else if (strcmp (cmd, "link") == 0 || strcmp (cmd, "merge") == 0)
         rc = s_link_cmd (config, n, args, strcmp (cmd, "merge") == 0);
     else if (strcmp (cmd, "escalate") == 0)

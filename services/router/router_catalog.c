@@ -16,14 +16,14 @@ struct router_catalog_t {
 
 /* For a software company's support, as the support manual describes it. */
 static const router_category_t s_defaults[] = {
-    {"geral", "Geral (a classificar)", "normal", "N1"},
-    {"acesso", "Acesso e senha", "normal", "N1"},
-    {"duvida", "Dúvida de uso", "baixa", "N1"},
-    {"configuracao", "Configuração", "normal", "N1"},
-    {"erro", "Erro no sistema", "alta", "N2"},
-    {"integracao", "Integrações e API", "normal", "N2"},
-    {"faturamento", "Faturamento", "normal", "N1"},
-    {"seguranca", "Segurança", "urgente", "N3"},
+    {"geral", "Geral (a classificar)", "normal", "N1", ""},
+    {"acesso", "Acesso e senha", "normal", "N1", "reset-senha"},
+    {"duvida", "Dúvida de uso", "baixa", "N1", ""},
+    {"configuracao", "Configuração", "normal", "N1", ""},
+    {"erro", "Erro no sistema", "alta", "N2", "pedir-print"},
+    {"integracao", "Integrações e API", "normal", "N2", ""},
+    {"faturamento", "Faturamento", "normal", "N1", ""},
+    {"seguranca", "Segurança", "urgente", "N3", ""},
 };
 
 int
@@ -61,6 +61,8 @@ router_catalog_new (bc_config_t *config)
         c->priority = bc_config_str (config, key, "normal");
         snprintf (key, sizeof key, "router/categories/%s/tier", ids[i]);
         c->tier = bc_config_str (config, key, "N1");
+        snprintf (key, sizeof key, "router/categories/%s/procedure", ids[i]);
+        c->procedure = bc_config_str (config, key, "");
         if (!router_priority_is_valid (c->priority) || !router_tier_is_valid (c->tier)) {
             bc_error ("event=config_invalid key=router/categories/%s hint=\"priority is baixa, "
                       "normal, alta or urgente; tier is N1, N2 or N3\"",

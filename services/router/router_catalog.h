@@ -12,6 +12,7 @@ typedef struct {
     const char *name;     /* "Acesso e senha" */
     const char *priority; /* default priority */
     const char *tier;     /* where a ticket of this category starts */
+    const char *procedure; /* standard procedure: a macro id, or "" */
 } router_category_t;
 
 typedef struct router_catalog_t router_catalog_t;

@@ -496,6 +496,7 @@ s_categories (void *state, bc_tx_t *tx, const bc_envelope_t *request,
         cats[i].name = (char *) c->name;
         cats[i].priority = (char *) c->priority;
         cats[i].tier = (char *) c->tier;
+        cats[i].procedure = (char *) c->procedure;
         ptrs[i] = &cats[i];
     }
     Balcao__V1__CategoryList out = BALCAO__V1__CATEGORY_LIST__INIT;
@@ -773,10 +774,29 @@ s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                         "only agents apply standard messages");
         return 0;
     }
-    const router_macro_t *macro = router_macros_find (self->macros, req->macro);
+    const char *macro_id = req->macro;
+    if (!*macro_id) {
+        /* The standard procedure of the ticket's category. */
+        int grc;
+        Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &grc);
+        if (!t)
+            return grc;
+        const router_category_t *c = router_catalog_find (self->catalog, t->category);
+        macro_id = c ? c->procedure : "";
+        if (!*macro_id)
+            bc_reply_error (reply, "invalid",
+                            "a categoria '%s' não tem procedimento padrão; escolha uma mensagem "
+                            "padrão (balcao macros)",
+                            "category '%s' has no standard procedure; pick a macro (balcao macros)",
+                            t->category);
+        balcao__v1__ticket__free_unpacked (t, NULL);
+        if (!*macro_id)
+            return 0;
+    }
+    const router_macro_t *macro = router_macros_find (self->macros, macro_id);
     if (!macro) {
         bc_reply_error (reply, "invalid", "mensagem padrão '%s' desconhecida; veja balcao macros",
-                        "unknown macro '%s'; see balcao macros", req->macro);
+                        "unknown macro '%s'; see balcao macros", macro_id);
         return 0;
     }
     const router_category_t *cat =

@@ -894,6 +894,16 @@ router_server_setup (bc_service_t *svc)
         router_server_teardown (self);
         return NULL;
     }
+    for (int i = 0; i < router_catalog_count (self->catalog); i++) {
+        const router_category_t *c = router_catalog_at (self->catalog, i);
+        if (*c->procedure && !router_macros_find (self->macros, c->procedure)) {
+            bc_error ("event=config_invalid key=router/categories/%s/procedure hint=\"'%s' is "
+                      "not a macro (router/macros)\"",
+                      c->id, c->procedure);
+            router_server_teardown (self);
+            return NULL;
+        }
+    }
     self->db_tickets = bc_service_dbi (svc, "tickets");
     self->db_thread = bc_service_dbi (svc, "thread");
     self->db_meta = bc_service_dbi (svc, "meta");

@@ -58,6 +58,23 @@ def main():
               "reset-senha classifies and resolves with its message", (t.category, t.status))
         rc, _, err = cli(s, "macro", "2", "nada")
         check(rc == 2 and "desconhecida" in err, "an unknown macro is refused", err)
+
+        # A category's standard procedure: `macro N` without a macro.
+        rc, out, _ = cli(s, "categories")
+        acesso = [l for l in out.splitlines() if l.startswith("acesso")]
+        check(rc == 0 and acesso and "procedimento: reset-senha" in acesso[0],
+              "categories list their standard procedure", out)
+        s.submit_api("mc-3", "Senha expirada", "Pede troca de senha.", from_address="lia@loja.com.br",
+                     from_name="Lia Prado")
+        wait_until(lambda: s.ticket_total() == 3, 20, "ticket 3", system=s)
+        rc, _, err = cli(s, "macro", "3")
+        check(rc == 2 and "não tem procedimento padrão" in err,
+              "an unclassified ticket has no procedure to apply", err)
+        cli(s, "set-category", "3", "acesso")
+        rc, out, err = cli(s, "macro", "3")
+        t = s.ticket(3)
+        check(rc == 0 and t.status == "resolvido" and "Olá, Lia Prado!" in t.messages[-1].body,
+              "`macro N` applies the category's procedure (reset-senha)", (out, err, t.status))
     log("test_macros passed")
 
 
