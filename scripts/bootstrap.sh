@@ -15,6 +15,9 @@ PACKAGES=(
   python3 python3-zmq python3-protobuf protobuf-compiler curl
   # running: time zones for business hours (America/Sao_Paulo)
   tzdata
+  # tests: a real MTA in front of the mail gate (tests/e2e/test_postfix.py
+  # runs its own instance; the system one is left unconfigured)
+  postfix
 )
 
 missing=()
@@ -29,5 +32,7 @@ echo "bootstrap: installing ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks how to configure the system MTA: not at all (tests run their own).
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

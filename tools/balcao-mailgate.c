@@ -28,6 +28,9 @@ int
 main (int argc, char **argv)
 {
     bc_log_init ("mailgate");
+    /* What we print lands in the MTA's log, which mangles anything but
+     * ASCII: English, unless the operator asks otherwise. */
+    setenv ("BALCAO_LANG", "en", 0);
     int first = 1;
     bc_config_t *config = bc_config_from_args (argc, argv, &first);
     if (!config || first < argc) {
