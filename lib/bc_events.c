@@ -1,5 +1,5 @@
-/* bc_events: the router's events told in one line for people (pt-BR), for
- * a ticket's history and the live `balcao tail`. */
+/* bc_events: the router's events told in one line for people (pt-BR or
+ * English), for a ticket's history and the live `balcao tail`. */
 #include "bc_events.h"
 
 #include "balcao/v1/router.pb-c.h"
@@ -7,15 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The sentence in the language asked for. */
+#define L(pt, english) (en ? (english) : (pt))
+
 void
-bc_event_summary (const bc_envelope_t *env, char *out, size_t size)
+bc_event_summary (const bc_envelope_t *env, int en, char *out, size_t size)
 {
     snprintf (out, size, "%s", env->type);
     if (bc_envelope_is (env, &balcao__v1__ticket_created__descriptor)) {
         Balcao__V1__TicketCreated *e = (Balcao__V1__TicketCreated *) bc_envelope_payload (
             env, &balcao__v1__ticket_created__descriptor);
         if (e && e->ticket)
-            snprintf (out, size, "chamado aberto por %s via %s: %s", e->ticket->customer_address,
+            snprintf (out, size, L ("chamado aberto por %s via %s: %s", "ticket opened by %s via %s: %s"), e->ticket->customer_address,
                       e->ticket->channel, e->ticket->subject);
         if (e)
             balcao__v1__ticket_created__free_unpacked (e, NULL);
@@ -24,10 +27,11 @@ bc_event_summary (const bc_envelope_t *env, char *out, size_t size)
         Balcao__V1__MessageAppended *e = (Balcao__V1__MessageAppended *) bc_envelope_payload (
             env, &balcao__v1__message_appended__descriptor);
         if (e && e->message)
-            snprintf (out, size, "%s de %s",
-                      e->message->is_internal ? "nota interna"
-                      : strcmp (e->message->direction, "inbound") == 0 ? "mensagem do cliente"
-                                                                       : "resposta",
+            snprintf (out, size, L ("%s de %s", "%s from %s"),
+                      e->message->is_internal ? L ("nota interna", "internal note")
+                      : strcmp (e->message->direction, "inbound") == 0
+                          ? L ("mensagem do cliente", "customer message")
+                          : L ("resposta", "reply"),
                       e->message->author);
         if (e)
             balcao__v1__message_appended__free_unpacked (e, NULL);
@@ -45,7 +49,7 @@ bc_event_summary (const bc_envelope_t *env, char *out, size_t size)
         Balcao__V1__TicketMerged *e = (Balcao__V1__TicketMerged *) bc_envelope_payload (
             env, &balcao__v1__ticket_merged__descriptor);
         if (e)
-            snprintf (out, size, "chamado #%llu unido ao #%llu", (unsigned long long) e->from,
+            snprintf (out, size, L ("chamado #%llu unido ao #%llu", "ticket #%llu merged into #%llu"), (unsigned long long) e->from,
                       (unsigned long long) e->into);
         if (e)
             balcao__v1__ticket_merged__free_unpacked (e, NULL);
@@ -54,29 +58,31 @@ bc_event_summary (const bc_envelope_t *env, char *out, size_t size)
         Balcao__V1__TicketLinked *e = (Balcao__V1__TicketLinked *) bc_envelope_payload (
             env, &balcao__v1__ticket_linked__descriptor);
         if (e)
-            snprintf (out, size, "incidente #%llu vinculado ao problema #%llu",
+            snprintf (out, size, L ("incidente #%llu vinculado ao problema #%llu", "incident #%llu linked to problem #%llu"),
                       (unsigned long long) e->incident, (unsigned long long) e->problem);
         if (e)
             balcao__v1__ticket_linked__free_unpacked (e, NULL);
     }
     else if (bc_envelope_is (env, &balcao__v1__auto_close_reminder__descriptor))
-        snprintf (out, size, "lembrete ao cliente: validar a solução (fecha sozinho depois)");
+        snprintf (out, size, L ("lembrete ao cliente: validar a solução (fecha sozinho depois)",
+                                 "customer reminded to validate the solution (closes by itself later)"));
     else if (bc_envelope_is (env, &balcao__v1__sla_breached__descriptor)) {
         Balcao__V1__SlaBreached *e = (Balcao__V1__SlaBreached *) bc_envelope_payload (
             env, &balcao__v1__sla_breached__descriptor);
         if (e)
-            snprintf (out, size, "SLA de %s estourado",
-                      strcmp (e->target, "first_response") == 0 ? "primeira resposta" : "resolução");
+            snprintf (out, size, L ("SLA de %s estourado", "%s SLA breached"),
+                      strcmp (e->target, "first_response") == 0 ? L ("primeira resposta", "first response")
+                                                                : L ("resolução", "resolution"));
         if (e)
             balcao__v1__sla_breached__free_unpacked (e, NULL);
     }
     else if (bc_envelope_is (env, &balcao__v1__sla_warning__descriptor))
-        snprintf (out, size, "aviso de SLA: prazo próximo");
+        snprintf (out, size, L ("aviso de SLA: prazo próximo", "SLA warning: deadline close"));
     else if (bc_envelope_is (env, &balcao__v1__ticket_rated__descriptor)) {
         Balcao__V1__TicketRated *e = (Balcao__V1__TicketRated *) bc_envelope_payload (
             env, &balcao__v1__ticket_rated__descriptor);
         if (e)
-            snprintf (out, size, "avaliação do cliente: %u/5%s%s", e->score, *e->comment ? " — " : "",
+            snprintf (out, size, L ("avaliação do cliente: %u/5%s%s", "customer rating: %u/5%s%s"), e->score, *e->comment ? " — " : "",
                       e->comment);
         if (e)
             balcao__v1__ticket_rated__free_unpacked (e, NULL);
@@ -85,14 +91,15 @@ bc_event_summary (const bc_envelope_t *env, char *out, size_t size)
         Balcao__V1__TicketEscalated *e = (Balcao__V1__TicketEscalated *) bc_envelope_payload (
             env, &balcao__v1__ticket_escalated__descriptor);
         if (e && strcmp (e->direction, "up") == 0 && *e->tried)
-            snprintf (out, size, "escalado %s → %s: %s (já tentado: %s)", e->from_tier,
+            snprintf (out, size, L ("escalado %s → %s: %s (já tentado: %s)", "escalated %s → %s: %s (already tried: %s)"), e->from_tier,
                       e->to_tier, e->reason, e->tried);
         else if (e && strcmp (e->direction, "up") == 0)
-            snprintf (out, size, "escalado %s → %s: %s%sreproduzir: %s; ambiente: %s; afetados: %s",
+            snprintf (out, size, L ("escalado %s → %s: %s%sreproduzir: %s; ambiente: %s; afetados: %s",
+                         "escalated %s → %s: %s%sto reproduce: %s; environment: %s; affected: %s"),
                       e->from_tier, e->to_tier, e->reason, *e->reason ? "; " : "",
                       e->steps_to_reproduce, e->environment, e->affected_customers);
         else if (e)
-            snprintf (out, size, "devolvido %s → %s: %s", e->from_tier, e->to_tier, e->note);
+            snprintf (out, size, L ("devolvido %s → %s: %s", "sent back %s → %s: %s"), e->from_tier, e->to_tier, e->note);
         if (e)
             balcao__v1__ticket_escalated__free_unpacked (e, NULL);
     }
@@ -100,9 +107,9 @@ bc_event_summary (const bc_envelope_t *env, char *out, size_t size)
         Balcao__V1__TicketAssigned *e = (Balcao__V1__TicketAssigned *) bc_envelope_payload (
             env, &balcao__v1__ticket_assigned__descriptor);
         if (e && *e->agent)
-            snprintf (out, size, "atribuído a %s (%s)", e->agent, e->reason);
+            snprintf (out, size, L ("atribuído a %s (%s)", "assigned to %s (%s)"), e->agent, e->reason);
         else if (e)
-            snprintf (out, size, "na fila do %s, aguardando um agente", e->tier);
+            snprintf (out, size, L ("na fila do %s, aguardando um agente", "in the %s queue, waiting for an agent"), e->tier);
         if (e)
             balcao__v1__ticket_assigned__free_unpacked (e, NULL);
     }
@@ -110,7 +117,7 @@ bc_event_summary (const bc_envelope_t *env, char *out, size_t size)
         Balcao__V1__PersonChanged *e = (Balcao__V1__PersonChanged *) bc_envelope_payload (
             env, &balcao__v1__person_changed__descriptor);
         if (e && e->person)
-            snprintf (out, size, "pessoa atualizada: %s%s%s", e->person->id,
+            snprintf (out, size, L ("pessoa atualizada: %s%s%s", "person updated: %s%s%s"), e->person->id,
                       *e->person->status ? ", " : "", e->person->status);
         if (e)
             balcao__v1__person_changed__free_unpacked (e, NULL);
@@ -119,9 +126,9 @@ bc_event_summary (const bc_envelope_t *env, char *out, size_t size)
         Balcao__V1__TicketFieldChanged *e = (Balcao__V1__TicketFieldChanged *) bc_envelope_payload (
             env, &balcao__v1__ticket_field_changed__descriptor);
         if (e) {
-            const char *field = strcmp (e->field, "category") == 0   ? "categoria"
-                                : strcmp (e->field, "priority") == 0 ? "prioridade"
-                                : strcmp (e->field, "tier") == 0     ? "nível"
+            const char *field = strcmp (e->field, "category") == 0   ? L ("categoria", "category")
+                                : strcmp (e->field, "priority") == 0 ? L ("prioridade", "priority")
+                                : strcmp (e->field, "tier") == 0     ? L ("nível", "tier")
                                                                      : e->field;
             snprintf (out, size, "%s: %s → %s%s%s", field, e->from_value, e->to_value,
                       *e->text ? " — " : "", e->text);

@@ -7,9 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One line in pt-BR saying what the event did ("resolvido → fechado
- * (accept)", "escalado N1 → N2: ..."); the type name for other events. */
-void bc_event_summary (const bc_envelope_t *env, char *out, size_t size);
+/* One line saying what the event did, in pt-BR ("resolvido → fechado
+ * (accept)", "escalado N1 → N2: ...") or, with en, in English; the type
+ * name for other events. */
+void bc_event_summary (const bc_envelope_t *env, int en, char *out, size_t size);
 /* The ticket an event is about (0: none, e.g. PersonChanged). */
 uint64_t bc_event_ticket (const bc_envelope_t *env);
 

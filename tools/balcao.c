@@ -242,7 +242,9 @@ s_history (bc_config_t *config, const char *arg)
     for (size_t i = 0; i < h->n_entries; i++) {
         char when[32];
         s_time (h->entries[i]->time_us, when, sizeof when);
-        printf ("%s  %-28s %s\n", when, h->entries[i]->principal, h->entries[i]->summary);
+        printf ("%s  %-28s %s\n", when, h->entries[i]->principal,
+                s_en && *h->entries[i]->summary_en ? h->entries[i]->summary_en
+                                                   : h->entries[i]->summary);
     }
     balcao__v1__history__free_unpacked (h, NULL);
     return 0;
@@ -858,7 +860,7 @@ s_tail (bc_config_t *config, int argc, char **argv)
         if (!bc_envelope_is (env, &balcao__v1__heartbeat__descriptor) && (!only || number == only)) {
             char when[32], line[1024];
             s_time (env->time_us, when, sizeof when);
-            bc_event_summary (env, line, sizeof line);
+            bc_event_summary (env, s_en, line, sizeof line);
             if (number)
                 printf ("%s  #%-6llu %-28s %s\n", when, (unsigned long long) number,
                         env->principal, line);

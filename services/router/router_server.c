@@ -830,8 +830,10 @@ s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
                 h->principal = strdup (env->principal);
                 h->type = strdup (env->type);
                 char line[1024];
-                bc_event_summary (env, line, sizeof line);
+                bc_event_summary (env, 0, line, sizeof line);
                 h->summary = strdup (line);
+                bc_event_summary (env, 1, line, sizeof line);
+                h->summary_en = strdup (line);
                 bc_envelope_destroy (&env);
             }
         }
@@ -853,6 +855,7 @@ done:
         free (entries[i].principal);
         free (entries[i].type);
         free (entries[i].summary);
+        free (entries[i].summary_en);
     }
     free (entries);
     free (ptrs);

@@ -134,6 +134,10 @@ def main():
                 "resolvido → fechado (accept)"]
         check(rc == 0 and len(steps) == len(want) and all(w in l for w, l in zip(want, steps)),
               "history lists every status change in order", out)
+        check("mensagem do cliente de rita@lojadarita.com.br" in out, "history speaks pt-BR", out)
+        en = s.run_tool("balcao", ["history", "1"], env={"BALCAO_LANG": "en"}).stdout.decode()
+        check("customer message from rita@lojadarita.com.br" in en and "ticket opened by" in en,
+              "and English with BALCAO_LANG=en", en)
         check("chamado aberto por rita@lojadarita.com.br" in lines[0], "history starts with the opening")
         check(any("customer:RITA@lojadarita.com.br" in l and "(reject): Ainda aparece vazio." in l
                   for l in lines), "history says who rejected and why")
