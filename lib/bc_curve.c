@@ -159,7 +159,7 @@ s_load_clients (bc_curve_t *self)
         else
             snprintf (principal, sizeof principal, "service:%.*s", (int) (name && *name ? strlen (name) : n - 5),
                       name && *name ? name : e->d_name);
-        zhash_update (self->client_keys, zcert_public_txt (cert), strdup (principal));
+        zhash_update (self->client_keys, zcert_public_txt (cert), principal); /* copied */
         zcert_destroy (&cert);
     }
     closedir (d);
