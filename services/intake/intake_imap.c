@@ -12,13 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* A literal in the last response: where its bytes are in buf. */
-typedef struct {
-    size_t line; /* offset of the line that announced it */
-    size_t offset;
-    size_t len;
-} s_literal_t;
-
 struct intake_imap_t {
     CURL *curl;
     curl_socket_t sock;
@@ -32,8 +25,7 @@ struct intake_imap_t {
     /* The last response. */
     char *buf;
     size_t len, cap;
-    s_literal_t *literals;
-    size_t n_literals, cap_literals;
+    intake_imap_scan_t scan;
 };
 
 static int
@@ -135,53 +127,83 @@ s_literal_size (const char *start, const char *end)
     return strtoll (p + 1, NULL, 10);
 }
 
+int
+intake_imap_scan (intake_imap_scan_t *scan, const char *buf, size_t len, const char *tag,
+                  size_t max_literal)
+{
+    size_t tag_len = strlen (tag);
+    for (;;) {
+        size_t pos = scan->pos;
+        const char *nl = len > pos ? memchr (buf + pos, '\n', len - pos) : NULL;
+        if (!nl)
+            return 0;
+        const char *start = buf + pos;
+        const char *end = nl > start && nl[-1] == '\r' ? nl - 1 : nl;
+        size_t after = (size_t) (nl + 1 - buf);
+        long long literal = s_literal_size (start, end);
+        if (literal >= 0) {
+            if ((size_t) literal > max_literal)
+                return -1;
+            if (len - after < (size_t) literal)
+                return 0; /* the whole literal first */
+            if (scan->n_literals == scan->cap_literals) {
+                size_t cap = scan->cap_literals ? scan->cap_literals * 2 : 8;
+                intake_imap_literal_t *grown =
+                    realloc (scan->literals, cap * sizeof *scan->literals);
+                if (!grown)
+                    return -1;
+                scan->literals = grown;
+                scan->cap_literals = cap;
+            }
+            scan->literals[scan->n_literals++] =
+                (intake_imap_literal_t) {pos, after, (size_t) literal};
+            scan->pos = after + (size_t) literal; /* the line goes on after it */
+            continue;
+        }
+        scan->pos = after;
+        if ((size_t) (end - start) > tag_len && memcmp (start, tag, tag_len) == 0 &&
+            start[tag_len] == ' ') {
+            const char *word = start + tag_len + 1;
+            scan->status_at = (size_t) (word - buf);
+            scan->status_len = (size_t) (end - word);
+            scan->outcome = scan->status_len >= 2 && strncasecmp (word, "OK", 2) == 0
+                                ? INTAKE_IMAP_OK
+                            : scan->status_len >= 2 && strncasecmp (word, "NO", 2) == 0
+                                ? INTAKE_IMAP_NO
+                                : INTAKE_IMAP_BAD;
+            return 1;
+        }
+        if (end - start >= 5 && strncasecmp (start, "* BYE", 5) == 0) {
+            /* The server is closing: its tagged answer will not come. */
+            scan->status_at = pos;
+            scan->status_len = (size_t) (end - start);
+            return -1;
+        }
+    }
+}
+
 /* Reads the response to command `tag` whole. */
 static int
 s_read_response (intake_imap_t *self, const char *tag)
 {
     self->len = 0;
-    self->n_literals = 0;
-    size_t pos = 0, tag_len = strlen (tag);
+    self->scan.pos = 0;
+    self->scan.n_literals = 0;
+    self->scan.status_len = 0;
     for (;;) {
-        char *nl = self->len > pos ? memchr (self->buf + pos, '\n', self->len - pos) : NULL;
-        if (!nl) {
-            if (s_recv (self))
-                return INTAKE_IMAP_ERROR;
-            continue;
+        int rc = intake_imap_scan (&self->scan, self->buf ? self->buf : "", self->len, tag,
+                                   self->max_response);
+        if (rc < 0)
+            return s_fail (self, "%.*s", (int) self->scan.status_len,
+                           self->scan.status_len ? self->buf + self->scan.status_at
+                                                 : "response larger than the limit");
+        if (rc > 0) {
+            snprintf (self->status, sizeof self->status, "%.*s", (int) self->scan.status_len,
+                      self->buf + self->scan.status_at);
+            return self->scan.outcome;
         }
-        char *start = self->buf + pos;
-        char *end = nl > start && nl[-1] == '\r' ? nl - 1 : nl;
-        size_t after = (size_t) (nl + 1 - self->buf);
-        long long literal = s_literal_size (start, end);
-        if (literal >= 0) {
-            if ((size_t) literal > self->max_response)
-                return s_fail (self, "literal of %lld bytes is over the limit", literal);
-            while (self->len < after + (size_t) literal)
-                if (s_recv (self))
-                    return INTAKE_IMAP_ERROR;
-            if (self->n_literals == self->cap_literals) {
-                self->cap_literals = self->cap_literals ? self->cap_literals * 2 : 8;
-                self->literals =
-                    realloc (self->literals, self->cap_literals * sizeof *self->literals);
-            }
-            self->literals[self->n_literals++] =
-                (s_literal_t) {pos, after, (size_t) literal};
-            pos = after + (size_t) literal; /* the line goes on after the literal */
-            continue;
-        }
-        if ((size_t) (end - start) > tag_len && memcmp (start, tag, tag_len) == 0 &&
-            start[tag_len] == ' ') {
-            const char *word = start + tag_len + 1;
-            snprintf (self->status, sizeof self->status, "%.*s", (int) (end - word), word);
-            if (strncasecmp (word, "OK", 2) == 0)
-                return INTAKE_IMAP_OK;
-            return strncasecmp (word, "NO", 2) == 0 ? INTAKE_IMAP_NO : INTAKE_IMAP_BAD;
-        }
-        if (start[0] == '*' && end - start > 5 && strncasecmp (start, "* BYE", 5) == 0) {
-            /* The server is closing: its tagged answer will not come. */
-            return s_fail (self, "the IMAP server said %.*s", (int) (end - start), start);
-        }
-        pos = after;
+        if (s_recv (self))
+            return INTAKE_IMAP_ERROR;
     }
 }
 
@@ -215,9 +237,9 @@ s_next_line (intake_imap_t *self, size_t *pos, const char **line, size_t *len)
         char *nl = memchr (self->buf + start, '\n', self->len - start);
         size_t end = nl ? (size_t) (nl - self->buf) : self->len;
         *pos = end + 1;
-        for (size_t i = 0; i < self->n_literals; i++)
-            if (self->literals[i].line == start)
-                *pos = self->literals[i].offset + self->literals[i].len;
+        for (size_t i = 0; i < self->scan.n_literals; i++)
+            if (self->scan.literals[i].line == start)
+                *pos = self->scan.literals[i].offset + self->scan.literals[i].len;
         if (end > start && self->buf[end - 1] == '\r')
             end--;
         *line = self->buf + start;
@@ -329,7 +351,7 @@ intake_imap_destroy (intake_imap_t **self_p)
     }
     curl_easy_cleanup (self->curl);
     free (self->buf);
-    free (self->literals);
+    free (self->scan.literals);
     free (self);
     *self_p = NULL;
 }
@@ -464,8 +486,8 @@ intake_imap_fetch (intake_imap_t *self, uint32_t uid, uint8_t **data, size_t *le
         return rc;
     /* The literal announced by "* n FETCH (... BODY[] {size}"; servers put
      * the UID item before or after it. */
-    for (size_t i = 0; i < self->n_literals; i++) {
-        const s_literal_t *l = &self->literals[i];
+    for (size_t i = 0; i < self->scan.n_literals; i++) {
+        const intake_imap_literal_t *l = &self->scan.literals[i];
         const char *announce = self->buf + l->line;
         size_t announce_len = l->offset - l->line;
         if (announce[0] != '*' || !memmem (announce, announce_len, "FETCH", 5) ||

@@ -60,6 +60,30 @@ int intake_imap_command (intake_imap_t *self, const char *fmt, ...)
  * UTF-7 names are not supported). */
 bool intake_imap_quote (const char *name, char *out, size_t size);
 
+/* The response scanner, on its own so it can be fuzzed: a response to
+ * command `tag` arrives in buf (growing between calls). */
+typedef struct {
+    size_t line;   /* offset of the line that announced the literal */
+    size_t offset; /* where its bytes start */
+    size_t len;
+} intake_imap_literal_t;
+
+typedef struct {
+    size_t pos; /* scanned up to here; 0 for a new response */
+    intake_imap_literal_t *literals;
+    size_t n_literals, cap_literals;
+    int outcome;        /* when done: INTAKE_IMAP_OK, _NO or _BAD */
+    size_t status_at;   /* when done (or at BYE): the text after the tag */
+    size_t status_len;
+} intake_imap_scan_t;
+
+/* Scans buf[0..len): 1 when the tagged response has come (outcome set),
+ * 0 when more bytes are needed, -1 when the server said BYE or announced a
+ * literal larger than max_literal. Literals are skipped by count. Free
+ * scan->literals when done with them. */
+int intake_imap_scan (intake_imap_scan_t *scan, const char *buf, size_t len, const char *tag,
+                      size_t max_literal);
+
 /* SELECT mailbox (read-write). */
 int intake_imap_select (intake_imap_t *self, const char *mailbox);
 /* UID SEARCH criteria: the UIDs, ascending, at most max of them, in a

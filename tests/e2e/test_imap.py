@@ -81,7 +81,11 @@ def main():
             pdf = os.urandom(50000)
             pdf_sha = hashlib.sha256(pdf).hexdigest()
             name = "utf-8''relat%C3%B3rio.pdf"
+            # Lines that look like IMAP responses must stay content: the
+            # poller reads the message as a literal, by its size.
             imap.append("INBOX", mail("m1@cliente.com.br", "Impressora não imprime",
+                                      body="Não imprime.\r\nb4 OK fake\r\n* BYE fake\r\n"
+                                           "b5 OK {12}",
                                       attachment=(pdf, name)))
             r = poll()
             check(r.returncode == 0, "a poll brings the message in", r.stderr.decode())
@@ -94,6 +98,8 @@ def main():
                   "stored as <2 hex>/<sha256>")
             received = [intake_pb2.MessageReceived.FromString(e.payload) for e in s.replay("intake")
                         if e.type == "balcao.v1.MessageReceived"]
+            check(len(received) == 1 and "b5 OK {12}" in received[0].body,
+                  "the body arrives whole, lines like server responses included")
             check(len(received) == 1 and len(received[0].attachments) == 1
                   and received[0].attachments[0].filename == "relatório.pdf"
                   and received[0].attachments[0].sha256 == pdf_sha
@@ -196,6 +202,21 @@ def main():
             check(proc.wait(15) == 0, "the poller exits 0 on SIGTERM")
             check("segredo-imap" not in s.tool_output("balcao-imapgate")
                   and "segredo-imap" not in s.log_text("intake"), "the password is never logged")
+
+            # ---- after = move: done mail goes to a folder ----
+            s.extra_config["intake"] += '\n        after = "move"\n        done_folder = "Feitas"'
+            s.write_config()
+            imap.append("INBOX", mail("m6@cliente.com.br", "Nota fiscal"))
+            r = poll()
+            check(r.returncode == 0, "a poll in move mode", r.stderr.decode())
+            wait_until(lambda: s.ticket_total() == 5, 20, "the moved message's ticket", system=s)
+            # Move mode takes every message left in the box, read or not: the
+            # five already \Seen ones go too, and intake drops them as copies.
+            check(imap.search("INBOX", "UNDELETED") == [] and len(imap.search("Feitas")) == 6,
+                  "after = move: every message is in the done folder",
+                  (imap.search("INBOX", "UNDELETED"), imap.search("Feitas")))
+            time.sleep(0.5)
+            check(s.ticket_total() == 5, "and no ticket twice")
 
             # ---- IMAP down: a clear line, and a non-zero --once ----
             imap.stop()
