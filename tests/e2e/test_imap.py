@@ -218,6 +218,16 @@ def main():
             time.sleep(0.5)
             check(s.ticket_total() == 5, "and no ticket twice")
 
+            # ---- STARTTLS required (the default) and the server has none ----
+            s.extra_config["intake"] = s.extra_config["intake"].replace(
+                '        starttls = "none"\n', "")
+            s.write_config()
+            r = poll()
+            check(r.returncode == 75 and b"event=imap_unreachable" in r.stderr
+                  and b"SSL" in r.stderr,
+                  "without STARTTLS the poller refuses to log in (starttls = required)",
+                  r.stderr.decode())
+
             # ---- IMAP down: a clear line, and a non-zero --once ----
             imap.stop()
             r = poll()
