@@ -13,6 +13,8 @@ PACKAGES=(
   libsodium-dev libcmark-dev libutf8proc-dev libsystemd-dev libcmocka-dev
   # tests: Python speaks the bus from proto/ alone, curl speaks HTTP
   python3 python3-zmq python3-protobuf protobuf-compiler curl
+  # tests: a real IMAP server for the IMAP poller (started per test, never as a system service)
+  dovecot-imapd
   # running: time zones for business hours (America/Sao_Paulo)
   tzdata
   # tests: a real MTA in front of the mail gate (tests/e2e/test_postfix.py

@@ -1,12 +1,19 @@
 /* balcao-mailgate: delivers one RFC 822 message from stdin to intake, as an
  * MTA pipe transport would run it. Exit codes follow sysexits.h so the MTA
  * does the right thing:
- *   0   intake durably accepted the message (or already had it)
+ *   0   intake durably accepted the message (or already had it); also when
+ *       intake refused it for its attachments (code attachment_too_large):
+ *       that refusal is final and recorded (AttachmentRejected), and notify
+ *       answers the sender in their language. A bounce by the MTA as well
+ *       would be a second, English notice carrying the large message back,
+ *       possibly to a forged sender (backscatter); a robot gets neither.
  *   65  intake refused it (no sender, not a message): the MTA bounces it
  *   74  stdin could not be read
- *   75  intake did not answer: the MTA keeps the message and retries later
+ *   75  intake did not answer, or could not store it now (code internal):
+ *       the MTA keeps the message and retries later
  * The request id is a hash of the message, so a retry after a lost answer is
  * the same request, and intake dedupes by Message-ID too. */
+#include "balcao/v1/bus.pb-c.h"
 #include "balcao/v1/intake.pb-c.h"
 #include "bc_client.h"
 #include "bc_config.h"
@@ -91,9 +98,27 @@ main (int argc, char **argv)
         exit_code = EX_OK;
     }
     else if (rc == BC_EREMOTE) {
-        fprintf (stderr, "balcao-mailgate: rejected by intake: %s\n",
-                 bc_client_error_text (rc, reply, buf, sizeof buf));
-        exit_code = EX_DATAERR;
+        Balcao__V1__Error *err =
+            (Balcao__V1__Error *) bc_envelope_payload (reply, &balcao__v1__error__descriptor);
+        const char *code = err && err->code ? err->code : "";
+        if (strcmp (code, "attachment_too_large") == 0) {
+            fprintf (stderr, "balcao-mailgate: refused by intake, the sender is told: %s\n",
+                     bc_client_error_text (rc, reply, buf, sizeof buf));
+            exit_code = EX_OK;
+        }
+        else if (strcmp (code, "internal") == 0) {
+            fprintf (stderr, "balcao-mailgate: intake could not take it now, the MTA should "
+                             "retry: %s\n",
+                     bc_client_error_text (rc, reply, buf, sizeof buf));
+            exit_code = EX_TEMPFAIL;
+        }
+        else {
+            fprintf (stderr, "balcao-mailgate: rejected by intake: %s\n",
+                     bc_client_error_text (rc, reply, buf, sizeof buf));
+            exit_code = EX_DATAERR;
+        }
+        if (err)
+            balcao__v1__error__free_unpacked (err, NULL);
     }
     else {
         fprintf (stderr, "balcao-mailgate: intake unreachable, the MTA should retry: %s\n",

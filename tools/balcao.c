@@ -3,6 +3,7 @@
  *
  * Exit codes: 0 done; 2 the service refused (not found, not allowed now,
  * invalid: the message says why); 64 usage; 69 the service did not answer. */
+#include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/kb.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_client.h"
@@ -73,6 +74,8 @@ s_usage (void)
                          "  tail [N]                  follow events live (only ticket N's)\n"
                          "  login                     make your CURVE key pair\n"
                          "  person-key ID KEY         register someone's public key (admins)\n"
+                         "  attachment get SHA256 [-o FILE]\n"
+                         "                            a message's attachment (to stdout, or FILE)\n"
                          "Who you are: with CURVE, your key (balcao login); without CURVE,\n"
                          "$BALCAO_PRINCIPAL, or agent:$USER. Language: BALCAO_LANG=en or pt-BR.\n");
         return;
@@ -117,6 +120,8 @@ s_usage (void)
                      "  tail [N]                  acompanha os eventos ao vivo (só do chamado N)\n"
                      "  login                     cria o seu par de chaves CURVE\n"
                      "  person-key ID CHAVE       registra a chave pública de alguém (administradores)\n"
+                     "  attachment get SHA256 [-o ARQUIVO]\n"
+                     "                            o anexo de uma mensagem (na saída, ou em ARQUIVO)\n"
                      "Quem você é: com CURVE, a sua chave (balcao login) diz; sem CURVE,\n"
                      "$BALCAO_PRINCIPAL, ou agent:$USER. Idioma: BALCAO_LANG=en ou pt-BR.\n");
 }
@@ -874,6 +879,43 @@ s_tail (bc_config_t *config, int argc, char **argv)
     return 0;
 }
 
+/* attachment get SHA256 [-o FILE]: the bytes of a stored attachment, to
+ * stdout or FILE; what it is goes to stderr. */
+static int
+s_attachment_cmd (bc_config_t *config, int argc, char **argv)
+{
+    if (argc != 2 && !(argc == 4 && strcmp (argv[2], "-o") == 0))
+        return EXIT_USAGE;
+    if (strcmp (argv[0], "get") != 0)
+        return EXIT_USAGE;
+    Balcao__V1__GetAttachment req = BALCAO__V1__GET_ATTACHMENT__INIT;
+    req.sha256 = argv[1];
+    bc_envelope_t *reply = s_call (config, "intake", &req.base);
+    if (!reply)
+        return s_exit;
+    Balcao__V1__AttachmentData *d = (Balcao__V1__AttachmentData *) bc_envelope_payload (
+        reply, &balcao__v1__attachment_data__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!d || !d->attachment)
+        return EXIT_UNAVAILABLE;
+    const char *path = argc == 4 ? argv[3] : NULL;
+    FILE *out = path ? fopen (path, "wb") : stdout;
+    int rc = 0;
+    if (!out || fwrite (d->content.data, 1, d->content.len, out) != d->content.len ||
+        (path ? fclose (out) : fflush (out)) != 0) {
+        fprintf (stderr, T ("balcao: não consegui gravar %s: %s\n", "balcao: could not write %s: %s\n"),
+                 path ? path : "stdout", strerror (errno));
+        rc = 1;
+    }
+    else
+        fprintf (stderr, T ("%s (%s, %zu bytes)%s%s\n", "%s (%s, %zu bytes)%s%s\n"),
+                 *d->attachment->filename ? d->attachment->filename : T ("(sem nome)", "(no name)"),
+                 d->attachment->content_type, d->content.len, path ? T (" salvo em ", " saved to ") : "",
+                 path ? path : "");
+    balcao__v1__attachment_data__free_unpacked (d, NULL);
+    return rc;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -938,6 +980,8 @@ main (int argc, char **argv)
         rc = s_login ();
     else if (strcmp (cmd, "person-key") == 0)
         rc = s_person_key (config, n, args);
+    else if (strcmp (cmd, "attachment") == 0)
+        rc = s_attachment_cmd (config, n, args);
     if (rc == EXIT_USAGE)
         s_usage ();
     bc_config_destroy (&config);

@@ -3,6 +3,7 @@
 #include "gateway_server.h"
 
 #include "balcao/v1/bus.pb-c.h"
+#include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_client.h"
 #include "bc_log.h"
@@ -22,6 +23,7 @@ struct gateway_server_t {
     struct MHD_Daemon *daemon;
     bc_client_t *health[GATEWAY_NSERVICES];
     bc_client_t *router;
+    bc_client_t *intake; /* attachments */
     char url[256];
 };
 
@@ -148,6 +150,91 @@ s_get_ticket (gateway_server_t *self, struct MHD_Connection *conn, const char *n
     return out;
 }
 
+/* Content-Disposition for a stored file's decoded name (RFC 6266): an
+ * ASCII fallback in filename=, the UTF-8 name percent-encoded in
+ * filename*= (RFC 8187). Always "attachment": the browser saves it, never
+ * renders it on our origin. */
+static void
+s_disposition (const char *name, char *out, size_t size)
+{
+    char ascii[256], encoded[1024];
+    size_t a = 0, e = 0;
+    if (!name || !*name)
+        name = "anexo";
+    for (const unsigned char *p = (const unsigned char *) name; *p; p++) {
+        int is_plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                       (*p >= '0' && *p <= '9') || strchr ("!#$&+-.^_`|~", *p);
+        if (a + 1 < sizeof ascii)
+            ascii[a++] = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' ? (char) *p : '_';
+        if (e + 4 >= sizeof encoded)
+            continue;
+        if (is_plain)
+            encoded[e++] = (char) *p;
+        else
+            e += (size_t) snprintf (encoded + e, sizeof encoded - e, "%%%02X", *p);
+    }
+    ascii[a] = encoded[e] = 0;
+    snprintf (out, size, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, encoded);
+}
+
+/* GET /api/attachments/<sha256>: a stored attachment's bytes, as intake
+ * serves them to an integrated system (service:gateway). */
+static enum MHD_Result
+s_get_attachment (gateway_server_t *self, struct MHD_Connection *conn, const char *sha256)
+{
+    Balcao__V1__GetAttachment req = BALCAO__V1__GET_ATTACHMENT__INIT;
+    req.sha256 = (char *) sha256;
+    bc_envelope_t *reply;
+    int rc = bc_client_call (self->intake, NULL, &req.base, &reply);
+    enum MHD_Result out;
+    if (rc == BC_OK) {
+        Balcao__V1__AttachmentData *d = (Balcao__V1__AttachmentData *) bc_envelope_payload (
+            reply, &balcao__v1__attachment_data__descriptor);
+        if (d && d->attachment) {
+            struct MHD_Response *resp = MHD_create_response_from_buffer (
+                d->content.len, d->content.data, MHD_RESPMEM_MUST_COPY);
+            const char *type = d->attachment->content_type;
+            int is_token = *type && strchr (type, '/');
+            for (const char *p = type; *p && is_token; p++)
+                is_token = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                           strchr ("!#$&^_.+-/", *p);
+            char disposition[1600];
+            s_disposition (d->attachment->filename, disposition, sizeof disposition);
+            MHD_add_response_header (resp, "Content-Type",
+                                     is_token ? type : "application/octet-stream");
+            MHD_add_response_header (resp, "Content-Disposition", disposition);
+            MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
+            MHD_add_response_header (resp, "Content-Security-Policy", "sandbox");
+            MHD_add_response_header (resp, "Cache-Control", "private, max-age=86400, immutable");
+            out = MHD_queue_response (conn, MHD_HTTP_OK, resp);
+            MHD_destroy_response (resp);
+        }
+        else
+            out = s_error (conn, MHD_HTTP_BAD_GATEWAY, "intake sent an unexpected reply");
+        if (d)
+            balcao__v1__attachment_data__free_unpacked (d, NULL);
+    }
+    else if (rc == BC_EREMOTE) {
+        char buf[512];
+        Balcao__V1__Error *err =
+            (Balcao__V1__Error *) bc_envelope_payload (reply, &balcao__v1__error__descriptor);
+        const char *code = err ? err->code : "";
+        unsigned status = strcmp (code, "not_found") == 0   ? MHD_HTTP_NOT_FOUND
+                          : strcmp (code, "invalid") == 0   ? MHD_HTTP_BAD_REQUEST
+                          : strcmp (code, "forbidden") == 0 ? MHD_HTTP_FORBIDDEN
+                                                            : MHD_HTTP_BAD_GATEWAY;
+        snprintf (buf, sizeof buf, "%s", err ? err->message : "error");
+        if (err)
+            balcao__v1__error__free_unpacked (err, NULL);
+        out = s_error (conn, status, buf);
+    }
+    else
+        out = s_error (conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                       "intake is not answering; try again in a moment");
+    bc_envelope_destroy (&reply);
+    return out;
+}
+
 static enum MHD_Result
 s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
           const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -160,6 +247,8 @@ s_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         return s_healthz (self, conn);
     if (strncmp (url, "/api/tickets/", 13) == 0)
         return s_get_ticket (self, conn, url + 13);
+    if (strncmp (url, "/api/attachments/", 17) == 0)
+        return s_get_attachment (self, conn, url + 17);
     return s_error (conn, MHD_HTTP_NOT_FOUND, "no such page");
 }
 
@@ -181,6 +270,13 @@ gateway_server_new (bc_config_t *config)
         return NULL;
     }
     bc_client_set_timeout (self->router, 2000, 1);
+    self->intake = bc_client_new_for (config, "intake", "gateway");
+    if (!self->intake) {
+        gateway_server_destroy (&self);
+        return NULL;
+    }
+    bc_client_set_timeout (self->intake, 5000, 1);
+    bc_client_set_principal (self->intake, "service:gateway");
     /* The gateway reads as an integrated system: public parts only. */
     bc_client_set_principal (self->router, "service:gateway");
     const char *address = bc_config_str (config, "gateway/http_address", "127.0.0.1");
@@ -216,6 +312,7 @@ gateway_server_destroy (gateway_server_t **self_p)
     for (int i = 0; i < GATEWAY_NSERVICES; i++)
         bc_client_destroy (&self->health[i]);
     bc_client_destroy (&self->router);
+    bc_client_destroy (&self->intake);
     free (self);
     *self_p = NULL;
 }

@@ -202,6 +202,9 @@ s_attachment (s_walk_t *w, GMimePart *part)
     sodium_bin2hex (a->sha256, sizeof a->sha256, hash, sizeof hash);
     a->size = bytes->len;
     a->is_inline = !g_mime_part_is_attachment (part);
+    a->data = malloc (bytes->len ? bytes->len : 1);
+    if (bytes->len)
+        memcpy (a->data, bytes->data, bytes->len);
     g_byte_array_free (bytes, TRUE);
 }
 
@@ -470,6 +473,7 @@ intake_mail_clear (intake_mail_t *m)
     for (size_t i = 0; i < m->n_attachments; i++) {
         free (m->attachments[i].filename);
         free (m->attachments[i].content_type);
+        free (m->attachments[i].data);
     }
     free (m->attachments);
     memset (m, 0, sizeof *m);

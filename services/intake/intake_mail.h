@@ -19,13 +19,15 @@ typedef enum {
     INTAKE_MAIL_FEEDBACK_REPORT, /* an abuse report (ARF, RFC 5965) */
 } intake_mail_class_t;
 
-/* One attached (or inline, non-body) part. Nothing stored yet. */
+/* One attached (or inline, non-body) part, with its decoded content (the
+ * server stores it, intake_attach.h). */
 typedef struct {
     char *filename;     /* UTF-8 (RFC 2231 / 2047 decoded); "" when it has none */
     char *content_type; /* "type/subtype", lower case */
     size_t size;        /* bytes after the transfer decoding */
     char sha256[65];    /* hex of the decoded content */
     bool is_inline;     /* Content-Disposition inline or none (e.g. an image in HTML) */
+    uint8_t *data;      /* the decoded content, size bytes (malloc'd) */
 } intake_attachment_t;
 
 typedef struct {

@@ -1,11 +1,17 @@
-/* intake_server: Submit -> dedupe -> thread -> MessageReceived.
+/* intake_server: Submit -> dedupe -> thread -> store attachments ->
+ * MessageReceived; GetAttachment serves the stored files.
  *
  * LMDB (see docs/ARCHITECTURE.md):
- *   seen     message id (UTF-8)      -> message ref "m<16 hex>" (dedupe)
- *   threads  message id (UTF-8)      -> ticket (u64 BE); fed by router's and
- *                                       notify's logs
- *   meta     "next_ref"              -> u64 BE
- */
+ *   seen             message id (UTF-8)  -> message ref "m<16 hex>" (dedupe)
+ *   threads          message id (UTF-8)  -> ticket (u64 BE); fed by router's
+ *                                           and notify's logs
+ *   meta             "next_ref"          -> u64 BE
+ *   attachments      sha256 (64 hex)     -> Attachment (as first received)
+ *   attachment_refs  sha256 ‖ message ref -> empty (who brought the file)
+ *   refused          message id          -> limit ("file"/"message"): refused
+ *                                           for its attachments, told once
+ * The attachment bytes are files (intake_attach.h), written and fsynced
+ * before the transaction that records them commits. */
 #include "intake_server.h"
 
 #include "balcao/v1/intake.pb-c.h"
@@ -13,20 +19,32 @@
 #include "balcao/v1/router.pb-c.h"
 #include "bc_log.h"
 #include "bc_mailid.h"
+#include "intake_attach.h"
 #include "intake_mail.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const intake_dbs[] = {"seen", "threads", "meta"};
-const int intake_ndbs = 3;
+const char *const intake_dbs[] = {"seen",        "threads",         "meta",
+                                  "attachments", "attachment_refs", "refused"};
+const int intake_ndbs = 6;
+
+/* GetAttachment reads at most this much (a sanity cap: the limits that
+ * admitted a file may have been higher than today's). */
+#define S_MAX_SERVED (1024ull * 1024 * 1024)
 
 typedef struct {
     bc_service_t *svc;
     MDB_dbi db_seen, db_threads, db_meta;
+    MDB_dbi db_attachments, db_attachment_refs, db_refused;
     const char *install;
     const char *domain;
+    const char *ticket_tag; /* balcao/ticket_tag: "[Chamado #N]" */
+    uint64_t max_file;      /* intake/max_attachment_bytes */
+    uint64_t max_message;   /* intake/max_message_attachments_bytes */
+    char attach_root[4096]; /* <data_dir>/intake/attachments */
     char loop_tag[256]; /* the X-Loop notify writes: "balcao.<install>@<domain>" */
     intake_mail_site_t site;
 } intake_t;
@@ -63,6 +81,40 @@ s_thread_put (intake_t *self, MDB_txn *txn, const char *message_id, uint64_t tic
     if (k.mv_size > 511) /* LMDB's key limit; such an id never threads */
         return 0;
     return mdb_put (txn, self->db_threads, &k, &v, 0);
+}
+
+static bool
+s_is_report (intake_mail_class_t mail_class)
+{
+    return mail_class == INTAKE_MAIL_BOUNCE || mail_class == INTAKE_MAIL_READ_RECEIPT ||
+           mail_class == INTAKE_MAIL_FEEDBACK_REPORT;
+}
+
+/* The ticket a message continues, first match wins: its In-Reply-To, its
+ * References (newest first), for a bounce/receipt/abuse report the message
+ * it reports on, then this install's subject tag ("Re: [Chamado #1] ...").
+ * *how names the match for the log. Returns 0 (ticket 0: a new one) or an
+ * LMDB error. */
+static int
+s_thread (intake_t *self, MDB_txn *txn, const intake_mail_t *mail, uint64_t *ticket,
+          const char **how)
+{
+    *ticket = 0;
+    *how = "in_reply_to";
+    int rc = s_thread_lookup (self, txn, mail->in_reply_to, ticket);
+    if (rc == MDB_NOTFOUND)
+        *how = "references";
+    for (size_t i = mail->n_references; rc == MDB_NOTFOUND && i > 0; i--)
+        rc = s_thread_lookup (self, txn, mail->references[i - 1], ticket);
+    if (rc == MDB_NOTFOUND && s_is_report (mail->mail_class)) {
+        *how = "report";
+        rc = s_thread_lookup (self, txn, mail->report_message_id, ticket);
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    *ticket = bc_mailid_ticket_from_subject (mail->subject, self->ticket_tag);
+    *how = *ticket ? "subject_tag" : "none";
+    return 0;
 }
 
 static const char *const s_channels[] = {"email", "api", "portal", "whatsapp", "chat", "phone"};
@@ -138,6 +190,158 @@ s_normalize (intake_t *self, const Balcao__V1__Submit *req, intake_mail_t *mail,
     return 0;
 }
 
+/* Records a stored file's metadata (the first name it came with) and that
+ * message ref brought it. */
+static int
+s_attachment_record (intake_t *self, MDB_txn *txn, const Balcao__V1__Attachment *a,
+                     const char *ref)
+{
+    size_t len = balcao__v1__attachment__get_packed_size (a);
+    uint8_t *packed = malloc (len ? len : 1);
+    balcao__v1__attachment__pack (a, packed);
+    MDB_val k = {64, a->sha256}, v = {len, packed};
+    int rc = mdb_put (txn, self->db_attachments, &k, &v, MDB_NOOVERWRITE);
+    free (packed);
+    if (rc && rc != MDB_KEYEXIST)
+        return rc;
+    char rk[64 + 32];
+    size_t rlen = strlen (ref);
+    memcpy (rk, a->sha256, 64);
+    memcpy (rk + 64, ref, rlen);
+    MDB_val refk = {64 + rlen, rk}, empty = {0, ""};
+    return mdb_put (txn, self->db_attachment_refs, &refk, &empty, 0);
+}
+
+/* A message over an attachment limit: nothing of it is stored. The first
+ * time its id comes, AttachmentRejected goes on the log (notify tells the
+ * sender); a retry of the same message (the MTA, the IMAP poller) gets the
+ * same refusal without a second event. */
+static int
+s_refuse (intake_t *self, bc_tx_t *tx, const intake_mail_t *mail, const char *language,
+          uint64_t ticket, intake_attach_limit_t over, char **files, size_t n_files,
+          bc_reply_t *reply)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    const char *limit = over == INTAKE_ATTACH_OVER_FILE ? "file" : "message";
+    uint64_t limit_bytes = over == INTAKE_ATTACH_OVER_FILE ? self->max_file : self->max_message;
+    MDB_val k = {strlen (mail->message_id), mail->message_id}, v;
+    int rc = mdb_get (txn, self->db_refused, &k, &v);
+    bool is_retry = rc == 0;
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (!is_retry) {
+        MDB_val lv = {strlen (limit), (void *) limit};
+        if ((rc = mdb_put (txn, self->db_refused, &k, &lv, 0)))
+            return rc;
+        Balcao__V1__AttachmentRejected ev = BALCAO__V1__ATTACHMENT_REJECTED__INIT;
+        ev.from_address = mail->from_address;
+        ev.from_name = mail->from_name;
+        ev.subject = mail->subject;
+        ev.message_id = mail->message_id;
+        ev.language = (char *) language;
+        ev.files = files;
+        ev.n_files = n_files;
+        ev.limit_bytes = limit_bytes;
+        ev.limit = (char *) limit;
+        ev.ticket = ticket;
+        ev.mail_class = (char *) intake_mail_class_name (mail->mail_class);
+        if ((rc = bc_tx_emit (tx, &ev.base)))
+            return rc;
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < mail->n_attachments; i++)
+        total += mail->attachments[i].size;
+    char id[96];
+    bc_log_clean (mail->message_id, id, sizeof id);
+    bc_warn ("event=attachment_rejected message_id=%s limit=%s limit_bytes=%llu "
+             "attachments=%zu total_bytes=%llu ticket=%llu again=%s",
+             id, limit, (unsigned long long) limit_bytes, mail->n_attachments,
+             (unsigned long long) total, (unsigned long long) ticket, is_retry ? "yes" : "no");
+    if (over == INTAKE_ATTACH_OVER_FILE)
+        bc_reply_error (reply, "attachment_too_large",
+                        "mensagem recusada: o anexo %s passa do limite de %llu bytes por arquivo; "
+                        "envie um arquivo menor ou um link para ele",
+                        "message refused: the attachment %s is over the limit of %llu bytes per "
+                        "file; send a smaller file or a link to it",
+                        n_files ? files[0] : "?", (unsigned long long) limit_bytes);
+    else
+        bc_reply_error (reply, "attachment_too_large",
+                        "mensagem recusada: os anexos somam %llu bytes e passam do limite de %llu "
+                        "bytes por mensagem; envie-os em mensagens separadas ou um link",
+                        "message refused: its attachments add up to %llu bytes, over the limit "
+                        "of %llu bytes per message; send them in separate messages or a link",
+                        (unsigned long long) total, (unsigned long long) limit_bytes);
+    return 0;
+}
+
+/* Who may read stored attachments here: the support team and integrated
+ * systems (the gateway serves customers, checking their ticket, later). */
+static bool
+s_may_read_attachments (const char *principal)
+{
+    static const char *const allowed[] = {"agent:", "supervisor:", "admin:", "service:"};
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+        if (strncmp (principal, allowed[i], strlen (allowed[i])) == 0 &&
+            principal[strlen (allowed[i])])
+            return true;
+    return false;
+}
+
+static int
+s_get_attachment (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                  const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    intake_t *self = state;
+    const Balcao__V1__GetAttachment *req = (const Balcao__V1__GetAttachment *) payload;
+    if (!s_may_read_attachments (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden",
+                        "só a equipe de suporte e sistemas integrados leem anexos aqui; "
+                        "clientes os veem pelo portal",
+                        "only the support team and integrated systems read attachments here; "
+                        "customers see them through the portal");
+        return 0;
+    }
+    if (!intake_attach_is_id (req->sha256)) {
+        bc_reply_error (reply, "invalid",
+                        "o id de um anexo são os 64 dígitos hexadecimais (minúsculos) do seu "
+                        "SHA-256",
+                        "an attachment's id is the 64 lower-case hex digits of its SHA-256");
+        return 0;
+    }
+    MDB_val k = {64, req->sha256}, v;
+    int rc = mdb_get (bc_tx_txn (tx), self->db_attachments, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        bc_reply_error (reply, "not_found", "nenhum anexo com o SHA-256 %s",
+                        "no attachment with SHA-256 %s", req->sha256);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    Balcao__V1__Attachment *meta = balcao__v1__attachment__unpack (NULL, v.mv_size, v.mv_data);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int err_no = intake_attach_read (self->attach_root, req->sha256, S_MAX_SERVED, &data, &len);
+    if (!meta || err_no) {
+        bc_error ("event=attachment_read_failed sha256=%s reason=\"%s\"", req->sha256,
+                  meta ? strerror (err_no) : "bad metadata");
+        bc_reply_error (reply, "internal", "o anexo %s está registrado mas não pôde ser lido (%s)",
+                        "attachment %s is recorded but could not be read (%s)", req->sha256,
+                        meta ? strerror (err_no) : "metadata");
+    }
+    else {
+        Balcao__V1__AttachmentData out = BALCAO__V1__ATTACHMENT_DATA__INIT;
+        out.attachment = meta;
+        out.content.data = data;
+        out.content.len = len;
+        bc_reply_ok (reply, &out.base);
+    }
+    free (data);
+    if (meta)
+        balcao__v1__attachment__free_unpacked (meta, NULL);
+    return 0;
+}
+
 static int
 s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -159,6 +363,7 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         return 0;
     }
     Balcao__V1__SubmitReply out = BALCAO__V1__SUBMIT_REPLY__INIT;
+    Balcao__V1__Attachment *attachments = NULL, **attachment_ptrs = NULL;
     int rc = 0;
     MDB_val key = {strlen (mail.message_id), mail.message_id}, val;
     if (key.mv_size > 511) {
@@ -181,11 +386,34 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         goto done;
 
     uint64_t ticket = 0;
-    rc = s_thread_lookup (self, txn, mail.in_reply_to, &ticket);
-    for (size_t i = mail.n_references; rc == MDB_NOTFOUND && i > 0; i--)
-        rc = s_thread_lookup (self, txn, mail.references[i - 1], &ticket);
-    if (rc && rc != MDB_NOTFOUND)
+    const char *thread_by;
+    if ((rc = s_thread (self, txn, &mail, &ticket, &thread_by)))
         goto done;
+    const char *language =
+        req->language && strncmp (req->language, "en", 2) == 0 ? "en" : "pt-BR";
+    char **files;
+    size_t n_files;
+    intake_attach_limit_t over =
+        intake_attach_check (&mail, self->max_file, self->max_message, &files, &n_files);
+    if (over != INTAKE_ATTACH_WITHIN) {
+        rc = s_refuse (self, tx, &mail, language, ticket, over, files, n_files, reply);
+        intake_attach_files_free (files, n_files);
+        goto done;
+    }
+    /* The bytes are durable before anything in LMDB names them. */
+    for (size_t i = 0; i < mail.n_attachments; i++) {
+        const intake_attachment_t *a = &mail.attachments[i];
+        int err_no = intake_attach_write (self->attach_root, a->sha256, a->data, a->size);
+        if (err_no) {
+            bc_error ("event=attachment_write_failed sha256=%s reason=\"%s\" request=%s",
+                      a->sha256, strerror (err_no), request->id);
+            bc_reply_error (reply, "internal",
+                            "não foi possível gravar um anexo (%s); tente de novo mais tarde",
+                            "could not store an attachment (%s); try again later",
+                            strerror (err_no));
+            goto done;
+        }
+    }
 
     uint64_t next = 1;
     rc = bc_store_get_u64 (txn, self->db_meta, "next_ref", &next);
@@ -198,6 +426,20 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     MDB_val refval = {strlen (ref), ref};
     if ((rc = mdb_put (txn, self->db_seen, &key, &refval, 0)))
         goto done;
+    attachments = calloc (mail.n_attachments + 1, sizeof *attachments);
+    attachment_ptrs = calloc (mail.n_attachments + 1, sizeof *attachment_ptrs);
+    for (size_t i = 0; i < mail.n_attachments; i++) {
+        Balcao__V1__Attachment *a = &attachments[i];
+        balcao__v1__attachment__init (a);
+        a->sha256 = mail.attachments[i].sha256;
+        a->filename = mail.attachments[i].filename;
+        a->content_type = mail.attachments[i].content_type;
+        a->size = mail.attachments[i].size;
+        a->inline_ = mail.attachments[i].is_inline;
+        attachment_ptrs[i] = a;
+        if ((rc = s_attachment_record (self, txn, a, ref)))
+            goto done;
+    }
 
     Balcao__V1__MessageReceived ev = BALCAO__V1__MESSAGE_RECEIVED__INIT;
     ev.message_ref = ref;
@@ -211,23 +453,27 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.in_reply_to = mail.in_reply_to;
     ev.references = mail.references;
     ev.n_references = mail.n_references;
-    ev.language = req->language && strncmp (req->language, "en", 2) == 0 ? "en" : "pt-BR";
+    ev.language = (char *) language;
     /* Robots, bounces and receipts go on like any message: the router
      * decides what to do with each class. */
     ev.reply = mail.reply;
     ev.mail_class = (char *) intake_mail_class_name (mail.mail_class);
     ev.report_recipient = mail.report_recipient;
     ev.report_message_id = mail.report_message_id;
+    ev.attachments = attachment_ptrs;
+    ev.n_attachments = mail.n_attachments;
     if ((rc = bc_tx_emit (tx, &ev.base)))
         goto done;
     out.message_ref = ref;
     out.ticket = ticket;
     bc_reply_ok (reply, &out.base);
-    bc_info ("event=accepted message_ref=%s channel=%s ticket=%llu class=%s reason=%s "
+    bc_info ("event=accepted message_ref=%s channel=%s ticket=%llu thread=%s class=%s reason=%s "
              "attachments=%zu request=%s",
-             ref, ev.channel, (unsigned long long) ticket, ev.mail_class, mail.class_reason,
-             mail.n_attachments, request->id);
+             ref, ev.channel, (unsigned long long) ticket, thread_by, ev.mail_class,
+             mail.class_reason, mail.n_attachments, request->id);
 done:
+    free (attachments);
+    free (attachment_ptrs);
     intake_mail_clear (&mail);
     return rc;
 }
@@ -282,9 +528,26 @@ intake_server_setup (bc_service_t *svc)
     self->db_seen = bc_service_dbi (svc, "seen");
     self->db_threads = bc_service_dbi (svc, "threads");
     self->db_meta = bc_service_dbi (svc, "meta");
+    self->db_attachments = bc_service_dbi (svc, "attachments");
+    self->db_attachment_refs = bc_service_dbi (svc, "attachment_refs");
+    self->db_refused = bc_service_dbi (svc, "refused");
     bc_config_t *cfg = bc_service_config (svc);
     self->install = bc_config_str (cfg, "balcao/install", "bc");
     self->domain = bc_config_str (cfg, "balcao/domain", "balcao.local");
+    self->ticket_tag = bc_config_str (cfg, "balcao/ticket_tag", "Chamado");
+    self->max_file =
+        (uint64_t) bc_config_int (cfg, "intake/max_attachment_bytes", 25 * 1024 * 1024);
+    self->max_message =
+        (uint64_t) bc_config_int (cfg, "intake/max_message_attachments_bytes", 25 * 1024 * 1024);
+    snprintf (self->attach_root, sizeof self->attach_root, "%s/attachments",
+              bc_service_dir (svc));
+    int err_no = bc_dir_ensure (self->attach_root);
+    if (err_no) {
+        bc_error ("event=setup_failed dir=%s reason=\"%s\"", self->attach_root,
+                  strerror (err_no));
+        free (self);
+        return NULL;
+    }
     /* The same value notify writes in X-Loop (bc_mailid_loop_tag): our own
      * mail coming back is a loop. */
     bc_mailid_loop_tag (self->loop_tag, sizeof self->loop_tag, self->install, self->domain);
@@ -292,6 +555,7 @@ intake_server_setup (bc_service_t *svc)
     self->site.domain = self->domain;
     intake_mail_init ();
     bc_service_on_command (svc, &balcao__v1__submit__descriptor, 1, s_submit);
+    bc_service_on_command (svc, &balcao__v1__get_attachment__descriptor, 0, s_get_attachment);
     bc_service_consume (svc, "router", s_on_router);
     bc_service_consume (svc, "notify", s_on_notify);
     return self;

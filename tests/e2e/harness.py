@@ -602,3 +602,157 @@ class System:
         except ValueError:
             body = None
         return status, body, raw
+
+
+# ---- a real IMAP server ----------------------------------------------------
+
+
+class Dovecot:
+    """A Dovecot IMAP server as a plain process (docs: shared TESTING.md):
+    its own config, users and maildirs under `dir`, plain IMAP on 127.0.0.1
+    at a free port, user `user` with password `password`. Use it as a context
+    manager: it is stopped on exit, even when the test fails.
+
+        with Dovecot(s.dir) as imap:
+            imap.append("INBOX", raw_bytes)
+            uids = imap.search("INBOX", "UNSEEN")
+    """
+
+    def __init__(self, parent_dir, user="suporte", password="segredo-imap"):
+        self.dir = os.path.join(parent_dir, "dovecot")
+        self.user = user
+        self.password = password
+        self.port = free_port()
+        self.proc = None
+        for sub in ("run", "state", "mail"):
+            os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        self.config = os.path.join(self.dir, "dovecot.conf")
+        self.log = os.path.join(self.dir, "dovecot.log")
+        with open(os.path.join(self.dir, "users"), "w") as f:
+            f.write("%s:{PLAIN}%s\n" % (user, password))
+        d = self.dir
+        with open(self.config, "w") as f:
+            f.write("\n".join([
+                "protocols = imap",
+                "listen = 127.0.0.1",
+                "base_dir = %s/run" % d,
+                "state_dir = %s/state" % d,
+                "log_path = %s" % self.log,
+                "ssl = no",
+                "disable_plaintext_auth = no",
+                "auth_mechanisms = plain",
+                "passdb {",
+                "  driver = passwd-file",
+                "  args = scheme=PLAIN username_format=%%u %s/users" % d,
+                "}",
+                "userdb {",
+                "  driver = static",
+                "  args = uid=65534 gid=65534 home=%s/mail/%%u" % d,
+                "}",
+                "mail_location = maildir:~/Maildir",
+                "service imap-login {",
+                "  inet_listener imap {",
+                "    port = %d" % self.port,
+                "  }",
+                "}",
+                "default_login_user = nobody",
+                "default_internal_user = nobody",
+                "",
+            ]))
+        # The mail processes run as nobody: the path down to the maildirs
+        # must be theirs to enter.
+        for path in (parent_dir, self.dir):
+            os.chmod(path, 0o755)
+        shutil.chown(os.path.join(self.dir, "mail"), "nobody", "nogroup")
+
+    @property
+    def url(self):
+        return "imap://127.0.0.1:%d/INBOX" % self.port
+
+    def start(self):
+        binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+        subprocess.run([binary, "-c", self.config], check=True)
+        self.proc = True
+
+        def ready():
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    return sock.recv(64).startswith(b"* OK")
+            except OSError:
+                return False
+        wait_until(ready, 20, "dovecot to listen on %d" % self.port)
+        log("dovecot on 127.0.0.1:%d" % self.port)
+        return self
+
+    def stop(self):
+        pid_file = os.path.join(self.dir, "run", "master.pid")
+        try:
+            with open(pid_file) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            return
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        self.stop()
+        if exc_type is not None and os.path.exists(self.log):
+            print("---- tail of %s ----" % self.log)
+            with open(self.log, errors="replace") as f:
+                for line in f.read().splitlines()[-20:]:
+                    print("    " + line)
+        return False
+
+    def connect(self):
+        """A logged-in imaplib connection (the caller closes it)."""
+        import imaplib
+        conn = imaplib.IMAP4("127.0.0.1", self.port)
+        conn.login(self.user, self.password)
+        return conn
+
+    def append(self, mailbox, raw, flags=""):
+        """APPENDs one message (bytes) to mailbox, as a mail delivery would."""
+        conn = self.connect()
+        try:
+            conn.create(mailbox)  # fails harmlessly when it exists
+            typ, data = conn.append(mailbox, flags, None, raw)
+            if typ != "OK":
+                raise AssertionError("IMAP APPEND failed: %r" % (data,))
+        finally:
+            conn.logout()
+
+    def search(self, mailbox, criteria="ALL"):
+        """UIDs in mailbox matching criteria (e.g. "UNSEEN"), [] when the
+        mailbox does not exist."""
+        conn = self.connect()
+        try:
+            typ, _ = conn.select(mailbox)
+            if typ != "OK":
+                return []
+            typ, data = conn.uid("SEARCH", None, criteria)
+            return [int(x) for x in data[0].split()] if typ == "OK" and data[0] else []
+        finally:
+            conn.logout()
+
+    def flags(self, mailbox, uid):
+        """The flags of one message, as a string like '(\\Seen)'."""
+        conn = self.connect()
+        try:
+            conn.select(mailbox)
+            typ, data = conn.uid("FETCH", str(uid), "(FLAGS)")
+            return data[0].decode() if typ == "OK" and data and data[0] else ""
+        finally:
+            conn.logout()

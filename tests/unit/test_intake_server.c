@@ -12,6 +12,7 @@
 #include "unit_util.h"
 
 #include <setjmp.h>
+#include <sodium.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,6 +38,7 @@ s_setup (void **state)
              "balcao\n    data_dir = \"%s/var\"\n    install = \"bc\"\n"
              "    domain = \"balcao.local\"\n"
              "intake\n    command = \"ipc://%s/i.cmd\"\n    events = \"ipc://%s/i.ev\"\n"
+             "    max_attachment_bytes = 1000\n    max_message_attachments_bytes = 1500\n"
              "router\n    command = \"ipc://%s/r.cmd\"\n    events = \"ipc://%s/r.ev\"\n"
              "notify\n    command = \"ipc://%s/n.cmd\"\n    events = \"ipc://%s/n.ev\"\n",
              f->dir, f->dir, f->dir, f->dir, f->dir, f->dir, f->dir);
@@ -176,6 +178,248 @@ test_class_and_reply_travel_with_the_message (void **state)
     free (ev);
 }
 
+
+/* Submits raw MIME as principal with request id rid (NULL: new); returns
+ * the reply (the caller destroys it) and its error code in code ("" ok). */
+static bc_envelope_t *
+s_call (fixture_t *f, const char *rid, const ProtobufCMessage *req, const char *principal,
+        char code[64])
+{
+    bc_client_set_principal (f->client, principal);
+    bc_envelope_t *reply = NULL;
+    int rc = bc_client_call (f->client, rid, req, &reply);
+    code[0] = 0;
+    if (rc == BC_EREMOTE) {
+        Balcao__V1__Error *e =
+            (Balcao__V1__Error *) bc_envelope_payload (reply, &balcao__v1__error__descriptor);
+        assert_non_null (e);
+        snprintf (code, 64, "%s", e->code);
+        balcao__v1__error__free_unpacked (e, NULL);
+    }
+    else
+        assert_int_equal (rc, BC_OK);
+    return reply;
+}
+
+static Balcao__V1__SubmitReply *
+s_submit_ok (fixture_t *f, const char *raw)
+{
+    Balcao__V1__Submit req = BALCAO__V1__SUBMIT__INIT;
+    req.raw_mime.data = (uint8_t *) raw;
+    req.raw_mime.len = strlen (raw);
+    char code[64];
+    bc_envelope_t *reply = s_call (f, NULL, &req.base, "service:test", code);
+    assert_string_equal (code, "");
+    Balcao__V1__SubmitReply *sr = (Balcao__V1__SubmitReply *) bc_envelope_payload (
+        reply, &balcao__v1__submit_reply__descriptor);
+    assert_non_null (sr);
+    bc_envelope_destroy (&reply);
+    return sr;
+}
+
+/* The files in the attachment store. */
+static int
+s_stored_files (fixture_t *f)
+{
+    char cmd[256];
+    snprintf (cmd, sizeof cmd, "find %s/var/intake/attachments -type f | wc -l", f->dir);
+    FILE *p = popen (cmd, "r");
+    int n = -1;
+    assert_int_equal (fscanf (p, "%d", &n), 1);
+    pclose (p);
+    return n;
+}
+
+/* A mail with one base64 attachment of `size` bytes of `fill`, named with
+ * RFC 2231 (relatório.pdf). */
+static char *
+s_mail_with_file (const char *message_id, const char *subject, size_t size, char fill)
+{
+    unsigned char *bytes = malloc (size);
+    memset (bytes, fill, size);
+    size_t b64_len = sodium_base64_encoded_len (size, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc (b64_len);
+    sodium_bin2base64 (b64, b64_len, bytes, size, sodium_base64_VARIANT_ORIGINAL);
+    free (bytes);
+    char *raw = malloc (b64_len + 1024);
+    sprintf (raw,
+             "From: Ana <ana@cliente.com.br>\r\nSubject: %s\r\nMessage-ID: <%s>\r\n"
+             "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+             "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSegue o relatório.\r\n"
+             "--B\r\nContent-Type: application/pdf\r\n"
+             "Content-Disposition: attachment; filename*=utf-8''relat%%C3%%B3rio.pdf\r\n"
+             "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--B--\r\n",
+             subject, message_id, b64);
+    free (b64);
+    return raw;
+}
+
+static void
+test_attachments_stored_once_and_served (void **state)
+{
+    fixture_t *f = *state;
+    char *first = s_mail_with_file ("a1@cliente.com.br", "Relatório", 700, 'r');
+    char *again = s_mail_with_file ("a2@cliente.com.br", "De novo", 700, 'r');
+    Balcao__V1__SubmitReply *sr = s_submit_ok (f, first);
+    balcao__v1__submit_reply__free_unpacked (sr, NULL);
+    sr = s_submit_ok (f, again);
+    balcao__v1__submit_reply__free_unpacked (sr, NULL);
+    free (first);
+    free (again);
+    assert_int_equal (s_stored_files (f), 1); /* the same file twice is one file */
+
+    size_t n;
+    Balcao__V1__MessageReceived **ev = s_events (f, &n);
+    assert_int_equal (n, 2);
+    assert_int_equal (ev[0]->n_attachments, 1);
+    Balcao__V1__Attachment *a = ev[0]->attachments[0];
+    assert_string_equal (a->filename, "relatório.pdf");
+    assert_string_equal (a->content_type, "application/pdf");
+    assert_int_equal (a->size, 700);
+    assert_false (a->inline_);
+    assert_string_equal (ev[1]->attachments[0]->sha256, a->sha256);
+    char sha[65];
+    snprintf (sha, sizeof sha, "%s", a->sha256);
+    for (size_t i = 0; i < n; i++)
+        balcao__v1__message_received__free_unpacked (ev[i], NULL);
+    free (ev);
+
+    /* The team reads it back, byte for byte. */
+    Balcao__V1__GetAttachment get = BALCAO__V1__GET_ATTACHMENT__INIT;
+    get.sha256 = sha;
+    char code[64];
+    bc_envelope_t *reply = s_call (f, NULL, &get.base, "agent:bia@balcao.local", code);
+    assert_string_equal (code, "");
+    Balcao__V1__AttachmentData *data = (Balcao__V1__AttachmentData *) bc_envelope_payload (
+        reply, &balcao__v1__attachment_data__descriptor);
+    assert_non_null (data);
+    assert_int_equal (data->content.len, 700);
+    for (size_t i = 0; i < 700; i++)
+        assert_int_equal (data->content.data[i], 'r');
+    assert_string_equal (data->attachment->filename, "relatório.pdf");
+    balcao__v1__attachment_data__free_unpacked (data, NULL);
+    bc_envelope_destroy (&reply);
+
+    /* Customers do not read here; unknown and malformed ids. */
+    bc_envelope_destroy ((reply = s_call (f, NULL, &get.base, "customer:ana@cliente.com.br", code), &reply));
+    assert_string_equal (code, "forbidden");
+    bc_envelope_destroy ((reply = s_call (f, NULL, &get.base, "", code), &reply));
+    assert_string_equal (code, "forbidden");
+    get.sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
+    bc_envelope_destroy ((reply = s_call (f, NULL, &get.base, "service:gateway", code), &reply));
+    assert_string_equal (code, "not_found");
+    get.sha256 = "../../../../etc/passwd";
+    bc_envelope_destroy ((reply = s_call (f, NULL, &get.base, "admin:root", code), &reply));
+    assert_string_equal (code, "invalid");
+}
+
+static void
+test_over_the_limits_nothing_is_stored (void **state)
+{
+    fixture_t *f = *state;
+    /* One file over the per-file limit (1000 bytes). */
+    char *big = s_mail_with_file ("big@cliente.com.br", "Vídeo", 1001, 'v');
+    Balcao__V1__Submit req = BALCAO__V1__SUBMIT__INIT;
+    req.raw_mime.data = (uint8_t *) big;
+    req.raw_mime.len = strlen (big);
+    char code[64];
+    bc_envelope_t *reply = s_call (f, "try-1", &req.base, "service:mailgate", code);
+    assert_string_equal (code, "attachment_too_large");
+    bc_envelope_destroy (&reply);
+    /* The MTA (or the IMAP poller) tries again: same answer, no second event. */
+    reply = s_call (f, "try-2", &req.base, "service:mailgate", code);
+    assert_string_equal (code, "attachment_too_large");
+    bc_envelope_destroy (&reply);
+    free (big);
+    /* Two files within the file limit, over the message limit (1500). */
+    const char *two =
+        "From: ana@cliente.com.br\r\nSubject: [Chamado #7] dois\r\nMessage-ID: <two@c.br>\r\n"
+        "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+        "Oi\r\n--B\r\nContent-Type: application/octet-stream; name=a.bin\r\n\r\n%s\r\n"
+        "--B\r\nContent-Type: application/octet-stream; name=b.bin\r\n\r\n%s\r\n--B--\r\n";
+    char body[800];
+    memset (body, 'x', sizeof body - 1);
+    body[sizeof body - 1] = 0;
+    char *raw = malloc (4096);
+    snprintf (raw, 4096, two, body, body);
+    req.raw_mime.data = (uint8_t *) raw;
+    req.raw_mime.len = strlen (raw);
+    reply = s_call (f, NULL, &req.base, "service:mailgate", code);
+    assert_string_equal (code, "attachment_too_large");
+    bc_envelope_destroy (&reply);
+    free (raw);
+    assert_int_equal (s_stored_files (f), 0);
+
+    /* The log holds one AttachmentRejected per refused message, no
+     * MessageReceived. */
+    Balcao__V1__ReplayRequest rr_req = BALCAO__V1__REPLAY_REQUEST__INIT;
+    rr_req.from_seq = 1;
+    reply = s_call (f, NULL, &rr_req.base, "service:test", code);
+    Balcao__V1__ReplayReply *rr = (Balcao__V1__ReplayReply *) bc_envelope_payload (
+        reply, &balcao__v1__replay_reply__descriptor);
+    assert_int_equal (rr->n_events, 2);
+    for (size_t i = 0; i < 2; i++) {
+        bc_envelope_t *env = bc_envelope_unpack (rr->events[i].data, rr->events[i].len);
+        assert_true (bc_envelope_is (env, &balcao__v1__attachment_rejected__descriptor));
+        Balcao__V1__AttachmentRejected *ar = (Balcao__V1__AttachmentRejected *) bc_envelope_payload (
+            env, &balcao__v1__attachment_rejected__descriptor);
+        assert_string_equal (ar->from_address, "ana@cliente.com.br");
+        if (i == 0) {
+            assert_string_equal (ar->limit, "file");
+            assert_int_equal (ar->limit_bytes, 1000);
+            assert_int_equal (ar->n_files, 1);
+            assert_string_equal (ar->files[0], "relatório.pdf (1 KB)");
+            assert_string_equal (ar->message_id, "big@cliente.com.br");
+            assert_int_equal (ar->ticket, 0);
+        }
+        else {
+            assert_string_equal (ar->limit, "message");
+            assert_int_equal (ar->limit_bytes, 1500);
+            assert_int_equal (ar->n_files, 2);
+            assert_int_equal (ar->ticket, 7); /* it would have continued #7 */
+        }
+        assert_string_equal (ar->mail_class, "human");
+        balcao__v1__attachment_rejected__free_unpacked (ar, NULL);
+        bc_envelope_destroy (&env);
+    }
+    balcao__v1__replay_reply__free_unpacked (rr, NULL);
+    bc_envelope_destroy (&reply);
+}
+
+static void
+test_threading_by_subject_tag_and_report (void **state)
+{
+    fixture_t *f = *state;
+    /* Our tag, without In-Reply-To: ticket 1. Another install's tag: new. */
+    Balcao__V1__SubmitReply *sr =
+        s_submit_ok (f, "From: ana@cliente.com.br\r\nSubject: Re: [Chamado #1] Login\r\n"
+                        "Message-ID: <s1@cliente.com.br>\r\n\r\nAinda não.\r\n");
+    assert_int_equal (sr->ticket, 1);
+    balcao__v1__submit_reply__free_unpacked (sr, NULL);
+    sr = s_submit_ok (f, "From: ana@cliente.com.br\r\nSubject: Re: [Ticket #1] Outro sistema\r\n"
+                         "Message-ID: <s2@cliente.com.br>\r\n\r\nOi.\r\n");
+    assert_int_equal (sr->ticket, 0);
+    balcao__v1__submit_reply__free_unpacked (sr, NULL);
+    /* In-Reply-To wins over the tag. */
+    sr = s_submit_ok (f, "From: ana@cliente.com.br\r\nSubject: Re: [Chamado #1] x\r\n"
+                         "In-Reply-To: <balcao.bc.t5.abcd@balcao.local>\r\n"
+                         "Message-ID: <s3@cliente.com.br>\r\n\r\nOi.\r\n");
+    assert_int_equal (sr->ticket, 5);
+    balcao__v1__submit_reply__free_unpacked (sr, NULL);
+    /* A bounce of one of our notifications, without a tag: its ticket. */
+    sr = s_submit_ok (
+        f, "From: MAILER-DAEMON@mx.cliente.com.br\r\nSubject: Undelivered Mail\r\n"
+           "Message-ID: <b2@mx.cliente.com.br>\r\n"
+           "Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n"
+           "--R\r\nContent-Type: text/plain\r\n\r\nUser unknown.\r\n"
+           "--R\r\nContent-Type: message/delivery-status\r\n\r\n"
+           "Final-Recipient: rfc822; ana@cliente.com.br\r\nAction: failed\r\n"
+           "--R\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: suporte@balcao.local\r\n"
+           "Message-ID: <balcao.bc.t9.beef@balcao.local>\r\n--R--\r\n");
+    assert_int_equal (sr->ticket, 9);
+    balcao__v1__submit_reply__free_unpacked (sr, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -186,6 +430,12 @@ main (int argc, char **argv)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_class_and_reply_travel_with_the_message, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_attachments_stored_once_and_served, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_over_the_limits_nothing_is_stored, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_threading_by_subject_tag_and_report, s_setup,
                                          s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
