@@ -266,6 +266,33 @@ s_append_inbound (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
     return router_put_ticket (self, txn, t);
 }
 
+/* True when the sender of a message threaded to ticket t may write on it:
+ * its customer, or a colleague of their organization. */
+static int
+s_may_write_on (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t, const char *from,
+                int *rc)
+{
+    *rc = 0;
+    if (strcasecmp (from, t->customer_address) == 0 || !*t->customer_address)
+        return 1;
+    if (!*t->organization)
+        return 0;
+    char id[320];
+    snprintf (id, sizeof id, "customer:%s", from);
+    for (char *p = id; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char) (*p - 'A' + 'a');
+    Balcao__V1__Person *p;
+    int grc = router_people_get (txn, &self->pdbs, id, &p);
+    if (grc) {
+        *rc = grc == MDB_NOTFOUND ? 0 : grc;
+        return 0;
+    }
+    int same = strcasecmp (p->organization, t->organization) == 0;
+    balcao__v1__person__free_unpacked (p, NULL);
+    return same;
+}
+
 /* A delivery report (bounce) or an abuse report about mail we sent: an
  * internal note on the ticket it is about, and a bounce marks the address
  * as failing. Never a ticket of its own. */
@@ -493,6 +520,16 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     if (strcmp (cls, "bounce") == 0 || strcmp (cls, "feedback_report") == 0) {
         rc = s_on_report (self, tx, existing, mr, &m);
         goto done;
+    }
+    if (existing && !s_may_write_on (self, txn, existing, mr->from_address, &rc)) {
+        /* Knowing a ticket's Message-ID or subject tag is not enough to
+         * write on it: someone else's message starts a ticket of its own. */
+        if (rc)
+            goto done;
+        bc_warn ("event=thread_refused ticket=%llu from=%s message_ref=%s",
+                 (unsigned long long) existing->number, mr->from_address, mr->message_ref);
+        balcao__v1__ticket__free_unpacked (existing, NULL);
+        existing = NULL;
     }
     if (!existing && strcmp (cls, "out_of_office") == 0) {
         bc_info ("event=out_of_office_dropped message_ref=%s from=%s", mr->message_ref,
