@@ -118,6 +118,14 @@ s_set_str (char **field, const char *value)
     *field = strdup (value);
 }
 
+/* The instant at the head of a due key. */
+static int64_t
+s_due_at (const MDB_val *key)
+{
+    MDB_val head = {8, key->mv_data};
+    return (int64_t) bc_key_to_u64 (&head);
+}
+
 static void
 s_due_key (unsigned char *key, int64_t at_us, const char *id, size_t *len)
 {
@@ -446,7 +454,7 @@ s_pick (notify_outbox_t *self, bc_tx_t *tx)
     MDB_val k, v;
     int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
     for (int scanned = 0; crc == 0 && scanned < 256; scanned++) {
-        if (k.mv_size <= 8 || (int64_t) bc_key_to_u64 (&k) > now)
+        if (k.mv_size <= 8 || s_due_at (&k) > now)
             break;
         char id[NOTIFY_ID_MAX];
         snprintf (id, sizeof id, "%.*s", (int) (k.mv_size - 8), (char *) k.mv_data + 8);
@@ -521,7 +529,7 @@ s_first_due (notify_outbox_t *self)
     MDB_val k, v;
     if (mdb_cursor_open (txn, self->db_due, &cur) == 0) {
         if (mdb_cursor_get (cur, &k, &v, MDB_FIRST) == 0 && k.mv_size > 8)
-            at = (int64_t) bc_key_to_u64 (&k);
+            at = s_due_at (&k);
         mdb_cursor_close (cur);
     }
     mdb_txn_abort (txn);
@@ -599,6 +607,7 @@ s_item (Balcao__V1__OutboxItem *item, const char *id, const Balcao__V1__OutboxEn
     item->attempts = e->attempts;
     item->queued_us = e->queued_us;
     item->next_attempt_us = e->next_attempt_us;
+    item->last_attempt_us = e->last_attempt_us;
     item->last_error = e->last_error;
     item->last_code = e->last_code;
 }

@@ -19,7 +19,10 @@ struct notify_smtp_t {
     long connect_timeout_ms;
     int is_reuse;
     char error[CURL_ERROR_SIZE];
-    char last_reply[512]; /* the server's last line, from the debug callback */
+    /* From the debug callback: the server's last reply line (but the 221
+     * to our QUIT), and its first refusal (4xx or 5xx) of the message. */
+    char last_reply[512];
+    char refusal[512];
 };
 
 typedef struct {
@@ -33,8 +36,8 @@ s_dup (const char *s)
     return strdup (s ? s : "");
 }
 
-/* Keeps the server's last reply line; what we send (AUTH with the
- * password) never reaches it. */
+/* Keeps the server's replies; what we send (AUTH with the password)
+ * never reaches it. */
 static int
 s_debug (CURL *curl, curl_infotype type, char *data, size_t size, void *arg)
 {
@@ -44,12 +47,14 @@ s_debug (CURL *curl, curl_infotype type, char *data, size_t size, void *arg)
         return 0;
     while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
         size--;
-    if (size == 0)
+    if (size < 3 || strncmp (data, "221", 3) == 0)
         return 0;
     if (size >= sizeof self->last_reply)
         size = sizeof self->last_reply - 1;
     memcpy (self->last_reply, data, size);
     self->last_reply[size] = 0;
+    if (!self->refusal[0] && (data[0] == '4' || data[0] == '5'))
+        memcpy (self->refusal, self->last_reply, size + 1);
     return 0;
 }
 
@@ -185,6 +190,7 @@ notify_smtp_send (notify_smtp_t *self, const char *from, const char *rcpt, const
     }
     self->error[0] = 0;
     self->last_reply[0] = 0;
+    self->refusal[0] = 0;
     CURLcode rc = curl_easy_perform (c);
     long code = 0;
     curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &code);
@@ -193,7 +199,9 @@ notify_smtp_send (notify_smtp_t *self, const char *from, const char *rcpt, const
 
     result->code = (int) code;
     result->outcome = s_classify (rc, (int) code);
-    if (rc == CURLE_OK || (code > 0 && self->last_reply[0]))
+    if (rc != CURLE_OK && self->refusal[0])
+        snprintf (result->reply, sizeof result->reply, "%s", self->refusal);
+    else if (rc == CURLE_OK || (code > 0 && self->last_reply[0]))
         snprintf (result->reply, sizeof result->reply, "%s", self->last_reply);
     else
         snprintf (result->reply, sizeof result->reply, "%s",
