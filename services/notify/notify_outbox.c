@@ -255,10 +255,15 @@ s_drain_one (notify_outbox_t *self, int wait_ms)
     if (!(zsock_events (pipe) & ZMQ_POLLIN)) {
         if (wait_ms <= 0)
             return 0;
-        zpoller_t *poller = zpoller_new (pipe, NULL);
-        void *ready = zpoller_wait (poller, wait_ms);
-        zpoller_destroy (&poller);
-        if (!ready)
+        /* zmq_poll, not zpoller: this runs after SIGTERM, and zpoller gives
+         * up at once when CZMQ saw the signal. */
+        zmq_pollitem_t item = {zsock_resolve (pipe), 0, ZMQ_POLLIN, 0};
+        int64_t until = bc_mono_ms () + wait_ms;
+        int rc;
+        while ((rc = zmq_poll (&item, 1, (long) (until - bc_mono_ms ()))) < 0
+               && zmq_errno () == EINTR && bc_mono_ms () < until)
+            ;
+        if (rc <= 0)
             return 0;
     }
     char *id = NULL, *outcome = NULL, *reply = NULL;
