@@ -13,6 +13,8 @@ PACKAGES=(
   libsodium-dev libcmark-dev libutf8proc-dev libsystemd-dev libcmocka-dev
   # tests: Python speaks the bus from proto/ alone, curl speaks HTTP
   python3 python3-zmq python3-protobuf protobuf-compiler curl
+  # tests: a real SMTP server for notify to deliver to
+  python3-aiosmtpd
   # running: time zones for business hours (America/Sao_Paulo)
   tzdata
 )

@@ -706,7 +706,8 @@ notify_outbox_cmd_list (notify_outbox_t *self, bc_tx_t *tx, const ProtobufCMessa
     if (rc == 0)
         rc = s_collect (self, txn, self->db_dead, filter, &list, &found, &n, &cap);
     if (rc == 0) {
-        qsort (found, n, sizeof *found, s_by_queued);
+        if (n > 1)
+            qsort (found, n, sizeof *found, s_by_queued);
         size_t shown = n < limit ? n : limit;
         Balcao__V1__OutboxItem *items = calloc (shown ? shown : 1, sizeof *items);
         Balcao__V1__OutboxItem **ptrs = calloc (shown ? shown : 1, sizeof *ptrs);
