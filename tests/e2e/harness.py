@@ -569,6 +569,18 @@ class System:
         with open(os.path.join(self.mail_dir, "t%d-ack.eml" % number), "rb") as f:
             return email.message_from_binary_file(f, policy=email.policy.default)
 
+    def start_with_smtp(self, **smtp):
+        """Starts an SmtpSink in this system's directory, points notify at it
+        (other notify/smtp keys as keyword arguments, e.g.
+        retry_first_ms=200) and starts every service. Returns the sink: stop
+        it when done."""
+        sink = SmtpSink(self.dir)
+        sink.start()
+        self.extra_config = dict(self.extra_config, notify=sink.notify_config(**smtp))
+        self.write_config()
+        self.start_all()
+        return sink
+
     def outbox_list(self, filter="", principal="agent:test"):
         """notify's ListOutbox: an OutboxList."""
         return self.call("notify", notify_pb2.ListOutbox(filter=filter, limit=1000),

@@ -17,7 +17,7 @@ and records the server's answer before it exits).
 import os
 import re
 
-from harness import SmtpSink, System, check, log, run_test, wait_until
+from harness import System, check, log, run_test, wait_until
 
 COUNT = 200
 KILLS = (40, 140)   # kill -9 when the server has this many
@@ -26,11 +26,7 @@ STOP = 90           # SIGTERM when it has this many
 
 def main():
     with System("smtp_crash") as s:
-        sink = SmtpSink(s.dir)
-        sink.start()
-        s.extra_config = {"notify": sink.notify_config(retry_first_ms=200, retry_max_ms=1000)}
-        s.write_config()
-        s.start_all()
+        sink = s.start_with_smtp(retry_first_ms=200, retry_max_ms=1000)
         try:
             run(s, sink)
         finally:

@@ -22,7 +22,7 @@ SmtpSink), with notify's outbox states.
 import os
 import time
 
-from harness import SmtpSink, System, check, log, run_test, wait_until
+from harness import System, check, log, run_test, wait_until
 from balcao.v1 import notify_pb2
 
 RITA = "rita@lojadarita.com.br"
@@ -63,11 +63,7 @@ def open_ticket(s, external_id, address, subject):
 
 def main():
     with System("smtp_delivery", ack_per_hour=None) as s:
-        sink = SmtpSink(s.dir)
-        sink.start()
-        s.extra_config = {"notify": sink.notify_config(retry_first_ms=400, retry_max_ms=3000)}
-        s.write_config()
-        s.start_all()
+        sink = s.start_with_smtp(retry_first_ms=400, retry_max_ms=3000)
         try:
             run(s, sink)
         finally:
