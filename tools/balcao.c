@@ -866,21 +866,6 @@ s_tail (bc_config_t *config, int argc, char **argv)
     return 0;
 }
 
-/* A state of notify's outbox, for people. */
-static const char *
-s_outbox_state (const char *state)
-{
-    if (strcmp (state, "pending") == 0)
-        return T ("pendente", "pending");
-    if (strcmp (state, "sending") == 0)
-        return T ("enviando", "sending");
-    if (strcmp (state, "retrying") == 0)
-        return T ("tentando", "retrying");
-    if (strcmp (state, "dead") == 0)
-        return T ("morta", "dead");
-    return state;
-}
-
 /* outbox [pendentes|tentando|mortas] / outbox resend ID */
 static int
 s_outbox_cmd (bc_config_t *config, int argc, char **argv)
@@ -923,8 +908,18 @@ s_outbox_cmd (bc_config_t *config, int argc, char **argv)
     bc_envelope_destroy (&reply);
     if (!list)
         return EXIT_UNAVAILABLE;
+    static const struct {
+        const char *state, *pt, *en;
+    } states[] = {{"pending", "pendente", "pending"},
+                  {"sending", "enviando", "sending"},
+                  {"retrying", "tentando", "retrying"},
+                  {"dead", "morta", "dead"}};
     for (size_t i = 0; i < list->n_items; i++) {
         const Balcao__V1__OutboxItem *it = list->items[i];
+        const char *state = it->state;
+        for (size_t j = 0; j < sizeof states / sizeof states[0]; j++)
+            if (strcmp (it->state, states[j].state) == 0)
+                state = T (states[j].pt, states[j].en);
         char queued[32], next[32] = "-";
         s_time (it->queued_us, queued, sizeof queued);
         if (it->next_attempt_us && strcmp (it->state, "retrying") == 0)
@@ -932,7 +927,7 @@ s_outbox_cmd (bc_config_t *config, int argc, char **argv)
         printf (T ("%-26s #%-6llu %-9s %-8s %s  tentativas %u  próxima %s  <%s>\n",
                    "%-26s #%-6llu %-9s %-8s %s  attempts %u  next %s  <%s>\n"),
                 it->notification_id, (unsigned long long) it->ticket, it->kind,
-                s_outbox_state (it->state), queued, it->attempts, next, it->recipient);
+                state, queued, it->attempts, next, it->recipient);
         if (*it->last_error)
             printf (T ("    último erro: %s\n", "    last error: %s\n"), it->last_error);
     }
