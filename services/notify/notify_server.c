@@ -225,6 +225,33 @@ s_queue_for_event (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev, notify_
     return s_queue (self, tx, id, mail, opened_by);
 }
 
+/* Forgets senders without an acknowledgement in the hour before when_us,
+ * looking at a few keys after `key` (wrapping around) at each ack: the
+ * table holds about the senders of the last hour, with no periodic scan. */
+static int
+s_ack_rate_prune (notify_t *self, MDB_txn *txn, const MDB_val *key, int64_t when_us)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_ack_rate, &cur);
+    if (rc)
+        return rc;
+    MDB_val k = *key, v;
+    int crc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    for (int i = 0; crc == 0 && rc == 0 && i < 4; i++) {
+        crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+        if (crc == MDB_NOTFOUND)
+            crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+        if (crc || (k.mv_size == key->mv_size && memcmp (k.mv_data, key->mv_data, k.mv_size) == 0))
+            break;
+        /* Times are kept oldest first: the last one is the newest. */
+        MDB_val newest = {8, (unsigned char *) v.mv_data + v.mv_size - 8};
+        if (v.mv_size < 8 || (int64_t) bc_key_to_u64 (&newest) <= when_us - NOTIFY_ACK_WINDOW_US)
+            rc = mdb_cursor_del (cur, 0);
+    }
+    mdb_cursor_close (cur);
+    return rc;
+}
+
 /* Whether one more acknowledgement may go to `address` at when_us: at most
  * ack_per_hour in any hour. Records it when it may. The time is the router
  * event's, so a notify database rebuilt from the log decides the same. */
@@ -261,6 +288,8 @@ s_ack_allowed (notify_t *self, bc_tx_t *tx, const char *address, int64_t when_us
     for (size_t i = 0; rc == 0 && i < kept; i++)
         bc_key_from_u64 (times[i], (unsigned char *) v.mv_data + 8 * i);
     free (times);
+    if (rc == 0)
+        rc = s_ack_rate_prune (self, txn, &k, when_us);
     return rc;
 }
 
