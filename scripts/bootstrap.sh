@@ -15,6 +15,8 @@ PACKAGES=(
   python3 python3-zmq python3-protobuf protobuf-compiler curl
   # tests: a real IMAP server for the IMAP poller (started per test, never as a system service)
   dovecot-imapd
+  # tests: a real SMTP server for notify to deliver to
+  python3-aiosmtpd
   # running: time zones for business hours (America/Sao_Paulo)
   tzdata
   # tests: a real MTA in front of the mail gate (tests/e2e/test_postfix.py

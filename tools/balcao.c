@@ -5,6 +5,7 @@
  * invalid: the message says why); 64 usage; 69 the service did not answer. */
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/kb.pb-c.h"
+#include "balcao/v1/notify.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_client.h"
 #include "bc_config.h"
@@ -76,6 +77,9 @@ s_usage (void)
                          "  person-key ID KEY         register someone's public key (admins)\n"
                          "  attachment get SHA256 [-o FILE]\n"
                          "                            a message's attachment (to stdout, or FILE)\n"
+                         "  outbox [pending|retrying|dead]\n"
+                         "                            notifications not delivered yet\n"
+                         "  outbox resend ID          send a dead notification again (admins)\n"
                          "Who you are: with CURVE, your key (balcao login); without CURVE,\n"
                          "$BALCAO_PRINCIPAL, or agent:$USER. Language: BALCAO_LANG=en or pt-BR.\n");
         return;
@@ -122,6 +126,9 @@ s_usage (void)
                      "  person-key ID CHAVE       registra a chave pública de alguém (administradores)\n"
                      "  attachment get SHA256 [-o ARQUIVO]\n"
                      "                            o anexo de uma mensagem (na saída, ou em ARQUIVO)\n"
+                     "  outbox [pendentes|tentando|mortas]\n"
+                     "                            notificações ainda não entregues\n"
+                     "  outbox resend ID          reenvia uma notificação morta (administradores)\n"
                      "Quem você é: com CURVE, a sua chave (balcao login) diz; sem CURVE,\n"
                      "$BALCAO_PRINCIPAL, ou agent:$USER. Idioma: BALCAO_LANG=en ou pt-BR.\n");
 }
@@ -916,6 +923,82 @@ s_attachment_cmd (bc_config_t *config, int argc, char **argv)
     return rc;
 }
 
+/* outbox [pendentes|tentando|mortas] / outbox resend ID */
+static int
+s_outbox_cmd (bc_config_t *config, int argc, char **argv)
+{
+    if (argc >= 1 && strcmp (argv[0], "resend") == 0) {
+        if (argc != 2)
+            return EXIT_USAGE;
+        Balcao__V1__ResendNotification req = BALCAO__V1__RESEND_NOTIFICATION__INIT;
+        req.notification_id = argv[1];
+        bc_envelope_t *reply = s_call (config, "notify", &req.base);
+        if (!reply)
+            return s_exit;
+        bc_envelope_destroy (&reply);
+        printf (T ("Notificação %s de volta à fila: será enviada agora.\n",
+                   "Notification %s is back in the queue: it will be sent now.\n"),
+                argv[1]);
+        return 0;
+    }
+    static const struct {
+        const char *word, *filter;
+    } filters[] = {{"pendentes", "pending"}, {"pending", "pending"}, {"tentando", "retrying"},
+                   {"retrying", "retrying"}, {"mortas", "dead"},     {"dead", "dead"}};
+    Balcao__V1__ListOutbox req = BALCAO__V1__LIST_OUTBOX__INIT;
+    req.limit = 1000;
+    if (argc > 1)
+        return EXIT_USAGE;
+    if (argc == 1) {
+        req.filter = NULL;
+        for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
+            if (strcmp (argv[0], filters[i].word) == 0)
+                req.filter = (char *) filters[i].filter;
+        if (!req.filter)
+            return EXIT_USAGE;
+    }
+    bc_envelope_t *reply = s_call (config, "notify", &req.base);
+    if (!reply)
+        return s_exit;
+    Balcao__V1__OutboxList *list = (Balcao__V1__OutboxList *) bc_envelope_payload (
+        reply, &balcao__v1__outbox_list__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!list)
+        return EXIT_UNAVAILABLE;
+    static const struct {
+        const char *state, *pt, *en;
+    } states[] = {{"pending", "pendente", "pending"},
+                  {"sending", "enviando", "sending"},
+                  {"retrying", "tentando", "retrying"},
+                  {"dead", "morta", "dead"}};
+    for (size_t i = 0; i < list->n_items; i++) {
+        const Balcao__V1__OutboxItem *it = list->items[i];
+        const char *state = it->state;
+        for (size_t j = 0; j < sizeof states / sizeof states[0]; j++)
+            if (strcmp (it->state, states[j].state) == 0)
+                state = T (states[j].pt, states[j].en);
+        char queued[32], next[32] = "-";
+        s_time (it->queued_us, queued, sizeof queued);
+        if (it->next_attempt_us && strcmp (it->state, "retrying") == 0)
+            s_time (it->next_attempt_us, next, sizeof next);
+        printf (T ("%-26s #%-6llu %-9s %-8s %s  tentativas %u  próxima %s  <%s>\n",
+                   "%-26s #%-6llu %-9s %-8s %s  attempts %u  next %s  <%s>\n"),
+                it->notification_id, (unsigned long long) it->ticket, it->kind,
+                state, queued, it->attempts, next, it->recipient);
+        if (*it->last_error)
+            printf (T ("    último erro: %s\n", "    last error: %s\n"), it->last_error);
+    }
+    printf (T ("%llu pendente(s), %llu tentando de novo, %llu morta(s); não enviadas: %llu a "
+               "robôs, %llu confirmações acima do limite por hora\n",
+               "%llu pending, %llu retrying, %llu dead; not sent: %llu to robots, %llu "
+               "acknowledgements over the hourly limit\n"),
+            (unsigned long long) list->pending, (unsigned long long) list->retrying,
+            (unsigned long long) list->dead, (unsigned long long) list->skipped_robot,
+            (unsigned long long) list->skipped_ack_rate);
+    balcao__v1__outbox_list__free_unpacked (list, NULL);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -982,6 +1065,8 @@ main (int argc, char **argv)
         rc = s_person_key (config, n, args);
     else if (strcmp (cmd, "attachment") == 0)
         rc = s_attachment_cmd (config, n, args);
+    else if (strcmp (cmd, "outbox") == 0)
+        rc = s_outbox_cmd (config, n, args);
     if (rc == EXIT_USAGE)
         s_usage ();
     bc_config_destroy (&config);

@@ -5,6 +5,8 @@
  * say the same thing, and everything that goes into HTML is escaped. */
 #include "notify_render.h"
 
+#include "bc_mailid.h"
+
 #include <gmime/gmime.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,7 +29,7 @@ const char *
 notify_kind_name (notify_kind_t kind)
 {
     static const char *const names[] = {"ack",      "reply",  "info",   "escalated", "resolved",
-                                        "reopened", "closed", "merged", "reminder"};
+                                        "reopened", "closed", "merged", "reminder", "rejected"};
     return (unsigned) kind < sizeof names / sizeof *names ? names[kind] : "unknown";
 }
 
@@ -64,6 +66,20 @@ notify_render_date (char *out, size_t size, int64_t at_us, const char *language)
     g_date_time_unref (local);
     g_date_time_unref (utc);
     g_time_zone_unref (tz);
+}
+
+void
+notify_render_megabytes (char *out, size_t size, uint64_t bytes, const char *language)
+{
+    double mb = (double) bytes / (1024.0 * 1024.0);
+    if (bytes % (1024 * 1024) == 0)
+        snprintf (out, size, "%llu", (unsigned long long) (bytes / (1024 * 1024)));
+    else
+        snprintf (out, size, "%.1f", mb);
+    if (!s_is_english (language))
+        for (char *p = out; *p; p++)
+            if (*p == '.')
+                *p = ',';
 }
 
 /* ---- one document, two parts ---- */
@@ -420,50 +436,121 @@ s_reminder (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en, co
     s_signature (d, m, en);
 }
 
+/* Intake refused the message: say which files, the limit, and how to send
+ * them instead; the message itself was not kept, so ask for it again. */
+static void
+s_rejected (s_doc_t *d, const notify_mail_t *m, int en)
+{
+    char mb[32];
+    notify_render_megabytes (mb, sizeof mb, m->limit_bytes, m->language);
+    int is_total = s_has (m->limit) && strcmp (m->limit, "message") == 0;
+    s_greeting (d, m, en);
+    if (en) {
+        const char *ways[] = {
+            "put the files in a sharing service (Google Drive, OneDrive, Dropbox...) and send us "
+            "the link;",
+            "compress them (.zip), or split them into smaller parts and send each in its own "
+            "e-mail;",
+            "for videos and screenshots, a lower resolution or just the part that shows the "
+            "problem is usually enough.",
+        };
+        if (is_total)
+            s_para (d,
+                    "Thank you for writing to us about \"%s\". Unfortunately we could not accept "
+                    "your message: together, its attachments are larger than the %s MB we can "
+                    "receive in one e-mail:",
+                    m->subject, mb);
+        else
+            s_para (d,
+                    "Thank you for writing to us about \"%s\". Unfortunately we could not accept "
+                    "your message: these attachments are larger than the %s MB we can receive "
+                    "per file:",
+                    m->subject, mb);
+        s_list (d, m->files, m->n_files);
+        s_para (d, "Your message was not recorded, so nothing was lost on your side. To send us "
+                   "these files, you can:");
+        s_list (d, ways, 3);
+        s_para (d, "Then just reply to this e-mail with your message again. We are sorry for the "
+                   "trouble, and we will be glad to help as soon as it arrives.");
+    }
+    else {
+        const char *ways[] = {
+            "colocar os arquivos em um serviço de compartilhamento (Google Drive, OneDrive, "
+            "Dropbox...) e nos enviar o link;",
+            "compactá-los (.zip) ou dividi-los em partes menores, enviando cada parte em um "
+            "e-mail;",
+            "no caso de vídeos e prints, uma resolução menor ou só o trecho que mostra o "
+            "problema costuma bastar.",
+        };
+        if (is_total)
+            s_para (d,
+                    "Obrigado por nos escrever sobre “%s”. Infelizmente não conseguimos receber "
+                    "sua mensagem: juntos, os anexos passam dos %s MB que aceitamos por e-mail:",
+                    m->subject, mb);
+        else
+            s_para (d,
+                    "Obrigado por nos escrever sobre “%s”. Infelizmente não conseguimos receber "
+                    "sua mensagem: estes anexos passam do limite de %s MB por arquivo:",
+                    m->subject, mb);
+        s_list (d, m->files, m->n_files);
+        s_para (d, "Sua mensagem não foi registrada, então nada se perdeu do seu lado. Para nos "
+                   "enviar esses arquivos, você pode:");
+        s_list (d, ways, 3);
+        s_para (d, "Depois, é só responder a este e-mail com a sua mensagem novamente. Pedimos "
+                   "desculpas pelo transtorno; assim que ela chegar, vamos ajudar você.");
+    }
+    s_signature (d, m, en);
+}
+
 /* The subject line: the ticket tag intake and people recognise, then what
  * happened, then the customer's own subject. */
 static char *
 s_subject (const notify_mail_t *m, int en, const char *date)
 {
-    unsigned long long n = (unsigned long long) m->ticket;
+    char tag[128];
+    bc_mailid_subject_tag (tag, sizeof tag, s_has (m->ticket_tag) ? m->ticket_tag : "Chamado",
+                           m->ticket);
     const char *s = m->subject;
     switch (m->kind) {
     case NOTIFY_ACK:
-        return g_strdup_printf (en ? "[Chamado #%llu] We received your request: %s"
-                                   : "[Chamado #%llu] Recebemos seu chamado: %s",
-                                n, s);
+        return g_strdup_printf (en ? "%s We received your request: %s"
+                                   : "%s Recebemos seu chamado: %s",
+                                tag, s);
     case NOTIFY_REPLY:
-        return g_strdup_printf ("Re: [Chamado #%llu] %s", n, s);
+        return g_strdup_printf ("Re: %s %s", tag, s);
     case NOTIFY_INFO:
-        return g_strdup_printf (en ? "[Chamado #%llu] We need more information: %s"
-                                   : "[Chamado #%llu] Precisamos de mais informações: %s",
-                                n, s);
+        return g_strdup_printf (en ? "%s We need more information: %s"
+                                   : "%s Precisamos de mais informações: %s",
+                                tag, s);
     case NOTIFY_ESCALATED:
-        return g_strdup_printf (en ? "[Chamado #%llu] Passed on to our technical team: %s"
-                                   : "[Chamado #%llu] Encaminhado à equipe técnica: %s",
-                                n, s);
+        return g_strdup_printf (en ? "%s Passed on to our technical team: %s"
+                                   : "%s Encaminhado à equipe técnica: %s",
+                                tag, s);
     case NOTIFY_RESOLVED:
-        return g_strdup_printf (en ? "[Chamado #%llu] Resolved, please confirm: %s"
-                                   : "[Chamado #%llu] Resolvido, confirme a solução: %s",
-                                n, s);
+        return g_strdup_printf (en ? "%s Resolved, please confirm: %s"
+                                   : "%s Resolvido, confirme a solução: %s",
+                                tag, s);
     case NOTIFY_REOPENED:
-        return g_strdup_printf (en ? "[Chamado #%llu] Reopened: %s"
-                                   : "[Chamado #%llu] Chamado reaberto: %s",
-                                n, s);
+        return g_strdup_printf (en ? "%s Reopened: %s" : "%s Chamado reaberto: %s", tag, s);
     case NOTIFY_CLOSED:
-        return g_strdup_printf (en ? "[Chamado #%llu] Closed, how did we do? %s"
-                                   : "[Chamado #%llu] Chamado encerrado, avalie o atendimento: %s",
-                                n, s);
+        return g_strdup_printf (en ? "%s Closed, how did we do? %s"
+                                   : "%s Chamado encerrado, avalie o atendimento: %s",
+                                tag, s);
     case NOTIFY_MERGED:
-        return g_strdup_printf (en ? "[Chamado #%llu] Continues in ticket #%llu: %s"
-                                   : "[Chamado #%llu] Continua no chamado #%llu: %s",
-                                n, (unsigned long long) m->into, s);
+        return g_strdup_printf (en ? "%s Continues in ticket #%llu: %s"
+                                   : "%s Continua no chamado #%llu: %s",
+                                tag, (unsigned long long) m->into, s);
     case NOTIFY_REMINDER:
-        return g_strdup_printf (en ? "[Chamado #%llu] Closes on %s if we do not hear from you: %s"
-                                   : "[Chamado #%llu] Será encerrado em %s sem sua resposta: %s",
-                                n, date, s);
+        return g_strdup_printf (en ? "%s Closes on %s if we do not hear from you: %s"
+                                   : "%s Será encerrado em %s sem sua resposta: %s",
+                                tag, date, s);
+    case NOTIFY_REJECTED:
+        /* No ticket yet: no tag (a reply to it opens the ticket as usual). */
+        return g_strdup_printf (en ? "%s%sMessage not received, attachment too large: %s"
+                                   : "%s%sMensagem não recebida, anexo grande demais: %s",
+                                m->ticket ? tag : "", m->ticket ? " " : "", s);
     }
-    return g_strdup_printf ("[Chamado #%llu] %s", n, s);
+    return g_strdup_printf ("%s %s", tag, s);
 }
 
 static void
@@ -497,6 +584,9 @@ s_body (s_doc_t *d, const notify_mail_t *m, int en, const char *date)
         break;
     case NOTIFY_REMINDER:
         s_reminder (d, m, n, en, date);
+        break;
+    case NOTIFY_REJECTED:
+        s_rejected (d, m, en);
         break;
     }
 }

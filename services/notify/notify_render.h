@@ -18,6 +18,7 @@ typedef enum {
     NOTIFY_CLOSED,    /* closed: invitation to rate 1-5 */
     NOTIFY_MERGED,    /* merged: continues in another ticket */
     NOTIFY_REMINDER,  /* resolved ticket will close by itself */
+    NOTIFY_REJECTED,  /* a message refused for its attachments (intake) */
 } notify_kind_t;
 
 typedef struct {
@@ -49,6 +50,18 @@ typedef struct {
     const char *from_address;     /* also Reply-To */
     const char *loop_tag;         /* X-Loop value */
     int64_t time_us;              /* Date */
+    /* The install's subject tag word (balcao/ticket_tag): "[<tag> #N]";
+     * NULL or "" is "Chamado". */
+    const char *ticket_tag;
+    /* REJECTED: the files over the limit as intake names them
+     * ("video.mp4 (48 MB)"), the limit in bytes, and which limit: "file"
+     * (each file) or "message" (all files together). ticket may be 0 (the
+     * message would have opened one); origin_message_id is the refused
+     * message's. */
+    const char *const *files;
+    size_t n_files;
+    uint64_t limit_bytes;
+    const char *limit;
 } notify_mail_t;
 
 void notify_render_init (void);
@@ -57,6 +70,9 @@ const char *notify_kind_name (notify_kind_t kind);
 /* Renders the whole mail. Returns malloc'd mail bytes (*len of them) and the
  * subject line in *subject_out (malloc'd); free both with free. */
 char *notify_render (const notify_mail_t *mail, size_t *len, char **subject_out);
+/* Writes limit_bytes as megabytes (1 MB = 1024 * 1024 bytes) for people:
+ * "25", "2,5" in pt-BR, "2.5" in English. */
+void notify_render_megabytes (char *out, size_t size, uint64_t bytes, const char *language);
 /* Writes the calendar day of at_us in America/Sao_Paulo into out: dd/mm/aaaa
  * in pt-BR, "2 December 2025" in English. */
 void notify_render_date (char *out, size_t size, int64_t at_us, const char *language);

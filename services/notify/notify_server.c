@@ -20,19 +20,31 @@
  * name, language and subject, nor the e-mail thread to answer: notify keeps
  * its own view of each ticket from TicketCreated and MessageAppended.
  *
+ * A ticket opened by a robot (intake's mail_class: an auto-reply, a bounce,
+ * a receipt...) gets no automatic notification, and acknowledgements to one
+ * sender are limited per hour (notify/ack_per_hour). intake's log brings
+ * AttachmentRejected: the sender is told which files were too large.
+ *
+ * With notify/smtp/url set, notify_outbox.c delivers by SMTP (states,
+ * retries, dead letters); otherwise the file transport below does.
+ *
  * LMDB (see docs/ARCHITECTURE.md):
  *   outbox   notification id -> balcao.v1.OutboxEntry
- *   pending  notification id -> "" (queued, not yet delivered)
+ *   pending  notification id -> "" (queued, not yet delivered, not dead)
  *   tickets  ticket u64 BE   -> balcao.v1.NotifyTicket
+ *   due, dead, meta          -> notify_outbox.c
+ *   ack_rate sender address (lower case) -> u64 BE times of its recent acks
  */
 #include "notify_server.h"
 
+#include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/notify.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_clock.h"
 #include "bc_log.h"
 #include "bc_store.h"
 #include "bc_mailid.h"
+#include "notify_outbox.h"
 #include "notify_render.h"
 
 #include <czmq.h>
@@ -40,12 +52,17 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const notify_dbs[] = {"outbox", "pending", "tickets"};
-const int notify_ndbs = 3;
+const char *const notify_dbs[] = {"outbox", "pending", "tickets", "due",
+                                  "dead",   "meta",    "ack_rate"};
+const int notify_ndbs = 7;
+
+/* The window of notify/ack_per_hour. */
+#define NOTIFY_ACK_WINDOW_US (3600LL * 1000000)
 
 /* Files written and not yet on record, at most. */
 #define NOTIFY_DELIVER_MAX 20000
@@ -56,8 +73,11 @@ typedef struct {
 
 typedef struct {
     bc_service_t *svc;
-    MDB_dbi db_outbox, db_pending, db_tickets;
+    MDB_dbi db_outbox, db_pending, db_tickets, db_ack_rate;
+    notify_outbox_t *outbox;
     const char *install;
+    const char *ticket_tag;
+    int ack_per_hour; /* 0: no limit */
     const char *domain;
     const char *from_name;
     const char *from_address;
@@ -125,16 +145,32 @@ s_mail_for (notify_mail_t *mail, const Balcao__V1__NotifyTicket *t)
 
 /* ---- the outbox ---- */
 
-/* Queues `mail` (its content and recipient filled by the caller) under
- * notification id `id`, unless that id is already in the outbox. */
+/* Intake's class of a person's message: "human", or "" (older events, and
+ * every channel but e-mail). */
 static int
-s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail)
+s_is_robot (const char *mail_class)
+{
+    return mail_class && *mail_class && strcmp (mail_class, "human") != 0;
+}
+
+/* Queues `mail` (its content and recipient filled by the caller) under
+ * notification id `id`, unless that id is already in the outbox. opened_by
+ * is the mail class of the message that opened the ticket: a robot's
+ * ticket gets no automatic notification (an agent's reply, written by a
+ * person, still goes). */
+static int
+s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail, const char *opened_by)
 {
     const char *kind = notify_kind_name (mail->kind);
     if (!mail->customer_address || !*mail->customer_address) {
         bc_info ("event=notification_skipped ticket=%llu kind=%s reason=no_address",
                  (unsigned long long) mail->ticket, kind);
         return 0;
+    }
+    if (mail->kind != NOTIFY_REPLY && s_is_robot (opened_by)) {
+        bc_info ("event=notification_skipped ticket=%llu kind=%s reason=robot class=%s",
+                 (unsigned long long) mail->ticket, kind, opened_by);
+        return notify_outbox_count_skipped (self->outbox, tx, "skipped_robot");
     }
     MDB_txn *txn = bc_tx_txn (tx);
     MDB_val k = {strlen (id), (void *) id}, v;
@@ -148,6 +184,7 @@ s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail)
     mail->from_name = self->from_name;
     mail->from_address = self->from_address;
     mail->loop_tag = self->loop_tag;
+    mail->ticket_tag = self->ticket_tag;
     mail->time_us = bc_tx_now_us (tx);
     size_t mail_len;
     char *subject;
@@ -165,14 +202,7 @@ s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail)
     entry.notification = &nq;
     entry.mail.data = (uint8_t *) rendered;
     entry.mail.len = mail_len;
-    entry.queued_us = bc_tx_now_us (tx);
-    v.mv_size = balcao__v1__outbox_entry__get_packed_size (&entry);
-    rc = mdb_put (txn, self->db_outbox, &k, &v, MDB_RESERVE);
-    if (rc == 0) {
-        balcao__v1__outbox_entry__pack (&entry, v.mv_data);
-        MDB_val empty = {0, ""};
-        rc = mdb_put (txn, self->db_pending, &k, &empty, 0);
-    }
+    rc = notify_outbox_add (self->outbox, tx, id, &entry);
     if (rc == 0)
         rc = bc_tx_emit (tx, &nq.base);
     if (rc == 0)
@@ -186,22 +216,93 @@ s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail)
 /* Queues `mail`, caused by router event ev, under the id
  * "t<N>-<kind>-<seq>": the same event always gives the same id. */
 static int
-s_queue_for_event (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev, notify_mail_t *mail)
+s_queue_for_event (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev, notify_mail_t *mail,
+                   const char *opened_by)
 {
     char id[64];
     snprintf (id, sizeof id, "t%llu-%s-%llu", (unsigned long long) mail->ticket,
               notify_kind_name (mail->kind), (unsigned long long) ev->seq);
-    return s_queue (self, tx, id, mail);
+    return s_queue (self, tx, id, mail, opened_by);
+}
+
+/* Forgets senders without an acknowledgement in the hour before when_us,
+ * looking at a few keys after `key` (wrapping around) at each ack: the
+ * table holds about the senders of the last hour, with no periodic scan. */
+static int
+s_ack_rate_prune (notify_t *self, MDB_txn *txn, const MDB_val *key, int64_t when_us)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_ack_rate, &cur);
+    if (rc)
+        return rc;
+    MDB_val k = *key, v;
+    int crc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    for (int i = 0; crc == 0 && rc == 0 && i < 4; i++) {
+        crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+        if (crc == MDB_NOTFOUND)
+            crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+        if (crc || (k.mv_size == key->mv_size && memcmp (k.mv_data, key->mv_data, k.mv_size) == 0))
+            break;
+        /* Times are kept oldest first: the last one is the newest. */
+        MDB_val newest = {8, (unsigned char *) v.mv_data + v.mv_size - 8};
+        if (v.mv_size < 8 || (int64_t) bc_key_to_u64 (&newest) <= when_us - NOTIFY_ACK_WINDOW_US)
+            rc = mdb_cursor_del (cur, 0);
+    }
+    mdb_cursor_close (cur);
+    return rc;
+}
+
+/* Whether one more acknowledgement may go to `address` at when_us: at most
+ * ack_per_hour in any hour. Records it when it may. The time is the router
+ * event's, so a notify database rebuilt from the log decides the same. */
+static int
+s_ack_allowed (notify_t *self, bc_tx_t *tx, const char *address, int64_t when_us, int *allowed)
+{
+    *allowed = 1;
+    if (self->ack_per_hour <= 0)
+        return 0;
+    char key[256];
+    size_t n = 0;
+    for (; address[n] && n < sizeof key - 1; n++)
+        key[n] = (char) tolower ((unsigned char) address[n]);
+    MDB_txn *txn = bc_tx_txn (tx);
+    MDB_val k = {n, key}, v;
+    int rc = mdb_get (txn, self->db_ack_rate, &k, &v);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    /* The times of its acks within the hour before when_us, oldest first. */
+    size_t count = rc == 0 ? v.mv_size / 8 : 0, kept = 0;
+    uint64_t *times = calloc (count + 1, sizeof *times);
+    for (size_t i = 0; i < count; i++) {
+        MDB_val one = {8, (unsigned char *) v.mv_data + 8 * i};
+        uint64_t t = bc_key_to_u64 (&one);
+        if ((int64_t) t > when_us - NOTIFY_ACK_WINDOW_US)
+            times[kept++] = t;
+    }
+    if (kept >= (size_t) self->ack_per_hour)
+        *allowed = 0;
+    else
+        times[kept++] = (uint64_t) when_us;
+    v.mv_size = kept * 8;
+    rc = mdb_put (txn, self->db_ack_rate, &k, &v, MDB_RESERVE);
+    for (size_t i = 0; rc == 0 && i < kept; i++)
+        bc_key_from_u64 (times[i], (unsigned char *) v.mv_data + 8 * i);
+    free (times);
+    if (rc == 0)
+        rc = s_ack_rate_prune (self, txn, &k, when_us);
+    return rc;
 }
 
 /* ---- router events ---- */
 
 static int
-s_on_created (notify_t *self, bc_tx_t *tx, const Balcao__V1__TicketCreated *tc)
+s_on_created (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
+              const Balcao__V1__TicketCreated *tc)
 {
     const Balcao__V1__Ticket *t = tc->ticket;
     if (!t)
         return 0;
+    const char *opened_by = t->n_messages > 0 ? t->messages[0]->mail_class : "";
     Balcao__V1__NotifyTicket view = BALCAO__V1__NOTIFY_TICKET__INIT;
     view.number = t->number;
     view.customer_address = t->customer_address;
@@ -211,6 +312,7 @@ s_on_created (notify_t *self, bc_tx_t *tx, const Balcao__V1__TicketCreated *tc)
     /* Only an e-mail has a Message-ID to answer (an API submission's
      * external id is not one). */
     view.origin_message_id = s_is (t->channel, "email") ? t->origin_message_id : "";
+    view.mail_class = (char *) opened_by;
     int rc = s_ticket_put (self, bc_tx_txn (tx), &view);
     if (rc)
         return rc;
@@ -219,7 +321,23 @@ s_on_created (notify_t *self, bc_tx_t *tx, const Balcao__V1__TicketCreated *tc)
     /* One TicketCreated per ticket: the ack's id needs no sequence. */
     char id[64];
     snprintf (id, sizeof id, "t%llu-ack", (unsigned long long) t->number);
-    return s_queue (self, tx, id, &mail);
+    if (s_is_robot (opened_by) || !*view.customer_address)
+        return s_queue (self, tx, id, &mail, opened_by); /* skipped there, and counted */
+    int allowed;
+    rc = s_ack_allowed (self, tx, view.customer_address, ev->time_us ? ev->time_us
+                                                                     : bc_tx_now_us (tx),
+                        &allowed);
+    if (rc)
+        return rc;
+    if (!allowed) {
+        char clean[256];
+        bc_info ("event=notification_skipped ticket=%llu kind=ack reason=ack_rate_limited "
+                 "to=%s limit_per_hour=%d",
+                 (unsigned long long) t->number,
+                 bc_log_clean (view.customer_address, clean, sizeof clean), self->ack_per_hour);
+        return notify_outbox_count_skipped (self->outbox, tx, "skipped_ack_rate");
+    }
+    return s_queue (self, tx, id, &mail, opened_by);
 }
 
 /* The customer's e-mails move the thread our mail answers; an agent's
@@ -260,7 +378,7 @@ s_on_appended (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
     else {
         notify_mail_t mail = {.kind = NOTIFY_REPLY, .text = m->body, .author_name = m->author_name};
         s_mail_for (&mail, t);
-        rc = s_queue_for_event (self, tx, ev, &mail);
+        rc = s_queue_for_event (self, tx, ev, &mail, t->mail_class);
     }
     balcao__v1__notify_ticket__free_unpacked (t, NULL);
     return rc;
@@ -312,7 +430,7 @@ s_on_status (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
         return rc == MDB_NOTFOUND ? 0 : rc;
     }
     s_mail_for (&mail, t);
-    rc = s_queue_for_event (self, tx, ev, &mail);
+    rc = s_queue_for_event (self, tx, ev, &mail, t->mail_class);
     balcao__v1__notify_ticket__free_unpacked (t, NULL);
     return rc;
 }
@@ -339,7 +457,7 @@ s_queue_with (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev, notify_mail_
         mail->origin_message_id = "";
         mail->last_inbound_message_id = "";
     }
-    rc = s_queue_for_event (self, tx, ev, mail);
+    rc = s_queue_for_event (self, tx, ev, mail, t ? t->mail_class : "");
     if (t)
         balcao__v1__notify_ticket__free_unpacked (t, NULL);
     return rc;
@@ -353,7 +471,7 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     int rc = 0;
     ProtobufCMessage *msg;
     if ((msg = bc_envelope_payload (ev, &balcao__v1__ticket_created__descriptor)))
-        rc = s_on_created (self, tx, (Balcao__V1__TicketCreated *) msg);
+        rc = s_on_created (self, tx, ev, (Balcao__V1__TicketCreated *) msg);
     else if ((msg = bc_envelope_payload (ev, &balcao__v1__message_appended__descriptor)))
         rc = s_on_appended (self, tx, ev, (Balcao__V1__MessageAppended *) msg);
     else if ((msg = bc_envelope_payload (ev, &balcao__v1__ticket_status_changed__descriptor)))
@@ -385,11 +503,63 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     return rc;
 }
 
-/* Records deliveries done since the last commit. */
+/* intake's log: a message refused for its attachments gets a notice, under
+ * the id "r<intake seq>-rejected". */
+static int
+s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
+{
+    (void) source;
+    notify_t *self = state;
+    Balcao__V1__AttachmentRejected *e = (Balcao__V1__AttachmentRejected *) bc_envelope_payload (
+        ev, &balcao__v1__attachment_rejected__descriptor);
+    if (!e)
+        return 0;
+    notify_mail_t mail = {
+        .kind = NOTIFY_REJECTED,
+        .ticket = e->ticket,
+        .language = e->language,
+        .customer_name = e->from_name,
+        .customer_address = e->from_address,
+        .subject = e->subject,
+        .origin_message_id = e->message_id,
+        .last_inbound_message_id = "",
+        .files = (const char *const *) e->files,
+        .n_files = e->n_files,
+        .limit_bytes = e->limit_bytes,
+        .limit = e->limit,
+    };
+    char id[64];
+    snprintf (id, sizeof id, "r%llu-rejected", (unsigned long long) ev->seq);
+    int rc = s_queue (self, tx, id, &mail, e->mail_class);
+    balcao__v1__attachment_rejected__free_unpacked (e, NULL);
+    return rc;
+}
+
+static int
+s_cmd_list_outbox (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                   const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    notify_t *self = state;
+    return notify_outbox_cmd_list (self->outbox, tx, payload, reply);
+}
+
+static int
+s_cmd_resend (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+              const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    notify_t *self = state;
+    return notify_outbox_cmd_resend (self->outbox, tx, payload, reply);
+}
+
+/* Records what was delivered since the last commit. */
 static int
 s_before_batch (void *state, bc_tx_t *tx)
 {
     notify_t *self = state;
+    if (notify_outbox_is_smtp (self->outbox))
+        return notify_outbox_before_batch (self->outbox, tx);
     MDB_txn *txn = bc_tx_txn (tx);
     self->marked = self->n_synced;
     for (size_t i = 0; i < self->marked; i++) {
@@ -407,6 +577,8 @@ s_before_batch (void *state, bc_tx_t *tx)
         snprintf (location, sizeof location, "%s/%s.eml", self->mail_dir, d->id);
         e->delivered_us = bc_tx_now_us (tx);
         e->location = location;
+        char *state_before = e->state;
+        e->state = "delivered";
         size_t len = balcao__v1__outbox_entry__get_packed_size (e);
         v.mv_size = len;
         rc = mdb_put (txn, self->db_outbox, &k, &v, MDB_RESERVE);
@@ -425,6 +597,7 @@ s_before_batch (void *state, bc_tx_t *tx)
             rc = bc_tx_emit (tx, &nd.base);
         }
         e->location = NULL; /* not ours to free */
+        e->state = state_before;
         balcao__v1__outbox_entry__free_unpacked (e, NULL);
         if (rc)
             return rc;
@@ -525,6 +698,10 @@ static void
 s_after_commit (void *state)
 {
     notify_t *self = state;
+    if (notify_outbox_is_smtp (self->outbox)) {
+        notify_outbox_after_commit (self->outbox);
+        return;
+    }
     /* The first `marked` deliveries are now on record. */
     for (size_t i = 0; i < self->marked; i++)
         zhash_delete (self->in_flight, self->delivered[i].id);
@@ -542,6 +719,10 @@ static void
 s_timer (void *state)
 {
     notify_t *self = state;
+    if (notify_outbox_is_smtp (self->outbox)) {
+        notify_outbox_timer (self->outbox);
+        return;
+    }
     s_sync (self);
     /* Deliveries that an earlier pass could not make (disk full...) retry. */
     s_deliver (self);
@@ -555,8 +736,11 @@ notify_server_setup (bc_service_t *svc)
     self->db_outbox = bc_service_dbi (svc, "outbox");
     self->db_pending = bc_service_dbi (svc, "pending");
     self->db_tickets = bc_service_dbi (svc, "tickets");
+    self->db_ack_rate = bc_service_dbi (svc, "ack_rate");
     bc_config_t *cfg = bc_service_config (svc);
     self->install = bc_config_str (cfg, "balcao/install", "bc");
+    self->ticket_tag = bc_config_str (cfg, "balcao/ticket_tag", "Chamado");
+    self->ack_per_hour = (int) bc_config_int (cfg, "notify/ack_per_hour", 3);
     self->domain = bc_config_str (cfg, "balcao/domain", "balcao.local");
     self->from_name = bc_config_str (cfg, "notify/from_name", "Suporte Balcão");
     snprintf (self->from_buf, sizeof self->from_buf, "suporte@%s", self->domain);
@@ -571,16 +755,28 @@ notify_server_setup (bc_service_t *svc)
         free (self);
         return NULL;
     }
+    self->outbox = notify_outbox_new (svc);
+    if (!self->outbox) {
+        free (self);
+        return NULL;
+    }
     self->delivered = calloc (NOTIFY_DELIVER_MAX, sizeof *self->delivered);
     self->in_flight = zhash_new ();
     notify_render_init ();
     bc_service_consume (svc, "router", s_on_router);
+    bc_service_consume (svc, "intake", s_on_intake);
+    bc_service_on_command (svc, &balcao__v1__list_outbox__descriptor, 0, s_cmd_list_outbox);
+    bc_service_on_command (svc, &balcao__v1__resend_notification__descriptor, 1, s_cmd_resend);
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     /* How long a written file may wait for the syncfs that puts it on record. */
     bc_service_every (svc, (int) bc_config_int (cfg, "notify/file_sync_ms", 200), s_timer);
     bc_service_set_batch_delay (svc, (int) bc_config_int (cfg, "notify/batch_delay_ms", 50));
-    /* Notifications committed before a crash but never delivered. */
-    s_deliver (self);
+    /* Notifications committed before a crash but never delivered: the file
+     * transport writes them now; SMTP recovers in the first batch. */
+    if (notify_outbox_is_smtp (self->outbox))
+        bc_service_wake (svc);
+    else
+        s_deliver (self);
     return self;
 }
 
@@ -588,6 +784,7 @@ void
 notify_server_teardown (void *state)
 {
     notify_t *self = state;
+    notify_outbox_destroy (&self->outbox);
     zhash_destroy (&self->in_flight);
     free (self->delivered);
     free (self);

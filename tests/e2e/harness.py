@@ -212,10 +212,14 @@ class System:
     """One Balcão installation in a temporary directory."""
 
     def __init__(self, name, max_message_size=1048576, heartbeat_ms=200, curve=False,
-                 extra_config=None):
+                 extra_config=None, ack_per_hour=0):
         """curve=True: CURVE on every bus socket, certificates made by
         `balcaoctl keys`; this test's own bus sockets use the agent CLI's
-        certificate ("balcao")."""
+        certificate ("balcao").
+        ack_per_hour: notify's limit of acknowledgements per sender (tests
+        send many tickets from one address: none unless a test asks; None
+        leaves notify's default)."""
+        self.ack_per_hour = ack_per_hour
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="balcao-e2e-%s-" % name)
         self.var = os.path.join(self.dir, "var")
@@ -264,6 +268,8 @@ class System:
                 lines.append(self.extra_config[svc].rstrip("\n"))
             if svc == "notify":
                 lines.append('    outbox_dir = "%s"' % self.outbox)
+                if self.ack_per_hour is not None:
+                    lines.append("    ack_per_hour = %d" % self.ack_per_hour)
         lines += [
             "gateway",
             '    http_address = "127.0.0.1"',
@@ -563,6 +569,23 @@ class System:
         with open(os.path.join(self.mail_dir, "t%d-ack.eml" % number), "rb") as f:
             return email.message_from_binary_file(f, policy=email.policy.default)
 
+    def start_with_smtp(self, **smtp):
+        """Starts an SmtpSink in this system's directory, points notify at it
+        (other notify/smtp keys as keyword arguments, e.g.
+        retry_first_ms=200) and starts every service. Returns the sink: stop
+        it when done."""
+        sink = SmtpSink(self.dir)
+        sink.start()
+        self.extra_config = dict(self.extra_config, notify=sink.notify_config(**smtp))
+        self.write_config()
+        self.start_all()
+        return sink
+
+    def outbox_list(self, filter="", principal="agent:test"):
+        """notify's ListOutbox: an OutboxList."""
+        return self.call("notify", notify_pb2.ListOutbox(filter=filter, limit=1000),
+                         principal=principal)
+
     # ---- tools ------------------------------------------------------------
 
     def run_tool(self, name, args=(), input=None, timeout=60, env=None):
@@ -756,3 +779,134 @@ class Dovecot:
             return data[0].decode() if typ == "OK" and data and data[0] else ""
         finally:
             conn.logout()
+
+
+# ---- SMTP sink -------------------------------------------------------------
+
+class SmtpSink:
+    """A real SMTP server for notify to deliver to: Debian's aiosmtpd
+    (python3-aiosmtpd) in its own process on 127.0.0.1, saving every message
+    it accepts as DIR/<n>.eml (the recipient in DIR/<n>.rcpt). Recipients
+    listed in DIR/../refuse (one per line, read at every RCPT) get
+    "550 5.1.1 ... User unknown". stop() and start() again keep the port and
+    what was received.
+
+        sink = SmtpSink(s.dir)
+        sink.start()
+        s = System(..., extra_config={"notify": sink.notify_config()})
+        sink.message_ids()  # Counter of Message-IDs received
+    """
+
+    def __init__(self, parent_dir, port=None):
+        self.base = os.path.join(parent_dir, "smtp-sink")
+        self.dir = os.path.join(self.base, "received")
+        self.refuse_file = os.path.join(self.base, "refuse")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = port or free_port()
+        self.proc = None
+        self.log = os.path.join(self.base, "sink.log")
+
+    def notify_config(self, **smtp):
+        """ZPL lines for the notify section: smtp/url and, from keyword
+        arguments, other smtp keys (retry_first_ms=200, ...)."""
+        lines = ["    smtp", '        url = "smtp://127.0.0.1:%d"' % self.port,
+                 '        starttls = "none"']
+        for key, value in smtp.items():
+            lines.append('        %s = "%s"' % (key, value))
+        return "\n".join(lines)
+
+    def start(self, timeout=20):
+        assert self.proc is None
+        logf = open(self.log, "ab")
+        code = ("import sys; sys.path.insert(0, %r); import harness; harness._smtp_sink_main()"
+                % os.path.dirname(os.path.abspath(__file__)))
+        self.proc = subprocess.Popen(
+            ["/usr/bin/python3", "-c", code, self.dir, self.refuse_file, str(self.port)],
+            stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, preexec_fn=_die_with_parent,
+            env=_env({"PYTHONPATH": PYTHON_OUT}))
+        logf.close()
+
+        def listening():
+            if self.proc.poll() is not None:
+                raise AssertionError("the SMTP sink exited: see %s" % self.log)
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as c:
+                    return c.recv(100).startswith(b"220")
+            except OSError:
+                return False
+        wait_until(listening, timeout, "the SMTP sink on port %d" % self.port)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def refuse(self, *addresses):
+        with open(self.refuse_file, "w") as f:
+            f.write("".join(a + "\n" for a in addresses))
+
+    def messages(self):
+        """[(recipient, email.message.EmailMessage)] in arrival order."""
+        out = []
+        for name in sorted(n for n in os.listdir(self.dir) if n.endswith(".eml")):
+            path = os.path.join(self.dir, name)
+            with open(path, "rb") as f:
+                msg = email.message_from_binary_file(f, policy=email.policy.default)
+            with open(path[:-4] + ".rcpt") as f:
+                out.append((f.read().strip(), msg))
+        return out
+
+    def message_ids(self):
+        return Counter(str(m["Message-ID"]) for _, m in self.messages())
+
+    def by_subject(self, fragment):
+        return [m for _, m in self.messages() if fragment in str(m["Subject"])]
+
+
+def _smtp_sink_main():
+    """The sink process: argv = [received dir, refuse file, port]."""
+    import asyncio  # noqa: F401  (aiosmtpd runs its loop in a thread)
+    from aiosmtpd.controller import Controller
+
+    directory, refuse_file, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    counter = [len([n for n in os.listdir(directory) if n.endswith(".eml")])]
+
+    class Saver:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            try:
+                with open(refuse_file) as f:
+                    refused = {line.strip().lower() for line in f if line.strip()}
+            except FileNotFoundError:
+                refused = set()
+            if address.lower() in refused:
+                return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+            envelope.rcpt_tos.append(address)
+            return "250 2.1.5 Ok"
+
+        async def handle_DATA(self, server, session, envelope):
+            counter[0] += 1
+            name = "%06d" % counter[0]
+            with open(os.path.join(directory, name + ".rcpt"), "w") as f:
+                f.write(" ".join(envelope.rcpt_tos) + "\n")
+            tmp = os.path.join(directory, "." + name + ".tmp")
+            with open(tmp, "wb") as f:
+                f.write(envelope.original_content or envelope.content)
+                f.flush()
+                os.fsync(f.fileno())
+            os.rename(tmp, os.path.join(directory, name + ".eml"))
+            return "250 2.0.0 Ok: queued as %s" % name
+
+    controller = Controller(Saver(), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("smtp sink listening on 127.0.0.1:%d" % port, flush=True)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    while not stop:
+        time.sleep(0.1)
+    controller.stop()

@@ -3,6 +3,7 @@
  * the threading headers, Auto-Submitted on automatic mail only, both parts
  * of the multipart/alternative decoded to the right UTF-8 text, and a
  * customer's subject escaped in the HTML part. */
+#include "bc_mailid.h"
 #include "intake_mail.h"
 #include "notify_render.h"
 
@@ -424,10 +425,101 @@ static void
 test_kind_names (void **state)
 {
     (void) state;
-    const char *want[] = {"ack",    "reply",    "info",   "escalated", "resolved",
-                          "reopened", "closed", "merged", "reminder"};
-    for (int k = NOTIFY_ACK; k <= NOTIFY_REMINDER; k++)
+    const char *want[] = {"ack",      "reply",  "info",   "escalated", "resolved",
+                          "reopened", "closed", "merged", "reminder",  "rejected"};
+    for (int k = NOTIFY_ACK; k <= NOTIFY_REJECTED; k++)
         assert_string_equal (notify_kind_name ((notify_kind_t) k), want[k]);
+}
+
+/* Each install writes its own tag (balcao/ticket_tag), and intake finds
+ * the ticket in it again. */
+static void
+test_subject_tag_per_install (void **state)
+{
+    (void) state;
+    notify_mail_t mail = s_mail (NOTIFY_ACK, "pt-BR");
+    mail.ticket_tag = "Suporte ACME";
+    parsed_t p = s_render (&mail);
+    assert_string_equal (p.subject, "[Suporte ACME #42] Recebemos seu chamado: " SUBJECT);
+    assert_int_equal (bc_mailid_ticket_from_subject (p.subject, "Suporte ACME"), 42);
+    assert_int_equal (bc_mailid_ticket_from_subject (p.subject, "Chamado"), 0);
+    s_clear (&p);
+    mail = s_mail (NOTIFY_REPLY, "en");
+    mail.ticket_tag = "Suporte ACME";
+    p = s_render (&mail);
+    assert_string_equal (p.subject, "Re: [Suporte ACME #42] " SUBJECT);
+    s_clear (&p);
+    /* No tag configured: the default. */
+    mail = s_mail (NOTIFY_ACK, "en");
+    mail.ticket_tag = "";
+    p = s_render (&mail);
+    assert_string_equal (p.subject, "[Chamado #42] We received your request: " SUBJECT);
+    assert_int_equal (bc_mailid_ticket_from_subject (p.subject, "Chamado"), 42);
+    s_clear (&p);
+}
+
+static void
+test_megabytes (void **state)
+{
+    (void) state;
+    char out[32];
+    notify_render_megabytes (out, sizeof out, 25 * 1024 * 1024, "pt-BR");
+    assert_string_equal (out, "25");
+    notify_render_megabytes (out, sizeof out, 5 * 1024 * 1024 / 2, "pt-BR");
+    assert_string_equal (out, "2,5");
+    notify_render_megabytes (out, sizeof out, 5 * 1024 * 1024 / 2, "en");
+    assert_string_equal (out, "2.5");
+}
+
+static const char *const REJECTED_FILES[] = {"video <da tela>.mp4 (48 MB)", "logs.tar (31 MB)"};
+
+static notify_mail_t
+s_rejected_mail (const char *language, const char *limit, uint64_t ticket)
+{
+    notify_mail_t mail = s_mail (NOTIFY_REJECTED, language);
+    mail.ticket = ticket;
+    mail.origin_message_id = "refused-7@clinicavida.com.br";
+    mail.files = REJECTED_FILES;
+    mail.n_files = 2;
+    mail.limit_bytes = 25 * 1024 * 1024;
+    mail.limit = limit;
+    return mail;
+}
+
+/* intake refused a message for its attachments: which files, the limit in
+ * MB, how to send them instead, threaded to the refused message. */
+static void
+test_rejected (void **state)
+{
+    (void) state;
+    notify_mail_t mail = s_rejected_mail ("pt-BR", "file", 42);
+    parsed_t p = s_check (&mail);
+    assert_string_equal (p.subject,
+                         "[Chamado #42] Mensagem não recebida, anexo grande demais: " SUBJECT);
+    assert_string_equal (s_header (&p, "In-Reply-To"), "<refused-7@clinicavida.com.br>");
+    s_has (p.plain, "Olá, Ana Lima,");
+    s_has (p.plain, "passam do limite de 25 MB por arquivo");
+    s_has (p.plain, "- video <da tela>.mp4 (48 MB)\n- logs.tar (31 MB)");
+    s_has (p.html, "<li>video &lt;da tela&gt;.mp4 (48 MB)</li>");
+    s_has (p.plain, "nos enviar o link");
+    s_has (p.plain, "compactá-los (.zip) ou dividi-los em partes menores");
+    s_has (p.plain, "responder a este e-mail com a sua mensagem novamente");
+    s_clear (&p);
+
+    /* All files together over the limit, a message that would have opened
+     * a ticket (no tag), in English. */
+    mail = s_rejected_mail ("en", "message", 0);
+    p = s_render (&mail);
+    assert_string_equal (p.subject, "Message not received, attachment too large: " SUBJECT);
+    assert_string_equal (s_header (&p, "Auto-Submitted"), "auto-replied");
+    assert_string_equal (s_header (&p, "In-Reply-To"), "<refused-7@clinicavida.com.br>");
+    s_has (p.plain, "Hello Ana Lima,");
+    s_has (p.plain, "together, its attachments are larger than the 25 MB we can receive in one "
+                    "e-mail");
+    s_has (p.plain, "send us the link");
+    s_has (p.plain, "split them into smaller parts");
+    s_lacks (p.plain, "Obrigado");
+    s_clear (&p);
 }
 
 int
@@ -447,6 +539,9 @@ main (void)
         cmocka_unit_test (test_thread_headers),
         cmocka_unit_test (test_intake_reads_the_text_part),
         cmocka_unit_test (test_kind_names),
+        cmocka_unit_test (test_subject_tag_per_install),
+        cmocka_unit_test (test_megabytes),
+        cmocka_unit_test (test_rejected),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     g_mime_shutdown ();

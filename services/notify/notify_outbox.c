@@ -1,0 +1,922 @@
+/* notify_outbox: outbox states and SMTP delivery (see notify_outbox.h and
+ * docs/ARCHITECTURE.md, "Outbox states").
+ *
+ * One message at a time: the loop picks the first due one, records the
+ * attempt (state "sending") and commits; after the commit the worker
+ * thread sends it; the worker puts the outcome on its pipe and pings
+ * notify's own command socket, which wakes the loop at once; the next
+ * transaction records the outcome and picks the next message. So the only
+ * window in which a crash can send a message twice is between the server's
+ * 250 and the commit that records it: one message, about one commit long.
+ *
+ * LMDB:
+ *   outbox   id -> OutboxEntry (state, attempts, next attempt, last error)
+ *   pending  id -> ""          not delivered and not dead
+ *   due      next_attempt_us u64 BE ‖ id -> ""   SMTP: when each is tried
+ *   dead     id -> ""          dead letters
+ *   meta     "skipped_robot", "skipped_ack_rate" -> u64 BE
+ */
+#include "notify_outbox.h"
+
+#include "bc_client.h"
+#include "bc_clock.h"
+#include "bc_log.h"
+#include "bc_store.h"
+#include "notify_smtp.h"
+
+#include <curl/curl.h>
+#include <sodium.h>
+#include <czmq.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOTIFY_ID_MAX 64
+#define NOTIFY_RESULTS_MAX 8
+
+typedef struct {
+    char id[NOTIFY_ID_MAX];
+    notify_smtp_outcome_t outcome;
+    int code;
+    char reply[512];
+} s_result_t;
+
+struct notify_outbox_t {
+    bc_service_t *svc;
+    MDB_dbi db_outbox, db_pending, db_due, db_dead, db_meta;
+    /* SMTP (url set) or the file transport. */
+    int is_smtp;
+    notify_smtp_config_t smtp;
+    char url[1024], starttls[16], username[256], mail_from[256];
+    char *password;
+    int64_t retry_first_ms, retry_max_ms, retry_for_ms;
+    int retry_jitter_pct;
+    zactor_t *worker;
+    /* The worker holds a message (sent after a commit, outcome not drained). */
+    int is_busy;
+    char busy_id[NOTIFY_ID_MAX];
+    /* Outcomes drained from the worker, recorded by the running transaction
+     * (again if the batch runs again after MDB_MAP_FULL), dropped after its
+     * commit. */
+    s_result_t results[NOTIFY_RESULTS_MAX];
+    int n_results;
+    /* Chosen and marked "sending" by the running transaction: handed to the
+     * worker after its commit. */
+    char dispatch_id[NOTIFY_ID_MAX];
+    /* The first transaction after start went through the outbox. */
+    int is_recovered, recovering;
+};
+
+/* ---- records ---- */
+
+static const char *
+s_state (const Balcao__V1__OutboxEntry *e)
+{
+    if (e->state && *e->state)
+        return e->state;
+    return e->delivered_us ? "delivered" : "pending";
+}
+
+static int
+s_is (const char *a, const char *b)
+{
+    return a && strcmp (a, b) == 0;
+}
+
+static Balcao__V1__OutboxEntry *
+s_get (notify_outbox_t *self, MDB_txn *txn, const char *id, int *rc)
+{
+    MDB_val k = {strlen (id), (void *) id}, v;
+    *rc = mdb_get (txn, self->db_outbox, &k, &v);
+    if (*rc)
+        return NULL;
+    Balcao__V1__OutboxEntry *e = balcao__v1__outbox_entry__unpack (NULL, v.mv_size, v.mv_data);
+    if (!e)
+        *rc = MDB_CORRUPTED;
+    return e;
+}
+
+static int
+s_put (notify_outbox_t *self, MDB_txn *txn, const char *id, const Balcao__V1__OutboxEntry *e)
+{
+    MDB_val k = {strlen (id), (void *) id}, v;
+    v.mv_size = balcao__v1__outbox_entry__get_packed_size (e);
+    int rc = mdb_put (txn, self->db_outbox, &k, &v, MDB_RESERVE);
+    if (rc == 0)
+        balcao__v1__outbox_entry__pack (e, v.mv_data);
+    return rc;
+}
+
+/* Sets a string field of an unpacked entry (freed with it by protobuf-c's
+ * default allocator, which is malloc). */
+static void
+s_set_str (char **field, const char *value)
+{
+    if (*field && *field != protobuf_c_empty_string)
+        free (*field);
+    *field = strdup (value);
+}
+
+/* The instant at the head of a due key. */
+static int64_t
+s_due_at (const MDB_val *key)
+{
+    MDB_val head = {8, key->mv_data};
+    return (int64_t) bc_key_to_u64 (&head);
+}
+
+static void
+s_due_key (unsigned char *key, int64_t at_us, const char *id, size_t *len)
+{
+    bc_key_from_u64 ((uint64_t) at_us, key);
+    size_t n = strlen (id);
+    memcpy (key + 8, id, n);
+    *len = 8 + n;
+}
+
+static int
+s_due_put (notify_outbox_t *self, MDB_txn *txn, int64_t at_us, const char *id)
+{
+    unsigned char key[8 + NOTIFY_ID_MAX];
+    size_t len;
+    s_due_key (key, at_us, id, &len);
+    MDB_val k = {len, key}, empty = {0, ""};
+    return mdb_put (txn, self->db_due, &k, &empty, 0);
+}
+
+static int
+s_del (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t len)
+{
+    MDB_val k = {len, (void *) key};
+    int rc = mdb_del (txn, dbi, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+notify_outbox_add (notify_outbox_t *self, bc_tx_t *tx, const char *id,
+                   Balcao__V1__OutboxEntry *entry)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    entry->state = "pending";
+    entry->queued_us = bc_tx_now_us (tx);
+    entry->next_attempt_us = entry->queued_us;
+    int rc = s_put (self, txn, id, entry);
+    MDB_val k = {strlen (id), (void *) id}, empty = {0, ""};
+    if (rc == 0)
+        rc = mdb_put (txn, self->db_pending, &k, &empty, 0);
+    if (rc == 0 && self->is_smtp)
+        rc = s_due_put (self, txn, entry->next_attempt_us, id);
+    return rc;
+}
+
+int
+notify_outbox_count_skipped (notify_outbox_t *self, bc_tx_t *tx, const char *counter)
+{
+    uint64_t n = 0;
+    int rc = bc_store_get_u64 (bc_tx_txn (tx), self->db_meta, counter, &n);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    return bc_store_put_u64 (bc_tx_txn (tx), self->db_meta, counter, n + 1);
+}
+
+/* ---- the worker: SMTP off the service loop ---- */
+
+/* Wakes the service loop: a Ping on notify's own command socket is a
+ * request, and a request runs a batch at once. */
+static void
+s_wake (bc_client_t *client)
+{
+    Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
+    bc_header_t h = {.source = "notify-worker", .principal = "system:notify"};
+    size_t len;
+    uint8_t *frame = bc_envelope_pack (&h, &ping.base, &len);
+    bc_client_send_raw (client, frame, len);
+    free (frame);
+    bc_envelope_t *pong;
+    while (bc_client_recv (client, 0, &pong) == BC_OK)
+        bc_envelope_destroy (&pong);
+}
+
+static void
+s_worker (zsock_t *pipe, void *args)
+{
+    notify_outbox_t *self = args;
+    notify_smtp_t *smtp = notify_smtp_new (&self->smtp);
+    bc_client_t *waker =
+        bc_client_new_for (bc_service_config (self->svc), "notify", "notify");
+    zsock_signal (pipe, 0);
+    while (1) {
+        zmsg_t *msg = zmsg_recv (pipe);
+        if (!msg) {
+            if (zmq_errno () == ETERM)
+                break;
+            continue; /* EINTR: a signal; the loop decides when we stop */
+        }
+        char *command = zmsg_popstr (msg);
+        if (s_is (command, "$TERM")) {
+            free (command);
+            zmsg_destroy (&msg);
+            break;
+        }
+        char *id = zmsg_popstr (msg);
+        char *rcpt = zmsg_popstr (msg);
+        zframe_t *mail = zmsg_pop (msg);
+        notify_smtp_result_t r = {.outcome = NOTIFY_SMTP_TEMPORARY, .code = 0};
+        if (!smtp)
+            snprintf (r.reply, sizeof r.reply, "libcurl could not start");
+        else if (id && rcpt && mail)
+            notify_smtp_send (smtp, self->mail_from, rcpt, zframe_data (mail),
+                              zframe_size (mail), &r);
+        zsock_send (pipe, "ssis", id ? id : "", r.outcome == NOTIFY_SMTP_OK ? "ok"
+                                               : r.outcome == NOTIFY_SMTP_PERMANENT ? "permanent"
+                                                                                    : "temporary",
+                    r.code, r.reply);
+        if (waker)
+            s_wake (waker);
+        free (command);
+        free (id);
+        free (rcpt);
+        zframe_destroy (&mail);
+        zmsg_destroy (&msg);
+    }
+    bc_client_destroy (&waker);
+    notify_smtp_destroy (&smtp);
+}
+
+/* Takes one outcome from the worker's pipe; 0 when there was none. With
+ * wait_ms > 0, waits that long for it. */
+static int
+s_drain_one (notify_outbox_t *self, int wait_ms)
+{
+    zsock_t *pipe = zactor_sock (self->worker);
+    if (self->n_results >= NOTIFY_RESULTS_MAX)
+        return 0;
+    if (!(zsock_events (pipe) & ZMQ_POLLIN)) {
+        if (wait_ms <= 0)
+            return 0;
+        /* zmq_poll, not zpoller: this runs after SIGTERM, and zpoller gives
+         * up at once when CZMQ saw the signal. */
+        zmq_pollitem_t item = {zsock_resolve (pipe), 0, ZMQ_POLLIN, 0};
+        int64_t until = bc_mono_ms () + wait_ms;
+        int rc;
+        while ((rc = zmq_poll (&item, 1, (long) (until - bc_mono_ms ()))) < 0
+               && zmq_errno () == EINTR && bc_mono_ms () < until)
+            ;
+        if (rc <= 0)
+            return 0;
+    }
+    char *id = NULL, *outcome = NULL, *reply = NULL;
+    int code = 0;
+    if (zsock_recv (pipe, "ssis", &id, &outcome, &code, &reply) != 0)
+        return 0;
+    s_result_t *r = &self->results[self->n_results++];
+    snprintf (r->id, sizeof r->id, "%s", id ? id : "");
+    r->outcome = s_is (outcome, "ok")          ? NOTIFY_SMTP_OK
+                 : s_is (outcome, "permanent") ? NOTIFY_SMTP_PERMANENT
+                                               : NOTIFY_SMTP_TEMPORARY;
+    r->code = code;
+    snprintf (r->reply, sizeof r->reply, "%s", reply ? reply : "");
+    free (id);
+    free (outcome);
+    free (reply);
+    self->is_busy = 0;
+    return 1;
+}
+
+/* ---- outcomes ---- */
+
+static int
+s_emit_failed (bc_tx_t *tx, const char *id, const Balcao__V1__OutboxEntry *e)
+{
+    Balcao__V1__NotificationFailed nf = BALCAO__V1__NOTIFICATION_FAILED__INIT;
+    nf.notification_id = (char *) id;
+    nf.ticket = e->notification ? e->notification->ticket : 0;
+    nf.attempts = e->attempts;
+    nf.reason = e->last_error;
+    return bc_tx_emit (tx, &nf.base);
+}
+
+/* A dead letter: out of pending, into dead. */
+static int
+s_make_dead (notify_outbox_t *self, bc_tx_t *tx, const char *id, Balcao__V1__OutboxEntry *e)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    s_set_str (&e->state, "dead");
+    e->next_attempt_us = 0;
+    MDB_val k = {strlen (id), (void *) id}, empty = {0, ""};
+    int rc = s_put (self, txn, id, e);
+    if (rc == 0)
+        rc = s_del (txn, self->db_pending, id, strlen (id));
+    if (rc == 0)
+        rc = mdb_put (txn, self->db_dead, &k, &empty, 0);
+    if (rc == 0)
+        rc = s_emit_failed (tx, id, e);
+    char clean[512];
+    if (rc == 0)
+        bc_warn ("event=dead_letter notification=%s attempts=%u code=%u reason=\"%s\"", id,
+                 e->attempts, e->last_code, bc_log_clean (e->last_error, clean, sizeof clean));
+    return rc;
+}
+
+static int
+s_delivered (notify_outbox_t *self, bc_tx_t *tx, const char *id, Balcao__V1__OutboxEntry *e,
+             const char *reply)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    s_set_str (&e->state, "delivered");
+    if (reply)
+        s_set_str (&e->location, reply);
+    if (!e->delivered_us)
+        e->delivered_us = bc_tx_now_us (tx);
+    e->next_attempt_us = 0;
+    int rc = s_put (self, txn, id, e);
+    if (rc == 0)
+        rc = s_del (txn, self->db_pending, id, strlen (id));
+    if (rc)
+        return rc;
+    Balcao__V1__NotificationDelivered nd = BALCAO__V1__NOTIFICATION_DELIVERED__INIT;
+    nd.notification_id = (char *) id;
+    nd.ticket = e->notification ? e->notification->ticket : 0;
+    nd.transport = "smtp";
+    nd.location = e->location;
+    nd.attempts = e->attempts;
+    rc = bc_tx_emit (tx, &nd.base);
+    char clean[512];
+    if (rc == 0)
+        bc_info ("event=delivered notification=%s transport=smtp attempts=%u reply=\"%s\"", id,
+                 e->attempts, bc_log_clean (e->location, clean, sizeof clean));
+    return rc;
+}
+
+static int
+s_record (notify_outbox_t *self, bc_tx_t *tx, const s_result_t *r)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc;
+    Balcao__V1__OutboxEntry *e = s_get (self, txn, r->id, &rc);
+    if (!e)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    if (!s_is (s_state (e), "sending")) {
+        balcao__v1__outbox_entry__free_unpacked (e, NULL);
+        return 0;
+    }
+    int64_t now = bc_tx_now_us (tx);
+    char clean[512];
+    if (r->outcome == NOTIFY_SMTP_OK)
+        rc = s_delivered (self, tx, r->id, e, r->reply);
+    else {
+        e->last_code = (uint32_t) r->code;
+        s_set_str (&e->last_error, r->reply);
+        if (r->outcome == NOTIFY_SMTP_PERMANENT)
+            rc = s_make_dead (self, tx, r->id, e);
+        else if (now - e->queued_us > self->retry_for_ms * 1000) {
+            char why[600];
+            snprintf (why, sizeof why, "gave up after %u attempts: %s", e->attempts, r->reply);
+            s_set_str (&e->last_error, why);
+            rc = s_make_dead (self, tx, r->id, e);
+        }
+        else {
+            int64_t wait_ms = notify_smtp_backoff_ms (e->attempts, self->retry_first_ms,
+                                                      self->retry_max_ms, self->retry_jitter_pct,
+                                                      (double) randombytes_uniform (1000000) / 1e6);
+            s_set_str (&e->state, "retrying");
+            e->next_attempt_us = now + wait_ms * 1000;
+            rc = s_put (self, txn, r->id, e);
+            if (rc == 0)
+                rc = s_due_put (self, txn, e->next_attempt_us, r->id);
+            if (rc == 0)
+                bc_warn ("event=delivery_deferred notification=%s attempts=%u code=%d "
+                         "retry_in_ms=%lld reason=\"%s\"",
+                         r->id, e->attempts, r->code, (long long) wait_ms,
+                         bc_log_clean (r->reply, clean, sizeof clean));
+        }
+    }
+    balcao__v1__outbox_entry__free_unpacked (e, NULL);
+    return rc;
+}
+
+/* After a start: an attempt on record without its outcome ("sending") may
+ * or may not have reached the server; it is tried again (the one window
+ * for a duplicate). "accepted" (the server took it while we stopped)
+ * becomes delivered. Every other pending one gets its due key (records
+ * queued by the file transport, before SMTP was configured). */
+static int
+s_recover (notify_outbox_t *self, bc_tx_t *tx)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_pending, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+    while (crc == 0 && rc == 0) {
+        char id[NOTIFY_ID_MAX];
+        snprintf (id, sizeof id, "%.*s", (int) k.mv_size, (char *) k.mv_data);
+        Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
+        if (e) {
+            const char *state = s_state (e);
+            if (s_is (state, "accepted"))
+                rc = s_delivered (self, tx, id, e, NULL);
+            else {
+                if (s_is (state, "sending")) {
+                    bc_warn ("event=attempt_outcome_unknown notification=%s attempts=%u "
+                             "action=retry",
+                             id, e->attempts);
+                    s_set_str (&e->state, "retrying");
+                    e->next_attempt_us = bc_tx_now_us (tx);
+                    rc = s_put (self, txn, id, e);
+                }
+                if (rc == 0)
+                    rc = s_due_put (self, txn,
+                                    e->next_attempt_us ? e->next_attempt_us : e->queued_us, id);
+            }
+            balcao__v1__outbox_entry__free_unpacked (e, NULL);
+        }
+        else if (rc == MDB_NOTFOUND)
+            rc = 0;
+        /* s_delivered may have deleted the key under the cursor: LMDB's
+         * MDB_NEXT then gives the one after it. */
+        if (rc == 0)
+            crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    return rc;
+}
+
+/* Marks the first due message "sending" (the attempt on record) and
+ * remembers it for after the commit. */
+static int
+s_pick (notify_outbox_t *self, bc_tx_t *tx)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    int64_t now = bc_tx_now_us (tx);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_due, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+    for (int scanned = 0; crc == 0 && scanned < 256; scanned++) {
+        if (k.mv_size <= 8 || s_due_at (&k) > now)
+            break;
+        char id[NOTIFY_ID_MAX];
+        snprintf (id, sizeof id, "%.*s", (int) (k.mv_size - 8), (char *) k.mv_data + 8);
+        rc = mdb_cursor_del (cur, 0);
+        if (rc)
+            break;
+        Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
+        if (!e) {
+            if (rc != MDB_NOTFOUND)
+                break;
+            rc = 0;
+        }
+        else if (s_is (s_state (e), "pending") || s_is (s_state (e), "retrying")) {
+            s_set_str (&e->state, "sending");
+            e->attempts++;
+            e->last_attempt_us = now;
+            e->next_attempt_us = 0;
+            rc = s_put (self, txn, id, e);
+            balcao__v1__outbox_entry__free_unpacked (e, NULL);
+            if (rc == 0) {
+                snprintf (self->dispatch_id, sizeof self->dispatch_id, "%s", id);
+                bc_debug ("event=attempt notification=%s", id);
+            }
+            break;
+        }
+        else
+            balcao__v1__outbox_entry__free_unpacked (e, NULL); /* stale key */
+        /* After mdb_cursor_del, MDB_NEXT gives the key that followed. */
+        crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    return rc;
+}
+
+int
+notify_outbox_before_batch (notify_outbox_t *self, bc_tx_t *tx)
+{
+    if (!self->is_smtp)
+        return 0;
+    int rc = 0;
+    self->dispatch_id[0] = 0;
+    self->recovering = !self->is_recovered;
+    if (self->recovering && (rc = s_recover (self, tx)))
+        return rc;
+    while (s_drain_one (self, 0))
+        ;
+    for (int i = 0; i < self->n_results; i++)
+        if ((rc = s_record (self, tx, &self->results[i])))
+            return rc;
+    if (!self->is_busy)
+        rc = s_pick (self, tx);
+    return rc;
+}
+
+/* The alarm only makes a batch run; before_batch does the work. */
+static int
+s_on_alarm (void *state, bc_tx_t *tx)
+{
+    (void) state, (void) tx;
+    return 0;
+}
+
+/* The first due instant, or 0 when nothing is scheduled. */
+static int64_t
+s_first_due (notify_outbox_t *self)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+        return 0;
+    MDB_cursor *cur;
+    int64_t at = 0;
+    MDB_val k, v;
+    if (mdb_cursor_open (txn, self->db_due, &cur) == 0) {
+        if (mdb_cursor_get (cur, &k, &v, MDB_FIRST) == 0 && k.mv_size > 8)
+            at = s_due_at (&k);
+        mdb_cursor_close (cur);
+    }
+    mdb_txn_abort (txn);
+    return at;
+}
+
+static void
+s_dispatch (notify_outbox_t *self, const char *id)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+        return;
+    int rc;
+    Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
+    mdb_txn_abort (txn);
+    if (!e)
+        return;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "SEND");
+    zmsg_addstr (msg, id);
+    zmsg_addstr (msg, e->notification ? e->notification->recipient : "");
+    zmsg_addmem (msg, e->mail.data, e->mail.len);
+    balcao__v1__outbox_entry__free_unpacked (e, NULL);
+    if (zmsg_send (&msg, zactor_sock (self->worker)) == 0) {
+        self->is_busy = 1;
+        snprintf (self->busy_id, sizeof self->busy_id, "%s", id);
+    }
+    else
+        zmsg_destroy (&msg);
+}
+
+void
+notify_outbox_after_commit (notify_outbox_t *self)
+{
+    if (!self->is_smtp)
+        return;
+    self->n_results = 0;
+    if (self->recovering)
+        self->is_recovered = 1;
+    if (self->dispatch_id[0]) {
+        s_dispatch (self, self->dispatch_id);
+        self->dispatch_id[0] = 0;
+    }
+    if (self->is_busy) {
+        bc_service_alarm (self->svc, 0, s_on_alarm);
+        return;
+    }
+    /* The next one to try: now (the alarm fires at once) or later. */
+    int64_t at = s_first_due (self);
+    bc_service_alarm (self->svc, at > 0 ? at : 0, s_on_alarm);
+}
+
+void
+notify_outbox_timer (notify_outbox_t *self)
+{
+    if (self->is_smtp && self->worker && zsock_events (zactor_sock (self->worker)) & ZMQ_POLLIN)
+        bc_service_wake (self->svc);
+    if (self->is_smtp && !self->is_recovered)
+        bc_service_wake (self->svc);
+}
+
+/* ---- commands ---- */
+
+static void
+s_item (Balcao__V1__OutboxItem *item, const char *id, const Balcao__V1__OutboxEntry *e)
+{
+    item->notification_id = (char *) id;
+    if (e->notification) {
+        item->ticket = e->notification->ticket;
+        item->kind = e->notification->kind;
+        item->recipient = e->notification->recipient;
+        item->subject = e->notification->subject;
+    }
+    item->state = (char *) s_state (e);
+    item->attempts = e->attempts;
+    item->queued_us = e->queued_us;
+    item->next_attempt_us = e->next_attempt_us;
+    item->last_attempt_us = e->last_attempt_us;
+    item->last_error = e->last_error;
+    item->last_code = e->last_code;
+}
+
+typedef struct {
+    char *id;
+    Balcao__V1__OutboxEntry *entry;
+} s_listed_t;
+
+static int
+s_by_queued (const void *a, const void *b)
+{
+    const s_listed_t *x = a, *y = b;
+    if (x->entry->queued_us != y->entry->queued_us)
+        return x->entry->queued_us < y->entry->queued_us ? -1 : 1;
+    return strcmp (x->id, y->id);
+}
+
+static int
+s_matches (const char *filter, const char *state)
+{
+    if (!filter || !*filter)
+        return 1;
+    if (s_is (filter, "pending"))
+        return s_is (state, "pending") || s_is (state, "sending") || s_is (state, "accepted");
+    return s_is (filter, state);
+}
+
+/* Walks one of pending/dead, counting states and keeping the matches. */
+static int
+s_collect (notify_outbox_t *self, MDB_txn *txn, MDB_dbi dbi, const char *filter,
+           Balcao__V1__OutboxList *list, s_listed_t **found, size_t *n, size_t *cap)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, dbi, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    for (int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); crc == 0 && rc == 0;
+         crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        char *id = strndup (k.mv_data, k.mv_size);
+        Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
+        if (!e) {
+            free (id);
+            if (rc == MDB_NOTFOUND)
+                rc = 0;
+            continue;
+        }
+        const char *state = s_state (e);
+        if (s_is (state, "dead"))
+            list->dead++;
+        else if (s_is (state, "retrying"))
+            list->retrying++;
+        else
+            list->pending++;
+        if (!s_matches (filter, state)) {
+            free (id);
+            balcao__v1__outbox_entry__free_unpacked (e, NULL);
+            continue;
+        }
+        if (*n == *cap) {
+            *cap = *cap ? 2 * *cap : 64;
+            *found = realloc (*found, *cap * sizeof **found);
+        }
+        (*found)[(*n)++] = (s_listed_t) {id, e};
+    }
+    mdb_cursor_close (cur);
+    return rc;
+}
+
+int
+notify_outbox_cmd_list (notify_outbox_t *self, bc_tx_t *tx, const ProtobufCMessage *payload,
+                        bc_reply_t *reply)
+{
+    const Balcao__V1__ListOutbox *req = (const Balcao__V1__ListOutbox *) payload;
+    const char *filter = req->filter;
+    if (*filter && !s_is (filter, "pending") && !s_is (filter, "retrying")
+        && !s_is (filter, "dead")) {
+        bc_reply_error (reply, "invalid", "filtro desconhecido: %s (use pending, retrying ou dead)",
+                        "unknown filter: %s (use pending, retrying or dead)", filter);
+        return 0;
+    }
+    size_t limit = req->limit ? req->limit : 100;
+    if (limit > 1000)
+        limit = 1000;
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__OutboxList list = BALCAO__V1__OUTBOX_LIST__INIT;
+    s_listed_t *found = NULL;
+    size_t n = 0, cap = 0;
+    int rc = s_collect (self, txn, self->db_pending, filter, &list, &found, &n, &cap);
+    if (rc == 0)
+        rc = s_collect (self, txn, self->db_dead, filter, &list, &found, &n, &cap);
+    if (rc == 0) {
+        if (n > 1)
+            qsort (found, n, sizeof *found, s_by_queued);
+        size_t shown = n < limit ? n : limit;
+        Balcao__V1__OutboxItem *items = calloc (shown ? shown : 1, sizeof *items);
+        Balcao__V1__OutboxItem **ptrs = calloc (shown ? shown : 1, sizeof *ptrs);
+        for (size_t i = 0; i < shown; i++) {
+            balcao__v1__outbox_item__init (&items[i]);
+            s_item (&items[i], found[i].id, found[i].entry);
+            ptrs[i] = &items[i];
+        }
+        list.n_items = shown;
+        list.items = ptrs;
+        uint64_t count = 0;
+        if (bc_store_get_u64 (txn, self->db_meta, "skipped_robot", &count) == 0)
+            list.skipped_robot = count;
+        count = 0;
+        if (bc_store_get_u64 (txn, self->db_meta, "skipped_ack_rate", &count) == 0)
+            list.skipped_ack_rate = count;
+        bc_reply_ok (reply, &list.base);
+        free (items);
+        free (ptrs);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free (found[i].id);
+        balcao__v1__outbox_entry__free_unpacked (found[i].entry, NULL);
+    }
+    free (found);
+    return rc;
+}
+
+int
+notify_outbox_cmd_resend (notify_outbox_t *self, bc_tx_t *tx, const ProtobufCMessage *payload,
+                          bc_reply_t *reply)
+{
+    const Balcao__V1__ResendNotification *req = (const Balcao__V1__ResendNotification *) payload;
+    const char *principal = bc_tx_principal (tx);
+    if (!principal || strncmp (principal, "admin:", 6) != 0) {
+        bc_reply_error (reply, "forbidden", "só administradores reenviam notificações",
+                        "only admins resend notifications");
+        return 0;
+    }
+    const char *id = req->notification_id;
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc;
+    Balcao__V1__OutboxEntry *e =
+        *id && strlen (id) < NOTIFY_ID_MAX ? s_get (self, txn, id, &rc) : NULL;
+    if (!e) {
+        if (*id && strlen (id) < NOTIFY_ID_MAX && rc != MDB_NOTFOUND)
+            return rc;
+        bc_reply_error (reply, "not_found", "notificação %s não existe",
+                        "notification %s does not exist", id);
+        return 0;
+    }
+    if (!s_is (s_state (e), "dead")) {
+        bc_reply_error (reply, "conflict",
+                        "a notificação %s está %s; só uma notificação morta é reenviada",
+                        "notification %s is %s; only a dead notification is resent", id,
+                        s_state (e));
+        balcao__v1__outbox_entry__free_unpacked (e, NULL);
+        return 0;
+    }
+    s_set_str (&e->state, "pending");
+    e->attempts = 0;
+    e->next_attempt_us = bc_tx_now_us (tx);
+    MDB_val k = {strlen (id), (void *) id}, empty = {0, ""};
+    rc = s_put (self, txn, id, e);
+    if (rc == 0)
+        rc = s_del (txn, self->db_dead, id, strlen (id));
+    if (rc == 0)
+        rc = mdb_put (txn, self->db_pending, &k, &empty, 0);
+    if (rc == 0 && self->is_smtp)
+        rc = s_due_put (self, txn, e->next_attempt_us, id);
+    if (rc == 0) {
+        bc_info ("event=resend notification=%s by=%s", id, principal);
+        Balcao__V1__OutboxItem item = BALCAO__V1__OUTBOX_ITEM__INIT;
+        s_item (&item, id, e);
+        bc_reply_ok (reply, &item.base);
+    }
+    balcao__v1__outbox_entry__free_unpacked (e, NULL);
+    return rc;
+}
+
+/* ---- life ---- */
+
+/* The password file's first line, or NULL after logging why. */
+static char *
+s_read_password (const char *path)
+{
+    FILE *f = fopen (path, "r");
+    if (!f) {
+        bc_error ("event=smtp_password_unreadable file=%s reason=\"%s\"", path, strerror (errno));
+        return NULL;
+    }
+    char line[1024] = "";
+    if (!fgets (line, sizeof line, f))
+        line[0] = 0;
+    fclose (f);
+    line[strcspn (line, "\r\n")] = 0;
+    char *out = strdup (line);
+    memset (line, 0, sizeof line);
+    return out;
+}
+
+notify_outbox_t *
+notify_outbox_new (bc_service_t *svc)
+{
+    notify_outbox_t *self = calloc (1, sizeof *self);
+    self->svc = svc;
+    self->db_outbox = bc_service_dbi (svc, "outbox");
+    self->db_pending = bc_service_dbi (svc, "pending");
+    self->db_due = bc_service_dbi (svc, "due");
+    self->db_dead = bc_service_dbi (svc, "dead");
+    self->db_meta = bc_service_dbi (svc, "meta");
+    bc_config_t *cfg = bc_service_config (svc);
+    snprintf (self->url, sizeof self->url, "%s", bc_config_str (cfg, "notify/smtp/url", ""));
+    self->is_smtp = self->url[0] != 0;
+    if (!self->is_smtp)
+        return self;
+
+    snprintf (self->starttls, sizeof self->starttls, "%s",
+              bc_config_str (cfg, "notify/smtp/starttls", "required"));
+    if (!s_is (self->starttls, "required") && !s_is (self->starttls, "optional")
+        && !s_is (self->starttls, "none")) {
+        bc_error ("event=config_invalid key=notify/smtp/starttls value=%s "
+                  "expected=required|optional|none",
+                  self->starttls);
+        free (self);
+        return NULL;
+    }
+    snprintf (self->username, sizeof self->username, "%s",
+              bc_config_str (cfg, "notify/smtp/username", ""));
+    const char *password_file = bc_config_str (cfg, "notify/smtp/password_file", "");
+    if (*password_file && !(self->password = s_read_password (password_file))) {
+        free (self);
+        return NULL;
+    }
+    char dflt_from[256];
+    snprintf (dflt_from, sizeof dflt_from, "suporte@%s",
+              bc_config_str (cfg, "balcao/domain", "balcao.local"));
+    snprintf (self->mail_from, sizeof self->mail_from, "%s",
+              bc_config_str (cfg, "notify/smtp/mail_from",
+                             bc_config_str (cfg, "notify/from_address", dflt_from)));
+    self->retry_first_ms = bc_config_int (cfg, "notify/smtp/retry_first_ms", 30000);
+    self->retry_max_ms = bc_config_int (cfg, "notify/smtp/retry_max_ms", 3600000);
+    self->retry_jitter_pct = (int) bc_config_int (cfg, "notify/smtp/retry_jitter_pct", 20);
+    self->retry_for_ms = bc_config_int (cfg, "notify/smtp/retry_for_ms", 5LL * 24 * 3600 * 1000);
+    self->smtp = (notify_smtp_config_t) {
+        .url = self->url,
+        .starttls = self->starttls,
+        .username = self->username,
+        .password = self->password ? self->password : "",
+        .timeout_ms = (long) bc_config_int (cfg, "notify/smtp/timeout_ms", 30000),
+        .connect_timeout_ms = (long) bc_config_int (cfg, "notify/smtp/connect_timeout_ms", 10000),
+        .is_reuse = (int) bc_config_int (cfg, "notify/smtp/reuse", 1),
+    };
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    self->worker = zactor_new (s_worker, self);
+    bc_info ("event=smtp_configured url=%s starttls=%s auth=%s mail_from=%s", self->url,
+             self->starttls, self->username[0] ? "yes" : "no", self->mail_from);
+    return self;
+}
+
+/* The server took the message while we were stopping: say so in the
+ * record, the next start records it as delivered (with its event). */
+static void
+s_record_accepted (notify_outbox_t *self, const char *id, const char *reply)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, 0, &txn))
+        return;
+    int rc;
+    Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
+    if (e && s_is (s_state (e), "sending")) {
+        s_set_str (&e->state, "accepted");
+        s_set_str (&e->location, reply);
+        e->delivered_us = bc_now_us ();
+        rc = s_put (self, txn, id, e);
+    }
+    if (e)
+        balcao__v1__outbox_entry__free_unpacked (e, NULL);
+    if (e && rc == 0 && mdb_txn_commit (txn) == 0)
+        bc_info ("event=accepted_at_stop notification=%s", id);
+    else if (!e || rc)
+        mdb_txn_abort (txn);
+}
+
+void
+notify_outbox_destroy (notify_outbox_t **self_p)
+{
+    notify_outbox_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->worker) {
+        self->n_results = 0;
+        long wait = self->smtp.timeout_ms + self->smtp.connect_timeout_ms + 1000;
+        if (self->is_busy && s_drain_one (self, (int) wait)
+            && self->results[0].outcome == NOTIFY_SMTP_OK)
+            s_record_accepted (self, self->results[0].id, self->results[0].reply);
+        zactor_destroy (&self->worker);
+        curl_global_cleanup ();
+    }
+    if (self->password) {
+        memset (self->password, 0, strlen (self->password));
+        free (self->password);
+    }
+    free (self);
+    *self_p = NULL;
+}
+
+int
+notify_outbox_is_smtp (notify_outbox_t *self)
+{
+    return self->is_smtp;
+}
