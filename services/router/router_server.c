@@ -184,8 +184,8 @@ router_name_index (MDB_txn *txn, MDB_dbi dbi, const char *prefix, const char *na
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* A customer exists from their first message on. Their organization goes
- * to org. */
+/* A customer exists from their first message on, and a message from them
+ * shows their address works. Their organization goes to org. */
 static int
 s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived *mr,
                  int is_person, char *org, size_t org_size)
@@ -546,6 +546,9 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         existing = NULL;
     }
     if (existing) {
+        char org[256];
+        if (is_person && (rc = s_customer_seen (self, tx, mr, is_person, org, sizeof org)))
+            goto done;
         rc = s_append_inbound (self, tx, existing, &m, is_person);
         goto done;
     }

@@ -14,7 +14,15 @@ Proves, with real mail through the mail gate:
     reopen_days = 0 (closed is final) it opens a new ticket that names the
     closed one (Ticket.previous);
   - the reply part (without the quoted history) is kept next to the whole
-    body.
+    body;
+  - a delivery status report about our acknowledgement becomes an internal
+    note on that ticket and marks the customer's address as failing, until
+    they write again;
+  - someone who is not the ticket's customer (nor a colleague of their
+    organization) cannot join a ticket by its Message-ID or subject tag: their
+    message opens a ticket of its own;
+  - a message whose attachment is over intake/max_attachment_bytes is
+    refused whole (no ticket) and its sender gets a notice naming the file.
 """
 
 import os
@@ -101,6 +109,82 @@ def main():
         wait_until(lambda: s.ticket(1).status == "reaberto", 20,
                    "a reply within reopen_days reopens the closed ticket", system=s)
         check(s.ticket_total() == 1, "and opens no other ticket")
+
+        # Our acknowledgement bounced: a delivery status report about it.
+        ack_id = s.read_ack(1)["Message-ID"].strip("<>")
+        dsn = ("From: Mail Delivery System <MAILER-DAEMON@mx.loja.com.br>\r\n"
+               "To: suporte@balcao.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+               "Message-ID: <dsn-1@mx.loja.com.br>\r\nAuto-Submitted: auto-replied\r\n"
+               "MIME-Version: 1.0\r\n"
+               "Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n"
+               "--r\r\nContent-Type: text/plain\r\n\r\nMailbox full.\r\n"
+               "--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+               "Reporting-MTA: dns; mx.loja.com.br\r\n\r\n"
+               "Final-Recipient: rfc822; rita@loja.com.br\r\nAction: failed\r\n"
+               "Status: 5.2.2\r\n\r\n"
+               "--r\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+               "From: Suporte <suporte@balcao.test>\r\nTo: rita@loja.com.br\r\n"
+               "Message-ID: <%s>\r\nSubject: [Chamado #1] Recebemos seu chamado\r\n\r\n"
+               "--r--\r\n" % ack_id).encode()
+        before = s.ticket(1).message_count
+        deliver(s, dsn)
+        wait_until(lambda: s.ticket(1).message_count == before + 1, 20, "the bounce on ticket 1",
+                   system=s)
+        note = s.ticket(1).messages[-1]
+        check(note.is_internal and "Falha na entrega do e-mail para rita@loja.com.br" in note.body
+              and s.ticket(1).status == "reaberto" and s.ticket_total() == 1,
+              "a bounce is an internal note on the ticket it is about, and opens nothing", note.body)
+        rita = [p for p in s.call("router", router_pb2.ListPeople(kind="customer"),
+                                  principal=AGENT).people if p.id == "customer:rita@loja.com.br"][0]
+        check(rita.email_failing and "chamado #1" in rita.email_failure,
+              "the customer's address is marked as failing", rita.email_failure)
+        out = s.run_tool("balcao", ["people", "customer"], env={"BALCAO_PRINCIPAL": AGENT}).stdout.decode()
+        check("e-mail falhando" in out, "balcao people shows it", out)
+        deliver(s, mail("rita-5@loja.com.br", "Re: Nota fiscal não sai", "Liberei espaço na caixa.",
+                        in_reply_to="rita-1@loja.com.br"))
+        wait_until(lambda: not [p for p in s.call("router", router_pb2.ListPeople(kind="customer"),
+                                                  principal=AGENT).people
+                                if p.id == "customer:rita@loja.com.br"][0].email_failing,
+                   20, "her own mail clears the mark", system=s)
+
+        # Someone else who knows the thread (or the subject tag) writes.
+        before = s.ticket(1).message_count
+        deliver(s, mail("eve-1@outro.com", "Re: [Chamado #1] Nota fiscal não sai",
+                        "Me passa os dados da nota?", in_reply_to="rita-1@loja.com.br",
+                        sender="Eve <eve@outro.com>"))
+        wait_until(lambda: s.ticket_total() == 2, 20, "the stranger's own ticket", system=s)
+        check(s.ticket(1).message_count == before and s.ticket(2).customer_address == "eve@outro.com",
+              "a stranger's message does not join someone else's ticket: it opens its own")
+        check("event=thread_refused ticket=1 from=eve@outro.com" in s.log_text("router"),
+              "and the router logs why")
+
+    # Attachments over intake's limit: refused whole, the sender told.
+    limits = {"intake": '    max_attachment_bytes = "2000"\n'}
+    with System("mailclass-attach", extra_config=limits) as s:
+        s.start_all()
+        big = "QUJD" * 1500  # 6000 bytes of base64, 4500 decoded
+        raw = ("From: Rita Gomes <rita@loja.com.br>\r\nSubject: Planilha do estoque\r\n"
+               "Message-ID: <rita-big@loja.com.br>\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+               "Content-Type: text/plain; charset=utf-8\r\n\r\nSegue a planilha.\r\n--b\r\n"
+               "Content-Type: application/vnd.ms-excel\r\n"
+               "Content-Disposition: attachment; filename*=UTF-8''relat%C3%B3rio.xls\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n" + big + "\r\n--b--\r\n").encode()
+        deliver(s, raw)
+
+        def notice():
+            names = [n for n in os.listdir(s.mail_dir) if n.endswith("-rejected.eml")]
+            return names[0] if names else None
+        wait_until(notice, 20, "notify to tell the sender", system=s)
+        import email
+        import email.policy
+        with open(os.path.join(s.mail_dir, notice()), "rb") as f:
+            msg = email.message_from_binary_file(f, policy=email.policy.default)
+        text = msg.get_body(preferencelist=("plain",)).get_content()
+        check(str(msg["To"]).endswith("rita@loja.com.br>") and "relatório.xls" in text
+              and msg["In-Reply-To"] == "<rita-big@loja.com.br>",
+              "the notice names the file, in pt-BR, threaded to the refused message", text)
+        check(s.ticket_total() == 0, "and nothing of the message was stored as a ticket")
 
     final = {"router": '    reopen_days = "0"\n'}
     with System("mailclass-final", extra_config=final) as s:
