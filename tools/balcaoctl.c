@@ -228,6 +228,37 @@ s_demo (ctl_t *ctl)
     printf ("Dados de demonstração enviados (3 chamados).\n");
 }
 
+/* The IMAP poller runs when intake/imap/url is set: started after intake
+ * answers, stopped before it. */
+static int
+s_wants_imapgate (ctl_t *ctl)
+{
+    const char *url = bc_config_str (ctl->config, "intake/imap/url", NULL);
+    return url && *url;
+}
+
+/* Stops one process by its pid file (SIGTERM, then SIGKILL after 10 s). */
+static void
+s_stop_one (ctl_t *ctl, const char *name)
+{
+    pid_t pid = s_read_pid (ctl, name);
+    if (pid) {
+        kill (pid, SIGTERM);
+        int64_t deadline = bc_mono_ms () + 10000;
+        while (kill (pid, 0) == 0 && bc_mono_ms () < deadline) {
+            waitpid (pid, NULL, WNOHANG);
+            usleep (20000);
+        }
+        if (kill (pid, 0) == 0) {
+            fprintf (stderr, "balcaoctl: %s did not stop in 10 s; killing it\n", name);
+            kill (pid, SIGKILL);
+        }
+    }
+    char path[PATH_MAX + 64];
+    snprintf (path, sizeof path, "%s/%s.pid", ctl->run_dir, name);
+    unlink (path);
+}
+
 static int
 s_up (ctl_t *ctl, int demo)
 {
@@ -278,6 +309,14 @@ s_up (ctl_t *ctl, int demo)
     }
     double secs = (double) (bc_mono_ms () - start) / 1000.0;
     printf ("Balcão no ar: 5 serviços saudáveis em %.2f s.\n", secs);
+    if (s_wants_imapgate (ctl) && !s_read_pid (ctl, "imapgate")) {
+        pid_t pid = s_spawn (ctl, "imapgate");
+        if (pid > 0) {
+            s_write_pid (ctl, "imapgate", pid);
+            printf ("Leitura da caixa IMAP ligada (balcao-imapgate, log em %s/imapgate.log).\n",
+                    ctl->log_dir);
+        }
+    }
     if (demo)
         s_demo (ctl);
     const char *address = bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1");
@@ -290,6 +329,7 @@ s_up (ctl_t *ctl, int demo)
 static int
 s_down (ctl_t *ctl)
 {
+    s_stop_one (ctl, "imapgate");
     pid_t pids[NSERVICES];
     for (int i = 0; i < NSERVICES; i++) {
         pids[i] = s_read_pid (ctl, s_services[i]);
@@ -335,6 +375,12 @@ s_status (ctl_t *ctl)
         printf ("%-8s %-8d %-10s %-10s %-10llu %s\n", s_services[i], (int) pid, rss, anon,
                 (unsigned long long) head, ok ? "ok" : (pid ? "sem resposta" : "parado"));
         all &= ok;
+    }
+    pid_t gate = s_read_pid (ctl, "imapgate");
+    if (gate || s_wants_imapgate (ctl)) {
+        printf ("%-8s %-8d %-10s %-10s %-10s %s\n", "imapgate", (int) gate, "-", "-", "-",
+                gate ? "ok" : "parado");
+        all &= gate != 0;
     }
     return all ? 0 : 3;
 }
