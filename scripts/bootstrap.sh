@@ -5,8 +5,8 @@
 set -euo pipefail
 
 PACKAGES=(
-  # build
-  build-essential cmake pkg-config git
+  # build (clang: the libFuzzer targets)
+  build-essential cmake pkg-config git clang
   # libraries
   libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
   libxapian-dev libgmime-3.0-dev libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Balcão twice — optimized, and with AddressSanitizer + UBSan — and
-# runs the whole test suite (unit and end-to-end) against each build.
+# runs the whole test suite (unit and end-to-end) against each build, then
+# fuzzes each parser (libFuzzer, clang) for a bounded time.
 # Set BALCAO_TEST_FAST=1 to skip the sanitizer pass while developing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +22,7 @@ if [ "${BALCAO_TEST_FAST:-0}" != 1 ]; then
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j"$jobs")
+
+  echo "== fuzzing, ${BALCAO_FUZZ_SECONDS:-20} s per parser =="
+  BALCAO_SKIP_BOOTSTRAP=1 BALCAO_FUZZ_CI=1 scripts/fuzz.sh "${BALCAO_FUZZ_SECONDS:-20}"
 fi
