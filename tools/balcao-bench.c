@@ -10,6 +10,9 @@
  * --rate R   open loop: start submission i at i/R seconds (R per second)
  * --ids FILE write every external id submitted, one per line
  * --no-wait  stop once intake acknowledged all (do not watch the router)
+ * --mime KB  submit e-mail: raw MIME messages of about KB kilobytes (RFC 2047
+ *            subject, quoted-printable body), one in four a reply to an
+ *            earlier one (In-Reply-To), for intake's parse + dedupe + thread
  * Exit 0 when every submission was acknowledged (and, unless --no-wait,
  * seen as a ticket). */
 #include "balcao/v1/intake.pb-c.h"
@@ -67,6 +70,37 @@ s_print_latency (const char *what, const int64_t *samples, long n)
     free (lat);
 }
 
+static long s_mime_kb = 0; /* --mime */
+
+/* A raw e-mail of about s_mime_kb KB: what a mail gate would submit. */
+static char *
+s_mime (const char *run, long i, const char *address, const char *body)
+{
+    size_t want = (size_t) s_mime_kb * 1024, cap = want + 4096, len = 0;
+    char *raw = malloc (cap);
+    len += (size_t) snprintf (raw + len, cap - len,
+                              "From: Cliente de Teste <%s>\r\nTo: suporte@balcao.local\r\n"
+                              "Subject: =?UTF-8?Q?Erro_ao_emitir_nota_fiscal_=E2=80=94_pedido_%ld?=\r\n"
+                              "Message-ID: <%s-%ld@bench.example>\r\n",
+                              address, i, run, i);
+    if (i % 4 == 3)
+        len += (size_t) snprintf (raw + len, cap - len,
+                                  "In-Reply-To: <%s-%ld@bench.example>\r\n", run, i - 1);
+    len += (size_t) snprintf (raw + len, cap - len,
+                              "Date: Wed, 25 Nov 2026 10:00:00 -0300\r\nMIME-Version: 1.0\r\n"
+                              "Content-Type: text/plain; charset=utf-8\r\n"
+                              "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    /* "é" and "ç" as quoted-printable, lines under 76 columns. */
+    while (len + 600 < want) {
+        len += (size_t) snprintf (raw + len, cap - len, "%.70s=\r\n", body);
+        len += (size_t) snprintf (raw + len, cap - len,
+                                  "Opera=C3=A7=C3=A3o n=C3=A3o conclu=C3=ADda, tela inicial.\r\n");
+    }
+    len += (size_t) snprintf (raw + len, cap - len, "%s\r\n", body);
+    raw[len] = 0;
+    return raw;
+}
+
 static void
 s_build (slot_t *slot, const char *run, long i)
 {
@@ -89,11 +123,20 @@ s_build (slot_t *slot, const char *run, long i)
     req.from_name = "Cliente de Teste";
     req.subject = (char *) subjects[i % 6];
     req.body = body;
+    char *raw = NULL;
+    if (s_mime_kb) {
+        raw = s_mime (run, i, address, body);
+        req = (Balcao__V1__Submit) BALCAO__V1__SUBMIT__INIT;
+        req.channel = "email";
+        req.raw_mime.data = (uint8_t *) raw;
+        req.raw_mime.len = strlen (raw);
+    }
     bc_id_new (slot->request_id);
     bc_header_t h = {.id = slot->request_id, .source = "balcao-bench", .principal = "service:bench"};
     free (slot->frame);
     slot->frame = bc_envelope_pack (&h, &req.base, &slot->len);
     slot->index = i;
+    free (raw);
 }
 
 /* Index of a TicketCreated of this run, or -1. */
@@ -139,14 +182,18 @@ main (int argc, char **argv)
             timeout_ms = atol (argv[++i]);
         else if (strcmp (argv[i], "--no-wait") == 0)
             wait_router = 0;
+        else if (strcmp (argv[i], "--mime") == 0 && i + 1 < argc)
+            s_mime_kb = atol (argv[++i]);
         else {
             fprintf (stderr, "usage: balcao-bench [-c CONFIG] -n N -C CONC [-W WINDOW] [--rate R] "
-                             "[--ids FILE] [--no-wait] [--timeout-ms T]\n");
+                             "[--ids FILE] [--no-wait] [--mime KB] [--timeout-ms T]\n");
             return 64;
         }
     }
     if (n <= 0 || conc <= 0 || window <= 0)
         return 64;
+    if (s_mime_kb)
+        wait_router = 0; /* replies open no ticket: count intake's acknowledgements */
     long nslots = conc * window;
     char run[BC_ID_LEN + 1];
     bc_id_new (run);

@@ -87,7 +87,14 @@ s_text_utf8 (const GByteArray *bytes, const char *charset, GMimeParserOptions *o
     size_t len = bytes->len;
     if (len == 0)
         return g_strdup ("");
-    if (charset) {
+    const char *canon = charset ? g_mime_charset_canon_name (charset) : NULL;
+    if (canon && (g_ascii_strcasecmp (canon, "utf-8") == 0
+                  || g_ascii_strcasecmp (canon, "us-ascii") == 0)) {
+        /* The common case needs no conversion, only a check. */
+        if (g_utf8_validate (data, (gssize) len, NULL))
+            return g_strndup (data, len);
+    }
+    else if (charset) {
         const char *from = g_mime_charset_iconv_name (g_mime_charset_iso_to_windows (charset));
         char *text = g_convert (data, (gssize) len, "UTF-8", from, NULL, NULL, NULL);
         if (text && g_utf8_validate (text, -1, NULL))

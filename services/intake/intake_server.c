@@ -456,7 +456,9 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.language = (char *) language;
     /* Robots, bounces and receipts go on like any message: the router
      * decides what to do with each class. */
-    ev.reply = mail.reply;
+    /* Only when it differs: most new messages quote nothing, and the event
+     * would otherwise carry the text twice. */
+    ev.reply = strcmp (mail.reply, mail.body) != 0 ? mail.reply : "";
     ev.mail_class = (char *) intake_mail_class_name (mail.mail_class);
     ev.report_recipient = mail.report_recipient;
     ev.report_message_id = mail.report_message_id;

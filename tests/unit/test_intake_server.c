@@ -171,7 +171,9 @@ test_class_and_reply_travel_with_the_message (void **state)
     assert_string_equal (ev[1]->body, "User unknown.");
     assert_string_equal (ev[2]->mail_class, "auto");
     assert_string_equal (ev[3]->mail_class, "human");
-    assert_string_equal (ev[3]->reply, "Não recebi o boleto.");
+    /* Nothing quoted: the reply is the whole body, and not sent twice. */
+    assert_string_equal (ev[3]->reply, "");
+    assert_string_equal (ev[3]->body, "Não recebi o boleto.");
     assert_string_equal (ev[3]->report_message_id, "");
     for (size_t i = 0; i < n; i++)
         balcao__v1__message_received__free_unpacked (ev[i], NULL);
