@@ -508,6 +508,24 @@ s_categories (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return 0;
 }
 
+/* Records the customer's rating of closed ticket t (the caller checked it
+ * may, and stores t). */
+int
+router_rate (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, uint32_t score,
+             const char *comment)
+{
+    Balcao__V1__TicketRated ev = BALCAO__V1__TICKET_RATED__INIT;
+    ev.number = t->number;
+    ev.score = score;
+    ev.comment = (char *) comment;
+    ev.resolved_by = t->resolved_by;
+    ev.tier = t->tier;
+    int rc = router_emit_for (self, tx, t->number, &ev.base);
+    t->csat_score = score;
+    router_set_string (&t->csat_comment, comment);
+    return rc;
+}
+
 static int
 s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
         bc_reply_t *reply)
@@ -534,15 +552,7 @@ s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
         bc_reply_error (reply, "invalid", "a nota vai de 1 a 5",
                         "the rating is from 1 to 5");
     else {
-        Balcao__V1__TicketRated ev = BALCAO__V1__TICKET_RATED__INIT;
-        ev.number = t->number;
-        ev.score = req->score;
-        ev.comment = req->comment;
-        ev.resolved_by = t->resolved_by;
-        ev.tier = t->tier;
-        rc = router_emit_for (self, tx, t->number, &ev.base);
-        t->csat_score = req->score;
-        router_set_string (&t->csat_comment, req->comment);
+        rc = router_rate (self, tx, t, req->score, req->comment);
         rc = s_done (self, tx, t, reply, rc);
     }
     balcao__v1__ticket__free_unpacked (t, NULL);

@@ -15,6 +15,7 @@
 #include "router_lifecycle.h"
 #include "router_macros.h"
 #include "router_people.h"
+#include "router_reply.h"
 
 typedef struct {
     bc_service_t *svc;
@@ -55,6 +56,7 @@ int router_customer_org_changed (router_t *self, bc_tx_t *tx, const char *custom
 
 /* router_commands.c: lifecycle, classification, escalation, rating */
 int router_change_field (router_t *self, bc_tx_t *tx, uint64_t number, const char *name, char **field, const char *value, const char *text);
+int router_rate (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, uint32_t score, const char *comment);
 int router_link (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *p, Balcao__V1__Ticket *t);
 int router_set_priority (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *priority, const char *text);
 int router_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *to, const char *action, const char *text, const char *fix_reference);

@@ -231,9 +231,12 @@ s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived 
 }
 
 /* A customer's message on their existing ticket. Only a person's message
- * moves the ticket: it answers what we asked, reopens a resolved ticket, or
- * a closed one within router/reopen_days; robots and out-of-office replies
- * are recorded and change nothing. */
+ * moves the ticket: it answers what we asked; on a resolved ticket a short
+ * acceptance ("funcionou, obrigado") closes it and anything else rejects
+ * the solution with their words; on a closed ticket (within
+ * router/reopen_days) a rating ("nota 5") is their rating and anything else
+ * reopens it. Robots and out-of-office replies are recorded and change
+ * nothing. */
 static int
 s_append_inbound (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
                   Balcao__V1__TicketMessage *m, int is_person)
@@ -250,15 +253,35 @@ s_append_inbound (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
     out.message = m;
     if ((rc = router_emit_for (self, tx, t->number, &out.base)))
         return rc;
-    const char *to = NULL;
+    const char *to = NULL, *action = "customer_reply", *comment;
+    int score = 0;
     if (!is_person || m->is_internal)
         to = NULL;
-    else if (strcmp (t->status, "resolvido") == 0 || strcmp (t->status, "fechado") == 0)
+    else if (strcmp (t->status, "resolvido") == 0) {
+        int accepts = router_reply_accepts (m->reply);
+        to = accepts ? "fechado" : "reaberto";
+        action = accepts ? "accept" : "reject";
+    }
+    else if (strcmp (t->status, "fechado") == 0 && !t->csat_score
+             && (score = router_reply_rating (m->reply, &comment)))
+        to = NULL;
+    else if (strcmp (t->status, "fechado") == 0)
         to = "reaberto";
     else
         to = router_lifecycle_next (t->status, ROUTER_CUSTOMER_REPLY);
-    if (to && strcmp (to, t->status) != 0
-        && (rc = router_change_status (self, tx, t, to, "customer_reply", m->reply, "")))
+    /* The customer did it, by mail. */
+    char who[320];
+    snprintf (who, sizeof who, "customer:%s", t->customer_address);
+    if (score) {
+        bc_tx_set_principal (tx, who);
+        rc = router_rate (self, tx, t, (uint32_t) score, comment);
+    }
+    else if (to && strcmp (to, t->status) != 0) {
+        if (strcmp (action, "customer_reply") != 0)
+            bc_tx_set_principal (tx, who);
+        rc = router_change_status (self, tx, t, to, action, m->reply, "");
+    }
+    if (rc)
         return rc;
     bc_info ("event=message_appended ticket=%llu message_ref=%s class=%s",
              (unsigned long long) t->number, m->message_ref,

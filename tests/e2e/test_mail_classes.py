@@ -8,8 +8,11 @@ Proves, with real mail through the mail gate:
   - a robot's message (Auto-Submitted: auto-generated) does not count as the
     customer's answer either;
   - a read receipt leaves no trace on any ticket;
-  - the customer's own reply to a resolved ticket reopens it, back to the
-    agent who resolved it, with their words as the reason;
+  - the customer's own reply to a resolved ticket rejects the solution
+    (reopened, back to the agent who resolved it, their words the reason),
+    unless it is a short acceptance ("Funcionou, obrigada!"), which closes
+    it; a rating by mail ("Nota 5 - ...") on a closed ticket is recorded as
+    their rating and does not reopen it;
   - a reply to a closed ticket within router/reopen_days reopens it; with
     reopen_days = 0 (closed is final) it opens a new ticket that names the
     closed one (Ticket.previous);
@@ -26,6 +29,7 @@ Proves, with real mail through the mail gate:
 """
 
 import os
+import re
 
 from harness import System, check, log, run_test, wait_until
 from balcao.v1 import router_pb2
@@ -96,14 +100,23 @@ def main():
         t = s.ticket(1)
         check(t.assignee == AGENT, "back to the agent who resolved it", t.assignee)
         hist = s.run_tool("balcao", ["history", "1"]).stdout.decode()
-        check("resolvido → reaberto (customer_reply): Ainda dá erro 539." in hist,
-              "the customer's words are the reason", hist)
+        check(re.search(r"customer:rita@loja.com.br\s+resolvido → reaberto \(reject\): "
+                        r"Ainda dá erro 539.", hist),
+              "her reply rejects the solution, her words the reason", hist)
 
         s.call("router", router_pb2.TicketAction(number=1, action="resolve",
                                                  text="Serviço da SEFAZ normalizado."), principal=AGENT)
-        s.call("router", router_pb2.TicketAction(number=1, action="accept"),
-               principal="customer:rita@loja.com.br")
+        deliver(s, mail("rita-3b@loja.com.br", "Re: Nota fiscal não sai", "Funcionou, obrigada!",
+                        in_reply_to="rita-1@loja.com.br"))
+        wait_until(lambda: s.ticket(1).status == "fechado", 20,
+                   "a short acceptance by mail closes the resolved ticket", system=s)
         check(s.ticket(1).closed_us > 0, "a closed ticket records when it closed")
+        deliver(s, mail("rita-3c@loja.com.br", "Re: Nota fiscal não sai",
+                        "Nota 5 - resolveram rápido", in_reply_to="rita-1@loja.com.br"))
+        wait_until(lambda: s.ticket(1).csat_score == 5, 20, "her rating by mail", system=s)
+        t = s.ticket(1)
+        check(t.status == "fechado" and t.csat_comment == "resolveram rápido",
+              "a rating answers the survey and does not reopen the ticket", (t.status, t.csat_comment))
         deliver(s, mail("rita-4@loja.com.br", "Re: Nota fiscal não sai", "Voltou a falhar hoje.",
                         in_reply_to="rita-1@loja.com.br"))
         wait_until(lambda: s.ticket(1).status == "reaberto", 20,
