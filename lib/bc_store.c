@@ -186,3 +186,20 @@ bc_store_strerror (int rc)
 {
     return mdb_strerror (rc);
 }
+
+int
+bc_write_all (int fd, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = write (fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += n;
+        len -= (size_t) n;
+    }
+    return 0;
+}

@@ -28,6 +28,8 @@ size_t bc_store_map_size (bc_store_t *self);
 /* Makes dir and its parents (mkdir -p). Another process making the same
  * directories at the same time is fine. Returns 0 or an errno value. */
 int bc_dir_ensure (const char *dir);
+/* Writes all of data to fd (retrying short writes and EINTR). 0 or errno. */
+int bc_write_all (int fd, const void *data, size_t len);
 
 /* Keys that sort numerically: 8 bytes big-endian. */
 void bc_key_from_u64 (uint64_t v, unsigned char out[8]);

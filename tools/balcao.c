@@ -206,6 +206,22 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
     return reply;
 }
 
+/* Calls service and returns the reply's payload of the expected type, or
+ * NULL with s_exit set (the call failed, or the answer was not that type). */
+static ProtobufCMessage *
+s_fetch (bc_config_t *config, const char *service, const ProtobufCMessage *req,
+         const ProtobufCMessageDescriptor *type)
+{
+    bc_envelope_t *reply = s_call (config, service, req);
+    if (!reply)
+        return NULL;
+    ProtobufCMessage *out = bc_envelope_payload (reply, type);
+    bc_envelope_destroy (&reply);
+    if (!out)
+        s_exit = EXIT_UNAVAILABLE;
+    return out;
+}
+
 /* The Ticket in a reply (the reply is consumed), or NULL. */
 static Balcao__V1__Ticket *
 s_ticket_of (bc_envelope_t *reply)
@@ -243,14 +259,9 @@ s_history (bc_config_t *config, const char *arg)
 {
     Balcao__V1__GetHistory req = BALCAO__V1__GET_HISTORY__INIT;
     req.number = s_number (arg);
-    bc_envelope_t *reply = s_call (config, "router", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__History *h =
-        (Balcao__V1__History *) bc_envelope_payload (reply, &balcao__v1__history__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__History *h = (Balcao__V1__History *) s_fetch (config, "router", &req.base, &balcao__v1__history__descriptor);
     if (!h)
-        return EXIT_UNAVAILABLE;
+        return s_exit;
     for (size_t i = 0; i < h->n_entries; i++) {
         char when[32];
         s_time (h->entries[i]->time_us, when, sizeof when);
@@ -332,14 +343,9 @@ static int
 s_categories (bc_config_t *config)
 {
     Balcao__V1__ListCategories req = BALCAO__V1__LIST_CATEGORIES__INIT;
-    bc_envelope_t *reply = s_call (config, "router", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__CategoryList *list = (Balcao__V1__CategoryList *) bc_envelope_payload (
-        reply, &balcao__v1__category_list__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__CategoryList *list = (Balcao__V1__CategoryList *) s_fetch (config, "router", &req.base, &balcao__v1__category_list__descriptor);
     if (!list)
-        return EXIT_UNAVAILABLE;
+        return s_exit;
     for (size_t i = 0; i < list->n_categories; i++) {
         printf ("%-14s ", list->categories[i]->id);
         s_print_padded (list->categories[i]->name, 26);
@@ -427,14 +433,10 @@ s_people_cmd (bc_config_t *config, const char *cmd, int argc, char **argv)
     }
     Balcao__V1__ListPeople req = BALCAO__V1__LIST_PEOPLE__INIT;
     req.kind = (char *) (argc > 0 ? argv[0] : "");
-    reply = s_call (config, "router", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__PersonList *list = (Balcao__V1__PersonList *) bc_envelope_payload (
-        reply, &balcao__v1__person_list__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__PersonList *list = (Balcao__V1__PersonList *) s_fetch (
+        config, "router", &req.base, &balcao__v1__person_list__descriptor);
     if (!list)
-        return EXIT_UNAVAILABLE;
+        return s_exit;
     for (size_t i = 0; i < list->n_people; i++) {
         const Balcao__V1__Person *p = list->people[i];
         printf ("%-40s %-24s %-3s %-8s", p->id, p->name, p->tier, p->status);
@@ -455,14 +457,9 @@ s_queue_cmd (bc_config_t *config, int argc, char **argv)
     req.mine = argc > 0 && strcmp (argv[0], "--mine") == 0;
     req.tier = (char *) (argc > 0 && !req.mine ? argv[0] : "N1");
     req.limit = 100;
-    bc_envelope_t *reply = s_call (config, "router", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) bc_envelope_payload (
-        reply, &balcao__v1__ticket_list__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) s_fetch (config, "router", &req.base, &balcao__v1__ticket_list__descriptor);
     if (!list)
-        return EXIT_UNAVAILABLE;
+        return s_exit;
     for (size_t i = 0; i < list->n_tickets; i++) {
         const Balcao__V1__Ticket *t = list->tickets[i];
         if (req.mine)
@@ -574,14 +571,10 @@ s_macros_cmd (bc_config_t *config, const char *cmd, int argc, char **argv)
         return s_print_ticket (reply, s_line_status);
     }
     Balcao__V1__ListMacros req = BALCAO__V1__LIST_MACROS__INIT;
-    reply = s_call (config, "router", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__MacroList *list =
-        (Balcao__V1__MacroList *) bc_envelope_payload (reply, &balcao__v1__macro_list__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__MacroList *list = (Balcao__V1__MacroList *) s_fetch (
+        config, "router", &req.base, &balcao__v1__macro_list__descriptor);
     if (!list)
-        return EXIT_UNAVAILABLE;
+        return s_exit;
     for (size_t i = 0; i < list->n_macros; i++) {
         printf ("%-22s ", list->macros[i]->id);
         s_print_padded (list->macros[i]->name, 32);
@@ -676,14 +669,9 @@ s_list (bc_config_t *config, int argc, char **argv)
     Balcao__V1__ListTickets req = BALCAO__V1__LIST_TICKETS__INIT;
     req.after = argc > 0 ? strtoull (argv[0], NULL, 10) : 0;
     req.limit = argc > 1 ? (uint32_t) strtoul (argv[1], NULL, 10) : 50;
-    bc_envelope_t *reply = s_call (config, "router", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) bc_envelope_payload (
-        reply, &balcao__v1__ticket_list__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) s_fetch (config, "router", &req.base, &balcao__v1__ticket_list__descriptor);
     if (!list)
-        return 1;
+        return s_exit;
     for (size_t i = 0; i < list->n_tickets; i++) {
         const Balcao__V1__Ticket *t = list->tickets[i];
         char when[32];
@@ -706,14 +694,9 @@ s_search (bc_config_t *config, int argc, char **argv)
     }
     Balcao__V1__SearchTickets req = BALCAO__V1__SEARCH_TICKETS__INIT;
     req.query = query;
-    bc_envelope_t *reply = s_call (config, "kb", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__SearchTicketsReply *r = (Balcao__V1__SearchTicketsReply *) bc_envelope_payload (
-        reply, &balcao__v1__search_tickets_reply__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__SearchTicketsReply *r = (Balcao__V1__SearchTicketsReply *) s_fetch (config, "kb", &req.base, &balcao__v1__search_tickets_reply__descriptor);
     if (!r)
-        return 1;
+        return s_exit;
     for (size_t i = 0; i < r->n_hits; i++)
         printf ("#%-6llu %5.2f  %s\n", (unsigned long long) r->hits[i]->ticket, r->hits[i]->score,
                 r->hits[i]->subject);
@@ -897,14 +880,14 @@ s_attachment_cmd (bc_config_t *config, int argc, char **argv)
         return EXIT_USAGE;
     Balcao__V1__GetAttachment req = BALCAO__V1__GET_ATTACHMENT__INIT;
     req.sha256 = argv[1];
-    bc_envelope_t *reply = s_call (config, "intake", &req.base);
-    if (!reply)
+    Balcao__V1__AttachmentData *d = (Balcao__V1__AttachmentData *) s_fetch (
+        config, "intake", &req.base, &balcao__v1__attachment_data__descriptor);
+    if (!d)
         return s_exit;
-    Balcao__V1__AttachmentData *d = (Balcao__V1__AttachmentData *) bc_envelope_payload (
-        reply, &balcao__v1__attachment_data__descriptor);
-    bc_envelope_destroy (&reply);
-    if (!d || !d->attachment)
+    if (!d->attachment) {
+        balcao__v1__attachment_data__free_unpacked (d, NULL);
         return EXIT_UNAVAILABLE;
+    }
     const char *path = argc == 4 ? argv[3] : NULL;
     FILE *out = path ? fopen (path, "wb") : stdout;
     int rc = 0;
@@ -957,14 +940,9 @@ s_outbox_cmd (bc_config_t *config, int argc, char **argv)
         if (!req.filter)
             return EXIT_USAGE;
     }
-    bc_envelope_t *reply = s_call (config, "notify", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__OutboxList *list = (Balcao__V1__OutboxList *) bc_envelope_payload (
-        reply, &balcao__v1__outbox_list__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__OutboxList *list = (Balcao__V1__OutboxList *) s_fetch (config, "notify", &req.base, &balcao__v1__outbox_list__descriptor);
     if (!list)
-        return EXIT_UNAVAILABLE;
+        return s_exit;
     static const struct {
         const char *state, *pt, *en;
     } states[] = {{"pending", "pendente", "pending"},

@@ -112,6 +112,29 @@ s_ticket_json (const Balcao__V1__Ticket *t)
                       (json_int_t) json_array_size (messages), "messages", messages);
 }
 
+/* The HTTP answer for a failed bus call (rc is not BC_OK): the service's
+ * refusal with its status, or 503 when `who` did not answer. */
+static enum MHD_Result
+s_bus_error (struct MHD_Connection *conn, int rc, const bc_envelope_t *reply, const char *who)
+{
+    char buf[512];
+    if (rc != BC_EREMOTE) {
+        snprintf (buf, sizeof buf, "%s is not answering; try again in a moment", who);
+        return s_error (conn, MHD_HTTP_SERVICE_UNAVAILABLE, buf);
+    }
+    Balcao__V1__Error *err =
+        (Balcao__V1__Error *) bc_envelope_payload (reply, &balcao__v1__error__descriptor);
+    const char *code = err ? err->code : "";
+    unsigned status = strcmp (code, "not_found") == 0   ? MHD_HTTP_NOT_FOUND
+                      : strcmp (code, "invalid") == 0   ? MHD_HTTP_BAD_REQUEST
+                      : strcmp (code, "forbidden") == 0 ? MHD_HTTP_FORBIDDEN
+                                                        : MHD_HTTP_BAD_GATEWAY;
+    snprintf (buf, sizeof buf, "%s", err ? err->message : "error");
+    if (err)
+        balcao__v1__error__free_unpacked (err, NULL);
+    return s_error (conn, status, buf);
+}
+
 static enum MHD_Result
 s_get_ticket (gateway_server_t *self, struct MHD_Connection *conn, const char *number_text)
 {
@@ -132,20 +155,8 @@ s_get_ticket (gateway_server_t *self, struct MHD_Connection *conn, const char *n
         if (t)
             balcao__v1__ticket__free_unpacked (t, NULL);
     }
-    else if (rc == BC_EREMOTE) {
-        char buf[512];
-        Balcao__V1__Error *err =
-            (Balcao__V1__Error *) bc_envelope_payload (reply, &balcao__v1__error__descriptor);
-        unsigned status = err && strcmp (err->code, "not_found") == 0 ? MHD_HTTP_NOT_FOUND
-                                                                     : MHD_HTTP_BAD_REQUEST;
-        snprintf (buf, sizeof buf, "%s", err ? err->message : "error");
-        if (err)
-            balcao__v1__error__free_unpacked (err, NULL);
-        out = s_error (conn, status, buf);
-    }
     else
-        out = s_error (conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-                       "the router is not answering; try again in a moment");
+        out = s_bus_error (conn, rc, reply, "the router");
     bc_envelope_destroy (&reply);
     return out;
 }
@@ -214,23 +225,8 @@ s_get_attachment (gateway_server_t *self, struct MHD_Connection *conn, const cha
         if (d)
             balcao__v1__attachment_data__free_unpacked (d, NULL);
     }
-    else if (rc == BC_EREMOTE) {
-        char buf[512];
-        Balcao__V1__Error *err =
-            (Balcao__V1__Error *) bc_envelope_payload (reply, &balcao__v1__error__descriptor);
-        const char *code = err ? err->code : "";
-        unsigned status = strcmp (code, "not_found") == 0   ? MHD_HTTP_NOT_FOUND
-                          : strcmp (code, "invalid") == 0   ? MHD_HTTP_BAD_REQUEST
-                          : strcmp (code, "forbidden") == 0 ? MHD_HTTP_FORBIDDEN
-                                                            : MHD_HTTP_BAD_GATEWAY;
-        snprintf (buf, sizeof buf, "%s", err ? err->message : "error");
-        if (err)
-            balcao__v1__error__free_unpacked (err, NULL);
-        out = s_error (conn, status, buf);
-    }
     else
-        out = s_error (conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-                       "intake is not answering; try again in a moment");
+        out = s_bus_error (conn, rc, reply, "intake");
     bc_envelope_destroy (&reply);
     return out;
 }

@@ -45,22 +45,6 @@ s_fsync_dir (const char *dir)
     return rc;
 }
 
-static int
-s_write_all (int fd, const uint8_t *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write (fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        data += n;
-        len -= (size_t) n;
-    }
-    return 0;
-}
-
 int
 intake_attach_write (const char *root, const char *sha256, const uint8_t *data, size_t len)
 {
@@ -85,7 +69,7 @@ intake_attach_write (const char *root, const char *sha256, const uint8_t *data, 
     int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0)
         return errno;
-    rc = s_write_all (fd, data, len);
+    rc = bc_write_all (fd, data, len);
     if (!rc && fsync (fd))
         rc = errno;
     if (close (fd) && !rc)

@@ -605,22 +605,6 @@ s_before_batch (void *state, bc_tx_t *tx)
     return 0;
 }
 
-static int
-s_write_all (int fd, const uint8_t *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write (fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += n;
-        len -= (size_t) n;
-    }
-    return 0;
-}
-
 /* File transport: each pending mail is written to a hidden temporary file
  * and renamed into place at once; s_sync makes a whole group durable with
  * one syncfs before it is recorded as delivered. A crash before the record
@@ -653,7 +637,7 @@ s_deliver (notify_t *self)
             snprintf (tmp, sizeof tmp, ".%s.tmp", id);
             snprintf (final, sizeof final, "%s.eml", id);
             int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-            int ok = e && fd >= 0 && s_write_all (fd, e->mail.data, e->mail.len) == 0;
+            int ok = e && fd >= 0 && bc_write_all (fd, e->mail.data, e->mail.len) == 0;
             if (fd >= 0)
                 close (fd);
             if (ok && renameat (dirfd, tmp, dirfd, final) == 0) {
