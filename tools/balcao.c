@@ -171,6 +171,21 @@ s_personal_cert (void)
     return zsys_file_exists (path) ? path : NULL;
 }
 
+/* Who the caller says they are: $BALCAO_PRINCIPAL, else agent:$USER (with
+ * CURVE on, the service goes by the key instead). */
+static const char *
+s_declared_principal (void)
+{
+    static char principal[256];
+    const char *env = getenv ("BALCAO_PRINCIPAL");
+    const char *user = getenv ("USER");
+    if (env && *env)
+        snprintf (principal, sizeof principal, "%s", env);
+    else
+        snprintf (principal, sizeof principal, "agent:%s", user ? user : "cli");
+    return principal;
+}
+
 /* Calls service; prints the error, sets s_exit and returns NULL on failure. */
 static bc_envelope_t *
 s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
@@ -179,13 +194,7 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
     s_exit = EXIT_UNAVAILABLE;
     if (!client)
         return NULL;
-    const char *user = getenv ("USER");
-    char principal[256];
-    if (getenv ("BALCAO_PRINCIPAL"))
-        snprintf (principal, sizeof principal, "%s", getenv ("BALCAO_PRINCIPAL"));
-    else
-        snprintf (principal, sizeof principal, "agent:%s", user ? user : "cli");
-    bc_client_set_principal (client, principal);
+    bc_client_set_principal (client, s_declared_principal ());
     bc_client_set_timeout (client, 3000, 1);
     bc_envelope_t *reply = NULL;
     int rc = bc_client_call (client, NULL, req, &reply);
@@ -714,12 +723,7 @@ s_login (void)
 {
     const char *path = s_key_path ();
     zcert_t *cert = zcert_load (path);
-    const char *user = getenv ("USER");
-    char principal[256];
-    if (getenv ("BALCAO_PRINCIPAL"))
-        snprintf (principal, sizeof principal, "%s", getenv ("BALCAO_PRINCIPAL"));
-    else
-        snprintf (principal, sizeof principal, "agent:%s", user ? user : "cli");
+    const char *principal = s_declared_principal ();
     if (cert)
         printf (T ("Você já tem uma chave em %s.\n", "You already have a key in %s.\n"), path);
     else {

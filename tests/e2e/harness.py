@@ -692,6 +692,20 @@ class Dovecot:
     def url(self):
         return "imap://127.0.0.1:%d/INBOX" % self.port
 
+    def intake_config(self, *extra):
+        """ZPL lines for intake's section: the poller reads this mailbox
+        (plain IMAP, 1 s interval; its password in a file, as in production),
+        then any extra imap lines given ('        rejected_folder = "X"')."""
+        pass_file = os.path.join(self.dir, "imap.pass")
+        with open(pass_file, "w") as f:
+            f.write(self.password + "\n")
+        return "\n".join(["    imap",
+                          '        url = "%s"' % self.url,
+                          '        username = "%s"' % self.user,
+                          '        password_file = "%s"' % pass_file,
+                          '        starttls = "none"',
+                          "        interval_s = 1"] + list(extra))
+
     def start(self):
         binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
         subprocess.run([binary, "-c", self.config], check=True)

@@ -22,17 +22,7 @@ def ctl(s, *args):
 def main():
     with System("balcaoctl") as s:
         with Dovecot(s.dir) as imap:
-            pass_file = os.path.join(s.dir, "imap.pass")
-            with open(pass_file, "w") as f:
-                f.write(imap.password + "\n")
-            s.extra_config["intake"] = "\n".join([
-                "    imap",
-                '        url = "%s"' % imap.url,
-                '        username = "%s"' % imap.user,
-                '        password_file = "%s"' % pass_file,
-                '        starttls = "none"',
-                "        interval_s = 1",
-            ])
+            s.extra_config["intake"] = imap.intake_config()
             s.write_config()
             run_dir = os.path.join(s.var, "run")
             try:

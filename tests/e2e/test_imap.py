@@ -56,20 +56,10 @@ def tickets_by_subject(s):
 def main():
     with System("imap") as s:
         with Dovecot(s.dir) as imap:
-            pass_file = os.path.join(s.dir, "imap.pass")
-            with open(pass_file, "w") as f:
-                f.write(imap.password + "\n")
             s.extra_config["intake"] = "\n".join([
                 "    max_attachment_bytes = %d" % LIMIT,
                 "    max_message_attachments_bytes = %d" % (LIMIT + 100000),
-                "    imap",
-                '        url = "%s"' % imap.url,
-                '        username = "%s"' % imap.user,
-                '        password_file = "%s"' % pass_file,
-                '        starttls = "none"',
-                "        interval_s = 1",
-                '        rejected_folder = "Rejeitadas"',
-            ])
+                imap.intake_config('        rejected_folder = "Rejeitadas"')])
             s.max_message_size = 4 * 1024 * 1024
             s.write_config()
             s.start_all()

@@ -32,17 +32,7 @@ def main():
         sink = SmtpSink(s.dir)
         sink.start()
         with Dovecot(s.dir) as imap:
-            pass_file = os.path.join(s.dir, "imap.pass")
-            with open(pass_file, "w") as f:
-                f.write(imap.password + "\n")
-            s.extra_config["intake"] = "\n".join([
-                "    imap",
-                '        url = "%s"' % imap.url,
-                '        username = "%s"' % imap.user,
-                '        password_file = "%s"' % pass_file,
-                '        starttls = "none"',
-                "        interval_s = 1",
-            ])
+            s.extra_config["intake"] = imap.intake_config()
             s.extra_config["notify"] = sink.notify_config()
             s.write_config()
             s.start_all()
