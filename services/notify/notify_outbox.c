@@ -48,7 +48,7 @@ struct notify_outbox_t {
     /* SMTP (url set) or the file transport. */
     int is_smtp;
     notify_smtp_config_t smtp;
-    char url[1024], starttls[16], username[256], mail_from[256];
+    char url[1024], starttls[16], username[256], mail_from[256], ca_file[1024];
     char *password;
     int64_t retry_first_ms, retry_max_ms, retry_for_ms;
     int retry_jitter_pct;
@@ -837,6 +837,8 @@ notify_outbox_new (bc_service_t *svc)
     }
     snprintf (self->username, sizeof self->username, "%s",
               bc_config_str (cfg, "notify/smtp/username", ""));
+    snprintf (self->ca_file, sizeof self->ca_file, "%s",
+              bc_config_str (cfg, "notify/smtp/ca_file", ""));
     const char *password_file = bc_config_str (cfg, "notify/smtp/password_file", "");
     if (*password_file && !(self->password = s_read_password (password_file))) {
         free (self);
@@ -855,6 +857,7 @@ notify_outbox_new (bc_service_t *svc)
     self->smtp = (notify_smtp_config_t) {
         .url = self->url,
         .starttls = self->starttls,
+        .ca_file = self->ca_file,
         .username = self->username,
         .password = self->password ? self->password : "",
         .timeout_ms = (long) bc_config_int (cfg, "notify/smtp/timeout_ms", 30000),

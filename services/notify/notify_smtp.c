@@ -13,6 +13,7 @@ struct notify_smtp_t {
     CURL *curl;
     char *url;
     char *starttls;
+    char *ca_file;
     char *username;
     char *password;
     long timeout_ms;
@@ -82,6 +83,7 @@ notify_smtp_new (const notify_smtp_config_t *config)
     }
     self->url = s_dup (config->url);
     self->starttls = s_dup (config->starttls);
+    self->ca_file = s_dup (config->ca_file);
     self->username = s_dup (config->username);
     self->password = s_dup (config->password);
     self->timeout_ms = config->timeout_ms;
@@ -99,6 +101,7 @@ notify_smtp_destroy (notify_smtp_t **self_p)
     curl_easy_cleanup (self->curl);
     free (self->url);
     free (self->starttls);
+    free (self->ca_file);
     free (self->username);
     if (self->password) {
         memset (self->password, 0, strlen (self->password));
@@ -168,6 +171,8 @@ notify_smtp_send (notify_smtp_t *self, const char *from, const char *rcpt, const
     curl_easy_setopt (c, CURLOPT_URL, self->url);
     curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt (c, CURLOPT_USE_SSL, s_use_ssl (self->starttls));
+    if (*self->ca_file)
+        curl_easy_setopt (c, CURLOPT_CAINFO, self->ca_file);
     if (*self->username) {
         curl_easy_setopt (c, CURLOPT_USERNAME, self->username);
         curl_easy_setopt (c, CURLOPT_PASSWORD, self->password);
@@ -199,10 +204,16 @@ notify_smtp_send (notify_smtp_t *self, const char *from, const char *rcpt, const
 
     result->code = (int) code;
     result->outcome = s_classify (rc, (int) code);
+    /* What went wrong: the server's refusal; or, when the connection
+     * itself failed (TLS, a certificate, a timeout), libcurl's reason
+     * after the last thing the server said. */
     if (rc != CURLE_OK && self->refusal[0])
         snprintf (result->reply, sizeof result->reply, "%s", self->refusal);
-    else if (rc == CURLE_OK || (code > 0 && self->last_reply[0]))
+    else if (rc == CURLE_OK || (code >= 400 && self->last_reply[0]))
         snprintf (result->reply, sizeof result->reply, "%s", self->last_reply);
+    else if (self->last_reply[0])
+        snprintf (result->reply, sizeof result->reply, "%.250s (after: %.200s)",
+                  self->error[0] ? self->error : curl_easy_strerror (rc), self->last_reply);
     else
         snprintf (result->reply, sizeof result->reply, "%s",
                   self->error[0] ? self->error : curl_easy_strerror (rc));

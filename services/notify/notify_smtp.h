@@ -21,6 +21,7 @@ typedef struct notify_smtp_t notify_smtp_t;
 typedef struct {
     const char *url;           /* smtp://host:port or smtps://host:port */
     const char *starttls;      /* "required", "optional" or "none" (smtp:// only) */
+    const char *ca_file;       /* "" or NULL: the system's CAs; else a PEM bundle */
     const char *username;      /* "" or NULL: no AUTH */
     const char *password;      /* read from notify/smtp/password_file; never logged */
     long timeout_ms;           /* the whole transaction of one message */

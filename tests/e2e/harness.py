@@ -641,7 +641,9 @@ class Dovecot:
             uids = imap.search("INBOX", "UNSEEN")
     """
 
-    def __init__(self, parent_dir, user="suporte", password="segredo-imap"):
+    def __init__(self, parent_dir, user="suporte", password="segredo-imap", tls=None):
+        """tls: (cert file, key file, CA file) to require STARTTLS."""
+        self.tls = tls
         self.dir = os.path.join(parent_dir, "dovecot")
         self.user = user
         self.password = password
@@ -661,8 +663,12 @@ class Dovecot:
                 "base_dir = %s/run" % d,
                 "state_dir = %s/state" % d,
                 "log_path = %s" % self.log,
-                "ssl = no",
-                "disable_plaintext_auth = no",
+            ] + (["ssl = required",
+                  "ssl_cert = <%s" % tls[0],
+                  "ssl_key = <%s" % tls[1],
+                  "disable_plaintext_auth = yes"] if tls else
+                 ["ssl = no",
+                  "disable_plaintext_auth = no"]) + [
                 "auth_mechanisms = plain",
                 "passdb {",
                 "  driver = passwd-file",
@@ -703,8 +709,9 @@ class Dovecot:
                           '        url = "%s"' % self.url,
                           '        username = "%s"' % self.user,
                           '        password_file = "%s"' % pass_file,
-                          '        starttls = "none"',
-                          "        interval_s = 1"] + list(extra))
+                          '        starttls = "%s"' % ("required" if self.tls else "none")]
+                         + (['        ca_file = "%s"' % self.tls[2]] if self.tls else [])
+                         + ["        interval_s = 1"] + list(extra))
 
     def start(self):
         binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -757,6 +764,9 @@ class Dovecot:
         """A logged-in imaplib connection (the caller closes it)."""
         import imaplib
         conn = imaplib.IMAP4("127.0.0.1", self.port)
+        if self.tls:
+            import ssl
+            conn.starttls(ssl.create_default_context(cafile=self.tls[2]))
         conn.login(self.user, self.password)
         return conn
 
@@ -797,6 +807,27 @@ class Dovecot:
 
 # ---- SMTP sink -------------------------------------------------------------
 
+def make_tls_certs(directory):
+    """A private CA and a certificate it signed for 127.0.0.1 / localhost,
+    made with openssl: returns (cert file, key file, CA file)."""
+    os.makedirs(directory, exist_ok=True)
+    ca_key, ca = os.path.join(directory, "ca.key"), os.path.join(directory, "ca.pem")
+    key, csr = os.path.join(directory, "server.key"), os.path.join(directory, "server.csr")
+    cert, ext = os.path.join(directory, "server.pem"), os.path.join(directory, "san.ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    quiet = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=Balcao Test CA", "-keyout", ca_key, "-out", ca], **quiet)
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-keyout", key, "-out", csr], **quiet)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                    "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert], **quiet)
+    for path in (cert, key, ca):
+        os.chmod(path, 0o644)
+    return cert, key, ca
+
+
 class SmtpSink:
     """A real SMTP server for notify to deliver to: Debian's aiosmtpd
     (python3-aiosmtpd) in its own process on 127.0.0.1, saving every message
@@ -811,7 +842,11 @@ class SmtpSink:
         sink.message_ids()  # Counter of Message-IDs received
     """
 
-    def __init__(self, parent_dir, port=None):
+    def __init__(self, parent_dir, port=None, tls=None, login=None):
+        """tls: (cert file, key file, CA file): STARTTLS required; login:
+        (user, password): AUTH PLAIN/LOGIN required, over TLS only."""
+        self.tls = tls
+        self.login = login
         self.base = os.path.join(parent_dir, "smtp-sink")
         self.dir = os.path.join(self.base, "received")
         self.refuse_file = os.path.join(self.base, "refuse")
@@ -824,7 +859,15 @@ class SmtpSink:
         """ZPL lines for the notify section: smtp/url and, from keyword
         arguments, other smtp keys (retry_first_ms=200, ...)."""
         lines = ["    smtp", '        url = "smtp://127.0.0.1:%d"' % self.port,
-                 '        starttls = "none"']
+                 '        starttls = "%s"' % ("required" if self.tls else "none")]
+        if self.tls and "ca_file" not in smtp:
+            lines.append('        ca_file = "%s"' % self.tls[2])
+        if self.login and "username" not in smtp:
+            pass_file = os.path.join(self.base, "smtp.pass")
+            with open(pass_file, "w") as f:
+                f.write(self.login[1] + "\n")
+            lines += ['        username = "%s"' % self.login[0],
+                      '        password_file = "%s"' % pass_file]
         for key, value in smtp.items():
             lines.append('        %s = "%s"' % (key, value))
         return "\n".join(lines)
@@ -835,7 +878,8 @@ class SmtpSink:
         code = ("import sys; sys.path.insert(0, %r); import harness; harness._smtp_sink_main()"
                 % os.path.dirname(os.path.abspath(__file__)))
         self.proc = subprocess.Popen(
-            ["/usr/bin/python3", "-c", code, self.dir, self.refuse_file, str(self.port)],
+            ["/usr/bin/python3", "-c", code, self.dir, self.refuse_file, str(self.port),
+             ",".join(self.tls[:2]) if self.tls else "", ":".join(self.login) if self.login else ""],
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, preexec_fn=_die_with_parent,
             env=_env({"PYTHONPATH": PYTHON_OUT}))
         logf.close()
@@ -845,7 +889,7 @@ class SmtpSink:
                 raise AssertionError("the SMTP sink exited: see %s" % self.log)
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as c:
-                    return c.recv(100).startswith(b"220")
+                    return c.recv(100).startswith(b"220") and not c.sendall(b"QUIT\r\n")
             except OSError:
                 return False
         wait_until(listening, timeout, "the SMTP sink on port %d" % self.port)
@@ -879,6 +923,14 @@ class SmtpSink:
     def message_ids(self):
         return Counter(str(m["Message-ID"]) for _, m in self.messages())
 
+    def sessions(self):
+        """The session line of each message received ("tls=1 auth=b'user'")."""
+        out = []
+        for name in sorted(n for n in os.listdir(self.dir) if n.endswith(".session")):
+            with open(os.path.join(self.dir, name)) as f:
+                out.append(f.read().strip())
+        return out
+
     def by_subject(self, fragment):
         return [m for _, m in self.messages() if fragment in str(m["Subject"])]
 
@@ -889,6 +941,8 @@ def _smtp_sink_main():
     from aiosmtpd.controller import Controller
 
     directory, refuse_file, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    tls = sys.argv[4].split(",") if len(sys.argv) > 4 and sys.argv[4] else None
+    login = sys.argv[5].split(":", 1) if len(sys.argv) > 5 and sys.argv[5] else None
     counter = [len([n for n in os.listdir(directory) if n.endswith(".eml")])]
 
     class Saver:
@@ -908,6 +962,9 @@ def _smtp_sink_main():
             name = "%06d" % counter[0]
             with open(os.path.join(directory, name + ".rcpt"), "w") as f:
                 f.write(" ".join(envelope.rcpt_tos) + "\n")
+            with open(os.path.join(directory, name + ".session"), "w") as f:
+                who = session.auth_data.decode() if session.authenticated else "-"
+                f.write("tls=%d auth=%s\n" % (session.ssl is not None, who))
             tmp = os.path.join(directory, "." + name + ".tmp")
             with open(tmp, "wb") as f:
                 f.write(envelope.original_content or envelope.content)
@@ -916,7 +973,22 @@ def _smtp_sink_main():
             os.rename(tmp, os.path.join(directory, name + ".eml"))
             return "250 2.0.0 Ok: queued as %s" % name
 
-    controller = Controller(Saver(), hostname="127.0.0.1", port=port)
+    kwargs = {}
+    if tls:
+        import ssl
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls[0], tls[1])
+        kwargs.update(tls_context=context, require_starttls=True)
+    if login:
+        from aiosmtpd.smtp import AuthResult
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = (auth_data.login.decode() == login[0]
+                  and auth_data.password.decode() == login[1])
+            return AuthResult(success=ok, auth_data=auth_data.login if ok else None)
+        kwargs.update(authenticator=authenticator, auth_required=True,
+                      auth_require_tls=bool(tls))
+    controller = Controller(Saver(), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("smtp sink listening on 127.0.0.1:%d" % port, flush=True)
     stop = []
