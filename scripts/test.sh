@@ -20,6 +20,7 @@ if [ "${BALCAO_TEST_FAST:-0}" != 1 ]; then
   # Every service is stopped with SIGTERM by the tests and must exit 0, so
   # a leak or a sanitizer report on any path they take fails the suite.
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+     LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp" \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j"$jobs")
 

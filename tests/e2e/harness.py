@@ -683,6 +683,10 @@ class Dovecot:
                 "  inet_listener imap {",
                 "    port = %d" % self.port,
                 "  }",
+                # No implicit-TLS listener on 993: tests run side by side.
+                "  inet_listener imaps {",
+                "    port = 0",
+                "  }",
                 "}",
                 "default_login_user = nobody",
                 "default_internal_user = nobody",
