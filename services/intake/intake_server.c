@@ -47,7 +47,29 @@ typedef struct {
     char attach_root[4096]; /* <data_dir>/intake/attachments */
     char loop_tag[256]; /* the X-Loop notify writes: "balcao.<install>@<domain>" */
     intake_mail_site_t site;
+    const char *submitters; /* intake/submitters: who may Submit ("*": anyone) */
 } intake_t;
+
+/* True when principal matches one of the comma-separated patterns (a
+ * pattern ending in '*' matches every principal that starts with the rest;
+ * "*" alone matches anyone, the default). */
+static int
+s_may_submit (const char *patterns, const char *principal)
+{
+    const char *p = patterns;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn (p, ", ");
+        if (n == 0)
+            break;
+        if (p[n - 1] == '*' ? strncmp (principal, p, n - 1) == 0
+                            : strlen (principal) == n && strncmp (principal, p, n) == 0)
+            return 1;
+        p += n;
+    }
+    return 0;
+}
 
 static int
 s_thread_lookup (intake_t *self, MDB_txn *txn, const char *message_id, uint64_t *ticket)
@@ -349,6 +371,13 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     intake_t *self = state;
     const Balcao__V1__Submit *req = (const Balcao__V1__Submit *) payload;
     MDB_txn *txn = bc_tx_txn (tx);
+    if (!s_may_submit (self->submitters, bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden",
+                        "'%s' não pode enviar mensagens; veja intake/submitters",
+                        "'%s' may not submit messages; see intake/submitters",
+                        bc_tx_principal (tx));
+        return 0;
+    }
     const char *channel = s_channel (req);
     if (!channel) {
         bc_reply_error (reply, "invalid",
@@ -537,6 +566,7 @@ intake_server_setup (bc_service_t *svc)
     self->install = bc_config_str (cfg, "balcao/install", "bc");
     self->domain = bc_config_str (cfg, "balcao/domain", "balcao.local");
     self->ticket_tag = bc_config_str (cfg, "balcao/ticket_tag", "Chamado");
+    self->submitters = bc_config_str (cfg, "intake/submitters", "*");
     self->max_file =
         (uint64_t) bc_config_int (cfg, "intake/max_attachment_bytes", 25 * 1024 * 1024);
     self->max_message =

@@ -9,10 +9,13 @@ assignment are for the support team; only the ticket's customer validates or
 rates it. A customer allowed to follow their organization's tickets reads and
 lists them (public part only), including those opened before the organization
 was set; colleagues without that right and other organizations see nothing.
+People and systems come from the config's seed section too; a system reads
+only when registered with the read permission, and submits only when intake's
+submitters list names it.
 """
 
 from harness import BusError, System, check, log, run_test, wait_until
-from balcao.v1 import router_pb2
+from balcao.v1 import intake_pb2, router_pb2
 
 ANA = "customer:ana@cliente-a.com.br"
 BRUNO = "customer:bruno@cliente-b.com.br"
@@ -36,6 +39,13 @@ SEEDS = {"router": "\n".join([
     "        broken",
     '            id = "agent:semnivel@suporte.example"',
     '            name = "Sem nível"']) + "\n"}
+
+
+def code_of_on(s, svc, msg, principal):
+    try:
+        return s.call(svc, msg, principal=principal)
+    except BusError as e:
+        return e.code
 
 
 def code_of(s, msg, principal):
@@ -156,6 +166,21 @@ def main():
         lia = [p for p in s.call("router", router_pb2.ListPeople(kind="agent"), principal=AGENT).people
                if p.id == AGENT][0]
         check(lia.capacity == 3, "after a restart the admin's change wins over the seed", lia.capacity)
+
+    # Who may submit, in intake: only the systems the config names.
+    gate = {"intake": '    submitters = "service:mailgate, service:erp"\n'}
+    with System("authz-submit", extra_config=gate) as s:
+        s.start_all(("intake", "router"))
+        s.call("intake", intake_pb2.Submit(channel="api", external_id="erp-1", subject="Pedido",
+                                           body="Pedido 42 travado.", from_address="erp@x.com"),
+               principal="service:erp")
+        check(code_of_on(s, "intake", intake_pb2.Submit(
+            channel="api", external_id="x-1", subject="Oi", body="Oi",
+            from_address="a@b.com"), "service:intruso") == "forbidden",
+              "a system not in intake/submitters cannot submit")
+        proc = s.mailgate(b"From: Ana <ana@x.com>\r\nSubject: Oi\r\nMessage-ID: <g1@x.com>\r\n\r\noi\r\n")
+        check(proc.returncode == 0, "the mail gate (service:mailgate) can", proc.stderr)
+        wait_until(lambda: s.ticket_total() == 2, 20, "two tickets", system=s)
     log("test_authz passed")
 
 
