@@ -1,0 +1,492 @@
+/* balcao-kb-bench: quality and speed of the knowledge base's search, on the
+ * index kb uses (services/kb/kb_index.cc), in-process.
+ *
+ *   balcao-kb-bench faquad DIR [--floor MRR] [--stopwords FILE]
+ *       Indexes FaQuAD's passages (DIR/passages.jsonl), runs its questions
+ *       (queries.jsonl, qrels.tsv) as written and with every accent removed,
+ *       and prints recall@1, recall@5 and MRR@10 for both; then calibrates
+ *       the bot's confidence threshold (see s_calibrate). With --floor, exits
+ *       1 when either MRR@10 is below it (the ctest). DIR absent: exit 77.
+ *   balcao-kb-bench speed N DIR [--stopwords FILE]
+ *       Generates N articles from the words of the texts in DIR (FaQuAD's
+ *       passages), indexes them (throughput), then times 2,000 searches and
+ *       2,000 suggestions (p50/p99).
+ *
+ * Without --stopwords, the list built into kb (data/kb/stopwords.txt). */
+#include "kb_index.h"
+#include "kb_stopwords.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <utf8proc.h>
+
+#define EXIT_SKIP 77
+
+typedef struct {
+    char *id, *title, *text;
+} passage_t;
+
+typedef struct {
+    char *id, *question, *gold;
+} question_t;
+
+static double
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static char *
+s_read_file (const char *path)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return NULL;
+    fseek (f, 0, SEEK_END);
+    long size = ftell (f);
+    fseek (f, 0, SEEK_SET);
+    char *buf = malloc ((size_t) size + 1);
+    size_t n = fread (buf, 1, (size_t) size, f);
+    buf[n] = 0;
+    fclose (f);
+    return buf;
+}
+
+static char *
+s_strip_accents (const char *s)
+{
+    utf8proc_uint8_t *out = NULL;
+    utf8proc_ssize_t n = utf8proc_map ((const utf8proc_uint8_t *) s, 0, &out,
+                                       UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE
+                                           | UTF8PROC_STRIPMARK);
+    return n < 0 ? strdup (s) : (char *) out;
+}
+
+/* Reads JSON lines; calls fn for each object. Returns how many. */
+static int
+s_jsonl (const char *path, void (*fn) (json_t *obj, void *arg), void *arg)
+{
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return -1;
+    char *line = NULL;
+    size_t cap = 0;
+    int n = 0;
+    while (getline (&line, &cap, f) > 0) {
+        json_t *obj = json_loads (line, 0, NULL);
+        if (!obj)
+            continue;
+        fn (obj, arg);
+        json_decref (obj);
+        n++;
+    }
+    free (line);
+    fclose (f);
+    return n;
+}
+
+typedef struct {
+    passage_t *items;
+    int n, cap;
+} passages_t;
+
+static void
+s_on_passage (json_t *obj, void *arg)
+{
+    passages_t *ps = arg;
+    if (ps->n == ps->cap) {
+        ps->cap = ps->cap ? ps->cap * 2 : 256;
+        ps->items = realloc (ps->items, (size_t) ps->cap * sizeof *ps->items);
+    }
+    const char *title = json_string_value (json_object_get (obj, "title"));
+    const char *text = json_string_value (json_object_get (obj, "text"));
+    if (!text)
+        text = json_string_value (json_object_get (obj, "body"));
+    passage_t *p = &ps->items[ps->n++];
+    p->id = strdup (json_string_value (json_object_get (obj, "id")));
+    p->title = strdup (title ? title : "");
+    p->text = strdup (text ? text : "");
+}
+
+typedef struct {
+    question_t *items;
+    int n, cap;
+} questions_t;
+
+static void
+s_on_question (json_t *obj, void *arg)
+{
+    questions_t *qs = arg;
+    if (qs->n == qs->cap) {
+        qs->cap = qs->cap ? qs->cap * 2 : 256;
+        qs->items = realloc (qs->items, (size_t) qs->cap * sizeof *qs->items);
+    }
+    question_t *q = &qs->items[qs->n++];
+    q->id = strdup (json_string_value (json_object_get (obj, "id")));
+    q->question = strdup (json_string_value (json_object_get (obj, "question")));
+    q->gold = NULL;
+}
+
+static kb_index_t *
+s_open_index (char *dir, size_t size, const char *stopwords_file)
+{
+    snprintf (dir, size, "/tmp/balcao-kb-bench-XXXXXX");
+    if (!mkdtemp (dir))
+        return NULL;
+    char path[512], err[256];
+    snprintf (path, sizeof path, "%s/x", dir);
+    kb_index_t *idx = kb_index_open (path, err, sizeof err);
+    if (!idx) {
+        fprintf (stderr, "balcao-kb-bench: %s\n", err);
+        return NULL;
+    }
+    char *sw = stopwords_file ? s_read_file (stopwords_file) : NULL;
+    kb_index_set_stopwords (idx, sw ? sw : kb_stopwords_default);
+    free (sw);
+    return idx;
+}
+
+static void
+s_remove (const char *dir)
+{
+    char cmd[600];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system (cmd) != 0)
+        fprintf (stderr, "balcao-kb-bench: could not remove %s\n", dir);
+}
+
+typedef struct {
+    double r1, r5, mrr;
+} quality_t;
+
+/* Rank figures for the questions (accent-stripped when is_folded). */
+static quality_t
+s_evaluate (kb_index_t *idx, questions_t *qs, int is_folded)
+{
+    quality_t out = {0, 0, 0};
+    int n = 0;
+    for (int i = 0; i < qs->n; i++) {
+        question_t *q = &qs->items[i];
+        if (!q->gold)
+            continue;
+        char *text = is_folded ? s_strip_accents (q->question) : strdup (q->question);
+        kb_query_t query = {.text = text, .limit = 10};
+        kb_results_t *r = NULL;
+        if (kb_index_search (idx, &query, &r) == 0) {
+            for (int k = 0; k < r->nhits; k++)
+                if (strcmp (r->hits[k].id, q->gold) == 0) {
+                    out.r1 += k == 0;
+                    out.r5 += k < 5;
+                    out.mrr += 1.0 / (k + 1);
+                    break;
+                }
+        }
+        kb_results_destroy (&r);
+        free (text);
+        n++;
+    }
+    if (n) {
+        out.r1 /= n;
+        out.r5 /= n;
+        out.mrr /= n;
+    }
+    return out;
+}
+
+/* The bot's confidence in the best hit: its coverage of the question. */
+static double
+s_confidence (kb_index_t *idx, const char *text, const char *exclude, char *best, size_t size)
+{
+    kb_query_t query = {.text = text, .limit = 1, .exclude_id = exclude};
+    kb_results_t *r = NULL;
+    double c = 0;
+    best[0] = 0;
+    if (kb_index_search (idx, &query, &r) == 0 && r->nhits) {
+        c = r->hits[0].coverage;
+        snprintf (best, size, "%s", r->hits[0].id);
+    }
+    kb_results_destroy (&r);
+    return c;
+}
+
+/* Threshold calibration. For each question, the bot answers twice: with its
+ * passage in the index (a good answer is confident AND the right passage)
+ * and with that passage left out (the knowledge base has no answer: a good
+ * answer is "no confident answer"). The threshold that maximises the mean of
+ * the two success rates (balanced accuracy) is the default. */
+static void
+s_calibrate (kb_index_t *idx, questions_t *qs)
+{
+    enum { STEPS = 20 };
+    int right_yes[STEPS] = {0}, refused_no[STEPS] = {0}, n = 0;
+    for (int i = 0; i < qs->n; i++) {
+        question_t *q = &qs->items[i];
+        if (!q->gold)
+            continue;
+        char best[128];
+        double with = s_confidence (idx, q->question, NULL, best, sizeof best);
+        int is_right = strcmp (best, q->gold) == 0;
+        double without = s_confidence (idx, q->question, q->gold, best, sizeof best);
+        for (int s = 0; s < STEPS; s++) {
+            double t = (double) s / STEPS;
+            right_yes[s] += is_right && with >= t;
+            refused_no[s] += without < t;
+        }
+        n++;
+    }
+    printf ("\nbot threshold (answer with the passage in the index / refuse without it):\n");
+    printf ("  threshold  answered right  refused  balanced\n");
+    int best = 0;
+    double best_bal = -1;
+    for (int s = 0; s < STEPS; s++) {
+        double a = (double) right_yes[s] / n, b = (double) refused_no[s] / n, bal = (a + b) / 2;
+        printf ("  %9.2f  %14.3f  %7.3f  %8.3f\n", (double) s / STEPS, a, b, bal);
+        if (bal > best_bal) {
+            best_bal = bal;
+            best = s;
+        }
+    }
+    printf ("  best: %.2f (balanced accuracy %.3f)\n", (double) best / STEPS, best_bal);
+}
+
+static int
+s_faquad (const char *dir, double floor, const char *stopwords)
+{
+    char path[1024];
+    passages_t ps = {0};
+    questions_t qs = {0};
+    snprintf (path, sizeof path, "%s/passages.jsonl", dir);
+    if (s_jsonl (path, s_on_passage, &ps) <= 0) {
+        printf ("balcao-kb-bench: no FaQuAD at %s: skipped\n", dir);
+        return EXIT_SKIP;
+    }
+    snprintf (path, sizeof path, "%s/queries.jsonl", dir);
+    s_jsonl (path, s_on_question, &qs);
+    snprintf (path, sizeof path, "%s/qrels.tsv", dir);
+    FILE *f = fopen (path, "r");
+    char qid[128], pid[128];
+    int zero, rel;
+    while (f && fscanf (f, "%127s %d %127s %d", qid, &zero, pid, &rel) == 4)
+        for (int i = 0; i < qs.n; i++)
+            if (rel > 0 && !qs.items[i].gold && strcmp (qs.items[i].id, qid) == 0)
+                qs.items[i].gold = strdup (pid);
+    if (f)
+        fclose (f);
+    char tmp[64];
+    kb_index_t *idx = s_open_index (tmp, sizeof tmp, stopwords);
+    if (!idx)
+        return 1;
+    double t0 = s_now_ms ();
+    for (int i = 0; i < ps.n; i++) {
+        kb_doc_t d = {.id = ps.items[i].id, .title = ps.items[i].title, .body = ps.items[i].text,
+                      .language = "pt-BR"};
+        if (kb_index_put (idx, &d)) {
+            fprintf (stderr, "balcao-kb-bench: %s\n", kb_index_error (idx));
+            return 1;
+        }
+    }
+    kb_index_commit (idx);
+    double t1 = s_now_ms ();
+    quality_t as_written = s_evaluate (idx, &qs, 0);
+    quality_t folded = s_evaluate (idx, &qs, 1);
+    printf ("FaQuAD: %d passages (indexed in %.0f ms), %d questions\n", ps.n, t1 - t0, qs.n);
+    printf ("                    recall@1  recall@5  MRR@10\n");
+    printf ("  as written        %8.3f  %8.3f  %6.3f\n", as_written.r1, as_written.r5,
+            as_written.mrr);
+    printf ("  accents removed   %8.3f  %8.3f  %6.3f\n", folded.r1, folded.r5, folded.mrr);
+    if (floor <= 0)
+        s_calibrate (idx, &qs);
+    kb_index_close (&idx);
+    s_remove (tmp);
+    if (floor > 0 && (as_written.mrr < floor || folded.mrr < floor)) {
+        printf ("FAIL: MRR@10 below the floor %.3f\n", floor);
+        return 1;
+    }
+    return 0;
+}
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static void
+s_percentiles (const char *what, double *ms, int n)
+{
+    qsort (ms, (size_t) n, sizeof *ms, s_cmp_double);
+    printf ("  %-28s p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", what, ms[n / 2],
+            ms[(int) (n * 0.99)], ms[n - 1]);
+}
+
+/* A word from the vocabulary, Zipf-like: low indexes are far more common. */
+static const char *
+s_word (char **vocab, int nvocab)
+{
+    double u = (double) rand () / RAND_MAX;
+    int i = (int) (pow (nvocab, u)) - 1;
+    return vocab[i < 0 ? 0 : i % nvocab];
+}
+
+static int
+s_speed (long n, const char *dir, const char *stopwords)
+{
+    char path[1024];
+    passages_t ps = {0};
+    snprintf (path, sizeof path, "%s/passages.jsonl", dir);
+    if (s_jsonl (path, s_on_passage, &ps) <= 0) {
+        printf ("balcao-kb-bench: no texts at %s: skipped\n", dir);
+        return EXIT_SKIP;
+    }
+    /* The vocabulary: every distinct word of the texts, in order of first
+     * appearance (common words come first, which the Zipf draw favours). */
+    int cap = 1 << 16, nvocab = 0;
+    char **vocab = malloc ((size_t) cap * sizeof *vocab);
+    for (int i = 0; i < ps.n; i++) {
+        char *save = NULL;
+        for (char *w = strtok_r (ps.items[i].text, " \t\n.,;:()\"'?!", &save); w;
+             w = strtok_r (NULL, " \t\n.,;:()\"'?!", &save)) {
+            int seen = 0;
+            for (int k = nvocab - 1; k >= 0 && k >= nvocab - 2000; k--)
+                if (strcmp (vocab[k], w) == 0) {
+                    seen = 1;
+                    break;
+                }
+            if (!seen && nvocab < cap)
+                vocab[nvocab++] = strdup (w);
+        }
+    }
+    srand (42);
+    char tmp[64];
+    kb_index_t *idx = s_open_index (tmp, sizeof tmp, stopwords);
+    if (!idx)
+        return 1;
+    static const char *types[] = {"guia", "faq", "manual"};
+    static const char *cats[] = {"acesso", "financeiro", "relatorios", "integracoes", "geral"};
+    static const char *auds[] = {"publico", "interno"};
+    char body[8192], title[512], id[32];
+    double t0 = s_now_ms ();
+    for (long i = 0; i < n; i++) {
+        title[0] = body[0] = 0;
+        for (int w = 0; w < 6; w++) {
+            strcat (title, s_word (vocab, nvocab));
+            strcat (title, " ");
+        }
+        int words = 60 + rand () % 120;
+        for (int w = 0; w < words && strlen (body) < sizeof body - 64; w++) {
+            strcat (body, s_word (vocab, nvocab));
+            strcat (body, w % 15 == 14 ? ". " : " ");
+        }
+        snprintf (id, sizeof id, "a%ld", i);
+        char ftype[16], fcat[32], faud[16];
+        snprintf (ftype, sizeof ftype, "T%s", types[i % 3]);
+        snprintf (fcat, sizeof fcat, "C%s", cats[i % 5]);
+        snprintf (faud, sizeof faud, "A%s", auds[i % 2]);
+        kb_doc_t d = {.id = id, .title = title, .body = body, .language = "pt-BR",
+                      .filters = {"Karticle", "Spublished", ftype, fcat, faud}, .nfilters = 5,
+                      .facets = {NULL, types[i % 3], cats[i % 5], auds[i % 2]}};
+        if (kb_index_put (idx, &d)) {
+            fprintf (stderr, "balcao-kb-bench: %s\n", kb_index_error (idx));
+            return 1;
+        }
+        if (i % 10000 == 9999)
+            kb_index_commit (idx);
+    }
+    kb_index_commit (idx);
+    double t1 = s_now_ms ();
+    printf ("speed: %ld articles (%d-word vocabulary) indexed in %.1f s: %.0f articles/s\n", n,
+            nvocab, (t1 - t0) / 1000, n / ((t1 - t0) / 1000));
+    enum { RUNS = 2000 };
+    double *ms = malloc (RUNS * sizeof *ms);
+    char query[512];
+    /* Questions: 3-5 words drawn like the texts, from customers (public
+     * articles only), with snippets; facets on one search in ten. */
+    for (int r = 0; r < RUNS; r++) {
+        query[0] = 0;
+        int words = 3 + rand () % 3;
+        for (int w = 0; w < words; w++) {
+            strcat (query, s_word (vocab, nvocab));
+            strcat (query, " ");
+        }
+        kb_query_t q = {.text = query, .limit = 10, .snippet_chars = 160,
+                        .filters = {"Karticle", "Spublished", "Apublico"}, .nfilters = 3};
+        kb_results_t *res = NULL;
+        double a = s_now_ms ();
+        kb_index_search (idx, &q, &res);
+        ms[r] = s_now_ms () - a;
+        kb_results_destroy (&res);
+    }
+    s_percentiles ("search (10 hits, snippets)", ms, RUNS);
+    for (int r = 0; r < RUNS; r++) {
+        query[0] = 0;
+        int words = 3 + rand () % 3;
+        for (int w = 0; w < words; w++) {
+            strcat (query, s_word (vocab, nvocab));
+            strcat (query, " ");
+        }
+        kb_query_t q = {.text = query, .limit = 10, .want_facets = 1,
+                        .filters = {"Karticle", "Spublished", "Apublico"}, .nfilters = 3};
+        kb_results_t *res = NULL;
+        double a = s_now_ms ();
+        kb_index_search (idx, &q, &res);
+        ms[r] = s_now_ms () - a;
+        kb_results_destroy (&res);
+    }
+    s_percentiles ("search with facets", ms, RUNS);
+    for (int r = 0; r < RUNS; r++) {
+        query[0] = 0;
+        int words = 2 + rand () % 3;
+        for (int w = 0; w < words; w++) {
+            strcat (query, s_word (vocab, nvocab));
+            strcat (query, " ");
+        }
+        /* Typing: the last word cut in the middle. */
+        size_t len = strlen (query) - 1;
+        query[len] = 0;
+        char *last = strrchr (query, ' ');
+        size_t wl = strlen (last ? last + 1 : query);
+        if (wl > 3)
+            query[len - wl / 2] = 0;
+        kb_query_t q = {.text = query, .limit = 5, .is_partial = 1,
+                        .filters = {"Karticle", "Spublished", "Apublico"}, .nfilters = 3};
+        kb_results_t *res = NULL;
+        double a = s_now_ms ();
+        kb_index_search (idx, &q, &res);
+        ms[r] = s_now_ms () - a;
+        kb_results_destroy (&res);
+    }
+    s_percentiles ("suggest (5 hits, typing)", ms, RUNS);
+    free (ms);
+    kb_index_close (&idx);
+    s_remove (tmp);
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    const char *stopwords = NULL;
+    double floor = 0;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp (argv[i], "--stopwords") == 0)
+            stopwords = argv[i + 1];
+        else if (strcmp (argv[i], "--floor") == 0)
+            floor = atof (argv[i + 1]);
+    }
+    if (argc >= 3 && strcmp (argv[1], "faquad") == 0)
+        return s_faquad (argv[2], floor, stopwords);
+    if (argc >= 4 && strcmp (argv[1], "speed") == 0)
+        return s_speed (atol (argv[2]), argv[3], stopwords);
+    fprintf (stderr, "usage: balcao-kb-bench faquad DIR [--floor MRR] [--stopwords FILE]\n"
+                     "       balcao-kb-bench speed N DIR [--stopwords FILE]\n");
+    return 64;
+}
