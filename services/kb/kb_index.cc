@@ -123,8 +123,13 @@ s_plain (const char *md)
                 continue;
             }
         }
-        bool is_marker = std::strchr ("*_`[]|", *p) || (line_start && std::strchr ("#>", *p));
-        out += is_marker ? ' ' : *p;
+        // Emphasis, code and link brackets go; headings and quotes only at
+        // the start of a line; '_' and '|' separate words.
+        bool is_marker = std::strchr ("*`[]", *p) || (line_start && std::strchr ("#>", *p));
+        if (*p == '_' || *p == '|')
+            out += ' ';
+        else if (!is_marker)
+            out += *p;
         if (*p == '\n')
             line_start = true;
         else if (*p != ' ' && !is_marker)
@@ -857,6 +862,12 @@ kb_index_excerpt (kb_index_t *self, const char *text, const char *query, int max
         if (out.size () >= (size_t) max_chars / 2)
             break;
     }
+    // One space between words (Markdown leaves runs of them).
+    std::string tidy;
+    for (char c : out)
+        if (!(std::isspace ((unsigned char) c) && (tidy.empty () || tidy.back () == ' ')))
+            tidy += std::isspace ((unsigned char) c) ? ' ' : c;
+    out = tidy;
     if (out.size () > (size_t) max_chars) {
         size_t cut = out.rfind (' ', (size_t) max_chars);
         out = out.substr (0, cut == std::string::npos ? (size_t) max_chars : cut) + "…";
