@@ -418,6 +418,21 @@ struct kb_index_t {
         return it == db.postlist_end (term) ? 0 : *it;
     }
 
+    // A document's public word keys, without those in more than half of a
+    // large index (they tell nothing apart).
+    std::set<std::string> words_of (Xapian::docid did)
+    {
+        std::set<std::string> out;
+        Xapian::doccount n = db.get_doccount ();
+        for (Xapian::TermIterator t = db.termlist_begin (did); t != db.termlist_end (did); ++t) {
+            const std::string term = *t;
+            if ((s_is_prefixed (term) && term[0] != 'E') || (n >= 100 && t.get_termfreq () > n / 2))
+                continue;
+            out.insert (term);
+        }
+        return out;
+    }
+
     // A document's public terms with tf-idf weights.
     std::map<std::string, double> vector_of (Xapian::docid did)
     {
@@ -751,17 +766,14 @@ kb_index_similarity (kb_index_t *self, const char *id_a, const char *id_b)
         Xapian::docid a = self->find (id_a), b = self->find (id_b);
         if (!a || !b)
             return 0;
-        std::map<std::string, double> va = self->vector_of (a), vb = self->vector_of (b);
-        double dot = 0, na = 0, nb = 0;
-        for (const auto &kv : va) {
-            na += kv.second * kv.second;
-            auto it = vb.find (kv.first);
-            if (it != vb.end ())
-                dot += kv.second * it->second;
-        }
-        for (const auto &kv : vb)
-            nb += kv.second * kv.second;
-        return na > 0 && nb > 0 ? dot / std::sqrt (na * nb) : 0;
+        // Shared words over the geometric mean of the word counts (Ochiai)
+        // rather than tf-idf: in a burst of tickets about one problem, its
+        // words are frequent, and idf would count them least.
+        std::set<std::string> sa = self->words_of (a), sb = self->words_of (b);
+        size_t shared = 0;
+        for (const std::string &t : sa)
+            shared += sb.count (t);
+        return sa.empty () || sb.empty () ? 0 : shared / std::sqrt ((double) sa.size () * sb.size ());
     }
     catch (const Xapian::Error &e) {
         self->error = e.get_description ();

@@ -118,8 +118,10 @@ int kb_index_search (kb_index_t *self, const kb_query_t *query, kb_results_t **o
  * query's filters and time window; id itself is left out. */
 int kb_index_similar (kb_index_t *self, const char *id, const kb_query_t *query,
                       kb_results_t **out);
-/* Cosine similarity (tf-idf over public terms) of two documents, 0..1; 0
- * when either is absent. */
+/* How alike two documents are, 0..1: the words they share over the
+ * geometric mean of their word counts (public words; those in more than
+ * half of an index of 100 or more documents do not count). 0 when either is
+ * absent. */
 double kb_index_similarity (kb_index_t *self, const char *id_a, const char *id_b);
 /* The terms all the documents share, most telling first, as words people
  * read (the first form found in the first document's text), at most max.

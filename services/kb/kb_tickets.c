@@ -8,7 +8,7 @@
  * Recurring problems: when a ticket is created, the tickets created in the
  * window before it (kb/recurring/window_minutes, by the tickets' own times,
  * so a replay decides the same) that are like it above
- * kb/recurring/similarity (cosine of tf-idf) and in no problem yet are
+ * kb/recurring/similarity (kb_index_similarity) and in no problem yet are
  * candidates; the largest group of them all alike to each other (greedy,
  * most similar first) with the new ticket, once it reaches
  * kb/recurring/min_tickets, becomes one ProblemSuspected, and its tickets
