@@ -7,10 +7,12 @@
  *       and prints recall@1, recall@5 and MRR@10 for both; then calibrates
  *       the bot's confidence threshold (see s_calibrate). With --floor, exits
  *       1 when either MRR@10 is below it (the ctest). DIR absent: exit 77.
- *   balcao-kb-bench speed N DIR [--stopwords FILE]
+ *   balcao-kb-bench speed N DIR [--spelling] [--stopwords FILE]
  *       Generates N articles from the words of the texts in DIR (FaQuAD's
- *       passages), indexes them (throughput), then times 2,000 searches and
- *       2,000 suggestions (p50/p99).
+ *       passages), indexes them (throughput; --spelling also feeds the
+ *       spelling dictionary, as kb does for articles), then times 2,000
+ *       searches, 2,000 searches with facets and 2,000 suggestions
+ *       (p50/p99).
  *
  * Without --stopwords, the list built into kb (data/kb/stopwords.txt). */
 #include "kb_index.h"
@@ -338,7 +340,7 @@ s_word (char **vocab, int nvocab)
 }
 
 static int
-s_speed (long n, const char *dir, const char *stopwords)
+s_speed (long n, const char *dir, const char *stopwords, int spelling)
 {
     char path[1024];
     passages_t ps = {0};
@@ -370,6 +372,7 @@ s_speed (long n, const char *dir, const char *stopwords)
     kb_index_t *idx = s_open_index (tmp, sizeof tmp, stopwords);
     if (!idx)
         return 1;
+    kb_index_set_spelling (idx, spelling);
     static const char *types[] = {"guia", "faq", "manual"};
     static const char *cats[] = {"acesso", "financeiro", "relatorios", "integracoes", "geral"};
     static const char *auds[] = {"publico", "interno"};
@@ -471,6 +474,15 @@ s_speed (long n, const char *dir, const char *stopwords)
     return 0;
 }
 
+static int
+s_has (int argc, char **argv, const char *flag)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp (argv[i], flag) == 0)
+            return 1;
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -485,8 +497,8 @@ main (int argc, char **argv)
     if (argc >= 3 && strcmp (argv[1], "faquad") == 0)
         return s_faquad (argv[2], floor, stopwords);
     if (argc >= 4 && strcmp (argv[1], "speed") == 0)
-        return s_speed (atol (argv[2]), argv[3], stopwords);
+        return s_speed (atol (argv[2]), argv[3], stopwords, s_has (argc, argv, "--spelling"));
     fprintf (stderr, "usage: balcao-kb-bench faquad DIR [--floor MRR] [--stopwords FILE]\n"
-                     "       balcao-kb-bench speed N DIR [--stopwords FILE]\n");
+                     "       balcao-kb-bench speed N DIR [--spelling] [--stopwords FILE]\n");
     return 64;
 }

@@ -40,6 +40,17 @@ const struct {
 std::string
 s_fold (const char *s, size_t len)
 {
+    // Most words are ASCII: lowercase them without utf8proc's allocation.
+    size_t i = 0;
+    while (i < len && !((unsigned char) s[i] & 0x80))
+        i++;
+    if (i == len) {
+        std::string r (s, len);
+        for (char &c : r)
+            if (c >= 'A' && c <= 'Z')
+                c = (char) (c + 32);
+        return r;
+    }
     utf8proc_uint8_t *out = nullptr;
     utf8proc_ssize_t n = utf8proc_map (
         (const utf8proc_uint8_t *) s, (utf8proc_ssize_t) len, &out,
