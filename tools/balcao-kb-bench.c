@@ -7,12 +7,13 @@
  *       and prints recall@1, recall@5 and MRR@10 for both; then calibrates
  *       the bot's confidence threshold (see s_calibrate). With --floor, exits
  *       1 when either MRR@10 is below it (the ctest). DIR absent: exit 77.
- *   balcao-kb-bench speed N DIR [--spelling] [--stopwords FILE]
- *       Generates N articles from the words of the texts in DIR (FaQuAD's
- *       passages), indexes them (throughput; --spelling also feeds the
- *       spelling dictionary, as kb does for articles), then times 2,000
- *       searches, 2,000 searches with facets and 2,000 suggestions
- *       (p50/p99).
+ *   balcao-kb-bench speed N DIR [--spelling] [--index PATH] [--stopwords FILE]
+ *       Generates N articles, each 60-180 words about one of DIR's passages
+ *       (70% of its words from it, 30% from all of them), indexes them (throughput; --spelling also
+ *       feeds the spelling dictionary, as kb does for articles; --index
+ *       keeps the index at PATH and reuses it), then times FaQuAD's
+ *       questions: 2,000 searches, 2,000 with facets, 2,000 suggestions of
+ *       the questions cut mid-word (p50/p99).
  *
  * Without --stopwords, the list built into kb (data/kb/stopwords.txt). */
 #include "kb_index.h"
@@ -330,46 +331,85 @@ s_percentiles (const char *what, double *ms, int n)
             ms[(int) (n * 0.99)], ms[n - 1]);
 }
 
-/* A word from the vocabulary, Zipf-like: low indexes are far more common. */
-static const char *
-s_word (char **vocab, int nvocab)
+/* Times RUNS queries made by make_query; prints the percentiles. */
+static void
+s_time_queries (kb_index_t *idx, const char *what, questions_t *qs, int is_suggest,
+                int want_facets)
 {
-    double u = (double) rand () / RAND_MAX;
-    int i = (int) (pow (nvocab, u)) - 1;
-    return vocab[i < 0 ? 0 : i % nvocab];
+    enum { RUNS = 2000 };
+    double *ms = malloc (RUNS * sizeof *ms);
+    char text[1024];
+    for (int r = 0; r < RUNS; r++) {
+        snprintf (text, sizeof text, "%s", qs->items[r % qs->n].question);
+        if (is_suggest) {
+            /* Typing: cut in the middle of a word after the first third. */
+            size_t len = strlen (text), cut = len / 3 + (size_t) rand () % (len - len / 3);
+            while (cut < len && text[cut] != ' ')
+                cut++;
+            cut = cut > 3 ? cut - 2 : cut;
+            text[cut] = 0;
+        }
+        kb_query_t q = {.text = text, .limit = is_suggest ? 5 : 10, .is_partial = is_suggest,
+                        .snippet_chars = is_suggest ? 0 : 180, .want_facets = want_facets,
+                        .want_spelling = !is_suggest,
+                        .filters = {"Apublico", "Spublicado"}, .nfilters = 2};
+        kb_results_t *res = NULL;
+        double a = s_now_ms ();
+        kb_index_search (idx, &q, &res);
+        ms[r] = s_now_ms () - a;
+        kb_results_destroy (&res);
+    }
+    s_percentiles (what, ms, RUNS);
+    free (ms);
 }
 
+/* speed: N generated articles, each about one passage's subject (70% of
+ * its words from that passage, 30% from all: words keep their real
+ * frequencies, and topics their own vocabulary), in the index at
+ * index_path (reused when it already holds N), then FaQuAD's questions as
+ * searches and, cut mid-word, as suggestions, as a customer would send
+ * them (public, published). */
 static int
-s_speed (long n, const char *dir, const char *stopwords, int spelling)
+s_speed (long n, const char *dir, const char *stopwords, int spelling, const char *index_path)
 {
     char path[1024];
     passages_t ps = {0};
+    questions_t qs = {0};
     snprintf (path, sizeof path, "%s/passages.jsonl", dir);
     if (s_jsonl (path, s_on_passage, &ps) <= 0) {
         printf ("balcao-kb-bench: no texts at %s: skipped\n", dir);
         return EXIT_SKIP;
     }
-    /* The vocabulary: every distinct word of the texts, in order of first
-     * appearance (common words come first, which the Zipf draw favours). */
-    int cap = 1 << 16, nvocab = 0;
-    char **vocab = malloc ((size_t) cap * sizeof *vocab);
+    snprintf (path, sizeof path, "%s/queries.jsonl", dir);
+    s_jsonl (path, s_on_question, &qs);
+    size_t cap = 1 << 16, nwords = 0;
+    char **words = malloc (cap * sizeof *words);
+    size_t *first = calloc ((size_t) ps.n + 1, sizeof *first); /* passage i's words */
     for (int i = 0; i < ps.n; i++) {
+        first[i] = nwords;
         char *save = NULL;
         for (char *w = strtok_r (ps.items[i].text, " \t\n.,;:()\"'?!", &save); w;
              w = strtok_r (NULL, " \t\n.,;:()\"'?!", &save)) {
-            int seen = 0;
-            for (int k = nvocab - 1; k >= 0 && k >= nvocab - 2000; k--)
-                if (strcmp (vocab[k], w) == 0) {
-                    seen = 1;
-                    break;
-                }
-            if (!seen && nvocab < cap)
-                vocab[nvocab++] = strdup (w);
+            if (nwords == cap)
+                words = realloc (words, (cap *= 2) * sizeof *words);
+            words[nwords++] = w;
         }
     }
+    first[ps.n] = nwords;
     srand (42);
-    char tmp[64];
-    kb_index_t *idx = s_open_index (tmp, sizeof tmp, stopwords);
+    char tmp[64] = "";
+    kb_index_t *idx = NULL;
+    if (index_path) {
+        char err[256];
+        idx = kb_index_open (index_path, err, sizeof err);
+        if (!idx) {
+            fprintf (stderr, "balcao-kb-bench: %s\n", err);
+            return 1;
+        }
+        kb_index_set_stopwords (idx, kb_stopwords_default);
+    }
+    else
+        idx = s_open_index (tmp, sizeof tmp, stopwords);
     if (!idx)
         return 1;
     kb_index_set_spelling (idx, spelling);
@@ -377,17 +417,26 @@ s_speed (long n, const char *dir, const char *stopwords, int spelling)
     static const char *cats[] = {"acesso", "financeiro", "relatorios", "integracoes", "geral"};
     static const char *auds[] = {"publico", "interno"};
     char body[8192], title[512], id[32];
+    long have = (long) kb_index_count (idx);
     double t0 = s_now_ms ();
-    for (long i = 0; i < n; i++) {
+    for (long i = have; i < n; i++) {
         title[0] = body[0] = 0;
-        for (int w = 0; w < 6; w++) {
-            strcat (title, s_word (vocab, nvocab));
-            strcat (title, " ");
-        }
-        int words = 60 + rand () % 120;
-        for (int w = 0; w < words && strlen (body) < sizeof body - 64; w++) {
-            strcat (body, s_word (vocab, nvocab));
-            strcat (body, w % 15 == 14 ? ". " : " ");
+        /* Each article is about one passage's subject: 70% of its words
+         * come from that passage, the rest from all of them. */
+        int topic = rand () % ps.n;
+        size_t tfirst = first[topic], tn = first[topic + 1] - first[topic];
+        for (int w = 0; w < 6 + 120; w++) {
+            int is_topic = tn && rand () % 10 < 7;
+            const char *word = is_topic ? words[tfirst + (size_t) rand () % tn]
+                                        : words[(size_t) rand () % nwords];
+            if (w < 6) {
+                strcat (title, word);
+                strcat (title, " ");
+            }
+            else if (w - 6 < 60 + (int) (i % 120) && strlen (body) < sizeof body - 64) {
+                strcat (body, word);
+                strcat (body, w % 15 == 14 ? ". " : " ");
+            }
         }
         snprintf (id, sizeof id, "a%ld", i);
         char ftype[16], fcat[32], faud[16];
@@ -395,7 +444,7 @@ s_speed (long n, const char *dir, const char *stopwords, int spelling)
         snprintf (fcat, sizeof fcat, "C%s", cats[i % 5]);
         snprintf (faud, sizeof faud, "A%s", auds[i % 2]);
         kb_doc_t d = {.id = id, .title = title, .body = body, .language = "pt-BR",
-                      .filters = {"Karticle", "Spublished", ftype, fcat, faud}, .nfilters = 5,
+                      .filters = {"Spublicado", ftype, fcat, faud}, .nfilters = 4,
                       .facets = {NULL, types[i % 3], cats[i % 5], auds[i % 2]}};
         if (kb_index_put (idx, &d)) {
             fprintf (stderr, "balcao-kb-bench: %s\n", kb_index_error (idx));
@@ -406,72 +455,28 @@ s_speed (long n, const char *dir, const char *stopwords, int spelling)
     }
     kb_index_commit (idx);
     double t1 = s_now_ms ();
-    printf ("speed: %ld articles (%d-word vocabulary) indexed in %.1f s: %.0f articles/s\n", n,
-            nvocab, (t1 - t0) / 1000, n / ((t1 - t0) / 1000));
-    enum { RUNS = 2000 };
-    double *ms = malloc (RUNS * sizeof *ms);
-    char query[512];
-    /* Questions: 3-5 words drawn like the texts, from customers (public
-     * articles only), with snippets; facets on one search in ten. */
-    for (int r = 0; r < RUNS; r++) {
-        query[0] = 0;
-        int words = 3 + rand () % 3;
-        for (int w = 0; w < words; w++) {
-            strcat (query, s_word (vocab, nvocab));
-            strcat (query, " ");
-        }
-        kb_query_t q = {.text = query, .limit = 10, .snippet_chars = 160,
-                        .filters = {"Karticle", "Spublished", "Apublico"}, .nfilters = 3};
-        kb_results_t *res = NULL;
-        double a = s_now_ms ();
-        kb_index_search (idx, &q, &res);
-        ms[r] = s_now_ms () - a;
-        kb_results_destroy (&res);
-    }
-    s_percentiles ("search (10 hits, snippets)", ms, RUNS);
-    for (int r = 0; r < RUNS; r++) {
-        query[0] = 0;
-        int words = 3 + rand () % 3;
-        for (int w = 0; w < words; w++) {
-            strcat (query, s_word (vocab, nvocab));
-            strcat (query, " ");
-        }
-        kb_query_t q = {.text = query, .limit = 10, .want_facets = 1,
-                        .filters = {"Karticle", "Spublished", "Apublico"}, .nfilters = 3};
-        kb_results_t *res = NULL;
-        double a = s_now_ms ();
-        kb_index_search (idx, &q, &res);
-        ms[r] = s_now_ms () - a;
-        kb_results_destroy (&res);
-    }
-    s_percentiles ("search with facets", ms, RUNS);
-    for (int r = 0; r < RUNS; r++) {
-        query[0] = 0;
-        int words = 2 + rand () % 3;
-        for (int w = 0; w < words; w++) {
-            strcat (query, s_word (vocab, nvocab));
-            strcat (query, " ");
-        }
-        /* Typing: the last word cut in the middle. */
-        size_t len = strlen (query) - 1;
-        query[len] = 0;
-        char *last = strrchr (query, ' ');
-        size_t wl = strlen (last ? last + 1 : query);
-        if (wl > 3)
-            query[len - wl / 2] = 0;
-        kb_query_t q = {.text = query, .limit = 5, .is_partial = 1,
-                        .filters = {"Karticle", "Spublished", "Apublico"}, .nfilters = 3};
-        kb_results_t *res = NULL;
-        double a = s_now_ms ();
-        kb_index_search (idx, &q, &res);
-        ms[r] = s_now_ms () - a;
-        kb_results_destroy (&res);
-    }
-    s_percentiles ("suggest (5 hits, typing)", ms, RUNS);
-    free (ms);
+    if (n > have)
+        printf ("speed: %ld articles indexed in %.1f s: %.0f articles/s%s\n", n - have,
+                (t1 - t0) / 1000, (n - have) / ((t1 - t0) / 1000),
+                spelling ? " (with the spelling dictionary)" : "");
+    printf ("%llu articles; %d FaQuAD questions as queries (2,000 runs each)\n",
+            (unsigned long long) kb_index_count (idx), qs.n);
+    s_time_queries (idx, "search (10 hits, snippets)", &qs, 0, 0);
+    s_time_queries (idx, "search with facets", &qs, 0, 1);
+    s_time_queries (idx, "suggest (5 hits, typing)", &qs, 1, 0);
     kb_index_close (&idx);
-    s_remove (tmp);
+    if (*tmp)
+        s_remove (tmp);
     return 0;
+}
+
+static const char *
+s_opt (int argc, char **argv, const char *name)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp (argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
 }
 
 static int
@@ -497,8 +502,9 @@ main (int argc, char **argv)
     if (argc >= 3 && strcmp (argv[1], "faquad") == 0)
         return s_faquad (argv[2], floor, stopwords);
     if (argc >= 4 && strcmp (argv[1], "speed") == 0)
-        return s_speed (atol (argv[2]), argv[3], stopwords, s_has (argc, argv, "--spelling"));
+        return s_speed (atol (argv[2]), argv[3], stopwords, s_has (argc, argv, "--spelling"),
+                        s_opt (argc, argv, "--index"));
     fprintf (stderr, "usage: balcao-kb-bench faquad DIR [--floor MRR] [--stopwords FILE]\n"
-                     "       balcao-kb-bench speed N DIR [--spelling] [--stopwords FILE]\n");
+                     "       balcao-kb-bench speed N DIR [--spelling] [--index PATH] [--stopwords FILE]\n");
     return 64;
 }

@@ -177,6 +177,10 @@ s_dup (const std::string &s)
 // to 0.904; anything from 0.3 to 0.7 is within 0.003).
 const double s_pair_weight = 0.5, s_exact_weight = 0.5;
 
+// Facets count the values of at least this many matches (all of them when
+// there are fewer): exact for any sensible query, bounded for "a".
+const Xapian::doccount s_facet_matches = 2000;
+
 bool
 s_is_prefixed (const std::string &term)
 {
@@ -267,29 +271,54 @@ struct kb_index_t {
 
     // The terms a query word stands for: its key, its English key, its
     // private key when allowed, and the same for each synonym.
+    // Only terms the index has go into a query: a word's group is then
+    // often a single term, which the matcher handles fastest.
+    // Terms in more than max_df documents are left out too: in a large
+    // index they weigh almost nothing (BM25's idf) and cost the most.
+    Xapian::doccount max_df = 0;
+
+    bool is_useful (const std::string &term)
+    {
+        Xapian::doccount df = db.get_termfreq (term);
+        return df > 0 && (!max_df || df <= max_df);
+    }
+
+    void add_if_known (std::vector<Xapian::Query> &alts, const std::string &term)
+    {
+        if (is_useful (term))
+            alts.emplace_back (term);
+    }
+
     Xapian::Query word_query (const std::string &folded, bool include_private)
     {
         std::vector<Xapian::Query> alts;
         const std::string &k = key (folded);
-        alts.emplace_back (k);
-        alts.emplace_back (en_key (folded));
+        add_if_known (alts, k);
+        add_if_known (alts, en_key (folded));
         if (include_private)
-            alts.emplace_back ("I" + k);
+            add_if_known (alts, "I" + k);
         auto it = synonyms.find (k);
         if (it != synonyms.end ())
             for (const auto &group : it->second) {
                 std::vector<Xapian::Query> words;
                 for (const std::string &sk : group) {
-                    std::vector<Xapian::Query> forms{Xapian::Query (sk)};
+                    std::vector<Xapian::Query> forms;
+                    add_if_known (forms, sk);
                     if (include_private)
-                        forms.emplace_back ("I" + sk);
+                        add_if_known (forms, "I" + sk);
+                    if (forms.empty ())
+                        break;
                     words.emplace_back (Xapian::Query::OP_OR, forms.begin (), forms.end ());
                 }
+                if (words.size () != group.size ())
+                    continue;
                 if (words.size () == 1)
                     alts.push_back (words[0]);
                 else
                     alts.emplace_back (Xapian::Query::OP_AND, words.begin (), words.end ());
             }
+        if (alts.size () == 1)
+            return alts[0];
         return Xapian::Query (Xapian::Query::OP_SYNONYM, alts.begin (), alts.end ());
     }
 
@@ -313,11 +342,23 @@ struct kb_index_t {
 
     Xapian::Query build (const kb_query_t *q, int *nterms)
     {
+        Xapian::doccount n = db.get_doccount ();
+        max_df = n >= 1000 ? n / 2 : 0;
+        bool has_terms = false;
+        Xapian::Query query = build_with (q, nterms, &has_terms);
+        if (max_df && !has_terms) {
+            // Only very common words: search them anyway.
+            max_df = 0;
+            query = build_with (q, nterms, &has_terms);
+        }
+        return query;
+    }
+
+    Xapian::Query build_with (const kb_query_t *q, int *nterms, bool *has_terms)
+    {
         std::string text = q->text ? q->text : "";
         std::vector<token_t> toks = s_tokens (text, 64);
-        bool last_is_partial = q->is_partial && !text.empty ()
-                               && s_is_word_char ((unsigned char) text.back ())
-                               && !toks.empty () && toks.back ().end == text.size ();
+        bool last_is_partial = q->is_partial && !toks.empty () && toks.back ().end == text.size ();
         std::vector<Xapian::Query> groups;
         std::set<std::string> seen;
         for (size_t i = 0; i < toks.size (); i++) {
@@ -326,27 +367,39 @@ struct kb_index_t {
             if (!partial && (is_stopword (f) || !seen.insert (f).second))
                 continue;
             Xapian::Query wq = word_query (f, q->include_private);
-            if (partial && f.size () >= 2)
+            if (partial && f.size () >= 3)
                 wq = Xapian::Query (Xapian::Query::OP_SYNONYM, wq,
-                                    Xapian::Query (Xapian::Query::OP_WILDCARD, f, 20,
+                                    Xapian::Query (Xapian::Query::OP_WILDCARD, f, 10,
                                                    Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT));
             groups.push_back (wq);
         }
+        *nterms = (int) groups.size ();
+        // Pairs and words as written only ever match documents that match
+        // their words' keys: as the right side of AND_MAYBE they rank the
+        // same as in an OR, but are read only for the documents matched.
+        std::vector<Xapian::Query> boosts;
         std::string prev;
         for (size_t i = 0; i < toks.size (); i++) {
             const std::string &f = toks[i].folded;
             if (is_stopword (f) || (last_is_partial && i + 1 == toks.size ()))
                 continue;
             const std::string &k = key (f);
-            if (!prev.empty ())
-                groups.emplace_back (Xapian::Query::OP_SCALE_WEIGHT,
-                                     Xapian::Query ("B" + prev + "_" + k), s_pair_weight);
+            std::string pair = "B" + prev + "_" + k, exact = "X" + f;
+            if (!prev.empty () && is_useful (pair))
+                boosts.emplace_back (Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query (pair),
+                                     s_pair_weight);
             prev = k;
-            groups.emplace_back (Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query ("X" + f),
-                                 s_exact_weight);
+            if (is_useful (exact))
+                boosts.emplace_back (Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query (exact),
+                                     s_exact_weight);
         }
-        *nterms = (int) groups.size ();
+        *has_terms = std::any_of (groups.begin (), groups.end (),
+                                  [] (const Xapian::Query &g) { return !g.empty (); });
         Xapian::Query query (Xapian::Query::OP_OR, groups.begin (), groups.end ());
+        if (!boosts.empty ())
+            query = Xapian::Query (Xapian::Query::OP_AND_MAYBE, query,
+                                   Xapian::Query (Xapian::Query::OP_OR, boosts.begin (),
+                                                  boosts.end ()));
         std::vector<Xapian::Query> filters;
         for (int i = 0; i < q->nfilters && i < KB_MAX_FILTERS; i++)
             filters.emplace_back (q->filters[i]);
@@ -473,7 +526,7 @@ s_fill (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire, int nte
         }
     Xapian::MSet mset = enquire.get_mset ((Xapian::doccount) std::max (0, q->offset),
                                           (Xapian::doccount) limit,
-                                          q->want_facets ? 10000u : 0u);
+                                          q->want_facets ? s_facet_matches : 0u);
     r->estimated = mset.get_matches_estimated ();
     r->nterms = nterms;
     r->hits = (kb_hit_t *) calloc (mset.size () + 1, sizeof (kb_hit_t));
@@ -686,7 +739,10 @@ kb_index_search (kb_index_t *self, const kb_query_t *q, kb_results_t **out)
         enquire.set_query (query);
         enquire.set_weighting_scheme (Xapian::BM25Weight (1.2, 0, 1, 0.75, 0.5));
         s_fill (self, q, enquire, nterms, r);
-        if (q->want_spelling && q->text) {
+        // "Você quis dizer" only when the results are poor: nothing, or a
+        // best hit that matches less than half of the query.
+        bool is_poor = r->nhits == 0 || r->hits[0].coverage < 0.5;
+        if (q->want_spelling && q->text && is_poor) {
             // Unknown words, corrected from the dictionary of indexed words.
             std::string text = q->text, fixed;
             bool changed = false;
