@@ -13,7 +13,8 @@
  *       feeds the spelling dictionary, as kb does for articles; --index
  *       keeps the index at PATH and reuses it), then times FaQuAD's
  *       questions: 2,000 searches, 2,000 with facets, 2,000 suggestions of
- *       the questions cut mid-word (p50/p99).
+ *       the questions cut mid-word, and the same with only their last three
+ *       words (a search box) (p50/p99).
  *
  * Without --stopwords, the list built into kb (data/kb/stopwords.txt). */
 #include "kb_index.h"
@@ -331,16 +332,26 @@ s_percentiles (const char *what, double *ms, int n)
             ms[(int) (n * 0.99)], ms[n - 1]);
 }
 
-/* Times RUNS queries made by make_query; prints the percentiles. */
+/* Times 2,000 queries from the questions (cut mid-word for suggest; only
+ * their last three words when is_short); prints the percentiles. */
 static void
 s_time_queries (kb_index_t *idx, const char *what, questions_t *qs, int is_suggest,
-                int want_facets)
+                int want_facets, int is_short)
 {
     enum { RUNS = 2000 };
     double *ms = malloc (RUNS * sizeof *ms);
     char text[1024];
     for (int r = 0; r < RUNS; r++) {
         snprintf (text, sizeof text, "%s", qs->items[r % qs->n].question);
+        if (is_short) {
+            /* A search box: the question's last three words. */
+            char *end = text + strlen (text);
+            int spaces = 0;
+            while (end > text && spaces < 3)
+                if (*--end == ' ')
+                    spaces++;
+            memmove (text, end + (*end == ' '), strlen (end + (*end == ' ')) + 1);
+        }
         if (is_suggest) {
             /* Typing: cut in the middle of a word after the first third. */
             size_t len = strlen (text), cut = len / 3 + (size_t) rand () % (len - len / 3);
@@ -461,9 +472,11 @@ s_speed (long n, const char *dir, const char *stopwords, int spelling, const cha
                 spelling ? " (with the spelling dictionary)" : "");
     printf ("%llu articles; %d FaQuAD questions as queries (2,000 runs each)\n",
             (unsigned long long) kb_index_count (idx), qs.n);
-    s_time_queries (idx, "search (10 hits, snippets)", &qs, 0, 0);
-    s_time_queries (idx, "search with facets", &qs, 0, 1);
-    s_time_queries (idx, "suggest (5 hits, typing)", &qs, 1, 0);
+    s_time_queries (idx, "search (10 hits, snippets)", &qs, 0, 0, 0);
+    s_time_queries (idx, "search with facets", &qs, 0, 1, 0);
+    s_time_queries (idx, "search, last 3 words", &qs, 0, 0, 1);
+    s_time_queries (idx, "suggest (5 hits, typing)", &qs, 1, 0, 0);
+    s_time_queries (idx, "suggest, last 3 words typed", &qs, 1, 0, 1);
     kb_index_close (&idx);
     if (*tmp)
         s_remove (tmp);

@@ -177,6 +177,11 @@ s_dup (const std::string &s)
 // to 0.904; anything from 0.3 to 0.7 is within 0.003).
 const double s_pair_weight = 0.5, s_exact_weight = 0.5;
 
+// A query of more words than this matches by its most telling ones
+// (OP_ELITE_SET): on FaQuAD's questions MRR@10 0.910 -> 0.909, and a third
+// less time on 100,000 articles.
+const size_t s_elite_words = 5;
+
 // Facets count the values of at least this many matches (all of them when
 // there are fewer): exact for any sensible query, bounded for "a".
 const Xapian::doccount s_facet_matches = 2000;
@@ -395,7 +400,13 @@ struct kb_index_t {
         }
         *has_terms = std::any_of (groups.begin (), groups.end (),
                                   [] (const Xapian::Query &g) { return !g.empty (); });
-        Xapian::Query query (Xapian::Query::OP_OR, groups.begin (), groups.end ());
+        // A long question: its most telling words (Xapian's elite set) do
+        // the matching; the others still count through the boosts below.
+        const size_t elite = s_elite_words;
+        Xapian::Query query = groups.size () > elite
+                                  ? Xapian::Query (Xapian::Query::OP_ELITE_SET, groups.begin (),
+                                                   groups.end (), (Xapian::termcount) elite)
+                                  : Xapian::Query (Xapian::Query::OP_OR, groups.begin (), groups.end ());
         if (!boosts.empty ())
             query = Xapian::Query (Xapian::Query::OP_AND_MAYBE, query,
                                    Xapian::Query (Xapian::Query::OP_OR, boosts.begin (),
