@@ -139,6 +139,28 @@ s_on_question (json_t *obj, void *arg)
     q->gold = NULL;
 }
 
+static void
+s_free_passages (passages_t *ps)
+{
+    for (int i = 0; i < ps->n; i++) {
+        free (ps->items[i].id);
+        free (ps->items[i].title);
+        free (ps->items[i].text);
+    }
+    free (ps->items);
+}
+
+static void
+s_free_questions (questions_t *qs)
+{
+    for (int i = 0; i < qs->n; i++) {
+        free (qs->items[i].id);
+        free (qs->items[i].question);
+        free (qs->items[i].gold);
+    }
+    free (qs->items);
+}
+
 static kb_index_t *
 s_open_index (char *dir, size_t size, const char *stopwords_file)
 {
@@ -310,6 +332,8 @@ s_faquad (const char *dir, double floor, const char *stopwords)
         s_calibrate (idx, &qs);
     kb_index_close (&idx);
     s_remove (tmp);
+    s_free_passages (&ps);
+    s_free_questions (&qs);
     if (floor > 0 && (as_written.mrr < floor || folded.mrr < floor)) {
         printf ("FAIL: MRR@10 below the floor %.3f\n", floor);
         return 1;
@@ -480,6 +504,10 @@ s_speed (long n, const char *dir, const char *stopwords, int spelling, const cha
     kb_index_close (&idx);
     if (*tmp)
         s_remove (tmp);
+    free (words);
+    free (first);
+    s_free_passages (&ps);
+    s_free_questions (&qs);
     return 0;
 }
 
