@@ -288,10 +288,22 @@ struct kb_index_t {
         return df > 0 && (!max_df || df <= max_df);
     }
 
+    // The terms of the query being built, per word, for kb_hit_t.coverage.
+    struct word_terms_t {
+        std::vector<std::string> terms;
+        std::string prefix; // the word being typed (suggest), or ""
+        double idf;
+    };
+    std::vector<word_terms_t> words;
+    bool is_collecting = false;
+
     void add_if_known (std::vector<Xapian::Query> &alts, const std::string &term)
     {
-        if (is_useful (term))
+        if (is_useful (term)) {
             alts.emplace_back (term);
+            if (is_collecting)
+                words.back ().terms.push_back (term);
+        }
     }
 
     Xapian::Query word_query (const std::string &folded, bool include_private)
@@ -350,10 +362,12 @@ struct kb_index_t {
         Xapian::doccount n = db.get_doccount ();
         max_df = n >= 1000 ? n / 2 : 0;
         bool has_terms = false;
+        words.clear ();
         Xapian::Query query = build_with (q, nterms, &has_terms);
         if (max_df && !has_terms) {
             // Only very common words: search them anyway.
             max_df = 0;
+            words.clear ();
             query = build_with (q, nterms, &has_terms);
         }
         return query;
@@ -371,7 +385,16 @@ struct kb_index_t {
             bool partial = last_is_partial && i + 1 == toks.size ();
             if (!partial && (is_stopword (f) || !seen.insert (f).second))
                 continue;
+            // A word too common to search (max_df) tells nothing: it is not
+            // part of the coverage either. An unknown word counts fully.
+            Xapian::doccount df = db.get_termfreq (key (f));
+            bool is_common = max_df && df > max_df;
+            if (!is_common)
+                words.push_back ({{}, partial ? f : "",
+                                  std::log ((db.get_doccount () + 1.0) / (df + 0.5))});
+            is_collecting = !is_common;
             Xapian::Query wq = word_query (f, q->include_private);
+            is_collecting = false;
             if (partial && f.size () >= 3)
                 wq = Xapian::Query (Xapian::Query::OP_SYNONYM, wq,
                                     Xapian::Query (Xapian::Query::OP_WILDCARD, f, 10,
@@ -486,6 +509,26 @@ struct kb_index_t {
         return out;
     }
 
+    // The share of the query's words (each weighted by its idf; unknown
+    // words weigh the most) that the document matches.
+    double coverage (const Xapian::Enquire &enquire, const Xapian::MSetIterator &it)
+    {
+        std::unordered_set<std::string> matched (enquire.get_matching_terms_begin (it),
+                                                 enquire.get_matching_terms_end (it));
+        double total = 0, found = 0;
+        for (const word_terms_t &w : words) {
+            total += w.idf;
+            bool is_found = std::any_of (w.terms.begin (), w.terms.end (),
+                                         [&] (const std::string &t) { return matched.count (t); });
+            if (!is_found && !w.prefix.empty ())
+                is_found = std::any_of (matched.begin (), matched.end (), [&] (const std::string &t) {
+                    return t.compare (0, w.prefix.size (), w.prefix) == 0;
+                });
+            found += is_found ? w.idf : 0;
+        }
+        return total > 0 ? found / total : 0;
+    }
+
     Xapian::docid find (const std::string &id)
     {
         std::string term = "Q" + id;
@@ -553,7 +596,8 @@ s_fill (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire, int nte
         h->id = s_dup (data.substr (0, a));
         h->title = s_dup (a == std::string::npos ? "" : data.substr (a + 1, b - a - 1));
         h->score = it.get_weight ();
-        h->coverage = it.get_percent () / 100.0;
+        h->coverage = self->words.empty () ? it.get_percent () / 100.0
+                                           : self->coverage (enquire, it);
         if (q->snippet_chars > 0 && b != std::string::npos)
             h->snippet = s_dup (self->snippet (data.substr (b + 1), keys,
                                                (size_t) q->snippet_chars, true));
@@ -811,6 +855,7 @@ kb_index_similar (kb_index_t *self, const char *id, const kb_query_t *q, kb_resu
         kb_query_t copy = *q;
         copy.snippet_chars = 0;
         copy.want_spelling = 0;
+        self->words.clear ();
         Xapian::Query query (Xapian::Query::OP_OR, terms.begin (), terms.end ());
         std::vector<Xapian::Query> filters;
         for (int i = 0; i < q->nfilters && i < KB_MAX_FILTERS; i++)

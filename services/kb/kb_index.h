@@ -64,8 +64,9 @@ typedef struct {
     char *id;
     char *title;
     double score;
-    /* Xapian's percentage / 100: the share of the query's weight this
-     * document matches, scaled so the best hit has its coverage. */
+    /* The share of the query's words this document matches, each word
+     * weighted by its idf (an unknown word weighs the most; a word in more
+     * than half of a large index is left out), 0..1. */
     double coverage;
     char *snippet; /* HTML-escaped text with <mark>…</mark>, or NULL */
 } kb_hit_t;

@@ -158,7 +158,7 @@ kb_server_setup (bc_service_t *svc)
     self->db_tickets = bc_service_dbi (svc, "tickets");
     self->db_gaps = bc_service_dbi (svc, "gaps");
     /* Calibrated on FaQuAD (docs/benchmarks.md). */
-    self->bot_threshold = atof (bc_config_str (config, "kb/bot/threshold", "0.65"));
+    self->bot_threshold = atof (bc_config_str (config, "kb/bot/threshold", "0.75"));
     self->recurring_min = (int) bc_config_int (config, "kb/recurring/min_tickets", 5);
     self->recurring_window =
         bc_config_int (config, "kb/recurring/window_minutes", 60) * 60 * 1000000LL;

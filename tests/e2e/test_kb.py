@@ -4,7 +4,8 @@
   - `balcao kb import data/kb --publish` loads the project's starter articles;
     importing again changes nothing; a JSONL file imports too;
   - search forgives accents and plurals ("notificacoes", "relatorios"), has
-    snippets with the words marked, facets, and "Você quis dizer";
+    snippets with the words marked, facets, "Você quis dizer", filters and
+    synonyms from the config;
   - a customer never sees an internal article: not in search, suggest, the
     bot's answer, nor by id; an agent does;
   - Markdown is rendered safe: <script> and javascript: links never survive;
@@ -52,7 +53,8 @@ def refused(s, msg, code, principal=AGENT):
 
 
 def main():
-    with System("kb") as s:
+    synonyms = {"kb": '    synonyms\n        senha = "password, palavra-passe"\n'}
+    with System("kb", extra_config=synonyms) as s:
         s.start_all(("intake", "router", "kb"))
 
         # ---- 1. import the starter articles -------------------------------
@@ -87,6 +89,8 @@ def main():
         check(r.did_you_mean == "notificações", "did you mean", r.did_you_mean)
         rc, out, _ = cli(s, "kb", "search", "notifcações")
         check(rc == 0 and "Você quis dizer: notificações" in out, "the CLI says 'Você quis dizer'", out)
+        r = search(s, "password")
+        check(ids(r)[:1] == ["redefinir-senha"], "a synonym from kb/synonyms", ids(r))
         r = search(s, "api", type="manual")
         check(ids(r) == ["integrar-via-api"], "filtered by type", ids(r))
 
