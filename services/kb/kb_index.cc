@@ -546,6 +546,18 @@ struct kb_index_t {
 
     // A document's public word keys, without those in more than half of a
     // large index (they tell nothing apart).
+    // words_of, remembered (recurring-problem checks compare each new
+    // ticket with many recent ones); put and delete forget a document.
+    std::unordered_map<Xapian::docid, std::set<std::string>> words_cache;
+
+    const std::set<std::string> &cached_words (Xapian::docid did)
+    {
+        auto it = words_cache.find (did);
+        if (it != words_cache.end ())
+            return it->second;
+        return words_cache.emplace (did, words_of (did)).first->second;
+    }
+
     std::set<std::string> words_of (Xapian::docid did)
     {
         std::set<std::string> out;
@@ -755,7 +767,7 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
                 doc.add_value ((Xapian::valueno) slot, d->facets[slot]);
         std::string data = id + "\x1f" + (d->title ? d->title : "") + "\x1f" + body;
         doc.set_data (data);
-        self->db.replace_document ("Q" + id, doc);
+        self->words_cache.erase (self->db.replace_document ("Q" + id, doc));
         self->dirty = true;
         return 0;
     }
@@ -769,6 +781,7 @@ extern "C" int
 kb_index_delete (kb_index_t *self, const char *id)
 {
     try {
+        self->words_cache.erase (self->find (id));
         self->db.delete_document ("Q" + std::string (id));
         self->dirty = true;
         return 0;
@@ -902,8 +915,9 @@ kb_index_similar (kb_index_t *self, const char *id, const kb_query_t *q, kb_resu
         for (const auto &kv : v)
             ranked.push_back ({kv.second, kv.first});
         std::sort (ranked.begin (), ranked.end (), std::greater<> ());
-        if (ranked.size () > 24)
-            ranked.resize (24);
+        size_t nterms = q->is_recent_first ? 8 : 16;
+        if (ranked.size () > nterms)
+            ranked.resize (nterms);
         std::vector<Xapian::Query> terms;
         for (const auto &t : ranked)
             terms.emplace_back (t.second);
@@ -926,6 +940,11 @@ kb_index_similar (kb_index_t *self, const char *id, const kb_query_t *q, kb_resu
         query = Xapian::Query (Xapian::Query::OP_AND_NOT, query, Xapian::Query ("Q" + std::string (id)));
         Xapian::Enquire enquire (self->db);
         enquire.set_query (query);
+        if (q->is_recent_first) {
+            // Newest first, unweighted: the matcher stops at `limit`.
+            enquire.set_weighting_scheme (Xapian::BoolWeight ());
+            enquire.set_docid_order (Xapian::Enquire::DESCENDING);
+        }
         s_fill (self, &copy, enquire, (int) terms.size (), r);
         *out = r;
         return 0;
@@ -944,10 +963,12 @@ kb_index_similarity (kb_index_t *self, const char *id_a, const char *id_b)
         Xapian::docid a = self->find (id_a), b = self->find (id_b);
         if (!a || !b)
             return 0;
+        if (self->words_cache.size () > 20000)
+            self->words_cache.clear ();
         // Shared words over the geometric mean of the word counts (Ochiai)
         // rather than tf-idf: in a burst of tickets about one problem, its
         // words are frequent, and idf would count them least.
-        std::set<std::string> sa = self->words_of (a), sb = self->words_of (b);
+        const std::set<std::string> &sa = self->cached_words (a), &sb = self->cached_words (b);
         size_t shared = 0;
         for (const std::string &t : sa)
             shared += sb.count (t);

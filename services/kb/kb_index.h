@@ -58,6 +58,10 @@ typedef struct {
     int want_facets;   /* count values of slots 1..KB_SLOTS-1 */
     int want_spelling; /* a corrected query when words are unknown */
     int64_t min_time_us, max_time_us; /* both 0: no time window */
+    /* kb_index_similar: the newest documents sharing any of the 8 most
+     * telling terms, unranked (cheap even when thousands match), instead of
+     * the best matches for the 16 most telling. */
+    int is_recent_first;
 } kb_query_t;
 
 typedef struct {

@@ -12,7 +12,9 @@
  * candidates; the largest group of them all alike to each other (greedy,
  * most similar first) with the new ticket, once it reaches
  * kb/recurring/min_tickets, becomes one ProblemSuspected, and its tickets
- * join no other. */
+ * join no other. A new ticket like a ticket already in a suspected problem
+ * is counted in that problem (kb's record) and starts no new one: a long
+ * burst is one problem, not one per five tickets. */
 #include "bc_log.h"
 #include "kb_internal.h"
 
@@ -97,6 +99,19 @@ s_cmp_u64 (const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Marks a ticket as part of the suspected problem first (0: none). */
+static int
+s_mark (kb_t *self, MDB_txn *txn, uint64_t number, uint64_t first)
+{
+    Balcao__V1__KbTicket *c = kb_ticket_get (self, txn, number);
+    if (!c)
+        return 0;
+    c->problem = first;
+    int rc = s_store (self, txn, c);
+    balcao__v1__kb_ticket__free_unpacked (c, NULL);
+    return rc;
+}
+
 static int
 s_recurring (kb_t *self, bc_tx_t *tx, const Balcao__V1__KbTicket *t)
 {
@@ -106,27 +121,33 @@ s_recurring (kb_t *self, bc_tx_t *tx, const Balcao__V1__KbTicket *t)
     char id[24];
     snprintf (id, sizeof id, "%llu", (unsigned long long) t->number);
     kb_query_t q = {.limit = 50, .min_time_us = t->created_us - self->recurring_window,
-                    .max_time_us = t->created_us};
+                    .max_time_us = t->created_us, .is_recent_first = 1};
     kb_results_t *r = NULL;
     if (kb_index_similar (self->tickets, id, &q, &r))
         return 0;
-    enum { MAX = 50 };
-    char *ids[MAX + 1];
-    uint64_t numbers[MAX + 1];
+    enum { MAX = 64 };
+    char *ids[MAX];
+    uint64_t numbers[MAX];
     int n = 0;
+    uint64_t covered_by = 0; /* a suspected problem it is like */
     ids[n] = id;
     numbers[n++] = t->number;
-    for (int i = 0; i < r->nhits && n < MAX; i++) {
+    for (int i = 0; i < r->nhits && n < self->recurring_min && n < MAX; i++) {
         uint64_t number = strtoull (r->hits[i].id, NULL, 10);
         if (number == t->number
             || kb_index_similarity (self->tickets, id, r->hits[i].id) < self->recurring_similarity)
             continue;
         Balcao__V1__KbTicket *c = kb_ticket_get (self, txn, number);
-        int is_free = c && c->problem == 0;
+        uint64_t problem = c ? c->problem : 0;
         if (c)
             balcao__v1__kb_ticket__free_unpacked (c, NULL);
-        if (!is_free)
+        if (!c)
             continue;
+        if (problem) {
+            if (!covered_by)
+                covered_by = problem;
+            continue;
+        }
         /* Mutually alike: the candidate with every member so far. */
         int alike = 1;
         for (int m = 1; m < n && alike; m++)
@@ -156,14 +177,8 @@ s_recurring (kb_t *self, bc_tx_t *tx, const Balcao__V1__KbTicket *t)
         ev.terms = words;
         ev.n_terms = (size_t) nwords;
         ev.subject = subject;
-        for (int m = 0; m < n && !rc; m++) {
-            Balcao__V1__KbTicket *c = kb_ticket_get (self, txn, numbers[m]);
-            if (!c)
-                continue;
-            c->problem = numbers[0];
-            rc = s_store (self, txn, c);
-            balcao__v1__kb_ticket__free_unpacked (c, NULL);
-        }
+        for (int m = 0; m < n && !rc; m++)
+            rc = s_mark (self, txn, numbers[m], numbers[0]);
         bc_tx_set_principal (tx, "system:kb");
         if (!rc)
             rc = bc_tx_emit (tx, &ev.base);
@@ -173,6 +188,10 @@ s_recurring (kb_t *self, bc_tx_t *tx, const Balcao__V1__KbTicket *t)
         for (int w = 0; w < nwords; w++)
             free (words[w]);
     }
+    else if (covered_by)
+        /* Like a problem already suspected: it belongs there, not to a new
+         * one (kb's record only; the router hears of each problem once). */
+        rc = s_mark (self, txn, t->number, covered_by);
     kb_results_destroy (&r);
     return rc;
 }
