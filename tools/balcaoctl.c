@@ -232,6 +232,7 @@ s_demo (ctl_t *ctl)
     if (!*dir)
         snprintf (dir, sizeof dir, "%s/../data/kb", ctl->bin_dir);
     snprintf (cli, sizeof cli, "%s/balcao", ctl->bin_dir);
+    fflush (stdout);
     pid_t pid = fork ();
     if (pid == 0) {
         setenv ("BALCAO_PRINCIPAL", "service:demo", 1);
