@@ -226,6 +226,25 @@ s_demo (ctl_t *ctl)
     }
     bc_client_destroy (&c);
     printf ("Dados de demonstração enviados (3 chamados).\n");
+    /* The starter articles, published, through the agent CLI (kb import). */
+    char dir[PATH_MAX + 16], cli[PATH_MAX + 16];
+    snprintf (dir, sizeof dir, "%s", bc_config_str (ctl->config, "kb/demo_articles", ""));
+    if (!*dir)
+        snprintf (dir, sizeof dir, "%s/../data/kb", ctl->bin_dir);
+    snprintf (cli, sizeof cli, "%s/balcao", ctl->bin_dir);
+    fflush (stdout);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        setenv ("BALCAO_PRINCIPAL", "service:demo", 1);
+        if (*ctl->config_path)
+            execl (cli, cli, "-c", ctl->config_path, "kb", "import", dir, "--publish", (char *) NULL);
+        else
+            execl (cli, cli, "kb", "import", dir, "--publish", (char *) NULL);
+        _exit (127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid (pid, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status))
+        fprintf (stderr, "balcaoctl: could not import the demo articles from %s\n", dir);
 }
 
 /* The IMAP poller runs when intake/imap/url is set: started after intake

@@ -1,5 +1,23 @@
-/* kb_index: the Xapian full-text index behind a C API (the only C++ in
- * Balcão is kb_index.cc). Portuguese stemming; one document per ticket. */
+/* kb_index: a Xapian full-text index behind a C API (the only C++ in Balcão
+ * is kb_index.cc). kb keeps two: articles and tickets.
+ *
+ * How words become terms (the same at index and query time):
+ *   fold(w)  = casefold, strip accents (utf8proc)
+ *   key(w)   = fold (stem_pt (accentify (fold (w))))
+ * where accentify puts back the accents of the Portuguese suffixes the
+ * Snowball stemmer keys on (-ção/-ções, -ão/-ões/-ães, -ável/-ível,
+ * -ência/-ância and a few verb endings). key depends only on fold(w), so a
+ * word typed with or without accents gives the same term; stemming the
+ * re-accented word keeps singular and plural together ("solicitações",
+ * "solicitacoes", "solicitação" and "solicitacao" all give "solicit").
+ * Documents in English use the English stemmer under prefix "E"; a query
+ * word looks for both. Stopwords are dropped, synonyms widen a query word
+ * (Xapian OP_SYNONYM), and title, tags and body words count with their own
+ * weights.
+ *
+ * Boolean terms (filters) and value slots are the caller's: kb_server.c
+ * says which. Every function returns 0 (or a count) on success and -1 on a
+ * Xapian error, whose description kb_index_error gives. */
 #ifndef KB_INDEX_H
 #define KB_INDEX_H
 
@@ -12,28 +30,116 @@ extern "C" {
 
 typedef struct kb_index_t kb_index_t;
 
+#define KB_MAX_FILTERS 8
+#define KB_SLOTS 4 /* value slots 1..KB_SLOTS-1 are facets; slot 0 is time */
+
 typedef struct {
-    uint64_t ticket;
+    const char *id;           /* unique; the id term is "Q" + id */
+    const char *title;        /* may be NULL */
+    const char *tags;         /* words, any separator; may be NULL */
+    const char *body;         /* plain text or Markdown; may be NULL */
+    const char *private_text; /* matched only when a query allows it */
+    const char *language;     /* "en..." uses the English stemmer */
+    const char *filters[KB_MAX_FILTERS]; /* boolean terms, e.g. "Apublico" */
+    int nfilters;
+    const char *facets[KB_SLOTS]; /* facets[1..]: value slots; [0] unused */
+    int64_t time_us;              /* value slot 0, for time windows */
+} kb_doc_t;
+
+typedef struct {
+    const char *text;
+    const char *filters[KB_MAX_FILTERS]; /* all required */
+    int nfilters;
+    const char *exclude_id; /* leave this document out (NULL: none) */
+    int include_private;    /* match private_text too (agents) */
+    int is_partial;         /* the last word is still being typed */
+    int offset, limit;
+    int snippet_chars; /* > 0: a highlighted snippet of about this size */
+    int want_facets;   /* count values of slots 1..KB_SLOTS-1 */
+    int want_spelling; /* a corrected query when words are unknown */
+    int64_t min_time_us, max_time_us; /* both 0: no time window */
+    /* kb_index_similar: the newest documents sharing any of the 8 most
+     * telling terms, unranked (cheap even when thousands match), instead of
+     * the best matches for the 16 most telling. */
+    int is_recent_first;
+} kb_query_t;
+
+typedef struct {
+    char *id;
+    char *title;
     double score;
-    char subject[256];
+    /* The share of the query's words this document matches, each word
+     * weighted by its idf (an unknown word weighs the most; a word in more
+     * than half of a large index is left out), 0..1. */
+    double coverage;
+    char *snippet; /* HTML-escaped text with <mark>…</mark>, or NULL */
 } kb_hit_t;
+
+typedef struct {
+    int slot;
+    char *value;
+    unsigned count;
+} kb_facet_t;
+
+typedef struct {
+    kb_hit_t *hits;
+    int nhits;
+    uint64_t estimated;
+    kb_facet_t *facets;
+    int nfacets;
+    char *spelling;  /* "Você quis dizer": the corrected query, or NULL */
+    int nterms;      /* query words that were searched (not stopwords) */
+} kb_results_t;
 
 /* Opens (creating) the index in directory path. NULL with a sentence in err
  * on failure. */
 kb_index_t *kb_index_open (const char *path, char *err, size_t err_size);
 void kb_index_close (kb_index_t **self_p);
 
-/* Indexes (or re-indexes) a ticket's subject and first message. Idempotent. */
-int kb_index_put_ticket (kb_index_t *self, uint64_t ticket, const char *subject,
-                         const char *body);
-/* Adds a later message's text to a ticket already indexed. */
-int kb_index_add_text (kb_index_t *self, uint64_t ticket, const char *text);
-/* Makes what was indexed durable. Returns 0 or -1. */
+/* The stopword list: words separated by white space; lines starting with
+ * '#' are comments. Replaces any previous list. */
+void kb_index_set_stopwords (kb_index_t *self, const char *text);
+/* A group of words (separated by commas) that mean the same: a query for
+ * any of them finds the others. */
+void kb_index_add_synonyms (kb_index_t *self, const char *group);
+/* How much a word counts in the title, the tags and the body (defaults 3, 2,
+ * 1). */
+void kb_index_set_weights (kb_index_t *self, int title, int tags, int body);
+/* Whether words are added to the spelling dictionary (articles: yes). */
+void kb_index_set_spelling (kb_index_t *self, int is_on);
+
+/* Adds or replaces the document with doc->id. Idempotent. */
+int kb_index_put (kb_index_t *self, const kb_doc_t *doc);
+/* Removes the document (no error if absent). */
+int kb_index_delete (kb_index_t *self, const char *id);
+/* Makes what was indexed durable. */
 int kb_index_commit (kb_index_t *self);
-/* Best matches for a free-text query, at most max. Returns the number of
- * hits written, or -1. */
-int kb_index_search (kb_index_t *self, const char *query, kb_hit_t *hits, int max,
-                     uint64_t *estimated);
+/* How many documents the index holds. */
+uint64_t kb_index_count (kb_index_t *self);
+
+/* Runs a query. *out is set on success; free it with kb_results_destroy. */
+int kb_index_search (kb_index_t *self, const kb_query_t *query, kb_results_t **out);
+/* Documents like document id (its most telling terms as a query), with the
+ * query's filters and time window; id itself is left out. */
+int kb_index_similar (kb_index_t *self, const char *id, const kb_query_t *query,
+                      kb_results_t **out);
+/* How alike two documents are, 0..1: the words they share over the
+ * geometric mean of their word counts (public words; those in more than
+ * half of an index of 100 or more documents do not count). 0 when either is
+ * absent. */
+double kb_index_similarity (kb_index_t *self, const char *id_a, const char *id_b);
+/* The terms all the documents share, most telling first, as words people
+ * read (the first form found in the first document's text), at most max.
+ * Returns how many were written to words[] (free each). */
+int kb_index_shared_words (kb_index_t *self, const char *const *ids, int nids, char **words,
+                           int max);
+/* A short plain-text excerpt of text around the words of query: the
+ * sentence(s) that match most, at most max_chars. Free the result. */
+char *kb_index_excerpt (kb_index_t *self, const char *text, const char *query, int max_chars);
+void kb_results_destroy (kb_results_t **self_p);
+
+/* The key of one word (see above), for tests. Free the result. */
+char *kb_index_key (kb_index_t *self, const char *word);
 /* The last error, for logs. */
 const char *kb_index_error (kb_index_t *self);
 

@@ -1,76 +1,66 @@
-/* kb_server: keeps the Xapian index of tickets in step with router's log.
+/* kb_server: the knowledge base service. Set-up, the router's events, and
+ * who may do what; the work is in kb_articles.c and kb_tickets.c.
  *
- * Exactly once across two stores: documents are replaced by id term (so
- * indexing the same event twice is harmless), and Xapian commits before the
- * LMDB transaction that advances the cursor. A crash in between replays the
- * events into documents that are already there.
+ * Exactly once across two stores: Xapian documents are replaced by id term
+ * (so applying the same change twice is harmless), and Xapian commits in
+ * before_commit, before the LMDB transaction that holds the change (and the
+ * router cursor). A crash in between re-applies changes to documents that
+ * are already right.
  *
- * LMDB: the runtime's databases, and keys/key_of: the people's CURVE keys,
- * copied from the router's PersonChanged events (bc_keys.h).
- * Xapian: <data_dir>/kb/xapian, one document per ticket, id term "Q<N>". */
+ * LMDB (beside the runtime's): keys/key_of (people's CURVE keys, from the
+ * router's PersonChanged), articles, versions, tickets, gaps (see
+ * docs/ARCHITECTURE.md). Xapian: <data_dir>/kb/articles and
+ * <data_dir>/kb/tickets. */
 #include "kb_server.h"
 
-#include "balcao/v1/kb.pb-c.h"
-#include "balcao/v1/router.pb-c.h"
-#include "bc_keys.h"
 #include "bc_log.h"
-#include "kb_index.h"
+#include "kb_internal.h"
+#include "kb_stopwords.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-const char *const kb_dbs[] = {"keys", "key_of"};
-const int kb_ndbs = 2;
+const char *const kb_dbs[] = {"keys", "key_of", "articles", "versions", "tickets", "gaps"};
+const int kb_ndbs = 6;
 
-typedef struct {
-    bc_service_t *svc;
-    kb_index_t *index;
-    bc_keys_t keys;
-} kb_t;
+int
+kb_is_staff (const char *principal)
+{
+    static const char *const kinds[] = {"agent:", "supervisor:", "admin:", "service:"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (principal && strncmp (principal, kinds[i], strlen (kinds[i])) == 0)
+            return 1;
+    return 0;
+}
+
+int
+kb_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *msg)
+{
+    size_t len = protobuf_c_message_get_packed_size (msg);
+    MDB_val k = {klen, (void *) key}, v = {len, NULL};
+    int rc = mdb_put (txn, dbi, &k, &v, MDB_RESERVE);
+    if (rc == 0)
+        protobuf_c_message_pack (msg, v.mv_data);
+    return rc;
+}
 
 static int
 s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
     (void) source;
     kb_t *self = state;
-    int rc = 0;
-    if (bc_envelope_is (ev, &balcao__v1__ticket_created__descriptor)) {
-        Balcao__V1__TicketCreated *tc = (Balcao__V1__TicketCreated *) bc_envelope_payload (
-            ev, &balcao__v1__ticket_created__descriptor);
-        if (tc && tc->ticket) {
-            const Balcao__V1__Ticket *t = tc->ticket;
-            rc = kb_index_put_ticket (self->index, t->number, t->subject,
-                                      t->n_messages ? t->messages[0]->body : "");
-        }
-        if (tc)
-            balcao__v1__ticket_created__free_unpacked (tc, NULL);
-    }
-    else if (bc_envelope_is (ev, &balcao__v1__person_changed__descriptor)) {
+    if (bc_envelope_is (ev, &balcao__v1__person_changed__descriptor)) {
         /* Agents search with their own key (balcao login): admit it here too. */
         Balcao__V1__PersonChanged *pc = (Balcao__V1__PersonChanged *) bc_envelope_payload (
             ev, &balcao__v1__person_changed__descriptor);
-        int krc = pc && pc->person ? bc_keys_on_person (&self->keys, bc_tx_txn (tx), pc->person) : 0;
+        int rc = pc && pc->person ? bc_keys_on_person (&self->keys, bc_tx_txn (tx), pc->person) : 0;
         if (pc)
             balcao__v1__person_changed__free_unpacked (pc, NULL);
-        if (krc)
-            return krc;
+        return rc;
     }
-    else if (bc_envelope_is (ev, &balcao__v1__message_appended__descriptor)) {
-        Balcao__V1__MessageAppended *ma = (Balcao__V1__MessageAppended *) bc_envelope_payload (
-            ev, &balcao__v1__message_appended__descriptor);
-        if (ma && ma->message)
-            rc = kb_index_add_text (self->index, ma->ticket, ma->message->body);
-        if (ma)
-            balcao__v1__message_appended__free_unpacked (ma, NULL);
-    }
-    if (rc) {
-        /* Xapian failed (disk full, corruption): stop rather than skip. */
-        bc_error ("event=index_failed seq=%llu reason=\"%s\"", (unsigned long long) ev->seq,
-                  kb_index_error (self->index));
-        return EIO;
-    }
-    return 0;
+    return kb_tickets_on_event (self, tx, ev);
 }
 
 static int
@@ -78,46 +68,75 @@ s_before_commit (void *state, bc_tx_t *tx)
 {
     (void) tx;
     kb_t *self = state;
-    if (kb_index_commit (self->index)) {
-        bc_error ("event=index_commit_failed reason=\"%s\"", kb_index_error (self->index));
-        return EIO;
-    }
+    kb_index_t *indexes[] = {self->articles, self->tickets};
+    for (int i = 0; i < 2; i++)
+        if (kb_index_commit (indexes[i])) {
+            bc_error ("event=index_commit_failed reason=\"%s\"", kb_index_error (indexes[i]));
+            return EIO;
+        }
     return 0;
 }
 
-static int
-s_search (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
-          bc_reply_t *reply)
+static char *
+s_read_file (const char *path)
 {
-    (void) tx, (void) request;
-    kb_t *self = state;
-    const Balcao__V1__SearchTickets *req = (const Balcao__V1__SearchTickets *) payload;
-    int limit = req->limit ? (int) req->limit : 10;
-    if (limit > 100)
-        limit = 100;
-    kb_hit_t hits[100];
-    uint64_t estimated = 0;
-    int n = kb_index_search (self->index, req->query ? req->query : "", hits, limit, &estimated);
-    if (n < 0) {
-        bc_reply_error (reply, "invalid", "a busca falhou: %s",
-                        "the search failed: %s", kb_index_error (self->index));
-        return 0;
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream (&buf, &size);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
+        fwrite (chunk, 1, n, mem);
+    fclose (mem);
+    fclose (f);
+    return buf;
+}
+
+/* Stopwords (kb/stopwords: a file; default the list built in), synonyms
+ * (kb/synonyms: word = "other, other words") and field weights. */
+static int
+s_configure (kb_index_t *index, bc_config_t *config)
+{
+    const char *path = bc_config_str (config, "kb/stopwords", NULL);
+    char *text = path && *path ? s_read_file (path) : NULL;
+    if (path && *path && !text) {
+        bc_error ("event=stopwords_unreadable path=%s", path);
+        return -1;
     }
-    Balcao__V1__TicketHit out_hits[100];
-    Balcao__V1__TicketHit *ptrs[100];
+    kb_index_set_stopwords (index, text ? text : kb_stopwords_default);
+    free (text);
+    const char *names[256];
+    int n = bc_config_children (config, "kb/synonyms", names, 256);
     for (int i = 0; i < n; i++) {
-        balcao__v1__ticket_hit__init (&out_hits[i]);
-        out_hits[i].ticket = hits[i].ticket;
-        out_hits[i].score = hits[i].score;
-        out_hits[i].subject = hits[i].subject;
-        ptrs[i] = &out_hits[i];
+        char key[300], group[2048];
+        snprintf (key, sizeof key, "kb/synonyms/%s", names[i]);
+        snprintf (group, sizeof group, "%s, %s", names[i], bc_config_str (config, key, ""));
+        kb_index_add_synonyms (index, group);
     }
-    Balcao__V1__SearchTicketsReply out = BALCAO__V1__SEARCH_TICKETS_REPLY__INIT;
-    out.hits = ptrs;
-    out.n_hits = (size_t) n;
-    out.estimated = estimated;
-    bc_reply_ok (reply, &out.base);
+    kb_index_set_weights (index, (int) bc_config_int (config, "kb/weights/title", 3),
+                          (int) bc_config_int (config, "kb/weights/tags", 2),
+                          (int) bc_config_int (config, "kb/weights/body", 1));
     return 0;
+}
+
+static kb_index_t *
+s_open (bc_service_t *svc, const char *name)
+{
+    char path[4096], err[512];
+    snprintf (path, sizeof path, "%s/%s", bc_service_dir (svc), name);
+    kb_index_t *index = kb_index_open (path, err, sizeof err);
+    if (!index) {
+        bc_error ("event=index_open_failed path=%s reason=\"%s\"", path, err);
+        return NULL;
+    }
+    if (s_configure (index, bc_service_config (svc))) {
+        kb_index_close (&index);
+        return NULL;
+    }
+    return index;
 }
 
 void *
@@ -125,21 +144,33 @@ kb_server_setup (bc_service_t *svc)
 {
     kb_t *self = calloc (1, sizeof *self);
     self->svc = svc;
-    char path[4096], err[512];
-    snprintf (path, sizeof path, "%s/xapian", bc_service_dir (svc));
-    self->index = kb_index_open (path, err, sizeof err);
-    if (!self->index) {
-        bc_error ("event=index_open_failed path=%s reason=\"%s\"", path, err);
+    self->articles = s_open (svc, "articles");
+    self->tickets = self->articles ? s_open (svc, "tickets") : NULL;
+    if (!self->tickets) {
+        kb_index_close (&self->articles);
         free (self);
         return NULL;
     }
+    kb_index_set_spelling (self->articles, 1);
+    bc_config_t *config = bc_service_config (svc);
+    self->db_articles = bc_service_dbi (svc, "articles");
+    self->db_versions = bc_service_dbi (svc, "versions");
+    self->db_tickets = bc_service_dbi (svc, "tickets");
+    self->db_gaps = bc_service_dbi (svc, "gaps");
+    /* Calibrated on FaQuAD (docs/benchmarks.md). */
+    self->bot_threshold = atof (bc_config_str (config, "kb/bot/threshold", "0.75"));
+    self->recurring_min = (int) bc_config_int (config, "kb/recurring/min_tickets", 5);
+    self->recurring_window =
+        bc_config_int (config, "kb/recurring/window_minutes", 60) * 60 * 1000000LL;
+    self->recurring_similarity =
+        atof (bc_config_str (config, "kb/recurring/similarity", "0.3"));
     bc_keys_attach (&self->keys, svc);
     bc_service_consume (svc, "router", s_on_router);
     bc_service_hooks (svc, NULL, s_before_commit, NULL);
     /* Each Xapian commit syncs several files: index in larger batches. */
-    bc_service_set_batch_delay (svc, (int) bc_config_int (bc_service_config (svc),
-                                                          "kb/batch_delay_ms", 200));
-    bc_service_on_command (svc, &balcao__v1__search_tickets__descriptor, 0, s_search);
+    bc_service_set_batch_delay (svc, (int) bc_config_int (config, "kb/batch_delay_ms", 200));
+    kb_articles_register (self);
+    kb_tickets_register (self);
     return self;
 }
 
@@ -147,6 +178,7 @@ void
 kb_server_teardown (void *state)
 {
     kb_t *self = state;
-    kb_index_close (&self->index);
+    kb_index_close (&self->articles);
+    kb_index_close (&self->tickets);
     free (self);
 }

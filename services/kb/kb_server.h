@@ -1,6 +1,7 @@
-/* kb_server: the knowledge base service. For now it indexes the tickets it
- * reads from router's log and answers SearchTickets; articles, suggestions
- * and bot answers come with the knowledge-base issue. */
+/* kb_server: the knowledge base service: articles (versions, Markdown,
+ * feedback), full-text search of articles and tickets, suggestions while
+ * typing, bot answers, KB gaps, similar tickets and recurring-problem
+ * detection. Set-up in kb_server.c; see kb_internal.h for the parts. */
 #ifndef KB_SERVER_H
 #define KB_SERVER_H
 

@@ -1,0 +1,1077 @@
+/* kb_articles: the knowledge base's articles, their search, suggestions
+ * while typing, the bot's answers and the KB gaps.
+ *
+ * LMDB: `articles` id -> Article (the current version, with the view and
+ * feedback counts); `versions` id ‖ 0x00 ‖ version u32 BE -> Article (that
+ * version's content, author and time); `gaps` day u32 BE ‖ folded query ->
+ * KbGap (searches and bot questions answered with nothing confident).
+ * Xapian <data_dir>/kb/articles: one document per article (current
+ * version), filters T<type> C<category> A<audience> S<status>, facet slots
+ * 1 type, 2 category, 3 audience.
+ *
+ * Views, feedback and gaps are counted in read requests: they are
+ * statistics, so a retried read may count twice. */
+#include "bc_log.h"
+#include "kb_internal.h"
+
+#include <cmark.h>
+#include <czmq.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#define MAX_TITLE 200
+#define MAX_BODY (256 * 1024)
+#define MAX_TAGS 20
+#define MAX_FIELD 60
+#define MAX_ID 64
+#define EXCERPT_CHARS 300
+#define SNIPPET_CHARS 180
+
+static const char *const s_types[] = {"guia", "faq", "manual", NULL};
+static const char *const s_audiences[] = {"publico", "interno", NULL};
+static const char *const s_statuses[] = {"rascunho", "publicado", NULL};
+static const char *const s_languages[] = {"pt-BR", "en", NULL};
+
+static int
+s_one_of (const char *value, const char *const *allowed)
+{
+    for (int i = 0; allowed[i]; i++)
+        if (strcmp (value, allowed[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int
+s_valid_id (const char *id)
+{
+    size_t n = strlen (id);
+    if (n == 0 || n > MAX_ID)
+        return 0;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            return 0;
+    return 1;
+}
+
+/* Lowercase, no accents, words joined by '-', at most MAX_ID characters. */
+static void
+s_slug (const char *title, char *out, size_t size)
+{
+    utf8proc_uint8_t *folded = NULL;
+    utf8proc_ssize_t n = utf8proc_map ((const utf8proc_uint8_t *) title, 0, &folded,
+                                       UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE
+                                           | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK);
+    size_t len = 0, max = size - 1 < MAX_ID ? size - 1 : MAX_ID;
+    for (utf8proc_ssize_t i = 0; n > 0 && i < n && len < max; i++) {
+        char c = (char) folded[i];
+        int is_alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (is_alnum)
+            out[len++] = c;
+        else if (len && out[len - 1] != '-')
+            out[len++] = '-';
+    }
+    while (len && out[len - 1] == '-')
+        len--;
+    out[len] = 0;
+    free (folded);
+    if (!len)
+        snprintf (out, size, "artigo");
+}
+
+/* Checks an article's fields (those set); the reason goes to reply. */
+static int
+s_check (const Balcao__V1__Article *a, bc_reply_t *reply)
+{
+    if (strlen (a->title) > MAX_TITLE) {
+        bc_reply_error (reply, "invalid", "o título tem mais de %d caracteres",
+                        "the title is longer than %d characters", MAX_TITLE);
+        return 0;
+    }
+    if (strlen (a->body) > MAX_BODY) {
+        bc_reply_error (reply, "invalid", "o texto tem mais de %d bytes",
+                        "the body is longer than %d bytes", MAX_BODY);
+        return 0;
+    }
+    if (*a->type && !s_one_of (a->type, s_types)) {
+        bc_reply_error (reply, "invalid", "tipo '%s' desconhecido: use guia, faq ou manual",
+                        "unknown type '%s': use guia, faq or manual", a->type);
+        return 0;
+    }
+    if (*a->audience && !s_one_of (a->audience, s_audiences)) {
+        bc_reply_error (reply, "invalid", "público '%s' desconhecido: use publico ou interno",
+                        "unknown audience '%s': use publico or interno", a->audience);
+        return 0;
+    }
+    if (*a->status && !s_one_of (a->status, s_statuses)) {
+        bc_reply_error (reply, "invalid", "situação '%s' desconhecida: use rascunho ou publicado",
+                        "unknown status '%s': use rascunho or publicado", a->status);
+        return 0;
+    }
+    if (*a->language && !s_one_of (a->language, s_languages)) {
+        bc_reply_error (reply, "invalid", "idioma '%s' desconhecido: use pt-BR ou en",
+                        "unknown language '%s': use pt-BR or en", a->language);
+        return 0;
+    }
+    if (strlen (a->category) > MAX_FIELD || a->n_tags > MAX_TAGS) {
+        bc_reply_error (reply, "invalid",
+                        "categoria de até %d caracteres e até %d etiquetas, por favor",
+                        "a category of at most %d characters and at most %d tags, please",
+                        MAX_FIELD, MAX_TAGS);
+        return 0;
+    }
+    for (size_t i = 0; i < a->n_tags; i++)
+        if (strlen (a->tags[i]) > MAX_FIELD || !*a->tags[i]) {
+            bc_reply_error (reply, "invalid", "etiqueta vazia ou com mais de %d caracteres",
+                            "a tag is empty or longer than %d characters", MAX_FIELD);
+            return 0;
+        }
+    return 1;
+}
+
+static int
+s_may_write (bc_tx_t *tx, bc_reply_t *reply)
+{
+    if (kb_is_staff (bc_tx_principal (tx)))
+        return 1;
+    bc_reply_error (reply, "forbidden", "só a equipe de suporte edita a base de conhecimento",
+                    "only support staff edit the knowledge base");
+    return 0;
+}
+
+static Balcao__V1__Article *
+s_get (kb_t *self, MDB_txn *txn, const char *id)
+{
+    MDB_val k = {strlen (id), (void *) id}, v;
+    if (mdb_get (txn, self->db_articles, &k, &v))
+        return NULL;
+    return balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
+}
+
+static Balcao__V1__Article *
+s_get_version (kb_t *self, MDB_txn *txn, const char *id, uint32_t version)
+{
+    unsigned char key[MAX_ID + 5];
+    size_t n = strlen (id);
+    memcpy (key, id, n);
+    key[n] = 0;
+    key[n + 1] = (unsigned char) (version >> 24);
+    key[n + 2] = (unsigned char) (version >> 16);
+    key[n + 3] = (unsigned char) (version >> 8);
+    key[n + 4] = (unsigned char) version;
+    MDB_val k = {n + 5, key}, v;
+    if (mdb_get (txn, self->db_versions, &k, &v))
+        return NULL;
+    return balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
+}
+
+/* The article is not visible to this principal (same answer as absent, so
+ * customers cannot probe internal ids). */
+static int
+s_hidden (const Balcao__V1__Article *a, const char *principal)
+{
+    return !kb_is_staff (principal)
+           && (strcmp (a->audience, "publico") != 0 || strcmp (a->status, "publicado") != 0);
+}
+
+static void
+s_not_found (bc_reply_t *reply, const char *id)
+{
+    bc_reply_error (reply, "not_found", "o artigo '%s' não existe", "article '%s' does not exist",
+                    id);
+}
+
+static int
+s_index (kb_t *self, const Balcao__V1__Article *a)
+{
+    char type[80], category[80], audience[80], status[80], tags[2048] = "";
+    snprintf (type, sizeof type, "T%s", a->type);
+    snprintf (category, sizeof category, "C%s", a->category);
+    snprintf (audience, sizeof audience, "A%s", a->audience);
+    snprintf (status, sizeof status, "S%s", a->status);
+    for (size_t i = 0; i < a->n_tags; i++)
+        snprintf (tags + strlen (tags), sizeof tags - strlen (tags), "%s ", a->tags[i]);
+    kb_doc_t doc = {.id = a->id, .title = a->title, .tags = tags, .body = a->body,
+                    .language = a->language, .filters = {type, category, audience, status},
+                    .nfilters = 4, .facets = {NULL, a->type, a->category, a->audience},
+                    .time_us = a->updated_us};
+    return kb_index_put (self->articles, &doc);
+}
+
+/* Stores a as its new current version (a->version already set), indexes
+ * it and emits ArticleChanged. Returns 0, an LMDB code or -1 (Xapian). */
+static int
+s_save (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc = kb_put_msg (txn, self->db_articles, a->id, strlen (a->id), &a->base);
+    if (rc)
+        return rc;
+    /* The version keeps content and authorship, not the counters. */
+    uint64_t views = a->views, yes = a->helpful_yes, no = a->helpful_no;
+    a->views = a->helpful_yes = a->helpful_no = 0;
+    unsigned char key[MAX_ID + 5];
+    size_t n = strlen (a->id);
+    memcpy (key, a->id, n);
+    key[n] = 0;
+    for (int i = 0; i < 4; i++)
+        key[n + 1 + i] = (unsigned char) (a->version >> (24 - 8 * i));
+    rc = kb_put_msg (txn, self->db_versions, key, n + 5, &a->base);
+    if (!rc) {
+        Balcao__V1__ArticleChanged ev = BALCAO__V1__ARTICLE_CHANGED__INIT;
+        ev.article = a;
+        rc = bc_tx_emit (tx, &ev.base);
+    }
+    a->views = views, a->helpful_yes = yes, a->helpful_no = no;
+    if (!rc && s_index (self, a)) {
+        bc_error ("event=index_failed article=%s reason=\"%s\"", a->id,
+                  kb_index_error (self->articles));
+        return -1;
+    }
+    if (!rc)
+        bc_info ("event=article_saved id=%s version=%u change=%s", a->id, a->version, a->change);
+    return rc;
+}
+
+static void
+s_reply_article (bc_reply_t *reply, Balcao__V1__Article *a, int with_html)
+{
+    char *html = NULL;
+    if (with_html) {
+        /* cmark's default is safe: raw HTML is dropped, and so are
+         * javascript:, vbscript:, file: and non-image data: links. */
+        html = cmark_markdown_to_html (a->body, strlen (a->body), CMARK_OPT_DEFAULT);
+        a->html = html;
+    }
+    bc_reply_ok (reply, &a->base);
+    a->html = (char *) protobuf_c_empty_string;
+    free (html);
+}
+
+static int
+s_same_tags (const Balcao__V1__Article *a, char **tags, size_t n)
+{
+    if (a->n_tags != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp (a->tags[i], tags[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* Fills the defaults of a new article. Fields point into `in` or literals. */
+static void
+s_new_article (Balcao__V1__Article *a, const Balcao__V1__Article *in, const char *id,
+               bc_tx_t *tx, const char *change)
+{
+    *a = *in;
+    a->id = (char *) id;
+    a->html = (char *) protobuf_c_empty_string;
+    a->type = (char *) (*in->type ? in->type : "faq");
+    a->audience = (char *) (*in->audience ? in->audience : "publico");
+    a->language = (char *) (*in->language ? in->language : "pt-BR");
+    a->status = (char *) (*in->status ? in->status : "rascunho");
+    a->version = 1;
+    a->author = (char *) bc_tx_principal (tx);
+    a->created_us = a->updated_us = bc_tx_now_us (tx);
+    a->views = a->helpful_yes = a->helpful_no = 0;
+    a->change = (char *) change;
+}
+
+/* A free id for a new article: the requested one, or the title's slug
+ * (with -2, -3… when taken). */
+static int
+s_new_id (kb_t *self, MDB_txn *txn, const Balcao__V1__Article *in, char *id, size_t size,
+          bc_reply_t *reply)
+{
+    if (*in->id) {
+        if (!s_valid_id (in->id)) {
+            bc_reply_error (reply, "invalid",
+                            "id '%s' inválido: use letras minúsculas, dígitos e '-' (até %d)",
+                            "invalid id '%s': use lowercase letters, digits and '-' (up to %d)",
+                            in->id, MAX_ID);
+            return 0;
+        }
+        snprintf (id, size, "%s", in->id);
+        Balcao__V1__Article *old = s_get (self, txn, id);
+        if (old) {
+            balcao__v1__article__free_unpacked (old, NULL);
+            bc_reply_error (reply, "conflict", "o artigo '%s' já existe", "article '%s' already exists",
+                            id);
+            return 0;
+        }
+        return 1;
+    }
+    char base[MAX_ID + 1];
+    s_slug (in->title, base, sizeof base);
+    snprintf (id, size, "%s", base);
+    for (int i = 2;; i++) {
+        Balcao__V1__Article *old = s_get (self, txn, id);
+        if (!old)
+            return 1;
+        balcao__v1__article__free_unpacked (old, NULL);
+        char suffix[16];
+        snprintf (suffix, sizeof suffix, "-%d", i);
+        base[MAX_ID - strlen (suffix)] = 0;
+        size_t len = strlen (base);
+        memcpy (id, base, len);
+        memcpy (id + len, suffix, strlen (suffix) + 1);
+    }
+}
+
+static int
+s_create (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__CreateArticle *req = (const Balcao__V1__CreateArticle *) payload;
+    if (!s_may_write (tx, reply))
+        return 0;
+    if (!req->article || !*req->article->title) {
+        bc_reply_error (reply, "invalid", "o artigo precisa de um título",
+                        "the article needs a title");
+        return 0;
+    }
+    if (!s_check (req->article, reply))
+        return 0;
+    char id[MAX_ID + 1];
+    if (!s_new_id (self, bc_tx_txn (tx), req->article, id, sizeof id, reply))
+        return 0;
+    Balcao__V1__Article a;
+    s_new_article (&a, req->article, id, tx, "create");
+    int rc = s_save (self, tx, &a);
+    if (rc)
+        return rc == -1 ? EIO : rc;
+    s_reply_article (reply, &a, 0);
+    return 0;
+}
+
+/* Applies the set fields of `in` to current into a new version. Returns
+ * whether anything changed. */
+static int
+s_apply (Balcao__V1__Article *next, const Balcao__V1__Article *cur, const Balcao__V1__Article *in,
+         int clear_tags)
+{
+    *next = *cur;
+#define S_FIELD(f)                                                                                 \
+    if (*in->f)                                                                                    \
+        next->f = in->f;
+    S_FIELD (title)
+    S_FIELD (body)
+    S_FIELD (type)
+    S_FIELD (audience)
+    S_FIELD (category)
+    S_FIELD (language)
+    S_FIELD (status)
+#undef S_FIELD
+    if (in->n_tags || clear_tags) {
+        next->tags = in->tags;
+        next->n_tags = in->n_tags;
+    }
+    if (in->from_ticket)
+        next->from_ticket = in->from_ticket;
+    return strcmp (next->title, cur->title) || strcmp (next->body, cur->body)
+           || strcmp (next->type, cur->type) || strcmp (next->audience, cur->audience)
+           || strcmp (next->category, cur->category) || strcmp (next->language, cur->language)
+           || strcmp (next->status, cur->status) || next->from_ticket != cur->from_ticket
+           || !s_same_tags (cur, next->tags, next->n_tags);
+}
+
+static void
+s_bump (Balcao__V1__Article *a, bc_tx_t *tx, const char *change)
+{
+    a->version++;
+    a->author = (char *) bc_tx_principal (tx);
+    a->updated_us = bc_tx_now_us (tx);
+    a->change = (char *) change;
+    a->html = (char *) protobuf_c_empty_string;
+}
+
+static int
+s_edit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+        bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__EditArticle *req = (const Balcao__V1__EditArticle *) payload;
+    if (!s_may_write (tx, reply))
+        return 0;
+    if (!req->article) {
+        s_not_found (reply, "");
+        return 0;
+    }
+    if (!s_check (req->article, reply))
+        return 0;
+    Balcao__V1__Article *cur = s_get (self, bc_tx_txn (tx), req->article->id);
+    if (!cur) {
+        s_not_found (reply, req->article->id);
+        return 0;
+    }
+    int rc = 0;
+    if (req->base_version && req->base_version != cur->version) {
+        bc_reply_error (reply, "conflict",
+                        "o artigo '%s' mudou (versão %u, você editou a %u): releia e edite de novo",
+                        "article '%s' changed (version %u, you edited %u): read it again and redo "
+                        "the edit",
+                        cur->id, cur->version, req->base_version);
+    }
+    else {
+        Balcao__V1__Article next;
+        if (s_apply (&next, cur, req->article, req->clear_tags)) {
+            s_bump (&next, tx, "edit");
+            rc = s_save (self, tx, &next);
+        }
+        if (!rc)
+            s_reply_article (reply, &next, 0);
+    }
+    balcao__v1__article__free_unpacked (cur, NULL);
+    return rc == -1 ? EIO : rc;
+}
+
+static int
+s_set_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+              const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__SetArticleStatus *req = (const Balcao__V1__SetArticleStatus *) payload;
+    if (!s_may_write (tx, reply))
+        return 0;
+    if (!s_one_of (req->status, s_statuses)) {
+        bc_reply_error (reply, "invalid", "situação '%s' desconhecida: use rascunho ou publicado",
+                        "unknown status '%s': use rascunho or publicado", req->status);
+        return 0;
+    }
+    Balcao__V1__Article *cur = s_get (self, bc_tx_txn (tx), req->id);
+    if (!cur) {
+        s_not_found (reply, req->id);
+        return 0;
+    }
+    int rc = 0;
+    Balcao__V1__Article next = *cur;
+    if (strcmp (cur->status, req->status) != 0) {
+        next.status = req->status;
+        s_bump (&next, tx, strcmp (req->status, "publicado") == 0 ? "publish" : "unpublish");
+        rc = s_save (self, tx, &next);
+    }
+    if (!rc)
+        s_reply_article (reply, &next, 0);
+    balcao__v1__article__free_unpacked (cur, NULL);
+    return rc == -1 ? EIO : rc;
+}
+
+static int
+s_revert (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__RevertArticle *req = (const Balcao__V1__RevertArticle *) payload;
+    if (!s_may_write (tx, reply))
+        return 0;
+    Balcao__V1__Article *cur = s_get (self, bc_tx_txn (tx), req->id);
+    if (!cur) {
+        s_not_found (reply, req->id);
+        return 0;
+    }
+    Balcao__V1__Article *old = s_get_version (self, bc_tx_txn (tx), req->id, req->version);
+    int rc = 0;
+    if (!old)
+        bc_reply_error (reply, "not_found", "o artigo '%s' não tem a versão %u",
+                        "article '%s' has no version %u", req->id, req->version);
+    else {
+        /* The old content (status included) as the newest version. */
+        Balcao__V1__Article next = *old;
+        next.version = cur->version;
+        next.created_us = cur->created_us;
+        next.views = cur->views;
+        next.helpful_yes = cur->helpful_yes;
+        next.helpful_no = cur->helpful_no;
+        s_bump (&next, tx, "revert");
+        rc = s_save (self, tx, &next);
+        if (!rc)
+            s_reply_article (reply, &next, 0);
+        balcao__v1__article__free_unpacked (old, NULL);
+    }
+    balcao__v1__article__free_unpacked (cur, NULL);
+    return rc == -1 ? EIO : rc;
+}
+
+static int
+s_get_cmd (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+           bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__GetArticle *req = (const Balcao__V1__GetArticle *) payload;
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Article *cur = s_get (self, txn, req->id);
+    if (!cur || s_hidden (cur, bc_tx_principal (tx))) {
+        if (cur)
+            balcao__v1__article__free_unpacked (cur, NULL);
+        s_not_found (reply, req->id);
+        return 0;
+    }
+    int rc = 0;
+    if (req->version && req->version != cur->version) {
+        Balcao__V1__Article *old = s_get_version (self, txn, req->id, req->version);
+        if (old && kb_is_staff (bc_tx_principal (tx)))
+            s_reply_article (reply, old, 1);
+        else
+            bc_reply_error (reply, "not_found", "o artigo '%s' não tem a versão %u",
+                            "article '%s' has no version %u", req->id, req->version);
+        if (old)
+            balcao__v1__article__free_unpacked (old, NULL);
+    }
+    else {
+        if (req->count_view) {
+            cur->views++;
+            rc = kb_put_msg (txn, self->db_articles, cur->id, strlen (cur->id), &cur->base);
+        }
+        if (!rc)
+            s_reply_article (reply, cur, 1);
+    }
+    balcao__v1__article__free_unpacked (cur, NULL);
+    return rc;
+}
+
+static int
+s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+           bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__GetArticleHistory *req = (const Balcao__V1__GetArticleHistory *) payload;
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Article *cur = s_get (self, txn, req->id);
+    if (!cur || !kb_is_staff (bc_tx_principal (tx))) {
+        if (cur)
+            balcao__v1__article__free_unpacked (cur, NULL);
+        s_not_found (reply, req->id);
+        return 0;
+    }
+    uint32_t n = cur->version;
+    Balcao__V1__Article **versions = calloc (n + 1, sizeof *versions);
+    size_t got = 0;
+    for (uint32_t v = 1; v <= n; v++) {
+        Balcao__V1__Article *a = s_get_version (self, txn, req->id, v);
+        if (a)
+            versions[got++] = a;
+    }
+    Balcao__V1__ArticleList out = BALCAO__V1__ARTICLE_LIST__INIT;
+    out.articles = versions;
+    out.n_articles = got;
+    bc_reply_ok (reply, &out.base);
+    for (size_t i = 0; i < got; i++)
+        balcao__v1__article__free_unpacked (versions[i], NULL);
+    free (versions);
+    balcao__v1__article__free_unpacked (cur, NULL);
+    return 0;
+}
+
+static int
+s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+        bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__RateArticle *req = (const Balcao__V1__RateArticle *) payload;
+    MDB_txn *txn = bc_tx_txn (tx);
+    Balcao__V1__Article *cur = s_get (self, txn, req->id);
+    if (!cur || s_hidden (cur, bc_tx_principal (tx))) {
+        if (cur)
+            balcao__v1__article__free_unpacked (cur, NULL);
+        s_not_found (reply, req->id);
+        return 0;
+    }
+    if (req->helpful)
+        cur->helpful_yes++;
+    else
+        cur->helpful_no++;
+    int rc = kb_put_msg (txn, self->db_articles, cur->id, strlen (cur->id), &cur->base);
+    if (!rc)
+        s_reply_article (reply, cur, 0);
+    balcao__v1__article__free_unpacked (cur, NULL);
+    return rc;
+}
+
+/* Counts a query that found nothing (confident) for `gaps`. */
+static int
+s_gap (kb_t *self, bc_tx_t *tx, const char *query, int is_bot)
+{
+    utf8proc_uint8_t *folded = NULL;
+    utf8proc_ssize_t n = utf8proc_map ((const utf8proc_uint8_t *) query, 0, &folded,
+                                       UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE
+                                           | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK);
+    if (n <= 0) {
+        free (folded);
+        return 0;
+    }
+    /* Single spaces, no punctuation at the ends, at most 200 bytes. */
+    unsigned char key[4 + 201];
+    size_t len = 4;
+    for (utf8proc_ssize_t i = 0; i < n && len < sizeof key - 1; i++) {
+        unsigned char c = folded[i];
+        int is_space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '?' || c == '!'
+                       || c == '.' || c == ',';
+        if (is_space) {
+            if (len > 4 && key[len - 1] != ' ')
+                key[len++] = ' ';
+        }
+        else
+            key[len++] = c;
+    }
+    free (folded);
+    while (len > 4 && key[len - 1] == ' ')
+        len--;
+    if (len == 4)
+        return 0;
+    uint32_t day = (uint32_t) (bc_tx_now_us (tx) / 86400000000LL);
+    for (int i = 0; i < 4; i++)
+        key[i] = (unsigned char) (day >> (24 - 8 * i));
+    MDB_val k = {len, key}, v;
+    Balcao__V1__KbGap *old = NULL;
+    if (mdb_get (bc_tx_txn (tx), self->db_gaps, &k, &v) == 0)
+        old = balcao__v1__kb_gap__unpack (NULL, v.mv_size, v.mv_data);
+    Balcao__V1__KbGap gap = BALCAO__V1__KB_GAP__INIT;
+    gap.count = (old ? old->count : 0) + 1;
+    gap.bot = (old ? old->bot : 0) + (is_bot ? 1 : 0);
+    gap.last_us = bc_tx_now_us (tx);
+    if (old)
+        balcao__v1__kb_gap__free_unpacked (old, NULL);
+    return kb_put_msg (bc_tx_txn (tx), self->db_gaps, key, len, &gap.base);
+}
+
+/* Filters by who asks: customers see published public articles only;
+ * staff see everything published (drafts when asked). */
+static void
+s_scope (kb_query_t *q, const char *principal, int include_drafts)
+{
+    int is_staff = kb_is_staff (principal);
+    if (!is_staff)
+        q->filters[q->nfilters++] = "Apublico";
+    if (!is_staff || !include_drafts)
+        q->filters[q->nfilters++] = "Spublicado";
+}
+
+static const char *
+s_facet_field (int slot)
+{
+    return slot == 1 ? "type" : slot == 2 ? "category" : "audience";
+}
+
+/* Replies with results, reading each hit's fields from LMDB. */
+static void
+s_reply_results (kb_t *self, MDB_txn *txn, bc_reply_t *reply, kb_results_t *r)
+{
+    Balcao__V1__ArticleHit *hits = calloc ((size_t) r->nhits + 1, sizeof *hits);
+    Balcao__V1__ArticleHit **hptrs = calloc ((size_t) r->nhits + 1, sizeof *hptrs);
+    Balcao__V1__Article **arts = calloc ((size_t) r->nhits + 1, sizeof *arts);
+    Balcao__V1__Facet *facets = calloc ((size_t) r->nfacets + 1, sizeof *facets);
+    Balcao__V1__Facet **fptrs = calloc ((size_t) r->nfacets + 1, sizeof *fptrs);
+    size_t n = 0;
+    for (int i = 0; i < r->nhits; i++) {
+        Balcao__V1__Article *a = s_get (self, txn, r->hits[i].id);
+        if (!a)
+            continue;
+        arts[n] = a;
+        balcao__v1__article_hit__init (&hits[n]);
+        hits[n].id = a->id;
+        hits[n].title = a->title;
+        hits[n].type = a->type;
+        hits[n].category = a->category;
+        hits[n].audience = a->audience;
+        hits[n].status = a->status;
+        hits[n].score = r->hits[i].score;
+        hits[n].snippet = r->hits[i].snippet ? r->hits[i].snippet : (char *) "";
+        hptrs[n] = &hits[n];
+        n++;
+    }
+    for (int i = 0; i < r->nfacets; i++) {
+        balcao__v1__facet__init (&facets[i]);
+        facets[i].field = (char *) s_facet_field (r->facets[i].slot);
+        facets[i].value = r->facets[i].value;
+        facets[i].count = r->facets[i].count;
+        fptrs[i] = &facets[i];
+    }
+    Balcao__V1__ArticleResults out = BALCAO__V1__ARTICLE_RESULTS__INIT;
+    out.hits = hptrs;
+    out.n_hits = n;
+    out.estimated = r->estimated;
+    out.facets = fptrs;
+    out.n_facets = (size_t) r->nfacets;
+    out.did_you_mean = r->spelling ? r->spelling : (char *) "";
+    bc_reply_ok (reply, &out.base);
+    for (size_t i = 0; i < n; i++)
+        balcao__v1__article__free_unpacked (arts[i], NULL);
+    free (arts);
+    free (hits);
+    free (hptrs);
+    free (facets);
+    free (fptrs);
+}
+
+static void
+s_search_failed (kb_t *self, bc_reply_t *reply)
+{
+    bc_reply_error (reply, "internal", "a busca falhou: %s", "the search failed: %s",
+                    kb_index_error (self->articles));
+}
+
+static int
+s_search (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__SearchArticles *req = (const Balcao__V1__SearchArticles *) payload;
+    kb_query_t q = {.text = req->query, .limit = req->limit ? (int) req->limit : 10,
+                    .offset = (int) req->offset, .snippet_chars = SNIPPET_CHARS,
+                    .want_facets = 1, .want_spelling = 1};
+    if (q.limit > 100)
+        q.limit = 100;
+    char type[80], category[80], audience[80];
+    s_scope (&q, bc_tx_principal (tx), req->include_drafts);
+    if (*req->type) {
+        snprintf (type, sizeof type, "T%s", req->type);
+        q.filters[q.nfilters++] = type;
+    }
+    if (*req->category) {
+        snprintf (category, sizeof category, "C%s", req->category);
+        q.filters[q.nfilters++] = category;
+    }
+    if (*req->audience) {
+        snprintf (audience, sizeof audience, "A%s", req->audience);
+        q.filters[q.nfilters++] = audience;
+    }
+    kb_results_t *r = NULL;
+    if (kb_index_search (self->articles, &q, &r)) {
+        s_search_failed (self, reply);
+        return 0;
+    }
+    int rc = 0;
+    if (r->nterms > 0 && req->offset == 0
+        && (r->nhits == 0 || r->hits[0].coverage < self->bot_threshold))
+        rc = s_gap (self, tx, req->query, 0);
+    if (!rc)
+        s_reply_results (self, bc_tx_txn (tx), reply, r);
+    kb_results_destroy (&r);
+    return rc;
+}
+
+static int
+s_suggest (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+           bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__SuggestArticles *req = (const Balcao__V1__SuggestArticles *) payload;
+    kb_query_t q = {.text = req->text, .limit = req->limit ? (int) req->limit : 5,
+                    .is_partial = 1};
+    if (q.limit > 20)
+        q.limit = 20;
+    s_scope (&q, bc_tx_principal (tx), 0);
+    kb_results_t *r = NULL;
+    if (kb_index_search (self->articles, &q, &r)) {
+        s_search_failed (self, reply);
+        return 0;
+    }
+    s_reply_results (self, bc_tx_txn (tx), reply, r);
+    kb_results_destroy (&r);
+    return 0;
+}
+
+static int
+s_ask (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+       bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__AskBot *req = (const Balcao__V1__AskBot *) payload;
+    kb_query_t q = {.text = req->question, .limit = 1};
+    s_scope (&q, bc_tx_principal (tx), 0);
+    kb_results_t *r = NULL;
+    if (kb_index_search (self->articles, &q, &r)) {
+        s_search_failed (self, reply);
+        return 0;
+    }
+    Balcao__V1__BotAnswer out = BALCAO__V1__BOT_ANSWER__INIT;
+    out.threshold = self->bot_threshold;
+    Balcao__V1__Article *a = r->nhits ? s_get (self, bc_tx_txn (tx), r->hits[0].id) : NULL;
+    char *excerpt = NULL;
+    if (a) {
+        out.confidence = r->hits[0].coverage;
+        out.confident = out.confidence >= self->bot_threshold;
+        out.article = a->id;
+        out.title = a->title;
+        excerpt = kb_index_excerpt (self->articles, a->body, req->question, EXCERPT_CHARS);
+        out.excerpt = excerpt ? excerpt : (char *) "";
+    }
+    int rc = 0;
+    if (!out.confident && r->nterms > 0)
+        rc = s_gap (self, tx, req->question, 1);
+    if (!rc)
+        bc_reply_ok (reply, &out.base);
+    free (excerpt);
+    if (a)
+        balcao__v1__article__free_unpacked (a, NULL);
+    kb_results_destroy (&r);
+    return rc;
+}
+
+static int
+s_import (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__ImportArticles *req = (const Balcao__V1__ImportArticles *) payload;
+    if (!s_may_write (tx, reply))
+        return 0;
+    MDB_txn *txn = bc_tx_txn (tx);
+    /* All or nothing: check everything before writing anything. */
+    for (size_t i = 0; i < req->n_articles; i++) {
+        const Balcao__V1__Article *in = req->articles[i];
+        if (!*in->title || !s_valid_id (in->id)) {
+            bc_reply_error (reply, "invalid",
+                            "artigo %zu ('%s'): precisa de título e de um id com letras "
+                            "minúsculas, dígitos e '-'; nada foi importado",
+                            "article %zu ('%s'): it needs a title and an id of lowercase "
+                            "letters, digits and '-'; nothing was imported",
+                            i + 1, in->id);
+            return 0;
+        }
+        if (!s_check (in, reply))
+            return 0;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp (req->articles[j]->id, in->id) == 0) {
+                bc_reply_error (reply, "invalid", "o id '%s' aparece duas vezes; nada foi importado",
+                                "id '%s' appears twice; nothing was imported", in->id);
+                return 0;
+            }
+    }
+    Balcao__V1__ImportResult out = BALCAO__V1__IMPORT_RESULT__INIT;
+    int rc = 0;
+    for (size_t i = 0; i < req->n_articles && !rc; i++) {
+        Balcao__V1__Article in = *req->articles[i];
+        if (req->publish)
+            in.status = "publicado";
+        Balcao__V1__Article *cur = s_get (self, txn, in.id);
+        if (!cur) {
+            Balcao__V1__Article a;
+            s_new_article (&a, &in, in.id, tx, "import");
+            rc = s_save (self, tx, &a);
+            out.created++;
+            continue;
+        }
+        Balcao__V1__Article next;
+        if (s_apply (&next, cur, &in, 1)) {
+            s_bump (&next, tx, "import");
+            rc = s_save (self, tx, &next);
+            out.updated++;
+        }
+        else
+            out.unchanged++;
+        balcao__v1__article__free_unpacked (cur, NULL);
+    }
+    if (rc)
+        return rc == -1 ? EIO : rc;
+    bc_reply_ok (reply, &out.base);
+    return 0;
+}
+
+static int
+s_export (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request, (void) payload;
+    kb_t *self = state;
+    if (!kb_is_staff (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "só a equipe de suporte exporta a base de conhecimento",
+                        "only support staff export the knowledge base");
+        return 0;
+    }
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (bc_tx_txn (tx), self->db_articles, &cur);
+    if (rc)
+        return rc;
+    size_t n = 0, cap = 64;
+    Balcao__V1__Article **list = malloc (cap * sizeof *list);
+    MDB_val k, v;
+    for (int op = MDB_FIRST; mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT) {
+        Balcao__V1__Article *a = balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
+        if (!a)
+            continue;
+        if (n == cap)
+            list = realloc (list, (cap *= 2) * sizeof *list);
+        list[n++] = a;
+    }
+    mdb_cursor_close (cur);
+    Balcao__V1__ArticleList out = BALCAO__V1__ARTICLE_LIST__INIT;
+    out.articles = list;
+    out.n_articles = n;
+    bc_reply_ok (reply, &out.base);
+    for (size_t i = 0; i < n; i++)
+        balcao__v1__article__free_unpacked (list[i], NULL);
+    free (list);
+    return 0;
+}
+
+static int
+s_from_ticket (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+               const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__ArticleFromTicket *req = (const Balcao__V1__ArticleFromTicket *) payload;
+    if (!s_may_write (tx, reply))
+        return 0;
+    Balcao__V1__KbTicket *t = kb_ticket_get (self, bc_tx_txn (tx), req->ticket);
+    if (!t) {
+        bc_reply_error (reply, "not_found", "o chamado #%llu não está na base de conhecimento",
+                        "ticket #%llu is not in the knowledge base",
+                        (unsigned long long) req->ticket);
+        return 0;
+    }
+    if (!*t->resolution) {
+        bc_reply_error (reply, "conflict",
+                        "o chamado #%llu ainda não tem resolução: resolva-o antes",
+                        "ticket #%llu has no resolution yet: resolve it first",
+                        (unsigned long long) req->ticket);
+        balcao__v1__kb_ticket__free_unpacked (t, NULL);
+        return 0;
+    }
+    /* The customer's first message is the problem; the resolution the
+     * answer. Quoted lines stay quoted in Markdown. */
+    char *body = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream (&body, &size);
+    fprintf (f, "## Problema\n\n");
+    const char *problem = t->n_texts ? t->texts[0] : t->subject;
+    fputs (problem, f);
+    fprintf (f, "\n\n## Solução\n\n%s\n\n_Rascunho criado a partir do chamado #%llu._\n",
+             t->resolution, (unsigned long long) t->number);
+    fclose (f);
+    Balcao__V1__Article in = BALCAO__V1__ARTICLE__INIT;
+    in.title = t->subject;
+    in.body = body;
+    in.category = t->category;
+    in.from_ticket = t->number;
+    in.type = "faq";
+    in.audience = "interno"; /* until N1 polishes and opens it up */
+    in.status = "rascunho";
+    int rc = 0;
+    char id[MAX_ID + 1];
+    if (strlen (body) > MAX_BODY)
+        body[MAX_BODY] = 0;
+    if (s_new_id (self, bc_tx_txn (tx), &in, id, sizeof id, reply)) {
+        Balcao__V1__Article a;
+        s_new_article (&a, &in, id, tx, "create");
+        rc = s_save (self, tx, &a);
+        if (!rc)
+            s_reply_article (reply, &a, 0);
+    }
+    free (body);
+    balcao__v1__kb_ticket__free_unpacked (t, NULL);
+    return rc == -1 ? EIO : rc;
+}
+
+static int
+s_cmp_gap (const void *a, const void *b)
+{
+    const Balcao__V1__KbGap *x = *(Balcao__V1__KbGap *const *) a;
+    const Balcao__V1__KbGap *y = *(Balcao__V1__KbGap *const *) b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp (x->query, y->query);
+}
+
+static int
+s_gaps (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+        bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__GetKbGaps *req = (const Balcao__V1__GetKbGaps *) payload;
+    if (!kb_is_staff (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "só a equipe de suporte vê as lacunas da base",
+                        "only support staff see the knowledge base's gaps");
+        return 0;
+    }
+    int64_t since = req->since_us ? req->since_us : bc_tx_now_us (tx) - 30LL * 86400000000LL;
+    uint32_t day = since > 0 ? (uint32_t) (since / 86400000000LL) : 0;
+    unsigned char start[4];
+    for (int i = 0; i < 4; i++)
+        start[i] = (unsigned char) (day >> (24 - 8 * i));
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (bc_tx_txn (tx), self->db_gaps, &cur);
+    if (rc)
+        return rc;
+    /* Sum the days per query: zhash keyed by the folded query. */
+    zhash_t *sums = zhash_new ();
+    MDB_val k = {4, start}, v;
+    for (int op = MDB_SET_RANGE; mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT) {
+        Balcao__V1__KbGap *g = balcao__v1__kb_gap__unpack (NULL, v.mv_size, v.mv_data);
+        if (!g)
+            continue;
+        char query[256];
+        size_t qlen = k.mv_size - 4 < sizeof query - 1 ? k.mv_size - 4 : sizeof query - 1;
+        memcpy (query, (char *) k.mv_data + 4, qlen);
+        query[qlen] = 0;
+        Balcao__V1__KbGap *sum = zhash_lookup (sums, query);
+        if (!sum) {
+            sum = calloc (1, sizeof *sum);
+            balcao__v1__kb_gap__init (sum);
+            sum->query = strdup (query);
+            zhash_insert (sums, query, sum);
+        }
+        sum->count += g->count;
+        sum->bot += g->bot;
+        if (g->last_us > sum->last_us)
+            sum->last_us = g->last_us;
+        balcao__v1__kb_gap__free_unpacked (g, NULL);
+    }
+    mdb_cursor_close (cur);
+    size_t n = zhash_size (sums), limit = req->limit ? req->limit : 20;
+    if (limit > 200)
+        limit = 200;
+    Balcao__V1__KbGap **list = calloc (n + 1, sizeof *list);
+    size_t i = 0;
+    for (Balcao__V1__KbGap *g = zhash_first (sums); g; g = zhash_next (sums))
+        list[i++] = g;
+    qsort (list, n, sizeof *list, s_cmp_gap);
+    Balcao__V1__KbGaps out = BALCAO__V1__KB_GAPS__INIT;
+    out.gaps = list;
+    out.n_gaps = n < limit ? n : limit;
+    bc_reply_ok (reply, &out.base);
+    for (i = 0; i < n; i++) {
+        free (list[i]->query);
+        free (list[i]);
+    }
+    free (list);
+    zhash_destroy (&sums);
+    return 0;
+}
+
+void
+kb_articles_register (kb_t *self)
+{
+    bc_service_t *svc = self->svc;
+    bc_service_on_command (svc, &balcao__v1__create_article__descriptor, 1, s_create);
+    bc_service_on_command (svc, &balcao__v1__edit_article__descriptor, 1, s_edit);
+    bc_service_on_command (svc, &balcao__v1__set_article_status__descriptor, 1, s_set_status);
+    bc_service_on_command (svc, &balcao__v1__revert_article__descriptor, 1, s_revert);
+    bc_service_on_command (svc, &balcao__v1__rate_article__descriptor, 1, s_rate);
+    bc_service_on_command (svc, &balcao__v1__import_articles__descriptor, 1, s_import);
+    bc_service_on_command (svc, &balcao__v1__article_from_ticket__descriptor, 1, s_from_ticket);
+    bc_service_on_command (svc, &balcao__v1__get_article__descriptor, 0, s_get_cmd);
+    bc_service_on_command (svc, &balcao__v1__get_article_history__descriptor, 0, s_history);
+    bc_service_on_command (svc, &balcao__v1__search_articles__descriptor, 0, s_search);
+    bc_service_on_command (svc, &balcao__v1__suggest_articles__descriptor, 0, s_suggest);
+    bc_service_on_command (svc, &balcao__v1__ask_bot__descriptor, 0, s_ask);
+    bc_service_on_command (svc, &balcao__v1__export_articles__descriptor, 0, s_export);
+    bc_service_on_command (svc, &balcao__v1__get_kb_gaps__descriptor, 0, s_gaps);
+}

@@ -1,0 +1,41 @@
+/* kb's parts share the service's state: kb_server.c (set-up, the router's
+ * events, who may do what), kb_articles.c (articles, search, suggest, bot,
+ * gaps) and kb_tickets.c (tickets in the index, similar tickets, recurring
+ * problems). */
+#ifndef KB_INTERNAL_H
+#define KB_INTERNAL_H
+
+#include "balcao/v1/kb.pb-c.h"
+#include "balcao/v1/router.pb-c.h"
+#include "bc_keys.h"
+#include "bc_service.h"
+#include "kb_index.h"
+
+typedef struct {
+    bc_service_t *svc;
+    kb_index_t *articles, *tickets;
+    bc_keys_t keys;
+    MDB_dbi db_articles, db_versions, db_tickets, db_gaps;
+    double bot_threshold;     /* kb/bot/threshold */
+    int recurring_min;        /* kb/recurring/min_tickets */
+    int64_t recurring_window; /* kb/recurring/window_minutes, in µs */
+    double recurring_similarity;
+} kb_t;
+
+/* Who the principal is: staff (agent, supervisor, admin, service) see
+ * internal articles and tickets' notes, and may write articles. */
+int kb_is_staff (const char *principal);
+
+/* Articles (kb_articles.c). */
+void kb_articles_register (kb_t *self);
+/* Tickets (kb_tickets.c). */
+void kb_tickets_register (kb_t *self);
+int kb_tickets_on_event (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev);
+/* kb's record of a ticket (NULL when unknown; free_unpacked it). */
+Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);
+
+/* Stores a protobuf message under key. Returns 0 or an LMDB code. */
+int kb_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+                const ProtobufCMessage *msg);
+
+#endif
