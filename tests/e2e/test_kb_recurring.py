@@ -6,8 +6,10 @@ generate) in different words, interleaved with ten unrelated tickets (two of
 which also say "erro"). With kb/recurring/min_tickets = 5 the kb emits
 exactly one ProblemSuspected: the first five similar tickets, oldest first,
 with "boleto" among the shared terms and a pt-BR subject; the sixth joins no
-second problem, and no unrelated ticket is in it. After a restart of kb
-(which replays nothing new) there is still exactly one.
+second problem, and no unrelated ticket is in it. The router, consuming kb's
+log, opens one problem ticket at N2 (priority alta) and links exactly those
+five as its incidents. After a restart of kb (which replays nothing new)
+there is still exactly one.
 """
 
 from harness import System, check, kb_pb2, log, run_test, wait_until
@@ -58,7 +60,7 @@ def main():
             if kind == "s":
                 similar_numbers.append(i + 1)
         total = len(order)
-        wait_until(lambda: s.ticket_total() == total, 20, "router has every ticket", system=s)
+        wait_until(lambda: s.ticket_total() >= total, 20, "router has every ticket", system=s)
         last_word = "almoxarifado"
         wait_until(lambda: s.call("kb", kb_pb2.SearchTickets(query=last_word)).hits, 20,
                    "kb indexed the last ticket", system=s)
@@ -72,11 +74,26 @@ def main():
         check(p.subject.startswith("Possível problema recorrente") and "boleto" in p.subject,
               "a pt-BR subject", p.subject)
 
+        # The router opened the problem at N2 and linked the five.
+        wait_until(lambda: s.ticket_total() == total + 1, 20, "the router's problem ticket",
+                   system=s)
+        prob = s.ticket(total + 1)
+        check(prob.tier == "N2" and prob.priority == "alta" and prob.incident_count == 5
+              and "boleto" in prob.subject,
+              "a problem ticket at N2, alta, with five incidents, named after them",
+              (prob.tier, prob.priority, prob.incident_count, prob.subject))
+        linked = [n for n in range(1, total + 1) if s.ticket(n).problem == total + 1]
+        check(linked == similar_numbers[:5], "exactly the five suspected tickets are linked",
+              linked)
+        check(prob.messages[0].is_internal and "#%d" % similar_numbers[0] in prob.messages[0].body,
+              "its first message (internal) names the tickets", prob.messages[0].body)
+
         s.stop("kb")
         s.start("kb")
         wait_until(lambda: s.call("kb", kb_pb2.SearchTickets(query=last_word)).hits, 20,
                    "kb back", system=s)
         check(len(problems(s)) == 1, "still exactly one after a restart")
+        check(s.ticket_total() == total + 1, "and still one problem ticket in the router")
         log("ok: one suspected problem with the right members")
 
 
