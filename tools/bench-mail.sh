@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Inbound e-mail throughput: parse (GMime) + dedupe + thread in intake.
-# Starts intake and the router (whose log feeds intake's thread index) on a
-# fresh data directory, then submits N raw e-mails of about 10 KB (one in
-# four a reply) from 16 clients with 4 requests each in flight, as mail
-# gates would, and reports intake's acknowledgements per second (each one
-# after the message is durably stored).
+# Starts intake (and, unless INTAKE_ONLY=1, the router, whose log feeds
+# intake's thread index, competing for the same CPUs) on a fresh data
+# directory, then submits N raw e-mails of about 10 KB (one in four a reply)
+# from CONC clients with WINDOW requests each in flight (default 32 x 16),
+# as many mail gates would, and reports intake's acknowledgements per second
+# (each one after the message is durably stored).
 #
 #   tools/bench-mail.sh [N] [RUNS]      (build first: cmake --build build)
+#   INTAKE_ONLY=1 tools/bench-mail.sh   intake's own work alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
@@ -32,10 +34,12 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname
 for run in $(seq "$RUNS"); do
   rm -rf "$dir/var"
   $B/balcao-intake -c "$dir/bench.cfg" >"$dir/intake.log" 2>&1 & pids+=($!)
-  $B/balcao-router -c "$dir/bench.cfg" >"$dir/router.log" 2>&1 & pids+=($!)
+  if [ "${INTAKE_ONLY:-0}" != 1 ]; then
+    $B/balcao-router -c "$dir/bench.cfg" >"$dir/router.log" 2>&1 & pids+=($!)
+  fi
   sleep 0.5
   echo "run $run:"
-  $B/balcao-bench -c "$dir/bench.cfg" -n "$N" -C 16 -W 4 --mime 10 --no-wait | grep -E "submitted|ack_rate|latency"
+  $B/balcao-bench -c "$dir/bench.cfg" -n "$N" -C "${CONC:-32}" -W "${WINDOW:-16}" --mime 10 --no-wait | grep -E "submitted|ack_rate|latency"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   pids=()
