@@ -1501,14 +1501,9 @@ static int
 s_kb_export (bc_config_t *config, const char *path)
 {
     Balcao__V1__ExportArticles req = BALCAO__V1__EXPORT_ARTICLES__INIT;
-    bc_envelope_t *reply = s_call (config, "kb", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__ArticleList *list = (Balcao__V1__ArticleList *) bc_envelope_payload (
-        reply, &balcao__v1__article_list__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__ArticleList *list = (Balcao__V1__ArticleList *) s_fetch (config, "kb", &req.base, &balcao__v1__article_list__descriptor);
     if (!list)
-        return EXIT_UNAVAILABLE;
+        return s_exit;
     size_t len = strlen (path);
     int is_jsonl = len > 6 && strcmp (path + len - 6, ".jsonl") == 0;
     FILE *out = is_jsonl ? fopen (path, "w") : NULL;
@@ -1567,14 +1562,9 @@ s_kb_history (bc_config_t *config, const char *id)
 {
     Balcao__V1__GetArticleHistory req = BALCAO__V1__GET_ARTICLE_HISTORY__INIT;
     req.id = (char *) id;
-    bc_envelope_t *reply = s_call (config, "kb", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__ArticleList *list = (Balcao__V1__ArticleList *) bc_envelope_payload (
-        reply, &balcao__v1__article_list__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__ArticleList *list = (Balcao__V1__ArticleList *) s_fetch (config, "kb", &req.base, &balcao__v1__article_list__descriptor);
     if (!list)
-        return EXIT_UNAVAILABLE;
+        return s_exit;
     for (size_t i = 0; i < list->n_articles; i++) {
         const Balcao__V1__Article *a = list->articles[i];
         char when[32];
@@ -1591,14 +1581,9 @@ s_kb_ask (bc_config_t *config, const char *question)
 {
     Balcao__V1__AskBot req = BALCAO__V1__ASK_BOT__INIT;
     req.question = (char *) question;
-    bc_envelope_t *reply = s_call (config, "kb", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__BotAnswer *a = (Balcao__V1__BotAnswer *) bc_envelope_payload (
-        reply, &balcao__v1__bot_answer__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__BotAnswer *a = (Balcao__V1__BotAnswer *) s_fetch (config, "kb", &req.base, &balcao__v1__bot_answer__descriptor);
     if (!a)
-        return EXIT_UNAVAILABLE;
+        return s_exit;
     if (a->confident)
         printf (T ("Resposta (confiança %.2f): %s\n  %s\n  artigo: %s\n",
                    "Answer (confidence %.2f): %s\n  %s\n  article: %s\n"),
@@ -1618,14 +1603,9 @@ s_kb_gaps (bc_config_t *config, int argc, char **argv)
     long days = argc > 0 ? strtol (argv[0], NULL, 10) : 30;
     req.since_us = (int64_t) time (NULL) * 1000000LL - (int64_t) (days > 0 ? days : 30) * 86400000000LL;
     req.limit = 30;
-    bc_envelope_t *reply = s_call (config, "kb", &req.base);
-    if (!reply)
-        return s_exit;
-    Balcao__V1__KbGaps *g =
-        (Balcao__V1__KbGaps *) bc_envelope_payload (reply, &balcao__v1__kb_gaps__descriptor);
-    bc_envelope_destroy (&reply);
+    Balcao__V1__KbGaps *g = (Balcao__V1__KbGaps *) s_fetch (config, "kb", &req.base, &balcao__v1__kb_gaps__descriptor);
     if (!g)
-        return EXIT_UNAVAILABLE;
+        return s_exit;
     if (!g->n_gaps)
         printf (T ("Nenhuma busca sem resposta nos últimos %ld dias.\n",
                    "No unanswered search in the last %ld days.\n"), days > 0 ? days : 30);
