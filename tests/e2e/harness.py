@@ -187,6 +187,17 @@ def _die_with_parent():
         pass
 
 
+def shared_data(*parts):
+    """A path in the team's shared test data (BALCAO_SHARED_DATA, set by
+    ctest; else beside the checkout), or None when it is not there."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for base in (os.environ.get("BALCAO_SHARED_DATA"),
+                 os.path.join(here, "..", "..", "..", "shared", "data"), "/work/shared/data"):
+        if base and os.path.exists(os.path.join(base, *parts)):
+            return os.path.join(base, *parts)
+    return None
+
+
 def _env(changes):
     if not changes:
         return None

@@ -36,8 +36,6 @@ from balcao.v1 import router_pb2
 
 AGENT = "agent:ana@suporte.example"
 ADMIN = "admin:root@suporte.example"
-SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared",
-                       "data", "email")
 
 
 def mail(msg_id, subject, body, extra="", in_reply_to=None, sender="Rita Gomes <rita@loja.com.br>"):
@@ -78,8 +76,16 @@ def main():
 
         deliver(s, mail("ooo-2@outra.com.br", "Out of Office: seu boletim", "I am away.",
                         "Auto-Submitted: auto-replied\r\n", sender="Bob <bob@outra.com.br>"))
-        with open(os.path.join(SAMPLES, "mimekit__disposition-notification.eml"), "rb") as f:
-            deliver(s, f.read())
+        deliver(s, ("From: Rita Gomes <rita@loja.com.br>\r\n"
+                    "Subject: Lida: [Chamado #1] Precisamos de mais informações\r\n"
+                    "Message-ID: <mdn-1@loja.com.br>\r\nMIME-Version: 1.0\r\n"
+                    "Content-Type: multipart/report; report-type=disposition-notification; "
+                    "boundary=m\r\n\r\n--m\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                    "Sua mensagem foi lida.\r\n--m\r\n"
+                    "Content-Type: message/disposition-notification\r\n\r\n"
+                    "Final-Recipient: rfc822; rita@loja.com.br\r\n"
+                    "Disposition: manual-action/MDN-sent-manually; displayed\r\n"
+                    "--m--\r\n").encode())
         deliver(s, mail("rita-2@loja.com.br", "Re: Nota fiscal não sai",
                         "O erro é 539.\r\n\r\nEm seg., 23 de nov. de 2026, Suporte escreveu:\r\n"
                         "> Qual é a mensagem de erro?\r\n", in_reply_to="rita-1@loja.com.br"))

@@ -18,11 +18,10 @@ import email
 import email.policy
 import os
 
-from harness import Dovecot, SmtpSink, System, check, log, run_test, wait_until
+from harness import Dovecot, SmtpSink, System, check, log, run_test, shared_data, wait_until
 from balcao.v1 import router_pb2
 
-SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared",
-                       "data", "email")
+SAMPLES = shared_data("email")
 AGENT = "agent:ana@suporte.example"
 REPORTS = ("bounce", "read_receipt", "feedback_report")
 
@@ -89,6 +88,9 @@ def main():
                 sink.stop()
 
         # Conformance: every shared sample through the mail gate.
+        if not SAMPLES:
+            log("skipped: the shared e-mail samples (BALCAO_SHARED_DATA) are not on this machine")
+            return
         before = s.ticket_total()
         names = sorted(n for n in os.listdir(SAMPLES) if n.endswith(".eml"))
         check(len(names) >= 20, "the shared samples are there", len(names))
