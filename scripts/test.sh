@@ -19,8 +19,9 @@ if [ "${BALCAO_TEST_FAST:-0}" != 1 ]; then
   cmake --build build-asan -j"$jobs"
   # Every service is stopped with SIGTERM by the tests and must exit 0, so
   # a leak or a sanitizer report on any path they take fails the suite.
+  supp="$PWD/tests/lsan.supp"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-     LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp" \
+     LSAN_OPTIONS=suppressions="$supp" \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j"$jobs")
 
