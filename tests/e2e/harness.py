@@ -862,12 +862,15 @@ class SmtpSink:
         sink.message_ids()  # Counter of Message-IDs received
     """
 
-    def __init__(self, parent_dir, port=None, tls=None, login=None):
-        """tls: (cert file, key file, CA file): STARTTLS required; login:
-        (user, password): AUTH PLAIN/LOGIN required, over TLS only."""
+    def __init__(self, parent_dir, port=None, tls=None, login=None, implicit_tls=False,
+                 name="smtp-sink"):
+        """tls: (cert file, key file, CA file): STARTTLS required (or, with
+        implicit_tls, TLS from the first byte: smtps://); login: (user,
+        password): AUTH PLAIN/LOGIN required, over TLS only."""
         self.tls = tls
         self.login = login
-        self.base = os.path.join(parent_dir, "smtp-sink")
+        self.implicit_tls = implicit_tls
+        self.base = os.path.join(parent_dir, name)
         self.dir = os.path.join(self.base, "received")
         self.refuse_file = os.path.join(self.base, "refuse")
         os.makedirs(self.dir, exist_ok=True)
@@ -878,7 +881,8 @@ class SmtpSink:
     def notify_config(self, **smtp):
         """ZPL lines for the notify section: smtp/url and, from keyword
         arguments, other smtp keys (retry_first_ms=200, ...)."""
-        lines = ["    smtp", '        url = "smtp://127.0.0.1:%d"' % self.port,
+        scheme = "smtps" if self.implicit_tls else "smtp"
+        lines = ["    smtp", '        url = "%s://127.0.0.1:%d"' % (scheme, self.port),
                  '        starttls = "%s"' % ("required" if self.tls else "none")]
         if self.tls and "ca_file" not in smtp:
             lines.append('        ca_file = "%s"' % self.tls[2])
@@ -899,7 +903,8 @@ class SmtpSink:
                 % os.path.dirname(os.path.abspath(__file__)))
         self.proc = subprocess.Popen(
             ["/usr/bin/python3", "-c", code, self.dir, self.refuse_file, str(self.port),
-             ",".join(self.tls[:2]) if self.tls else "", ":".join(self.login) if self.login else ""],
+             ",".join(self.tls[:2]) if self.tls else "", ":".join(self.login) if self.login else "",
+             "implicit" if self.implicit_tls else ""],
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, preexec_fn=_die_with_parent,
             env=_env({"PYTHONPATH": PYTHON_OUT}))
         logf.close()
@@ -909,6 +914,8 @@ class SmtpSink:
                 raise AssertionError("the SMTP sink exited: see %s" % self.log)
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as c:
+                    if self.implicit_tls:
+                        return True  # a TLS server says nothing in the clear
                     return c.recv(100).startswith(b"220") and not c.sendall(b"QUIT\r\n")
             except OSError:
                 return False
@@ -963,6 +970,7 @@ def _smtp_sink_main():
     directory, refuse_file, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     tls = sys.argv[4].split(",") if len(sys.argv) > 4 and sys.argv[4] else None
     login = sys.argv[5].split(":", 1) if len(sys.argv) > 5 and sys.argv[5] else None
+    implicit = len(sys.argv) > 6 and sys.argv[6] == "implicit"
     counter = [len([n for n in os.listdir(directory) if n.endswith(".eml")])]
 
     class Saver:
@@ -984,7 +992,10 @@ def _smtp_sink_main():
                 f.write(" ".join(envelope.rcpt_tos) + "\n")
             with open(os.path.join(directory, name + ".session"), "w") as f:
                 who = session.auth_data.decode() if session.authenticated else "-"
-                f.write("tls=%d auth=%s\n" % (session.ssl is not None, who))
+                is_tls = session.ssl is not None or (
+                    server.transport is not None
+                    and server.transport.get_extra_info("ssl_object") is not None)
+                f.write("tls=%d auth=%s\n" % (is_tls, who))
             tmp = os.path.join(directory, "." + name + ".tmp")
             with open(tmp, "wb") as f:
                 f.write(envelope.original_content or envelope.content)
@@ -998,7 +1009,10 @@ def _smtp_sink_main():
         import ssl
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(tls[0], tls[1])
-        kwargs.update(tls_context=context, require_starttls=True)
+        if implicit:
+            kwargs.update(ssl_context=context)
+        else:
+            kwargs.update(tls_context=context, require_starttls=True)
     if login:
         from aiosmtpd.smtp import AuthResult
 
@@ -1006,8 +1020,10 @@ def _smtp_sink_main():
             ok = (auth_data.login.decode() == login[0]
                   and auth_data.password.decode() == login[1])
             return AuthResult(success=ok, auth_data=auth_data.login if ok else None)
+        # (aiosmtpd only counts STARTTLS as TLS for AUTH; with implicit TLS
+        # every byte is encrypted anyway.)
         kwargs.update(authenticator=authenticator, auth_required=True,
-                      auth_require_tls=bool(tls))
+                      auth_require_tls=bool(tls) and not implicit)
     controller = Controller(Saver(), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("smtp sink listening on 127.0.0.1:%d" % port, flush=True)

@@ -8,6 +8,7 @@ Proves:
   - notify delivers to an SMTP server (aiosmtpd) that requires STARTTLS and
     AUTH, trusting it through notify/smtp/ca_file, with the password read
     from its file: the server saw a TLS session authenticated as our user;
+    and the same over smtps:// (TLS from the first byte);
   - without the private CA, notify refuses to talk to the same server (the
     certificate cannot be verified): the notification waits in the outbox,
     retrying, with the TLS error as its last error, and is never sent in the
@@ -52,6 +53,24 @@ def main():
             finally:
                 gate.terminate()
                 gate.wait(20)
+
+        # SMTPS: TLS from the first byte (port 465 style), same CA and login.
+        sink.stop()
+        smtps = SmtpSink(s.dir, tls=tls, login=("suporte@balcao.test", "senha-smtp"),
+                         implicit_tls=True, name="smtps-sink")
+        smtps.start()
+        s.stop("notify")
+        s.extra_config["notify"] = smtps.notify_config(retry_first_ms=200)
+        s.write_config()
+        s.start("notify")
+        s.submit_api("tls-s", "Pedido por SMTPS", "Mensagem por SMTPS.",
+                     from_address="bia@cliente.com.br")
+        wait_until(lambda: smtps.by_subject("Pedido por SMTPS"), 30,
+                   "the acknowledgement over smtps://", system=s)
+        check(smtps.sessions() == ["tls=1 auth=suporte@balcao.test"],
+              "the SMTPS server saw TLS from the start and our login", smtps.sessions())
+        smtps.stop()
+        sink.start()
 
         # The same server, but notify trusts only the system's CAs.
         s.stop("notify")
