@@ -183,6 +183,21 @@ s_not_found (bc_reply_t *reply, const char *id)
                     id);
 }
 
+/* The current version of article id if principal may see it; otherwise
+ * NULL, with the reply set to not_found (hidden looks like absent). */
+static Balcao__V1__Article *
+s_get_visible (kb_t *self, MDB_txn *txn, const char *id, const char *principal,
+               bc_reply_t *reply)
+{
+    Balcao__V1__Article *cur = s_get (self, txn, id);
+    if (cur && !s_hidden (cur, principal))
+        return cur;
+    if (cur)
+        balcao__v1__article__free_unpacked (cur, NULL);
+    s_not_found (reply, id);
+    return NULL;
+}
+
 static int
 s_index (kb_t *self, const Balcao__V1__Article *a)
 {
@@ -508,13 +523,9 @@ s_get_cmd (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
     kb_t *self = state;
     const Balcao__V1__GetArticle *req = (const Balcao__V1__GetArticle *) payload;
     MDB_txn *txn = bc_tx_txn (tx);
-    Balcao__V1__Article *cur = s_get (self, txn, req->id);
-    if (!cur || s_hidden (cur, bc_tx_principal (tx))) {
-        if (cur)
-            balcao__v1__article__free_unpacked (cur, NULL);
-        s_not_found (reply, req->id);
+    Balcao__V1__Article *cur = s_get_visible (self, txn, req->id, bc_tx_principal (tx), reply);
+    if (!cur)
         return 0;
-    }
     int rc = 0;
     if (req->version && req->version != cur->version) {
         Balcao__V1__Article *old = s_get_version (self, txn, req->id, req->version);
@@ -580,13 +591,9 @@ s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     kb_t *self = state;
     const Balcao__V1__RateArticle *req = (const Balcao__V1__RateArticle *) payload;
     MDB_txn *txn = bc_tx_txn (tx);
-    Balcao__V1__Article *cur = s_get (self, txn, req->id);
-    if (!cur || s_hidden (cur, bc_tx_principal (tx))) {
-        if (cur)
-            balcao__v1__article__free_unpacked (cur, NULL);
-        s_not_found (reply, req->id);
+    Balcao__V1__Article *cur = s_get_visible (self, txn, req->id, bc_tx_principal (tx), reply);
+    if (!cur)
         return 0;
-    }
     if (req->helpful)
         cur->helpful_yes++;
     else

@@ -200,6 +200,24 @@ s_is_prefixed (const std::string &term)
 
 } // namespace
 
+/* query restricted by q's boolean filters (type, category, audience,
+ * status, customer terms) and its time range, when it has any. */
+static Xapian::Query
+s_filtered (const Xapian::Query &query, const kb_query_t *q)
+{
+    std::vector<Xapian::Query> filters;
+    for (int i = 0; i < q->nfilters && i < KB_MAX_FILTERS; i++)
+        filters.emplace_back (q->filters[i]);
+    if (q->min_time_us || q->max_time_us)
+        filters.emplace_back (Xapian::Query::OP_VALUE_RANGE, 0,
+                              Xapian::sortable_serialise ((double) q->min_time_us),
+                              Xapian::sortable_serialise ((double) q->max_time_us));
+    if (filters.empty ())
+        return query;
+    return Xapian::Query (Xapian::Query::OP_FILTER, query,
+                          Xapian::Query (Xapian::Query::OP_AND, filters.begin (), filters.end ()));
+}
+
 struct kb_index_t {
     Xapian::WritableDatabase db;
     Xapian::Stem stem_pt{"portuguese"};
@@ -442,17 +460,7 @@ struct kb_index_t {
         // Suggestions while typing skip the re-ranking: speed first.
         boost = boosts.empty () || q->is_partial ? Xapian::Query ()
                                 : Xapian::Query (Xapian::Query::OP_OR, boosts.begin (), boosts.end ());
-        std::vector<Xapian::Query> filters;
-        for (int i = 0; i < q->nfilters && i < KB_MAX_FILTERS; i++)
-            filters.emplace_back (q->filters[i]);
-        if (q->min_time_us || q->max_time_us)
-            filters.emplace_back (Xapian::Query::OP_VALUE_RANGE, 0,
-                                  Xapian::sortable_serialise ((double) q->min_time_us),
-                                  Xapian::sortable_serialise ((double) q->max_time_us));
-        if (!filters.empty ())
-            query = Xapian::Query (Xapian::Query::OP_FILTER, query,
-                                   Xapian::Query (Xapian::Query::OP_AND, filters.begin (),
-                                                  filters.end ()));
+        query = s_filtered (query, q);
         if (q->exclude_id && *q->exclude_id)
             query = Xapian::Query (Xapian::Query::OP_AND_NOT, query,
                                    Xapian::Query ("Q" + std::string (q->exclude_id)));
@@ -589,6 +597,7 @@ struct kb_index_t {
 
 // Counts values of the facet slots in the matches enquire will see; the
 // spies belong to enquire.
+
 static std::vector<Xapian::ValueCountMatchSpy *>
 s_spies (Xapian::Enquire &enquire)
 {
@@ -926,17 +935,7 @@ kb_index_similar (kb_index_t *self, const char *id, const kb_query_t *q, kb_resu
         copy.want_spelling = 0;
         self->words.clear ();
         Xapian::Query query (Xapian::Query::OP_OR, terms.begin (), terms.end ());
-        std::vector<Xapian::Query> filters;
-        for (int i = 0; i < q->nfilters && i < KB_MAX_FILTERS; i++)
-            filters.emplace_back (q->filters[i]);
-        if (q->min_time_us || q->max_time_us)
-            filters.emplace_back (Xapian::Query::OP_VALUE_RANGE, 0,
-                                  Xapian::sortable_serialise ((double) q->min_time_us),
-                                  Xapian::sortable_serialise ((double) q->max_time_us));
-        if (!filters.empty ())
-            query = Xapian::Query (Xapian::Query::OP_FILTER, query,
-                                   Xapian::Query (Xapian::Query::OP_AND, filters.begin (),
-                                                  filters.end ()));
+        query = s_filtered (query, q);
         query = Xapian::Query (Xapian::Query::OP_AND_NOT, query, Xapian::Query ("Q" + std::string (id)));
         Xapian::Enquire enquire (self->db);
         enquire.set_query (query);
