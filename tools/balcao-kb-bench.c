@@ -1,20 +1,27 @@
 /* balcao-kb-bench: quality and speed of the knowledge base's search, on the
  * index kb uses (services/kb/kb_index.cc), in-process.
  *
- *   balcao-kb-bench faquad DIR [--floor MRR] [--stopwords FILE]
+ *   balcao-kb-bench faquad DIR [--floor MRR] [--stopwords FILE] [--index PATH]
  *       Indexes FaQuAD's passages (DIR/passages.jsonl), runs its questions
  *       (queries.jsonl, qrels.tsv) as written and with every accent removed,
  *       and prints recall@1, recall@5 and MRR@10 for both; then calibrates
  *       the bot's confidence threshold (see s_calibrate). With --floor, exits
- *       1 when either MRR@10 is below it (the ctest). DIR absent: exit 77.
+ *       1 when either MRR@10 is below it (the ctest). With --index, the
+ *       passages join the index `speed` left at PATH (their look-alikes). DIR
+ *       absent: exit 77.
  *   balcao-kb-bench speed N DIR [--spelling] [--index PATH] [--stopwords FILE]
- *       Generates N articles, each 60-180 words about one of DIR's passages
- *       (70% of its words from it, 30% from all of them), indexes them (throughput; --spelling also
+ *       Generates N public articles and N/10 internal ones, each 60-180
+ *       words about one of DIR's passages (70% of its words from it, 30%
+ *       from all of them), and indexes them as kb does: every article in
+ *       one index, the public ones in another (throughput; --spelling also
  *       feeds the spelling dictionary, as kb does for articles; --index
- *       keeps the index at PATH and reuses it), then times FaQuAD's
- *       questions: 2,000 searches, 2,000 with facets, 2,000 suggestions of
- *       the questions cut mid-word, and the same with only their last three
- *       words (a search box) (p50/p99).
+ *       keeps the indexes at PATH and PATH-public and reuses them). Then
+ *       times FaQuAD's questions, 2,000 runs each (p50/p99): searches as kb
+ *       runs them (10 hits, snippets, facets, spelling when poor) for a
+ *       customer (public index) and an agent (every article but drafts),
+ *       with whole questions and with their last three words (a search
+ *       box); suggestions of the questions cut mid-word. KB_BENCH_ONLY=
+ *       PREFIX runs only the lines starting with PREFIX.
  *
  * Without --stopwords, the list built into kb (data/kb/stopwords.txt). */
 #include "kb_index.h"
@@ -284,7 +291,7 @@ s_calibrate (kb_index_t *idx, questions_t *qs)
 }
 
 static int
-s_faquad (const char *dir, double floor, const char *stopwords)
+s_faquad (const char *dir, double floor, const char *stopwords, const char *index_path)
 {
     char path[1024];
     passages_t ps = {0};
@@ -306,8 +313,19 @@ s_faquad (const char *dir, double floor, const char *stopwords)
                 qs.items[i].gold = strdup (pid);
     if (f)
         fclose (f);
-    char tmp[64];
-    kb_index_t *idx = s_open_index (tmp, sizeof tmp, stopwords);
+    char tmp[64] = "";
+    kb_index_t *idx = NULL;
+    if (index_path) {
+        /* Among the articles of `speed` (hard look-alikes of the passages). */
+        char err[256];
+        idx = kb_index_open (index_path, err, sizeof err);
+        if (!idx)
+            fprintf (stderr, "balcao-kb-bench: %s\n", err);
+        else
+            kb_index_set_stopwords (idx, kb_stopwords_default);
+    }
+    else
+        idx = s_open_index (tmp, sizeof tmp, stopwords);
     if (!idx)
         return 1;
     double t0 = s_now_ms ();
@@ -323,15 +341,19 @@ s_faquad (const char *dir, double floor, const char *stopwords)
     double t1 = s_now_ms ();
     quality_t as_written = s_evaluate (idx, &qs, 0);
     quality_t folded = s_evaluate (idx, &qs, 1);
-    printf ("FaQuAD: %d passages (indexed in %.0f ms), %d questions\n", ps.n, t1 - t0, qs.n);
+    printf ("FaQuAD: %d passages (indexed in %.0f ms), %d questions", ps.n, t1 - t0, qs.n);
+    if (index_path)
+        printf (", among %llu articles", (unsigned long long) kb_index_count (idx));
+    printf ("\n");
     printf ("                    recall@1  recall@5  MRR@10\n");
     printf ("  as written        %8.3f  %8.3f  %6.3f\n", as_written.r1, as_written.r5,
             as_written.mrr);
     printf ("  accents removed   %8.3f  %8.3f  %6.3f\n", folded.r1, folded.r5, folded.mrr);
-    if (floor <= 0)
+    if (floor <= 0 && !index_path)
         s_calibrate (idx, &qs);
     kb_index_close (&idx);
-    s_remove (tmp);
+    if (*tmp)
+        s_remove (tmp);
     s_free_passages (&ps);
     s_free_questions (&qs);
     if (floor > 0 && (as_written.mrr < floor || folded.mrr < floor)) {
@@ -360,7 +382,7 @@ s_percentiles (const char *what, double *ms, int n)
  * their last three words when is_short); prints the percentiles. */
 static void
 s_time_queries (kb_index_t *idx, const char *what, questions_t *qs, int is_suggest,
-                int want_facets, int is_short)
+                int want_facets, int is_short, int is_staff)
 {
     enum { RUNS = 2000 };
     double *ms = malloc (RUNS * sizeof *ms);
@@ -384,10 +406,13 @@ s_time_queries (kb_index_t *idx, const char *what, questions_t *qs, int is_sugge
             cut = cut > 3 ? cut - 2 : cut;
             text[cut] = 0;
         }
+        /* As kb asks (kb_articles.c): customers search the public index,
+         * staff every article but drafts. */
         kb_query_t q = {.text = text, .limit = is_suggest ? 5 : 10, .is_partial = is_suggest,
                         .snippet_chars = is_suggest ? 0 : 180, .want_facets = want_facets,
-                        .want_spelling = !is_suggest,
-                        .filters = {"Apublico", "Spublicado"}, .nfilters = 2};
+                        .want_spelling = !is_suggest};
+        if (is_staff)
+            q.excludes[q.nexcludes++] = "Srascunho";
         kb_results_t *res = NULL;
         double a = s_now_ms ();
         kb_index_search (idx, &q, &res);
@@ -432,29 +457,42 @@ s_speed (long n, const char *dir, const char *stopwords, int spelling, const cha
     }
     first[ps.n] = nwords;
     srand (42);
-    char tmp[64] = "";
-    kb_index_t *idx = NULL;
+    /* Like kb: every article in one index, the public ones in another. */
+    char tmp[64] = "", tmp_public[64] = "", public_path[1024];
+    kb_index_t *idx = NULL, *pub = NULL;
     if (index_path) {
         char err[256];
+        snprintf (public_path, sizeof public_path, "%s-public", index_path);
         idx = kb_index_open (index_path, err, sizeof err);
-        if (!idx) {
+        pub = idx ? kb_index_open (public_path, err, sizeof err) : NULL;
+        if (!pub) {
             fprintf (stderr, "balcao-kb-bench: %s\n", err);
             return 1;
         }
         kb_index_set_stopwords (idx, kb_stopwords_default);
+        kb_index_set_stopwords (pub, kb_stopwords_default);
     }
-    else
+    else {
         idx = s_open_index (tmp, sizeof tmp, stopwords);
-    if (!idx)
+        pub = idx ? s_open_index (tmp_public, sizeof tmp_public, stopwords) : NULL;
+    }
+    if (!pub)
         return 1;
     kb_index_set_spelling (idx, spelling);
+    kb_index_set_spelling (pub, spelling);
     static const char *types[] = {"guia", "faq", "manual"};
     static const char *cats[] = {"acesso", "financeiro", "relatorios", "integracoes", "geral"};
     static const char *auds[] = {"publico", "interno"};
     char body[8192], title[512], id[32];
-    long have = (long) kb_index_count (idx);
+    /* Either index may be reused (--index): the articles are the same for
+     * a given i (srand above), so an index is filled only when empty. */
+    int fill_all = kb_index_count (idx) == 0, fill_public = kb_index_count (pub) == 0;
+    long indexed = 0;
     double t0 = s_now_ms ();
-    for (long i = have; i < n; i++) {
+    /* n public articles, and one internal one after every ten. */
+    long total = n + n / 10;
+    for (long i = 0; i < total && (fill_all || fill_public); i++) {
+        int is_public = i % 11 != 10;
         title[0] = body[0] = 0;
         /* Each article is about one passage's subject: 70% of its words
          * come from that passage, the rest from all of them. */
@@ -477,33 +515,56 @@ s_speed (long n, const char *dir, const char *stopwords, int spelling, const cha
         char ftype[16], fcat[32], faud[16];
         snprintf (ftype, sizeof ftype, "T%s", types[i % 3]);
         snprintf (fcat, sizeof fcat, "C%s", cats[i % 5]);
-        snprintf (faud, sizeof faud, "A%s", auds[i % 2]);
+        snprintf (faud, sizeof faud, "A%s", auds[!is_public]);
         kb_doc_t d = {.id = id, .title = title, .body = body, .language = "pt-BR",
                       .filters = {"Spublicado", ftype, fcat, faud}, .nfilters = 4,
-                      .facets = {NULL, types[i % 3], cats[i % 5], auds[i % 2]}};
-        if (kb_index_put (idx, &d)) {
+                      .facets = {NULL, types[i % 3], cats[i % 5], auds[!is_public]}};
+        if ((fill_all && kb_index_put (idx, &d))
+            || (fill_public && is_public && kb_index_put (pub, &d))) {
             fprintf (stderr, "balcao-kb-bench: %s\n", kb_index_error (idx));
             return 1;
         }
-        if (i % 10000 == 9999)
+        indexed += fill_all + (fill_public && is_public);
+        if (i % 10000 == 9999) {
             kb_index_commit (idx);
+            kb_index_commit (pub);
+        }
     }
     kb_index_commit (idx);
+    kb_index_commit (pub);
     double t1 = s_now_ms ();
-    if (n > have)
-        printf ("speed: %ld articles indexed in %.1f s: %.0f articles/s%s\n", n - have,
-                (t1 - t0) / 1000, (n - have) / ((t1 - t0) / 1000),
+    if (indexed)
+        printf ("speed: %ld documents indexed in %.1f s: %.0f documents/s%s\n", indexed,
+                (t1 - t0) / 1000, indexed / ((t1 - t0) / 1000),
                 spelling ? " (with the spelling dictionary)" : "");
-    printf ("%llu articles; %d FaQuAD questions as queries (2,000 runs each)\n",
-            (unsigned long long) kb_index_count (idx), qs.n);
-    s_time_queries (idx, "search (10 hits, snippets)", &qs, 0, 0, 0);
-    s_time_queries (idx, "search with facets", &qs, 0, 1, 0);
-    s_time_queries (idx, "search, last 3 words", &qs, 0, 0, 1);
-    s_time_queries (idx, "suggest (5 hits, typing)", &qs, 1, 0, 0);
-    s_time_queries (idx, "suggest, last 3 words typed", &qs, 1, 0, 1);
+    printf ("%llu articles, %llu of them public; %d FaQuAD questions as queries (2,000 runs "
+            "each)\n",
+            (unsigned long long) kb_index_count (idx), (unsigned long long) kb_index_count (pub),
+            qs.n);
+    const char *only = getenv ("KB_BENCH_ONLY"); /* a prefix of the lines to run */
+    static const struct {
+        const char *what;
+        int is_public, is_suggest, want_facets, is_short;
+    } runs[] = {
+        {"customer search, as kb runs it", 1, 0, 1, 0},
+        {"customer search, no facets", 1, 0, 0, 0},
+        {"customer search, last 3 words", 1, 0, 1, 1},
+        {"agent search (every article)", 0, 0, 1, 0},
+        {"agent search, last 3 words", 0, 0, 1, 1},
+        {"customer suggest (5 hits)", 1, 1, 0, 0},
+        {"customer suggest, last 3 words", 1, 1, 0, 1},
+        {"agent suggest (5 hits)", 0, 1, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
+        if (!only || strncmp (runs[i].what, only, strlen (only)) == 0)
+            s_time_queries (runs[i].is_public ? pub : idx, runs[i].what, &qs, runs[i].is_suggest,
+                            runs[i].want_facets, runs[i].is_short, !runs[i].is_public);
     kb_index_close (&idx);
+    kb_index_close (&pub);
     if (*tmp)
         s_remove (tmp);
+    if (*tmp_public)
+        s_remove (tmp_public);
     free (words);
     free (first);
     s_free_passages (&ps);
@@ -541,7 +602,7 @@ main (int argc, char **argv)
             floor = atof (argv[i + 1]);
     }
     if (argc >= 3 && strcmp (argv[1], "faquad") == 0)
-        return s_faquad (argv[2], floor, stopwords);
+        return s_faquad (argv[2], floor, stopwords, s_opt (argc, argv, "--index"));
     if (argc >= 4 && strcmp (argv[1], "speed") == 0)
         return s_speed (atol (argv[2]), argv[3], stopwords, s_has (argc, argv, "--spelling"),
                         s_opt (argc, argv, "--index"));

@@ -167,13 +167,19 @@ s_get_version (kb_t *self, MDB_txn *txn, const char *id, uint32_t version)
     return balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
 }
 
+/* Customers may read it. */
+static int
+s_is_public (const Balcao__V1__Article *a)
+{
+    return strcmp (a->audience, "publico") == 0 && strcmp (a->status, "publicado") == 0;
+}
+
 /* The article is not visible to this principal (same answer as absent, so
  * customers cannot probe internal ids). */
 static int
 s_hidden (const Balcao__V1__Article *a, const char *principal)
 {
-    return !kb_is_staff (principal)
-           && (strcmp (a->audience, "publico") != 0 || strcmp (a->status, "publicado") != 0);
+    return !kb_is_staff (principal) && !s_is_public (a);
 }
 
 static void
@@ -198,6 +204,8 @@ s_get_visible (kb_t *self, MDB_txn *txn, const char *id, const char *principal,
     return NULL;
 }
 
+/* Puts a in the index of every article and, when customers may read it, in
+ * the public one (otherwise takes it out of that). */
 static int
 s_index (kb_t *self, const Balcao__V1__Article *a)
 {
@@ -212,7 +220,43 @@ s_index (kb_t *self, const Balcao__V1__Article *a)
                     .language = a->language, .filters = {type, category, audience, status},
                     .nfilters = 4, .facets = {NULL, a->type, a->category, a->audience},
                     .time_us = a->updated_us};
-    return kb_index_put (self->articles, &doc);
+    if (kb_index_put (self->articles, &doc))
+        return -1;
+    return s_is_public (a) ? kb_index_put (self->public, &doc)
+                           : kb_index_delete (self->public, a->id);
+}
+
+int
+kb_articles_fill_public (kb_t *self)
+{
+    if (kb_index_count (self->public) > 0)
+        return 0;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+        return -1;
+    int rc = mdb_cursor_open (txn, self->db_articles, &cur) ? -1 : 0;
+    MDB_val k, v;
+    unsigned n = 0;
+    while (!rc && mdb_cursor_get (cur, &k, &v, n ? MDB_NEXT : MDB_FIRST) == 0) {
+        Balcao__V1__Article *a = balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
+        if (a && s_is_public (a) && s_index (self, a))
+            rc = -1;
+        n++;
+        if (a)
+            balcao__v1__article__free_unpacked (a, NULL);
+    }
+    if (!rc)
+        mdb_cursor_close (cur);
+    mdb_txn_abort (txn);
+    if (!rc && n)
+        rc = kb_index_commit (self->public);
+    if (rc)
+        bc_error ("event=public_index_fill_failed reason=\"%s\"", kb_index_error (self->public));
+    else if (n)
+        bc_info ("event=public_index_filled articles=%u public=%llu", n,
+                 (unsigned long long) kb_index_count (self->public));
+    return rc;
 }
 
 /* Stores a as its new current version (a->version already set), indexes
@@ -654,14 +698,16 @@ s_gap (kb_t *self, bc_tx_t *tx, const char *query, int is_bot)
 
 /* Filters by who asks: customers see published public articles only;
  * staff see everything published (drafts when asked). */
-static void
-s_scope (kb_query_t *q, const char *principal, int include_drafts)
+/* The index principal searches: customers the public one (nothing to
+ * filter), staff every article, drafts only when asked for. */
+static kb_index_t *
+s_scope (kb_t *self, kb_query_t *q, const char *principal, int include_drafts)
 {
-    int is_staff = kb_is_staff (principal);
-    if (!is_staff)
-        q->filters[q->nfilters++] = "Apublico";
-    if (!is_staff || !include_drafts)
-        q->filters[q->nfilters++] = "Spublicado";
+    if (!kb_is_staff (principal))
+        return self->public;
+    if (!include_drafts)
+        q->excludes[q->nexcludes++] = "Srascunho";
+    return self->articles;
 }
 
 static const char *
@@ -722,10 +768,10 @@ s_reply_results (kb_t *self, MDB_txn *txn, bc_reply_t *reply, kb_results_t *r)
 }
 
 static void
-s_search_failed (kb_t *self, bc_reply_t *reply)
+s_search_failed (kb_index_t *index, bc_reply_t *reply)
 {
     bc_reply_error (reply, "internal", "a busca falhou: %s", "the search failed: %s",
-                    kb_index_error (self->articles));
+                    kb_index_error (index));
 }
 
 static int
@@ -741,7 +787,7 @@ s_search (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     if (q.limit > 100)
         q.limit = 100;
     char type[80], category[80], audience[80];
-    s_scope (&q, bc_tx_principal (tx), req->include_drafts);
+    kb_index_t *index = s_scope (self, &q, bc_tx_principal (tx), req->include_drafts);
     if (*req->type) {
         snprintf (type, sizeof type, "T%s", req->type);
         q.filters[q.nfilters++] = type;
@@ -755,8 +801,8 @@ s_search (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         q.filters[q.nfilters++] = audience;
     }
     kb_results_t *r = NULL;
-    if (kb_index_search (self->articles, &q, &r)) {
-        s_search_failed (self, reply);
+    if (kb_index_search (index, &q, &r)) {
+        s_search_failed (index, reply);
         return 0;
     }
     int rc = 0;
@@ -780,10 +826,10 @@ s_suggest (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
                     .is_partial = 1};
     if (q.limit > 20)
         q.limit = 20;
-    s_scope (&q, bc_tx_principal (tx), 0);
+    kb_index_t *index = s_scope (self, &q, bc_tx_principal (tx), 0);
     kb_results_t *r = NULL;
-    if (kb_index_search (self->articles, &q, &r)) {
-        s_search_failed (self, reply);
+    if (kb_index_search (index, &q, &r)) {
+        s_search_failed (index, reply);
         return 0;
     }
     s_reply_results (self, bc_tx_txn (tx), reply, r);
@@ -799,10 +845,10 @@ s_ask (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
     kb_t *self = state;
     const Balcao__V1__AskBot *req = (const Balcao__V1__AskBot *) payload;
     kb_query_t q = {.text = req->question, .limit = 1};
-    s_scope (&q, bc_tx_principal (tx), 0);
+    kb_index_t *index = s_scope (self, &q, bc_tx_principal (tx), 0);
     kb_results_t *r = NULL;
-    if (kb_index_search (self->articles, &q, &r)) {
-        s_search_failed (self, reply);
+    if (kb_index_search (index, &q, &r)) {
+        s_search_failed (index, reply);
         return 0;
     }
     Balcao__V1__BotAnswer out = BALCAO__V1__BOT_ANSWER__INIT;

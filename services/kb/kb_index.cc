@@ -3,6 +3,7 @@
 #include "kb_index.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <utf8proc.h>
 #include <vector>
 #include <xapian.h>
@@ -80,6 +82,8 @@ s_lower (const char *s, size_t len)
 bool
 s_is_word_char (utf8proc_int32_t c)
 {
+    if (c < 0x80) // ASCII without a table lookup: most of any text
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     utf8proc_category_t cat = utf8proc_category (c);
     return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO)
            || cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ND;
@@ -94,8 +98,8 @@ s_tokens (const std::string &text, size_t max_words = 1000000)
     size_t len = text.size (), i = 0, start = 0;
     bool in_word = false;
     while (i < len && out.size () < max_words) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t n = utf8proc_iterate (p + i, (utf8proc_ssize_t) (len - i), &c);
+        utf8proc_int32_t c = p[i];
+        utf8proc_ssize_t n = c < 0x80 ? 1 : utf8proc_iterate (p + i, (utf8proc_ssize_t) (len - i), &c);
         if (n <= 0) {
             n = 1;
             c = ' ';
@@ -185,8 +189,20 @@ const size_t s_elite_words = 5;
 // The value slot with the document's id: read without its data.
 const Xapian::valueno s_id_slot = KB_SLOTS;
 
-// How many candidates beyond the page asked for the boosts re-rank.
-const int s_rerank_extra = 20;
+// How many candidates beyond the page asked for the boosts re-rank (FaQuAD
+// MRR@10: 0.906 with none, 0.909 with 5, 10 or 20; fewer candidates, less
+// matching).
+const int s_rerank_extra = 10;
+
+// The weighting: BM25 (k1 1.2, b 0.75, a floor on short documents' length).
+// Without lengths (b = 0), the matcher reads no document lengths: a third
+// less time for finding candidates, which the lengths then rank (FaQuAD
+// MRR@10 0.909 -> 0.908).
+Xapian::BM25Weight
+s_bm25 (bool with_lengths = true)
+{
+    return Xapian::BM25Weight (1.2, 0, 1, with_lengths ? 0.75 : 0, 0.5);
+}
 
 // Facets count the values of at least this many matches (all of them when
 // there are fewer): exact for any sensible query, bounded for "a".
@@ -198,10 +214,151 @@ s_is_prefixed (const std::string &term)
     return !term.empty () && term[0] >= 'A' && term[0] <= 'Z';
 }
 
+// The facet values (slots 1..KB_SLOTS-1) of every document, in memory: a
+// match spy reading them from Xapian's value streams took longer than the
+// match itself (docs/benchmarks.md). Loaded on the first search that asks
+// for facets, then kept up to date by put and delete.
+struct facet_table_t {
+    bool is_loaded = false;
+    std::vector<std::array<uint16_t, KB_SLOTS>> of; // by docid; code 0: none
+    std::vector<std::string> names[KB_SLOTS];       // code -> value
+    std::unordered_map<std::string, uint16_t> codes[KB_SLOTS];
+
+    uint16_t code (int slot, const std::string &value)
+    {
+        if (value.empty ())
+            return 0;
+        if (names[slot].empty ())
+            names[slot].emplace_back ();
+        auto it = codes[slot].find (value);
+        if (it != codes[slot].end ())
+            return it->second;
+        if (names[slot].size () > UINT16_MAX)
+            return 0; // a facet of 65,535 values is not one
+        names[slot].push_back (value);
+        return codes[slot][value] = (uint16_t) (names[slot].size () - 1);
+    }
+
+    std::array<uint16_t, KB_SLOTS> &at (Xapian::docid did)
+    {
+        if (did >= of.size ())
+            of.resize (std::max ((size_t) did + 1, of.size () * 2));
+        return of[did];
+    }
+
+    void set (Xapian::docid did, const char *const *values)
+    {
+        if (!is_loaded)
+            return;
+        std::array<uint16_t, KB_SLOTS> &codes_of = at (did);
+        for (int slot = 1; slot < KB_SLOTS; slot++)
+            codes_of[slot] = code (slot, values[slot] ? values[slot] : "");
+    }
+
+    void clear (Xapian::docid did)
+    {
+        if (is_loaded && did && did < of.size ())
+            of[did] = {};
+    }
+
+    void load (const Xapian::Database &db)
+    {
+        if (is_loaded)
+            return;
+        of.assign ((size_t) db.get_lastdocid () + 1, {});
+        for (int slot = 1; slot < KB_SLOTS; slot++)
+            for (Xapian::ValueIterator v = db.valuestream_begin ((Xapian::valueno) slot);
+                 v != db.valuestream_end ((Xapian::valueno) slot); ++v)
+                at (v.get_docid ())[slot] = code (slot, *v);
+        is_loaded = true;
+    }
+};
+
+// Counts the facet values of the matches the matcher looks at.
+class facet_spy_t : public Xapian::MatchSpy {
+    const facet_table_t &table;
+
+  public:
+    std::vector<unsigned> counts[KB_SLOTS]; // by code
+
+    explicit facet_spy_t (const facet_table_t &t) : table (t) {}
+
+    void operator() (const Xapian::Document &doc, double) override
+    {
+        Xapian::docid did = doc.get_docid ();
+        if (did >= table.of.size ())
+            return;
+        for (int slot = 1; slot < KB_SLOTS; slot++) {
+            uint16_t c = table.of[did][slot];
+            if (!c)
+                continue;
+            if (c >= counts[slot].size ())
+                counts[slot].resize ((size_t) c + 1);
+            counts[slot][c]++;
+        }
+    }
+
+    // The counts as facets, by slot then value.
+    void fill (kb_results_t *r) const
+    {
+        std::vector<kb_facet_t> facets;
+        for (int slot = 1; slot < KB_SLOTS; slot++) {
+            std::vector<std::pair<std::string, unsigned>> values;
+            for (size_t c = 1; c < counts[slot].size (); c++)
+                if (counts[slot][c])
+                    values.emplace_back (table.names[slot][c], counts[slot][c]);
+            std::sort (values.begin (), values.end ());
+            for (const auto &v : values)
+                facets.push_back ({slot, s_dup (v.first), v.second});
+        }
+        r->facets = (kb_facet_t *) calloc (facets.size () + 1, sizeof (kb_facet_t));
+        for (const auto &f : facets)
+            r->facets[r->nfacets++] = f;
+    }
+};
+
+// A fixed set of documents, as a posting source: the re-ranking's filter,
+// without reading anything (no id terms to look up).
+class docids_source_t : public Xapian::PostingSource {
+    std::vector<Xapian::docid> ids; // ascending
+    size_t pos = 0;
+    bool started = false;
+
+  public:
+    explicit docids_source_t (std::vector<Xapian::docid> v) : ids (std::move (v))
+    {
+        std::sort (ids.begin (), ids.end ());
+    }
+    Xapian::doccount get_termfreq_min () const override { return (Xapian::doccount) ids.size (); }
+    Xapian::doccount get_termfreq_est () const override { return (Xapian::doccount) ids.size (); }
+    Xapian::doccount get_termfreq_max () const override { return (Xapian::doccount) ids.size (); }
+    void init (const Xapian::Database &) override
+    {
+        pos = 0;
+        started = false;
+    }
+    void next (double) override
+    {
+        if (started)
+            pos++;
+        started = true;
+    }
+    void skip_to (Xapian::docid did, double) override
+    {
+        started = true;
+        while (pos < ids.size () && ids[pos] < did)
+            pos++;
+    }
+    bool at_end () const override { return started && pos >= ids.size (); }
+    Xapian::docid get_docid () const override { return ids[pos]; }
+    std::string get_description () const override { return "docids_source_t"; }
+};
+
 } // namespace
 
 /* query restricted by q's boolean filters (type, category, audience,
- * status, customer terms) and its time range, when it has any. */
+ * status, customer terms) and its time range, when it has any, without the
+ * documents that have any of its exclusions. */
 static Xapian::Query
 s_filtered (const Xapian::Query &query, const kb_query_t *q)
 {
@@ -212,10 +369,17 @@ s_filtered (const Xapian::Query &query, const kb_query_t *q)
         filters.emplace_back (Xapian::Query::OP_VALUE_RANGE, 0,
                               Xapian::sortable_serialise ((double) q->min_time_us),
                               Xapian::sortable_serialise ((double) q->max_time_us));
-    if (filters.empty ())
-        return query;
-    return Xapian::Query (Xapian::Query::OP_FILTER, query,
-                          Xapian::Query (Xapian::Query::OP_AND, filters.begin (), filters.end ()));
+    Xapian::Query out = query;
+    if (!filters.empty ())
+        out = Xapian::Query (Xapian::Query::OP_FILTER, out,
+                             Xapian::Query (Xapian::Query::OP_AND, filters.begin (), filters.end ()));
+    std::vector<Xapian::Query> excluded;
+    for (int i = 0; i < q->nexcludes && i < KB_MAX_FILTERS; i++)
+        excluded.emplace_back (q->excludes[i]);
+    if (!excluded.empty ())
+        out = Xapian::Query (Xapian::Query::OP_AND_NOT, out,
+                             Xapian::Query (Xapian::Query::OP_OR, excluded.begin (), excluded.end ()));
+    return out;
 }
 
 struct kb_index_t {
@@ -230,6 +394,7 @@ struct kb_index_t {
     // key -> the other members of its synonym groups, each a list of keys
     std::unordered_map<std::string, std::vector<std::vector<std::string>>> synonyms;
     std::unordered_map<std::string, std::string> key_cache, en_cache;
+    facet_table_t facets;
 
     // key(w) from fold(w) (kb_index.h).
     const std::string &key (const std::string &folded)
@@ -305,6 +470,11 @@ struct kb_index_t {
     // Terms in more than max_df documents are left out too: in a large
     // index they weigh almost nothing (BM25's idf) and cost the most.
     Xapian::doccount max_df = 0;
+    // Words in more than frequent_df documents (a fifth of an index of
+    // 1,000 or more) do not look for candidates: they only re-rank the
+    // candidates the other words found, like pairs (their posting lists
+    // are the longest and their weight small).
+    Xapian::doccount frequent_df = 0;
 
     bool is_useful (const std::string &term)
     {
@@ -386,13 +556,14 @@ struct kb_index_t {
     {
         Xapian::doccount n = db.get_doccount ();
         max_df = n >= 1000 ? n / 2 : 0;
+        frequent_df = n >= 1000 && !q->is_partial ? n / 5 : 0;
         bool has_terms = false;
         words.clear ();
         boost = Xapian::Query ();
         Xapian::Query query = build_with (q, nterms, &has_terms);
         if (max_df && !has_terms) {
             // Only very common words: search them anyway.
-            max_df = 0;
+            max_df = frequent_df = 0;
             words.clear ();
             boost = Xapian::Query ();
             query = build_with (q, nterms, &has_terms);
@@ -405,7 +576,7 @@ struct kb_index_t {
         std::string text = q->text ? q->text : "";
         std::vector<token_t> toks = s_tokens (text, 64);
         bool last_is_partial = q->is_partial && !toks.empty () && toks.back ().end == text.size ();
-        std::vector<Xapian::Query> groups;
+        std::vector<Xapian::Query> groups, frequent;
         std::set<std::string> seen;
         for (size_t i = 0; i < toks.size (); i++) {
             const std::string &f = toks[i].folded;
@@ -416,6 +587,14 @@ struct kb_index_t {
             // part of the coverage either. An unknown word counts fully.
             Xapian::doccount df = db.get_termfreq (key (f));
             bool is_common = max_df && df > max_df;
+            // A frequent word re-ranks the candidates the others found.
+            if (!partial && !is_common && frequent_df && df > frequent_df) {
+                words.push_back ({{}, "", std::log ((db.get_doccount () + 1.0) / (df + 0.5))});
+                is_collecting = true;
+                frequent.push_back (word_query (f, q->include_private));
+                is_collecting = false;
+                continue;
+            }
             if (!is_common)
                 words.push_back ({{}, partial ? f : "",
                                   std::log ((db.get_doccount () + 1.0) / (df + 0.5))});
@@ -448,6 +627,7 @@ struct kb_index_t {
                 boosts.emplace_back (Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query (exact),
                                      s_exact_weight);
         }
+        boosts.insert (boosts.end (), frequent.begin (), frequent.end ());
         *has_terms = std::any_of (groups.begin (), groups.end (),
                                   [] (const Xapian::Query &g) { return !g.empty (); });
         // A long question: its most telling words (Xapian's elite set) do
@@ -473,20 +653,33 @@ struct kb_index_t {
                          size_t max_chars, bool is_html)
     {
         std::vector<token_t> toks = s_tokens (text, 20000);
+        // Each matched word's key as a bit (the first 64 distinct keys).
+        std::vector<uint64_t> bit (toks.size ());
         std::vector<bool> hit (toks.size ());
-        for (size_t i = 0; i < toks.size (); i++)
-            hit[i] = !is_stopword (toks[i].folded) && keys.count (key (toks[i].folded));
+        std::unordered_map<std::string, uint64_t> bits;
+        for (size_t i = 0; i < toks.size (); i++) {
+            if (is_stopword (toks[i].folded))
+                continue;
+            const std::string &k = key (toks[i].folded);
+            if (!keys.count (k))
+                continue;
+            hit[i] = true;
+            auto b = bits.find (k);
+            if (b == bits.end ())
+                b = bits.emplace (k, bits.size () < 64 ? (uint64_t) 1 << bits.size () : 0).first;
+            bit[i] = b->second;
+        }
         // The window with the most distinct matched keys (first wins).
         size_t best = 0, best_score = 0;
         for (size_t i = 0; i < toks.size (); i++) {
             if (!hit[i])
                 continue;
-            std::set<std::string> distinct;
+            uint64_t distinct = 0;
             for (size_t j = i; j < toks.size () && toks[j].end - toks[i].start <= max_chars; j++)
-                if (hit[j])
-                    distinct.insert (key (toks[j].folded));
-            if (distinct.size () > best_score) {
-                best_score = distinct.size ();
+                distinct |= bit[j];
+            size_t score = (size_t) __builtin_popcountll (distinct);
+            if (score > best_score) {
+                best_score = score;
                 best = i;
             }
         }
@@ -527,10 +720,10 @@ struct kb_index_t {
 
     // The share of the query's words (each weighted by its idf; unknown
     // words weigh the most) that the document matches.
-    double coverage (const Xapian::Enquire &enquire, const Xapian::MSetIterator &it)
+    double coverage (const Xapian::Enquire &enquire, Xapian::docid did)
     {
-        std::unordered_set<std::string> matched (enquire.get_matching_terms_begin (it),
-                                                 enquire.get_matching_terms_end (it));
+        std::unordered_set<std::string> matched (enquire.get_matching_terms_begin (did),
+                                                 enquire.get_matching_terms_end (did));
         double total = 0, found = 0;
         for (const word_terms_t &w : words) {
             total += w.idf;
@@ -595,31 +788,19 @@ struct kb_index_t {
     }
 };
 
-// Counts values of the facet slots in the matches enquire will see; the
-// spies belong to enquire.
-
-static std::vector<Xapian::ValueCountMatchSpy *>
-s_spies (Xapian::Enquire &enquire)
-{
-    std::vector<Xapian::ValueCountMatchSpy *> spies;
-    for (int slot = 1; slot < KB_SLOTS; slot++) {
-        spies.push_back (new Xapian::ValueCountMatchSpy ((Xapian::valueno) slot));
-        enquire.add_matchspy (spies.back ()->release ());
-    }
-    return spies;
-}
-
+/* One hit from its document: id, title and (when asked) a snippet from the
+ * data (id \x1f title \x1f text). */
 static void
-s_facets (const std::vector<Xapian::ValueCountMatchSpy *> &spies, kb_results_t *r)
+s_hit (kb_index_t *self, const kb_query_t *q, const std::unordered_set<std::string> &keys,
+       const Xapian::Document &doc, double weight, kb_hit_t *h)
 {
-    std::vector<kb_facet_t> facets;
-    for (size_t i = 0; i < spies.size (); i++)
-        for (Xapian::TermIterator v = spies[i]->values_begin (); v != spies[i]->values_end (); ++v)
-            if (!(*v).empty ())
-                facets.push_back ({(int) i + 1, s_dup (*v), v.get_termfreq ()});
-    r->facets = (kb_facet_t *) calloc (facets.size () + 1, sizeof (kb_facet_t));
-    for (const auto &f : facets)
-        r->facets[r->nfacets++] = f;
+    std::string data = doc.get_data ();
+    size_t a = data.find ('\x1f'), b = a == std::string::npos ? a : data.find ('\x1f', a + 1);
+    h->id = s_dup (data.substr (0, a));
+    h->title = s_dup (a == std::string::npos ? "" : data.substr (a + 1, b - a - 1));
+    h->score = weight;
+    if (q->snippet_chars > 0 && b != std::string::npos)
+        h->snippet = s_dup (self->snippet (data.substr (b + 1), keys, (size_t) q->snippet_chars, true));
 }
 
 static void
@@ -627,9 +808,11 @@ s_fill (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire, int nte
         kb_results_t *r)
 {
     int limit = q->limit > 0 ? q->limit : 10;
-    std::vector<Xapian::ValueCountMatchSpy *> spies;
-    if (q->want_facets)
-        spies = s_spies (enquire);
+    facet_spy_t spy (self->facets);
+    if (q->want_facets) {
+        self->facets.load (self->db);
+        enquire.add_matchspy (&spy);
+    }
     Xapian::MSet mset = enquire.get_mset ((Xapian::doccount) std::max (0, q->offset),
                                           (Xapian::doccount) limit,
                                           q->want_facets ? s_facet_matches : 0u);
@@ -640,22 +823,15 @@ s_fill (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire, int nte
     if (q->snippet_chars > 0)
         keys = self->query_keys (q->text ? q->text : "");
     for (Xapian::MSetIterator it = mset.begin (); it != mset.end (); ++it) {
-        Xapian::Document doc = it.get_document ();
-        std::string data = doc.get_data ();
-        // data: id \x1f title \x1f text
-        size_t a = data.find ('\x1f'), b = a == std::string::npos ? a : data.find ('\x1f', a + 1);
         kb_hit_t *h = &r->hits[r->nhits++];
-        h->id = s_dup (data.substr (0, a));
-        h->title = s_dup (a == std::string::npos ? "" : data.substr (a + 1, b - a - 1));
-        h->score = it.get_weight ();
-        h->coverage = self->words.empty () ? it.get_percent () / 100.0
-                                           : self->coverage (enquire, it);
-        if (q->snippet_chars > 0 && b != std::string::npos)
-            h->snippet = s_dup (self->snippet (data.substr (b + 1), keys,
-                                               (size_t) q->snippet_chars, true));
+        s_hit (self, q, keys, it.get_document (), it.get_weight (), h);
+        if (r->nhits == 1)
+            h->coverage = self->words.empty () ? it.get_percent () / 100.0
+                                               : self->coverage (enquire, *it);
     }
+    enquire.clear_matchspies ();
     if (q->want_facets)
-        s_facets (spies, r);
+        spy.fill (r);
 }
 
 extern "C" kb_index_t *
@@ -776,7 +952,9 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
                 doc.add_value ((Xapian::valueno) slot, d->facets[slot]);
         std::string data = id + "\x1f" + (d->title ? d->title : "") + "\x1f" + body;
         doc.set_data (data);
-        self->words_cache.erase (self->db.replace_document ("Q" + id, doc));
+        Xapian::docid did = self->db.replace_document ("Q" + id, doc);
+        self->words_cache.erase (did);
+        self->facets.set (did, d->facets);
         self->dirty = true;
         return 0;
     }
@@ -790,7 +968,9 @@ extern "C" int
 kb_index_delete (kb_index_t *self, const char *id)
 {
     try {
-        self->words_cache.erase (self->find (id));
+        Xapian::docid did = self->find (id);
+        self->words_cache.erase (did);
+        self->facets.clear (did);
         self->db.delete_document ("Q" + std::string (id));
         self->dirty = true;
         return 0;
@@ -828,6 +1008,76 @@ kb_index_count (kb_index_t *self)
     }
 }
 
+/* The page of results of query ranked with the boosts (pairs, words as
+ * written, frequent words: kb_index_t.boost) in two passes. First the best
+ * candidates by their words alone, weighed without document lengths (no
+ * length to read for each posting), with the facets and the estimate; then
+ * those candidates alone, by a posting source of their docids, weighed with
+ * lengths and everything. */
+static void
+s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
+            const Xapian::Query &query, int nterms, kb_results_t *r)
+{
+    enquire.set_query (query);
+    enquire.set_weighting_scheme (s_bm25 (false));
+    facet_spy_t spy (self->facets);
+    if (q->want_facets) {
+        self->facets.load (self->db);
+        enquire.add_matchspy (&spy);
+    }
+    int offset = std::max (0, q->offset), limit = q->limit > 0 ? q->limit : 10;
+    Xapian::MSet first = enquire.get_mset (0, (Xapian::doccount) (offset + limit + s_rerank_extra),
+                                           q->want_facets ? s_facet_matches : 0u);
+    enquire.clear_matchspies ();
+    if (q->want_facets)
+        spy.fill (r);
+    r->estimated = first.get_matches_estimated ();
+    r->nterms = nterms;
+    struct candidate_t {
+        Xapian::docid did;
+        double weight;
+        Xapian::Document doc;
+    };
+    std::vector<candidate_t> candidates;
+    std::vector<Xapian::docid> ids;
+    std::unordered_map<Xapian::docid, size_t> at;
+    for (Xapian::MSetIterator it = first.begin (); it != first.end (); ++it) {
+        at[*it] = candidates.size ();
+        candidates.push_back ({*it, it.get_weight (), it.get_document ()});
+        ids.push_back (*it);
+    }
+    if (!ids.empty ()) {
+        Xapian::Enquire second (self->db);
+        second.set_weighting_scheme (s_bm25 ());
+        Xapian::doccount n = (Xapian::doccount) ids.size ();
+        Xapian::Query only ((new docids_source_t (std::move (ids)))->release ());
+        second.set_query (Xapian::Query (
+            Xapian::Query::OP_FILTER, Xapian::Query (Xapian::Query::OP_AND_MAYBE, query, self->boost),
+            only));
+        Xapian::MSet ranked = second.get_mset (0, n);
+        for (Xapian::MSetIterator it = ranked.begin (); it != ranked.end (); ++it) {
+            auto c = at.find (*it);
+            if (c != at.end ())
+                candidates[c->second].weight = it.get_weight ();
+        }
+    }
+    // Equal weights keep the first order.
+    std::stable_sort (candidates.begin (), candidates.end (),
+                      [] (const candidate_t &a, const candidate_t &b) { return a.weight > b.weight; });
+    std::unordered_set<std::string> keys;
+    if (q->snippet_chars > 0)
+        keys = self->query_keys (q->text ? q->text : "");
+    size_t end = std::min (candidates.size (), (size_t) (offset + limit));
+    r->hits = (kb_hit_t *) calloc (end > (size_t) offset ? end - (size_t) offset + 1 : 1,
+                                   sizeof (kb_hit_t));
+    for (size_t i = (size_t) offset; i < end; i++) {
+        kb_hit_t *h = &r->hits[r->nhits++];
+        s_hit (self, q, keys, candidates[i].doc, candidates[i].weight, h);
+        if (r->nhits == 1)
+            h->coverage = self->coverage (enquire, candidates[i].did);
+    }
+}
+
 extern "C" int
 kb_index_search (kb_index_t *self, const kb_query_t *q, kb_results_t **out)
 {
@@ -836,37 +1086,9 @@ kb_index_search (kb_index_t *self, const kb_query_t *q, kb_results_t **out)
         int nterms = 0;
         Xapian::Query query = self->build (q, &nterms);
         Xapian::Enquire enquire (self->db);
-        enquire.set_weighting_scheme (Xapian::BM25Weight (1.2, 0, 1, 0.75, 0.5));
-        if (!self->boost.empty ()) {
-            // First the candidates by their words alone (with the facets
-            // and the estimate), then the best of them re-ranked with the
-            // pairs and words as written: the same order as one query with
-            // everything (measured on FaQuAD), at the cost of the first.
-            enquire.set_query (query);
-            std::vector<Xapian::ValueCountMatchSpy *> spies;
-            if (q->want_facets)
-                spies = s_spies (enquire);
-            int want = std::max (0, q->offset) + (q->limit > 0 ? q->limit : 10) + s_rerank_extra;
-            Xapian::MSet first = enquire.get_mset (0, (Xapian::doccount) want,
-                                                   q->want_facets ? s_facet_matches : 0u);
-            std::vector<Xapian::Query> ids;
-            for (Xapian::MSetIterator it = first.begin (); it != first.end (); ++it)
-                ids.emplace_back ("Q" + it.get_document ().get_value (s_id_slot));
-            if (q->want_facets)
-                s_facets (spies, r);
-            uint64_t estimated = first.get_matches_estimated ();
-            query = Xapian::Query (
-                Xapian::Query::OP_FILTER,
-                Xapian::Query (Xapian::Query::OP_AND_MAYBE, query, self->boost),
-                Xapian::Query (Xapian::Query::OP_OR, ids.begin (), ids.end ()));
-            Xapian::Enquire second (self->db);
-            second.set_weighting_scheme (Xapian::BM25Weight (1.2, 0, 1, 0.75, 0.5));
-            second.set_query (query);
-            kb_query_t rest = *q;
-            rest.want_facets = 0;
-            s_fill (self, &rest, second, nterms, r);
-            r->estimated = estimated;
-        }
+        enquire.set_weighting_scheme (s_bm25 ());
+        if (!self->boost.empty ())
+            s_reranked (self, q, enquire, query, nterms, r);
         else {
             enquire.set_query (query);
             s_fill (self, q, enquire, nterms, r);

@@ -50,6 +50,8 @@ typedef struct {
     const char *text;
     const char *filters[KB_MAX_FILTERS]; /* all required */
     int nfilters;
+    const char *excludes[KB_MAX_FILTERS]; /* boolean terms none may have */
+    int nexcludes;
     const char *exclude_id; /* leave this document out (NULL: none) */
     int include_private;    /* match private_text too (agents) */
     int is_partial;         /* the last word is still being typed */
@@ -70,7 +72,9 @@ typedef struct {
     double score;
     /* The share of the query's words this document matches, each word
      * weighted by its idf (an unknown word weighs the most; a word in more
-     * than half of a large index is left out), 0..1. */
+     * than half of a large index is left out), 0..1. kb_index_search
+     * computes it for the first hit of the page only (the bot's confidence,
+     * the gaps' test): 0 for the others. */
     double coverage;
     char *snippet; /* HTML-escaped text with <mark>…</mark>, or NULL */
 } kb_hit_t;

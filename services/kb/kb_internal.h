@@ -13,7 +13,10 @@
 
 typedef struct {
     bc_service_t *svc;
-    kb_index_t *articles, *tickets;
+    /* articles: every article (staff search); public: the published public
+     * ones only, what customers search (no visibility filter to match,
+     * statistics and spelling from what they may read); tickets. */
+    kb_index_t *articles, *public, *tickets;
     bc_keys_t keys;
     MDB_dbi db_articles, db_versions, db_tickets, db_gaps;
     double bot_threshold;     /* kb/bot/threshold */
@@ -28,6 +31,9 @@ int kb_is_staff (const char *principal);
 
 /* Articles (kb_articles.c). */
 void kb_articles_register (kb_t *self);
+/* Fills an empty public index from the stored articles (an index from an
+ * earlier version, or deleted). Returns 0 or -1 (logged). */
+int kb_articles_fill_public (kb_t *self);
 /* Tickets (kb_tickets.c). */
 void kb_tickets_register (kb_t *self);
 int kb_tickets_on_event (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev);

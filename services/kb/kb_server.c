@@ -68,8 +68,8 @@ s_before_commit (void *state, bc_tx_t *tx)
 {
     (void) tx;
     kb_t *self = state;
-    kb_index_t *indexes[] = {self->articles, self->tickets};
-    for (int i = 0; i < 2; i++)
+    kb_index_t *indexes[] = {self->articles, self->public, self->tickets};
+    for (int i = 0; i < 3; i++)
         if (kb_index_commit (indexes[i])) {
             bc_error ("event=index_commit_failed reason=\"%s\"", kb_index_error (indexes[i]));
             return EIO;
@@ -145,13 +145,16 @@ kb_server_setup (bc_service_t *svc)
     kb_t *self = calloc (1, sizeof *self);
     self->svc = svc;
     self->articles = s_open (svc, "articles");
-    self->tickets = self->articles ? s_open (svc, "tickets") : NULL;
+    self->public = self->articles ? s_open (svc, "articles-public") : NULL;
+    self->tickets = self->public ? s_open (svc, "tickets") : NULL;
     if (!self->tickets) {
         kb_index_close (&self->articles);
+        kb_index_close (&self->public);
         free (self);
         return NULL;
     }
     kb_index_set_spelling (self->articles, 1);
+    kb_index_set_spelling (self->public, 1);
     bc_config_t *config = bc_service_config (svc);
     self->db_articles = bc_service_dbi (svc, "articles");
     self->db_versions = bc_service_dbi (svc, "versions");
@@ -171,6 +174,10 @@ kb_server_setup (bc_service_t *svc)
     bc_service_set_batch_delay (svc, (int) bc_config_int (config, "kb/batch_delay_ms", 200));
     kb_articles_register (self);
     kb_tickets_register (self);
+    if (kb_articles_fill_public (self)) {
+        kb_server_teardown (self);
+        return NULL;
+    }
     return self;
 }
 
@@ -179,6 +186,7 @@ kb_server_teardown (void *state)
 {
     kb_t *self = state;
     kb_index_close (&self->articles);
+    kb_index_close (&self->public);
     kb_index_close (&self->tickets);
     free (self);
 }

@@ -7,7 +7,9 @@
     snippets with the words marked, facets, "Você quis dizer", filters and
     synonyms from the config;
   - a customer never sees an internal article: not in search, suggest, the
-    bot's answer, nor by id; an agent does;
+    bot's answer, nor by id; an agent does; customers search an index of the
+    public articles (facets count those only), which an unpublished article
+    leaves and which kb rebuilds at start when it is missing;
   - Markdown is rendered safe: <script> and javascript: links never survive;
   - every edit is a version with its author; history, a stale edit is a
     conflict, revert makes a new version with the old content; customers may
@@ -23,6 +25,7 @@
 
 import json
 import os
+import shutil
 
 from harness import (REPO, BusError, System, check, intake_pb2, kb_pb2, log, router_pb2,
                      run_test, wait_until)
@@ -111,6 +114,39 @@ def main():
               "nor by id")
         rc, out, _ = cli(s, "kb", "search", question, principal=CUSTOMER)
         check(rc == 0 and "desbloqueio-manual-interno" not in out, "nor through the CLI", out)
+        # Customers search an index of the public articles alone: their
+        # facets count only those, and an unpublished article leaves it.
+        r = search(s, "conta senha acesso", principal=CUSTOMER)
+        audiences = {f.value for f in r.facets if f.field == "audience"}
+        check(r.hits and audiences == {"publico"}, "a customer's facets count public articles only",
+              [(f.field, f.value, f.count) for f in r.facets])
+        r = search(s, "conta senha acesso")
+        counts = {(f.field, f.value): f.count for f in r.facets}
+        check(counts.get(("audience", "interno"), 0) >= 1, "an agent's facets count internal ones",
+              counts)
+        rc, out, err = cli(s, "kb", "unpublish", "redefinir-senha")
+        check(rc == 0, "unpublish", (out, err))
+        check("redefinir-senha" not in ids(search(s, "redefinir senha", principal=CUSTOMER)),
+              "an unpublished article leaves customers' search")
+        check("redefinir-senha" not in ids(search(s, "redefinir senha")),
+              "and agents' search without drafts")
+        check("redefinir-senha" in ids(search(s, "redefinir senha", include_drafts=True)),
+              "agents find it among drafts")
+        rc, out, err = cli(s, "kb", "publish", "redefinir-senha")
+        check(rc == 0 and ids(search(s, "redefinir senha", principal=CUSTOMER))[:1] == ["redefinir-senha"],
+              "published again, customers find it again", (out, err))
+        # A missing public index (an install from before it existed) is
+        # rebuilt from the stored articles when kb starts.
+        s.stop("kb")
+        public_index = os.path.join(s.var, "kb", "articles-public")
+        check(os.path.isdir(public_index), "kb keeps the public index at var/kb/articles-public",
+              os.listdir(os.path.join(s.var, "kb")))
+        shutil.rmtree(public_index)
+        s.start("kb")
+        r = search(s, "notificacoes", principal=CUSTOMER)
+        check(ids(r)[:1] == ["configurar-notificacoes"], "the public index is rebuilt at start", ids(r))
+        check("desbloqueio-manual-interno" not in ids(search(s, question, principal=CUSTOMER)),
+              "still without the internal article")
 
         # ---- 4. versions, Markdown safety, authorization, bad input --------
         body = ("# Teste\n\n<script>alert('x')</script>\n\n[clique](javascript:alert(1)) "

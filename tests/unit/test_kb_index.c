@@ -139,6 +139,33 @@ test_synonyms_weights_filters (void **state)
     assert_int_equal (r->nfacets, 1);
     assert_string_equal (r->facets[0].value, "guia");
     kb_results_destroy (&r);
+    /* Facets follow changes once counted: a new type, then a deletion. */
+    kb_query_t all = {.text = "senha", .limit = 10, .want_facets = 1};
+    assert_int_equal (kb_index_search (idx, &all, &r), 0);
+    assert_int_equal (r->nfacets, 2); /* guia 1, manual 1 */
+    kb_results_destroy (&r);
+    in.facets[1] = "faq";
+    assert_int_equal (kb_index_put (idx, &in), 0);
+    kb_doc_t more = {.id = "more", .title = "Senha esquecida", .facets = {NULL, "faq"}};
+    assert_int_equal (kb_index_put (idx, &more), 0);
+    assert_int_equal (kb_index_search (idx, &all, &r), 0);
+    assert_int_equal (r->nfacets, 2);
+    assert_string_equal (r->facets[0].value, "faq");
+    assert_int_equal (r->facets[0].count, 2);
+    assert_string_equal (r->facets[1].value, "guia");
+    assert_int_equal (r->facets[1].count, 1);
+    kb_results_destroy (&r);
+    assert_int_equal (kb_index_delete (idx, "more"), 0);
+    assert_int_equal (kb_index_search (idx, &all, &r), 0);
+    assert_int_equal (r->nfacets, 2);
+    assert_int_equal (r->facets[0].count, 1);
+    kb_results_destroy (&r);
+    /* Exclusions: none of the excluded terms. */
+    kb_query_t ex = {.text = "senha", .limit = 10, .excludes = {"Ainterno"}, .nexcludes = 1};
+    assert_int_equal (kb_index_search (idx, &ex, &r), 0);
+    assert_int_equal (r->nhits, 1);
+    assert_string_equal (r->hits[0].id, "pub");
+    kb_results_destroy (&r);
     /* Snippets mark the matched words, HTML-escaped. */
     kb_doc_t esc = {.id = "esc", .title = "Erro <script>", .body = "Ao exportar o relatório <b>x</b> & ver."};
     assert_int_equal (kb_index_put (idx, &esc), 0);
