@@ -476,9 +476,23 @@ struct kb_index_t {
     // are the longest and their weight small).
     Xapian::doccount frequent_df = 0;
 
+    // Term frequencies, remembered until the index changes: a query asks
+    // for several terms per word, each a B-tree lookup (a pread).
+    std::unordered_map<std::string, Xapian::doccount> df_cache;
+
+    Xapian::doccount termfreq (const std::string &term)
+    {
+        auto it = df_cache.find (term);
+        if (it != df_cache.end ())
+            return it->second;
+        if (df_cache.size () > 200000)
+            df_cache.clear ();
+        return df_cache[term] = db.get_termfreq (term);
+    }
+
     bool is_useful (const std::string &term)
     {
-        Xapian::doccount df = db.get_termfreq (term);
+        Xapian::doccount df = termfreq (term);
         return df > 0 && (!max_df || df <= max_df);
     }
 
@@ -585,7 +599,7 @@ struct kb_index_t {
                 continue;
             // A word too common to search (max_df) tells nothing: it is not
             // part of the coverage either. An unknown word counts fully.
-            Xapian::doccount df = db.get_termfreq (key (f));
+            Xapian::doccount df = termfreq (key (f));
             bool is_common = max_df && df > max_df;
             // A frequent word re-ranks the candidates the others found.
             if (!partial && !is_common && frequent_df && df > frequent_df) {
@@ -953,6 +967,7 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
         std::string data = id + "\x1f" + (d->title ? d->title : "") + "\x1f" + body;
         doc.set_data (data);
         Xapian::docid did = self->db.replace_document ("Q" + id, doc);
+        self->df_cache.clear ();
         self->words_cache.erase (did);
         self->facets.set (did, d->facets);
         self->dirty = true;
@@ -969,6 +984,7 @@ kb_index_delete (kb_index_t *self, const char *id)
 {
     try {
         Xapian::docid did = self->find (id);
+        self->df_cache.clear ();
         self->words_cache.erase (did);
         self->facets.clear (did);
         self->db.delete_document ("Q" + std::string (id));
@@ -1106,7 +1122,7 @@ kb_index_search (kb_index_t *self, const kb_query_t *q, kb_results_t **out)
                 std::string word = text.substr (t.start, t.end - t.start);
                 at = t.end;
                 if (!self->is_stopword (t.folded)
-                    && self->db.get_termfreq (self->key (t.folded)) == 0) {
+                    && self->termfreq (self->key (t.folded)) == 0) {
                     std::string s = self->db.get_spelling_suggestion (s_lower (word.data (), word.size ()));
                     if (!s.empty ()) {
                         fixed += s;
