@@ -359,6 +359,13 @@ bc_service_set_batch_delay (bc_service_t *self, int delay_ms)
 }
 
 void
+bc_service_set_batch_max (bc_service_t *self, int max)
+{
+    if (max >= 1 && max < self->batch_max) /* inputs[] holds batch_max */
+        self->batch_max = max;
+}
+
+void
 bc_service_alarm (bc_service_t *self, int64_t at_us, bc_hook_fn *fn)
 {
     self->alarm_us = at_us;

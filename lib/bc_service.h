@@ -68,6 +68,10 @@ void bc_service_every (bc_service_t *self, int interval_ms, bc_timer_fn *fn);
 /* Lets events (never requests) wait up to delay_ms to join a larger batch:
  * fewer commits for consumers whose work is costly per commit (Xapian). */
 void bc_service_set_batch_delay (bc_service_t *self, int delay_ms);
+/* At most max inputs per batch (default <name>/batch_max, 4096; never
+ * more than that): a consumer whose events are slow to apply keeps its
+ * batches short, so requests never wait behind thousands of them. */
+void bc_service_set_batch_max (bc_service_t *self, int max);
 /* Asks for a write batch soon even if no message arrives (for work that
  * after_commit or a timer found). */
 void bc_service_wake (bc_service_t *self);

@@ -354,6 +354,30 @@ class docids_source_t : public Xapian::PostingSource {
     std::string get_description () const override { return "docids_source_t"; }
 };
 
+// Every docid from lo to hi, as a posting source: restricts a query to a
+// docid range. It claims to match everything, so the matcher never walks it:
+// it skips the query's posting lists to lo and stops after hi.
+class range_source_t : public Xapian::PostingSource {
+    Xapian::docid lo, hi, cur = 0;
+    Xapian::doccount n = 0;
+
+  public:
+    range_source_t (Xapian::docid from, Xapian::docid to) : lo (from), hi (to) {}
+    Xapian::doccount get_termfreq_min () const override { return 0; }
+    Xapian::doccount get_termfreq_est () const override { return n; }
+    Xapian::doccount get_termfreq_max () const override { return n; }
+    void init (const Xapian::Database &db) override
+    {
+        cur = 0;
+        n = db.get_doccount ();
+    }
+    void next (double) override { cur = cur ? cur + 1 : lo; }
+    void skip_to (Xapian::docid did, double) override { cur = std::max ({did, cur, lo}); }
+    bool at_end () const override { return cur > hi; }
+    Xapian::docid get_docid () const override { return cur; }
+    std::string get_description () const override { return "range_source_t"; }
+};
+
 } // namespace
 
 /* query restricted by q's boolean filters (type, category, audience,
@@ -752,11 +776,44 @@ struct kb_index_t {
         return total > 0 ? found / total : 0;
     }
 
+    // Documents' docids by id, remembered (put and delete keep it true):
+    // recurring-problem checks look up the same recent tickets again and
+    // again, each a B-tree lookup otherwise.
+    std::unordered_map<std::string, Xapian::docid> docids;
+
     Xapian::docid find (const std::string &id)
     {
+        auto cached = docids.find (id);
+        if (cached != docids.end ())
+            return cached->second;
         std::string term = "Q" + id;
         Xapian::PostingIterator it = db.postlist_begin (term);
-        return it == db.postlist_end (term) ? 0 : *it;
+        Xapian::docid did = it == db.postlist_end (term) ? 0 : *it;
+        if (did)
+            remember (id, did);
+        return did;
+    }
+
+    // Whether document did was made before time_us (value slot 0); false
+    // when there is no such document, or no time.
+    bool is_older (Xapian::docid did, int64_t time_us)
+    {
+        if (!time_us)
+            return false;
+        try {
+            std::string v = db.get_document (did).get_value (0);
+            return !v.empty () && Xapian::sortable_unserialise (v) < (double) time_us;
+        }
+        catch (const Xapian::DocNotFoundError &) {
+            return false;
+        }
+    }
+
+    void remember (const std::string &id, Xapian::docid did)
+    {
+        if (docids.size () > 500000)
+            docids.clear ();
+        docids[id] = did;
     }
 
     // A document's public word keys, without those in more than half of a
@@ -808,13 +865,38 @@ static void
 s_hit (kb_index_t *self, const kb_query_t *q, const std::unordered_set<std::string> &keys,
        const Xapian::Document &doc, double weight, kb_hit_t *h)
 {
+    h->score = weight;
+    if (q->is_ids_only) {
+        h->id = s_dup (doc.get_value (s_id_slot));
+        h->title = s_dup ("");
+        return;
+    }
     std::string data = doc.get_data ();
     size_t a = data.find ('\x1f'), b = a == std::string::npos ? a : data.find ('\x1f', a + 1);
     h->id = s_dup (data.substr (0, a));
     h->title = s_dup (a == std::string::npos ? "" : data.substr (a + 1, b - a - 1));
-    h->score = weight;
     if (q->snippet_chars > 0 && b != std::string::npos)
         h->snippet = s_dup (self->snippet (data.substr (b + 1), keys, (size_t) q->snippet_chars, true));
+}
+
+/* The hits of mset, which enquire found. */
+static void
+s_fill_from (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
+             const Xapian::MSet &mset, int nterms, kb_results_t *r)
+{
+    r->estimated = mset.get_matches_estimated ();
+    r->nterms = nterms;
+    r->hits = (kb_hit_t *) calloc (mset.size () + 1, sizeof (kb_hit_t));
+    std::unordered_set<std::string> keys;
+    if (q->snippet_chars > 0)
+        keys = self->query_keys (q->text ? q->text : "");
+    for (Xapian::MSetIterator it = mset.begin (); it != mset.end (); ++it) {
+        kb_hit_t *h = &r->hits[r->nhits++];
+        s_hit (self, q, keys, it.get_document (), it.get_weight (), h);
+        if (r->nhits == 1)
+            h->coverage = self->words.empty () ? it.get_percent () / 100.0
+                                               : self->coverage (enquire, *it);
+    }
 }
 
 static void
@@ -830,22 +912,39 @@ s_fill (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire, int nte
     Xapian::MSet mset = enquire.get_mset ((Xapian::doccount) std::max (0, q->offset),
                                           (Xapian::doccount) limit,
                                           q->want_facets ? s_facet_matches : 0u);
-    r->estimated = mset.get_matches_estimated ();
-    r->nterms = nterms;
-    r->hits = (kb_hit_t *) calloc (mset.size () + 1, sizeof (kb_hit_t));
-    std::unordered_set<std::string> keys;
-    if (q->snippet_chars > 0)
-        keys = self->query_keys (q->text ? q->text : "");
-    for (Xapian::MSetIterator it = mset.begin (); it != mset.end (); ++it) {
-        kb_hit_t *h = &r->hits[r->nhits++];
-        s_hit (self, q, keys, it.get_document (), it.get_weight (), h);
-        if (r->nhits == 1)
-            h->coverage = self->words.empty () ? it.get_percent () / 100.0
-                                               : self->coverage (enquire, *it);
-    }
     enquire.clear_matchspies ();
+    s_fill_from (self, q, enquire, mset, nterms, r);
     if (q->want_facets)
         spy.fill (r);
+}
+
+/* The newest matches of query (q->limit, unweighted). Xapian reads posting
+ * lists in ascending docid order, so asking it for the highest docids goes
+ * through every match: slower with every ticket. Documents come in time
+ * order (tickets as they are created), so look among the last 4 x limit
+ * documents first, then 4 times as many, until there are enough matches,
+ * the range reaches the first document, or it starts before q's time
+ * window. */
+static void
+s_recent (kb_index_t *self, const kb_query_t *q, const Xapian::Query &query, int nterms,
+          kb_results_t *r)
+{
+    Xapian::doccount limit = (Xapian::doccount) (q->limit > 0 ? q->limit : 10);
+    Xapian::docid last = self->db.get_lastdocid (), span = 4 * limit;
+    for (;;) {
+        Xapian::docid lo = last > span ? last - span + 1 : 1;
+        Xapian::Enquire enquire (self->db);
+        enquire.set_query (Xapian::Query (Xapian::Query::OP_FILTER, query,
+                                          Xapian::Query ((new range_source_t (lo, last))->release ())));
+        enquire.set_weighting_scheme (Xapian::BoolWeight ());
+        enquire.set_docid_order (Xapian::Enquire::DESCENDING);
+        Xapian::MSet mset = enquire.get_mset (0, limit);
+        if (mset.size () >= limit || lo == 1 || self->is_older (lo, q->min_time_us)) {
+            s_fill_from (self, q, enquire, mset, nterms, r);
+            return;
+        }
+        span = span > last / 4 ? last : span * 4;
+    }
 }
 
 extern "C" kb_index_t *
@@ -967,6 +1066,7 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
         std::string data = id + "\x1f" + (d->title ? d->title : "") + "\x1f" + body;
         doc.set_data (data);
         Xapian::docid did = self->db.replace_document ("Q" + id, doc);
+        self->remember (id, did);
         self->df_cache.clear ();
         self->words_cache.erase (did);
         self->facets.set (did, d->facets);
@@ -984,6 +1084,7 @@ kb_index_delete (kb_index_t *self, const char *id)
 {
     try {
         Xapian::docid did = self->find (id);
+        self->docids.erase (id);
         self->df_cache.clear ();
         self->words_cache.erase (did);
         self->facets.clear (did);
@@ -1175,14 +1276,13 @@ kb_index_similar (kb_index_t *self, const char *id, const kb_query_t *q, kb_resu
         Xapian::Query query (Xapian::Query::OP_OR, terms.begin (), terms.end ());
         query = s_filtered (query, q);
         query = Xapian::Query (Xapian::Query::OP_AND_NOT, query, Xapian::Query ("Q" + std::string (id)));
-        Xapian::Enquire enquire (self->db);
-        enquire.set_query (query);
-        if (q->is_recent_first) {
-            // Newest first, unweighted: the matcher stops at `limit`.
-            enquire.set_weighting_scheme (Xapian::BoolWeight ());
-            enquire.set_docid_order (Xapian::Enquire::DESCENDING);
+        if (q->is_recent_first)
+            s_recent (self, &copy, query, (int) terms.size (), r);
+        else {
+            Xapian::Enquire enquire (self->db);
+            enquire.set_query (query);
+            s_fill (self, &copy, enquire, (int) terms.size (), r);
         }
-        s_fill (self, &copy, enquire, (int) terms.size (), r);
         *out = r;
         return 0;
     }

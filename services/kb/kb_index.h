@@ -64,6 +64,7 @@ typedef struct {
      * telling terms, unranked (cheap even when thousands match), instead of
      * the best matches for the 16 most telling. */
     int is_recent_first;
+    int is_ids_only; /* hits with their id alone (no title, no data read) */
 } kb_query_t;
 
 typedef struct {

@@ -121,7 +121,7 @@ s_recurring (kb_t *self, bc_tx_t *tx, const Balcao__V1__KbTicket *t)
     char id[24];
     snprintf (id, sizeof id, "%llu", (unsigned long long) t->number);
     kb_query_t q = {.limit = 50, .min_time_us = t->created_us - self->recurring_window,
-                    .max_time_us = t->created_us, .is_recent_first = 1};
+                    .max_time_us = t->created_us, .is_recent_first = 1, .is_ids_only = 1};
     kb_results_t *r = NULL;
     if (kb_index_similar (self->tickets, id, &q, &r))
         return 0;

@@ -243,6 +243,53 @@ test_similar (void **state)
     unit_rmdir (dir);
 }
 
+/* Recurring-problem candidates: the newest like tickets, ids only, found
+ * by widening a docid range; sparse matches and the time window too. */
+static void
+test_similar_recent (void **state)
+{
+    (void) state;
+    char dir[64];
+    kb_index_t *idx = s_open (dir, sizeof dir);
+    char id[16];
+    for (int i = 1; i <= 1000; i++) {
+        snprintf (id, sizeof id, "%d", i);
+        int is_printer = i == 10 || i == 20 || i == 1000;
+        kb_doc_t d = {.id = id,
+                      .title = is_printer ? "Impressora travada" : "Boleto não gerado",
+                      .body = is_printer ? "A impressora do escritório parou de imprimir."
+                                         : "O boleto de outubro não foi gerado no vencimento.",
+                      .time_us = (int64_t) i * 1000000};
+        assert_int_equal (kb_index_put (idx, &d), 0);
+    }
+    kb_index_commit (idx);
+    kb_results_t *r = NULL;
+    kb_query_t q = {.limit = 5, .is_recent_first = 1, .is_ids_only = 1};
+    assert_int_equal (kb_index_similar (idx, "999", &q, &r), 0);
+    assert_int_equal (r->nhits, 5);
+    const char *newest[] = {"998", "997", "996", "995", "994"};
+    for (int i = 0; i < 5; i++) {
+        assert_string_equal (r->hits[i].id, newest[i]);
+        assert_string_equal (r->hits[i].title, "");
+    }
+    kb_results_destroy (&r);
+    /* Only two other printers, far back: the range widens to them. */
+    assert_int_equal (kb_index_similar (idx, "1000", &q, &r), 0);
+    assert_int_equal (r->nhits, 2);
+    assert_string_equal (r->hits[0].id, "20");
+    assert_string_equal (r->hits[1].id, "10");
+    kb_results_destroy (&r);
+    /* Within a window that starts after ticket 10. */
+    q.min_time_us = 15 * 1000000LL;
+    q.max_time_us = 1000 * 1000000LL;
+    assert_int_equal (kb_index_similar (idx, "1000", &q, &r), 0);
+    assert_int_equal (r->nhits, 1);
+    assert_string_equal (r->hits[0].id, "20");
+    kb_results_destroy (&r);
+    kb_index_close (&idx);
+    unit_rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -252,6 +299,7 @@ main (void)
         cmocka_unit_test (test_synonyms_weights_filters),
         cmocka_unit_test (test_spelling_partial_excerpt),
         cmocka_unit_test (test_similar),
+        cmocka_unit_test (test_similar_recent),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
