@@ -172,9 +172,9 @@ kb_server_setup (bc_service_t *svc)
     bc_service_hooks (svc, NULL, s_before_commit, NULL);
     /* Each Xapian commit syncs several files: index in larger batches. */
     bc_service_set_batch_delay (svc, (int) bc_config_int (config, "kb/batch_delay_ms", 200));
-    /* A search waits behind the batch being applied: at most 128 events,
-     * about 0.1 s of indexing in a burst (docs/benchmarks.md). */
-    bc_service_set_batch_max (svc, (int) bc_config_int (config, "kb/batch_max", 128));
+    /* A search waits behind the batch being applied: at most 256 events,
+     * about 0.2 s of indexing in a burst (docs/benchmarks.md). */
+    bc_service_set_batch_max (svc, (int) bc_config_int (config, "kb/batch_max", 256));
     kb_articles_register (self);
     kb_tickets_register (self);
     if (kb_articles_fill_public (self)) {
