@@ -6,7 +6,8 @@
  * temporary directory.
  *   producer: Submit -> counts it, emits MessageReceived; GetTicket -> the
  *             count in Ticket.number
- *   consumer: consumes producer's log, counts events; GetTicket -> count */
+ *   consumer: consumes producer's log, counts events and the batches that
+ *             applied any; GetTicket -> count, batches in Ticket.created_us */
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_client.h"
@@ -71,15 +72,21 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCMessag
        bc_reply_t *reply)
 {
     (void) req, (void) payload;
-    uint64_t n = 0;
+    uint64_t n = 0, batches = 0;
     int rc = bc_store_get_u64 (bc_tx_txn (tx), bc_service_dbi (state, "counts"), "n", &n);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    rc = bc_store_get_u64 (bc_tx_txn (tx), bc_service_dbi (state, "counts"), "batches", &batches);
     if (rc && rc != MDB_NOTFOUND)
         return rc;
     Balcao__V1__Ticket t = BALCAO__V1__TICKET__INIT;
     t.number = n;
+    t.created_us = (int64_t) batches;
     bc_reply_ok (reply, &t.base);
     return 0;
 }
+
+static int s_batch_had_events;
 
 static int
 s_on_event (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
@@ -87,7 +94,23 @@ s_on_event (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *e
     (void) source;
     if (!bc_envelope_is (ev, &balcao__v1__message_received__descriptor))
         return 0;
+    s_batch_had_events = 1;
     return s_count_add (state, tx);
+}
+
+/* Counts the batches that applied events, in the same transaction. */
+static int
+s_before_commit (void *state, bc_tx_t *tx)
+{
+    if (!s_batch_had_events)
+        return 0;
+    s_batch_had_events = 0;
+    MDB_dbi dbi = bc_service_dbi (state, "counts");
+    uint64_t n = 0;
+    int rc = bc_store_get_u64 (bc_tx_txn (tx), dbi, "batches", &n);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    return bc_store_put_u64 (bc_tx_txn (tx), dbi, "batches", n + 1);
 }
 
 static int
@@ -102,8 +125,13 @@ s_serve (const char *role, const char *config_path)
     bc_service_on_command (svc, &balcao__v1__get_ticket__descriptor, 0, s_get);
     if (strcmp (role, "producer") == 0)
         bc_service_on_command (svc, &balcao__v1__submit__descriptor, 1, s_submit);
-    else
+    else {
         bc_service_consume (svc, "producer", s_on_event);
+        bc_service_hooks (svc, NULL, s_before_commit, NULL);
+        /* Events wait to join a batch, which holds at most test_batch_max. */
+        bc_service_set_batch_delay (svc, (int) bc_config_int (config, "consumer/test_delay_ms", 0));
+        bc_service_set_batch_max (svc, (int) bc_config_int (config, "consumer/test_batch_max", 0));
+    }
     bc_service_run (svc);
     bc_service_destroy (&svc);
     bc_config_destroy (&config);
@@ -154,7 +182,8 @@ s_setup_with (void **state, const char *publish_hwm)
              "producer\n    command = \"ipc://%s/p.cmd\"\n    events = \"ipc://%s/p.ev\"\n"
              "    map_size = \"131072\"\n"
              "    publish_hwm = \"%s\"\n"
-             "consumer\n    command = \"ipc://%s/c.cmd\"\n    events = \"ipc://%s/c.ev\"\n",
+             "consumer\n    command = \"ipc://%s/c.cmd\"\n    events = \"ipc://%s/c.ev\"\n"
+             "    test_delay_ms = \"400\"\n    test_batch_max = \"3\"\n",
              f->dir, f->dir, f->dir, f->publish_hwm ? f->publish_hwm : "200000", f->dir, f->dir);
     fclose (c);
     *state = f;
@@ -395,6 +424,39 @@ test_dropped_events_are_replayed (void **state)
     bc_client_destroy (&consumer);
 }
 
+/* A consumer whose batches may hold 3 inputs applies 9 live events that
+ * arrive together (they wait 400 ms to join a batch) in at least 3 batches,
+ * each event once. (A first event, before them, makes sure the consumer is
+ * subscribed: what it replays comes 7 events to an input.) */
+static void
+test_batch_max (void **state)
+{
+    fixture_t *f = *state;
+    f->producer = s_start (f, "producer");
+    f->consumer = s_start (f, "consumer");
+    bc_client_t *producer = s_client (f, "producer"), *consumer = s_client (f, "consumer");
+    free (s_submit_call (producer, "first", "first"));
+    s_wait_count (consumer, 1);
+    char id[32];
+    for (int i = 0; i < 9; i++) {
+        snprintf (id, sizeof id, "b-%d", i);
+        free (s_submit_call (producer, id, id));
+    }
+    s_wait_count (consumer, 10);
+    Balcao__V1__GetTicket req = BALCAO__V1__GET_TICKET__INIT;
+    bc_envelope_t *reply = NULL;
+    assert_int_equal (bc_client_call (consumer, NULL, &req.base, &reply), BC_OK);
+    Balcao__V1__Ticket *t =
+        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+    assert_non_null (t);
+    assert_true (t->created_us >= 1 + 3);
+    assert_true (t->created_us <= 1 + 9);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    bc_envelope_destroy (&reply);
+    bc_client_destroy (&producer);
+    bc_client_destroy (&consumer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -402,6 +464,7 @@ main (int argc, char **argv)
         return s_serve (argv[2], argv[3]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_request_applied_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_batch_max, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_consumer_replays_exactly_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_input_rejected, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_grows_instead_of_failing, s_setup, s_teardown),
