@@ -52,3 +52,16 @@ t2=$(date +%s%N)
 echo "submitted $N tickets in $(( (t1 - t0) / 1000000 )) ms; kb had indexed ${found:-0} of them $(( (t2 - t0) / 1000000 )) ms after the first"
 sort -n "$dir/polls" | awk '{a[NR] = $1} END {printf "a search meanwhile (CLI round trip): %d polls, p50 %d ms, p90 %d ms, max %d ms\n", NR, a[int(NR / 2) + 1], a[int(NR * 0.9) + 1], a[NR]}'
 echo "recurring problems suspected: $(grep -rh 'service=kb event=problem_suspected' "$dir" 2>/dev/null | wc -l)"
+
+# An upgrade: kb restarted with new field weights rebuilds its indexes from
+# its own records before it answers.
+kill -TERM "$(cat "$dir/var/run/kb.pid")"
+while kill -0 "$(cat "$dir/var/run/kb.pid")" 2>/dev/null; do sleep 0.1; done
+sed -i 's/^kb$/kb\n    weights\n        title = "4"/' "$cfg"
+t0=$(date +%s%N)
+$B/balcao-kb -c "$cfg" > "$dir/kb-rebuild.log" 2>&1 &
+until $B/balcao -c "$cfg" search obrigado > /dev/null 2>&1; do sleep 0.2; done
+t1=$(date +%s%N)
+kill -TERM $!
+echo "kb restarted with new weights: indexes rebuilt and answering after $(( (t1 - t0) / 1000000 )) ms"
+grep -h 'event=index_rebuilt' "$dir/kb-rebuild.log" | sed 's/.*event=/  /'

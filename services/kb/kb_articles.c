@@ -204,10 +204,9 @@ s_get_visible (kb_t *self, MDB_txn *txn, const char *id, const char *principal,
     return NULL;
 }
 
-/* Puts a in the index of every article and, when customers may read it, in
- * the public one (otherwise takes it out of that). */
+/* Puts a in index. */
 static int
-s_index (kb_t *self, const Balcao__V1__Article *a)
+s_put (kb_index_t *index, const Balcao__V1__Article *a)
 {
     char type[80], category[80], audience[80], status[80], tags[2048] = "";
     snprintf (type, sizeof type, "T%s", a->type);
@@ -220,42 +219,43 @@ s_index (kb_t *self, const Balcao__V1__Article *a)
                     .language = a->language, .filters = {type, category, audience, status},
                     .nfilters = 4, .facets = {NULL, a->type, a->category, a->audience},
                     .time_us = a->updated_us};
-    if (kb_index_put (self->articles, &doc))
+    return kb_index_put (index, &doc);
+}
+
+/* Puts a in the index of every article and, when customers may read it, in
+ * the public one (otherwise takes it out of that). */
+static int
+s_index (kb_t *self, const Balcao__V1__Article *a)
+{
+    if (s_put (self->articles, a))
         return -1;
-    return s_is_public (a) ? kb_index_put (self->public, &doc)
-                           : kb_index_delete (self->public, a->id);
+    return s_is_public (a) ? s_put (self->public, a) : kb_index_delete (self->public, a->id);
 }
 
 int
-kb_articles_fill_public (kb_t *self)
+kb_articles_reindex (kb_t *self, int into_all, int into_public)
 {
-    if (kb_index_count (self->public) > 0)
-        return 0;
     MDB_txn *txn;
     MDB_cursor *cur;
     if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
         return -1;
-    int rc = mdb_cursor_open (txn, self->db_articles, &cur) ? -1 : 0;
-    MDB_val k, v;
-    unsigned n = 0;
-    while (!rc && mdb_cursor_get (cur, &k, &v, n ? MDB_NEXT : MDB_FIRST) == 0) {
-        Balcao__V1__Article *a = balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
-        if (a && s_is_public (a) && s_index (self, a))
-            rc = -1;
-        n++;
-        if (a)
-            balcao__v1__article__free_unpacked (a, NULL);
+    if (mdb_cursor_open (txn, self->db_articles, &cur)) {
+        mdb_txn_abort (txn);
+        return -1;
     }
-    if (!rc)
-        mdb_cursor_close (cur);
+    int rc = 0;
+    MDB_val k, v;
+    for (int op = MDB_FIRST; !rc && mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT) {
+        Balcao__V1__Article *a = balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
+        if (!a)
+            continue;
+        if ((into_all && s_put (self->articles, a))
+            || (into_public && s_is_public (a) && s_put (self->public, a)))
+            rc = -1;
+        balcao__v1__article__free_unpacked (a, NULL);
+    }
+    mdb_cursor_close (cur);
     mdb_txn_abort (txn);
-    if (!rc && n)
-        rc = kb_index_commit (self->public);
-    if (rc)
-        bc_error ("event=public_index_fill_failed reason=\"%s\"", kb_index_error (self->public));
-    else if (n)
-        bc_info ("event=public_index_filled articles=%u public=%llu", n,
-                 (unsigned long long) kb_index_count (self->public));
     return rc;
 }
 

@@ -413,6 +413,8 @@ s_filtered (const Xapian::Query &query, const kb_query_t *q)
 
 struct kb_index_t {
     Xapian::WritableDatabase db;
+    std::string path;
+    std::string stopwords_text; // as set, for the scheme
     Xapian::Stem stem_pt{"portuguese"};
     Xapian::Stem stem_en{"english"};
     std::string error;
@@ -959,6 +961,7 @@ kb_index_open (const char *path, char *err, size_t err_size)
     try {
         kb_index_t *self = new kb_index_t;
         self->db = Xapian::WritableDatabase (path, Xapian::DB_CREATE_OR_OPEN);
+        self->path = path;
         return self;
     }
     catch (const Xapian::Error &e) {
@@ -986,6 +989,7 @@ kb_index_set_stopwords (kb_index_t *self, const char *text)
 {
     self->stopwords.clear ();
     std::string all = text ? text : "";
+    self->stopwords_text = all;
     size_t pos = 0;
     while (pos < all.size ()) {
         size_t eol = all.find ('\n', pos);
@@ -1111,6 +1115,64 @@ kb_index_commit (kb_index_t *self)
         return 0;
     try {
         self->db.commit ();
+        self->dirty = false;
+        return 0;
+    }
+    catch (const Xapian::Error &e) {
+        self->error = e.get_description ();
+        return -1;
+    }
+}
+
+extern "C" char *
+kb_index_scheme_wanted (kb_index_t *self)
+{
+    // FNV-1a of the stopword list: a changed list changes the terms.
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : self->stopwords_text)
+        h = (h ^ c) * 1099511628211ULL;
+    char out[160];
+    std::snprintf (out, sizeof out, "%d stopwords=%016llx weights=%d/%d/%d", KB_INDEX_SCHEME,
+                   (unsigned long long) h, self->w_title, self->w_tags, self->w_body);
+    return strdup (out);
+}
+
+extern "C" char *
+kb_index_scheme (kb_index_t *self)
+{
+    try {
+        return s_dup (self->db.get_metadata ("balcao.scheme"));
+    }
+    catch (const Xapian::Error &e) {
+        self->error = e.get_description ();
+        return strdup ("");
+    }
+}
+
+extern "C" int
+kb_index_set_scheme (kb_index_t *self, const char *scheme)
+{
+    try {
+        self->db.set_metadata ("balcao.scheme", scheme);
+        self->dirty = true;
+        return 0;
+    }
+    catch (const Xapian::Error &e) {
+        self->error = e.get_description ();
+        return -1;
+    }
+}
+
+extern "C" int
+kb_index_clear (kb_index_t *self)
+{
+    try {
+        self->db.close ();
+        self->db = Xapian::WritableDatabase (self->path, Xapian::DB_CREATE_OR_OVERWRITE);
+        self->words_cache.clear ();
+        self->docids.clear ();
+        self->df_cache.clear ();
+        self->facets = facet_table_t ();
         self->dirty = false;
         return 0;
     }

@@ -122,6 +122,20 @@ int kb_index_commit (kb_index_t *self);
 /* How many documents the index holds. */
 uint64_t kb_index_count (kb_index_t *self);
 
+/* The term scheme: how words became terms (this code's version of it, the
+ * stopwords, the field weights). An index built under another scheme must
+ * be rebuilt. Bump KB_INDEX_SCHEME with any change to key(), the tokens or
+ * the terms a document gets. */
+#define KB_INDEX_SCHEME 2
+/* The scheme of the current settings, and the one the index was built with
+ * ("" when it does not say: older than schemes, or new). Free both. */
+char *kb_index_scheme_wanted (kb_index_t *self);
+char *kb_index_scheme (kb_index_t *self);
+/* Records the scheme (durable at the next commit). */
+int kb_index_set_scheme (kb_index_t *self, const char *scheme);
+/* Empties the index: every document, the spelling dictionary, metadata. */
+int kb_index_clear (kb_index_t *self);
+
 /* Runs a query. *out is set on success; free it with kb_results_destroy. */
 int kb_index_search (kb_index_t *self, const kb_query_t *query, kb_results_t **out);
 /* Documents like document id (its most telling terms as a query), with the

@@ -31,12 +31,15 @@ int kb_is_staff (const char *principal);
 
 /* Articles (kb_articles.c). */
 void kb_articles_register (kb_t *self);
-/* Fills an empty public index from the stored articles (an index from an
- * earlier version, or deleted). Returns 0 or -1 (logged). */
-int kb_articles_fill_public (kb_t *self);
+/* Indexes every stored article again: into the index of every article,
+ * the public one, or both (kb_server.c: after a change of term scheme).
+ * Returns 0 or -1 (Xapian or LMDB). */
+int kb_articles_reindex (kb_t *self, int into_all, int into_public);
 /* Tickets (kb_tickets.c). */
 void kb_tickets_register (kb_t *self);
 int kb_tickets_on_event (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev);
+/* Indexes every ticket kb has a record of again. Returns 0 or -1. */
+int kb_tickets_reindex (kb_t *self);
 /* kb's record of a ticket (NULL when unknown; free_unpacked it). */
 Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);
 

@@ -139,6 +139,59 @@ s_open (bc_service_t *svc, const char *name)
     return index;
 }
 
+/* Whether index was built under another term scheme than its settings'
+ * (or says none: new, or from before schemes); if so, empties it. */
+static int
+s_is_stale (kb_index_t *index, const char *name, int *failed)
+{
+    char *had = kb_index_scheme (index), *want = kb_index_scheme_wanted (index);
+    int is_stale = strcmp (had, want) != 0;
+    if (is_stale) {
+        bc_info ("event=index_rebuild index=%s had=\"%s\" want=\"%s\" documents=%llu", name, had,
+                 want, (unsigned long long) kb_index_count (index));
+        if (kb_index_clear (index))
+            *failed = 1;
+    }
+    free (had);
+    free (want);
+    return is_stale;
+}
+
+/* Rebuilds from kb's own records (LMDB) every index whose term scheme
+ * changed: an upgrade, or new stopwords or weights in the config. Returns 0
+ * or -1 (logged). */
+static int
+s_rebuild_stale (kb_t *self)
+{
+    int failed = 0;
+    int articles = s_is_stale (self->articles, "articles", &failed);
+    int public = s_is_stale (self->public, "articles-public", &failed);
+    int tickets = s_is_stale (self->tickets, "tickets", &failed);
+    if (!failed && (articles || public) && kb_articles_reindex (self, articles, public))
+        failed = 1;
+    if (!failed && tickets && kb_tickets_reindex (self))
+        failed = 1;
+    kb_index_t *indexes[] = {self->articles, self->public, self->tickets};
+    const char *names[] = {"articles", "articles-public", "tickets"};
+    int stale[] = {articles, public, tickets};
+    for (int i = 0; i < 3 && !failed; i++) {
+        if (!stale[i])
+            continue;
+        char *want = kb_index_scheme_wanted (indexes[i]);
+        if (kb_index_set_scheme (indexes[i], want) || kb_index_commit (indexes[i]))
+            failed = 1;
+        else
+            bc_info ("event=index_rebuilt index=%s documents=%llu", names[i],
+                     (unsigned long long) kb_index_count (indexes[i]));
+        free (want);
+    }
+    if (failed)
+        bc_error ("event=index_rebuild_failed reason=\"%s / %s / %s\"",
+                  kb_index_error (self->articles), kb_index_error (self->public),
+                  kb_index_error (self->tickets));
+    return failed ? -1 : 0;
+}
+
 void *
 kb_server_setup (bc_service_t *svc)
 {
@@ -177,7 +230,7 @@ kb_server_setup (bc_service_t *svc)
     bc_service_set_batch_max (svc, (int) bc_config_int (config, "kb/batch_max", 256));
     kb_articles_register (self);
     kb_tickets_register (self);
-    if (kb_articles_fill_public (self)) {
+    if (s_rebuild_stale (self)) {
         kb_server_teardown (self);
         return NULL;
     }

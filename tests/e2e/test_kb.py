@@ -9,7 +9,7 @@
   - a customer never sees an internal article: not in search, suggest, the
     bot's answer, nor by id; an agent does; customers search an index of the
     public articles (facets count those only), which an unpublished article
-    leaves and which kb rebuilds at start when it is missing;
+    leaves;
   - Markdown is rendered safe: <script> and javascript: links never survive;
   - every edit is a version with its author; history, a stale edit is a
     conflict, revert makes a new version with the old content; customers may
@@ -20,7 +20,10 @@
   - feedback and views are counted;
   - a resolved ticket becomes a draft article linked to it; similar tickets
     are found, and a customer finds only their own tickets, never by an
-    internal note.
+    internal note;
+  - kb rebuilds its indexes from its own records when they are missing or
+    were built under another term scheme (new weights), not on a plain
+    restart.
 """
 
 import json
@@ -135,18 +138,6 @@ def main():
         rc, out, err = cli(s, "kb", "publish", "redefinir-senha")
         check(rc == 0 and ids(search(s, "redefinir senha", principal=CUSTOMER))[:1] == ["redefinir-senha"],
               "published again, customers find it again", (out, err))
-        # A missing public index (an install from before it existed) is
-        # rebuilt from the stored articles when kb starts.
-        s.stop("kb")
-        public_index = os.path.join(s.var, "kb", "articles-public")
-        check(os.path.isdir(public_index), "kb keeps the public index at var/kb/articles-public",
-              os.listdir(os.path.join(s.var, "kb")))
-        shutil.rmtree(public_index)
-        s.start("kb")
-        r = search(s, "notificacoes", principal=CUSTOMER)
-        check(ids(r)[:1] == ["configurar-notificacoes"], "the public index is rebuilt at start", ids(r))
-        check("desbloqueio-manual-interno" not in ids(search(s, question, principal=CUSTOMER)),
-              "still without the internal article")
 
         # ---- 4. versions, Markdown safety, authorization, bad input --------
         body = ("# Teste\n\n<script>alert('x')</script>\n\n[clique](javascript:alert(1)) "
@@ -268,6 +259,42 @@ def main():
               "export to a folder", out)
         rc, out, _ = cli(s, "kb", "import", os.path.join(s.dir, "export"))
         check(rc == 0 and "0 novos, 0 atualizados" in out, "what was exported imports unchanged", out)
+
+        # ---- 7. indexes rebuilt from kb's own records -----------------------
+        def restart_kb():
+            s.stop("kb")
+            s.start("kb")
+            with open(s.log_path("kb"), errors="replace") as f:
+                return f.read().rsplit("---- e2e: starting kb", 1)[1]
+
+        out = restart_kb()
+        check("event=index_rebuild" not in out, "a plain restart rebuilds nothing", out[-2000:])
+        # Gone (or from before term schemes): rebuilt at start, from LMDB.
+        for name in ("articles", "articles-public", "tickets"):
+            shutil.rmtree(os.path.join(s.var, "kb", name))
+        out = restart_kb()
+        check(out.count("event=index_rebuilt") == 3, "the three indexes are rebuilt", out[-2000:])
+        r = search(s, "notificacoes", principal=CUSTOMER)
+        check(ids(r)[:1] == ["configurar-notificacoes"], "customers search again", ids(r))
+        check("desbloqueio-manual-interno" not in ids(search(s, question, principal=CUSTOMER))
+              and "desbloqueio-manual-interno" in ids(search(s, question)),
+              "the internal article for agents only, as before")
+        check([h.ticket for h in s.call("kb", kb_pb2.SearchTickets(query="zeta")).hits] == [1]
+              and not s.call("kb", kb_pb2.SearchTickets(query="zeta"), principal=CUSTOMER).hits,
+              "tickets are found again, internal notes for staff only")
+        check([h.ticket for h in s.call("kb", kb_pb2.SimilarTickets(ticket=1)).hits][:1] == [2],
+              "similar tickets again")
+        # New field weights change every document's terms: rebuilt too.
+        with open(s.config) as f:
+            config = f.read()
+        check("\nkb\n" in config, "the config has a kb section", config)
+        with open(s.config, "w") as f:
+            f.write(config.replace("\nkb\n", '\nkb\n    weights\n        title = "5"\n', 1))
+        out = restart_kb()
+        check(out.count("event=index_rebuilt") == 3 and "weights=5/2/1" in out,
+              "new weights rebuild the indexes", out[-2000:])
+        check(ids(search(s, "notificacoes", principal=CUSTOMER))[:1] == ["configurar-notificacoes"],
+              "and search goes on")
         log("ok: knowledge base through the CLI and the bus")
 
 
