@@ -370,7 +370,7 @@ class range_source_t : public Xapian::PostingSource {
     range_source_t (Xapian::docid from, Xapian::docid to) : lo (from), hi (to) {}
     Xapian::doccount get_termfreq_min () const override { return 0; }
     Xapian::doccount get_termfreq_est () const override { return n; }
-    Xapian::doccount get_termfreq_max () const override { return n; }
+    Xapian::doccount get_termfreq_max () const override { return std::max (n, hi - lo + 1); }
     void init (const Xapian::Database &db) override
     {
         cur = 0;
@@ -1231,8 +1231,10 @@ s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
         candidates.push_back ({*it, it.get_weight (), it.get_document ()});
         ids.push_back (*it);
     }
+    // The second pass's query has every term (the frequent words too): the
+    // first hit's coverage comes from it.
+    Xapian::Enquire second (self->db);
     if (!ids.empty ()) {
-        Xapian::Enquire second (self->db);
         second.set_weighting_scheme (s_bm25 ());
         Xapian::doccount n = (Xapian::doccount) ids.size ();
         Xapian::Query only ((new docids_source_t (std::move (ids)))->release ());
@@ -1259,7 +1261,7 @@ s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
         kb_hit_t *h = &r->hits[r->nhits++];
         s_hit (self, q, keys, candidates[i].doc, candidates[i].weight, h);
         if (r->nhits == 1)
-            h->coverage = self->coverage (enquire, candidates[i].did);
+            h->coverage = self->coverage (second, candidates[i].did);
     }
 }
 

@@ -243,6 +243,40 @@ test_similar (void **state)
     unit_rmdir (dir);
 }
 
+/* In an index of 1,000 or more, a word in more than a fifth of it only
+ * re-ranks; the best hit's coverage still counts it. */
+static void
+test_frequent_words (void **state)
+{
+    (void) state;
+    char dir[64], id[16], body[128];
+    kb_index_t *idx = s_open (dir, sizeof dir);
+    for (int i = 0; i < 1200; i++) {
+        snprintf (id, sizeof id, "d%d", i);
+        snprintf (body, sizeof body, "%s item %d", i % 4 == 0 ? "sistema lento" : "impressora",
+                  i);
+        kb_doc_t d = {.id = id, .title = "Documento", .body = body};
+        assert_int_equal (kb_index_put (idx, &d), 0);
+    }
+    kb_doc_t target = {.id = "alvo", .title = "Faturamento", .body = "O sistema de faturamento."};
+    assert_int_equal (kb_index_put (idx, &target), 0);
+    kb_index_commit (idx);
+    kb_query_t q = {.text = "sistema faturamento", .limit = 5};
+    kb_results_t *r = NULL;
+    assert_int_equal (kb_index_search (idx, &q, &r), 0);
+    assert_true (r->nhits >= 1);
+    assert_string_equal (r->hits[0].id, "alvo");
+    assert_true (r->hits[0].coverage > 0.99);
+    kb_results_destroy (&r);
+    /* The frequent word alone is still searched. */
+    kb_query_t alone = {.text = "sistema", .limit = 5};
+    assert_int_equal (kb_index_search (idx, &alone, &r), 0);
+    assert_int_equal (r->nhits, 5);
+    kb_results_destroy (&r);
+    kb_index_close (&idx);
+    unit_rmdir (dir);
+}
+
 /* Recurring-problem candidates: the newest like tickets, ids only, found
  * by widening a docid range; sparse matches and the time window too. */
 static void
@@ -300,6 +334,7 @@ main (void)
         cmocka_unit_test (test_spelling_partial_excerpt),
         cmocka_unit_test (test_similar),
         cmocka_unit_test (test_similar_recent),
+        cmocka_unit_test (test_frequent_words),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
