@@ -606,7 +606,7 @@ main (int argc, char **argv)
     if (argc >= 4 && strcmp (argv[1], "speed") == 0)
         return s_speed (atol (argv[2]), argv[3], stopwords, s_has (argc, argv, "--spelling"),
                         s_opt (argc, argv, "--index"));
-    fprintf (stderr, "usage: balcao-kb-bench faquad DIR [--floor MRR] [--stopwords FILE]\n"
+    fprintf (stderr, "usage: balcao-kb-bench faquad DIR [--floor MRR] [--stopwords FILE] [--index PATH]\n"
                      "       balcao-kb-bench speed N DIR [--spelling] [--index PATH] [--stopwords FILE]\n");
     return 64;
 }

@@ -696,8 +696,6 @@ s_gap (kb_t *self, bc_tx_t *tx, const char *query, int is_bot)
     return kb_put_msg (bc_tx_txn (tx), self->db_gaps, key, len, &gap.base);
 }
 
-/* Filters by who asks: customers see published public articles only;
- * staff see everything published (drafts when asked). */
 /* The index principal searches: customers the public one (nothing to
  * filter), staff every article, drafts only when asked for. */
 static kb_index_t *
