@@ -232,31 +232,26 @@ s_index (kb_t *self, const Balcao__V1__Article *a)
     return s_is_public (a) ? s_put (self->public, a) : kb_index_delete (self->public, a->id);
 }
 
+/* Puts one stored article into the indexes *arg says (into[0]: every
+ * article, into[1]: the public one). */
+static int
+s_reindex_one (kb_t *self, const MDB_val *value, void *arg)
+{
+    const int *into = arg;
+    Balcao__V1__Article *a = balcao__v1__article__unpack (NULL, value->mv_size, value->mv_data);
+    if (!a)
+        return 0;
+    int rc = (into[0] && s_put (self->articles, a))
+             || (into[1] && s_is_public (a) && s_put (self->public, a));
+    balcao__v1__article__free_unpacked (a, NULL);
+    return rc ? -1 : 0;
+}
+
 int
 kb_articles_reindex (kb_t *self, int into_all, int into_public)
 {
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
-        return -1;
-    if (mdb_cursor_open (txn, self->db_articles, &cur)) {
-        mdb_txn_abort (txn);
-        return -1;
-    }
-    int rc = 0;
-    MDB_val k, v;
-    for (int op = MDB_FIRST; !rc && mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT) {
-        Balcao__V1__Article *a = balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
-        if (!a)
-            continue;
-        if ((into_all && s_put (self->articles, a))
-            || (into_public && s_is_public (a) && s_put (self->public, a)))
-            rc = -1;
-        balcao__v1__article__free_unpacked (a, NULL);
-    }
-    mdb_cursor_close (cur);
-    mdb_txn_abort (txn);
-    return rc;
+    int into[2] = {into_all, into_public};
+    return kb_each_record (self, self->db_articles, s_reindex_one, into);
 }
 
 /* Stores a as its new current version (a->version already set), indexes

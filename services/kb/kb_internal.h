@@ -43,6 +43,11 @@ int kb_tickets_reindex (kb_t *self);
 /* kb's record of a ticket (NULL when unknown; free_unpacked it). */
 Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);
 
+/* Calls fn with each record of dbi (in a read transaction of its own),
+ * until fn returns non-zero. Returns that, 0, or -1 (LMDB). */
+int kb_each_record (kb_t *self, MDB_dbi dbi, int (*fn) (kb_t *self, const MDB_val *value, void *arg),
+                    void *arg);
+
 /* Stores a protobuf message under key. Returns 0 or an LMDB code. */
 int kb_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
                 const ProtobufCMessage *msg);

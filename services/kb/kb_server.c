@@ -139,6 +139,27 @@ s_open (bc_service_t *svc, const char *name)
     return index;
 }
 
+int
+kb_each_record (kb_t *self, MDB_dbi dbi, int (*fn) (kb_t *self, const MDB_val *value, void *arg),
+                void *arg)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+        return -1;
+    if (mdb_cursor_open (txn, dbi, &cur)) {
+        mdb_txn_abort (txn);
+        return -1;
+    }
+    int rc = 0;
+    MDB_val k, v;
+    for (int op = MDB_FIRST; !rc && mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT)
+        rc = fn (self, &v, arg);
+    mdb_cursor_close (cur);
+    mdb_txn_abort (txn);
+    return rc;
+}
+
 /* Whether index was built under another term scheme than its settings'
  * (or says none: new, or from before schemes); if so, empties it. */
 static int

@@ -83,29 +83,22 @@ s_index (kb_t *self, const Balcao__V1__KbTicket *t)
     return rc;
 }
 
+static int
+s_reindex_one (kb_t *self, const MDB_val *value, void *arg)
+{
+    (void) arg;
+    Balcao__V1__KbTicket *t = balcao__v1__kb_ticket__unpack (NULL, value->mv_size, value->mv_data);
+    if (!t)
+        return 0;
+    int rc = s_index (self, t);
+    balcao__v1__kb_ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
 int
 kb_tickets_reindex (kb_t *self)
 {
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
-        return -1;
-    if (mdb_cursor_open (txn, self->db_tickets, &cur)) {
-        mdb_txn_abort (txn);
-        return -1;
-    }
-    int rc = 0;
-    MDB_val k, v;
-    for (int op = MDB_FIRST; !rc && mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT) {
-        Balcao__V1__KbTicket *t = balcao__v1__kb_ticket__unpack (NULL, v.mv_size, v.mv_data);
-        if (t && s_index (self, t))
-            rc = -1;
-        if (t)
-            balcao__v1__kb_ticket__free_unpacked (t, NULL);
-    }
-    mdb_cursor_close (cur);
-    mdb_txn_abort (txn);
-    return rc;
+    return kb_each_record (self, self->db_tickets, s_reindex_one, NULL);
 }
 
 /* Appends text to a repeated string field of a ticket being rebuilt. */
