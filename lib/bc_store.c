@@ -203,3 +203,22 @@ bc_write_all (int fd, const void *data, size_t len)
     }
     return 0;
 }
+
+char *
+bc_read_file (const char *path)
+{
+    FILE *f = strcmp (path, "-") == 0 ? stdin : fopen (path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream (&buf, &size);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
+        fwrite (chunk, 1, n, mem);
+    fclose (mem);
+    if (f != stdin)
+        fclose (f);
+    return buf;
+}

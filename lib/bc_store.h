@@ -30,6 +30,9 @@ size_t bc_store_map_size (bc_store_t *self);
 int bc_dir_ensure (const char *dir);
 /* Writes all of data to fd (retrying short writes and EINTR). 0 or errno. */
 int bc_write_all (int fd, const void *data, size_t len);
+/* The whole of a file ("-": standard input), NUL-terminated, or NULL when
+ * it cannot be opened. Free the result. */
+char *bc_read_file (const char *path);
 
 /* Keys that sort numerically: 8 bytes big-endian. */
 void bc_key_from_u64 (uint64_t v, unsigned char out[8]);

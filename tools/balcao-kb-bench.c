@@ -24,6 +24,7 @@
  *       PREFIX runs only the lines starting with PREFIX.
  *
  * Without --stopwords, the list built into kb (data/kb/stopwords.txt). */
+#include "bc_store.h"
 #include "kb_index.h"
 #include "kb_stopwords.h"
 
@@ -53,22 +54,6 @@ s_now_ms (void)
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static char *
-s_read_file (const char *path)
-{
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    fseek (f, 0, SEEK_END);
-    long size = ftell (f);
-    fseek (f, 0, SEEK_SET);
-    char *buf = malloc ((size_t) size + 1);
-    size_t n = fread (buf, 1, (size_t) size, f);
-    buf[n] = 0;
-    fclose (f);
-    return buf;
 }
 
 static char *
@@ -181,7 +166,7 @@ s_open_index (char *dir, size_t size, const char *stopwords_file)
         fprintf (stderr, "balcao-kb-bench: %s\n", err);
         return NULL;
     }
-    char *sw = stopwords_file ? s_read_file (stopwords_file) : NULL;
+    char *sw = stopwords_file ? bc_read_file (stopwords_file) : NULL;
     kb_index_set_stopwords (idx, sw ? sw : kb_stopwords_default);
     free (sw);
     return idx;

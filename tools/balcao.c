@@ -1067,26 +1067,6 @@ s_kb_words (int argc, char **argv, char *buf, size_t size)
     return buf;
 }
 
-/* The whole of a file ("-": standard input), or NULL. */
-static char *
-s_kb_slurp (const char *path)
-{
-    FILE *f = strcmp (path, "-") == 0 ? stdin : fopen (path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t size = 0;
-    FILE *mem = open_memstream (&buf, &size);
-    char chunk[8192];
-    size_t n;
-    while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
-        fwrite (chunk, 1, n, mem);
-    fclose (mem);
-    if (f != stdin)
-        fclose (f);
-    return buf;
-}
-
 /* Splits "a, b,c" into tags (pointers into buf, which is changed). */
 static size_t
 s_kb_tags (char *buf, char **tags, size_t max)
@@ -1235,7 +1215,7 @@ s_kb_fields (int argc, char **argv, Balcao__V1__Article *a, char **tags, char *t
     if ((v = s_kb_opt (argc, argv, "--body")))
         *body = strdup (v);
     else if ((v = s_kb_opt (argc, argv, "--file"))) {
-        *body = s_kb_slurp (v);
+        *body = bc_read_file (v);
         if (!*body) {
             fprintf (stderr, T ("balcao: não consegui ler %s\n", "balcao: could not read %s\n"), v);
             return EXIT_USAGE;
@@ -1411,7 +1391,7 @@ s_kb_import (bc_config_t *config, const char *path, int publish)
                 names[k++] = strdup (zfile_filename (f, NULL));
         qsort (names, k, sizeof *names, s_kb_cmp_names);
         for (size_t i = 0; i < k; i++) {
-            char *text = s_kb_slurp (names[i]);
+            char *text = bc_read_file (names[i]);
             if (!text)
                 continue;
             s_kb_own (&b, text);

@@ -77,31 +77,13 @@ s_before_commit (void *state, bc_tx_t *tx)
     return 0;
 }
 
-static char *
-s_read_file (const char *path)
-{
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t size = 0;
-    FILE *mem = open_memstream (&buf, &size);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
-        fwrite (chunk, 1, n, mem);
-    fclose (mem);
-    fclose (f);
-    return buf;
-}
-
 /* Stopwords (kb/stopwords: a file; default the list built in), synonyms
  * (kb/synonyms: word = "other, other words") and field weights. */
 static int
 s_configure (kb_index_t *index, bc_config_t *config)
 {
     const char *path = bc_config_str (config, "kb/stopwords", NULL);
-    char *text = path && *path ? s_read_file (path) : NULL;
+    char *text = path && *path ? bc_read_file (path) : NULL;
     if (path && *path && !text) {
         bc_error ("event=stopwords_unreadable path=%s", path);
         return -1;

@@ -1,5 +1,5 @@
-/* bc_store: named databases, u64 keys that sort numerically, and a map that
- * grows instead of failing with MDB_MAP_FULL. */
+/* bc_store: named databases, u64 keys that sort numerically, a map that
+ * grows instead of failing with MDB_MAP_FULL, and whole files read. */
 #include "bc_store.h"
 #include "unit_util.h"
 
@@ -9,6 +9,28 @@
 #include <cmocka.h>
 
 static const char *const names[] = {"one", "two"};
+
+/* A file larger than one read chunk comes back whole; a missing one is NULL. */
+static void
+test_read_file (void **state)
+{
+    (void) state;
+    char dir[64], path[128];
+    assert_non_null (unit_tmpdir (dir, sizeof dir));
+    snprintf (path, sizeof path, "%s/f.txt", dir);
+    FILE *f = fopen (path, "w");
+    for (int i = 0; i < 3000; i++)
+        fprintf (f, "linha %d ção\n", i);
+    fclose (f);
+    char *text = bc_read_file (path);
+    assert_non_null (text);
+    assert_int_equal (strncmp (text, "linha 0 ção\n", 14), 0);
+    assert_non_null (strstr (text, "linha 2999 ção\n"));
+    free (text);
+    snprintf (path, sizeof path, "%s/absent", dir);
+    assert_null (bc_read_file (path));
+    unit_rmdir (dir);
+}
 
 static void
 test_u64_keys_sort_numerically (void **state)
@@ -100,6 +122,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_u64_keys_sort_numerically),
+        cmocka_unit_test (test_read_file),
         cmocka_unit_test (test_put_get_persists_across_reopen),
         cmocka_unit_test (test_map_grows_when_full),
     };
