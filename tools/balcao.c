@@ -1179,7 +1179,8 @@ s_kb_results (bc_envelope_t *reply)
                 field = r->facets[i]->field;
                 printf ("%s%s:", i ? "\n" : "", field);
             }
-            printf (" %s (%u)", r->facets[i]->value, r->facets[i]->count);
+            printf (" %s (%s%u)", r->facets[i]->value, r->facets_estimated ? "~" : "",
+                    r->facets[i]->count);
         }
         printf ("\n");
     }

@@ -749,6 +749,7 @@ s_reply_results (kb_t *self, MDB_txn *txn, bc_reply_t *reply, kb_results_t *r)
     out.estimated = r->estimated;
     out.facets = fptrs;
     out.n_facets = (size_t) r->nfacets;
+    out.facets_estimated = r->facets_estimated != 0;
     out.did_you_mean = r->spelling ? r->spelling : (char *) "";
     bc_reply_ok (reply, &out.base);
     for (size_t i = 0; i < n; i++)

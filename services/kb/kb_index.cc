@@ -200,18 +200,85 @@ const Xapian::valueno s_id_slot = KB_SLOTS;
 const int s_rerank_extra = 10;
 
 // The weighting: BM25 (k1 1.2, b 0.75, a floor on short documents' length).
-// Without lengths (b = 0), the matcher reads no document lengths: a third
-// less time for finding candidates, which the lengths then rank (FaQuAD
-// MRR@10 0.909 -> 0.908).
+const double s_k1 = 1.2, s_b = 0.75, s_min_normlen = 0.5;
+
 Xapian::BM25Weight
-s_bm25 (bool with_lengths = true)
+s_bm25 ()
 {
-    return Xapian::BM25Weight (1.2, 0, 1, with_lengths ? 0.75 : 0, 0.5);
+    return Xapian::BM25Weight (s_k1, 0, 1, s_b, s_min_normlen);
 }
 
-// Facets count the values of at least this many matches (all of them when
-// there are fewer): exact for any sensible query, bounded for "a".
-const Xapian::doccount s_facet_matches = 2000;
+// The first pass's weighting (s_reranked): what share of the words a
+// document has, each by its idf; how often it has them only breaks ties
+// (k1 0.01), and no document length is read (b 0). A document's weight
+// then nearly reaches its terms' maximum, so once the page is full Xapian's
+// matcher skips every document that lacks a word the page's have (its OR
+// turns into AND): 100,000 articles, p99 -40 %. The second pass ranks with
+// frequencies and lengths. FaQuAD MRR@10 0.910 -> 0.909; among look-alikes
+// 0.149 -> 0.175 (docs/benchmarks.md).
+Xapian::BM25Weight
+s_bm25_candidates ()
+{
+    return Xapian::BM25Weight (0.01, 0, 1, 0, s_min_normlen);
+}
+
+// One part of the query as the second pass weighs it (s_reranked): a word
+// (its key, English key, private key, synonyms), a frequent word, a pair,
+// a word as written. It matches a document by any of its alternatives; an
+// alternative needs each of its words (a synonym may be several), and a
+// word any of its forms. Terms are indexes into the query's sorted list of
+// terms (kb_index_t.terms); wdfs add up, as in Xapian's OP_SYNONYM.
+struct part_t {
+    std::vector<std::vector<std::vector<size_t>>> alts;
+    double factor = 1;            // OP_SCALE_WEIGHT's
+    Xapian::doccount df = 0;      // estimated as Xapian estimates OR and AND
+    double termweight = 0;        // BM25's, set by s_reranked
+
+    // The part's wdf in a document whose wdf of term i is wdf[i].
+    Xapian::termcount wdf_in (const std::vector<Xapian::termcount> &wdf) const
+    {
+        Xapian::termcount sum = 0;
+        for (const auto &alt : alts) {
+            Xapian::termcount in_alt = 0;
+            bool has_all = true;
+            for (const auto &word : alt) {
+                Xapian::termcount in_word = 0;
+                for (size_t t : word)
+                    in_word += wdf[t];
+                has_all = has_all && in_word > 0;
+                in_alt += in_word;
+            }
+            sum += has_all ? in_alt : 0;
+        }
+        return sum;
+    }
+};
+
+// BM25 as s_bm25 () weighs (Xapian's BM25Weight with k2 0, k3 1), computed
+// by hand from a document's term list.
+double
+s_bm25_termweight (Xapian::doccount n, Xapian::doccount df, double factor)
+{
+    double tw = (n - (double) df + 0.5) / (df + 0.5);
+    if (tw < 2) // Xapian's guard against negative weights for common terms
+        tw = tw * 0.5 + 1;
+    return std::log (tw) * factor * (s_k1 + 1);
+}
+
+double
+s_bm25_part (double termweight, Xapian::termcount wdf, double doclen, double avlen)
+{
+    if (!wdf)
+        return 0;
+    double normlen = std::max (avlen > 0 ? doclen / avlen : 1.0, s_min_normlen);
+    return termweight * wdf / (s_k1 * (normlen * s_b + (1 - s_b)) + wdf);
+}
+
+// Facets count the values of at least this many matches: exact for a query
+// with no more matches, estimated beyond (facet_spy_t.fill). The matcher
+// must look at every one of them, skipping none: 2,000 cost 0.3 ms more at
+// p99 on 100,000 articles.
+const Xapian::doccount s_facet_matches = 100;
 
 bool
 s_is_prefixed (const std::string &term)
@@ -219,13 +286,16 @@ s_is_prefixed (const std::string &term)
     return !term.empty () && term[0] >= 'A' && term[0] <= 'Z';
 }
 
-// The facet values (slots 1..KB_SLOTS-1) of every document, in memory: a
-// match spy reading them from Xapian's value streams took longer than the
-// match itself (docs/benchmarks.md). Loaded on the first search that asks
-// for facets, then kept up to date by put and delete.
-struct facet_table_t {
+// What searches need of every document, in memory: its facet values
+// (slots 1..KB_SLOTS-1; a match spy reading them from Xapian's value
+// streams took longer than the match itself, docs/benchmarks.md) and its
+// length (the second pass weighs candidates with it: a B-tree lookup each
+// otherwise). Loaded on the first search, then kept up to date by put and
+// delete.
+struct doc_table_t {
     bool is_loaded = false;
     std::vector<std::array<uint16_t, KB_SLOTS>> of; // by docid; code 0: none
+    std::vector<Xapian::termcount> length;           // by docid
     std::vector<std::string> names[KB_SLOTS];       // code -> value
     std::unordered_map<std::string, uint16_t> codes[KB_SLOTS];
 
@@ -246,24 +316,29 @@ struct facet_table_t {
 
     std::array<uint16_t, KB_SLOTS> &at (Xapian::docid did)
     {
-        if (did >= of.size ())
+        if (did >= of.size ()) {
             of.resize (std::max ((size_t) did + 1, of.size () * 2));
+            length.resize (of.size ());
+        }
         return of[did];
     }
 
-    void set (Xapian::docid did, const char *const *values)
+    void set (Xapian::docid did, const char *const *values, Xapian::termcount len)
     {
         if (!is_loaded)
             return;
         std::array<uint16_t, KB_SLOTS> &codes_of = at (did);
         for (int slot = 1; slot < KB_SLOTS; slot++)
             codes_of[slot] = code (slot, values[slot] ? values[slot] : "");
+        length[did] = len;
     }
 
     void clear (Xapian::docid did)
     {
-        if (is_loaded && did && did < of.size ())
+        if (is_loaded && did && did < of.size ()) {
             of[did] = {};
+            length[did] = 0;
+        }
     }
 
     void load (const Xapian::Database &db)
@@ -271,26 +346,37 @@ struct facet_table_t {
         if (is_loaded)
             return;
         of.assign ((size_t) db.get_lastdocid () + 1, {});
+        length.assign (of.size (), 0);
         for (int slot = 1; slot < KB_SLOTS; slot++)
             for (Xapian::ValueIterator v = db.valuestream_begin ((Xapian::valueno) slot);
                  v != db.valuestream_end ((Xapian::valueno) slot); ++v)
                 at (v.get_docid ())[slot] = code (slot, *v);
+        for (Xapian::PostingIterator p = db.postlist_begin (""); p != db.postlist_end (""); ++p) {
+            at (*p);
+            length[*p] = p.get_doclength ();
+        }
         is_loaded = true;
+    }
+
+    Xapian::termcount length_of (Xapian::docid did) const
+    {
+        return did < length.size () ? length[did] : 0;
     }
 };
 
 // Counts the facet values of the matches the matcher looks at.
 class facet_spy_t : public Xapian::MatchSpy {
-    const facet_table_t &table;
+    const doc_table_t &table;
 
   public:
     std::vector<unsigned> counts[KB_SLOTS]; // by code
 
-    explicit facet_spy_t (const facet_table_t &t) : table (t) {}
+    explicit facet_spy_t (const doc_table_t &t) : table (t) {}
 
     void operator() (const Xapian::Document &doc, double) override
     {
         Xapian::docid did = doc.get_docid ();
+        seen++;
         if (did >= table.of.size ())
             return;
         for (int slot = 1; slot < KB_SLOTS; slot++) {
@@ -303,60 +389,33 @@ class facet_spy_t : public Xapian::MatchSpy {
         }
     }
 
-    // The counts as facets, by slot then value.
-    void fill (kb_results_t *r) const
+    Xapian::doccount seen = 0; // documents counted
+
+    // The counts as facets, by slot then value. When the matcher did not
+    // look at every match of mset (it skips those that cannot make the
+    // page once it has seen s_facet_matches), the counts are those of the
+    // documents it saw, scaled to its estimate of the matches, and marked
+    // as estimated (as search services do for large result sets).
+    void fill (kb_results_t *r, const Xapian::MSet &mset) const
     {
+        bool is_exact = seen >= mset.get_matches_upper_bound ();
+        double scale = is_exact ? 1 : std::max (1.0, (double) mset.get_matches_estimated () / seen);
         std::vector<kb_facet_t> facets;
         for (int slot = 1; slot < KB_SLOTS; slot++) {
             std::vector<std::pair<std::string, unsigned>> values;
             for (size_t c = 1; c < counts[slot].size (); c++)
                 if (counts[slot][c])
-                    values.emplace_back (table.names[slot][c], counts[slot][c]);
+                    values.emplace_back (table.names[slot][c],
+                                         (unsigned) std::lround (counts[slot][c] * scale));
             std::sort (values.begin (), values.end ());
             for (const auto &v : values)
                 facets.push_back ({slot, s_dup (v.first), v.second});
         }
+        r->facets_estimated = !is_exact;
         r->facets = (kb_facet_t *) calloc (facets.size () + 1, sizeof (kb_facet_t));
         for (const auto &f : facets)
             r->facets[r->nfacets++] = f;
     }
-};
-
-// A fixed set of documents, as a posting source: the re-ranking's filter,
-// without reading anything (no id terms to look up).
-class docids_source_t : public Xapian::PostingSource {
-    std::vector<Xapian::docid> ids; // ascending
-    size_t pos = 0;
-    bool started = false;
-
-  public:
-    explicit docids_source_t (std::vector<Xapian::docid> v) : ids (std::move (v))
-    {
-        std::sort (ids.begin (), ids.end ());
-    }
-    Xapian::doccount get_termfreq_min () const override { return (Xapian::doccount) ids.size (); }
-    Xapian::doccount get_termfreq_est () const override { return (Xapian::doccount) ids.size (); }
-    Xapian::doccount get_termfreq_max () const override { return (Xapian::doccount) ids.size (); }
-    void init (const Xapian::Database &) override
-    {
-        pos = 0;
-        started = false;
-    }
-    void next (double) override
-    {
-        if (started)
-            pos++;
-        started = true;
-    }
-    void skip_to (Xapian::docid did, double) override
-    {
-        started = true;
-        while (pos < ids.size () && ids[pos] < did)
-            pos++;
-    }
-    bool at_end () const override { return started && pos >= ids.size (); }
-    Xapian::docid get_docid () const override { return ids[pos]; }
-    std::string get_description () const override { return "docids_source_t"; }
 };
 
 // Every docid from lo to hi, as a posting source: restricts a query to a
@@ -425,7 +484,7 @@ struct kb_index_t {
     // key -> the other members of its synonym groups, each a list of keys
     std::unordered_map<std::string, std::vector<std::vector<std::string>>> synonyms;
     std::unordered_map<std::string, std::string> key_cache, en_cache;
-    facet_table_t facets;
+    doc_table_t docs;
 
     // key(w) from fold(w) (kb_index.h).
     const std::string &key (const std::string &folded)
@@ -535,40 +594,92 @@ struct kb_index_t {
     };
     std::vector<word_terms_t> words;
     bool is_collecting = false;
-    Xapian::Query boost; // pairs and words as written, of the last build()
 
-    void add_if_known (std::vector<Xapian::Query> &alts, const std::string &term)
+    // The second pass of the last build() (s_reranked): its parts, and the
+    // terms they and the coverage look for, sorted. Empty: no second pass
+    // (suggestions, or nothing to re-rank with).
+    std::vector<part_t> second;
+    std::vector<std::string> terms;
+    std::unordered_map<std::string, size_t> term_at;
+
+    size_t term_index (const std::string &term)
     {
-        if (is_useful (term)) {
-            alts.emplace_back (term);
-            if (is_collecting)
-                words.back ().terms.push_back (term);
-        }
+        auto it = term_at.find (term);
+        if (it != term_at.end ())
+            return it->second;
+        terms.push_back (term);
+        return term_at[term] = terms.size () - 1;
     }
 
-    Xapian::Query word_query (const std::string &folded, bool include_private)
+    // Xapian's estimates of how many documents match an OR and an AND.
+    Xapian::doccount df_or (Xapian::doccount a, Xapian::doccount b)
+    {
+        double n = std::max (1u, db.get_doccount ());
+        return (Xapian::doccount) std::min (n, a + b - (double) a * b / n);
+    }
+
+    Xapian::doccount df_and (Xapian::doccount a, Xapian::doccount b)
+    {
+        return (Xapian::doccount) ((double) a * b / std::max (1u, db.get_doccount ()));
+    }
+
+    // Adds term to alts (and to part, and to the coverage's words) when the
+    // index has it.
+    void add_if_known (std::vector<Xapian::Query> &alts, std::vector<size_t> *forms,
+                       const std::string &term)
+    {
+        if (!is_useful (term))
+            return;
+        alts.emplace_back (term);
+        if (forms)
+            forms->push_back (term_index (term));
+        if (is_collecting)
+            words.back ().terms.push_back (term);
+    }
+
+    // The query for one word, and the same as a part of the second pass.
+    Xapian::Query word_query (const std::string &folded, bool include_private, part_t *part)
     {
         std::vector<Xapian::Query> alts;
+        std::vector<size_t> one;
+        auto single = [&] (const std::string &term) {
+            one.clear ();
+            add_if_known (alts, &one, term);
+            if (!one.empty ()) {
+                part->alts.push_back ({one});
+                part->df = df_or (part->df, termfreq (term));
+            }
+        };
         const std::string &k = key (folded);
-        add_if_known (alts, k);
-        add_if_known (alts, en_key (folded));
+        single (k);
+        single (en_key (folded));
         if (include_private)
-            add_if_known (alts, "I" + k);
+            single ("I" + k);
         auto it = synonyms.find (k);
         if (it != synonyms.end ())
             for (const auto &group : it->second) {
                 std::vector<Xapian::Query> words;
+                std::vector<std::vector<size_t>> alt;
+                Xapian::doccount df = 0;
                 for (const std::string &sk : group) {
                     std::vector<Xapian::Query> forms;
-                    add_if_known (forms, sk);
+                    std::vector<size_t> form_terms;
+                    Xapian::doccount word_df = 0;
+                    add_if_known (forms, &form_terms, sk);
                     if (include_private)
-                        add_if_known (forms, "I" + sk);
+                        add_if_known (forms, &form_terms, "I" + sk);
                     if (forms.empty ())
                         break;
+                    for (size_t t : form_terms)
+                        word_df = df_or (word_df, termfreq (terms[t]));
+                    df = words.empty () ? word_df : df_and (df, word_df);
                     words.emplace_back (Xapian::Query::OP_OR, forms.begin (), forms.end ());
+                    alt.push_back (form_terms);
                 }
                 if (words.size () != group.size ())
                     continue;
+                part->alts.push_back (alt);
+                part->df = df_or (part->df, df);
                 if (words.size () == 1)
                     alts.push_back (words[0]);
                 else
@@ -577,6 +688,16 @@ struct kb_index_t {
         if (alts.size () == 1)
             return alts[0];
         return Xapian::Query (Xapian::Query::OP_SYNONYM, alts.begin (), alts.end ());
+    }
+
+    // A single term as a part of the second pass.
+    part_t term_part (const std::string &term, double factor)
+    {
+        part_t p;
+        p.alts.push_back ({{term_index (term)}});
+        p.factor = factor;
+        p.df = termfreq (term);
+        return p;
     }
 
     // The keys a text's query words match, for highlighting.
@@ -603,14 +724,10 @@ struct kb_index_t {
         max_df = n >= 1000 ? n / 2 : 0;
         frequent_df = n >= 1000 && !q->is_partial ? n / 5 : 0;
         bool has_terms = false;
-        words.clear ();
-        boost = Xapian::Query ();
         Xapian::Query query = build_with (q, nterms, &has_terms);
         if (max_df && !has_terms) {
             // Only very common words: search them anyway.
             max_df = frequent_df = 0;
-            words.clear ();
-            boost = Xapian::Query ();
             query = build_with (q, nterms, &has_terms);
         }
         return query;
@@ -618,10 +735,20 @@ struct kb_index_t {
 
     Xapian::Query build_with (const kb_query_t *q, int *nterms, bool *has_terms)
     {
+        words.clear ();
+        second.clear ();
+        terms.clear ();
+        term_at.clear ();
         std::string text = q->text ? q->text : "";
         std::vector<token_t> toks = s_tokens (text, 64);
         bool last_is_partial = q->is_partial && !toks.empty () && toks.back ().end == text.size ();
-        std::vector<Xapian::Query> groups, frequent;
+        struct group_t {
+            Xapian::Query query;
+            part_t part;
+            bool is_partial;
+        };
+        std::vector<group_t> groups;
+        std::vector<part_t> boosts;
         std::set<std::string> seen;
         for (size_t i = 0; i < toks.size (); i++) {
             const std::string &f = toks[i].folded;
@@ -632,31 +759,32 @@ struct kb_index_t {
             // part of the coverage either. An unknown word counts fully.
             Xapian::doccount df = termfreq (key (f));
             bool is_common = max_df && df > max_df;
+            part_t part;
             // A frequent word re-ranks the candidates the others found.
             if (!partial && !is_common && frequent_df && df > frequent_df) {
                 words.push_back ({{}, "", std::log ((db.get_doccount () + 1.0) / (df + 0.5))});
                 is_collecting = true;
-                frequent.push_back (word_query (f, q->include_private));
+                word_query (f, q->include_private, &part);
                 is_collecting = false;
+                boosts.push_back (part);
                 continue;
             }
             if (!is_common)
                 words.push_back ({{}, partial ? f : "",
                                   std::log ((db.get_doccount () + 1.0) / (df + 0.5))});
             is_collecting = !is_common;
-            Xapian::Query wq = word_query (f, q->include_private);
+            Xapian::Query wq = word_query (f, q->include_private, &part);
             is_collecting = false;
             if (partial && f.size () >= 3)
                 wq = Xapian::Query (Xapian::Query::OP_SYNONYM, wq,
                                     Xapian::Query (Xapian::Query::OP_WILDCARD, f, 10,
                                                    Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT));
-            groups.push_back (wq);
+            groups.push_back ({wq, part, partial});
         }
         *nterms = (int) groups.size ();
         // Pairs and words as written only ever match documents that match
         // their words' keys: they re-rank the best candidates (see
-        // kb_index_search) rather than take part in the whole match.
-        std::vector<Xapian::Query> boosts;
+        // s_reranked) rather than take part in the whole match.
         std::string prev;
         for (size_t i = 0; i < toks.size (); i++) {
             const std::string &f = toks[i].folded;
@@ -665,27 +793,50 @@ struct kb_index_t {
             const std::string &k = key (f);
             std::string pair = "B" + prev + "_" + k, exact = "X" + f;
             if (!prev.empty () && is_useful (pair))
-                boosts.emplace_back (Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query (pair),
-                                     s_pair_weight);
+                boosts.push_back (term_part (pair, s_pair_weight));
             prev = k;
             // A form nearly every document with the key has tells nothing.
             if (is_useful (exact) && termfreq (exact) <= s_exact_share * termfreq (k))
-                boosts.emplace_back (Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query (exact),
-                                     s_exact_weight);
+                boosts.push_back (term_part (exact, s_exact_weight));
         }
-        boosts.insert (boosts.end (), frequent.begin (), frequent.end ());
         *has_terms = std::any_of (groups.begin (), groups.end (),
-                                  [] (const Xapian::Query &g) { return !g.empty (); });
-        // A long question: its most telling words (Xapian's elite set) do
-        // the matching; the others still count through the boosts below.
-        const size_t elite = s_elite_words;
-        Xapian::Query query = groups.size () > elite
-                                  ? Xapian::Query (Xapian::Query::OP_ELITE_SET, groups.begin (),
-                                                   groups.end (), (Xapian::termcount) elite)
-                                  : Xapian::Query (Xapian::Query::OP_OR, groups.begin (), groups.end ());
+                                  [] (const group_t &g) { return !g.query.empty (); });
+        // A long question: its most telling words (the rarest, and the word
+        // being typed) do the matching; the others still count through the
+        // pairs and words as written.
+        // The second pass weighs every word (a term list has them all).
+        for (const group_t &g : groups)
+            second.push_back (g.part);
+        if (groups.size () > s_elite_words) {
+            std::vector<size_t> order (groups.size ());
+            for (size_t i = 0; i < order.size (); i++)
+                order[i] = i;
+            auto rank = [&] (size_t i) {
+                const group_t &g = groups[i];
+                return g.is_partial ? 0.0 : g.query.empty () ? 2.0 : 1.0 + g.part.df / (db.get_doccount () + 1.0);
+            };
+            std::stable_sort (order.begin (), order.end (),
+                              [&] (size_t a, size_t b) { return rank (a) < rank (b); });
+            order.resize (s_elite_words);
+            std::sort (order.begin (), order.end ());
+            std::vector<group_t> elite;
+            for (size_t i : order)
+                elite.push_back (groups[i]);
+            groups.swap (elite);
+        }
+        std::vector<Xapian::Query> matching;
+        for (const group_t &g : groups)
+            matching.push_back (g.query);
+        Xapian::Query query (Xapian::Query::OP_OR, matching.begin (), matching.end ());
         // Suggestions while typing skip the re-ranking: speed first.
-        boost = boosts.empty () || q->is_partial ? Xapian::Query ()
-                                : Xapian::Query (Xapian::Query::OP_OR, boosts.begin (), boosts.end ());
+        if (boosts.empty () || q->is_partial)
+            second.clear ();
+        else
+            second.insert (second.end (), boosts.begin (), boosts.end ());
+        // The coverage's terms are looked for in the candidates too.
+        for (const word_terms_t &w : words)
+            for (const std::string &t : w.terms)
+                term_index (t);
         query = s_filtered (query, q);
         if (q->exclude_id && *q->exclude_id)
             query = Xapian::Query (Xapian::Query::OP_AND_NOT, query,
@@ -693,27 +844,42 @@ struct kb_index_t {
         return query;
     }
 
-    // A window of text around the words whose keys are in keys: HTML-escaped
-    // with <mark> (is_html) or plain.
-    std::string snippet (const std::string &text, const std::unordered_set<std::string> &keys,
-                         size_t max_chars, bool is_html)
+    // The words of a query's snippets seen so far (folded), each with the
+    // number of the query key it matches (-1: none): the snippets of a
+    // page share them, a lookup a word instead of three.
+    struct marks_t {
+        std::unordered_set<std::string> keys;
+        std::unordered_map<std::string, int> word, key_no;
+    };
+
+    int mark_of (marks_t &marks, const std::string &folded)
+    {
+        auto w = marks.word.find (folded);
+        if (w != marks.word.end ())
+            return w->second;
+        int no = -1;
+        if (!is_stopword (folded)) {
+            const std::string &k = key (folded);
+            if (marks.keys.count (k))
+                no = marks.key_no.emplace (k, (int) marks.key_no.size ()).first->second;
+        }
+        return marks.word[folded] = no;
+    }
+
+    // A window of text around the words whose keys are in marks.keys:
+    // HTML-escaped with <mark> (is_html) or plain.
+    std::string snippet (const std::string &text, marks_t &marks, size_t max_chars, bool is_html)
     {
         std::vector<token_t> toks = s_tokens (text, 20000);
         // Each matched word's key as a bit (the first 64 distinct keys).
         std::vector<uint64_t> bit (toks.size ());
         std::vector<bool> hit (toks.size ());
-        std::unordered_map<std::string, uint64_t> bits;
         for (size_t i = 0; i < toks.size (); i++) {
-            if (is_stopword (toks[i].folded))
-                continue;
-            const std::string &k = key (toks[i].folded);
-            if (!keys.count (k))
+            int no = mark_of (marks, toks[i].folded);
+            if (no < 0)
                 continue;
             hit[i] = true;
-            auto b = bits.find (k);
-            if (b == bits.end ())
-                b = bits.emplace (k, bits.size () < 64 ? (uint64_t) 1 << bits.size () : 0).first;
-            bit[i] = b->second;
+            bit[i] = no < 64 ? (uint64_t) 1 << no : 0;
         }
         // The window with the most distinct matched keys (first wins).
         size_t best = 0, best_score = 0;
@@ -768,8 +934,12 @@ struct kb_index_t {
     // words weigh the most) that the document matches.
     double coverage (const Xapian::Enquire &enquire, Xapian::docid did)
     {
-        std::unordered_set<std::string> matched (enquire.get_matching_terms_begin (did),
-                                                 enquire.get_matching_terms_end (did));
+        return coverage (std::unordered_set<std::string> (enquire.get_matching_terms_begin (did),
+                                                          enquire.get_matching_terms_end (did)));
+    }
+
+    double coverage (const std::unordered_set<std::string> &matched)
+    {
         double total = 0, found = 0;
         for (const word_terms_t &w : words) {
             total += w.idf;
@@ -870,7 +1040,7 @@ struct kb_index_t {
 /* One hit from its document: id, title and (when asked) a snippet from the
  * data (id \x1f title \x1f text). */
 static void
-s_hit (kb_index_t *self, const kb_query_t *q, const std::unordered_set<std::string> &keys,
+s_hit (kb_index_t *self, const kb_query_t *q, kb_index_t::marks_t &marks,
        const Xapian::Document &doc, double weight, kb_hit_t *h)
 {
     h->score = weight;
@@ -884,7 +1054,7 @@ s_hit (kb_index_t *self, const kb_query_t *q, const std::unordered_set<std::stri
     h->id = s_dup (data.substr (0, a));
     h->title = s_dup (a == std::string::npos ? "" : data.substr (a + 1, b - a - 1));
     if (q->snippet_chars > 0 && b != std::string::npos)
-        h->snippet = s_dup (self->snippet (data.substr (b + 1), keys, (size_t) q->snippet_chars, true));
+        h->snippet = s_dup (self->snippet (data.substr (b + 1), marks, (size_t) q->snippet_chars, true));
 }
 
 /* The hits of mset, which enquire found. */
@@ -895,12 +1065,12 @@ s_fill_from (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
     r->estimated = mset.get_matches_estimated ();
     r->nterms = nterms;
     r->hits = (kb_hit_t *) calloc (mset.size () + 1, sizeof (kb_hit_t));
-    std::unordered_set<std::string> keys;
+    kb_index_t::marks_t marks;
     if (q->snippet_chars > 0)
-        keys = self->query_keys (q->text ? q->text : "");
+        marks.keys = self->query_keys (q->text ? q->text : "");
     for (Xapian::MSetIterator it = mset.begin (); it != mset.end (); ++it) {
         kb_hit_t *h = &r->hits[r->nhits++];
-        s_hit (self, q, keys, it.get_document (), it.get_weight (), h);
+        s_hit (self, q, marks, it.get_document (), it.get_weight (), h);
         if (r->nhits == 1)
             h->coverage = self->words.empty () ? it.get_percent () / 100.0
                                                : self->coverage (enquire, *it);
@@ -912,9 +1082,9 @@ s_fill (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire, int nte
         kb_results_t *r)
 {
     int limit = q->limit > 0 ? q->limit : 10;
-    facet_spy_t spy (self->facets);
+    facet_spy_t spy (self->docs);
     if (q->want_facets) {
-        self->facets.load (self->db);
+        self->docs.load (self->db);
         enquire.add_matchspy (&spy);
     }
     Xapian::MSet mset = enquire.get_mset ((Xapian::doccount) std::max (0, q->offset),
@@ -923,7 +1093,7 @@ s_fill (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire, int nte
     enquire.clear_matchspies ();
     s_fill_from (self, q, enquire, mset, nterms, r);
     if (q->want_facets)
-        spy.fill (r);
+        spy.fill (r, mset);
 }
 
 /* The newest matches of query (q->limit, unweighted). Xapian reads posting
@@ -1079,7 +1249,10 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
         self->remember (id, did);
         self->df_cache.clear ();
         self->words_cache.erase (did);
-        self->facets.set (did, d->facets);
+        Xapian::termcount length = 0;
+        for (Xapian::TermIterator t = doc.termlist_begin (); t != doc.termlist_end (); ++t)
+            length += t.get_wdf ();
+        self->docs.set (did, d->facets, length);
         self->dirty = true;
         return 0;
     }
@@ -1097,7 +1270,7 @@ kb_index_delete (kb_index_t *self, const char *id)
         self->docids.erase (id);
         self->df_cache.clear ();
         self->words_cache.erase (did);
-        self->facets.clear (did);
+        self->docs.clear (did);
         self->db.delete_document ("Q" + std::string (id));
         self->dirty = true;
         return 0;
@@ -1172,7 +1345,7 @@ kb_index_clear (kb_index_t *self)
         self->words_cache.clear ();
         self->docids.clear ();
         self->df_cache.clear ();
-        self->facets = facet_table_t ();
+        self->docs = doc_table_t ();
         self->dirty = false;
         return 0;
     }
@@ -1193,75 +1366,86 @@ kb_index_count (kb_index_t *self)
     }
 }
 
-/* The page of results of query ranked with the boosts (pairs, words as
- * written, frequent words: kb_index_t.boost) in two passes. First the best
- * candidates by their words alone, weighed without document lengths (no
- * length to read for each posting), with the facets and the estimate; then
- * those candidates alone, by a posting source of their docids, weighed with
- * lengths and everything. */
+/* The page of results of query in two passes. First the best candidates
+ * by the matching words alone (kb_index_t.build), weighed without document
+ * lengths (no length to read for each posting), with the facets and the
+ * estimate. Then those candidates alone, weighed by BM25 with lengths and
+ * everything (kb_index_t.second: the words, pairs, words as written and
+ * frequent words), from each candidate's term list: one read a candidate,
+ * where Xapian would skip each of some 20 posting lists to each candidate
+ * (a block read for most). */
 static void
 s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
             const Xapian::Query &query, int nterms, kb_results_t *r)
 {
     enquire.set_query (query);
-    enquire.set_weighting_scheme (s_bm25 (false));
-    facet_spy_t spy (self->facets);
-    if (q->want_facets) {
-        self->facets.load (self->db);
+    enquire.set_weighting_scheme (s_bm25_candidates ());
+    facet_spy_t spy (self->docs);
+    self->docs.load (self->db);
+    if (q->want_facets)
         enquire.add_matchspy (&spy);
-    }
     int offset = std::max (0, q->offset), limit = q->limit > 0 ? q->limit : 10;
     Xapian::MSet first = enquire.get_mset (0, (Xapian::doccount) (offset + limit + s_rerank_extra),
                                            q->want_facets ? s_facet_matches : 0u);
     enquire.clear_matchspies ();
     if (q->want_facets)
-        spy.fill (r);
+        spy.fill (r, first);
     r->estimated = first.get_matches_estimated ();
     r->nterms = nterms;
+    // The terms in name order, as term lists are.
+    const std::vector<std::string> &terms = self->terms;
+    std::vector<size_t> by_name (terms.size ());
+    for (size_t i = 0; i < by_name.size (); i++)
+        by_name[i] = i;
+    std::sort (by_name.begin (), by_name.end (),
+               [&] (size_t a, size_t b) { return terms[a] < terms[b]; });
+    Xapian::doccount n = self->db.get_doccount ();
+    double avlen = self->db.get_avlength ();
+    for (part_t &p : self->second)
+        p.termweight = s_bm25_termweight (n, p.df, p.factor);
     struct candidate_t {
         Xapian::docid did;
         double weight;
         Xapian::Document doc;
+        std::vector<Xapian::termcount> wdf; // of each of terms
     };
     std::vector<candidate_t> candidates;
-    std::vector<Xapian::docid> ids;
-    std::unordered_map<Xapian::docid, size_t> at;
+    std::vector<Xapian::termcount> wdf (terms.size ());
     for (Xapian::MSetIterator it = first.begin (); it != first.end (); ++it) {
-        at[*it] = candidates.size ();
-        candidates.push_back ({*it, it.get_weight (), it.get_document ()});
-        ids.push_back (*it);
-    }
-    // The second pass's query has every term (the frequent words too): the
-    // first hit's coverage comes from it.
-    Xapian::Enquire second (self->db);
-    if (!ids.empty ()) {
-        second.set_weighting_scheme (s_bm25 ());
-        Xapian::doccount n = (Xapian::doccount) ids.size ();
-        Xapian::Query only ((new docids_source_t (std::move (ids)))->release ());
-        second.set_query (Xapian::Query (
-            Xapian::Query::OP_FILTER, Xapian::Query (Xapian::Query::OP_AND_MAYBE, query, self->boost),
-            only));
-        Xapian::MSet ranked = second.get_mset (0, n);
-        for (Xapian::MSetIterator it = ranked.begin (); it != ranked.end (); ++it) {
-            auto c = at.find (*it);
-            if (c != at.end ())
-                candidates[c->second].weight = it.get_weight ();
+        Xapian::docid did = *it;
+        std::fill (wdf.begin (), wdf.end (), 0);
+        Xapian::TermIterator t = self->db.termlist_begin (did), end = self->db.termlist_end (did);
+        for (size_t i : by_name) {
+            t.skip_to (terms[i]);
+            if (t == end)
+                break;
+            if (*t == terms[i])
+                wdf[i] = t.get_wdf ();
         }
+        double doclen = (double) self->docs.length_of (did), weight = 0;
+        for (const part_t &p : self->second)
+            weight += s_bm25_part (p.termweight, p.wdf_in (wdf), doclen, avlen);
+        candidates.push_back ({did, weight, it.get_document (), wdf});
     }
     // Equal weights keep the first order.
     std::stable_sort (candidates.begin (), candidates.end (),
                       [] (const candidate_t &a, const candidate_t &b) { return a.weight > b.weight; });
-    std::unordered_set<std::string> keys;
+    kb_index_t::marks_t marks;
     if (q->snippet_chars > 0)
-        keys = self->query_keys (q->text ? q->text : "");
+        marks.keys = self->query_keys (q->text ? q->text : "");
     size_t end = std::min (candidates.size (), (size_t) (offset + limit));
     r->hits = (kb_hit_t *) calloc (end > (size_t) offset ? end - (size_t) offset + 1 : 1,
                                    sizeof (kb_hit_t));
     for (size_t i = (size_t) offset; i < end; i++) {
         kb_hit_t *h = &r->hits[r->nhits++];
-        s_hit (self, q, keys, candidates[i].doc, candidates[i].weight, h);
-        if (r->nhits == 1)
-            h->coverage = self->coverage (second, candidates[i].did);
+        s_hit (self, q, marks, candidates[i].doc, candidates[i].weight, h);
+        if (r->nhits == 1) {
+            std::unordered_set<std::string> matched;
+            for (size_t t = 0; t < terms.size (); t++)
+                if (candidates[i].wdf[t])
+                    matched.insert (terms[t]);
+            h->coverage = self->coverage (matched);
+        }
     }
 }
 
@@ -1274,7 +1458,7 @@ kb_index_search (kb_index_t *self, const kb_query_t *q, kb_results_t **out)
         Xapian::Query query = self->build (q, &nterms);
         Xapian::Enquire enquire (self->db);
         enquire.set_weighting_scheme (s_bm25 ());
-        if (!self->boost.empty ())
+        if (!self->second.empty ())
             s_reranked (self, q, enquire, query, nterms, r);
         else {
             enquire.set_query (query);

@@ -92,6 +92,7 @@ typedef struct {
     uint64_t estimated;
     kb_facet_t *facets;
     int nfacets;
+    int facets_estimated; /* counts scaled from the matches looked at */
     char *spelling;  /* "Você quis dizer": the corrected query, or NULL */
     int nterms;      /* query words that were searched (not stopwords) */
 } kb_results_t;

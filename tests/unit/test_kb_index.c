@@ -154,6 +154,7 @@ test_synonyms_weights_filters (void **state)
     assert_int_equal (r->facets[0].count, 2);
     assert_string_equal (r->facets[1].value, "guia");
     assert_int_equal (r->facets[1].count, 1);
+    assert_int_equal (r->facets_estimated, 0); /* every match counted */
     kb_results_destroy (&r);
     assert_int_equal (kb_index_delete (idx, "more"), 0);
     assert_int_equal (kb_index_search (idx, &all, &r), 0);
@@ -277,6 +278,87 @@ test_frequent_words (void **state)
     unit_rmdir (dir);
 }
 
+/* The second pass weighs candidates from their term lists: with document
+ * lengths that follow replacements, and with every word of a long
+ * question, not only the rarest ones that found the candidates. */
+static void
+test_second_pass (void **state)
+{
+    (void) state;
+    char dir[64], ids[256], body[2048];
+    kb_index_t *idx = s_open (dir, sizeof dir);
+    const char *filler = " Texto sobre outro assunto qualquer para alongar o documento com "
+                         "palavras diversas como janela, cadeira, mesa, caneta, papel, livro,"
+                         " tinta, porta, parede, teto, piso, lâmpada, cortina e tapete.";
+    s_put (idx, "curto", "Impressora fiscal", "Como configurar a impressora fiscal.");
+    snprintf (body, sizeof body, "Como configurar a impressora fiscal.%s%s", filler, filler);
+    s_put (idx, "longo", "Impressora fiscal", body);
+    s_put (idx, "outro", "Cadeira", filler);
+    /* The same words, the shorter document first (BM25's lengths). */
+    assert_string_equal (s_ids (idx, "impressora fiscal", ids, sizeof ids), "curto longo");
+    /* The short one grows: its new length counts at once. */
+    snprintf (body, sizeof body, "Como configurar a impressora fiscal.%s%s%s%s", filler, filler,
+              filler, filler);
+    s_put (idx, "curto", "Impressora fiscal", body);
+    assert_string_equal (s_ids (idx, "impressora fiscal", ids, sizeof ids), "longo curto");
+    /* Six words: the five rarest find the candidates; "sistema", in many
+     * documents, still ranks them (no pair or word as written differs). */
+    s_put (idx, "b", "Cobrança", "Faturamento, boleto, vencimento, juros e multa. Cadeira.");
+    s_put (idx, "a", "Cobrança", "Faturamento, boleto, vencimento, juros e multa. Sistema.");
+    for (int i = 0; i < 12; i++) {
+        char id[16];
+        snprintf (id, sizeof id, "s%d", i);
+        s_put (idx, id, "Sistema", "O sistema lento.");
+    }
+    kb_query_t q = {.text = "sistema faturamento boleto vencimento juros multa", .limit = 2};
+    kb_results_t *r = NULL;
+    assert_int_equal (kb_index_search (idx, &q, &r), 0);
+    assert_int_equal (r->nhits, 2);
+    assert_string_equal (r->hits[0].id, "a");
+    assert_string_equal (r->hits[1].id, "b");
+    assert_true (r->hits[0].coverage > 0.99);
+    assert_true (r->hits[1].coverage < 0.99);
+    kb_results_destroy (&r);
+    kb_index_close (&idx);
+    unit_rmdir (dir);
+}
+
+/* Facets of a query with more matches than the matcher looks at: counts of
+ * those it saw, scaled to the estimate, marked as estimated. */
+static void
+test_facets_estimated (void **state)
+{
+    (void) state;
+    char dir[64], id[16], body[512];
+    kb_index_t *idx = s_open (dir, sizeof dir);
+    for (int i = 0; i < 600; i++) {
+        snprintf (id, sizeof id, "d%d", i);
+        body[0] = 0;
+        for (int w = 0; w < i % 7; w++)
+            strcat (body, "Outras palavras sobre cadastro. ");
+        strcat (body, "Redefinir a senha.");
+        kb_doc_t d = {.id = id, .title = "Acesso", .body = body,
+                      .facets = {NULL, i % 3 == 2 ? "faq" : "guia"}};
+        assert_int_equal (kb_index_put (idx, &d), 0);
+    }
+    kb_index_commit (idx);
+    kb_query_t q = {.text = "senha", .limit = 10, .want_facets = 1};
+    kb_results_t *r = NULL;
+    assert_int_equal (kb_index_search (idx, &q, &r), 0);
+    assert_int_equal (r->nhits, 10);
+    assert_int_equal (r->facets_estimated, 1);
+    assert_int_equal (r->nfacets, 2);
+    assert_string_equal (r->facets[0].value, "faq");
+    assert_string_equal (r->facets[1].value, "guia");
+    unsigned faq = r->facets[0].count, guia = r->facets[1].count;
+    /* They add up to the estimate (rounding aside), two guides a FAQ. */
+    assert_true (faq + guia + 2 >= r->estimated && faq + guia <= r->estimated + 2);
+    assert_true (guia > faq * 3 / 2 && guia < faq * 5 / 2);
+    kb_results_destroy (&r);
+    kb_index_close (&idx);
+    unit_rmdir (dir);
+}
+
 /* Recurring-problem candidates: the newest like tickets, ids only, found
  * by widening a docid range; sparse matches and the time window too. */
 static void
@@ -335,6 +417,8 @@ main (void)
         cmocka_unit_test (test_similar),
         cmocka_unit_test (test_similar_recent),
         cmocka_unit_test (test_frequent_words),
+        cmocka_unit_test (test_second_pass),
+        cmocka_unit_test (test_facets_estimated),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
