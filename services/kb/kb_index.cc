@@ -4,13 +4,20 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -89,15 +96,16 @@ s_is_word_char (utf8proc_int32_t c)
            || cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ND;
 }
 
-// The words of text, in order (at most max_words).
-std::vector<token_t>
-s_tokens (const std::string &text, size_t max_words = 1000000)
+// Calls fn (start, end) for each word of text (bytes), in order, at most
+// max_words times.
+template <typename F>
+void
+s_each_word (const std::string &text, size_t max_words, F fn)
 {
-    std::vector<token_t> out;
     const utf8proc_uint8_t *p = (const utf8proc_uint8_t *) text.data ();
-    size_t len = text.size (), i = 0, start = 0;
+    size_t len = text.size (), i = 0, start = 0, n_words = 0;
     bool in_word = false;
-    while (i < len && out.size () < max_words) {
+    while (i < len && n_words < max_words) {
         utf8proc_int32_t c = p[i];
         utf8proc_ssize_t n = c < 0x80 ? 1 : utf8proc_iterate (p + i, (utf8proc_ssize_t) (len - i), &c);
         if (n <= 0) {
@@ -110,13 +118,24 @@ s_tokens (const std::string &text, size_t max_words = 1000000)
             in_word = true;
         }
         else if (!word && in_word) {
-            out.push_back ({start, i, s_fold (text.data () + start, i - start)});
+            fn (start, i);
+            n_words++;
             in_word = false;
         }
         i += (size_t) n;
     }
-    if (in_word && out.size () < max_words)
-        out.push_back ({start, len, s_fold (text.data () + start, len - start)});
+    if (in_word && n_words < max_words)
+        fn (start, len);
+}
+
+// The words of text, in order (at most max_words).
+std::vector<token_t>
+s_tokens (const std::string &text, size_t max_words = 1000000)
+{
+    std::vector<token_t> out;
+    s_each_word (text, max_words, [&] (size_t start, size_t end) {
+        out.push_back ({start, end, s_fold (text.data () + start, end - start)});
+    });
     return out;
 }
 
@@ -470,6 +489,134 @@ s_filtered (const Xapian::Query &query, const kb_query_t *q)
     return out;
 }
 
+// Yields until is_done () or for at most us microseconds.
+template <typename F>
+void
+s_spin_until (F is_done, long us)
+{
+    auto until = std::chrono::steady_clock::now () + std::chrono::microseconds (us);
+    while (!is_done () && std::chrono::steady_clock::now () < until)
+        std::this_thread::yield ();
+}
+
+// A second reader of the index, on a thread of its own: after the match,
+// most of a search's time goes to reading the candidates' term lists and
+// the hits' data (a B-tree lookup and a zlib inflate each), which two
+// threads share (kb_index_t.each). Xapian objects are never shared between
+// threads: the helper has its own Database, reopened to the revision the
+// index last committed; with changes not yet committed, it does not help.
+class helper_t {
+    std::string path;
+    std::thread thread;
+    std::mutex m;
+    std::condition_variable cv;
+    std::function<void (Xapian::Database &)> job;
+    uint64_t job_run = 0;
+    // Run n's state, 4 n + 0 posted, 1 running, 2 done (or not to run):
+    // a run the caller stopped waiting for never starts late.
+    std::atomic<uint64_t> state{2};
+    std::atomic<bool> has_job{false};
+    bool quit = false, is_woken = false;
+    std::unique_ptr<Xapian::Database> db;
+
+    void loop ()
+    {
+        std::unique_lock<std::mutex> lock (m);
+        for (;;) {
+            cv.wait (lock, [this] { return quit || job || is_woken; });
+            is_woken = false;
+            if (quit)
+                return;
+            if (!job) {
+                // Woken ahead (wake): the job follows within a search.
+                lock.unlock ();
+                s_spin_until ([this] { return has_job.load (); }, 2000);
+                lock.lock ();
+                if (!job)
+                    continue;
+            }
+            has_job = false;
+            std::function<void (Xapian::Database &)> work = std::move (job);
+            uint64_t run = job_run, posted = 4 * run;
+            job = nullptr;
+            lock.unlock ();
+            if (state.compare_exchange_strong (posted, 4 * run + 1)) {
+                try {
+                    if (!db)
+                        db.reset (new Xapian::Database (path));
+                    work (*db);
+                }
+                catch (...) {
+                    db.reset (); // opened again next time; the caller redoes what failed
+                }
+                state = 4 * run + 2;
+            }
+            // A search reads twice (term lists, then data): wait for the
+            // second job a while rather than fall asleep.
+            s_spin_until ([this] { return has_job.load (); }, 300);
+            lock.lock ();
+        }
+    }
+
+  public:
+    // Wakes the thread: a job follows shortly (a search's match is under
+    // way), and a sleeping thread takes a while to wake.
+    void wake ()
+    {
+        {
+            std::lock_guard<std::mutex> lock (m);
+            is_woken = true;
+        }
+        cv.notify_one ();
+    }
+
+    explicit helper_t (const std::string &p) : path (p) { thread = std::thread ([this] { loop (); }); }
+
+    ~helper_t ()
+    {
+        {
+            std::lock_guard<std::mutex> lock (m);
+            quit = true;
+        }
+        cv.notify_all ();
+        thread.join ();
+    }
+
+    // Runs work on the helper's thread (with its Database, at revision
+    // rev) and on the caller's (with own), and returns when both are done.
+    // When the helper has not started by the time the caller is done, it
+    // does not start at all.
+    void run (Xapian::Database &own, Xapian::rev rev, const std::function<void (Xapian::Database &)> &work)
+    {
+        uint64_t run;
+        {
+            std::lock_guard<std::mutex> lock (m);
+            run = ++job_run;
+            state = 4 * run;
+            job = [rev, &work] (Xapian::Database &mine) {
+                if (mine.get_revision () != rev)
+                    mine.reopen ();
+                if (mine.get_revision () == rev)
+                    work (mine);
+            };
+            has_job = true;
+        }
+        cv.notify_one ();
+        struct wait_t { // even when work throws
+            helper_t *self;
+            uint64_t run;
+            ~wait_t ()
+            {
+                uint64_t posted = 4 * run;
+                if (!self->state.compare_exchange_strong (posted, 4 * run + 2))
+                    while (self->state.load () != 4 * run + 2)
+                        std::this_thread::yield ();
+            }
+        } wait{this, run};
+        work (own);
+    }
+};
+
 struct kb_index_t {
     Xapian::WritableDatabase db;
     std::string path;
@@ -478,6 +625,7 @@ struct kb_index_t {
     Xapian::Stem stem_en{"english"};
     std::string error;
     bool dirty = false;
+    std::unique_ptr<helper_t> helper; // made by the first search that reads
     bool spelling = false;
     int w_title = 3, w_tags = 2, w_body = 1;
     std::unordered_set<std::string> stopwords; // folded
@@ -829,7 +977,7 @@ struct kb_index_t {
             matching.push_back (g.query);
         Xapian::Query query (Xapian::Query::OP_OR, matching.begin (), matching.end ());
         // Suggestions while typing skip the re-ranking: speed first.
-        if (boosts.empty () || q->is_partial)
+        if (q->is_partial)
             second.clear ();
         else
             second.insert (second.end (), boosts.begin (), boosts.end ());
@@ -844,12 +992,13 @@ struct kb_index_t {
         return query;
     }
 
-    // The words of a query's snippets seen so far (folded), each with the
-    // number of the query key it matches (-1: none): the snippets of a
-    // page share them, a lookup a word instead of three.
+    // The words of a query's snippets seen so far, as written and folded,
+    // each with the number of the query key it matches (-1: none): the
+    // snippets of a page share them, one lookup a word instead of folding
+    // it and three.
     struct marks_t {
         std::unordered_set<std::string> keys;
-        std::unordered_map<std::string, int> word, key_no;
+        std::unordered_map<std::string, int> written, word, key_no;
     };
 
     int mark_of (marks_t &marks, const std::string &folded)
@@ -870,17 +1019,22 @@ struct kb_index_t {
     // HTML-escaped with <mark> (is_html) or plain.
     std::string snippet (const std::string &text, marks_t &marks, size_t max_chars, bool is_html)
     {
-        std::vector<token_t> toks = s_tokens (text, 20000);
-        // Each matched word's key as a bit (the first 64 distinct keys).
-        std::vector<uint64_t> bit (toks.size ());
-        std::vector<bool> hit (toks.size ());
-        for (size_t i = 0; i < toks.size (); i++) {
-            int no = mark_of (marks, toks[i].folded);
-            if (no < 0)
-                continue;
-            hit[i] = true;
-            bit[i] = no < 64 ? (uint64_t) 1 << no : 0;
-        }
+        struct word_t {
+            size_t start, end;
+        };
+        std::vector<word_t> toks;
+        std::vector<uint64_t> bit; // each matched word's key (the first 64 keys)
+        std::vector<bool> hit;
+        std::string written;
+        s_each_word (text, 20000, [&] (size_t start, size_t end) {
+            written.assign (text, start, end - start);
+            auto w = marks.written.find (written);
+            if (w == marks.written.end ())
+                w = marks.written.emplace (written, mark_of (marks, s_fold (written.data (), written.size ()))).first;
+            toks.push_back ({start, end});
+            hit.push_back (w->second >= 0);
+            bit.push_back (w->second >= 0 && w->second < 64 ? (uint64_t) 1 << w->second : 0);
+        });
         // The window with the most distinct matched keys (first wins).
         size_t best = 0, best_score = 0;
         for (size_t i = 0; i < toks.size (); i++) {
@@ -952,6 +1106,36 @@ struct kb_index_t {
             found += is_found ? w.idf : 0;
         }
         return total > 0 ? found / total : 0;
+    }
+
+    // Calls item (db, i) for each i below n, once, on this thread and on
+    // the helper's (helper_t). What the helper could not read (its database
+    // failed), this thread reads again.
+    void each (size_t n, const std::function<void (Xapian::Database &, size_t)> &item)
+    {
+        std::vector<char> done (n, 0);
+        std::atomic<size_t> next{0};
+        if (n >= 4 && !dirty) {
+            if (!helper)
+                helper.reset (new helper_t (path));
+            helper->run (db, db.get_revision (), [&] (Xapian::Database &on) {
+                bool is_helper = &on != &db;
+                for (size_t i; (i = next++) < n;) {
+                    try {
+                        item (on, i);
+                        done[i] = 1;
+                    }
+                    catch (const Xapian::Error &) {
+                        if (!is_helper)
+                            throw;
+                        return;
+                    }
+                }
+            });
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!done[i])
+                item (db, i);
     }
 
     // Documents' docids by id, remembered (put and delete keep it true):
@@ -1037,19 +1221,18 @@ struct kb_index_t {
     }
 };
 
-/* One hit from its document: id, title and (when asked) a snippet from the
- * data (id \x1f title \x1f text). */
+/* One hit from its document's data (id \x1f title \x1f text): id, title
+ * and (when asked) a snippet; with q->is_ids_only, data is the id's value. */
 static void
 s_hit (kb_index_t *self, const kb_query_t *q, kb_index_t::marks_t &marks,
-       const Xapian::Document &doc, double weight, kb_hit_t *h)
+       const std::string &data, double weight, kb_hit_t *h)
 {
     h->score = weight;
     if (q->is_ids_only) {
-        h->id = s_dup (doc.get_value (s_id_slot));
+        h->id = s_dup (data);
         h->title = s_dup ("");
         return;
     }
-    std::string data = doc.get_data ();
     size_t a = data.find ('\x1f'), b = a == std::string::npos ? a : data.find ('\x1f', a + 1);
     h->id = s_dup (data.substr (0, a));
     h->title = s_dup (a == std::string::npos ? "" : data.substr (a + 1, b - a - 1));
@@ -1070,7 +1253,9 @@ s_fill_from (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
         marks.keys = self->query_keys (q->text ? q->text : "");
     for (Xapian::MSetIterator it = mset.begin (); it != mset.end (); ++it) {
         kb_hit_t *h = &r->hits[r->nhits++];
-        s_hit (self, q, marks, it.get_document (), it.get_weight (), h);
+        Xapian::Document doc = it.get_document ();
+        s_hit (self, q, marks, q->is_ids_only ? doc.get_value (s_id_slot) : doc.get_data (),
+               it.get_weight (), h);
         if (r->nhits == 1)
             h->coverage = self->words.empty () ? it.get_percent () / 100.0
                                                : self->coverage (enquire, *it);
@@ -1340,6 +1525,7 @@ extern "C" int
 kb_index_clear (kb_index_t *self)
 {
     try {
+        self->helper.reset (); // its database is of the files replaced
         self->db.close ();
         self->db = Xapian::WritableDatabase (self->path, Xapian::DB_CREATE_OR_OVERWRITE);
         self->words_cache.clear ();
@@ -1378,6 +1564,8 @@ static void
 s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
             const Xapian::Query &query, int nterms, kb_results_t *r)
 {
+    if (self->helper && !self->dirty)
+        self->helper->wake ();
     enquire.set_query (query);
     enquire.set_weighting_scheme (s_bm25_candidates ());
     facet_spy_t spy (self->docs);
@@ -1406,15 +1594,17 @@ s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
     struct candidate_t {
         Xapian::docid did;
         double weight;
-        Xapian::Document doc;
         std::vector<Xapian::termcount> wdf; // of each of terms
+        std::string data;
     };
     std::vector<candidate_t> candidates;
-    std::vector<Xapian::termcount> wdf (terms.size ());
-    for (Xapian::MSetIterator it = first.begin (); it != first.end (); ++it) {
-        Xapian::docid did = *it;
+    for (Xapian::MSetIterator it = first.begin (); it != first.end (); ++it)
+        candidates.push_back ({*it, 0, std::vector<Xapian::termcount> (terms.size ()), ""});
+    // Each candidate's term list, on two threads.
+    self->each (candidates.size (), [&] (Xapian::Database &db, size_t c) {
+        std::vector<Xapian::termcount> &wdf = candidates[c].wdf;
         std::fill (wdf.begin (), wdf.end (), 0);
-        Xapian::TermIterator t = self->db.termlist_begin (did), end = self->db.termlist_end (did);
+        Xapian::TermIterator t = db.termlist_begin (candidates[c].did), end = db.termlist_end (candidates[c].did);
         for (size_t i : by_name) {
             t.skip_to (terms[i]);
             if (t == end)
@@ -1422,10 +1612,11 @@ s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
             if (*t == terms[i])
                 wdf[i] = t.get_wdf ();
         }
-        double doclen = (double) self->docs.length_of (did), weight = 0;
+    });
+    for (candidate_t &c : candidates) {
+        double doclen = (double) self->docs.length_of (c.did);
         for (const part_t &p : self->second)
-            weight += s_bm25_part (p.termweight, p.wdf_in (wdf), doclen, avlen);
-        candidates.push_back ({did, weight, it.get_document (), wdf});
+            c.weight += s_bm25_part (p.termweight, p.wdf_in (c.wdf), doclen, avlen);
     }
     // Equal weights keep the first order.
     std::stable_sort (candidates.begin (), candidates.end (),
@@ -1434,11 +1625,17 @@ s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
     if (q->snippet_chars > 0)
         marks.keys = self->query_keys (q->text ? q->text : "");
     size_t end = std::min (candidates.size (), (size_t) (offset + limit));
-    r->hits = (kb_hit_t *) calloc (end > (size_t) offset ? end - (size_t) offset + 1 : 1,
-                                   sizeof (kb_hit_t));
+    size_t page = end > (size_t) offset ? end - (size_t) offset : 0;
+    // The page's data (ids only: the id's value), on two threads too.
+    self->each (page, [&] (Xapian::Database &db, size_t i) {
+        candidate_t &c = candidates[(size_t) offset + i];
+        Xapian::Document doc = db.get_document (c.did);
+        c.data = q->is_ids_only ? doc.get_value (s_id_slot) : doc.get_data ();
+    });
+    r->hits = (kb_hit_t *) calloc (page + 1, sizeof (kb_hit_t));
     for (size_t i = (size_t) offset; i < end; i++) {
         kb_hit_t *h = &r->hits[r->nhits++];
-        s_hit (self, q, marks, candidates[i].doc, candidates[i].weight, h);
+        s_hit (self, q, marks, candidates[i].data, candidates[i].weight, h);
         if (r->nhits == 1) {
             std::unordered_set<std::string> matched;
             for (size_t t = 0; t < terms.size (); t++)

@@ -333,10 +333,9 @@ test_facets_estimated (void **state)
     kb_index_t *idx = s_open (dir, sizeof dir);
     for (int i = 0; i < 600; i++) {
         snprintf (id, sizeof id, "d%d", i);
-        body[0] = 0;
-        for (int w = 0; w < i % 7; w++)
-            strcat (body, "Outras palavras sobre cadastro. ");
-        strcat (body, "Redefinir a senha.");
+        body[0] = 0; /* "senha" 1 to 4 times: the matcher skips the fewer */
+        for (int w = 0; w <= i % 4; w++)
+            strcat (body, "Redefinir a senha. ");
         kb_doc_t d = {.id = id, .title = "Acesso", .body = body,
                       .facets = {NULL, i % 3 == 2 ? "faq" : "guia"}};
         assert_int_equal (kb_index_put (idx, &d), 0);
@@ -355,6 +354,52 @@ test_facets_estimated (void **state)
     assert_true (faq + guia + 2 >= r->estimated && faq + guia <= r->estimated + 2);
     assert_true (guia > faq * 3 / 2 && guia < faq * 5 / 2);
     kb_results_destroy (&r);
+    kb_index_close (&idx);
+    unit_rmdir (dir);
+}
+
+/* Committed, the index is read by two threads (term lists, then the
+ * page's data): every search shows what the index holds at that moment,
+ * whichever thread read it: after a change, after a rebuild, and with
+ * changes not yet committed. */
+static void
+test_two_readers (void **state)
+{
+    (void) state;
+    char dir[64], id[16], body[256];
+    kb_index_t *idx = s_open (dir, sizeof dir);
+    /* Versions 0 and 1 committed, the index rebuilt, version 2 committed,
+     * version 3 not committed. */
+    for (int round = 0; round < 4; round++) {
+        if (round == 2) { /* a rebuild: the files are replaced */
+            assert_int_equal (kb_index_clear (idx), 0);
+            assert_int_equal (kb_index_count (idx), 0);
+        }
+        for (int i = 0; i < 40; i++) {
+            snprintf (id, sizeof id, "d%d", i);
+            /* A quarter of them, another each time, say "emitir". */
+            snprintf (body, sizeof body, "Como %s a nota fiscal, versão %d, passo %d.",
+                      i % 4 == round ? "emitir" : "cancelar", round, i);
+            s_put (idx, id, "Nota fiscal", body);
+        }
+        if (round < 3)
+            assert_int_equal (kb_index_commit (idx), 0);
+        char version[32];
+        snprintf (version, sizeof version, "versão %d", round);
+        for (int again = 0; again < 20; again++) {
+            kb_query_t q = {.text = "emitir nota fiscal", .limit = 10, .snippet_chars = 200};
+            kb_results_t *r = NULL;
+            assert_int_equal (kb_index_search (idx, &q, &r), 0);
+            assert_int_equal (r->nhits, 10);
+            for (int h = 0; h < r->nhits; h++) {
+                assert_non_null (r->hits[h].snippet);
+                assert_non_null (strstr (r->hits[h].snippet, version));
+                assert_non_null (strstr (r->hits[h].snippet, "<mark>emitir</mark>"));
+                assert_string_equal (r->hits[h].title, "Nota fiscal");
+            }
+            kb_results_destroy (&r);
+        }
+    }
     kb_index_close (&idx);
     unit_rmdir (dir);
 }
@@ -419,6 +464,7 @@ main (void)
         cmocka_unit_test (test_frequent_words),
         cmocka_unit_test (test_second_pass),
         cmocka_unit_test (test_facets_estimated),
+        cmocka_unit_test (test_two_readers),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
