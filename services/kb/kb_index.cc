@@ -205,9 +205,10 @@ const double s_pair_weight = 0.5, s_exact_weight = 0.5;
 // list fewer to read for most words of a large index).
 const double s_exact_share = 0.8;
 
-// A query of more words than this matches by its most telling ones
-// (OP_ELITE_SET): on FaQuAD's questions MRR@10 0.910 -> 0.909, and a third
-// less time on 100,000 articles.
+// A query of more words than this looks for candidates with its rarest
+// ones (and the word being typed); the second pass weighs them all. Fewer
+// cost ranking among look-alikes (docs/benchmarks.md: 4 words, MRR@10
+// 0.175 -> 0.129); more, time.
 const size_t s_elite_words = 5;
 
 // The value slot with the document's id: read without its data.
@@ -744,8 +745,8 @@ struct kb_index_t {
     bool is_collecting = false;
 
     // The second pass of the last build() (s_reranked): its parts, and the
-    // terms they and the coverage look for, sorted. Empty: no second pass
-    // (suggestions, or nothing to re-rank with).
+    // terms they and the coverage look for (term_at: their indexes). Empty:
+    // no second pass (suggestions while typing).
     std::vector<part_t> second;
     std::vector<std::string> terms;
     std::unordered_map<std::string, size_t> term_at;
@@ -1533,6 +1534,19 @@ kb_index_clear (kb_index_t *self)
         self->df_cache.clear ();
         self->docs = doc_table_t ();
         self->dirty = false;
+        return 0;
+    }
+    catch (const Xapian::Error &e) {
+        self->error = e.get_description ();
+        return -1;
+    }
+}
+
+extern "C" int
+kb_index_warm (kb_index_t *self)
+{
+    try {
+        self->docs.load (self->db);
         return 0;
     }
     catch (const Xapian::Error &e) {

@@ -237,6 +237,11 @@ kb_server_setup (bc_service_t *svc)
         kb_server_teardown (self);
         return NULL;
     }
+    /* The first customer after a start does not wait for the tables. */
+    kb_index_t *indexes[] = {self->articles, self->public, self->tickets};
+    for (int i = 0; i < 3; i++)
+        if (kb_index_warm (indexes[i]))
+            bc_warn ("event=index_warm_failed reason=\"%s\"", kb_index_error (indexes[i]));
     return self;
 }
 
