@@ -950,10 +950,9 @@ struct kb_index_t {
         }
         *has_terms = std::any_of (groups.begin (), groups.end (),
                                   [] (const group_t &g) { return !g.query.empty (); });
-        // A long question: its most telling words (the rarest, and the word
-        // being typed) do the matching; the others still count through the
-        // pairs and words as written.
-        // The second pass weighs every word (a term list has them all).
+        // The second pass weighs every word (a term list has them all); a
+        // long question looks for candidates with its most telling words
+        // (the rarest, and the word being typed).
         for (const group_t &g : groups)
             second.push_back (g.part);
         if (groups.size () > s_elite_words) {
@@ -1567,13 +1566,14 @@ kb_index_count (kb_index_t *self)
 }
 
 /* The page of results of query in two passes. First the best candidates
- * by the matching words alone (kb_index_t.build), weighed without document
- * lengths (no length to read for each posting), with the facets and the
- * estimate. Then those candidates alone, weighed by BM25 with lengths and
- * everything (kb_index_t.second: the words, pairs, words as written and
- * frequent words), from each candidate's term list: one read a candidate,
- * where Xapian would skip each of some 20 posting lists to each candidate
- * (a block read for most). */
+ * by the matching words alone (kb_index_t.build), weighed by which of them
+ * they have (s_bm25_candidates: no document length read), with the facets
+ * and the estimate. Then those candidates alone, weighed by BM25 with
+ * lengths and everything (kb_index_t.second: the words, pairs, words as
+ * written and frequent words), from each candidate's term list: one read a
+ * candidate, where Xapian would skip each of some 20 posting lists to each
+ * candidate (a block read for most). The term lists and the page's data
+ * are read on two threads (kb_index_t.each). */
 static void
 s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
             const Xapian::Query &query, int nterms, kb_results_t *r)
