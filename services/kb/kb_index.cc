@@ -490,6 +490,44 @@ s_filtered (const Xapian::Query &query, const kb_query_t *q)
     return out;
 }
 
+// key (w) from fold (w) (kb_index.h), remembered. One per thread: neither
+// Xapian's stemmer nor the cache is to be shared between threads.
+struct keyer_t {
+    Xapian::Stem stem{"portuguese"};
+    std::unordered_map<std::string, std::string> cache;
+
+    const std::string &key (const std::string &folded)
+    {
+        auto it = cache.find (folded);
+        if (it != cache.end ())
+            return it->second;
+        if (cache.size () > 500000)
+            cache.clear ();
+        std::string w = folded;
+        bool is_alpha = std::none_of (w.begin (), w.end (), [] (char c) { return c >= '0' && c <= '9'; });
+        if (is_alpha && w.size () >= 3) {
+            for (const auto &r : s_accent_rules) {
+                size_t pl = std::strlen (r.plain);
+                if (w.size () > pl && w.compare (w.size () - pl, pl, r.plain) == 0) {
+                    w = w.substr (0, w.size () - pl) + r.accented;
+                    break;
+                }
+            }
+        }
+        std::string k = is_alpha ? stem (w) : w;
+        k = s_fold (k.data (), k.size ());
+        return cache.emplace (folded, k).first->second;
+    }
+};
+
+// The calling thread's keyer (made on its first call there).
+keyer_t &
+s_thread_keyer ()
+{
+    static thread_local keyer_t keyer;
+    return keyer;
+}
+
 // Yields until is_done () or for at most us microseconds.
 template <typename F>
 void
@@ -622,7 +660,7 @@ struct kb_index_t {
     Xapian::WritableDatabase db;
     std::string path;
     std::string stopwords_text; // as set, for the scheme
-    Xapian::Stem stem_pt{"portuguese"};
+    keyer_t keyer; // this thread's (the searching one)
     Xapian::Stem stem_en{"english"};
     std::string error;
     bool dirty = false;
@@ -632,31 +670,13 @@ struct kb_index_t {
     std::unordered_set<std::string> stopwords; // folded
     // key -> the other members of its synonym groups, each a list of keys
     std::unordered_map<std::string, std::vector<std::vector<std::string>>> synonyms;
-    std::unordered_map<std::string, std::string> key_cache, en_cache;
+    std::unordered_map<std::string, std::string> en_cache;
     doc_table_t docs;
 
     // key(w) from fold(w) (kb_index.h).
     const std::string &key (const std::string &folded)
     {
-        auto it = key_cache.find (folded);
-        if (it != key_cache.end ())
-            return it->second;
-        if (key_cache.size () > 500000)
-            key_cache.clear ();
-        std::string w = folded;
-        bool is_alpha = std::none_of (w.begin (), w.end (), [] (char c) { return c >= '0' && c <= '9'; });
-        if (is_alpha && w.size () >= 3) {
-            for (const auto &r : s_accent_rules) {
-                size_t pl = std::strlen (r.plain);
-                if (w.size () > pl && w.compare (w.size () - pl, pl, r.plain) == 0) {
-                    w = w.substr (0, w.size () - pl) + r.accented;
-                    break;
-                }
-            }
-        }
-        std::string k = is_alpha ? stem_pt (w) : w;
-        k = s_fold (k.data (), k.size ());
-        return key_cache.emplace (folded, k).first->second;
+        return keyer.key (folded);
     }
 
     const std::string &en_key (const std::string &folded)
@@ -992,23 +1012,27 @@ struct kb_index_t {
         return query;
     }
 
-    // The words of a query's snippets seen so far, as written and folded,
-    // each with the number of the query key it matches (-1: none): the
-    // snippets of a page share them, one lookup a word instead of folding
-    // it and three.
+    // The words of a query's snippets seen so far on one thread, as
+    // written and folded, each with the number of the query key it matches
+    // (-1: none): the snippets of a page share them, one lookup a word
+    // instead of folding it and three. keys: the query's; keyer: the
+    // thread's.
     struct marks_t {
-        std::unordered_set<std::string> keys;
+        const std::unordered_set<std::string> &keys;
+        keyer_t &keyer;
         std::unordered_map<std::string, int> written, word, key_no;
     };
 
-    int mark_of (marks_t &marks, const std::string &folded)
+    // Reads only what searches do not change (the stopwords), and marks:
+    // safe on the helper's thread with its own marks.
+    int mark_of (marks_t &marks, const std::string &folded) const
     {
         auto w = marks.word.find (folded);
         if (w != marks.word.end ())
             return w->second;
         int no = -1;
         if (!is_stopword (folded)) {
-            const std::string &k = key (folded);
+            const std::string &k = marks.keyer.key (folded);
             if (marks.keys.count (k))
                 no = marks.key_no.emplace (k, (int) marks.key_no.size ()).first->second;
         }
@@ -1017,7 +1041,7 @@ struct kb_index_t {
 
     // A window of text around the words whose keys are in marks.keys:
     // HTML-escaped with <mark> (is_html) or plain.
-    std::string snippet (const std::string &text, marks_t &marks, size_t max_chars, bool is_html)
+    std::string snippet (const std::string &text, marks_t &marks, size_t max_chars, bool is_html) const
     {
         struct word_t {
             size_t start, end;
@@ -1221,11 +1245,24 @@ struct kb_index_t {
     }
 };
 
-/* One hit from its document's data (id \x1f title \x1f text): id, title
- * and (when asked) a snippet; with q->is_ids_only, data is the id's value. */
+/* The snippet of a document's data (id \x1f title \x1f text) into out,
+ * when q asks for one and the data has a text. */
+static bool
+s_snippet_of (const kb_index_t *self, const kb_query_t *q, kb_index_t::marks_t &marks,
+              const std::string &data, std::string *out)
+{
+    size_t a = data.find ('\x1f'), b = a == std::string::npos ? a : data.find ('\x1f', a + 1);
+    if (q->is_ids_only || q->snippet_chars <= 0 || b == std::string::npos)
+        return false;
+    *out = self->snippet (data.substr (b + 1), marks, (size_t) q->snippet_chars, true);
+    return true;
+}
+
+/* One hit from its document's data: id, title and snippet (NULL: none);
+ * with q->is_ids_only, data is the id's value. */
 static void
-s_hit (kb_index_t *self, const kb_query_t *q, kb_index_t::marks_t &marks,
-       const std::string &data, double weight, kb_hit_t *h)
+s_hit (const kb_query_t *q, const std::string &data, const std::string *snippet, double weight,
+       kb_hit_t *h)
 {
     h->score = weight;
     if (q->is_ids_only) {
@@ -1236,8 +1273,8 @@ s_hit (kb_index_t *self, const kb_query_t *q, kb_index_t::marks_t &marks,
     size_t a = data.find ('\x1f'), b = a == std::string::npos ? a : data.find ('\x1f', a + 1);
     h->id = s_dup (data.substr (0, a));
     h->title = s_dup (a == std::string::npos ? "" : data.substr (a + 1, b - a - 1));
-    if (q->snippet_chars > 0 && b != std::string::npos)
-        h->snippet = s_dup (self->snippet (data.substr (b + 1), marks, (size_t) q->snippet_chars, true));
+    if (snippet)
+        h->snippet = s_dup (*snippet);
 }
 
 /* The hits of mset, which enquire found. */
@@ -1248,14 +1285,16 @@ s_fill_from (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
     r->estimated = mset.get_matches_estimated ();
     r->nterms = nterms;
     r->hits = (kb_hit_t *) calloc (mset.size () + 1, sizeof (kb_hit_t));
-    kb_index_t::marks_t marks;
+    std::unordered_set<std::string> keys;
     if (q->snippet_chars > 0)
-        marks.keys = self->query_keys (q->text ? q->text : "");
+        keys = self->query_keys (q->text ? q->text : "");
+    kb_index_t::marks_t marks{keys, self->keyer, {}, {}, {}};
     for (Xapian::MSetIterator it = mset.begin (); it != mset.end (); ++it) {
         kb_hit_t *h = &r->hits[r->nhits++];
         Xapian::Document doc = it.get_document ();
-        s_hit (self, q, marks, q->is_ids_only ? doc.get_value (s_id_slot) : doc.get_data (),
-               it.get_weight (), h);
+        std::string data = q->is_ids_only ? doc.get_value (s_id_slot) : doc.get_data (), snippet;
+        bool has_snippet = s_snippet_of (self, q, marks, data, &snippet);
+        s_hit (q, data, has_snippet ? &snippet : nullptr, it.get_weight (), h);
         if (r->nhits == 1)
             h->coverage = self->words.empty () ? it.get_percent () / 100.0
                                                : self->coverage (enquire, *it);
@@ -1609,11 +1648,12 @@ s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
         Xapian::docid did;
         double weight;
         std::vector<Xapian::termcount> wdf; // of each of terms
-        std::string data;
+        std::string data, snippet;
+        bool has_snippet;
     };
     std::vector<candidate_t> candidates;
     for (Xapian::MSetIterator it = first.begin (); it != first.end (); ++it)
-        candidates.push_back ({*it, 0, std::vector<Xapian::termcount> (terms.size ()), ""});
+        candidates.push_back ({*it, 0, std::vector<Xapian::termcount> (terms.size ()), "", "", false});
     // Each candidate's term list, on two threads.
     self->each (candidates.size (), [&] (Xapian::Database &db, size_t c) {
         std::vector<Xapian::termcount> &wdf = candidates[c].wdf;
@@ -1635,21 +1675,29 @@ s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
     // Equal weights keep the first order.
     std::stable_sort (candidates.begin (), candidates.end (),
                       [] (const candidate_t &a, const candidate_t &b) { return a.weight > b.weight; });
-    kb_index_t::marks_t marks;
+    std::unordered_set<std::string> keys;
     if (q->snippet_chars > 0)
-        marks.keys = self->query_keys (q->text ? q->text : "");
+        keys = self->query_keys (q->text ? q->text : "");
     size_t end = std::min (candidates.size (), (size_t) (offset + limit));
     size_t page = end > (size_t) offset ? end - (size_t) offset : 0;
-    // The page's data (ids only: the id's value), on two threads too.
+    // The page's data (ids only: the id's value) and snippets, on two
+    // threads too, each with its own marks and keyer.
+    kb_index_t::marks_t marks{keys, self->keyer, {}, {}, {}};
+    std::unique_ptr<kb_index_t::marks_t> helper_marks;
     self->each (page, [&] (Xapian::Database &db, size_t i) {
+        bool is_helper = &db != &self->db;
+        if (is_helper && !helper_marks)
+            helper_marks.reset (new kb_index_t::marks_t{keys, s_thread_keyer (), {}, {}, {}});
         candidate_t &c = candidates[(size_t) offset + i];
         Xapian::Document doc = db.get_document (c.did);
         c.data = q->is_ids_only ? doc.get_value (s_id_slot) : doc.get_data ();
+        c.has_snippet = s_snippet_of (self, q, is_helper ? *helper_marks : marks, c.data, &c.snippet);
     });
     r->hits = (kb_hit_t *) calloc (page + 1, sizeof (kb_hit_t));
     for (size_t i = (size_t) offset; i < end; i++) {
         kb_hit_t *h = &r->hits[r->nhits++];
-        s_hit (self, q, marks, candidates[i].data, candidates[i].weight, h);
+        s_hit (q, candidates[i].data, candidates[i].has_snippet ? &candidates[i].snippet : nullptr,
+               candidates[i].weight, h);
         if (r->nhits == 1) {
             std::unordered_set<std::string> matched;
             for (size_t t = 0; t < terms.size (); t++)
