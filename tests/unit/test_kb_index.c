@@ -407,6 +407,47 @@ test_two_readers (void **state)
     unit_rmdir (dir);
 }
 
+/* A query of common words only looks for candidates among the documents
+ * that have them side by side: those come first, and the estimate and the
+ * facets still count every document with the words. */
+static void
+test_common_words (void **state)
+{
+    (void) state;
+    char dir[64], id[16];
+    kb_index_t *idx = s_open (dir, sizeof dir);
+    static const char *bodies[] = {
+        "Sistemas de computação.",          "Um sistema lento, a computação parada.",
+        "O sistema caiu.",                 "O sistema voltou.",
+        "A computação em nuvem.",          "A computação gráfica.",
+        "Impressora fiscal.",              "Impressora térmica.",
+        "Impressora de etiquetas.",        "Impressora nova.",
+    };
+    for (int i = 0; i < 1200; i++) {
+        snprintf (id, sizeof id, "d%d", i);
+        kb_doc_t d = {.id = id, .title = "Documento", .body = bodies[i % 10],
+                      .facets = {NULL, i % 2 ? "faq" : "guia"}};
+        assert_int_equal (kb_index_put (idx, &d), 0);
+    }
+    kb_index_commit (idx);
+    kb_query_t q = {.text = "sistemas de computação", .limit = 10, .want_facets = 1};
+    kb_results_t *r = NULL;
+    assert_int_equal (kb_index_search (idx, &q, &r), 0);
+    assert_int_equal (r->nhits, 10);
+    for (int h = 0; h < r->nhits; h++)
+        assert_int_equal (atoi (r->hits[h].id + 1) % 10, 0); /* side by side */
+    /* 480 documents have "sistema", 480 "computação", 120 both together. */
+    assert_true (r->estimated >= 600 && r->estimated <= 960);
+    assert_int_equal (r->facets_estimated, 1);
+    unsigned total = 0;
+    for (int f = 0; f < r->nfacets; f++)
+        total += r->facets[f].count;
+    assert_true (total + 2 >= r->estimated && total <= r->estimated + 2);
+    kb_results_destroy (&r);
+    kb_index_close (&idx);
+    unit_rmdir (dir);
+}
+
 /* Recurring-problem candidates: the newest like tickets, ids only, found
  * by widening a docid range; sparse matches and the time window too. */
 static void
@@ -468,6 +509,7 @@ main (void)
         cmocka_unit_test (test_second_pass),
         cmocka_unit_test (test_facets_estimated),
         cmocka_unit_test (test_two_readers),
+        cmocka_unit_test (test_common_words),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
