@@ -411,6 +411,13 @@ class facet_spy_t : public Xapian::MatchSpy {
 
     Xapian::doccount seen = 0; // documents counted
 
+    void reset ()
+    {
+        for (auto &c : counts)
+            c.clear ();
+        seen = 0;
+    }
+
     // The counts as facets, by slot then value. When the matcher did not
     // look at every match of mset (it skips those that cannot make the
     // page once it has seen s_facet_matches), the counts are those of the
@@ -1013,7 +1020,8 @@ struct kb_index_t {
         // of its words side by side (their pairs), when there are enough of
         // those: they rank first anyway (a pair is rare, and counts in the
         // second pass). The estimate and facets still speak of every
-        // document with the words (all_words). Last 3 words of FaQuAD's
+        // document with the words (all_words), which are searched after all
+        // when too few pairs pass q's filters. Last 3 words of FaQuAD's
         // questions: p99 -25 %; among look-alikes MRR@10 0.175 -> 0.180.
         all_words = Xapian::Query ();
         Xapian::doccount n = db.get_doccount (), in_pairs = 0;
@@ -1023,8 +1031,15 @@ struct kb_index_t {
                                       [&] (const group_t &g) { return g.part.df > n / 10; });
         Xapian::doccount needed = 2 * (Xapian::doccount) (std::max (0, q->offset)
                                                            + (q->limit > 0 ? q->limit : 10) + s_rerank_extra);
+        auto restricted = [&] (Xapian::Query out) { // by q's filters and exclusions
+            out = s_filtered (out, q);
+            if (q->exclude_id && *q->exclude_id)
+                out = Xapian::Query (Xapian::Query::OP_AND_NOT, out,
+                                     Xapian::Query ("Q" + std::string (q->exclude_id)));
+            return out;
+        };
         if (n >= 1000 && !q->is_partial && !groups.empty () && is_common && in_pairs >= needed) {
-            all_words = s_filtered (query, q);
+            all_words = restricted (query);
             query = Xapian::Query (Xapian::Query::OP_OR, pairs.begin (), pairs.end ());
         }
         // Suggestions while typing skip the re-ranking: speed first.
@@ -1036,11 +1051,7 @@ struct kb_index_t {
         for (const word_terms_t &w : words)
             for (const std::string &t : w.terms)
                 term_index (t);
-        query = s_filtered (query, q);
-        if (q->exclude_id && *q->exclude_id)
-            query = Xapian::Query (Xapian::Query::OP_AND_NOT, query,
-                                   Xapian::Query ("Q" + std::string (q->exclude_id)));
-        return query;
+        return restricted (query);
     }
 
     // The words of a query's snippets seen so far on one thread, as
@@ -1657,9 +1668,20 @@ s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
     if (q->want_facets)
         enquire.add_matchspy (&spy);
     int offset = std::max (0, q->offset), limit = q->limit > 0 ? q->limit : 10;
-    Xapian::MSet first = enquire.get_mset (0, (Xapian::doccount) (offset + limit + s_rerank_extra),
-                                           q->want_facets ? s_facet_matches : 0u);
+    Xapian::doccount wanted = (Xapian::doccount) (offset + limit + s_rerank_extra);
+    Xapian::MSet first = enquire.get_mset (0, wanted, q->want_facets ? s_facet_matches : 0u);
     enquire.clear_matchspies ();
+    if (!self->all_words.empty () && first.size () < wanted) {
+        // Too few documents with the words side by side pass the filters:
+        // every document with the words, then.
+        spy.reset ();
+        enquire.set_query (self->all_words);
+        if (q->want_facets)
+            enquire.add_matchspy (&spy);
+        first = enquire.get_mset (0, wanted, q->want_facets ? s_facet_matches : 0u);
+        enquire.clear_matchspies ();
+        self->all_words = Xapian::Query ();
+    }
     r->estimated = first.get_matches_estimated ();
     if (!self->all_words.empty ()) {
         // Candidates among the pairs: the estimate of every match (from

@@ -426,6 +426,7 @@ test_common_words (void **state)
     for (int i = 0; i < 1200; i++) {
         snprintf (id, sizeof id, "d%d", i);
         kb_doc_t d = {.id = id, .title = "Documento", .body = bodies[i % 10],
+                      .filters = {i % 10 == 1 ? "Tapart" : "Toutro"}, .nfilters = 1,
                       .facets = {NULL, i % 2 ? "faq" : "guia"}};
         assert_int_equal (kb_index_put (idx, &d), 0);
     }
@@ -443,6 +444,15 @@ test_common_words (void **state)
     for (int f = 0; f < r->nfacets; f++)
         total += r->facets[f].count;
     assert_true (total + 2 >= r->estimated && total <= r->estimated + 2);
+    kb_results_destroy (&r);
+    /* Filtered to documents with the words apart (no pair): found all the
+     * same. */
+    kb_query_t apart = {.text = "sistemas de computação", .limit = 10, .filters = {"Tapart"},
+                        .nfilters = 1};
+    assert_int_equal (kb_index_search (idx, &apart, &r), 0);
+    assert_int_equal (r->nhits, 10);
+    for (int h = 0; h < r->nhits; h++)
+        assert_int_equal (atoi (r->hits[h].id + 1) % 10, 1);
     kb_results_destroy (&r);
     kb_index_close (&idx);
     unit_rmdir (dir);
