@@ -676,7 +676,6 @@ struct kb_index_t {
     Xapian::Stem stem_en{"english"};
     std::string error;
     bool dirty = false;
-    std::unique_ptr<helper_t> helper; // made by the first search that reads
     bool spelling = false;
     int w_title = 3, w_tags = 2, w_body = 1;
     std::unordered_set<std::string> stopwords; // folded
@@ -1285,6 +1284,10 @@ struct kb_index_t {
         }
         return v;
     }
+
+    // Made by the first search that reads; declared last, so destroyed
+    // (its thread joined) before anything it could read.
+    std::unique_ptr<helper_t> helper;
 };
 
 /* The snippet of a document's data (id \x1f title \x1f text) into out,
