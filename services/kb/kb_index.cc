@@ -1394,6 +1394,22 @@ s_recent (kb_index_t *self, const kb_query_t *q, const Xapian::Query &query, int
     }
 }
 
+/* Runs fn, Xapian's errors caught at the border: 0, or -1 with the error
+ * kept for kb_index_error. */
+template <typename F>
+static int
+s_try (kb_index_t *self, F fn)
+{
+    try {
+        fn ();
+        return 0;
+    }
+    catch (const Xapian::Error &e) {
+        self->error = e.get_description ();
+        return -1;
+    }
+}
+
 extern "C" kb_index_t *
 kb_index_open (const char *path, char *err, size_t err_size)
 {
@@ -1489,7 +1505,7 @@ kb_index_set_spelling (kb_index_t *self, int is_on)
 extern "C" int
 kb_index_put (kb_index_t *self, const kb_doc_t *d)
 {
-    try {
+    return s_try (self, [&] {
         Xapian::Document doc;
         std::string id = d->id;
         bool is_en = d->language && std::strncmp (d->language, "en", 2) == 0;
@@ -1523,18 +1539,13 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
             length += t.get_wdf ();
         self->docs.set (did, d->facets, length);
         self->dirty = true;
-        return 0;
-    }
-    catch (const Xapian::Error &e) {
-        self->error = e.get_description ();
-        return -1;
-    }
+    });
 }
 
 extern "C" int
 kb_index_delete (kb_index_t *self, const char *id)
 {
-    try {
+    return s_try (self, [&] {
         Xapian::docid did = self->find (id);
         self->docids.erase (id);
         self->df_cache.clear ();
@@ -1542,12 +1553,7 @@ kb_index_delete (kb_index_t *self, const char *id)
         self->docs.clear (did);
         self->db.delete_document ("Q" + std::string (id));
         self->dirty = true;
-        return 0;
-    }
-    catch (const Xapian::Error &e) {
-        self->error = e.get_description ();
-        return -1;
-    }
+    });
 }
 
 extern "C" int
@@ -1555,15 +1561,10 @@ kb_index_commit (kb_index_t *self)
 {
     if (!self->dirty)
         return 0;
-    try {
+    return s_try (self, [&] {
         self->db.commit ();
         self->dirty = false;
-        return 0;
-    }
-    catch (const Xapian::Error &e) {
-        self->error = e.get_description ();
-        return -1;
-    }
+    });
 }
 
 extern "C" char *
@@ -1594,21 +1595,16 @@ kb_index_scheme (kb_index_t *self)
 extern "C" int
 kb_index_set_scheme (kb_index_t *self, const char *scheme)
 {
-    try {
+    return s_try (self, [&] {
         self->db.set_metadata ("balcao.scheme", scheme);
         self->dirty = true;
-        return 0;
-    }
-    catch (const Xapian::Error &e) {
-        self->error = e.get_description ();
-        return -1;
-    }
+    });
 }
 
 extern "C" int
 kb_index_clear (kb_index_t *self)
 {
-    try {
+    return s_try (self, [&] {
         self->helper.reset (); // its database is of the files replaced
         self->db.close ();
         self->db = Xapian::WritableDatabase (self->path, Xapian::DB_CREATE_OR_OVERWRITE);
@@ -1617,25 +1613,15 @@ kb_index_clear (kb_index_t *self)
         self->df_cache.clear ();
         self->docs = doc_table_t ();
         self->dirty = false;
-        return 0;
-    }
-    catch (const Xapian::Error &e) {
-        self->error = e.get_description ();
-        return -1;
-    }
+    });
 }
 
 extern "C" int
 kb_index_warm (kb_index_t *self)
 {
-    try {
+    return s_try (self, [&] {
         self->docs.load (self->db);
-        return 0;
-    }
-    catch (const Xapian::Error &e) {
-        self->error = e.get_description ();
-        return -1;
-    }
+    });
 }
 
 extern "C" uint64_t
