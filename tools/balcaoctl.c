@@ -94,15 +94,28 @@ s_rss_kb (pid_t pid, long *total, long *anon)
         fclose (f);
 }
 
+/* Starts balcao-<service> and returns once it runs that program (or has
+ * failed to), so its pid file names a process whose command line says so:
+ * the child holds a close-on-exec pipe that exec closes. */
 static pid_t
 s_spawn (ctl_t *ctl, const char *service)
 {
     char bin[PATH_MAX + 64], log[PATH_MAX + 64];
     snprintf (bin, sizeof bin, "%s/balcao-%s", ctl->bin_dir, service);
     snprintf (log, sizeof log, "%s/%s.log", ctl->log_dir, service);
+    int exec_pipe[2];
+    if (pipe2 (exec_pipe, O_CLOEXEC))
+        return -1;
     pid_t pid = fork ();
-    if (pid != 0)
+    if (pid != 0) {
+        close (exec_pipe[1]);
+        char byte;
+        while (pid > 0 && read (exec_pipe[0], &byte, 1) < 0 && errno == EINTR)
+            ;
+        close (exec_pipe[0]);
         return pid;
+    }
+    close (exec_pipe[0]);
     setsid ();
     int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0640);
     int null = open ("/dev/null", O_RDONLY);
@@ -287,6 +300,9 @@ s_up (ctl_t *ctl, int demo)
         return 1;
     }
     int64_t start = bc_mono_ms ();
+    /* Our own children are watched with waitpid: until it has called exec,
+     * a child's command line is still ours, not balcao-<service>'s. */
+    pid_t spawned[NSERVICES] = {0};
     for (int i = 0; i < NSERVICES; i++) {
         if (s_read_pid (ctl, s_services[i]))
             continue;
@@ -296,6 +312,7 @@ s_up (ctl_t *ctl, int demo)
             return 1;
         }
         s_write_pid (ctl, s_services[i], pid);
+        spawned[i] = pid;
     }
     int64_t deadline = start + bc_config_int (ctl->config, "balcaoctl/start_timeout_ms", 15000);
     int healthy[NSERVICES] = {0};
@@ -304,11 +321,16 @@ s_up (ctl_t *ctl, int demo)
         for (int i = 0; i < NSERVICES; i++) {
             if (healthy[i])
                 continue;
-            if (!s_read_pid (ctl, s_services[i])) {
-                /* Reap it so the next `up` does not see a zombie. */
-                waitpid (-1, NULL, WNOHANG);
-                fprintf (stderr, "balcaoctl: %s exited during start; see %s/%s.log\n",
-                         s_services[i], ctl->log_dir, s_services[i]);
+            int status = 0;
+            if (spawned[i] ? waitpid (spawned[i], &status, WNOHANG) == spawned[i]
+                           : !s_read_pid (ctl, s_services[i])) {
+                char why[48] = "";
+                if (spawned[i] && WIFEXITED (status))
+                    snprintf (why, sizeof why, " with status %d", WEXITSTATUS (status));
+                else if (spawned[i] && WIFSIGNALED (status))
+                    snprintf (why, sizeof why, " on signal %d", WTERMSIG (status));
+                fprintf (stderr, "balcaoctl: %s exited during start%s; see %s/%s.log\n",
+                         s_services[i], why, ctl->log_dir, s_services[i]);
                 return 1;
             }
             if (s_healthy (ctl, s_services[i])) {
