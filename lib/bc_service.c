@@ -109,7 +109,7 @@ struct bc_service_t {
     bc_timer_t timers[BC_MAX_TIMERS];
     int ntimers;
     bc_hook_fn *before_batch, *before_commit;
-    bc_after_fn *after_commit;
+    bc_after_fn *after_commit, *after_abort;
 
     uint64_t head_seq; /* committed */
     size_t max_message;
@@ -343,6 +343,12 @@ bc_service_hooks (bc_service_t *self, bc_hook_fn *before_batch, bc_hook_fn *befo
     self->before_batch = before_batch;
     self->before_commit = before_commit;
     self->after_commit = after_commit;
+}
+
+void
+bc_service_on_abort (bc_service_t *self, bc_after_fn *fn)
+{
+    self->after_abort = fn;
 }
 
 void
@@ -880,10 +886,14 @@ s_run_batch_once (bc_service_t *self)
     bc_debug ("event=batch inputs=%d events=%zu apply_us=%lld commit_us=%lld", self->ninputs,
               tx->nevents, (long long) (applied_us - tx->now_us),
               (long long) (bc_now_us () - applied_us));
+    if (rc && self->after_abort)
+        self->after_abort (self->state);
     return rc;
 abort:
     mdb_txn_abort (tx->txn);
     tx->txn = NULL;
+    if (self->after_abort)
+        self->after_abort (self->state);
     return rc;
 }
 
@@ -940,6 +950,8 @@ s_run_batch (bc_service_t *self)
     self->head_seq = self->tx.head;
     for (int i = 0; i < self->nsources; i++)
         self->sources[i].applied = self->sources[i].pending;
+    /* What a reply acknowledges is in the log before the client sees it. */
+    bc_log_flush ();
 
     void *router = zsock_resolve (self->router);
     for (int i = 0; i < self->ninputs; i++) {
@@ -1192,6 +1204,7 @@ bc_service_main (int argc, char **argv, const char *name, const char *const *dbs
         return 1;
     }
     bc_service_set_state (svc, state);
+    bc_log_flush (); /* what setup did is in the log before the first answer */
     int rc = bc_service_run (svc);
     if (teardown)
         teardown (state);

@@ -57,6 +57,10 @@ void bc_service_consume (bc_service_t *self, const char *source, bc_event_fn *fn
  * after_commit after it (for side effects outside LMDB). Any may be NULL. */
 void bc_service_hooks (bc_service_t *self, bc_hook_fn *before_batch, bc_hook_fn *before_commit,
                        bc_after_fn *after_commit);
+/* Calls fn after a write transaction was aborted (nothing of it committed:
+ * a full map, then the batch runs again; or a failure, then the process
+ * exits): a service drops what it changed outside LMDB for that batch. */
+void bc_service_on_abort (bc_service_t *self, bc_after_fn *fn);
 /* One alarm for the earliest deadline a service keeps (SLA clocks): at
  * (or soon after) at_us, wall-clock microseconds, the runtime runs a write
  * batch and calls fn inside it. Each call replaces the previous alarm;

@@ -42,6 +42,26 @@ s_count_add (bc_service_t *svc, bc_tx_t *tx)
     return bc_store_put_u64 (bc_tx_txn (tx), dbi, "n", n + 1);
 }
 
+/* The producer's count kept outside LMDB, as kb keeps its Xapian indexes:
+ * what an aborted batch added is dropped (s_on_abort), so a batch run again
+ * after the map grew counts once. */
+static uint64_t s_outside, s_outside_at_batch;
+
+static int
+s_before_batch (void *state, bc_tx_t *tx)
+{
+    (void) state, (void) tx;
+    s_outside_at_batch = s_outside;
+    return 0;
+}
+
+static void
+s_on_abort (void *state)
+{
+    (void) state;
+    s_outside = s_outside_at_batch;
+}
+
 static int
 s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -55,6 +75,7 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCMes
     int rc = s_count_add (state, tx);
     if (rc)
         return rc;
+    s_outside++;
     Balcao__V1__MessageReceived ev = BALCAO__V1__MESSAGE_RECEIVED__INIT;
     ev.message_id = s->external_id;
     if ((rc = bc_tx_emit (tx, &ev.base)))
@@ -82,6 +103,7 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCMessag
     Balcao__V1__Ticket t = BALCAO__V1__TICKET__INIT;
     t.number = n;
     t.created_us = (int64_t) batches;
+    t.updated_us = (int64_t) s_outside;
     bc_reply_ok (reply, &t.base);
     return 0;
 }
@@ -123,8 +145,11 @@ s_serve (const char *role, const char *config_path)
         return 1;
     bc_service_set_state (svc, svc);
     bc_service_on_command (svc, &balcao__v1__get_ticket__descriptor, 0, s_get);
-    if (strcmp (role, "producer") == 0)
+    if (strcmp (role, "producer") == 0) {
         bc_service_on_command (svc, &balcao__v1__submit__descriptor, 1, s_submit);
+        bc_service_hooks (svc, s_before_batch, NULL, NULL);
+        bc_service_on_abort (svc, s_on_abort);
+    }
     else {
         bc_service_consume (svc, "producer", s_on_event);
         bc_service_hooks (svc, NULL, s_before_commit, NULL);
@@ -234,8 +259,9 @@ s_client (fixture_t *f, const char *role)
     return client;
 }
 
-static uint64_t
-s_count (bc_client_t *client)
+/* What the service says of itself (GetTicket): free_unpacked it. */
+static Balcao__V1__Ticket *
+s_state_of (bc_client_t *client)
 {
     Balcao__V1__GetTicket req = BALCAO__V1__GET_TICKET__INIT;
     bc_envelope_t *reply = NULL;
@@ -243,9 +269,16 @@ s_count (bc_client_t *client)
     Balcao__V1__Ticket *t =
         (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
     assert_non_null (t);
+    bc_envelope_destroy (&reply);
+    return t;
+}
+
+static uint64_t
+s_count (bc_client_t *client)
+{
+    Balcao__V1__Ticket *t = s_state_of (client);
     uint64_t n = t->number;
     balcao__v1__ticket__free_unpacked (t, NULL);
-    bc_envelope_destroy (&reply);
     return n;
 }
 
@@ -386,7 +419,9 @@ test_bad_input_rejected (void **state)
 }
 
 /* The producer starts with a 128 KiB map. Thousands of requests later every
- * one was applied: MDB_MAP_FULL never reached a client, the map grew. */
+ * one was applied: MDB_MAP_FULL never reached a client, the map grew. The
+ * batches that filled it ran again, and what they had counted outside LMDB
+ * was dropped first (bc_service_on_abort): counted once. */
 static void
 test_map_grows_instead_of_failing (void **state)
 {
@@ -398,7 +433,10 @@ test_map_grows_instead_of_failing (void **state)
         snprintf (id, sizeof id, "grow-%d-padding-to-make-keys-larger-%d", i, i);
         free (s_submit_call (client, id, id));
     }
-    assert_int_equal (s_count (client), 3000);
+    Balcao__V1__Ticket *t = s_state_of (client);
+    assert_int_equal (t->number, 3000);
+    assert_int_equal (t->updated_us, 3000);
+    balcao__v1__ticket__free_unpacked (t, NULL);
     char path[128];
     snprintf (path, sizeof path, "%s/var/producer/data.mdb", f->dir);
     struct stat st;
@@ -452,16 +490,10 @@ test_batch_max (void **state)
         free (s_submit_call (producer, id, id));
     }
     s_wait_count (consumer, 10);
-    Balcao__V1__GetTicket req = BALCAO__V1__GET_TICKET__INIT;
-    bc_envelope_t *reply = NULL;
-    assert_int_equal (bc_client_call (consumer, NULL, &req.base, &reply), BC_OK);
-    Balcao__V1__Ticket *t =
-        (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
-    assert_non_null (t);
+    Balcao__V1__Ticket *t = s_state_of (consumer);
     assert_true (t->created_us >= 1 + 3);
     assert_true (t->created_us <= 1 + 9);
     balcao__v1__ticket__free_unpacked (t, NULL);
-    bc_envelope_destroy (&reply);
     bc_client_destroy (&producer);
     bc_client_destroy (&consumer);
 }
