@@ -112,16 +112,35 @@ s_is_report (intake_mail_class_t mail_class)
            mail_class == INTAKE_MAIL_FEEDBACK_REPORT;
 }
 
+/* Whether message_id is one intake accepted itself: its ref in ref (33
+ * bytes). Returns 0, MDB_NOTFOUND or an LMDB error. */
+static int
+s_seen_ref (intake_t *self, MDB_txn *txn, const char *message_id, char *ref)
+{
+    if (!message_id || !*message_id || strlen (message_id) > 511)
+        return MDB_NOTFOUND;
+    MDB_val k = {strlen (message_id), (void *) message_id}, v;
+    int rc = mdb_get (txn, self->db_seen, &k, &v);
+    if (rc == 0)
+        snprintf (ref, 33, "%.*s", (int) (v.mv_size < 32 ? v.mv_size : 32), (char *) v.mv_data);
+    return rc;
+}
+
 /* The ticket a message continues, first match wins: its In-Reply-To, its
  * References (newest first), for a bounce/receipt/abuse report the message
  * it reports on, then this install's subject tag ("Re: [Chamado #1] ...").
- * *how names the match for the log. Returns 0 (ticket 0: a new one) or an
- * LMDB error. */
+ * When none names a ticket but the message answers one intake accepted
+ * whose ticket the router has not told yet (a follow-up a moment after the
+ * first message, or while the router is down), continues_ref (33 bytes) is
+ * that message's ref: the router, which saw it first, threads by it.
+ * *how names the match for the log. Returns 0 (ticket 0: a new one, or the
+ * one of continues_ref) or an LMDB error. */
 static int
 s_thread (intake_t *self, MDB_txn *txn, const intake_mail_t *mail, uint64_t *ticket,
-          const char **how)
+          const char **how, char *continues_ref)
 {
     *ticket = 0;
+    *continues_ref = 0;
     *how = "in_reply_to";
     int rc = s_thread_lookup (self, txn, mail->in_reply_to, ticket);
     if (rc == MDB_NOTFOUND)
@@ -132,6 +151,12 @@ s_thread (intake_t *self, MDB_txn *txn, const intake_mail_t *mail, uint64_t *tic
         *how = "report";
         rc = s_thread_lookup (self, txn, mail->report_message_id, ticket);
     }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    *how = "continues";
+    rc = s_seen_ref (self, txn, mail->in_reply_to, continues_ref);
+    for (size_t i = mail->n_references; rc == MDB_NOTFOUND && i > 0; i--)
+        rc = s_seen_ref (self, txn, mail->references[i - 1], continues_ref);
     if (rc != MDB_NOTFOUND)
         return rc;
     *ticket = bc_mailid_ticket_from_subject (mail->subject, self->ticket_tag);
@@ -416,7 +441,8 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
 
     uint64_t ticket = 0;
     const char *thread_by;
-    if ((rc = s_thread (self, txn, &mail, &ticket, &thread_by)))
+    char continues_ref[33];
+    if ((rc = s_thread (self, txn, &mail, &ticket, &thread_by, continues_ref)))
         goto done;
     const char *language =
         req->language && strncmp (req->language, "en", 2) == 0 ? "en" : "pt-BR";
@@ -479,6 +505,7 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.subject = mail.subject;
     ev.body = mail.body;
     ev.ticket = ticket;
+    ev.continues_ref = continues_ref;
     ev.in_reply_to = mail.in_reply_to;
     ev.references = mail.references;
     ev.n_references = mail.n_references;

@@ -24,7 +24,7 @@ typedef struct {
     router_calendar_t *calendar;
     router_macros_t *macros;
     router_people_dbs_t pdbs;
-    MDB_dbi db_deadlines, db_by_customer, db_links, db_by_org, db_by_assignee;
+    MDB_dbi db_deadlines, db_by_customer, db_links, db_by_org, db_by_assignee, db_by_ref;
     bc_keys_t keys;
     /* SLA targets in business seconds, per priority (baixa..urgente). */
     int64_t first_response_s[4], resolution_s[4];

@@ -36,8 +36,8 @@
 const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta",
                                   "people",  "queue",  "deadlines",  "by_customer",
                                   "links",   "by_org", "by_assignee", "keys",
-                                  "key_of"};
-const int router_ndbs = 13;
+                                  "key_of",  "by_ref"};
+const int router_ndbs = 14;
 
 static int
 s_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *msg,
@@ -522,8 +522,16 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     m.n_attachments = mr->n_attachments;
 
     Balcao__V1__Ticket *existing = NULL;
-    if (mr->ticket) {
-        existing = router_get_ticket (self, txn, mr->ticket, &rc);
+    uint64_t number = mr->ticket;
+    if (!number && *mr->continues_ref) {
+        /* It answers a message intake sent us before it knew its ticket. */
+        rc = bc_store_get_u64 (txn, self->db_by_ref, mr->continues_ref, &number);
+        if (rc && rc != MDB_NOTFOUND)
+            goto done;
+        rc = 0;
+    }
+    if (number) {
+        existing = router_get_ticket (self, txn, number, &rc);
         /* A reply to a merged duplicate belongs to the ticket it joined. */
         if (existing && existing->merged_into) {
             uint64_t into = existing->merged_into;
@@ -572,7 +580,8 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         char org[256];
         if (is_person && (rc = s_customer_seen (self, tx, mr, is_person, org, sizeof org)))
             goto done;
-        rc = s_append_inbound (self, tx, existing, &m, is_person);
+        if (!(rc = s_append_inbound (self, tx, existing, &m, is_person)))
+            rc = bc_store_put_u64 (txn, self->db_by_ref, mr->message_ref, existing->number);
         goto done;
     }
     Balcao__V1__Ticket t = BALCAO__V1__TICKET__INIT;
@@ -593,6 +602,8 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         goto done;
     t.organization = org;
     rc = router_create_ticket (self, tx, &t, &m);
+    if (!rc)
+        rc = bc_store_put_u64 (txn, self->db_by_ref, mr->message_ref, t.number);
     if (t.assignee != protobuf_c_empty_string)
         free (t.assignee); /* router_set_string's copy: t itself is on the stack */
     bc_info ("event=ticket_created ticket=%llu message_ref=%s channel=%s class=%s previous=%llu",
@@ -980,6 +991,7 @@ router_server_setup (bc_service_t *svc)
     self->db_links = bc_service_dbi (svc, "links");
     self->db_by_org = bc_service_dbi (svc, "by_org");
     self->db_by_assignee = bc_service_dbi (svc, "by_assignee");
+    self->db_by_ref = bc_service_dbi (svc, "by_ref");
     bc_keys_attach (&self->keys, svc);
     self->pdbs.people = bc_service_dbi (svc, "people");
     self->pdbs.queue = bc_service_dbi (svc, "queue");

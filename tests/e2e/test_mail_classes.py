@@ -221,6 +221,26 @@ def main():
               "with reopen_days = 0 a closed ticket stays closed and untouched")
         check(t2.previous == 1 and t2.customer_address == "caio@x.com.br",
               "the new ticket names the closed one it continues", (t2.previous, t2.customer_address))
+
+        # A follow-up that comes before the router has told intake the first
+        # message's ticket (here: the router is down) still joins it; a
+        # stranger answering the same message still opens a ticket of their own.
+        s.stop("router")
+        deliver(s, mail("lia-1@x.com.br", "Senha", "Não consigo entrar.", sender="Lia <lia@x.com.br>"))
+        deliver(s, mail("lia-2@x.com.br", "Re: Senha", "Esqueci de dizer: aparece erro 403.",
+                        in_reply_to="lia-1@x.com.br", sender="Lia <lia@x.com.br>"))
+        deliver(s, mail("zeca-1@y.com.br", "Re: Senha", "Comigo também.",
+                        in_reply_to="lia-1@x.com.br", sender="Zeca <zeca@y.com.br>"))
+        s.start("router")
+        wait_until(lambda: s.ticket_total() == 4, 20, "the router caught up", system=s)
+        t3, t4 = s.ticket(3), s.ticket(4)
+        check(t3.customer_address == "lia@x.com.br" and t3.message_count == 2
+              and "403" in t3.messages[1].body,
+              "a quick follow-up joins the ticket its first message opened",
+              (t3.customer_address, [m.body for m in t3.messages]))
+        check(t4.customer_address == "zeca@y.com.br" and t4.message_count == 1,
+              "a stranger's answer to it opens its own", (t4.customer_address, t4.message_count))
+        check(s.ticket_total() == 4, "and nothing else")
     log("test_mail_classes passed")
 
 
