@@ -254,6 +254,22 @@ kb_articles_reindex (kb_t *self, int into_all, int into_public)
     return kb_each_record (self, self->db_articles, s_reindex_one, into);
 }
 
+int
+kb_articles_repair (kb_t *self, MDB_txn *txn, kb_index_t *index, const char *id)
+{
+    MDB_val k = {strlen (id), (void *) id}, v;
+    int rc = mdb_get (txn, self->db_articles, &k, &v);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    Balcao__V1__Article *a =
+        rc ? NULL : balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
+    rc = a && (index != self->public || s_is_public (a)) ? s_put (index, a)
+                                                         : kb_index_delete (index, id);
+    if (a)
+        balcao__v1__article__free_unpacked (a, NULL);
+    return rc;
+}
+
 /* Stores a as its new current version (a->version already set), indexes
  * it and emits ArticleChanged. Returns 0, an LMDB code or -1 (Xapian). */
 static int

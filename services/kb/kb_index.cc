@@ -676,6 +676,11 @@ struct kb_index_t {
     Xapian::Stem stem_en{"english"};
     std::string error;
     bool dirty = false;
+    // A batch (kb_index_begin): its changes are one Xapian transaction,
+    // kept apart from what is committed until kb_index_commit, dropped by
+    // kb_index_cancel; touched: the ids it put or deleted (kb_index_mark).
+    bool in_batch = false, in_transaction = false;
+    std::set<std::string> touched;
     bool spelling = false;
     int w_title = 3, w_tags = 2, w_body = 1;
     std::unordered_set<std::string> stopwords; // folded
@@ -683,6 +688,18 @@ struct kb_index_t {
     std::unordered_map<std::string, std::vector<std::vector<std::string>>> synonyms;
     std::unordered_map<std::string, std::string> en_cache;
     doc_table_t docs;
+
+    // Before any change: opens the batch's transaction, notes the id.
+    void changing (const std::string &id)
+    {
+        if (in_batch && !in_transaction) {
+            db.begin_transaction (true);
+            in_transaction = true;
+        }
+        if (in_batch && !id.empty ())
+            touched.insert (id);
+        dirty = true;
+    }
 
     // key(w) from fold(w) (kb_index.h).
     const std::string &key (const std::string &folded)
@@ -1508,6 +1525,7 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
     return s_try (self, [&] {
         Xapian::Document doc;
         std::string id = d->id;
+        self->changing (id); // before index_text adds spellings
         bool is_en = d->language && std::strncmp (d->language, "en", 2) == 0;
         std::string body = s_plain (d->body);
         if (body.size () > 65536)
@@ -1538,7 +1556,6 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
         for (Xapian::TermIterator t = doc.termlist_begin (); t != doc.termlist_end (); ++t)
             length += t.get_wdf ();
         self->docs.set (did, d->facets, length);
-        self->dirty = true;
     });
 }
 
@@ -1546,25 +1563,94 @@ extern "C" int
 kb_index_delete (kb_index_t *self, const char *id)
 {
     return s_try (self, [&] {
+        self->changing (id);
         Xapian::docid did = self->find (id);
         self->docids.erase (id);
         self->df_cache.clear ();
         self->words_cache.erase (did);
         self->docs.clear (did);
         self->db.delete_document ("Q" + std::string (id));
-        self->dirty = true;
     });
+}
+
+extern "C" void
+kb_index_begin (kb_index_t *self)
+{
+    self->in_batch = true;
+}
+
+extern "C" int
+kb_index_changed (kb_index_t *self)
+{
+    return self->dirty;
+}
+
+static const char s_batch_key[] = "balcao.batch", s_batch_ids_key[] = "balcao.batch_ids";
+
+extern "C" int
+kb_index_mark (kb_index_t *self, uint64_t batch)
+{
+    return s_try (self, [&] {
+        self->changing ("");
+        std::string ids;
+        for (const std::string &id : self->touched)
+            ids += id + "\n";
+        self->db.set_metadata (s_batch_key, std::to_string (batch));
+        self->db.set_metadata (s_batch_ids_key, ids);
+    });
+}
+
+extern "C" char *
+kb_index_marked (kb_index_t *self, uint64_t *batch)
+{
+    try {
+        *batch = std::strtoull (self->db.get_metadata (s_batch_key).c_str (), nullptr, 10);
+        return s_dup (self->db.get_metadata (s_batch_ids_key));
+    }
+    catch (const Xapian::Error &e) {
+        self->error = e.get_description ();
+        *batch = 0;
+        return nullptr;
+    }
 }
 
 extern "C" int
 kb_index_commit (kb_index_t *self)
 {
-    if (!self->dirty)
+    if (!self->dirty) {
+        self->in_batch = false;
         return 0;
+    }
     return s_try (self, [&] {
-        self->db.commit ();
-        self->dirty = false;
+        if (self->in_transaction)
+            self->db.commit_transaction (); // flushed: committed to disk
+        else
+            self->db.commit ();
+        self->in_transaction = self->in_batch = self->dirty = false;
+        self->touched.clear ();
     });
+}
+
+extern "C" void
+kb_index_cancel (kb_index_t *self)
+{
+    if (self->in_transaction) {
+        try {
+            self->db.cancel_transaction ();
+        }
+        catch (const Xapian::Error &e) {
+            self->error = e.get_description ();
+        }
+        // What the batch's changes left in memory: docids it gave, term
+        // frequencies, word sets, facet codes and lengths (reloaded by the
+        // next search).
+        self->docids.clear ();
+        self->df_cache.clear ();
+        self->words_cache.clear ();
+        self->docs = doc_table_t ();
+    }
+    self->in_transaction = self->in_batch = self->dirty = false;
+    self->touched.clear ();
 }
 
 extern "C" char *
@@ -1596,8 +1682,8 @@ extern "C" int
 kb_index_set_scheme (kb_index_t *self, const char *scheme)
 {
     return s_try (self, [&] {
+        self->changing ("");
         self->db.set_metadata ("balcao.scheme", scheme);
-        self->dirty = true;
     });
 }
 
@@ -1612,7 +1698,8 @@ kb_index_clear (kb_index_t *self)
         self->docids.clear ();
         self->df_cache.clear ();
         self->docs = doc_table_t ();
-        self->dirty = false;
+        self->in_transaction = self->in_batch = self->dirty = false;
+        self->touched.clear ();
     });
 }
 

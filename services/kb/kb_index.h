@@ -118,8 +118,23 @@ void kb_index_set_spelling (kb_index_t *self, int is_on);
 int kb_index_put (kb_index_t *self, const kb_doc_t *doc);
 /* Removes the document (no error if absent). */
 int kb_index_delete (kb_index_t *self, const char *id);
-/* Makes what was indexed durable. */
+/* Makes what was indexed durable (and ends a batch). */
 int kb_index_commit (kb_index_t *self);
+/* A batch begins: the changes until kb_index_commit are one transaction,
+ * none of them durable before it, and kb_index_cancel drops them all
+ * (nothing of a batch whose LMDB transaction aborted stays behind). */
+void kb_index_begin (kb_index_t *self);
+void kb_index_cancel (kb_index_t *self);
+/* Whether anything changed since the last commit. */
+int kb_index_changed (kb_index_t *self);
+/* Records, with the changes, the batch's number (kb's, also kept in LMDB)
+ * and the ids it put or deleted: should the index be committed and LMDB
+ * not, kb finds at start an index ahead of its records, and which
+ * documents to take again from them. */
+int kb_index_mark (kb_index_t *self, uint64_t batch);
+/* The last batch recorded (0: none) and its ids, one a line (free it; NULL
+ * on error). */
+char *kb_index_marked (kb_index_t *self, uint64_t *batch);
 /* How many documents the index holds. */
 uint64_t kb_index_count (kb_index_t *self);
 

@@ -18,11 +18,12 @@ typedef struct {
      * statistics and spelling from what they may read); tickets. */
     kb_index_t *articles, *public, *tickets;
     bc_keys_t keys;
-    MDB_dbi db_articles, db_versions, db_tickets, db_gaps;
+    MDB_dbi db_articles, db_versions, db_tickets, db_gaps, db_meta;
     double bot_threshold;     /* kb/bot/threshold */
     int recurring_min;        /* kb/recurring/min_tickets */
     int64_t recurring_window; /* kb/recurring/window_minutes, in µs */
     double recurring_similarity;
+    int die_after_index_commit; /* BALCAO_KB_FAILPOINT=index_committed (tests) */
 } kb_t;
 
 /* Who the principal is: staff (agent, supervisor, admin, service) see
@@ -35,11 +36,17 @@ void kb_articles_register (kb_t *self);
  * the public one, or both (kb_server.c: after a change of term scheme).
  * Returns 0 or -1 (Xapian or LMDB). */
 int kb_articles_reindex (kb_t *self, int into_all, int into_public);
+/* Makes article id in index (the one of every article, or the public one)
+ * what kb's record says: put, or deleted when there is none (or customers
+ * may not read it). Returns 0, an LMDB code or -1 (Xapian). */
+int kb_articles_repair (kb_t *self, MDB_txn *txn, kb_index_t *index, const char *id);
 /* Tickets (kb_tickets.c). */
 void kb_tickets_register (kb_t *self);
 int kb_tickets_on_event (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev);
 /* Indexes every ticket kb has a record of again. Returns 0 or -1. */
 int kb_tickets_reindex (kb_t *self);
+/* The same for ticket id (its number) in the tickets' index. */
+int kb_tickets_repair (kb_t *self, MDB_txn *txn, const char *id);
 /* kb's record of a ticket (NULL when unknown; free_unpacked it). */
 Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);
 

@@ -1,16 +1,20 @@
 /* kb_server: the knowledge base service. Set-up, the router's events, and
  * who may do what; the work is in kb_articles.c and kb_tickets.c.
  *
- * Exactly once across two stores: Xapian documents are replaced by id term
- * (so applying the same change twice is harmless), and Xapian commits in
+ * Exactly once across two stores. A batch's Xapian changes are one
+ * transaction per index (kb_index_begin in before_batch), committed in
  * before_commit, before the LMDB transaction that holds the change (and the
- * router cursor). A crash in between re-applies changes to documents that
- * are already right.
+ * router cursor); an aborted batch drops them (s_on_abort). Each committed
+ * batch is numbered (meta "batch" in LMDB, and with its ids in each index it
+ * changed): a crash between the two commits leaves an index one batch ahead
+ * of LMDB, and kb takes those documents again from its records at start
+ * (s_repair). Events and retried requests then apply again, and Xapian
+ * documents are replaced by id term, so twice is harmless.
  *
  * LMDB (beside the runtime's): keys/key_of (people's CURVE keys, from the
- * router's PersonChanged), articles, versions, tickets, gaps (see
- * docs/ARCHITECTURE.md). Xapian: <data_dir>/kb/articles and
- * <data_dir>/kb/tickets. */
+ * router's PersonChanged), articles, versions, tickets, gaps, meta (see
+ * docs/ARCHITECTURE.md). Xapian: <data_dir>/kb/articles,
+ * <data_dir>/kb/articles-public and <data_dir>/kb/tickets. */
 #include "kb_server.h"
 
 #include "bc_log.h"
@@ -18,12 +22,16 @@
 #include "kb_stopwords.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const kb_dbs[] = {"keys", "key_of", "articles", "versions", "tickets", "gaps"};
-const int kb_ndbs = 6;
+const char *const kb_dbs[] = {"keys",    "key_of", "articles",
+                              "versions", "tickets", "gaps", "meta"};
+const int kb_ndbs = 7;
+
+static const char *const s_index_names[] = {"articles", "articles-public", "tickets"};
 
 int
 kb_is_staff (const char *principal)
@@ -63,18 +71,112 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     return kb_tickets_on_event (self, tx, ev);
 }
 
+/* The three indexes, in s_index_names' order. */
+static void
+s_indexes (kb_t *self, kb_index_t *indexes[3])
+{
+    indexes[0] = self->articles;
+    indexes[1] = self->public;
+    indexes[2] = self->tickets;
+}
+
+static int
+s_before_batch (void *state, bc_tx_t *tx)
+{
+    (void) tx;
+    kb_index_t *indexes[3];
+    s_indexes (state, indexes);
+    for (int i = 0; i < 3; i++)
+        kb_index_begin (indexes[i]);
+    return 0;
+}
+
+static void
+s_on_abort (void *state)
+{
+    kb_index_t *indexes[3];
+    s_indexes (state, indexes);
+    for (int i = 0; i < 3; i++)
+        kb_index_cancel (indexes[i]);
+}
+
+/* Numbers the batch when it changed an index, in LMDB and in each index it
+ * changed, then commits the indexes. */
 static int
 s_before_commit (void *state, bc_tx_t *tx)
 {
-    (void) tx;
     kb_t *self = state;
-    kb_index_t *indexes[] = {self->articles, self->public, self->tickets};
+    kb_index_t *indexes[3];
+    s_indexes (self, indexes);
+    int changed = 0;
     for (int i = 0; i < 3; i++)
-        if (kb_index_commit (indexes[i])) {
-            bc_error ("event=index_commit_failed reason=\"%s\"", kb_index_error (indexes[i]));
+        changed |= kb_index_changed (indexes[i]);
+    uint64_t batch = 0;
+    if (changed) {
+        int rc = bc_store_get_u64 (bc_tx_txn (tx), self->db_meta, "batch", &batch);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+        if ((rc = bc_store_put_u64 (bc_tx_txn (tx), self->db_meta, "batch", ++batch)))
+            return rc;
+    }
+    for (int i = 0; i < 3; i++)
+        if ((kb_index_changed (indexes[i]) && kb_index_mark (indexes[i], batch))
+            || kb_index_commit (indexes[i])) {
+            bc_error ("event=index_commit_failed index=%s reason=\"%s\"", s_index_names[i],
+                      kb_index_error (indexes[i]));
             return EIO;
         }
+    if (changed && self->die_after_index_commit) {
+        /* Tests: as a kill -9 between the two commits would. */
+        bc_warn ("event=failpoint name=index_committed batch=%llu", (unsigned long long) batch);
+        raise (SIGKILL);
+    }
     return 0;
+}
+
+/* An index one batch ahead of LMDB (committed, then kb stopped before LMDB
+ * did): the documents that batch touched are taken again from kb's records.
+ * Returns 0 or -1 (logged). */
+static int
+s_repair (kb_t *self)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+        return -1;
+    uint64_t committed = 0;
+    int rc = bc_store_get_u64 (txn, self->db_meta, "batch", &committed);
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    kb_index_t *indexes[3];
+    s_indexes (self, indexes);
+    for (int i = 0; i < 3 && !rc; i++) {
+        uint64_t marked = 0;
+        char *ids = kb_index_marked (indexes[i], &marked);
+        if (!ids) {
+            rc = -1;
+            break;
+        }
+        if (marked > committed) {
+            int n = 0;
+            for (char *id = ids, *end; !rc && *id; id = end + 1, n++) {
+                end = strchr (id, '\n');
+                *end = 0;
+                rc = indexes[i] == self->tickets ? kb_tickets_repair (self, txn, id)
+                                                 : kb_articles_repair (self, txn, indexes[i], id);
+            }
+            if (!rc && (kb_index_mark (indexes[i], committed) || kb_index_commit (indexes[i])))
+                rc = -1;
+            if (!rc)
+                bc_warn ("event=index_repaired index=%s batch=%llu committed=%llu documents=%d",
+                         s_index_names[i], (unsigned long long) marked,
+                         (unsigned long long) committed, n);
+        }
+        free (ids);
+        if (rc)
+            bc_error ("event=index_repair_failed index=%s reason=\"%s\"", s_index_names[i],
+                      rc == -1 ? kb_index_error (indexes[i]) : mdb_strerror (rc));
+    }
+    mdb_txn_abort (txn);
+    return rc ? -1 : 0;
 }
 
 /* Stopwords (kb/stopwords: a file; default the list built in), synonyms
@@ -174,8 +276,8 @@ s_rebuild_stale (kb_t *self)
         failed = 1;
     if (!failed && tickets && kb_tickets_reindex (self))
         failed = 1;
-    kb_index_t *indexes[] = {self->articles, self->public, self->tickets};
-    const char *names[] = {"articles", "articles-public", "tickets"};
+    kb_index_t *indexes[3];
+    s_indexes (self, indexes);
     int stale[] = {articles, public, tickets};
     for (int i = 0; i < 3 && !failed; i++) {
         if (!stale[i])
@@ -184,7 +286,7 @@ s_rebuild_stale (kb_t *self)
         if (kb_index_set_scheme (indexes[i], want) || kb_index_commit (indexes[i]))
             failed = 1;
         else
-            bc_info ("event=index_rebuilt index=%s documents=%llu", names[i],
+            bc_info ("event=index_rebuilt index=%s documents=%llu", s_index_names[i],
                      (unsigned long long) kb_index_count (indexes[i]));
         free (want);
     }
@@ -216,6 +318,9 @@ kb_server_setup (bc_service_t *svc)
     self->db_versions = bc_service_dbi (svc, "versions");
     self->db_tickets = bc_service_dbi (svc, "tickets");
     self->db_gaps = bc_service_dbi (svc, "gaps");
+    self->db_meta = bc_service_dbi (svc, "meta");
+    const char *failpoint = getenv ("BALCAO_KB_FAILPOINT");
+    self->die_after_index_commit = failpoint && strcmp (failpoint, "index_committed") == 0;
     /* Calibrated on FaQuAD (docs/benchmarks.md). */
     self->bot_threshold = atof (bc_config_str (config, "kb/bot/threshold", "0.75"));
     self->recurring_min = (int) bc_config_int (config, "kb/recurring/min_tickets", 5);
@@ -225,7 +330,8 @@ kb_server_setup (bc_service_t *svc)
         atof (bc_config_str (config, "kb/recurring/similarity", "0.3"));
     bc_keys_attach (&self->keys, svc);
     bc_service_consume (svc, "router", s_on_router);
-    bc_service_hooks (svc, NULL, s_before_commit, NULL);
+    bc_service_hooks (svc, s_before_batch, s_before_commit, NULL);
+    bc_service_on_abort (svc, s_on_abort);
     /* Each Xapian commit syncs several files: index in larger batches. */
     bc_service_set_batch_delay (svc, (int) bc_config_int (config, "kb/batch_delay_ms", 200));
     /* A search waits behind the batch being applied: at most 256 events,
@@ -233,12 +339,13 @@ kb_server_setup (bc_service_t *svc)
     bc_service_set_batch_max (svc, (int) bc_config_int (config, "kb/batch_max", 256));
     kb_articles_register (self);
     kb_tickets_register (self);
-    if (s_rebuild_stale (self)) {
+    if (s_rebuild_stale (self) || s_repair (self)) {
         kb_server_teardown (self);
         return NULL;
     }
     /* The first customer after a start does not wait for the tables. */
-    kb_index_t *indexes[] = {self->articles, self->public, self->tickets};
+    kb_index_t *indexes[3];
+    s_indexes (self, indexes);
     for (int i = 0; i < 3; i++)
         if (kb_index_warm (indexes[i]))
             bc_warn ("event=index_warm_failed reason=\"%s\"", kb_index_error (indexes[i]));

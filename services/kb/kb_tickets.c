@@ -101,6 +101,23 @@ kb_tickets_reindex (kb_t *self)
     return kb_each_record (self, self->db_tickets, s_reindex_one, NULL);
 }
 
+int
+kb_tickets_repair (kb_t *self, MDB_txn *txn, const char *id)
+{
+    unsigned char key[8];
+    bc_key_from_u64 (strtoull (id, NULL, 10), key);
+    MDB_val k = {8, key}, v;
+    int rc = mdb_get (txn, self->db_tickets, &k, &v);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    Balcao__V1__KbTicket *t =
+        rc ? NULL : balcao__v1__kb_ticket__unpack (NULL, v.mv_size, v.mv_data);
+    rc = t ? s_index (self, t) : kb_index_delete (self->tickets, id);
+    if (t)
+        balcao__v1__kb_ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
 /* Appends text to a repeated string field of a ticket being rebuilt. */
 static void
 s_append (char ***list, size_t *n, const char *text)

@@ -309,13 +309,14 @@ class System:
     def log_path(self, svc):
         return os.path.join(self.logs, svc + ".log")
 
-    def start(self, svc, wait=True, timeout=20):
+    def start(self, svc, wait=True, timeout=20, env=None):
+        """Starts balcao-<svc> (env: variables added to ours, as run_tool's)."""
         assert svc not in self.procs, svc + " is already running"
         logf = open(self.log_path(svc), "ab")
         logf.write(b"---- e2e: starting %s at %s ----\n" % (svc.encode(), time.strftime("%H:%M:%S").encode()))
         logf.flush()
         self.procs[svc] = subprocess.Popen(
-            [self.binary("balcao-" + svc), "-c", self.config],
+            [self.binary("balcao-" + svc), "-c", self.config], env=_env(env),
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, preexec_fn=_die_with_parent)
         logf.close()
         if wait:

@@ -505,6 +505,80 @@ test_similar_recent (void **state)
     unit_rmdir (dir);
 }
 
+/* The facet count of value among the hits for text (0 when absent). */
+static unsigned
+s_facet (kb_index_t *idx, const char *text, const char *value)
+{
+    kb_query_t q = {.text = text, .limit = 10, .want_facets = 1};
+    kb_results_t *r = NULL;
+    assert_int_equal (kb_index_search (idx, &q, &r), 0);
+    unsigned count = 0;
+    for (int i = 0; i < r->nfacets; i++)
+        if (strcmp (r->facets[i].value, value) == 0)
+            count = r->facets[i].count;
+    kb_results_destroy (&r);
+    return count;
+}
+
+/* A batch's changes are seen by its own searches, and dropped whole when
+ * it is cancelled (its LMDB transaction aborted): documents, facets, and
+ * the docids it gave, which a later batch gives again. The batch number
+ * and its ids are committed with it, and only with it. */
+static void
+test_batches (void **state)
+{
+    (void) state;
+    char dir[64], out[256], path[128], err[256];
+    kb_index_t *idx = s_open (dir, sizeof dir);
+    kb_doc_t a = {.id = "a", .title = "Impressora travada", .facets = {NULL, "faq"}};
+    assert_int_equal (kb_index_put (idx, &a), 0);
+    assert_int_equal (kb_index_commit (idx), 0);
+
+    kb_index_begin (idx);
+    kb_doc_t b = {.id = "b", .title = "Impressora sem papel", .facets = {NULL, "guia"}};
+    kb_doc_t a2 = {.id = "a", .title = "Scanner quebrado", .facets = {NULL, "faq"}};
+    assert_int_equal (kb_index_put (idx, &b), 0);
+    assert_int_equal (kb_index_put (idx, &a2), 0);
+    assert_true (kb_index_changed (idx));
+    assert_string_equal (s_ids (idx, "impressora", out, sizeof out), "b");
+    kb_index_cancel (idx);
+    assert_false (kb_index_changed (idx));
+    assert_string_equal (s_ids (idx, "impressora", out, sizeof out), "a");
+    assert_string_equal (s_ids (idx, "scanner", out, sizeof out), "");
+    assert_int_equal (kb_index_count (idx), 1);
+    assert_int_equal (s_facet (idx, "impressora", "guia"), 0);
+
+    /* The next batch gets b's docid for c; deleting the absent b must not
+     * touch c. */
+    kb_index_begin (idx);
+    kb_doc_t c = {.id = "c", .title = "Impressora nova", .facets = {NULL, "guia"}};
+    assert_int_equal (kb_index_put (idx, &c), 0);
+    assert_int_equal (kb_index_delete (idx, "b"), 0);
+    assert_int_equal (kb_index_mark (idx, 7), 0);
+    assert_int_equal (kb_index_commit (idx), 0);
+    assert_string_equal (s_ids (idx, "impressora", out, sizeof out), "a c");
+    assert_int_equal (s_facet (idx, "impressora", "guia"), 1);
+    assert_int_equal (s_facet (idx, "impressora", "faq"), 1);
+
+    /* Batch 8 is marked but never committed: closing drops it. */
+    kb_index_begin (idx);
+    kb_doc_t d = {.id = "d", .title = "Impressora fiscal"};
+    assert_int_equal (kb_index_put (idx, &d), 0);
+    assert_int_equal (kb_index_mark (idx, 8), 0);
+    kb_index_close (&idx);
+    snprintf (path, sizeof path, "%s/x", dir);
+    idx = kb_index_open (path, err, sizeof err);
+    assert_non_null (idx);
+    uint64_t batch = 0;
+    char *ids = kb_index_marked (idx, &batch);
+    assert_int_equal (batch, 7);
+    assert_string_equal (ids, "b\nc\n");
+    free (ids);
+    assert_string_equal (s_ids (idx, "impressora", out, sizeof out), "a c");
+    kb_index_close (&idx);
+    unit_rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -520,6 +594,7 @@ main (void)
         cmocka_unit_test (test_facets_estimated),
         cmocka_unit_test (test_two_readers),
         cmocka_unit_test (test_common_words),
+        cmocka_unit_test (test_batches),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
