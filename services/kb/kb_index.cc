@@ -689,6 +689,16 @@ struct kb_index_t {
     std::unordered_map<std::string, std::string> en_cache;
     doc_table_t docs;
 
+    // What it remembers of the documents: docids, term frequencies, word
+    // sets, facet codes and lengths (reloaded by the next search).
+    void forget ()
+    {
+        docids.clear ();
+        df_cache.clear ();
+        words_cache.clear ();
+        docs = doc_table_t ();
+    }
+
     // Before any change: opens the batch's transaction, notes the id.
     void changing (const std::string &id)
     {
@@ -1641,13 +1651,7 @@ kb_index_cancel (kb_index_t *self)
         catch (const Xapian::Error &e) {
             self->error = e.get_description ();
         }
-        // What the batch's changes left in memory: docids it gave, term
-        // frequencies, word sets, facet codes and lengths (reloaded by the
-        // next search).
-        self->docids.clear ();
-        self->df_cache.clear ();
-        self->words_cache.clear ();
-        self->docs = doc_table_t ();
+        self->forget (); // the batch's docids, facets and lengths with it
     }
     self->in_transaction = self->in_batch = self->dirty = false;
     self->touched.clear ();
@@ -1694,10 +1698,7 @@ kb_index_clear (kb_index_t *self)
         self->helper.reset (); // its database is of the files replaced
         self->db.close ();
         self->db = Xapian::WritableDatabase (self->path, Xapian::DB_CREATE_OR_OVERWRITE);
-        self->words_cache.clear ();
-        self->docids.clear ();
-        self->df_cache.clear ();
-        self->docs = doc_table_t ();
+        self->forget ();
         self->in_transaction = self->in_batch = self->dirty = false;
         self->touched.clear ();
     });

@@ -157,11 +157,13 @@ s_repair (kb_t *self)
         }
         if (marked > committed) {
             int n = 0;
-            for (char *id = ids, *end; !rc && *id; id = end + 1, n++) {
-                end = strchr (id, '\n');
+            for (char *id = ids; !rc && *id; n++) {
+                char *end = id + strcspn (id, "\n");
+                int is_last = *end == 0;
                 *end = 0;
                 rc = indexes[i] == self->tickets ? kb_tickets_repair (self, txn, id)
                                                  : kb_articles_repair (self, txn, indexes[i], id);
+                id = is_last ? end : end + 1;
             }
             if (!rc && (kb_index_mark (indexes[i], committed) || kb_index_commit (indexes[i])))
                 rc = -1;
