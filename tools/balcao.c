@@ -653,6 +653,19 @@ s_action (bc_config_t *config, const char *action, int argc, char **argv)
     return s_print_ticket (reply, s_line_status);
 }
 
+
+/* An SLA clock's state ("running", "met", "breached") in the user's words. */
+static const char *
+s_sla_state (const char *state)
+{
+    if (strcmp (state, "running") == 0)
+        return T ("em andamento", "running");
+    if (strcmp (state, "met") == 0)
+        return T ("cumprido", "met");
+    if (strcmp (state, "breached") == 0)
+        return T ("estourado", "breached");
+    return state;
+}
 static int
 s_show (bc_config_t *config, const char *arg)
 {
@@ -690,9 +703,11 @@ s_show (bc_config_t *config, const char *arg)
     if (*t->first_response_sla) {
         char due[32];
         s_time (t->first_response_due_us, due, sizeof due);
-        printf (T ("SLA 1ª resposta: %s (prazo %s)\n", "SLA first response: %s (due %s)\n"), t->first_response_sla, due);
+        printf (T ("SLA 1ª resposta: %s (prazo %s)\n", "SLA first response: %s (due %s)\n"),
+                s_sla_state (t->first_response_sla), due);
         s_time (t->resolution_due_us, due, sizeof due);
-        printf (T ("SLA resolução: %s%s%s%s\n", "SLA resolution: %s%s%s%s\n"), t->resolution_sla,
+        printf (T ("SLA resolução: %s%s%s%s\n", "SLA resolution: %s%s%s%s\n"),
+                s_sla_state (t->resolution_sla),
                 t->resolution_started_us ? T (" (prazo ", " (due ") : "", t->resolution_started_us ? due : "",
                 t->resolution_started_us ? ")"
                 : strcmp (t->resolution_sla, "running") == 0 ? T (" (pausado)", " (paused)")

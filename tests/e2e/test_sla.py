@@ -132,7 +132,9 @@ def main():
               "raised to a target already missed, it breaches at once (%.0f ms)"
               % ((at - changed_us) / 1000))
         rc = s.run_tool("balcao", ["show", "1"]).stdout.decode()
-        check("SLA 1ª resposta: breached" in rc, "balcao show tells the SLA state", rc)
+        check("SLA 1ª resposta: estourado" in rc, "balcao show tells the SLA state, in pt-BR", rc)
+        rc = s.run_tool("balcao", ["show", "1"], env={"BALCAO_LANG": "en"}).stdout.decode()
+        check("SLA first response: breached" in rc, "and in English", rc)
     log("test_sla passed")
 
 
