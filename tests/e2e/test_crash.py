@@ -9,8 +9,11 @@ SIGKILL at random points of the run and restarted about 0.3 s later. Proves:
     origin_message_ids are exactly the external ids bench submitted, none twice;
   - notify writes exactly one acknowledgement per ticket, t1..t10000-ack.eml.
 
-The kill points are drawn from the run's progress (intake's head_seq) so that
-they land inside the run however fast the machine is. BALCAO_SEED=<n>
+The kill points are drawn from the run's progress (intake's head_seq), and
+bench submits at most RATE messages a second (open loop), so that both land
+inside the run however fast the machine is: on a fast one, 10000 messages
+took 2 s, less than the router's restart under ASan, and the run was over
+before intake's kill point. BALCAO_SEED=<n>
 reproduces a run; BALCAO_CRASH_N=<n> changes the number of messages.
 """
 
@@ -23,6 +26,7 @@ from harness import System, Unreachable, check, log, run_test, wait_until
 
 N = int(os.environ.get("BALCAO_CRASH_N", "10000"))
 CONCURRENCY = 64
+RATE = 2000  # submissions started per second, at most: the run lasts 5 s or more
 
 
 def progress(s):
@@ -47,8 +51,8 @@ def main():
         # bench watches only to time latency) has holes; this test checks the
         # router itself instead.
         bench = s.spawn_tool("balcao-bench", ["-n", str(N), "-C", str(CONCURRENCY), "--no-wait",
-                                              "--ids", ids_file])
-        log("bench started: -n %d -C %d" % (N, CONCURRENCY))
+                                              "--rate", str(RATE), "--ids", ids_file])
+        log("bench started: -n %d -C %d --rate %d" % (N, CONCURRENCY, RATE))
 
         for svc, at in kills:
             def reached():
