@@ -300,8 +300,8 @@ s_up (ctl_t *ctl, int demo)
         return 1;
     }
     int64_t start = bc_mono_ms ();
-    /* Our own children are watched with waitpid: until it has called exec,
-     * a child's command line is still ours, not balcao-<service>'s. */
+    /* Our own children are watched with waitpid, which reaps one that died
+     * and says how; services already running, by their pid files. */
     pid_t spawned[NSERVICES] = {0};
     for (int i = 0; i < NSERVICES; i++) {
         if (s_read_pid (ctl, s_services[i]))
