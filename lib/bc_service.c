@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #define BC_MAX_HANDLERS 64
 #define BC_MAX_SOURCES 8
@@ -555,6 +556,7 @@ s_cmd_ping (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCM
     pong.service = tx->svc->name;
     pong.head_seq = tx->svc->head_seq;
     pong.started_us = tx->svc->started_us;
+    pong.pid = (int32_t) getpid ();
     bc_reply_ok (reply, &pong.base);
     return 0;
 }
