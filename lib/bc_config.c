@@ -126,3 +126,42 @@ bc_config_path (bc_config_t *self)
 {
     return self->path;
 }
+
+const char *
+bc_config_curve_dir (bc_config_t *self)
+{
+    const char *v = zconfig_resolve (self->root, "balcao/curve_dir", NULL);
+    if (v)
+        return *v ? v : NULL;
+    char dir[4096];
+    snprintf (dir, sizeof dir, "%s/curve", bc_config_data_dir (self));
+    /* Stored in the tree so the pointer stays valid as long as self. */
+    zconfig_put (self->root, "balcao/curve_dir", dir);
+    return zconfig_resolve (self->root, "balcao/curve_dir", NULL);
+}
+
+char **
+bc_config_words (bc_config_t *self, const char *path, const char *dflt, int *count)
+{
+    const char *value = zconfig_resolve (self->root, path, dflt);
+    char *copy = strdup (value ? value : ""), *save = NULL;
+    char **words = calloc (strlen (copy) / 2 + 2, sizeof *words);
+    int n = 0;
+    for (char *tok = strtok_r (copy, " ,", &save); tok; tok = strtok_r (NULL, " ,", &save))
+        words[n++] = strdup (tok);
+    free (copy);
+    *count = n;
+    return words;
+}
+
+void
+bc_config_words_free (char ***words_p)
+{
+    char **words = *words_p;
+    if (!words)
+        return;
+    for (char **w = words; *w; w++)
+        free (*w);
+    free (words);
+    *words_p = NULL;
+}

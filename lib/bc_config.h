@@ -27,6 +27,19 @@ const char *bc_config_endpoint (bc_config_t *self, const char *service, const ch
 const char *bc_config_bind (bc_config_t *self, const char *service, const char *kind);
 /* The data directory ("balcao/data_dir", default "var"). */
 const char *bc_config_data_dir (bc_config_t *self);
+/* The CURVE certificates' directory: "balcao/curve_dir"; when the key is
+ * absent, "<data_dir>/curve" (CURVE is on by default); NULL when it is set
+ * to "" (off: plain TCP, and every local account may speak for anyone). */
+const char *bc_config_curve_dir (bc_config_t *self);
+/* The words (separated by spaces or commas) of the value at path, or of
+ * dflt when absent: a NULL-terminated array to free with
+ * bc_config_words_free. Sets *count. */
+char **bc_config_words (bc_config_t *self, const char *path, const char *dflt, int *count);
+void bc_config_words_free (char ***words_p);
+/* Who may read a whole event log (balcao/log_readers): by default the
+ * services that consume one. */
+#define BC_LOG_READERS_DEFAULT "service:intake service:router service:kb service:notify"
+
 /* The path of the file loaded, or NULL for embedded defaults. */
 const char *bc_config_path (bc_config_t *self);
 

@@ -3,6 +3,7 @@
 #include "bc_curve.h"
 
 #include "bc_log.h"
+#include "bc_ratelog.h"
 #include "bc_store.h"
 
 #include <czmq.h>
@@ -26,6 +27,8 @@ struct bc_curve_t {
     bc_curve_lookup_fn *lookup;
     void *lookup_arg;
     int auth_failed;
+    char **log_readers;     /* who may subscribe to an events socket */
+    bc_ratelog_t *refusals; /* ZAP refusals' log lines, per address */
 };
 
 static zcert_t *
@@ -47,6 +50,7 @@ s_new (const char *dir, zcert_t *cert)
     self->client_keys = zhash_new ();
     zhash_autofree (self->client_keys);
     pthread_mutex_init (&self->lookup_lock, NULL);
+    self->refusals = bc_ratelog_new (1000, 4096);
     return self;
 }
 
@@ -54,8 +58,8 @@ bc_curve_t *
 bc_curve_new (bc_config_t *config, const char *name, int *error)
 {
     *error = 0;
-    const char *dir = bc_config_str (config, "balcao/curve_dir", NULL);
-    if (!dir || !*dir)
+    const char *dir = bc_config_curve_dir (config);
+    if (!dir)
         return NULL;
     zcert_t *cert = s_load (dir, name);
     char secret[4096];
@@ -67,15 +71,18 @@ bc_curve_new (bc_config_t *config, const char *name, int *error)
         *error = 1;
         return NULL;
     }
-    return s_new (dir, cert);
+    bc_curve_t *self = s_new (dir, cert);
+    int n;
+    self->log_readers = bc_config_words (config, "balcao/log_readers", BC_LOG_READERS_DEFAULT, &n);
+    return self;
 }
 
 bc_curve_t *
 bc_curve_new_personal (bc_config_t *config, const char *cert_path, int *error)
 {
     *error = 0;
-    const char *dir = bc_config_str (config, "balcao/curve_dir", NULL);
-    if (!dir || !*dir)
+    const char *dir = bc_config_curve_dir (config);
+    if (!dir)
         return NULL;
     /* zcert_load reads <path> and <path>_secret. */
     zcert_t *cert = zcert_load (cert_path);
@@ -100,6 +107,8 @@ bc_curve_destroy (bc_curve_t **self_p)
     zcert_destroy (&self->cert);
     zhash_destroy (&self->server_keys);
     zhash_destroy (&self->client_keys);
+    bc_ratelog_destroy (&self->refusals);
+    bc_config_words_free (&self->log_readers);
     pthread_mutex_destroy (&self->lookup_lock);
     free (self->dir);
     free (self);
@@ -181,6 +190,15 @@ s_principal_for (bc_curve_t *self, const char *z85)
     return principal;
 }
 
+static int
+s_is_log_reader (bc_curve_t *self, const char *principal)
+{
+    for (char **r = self->log_readers; r && *r; r++)
+        if (strcmp (*r, principal) == 0)
+            return 1;
+    return 0;
+}
+
 /* One ZAP request (RFC 27): version, request id, domain, address, routing
  * id, mechanism, credentials; the reply admits with the principal as its
  * User-Id, or refuses. */
@@ -207,12 +225,24 @@ s_zap_handle (bc_curve_t *self, zsock_t *handler)
     else {
         zmq_z85_encode (z85, zframe_data (key), 32);
         principal = s_principal_for (self, z85);
+        /* An events socket carries every customer's tickets and notes: it
+         * is for the services that consume logs. */
+        if (principal && domain && strcmp (domain, BC_CURVE_EVENTS_DOMAIN) == 0
+            && !s_is_log_reader (self, principal)) {
+            text = "events are for the services in balcao/log_readers";
+            free (principal);
+            principal = NULL;
+        }
     }
     if (principal)
         bc_debug ("event=zap_admitted address=%s principal=%s", address ? address : "", principal);
-    else
-        bc_warn ("event=zap_refused address=%s key=%s reason=\"%s\"", address ? address : "", z85,
-                 text);
+    else {
+        int64_t left_out = bc_ratelog_check (self->refusals, address, zclock_mono ());
+        if (left_out >= 0)
+            bc_warn ("event=zap_refused address=%s key=%s domain=%s left_out=%lld reason=\"%s\"",
+                     address ? address : "", z85, domain && *domain ? domain : "-",
+                     (long long) left_out, text);
+    }
     zmsg_t *reply = zmsg_new ();
     zmsg_addstr (reply, version ? version : "1.0");
     zmsg_addstr (reply, request_id ? request_id : "");
@@ -282,6 +312,13 @@ bc_curve_server (bc_curve_t *self, void *sock)
     assert (self);
     zcert_apply (self->cert, sock);
     zsock_set_curve_server (sock, 1);
+}
+
+void
+bc_curve_events_server (bc_curve_t *self, void *sock)
+{
+    bc_curve_server (self, sock);
+    zsock_set_zap_domain (sock, BC_CURVE_EVENTS_DOMAIN);
 }
 
 int

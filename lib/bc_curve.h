@@ -16,8 +16,8 @@
  *   - otherwise the service's lookup (the router's registry of people's keys,
  *     the agents' `balcao login` key pairs).
  * Every connection to a service uses the caller's certificate and the
- * service's public key. Off (plain TCP) when curve_dir is not set: the
- * default, with every endpoint on loopback. */
+ * service's public key. On by default (curve_dir defaults to
+ * <data_dir>/curve); off (plain TCP) only when curve_dir is set to "". */
 #ifndef BC_CURVE_H
 #define BC_CURVE_H
 
@@ -45,6 +45,10 @@ void bc_curve_set_lookup (bc_curve_t *self, bc_curve_lookup_fn *fn, void *arg);
 int bc_curve_start_auth (bc_curve_t *self);
 /* Makes sock (before bind) a CURVE server with our certificate. */
 void bc_curve_server (bc_curve_t *self, void *sock);
+/* The same for an events socket: only the principals in
+ * balcao/log_readers may subscribe (ZAP domain "events"). */
+#define BC_CURVE_EVENTS_DOMAIN "events"
+void bc_curve_events_server (bc_curve_t *self, void *sock);
 /* Makes sock (before connect) a CURVE client of `service`. Returns 0, or -1
  * when the service's public certificate cannot be read. */
 int bc_curve_client (bc_curve_t *self, void *sock, const char *service);

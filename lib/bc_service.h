@@ -15,9 +15,19 @@
  *
  * Handlers run inside that transaction. A handler either succeeds (sets a
  * reply, writes, emits) or rejects the input with bc_reply_error before it
- * writes anything. It returns 0, or an LMDB error code: MDB_MAP_FULL makes the
+ * writes anything. It returns 0, or an error code: MDB_MAP_FULL makes the
  * runtime grow the map and run the whole batch again, so handlers must keep
- * no state outside the transaction until after_commit. */
+ * no state outside the transaction until after_commit (or drop it in
+ * bc_service_on_abort).
+ *
+ * A handler that cannot apply its input returns bc_tx_fail (tx, why): the
+ * runtime drops the whole transaction and runs the batch again without that
+ * input, which then gets an `internal` error reply (a request) or is set
+ * aside in the `quarantine` db with its source, sequence and reason (an
+ * event from another service's log: the cursor moves past it, an admin can
+ * list, inspect and retry it). Any other code is treated the same, except
+ * the store's own failures (a damaged database, a full disk, an I/O error),
+ * which stop the service with a sentence saying what to do. */
 #ifndef BC_SERVICE_H
 #define BC_SERVICE_H
 
@@ -37,6 +47,14 @@ typedef int (bc_event_fn) (void *state, bc_tx_t *tx, const char *source,
 typedef int (bc_hook_fn) (void *state, bc_tx_t *tx);
 typedef void (bc_after_fn) (void *state);
 typedef void (bc_timer_fn) (void *state);
+/* Whether `principal` (a person, not a service) may see `event` of this
+ * service's log: 1 yes, 0 no. */
+typedef int (bc_feed_filter_fn) (void *state, bc_tx_t *tx, const char *principal,
+                                 const bc_envelope_t *event);
+
+/* What a handler returns, through bc_tx_fail, when it cannot apply its
+ * input (outside LMDB's and errno's ranges). */
+#define BC_EAPPLY (-30000)
 
 /* Opens the service's store under <data_dir>/<name> with the runtime's own
  * databases plus dbs[0..ndbs-1], and binds its command and events sockets.
@@ -66,6 +84,12 @@ void bc_service_on_abort (bc_service_t *self, bc_after_fn *fn);
  * batch and calls fn inside it. Each call replaces the previous alarm;
  * at_us 0 disarms it. */
 void bc_service_alarm (bc_service_t *self, int64_t at_us, bc_hook_fn *fn);
+
+/* The log and its replay are for the services named in balcao/log_readers;
+ * with a filter, anyone else who asks for a replay gets the events fn lets
+ * them see (a person's own feed, for `balcao tail`); without one, they are
+ * refused. */
+void bc_service_set_feed_filter (bc_service_t *self, bc_feed_filter_fn *fn);
 
 /* Calls fn about every interval_ms, outside any transaction. */
 void bc_service_every (bc_service_t *self, int interval_ms, bc_timer_fn *fn);
@@ -118,6 +142,10 @@ void bc_tx_set_principal (bc_tx_t *tx, const char *principal);
 /* Appends an event to the log (published after commit). Returns 0 or an LMDB
  * code to return from the handler. */
 int bc_tx_emit (bc_tx_t *tx, const ProtobufCMessage *event);
+/* Says why the input in hand cannot be applied (for the quarantine and the
+ * logs: no message body, no secret) and returns BC_EAPPLY, for the handler
+ * to return. */
+int bc_tx_fail (bc_tx_t *tx, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* The sequence number of the last event emitted (the log's head inside
  * this transaction). */
 uint64_t bc_tx_head (bc_tx_t *tx);

@@ -10,6 +10,7 @@
 #include "bc_client.h"
 #include "bc_config.h"
 #include "bc_curve.h"
+#include "balcao_cli.h"
 #include "bc_events.h"
 #include "bc_log.h"
 #include "bc_service.h"
@@ -24,9 +25,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define EXIT_REFUSED 2
-#define EXIT_USAGE 64
-#define EXIT_UNAVAILABLE 69
 
 /* The sentence in the user's language (bc_lang_is_en): pt-BR first. */
 static int s_en = 0;
@@ -73,7 +71,10 @@ s_usage (void)
                          "  macros                    the standard messages\n"
                          "  macro N [MACRO]           apply a standard message to the ticket (no MACRO:\n"
                          "                            the category's standard procedure)\n"
-                         "  tail [N]                  follow events live (only ticket N's)\n"
+                         "  tail [N]                  follow events live (only ticket N's; what you\n"
+                         "                            may see of them)\n"
+                         "  quarantine [list|show SOURCE SEQ|retry SOURCE SEQ] [SERVICE]\n"
+                         "                            events a service set aside (admins)\n"
                          "  login                     make your CURVE key pair\n"
                          "  person-key ID KEY         register someone's public key (admins)\n"
                          "  attachment get SHA256 [-o FILE]\n"
@@ -141,7 +142,10 @@ s_usage (void)
                      "  macros                    as mensagens padrão\n"
                      "  macro N [MACRO]           aplica uma mensagem padrão ao chamado (sem MACRO:\n"
                      "                            o procedimento padrão da categoria)\n"
-                     "  tail [N]                  acompanha os eventos ao vivo (só do chamado N)\n"
+                     "  tail [N]                  acompanha os eventos ao vivo (só do chamado N; o\n"
+                     "                            que você pode ver deles)\n"
+                     "  quarantine [list|show ORIGEM SEQ|retry ORIGEM SEQ] [SERVIÇO]\n"
+                     "                            eventos que um serviço pôs de lado (admins)\n"
                      "  login                     cria o seu par de chaves CURVE\n"
                      "  person-key ID CHAVE       registra a chave pública de alguém (administradores)\n"
                      "  attachment get SHA256 [-o ARQUIVO]\n"
@@ -241,7 +245,7 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
     if (rc != BC_OK) {
         char buf[512];
         fprintf (stderr, "balcao: %s\n", bc_client_error_text (rc, reply, buf, sizeof buf));
-        if (rc == BC_ETIMEOUT && bc_config_str (config, "balcao/curve_dir", NULL))
+        if (rc == BC_ETIMEOUT && bc_config_curve_dir (config))
             fprintf (stderr, T ("balcao: com CURVE, um serviço não responde a chaves que não conhece: "
                                "a sua foi registrada? (balcao login)\n",
                                "balcao: with CURVE, services do not answer keys they do not know: "
@@ -837,95 +841,6 @@ s_person_key (bc_config_t *config, int argc, char **argv)
     return 0;
 }
 
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal (int sig)
-{
-    (void) sig;
-    s_stop = 1;
-}
-
-/* Prints the router's events as they happen (only ticket N's, if given),
- * until interrupted. */
-static int
-s_tail (bc_config_t *config, int argc, char **argv)
-{
-    uint64_t only = argc > 0 ? s_number (argv[0]) : 0;
-    if (argc > 0 && !only)
-        return EXIT_USAGE;
-    const char *endpoint = bc_config_endpoint (config, "router", "events");
-    if (!endpoint)
-        return EXIT_UNAVAILABLE;
-    int error = 0;
-    const char *personal = s_personal_cert ();
-    bc_curve_t *curve = personal ? bc_curve_new_personal (config, personal, &error)
-                                 : bc_curve_new (config, "balcao", &error);
-    if (error)
-        return EXIT_UNAVAILABLE;
-    zsock_t *sub = zsock_new (ZMQ_SUB);
-    zsock_set_linger (sub, 0);
-    if (curve && bc_curve_client (curve, zsock_resolve (sub), "router")) {
-        zsock_destroy (&sub);
-        bc_curve_destroy (&curve);
-        return EXIT_UNAVAILABLE;
-    }
-    zsock_set_subscribe (sub, "");
-    if (zsock_connect (sub, "%s", endpoint)) {
-        fprintf (stderr, T ("balcao: endereço inválido: %s\n", "balcao: invalid address: %s\n"), endpoint);
-        zsock_destroy (&sub);
-        bc_curve_destroy (&curve);
-        return EXIT_UNAVAILABLE;
-    }
-    struct sigaction sa = {0};
-    sa.sa_handler = s_on_signal;
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
-    if (only)
-        fprintf (stderr, T ("Acompanhando o chamado #%llu (Ctrl+C para sair)…\n",
-                    "Following ticket #%llu (Ctrl+C to quit)…\n"),
-                 (unsigned long long) only);
-    else
-        fprintf (stderr, T ("Acompanhando os eventos (Ctrl+C para sair)…\n", "Following events (Ctrl+C to quit)…\n"));
-    setvbuf (stdout, NULL, _IOLBF, 0);
-    int64_t last_heard = zclock_mono (), warned = 0;
-    while (!s_stop) {
-        zmq_pollitem_t item = {zsock_resolve (sub), 0, ZMQ_POLLIN, 0};
-        if (zmq_poll (&item, 1, 500) <= 0) {
-            /* Services publish a heartbeat every 200 ms. */
-            if (!warned && zclock_mono () - last_heard > 3000) {
-                fprintf (stderr, T ("balcao: o router não está publicando (ou não aceita sua chave)\n",
-                                  "balcao: the router is not publishing (or does not accept your key)\n"));
-                warned = 1;
-            }
-            continue;
-        }
-        zframe_t *frame = zframe_recv (sub);
-        if (!frame)
-            continue;
-        last_heard = zclock_mono ();
-        warned = 0;
-        bc_envelope_t *env = bc_envelope_unpack (zframe_data (frame), zframe_size (frame));
-        zframe_destroy (&frame);
-        if (!env)
-            continue;
-        uint64_t number = bc_event_ticket (env);
-        if (!bc_envelope_is (env, &balcao__v1__heartbeat__descriptor) && (!only || number == only)) {
-            char when[32], line[1024];
-            s_time (env->time_us, when, sizeof when);
-            bc_event_summary (env, s_en, line, sizeof line);
-            if (number)
-                printf ("%s  #%-6llu %-28s %s\n", when, (unsigned long long) number,
-                        env->principal, line);
-            else
-                printf ("%s  %-7s %-28s %s\n", when, "", env->principal, line);
-        }
-        bc_envelope_destroy (&env);
-    }
-    zsock_destroy (&sub);
-    bc_curve_destroy (&curve);
-    return 0;
-}
 
 /* attachment get SHA256 [-o FILE]: the bytes of a stored attachment, to
  * stdout or FILE; what it is goes to stderr. */
@@ -1799,7 +1714,9 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "search") == 0 && n >= 1)
         rc = s_search (config, n, args);
     else if (strcmp (cmd, "tail") == 0)
-        rc = s_tail (config, n, args);
+        rc = balcao_tail (config, n, args);
+    else if (strcmp (cmd, "quarantine") == 0)
+        rc = balcao_quarantine (config, n, args);
     else if (strcmp (cmd, "login") == 0)
         rc = s_login ();
     else if (strcmp (cmd, "person-key") == 0)
@@ -1814,4 +1731,29 @@ main (int argc, char **argv)
         s_usage ();
     bc_config_destroy (&config);
     return rc;
+}
+
+/* For the CLI's other files (balcao_cli.h). */
+int
+balcao_cli_en (void)
+{
+    return s_en;
+}
+
+bc_envelope_t *
+balcao_cli_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
+{
+    return s_call (config, service, req);
+}
+
+int
+balcao_cli_exit (void)
+{
+    return s_exit;
+}
+
+void
+balcao_cli_time (int64_t us, char *buf, size_t size)
+{
+    s_time (us, buf, size);
 }

@@ -18,6 +18,7 @@ trap '$B/balcaoctl -c "$dir/bench.cfg" down >/dev/null 2>&1 || true; rm -rf "$di
 cat > "$dir/bench.cfg" <<CFG
 balcao
     data_dir = "$dir/var"
+    curve_dir = ""
 intake
     command = "tcp://127.0.0.1:17201"
     events = "tcp://127.0.0.1:17202"

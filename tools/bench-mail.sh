@@ -20,6 +20,7 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev
 cat > "$dir/bench.cfg" <<CFG
 balcao
     data_dir = "$dir/var"
+    curve_dir = ""
 intake
     command = "tcp://127.0.0.1:17201"
     events = "tcp://127.0.0.1:17202"

@@ -19,6 +19,7 @@ target=$(( N / 5000 + 90 ))
 cat > "$dir/t.cfg" <<CFG
 balcao
     data_dir = "$dir/var"
+    curve_dir = ""
 intake
     command = "tcp://127.0.0.1:17201"
     events = "tcp://127.0.0.1:17202"

@@ -414,7 +414,7 @@ s_create (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     s_new_article (&a, req->article, id, tx, "create");
     int rc = s_save (self, tx, &a);
     if (rc)
-        return rc == -1 ? EIO : rc;
+        return rc == -1 ? kb_index_failed (tx, self->articles) : rc;
     s_reply_article (reply, &a, 0);
     return 0;
 }
@@ -498,7 +498,7 @@ s_edit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
             s_reply_article (reply, &next, 0);
     }
     balcao__v1__article__free_unpacked (cur, NULL);
-    return rc == -1 ? EIO : rc;
+    return rc == -1 ? kb_index_failed (tx, self->articles) : rc;
 }
 
 static int
@@ -530,7 +530,7 @@ s_set_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (!rc)
         s_reply_article (reply, &next, 0);
     balcao__v1__article__free_unpacked (cur, NULL);
-    return rc == -1 ? EIO : rc;
+    return rc == -1 ? kb_index_failed (tx, self->articles) : rc;
 }
 
 static int
@@ -567,7 +567,7 @@ s_revert (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         balcao__v1__article__free_unpacked (old, NULL);
     }
     balcao__v1__article__free_unpacked (cur, NULL);
-    return rc == -1 ? EIO : rc;
+    return rc == -1 ? kb_index_failed (tx, self->articles) : rc;
 }
 
 static int
@@ -941,7 +941,7 @@ s_import (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         balcao__v1__article__free_unpacked (cur, NULL);
     }
     if (rc)
-        return rc == -1 ? EIO : rc;
+        return rc == -1 ? kb_index_failed (tx, self->articles) : rc;
     bc_reply_ok (reply, &out.base);
     return 0;
 }
@@ -1039,7 +1039,7 @@ s_from_ticket (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     }
     free (body);
     balcao__v1__kb_ticket__free_unpacked (t, NULL);
-    return rc == -1 ? EIO : rc;
+    return rc == -1 ? kb_index_failed (tx, self->articles) : rc;
 }
 
 static int

@@ -55,6 +55,12 @@ Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);
 int kb_each_record (kb_t *self, MDB_dbi dbi, int (*fn) (kb_t *self, const MDB_val *value, void *arg),
                     void *arg);
 
+/* What a handler returns when `index` failed: the Xapian database itself
+ * failing (a DatabaseError: disk, corruption) is the store's failure, EIO,
+ * which stops kb; anything else is about the input (bc_tx_fail: a request
+ * gets an error, an event is quarantined). */
+int kb_index_failed (bc_tx_t *tx, kb_index_t *index);
+
 /* Stores a protobuf message under key. Returns 0 or an LMDB code. */
 int kb_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
                 const ProtobufCMessage *msg);

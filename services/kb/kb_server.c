@@ -363,3 +363,12 @@ kb_server_teardown (void *state)
     kb_index_close (&self->tickets);
     free (self);
 }
+
+int
+kb_index_failed (bc_tx_t *tx, kb_index_t *index)
+{
+    const char *why = kb_index_error (index);
+    if (strncmp (why, "Database", 8) == 0)
+        return EIO;
+    return bc_tx_fail (tx, "xapian: %s", why);
+}

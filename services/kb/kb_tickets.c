@@ -346,10 +346,9 @@ kb_tickets_on_event (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev)
             balcao__v1__ticket_status_changed__free_unpacked (sc, NULL);
     }
     if (rc == -1) {
-        /* Xapian failed (disk full, corruption): stop rather than skip. */
         bc_error ("event=index_failed seq=%llu reason=\"%s\"", (unsigned long long) ev->seq,
                   kb_index_error (self->tickets));
-        return EIO;
+        return kb_index_failed (tx, self->tickets);
     }
     return rc;
 }

@@ -80,4 +80,7 @@ int router_sla_retime (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t);
 int router_sla_start (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now);
 int router_sla_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from);
 
+/* router_feed.c: a person's view of the log (balcao tail) */
+void router_feed_register (bc_service_t *svc);
+
 #endif

@@ -1002,6 +1002,7 @@ router_server_setup (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__get_history__descriptor, 0, s_history);
     router_commands_register (svc);
     router_assign_register (svc);
+    router_feed_register (svc);
     /* The SLA alarm is armed after every commit, and now for what is due. */
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     router_after_commit (self);

@@ -60,6 +60,10 @@ BUS_SERVICES = ("intake", "router", "kb", "notify")  # those with a command sock
 
 POLL = 0.05  # seconds between checks in wait_until
 
+# Who may replay a whole log in a test installation (balcao/log_readers).
+LOG_READERS = ("service:intake", "service:router", "service:kb", "service:notify",
+               "service:e2e-test", "service:balcao")
+
 # Full protobuf name -> class, for decoding reply payloads by Envelope.type.
 MESSAGE_TYPES = {}
 for _module in (bus_pb2, intake_pb2, kb_pb2, notify_pb2, router_pb2):
@@ -268,9 +272,12 @@ class System:
             '    domain = "balcao.test"',
             "    heartbeat_ms = %d" % self.heartbeat_ms,
             "    max_message_size = %d" % self.max_message_size,
+            # The services, and the tests' own replays (harness.replay; with
+            # CURVE they speak with the CLI's certificate, service:balcao).
+            '    log_readers = "%s"' % " ".join(LOG_READERS),
         ]
-        if self.curve_dir:
-            lines.append('    curve_dir = "%s"' % self.curve_dir)
+        # CURVE is on by default; a test without it says so (off).
+        lines.append('    curve_dir = "%s"' % (self.curve_dir or ""))
         for svc in BUS_SERVICES:
             lines += [svc,
                       '    command = "%s"' % self.endpoints[svc],
@@ -540,7 +547,7 @@ class System:
         events = []
         while True:
             reply = self.call(svc, bus_pb2.ReplayRequest(from_seq=from_seq, max_events=1000),
-                              timeout=10)
+                              timeout=10, principal="service:e2e-test")
             batch = [bus_pb2.Envelope.FromString(e) for e in reply.events]
             events.extend(batch)
             if not batch or batch[-1].seq >= reply.head_seq:

@@ -35,7 +35,7 @@ s_setup (void **state)
     snprintf (f->config, sizeof f->config, "%s/t.cfg", f->dir);
     FILE *c = fopen (f->config, "w");
     fprintf (c,
-             "balcao\n    data_dir = \"%s/var\"\n    install = \"bc\"\n"
+             "balcao\n    data_dir = \"%s/var\"\n    curve_dir = \"\"\n    install = \"bc\"\n"
              "    domain = \"balcao.local\"\n"
              "intake\n    command = \"ipc://%s/i.cmd\"\n    events = \"ipc://%s/i.ev\"\n"
              "    max_attachment_bytes = 1000\n    max_message_attachments_bytes = 1500\n"
@@ -100,6 +100,7 @@ s_events (fixture_t *f, size_t *n)
     Balcao__V1__ReplayRequest req = BALCAO__V1__REPLAY_REQUEST__INIT;
     req.from_seq = 1;
     bc_envelope_t *reply = NULL;
+    bc_client_set_principal (f->client, "service:router"); /* the log is for services */
     assert_int_equal (bc_client_call (f->client, NULL, &req.base, &reply), BC_OK);
     Balcao__V1__ReplayReply *rr = (Balcao__V1__ReplayReply *) bc_envelope_payload (
         reply, &balcao__v1__replay_reply__descriptor);
@@ -356,7 +357,7 @@ test_over_the_limits_nothing_is_stored (void **state)
      * MessageReceived. */
     Balcao__V1__ReplayRequest rr_req = BALCAO__V1__REPLAY_REQUEST__INIT;
     rr_req.from_seq = 1;
-    reply = s_call (f, NULL, &rr_req.base, "service:test", code);
+    reply = s_call (f, NULL, &rr_req.base, "service:router", code);
     Balcao__V1__ReplayReply *rr = (Balcao__V1__ReplayReply *) bc_envelope_payload (
         reply, &balcao__v1__replay_reply__descriptor);
     assert_int_equal (rr->n_events, 2);

@@ -203,7 +203,7 @@ s_setup_with (void **state, const char *publish_hwm, const char *replay_max,
     snprintf (f->config, sizeof f->config, "%s/t.cfg", f->dir);
     FILE *c = fopen (f->config, "w");
     fprintf (c,
-             "balcao\n    data_dir = \"%s/var\"\n    heartbeat_ms = \"100\"\n    replay_max = \"%s\"\n"
+             "balcao\n    data_dir = \"%s/var\"\n    curve_dir = \"\"\n    log_readers = \"service:consumer\"\n    heartbeat_ms = \"100\"\n    replay_max = \"%s\"\n"
              "    max_message_size = \"4096\"\n"
              "producer\n    command = \"ipc://%s/p.cmd\"\n    events = \"ipc://%s/p.ev\"\n"
              "    map_size = \"131072\"\n"

@@ -1,0 +1,180 @@
+/* bc_service_internal: the runtime's own types, shared by its files
+ * (bc_service.c: set-up and the loop; bc_service_batch.c: applying a batch;
+ * bc_quarantine.c: events set aside). Not for services: they see
+ * bc_service.h only. */
+#ifndef BC_SERVICE_INTERNAL_H
+#define BC_SERVICE_INTERNAL_H
+
+#include "bc_service.h"
+#include "bc_id.h"
+#include "bc_ratelog.h"
+
+#include <czmq.h>
+
+#define BC_MAX_HANDLERS 64
+#define BC_MAX_SOURCES 8
+#define BC_MAX_TIMERS 8
+#define BC_MAX_IDENTITY 256
+#define BC_REASON_LEN 256
+
+typedef struct {
+    const ProtobufCMessageDescriptor *type;
+    int is_write;
+    bc_command_fn *fn;
+} bc_handler_t;
+
+typedef struct {
+    char *name;
+    bc_event_fn *fn;
+    char *command_ep;
+    zsock_t *sub;
+    zsock_t *replay;
+    uint64_t applied;        /* committed cursor */
+    uint64_t pending;        /* cursor inside the running batch */
+    uint64_t source_head;    /* newest seq the source told us about */
+    int wants_replay;        /* ask for a replay after this commit */
+    char replay_id[BC_ID_LEN + 1]; /* outstanding replay request, "" if none */
+    int64_t replay_deadline; /* mono ms */
+} bc_source_t;
+
+typedef struct {
+    bc_timer_fn *fn;
+    int interval_ms;
+    int64_t next;
+} bc_timer_t;
+
+struct bc_reply_t {
+    bc_service_t *svc;
+    const char *request_id;
+    const char *peer; /* the sender's address, for the log's rate limit */
+    uint8_t *data;
+    size_t len;
+    int is_error;
+};
+
+/* One input of a batch. */
+typedef enum { BC_IN_REQUEST, BC_IN_EVENT, BC_IN_REPLAY } bc_input_kind_t;
+
+typedef struct {
+    bc_input_kind_t kind;
+    int source; /* index into sources, for events and replays */
+    unsigned char identity[BC_MAX_IDENTITY];
+    size_t identity_len;
+    int has_delimiter;
+    int frames; /* frames after the identity */
+    zmq_msg_t body;
+    uint8_t *reply; /* for requests, after the batch ran */
+    size_t reply_len;
+    int is_current_replay; /* a replay reply we were waiting for */
+    char peer[64];         /* the sender's address (requests), for the logs */
+    /* A request whose handler failed in an earlier run of this batch: it
+     * gets an error reply, its handler is not called again. */
+    int is_poisoned;
+    char poison_reason[BC_REASON_LEN];
+} bc_input_t;
+
+/* An event whose handler failed in an earlier run of this batch: the next
+ * run sets it aside in `quarantine` instead of applying it. */
+typedef struct {
+    int source;
+    uint64_t seq;
+    char reason[BC_REASON_LEN];
+} bc_poison_t;
+
+typedef struct {
+    uint64_t seq;
+    uint8_t *data;
+    size_t len;
+} bc_pending_event_t;
+
+struct bc_tx_t {
+    bc_service_t *svc;
+    MDB_txn *txn;
+    int64_t now_us;
+    uint64_t head;
+    const char *principal;
+    const char *correlation_id;
+    bc_pending_event_t *events;
+    size_t nevents, cap_events;
+    int64_t nquarantined;          /* events set aside (minus retried) in this batch */
+    char reason[BC_REASON_LEN];    /* why the handler failed (bc_tx_fail) */
+    /* Where the batch failed, for the next run: the input's index (-1: a
+     * hook, not an input), and for an event its source and sequence. */
+    int fail_input;
+    int fail_source;
+    uint64_t fail_seq;
+};
+
+struct bc_service_t {
+    char *name;
+    char principal[80]; /* service:<name>, in our replay requests */
+    char *dir;
+    bc_config_t *config;
+    bc_store_t *store;
+    zsock_t *router;
+    zsock_t *pub;
+    bc_curve_t *curve; /* NULL: plain TCP */
+    void *state;
+    MDB_dbi db_log, db_requests, db_requests_by_time, db_cursors, db_quarantine;
+    uint64_t quarantined;  /* entries in `quarantine`, committed */
+    bc_poison_t *poison;   /* events to set aside in the batch being run */
+    int npoison;
+    bc_ratelog_t *rejects; /* rejected requests' log lines, per peer */
+    char **log_readers;    /* principals allowed to replay the log */
+    int nlog_readers;
+    bc_feed_filter_fn *feed_filter; /* what a person may see of the log */
+    /* Tests: handlers of this event or request type fail on purpose
+     * (BALCAO_FAILPOINT_EVENT, BALCAO_FAILPOINT_REQUEST); NULL normally. */
+    const char *fail_event_type, *fail_request_type;
+
+    bc_handler_t handlers[BC_MAX_HANDLERS];
+    int nhandlers;
+    bc_source_t sources[BC_MAX_SOURCES];
+    int nsources;
+    bc_timer_t timers[BC_MAX_TIMERS];
+    int ntimers;
+    bc_hook_fn *before_batch, *before_commit;
+    bc_after_fn *after_commit, *after_abort;
+
+    uint64_t head_seq; /* committed */
+    size_t max_message;
+    int batch_max;
+    int replay_max;
+    int heartbeat_ms;
+    int64_t next_heartbeat;
+    int64_t retention_us;
+    int wake;
+    int64_t alarm_us;       /* wall clock; 0: none */
+    bc_hook_fn *on_alarm;
+    int alarm_due;          /* run on_alarm in the next batch */
+    int64_t started_us;
+    int batch_delay_ms;     /* how long events may wait to join a batch */
+    int64_t first_input_ms; /* when the oldest collected input arrived */
+    int has_request;        /* a collected input is a request: do not wait */
+
+    bc_input_t *inputs;
+    int ninputs;
+    bc_tx_t tx;
+};
+
+/* bc_service_batch.c */
+/* Applies the collected inputs in one transaction and commits: grows the
+ * map when full, sets aside what a handler could not apply and runs the
+ * batch again without it. Exits the process, with a sentence for the
+ * operator, only when the store itself fails. */
+void bc_batch_apply (bc_service_t *self);
+void bc_batch_register_builtins (bc_service_t *self);
+
+/* bc_quarantine.c */
+/* Reads the number of quarantined events (at start). */
+uint64_t bc_quarantine_count (bc_service_t *self);
+/* Records an event its handler could not apply; returns 0 or an LMDB code. */
+int bc_quarantine_put (bc_tx_t *tx, const char *source, const uint8_t *data, size_t len,
+                       const char *reason);
+void bc_quarantine_register (bc_service_t *self);
+/* Calls the consumer of `source` for one event outside the usual order
+ * (a retry); returns its code, -1 when no such source is consumed. */
+int bc_batch_apply_one (bc_tx_t *tx, const char *source, const bc_envelope_t *event);
+
+
+#endif
