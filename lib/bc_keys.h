@@ -3,7 +3,9 @@
  * set keys with SetPersonKey); other services keep a copy from the router's
  * PersonChanged events, in their own LMDB:
  *
- *   keys     Z85 public key -> person id
+ *   keys     Z85 public key -> "checked:" person id (registered over
+ *            CURVE; an entry without the mark, from before keys were
+ *            checked, is never admitted)
  *   key_of   person id      -> Z85 public key (copies only: to drop the old
  *                              key when a person's key changes)
  */
@@ -17,6 +19,8 @@ typedef struct {
     bc_service_t *svc;
     MDB_dbi keys, key_of;
 } bc_keys_t;
+
+#define BC_KEYS_CHECKED "checked:"
 
 /* Opens the two databases (which the service must list among its own) and
  * makes the service's ZAP handler admit the keys in them. */

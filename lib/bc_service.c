@@ -305,6 +305,12 @@ bc_service_set_key_lookup (bc_service_t *self, bc_curve_lookup_fn *fn, void *arg
         bc_curve_set_lookup (self->curve, fn, arg);
 }
 
+int
+bc_service_is_curve (bc_service_t *self)
+{
+    return self->curve != NULL;
+}
+
 const char *
 bc_service_name (bc_service_t *self)
 {

@@ -113,6 +113,8 @@ int bc_service_run (bc_service_t *self);
 void bc_service_set_key_lookup (bc_service_t *self, bc_curve_lookup_fn *fn, void *arg);
 
 const char *bc_service_name (bc_service_t *self);
+/* True when the bus is CURVE (principals proved by keys). */
+int bc_service_is_curve (bc_service_t *self);
 bc_config_t *bc_service_config (bc_service_t *self);
 bc_store_t *bc_service_store (bc_service_t *self);
 MDB_dbi bc_service_dbi (bc_service_t *self, const char *name);

@@ -246,6 +246,7 @@ s_store_person (router_t *self, bc_tx_t *tx, const Balcao__V1__Person *in, char 
     p.last_assigned = old ? old->last_assigned : 0;
     p.created_us = old ? old->created_us : bc_tx_now_us (tx);
     p.curve_key = old ? old->curve_key : "";
+    p.curve_key_checked = old ? old->curve_key_checked : 0;
     if (!*p.language)
         p.language = "pt-BR";
     rc = router_people_put (txn, &self->pdbs, &p);
@@ -385,6 +386,15 @@ s_set_person_key (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                         "only admins register keys");
         return 0;
     }
+    if (*req->curve_key && !bc_service_is_curve (self->svc)) {
+        /* On an open bus anyone on the host may claim to be an admin: a key
+         * registered so would let them in as one once CURVE is on. */
+        bc_reply_error (reply, "forbidden",
+                        "chaves só podem ser registradas com o CURVE ligado (balcao/curve_dir): sem ele, qualquer conta desta máquina poderia registrar a sua como administrador",
+                        "keys can only be registered with CURVE on (balcao/curve_dir): without "
+                        "it, any account on this host could register its own as an admin");
+        return 0;
+    }
     if (*req->curve_key && !s_is_z85_key (req->curve_key)) {
         bc_reply_error (reply, "invalid",
                         "a chave pública são os 40 caracteres que o `balcao login` mostrou (Z85)",
@@ -394,6 +404,11 @@ s_set_person_key (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     MDB_txn *txn = bc_tx_txn (tx);
     MDB_val k = {strlen (req->curve_key), req->curve_key}, v;
     int rc = *req->curve_key ? mdb_get (txn, self->keys.keys, &k, &v) : MDB_NOTFOUND;
+    size_t mark = strlen (BC_KEYS_CHECKED);
+    if (rc == 0 && v.mv_size >= mark && memcmp (v.mv_data, BC_KEYS_CHECKED, mark) == 0) {
+        v.mv_data = (char *) v.mv_data + mark;
+        v.mv_size -= mark;
+    }
     if (rc == 0 && (v.mv_size != strlen (req->person) || memcmp (v.mv_data, req->person, v.mv_size))) {
         bc_reply_error (reply, "conflict", "esta chave já pertence a %.*s",
                         "this key belongs to %.*s", (int) v.mv_size,
@@ -412,6 +427,7 @@ s_set_person_key (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (rc)
         return rc;
     router_set_string (&p->curve_key, req->curve_key);
+    p->curve_key_checked = *req->curve_key != 0;
     rc = bc_keys_on_person (&self->keys, txn, p);
     if (rc == 0)
         rc = router_people_put (txn, &self->pdbs, p);
