@@ -39,7 +39,13 @@ bc_event_summary (const bc_envelope_t *env, int en, char *out, size_t size)
     else if (bc_envelope_is (env, &balcao__v1__ticket_status_changed__descriptor)) {
         Balcao__V1__TicketStatusChanged *e = (Balcao__V1__TicketStatusChanged *) bc_envelope_payload (
             env, &balcao__v1__ticket_status_changed__descriptor);
-        if (e)
+        if (e && strcmp (e->action, "close") == 0 && strcmp (e->tier, "N3") == 0)
+            /* Closed before the customer validated: who did it, and why. */
+            snprintf (out, size,
+                      L ("%s → %s por %s, sem a validação do cliente (N3); motivo: %s",
+                         "%s → %s by %s, without the customer's validation (N3); reason: %s"),
+                      e->from_status, e->to_status, e->by, *e->text ? e->text : "-");
+        else if (e)
             snprintf (out, size, "%s → %s (%s)%s%s", e->from_status, e->to_status, e->action,
                       *e->text ? ": " : "", e->text);
         if (e)

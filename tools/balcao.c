@@ -47,7 +47,8 @@ s_usage (void)
                          "  resolve N TEXT [--fix REFERENCE]\n"
                          "                            resolve (at N3, with the fix's reference)\n"
                          "  reopen N [REASON]         reopen a resolved or closed ticket\n"
-                         "  close N                   close a resolved ticket\n"
+                         "  close N [--reason TEXT]   close a resolved ticket (at N3 the customer\n"
+                         "                            validates; a supervisor may close with a reason)\n"
                          "  categories                the categories and their defaults\n"
                          "  set-category N CATEGORY   classify (in triage, also priority and tier)\n"
                          "  set-priority N PRIORITY [REASON]\n"
@@ -118,7 +119,8 @@ s_usage (void)
                      "  resolve N TEXTO [--fix REFERÊNCIA]\n"
                      "                            resolve (no N3, com a referência da correção)\n"
                      "  reopen N [MOTIVO]         reabre um chamado resolvido ou fechado\n"
-                     "  close N                   fecha um chamado resolvido\n"
+                     "  close N [--reason TEXTO]  fecha um chamado resolvido (no N3 o cliente\n"
+                     "                            valida; um supervisor pode fechar com o motivo)\n"
                      "  categories                as categorias e seus padrões\n"
                      "  set-category N CATEGORIA  classifica (na triagem, aplica prioridade e nível)\n"
                      "  set-priority N PRIORIDADE [MOTIVO]\n"
@@ -636,9 +638,32 @@ s_macros_cmd (bc_config_t *config, const char *cmd, int argc, char **argv)
     return 0;
 }
 
+/* balcao close N [--reason TEXT]: at N3 before the customer validates, only
+ * a supervisor closes, and only with the reason (the router says so). */
+static int
+s_close (bc_config_t *config, int argc, char **argv)
+{
+    if (argc < 1)
+        return EXIT_USAGE;
+    char text[8192];
+    Balcao__V1__TicketAction req = BALCAO__V1__TICKET_ACTION__INIT;
+    req.number = s_number (argv[0]);
+    req.action = "close";
+    if (argc >= 2 && strcmp (argv[1], "--reason") == 0) {
+        if (argc != 3)
+            return EXIT_USAGE;
+        req.text = argv[2];
+    }
+    else
+        req.text = (char *) s_join (argc, argv, 1, text, sizeof text);
+    return s_print_ticket (s_call (config, "router", &req.base), s_line_status);
+}
+
 static int
 s_action (bc_config_t *config, const char *action, int argc, char **argv)
 {
+    if (strcmp (action, "close") == 0)
+        return s_close (config, argc, argv);
     if (argc < 1)
         return EXIT_USAGE;
     char text[8192];

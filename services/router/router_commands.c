@@ -218,6 +218,47 @@ s_link (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     return rc;
 }
 
+/* Applies the N3 rule (router_lifecycle_may_close) to who closing resolved
+ * ticket t with reason; on a refusal sets the reply and returns 0. */
+static int
+s_may_close (const Balcao__V1__Ticket *t, const char *who, const char *reason, bc_reply_t *reply)
+{
+    router_closer_t by = router_closer_of (who, router_is_customer_of (who, t));
+    switch (router_lifecycle_may_close (t->tier, *t->customer_address != 0, by, reason)) {
+    case ROUTER_CLOSE_OK:
+        return 1;
+    case ROUTER_CLOSE_WAITS_CUSTOMER:
+        bc_reply_error (reply, "forbidden",
+                        "o chamado #%llu foi resolvido no N3 e aguarda a validação do cliente: "
+                        "ele fecha quando o cliente aceitar a solução ou sozinho depois do "
+                        "lembrete; antes disso, só um supervisor pode fechá-lo, informando o "
+                        "motivo",
+                        "ticket #%llu was resolved at N3 and waits for the customer's "
+                        "validation: it closes when the customer accepts the solution, or by "
+                        "itself after the reminder; until then only a supervisor can close it, "
+                        "giving the reason",
+                        (unsigned long long) t->number);
+        return 0;
+    case ROUTER_CLOSE_NEEDS_REASON:
+        bc_reply_error (reply, "invalid",
+                        "para fechar o chamado #%llu no N3 sem a validação do cliente, escreva "
+                        "o motivo (balcao close %llu --reason \"...\")",
+                        "closing ticket #%llu at N3 without the customer's validation needs "
+                        "the reason (balcao close %llu --reason \"...\")",
+                        (unsigned long long) t->number, (unsigned long long) t->number);
+        return 0;
+    case ROUTER_CLOSE_REASON_TOO_LONG:
+        bc_reply_error (reply, "invalid",
+                        "o motivo passa de %d caracteres; resuma-o e deixe os detalhes numa "
+                        "nota interna",
+                        "the reason is over %d characters; make it shorter and put the details "
+                        "in an internal note",
+                        ROUTER_CLOSE_REASON_MAX);
+        return 0;
+    }
+    return 0;
+}
+
 static int
 s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -272,6 +313,8 @@ s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
                             "rejecting a resolution needs the reason");
         goto done;
     }
+    if (strcmp (to, "fechado") == 0 && !s_may_close (t, who, req->text, reply))
+        goto done;
     if (action == ROUTER_RESOLVE && strcmp (t->tier, "N3") == 0 && !*req->fix_reference) {
         bc_reply_error (reply, "invalid",
                         "para resolver no N3, informe a referência da correção (patch, versão ou mudança)",

@@ -31,6 +31,7 @@ typedef struct {
     double warning;
     int breach_raises, breach_escalates;
     int auto_close_days, auto_remind_days; /* business days; 0: never */
+    int64_t auto_close_s, auto_remind_s; /* instead, business seconds (config "30s") */
     int reopen_days; /* a closed ticket's customer writing within: reopens */
     int seeded, seed_ran; /* the config's people are in (router_people_seed) */
 } router_t;
@@ -41,6 +42,10 @@ int router_index_event (router_t *self, MDB_txn *txn, uint64_t number, uint64_t 
 Balcao__V1__Ticket *router_get_ticket (router_t *self, MDB_txn *txn, uint64_t number, int *rc);
 int router_is_agent (const char *principal);
 int router_is_customer_of (const char *principal, const Balcao__V1__Ticket *t);
+/* Who may read ticket t: 2 = all of it (the support team), 1 = its public
+ * part (its customer, colleagues following their organization's tickets,
+ * services with the read permission), 0 = nothing. */
+int router_read_access (router_t *self, MDB_txn *txn, const char *principal, const Balcao__V1__Ticket *t);
 int router_is_done (const char *status);
 int router_put_thread (router_t *self, MDB_txn *txn, uint64_t number, uint32_t index, const Balcao__V1__TicketMessage *m);
 int router_put_ticket (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t);

@@ -1,6 +1,7 @@
-/* router_lifecycle: the transition table. */
+/* router_lifecycle: the transition table, and who may close at N3. */
 #include "router_lifecycle.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,4 +75,43 @@ router_lifecycle_sources (router_action_t action, char *buf, size_t size)
             used += (size_t) n;
         }
     return buf;
+}
+
+router_closer_t
+router_closer_of (const char *principal, int is_customer)
+{
+    if (is_customer)
+        return ROUTER_BY_CUSTOMER;
+    if (!principal)
+        return ROUTER_BY_OTHER;
+    if (strncmp (principal, "agent:", 6) == 0)
+        return ROUTER_BY_AGENT;
+    if (strncmp (principal, "supervisor:", 11) == 0 || strncmp (principal, "admin:", 6) == 0)
+        return ROUTER_BY_SUPERVISOR;
+    if (strcmp (principal, "system:router") == 0)
+        return ROUTER_BY_SYSTEM;
+    return ROUTER_BY_OTHER;
+}
+
+router_close_verdict_t
+router_lifecycle_may_close (const char *tier, int has_customer, router_closer_t by,
+                            const char *reason)
+{
+    if (!tier || strcmp (tier, "N3") != 0 || !has_customer)
+        return ROUTER_CLOSE_OK;
+    if (by == ROUTER_BY_CUSTOMER || by == ROUTER_BY_SYSTEM)
+        return ROUTER_CLOSE_OK;
+    if (by != ROUTER_BY_SUPERVISOR)
+        return ROUTER_CLOSE_WAITS_CUSTOMER;
+    size_t chars = 0;
+    int has_text = 0;
+    for (const unsigned char *p = (const unsigned char *) (reason ? reason : ""); *p; p++) {
+        if ((*p & 0xC0) != 0x80)
+            chars++; /* not a UTF-8 continuation byte: a new character */
+        if (!isspace (*p))
+            has_text = 1;
+    }
+    if (!has_text)
+        return ROUTER_CLOSE_NEEDS_REASON;
+    return chars > ROUTER_CLOSE_REASON_MAX ? ROUTER_CLOSE_REASON_TOO_LONG : ROUTER_CLOSE_OK;
 }

@@ -139,11 +139,19 @@ router_is_customer_of (const char *principal, const Balcao__V1__Ticket *t)
            && strcasecmp (principal + 9, t->customer_address) == 0;
 }
 
-/* Loads the ticket a command names; on failure sets the reply. */
+/* Loads the ticket a request names; on failure sets the reply. A ticket the
+ * caller may not read (router_read_access) gets the very answer of a ticket
+ * that does not exist: numbers are sequential, so any other answer would
+ * tell a customer which numbers are someone else's. */
 Balcao__V1__Ticket *
 router_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_reply_t *reply, int *rc)
 {
     Balcao__V1__Ticket *t = router_get_ticket (self, bc_tx_txn (tx), number, rc);
+    if (t && !router_read_access (self, bc_tx_txn (tx), bc_tx_principal (tx), t)) {
+        balcao__v1__ticket__free_unpacked (t, NULL);
+        t = NULL;
+        *rc = MDB_NOTFOUND;
+    }
     if (*rc == MDB_NOTFOUND) {
         bc_reply_error (reply, "not_found", "o chamado #%llu não existe",
                         "ticket #%llu does not exist",
@@ -233,7 +241,8 @@ s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived 
 /* A customer's message on their existing ticket. Only a person's message
  * moves the ticket: it answers what we asked; on a resolved ticket a short
  * acceptance ("funcionou, obrigado") closes it and anything else rejects
- * the solution with their words; on a closed ticket (within
+ * the solution with their words (at N3 only the customer's own acceptance
+ * closes it); on a closed ticket (within
  * router/reopen_days) a rating ("nota 5") is their rating and anything else
  * reopens it. Robots and out-of-office replies are recorded and change
  * nothing. */
@@ -261,6 +270,15 @@ s_append_inbound (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
         int accepts = router_reply_accepts (m->reply);
         to = accepts ? "fechado" : "reaberto";
         action = accepts ? "accept" : "reject";
+        /* At N3 only the customer's own acceptance validates the fix; a
+         * colleague's thanks is recorded and the ticket keeps waiting. */
+        int is_customer = strcasecmp (m->author, t->customer_address) == 0;
+        if (accepts
+            && router_lifecycle_may_close (t->tier, *t->customer_address != 0,
+                                           is_customer ? ROUTER_BY_CUSTOMER : ROUTER_BY_OTHER,
+                                           NULL)
+                   != ROUTER_CLOSE_OK)
+            to = NULL;
     }
     else if (strcmp (t->status, "fechado") == 0 && !t->csat_score
              && (score = router_reply_rating (m->reply, &comment)))
@@ -654,8 +672,8 @@ s_service_may (router_t *self, MDB_txn *txn, const char *principal, const char *
  * with the read permission, its customer, and colleagues who follow their
  * organization's tickets, all but internal notes; nobody else. 0 = no,
  * 1 = public part, 2 = everything. */
-static int
-s_read_access (router_t *self, MDB_txn *txn, const char *principal, const Balcao__V1__Ticket *t)
+int
+router_read_access (router_t *self, MDB_txn *txn, const char *principal, const Balcao__V1__Ticket *t)
 {
     if (router_is_agent (principal))
         return 2;
@@ -681,19 +699,10 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
     const Balcao__V1__GetTicket *req = (const Balcao__V1__GetTicket *) payload;
     MDB_txn *txn = bc_tx_txn (tx);
     int rc;
-    Balcao__V1__Ticket *t = router_get_ticket (self, txn, req->number, &rc);
-    int access = rc == 0 ? s_read_access (self, txn, bc_tx_principal (tx), t) : 0;
-    if (rc == MDB_NOTFOUND || (rc == 0 && !access)) {
-        /* Someone else's ticket looks like no ticket: numbers are guessable. */
-        bc_reply_error (reply, "not_found", "o chamado #%llu não existe",
-                        "ticket #%llu does not exist",
-                        (unsigned long long) req->number);
-        if (t)
-            balcao__v1__ticket__free_unpacked (t, NULL);
-        return 0;
-    }
-    if (rc)
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
         return rc;
+    int access = router_read_access (self, txn, bc_tx_principal (tx), t);
     Balcao__V1__TicketMessage **msgs = calloc (t->message_count + 1, sizeof *msgs);
     size_t n = 0;
     MDB_cursor *cur;

@@ -177,23 +177,30 @@ router_sla_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const cha
     return rc;
 }
 
+/* now + one auto-close setting (business days, or business seconds when the
+ * config gave a duration), in microseconds; 0 when off. */
+static int64_t
+s_auto_at (router_t *self, time_t now, int days, int64_t secs)
+{
+    if (secs > 0)
+        return (int64_t) router_calendar_add (self->calendar, now, secs) * 1000000;
+    if (days > 0)
+        return (int64_t) router_calendar_add_days (self->calendar, now, days) * 1000000;
+    return 0;
+}
+
 /* When a ticket resolved at now_us closes by itself (0: never), and when its
  * customer is reminded (in *remind_us, 0: no reminder). */
 int64_t
 router_auto_close_at (router_t *self, int64_t now_us, int64_t *remind_us)
 {
     time_t now = (time_t) (now_us / 1000000);
-    if (remind_us)
-        *remind_us = self->auto_close_days > 0 && self->auto_remind_days > 0
-                             && self->auto_remind_days < self->auto_close_days
-                         ? (int64_t) router_calendar_add_days (self->calendar, now,
-                                                               self->auto_remind_days)
-                               * 1000000
-                         : 0;
-    return self->auto_close_days > 0
-               ? (int64_t) router_calendar_add_days (self->calendar, now, self->auto_close_days)
-                     * 1000000
-               : 0;
+    int64_t close = s_auto_at (self, now, self->auto_close_days, self->auto_close_s);
+    if (remind_us) {
+        int64_t remind = s_auto_at (self, now, self->auto_remind_days, self->auto_remind_s);
+        *remind_us = close && remind && remind < close ? remind : 0;
+    }
+    return close;
 }
 
 /* A resolved ticket waits for the customer's validation; without an answer
@@ -209,8 +216,9 @@ router_auto_close_schedule (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, 
             rc = s_deadline (self, txn, t->auto_close_us, t->number, AUTO_CLOSE, 0);
         t->auto_close_reminder_us = t->auto_close_us = 0;
     }
-    if (rc == 0 && strcmp (t->status, "resolvido") == 0 && self->auto_close_days > 0) {
-        t->auto_close_us = router_auto_close_at (self, bc_tx_now_us (tx), &t->auto_close_reminder_us);
+    if (rc == 0 && strcmp (t->status, "resolvido") == 0
+        && (t->auto_close_us = router_auto_close_at (self, bc_tx_now_us (tx),
+                                                     &t->auto_close_reminder_us))) {
         rc = s_deadline (self, txn, t->auto_close_reminder_us, t->number, AUTO_REMIND, 1);
         if (rc == 0)
             rc = s_deadline (self, txn, t->auto_close_us, t->number, AUTO_CLOSE, 1);
@@ -382,6 +390,30 @@ s_duration (const char *text)
     return -1;
 }
 
+/* router/auto_close_days and router/auto_close_reminder_days: whole business
+ * days ("5"), or a business duration ("30s", "45m", "4h": for trials and
+ * tests). */
+static int
+s_auto_setting (bc_config_t *config, const char *key, const char *fallback, int *days,
+                int64_t *secs)
+{
+    const char *value = bc_config_str (config, key, fallback);
+    char *end;
+    long n = strtol (value, &end, 10);
+    *days = 0;
+    *secs = 0;
+    if (end != value && n >= 0 && n <= 3650 && !*end) {
+        *days = (int) n;
+        return 0;
+    }
+    if (end != value && *end && (*secs = s_duration (value)) >= 0)
+        return 0;
+    bc_error ("event=config_invalid key=%s hint=\"business days like 5, or a duration like 30s, "
+              "45m, 4h\"",
+              key);
+    return -1;
+}
+
 /* SLA targets per priority in business time, the warning fraction and the
  * breach policy, from router/sla (defaults: a software company's support). */
 int
@@ -408,9 +440,12 @@ router_sla_config (router_t *self, bc_config_t *config)
         bc_error ("event=config_invalid key=router/sla/warning hint=\"a fraction like 0.8\"");
         return -1;
     }
-    self->auto_close_days = (int) bc_config_int (config, "router/auto_close_days", 5);
+    if (s_auto_setting (config, "router/auto_close_days", "5", &self->auto_close_days,
+                        &self->auto_close_s)
+        || s_auto_setting (config, "router/auto_close_reminder_days", "3",
+                           &self->auto_remind_days, &self->auto_remind_s))
+        return -1;
     self->reopen_days = (int) bc_config_int (config, "router/reopen_days", 7);
-    self->auto_remind_days = (int) bc_config_int (config, "router/auto_close_reminder_days", 3);
     const char *policy = bc_config_str (config, "router/sla/on_breach", "raise_priority");
     self->breach_raises = strstr (policy, "raise_priority") != NULL;
     self->breach_escalates = strstr (policy, "escalate") != NULL;

@@ -6,7 +6,7 @@ someone else's ticket looks like no ticket at all (not_found, whatever the
 number); a customer lists only their own tickets; callers that say nothing
 about who they are get nothing; history, replies, classification and
 assignment are for the support team; only the ticket's customer validates or
-rates it. A customer allowed to follow their organization's tickets reads and
+rates it, and to anyone else it does not exist. A customer allowed to follow their organization's tickets reads and
 lists them (public part only), including those opened before the organization
 was set; colleagues without that right and other organizations see nothing.
 People and systems come from the config's seed section too; a system reads
@@ -98,12 +98,12 @@ def main():
                   "a customer cannot %s" % msg.DESCRIPTOR.name)
         s.call("router", router_pb2.TicketAction(number=1, action="resolve", text="Boleto enviado."),
                principal=AGENT)
-        check(code_of(s, router_pb2.TicketAction(number=1, action="accept"), BRUNO) == "forbidden",
-              "another customer cannot accept the resolution")
+        check(code_of(s, router_pb2.TicketAction(number=1, action="accept"), BRUNO) == "not_found",
+              "another customer cannot accept the resolution (the ticket looks like no ticket)")
         check(s.call("router", router_pb2.TicketAction(number=1, action="accept"), principal=ANA).status
               == "fechado", "the ticket's customer accepts it")
-        check(code_of(s, router_pb2.Rate(number=1, score=1), BRUNO) == "forbidden",
-              "another customer cannot rate it")
+        check(code_of(s, router_pb2.Rate(number=1, score=1), BRUNO) == "not_found",
+              "another customer cannot rate it (the ticket looks like no ticket)")
 
         # Organizations: Carla (created on first contact) and Ana both work at
         # Cliente A. Ana may follow her organization's tickets; Carla may not.

@@ -101,8 +101,8 @@ def main():
               "business days (%.1f calendar days)" % days)
 
         check(refused(s, "accept", "agent:test", "forbidden"), "an agent cannot accept for the customer")
-        check(refused(s, "accept", "customer:outra@example.com", "forbidden"),
-              "another customer cannot accept it")
+        check(refused(s, "accept", "customer:outra@example.com", "not_found"),
+              "another customer cannot accept it (to them the ticket does not exist)")
         check(refused(s, "reject", "customer:rita@lojadarita.com.br", "invalid"),
               "rejecting needs a reason")
         t = action(s, "reject", "customer:RITA@lojadarita.com.br", "Ainda aparece vazio.")
@@ -112,7 +112,7 @@ def main():
         check(rc == 0 and status(s) == "resolvido", "the agent resolves it again")
         t = action(s, "accept", "customer:rita@lojadarita.com.br")
         check(t.status == "fechado", "the customer's acceptance closes it")
-        check(refused_rate(s, 5, "customer:outra@example.com", "forbidden"), "only the customer rates")
+        check(refused_rate(s, 5, "customer:outra@example.com", "not_found"), "only the customer rates")
         check(refused_rate(s, 6, "customer:rita@lojadarita.com.br", "invalid"), "ratings are 1 to 5")
         t = s.call("router", router_pb2.Rate(number=1, score=5, comment="Atendimento ótimo!"),
                    principal="customer:rita@lojadarita.com.br")

@@ -80,6 +80,79 @@ test_names_and_unknowns (void **state)
                          "novo, aguardando_cliente, reaberto");
 }
 
+static void
+test_closers (void **state)
+{
+    (void) state;
+    assert_int_equal (router_closer_of ("agent:ana@x", 0), ROUTER_BY_AGENT);
+    assert_int_equal (router_closer_of ("supervisor:rui@x", 0), ROUTER_BY_SUPERVISOR);
+    assert_int_equal (router_closer_of ("admin:root@x", 0), ROUTER_BY_SUPERVISOR);
+    assert_int_equal (router_closer_of ("system:router", 0), ROUTER_BY_SYSTEM);
+    assert_int_equal (router_closer_of ("customer:ana@cliente.com", 1), ROUTER_BY_CUSTOMER);
+    /* A colleague of the customer, another service, someone pretending. */
+    assert_int_equal (router_closer_of ("customer:bia@cliente.com", 0), ROUTER_BY_OTHER);
+    assert_int_equal (router_closer_of ("service:erp", 0), ROUTER_BY_OTHER);
+    assert_int_equal (router_closer_of ("system:kb", 0), ROUTER_BY_OTHER);
+    assert_int_equal (router_closer_of ("agentx:ana", 0), ROUTER_BY_OTHER);
+    assert_int_equal (router_closer_of (NULL, 0), ROUTER_BY_OTHER);
+}
+
+static void
+test_n3_waits_for_the_customer (void **state)
+{
+    (void) state;
+    /* At N3 the customer's acceptance and the auto-close close it... */
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_CUSTOMER, ""), ROUTER_CLOSE_OK);
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_SYSTEM, NULL), ROUTER_CLOSE_OK);
+    /* ...an agent never does, with or without a reason... */
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_AGENT, ""),
+                      ROUTER_CLOSE_WAITS_CUSTOMER);
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_AGENT, "cliente sumiu"),
+                      ROUTER_CLOSE_WAITS_CUSTOMER);
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_OTHER, "ok"),
+                      ROUTER_CLOSE_WAITS_CUSTOMER);
+    /* ...and a supervisor only with a written reason. */
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_SUPERVISOR, NULL),
+                      ROUTER_CLOSE_NEEDS_REASON);
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_SUPERVISOR, ""),
+                      ROUTER_CLOSE_NEEDS_REASON);
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_SUPERVISOR, " \t\n "),
+                      ROUTER_CLOSE_NEEDS_REASON);
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_SUPERVISOR,
+                                                  "Cliente confirmou por telefone."),
+                      ROUTER_CLOSE_OK);
+}
+
+static void
+test_reason_length_in_characters (void **state)
+{
+    (void) state;
+    char reason[4 * ROUTER_CLOSE_REASON_MAX + 8];
+    /* 500 "ç" are 1000 bytes but 500 characters: still fine. */
+    reason[0] = 0;
+    for (int i = 0; i < ROUTER_CLOSE_REASON_MAX; i++)
+        strcat (reason, "\xc3\xa7");
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_SUPERVISOR, reason),
+                      ROUTER_CLOSE_OK);
+    strcat (reason, "a");
+    assert_int_equal (router_lifecycle_may_close ("N3", 1, ROUTER_BY_SUPERVISOR, reason),
+                      ROUTER_CLOSE_REASON_TOO_LONG);
+}
+
+static void
+test_other_tiers_keep_their_rule (void **state)
+{
+    (void) state;
+    static const char *const tiers[] = {"N1", "N2"};
+    for (int i = 0; i < 2; i++)
+        for (int by = ROUTER_BY_AGENT; by <= ROUTER_BY_OTHER; by++)
+            assert_int_equal (router_lifecycle_may_close (tiers[i], 1, (router_closer_t) by, ""),
+                              ROUTER_CLOSE_OK);
+    /* A problem ticket has no customer to wait for (its incidents do). */
+    assert_int_equal (router_lifecycle_may_close ("N3", 0, ROUTER_BY_AGENT, ""), ROUTER_CLOSE_OK);
+    assert_int_equal (router_lifecycle_may_close (NULL, 1, ROUTER_BY_AGENT, ""), ROUTER_CLOSE_OK);
+}
+
 int
 main (void)
 {
@@ -87,6 +160,10 @@ main (void)
         cmocka_unit_test (test_every_transition),
         cmocka_unit_test (test_closed_only_after_resolution),
         cmocka_unit_test (test_names_and_unknowns),
+        cmocka_unit_test (test_closers),
+        cmocka_unit_test (test_n3_waits_for_the_customer),
+        cmocka_unit_test (test_reason_length_in_characters),
+        cmocka_unit_test (test_other_tiers_keep_their_rule),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
