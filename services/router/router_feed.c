@@ -59,8 +59,9 @@ s_ticket_of (const bc_envelope_t *ev, int *is_internal)
 }
 
 /* Staff see the tickets' events (people's records only for admins and
- * supervisors); a customer sees their own tickets' events, without
- * internal notes and the team's own moves. */
+ * supervisors); a customer sees the events of the tickets they may read
+ * (their own, their organization's when they follow it), without internal
+ * notes and the team's own moves. */
 static int
 s_may_see (void *state, bc_tx_t *tx, const char *principal, const bc_envelope_t *ev)
 {
@@ -77,7 +78,8 @@ s_may_see (void *state, bc_tx_t *tx, const char *principal, const bc_envelope_t 
     Balcao__V1__Ticket *t = router_get_ticket (self, bc_tx_txn (tx), number, &rc);
     if (!t)
         return 0;
-    int may = router_is_customer_of (principal, t);
+    /* Its customer, and colleagues who follow their organization's. */
+    int may = router_read_access (self, bc_tx_txn (tx), principal, t) > 0;
     balcao__v1__ticket__free_unpacked (t, NULL);
     return may;
 }
