@@ -73,6 +73,9 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCMes
         return 0;
     }
     int rc = s_count_add (state, tx);
+    /* A handler that fails after writing: nothing of it may stay. */
+    if (rc == 0 && strcmp (s->external_id, "fail-request") == 0)
+        return bc_tx_fail (tx, "cannot apply %s", s->external_id);
     if (rc)
         return rc;
     s_outside++;
@@ -117,7 +120,15 @@ s_on_event (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *e
     if (!bc_envelope_is (ev, &balcao__v1__message_received__descriptor))
         return 0;
     s_batch_had_events = 1;
-    return s_count_add (state, tx);
+    int rc = s_count_add (state, tx);
+    Balcao__V1__MessageReceived *m = (Balcao__V1__MessageReceived *) bc_envelope_payload (
+        ev, &balcao__v1__message_received__descriptor);
+    /* An event the consumer cannot apply (after writing, as kb did). */
+    if (rc == 0 && m && strncmp (m->message_id, "poison", 6) == 0)
+        rc = bc_tx_fail (tx, "cannot apply %s", m->message_id);
+    if (m)
+        balcao__v1__message_received__free_unpacked (m, NULL);
+    return rc;
 }
 
 /* Counts the batches that applied events, in the same transaction. */
@@ -377,6 +388,66 @@ test_consumer_replays_exactly_once (void **state)
     bc_client_destroy (&consumer);
 }
 
+static uint64_t
+s_quarantined (bc_client_t *client)
+{
+    Balcao__V1__Ping req = BALCAO__V1__PING__INIT;
+    bc_envelope_t *reply = NULL;
+    assert_int_equal (bc_client_call (client, NULL, &req.base, &reply), BC_OK);
+    Balcao__V1__Pong *p =
+        (Balcao__V1__Pong *) bc_envelope_payload (reply, &balcao__v1__pong__descriptor);
+    assert_non_null (p);
+    uint64_t n = p->quarantined;
+    balcao__v1__pong__free_unpacked (p, NULL);
+    bc_envelope_destroy (&reply);
+    return n;
+}
+
+/* Handlers that fail never stop the service: the failed request gets an
+ * internal error and leaves nothing; a failed event is quarantined and the
+ * events around it, in the same batches, are applied once each, also after
+ * a kill -9 (no replay brings the poison back). */
+static void
+test_poison_never_stops (void **state)
+{
+    fixture_t *f = *state;
+    f->producer = s_start (f, "producer");
+    bc_client_t *producer = s_client (f, "producer");
+    Balcao__V1__Submit req = BALCAO__V1__SUBMIT__INIT;
+    req.external_id = "fail-request";
+    bc_envelope_t *reply = NULL;
+    assert_int_equal (bc_client_call (producer, "req-fail", &req.base, &reply), BC_EREMOTE);
+    Balcao__V1__Error *err =
+        (Balcao__V1__Error *) bc_envelope_payload (reply, &balcao__v1__error__descriptor);
+    assert_non_null (err);
+    assert_string_equal (err->code, "internal");
+    assert_non_null (strstr (err->message, "cannot apply fail-request"));
+    balcao__v1__error__free_unpacked (err, NULL);
+    bc_envelope_destroy (&reply);
+    assert_int_equal (s_count (producer), 0); /* its write was dropped */
+
+    char id[32];
+    for (int i = 0; i < 30; i++) {
+        snprintf (id, sizeof id, i % 10 == 3 ? "poison%d" : "ok%d", i);
+        free (s_submit_call (producer, id, id));
+    }
+    f->consumer = s_start (f, "consumer");
+    bc_client_t *consumer = s_client (f, "consumer");
+    s_wait_count (consumer, 27);
+    assert_int_equal (s_quarantined (consumer), 3);
+    s_kill9 (&f->consumer);
+    free (s_submit_call (producer, "poison-live", "poison-live"));
+    free (s_submit_call (producer, "ok-live", "ok-live"));
+    f->consumer = s_start (f, "consumer");
+    s_wait_count (consumer, 28);
+    usleep (300000);
+    assert_int_equal (s_count (consumer), 28);
+    assert_int_equal (s_quarantined (consumer), 4);
+    assert_int_equal (s_count (producer), 32); /* every Submit but the failed one */
+    bc_client_destroy (&producer);
+    bc_client_destroy (&consumer);
+}
+
 /* Bad frames get an Error reply naming what was wrong, nothing is stored,
  * and the service keeps serving. */
 static void
@@ -508,6 +579,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_batch_max, s_setup_short_batches, s_teardown),
         cmocka_unit_test_setup_teardown (test_consumer_replays_exactly_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_input_rejected, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_poison_never_stops, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_grows_instead_of_failing, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_dropped_events_are_replayed, s_setup_tiny_hwm,
                                          s_teardown),
