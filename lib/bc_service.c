@@ -542,7 +542,9 @@ bc_service_run (bc_service_t *self)
         if (self->ninputs > 0 && self->first_input_ms + self->batch_delay_ms < next)
             next = self->first_input_ms + self->batch_delay_ms;
         if (self->alarm_us) {
-            int64_t in_ms = (self->alarm_us - bc_now_us () + 999) / 1000;
+            int64_t at = self->alarm_us > self->alarm_rest_until ? self->alarm_us
+                                                                : self->alarm_rest_until;
+            int64_t in_ms = (at - bc_now_us () + 999) / 1000;
             if (now + in_ms < next)
                 next = now + (in_ms > 0 ? in_ms : 0);
         }
@@ -556,7 +558,8 @@ bc_service_run (bc_service_t *self)
         int is_due = self->ninputs > 0
                      && (self->has_request || self->ninputs >= self->batch_max
                          || now - self->first_input_ms >= self->batch_delay_ms);
-        if (self->alarm_us && bc_now_us () >= self->alarm_us) {
+        if (self->alarm_us && bc_now_us () >= self->alarm_us
+            && bc_now_us () >= self->alarm_rest_until) {
             self->alarm_due = 1;
             self->alarm_us = 0; /* the service re-arms for what is left */
         }

@@ -599,6 +599,8 @@ s_run_batch_once (bc_service_t *self)
     tx->head = self->head_seq;
     tx->nevents = 0;
     tx->nquarantined = 0;
+    tx->fail_in_alarm = 0;
+    tx->reason[0] = 0;
     tx->fail_input = -1;
     tx->fail_source = -1;
     tx->fail_seq = 0;
@@ -609,8 +611,10 @@ s_run_batch_once (bc_service_t *self)
         return rc;
     if (self->before_batch && (rc = self->before_batch (self->state, tx)))
         goto abort;
-    if (self->alarm_due && self->on_alarm && (rc = self->on_alarm (self->state, tx)))
+    if (self->alarm_due && self->on_alarm && (rc = self->on_alarm (self->state, tx))) {
+        tx->fail_in_alarm = 1;
         goto abort;
+    }
     tx->principal = NULL;
     for (int i = 0; i < self->ninputs; i++) {
         bc_input_t *in = &self->inputs[i];
@@ -714,8 +718,8 @@ s_store_failed (bc_service_t *self, int rc)
         what = "the store refused a write: check the disk and the directory's permissions, then "
                "start the service again";
     /* Nothing was committed or answered: clients retry, consumers replay. */
-    bc_error ("event=batch_failed dir=%s reason=\"%s\" inputs=%d what_to_do=\"%s\"", self->dir,
-              bc_store_strerror (rc), self->ninputs, what);
+    bc_error ("event=batch_failed dir=%s reason=\"%s\" detail=\"%s\" inputs=%d what_to_do=\"%s\"",
+              self->dir, bc_store_strerror (rc), self->tx.reason, self->ninputs, what);
     bc_log_flush ();
     fprintf (stderr, "balcao-%s: %s (%s): %s\n", self->name, bc_store_strerror (rc), self->dir,
              what);
@@ -729,6 +733,16 @@ static int
 s_poison (bc_service_t *self)
 {
     bc_tx_t *tx = &self->tx;
+    if (tx->fail_in_alarm && !s_is_store_failure (tx->rc)) {
+        /* Not an input's, but a timer's work the service cannot do (some
+         * ticket's state): the batch runs without it, and the alarm rests
+         * a minute instead of failing every turn of the loop. */
+        self->alarm_due = 0;
+        self->alarm_rest_until = bc_now_us () + 60 * 1000000LL;
+        bc_error ("event=alarm_failed reason=\"%s\" retry_in_s=60",
+                  tx->reason[0] ? tx->reason : bc_store_strerror (tx->rc));
+        return 0;
+    }
     if (tx->fail_input < 0)
         return -1;
     bc_input_t *in = &self->inputs[tx->fail_input];
@@ -768,6 +782,7 @@ bc_batch_apply (bc_service_t *self)
             }
             continue;
         }
+        self->tx.rc = rc;
         if (s_is_store_failure (rc) || s_poison (self) < 0)
             s_store_failed (self, rc);
     }

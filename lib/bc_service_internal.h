@@ -103,6 +103,8 @@ struct bc_tx_t {
     int fail_input;
     int fail_source;
     uint64_t fail_seq;
+    int fail_in_alarm; /* the alarm's work failed */
+    int rc;            /* the failed run's code */
 };
 
 struct bc_service_t {
@@ -147,6 +149,7 @@ struct bc_service_t {
     int64_t alarm_us;       /* wall clock; 0: none */
     bc_hook_fn *on_alarm;
     int alarm_due;          /* run on_alarm in the next batch */
+    int64_t alarm_rest_until; /* wall clock: after an alarm that failed */
     int64_t started_us;
     int batch_delay_ms;     /* how long events may wait to join a batch */
     int64_t first_input_ms; /* when the oldest collected input arrived */
