@@ -1,4 +1,4 @@
-/* balcao-gateway: the HTTP daemon. All logic is in gateway_server.c. */
+/* balcao-gateway: the HTTP daemon. All logic is in gateway_*.c. */
 #include "bc_log.h"
 #include "bc_service.h"
 #include "gateway_server.h"
