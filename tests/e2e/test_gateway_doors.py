@@ -20,7 +20,9 @@ Proves:
 - 1,100 idle connections from 127.0.0.1 to a gateway with systemd's default
   file limit: 50 clients from other addresses are answered at once (the
   per-address cap refused most idle ones), and a client from 127.0.0.1
-  itself is answered once the idle ones time out, which all of them do.
+  itself is answered once the idle ones time out, which all of them do;
+- with CURVE on, the same tokens work: the gateway's key acts as the token's
+  service:NAME, and the router still decides what it reads.
 """
 
 import json
@@ -292,6 +294,23 @@ def doors_idle(s):
     check(s.http_get("/healthz", token=None)[0] == 200, "the gateway still serves")
 
 
+def doors_curve():
+    """With CURVE the gateway's key is service:gateway; it acts for the
+    token's principal, and the router still decides."""
+    with System("gateway_doors_curve", curve=True) as s:
+        s.start_all()
+        s.submit_api("doors-c1", "Portas com CURVE", "Quem pode ler?")
+        wait_until(lambda: s.ticket(1), 20, "ticket 1", system=s)
+        check(s.http_get("/api/tickets/1", token=None)[0] == 401, "CURVE: no token, 401")
+        s.api_token("erp")
+        status, doc, raw = s.http_get("/api/tickets/1")
+        check(status == 200 and doc.get("subject") == "Portas com CURVE",
+              "CURVE: a token with read reads ticket 1", (status, raw[:200]))
+        outsider = s.api_token("semleitura", read=False)
+        check(s.http_get("/api/tickets/1", token=outsider)[0] == 404,
+              "CURVE: the gateway acts as the token's service, not as itself")
+
+
 def main():
     with System("gateway_doors", extra_config=GATEWAY) as s:
         s.start_all()
@@ -301,6 +320,7 @@ def main():
         doors_ids(s)
         doors_stall(s)
         doors_idle(s)
+    doors_curve()
     log("test_gateway_doors passed")
 
 
