@@ -236,7 +236,8 @@ def doors_idle(s):
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard), hard))
     # The gateway gets the file limit systemd gives a service by default.
     gw = s.procs["gateway"].pid
-    resource.prlimit(gw, resource.RLIMIT_NOFILE, (1024, resource.prlimit(gw, resource.RLIMIT_NOFILE)[1]))
+    gw_hard = resource.prlimit(gw, resource.RLIMIT_NOFILE)[1]
+    resource.prlimit(gw, resource.RLIMIT_NOFILE, (min(1024, gw_hard), gw_hard))
     idle = []
     t0 = time.monotonic()
     try:
