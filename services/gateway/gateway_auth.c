@@ -2,18 +2,20 @@
  * refusals. */
 #include "gateway_auth.h"
 
+#include "bc_clock.h"
 #include "bc_log.h"
 #include "bc_token.h"
 #include "gateway_parse.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #define GATEWAY_MAX_TOKENS 4096
 #define GATEWAY_MAX_PEERS 4096 /* peers remembered by the refusal log */
@@ -38,14 +40,6 @@ struct gateway_auth_t {
     int last_problem;     /* errno or -1 (unsafe mode) last logged, to say it once */
     zhash_t *peers;       /* peer address -> s_peer_t */
 };
-
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool
 s_same_file (const struct stat *a, const struct stat *b)
@@ -232,7 +226,7 @@ void
 gateway_auth_log_refusal (gateway_auth_t *self, const char *peer, const char *reason)
 {
     assert (self);
-    int64_t now = s_now_ms ();
+    int64_t now = bc_mono_ms ();
     pthread_mutex_lock (&self->lock);
     s_peer_t *p = zhash_lookup (self->peers, peer);
     if (!p) {
