@@ -10,6 +10,10 @@
  *   balcaoctl [-c CONFIG] keys [DIR]    CURVE certificates for every service and
  *                                       client program, in DIR (default:
  *                                       balcao/curve_dir); existing ones kept
+ *   balcaoctl [-c CONFIG] api-token NAME
+ *                                       a token for an outside system to call
+ *                                       the HTTP API as service:NAME (printed
+ *                                       once; only its hash is kept)
  */
 #include "balcao/v1/bus.pb-c.h"
 #include "balcao/v1/intake.pb-c.h"
@@ -20,6 +24,7 @@
 #include "bc_log.h"
 #include "bc_store.h"
 #include "bc_service.h"
+#include "balcaoctl_token.h"
 
 #include <arpa/inet.h>
 #include <czmq.h>
@@ -471,7 +476,7 @@ main (int argc, char **argv)
     snprintf (ctl.log_dir, sizeof ctl.log_dir, "%s/log", bc_config_data_dir (ctl.config));
     const char *cmd = first < argc ? argv[first] : "";
     int rc, curve_error = 0;
-    if (strcmp (cmd, "keys") != 0) {
+    if (strcmp (cmd, "keys") != 0 && strcmp (cmd, "api-token") != 0) {
         /* With CURVE on, every ping below needs our certificate: say it once. */
         bc_curve_t *curve = bc_curve_new (ctl.config, "balcaoctl", &curve_error);
         bc_curve_destroy (&curve);
@@ -488,8 +493,11 @@ main (int argc, char **argv)
         rc = s_status (&ctl);
     else if (strcmp (cmd, "keys") == 0)
         rc = s_keys (&ctl, first + 1 < argc ? argv[first + 1] : NULL);
+    else if (strcmp (cmd, "api-token") == 0 && first + 2 == argc)
+        rc = balcaoctl_api_token (ctl.config, argv[first + 1]);
     else {
-        fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR]\n");
+        fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR] | "
+                         "api-token NOME\n");
         rc = 64;
     }
     bc_config_destroy (&ctl.config);

@@ -1,4 +1,4 @@
-/* balcao-gateway: the HTTP daemon. All logic is in gateway_server.c. */
+/* balcao-gateway: the HTTP daemon. All logic is in gateway_*.c. */
 #include "bc_log.h"
 #include "bc_service.h"
 #include "gateway_server.h"
@@ -23,8 +23,11 @@ main (int argc, char **argv)
         return 1;
     }
     sd_notify (0, "READY=1");
-    while (!zsys_interrupted)
+    /* The log is buffered; connection threads write to it, this flushes. */
+    while (!zsys_interrupted) {
         zclock_sleep (100);
+        bc_log_flush ();
+    }
     sd_notify (0, "STOPPING=1");
     gateway_server_destroy (&server);
     bc_config_destroy (&config);

@@ -297,6 +297,10 @@ class System:
             "gateway",
             '    http_address = "127.0.0.1"',
             "    http_port = %d" % self.http_port,
+        ]
+        if "gateway" in self.extra_config:
+            lines.append(self.extra_config["gateway"].rstrip("\n"))
+        lines += [
             "mailgate",
             "    timeout_ms = 500",
             "    retries = 1",
@@ -637,10 +641,33 @@ class System:
 
     # ---- gateway --------------------------------------------------------
 
-    def http_get(self, path, timeout=5):
-        """Returns (status, parsed JSON body or None, raw body)."""
+    def api_token(self, name="e2e", read=True):
+        """Makes a token with `balcaoctl api-token NAME` and returns it; it
+        becomes the token http_get sends. read=True also registers
+        service:NAME at the router with the "read" permission (the router
+        must be running), as an operator would in router/people."""
+        r = self.run_tool("balcaoctl", ["api-token", name])
+        token = r.stdout.decode().strip()
+        if r.returncode != 0 or not token:
+            raise AssertionError("balcaoctl api-token %s failed: %s" % (name, r.stderr.decode()))
+        if read:
+            person = router_pb2.Person(id="service:" + name, name="e2e " + name,
+                                       permissions=["read"])
+            self.call("router", router_pb2.UpsertPerson(person=person), principal="admin:e2e")
+        self.token = token
+        return token
+
+    def http_get(self, path, timeout=5, token=True, headers=None):
+        """Returns (status, parsed JSON body or None, raw body). token: True
+        sends the one api_token made last (if any), a string sends that one,
+        None sends none."""
+        if token is True:
+            token = getattr(self, "token", None)
+        request = urllib.request.Request(self.http + path, headers=dict(headers or {}))
+        if token:
+            request.add_header("Authorization", "Bearer " + token)
         try:
-            with urllib.request.urlopen(self.http + path, timeout=timeout) as resp:
+            with urllib.request.urlopen(request, timeout=timeout) as resp:
                 status, raw = resp.status, resp.read()
         except urllib.error.HTTPError as e:
             status, raw = e.code, e.read()

@@ -147,6 +147,7 @@ def main():
             "gateway /healthz 200", system=s)
         check(health and health.get("status") == "ok" and isinstance(health.get("services"), dict),
               "/healthz is 200 with status ok and services", raw)
+        s.api_token("e2e-flow")
         status, doc, raw = s.http_get("/api/tickets/1")
         check(status == 200 and doc is not None, "/api/tickets/1 is 200 JSON", (status, raw[:300]))
         check(doc.get("number") == 1, "JSON number 1", doc.get("number"))

@@ -121,6 +121,7 @@ def main():
         rc, _, err = cli(s, "reply", "1", "mais uma coisa")
         check(rc == 2 and "está fechado" in err, "no public reply on a closed ticket", err)
 
+        s.api_token("e2e-lifecycle")
         status_code, body, _ = s.http_get("/api/tickets/1")
         check(status_code == 200 and all("Job de estoque" not in m["body"] for m in body["messages"])
               and any("Vamos verificar" in m["body"] for m in body["messages"]),

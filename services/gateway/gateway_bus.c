@@ -1,0 +1,234 @@
+/* gateway_bus: pools of bus clients per service, and /healthz's pings. */
+#include "gateway_bus.h"
+
+#include "bc_id.h"
+#include "bc_log.h"
+
+#include <czmq.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const s_services[] = {"intake", "router", "kb", "notify"};
+#define GATEWAY_NSERVICES 4
+
+/* Idle clients of one service. */
+typedef struct {
+    const char *name;
+    int timeout_ms, retries;
+    zlist_t *idle;
+} s_pool_t;
+
+struct gateway_bus_t {
+    bc_config_t *config;
+    pthread_mutex_t lock; /* the pools */
+    s_pool_t router, intake;
+    /* Health: one round at a time, its clients used under health_lock. */
+    pthread_mutex_t health_lock;
+    bc_client_t *health[GATEWAY_NSERVICES];
+    int health_timeout_ms;
+    json_t *last;       /* the last round's answer */
+    bool last_ok;
+    int64_t last_done;  /* when it ended (monotonic ns) */
+};
+
+static int64_t
+s_now_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static bc_client_t *
+s_client_new (gateway_bus_t *self, s_pool_t *pool)
+{
+    bc_client_t *client = bc_client_new_for (self->config, pool->name, "gateway");
+    if (client)
+        bc_client_set_timeout (client, pool->timeout_ms, pool->retries);
+    return client;
+}
+
+static void
+s_pool_init (gateway_bus_t *self, s_pool_t *pool, const char *name, int timeout_ms, int retries)
+{
+    (void) self;
+    pool->name = name;
+    pool->timeout_ms = timeout_ms;
+    pool->retries = retries;
+    pool->idle = zlist_new ();
+}
+
+static void
+s_pool_empty (s_pool_t *pool)
+{
+    if (!pool->idle)
+        return;
+    bc_client_t *client;
+    while ((client = zlist_pop (pool->idle)))
+        bc_client_destroy (&client);
+    zlist_destroy (&pool->idle);
+}
+
+gateway_bus_t *
+gateway_bus_new (bc_config_t *config)
+{
+    gateway_bus_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = config;
+    pthread_mutex_init (&self->lock, NULL);
+    pthread_mutex_init (&self->health_lock, NULL);
+    int timeout = (int) bc_config_int (config, "gateway/bus_timeout_ms", 2000);
+    s_pool_init (self, &self->router, "router", timeout, 1);
+    s_pool_init (self, &self->intake, "intake", timeout, 1);
+    self->health_timeout_ms = (int) bc_config_int (config, "gateway/health_timeout_ms", 300);
+    for (int i = 0; i < GATEWAY_NSERVICES; i++) {
+        self->health[i] = bc_client_new_for (config, s_services[i], "gateway");
+        if (!self->health[i]) {
+            gateway_bus_destroy (&self);
+            return NULL;
+        }
+    }
+    /* One client of each now, so a CURVE or endpoint problem shows at start. */
+    s_pool_t *pools[] = {&self->router, &self->intake};
+    for (int i = 0; i < 2; i++) {
+        bc_client_t *client = s_client_new (self, pools[i]);
+        if (!client) {
+            gateway_bus_destroy (&self);
+            return NULL;
+        }
+        zlist_append (pools[i]->idle, client);
+    }
+    return self;
+}
+
+void
+gateway_bus_destroy (gateway_bus_t **self_p)
+{
+    gateway_bus_t *self = *self_p;
+    if (!self)
+        return;
+    s_pool_empty (&self->router);
+    s_pool_empty (&self->intake);
+    for (int i = 0; i < GATEWAY_NSERVICES; i++)
+        bc_client_destroy (&self->health[i]);
+    json_decref (self->last);
+    pthread_mutex_destroy (&self->lock);
+    pthread_mutex_destroy (&self->health_lock);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+gateway_bus_call (gateway_bus_t *self, const char *service, const char *principal,
+                  const ProtobufCMessage *req, bc_envelope_t **reply)
+{
+    assert (self);
+    *reply = NULL;
+    s_pool_t *pool = strcmp (service, "router") == 0 ? &self->router : &self->intake;
+    assert (strcmp (service, pool->name) == 0);
+    pthread_mutex_lock (&self->lock);
+    bc_client_t *client = zlist_pop (pool->idle);
+    pthread_mutex_unlock (&self->lock);
+    if (!client)
+        client = s_client_new (self, pool);
+    if (!client)
+        return BC_ETIMEOUT;
+    bc_client_set_principal (client, principal);
+    int rc = bc_client_call (client, NULL, req, reply);
+    pthread_mutex_lock (&self->lock);
+    zlist_append (pool->idle, client);
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+/* One round: a Ping to every service at once, answers taken as they come
+ * until the bound. A service that did not answer gets a fresh socket, so
+ * its late Pong cannot be read as the next round's. */
+static json_t *
+s_health_round (gateway_bus_t *self, bool *all_ok)
+{
+    char ids[GATEWAY_NSERVICES][BC_ID_LEN + 1];
+    json_t *answers[GATEWAY_NSERVICES] = {NULL};
+    Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
+    int64_t start = s_now_ns ();
+    for (int i = 0; i < GATEWAY_NSERVICES; i++) {
+        bc_id_new (ids[i]);
+        bc_header_t h = {.id = ids[i], .source = "gateway"};
+        size_t len;
+        uint8_t *frame = bc_envelope_pack (&h, &ping.base, &len);
+        if (!frame || bc_client_send_raw (self->health[i], frame, len) != BC_OK)
+            answers[i] = json_pack ("{s:b, s:s}", "ok", 0, "error", "cannot send");
+        free (frame);
+    }
+    int64_t deadline = start + (int64_t) self->health_timeout_ms * 1000000;
+    while (1) {
+        zmq_pollitem_t items[GATEWAY_NSERVICES];
+        int which[GATEWAY_NSERVICES], n = 0;
+        for (int i = 0; i < GATEWAY_NSERVICES; i++)
+            if (!answers[i] && bc_client_handle (self->health[i])) {
+                items[n] = (zmq_pollitem_t) {bc_client_handle (self->health[i]), 0, ZMQ_POLLIN, 0};
+                which[n++] = i;
+            }
+        int64_t left_ms = (deadline - s_now_ns ()) / 1000000;
+        if (n == 0 || left_ms <= 0 || zmq_poll (items, n, (long) left_ms) <= 0)
+            break;
+        for (int k = 0; k < n; k++) {
+            if (!(items[k].revents & ZMQ_POLLIN))
+                continue;
+            int i = which[k];
+            bc_envelope_t *reply;
+            int rc = bc_client_recv (self->health[i], 0, &reply);
+            if (reply && strcmp (reply->correlation_id, ids[i]) != 0) {
+                bc_envelope_destroy (&reply);
+                continue; /* a late answer to an older round */
+            }
+            Balcao__V1__Pong *pong =
+                rc == BC_OK ? (Balcao__V1__Pong *) bc_envelope_payload (reply, &balcao__v1__pong__descriptor)
+                            : NULL;
+            json_int_t ms = (json_int_t) ((s_now_ns () - start) / 1000000);
+            if (pong)
+                answers[i] = json_pack ("{s:b, s:I, s:I}", "ok", 1, "head_seq",
+                                        (json_int_t) pong->head_seq, "ms", ms);
+            else
+                answers[i] = json_pack ("{s:b, s:s}", "ok", 0, "error", "unexpected reply");
+            if (pong)
+                balcao__v1__pong__free_unpacked (pong, NULL);
+            bc_envelope_destroy (&reply);
+        }
+    }
+    json_t *services = json_object (), *slow = json_array ();
+    *all_ok = true;
+    for (int i = 0; i < GATEWAY_NSERVICES; i++) {
+        if (!answers[i]) {
+            char text[96];
+            snprintf (text, sizeof text, "no answer within %d ms", self->health_timeout_ms);
+            answers[i] = json_pack ("{s:b, s:b, s:s}", "ok", 0, "slow", 1, "error", text);
+            json_array_append_new (slow, json_string (s_services[i]));
+            bc_client_reconnect (self->health[i]);
+        }
+        *all_ok &= json_is_true (json_object_get (answers[i], "ok"));
+        json_object_set_new (services, s_services[i], answers[i]);
+    }
+    return json_pack ("{s:s, s:o, s:o}", "status", *all_ok ? "ok" : "degraded", "slow", slow,
+                      "services", services);
+}
+
+json_t *
+gateway_bus_health (gateway_bus_t *self, bool *all_ok)
+{
+    assert (self);
+    int64_t arrived = s_now_ns ();
+    pthread_mutex_lock (&self->health_lock);
+    if (!self->last || self->last_done < arrived) {
+        json_decref (self->last);
+        self->last = s_health_round (self, &self->last_ok);
+        self->last_done = s_now_ns ();
+    }
+    json_t *answer = json_deep_copy (self->last);
+    *all_ok = self->last_ok;
+    pthread_mutex_unlock (&self->health_lock);
+    return answer;
+}

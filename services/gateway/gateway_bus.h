@@ -1,0 +1,33 @@
+/* gateway_bus: the gateway's bus clients, shared by every connection
+ * thread. A CZMQ socket is used by one thread at a time, so each call takes
+ * an idle client of the service it asks (or makes one) and gives it back:
+ * a service that stalls holds only the connections waiting for it. */
+#ifndef GATEWAY_BUS_H
+#define GATEWAY_BUS_H
+
+#include "bc_client.h"
+#include "bc_config.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef struct gateway_bus_t gateway_bus_t;
+
+/* Checks that a client of every service can be made (CURVE keys, endpoints).
+ * NULL after logging why. */
+gateway_bus_t *gateway_bus_new (bc_config_t *config);
+void gateway_bus_destroy (gateway_bus_t **self_p);
+
+/* As bc_client_call, to service ("router" or "intake") on behalf of
+ * principal, from any thread. */
+int gateway_bus_call (gateway_bus_t *self, const char *service, const char *principal,
+                      const ProtobufCMessage *req, bc_envelope_t **reply);
+
+/* Pings every service at once and waits at most gateway/health_timeout_ms
+ * for the answers: {"status": "ok"|"degraded", "slow": [names],
+ * "services": {name: {"ok": ..., ...}}}; *all_ok when every one answered.
+ * Callers that arrive while a round is running wait for it and share its
+ * result, so /healthz never waits longer than about two rounds. */
+json_t *gateway_bus_health (gateway_bus_t *self, bool *all_ok);
+
+#endif

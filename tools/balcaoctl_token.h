@@ -1,0 +1,15 @@
+/* balcaoctl_token: `balcaoctl api-token NAME`, the operator's way to let an
+ * outside system call the gateway's API. */
+#ifndef BALCAOCTL_TOKEN_H
+#define BALCAOCTL_TOKEN_H
+
+#include "bc_config.h"
+
+/* Makes a new random token for service:NAME, appends its hash to the tokens
+ * file (bc_token.h; the file and its folder are made, private, when
+ * missing) and prints the token once on stdout, what to do next on stderr.
+ * Returns the exit status (0, 64 for a bad name, 1 when the file cannot be
+ * written). */
+int balcaoctl_api_token (bc_config_t *config, const char *name);
+
+#endif
