@@ -336,10 +336,10 @@ s_principal (bc_service_t *self, bc_input_t *in, const bc_envelope_t *env)
     const char *user = zmq_msg_gets (&in->body, "User-Id");
     if (!user || !*user)
         return "";
-    /* ...but not as another service: the log is for the services named in
-     * log_readers, and an outside system's key must not pass for one. */
+    /* ...but never as one of the log's readers: an outside system's key
+     * must not pass for a consumer service. */
     if (strncmp (user, "service:", 8) == 0 && env->principal && *env->principal
-        && strncmp (env->principal, "service:", 8) != 0)
+        && !s_is_log_reader (self, env->principal))
         return env->principal;
     return user;
 }
