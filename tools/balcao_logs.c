@@ -200,7 +200,38 @@ s_print_value (const ProtobufCFieldDescriptor *f, const void *p)
     }
 }
 
-/* Every field of msg, one per line, nested messages indented. */
+/* An empty string, zero or false: not worth a line. */
+static int
+s_is_empty (const ProtobufCFieldDescriptor *f, const void *p)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *v = *(char *const *) p;
+        return !v || !*v;
+    }
+    case PROTOBUF_C_TYPE_BYTES:
+        return ((const ProtobufCBinaryData *) p)->len == 0;
+    case PROTOBUF_C_TYPE_BOOL:
+        return !*(const protobuf_c_boolean *) p;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return *(const uint64_t *) p == 0;
+    case PROTOBUF_C_TYPE_FLOAT:
+        return *(const float *) p == 0;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return *(const double *) p == 0;
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return 0;
+    default:
+        return *(const uint32_t *) p == 0;
+    }
+}
+
+/* Every field of msg that holds something, one per line, nested messages
+ * indented. */
 static void
 s_print_fields (const ProtobufCMessage *msg, int depth)
 {
@@ -222,6 +253,8 @@ s_print_fields (const ProtobufCMessage *msg, int depth)
             }
             continue;
         }
+        if (s_is_empty (f, base))
+            continue;
         printf ("%*s%s: ", 2 * depth, "", f->name);
         s_print_value (f, base);
         putchar ('\n');
