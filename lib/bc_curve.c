@@ -8,10 +8,12 @@
 
 #include <czmq.h>
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct bc_curve_t {
     char *dir;
@@ -61,11 +63,22 @@ bc_curve_new (bc_config_t *config, const char *name, int *error)
     const char *dir = bc_config_curve_dir (config);
     if (!dir)
         return NULL;
-    zcert_t *cert = s_load (dir, name);
     char secret[4096];
     snprintf (secret, sizeof secret, "%s/%s.cert_secret", dir, name);
+    if ((access (dir, X_OK) != 0 && errno == EACCES)
+        || (access (secret, R_OK) != 0 && errno == EACCES)) {
+        /* The default installation's keys are the operator's alone. */
+        bc_error ("event=curve_keys_unreadable dir=%s hint=\"only the account that runs "
+                  "Balcão (or an agent with a registered key, balcao login) may speak to "
+                  "its services\"",
+                  dir);
+        *error = 1;
+        return NULL;
+    }
+    zcert_t *cert = s_load (dir, name);
     if (!cert || !zsys_file_exists (secret)) {
-        bc_error ("event=curve_cert_missing name=%s dir=%s hint=\"run balcaoctl -c CONFIG keys\"",
+        bc_error ("event=curve_cert_missing name=%s dir=%s hint=\"run balcaoctl up (the first "
+                  "makes the keys) or balcaoctl -c CONFIG keys\"",
                   name, dir);
         zcert_destroy (&cert);
         *error = 1;
@@ -361,5 +374,14 @@ bc_curve_make_cert (const char *dir, const char *name)
     snprintf (path, sizeof path, "%s/%s.cert", clients, name);
     int rc = zcert_save_public (cert, path);
     zcert_destroy (&cert);
+    /* Public keys for anyone on the host (an agent's own `balcao login`
+     * needs the services'), the secrets for the operator alone. */
+    chmod (dir, 0711);
+    chmod (clients, 0711);
+    chmod (path, 0644);
+    snprintf (path, sizeof path, "%s/%s.cert", dir, name);
+    chmod (path, 0644);
+    snprintf (path, sizeof path, "%s/%s.cert_secret", dir, name);
+    chmod (path, 0600);
     return rc;
 }
