@@ -249,6 +249,13 @@ bc_svstate_describe (const bc_svstate_t *self, const bc_sv_proc_t *proc, const c
                   took, *exit ? exit : "?", *why ? ": " : "", why);
         break;
     case BC_SV_GAVE_UP:
+        if (strcmp (proc->exit, "status:78") == 0) {
+            snprintf (buf, size,
+                      en ? "stopped: it exited with status 78, its configuration is wrong; see %s/%s.log"
+                         : "parado: saiu com status 78, a configuração está errada; veja %s/%s.log",
+                      log_dir, proc->name);
+            break;
+        }
         snprintf (buf, size,
                   en ? "stopped after %d failures in a row within %d s%s%s%s; see %s/%s.log"
                      : "parado após %d falhas seguidas em %d s%s%s%s; veja %s/%s.log",

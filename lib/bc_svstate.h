@@ -27,7 +27,7 @@ typedef enum {
     BC_SV_STARTING,    /* started; not ready yet (no READY=1) */
     BC_SV_RUNNING,     /* ready: its sockets are bound, it serves */
     BC_SV_RESTARTING,  /* exited on its own; started again at next_us */
-    BC_SV_GAVE_UP,     /* exited too often too fast: left stopped */
+    BC_SV_GAVE_UP,     /* exited too often too fast (or with 78, EX_CONFIG): left stopped */
 } bc_sv_state_t;
 
 #define BC_SV_MAX_PROCS 8

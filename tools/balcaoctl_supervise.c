@@ -5,7 +5,8 @@
  * doubles with each quick failure (restart_delay_ms up to
  * restart_max_delay_ms, back to the first once a run lasted
  * restart_reset_ms); one that exits give_up_exits times within
- * give_up_window_s is left stopped, with a sentence saying so. A service is
+ * give_up_window_s is left stopped, with a sentence saying so (as is one
+ * that exits 78, EX_CONFIG: its config is wrong). A service is
  * ready when it sends READY=1 on the socket in $NOTIFY_SOCKET (systemd's
  * protocol, which every service already speaks: it is sent once its sockets
  * are bound), so another installation answering on the same endpoint is
@@ -236,7 +237,9 @@ s_exited (supervisor_t *self, sv_proc_t *proc, int has_status, int status)
         recent += proc->exits_ms[i] > now - self->window_ms;
     proc->st->exits = recent;
     const char *bind_key = *proc->st->bind ? " bind_failed=" : "";
-    if (recent >= self->give_up_exits) {
+    /* EX_CONFIG (imapgate's "the config is wrong"): starting again cannot help. */
+    int is_config_error = has_status && WIFEXITED (status) && WEXITSTATUS (status) == 78;
+    if (recent >= self->give_up_exits || is_config_error) {
         s_set_state (self, proc, BC_SV_GAVE_UP);
         char why[512];
         bc_svstate_describe (&self->state, proc->st, self->ctl->log_dir, self->ctl->en, why,
