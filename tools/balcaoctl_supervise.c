@@ -369,7 +369,7 @@ s_stop (supervisor_t *self, const char *only)
                 continue;
             int status = 0;
             int is_gone = proc->is_child ? waitpid (proc->pid, &status, WNOHANG) == proc->pid
-                                         : kill (proc->pid, 0) != 0;
+                                         : ctl_read_pid (self->ctl, proc->name) != proc->pid;
             if (!is_gone && bc_mono_ms () >= deadline) {
                 bc_error ("event=stop_timeout child=%s pid=%d timeout_ms=%d action=SIGKILL",
                           proc->name, (int) proc->pid, SV_STOP_TIMEOUT_MS);
