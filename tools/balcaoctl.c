@@ -395,35 +395,40 @@ s_wait_running (ctl_t *ctl, pid_t expected, pid_t child, int64_t deadline, bc_sv
 }
 
 /* Every bus service answers Ping from the process the supervisor started
- * (Pong.pid), and the gateway's /healthz says 200: 1; else says which not. */
+ * (Pong.pid), and the gateway's /healthz says 200: 1; else says which not.
+ * The state is read again while waiting: a service may restart meanwhile. */
 static int
 s_check_answers (ctl_t *ctl, bc_svstate_t *st, int64_t deadline)
 {
     for (int i = 0; i < CTL_NSERVICES; i++) {
         const char *name = ctl_services[i];
-        bc_sv_proc_t *proc = bc_svstate_find (st, name);
         int is_gateway = strcmp (name, "gateway") == 0;
-        ctl_pong_t pong = {0};
         for (;;) {
-            if (is_gateway ? s_http_health (ctl) == 200 : (pong = s_ping (ctl, name)).is_answered)
+            bc_sv_proc_t *proc = bc_svstate_find (st, name);
+            ctl_pong_t pong = {0};
+            if (is_gateway ? s_http_health (ctl) == 200
+                           : (pong = s_ping (ctl, name)).is_answered && proc && pong.pid == proc->pid)
                 break;
             if (bc_mono_ms () >= deadline) {
-                fprintf (stderr, T ("balcaoctl: %s está no ar mas não responde; veja %s/%s.log\n",
-                                    "balcaoctl: %s runs but does not answer; see %s/%s.log\n"),
-                         name, ctl->log_dir, name);
+                if (pong.is_answered)
+                    fprintf (stderr,
+                             T ("balcaoctl: quem responde em %s é outro processo (pid %d), não o "
+                                "%s que o supervisor iniciou (pid %d)\n",
+                                "balcaoctl: %s is answered by another process (pid %d), not by "
+                                "the %s the supervisor started (pid %d)\n"),
+                             bc_config_endpoint (ctl->config, name, "command"), pong.pid, name,
+                             proc ? proc->pid : 0);
+                else
+                    fprintf (stderr,
+                             T ("balcaoctl: %s está no ar mas não responde; veja %s/%s.log\n",
+                                "balcaoctl: %s runs but does not answer; see %s/%s.log\n"),
+                             name, ctl->log_dir, name);
                 return 0;
             }
             usleep (20000);
-        }
-        if (!is_gateway && (!proc || pong.pid != proc->pid)) {
-            fprintf (stderr,
-                     T ("balcaoctl: quem responde em %s é outro processo (pid %d), não o %s que "
-                        "o supervisor iniciou (pid %d)\n",
-                        "balcaoctl: %s is answered by another process (pid %d), not by the %s "
-                        "the supervisor started (pid %d)\n"),
-                     bc_config_endpoint (ctl->config, name, "command"), pong.pid, name,
-                     proc ? proc->pid : 0);
-            return 0;
+            bc_svstate_t now;
+            if (bc_svstate_read (&now, ctl->state_path) == 0 && now.pid == st->pid)
+                *st = now;
         }
     }
     return 1;

@@ -42,6 +42,14 @@ def ctl(s, *args, env=None):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
 
 
+def write_config(s):
+    """The system's config, with room for kb's five failed starts (about
+    8 s of backoff) under a sanitizer on a busy machine."""
+    s.write_config()
+    with open(s.config, "a") as f:
+        f.write("balcaoctl\n    start_timeout_ms = 30000\n")
+
+
 def state(s):
     """The supervisor's state file: {name: {key: value}} and its own line."""
     procs, sup = {}, {}
@@ -220,7 +228,7 @@ def part_port(s):
         other_pid = ping_pid(other, "router")
         port = other.endpoints["router"].rsplit(":", 1)[1]
         s.endpoints["router"] = other.endpoints["router"]
-        s.write_config()
+        write_config(s)
         r = ctl(s, "up")
         err = r.stderr.decode()
         check(r.returncode != 0 and "router não iniciou" in err and ":" + port in err,
@@ -249,6 +257,7 @@ def main():
     for name in sys.argv[1:] or list(PARTS):
         log("---- part %s ----" % name)
         with System("supervise-" + name) as s:
+            write_config(s)
             try:
                 PARTS[name](s)
             except BaseException:
