@@ -1,5 +1,6 @@
 /* bc_svstate: the supervisor's state file (see bc_svstate.h). */
 #include "bc_svstate.h"
+#include "bc_clock.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -7,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 static const char *const s_state_names[] = {"stopped", "starting", "running", "restarting",
@@ -166,14 +166,6 @@ bc_svstate_is_live (const bc_svstate_t *self)
     return strstr (cmdline, "balcaoctl") != NULL;
 }
 
-static int64_t
-s_now_us (void)
-{
-    struct timeval tv;
-    gettimeofday (&tv, NULL);
-    return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 /* "12 s", "2 min 5 s", "3 h 4 min": a duration people read at a glance. */
 static void
 s_duration (int64_t us, char *buf, size_t size)
@@ -201,8 +193,8 @@ s_exit_text (const char *exit, int en, char *buf, size_t size)
         snprintf (buf, size, en ? "killed by signal %d (%s)" : "morto pelo sinal %d (%s)", n,
                   abbrev ? abbrev : "?");
     }
-    else
-        snprintf (buf, size, "%s", exit);
+    else /* "lost": not our child, so how it ended is not known */
+        snprintf (buf, size, "%s", en ? "ended" : "terminou");
 }
 
 const char *
@@ -210,7 +202,7 @@ bc_svstate_describe (const bc_svstate_t *self, const bc_sv_proc_t *proc, const c
                      int en, char *buf, size_t size)
 {
     char why[256] = "", took[32], exit[64] = "";
-    int64_t now = s_now_us ();
+    int64_t now = bc_now_us ();
     if (*proc->exit)
         s_exit_text (proc->exit, en, exit, sizeof exit);
     if (*proc->bind)

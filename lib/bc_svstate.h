@@ -41,7 +41,8 @@ typedef struct {
     int64_t next_us;     /* restarting: wall clock of the next attempt */
     int restarts;        /* times started again since the supervisor started */
     int exits;           /* recent exits, those that count toward giving up */
-    char exit[24];       /* the last exit: "status:1", "signal:9"; "" if none */
+    char exit[24];       /* the last exit: "status:1", "signal:9", "lost" (not
+                            known: a process it adopted); "" if none */
     char bind[128];      /* what the last attempt could not bind; "" if none */
 } bc_sv_proc_t;
 

@@ -592,7 +592,7 @@ s_status_line (ctl_t *ctl, bc_svstate_t *st, int is_live, const char *name)
         snprintf (anon, sizeof anon, "%.1f", (double) anon_kb / 1024.0);
     }
     if (is_live && proc && pid) {
-        long s = (long) ((zclock_time () * 1000 - proc->since_us) / 1000000);
+        long s = (long) ((bc_now_us () - proc->since_us) / 1000000);
         if (s < 3600)
             snprintf (up, sizeof up, "%ldm%02lds", s / 60, s % 60);
         else

@@ -35,7 +35,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,14 +69,6 @@ typedef struct {
     int is_dirty; /* the state changed since it was last written */
 } supervisor_t;
 
-static int64_t
-s_wall_us (void)
-{
-    struct timeval tv;
-    gettimeofday (&tv, NULL);
-    return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 static sv_proc_t *
 s_proc_by_pid (supervisor_t *self, pid_t pid)
 {
@@ -107,7 +98,7 @@ s_set_state (supervisor_t *self, sv_proc_t *proc, bc_sv_state_t state)
 static void
 s_write_state (supervisor_t *self)
 {
-    self->state.updated_us = s_wall_us ();
+    self->state.updated_us = bc_now_us ();
     int err = bc_svstate_write (&self->state, self->ctl->state_path);
     if (err)
         bc_error ("event=state_write_failed path=%s reason=\"%s\"", self->ctl->state_path,
@@ -128,7 +119,7 @@ s_notify_open (supervisor_t *self)
     setsockopt (self->notify_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
     unsigned salt;
     if (getentropy (&salt, sizeof salt))
-        salt = (unsigned) s_wall_us ();
+        salt = (unsigned) bc_now_us ();
     snprintf (self->notify_name, sizeof self->notify_name, "@balcao-supervise-%d-%08x",
               (int) getpid (), salt);
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -152,7 +143,7 @@ s_start (supervisor_t *self, sv_proc_t *proc)
     proc->next_start_ms = 0;
     proc->pid = ctl_spawn (self->ctl, program, NULL, proc->name, self->notify_name);
     proc->since_ms = bc_mono_ms ();
-    proc->st->since_us = s_wall_us ();
+    proc->st->since_us = bc_now_us ();
     proc->st->next_us = 0;
     if (is_restart)
         proc->st->restarts++;
@@ -256,7 +247,7 @@ s_exited (supervisor_t *self, sv_proc_t *proc, int has_status, int status)
         delay = self->max_delay_ms;
     proc->attempt++;
     proc->next_start_ms = now + delay;
-    proc->st->next_us = s_wall_us () + delay * 1000;
+    proc->st->next_us = bc_now_us () + delay * 1000;
     s_set_state (self, proc, BC_SV_RESTARTING);
     bc_warn ("event=restart child=%s pid=%d %s attempt=%d delay_ms=%lld%s%s", proc->name,
              (int) pid, what, proc->attempt, (long long) delay, bind_key, proc->st->bind);
@@ -464,19 +455,20 @@ ctl_supervise (ctl_t *ctl)
              (int) getpid (), self->nprocs, (long long) self->delay_ms,
              (long long) self->max_delay_ms, (long long) self->reset_ms, self->give_up_exits,
              self->state.give_up_window_s);
-    for (int i = 0; i < CTL_NSERVICES; i++) {
+    for (int i = 0; i < self->nprocs; i++) {
         sv_proc_t *proc = &self->procs[i];
         pid_t pid = ctl_read_pid (ctl, proc->name);
         if (pid) {
             /* Left running by a supervisor that died: watched, not restarted. */
             proc->pid = pid;
             proc->since_ms = bc_mono_ms ();
-            proc->st->since_us = s_wall_us ();
+            proc->st->since_us = bc_now_us ();
             s_set_state (self, proc, BC_SV_RUNNING);
             bc_info ("event=adopted child=%s pid=%d", proc->name, (int) pid);
         }
-        else
-            s_start (self, proc);
+        else if (strcmp (proc->name, "imapgate") != 0
+                 || s_proc_by_name (self, "intake")->st->state == BC_SV_RUNNING)
+            s_start (self, proc); /* imapgate: now if intake serves already */
     }
     s_write_state (self);
     bc_log_flush ();

@@ -1,6 +1,7 @@
 /* bc_svstate: the supervisor's state file read back as written, a missing
  * or foreign file told apart, and the sentences people read (pt-BR and
  * English) for a live and a gone supervisor. */
+#include "bc_clock.h"
 #include "bc_svstate.h"
 #include "unit_util.h"
 
@@ -10,20 +11,11 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 extern char **environ;
-
-static int64_t
-s_now_us (void)
-{
-    struct timeval tv;
-    gettimeofday (&tv, NULL);
-    return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
-}
 
 /* A process whose command line says balcaoctl, as a live supervisor's does. */
 static pid_t
@@ -47,12 +39,12 @@ s_sample (int pid)
 {
     bc_svstate_t st = {.pid = pid, .give_up_exits = 5, .give_up_window_s = 60, .nprocs = 3};
     st.procs[0] = (bc_sv_proc_t) {.name = "router", .state = BC_SV_RUNNING, .pid = 4242,
-                                  .since_us = s_now_us () - 125000000, .restarts = 1,
+                                  .since_us = bc_now_us () - 125000000, .restarts = 1,
                                   .exit = "signal:9"};
     st.procs[1] = (bc_sv_proc_t) {.name = "kb", .state = BC_SV_GAVE_UP, .restarts = 4, .exits = 5,
                                   .exit = "status:1"};
     st.procs[2] = (bc_sv_proc_t) {.name = "intake", .state = BC_SV_RESTARTING,
-                                  .next_us = s_now_us () + 2000000, .restarts = 2, .exits = 2,
+                                  .next_us = bc_now_us () + 2000000, .restarts = 2, .exits = 2,
                                   .exit = "status:1", .bind = "tcp://127.0.0.1:7101"};
     return st;
 }
