@@ -344,8 +344,9 @@ s_say_not_started (ctl_t *ctl, const bc_svstate_t *st, const bc_sv_proc_t *proc)
 }
 
 /* Waits for the supervisor `expected` to have every process running (1), or
- * says why not (0): a port another process holds (at once), a service given
- * up, the supervisor gone, or start_timeout_ms passed. */
+ * says why not (0): ports other processes hold (without waiting for the
+ * restarts), services given up, the supervisor gone, or start_timeout_ms
+ * passed. */
 static int
 s_wait_running (ctl_t *ctl, pid_t expected, pid_t child, int64_t deadline, bc_svstate_t *st)
 {
@@ -359,18 +360,24 @@ s_wait_running (ctl_t *ctl, pid_t expected, pid_t child, int64_t deadline, bc_sv
             return 0;
         }
         int is_ours = bc_svstate_read (st, ctl->state_path) == 0 && st->pid == expected;
-        int running = 0;
+        int running = 0, starting = 0, failed = 0;
         for (int i = 0; is_ours && i < st->nprocs; i++) {
             bc_sv_proc_t *proc = &st->procs[i];
-            if (proc->state == BC_SV_RUNNING)
-                running++;
-            else if (proc->state == BC_SV_GAVE_UP || *proc->bind) {
-                s_say_not_started (ctl, st, proc);
-                return 0;
-            }
+            running += proc->state == BC_SV_RUNNING;
+            starting += proc->state == BC_SV_STARTING;
+            failed += proc->state == BC_SV_GAVE_UP || *proc->bind;
         }
         if (is_ours && running == st->nprocs)
             return 1;
+        /* A failure is told once every first attempt has ended one way or
+         * the other: all the ports another installation holds, not the
+         * first one seen. */
+        if (failed && !starting) {
+            for (int i = 0; i < st->nprocs; i++)
+                if (st->procs[i].state == BC_SV_GAVE_UP || *st->procs[i].bind)
+                    s_say_not_started (ctl, st, &st->procs[i]);
+            return 0;
+        }
         if (bc_mono_ms () >= deadline) {
             long s = (long) (bc_config_int (ctl->config, "balcaoctl/start_timeout_ms", 15000) / 1000);
             char text[512];
@@ -391,6 +398,24 @@ s_wait_running (ctl_t *ctl, pid_t expected, pid_t child, int64_t deadline, bc_sv
             return 0;
         }
         usleep (20000);
+    }
+}
+
+/* Stops the supervisor that wrote st, if it runs: it stops the poller, then
+ * every service, each within 10 s. */
+static void
+s_stop_supervisor (ctl_t *ctl, bc_svstate_t *st)
+{
+    if (!bc_svstate_is_live (st))
+        return;
+    kill (st->pid, SIGTERM);
+    int64_t deadline = bc_mono_ms () + 25000;
+    while (bc_svstate_is_live (st) && bc_mono_ms () < deadline)
+        usleep (20000);
+    if (bc_svstate_is_live (st)) {
+        fprintf (stderr, T ("balcaoctl: o supervisor não parou em 25 s; matando-o\n",
+                            "balcaoctl: the supervisor did not stop in 25 s; killing it\n"));
+        kill (st->pid, SIGKILL);
     }
 }
 
@@ -473,7 +498,17 @@ s_up (ctl_t *ctl, int demo)
     }
     if (!s_wait_running (ctl, supervisor, child, deadline, &st)
         || !s_check_answers (ctl, &st, deadline)) {
+        int running = 0;
         if (bc_svstate_read (&st, ctl->state_path) == 0 && bc_svstate_is_live (&st))
+            for (int i = 0; i < st.nprocs; i++)
+                running += st.procs[i].state == BC_SV_RUNNING;
+        if (!running && child) {
+            /* Nothing of ours runs: no supervisor is left behind either. */
+            s_stop_supervisor (ctl, &st);
+            fprintf (stderr, "%s", T ("balcaoctl: nenhum serviço ficou no ar.\n",
+                                      "balcaoctl: no service was left running.\n"));
+        }
+        else if (running)
             fprintf (stderr, T ("balcaoctl: os outros serviços seguem sob o supervisor: "
                                 "balcaoctl status mostra cada um; balcaoctl down para tudo.\n",
                                 "balcaoctl: the other services stay under the supervisor: "
@@ -532,18 +567,8 @@ static int
 s_down (ctl_t *ctl)
 {
     bc_svstate_t st;
-    if (bc_svstate_read (&st, ctl->state_path) == 0 && bc_svstate_is_live (&st)) {
-        /* It stops the poller, then every service, each within 10 s. */
-        kill (st.pid, SIGTERM);
-        int64_t deadline = bc_mono_ms () + 25000;
-        while (bc_svstate_is_live (&st) && bc_mono_ms () < deadline)
-            usleep (20000);
-        if (bc_svstate_is_live (&st)) {
-            fprintf (stderr, T ("balcaoctl: o supervisor não parou em 25 s; matando-o\n",
-                                "balcaoctl: the supervisor did not stop in 25 s; killing it\n"));
-            kill (st.pid, SIGKILL);
-        }
-    }
+    if (bc_svstate_read (&st, ctl->state_path) == 0)
+        s_stop_supervisor (ctl, &st);
     s_stop_unsupervised (ctl);
     printf (T ("Balcão parado.\n", "Balcão stopped.\n"));
     return 0;
@@ -600,9 +625,15 @@ s_status_line (ctl_t *ctl, bc_svstate_t *st, int is_live, const char *name)
     }
     if (proc)
         snprintf (restarts, sizeof restarts, "%d", proc->restarts);
-    if (pong.is_answered && !is_gateway)
+    if (is_itself && !is_gateway)
         snprintf (head, sizeof head, "%llu", (unsigned long long) pong.head);
-    const char *endpoint = is_gateway ? "/healthz" : bc_config_endpoint (ctl->config, name, "command");
+    char endpoint[300];
+    if (is_gateway)
+        snprintf (endpoint, sizeof endpoint, "http://%s:%lld",
+                  bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1"),
+                  bc_config_int (ctl->config, "gateway/http_port", 8080));
+    else
+        snprintf (endpoint, sizeof endpoint, "%s", bc_config_endpoint (ctl->config, name, "command"));
     if (is_itself && is_gateway && http != 200) {
         snprintf (state, sizeof state,
                   T ("no ar, mas /healthz responde %d: um serviço não lhe responde",
@@ -633,7 +664,7 @@ s_status_line (ctl_t *ctl, bc_svstate_t *st, int is_live, const char *name)
         if (pong.is_answered && is_gateway)
             snprintf (state, sizeof state,
                       T ("%s; outro processo responde em %s", "%s; another process answers on %s"),
-                      text, bc_config_str (ctl->config, "gateway/http_port", "8080"));
+                      text, endpoint);
         else if (pong.is_answered)
             snprintf (state, sizeof state,
                       T ("%s; outro processo (pid %d) responde em %s",
