@@ -604,10 +604,13 @@ s_status_line (ctl_t *ctl, bc_svstate_t *st, int is_live, const char *name)
         pong.is_answered = http != 0;
     else if (!is_gate)
         pong = s_ping (ctl, name);
-    /* Only the process we started counts: a Pong names its pid; the gateway
-     * and the poller are ours when the supervisor has them running. */
-    int is_itself = pid && (is_gate || is_gateway ? (is_gate || pong.is_answered)
-                                                  : pong.is_answered && pong.pid == pid);
+    /* Only the process we started counts, once it said it is ready: a Pong
+     * names its pid; the gateway answering while ours runs is ours (it
+     * could not have bound the port otherwise). */
+    int is_ready = !is_live || !proc || proc->state == BC_SV_RUNNING;
+    int is_itself = pid && is_ready
+                    && (is_gate || (is_gateway ? pong.is_answered
+                                               : pong.is_answered && pong.pid == pid));
     char rss[32] = "-", anon[32] = "-", up[32] = "-", restarts[16] = "-", head[24] = "-";
     char state[640], text[512];
     if (pid) {
@@ -647,13 +650,13 @@ s_status_line (ctl_t *ctl, bc_svstate_t *st, int is_live, const char *name)
         snprintf (state, sizeof state, "%s",
                   T ("no ar, sem supervisor (balcaoctl up o retoma)",
                      "running, unsupervised (balcaoctl up takes it back)"));
+    else if (pid && !is_ready)
+        snprintf (state, sizeof state, "%s", T ("iniciando", "starting"));
     else if (pid && pong.is_answered && !is_gateway)
         snprintf (state, sizeof state,
                   T ("outro processo (pid %d) responde em %s, não este",
                      "another process (pid %d) answers on %s, not this one"),
                   pong.pid, endpoint);
-    else if (pid && proc && proc->state == BC_SV_STARTING)
-        snprintf (state, sizeof state, "%s", T ("iniciando", "starting"));
     else if (pid)
         snprintf (state, sizeof state, "%s", T ("sem resposta", "not answering"));
     else {
