@@ -34,10 +34,7 @@ from harness import System, Unreachable, bus_pb2, check, log, run_test, wait_unt
 
 
 def ctl(s, *args, env=None):
-    full = dict(os.environ, **(env or {}))
-    full.pop("LANG", None)
-    full.pop("LC_ALL", None)
-    full.setdefault("BALCAO_LANG", "pt-BR")
+    full = dict(os.environ, BALCAO_LANG="pt-BR", **(env or {}))
     return subprocess.run([System.binary("balcaoctl"), "-c", s.config, *args], env=full,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
 
