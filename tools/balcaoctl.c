@@ -734,13 +734,13 @@ main (int argc, char **argv)
 {
     bc_log_init ("balcaoctl");
     bc_log_set_level (BC_LOG_ERROR);
-    ctl_t ctl_s = {0}, *ctl = &ctl_s;
-    ctl->en = bc_lang_is_en ();
+    ctl_t ctl = {0};
+    ctl.en = bc_lang_is_en ();
     int first = 1;
-    ctl->config = bc_config_from_args (argc, argv, &first);
-    if (!ctl->config)
+    ctl.config = bc_config_from_args (argc, argv, &first);
+    if (!ctl.config)
         return 1;
-    if (bc_config_path (ctl->config) && !realpath (bc_config_path (ctl->config), ctl->config_path))
+    if (bc_config_path (ctl.config) && !realpath (bc_config_path (ctl.config), ctl.config_path))
         return 1;
     char self[PATH_MAX];
     ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
@@ -748,36 +748,35 @@ main (int argc, char **argv)
         return 1;
     self[n] = 0;
     *strrchr (self, '/') = 0;
-    snprintf (ctl->bin_dir, sizeof ctl->bin_dir, "%s", self);
-    snprintf (ctl->run_dir, sizeof ctl->run_dir, "%s/run", bc_config_data_dir (ctl->config));
-    snprintf (ctl->log_dir, sizeof ctl->log_dir, "%s/log", bc_config_data_dir (ctl->config));
-    bc_svstate_path (ctl->config, ctl->state_path, sizeof ctl->state_path);
+    snprintf (ctl.bin_dir, sizeof ctl.bin_dir, "%s", self);
+    snprintf (ctl.run_dir, sizeof ctl.run_dir, "%s/run", bc_config_data_dir (ctl.config));
+    snprintf (ctl.log_dir, sizeof ctl.log_dir, "%s/log", bc_config_data_dir (ctl.config));
+    bc_svstate_path (ctl.config, ctl.state_path, sizeof ctl.state_path);
     const char *cmd = first < argc ? argv[first] : "";
     int rc, curve_error = 0;
     if (strcmp (cmd, "keys") != 0 && strcmp (cmd, "supervise") != 0) {
         /* With CURVE on, every ping below needs our certificate: say it once. */
-        bc_curve_t *curve = bc_curve_new (ctl->config, "balcaoctl", &curve_error);
+        bc_curve_t *curve = bc_curve_new (ctl.config, "balcaoctl", &curve_error);
         bc_curve_destroy (&curve);
         if (curve_error) {
-            bc_config_destroy (&ctl->config);
+            bc_config_destroy (&ctl.config);
             return 1;
         }
     }
     if (strcmp (cmd, "up") == 0)
-        rc = s_up (ctl, first + 1 < argc && strcmp (argv[first + 1], "--demo") == 0);
+        rc = s_up (&ctl, first + 1 < argc && strcmp (argv[first + 1], "--demo") == 0);
     else if (strcmp (cmd, "down") == 0)
-        rc = s_down (ctl);
+        rc = s_down (&ctl);
     else if (strcmp (cmd, "status") == 0)
-        rc = s_status (ctl);
+        rc = s_status (&ctl);
     else if (strcmp (cmd, "keys") == 0)
-        rc = s_keys (ctl, first + 1 < argc ? argv[first + 1] : NULL);
+        rc = s_keys (&ctl, first + 1 < argc ? argv[first + 1] : NULL);
     else if (strcmp (cmd, "supervise") == 0)
-        rc = ctl_supervise (ctl);
+        rc = ctl_supervise (&ctl);
     else {
-        fprintf (stderr, T ("uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR]\n",
-                            "usage: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR]\n"));
+        fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR]\n");
         rc = 64;
     }
-    bc_config_destroy (&ctl->config);
+    bc_config_destroy (&ctl.config);
     return rc;
 }
