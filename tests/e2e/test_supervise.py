@@ -231,7 +231,12 @@ def part_port(s):
         check(r.returncode != 0 and "router não iniciou" in err and ":" + port in err,
               "up exits non-zero and names the port another installation holds (%s)" % port,
               (r.stdout, err))
-        r = ctl(s, "status")
+        # Between two of our router's attempts (not while one is starting).
+        def status_between_attempts():
+            r = ctl(s, "status")
+            return r if "(pid %d)" % other_pid in r.stdout.decode() else None
+
+        r = wait_until(status_between_attempts, 10, "status to show the other router")
         out = r.stdout.decode()
         check(r.returncode != 0, "status exits non-zero", out)
         for line in out.splitlines()[2:]:
