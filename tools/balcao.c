@@ -14,6 +14,7 @@
 #include "bc_events.h"
 #include "bc_log.h"
 #include "bc_service.h"
+#include "bc_svstate.h"
 
 #include <czmq.h>
 #include <jansson.h>
@@ -231,6 +232,38 @@ s_declared_principal (void)
     return principal;
 }
 
+/* Why service did not answer, from the state file of the supervisor that
+ * runs it on this host (balcaoctl up): stopped, restarting, or given up after
+ * crashing again and again. Without that file (the services run elsewhere,
+ * or under systemd) only which service did not answer. */
+static void
+s_say_silent (bc_config_t *config, const char *service)
+{
+    char path[4200], log_dir[4200], text[512];
+    bc_svstate_t st;
+    bc_svstate_path (config, path, sizeof path);
+    bc_sv_proc_t *proc = bc_svstate_read (&st, path) == 0 ? bc_svstate_find (&st, service) : NULL;
+    if (!proc) {
+        fprintf (stderr, T ("balcao: o serviço %s não respondeu a tempo (ele está no ar? "
+                            "balcaoctl status)\n",
+                            "balcao: the %s service did not answer in time (is it running? "
+                            "balcaoctl status)\n"),
+                 service);
+        return;
+    }
+    snprintf (log_dir, sizeof log_dir, "%s/log", bc_config_data_dir (config));
+    if (proc->state == BC_SV_RUNNING && bc_svstate_is_live (&st))
+        fprintf (stderr, T ("balcao: o serviço %s está no ar (pid %d) mas não respondeu a tempo: "
+                            "sobrecarregado? veja %s/%s.log\n",
+                            "balcao: the %s service is running (pid %d) but did not answer in "
+                            "time: overloaded? see %s/%s.log\n"),
+                 service, proc->pid, log_dir, service);
+    else
+        fprintf (stderr, T ("balcao: o serviço %s não respondeu: %s\n",
+                            "balcao: the %s service did not answer: %s\n"),
+                 service, bc_svstate_describe (&st, proc, log_dir, s_en, text, sizeof text));
+}
+
 /* Calls service; prints the error, sets s_exit and returns NULL on failure. */
 static bc_envelope_t *
 s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
@@ -246,7 +279,10 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
     bc_client_destroy (&client);
     if (rc != BC_OK) {
         char buf[512];
-        fprintf (stderr, "balcao: %s\n", bc_client_error_text (rc, reply, buf, sizeof buf));
+        if (rc == BC_ETIMEOUT)
+            s_say_silent (config, service);
+        else
+            fprintf (stderr, "balcao: %s\n", bc_client_error_text (rc, reply, buf, sizeof buf));
         if (rc == BC_ETIMEOUT && bc_config_curve_dir (config))
             fprintf (stderr, T ("balcao: com CURVE, um serviço não responde a chaves que não conhece: "
                                "a sua foi registrada? (balcao login)\n",

@@ -1,12 +1,16 @@
 /* balcaoctl: starts, stops and inspects every Balcão service from one config
- * file, on one machine. Pid files go to <data_dir>/run, logs to
- * <data_dir>/log/<service>.log.
+ * file, on one machine. Pid files and the supervisor's state go to
+ * <data_dir>/run, logs to <data_dir>/log/<service>.log.
  *
- *   balcaoctl [-c CONFIG] up [--demo]   start what is not running, wait until
- *                                       all are healthy, print the web address
- *   balcaoctl [-c CONFIG] down          SIGTERM each service, wait, SIGKILL
- *                                       after 10 s
- *   balcaoctl [-c CONFIG] status        pid, memory and log position of each
+ *   balcaoctl [-c CONFIG] up [--demo]   start the supervisor (balcaoctl
+ *                                       supervise), which starts every service
+ *                                       and restarts one that dies; wait until
+ *                                       each answers, print the web address
+ *   balcaoctl [-c CONFIG] down          stop the supervisor, which stops each
+ *                                       service (SIGTERM; SIGKILL after 10 s)
+ *   balcaoctl [-c CONFIG] status        per service: running (pid, uptime,
+ *                                       restarts, memory, log position),
+ *                                       restarting, or given up
  *   balcaoctl [-c CONFIG] keys [DIR]    CURVE certificates for every service and
  *                                       client program, in DIR (default:
  *                                       balcao/curve_dir); existing ones kept
@@ -14,17 +18,21 @@
  *                                       a token for an outside system to call
  *                                       the HTTP API as service:NAME (printed
  *                                       once; only its hash is kept)
+ *   balcaoctl [-c CONFIG] supervise     the supervisor itself, in the
+ *                                       foreground (balcaoctl_supervise.c)
  */
 #include "balcao/v1/bus.pb-c.h"
 #include "balcao/v1/intake.pb-c.h"
+#include "balcaoctl.h"
 #include "bc_client.h"
 #include "bc_clock.h"
 #include "bc_config.h"
 #include "bc_curve.h"
 #include "bc_log.h"
-#include "bc_store.h"
 #include "bc_service.h"
 #include "balcaoctl_token.h"
+#include "bc_store.h"
+#include "bc_svstate.h"
 
 #include <arpa/inet.h>
 #include <czmq.h>
@@ -40,22 +48,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const s_services[] = {"router", "intake", "notify", "kb", "gateway"};
-#define NSERVICES 5
+/* The sentence in the operator's language (bc_lang_is_en): pt-BR first. */
+#define T(pt_, en_) (ctl->en ? (en_) : (pt_))
 
-typedef struct {
-    bc_config_t *config;
-    char config_path[PATH_MAX]; /* absolute, "" for embedded defaults */
-    char bin_dir[PATH_MAX];
-    char run_dir[PATH_MAX];
-    char log_dir[PATH_MAX];
-} ctl_t;
+const char *const ctl_services[] = {"router", "intake", "notify", "kb", "gateway"};
 
-static pid_t
-s_read_pid (ctl_t *ctl, const char *service)
+pid_t
+ctl_read_pid (ctl_t *ctl, const char *name)
 {
     char path[PATH_MAX + 64];
-    snprintf (path, sizeof path, "%s/%s.pid", ctl->run_dir, service);
+    snprintf (path, sizeof path, "%s/%s.pid", ctl->run_dir, name);
     FILE *f = fopen (path, "r");
     if (!f)
         return 0;
@@ -65,7 +67,7 @@ s_read_pid (ctl_t *ctl, const char *service)
     fclose (f);
     if (pid <= 0 || kill ((pid_t) pid, 0) != 0)
         return 0;
-    /* A recycled pid is not our service. */
+    /* A recycled pid is not our service (nor is a zombie: no command line). */
     char cmdline[PATH_MAX], procpath[64];
     snprintf (procpath, sizeof procpath, "/proc/%ld/cmdline", pid);
     f = fopen (procpath, "r");
@@ -75,8 +77,24 @@ s_read_pid (ctl_t *ctl, const char *service)
     fclose (f);
     cmdline[n] = 0;
     char want[64];
-    snprintf (want, sizeof want, "balcao-%s", service);
+    snprintf (want, sizeof want, "balcao-%s", name);
     return strstr (cmdline, want) ? (pid_t) pid : 0;
+}
+
+void
+ctl_write_pid (ctl_t *ctl, const char *name, pid_t pid)
+{
+    char path[PATH_MAX + 64];
+    snprintf (path, sizeof path, "%s/%s.pid", ctl->run_dir, name);
+    if (!pid) {
+        unlink (path);
+        return;
+    }
+    FILE *f = fopen (path, "w");
+    if (f) {
+        fprintf (f, "%d\n", (int) pid);
+        fclose (f);
+    }
 }
 
 /* Resident memory in KiB: all of it, and the process's own (anonymous)
@@ -99,18 +117,20 @@ s_rss_kb (pid_t pid, long *total, long *anon)
         fclose (f);
 }
 
-/* Starts balcao-<service> and returns once it runs that program (or has
- * failed to), so its pid file names a process whose command line says so:
- * the child holds a close-on-exec pipe that exec closes. */
-static pid_t
-s_spawn (ctl_t *ctl, const char *service)
+/* The child holds a close-on-exec pipe that exec closes: the parent returns
+ * once the child runs the program, so a pid file names a process whose
+ * command line says so. */
+pid_t
+ctl_spawn (ctl_t *ctl, const char *program, const char *arg, const char *log, const char *notify)
 {
-    char bin[PATH_MAX + 64], log[PATH_MAX + 64];
-    snprintf (bin, sizeof bin, "%s/balcao-%s", ctl->bin_dir, service);
-    snprintf (log, sizeof log, "%s/%s.log", ctl->log_dir, service);
+    char bin[PATH_MAX + 64], log_path[PATH_MAX + 64];
+    snprintf (bin, sizeof bin, "%s/%s", ctl->bin_dir, program);
+    snprintf (log_path, sizeof log_path, "%s/%s.log", ctl->log_dir, log);
     int exec_pipe[2];
     if (pipe2 (exec_pipe, O_CLOEXEC))
         return -1;
+    fflush (stdout);
+    fflush (stderr);
     pid_t pid = fork ();
     if (pid != 0) {
         close (exec_pipe[1]);
@@ -120,9 +140,8 @@ s_spawn (ctl_t *ctl, const char *service)
         close (exec_pipe[0]);
         return pid;
     }
-    close (exec_pipe[0]);
     setsid ();
-    int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0640);
+    int fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND, 0640);
     int null = open ("/dev/null", O_RDONLY);
     if (fd >= 0) {
         dup2 (fd, 1);
@@ -130,39 +149,70 @@ s_spawn (ctl_t *ctl, const char *service)
     }
     if (null >= 0)
         dup2 (null, 0);
-    if (*ctl->config_path)
-        execl (bin, bin, "-c", ctl->config_path, (char *) NULL);
+    /* Nothing of ours leaks into the child: not the caller's pipes (a test
+     * reading our output would wait for the supervisor to end), not the
+     * supervisor's sockets, not its blocked signals. */
+    close_range (3, ~0U, CLOSE_RANGE_CLOEXEC);
+    sigset_t none;
+    sigemptyset (&none);
+    sigprocmask (SIG_SETMASK, &none, NULL);
+    if (notify)
+        setenv ("NOTIFY_SOCKET", notify, 1);
     else
-        execl (bin, bin, (char *) NULL);
+        unsetenv ("NOTIFY_SOCKET");
+    const char *argv[6];
+    int argc = 0;
+    argv[argc++] = bin;
+    if (*ctl->config_path) {
+        argv[argc++] = "-c";
+        argv[argc++] = ctl->config_path;
+    }
+    if (arg)
+        argv[argc++] = arg;
+    argv[argc] = NULL;
+    execv (bin, (char *const *) argv);
     fprintf (stderr, "balcaoctl: cannot run %s: %s\n", bin, strerror (errno));
     _exit (127);
 }
 
-static int
-s_ping (ctl_t *ctl, const char *service, uint64_t *head)
+/* What a service's Ping answered: whether it did, with which pid and log head. */
+typedef struct {
+    int is_answered;
+    int pid;
+    uint64_t head;
+    uint64_t quarantined; /* events it set aside (balcao quarantine) */
+} ctl_pong_t;
+
+static ctl_pong_t
+s_ping (ctl_t *ctl, const char *service)
 {
+    ctl_pong_t out = {0};
     bc_client_t *c = bc_client_new_for (ctl->config, service, "balcaoctl");
     if (!c)
-        return 0;
+        return out;
     bc_client_set_timeout (c, 200, 0);
     Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
     bc_envelope_t *reply = NULL;
-    int rc = bc_client_call (c, NULL, &ping.base, &reply);
-    if (rc == BC_OK && head) {
+    if (bc_client_call (c, NULL, &ping.base, &reply) == BC_OK) {
         Balcao__V1__Pong *pong =
             (Balcao__V1__Pong *) bc_envelope_payload (reply, &balcao__v1__pong__descriptor);
-        *head = pong ? pong->head_seq : 0;
-        if (pong)
+        if (pong) {
+            out.is_answered = 1;
+            out.pid = pong->pid;
+            out.head = pong->head_seq;
+            out.quarantined = pong->quarantined;
             balcao__v1__pong__free_unpacked (pong, NULL);
+        }
     }
     bc_envelope_destroy (&reply);
     bc_client_destroy (&c);
-    return rc == BC_OK;
+    return out;
 }
 
-/* The gateway is healthy when GET /healthz answers 200. */
+/* The HTTP status of the gateway's GET /healthz: 200 when every service
+ * answers it, 503 when one does not; 0 when nothing answered. */
 static int
-s_http_healthy (ctl_t *ctl)
+s_http_health (ctl_t *ctl)
 {
     const char *address = bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1");
     int port = (int) bc_config_int (ctl->config, "gateway/http_port", 8080);
@@ -170,36 +220,18 @@ s_http_healthy (ctl_t *ctl)
     if (inet_pton (AF_INET, strcmp (address, "0.0.0.0") == 0 ? "127.0.0.1" : address,
                    &sin.sin_addr) != 1)
         return 0;
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct timeval tv = {2, 0};
     setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    int ok = 0;
+    int code = 0;
     if (connect (fd, (struct sockaddr *) &sin, sizeof sin) == 0) {
         const char *req = "GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n";
         char buf[64] = "";
         if (write (fd, req, strlen (req)) > 0 && read (fd, buf, sizeof buf - 1) > 12)
-            ok = strncmp (buf + 9, "200", 3) == 0;
+            code = atoi (buf + 9);
     }
     close (fd);
-    return ok;
-}
-
-static int
-s_healthy (ctl_t *ctl, const char *service)
-{
-    return strcmp (service, "gateway") == 0 ? s_http_healthy (ctl) : s_ping (ctl, service, NULL);
-}
-
-static void
-s_write_pid (ctl_t *ctl, const char *service, pid_t pid)
-{
-    char path[PATH_MAX + 64];
-    snprintf (path, sizeof path, "%s/%s.pid", ctl->run_dir, service);
-    FILE *f = fopen (path, "w");
-    if (f) {
-        fprintf (f, "%d\n", (int) pid);
-        fclose (f);
-    }
+    return code;
 }
 
 /* A few tickets so a new user has something to look at. Fixed ids: running
@@ -265,169 +297,425 @@ s_demo (ctl_t *ctl)
         fprintf (stderr, "balcaoctl: could not import the demo articles from %s\n", dir);
 }
 
-/* The IMAP poller runs when intake/imap/url is set: started after intake
- * answers, stopped before it. */
-static int
-s_wants_imapgate (ctl_t *ctl)
+int
+ctl_wants_imapgate (ctl_t *ctl)
 {
     const char *url = bc_config_str (ctl->config, "intake/imap/url", NULL);
     return url && *url;
 }
 
-/* Stops one process by its pid file (SIGTERM, then SIGKILL after 10 s). */
-static void
-s_stop_one (ctl_t *ctl, const char *name)
+/* The last error line of a service's log, without its timestamp, into buf
+ * ("" if none): what a failed start said about itself. */
+static const char *
+s_last_error (ctl_t *ctl, const char *name, char *buf, size_t size)
 {
-    pid_t pid = s_read_pid (ctl, name);
-    if (pid) {
-        kill (pid, SIGTERM);
-        int64_t deadline = bc_mono_ms () + 10000;
-        while (kill (pid, 0) == 0 && bc_mono_ms () < deadline) {
-            waitpid (pid, NULL, WNOHANG);
-            usleep (20000);
+    char path[PATH_MAX + 64], line[1024];
+    snprintf (path, sizeof path, "%s/%s.log", ctl->log_dir, name);
+    *buf = 0;
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return buf;
+    struct stat st;
+    if (fstat (fileno (f), &st) == 0 && st.st_size > 65536)
+        fseeko (f, st.st_size - 65536, SEEK_SET);
+    while (fgets (line, sizeof line, f)) {
+        char *p = strstr (line, "level=error ");
+        if (!p)
+            continue;
+        line[strcspn (line, "\n")] = 0;
+        snprintf (buf, size, "%s", p);
+    }
+    fclose (f);
+    return buf;
+}
+
+/* Says why a service did not start during `up`. */
+static void
+s_say_not_started (ctl_t *ctl, const bc_svstate_t *st, const bc_sv_proc_t *proc)
+{
+    char text[512], last[512];
+    if (*proc->bind)
+        fprintf (stderr,
+                 T ("balcaoctl: %s não iniciou: o endereço %s já está em uso por outro processo "
+                    "(outra instalação do Balcão?); veja %s/%s.log\n",
+                    "balcaoctl: %s did not start: the address %s is already in use by another "
+                    "process (another Balcão installation?); see %s/%s.log\n"),
+                 proc->name, proc->bind, ctl->log_dir, proc->name);
+    else
+        fprintf (stderr, T ("balcaoctl: %s não iniciou: %s\n", "balcaoctl: %s did not start: %s\n"),
+                 proc->name, bc_svstate_describe (st, proc, ctl->log_dir, ctl->en, text, sizeof text));
+    if (*s_last_error (ctl, proc->name, last, sizeof last))
+        fprintf (stderr, T ("balcaoctl: último erro no log de %s: %s\n",
+                            "balcaoctl: last error in the log of %s: %s\n"),
+                 proc->name, last);
+}
+
+/* Waits for the supervisor `expected` to have every process running (1), or
+ * says why not (0): ports other processes hold (without waiting for the
+ * restarts), services given up, the supervisor gone, or start_timeout_ms
+ * passed. */
+static int
+s_wait_running (ctl_t *ctl, pid_t expected, pid_t child, int64_t deadline, bc_svstate_t *st)
+{
+    for (;;) {
+        int status;
+        if (child && waitpid (child, &status, WNOHANG) == child) {
+            fprintf (stderr, T ("balcaoctl: o supervisor saiu ao iniciar; veja %s/supervise.log\n",
+                                "balcaoctl: the supervisor exited while starting; see "
+                                "%s/supervise.log\n"),
+                     ctl->log_dir);
+            return 0;
         }
-        if (kill (pid, 0) == 0) {
-            fprintf (stderr, "balcaoctl: %s did not stop in 10 s; killing it\n", name);
-            kill (pid, SIGKILL);
+        int is_ours = bc_svstate_read (st, ctl->state_path) == 0 && st->pid == expected;
+        int running = 0, starting = 0, failed = 0;
+        for (int i = 0; is_ours && i < st->nprocs; i++) {
+            bc_sv_proc_t *proc = &st->procs[i];
+            running += proc->state == BC_SV_RUNNING;
+            starting += proc->state == BC_SV_STARTING;
+            failed += proc->state == BC_SV_GAVE_UP || *proc->bind;
+        }
+        if (is_ours && running == st->nprocs)
+            return 1;
+        /* A failure is told once every first attempt has ended one way or
+         * the other: all the ports another installation holds, not the
+         * first one seen. */
+        if (failed && !starting) {
+            for (int i = 0; i < st->nprocs; i++)
+                if (st->procs[i].state == BC_SV_GAVE_UP || *st->procs[i].bind)
+                    s_say_not_started (ctl, st, &st->procs[i]);
+            return 0;
+        }
+        if (bc_mono_ms () >= deadline) {
+            long s = (long) (bc_config_int (ctl->config, "balcaoctl/start_timeout_ms", 15000) / 1000);
+            char text[512];
+            for (int i = 0; is_ours && i < st->nprocs; i++)
+                if (st->procs[i].state != BC_SV_RUNNING)
+                    fprintf (stderr,
+                             T ("balcaoctl: %s não ficou pronto em %ld s: %s; veja %s/%s.log\n",
+                                "balcaoctl: %s was not ready within %ld s: %s; see %s/%s.log\n"),
+                             st->procs[i].name, s,
+                             bc_svstate_describe (st, &st->procs[i], ctl->log_dir, ctl->en, text,
+                                                  sizeof text),
+                             ctl->log_dir, st->procs[i].name);
+            if (!is_ours)
+                fprintf (stderr, T ("balcaoctl: o supervisor não respondeu em %ld s; veja %s/supervise.log\n",
+                                    "balcaoctl: the supervisor did not answer within %ld s; see "
+                                    "%s/supervise.log\n"),
+                         s, ctl->log_dir);
+            return 0;
+        }
+        usleep (20000);
+    }
+}
+
+/* Stops the supervisor that wrote st, if it runs: it stops the poller, then
+ * every service, each within 10 s. */
+static void
+s_stop_supervisor (ctl_t *ctl, bc_svstate_t *st)
+{
+    if (!bc_svstate_is_live (st))
+        return;
+    kill (st->pid, SIGTERM);
+    int64_t deadline = bc_mono_ms () + 25000;
+    while (bc_svstate_is_live (st) && bc_mono_ms () < deadline)
+        usleep (20000);
+    if (bc_svstate_is_live (st)) {
+        fprintf (stderr, T ("balcaoctl: o supervisor não parou em 25 s; matando-o\n",
+                            "balcaoctl: the supervisor did not stop in 25 s; killing it\n"));
+        kill (st->pid, SIGKILL);
+    }
+}
+
+/* Every bus service answers Ping from the process the supervisor started
+ * (Pong.pid), and the gateway's /healthz says 200: 1; else says which not.
+ * The state is read again while waiting: a service may restart meanwhile. */
+static int
+s_check_answers (ctl_t *ctl, bc_svstate_t *st, int64_t deadline)
+{
+    for (int i = 0; i < CTL_NSERVICES; i++) {
+        const char *name = ctl_services[i];
+        int is_gateway = strcmp (name, "gateway") == 0;
+        for (;;) {
+            bc_sv_proc_t *proc = bc_svstate_find (st, name);
+            ctl_pong_t pong = {0};
+            if (is_gateway ? s_http_health (ctl) == 200
+                           : (pong = s_ping (ctl, name)).is_answered && proc && pong.pid == proc->pid)
+                break;
+            if (bc_mono_ms () >= deadline) {
+                if (pong.is_answered)
+                    fprintf (stderr,
+                             T ("balcaoctl: quem responde em %s é outro processo (pid %d), não o "
+                                "%s que o supervisor iniciou (pid %d)\n",
+                                "balcaoctl: %s is answered by another process (pid %d), not by "
+                                "the %s the supervisor started (pid %d)\n"),
+                             bc_config_endpoint (ctl->config, name, "command"), pong.pid, name,
+                             proc ? proc->pid : 0);
+                else
+                    fprintf (stderr,
+                             T ("balcaoctl: %s está no ar mas não responde; veja %s/%s.log\n",
+                                "balcaoctl: %s runs but does not answer; see %s/%s.log\n"),
+                             name, ctl->log_dir, name);
+                return 0;
+            }
+            usleep (20000);
+            bc_svstate_t now;
+            if (bc_svstate_read (&now, ctl->state_path) == 0 && now.pid == st->pid)
+                *st = now;
         }
     }
-    char path[PATH_MAX + 64];
-    snprintf (path, sizeof path, "%s/%s.pid", ctl->run_dir, name);
-    unlink (path);
+    return 1;
 }
 
 static int
 s_up (ctl_t *ctl, int demo)
 {
     if (bc_dir_ensure (ctl->run_dir) || bc_dir_ensure (ctl->log_dir)) {
-        fprintf (stderr, "balcaoctl: cannot create %s or %s: %s\n", ctl->run_dir, ctl->log_dir,
-                 strerror (errno));
+        fprintf (stderr, T ("balcaoctl: não consigo criar %s ou %s: %s\n",
+                            "balcaoctl: cannot create %s or %s: %s\n"),
+                 ctl->run_dir, ctl->log_dir, strerror (errno));
         return 1;
     }
     int64_t start = bc_mono_ms ();
-    /* Our own children are watched with waitpid, which reaps one that died
-     * and says how; services already running, by their pid files. */
-    pid_t spawned[NSERVICES] = {0};
-    for (int i = 0; i < NSERVICES; i++) {
-        if (s_read_pid (ctl, s_services[i]))
-            continue;
-        pid_t pid = s_spawn (ctl, s_services[i]);
-        if (pid < 0) {
-            fprintf (stderr, "balcaoctl: fork failed: %s\n", strerror (errno));
+    int64_t deadline = start + bc_config_int (ctl->config, "balcaoctl/start_timeout_ms", 15000);
+    bc_svstate_t st;
+    pid_t supervisor, child = 0;
+    if (bc_svstate_read (&st, ctl->state_path) == 0 && bc_svstate_is_live (&st)) {
+        /* Already supervised: what it gave up on gets another chance. */
+        supervisor = st.pid;
+        int has_given_up = 0;
+        for (int i = 0; i < st.nprocs; i++)
+            has_given_up |= st.procs[i].state == BC_SV_GAVE_UP;
+        if (has_given_up) {
+            kill (supervisor, SIGHUP);
+            while (has_given_up && bc_mono_ms () < deadline) {
+                usleep (20000);
+                has_given_up = 0;
+                if (bc_svstate_read (&st, ctl->state_path) == 0)
+                    for (int i = 0; i < st.nprocs; i++)
+                        has_given_up |= st.procs[i].state == BC_SV_GAVE_UP;
+            }
+        }
+    }
+    else {
+        supervisor = child = ctl_spawn (ctl, "balcaoctl", "supervise", "supervise", NULL);
+        if (supervisor < 0) {
+            fprintf (stderr, "balcaoctl: fork: %s\n", strerror (errno));
             return 1;
         }
-        s_write_pid (ctl, s_services[i], pid);
-        spawned[i] = pid;
     }
-    int64_t deadline = start + bc_config_int (ctl->config, "balcaoctl/start_timeout_ms", 15000);
-    int healthy[NSERVICES] = {0};
-    int n_healthy = 0;
-    while (n_healthy < NSERVICES && bc_mono_ms () < deadline) {
-        for (int i = 0; i < NSERVICES; i++) {
-            if (healthy[i])
-                continue;
-            int status = 0;
-            if (spawned[i] ? waitpid (spawned[i], &status, WNOHANG) == spawned[i]
-                           : !s_read_pid (ctl, s_services[i])) {
-                char why[48] = "";
-                if (spawned[i] && WIFEXITED (status))
-                    snprintf (why, sizeof why, " with status %d", WEXITSTATUS (status));
-                else if (spawned[i] && WIFSIGNALED (status))
-                    snprintf (why, sizeof why, " on signal %d", WTERMSIG (status));
-                fprintf (stderr, "balcaoctl: %s exited during start%s; see %s/%s.log\n",
-                         s_services[i], why, ctl->log_dir, s_services[i]);
-                return 1;
-            }
-            if (s_healthy (ctl, s_services[i])) {
-                healthy[i] = 1;
-                n_healthy++;
-            }
+    if (!s_wait_running (ctl, supervisor, child, deadline, &st)
+        || !s_check_answers (ctl, &st, deadline)) {
+        int running = 0;
+        if (bc_svstate_read (&st, ctl->state_path) == 0 && bc_svstate_is_live (&st))
+            for (int i = 0; i < st.nprocs; i++)
+                running += st.procs[i].state == BC_SV_RUNNING;
+        if (!running && child) {
+            /* Nothing of ours runs: no supervisor is left behind either. */
+            s_stop_supervisor (ctl, &st);
+            fprintf (stderr, "%s", T ("balcaoctl: nenhum serviço ficou no ar.\n",
+                                      "balcaoctl: no service was left running.\n"));
         }
-        if (n_healthy < NSERVICES)
-            usleep (10000);
-    }
-    if (n_healthy < NSERVICES) {
-        for (int i = 0; i < NSERVICES; i++)
-            if (!healthy[i])
-                fprintf (stderr, "balcaoctl: %s is not answering; see %s/%s.log\n", s_services[i],
-                         ctl->log_dir, s_services[i]);
+        else if (running)
+            fprintf (stderr, T ("balcaoctl: os outros serviços seguem sob o supervisor: "
+                                "balcaoctl status mostra cada um; balcaoctl down para tudo.\n",
+                                "balcaoctl: the other services stay under the supervisor: "
+                                "balcaoctl status shows each; balcaoctl down stops them all.\n"));
         return 1;
     }
     double secs = (double) (bc_mono_ms () - start) / 1000.0;
-    printf ("Balcão no ar: 5 serviços saudáveis em %.2f s.\n", secs);
-    if (s_wants_imapgate (ctl) && !s_read_pid (ctl, "imapgate")) {
-        pid_t pid = s_spawn (ctl, "imapgate");
-        if (pid > 0) {
-            s_write_pid (ctl, "imapgate", pid);
-            printf ("Leitura da caixa IMAP ligada (balcao-imapgate, log em %s/imapgate.log).\n",
-                    ctl->log_dir);
-        }
-    }
+    printf (T ("Balcão no ar: 5 serviços saudáveis em %.2f s.\n",
+               "Balcão is up: 5 healthy services in %.2f s.\n"),
+            secs);
+    if (bc_svstate_find (&st, "imapgate"))
+        printf (T ("Leitura da caixa IMAP ligada (balcao-imapgate, log em %s/imapgate.log).\n",
+                   "Reading the IMAP mailbox (balcao-imapgate, log in %s/imapgate.log).\n"),
+                ctl->log_dir);
     if (demo)
         s_demo (ctl);
     const char *address = bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1");
     printf ("Gateway: http://%s:%lld/healthz\n", address,
             bc_config_int (ctl->config, "gateway/http_port", 8080));
-    printf ("Logs em %s, dados em %s.\n", ctl->log_dir, bc_config_data_dir (ctl->config));
+    printf (T ("Logs em %s, dados em %s. Serviços sob supervisão (balcaoctl status).\n",
+               "Logs in %s, data in %s. Services under supervision (balcaoctl status).\n"),
+            ctl->log_dir, bc_config_data_dir (ctl->config));
     return 0;
+}
+
+/* Stops processes by their pid files (SIGTERM, then SIGKILL after 10 s):
+ * those no supervisor watches (an earlier balcaoctl's, or left by a
+ * supervisor that died). */
+static void
+s_stop_unsupervised (ctl_t *ctl)
+{
+    const char *names[CTL_NSERVICES + 1] = {"imapgate"};
+    for (int i = 0; i < CTL_NSERVICES; i++)
+        names[i + 1] = ctl_services[i];
+    pid_t pids[CTL_NSERVICES + 1];
+    for (int i = 0; i < CTL_NSERVICES + 1; i++) {
+        pids[i] = ctl_read_pid (ctl, names[i]);
+        if (pids[i])
+            kill (pids[i], SIGTERM);
+    }
+    int64_t deadline = bc_mono_ms () + 10000;
+    for (int i = 0; i < CTL_NSERVICES + 1; i++) {
+        while (pids[i] && ctl_read_pid (ctl, names[i]) == pids[i] && bc_mono_ms () < deadline)
+            usleep (20000);
+        if (pids[i] && ctl_read_pid (ctl, names[i]) == pids[i]) {
+            fprintf (stderr, T ("balcaoctl: %s não parou em 10 s; matando-o\n",
+                                "balcaoctl: %s did not stop in 10 s; killing it\n"),
+                     names[i]);
+            kill (pids[i], SIGKILL);
+        }
+        ctl_write_pid (ctl, names[i], 0);
+    }
 }
 
 static int
 s_down (ctl_t *ctl)
 {
-    s_stop_one (ctl, "imapgate");
-    pid_t pids[NSERVICES];
-    for (int i = 0; i < NSERVICES; i++) {
-        pids[i] = s_read_pid (ctl, s_services[i]);
-        if (pids[i])
-            kill (pids[i], SIGTERM);
-    }
-    int64_t deadline = bc_mono_ms () + 10000;
-    for (int i = 0; i < NSERVICES; i++) {
-        while (pids[i] && kill (pids[i], 0) == 0 && bc_mono_ms () < deadline) {
-            waitpid (pids[i], NULL, WNOHANG);
-            usleep (20000);
-        }
-        if (pids[i] && kill (pids[i], 0) == 0) {
-            fprintf (stderr, "balcaoctl: %s did not stop in 10 s; killing it\n", s_services[i]);
-            kill (pids[i], SIGKILL);
-        }
-        char path[PATH_MAX + 64];
-        snprintf (path, sizeof path, "%s/%s.pid", ctl->run_dir, s_services[i]);
-        unlink (path);
-    }
-    printf ("Balcão parado.\n");
+    bc_svstate_t st;
+    if (bc_svstate_read (&st, ctl->state_path) == 0)
+        s_stop_supervisor (ctl, &st);
+    s_stop_unsupervised (ctl);
+    printf (T ("Balcão parado.\n", "Balcão stopped.\n"));
     return 0;
+}
+
+/* One row of the `status` table: the columns padded to their width in
+ * characters, not bytes ("serviço" and "reinícios" have accents), then the
+ * state. */
+static void
+s_row (const char *const cells[8])
+{
+    static const int widths[7] = {8, 8, 9, 9, 8, 9, 9};
+    for (int i = 0; i < 7; i++) {
+        int chars = 0;
+        for (const char *p = cells[i]; *p; p++)
+            chars += (*p & 0xC0) != 0x80;
+        printf ("%s%*s", cells[i], widths[i] - chars + 1, "");
+    }
+    printf ("%s\n", cells[7]);
+}
+
+/* One line of `status` for the process called name; 1 when it is running
+ * under the supervisor and answering as itself. */
+static int
+s_status_line (ctl_t *ctl, bc_svstate_t *st, int is_live, const char *name)
+{
+    bc_sv_proc_t *proc = bc_svstate_find (st, name);
+    pid_t pid = is_live && proc ? proc->pid : ctl_read_pid (ctl, name);
+    int is_gateway = strcmp (name, "gateway") == 0, is_gate = strcmp (name, "imapgate") == 0;
+    ctl_pong_t pong = {0};
+    int http = is_gateway ? s_http_health (ctl) : 0;
+    if (is_gateway)
+        pong.is_answered = http != 0;
+    else if (!is_gate)
+        pong = s_ping (ctl, name);
+    /* Only the process we started counts, once it said it is ready: a Pong
+     * names its pid; the gateway answering while ours runs is ours (it
+     * could not have bound the port otherwise). */
+    int is_ready = !is_live || !proc || proc->state == BC_SV_RUNNING;
+    int is_itself = pid && is_ready
+                    && (is_gate || (is_gateway ? pong.is_answered
+                                               : pong.is_answered && pong.pid == pid));
+    char rss[32] = "-", anon[32] = "-", up[32] = "-", restarts[16] = "-", head[24] = "-";
+    char state[640], text[512];
+    if (pid) {
+        long total_kb, anon_kb;
+        s_rss_kb (pid, &total_kb, &anon_kb);
+        snprintf (rss, sizeof rss, "%.1f", (double) total_kb / 1024.0);
+        snprintf (anon, sizeof anon, "%.1f", (double) anon_kb / 1024.0);
+    }
+    if (is_live && proc && pid) {
+        long s = (long) ((bc_now_us () - proc->since_us) / 1000000);
+        if (s < 3600)
+            snprintf (up, sizeof up, "%ldm%02lds", s / 60, s % 60);
+        else
+            snprintf (up, sizeof up, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+    }
+    if (proc)
+        snprintf (restarts, sizeof restarts, "%d", proc->restarts);
+    if (is_itself && !is_gateway)
+        snprintf (head, sizeof head, "%llu", (unsigned long long) pong.head);
+    char endpoint[300];
+    if (is_gateway)
+        snprintf (endpoint, sizeof endpoint, "http://%s:%lld",
+                  bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1"),
+                  bc_config_int (ctl->config, "gateway/http_port", 8080));
+    else
+        snprintf (endpoint, sizeof endpoint, "%s", bc_config_endpoint (ctl->config, name, "command"));
+    if (is_itself && is_gateway && http != 200) {
+        snprintf (state, sizeof state,
+                  T ("no ar, mas /healthz responde %d: um serviço não lhe responde",
+                     "running, but /healthz answers %d: a service does not answer it"),
+                  http);
+        is_itself = 0;
+    }
+    else if (is_itself && pong.quarantined)
+        snprintf (state, sizeof state,
+                  T ("ok, %llu evento(s) em quarentena: balcao quarantine list %s",
+                     "ok, %llu event(s) in quarantine: balcao quarantine list %s"),
+                  (unsigned long long) pong.quarantined, name);
+    else if (is_itself && is_live)
+        snprintf (state, sizeof state, "ok");
+    else if (is_itself)
+        snprintf (state, sizeof state, "%s",
+                  T ("no ar, sem supervisor (balcaoctl up o retoma)",
+                     "running, unsupervised (balcaoctl up takes it back)"));
+    else if (pid && !is_ready)
+        snprintf (state, sizeof state, "%s", T ("iniciando", "starting"));
+    else if (pid && pong.is_answered && !is_gateway)
+        snprintf (state, sizeof state,
+                  T ("outro processo (pid %d) responde em %s, não este",
+                     "another process (pid %d) answers on %s, not this one"),
+                  pong.pid, endpoint);
+    else if (pid)
+        snprintf (state, sizeof state, "%s", T ("sem resposta", "not answering"));
+    else {
+        if (proc)
+            bc_svstate_describe (st, proc, ctl->log_dir, ctl->en, text, sizeof text);
+        else
+            snprintf (text, sizeof text, "%s", T ("parado", "stopped"));
+        if (pong.is_answered && is_gateway)
+            snprintf (state, sizeof state,
+                      T ("%s; outro processo responde em %s", "%s; another process answers on %s"),
+                      text, endpoint);
+        else if (pong.is_answered)
+            snprintf (state, sizeof state,
+                      T ("%s; outro processo (pid %d) responde em %s",
+                         "%s; another process (pid %d) answers on %s"),
+                      text, pong.pid, endpoint);
+        else
+            snprintf (state, sizeof state, "%s", text);
+    }
+    char pid_text[16] = "-";
+    if (pid)
+        snprintf (pid_text, sizeof pid_text, "%d", (int) pid);
+    s_row ((const char *const[8]) {name, pid_text, up, restarts, rss, anon, head, state});
+    return is_itself && is_live;
 }
 
 static int
 s_status (ctl_t *ctl)
 {
-    int all = 1;
-    printf ("%-8s %-8s %-10s %-10s %-10s %s\n", "serviço", "pid", "RSS MiB", "(própria)", "log (seq)",
-            "estado");
-    for (int i = 0; i < NSERVICES; i++) {
-        pid_t pid = s_read_pid (ctl, s_services[i]);
-        uint64_t head = 0;
-        int ok = strcmp (s_services[i], "gateway") == 0 ? s_http_healthy (ctl)
-                                                         : s_ping (ctl, s_services[i], &head);
-        char rss[32] = "-", anon[32] = "-";
-        if (pid) {
-            long total_kb, anon_kb;
-            s_rss_kb (pid, &total_kb, &anon_kb);
-            snprintf (rss, sizeof rss, "%.1f", (double) total_kb / 1024.0);
-            snprintf (anon, sizeof anon, "%.1f", (double) anon_kb / 1024.0);
-        }
-        printf ("%-8s %-8d %-10s %-10s %-10llu %s\n", s_services[i], (int) pid, rss, anon,
-                (unsigned long long) head, ok ? "ok" : (pid ? "sem resposta" : "parado"));
-        all &= ok;
-    }
-    pid_t gate = s_read_pid (ctl, "imapgate");
-    if (gate || s_wants_imapgate (ctl)) {
-        printf ("%-8s %-8d %-10s %-10s %-10s %s\n", "imapgate", (int) gate, "-", "-", "-",
-                gate ? "ok" : "parado");
-        all &= gate != 0;
-    }
+    bc_svstate_t st;
+    bc_svstate_read (&st, ctl->state_path);
+    int is_live = bc_svstate_is_live (&st);
+    if (is_live)
+        printf (T ("Supervisor: pid %d (log em %s/supervise.log).\n",
+                   "Supervisor: pid %d (log in %s/supervise.log).\n"),
+                st.pid, ctl->log_dir);
+    else
+        printf ("%s", T ("Supervisor: não está no ar (balcaoctl up o inicia).\n",
+                         "Supervisor: not running (balcaoctl up starts it).\n"));
+    s_row ((const char *const[8]) {T ("serviço", "service"), "pid", T ("no ar", "up"),
+                                   T ("reinícios", "restarts"), "RSS MiB", T ("(própria)", "(own)"),
+                                   "log (seq)", T ("estado", "state")});
+    int all = is_live;
+    for (int i = 0; i < CTL_NSERVICES; i++)
+        all &= s_status_line (ctl, &st, is_live, ctl_services[i]);
+    if (bc_svstate_find (&st, "imapgate") || ctl_read_pid (ctl, "imapgate") || ctl_wants_imapgate (ctl))
+        all &= s_status_line (ctl, &st, is_live, "imapgate");
     return all ? 0 : 3;
 }
 
@@ -439,9 +727,10 @@ s_keys (ctl_t *ctl, const char *dir)
                                         "notify",  "gateway",         "balcao",
                                         "balcaoctl", "balcao-mailgate", "balcao-bench"};
     if (!dir)
-        dir = bc_config_str (ctl->config, "balcao/curve_dir", NULL);
-    if (!dir || !*dir) {
-        fprintf (stderr, "balcaoctl: say where: balcaoctl keys DIR, or set balcao/curve_dir\n");
+        dir = bc_config_curve_dir (ctl->config);
+    if (!dir) {
+        fprintf (stderr, "balcaoctl: CURVE is off (balcao/curve_dir = \"\"): say where, balcaoctl "
+                         "keys DIR\n");
         return 64;
     }
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -459,6 +748,7 @@ main (int argc, char **argv)
     bc_log_init ("balcaoctl");
     bc_log_set_level (BC_LOG_ERROR);
     ctl_t ctl = {0};
+    ctl.en = bc_lang_is_en ();
     int first = 1;
     ctl.config = bc_config_from_args (argc, argv, &first);
     if (!ctl.config)
@@ -474,9 +764,24 @@ main (int argc, char **argv)
     snprintf (ctl.bin_dir, sizeof ctl.bin_dir, "%s", self);
     snprintf (ctl.run_dir, sizeof ctl.run_dir, "%s/run", bc_config_data_dir (ctl.config));
     snprintf (ctl.log_dir, sizeof ctl.log_dir, "%s/log", bc_config_data_dir (ctl.config));
+    bc_svstate_path (ctl.config, ctl.state_path, sizeof ctl.state_path);
     const char *cmd = first < argc ? argv[first] : "";
     int rc, curve_error = 0;
-    if (strcmp (cmd, "keys") != 0 && strcmp (cmd, "api-token") != 0) {
+    /* Logs, pid files, keys: the operator's alone, like the services' data. */
+    umask (077);
+    const char *curve_dir = bc_config_curve_dir (ctl.config);
+    char cert[4200];
+    snprintf (cert, sizeof cert, "%s/balcaoctl.cert_secret", curve_dir ? curve_dir : "");
+    if (strcmp (cmd, "up") == 0 && curve_dir && !zsys_file_exists (cert)) {
+        /* The first up of an installation makes its keys: CURVE is on by
+         * default, and only this account can read the secrets. */
+        if ((rc = s_keys (&ctl, curve_dir))) {
+            bc_config_destroy (&ctl.config);
+            return rc;
+        }
+    }
+    if (strcmp (cmd, "keys") != 0 && strcmp (cmd, "api-token") != 0
+        && strcmp (cmd, "supervise") != 0) {
         /* With CURVE on, every ping below needs our certificate: say it once. */
         bc_curve_t *curve = bc_curve_new (ctl.config, "balcaoctl", &curve_error);
         bc_curve_destroy (&curve);
@@ -495,6 +800,8 @@ main (int argc, char **argv)
         rc = s_keys (&ctl, first + 1 < argc ? argv[first + 1] : NULL);
     else if (strcmp (cmd, "api-token") == 0 && first + 2 == argc)
         rc = balcaoctl_api_token (ctl.config, argv[first + 1]);
+    else if (strcmp (cmd, "supervise") == 0)
+        rc = ctl_supervise (&ctl);
     else {
         fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR] | "
                          "api-token NOME\n");

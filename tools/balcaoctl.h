@@ -1,0 +1,45 @@
+/* balcaoctl: what the commands (balcaoctl.c) and the supervisor
+ * (balcaoctl_supervise.c) share. */
+#ifndef BALCAOCTL_H
+#define BALCAOCTL_H
+
+#include "bc_config.h"
+
+#include <limits.h>
+#include <sys/types.h>
+
+/* The five services, in start order; imapgate is started apart (after
+ * intake answers, when intake/imap/url is set). */
+extern const char *const ctl_services[];
+#define CTL_NSERVICES 5
+
+typedef struct {
+    bc_config_t *config;
+    char config_path[PATH_MAX]; /* absolute, "" for embedded defaults */
+    char bin_dir[PATH_MAX];
+    char run_dir[PATH_MAX];
+    char log_dir[PATH_MAX];
+    char state_path[PATH_MAX + 32]; /* the supervisor's state (bc_svstate) */
+    int en;                         /* messages in English (bc_lang_is_en) */
+} ctl_t;
+
+/* The pid in <run_dir>/<name>.pid if that process runs balcao-<name>, else 0. */
+pid_t ctl_read_pid (ctl_t *ctl, const char *name);
+/* Writes <run_dir>/<name>.pid; removes it when pid is 0. */
+void ctl_write_pid (ctl_t *ctl, const char *name, pid_t pid);
+
+/* Starts <bin_dir>/<program> -c CONFIG [arg] in its own session, with
+ * stdout and stderr appended to <log_dir>/<log>.log, stdin from /dev/null,
+ * no other descriptor, no blocked signal, and NOTIFY_SOCKET=notify when
+ * notify is not NULL. Returns once the child runs that program (or failed
+ * to, then it exits 127), or -1 if fork failed. */
+pid_t ctl_spawn (ctl_t *ctl, const char *program, const char *arg, const char *log,
+                 const char *notify);
+
+/* Whether balcao-imapgate runs too (intake/imap/url is set). */
+int ctl_wants_imapgate (ctl_t *ctl);
+
+/* `balcaoctl supervise`: runs until SIGTERM; the exit code. */
+int ctl_supervise (ctl_t *ctl);
+
+#endif
