@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 
 /* The sentence in the user's language (bc_lang_is_en): pt-BR first. */
@@ -270,8 +271,21 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
 {
     bc_client_t *client = bc_client_new_as (config, service, "balcao", s_personal_cert ());
     s_exit = EXIT_UNAVAILABLE;
-    if (!client)
+    if (!client) {
+        const char *dir = bc_config_curve_dir (config);
+        char secret[4200];
+        snprintf (secret, sizeof secret, "%s/balcao.cert_secret", dir ? dir : "");
+        if (dir && !s_personal_cert () && access (secret, R_OK) != 0 && errno == EACCES)
+            fprintf (stderr,
+                     T ("balcao: esta conta não pode ler as chaves do Balcão (%s): só a conta que "
+                        "roda o Balcão fala com os serviços; um agente usa a própria chave "
+                        "(balcao login, registrada por um administrador)\n",
+                        "balcao: this account cannot read Balcão's keys (%s): only the account "
+                        "that runs Balcão speaks to the services; an agent uses their own key "
+                        "(balcao login, registered by an admin)\n"),
+                     dir);
         return NULL;
+    }
     bc_client_set_principal (client, s_declared_principal ());
     bc_client_set_timeout (client, 3000, 1);
     bc_envelope_t *reply = NULL;

@@ -75,7 +75,7 @@ def main():
                 extra={"BALCAO_PRINCIPAL": "admin:root", "USER": "nobody", "HOME": "/nonexistent"})
         err = r.stderr.decode()
         check(r.returncode != 0, "nobody claiming admin:root is refused", (r.returncode, err))
-        check("only the account that runs" in err or "Balcão" in err,
+        check("não pode ler as chaves do Balcão" in err and "só a conta que roda o Balcão" in err,
               "and told that only the operator's account may speak to the services", err)
         people = run([cli, "-c", cfg, "people"], extra={"BALCAO_PRINCIPAL": "admin:root"})
         out = people.stdout.decode()
