@@ -682,6 +682,8 @@ test_unicode_edges (void **state)
         {"pala\u200Dvra-chave", "palavra"},                   /* ZWJ in a word */
         {"cer\u200Cteza \u200C\u200D", "certeza"},            /* ZWNJ in a word, and alone */
         {"fatura\u200Bvencida", "vencida"},                   /* ZWSP: a break */
+        {"mani\u00ADfesto de carga", "manifesto"},            /* soft hyphen */
+        {"\u3164 \u037A ﷺ contrato", "contrato"},            /* letters folding to nothing */
         {"\uFEFFrelatório mensal \uFEFF", "relatorio"},       /* U+FEFF */
         {"👨‍👩‍👧 conta família", "familia"},               /* ZWJ sequence */
         {"🇧🇷🇵🇹 filial", "filial"},                          /* regional indicators */
