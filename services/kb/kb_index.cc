@@ -1,6 +1,7 @@
 // kb_index: Xapian behind a C API (see kb_index.h for the term scheme).
 // Exceptions are caught at the border: none crosses into C.
 #include "kb_index.h"
+#include "kb_text.h"
 
 #include <algorithm>
 #include <array>
@@ -21,17 +22,10 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
-#include <utf8proc.h>
 #include <vector>
 #include <xapian.h>
 
 namespace {
-
-// One word of a text: where it is (bytes) and its folded form.
-struct token_t {
-    size_t start, end;
-    std::string folded;
-};
 
 // Portuguese suffixes whose accents the Snowball stemmer needs, as typed
 // without them (longest first within each ending). Plurals the stemmer
@@ -46,153 +40,27 @@ const struct {
     {"ivel", "ível"},
 };
 
-std::string
-s_fold (const char *s, size_t len)
-{
-    // Most words are ASCII: lowercase them without utf8proc's allocation.
-    size_t i = 0;
-    while (i < len && !((unsigned char) s[i] & 0x80))
-        i++;
-    if (i == len) {
-        std::string r (s, len);
-        for (char &c : r)
-            if (c >= 'A' && c <= 'Z')
-                c = (char) (c + 32);
-        return r;
-    }
-    utf8proc_uint8_t *out = nullptr;
-    utf8proc_ssize_t n = utf8proc_map (
-        (const utf8proc_uint8_t *) s, (utf8proc_ssize_t) len, &out,
-        (utf8proc_option_t) (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD
-                             | UTF8PROC_STRIPMARK | UTF8PROC_COMPAT));
-    if (n < 0)
-        return std::string (s, len);
-    std::string r ((const char *) out, (size_t) n);
-    free (out);
-    return r;
-}
-
-std::string
-s_lower (const char *s, size_t len)
-{
-    utf8proc_uint8_t *out = nullptr;
-    utf8proc_ssize_t n = utf8proc_map (
-        (const utf8proc_uint8_t *) s, (utf8proc_ssize_t) len, &out,
-        (utf8proc_option_t) (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD));
-    if (n < 0)
-        return std::string (s, len);
-    std::string r ((const char *) out, (size_t) n);
-    free (out);
-    return r;
-}
-
-bool
-s_is_word_char (utf8proc_int32_t c)
-{
-    if (c < 0x80) // ASCII without a table lookup: most of any text
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    utf8proc_category_t cat = utf8proc_category (c);
-    return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO)
-           || cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ND;
-}
-
-// Calls fn (start, end) for each word of text (bytes), in order, at most
-// max_words times.
-template <typename F>
-void
-s_each_word (const std::string &text, size_t max_words, F fn)
-{
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *) text.data ();
-    size_t len = text.size (), i = 0, start = 0, n_words = 0;
-    bool in_word = false;
-    while (i < len && n_words < max_words) {
-        utf8proc_int32_t c = p[i];
-        utf8proc_ssize_t n = c < 0x80 ? 1 : utf8proc_iterate (p + i, (utf8proc_ssize_t) (len - i), &c);
-        if (n <= 0) {
-            n = 1;
-            c = ' ';
-        }
-        bool word = s_is_word_char (c);
-        if (word && !in_word) {
-            start = i;
-            in_word = true;
-        }
-        else if (!word && in_word) {
-            fn (start, i);
-            n_words++;
-            in_word = false;
-        }
-        i += (size_t) n;
-    }
-    if (in_word && n_words < max_words)
-        fn (start, len);
-}
-
-// The words of text, in order (at most max_words).
-std::vector<token_t>
-s_tokens (const std::string &text, size_t max_words = 1000000)
-{
-    std::vector<token_t> out;
-    s_each_word (text, max_words, [&] (size_t start, size_t end) {
-        out.push_back ({start, end, s_fold (text.data () + start, end - start)});
-    });
-    return out;
-}
-
-// Markdown to the words a reader sees: link targets, markers and code
-// fences go (they are not what people search for).
-std::string
-s_plain (const char *md)
-{
-    std::string out;
-    if (!md)
-        return out;
-    bool line_start = true;
-    for (const char *p = md; *p; p++) {
-        if (*p == ']' && p[1] == '(') {
-            const char *close = std::strchr (p, ')');
-            if (close) {
-                p = close;
-                out += ' ';
-                continue;
-            }
-        }
-        // Emphasis, code and link brackets go; headings and quotes only at
-        // the start of a line; '_' and '|' separate words.
-        bool is_marker = std::strchr ("*`[]", *p) || (line_start && std::strchr ("#>", *p));
-        if (*p == '_' || *p == '|')
-            out += ' ';
-        else if (!is_marker)
-            out += *p;
-        if (*p == '\n')
-            line_start = true;
-        else if (*p != ' ' && !is_marker)
-            line_start = false;
-    }
-    return out;
-}
-
-void
-s_html_escape (std::string &out, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        switch (s[i]) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        case '\n':
-        case '\r':
-        case '\t': out += ' '; break;
-        default: out += s[i];
-        }
-    }
-}
-
 char *
 s_dup (const std::string &s)
 {
     return strdup (s.c_str ());
+}
+
+// Whether Xapian takes term: not empty, at most KB_TEXT_MAX_TERM bytes.
+// It throws otherwise, and a throw while it stores a document drops every
+// change not yet committed: the whole batch.
+bool
+s_is_term (const std::string &term)
+{
+    return !term.empty () && term.size () <= KB_TEXT_MAX_TERM;
+}
+
+// Adds term to doc, or skips it when Xapian would not take it.
+void
+s_add_term (Xapian::Document &doc, const std::string &term, Xapian::termcount wdf)
+{
+    if (s_is_term (term))
+        doc.add_term (term, wdf);
 }
 
 // How much a matching pair of words, and a word as written, count beside
@@ -478,13 +346,20 @@ class range_source_t : public Xapian::PostingSource {
 
 /* query restricted by q's boolean filters (type, category, audience,
  * status, customer terms) and its time range, when it has any, without the
- * documents that have any of its exclusions. */
+ * documents that have any of its exclusions. An empty filter or exclusion
+ * restricts nothing; a filter too long to be a term (kb_index_put skipped
+ * it) lets no document through, and such an exclusion excludes none. */
 static Xapian::Query
 s_filtered (const Xapian::Query &query, const kb_query_t *q)
 {
     std::vector<Xapian::Query> filters;
-    for (int i = 0; i < q->nfilters && i < KB_MAX_FILTERS; i++)
-        filters.emplace_back (q->filters[i]);
+    for (int i = 0; i < q->nfilters && i < KB_MAX_FILTERS; i++) {
+        std::string term = q->filters[i] ? q->filters[i] : "";
+        if (s_is_term (term))
+            filters.emplace_back (term);
+        else if (!term.empty ())
+            filters.push_back (Xapian::Query::MatchNothing);
+    }
     if (q->min_time_us || q->max_time_us)
         filters.emplace_back (Xapian::Query::OP_VALUE_RANGE, 0,
                               Xapian::sortable_serialise ((double) q->min_time_us),
@@ -495,7 +370,8 @@ s_filtered (const Xapian::Query &query, const kb_query_t *q)
                              Xapian::Query (Xapian::Query::OP_AND, filters.begin (), filters.end ()));
     std::vector<Xapian::Query> excluded;
     for (int i = 0; i < q->nexcludes && i < KB_MAX_FILTERS; i++)
-        excluded.emplace_back (q->excludes[i]);
+        if (q->excludes[i] && s_is_term (q->excludes[i]))
+            excluded.emplace_back (q->excludes[i]);
     if (!excluded.empty ())
         out = Xapian::Query (Xapian::Query::OP_AND_NOT, out,
                              Xapian::Query (Xapian::Query::OP_OR, excluded.begin (), excluded.end ()));
@@ -527,7 +403,7 @@ struct keyer_t {
             }
         }
         std::string k = is_alpha ? stem (w) : w;
-        k = s_fold (k.data (), k.size ());
+        k = kb_text_fold (k.data (), k.size ());
         return cache.emplace (folded, k).first->second;
     }
 };
@@ -736,8 +612,9 @@ struct kb_index_t {
                      const char *prefix)
     {
         std::string prev;
-        for (const token_t &t : s_tokens (text)) {
-            if (is_stopword (t.folded) || t.folded.size () > 64)
+        Xapian::termcount wdf = (Xapian::termcount) weight;
+        for (const kb_token_t &t : kb_text_tokens (text)) {
+            if (is_stopword (t.folded))
                 continue;
             // Pairs of neighbouring words, and the word as written
             // (folded): they rank a passage that says it the way the
@@ -745,18 +622,19 @@ struct kb_index_t {
             if (!*prefix && !is_en) {
                 const std::string &k0 = key (t.folded);
                 if (!prev.empty ())
-                    doc.add_term ("B" + prev + "_" + k0, (Xapian::termcount) weight);
+                    s_add_term (doc, "B" + prev + "_" + k0, wdf);
                 prev = k0;
             }
             if (!*prefix)
-                doc.add_term ("X" + t.folded, (Xapian::termcount) weight);
-            if (is_en)
-                doc.add_term (prefix + en_key (t.folded), (Xapian::termcount) weight);
-            else
-                doc.add_term (prefix + key (t.folded), (Xapian::termcount) weight);
+                s_add_term (doc, "X" + t.folded, wdf);
+            s_add_term (doc, prefix + (is_en ? en_key (t.folded) : key (t.folded)), wdf);
             if (spelling && !*prefix && t.folded.size () >= 3
-                && !std::isdigit ((unsigned char) t.folded[0]))
-                db.add_spelling (s_lower (text.data () + t.start, t.end - t.start));
+                && !std::isdigit ((unsigned char) t.folded[0])) {
+                // As written, accents and all: its marks may make it long.
+                std::string written = kb_text_lower (text.data () + t.start, t.end - t.start);
+                if (s_is_term (written))
+                    db.add_spelling (written);
+            }
         }
     }
 
@@ -787,8 +665,12 @@ struct kb_index_t {
         return df_cache[term] = db.get_termfreq (term);
     }
 
+    // Whether term is worth searching: a term the index has (never an
+    // empty one, Xapian's "every document"), and not in too many documents.
     bool is_useful (const std::string &term)
     {
+        if (!s_is_term (term))
+            return false;
         Xapian::doccount df = termfreq (term);
         return df > 0 && (!max_df || df <= max_df);
     }
@@ -914,7 +796,7 @@ struct kb_index_t {
     std::unordered_set<std::string> query_keys (const std::string &text)
     {
         std::unordered_set<std::string> keys;
-        for (const token_t &t : s_tokens (text, 64)) {
+        for (const kb_token_t &t : kb_text_tokens (text, 64)) {
             if (is_stopword (t.folded))
                 continue;
             const std::string &k = key (t.folded);
@@ -950,7 +832,7 @@ struct kb_index_t {
         terms.clear ();
         term_at.clear ();
         std::string text = q->text ? q->text : "";
-        std::vector<token_t> toks = s_tokens (text, 64);
+        std::vector<kb_token_t> toks = kb_text_tokens (text, 64);
         bool last_is_partial = q->is_partial && !toks.empty () && toks.back ().end == text.size ();
         struct group_t {
             Xapian::Query query;
@@ -1059,9 +941,9 @@ struct kb_index_t {
                                                            + (q->limit > 0 ? q->limit : 10) + s_rerank_extra);
         auto restricted = [&] (Xapian::Query out) { // by q's filters and exclusions
             out = s_filtered (out, q);
-            if (q->exclude_id && *q->exclude_id)
-                out = Xapian::Query (Xapian::Query::OP_AND_NOT, out,
-                                     Xapian::Query ("Q" + std::string (q->exclude_id)));
+            std::string excluded = "Q" + std::string (q->exclude_id ? q->exclude_id : "");
+            if (excluded.size () > 1 && s_is_term (excluded))
+                out = Xapian::Query (Xapian::Query::OP_AND_NOT, out, Xapian::Query (excluded));
             return out;
         };
         if (n >= 1000 && !q->is_partial && !groups.empty () && is_common && in_pairs >= needed) {
@@ -1099,7 +981,7 @@ struct kb_index_t {
         if (w != marks.word.end ())
             return w->second;
         int no = -1;
-        if (!is_stopword (folded)) {
+        if (!folded.empty () && folded.size () <= KB_TEXT_MAX_WORD && !is_stopword (folded)) {
             const std::string &k = marks.keyer.key (folded);
             if (marks.keys.count (k))
                 no = marks.key_no.emplace (k, (int) marks.key_no.size ()).first->second;
@@ -1118,14 +1000,15 @@ struct kb_index_t {
         std::vector<uint64_t> bit; // each matched word's key (the first 64 keys)
         std::vector<bool> hit;
         std::string written;
-        s_each_word (text, 20000, [&] (size_t start, size_t end) {
+        kb_text_each_word (text, [&] (size_t start, size_t end) {
             written.assign (text, start, end - start);
             auto w = marks.written.find (written);
             if (w == marks.written.end ())
-                w = marks.written.emplace (written, mark_of (marks, s_fold (written.data (), written.size ()))).first;
+                w = marks.written.emplace (written, mark_of (marks, kb_text_fold (written.data (), written.size ()))).first;
             toks.push_back ({start, end});
             hit.push_back (w->second >= 0);
             bit.push_back (w->second >= 0 && w->second < 64 ? (uint64_t) 1 << w->second : 0);
+            return toks.size () < 20000;
         });
         // The window with the most distinct matched keys (first wins).
         size_t best = 0, best_score = 0;
@@ -1141,10 +1024,13 @@ struct kb_index_t {
                 best = i;
             }
         }
-        // Start a few words before the first match, for context.
+        // Start a few words before the first match, for context, as long
+        // as the match still fits.
         size_t first = best >= 3 ? best - 3 : 0;
         if (best_score == 0)
             first = 0;
+        while (first < best && toks[best].end - toks[first].start > max_chars)
+            first++;
         std::string out;
         if (toks.empty ())
             return out;
@@ -1154,26 +1040,34 @@ struct kb_index_t {
         if (first > 0)
             out += "…";
         size_t at = from;
+        bool has_more = last + 1 < toks.size ();
         for (size_t i = first; i <= last; i++) {
             const char *base = text.data ();
             if (is_html)
-                s_html_escape (out, base + at, toks[i].start - at);
+                kb_text_html_escape (out, base + at, toks[i].start - at);
             else
                 for (size_t k = at; k < toks[i].start; k++)
                     out += (base[k] == '\n' || base[k] == '\r' || base[k] == '\t') ? ' ' : base[k];
+            // Only the first word can be longer than the snippet: cut.
+            size_t len = kb_text_cut (base + toks[i].start, toks[i].end - toks[i].start, max_chars);
+            bool is_cut = len < toks[i].end - toks[i].start;
             if (hit[i] && is_html)
                 out += "<mark>";
             if (is_html)
-                s_html_escape (out, base + toks[i].start, toks[i].end - toks[i].start);
+                kb_text_html_escape (out, base + toks[i].start, len);
             else
-                out.append (base + toks[i].start, toks[i].end - toks[i].start);
+                out.append (base + toks[i].start, len);
             if (hit[i] && is_html)
                 out += "</mark>";
             at = toks[i].end;
+            if (is_cut) {
+                has_more = true;
+                break;
+            }
         }
-        if (last + 1 < toks.size ())
+        if (has_more)
             out += "…";
-        return out;
+        return kb_text_valid (out); // the text may not be valid UTF-8
     }
 
     // The share of the query's words (each weighted by its idf; unknown
@@ -1241,6 +1135,8 @@ struct kb_index_t {
         if (cached != docids.end ())
             return cached->second;
         std::string term = "Q" + id;
+        if (!s_is_term (term))
+            return 0; // never indexed (kb_index_put)
         Xapian::PostingIterator it = db.postlist_begin (term);
         Xapian::docid did = it == db.postlist_end (term) ? 0 : *it;
         if (did)
@@ -1481,7 +1377,7 @@ kb_index_set_stopwords (kb_index_t *self, const char *text)
         pos = eol + 1;
         if (!line.empty () && line[0] == '#')
             continue;
-        for (const token_t &t : s_tokens (line))
+        for (const kb_token_t &t : kb_text_tokens (line))
             self->stopwords.insert (t.folded);
     }
 }
@@ -1498,7 +1394,7 @@ kb_index_add_synonyms (kb_index_t *self, const char *group)
         if (comma == std::string::npos)
             comma = all.size ();
         std::vector<std::string> keys;
-        for (const token_t &t : s_tokens (all.substr (pos, comma - pos)))
+        for (const kb_token_t &t : kb_text_tokens (all.substr (pos, comma - pos)))
             if (!self->is_stopword (t.folded))
                 keys.push_back (self->key (t.folded));
         if (!keys.empty ())
@@ -1529,17 +1425,43 @@ kb_index_set_spelling (kb_index_t *self, int is_on)
     self->spelling = is_on != 0;
 }
 
+/* Xapian 1.4.22 cannot read back some documents whose data is longer than
+ * 8 KiB and compresses well (a long run of one character: "Too few chunks
+ * of compressed data"), and every search that finds such a document would
+ * fail. Reads document did's data back and, while it does not read, pads
+ * it with spaces (a few tries cure every case seen). */
+static void
+s_make_readable (Xapian::WritableDatabase &db, Xapian::docid did, Xapian::Document &doc,
+                 std::string &data)
+{
+    for (size_t pad = 1; pad <= 4096; pad *= 2) {
+        try {
+            db.get_document (did).get_data ();
+            return;
+        }
+        catch (const Xapian::DatabaseCorruptError &) {
+            data.append (pad, ' ');
+            doc.set_data (data);
+            db.replace_document (did, doc);
+        }
+    }
+}
+
 extern "C" int
 kb_index_put (kb_index_t *self, const kb_doc_t *d)
 {
+    std::string id = d->id ? d->id : "";
+    if (id.empty () || !s_is_term ("Q" + id)) {
+        // Refused before Xapian sees it: the batch keeps its changes.
+        self->error = "a document id must have 1 to " + std::to_string (KB_TEXT_MAX_TERM - 1) + " bytes";
+        return -1;
+    }
     return s_try (self, [&] {
         Xapian::Document doc;
-        std::string id = d->id;
         self->changing (id); // before index_text adds spellings
         bool is_en = d->language && std::strncmp (d->language, "en", 2) == 0;
-        std::string body = s_plain (d->body);
-        if (body.size () > 65536)
-            body.resize (65536);
+        std::string body = kb_text_plain (d->body);
+        body.resize (kb_text_cut (body.data (), body.size (), 65536));
         if (d->title)
             self->index_text (doc, d->title, self->w_title, is_en, "");
         if (d->tags)
@@ -1548,8 +1470,10 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
         if (d->private_text)
             self->index_text (doc, d->private_text, 1, false, "I");
         doc.add_boolean_term ("Q" + id);
+        // A filter too long to be a term is left out: a query with it
+        // finds nothing (s_filtered).
         for (int i = 0; i < d->nfilters && i < KB_MAX_FILTERS; i++)
-            if (d->filters[i] && *d->filters[i])
+            if (d->filters[i] && s_is_term (d->filters[i]))
                 doc.add_boolean_term (d->filters[i]);
         doc.add_value (0, Xapian::sortable_serialise ((double) d->time_us));
         doc.add_value (s_id_slot, id);
@@ -1559,6 +1483,8 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
         std::string data = id + "\x1f" + (d->title ? d->title : "") + "\x1f" + body;
         doc.set_data (data);
         Xapian::docid did = self->db.replace_document ("Q" + id, doc);
+        if (data.size () > 8192)
+            s_make_readable (self->db, did, doc, data);
         self->remember (id, did);
         self->df_cache.clear ();
         self->words_cache.erase (did);
@@ -1572,6 +1498,8 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
 extern "C" int
 kb_index_delete (kb_index_t *self, const char *id)
 {
+    if (!id || !s_is_term ("Q" + std::string (id)))
+        return 0; // no such document can be in the index
     return s_try (self, [&] {
         self->changing (id);
         Xapian::docid did = self->find (id);
@@ -1870,13 +1798,14 @@ kb_index_search (kb_index_t *self, const kb_query_t *q, kb_results_t **out)
             std::string text = q->text, fixed;
             bool changed = false;
             size_t at = 0;
-            for (const token_t &t : s_tokens (text, 64)) {
+            for (const kb_token_t &t : kb_text_tokens (text, 64)) {
                 fixed.append (text, at, t.start - at);
                 std::string word = text.substr (t.start, t.end - t.start);
                 at = t.end;
-                if (!self->is_stopword (t.folded)
+                std::string written = kb_text_lower (word.data (), word.size ());
+                if (!self->is_stopword (t.folded) && s_is_term (written)
                     && self->termfreq (self->key (t.folded)) == 0) {
-                    std::string s = self->db.get_spelling_suggestion (s_lower (word.data (), word.size ()));
+                    std::string s = self->db.get_spelling_suggestion (written);
                     if (!s.empty ()) {
                         fixed += s;
                         changed = true;
@@ -1887,7 +1816,7 @@ kb_index_search (kb_index_t *self, const kb_query_t *q, kb_results_t **out)
             }
             fixed.append (text, at, std::string::npos);
             if (changed)
-                r->spelling = s_dup (fixed);
+                r->spelling = s_dup (kb_text_valid (fixed));
         }
         *out = r;
         return 0;
@@ -2002,10 +1931,10 @@ kb_index_shared_words (kb_index_t *self, const char *const *ids, int nids, char 
         for (const auto &t : ranked) {
             if (n >= max)
                 break;
-            for (const token_t &tok : s_tokens (text)) {
+            for (const kb_token_t &tok : kb_text_tokens (text)) {
                 if (self->is_stopword (tok.folded) || self->key (tok.folded) != t.second)
                     continue;
-                std::string word = s_lower (text.data () + tok.start, tok.end - tok.start);
+                std::string word = kb_text_lower (text.data () + tok.start, tok.end - tok.start);
                 if (done.insert (word).second)
                     words[n++] = s_dup (word);
                 break;
@@ -2022,7 +1951,7 @@ kb_index_shared_words (kb_index_t *self, const char *const *ids, int nids, char 
 extern "C" char *
 kb_index_excerpt (kb_index_t *self, const char *text, const char *query, int max_chars)
 {
-    std::string plain = s_plain (text);
+    std::string plain = kb_text_plain (text);
     std::unordered_set<std::string> keys = self->query_keys (query ? query : "");
     // Sentences: split after . ! ? or a line break.
     std::vector<std::pair<size_t, size_t>> sentences;
@@ -2044,7 +1973,7 @@ kb_index_excerpt (kb_index_t *self, const char *text, const char *query, int max
     int best_score = -1;
     for (size_t s = 0; s < sentences.size (); s++) {
         std::set<std::string> found;
-        for (const token_t &t : s_tokens (plain.substr (sentences[s].first,
+        for (const kb_token_t &t : kb_text_tokens (plain.substr (sentences[s].first,
                                                         sentences[s].second - sentences[s].first)))
             if (!self->is_stopword (t.folded) && keys.count (self->key (t.folded)))
                 found.insert (self->key (t.folded));
@@ -2070,9 +1999,11 @@ kb_index_excerpt (kb_index_t *self, const char *text, const char *query, int max
     out = tidy;
     if (out.size () > (size_t) max_chars) {
         size_t cut = out.rfind (' ', (size_t) max_chars);
-        out = out.substr (0, cut == std::string::npos ? (size_t) max_chars : cut) + "…";
+        if (cut == std::string::npos)
+            cut = kb_text_cut (out.data (), out.size (), (size_t) max_chars);
+        out = out.substr (0, cut) + "…";
     }
-    return s_dup (out);
+    return s_dup (kb_text_valid (out)); // the text may not be valid UTF-8
 }
 
 extern "C" void
@@ -2098,7 +2029,7 @@ kb_results_destroy (kb_results_t **self_p)
 extern "C" char *
 kb_index_key (kb_index_t *self, const char *word)
 {
-    std::string f = s_fold (word, std::strlen (word));
+    std::string f = kb_text_fold (word, std::strlen (word));
     return s_dup (self->key (f));
 }
 

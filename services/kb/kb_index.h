@@ -1,8 +1,11 @@
 /* kb_index: a Xapian full-text index behind a C API (the only C++ in Balcão
  * is kb_index.cc). kb keeps two: articles and tickets.
  *
- * How words become terms (the same at index and query time):
- *   fold(w)  = casefold, strip accents (utf8proc)
+ * How words become terms (the same at index and query time). What a word
+ * is, kb_text.h says: letters and digits with their marks, never a mark
+ * or an emoji alone; a word that folds to nothing, or to more than 64
+ * bytes, is none.
+ *   fold(w)  = casefold, strip accents and invisible characters (utf8proc)
  *   key(w)   = fold (stem_pt (accentify (fold (w))))
  * where accentify puts back the accents of the Portuguese suffixes the
  * Snowball stemmer keys on (-ção/-ções, -ão/-ões/-ães, -ável/-ível,
@@ -17,7 +20,12 @@
  *
  * Boolean terms (filters) and value slots are the caller's: kb_server.c
  * says which. Every function returns 0 (or a count) on success and -1 on a
- * Xapian error, whose description kb_index_error gives. */
+ * Xapian error, whose description kb_index_error gives.
+ *
+ * No term is ever empty or longer than Xapian takes (245 bytes): a word's
+ * terms are far shorter; a filter too long is left out of the document (a
+ * query with it finds nothing), and a document whose id is too long is
+ * refused before Xapian sees it. */
 #ifndef KB_INDEX_H
 #define KB_INDEX_H
 
@@ -114,7 +122,9 @@ void kb_index_set_weights (kb_index_t *self, int title, int tags, int body);
 /* Whether words are added to the spelling dictionary (articles: yes). */
 void kb_index_set_spelling (kb_index_t *self, int is_on);
 
-/* Adds or replaces the document with doc->id. Idempotent. */
+/* Adds or replaces the document with doc->id. Idempotent. -1 with nothing
+ * changed (the batch keeps its other changes) when the id is empty or
+ * longer than 244 bytes. */
 int kb_index_put (kb_index_t *self, const kb_doc_t *doc);
 /* Removes the document (no error if absent). */
 int kb_index_delete (kb_index_t *self, const char *id);
@@ -147,7 +157,7 @@ int kb_index_warm (kb_index_t *self);
  * stopwords, the field weights). An index built under another scheme must
  * be rebuilt. Bump KB_INDEX_SCHEME with any change to key(), the tokens or
  * the terms a document gets. */
-#define KB_INDEX_SCHEME 2
+#define KB_INDEX_SCHEME 3
 /* The scheme of the current settings, and the one the index was built with
  * ("" when it does not say: older than schemes, or new). Free both. */
 char *kb_index_scheme_wanted (kb_index_t *self);
