@@ -521,8 +521,6 @@ s_apply_event (bc_service_t *self, bc_tx_t *tx, bc_source_t *src, const uint8_t 
             if (rc == 0) {
                 src->pending = env->seq;
                 tx->nquarantined++;
-                bc_error ("event=event_quarantined source=%s seq=%llu type=%s reason=\"%s\"",
-                          src->name, (unsigned long long) env->seq, env->type, poison->reason);
             }
         }
         else {
@@ -787,6 +785,11 @@ bc_batch_apply (bc_service_t *self)
             s_store_failed (self, rc);
     }
     self->quarantined = (uint64_t) ((int64_t) self->quarantined + self->tx.nquarantined);
+    /* Said once it is committed (an aborted run set it aside too). */
+    for (int i = 0; i < self->npoison; i++)
+        bc_error ("event=event_quarantined source=%s seq=%llu reason=\"%s\"",
+                  self->sources[self->poison[i].source].name,
+                  (unsigned long long) self->poison[i].seq, self->poison[i].reason);
     self->npoison = 0;
     for (int i = 0; i < self->ninputs; i++)
         self->inputs[i].is_poisoned = 0;
