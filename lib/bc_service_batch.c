@@ -186,12 +186,14 @@ s_is_person (const char *principal)
            && strncmp (principal, "system:", 7) != 0;
 }
 
-/* A person's feed: the events of the log from rr->from_seq on that the
- * service's filter lets them see, looking at no more than a bounded number
- * of events per reply (scanned_to says where it stopped). */
+/* The events of the log from rr->from_seq on, at most max of them and
+ * max_message bytes, only what is committed (a consumer must never see an
+ * event that a crash could still take back). With is_feed, only those the
+ * service's filter lets the caller see, looking at no more than a bounded
+ * stretch of the log (scanned_to says where it stopped). */
 static int
-s_replay_feed (bc_tx_t *tx, const Balcao__V1__ReplayRequest *rr, uint32_t max,
-               bc_reply_t *reply)
+s_replay (bc_tx_t *tx, const Balcao__V1__ReplayRequest *rr, uint32_t max, int is_feed,
+          bc_reply_t *reply)
 {
     bc_service_t *svc = tx->svc;
     Balcao__V1__ReplayReply out = BALCAO__V1__REPLAY_REPLY__INIT;
@@ -208,21 +210,26 @@ s_replay_feed (bc_tx_t *tx, const Balcao__V1__ReplayRequest *rr, uint32_t max,
     bc_key_from_u64 (from, key);
     MDB_val k = {8, key}, v;
     size_t bytes = 0, scanned = 0;
-    out.scanned_to = from - 1;
     rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
     while (rc == 0 && out.n_events < max && bc_key_to_u64 (&k) <= svc->head_seq
            && bytes < svc->max_message && scanned++ < 10 * (size_t) svc->replay_max) {
-        bc_envelope_t *env = bc_envelope_unpack (v.mv_data, v.mv_size);
-        if (env && svc->feed_filter (svc->state, tx, tx->principal, env)) {
+        int is_shown = 1;
+        if (is_feed) {
+            bc_envelope_t *env = bc_envelope_unpack (v.mv_data, v.mv_size);
+            is_shown = env && svc->feed_filter (svc->state, tx, tx->principal, env);
+            bc_envelope_destroy (&env);
+            out.scanned_to = bc_key_to_u64 (&k);
+        }
+        if (is_shown) {
             events[out.n_events].data = v.mv_data;
             events[out.n_events].len = v.mv_size;
             out.n_events++;
             bytes += v.mv_size;
         }
-        bc_envelope_destroy (&env);
-        out.scanned_to = bc_key_to_u64 (&k);
         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
     }
+    if (is_feed && !out.scanned_to)
+        out.scanned_to = from - 1;
     out.events = events;
     bc_reply_ok (reply, &out.base);
     mdb_cursor_close (cur);
@@ -241,45 +248,16 @@ s_cmd_replay (void *state, bc_tx_t *tx, const bc_envelope_t *req, const Protobuf
     uint32_t max = rr->max_events && rr->max_events < (uint32_t) svc->replay_max
                        ? rr->max_events
                        : (uint32_t) svc->replay_max;
-    if (!s_is_log_reader (svc, who)) {
-        if (svc->feed_filter && s_is_person (who))
-            return s_replay_feed (tx, rr, max, reply);
-        /* The log holds every customer's tickets and internal notes. */
-        bc_reply_error (reply, "forbidden",
-                        "o registro de eventos do serviço %s é só para os serviços listados em balcao/log_readers; '%s' não está entre eles",
-                        "the event log of service %s is only for the services listed in "
-                        "balcao/log_readers; '%s' is not one of them",
-                        svc->name, *who ? who : "-");
-        return 0;
-    }
-    Balcao__V1__ReplayReply out = BALCAO__V1__REPLAY_REPLY__INIT;
-    /* Only what is committed: a consumer must never see an event that a
-     * crash could still take back. */
-    out.head_seq = svc->head_seq;
-    ProtobufCBinaryData *events = calloc (max ? max : 1, sizeof *events);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (tx->txn, svc->db_log, &cur);
-    if (rc) {
-        free (events);
-        return rc;
-    }
-    unsigned char key[8];
-    bc_key_from_u64 (rr->from_seq ? rr->from_seq : 1, key);
-    MDB_val k = {8, key}, v;
-    size_t bytes = 0;
-    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && out.n_events < max && bc_key_to_u64 (&k) <= svc->head_seq
-           && bytes < svc->max_message) {
-        events[out.n_events].data = v.mv_data;
-        events[out.n_events].len = v.mv_size;
-        out.n_events++;
-        bytes += v.mv_size;
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    out.events = events;
-    bc_reply_ok (reply, &out.base);
-    mdb_cursor_close (cur);
-    free (events);
+    if (s_is_log_reader (svc, who))
+        return s_replay (tx, rr, max, 0, reply);
+    if (svc->feed_filter && s_is_person (who))
+        return s_replay (tx, rr, max, 1, reply);
+    /* The log holds every customer's tickets and internal notes. */
+    bc_reply_error (reply, "forbidden",
+                    "o registro de eventos do serviço %s é só para os serviços listados em balcao/log_readers; '%s' não está entre eles",
+                    "the event log of service %s is only for the services listed in "
+                    "balcao/log_readers; '%s' is not one of them",
+                    svc->name, *who ? who : "-");
     return 0;
 }
 
