@@ -56,8 +56,8 @@ echo "recurring problems suspected: $(grep -rh 'service=kb event=problem_suspect
 
 # An upgrade: kb restarted with new field weights rebuilds its indexes from
 # its own records before it answers.
-kill -TERM "$(cat "$dir/var/run/kb.pid")"
-while kill -0 "$(cat "$dir/var/run/kb.pid")" 2>/dev/null; do sleep 0.1; done
+# (kb alone, outside the supervisor, which would restart the old one)
+$B/balcaoctl -c "$cfg" down >/dev/null
 sed -i 's/^kb$/kb\n    weights\n        title = "4"/' "$cfg"
 t0=$(date +%s%N)
 $B/balcao-kb -c "$cfg" > "$dir/kb-rebuild.log" 2>&1 &
