@@ -745,6 +745,19 @@ s_sla_state (const char *state)
         return T ("estourado", "breached");
     return state;
 }
+/* A message's files, one line each with the id `attachment get` takes. */
+static void
+s_print_attachments (const Balcao__V1__TicketMessage *m)
+{
+    for (size_t i = 0; i < m->n_attachments; i++) {
+        const Balcao__V1__Attachment *a = m->attachments[i];
+        printf (T ("[anexo] %s  %s  %llu bytes%s  %s\n", "[attachment] %s  %s  %llu bytes%s  %s\n"),
+                *a->filename ? a->filename : T ("(sem nome)", "(no name)"), a->content_type,
+                (unsigned long long) a->size,
+                a->inline_ ? T ("  no corpo da mensagem", "  inline") : "", a->sha256);
+    }
+}
+
 static int
 s_show (bc_config_t *config, const char *arg)
 {
@@ -800,6 +813,7 @@ s_show (bc_config_t *config, const char *arg)
         s_time (m->time_us, when, sizeof when);
         printf ("\n--- %s  %s (%s)%s\n%s\n", when, m->author, m->channel,
                 m->is_internal ? T ("  [nota interna]", "  [internal note]") : "", m->body);
+        s_print_attachments (m);
     }
     balcao__v1__ticket__free_unpacked (t, NULL);
     return 0;

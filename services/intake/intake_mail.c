@@ -1,8 +1,9 @@
 /* intake_mail: GMime does the MIME work (structure, transfer encodings,
  * RFC 2047 headers, RFC 2231 parameters, charsets); this file walks the
- * parts: text into the body, other leaves into attachment metadata,
- * attached messages into forwarded sections. Every string it hands out is
- * valid UTF-8, because protobuf strings must be. */
+ * parts: text into the body, other leaves into attachments (once per
+ * content, from every version of an alternative), attached messages into
+ * forwarded sections. Every string it hands out is valid UTF-8, because
+ * protobuf strings must be. */
 #include "intake_mail.h"
 
 #include "intake_report.h"
@@ -187,11 +188,50 @@ s_filename (GMimePart *part)
     return copy;
 }
 
+/* The attachment already kept with this content, or NULL. */
+static intake_attachment_t *
+s_kept (s_walk_t *w, const char *sha256)
+{
+    for (size_t i = 0; i < w->n_attachments; i++)
+        if (strcmp (w->attachments[i].sha256, sha256) == 0)
+            return &w->attachments[i];
+    return NULL;
+}
+
+/* Another copy of kept's bytes. A copy the sender attached outranks an
+ * inline one: its name (the one they chose) and shown as attached; else
+ * the first name given stays. */
+static void
+s_merge (intake_attachment_t *kept, GMimePart *part, bool is_inline)
+{
+    char *name = s_filename (part);
+    if (*name && (!*kept->filename || (kept->is_inline && !is_inline))) {
+        free (kept->filename);
+        kept->filename = name;
+    }
+    else
+        free (name);
+    kept->is_inline = kept->is_inline && is_inline;
+}
+
+/* A leaf that is not body text, kept once per content: the same bytes in
+ * two versions of an alternative (or attached twice) are one attachment. */
 static void
 s_attachment (s_walk_t *w, GMimePart *part)
 {
-    if (w->n_attachments >= S_MAX_ATTACHMENTS)
+    GByteArray *bytes = s_decoded (part);
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    char sha256[65];
+    crypto_hash_sha256 (hash, bytes->data, bytes->len);
+    sodium_bin2hex (sha256, sizeof sha256, hash, sizeof hash);
+    bool is_inline = !g_mime_part_is_attachment (part);
+    intake_attachment_t *kept = s_kept (w, sha256);
+    if (kept)
+        s_merge (kept, part, is_inline);
+    if (kept || w->n_attachments >= S_MAX_ATTACHMENTS) {
+        g_byte_array_free (bytes, TRUE);
         return;
+    }
     if (w->n_attachments % 8 == 0)
         w->attachments =
             realloc (w->attachments, (w->n_attachments + 8) * sizeof *w->attachments);
@@ -203,49 +243,95 @@ s_attachment (s_walk_t *w, GMimePart *part)
     a->content_type = s_utf8 (lower);
     g_free (lower);
     g_free (type);
-    GByteArray *bytes = s_decoded (part);
-    unsigned char hash[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256 (hash, bytes->data, bytes->len);
-    sodium_bin2hex (a->sha256, sizeof a->sha256, hash, sizeof hash);
+    memcpy (a->sha256, sha256, sizeof a->sha256);
     a->size = bytes->len;
-    a->is_inline = !g_mime_part_is_attachment (part);
+    a->is_inline = is_inline;
     a->data = malloc (bytes->len ? bytes->len : 1);
     if (bytes->len)
         memcpy (a->data, bytes->data, bytes->len);
     g_byte_array_free (bytes, TRUE);
 }
 
-/* multipart/alternative: the plain text when it says something, else the
- * richest other version (a multipart/related HTML, or the HTML). */
+/* The files of a version the body does not come from: every leaf that is
+ * not body text, at any depth (an HTML version's images, a file attached
+ * only there), and nothing of its text. */
 static void
-s_alternative (s_walk_t *w, GMimeMultipart *mp, GString *into, int depth)
+s_files (s_walk_t *w, GMimeObject *obj, int depth)
+{
+    if (!obj || depth > S_MAX_DEPTH)
+        return;
+    if (GMIME_IS_MULTIPART (obj)) {
+        GMimeMultipart *mp = GMIME_MULTIPART (obj);
+        GMimeContentType *ct = g_mime_object_get_content_type (obj);
+        int count = g_mime_multipart_get_count (mp);
+        if (g_mime_content_type_is_type (ct, "multipart", "encrypted"))
+            return;
+        if (g_mime_content_type_is_type (ct, "multipart", "signed"))
+            count = count > 0 ? 1 : 0; /* the signature is not the sender's file */
+        for (int i = 0; i < count; i++)
+            s_files (w, g_mime_multipart_get_part (mp, i), depth + 1);
+        return;
+    }
+    if (GMIME_IS_MESSAGE_PART (obj)) {
+        GMimeMessage *msg = g_mime_message_part_get_message (GMIME_MESSAGE_PART (obj));
+        if (msg)
+            s_files (w, g_mime_message_get_mime_part (msg), depth + 1);
+        return;
+    }
+    if (GMIME_IS_PART (obj) && !s_is_body_text (obj))
+        s_attachment (w, GMIME_PART (obj));
+}
+
+/* True when a plain-text version says something (more than blanks). */
+static bool
+s_says_something (s_walk_t *w, GMimeObject *obj)
+{
+    char *text = s_part_text (w, obj);
+    GString *probe = g_string_new (NULL);
+    s_append_text (probe, text);
+    bool says = probe->len > 0;
+    g_string_free (probe, TRUE);
+    g_free (text);
+    return says;
+}
+
+/* Which version of a multipart/alternative the body comes from: the plain
+ * text when it says something, else the richest other version (a
+ * multipart/related HTML, or the HTML); -1 when none is text. */
+static int
+s_alternative_choice (s_walk_t *w, GMimeMultipart *mp)
 {
     int count = g_mime_multipart_get_count (mp);
     for (int i = 0; i < count; i++) {
         GMimeObject *child = g_mime_multipart_get_part (mp, i);
         GMimeContentType *ct = g_mime_object_get_content_type (child);
-        if (!s_is_body_text (child) || !g_mime_content_type_is_type (ct, "text", "plain"))
-            continue;
-        char *text = s_part_text (w, child);
-        size_t before = into->len;
-        s_append_text (into, text);
-        g_free (text);
-        if (into->len > before)
-            return;
+        if (s_is_body_text (child) && g_mime_content_type_is_type (ct, "text", "plain") &&
+            s_says_something (w, child))
+            return i;
     }
+    for (int i = 0; i < count; i++)
+        if (GMIME_IS_MULTIPART (g_mime_multipart_get_part (mp, i)))
+            return i;
+    for (int i = count - 1; i >= 0; i--)
+        if (s_is_body_text (g_mime_multipart_get_part (mp, i)))
+            return i;
+    return -1;
+}
+
+/* multipart/alternative: the body from one version only (the others say
+ * the same), but the files of every version, since senders put images
+ * and attachments only in the HTML one (Outlook, Gmail, Apple Mail). */
+static void
+s_alternative (s_walk_t *w, GMimeMultipart *mp, GString *into, int depth)
+{
+    int chosen = s_alternative_choice (w, mp);
+    int count = g_mime_multipart_get_count (mp);
     for (int i = 0; i < count; i++) {
         GMimeObject *child = g_mime_multipart_get_part (mp, i);
-        if (GMIME_IS_MULTIPART (child)) {
+        if (i == chosen)
             s_walk (w, child, into, depth + 1);
-            return;
-        }
-    }
-    for (int i = count - 1; i >= 0; i--) {
-        GMimeObject *child = g_mime_multipart_get_part (mp, i);
-        if (s_is_body_text (child)) {
-            s_walk (w, child, into, depth + 1);
-            return;
-        }
+        else
+            s_files (w, child, depth + 1);
     }
 }
 

@@ -20,13 +20,16 @@ typedef enum {
 } intake_mail_class_t;
 
 /* One attached (or inline, non-body) part, with its decoded content (the
- * server stores it, intake_attach.h). */
+ * server stores it, intake_attach.h). From every version of a
+ * multipart/alternative, and once per content: the same bytes twice in a
+ * message are one attachment. */
 typedef struct {
     char *filename;     /* UTF-8 (RFC 2231 / 2047 decoded); "" when it has none */
     char *content_type; /* "type/subtype", lower case */
     size_t size;        /* bytes after the transfer decoding */
     char sha256[65];    /* hex of the decoded content */
-    bool is_inline;     /* Content-Disposition inline or none (e.g. an image in HTML) */
+    bool is_inline;     /* Content-Disposition inline or none (e.g. an image in HTML),
+                           in every copy */
     uint8_t *data;      /* the decoded content, size bytes (malloc'd) */
 } intake_attachment_t;
 

@@ -199,6 +199,173 @@ test_attachment_names_and_hashes (void **state)
     intake_mail_clear (&m);
 }
 
+/* ---- every version's files (alternative holding related or mixed) ---- */
+
+typedef struct {
+    const char *filename;
+    const char *content_type;
+    bool is_inline;
+    const char *sha256;
+} s_file_t;
+
+/* The tests/data/mail PNGs and PDFs, by SHA-256. */
+#define S_SCREENSHOT "2b50596fd082532315b11f66a2fd9cd6e909274be3d86eb495ba2bdbfcdb3285"
+#define S_SIGNATURE "51af4ba94ae1ebebaca5087b17acf7386f069ba5706686a636b509b9bf980691"
+#define S_APPLE_SHOT "857c2550ac19bdd38e665b9523abeeab08ad002ad7f287e34214e07a6b2ebf78"
+#define S_BOLETO "964399ce8f6cfeb9ef7172d262b0ef1c47529232d23004a0cbfccc2ca92d7e28"
+#define S_ERROR_LOG "12a7fb6b022966f56763955b1bc57902d41e08b03ac00d03094f66d81bf37904"
+
+typedef struct {
+    const char *file;
+    const char *body; /* the whole body: the plain text, nothing of the HTML */
+    s_file_t files[6];
+    size_t n_files;
+} s_client_mail_t;
+
+static const s_client_mail_t s_client_mails[] = {
+    /* Outlook 2016: related > alternative(text, html) + images by Content-ID */
+    {"outlook-related-alternative.eml",
+     "Bom dia,\n\nAo emitir a nota fiscal 4512 o sistema mostra a mensagem abaixo e fecha a "
+     "janela.\nSegue o print da tela.\n\n[cid:image001.png@01DA6F2B.8C1E4A70]\n\nAtt.,\n\n"
+     "Marcos Oliveira\nFaturamento - Transportes Rápido Ltda.\n"
+     "[cid:image002.png@01DA6F2B.8C1E4A70]",
+     {{"image001.png", "image/png", true, S_SCREENSHOT},
+      {"image002.png", "image/png", true, S_SIGNATURE}},
+     2},
+    /* Outlook/Exchange: mixed > alternative(text, related(html, images)) +
+     * the screenshot attached again under another name + a PDF */
+    {"outlook-alternative-related.eml",
+     "Olá,\n\nDesde ontem a sincronização do estoque para às 18h com o erro da imagem.\n"
+     "Anexei também o mesmo print com outro nome e o relatório que o sistema gerou.\n\n"
+     "Obrigada,\nJuliana Prado\nCompras | Distribuidora Serra Azul",
+     {{"erro-sincronizacao.png", "image/png", false, S_SCREENSHOT},
+      {"image002.png", "image/png", true, S_SIGNATURE},
+      {"relatorio-erros.pdf", "application/pdf", false, S_ERROR_LOG}},
+     3},
+    /* Gmail: mixed > alternative(text, related(html, pasted image)) + PDF */
+    {"gmail-alternative-related-mixed.eml",
+     "Oi, pessoal do suporte!\n\nO boleto de março veio com o valor errado, olhem o print:\n"
+     "[image: image.png]\n\nO boleto está em anexo. Podem corrigir?\n\nObrigada,\nFernanda Lima",
+     {{"image.png", "image/png", true, S_SCREENSHOT},
+      {"boleto-marco-2026.pdf", "application/pdf", false, S_BOLETO}},
+     2},
+    /* Apple Mail: alternative > text + mixed(html, image, html) */
+    {"applemail-alternative-mixed.eml",
+     "Boa tarde,\n\nNo iPad o aplicativo trava na tela de login, olha só:\n\n"
+     "Aconteceu depois da atualização de ontem.\n\nAbraço,\nRenato",
+     {{"Captura de Tela 2024-03-21 às 15.58.42.png", "image/png", true, S_APPLE_SHOT}},
+     1},
+};
+
+/* Every expected file once, with its name, type, inline flag and hash;
+ * no other file; no content twice. */
+static void
+s_check_files (const char *what, const intake_mail_t *m, const s_file_t *files, size_t n_files)
+{
+    for (size_t i = 0; i < m->n_attachments; i++)
+        for (size_t j = i + 1; j < m->n_attachments; j++)
+            if (strcmp (m->attachments[i].sha256, m->attachments[j].sha256) == 0)
+                fail_msg ("%s: %s kept twice (%s, %s)", what, m->attachments[i].sha256,
+                          m->attachments[i].filename, m->attachments[j].filename);
+    for (size_t k = 0; k < n_files; k++) {
+        const s_file_t *f = &files[k];
+        const intake_attachment_t *a = NULL;
+        for (size_t i = 0; i < m->n_attachments && !a; i++)
+            if (strcmp (m->attachments[i].sha256, f->sha256) == 0)
+                a = &m->attachments[i];
+        if (!a)
+            fail_msg ("%s: %s (%s) lost; %zu kept", what, f->filename, f->sha256,
+                      m->n_attachments);
+        if (strcmp (a->filename, f->filename) != 0 || strcmp (a->content_type, f->content_type) ||
+            a->is_inline != f->is_inline)
+            fail_msg ("%s: %s kept as \"%s\" %s%s, not \"%s\" %s%s", what, f->sha256, a->filename,
+                      a->content_type, a->is_inline ? " inline" : "", f->filename,
+                      f->content_type, f->is_inline ? " inline" : "");
+        unsigned char digest[32];
+        char hex[65];
+        GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+        g_checksum_update (sum, a->data, a->size);
+        gsize len = sizeof digest;
+        g_checksum_get_digest (sum, digest, &len);
+        g_checksum_free (sum);
+        for (size_t i = 0; i < 32; i++)
+            snprintf (hex + 2 * i, 3, "%02x", digest[i]);
+        if (strcmp (hex, f->sha256) != 0)
+            fail_msg ("%s: %s's bytes hash to %s", what, f->filename, hex);
+    }
+    if (m->n_attachments != n_files)
+        fail_msg ("%s: %zu attachments kept, %zu expected", what, m->n_attachments, n_files);
+}
+
+static void
+test_client_mails_keep_every_file (void **state)
+{
+    (void) state;
+    for (size_t i = 0; i < sizeof s_client_mails / sizeof s_client_mails[0]; i++) {
+        const s_client_mail_t *c = &s_client_mails[i];
+        char path[1024];
+        snprintf (path, sizeof path, "%s/%s", INTAKE_MAIL_CLIENTS, c->file);
+        gchar *raw = NULL;
+        gsize len = 0;
+        if (!g_file_get_contents (path, &raw, &len, NULL))
+            fail_msg ("%s: cannot read it", path);
+        intake_mail_t m;
+        char err[256];
+        if (intake_mail_parse_site ((const uint8_t *) raw, len, &s_site, &m, err, sizeof err))
+            fail_msg ("%s: %s", c->file, err);
+        /* the body keeps the mail's CRLF line ends */
+        gchar **lines = g_strsplit (m.body, "\r\n", -1);
+        gchar *body = g_strjoinv ("\n", lines);
+        g_strfreev (lines);
+        if (strcmp (body, c->body) != 0)
+            fail_msg ("%s: body\n%s", c->file, body);
+        g_free (body);
+        s_check_files (c->file, &m, c->files, c->n_files);
+        intake_mail_clear (&m);
+        g_free (raw);
+    }
+}
+
+/* The same bytes in both versions (attached beside the text, inline in the
+ * HTML) are one attachment, shown as attached under the attached name; a
+ * file marked as an attachment inside the HTML version is kept too. */
+static void
+test_alternative_same_file_in_both_versions (void **state)
+{
+    (void) state;
+    const char *raw =
+        "From: ana@example.com\r\nSubject: print\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/alternative; boundary=A\r\n\r\n"
+        "--A\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n"
+        "--M\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nO erro está no print.\r\n"
+        "--M\r\nContent-Type: image/png\r\n"
+        "Content-Disposition: attachment; filename=\"erro.png\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n"
+        "--M--\r\n"
+        "--A\r\nContent-Type: multipart/related; boundary=R\r\n\r\n"
+        "--R\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        "<p>O erro está no print.</p><img src=\"cid:i1\">\r\n"
+        "--R\r\nContent-Type: image/png; name=\"image001.png\"\r\nContent-ID: <i1>\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n"
+        "--R\r\nContent-Type: text/csv\r\n"
+        "Content-Disposition: attachment; filename=\"log.csv\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\naG9yYTtlcnJv\r\n"
+        "--R--\r\n"
+        "--A--\r\n";
+    intake_mail_t m;
+    char err[256];
+    assert_int_equal (s_parse (raw, &m, err), 0);
+    assert_string_equal (m.body, "O erro está no print.");
+    const s_file_t files[] = {
+        {"erro.png", "image/png", false,
+         "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"},
+        {"log.csv", "text/csv", false,
+         "4ca6c93351f93837935f1add315ca1b0091b30ff49acb9328587ec635c064836"},
+    };
+    s_check_files ("same file in both versions", &m, files, 2);
+    intake_mail_clear (&m);
+}
+
 /* ---- HTML to text ---- */
 
 static void
@@ -643,6 +810,8 @@ main (void)
         cmocka_unit_test (test_bom_before_headers),
         cmocka_unit_test (test_charsets),
         cmocka_unit_test (test_attachment_names_and_hashes),
+        cmocka_unit_test (test_client_mails_keep_every_file),
+        cmocka_unit_test (test_alternative_same_file_in_both_versions),
         cmocka_unit_test (test_html_to_text),
         cmocka_unit_test (test_html_reply_gmail),
         cmocka_unit_test (test_quoted_history),

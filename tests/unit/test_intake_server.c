@@ -334,17 +334,20 @@ test_over_the_limits_nothing_is_stored (void **state)
     assert_string_equal (code, "attachment_too_large");
     bc_envelope_destroy (&reply);
     free (big);
-    /* Two files within the file limit, over the message limit (1500). */
+    /* Two files within the file limit, over the message limit (1500);
+     * different bytes (the same bytes twice are one attachment). */
     const char *two =
         "From: ana@cliente.com.br\r\nSubject: [Chamado #7] dois\r\nMessage-ID: <two@c.br>\r\n"
         "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
         "Oi\r\n--B\r\nContent-Type: application/octet-stream; name=a.bin\r\n\r\n%s\r\n"
         "--B\r\nContent-Type: application/octet-stream; name=b.bin\r\n\r\n%s\r\n--B--\r\n";
-    char body[800];
-    memset (body, 'x', sizeof body - 1);
-    body[sizeof body - 1] = 0;
+    char body_a[800], body_b[800];
+    memset (body_a, 'x', sizeof body_a - 1);
+    body_a[sizeof body_a - 1] = 0;
+    memset (body_b, 'y', sizeof body_b - 1);
+    body_b[sizeof body_b - 1] = 0;
     char *raw = malloc (4096);
-    snprintf (raw, 4096, two, body, body);
+    snprintf (raw, 4096, two, body_a, body_b);
     req.raw_mime.data = (uint8_t *) raw;
     req.raw_mime.len = strlen (raw);
     reply = s_call (f, NULL, &req.base, "service:mailgate", code);
