@@ -179,9 +179,9 @@ s_cmd_retry (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufC
         rc = bc_tx_fail (tx, "the stored envelope does not decode");
         goto done;
     }
-    rc = bc_batch_apply_one (tx, qr->source, env);
-    if (rc == -1) {
-        rc = 0;
+    int is_consumed;
+    rc = bc_batch_apply_one (tx, qr->source, env, &is_consumed);
+    if (!is_consumed) {
         bc_reply_error (reply, "not_found",
                         "o serviço %s não consome mais o registro de %s: nada a reaplicar",
                         "service %s no longer consumes the log of %s: nothing to retry",

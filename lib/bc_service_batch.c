@@ -449,13 +449,15 @@ s_poison_find (bc_service_t *self, int source, uint64_t seq)
 }
 
 int
-bc_batch_apply_one (bc_tx_t *tx, const char *source, const bc_envelope_t *event)
+bc_batch_apply_one (bc_tx_t *tx, const char *source, const bc_envelope_t *event, int *is_consumed)
 {
     bc_service_t *self = tx->svc;
+    *is_consumed = 0;
     for (int i = 0; i < self->nsources; i++) {
         bc_source_t *src = &self->sources[i];
         if (strcmp (src->name, source) != 0)
             continue;
+        *is_consumed = 1;
         const char *principal = tx->principal, *correlation_id = tx->correlation_id;
         tx->principal = event->principal;
         tx->correlation_id = event->id;
@@ -465,7 +467,7 @@ bc_batch_apply_one (bc_tx_t *tx, const char *source, const bc_envelope_t *event)
         tx->correlation_id = correlation_id;
         return rc;
     }
-    return -1;
+    return 0;
 }
 
 /* Applies one event from a source, if it is the next one; sets aside one

@@ -176,8 +176,10 @@ int bc_quarantine_put (bc_tx_t *tx, const char *source, const uint8_t *data, siz
                        const char *reason);
 void bc_quarantine_register (bc_service_t *self);
 /* Calls the consumer of `source` for one event outside the usual order
- * (a retry); returns its code, -1 when no such source is consumed. */
-int bc_batch_apply_one (bc_tx_t *tx, const char *source, const bc_envelope_t *event);
+ * (a retry); returns its code. *is_consumed: whether the service consumes
+ * that source at all (0: nothing was called). */
+int bc_batch_apply_one (bc_tx_t *tx, const char *source, const bc_envelope_t *event,
+                        int *is_consumed);
 
 
 #endif
