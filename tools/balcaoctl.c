@@ -14,10 +14,11 @@
  *   balcaoctl [-c CONFIG] keys [DIR]    CURVE certificates for every service and
  *                                       client program, in DIR (default:
  *                                       balcao/curve_dir); existing ones kept
- *   balcaoctl [-c CONFIG] api-token NAME
+ *   balcaoctl [-c CONFIG] api-token NAME [--read]
  *                                       a token for an outside system to call
  *                                       the HTTP API as service:NAME (printed
- *                                       once; only its hash is kept)
+ *                                       once; only its hash is kept); --read
+ *                                       lets it read tickets (at the router)
  *   balcaoctl [-c CONFIG] supervise     the supervisor itself, in the
  *                                       foreground (balcaoctl_supervise.c)
  */
@@ -798,13 +799,15 @@ main (int argc, char **argv)
         rc = s_status (&ctl);
     else if (strcmp (cmd, "keys") == 0)
         rc = s_keys (&ctl, first + 1 < argc ? argv[first + 1] : NULL);
-    else if (strcmp (cmd, "api-token") == 0 && first + 2 == argc)
-        rc = balcaoctl_api_token (ctl.config, argv[first + 1]);
+    else if (strcmp (cmd, "api-token") == 0
+             && (first + 2 == argc
+                 || (first + 3 == argc && strcmp (argv[first + 2], "--read") == 0)))
+        rc = balcaoctl_api_token (ctl.config, argv[first + 1], first + 3 == argc);
     else if (strcmp (cmd, "supervise") == 0)
         rc = ctl_supervise (&ctl);
     else {
         fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR] | "
-                         "api-token NOME\n");
+                         "api-token NOME [--read]\n");
         rc = 64;
     }
     bc_config_destroy (&ctl.config);

@@ -3,6 +3,8 @@
  * when it changes (deleting a line revokes that token at once). */
 #include "balcaoctl_token.h"
 
+#include "balcao/v1/router.pb-c.h"
+
 #include "bc_client.h"
 #include "bc_token.h"
 
@@ -52,8 +54,41 @@ s_make_folder (const char *path)
     return mkdir (dir, 0700) && errno != EEXIST ? -1 : 0;
 }
 
+/* Registers service:<name> at the router with the read permission (as the
+ * operator, an admin): 0, or -1 after saying why. */
+static int
+s_grant_read (bc_config_t *config, const char *name)
+{
+    bc_client_t *c = bc_client_new_for (config, "router", "balcaoctl");
+    if (!c)
+        return -1;
+    bc_client_set_principal (c, "admin:balcaoctl");
+    bc_client_set_timeout (c, 2000, 1);
+    char id[80];
+    snprintf (id, sizeof id, "service:%s", name);
+    char *perms[] = {"read"};
+    Balcao__V1__Person p = BALCAO__V1__PERSON__INIT;
+    p.id = id;
+    p.name = (char *) name;
+    p.n_permissions = 1;
+    p.permissions = perms;
+    Balcao__V1__UpsertPerson req = BALCAO__V1__UPSERT_PERSON__INIT;
+    req.person = &p;
+    bc_envelope_t *reply = NULL;
+    int rc = bc_client_call (c, NULL, &req.base, &reply);
+    if (rc != BC_OK) {
+        char buf[512];
+        fprintf (stderr, T ("balcaoctl: o roteador não registrou %s: %s\n",
+                            "balcaoctl: the router did not register %s: %s\n"),
+                 id, bc_client_error_text (rc, reply, buf, sizeof buf));
+    }
+    bc_envelope_destroy (&reply);
+    bc_client_destroy (&c);
+    return rc == BC_OK ? 0 : -1;
+}
+
 int
-balcaoctl_api_token (bc_config_t *config, const char *name)
+balcaoctl_api_token (bc_config_t *config, const char *name, int can_read)
 {
     if (!name || !bc_token_name_is_valid (name, strlen (name)) || s_is_reserved (name)) {
         fprintf (stderr, "%s",
@@ -66,6 +101,10 @@ balcaoctl_api_token (bc_config_t *config, const char *name)
         return 64;
     }
     if (sodium_init () < 0)
+        return 1;
+    /* First the router (it may be down): no token that cannot do what the
+     * operator asked for. */
+    if (can_read && s_grant_read (config, name))
         return 1;
     char path[PATH_MAX];
     bc_token_file (config, path, sizeof path);
@@ -101,15 +140,22 @@ balcaoctl_api_token (bc_config_t *config, const char *name)
     fprintf (stderr,
              T ("Token de API de service:%s (mostrado só agora; %s guarda apenas o hash).\n"
                 "Use-o como \"Authorization: Bearer <token>\". Para revogá-lo, apague a linha "
-                "\"%s ...\" desse arquivo.\n"
-                "Para ler chamados, o roteador precisa conhecer service:%s com permissions = "
-                "\"read\" (router/people no arquivo de configuração).\n",
+                "\"%s ...\" desse arquivo.\n",
                 "API token of service:%s (shown only now; %s keeps only its hash).\n"
                 "Send it as \"Authorization: Bearer <token>\". To revoke it, delete the line "
-                "\"%s ...\" from that file.\n"
-                "To read tickets, the router must know service:%s with permissions = \"read\" "
-                "(router/people in the config file).\n"),
-             name, path, name, name);
+                "\"%s ...\" from that file.\n"),
+             name, path, name);
+    if (can_read)
+        fprintf (stderr, T ("service:%s pode ler os chamados (sem as notas internas).\n",
+                            "service:%s may read tickets (without internal notes).\n"),
+                 name);
+    else
+        fprintf (stderr,
+                 T ("Para ler chamados: balcaoctl api-token %s --read (ou service:%s com "
+                    "permissions = \"read\" em router/people).\n",
+                    "To read tickets: balcaoctl api-token %s --read (or service:%s with "
+                    "permissions = \"read\" under router/people).\n"),
+                 name, name);
     if (st.st_mode & (S_IWGRP | S_IWOTH))
         fprintf (stderr,
                  T ("balcaoctl: atenção: %s pode ser alterado por outros usuários e o gateway "

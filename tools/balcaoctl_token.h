@@ -8,8 +8,10 @@
 /* Makes a new random token for service:NAME, appends its hash to the tokens
  * file (bc_token.h; the file and its folder are made, private, when
  * missing) and prints the token once on stdout, what to do next on stderr.
- * Returns the exit status (0, 64 for a bad name, 1 when the file cannot be
- * written). */
-int balcaoctl_api_token (bc_config_t *config, const char *name);
+ * With can_read, service:NAME is first registered at the router with the
+ * read permission (the router must be up). Returns the exit status (0, 64
+ * for a bad name, 1 when the file cannot be written or the router did not
+ * register it). */
+int balcaoctl_api_token (bc_config_t *config, const char *name, int can_read);
 
 #endif

@@ -19,13 +19,24 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import json
+import urllib.error
+import urllib.request
 
 import zmq
 
 from harness import (BUILD, BusError, System, bus_pb2, check, envelope, free_port, log,
-                     router_pb2, run_test)
+                     router_pb2, run_test, wait_until)
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def _get(req):
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.read().decode()
+    except urllib.error.HTTPError:
+        return None
 
 
 def mode(path):
@@ -41,7 +52,8 @@ def main():
         for svc, (c, e) in ports.items():
             f.write('%s\n    command = "tcp://127.0.0.1:%d"\n    events = "tcp://127.0.0.1:%d"\n'
                     % (svc, c, e))
-        f.write('gateway\n    http_port = %d\n' % free_port())
+        http_port = free_port()
+        f.write('gateway\n    http_port = %d\n' % http_port)
     os.chmod(cfg, 0o644)
     ctl = os.path.join(BUILD, "balcaoctl")
     cli = os.path.join(BUILD, "balcao")
@@ -81,6 +93,22 @@ def main():
         out = people.stdout.decode()
         check("ana@empresa.com.br" in out and "eve@x" not in out,
               "nothing of nobody's was stored", out)
+
+        # The README's flow: a mail through the gate, then the API with a token.
+        mail = ("From: Ana <ana@example.com.br>\nSubject: Não consigo entrar\n"
+                "Message-ID: <1@example.com.br>\n\nA senha não funciona.\n").encode()
+        gate = subprocess.run([os.path.join(BUILD, "balcao-mailgate"), "-c", cfg], input=mail,
+                              cwd=root, env=env, capture_output=True, timeout=60)
+        check(gate.returncode == 0, "the mail gate hands in an e-mail", gate.stderr.decode())
+        tok = run([ctl, "-c", cfg, "api-token", "painel", "--read"])
+        check(tok.returncode == 0 and tok.stdout.decode().startswith("balcao_"),
+              "balcaoctl api-token painel --read prints a token", tok.stderr.decode())
+        url = "http://127.0.0.1:%d/api/tickets/1" % http_port
+        req = urllib.request.Request(url, headers={
+            "Authorization": "Bearer " + tok.stdout.decode().strip()})
+        body = wait_until(lambda: _get(req), 20, "ticket 1 through the API")
+        check(json.loads(body)["subject"] == "Não consigo entrar",
+              "the token reads the ticket over HTTP, as the README shows", body)
 
         ctx = zmq.Context()
         sock = ctx.socket(zmq.REQ)
