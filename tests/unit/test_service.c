@@ -146,6 +146,22 @@ s_before_commit (void *state, bc_tx_t *tx)
     return bc_store_put_u64 (bc_tx_txn (tx), dbi, "batches", n + 1);
 }
 
+/* An alarm whose work always fails (consumer/test_alarm_file): each call
+ * leaves a mark in that file, outside the transaction. */
+static const char *s_alarm_file;
+
+static int
+s_failing_alarm (void *state, bc_tx_t *tx)
+{
+    (void) state;
+    FILE *f = fopen (s_alarm_file, "a");
+    if (f) {
+        fputc ('x', f);
+        fclose (f);
+    }
+    return bc_tx_fail (tx, "the alarm's work cannot be done");
+}
+
 static int
 s_serve (const char *role, const char *config_path)
 {
@@ -167,6 +183,9 @@ s_serve (const char *role, const char *config_path)
         /* Events wait to join a batch, which holds at most test_batch_max. */
         bc_service_set_batch_delay (svc, (int) bc_config_int (config, "consumer/test_delay_ms", 0));
         bc_service_set_batch_max (svc, (int) bc_config_int (config, "consumer/test_batch_max", 0));
+        s_alarm_file = bc_config_str (config, "consumer/test_alarm_file", NULL);
+        if (s_alarm_file)
+            bc_service_alarm (svc, bc_now_us (), s_failing_alarm);
     }
     bc_service_run (svc);
     bc_service_destroy (&svc);
@@ -247,6 +266,28 @@ s_setup_short_batches (void **state)
 {
     return s_setup_with (state, NULL, "1",
                          "    test_delay_ms = \"400\"\n    test_batch_max = \"3\"\n");
+}
+
+/* Where the consumer's failing alarm leaves its marks. */
+static const char *
+s_alarm_path (fixture_t *f)
+{
+    static char path[128];
+    snprintf (path, sizeof path, "%s/alarm", f->dir);
+    return path;
+}
+
+/* The consumer's alarm fails every time (the consumer's section is the
+ * config's last: a line appended lands in it). */
+static int
+s_setup_failing_alarm (void **state)
+{
+    int rc = s_setup_with (state, NULL, "7", "");
+    fixture_t *f = *state;
+    FILE *c = fopen (f->config, "a");
+    fprintf (c, "    test_alarm_file = \"%s\"\n", s_alarm_path (f));
+    fclose (c);
+    return rc;
 }
 
 static int
@@ -448,6 +489,29 @@ test_poison_never_stops (void **state)
     bc_client_destroy (&consumer);
 }
 
+/* An alarm whose work fails does not stop the service, nor make it spin:
+ * it rests a minute, and events and requests go on meanwhile. */
+static void
+test_failing_alarm_rests (void **state)
+{
+    fixture_t *f = *state;
+    f->producer = s_start (f, "producer");
+    f->consumer = s_start (f, "consumer");
+    bc_client_t *producer = s_client (f, "producer");
+    bc_client_t *consumer = s_client (f, "consumer");
+    free (s_submit_call (producer, "a1", "a1"));
+    s_wait_count (consumer, 1);
+    usleep (1500000);
+    free (s_submit_call (producer, "a2", "a2"));
+    s_wait_count (consumer, 2);
+    struct stat st;
+    assert_int_equal (stat (s_alarm_path (f), &st), 0);
+    assert_int_equal (st.st_size, 1); /* tried once, then rests */
+    assert_int_not_equal (kill (f->consumer, 0), -1);
+    bc_client_destroy (&producer);
+    bc_client_destroy (&consumer);
+}
+
 /* Bad frames get an Error reply naming what was wrong, nothing is stored,
  * and the service keeps serving. */
 static void
@@ -580,6 +644,8 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_consumer_replays_exactly_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_input_rejected, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_poison_never_stops, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_failing_alarm_rests, s_setup_failing_alarm,
+                                         s_teardown),
         cmocka_unit_test_setup_teardown (test_map_grows_instead_of_failing, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_dropped_events_are_replayed, s_setup_tiny_hwm,
                                          s_teardown),
