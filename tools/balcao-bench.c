@@ -201,10 +201,17 @@ main (int argc, char **argv)
     size_t run_len = strlen (run);
 
     zsock_t *sub = NULL;
+    bc_curve_t *curve = NULL;
     if (wait_router) {
         sub = zsock_new (ZMQ_SUB);
         zsock_set_rcvhwm (sub, 0);
         zsock_set_subscribe (sub, "");
+        /* With CURVE, the router's events are for log readers: the bench's
+         * certificate must be one (balcao/log_readers). */
+        int curve_error = 0;
+        curve = bc_curve_new (config, "balcao-bench", &curve_error);
+        if (curve_error || (curve && bc_curve_client (curve, zsock_resolve (sub), "router")))
+            return 1;
         zsock_connect (sub, "%s", bc_config_endpoint (config, "router", "events"));
         zclock_sleep (200); /* let the subscription reach the router */
     }
@@ -362,6 +369,7 @@ main (int argc, char **argv)
     free (reconnected_ms);
     zhashx_destroy (&in_flight);
     zsock_destroy (&sub);
+    bc_curve_destroy (&curve);
     free (slots);
     free (sent_us);
     free (latency_us);

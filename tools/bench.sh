@@ -17,6 +17,8 @@ cat > "$dir/bench.cfg" <<CFG
 balcao
     data_dir = "$dir/var"
     curve_dir = "${CURVE:+$dir/curve}"
+    # balcao-bench follows the router's log to time each ticket
+    log_readers = "service:intake service:router service:kb service:notify service:balcao-bench"
 intake
     command = "tcp://127.0.0.1:17101"
     events = "tcp://127.0.0.1:17102"
@@ -38,6 +40,7 @@ CFG
 cfg="$dir/bench.cfg"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), $(df -T "$dir" | awk 'NR==2 {print $2}') on $(df "$dir" | awk 'NR==2 {print $1}')"
 sync
+[ -n "${CURVE:-}" ] && $B/balcaoctl -c "$cfg" keys >/dev/null
 echo "== cold start of all five services to healthy =="
 $B/balcaoctl -c "$cfg" up | head -1
 
@@ -54,6 +57,7 @@ caught_up() {
   for i in $(seq 1 300); do
     # status: service pid uptime restarts rss own log-head state
     head=$($B/balcaoctl -c "$cfg" status | awk '$1=="notify" {print $7}' || true)
+    case "$head" in '' | *[!0-9]*) head=0 ;; esac  # "-": no answer in time
     found=$($B/balcao -c "$cfg" search obrigado | tail -1 | awk '{print $1}')
     [ "${head:-0}" -ge $((2 * want)) ] && [ "${found:-0}" -ge "$want" ] 2>/dev/null && return 0
     sleep 1
