@@ -3,11 +3,14 @@
  *
  * One message at a time: the loop picks the first due one, records the
  * attempt (state "sending") and commits; after the commit the worker
- * thread sends it; the worker puts the outcome on its pipe and pings
- * notify's own command socket, which wakes the loop at once; the next
- * transaction records the outcome and picks the next message. So the only
- * window in which a crash can send a message twice is between the server's
- * 250 and the commit that records it: one message, about one commit long.
+ * thread sends it; on the server's 250 the worker appends it to its
+ * journal (notify_journal.h) before anything else, then puts the outcome
+ * on its pipe and pings notify's own command socket, which wakes the loop;
+ * the next transaction records the outcome and picks the next message. A
+ * restart finds an attempt still "sending": delivered if the journal has
+ * its 250, else sent again. So the only window in which a crash sends a
+ * message twice is from the end of our DATA to that write(): the server's
+ * own time to take the message, and not the loop's next batch.
  *
  * LMDB:
  *   outbox   id -> OutboxEntry (state, attempts, next attempt, last error)
@@ -22,6 +25,7 @@
 #include "bc_clock.h"
 #include "bc_log.h"
 #include "bc_store.h"
+#include "notify_journal.h"
 #include "notify_smtp.h"
 
 #include <curl/curl.h>
@@ -53,6 +57,7 @@ struct notify_outbox_t {
     int64_t retry_first_ms, retry_max_ms, retry_for_ms;
     int retry_jitter_pct;
     zactor_t *worker;
+    notify_journal_t *journal; /* the worker's record of 250s (SMTP only) */
     /* The worker holds a message (sent after a commit, outcome not drained). */
     int is_busy;
     char busy_id[NOTIFY_ID_MAX];
@@ -220,14 +225,22 @@ s_worker (zsock_t *pipe, void *args)
             break;
         }
         char *id = zmsg_popstr (msg);
+        char *attempt = zmsg_popstr (msg);
         char *rcpt = zmsg_popstr (msg);
         zframe_t *mail = zmsg_pop (msg);
         notify_smtp_result_t r = {.outcome = NOTIFY_SMTP_TEMPORARY, .code = 0};
         if (!smtp)
             snprintf (r.reply, sizeof r.reply, "libcurl could not start");
-        else if (id && rcpt && mail)
+        else if (id && attempt && rcpt && mail)
             notify_smtp_send (smtp, self->mail_from, rcpt, zframe_data (mail),
                               zframe_size (mail), &r);
+        int journal_rc = 0;
+        if (r.outcome == NOTIFY_SMTP_OK &&
+            (journal_rc = notify_journal_accepted (self->journal, id,
+                                                   (uint32_t) strtoul (attempt, NULL, 10),
+                                                   r.reply)))
+            bc_warn ("event=journal_write_failed notification=%s reason=\"%s\"", id,
+                     strerror (journal_rc));
         zsock_send (pipe, "ssis", id ? id : "", r.outcome == NOTIFY_SMTP_OK ? "ok"
                                                : r.outcome == NOTIFY_SMTP_PERMANENT ? "permanent"
                                                                                     : "temporary",
@@ -236,6 +249,7 @@ s_worker (zsock_t *pipe, void *args)
             s_wake (waker);
         free (command);
         free (id);
+        free (attempt);
         free (rcpt);
         zframe_destroy (&mail);
         zmsg_destroy (&msg);
@@ -396,11 +410,12 @@ s_record (notify_outbox_t *self, bc_tx_t *tx, const s_result_t *r)
     return rc;
 }
 
-/* After a start: an attempt on record without its outcome ("sending") may
- * or may not have reached the server; it is tried again (the one window
- * for a duplicate). "accepted" (the server took it while we stopped)
- * becomes delivered. Every other pending one gets its due key (records
- * queued by the file transport, before SMTP was configured). */
+/* After a start: an attempt on record without its outcome ("sending") was
+ * delivered when the worker's journal has the server's 250 for it; else it
+ * may or may not have reached the server, and is tried again (the one
+ * window for a duplicate). "accepted" (the server took it while we
+ * stopped) becomes delivered. Every other pending one gets its due key
+ * (records queued by the file transport, before SMTP was configured). */
 static int
 s_recover (notify_outbox_t *self, bc_tx_t *tx)
 {
@@ -417,8 +432,14 @@ s_recover (notify_outbox_t *self, bc_tx_t *tx)
         Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
         if (e) {
             const char *state = s_state (e);
-            if (s_is (state, "accepted"))
-                rc = s_delivered (self, tx, id, e, NULL);
+            char *journaled = s_is (state, "sending")
+                                  ? notify_journal_find (self->journal, id, e->attempts)
+                                  : NULL;
+            if (journaled)
+                bc_info ("event=attempt_outcome_journaled notification=%s attempts=%u", id,
+                         e->attempts);
+            if (s_is (state, "accepted") || journaled)
+                rc = s_delivered (self, tx, id, e, journaled);
             else {
                 if (s_is (state, "sending")) {
                     bc_warn ("event=attempt_outcome_unknown notification=%s attempts=%u "
@@ -432,6 +453,7 @@ s_recover (notify_outbox_t *self, bc_tx_t *tx)
                     rc = s_due_put (self, txn,
                                     e->next_attempt_us ? e->next_attempt_us : e->queued_us, id);
             }
+            free (journaled);
             balcao__v1__outbox_entry__free_unpacked (e, NULL);
         }
         else if (rc == MDB_NOTFOUND)
@@ -555,6 +577,7 @@ s_dispatch (notify_outbox_t *self, const char *id)
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, "SEND");
     zmsg_addstr (msg, id);
+    zmsg_addstrf (msg, "%u", e->attempts);
     zmsg_addstr (msg, e->notification ? e->notification->recipient : "");
     zmsg_addmem (msg, e->mail.data, e->mail.len);
     balcao__v1__outbox_entry__free_unpacked (e, NULL);
@@ -574,6 +597,10 @@ notify_outbox_after_commit (notify_outbox_t *self)
     self->n_results = 0;
     if (self->recovering)
         self->is_recovered = 1;
+    /* Idle worker, outcomes committed: every line of the journal is on
+     * record in LMDB. */
+    if (self->is_recovered && !self->is_busy)
+        notify_journal_trim (self->journal, 64 * 1024);
     if (self->dispatch_id[0]) {
         s_dispatch (self, self->dispatch_id);
         self->dispatch_id[0] = 0;
@@ -864,6 +891,13 @@ notify_outbox_new (bc_service_t *svc)
         .connect_timeout_ms = (long) bc_config_int (cfg, "notify/smtp/connect_timeout_ms", 10000),
         .is_reuse = (int) bc_config_int (cfg, "notify/smtp/reuse", 1),
     };
+    char journal[4096];
+    snprintf (journal, sizeof journal, "%s/smtp.journal", bc_service_dir (svc));
+    if (!(self->journal = notify_journal_new (journal))) {
+        free (self->password);
+        free (self);
+        return NULL;
+    }
     curl_global_init (CURL_GLOBAL_DEFAULT);
     self->worker = zactor_new (s_worker, self);
     bc_info ("event=smtp_configured url=%s starttls=%s auth=%s mail_from=%s", self->url,
@@ -910,6 +944,7 @@ notify_outbox_destroy (notify_outbox_t **self_p)
         zactor_destroy (&self->worker);
         curl_global_cleanup ();
     }
+    notify_journal_destroy (&self->journal);
     if (self->password) {
         memset (self->password, 0, strlen (self->password));
         free (self->password);

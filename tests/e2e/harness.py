@@ -999,7 +999,7 @@ class SmtpSink:
 
 def _smtp_sink_main():
     """The sink process: argv = [received dir, refuse file, port]."""
-    import asyncio  # noqa: F401  (aiosmtpd runs its loop in a thread)
+    import asyncio  # aiosmtpd runs its loop in a thread
     from aiosmtpd.controller import Controller
 
     directory, refuse_file, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -1037,6 +1037,12 @@ def _smtp_sink_main():
                 f.flush()
                 os.fsync(f.fileno())
             os.rename(tmp, os.path.join(directory, name + ".eml"))
+            # <name>.ack once the 250 is on the socket (aiosmtpd writes it
+            # before it next yields): a crash test kills the client after it.
+            server.last_message = name
+            ack = os.path.join(directory, name + ".ack")
+            asyncio.get_running_loop().call_soon(
+                lambda: os.close(os.open(ack, os.O_CREAT | os.O_WRONLY)))
             return "250 2.0.0 Ok: queued as %s" % name
 
     kwargs = {}
@@ -1059,7 +1065,25 @@ def _smtp_sink_main():
         # every byte is encrypted anyway.)
         kwargs.update(authenticator=authenticator, auth_required=True,
                       auth_require_tls=bool(tls) and not implicit)
-    controller = Controller(Saver(), hostname="127.0.0.1", port=port, **kwargs)
+    from aiosmtpd.smtp import SMTP
+
+    class ClientEnd(SMTP):
+        """Says how the client left after its last message: <name>.closed
+        when it had read every reply (a FIN), <name>.reset when a reply was
+        still unread (the kernel of a killed client answers with a RST)."""
+
+        def connection_lost(self, error):
+            name = getattr(self, "last_message", None)
+            if name:
+                end = os.path.join(directory, name + (".reset" if error else ".closed"))
+                os.close(os.open(end, os.O_CREAT | os.O_WRONLY))
+            super().connection_lost(error)
+
+    class SinkController(Controller):
+        def factory(self):
+            return ClientEnd(self.handler, **self.SMTP_kwargs)
+
+    controller = SinkController(Saver(), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("smtp sink listening on 127.0.0.1:%d" % port, flush=True)
     stop = []
