@@ -19,7 +19,7 @@
  *   dead     id -> ""          dead letters
  *   meta     "skipped_robot", "skipped_ack_rate" -> u64 BE
  */
-#include "notify_outbox.h"
+#include "notify_outbox_internal.h"
 
 #include "bc_client.h"
 #include "bc_clock.h"
@@ -36,61 +36,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOTIFY_ID_MAX 64
-#define NOTIFY_RESULTS_MAX 8
-
-typedef struct {
-    char id[NOTIFY_ID_MAX];
-    notify_smtp_outcome_t outcome;
-    int code;
-    char reply[512];
-} s_result_t;
-
-struct notify_outbox_t {
-    bc_service_t *svc;
-    MDB_dbi db_outbox, db_pending, db_due, db_dead, db_meta;
-    /* SMTP (url set) or the file transport. */
-    int is_smtp;
-    notify_smtp_config_t smtp;
-    char url[1024], starttls[16], username[256], mail_from[256], ca_file[1024];
-    char *password;
-    int64_t retry_first_ms, retry_max_ms, retry_for_ms;
-    int retry_jitter_pct;
-    zactor_t *worker;
-    notify_journal_t *journal; /* the worker's record of 250s (SMTP only) */
-    /* The worker holds a message (sent after a commit, outcome not drained). */
-    int is_busy;
-    char busy_id[NOTIFY_ID_MAX];
-    /* Outcomes drained from the worker, recorded by the running transaction
-     * (again if the batch runs again after MDB_MAP_FULL), dropped after its
-     * commit. */
-    s_result_t results[NOTIFY_RESULTS_MAX];
-    int n_results;
-    /* Chosen and marked "sending" by the running transaction: handed to the
-     * worker after its commit. */
-    char dispatch_id[NOTIFY_ID_MAX];
-    /* The first transaction after start went through the outbox. */
-    int is_recovered, recovering;
-};
-
 /* ---- records ---- */
 
-static const char *
-s_state (const Balcao__V1__OutboxEntry *e)
+const char *
+notify_outbox_state (const Balcao__V1__OutboxEntry *e)
 {
     if (e->state && *e->state)
         return e->state;
     return e->delivered_us ? "delivered" : "pending";
 }
 
-static int
-s_is (const char *a, const char *b)
+int
+notify_outbox_is (const char *a, const char *b)
 {
     return a && strcmp (a, b) == 0;
 }
 
-static Balcao__V1__OutboxEntry *
-s_get (notify_outbox_t *self, MDB_txn *txn, const char *id, int *rc)
+Balcao__V1__OutboxEntry *
+notify_outbox_get (notify_outbox_t *self, MDB_txn *txn, const char *id, int *rc)
 {
     MDB_val k = {strlen (id), (void *) id}, v;
     *rc = mdb_get (txn, self->db_outbox, &k, &v);
@@ -102,8 +65,8 @@ s_get (notify_outbox_t *self, MDB_txn *txn, const char *id, int *rc)
     return e;
 }
 
-static int
-s_put (notify_outbox_t *self, MDB_txn *txn, const char *id, const Balcao__V1__OutboxEntry *e)
+int
+notify_outbox_put (notify_outbox_t *self, MDB_txn *txn, const char *id, const Balcao__V1__OutboxEntry *e)
 {
     MDB_val k = {strlen (id), (void *) id}, v;
     v.mv_size = balcao__v1__outbox_entry__get_packed_size (e);
@@ -115,8 +78,8 @@ s_put (notify_outbox_t *self, MDB_txn *txn, const char *id, const Balcao__V1__Ou
 
 /* Sets a string field of an unpacked entry (freed with it by protobuf-c's
  * default allocator, which is malloc). */
-static void
-s_set_str (char **field, const char *value)
+void
+notify_outbox_set_str (char **field, const char *value)
 {
     if (*field && *field != protobuf_c_empty_string)
         free (*field);
@@ -140,8 +103,8 @@ s_due_key (unsigned char *key, int64_t at_us, const char *id, size_t *len)
     *len = 8 + n;
 }
 
-static int
-s_due_put (notify_outbox_t *self, MDB_txn *txn, int64_t at_us, const char *id)
+int
+notify_outbox_due_put (notify_outbox_t *self, MDB_txn *txn, int64_t at_us, const char *id)
 {
     unsigned char key[8 + NOTIFY_ID_MAX];
     size_t len;
@@ -150,8 +113,8 @@ s_due_put (notify_outbox_t *self, MDB_txn *txn, int64_t at_us, const char *id)
     return mdb_put (txn, self->db_due, &k, &empty, 0);
 }
 
-static int
-s_del (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t len)
+int
+notify_outbox_del (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t len)
 {
     MDB_val k = {len, (void *) key};
     int rc = mdb_del (txn, dbi, &k, NULL);
@@ -166,12 +129,12 @@ notify_outbox_add (notify_outbox_t *self, bc_tx_t *tx, const char *id,
     entry->state = "pending";
     entry->queued_us = bc_tx_now_us (tx);
     entry->next_attempt_us = entry->queued_us;
-    int rc = s_put (self, txn, id, entry);
+    int rc = notify_outbox_put (self, txn, id, entry);
     MDB_val k = {strlen (id), (void *) id}, empty = {0, ""};
     if (rc == 0)
         rc = mdb_put (txn, self->db_pending, &k, &empty, 0);
     if (rc == 0 && self->is_smtp)
-        rc = s_due_put (self, txn, entry->next_attempt_us, id);
+        rc = notify_outbox_due_put (self, txn, entry->next_attempt_us, id);
     return rc;
 }
 
@@ -219,7 +182,7 @@ s_worker (zsock_t *pipe, void *args)
             continue; /* EINTR: a signal; the loop decides when we stop */
         }
         char *command = zmsg_popstr (msg);
-        if (s_is (command, "$TERM")) {
+        if (notify_outbox_is (command, "$TERM")) {
             free (command);
             zmsg_destroy (&msg);
             break;
@@ -286,8 +249,8 @@ s_drain_one (notify_outbox_t *self, int wait_ms)
         return 0;
     s_result_t *r = &self->results[self->n_results++];
     snprintf (r->id, sizeof r->id, "%s", id ? id : "");
-    r->outcome = s_is (outcome, "ok")          ? NOTIFY_SMTP_OK
-                 : s_is (outcome, "permanent") ? NOTIFY_SMTP_PERMANENT
+    r->outcome = notify_outbox_is (outcome, "ok")          ? NOTIFY_SMTP_OK
+                 : notify_outbox_is (outcome, "permanent") ? NOTIFY_SMTP_PERMANENT
                                                : NOTIFY_SMTP_TEMPORARY;
     r->code = code;
     snprintf (r->reply, sizeof r->reply, "%s", reply ? reply : "");
@@ -316,12 +279,12 @@ static int
 s_make_dead (notify_outbox_t *self, bc_tx_t *tx, const char *id, Balcao__V1__OutboxEntry *e)
 {
     MDB_txn *txn = bc_tx_txn (tx);
-    s_set_str (&e->state, "dead");
+    notify_outbox_set_str (&e->state, "dead");
     e->next_attempt_us = 0;
     MDB_val k = {strlen (id), (void *) id}, empty = {0, ""};
-    int rc = s_put (self, txn, id, e);
+    int rc = notify_outbox_put (self, txn, id, e);
     if (rc == 0)
-        rc = s_del (txn, self->db_pending, id, strlen (id));
+        rc = notify_outbox_del (txn, self->db_pending, id, strlen (id));
     if (rc == 0)
         rc = mdb_put (txn, self->db_dead, &k, &empty, 0);
     if (rc == 0)
@@ -338,15 +301,15 @@ s_delivered (notify_outbox_t *self, bc_tx_t *tx, const char *id, Balcao__V1__Out
              const char *reply)
 {
     MDB_txn *txn = bc_tx_txn (tx);
-    s_set_str (&e->state, "delivered");
+    notify_outbox_set_str (&e->state, "delivered");
     if (reply)
-        s_set_str (&e->location, reply);
+        notify_outbox_set_str (&e->location, reply);
     if (!e->delivered_us)
         e->delivered_us = bc_tx_now_us (tx);
     e->next_attempt_us = 0;
-    int rc = s_put (self, txn, id, e);
+    int rc = notify_outbox_put (self, txn, id, e);
     if (rc == 0)
-        rc = s_del (txn, self->db_pending, id, strlen (id));
+        rc = notify_outbox_del (txn, self->db_pending, id, strlen (id));
     if (rc)
         return rc;
     Balcao__V1__NotificationDelivered nd = BALCAO__V1__NOTIFICATION_DELIVERED__INIT;
@@ -368,10 +331,10 @@ s_record (notify_outbox_t *self, bc_tx_t *tx, const s_result_t *r)
 {
     MDB_txn *txn = bc_tx_txn (tx);
     int rc;
-    Balcao__V1__OutboxEntry *e = s_get (self, txn, r->id, &rc);
+    Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, r->id, &rc);
     if (!e)
         return rc == MDB_NOTFOUND ? 0 : rc;
-    if (!s_is (s_state (e), "sending")) {
+    if (!notify_outbox_is (notify_outbox_state (e), "sending")) {
         balcao__v1__outbox_entry__free_unpacked (e, NULL);
         return 0;
     }
@@ -381,24 +344,24 @@ s_record (notify_outbox_t *self, bc_tx_t *tx, const s_result_t *r)
         rc = s_delivered (self, tx, r->id, e, r->reply);
     else {
         e->last_code = (uint32_t) r->code;
-        s_set_str (&e->last_error, r->reply);
+        notify_outbox_set_str (&e->last_error, r->reply);
         if (r->outcome == NOTIFY_SMTP_PERMANENT)
             rc = s_make_dead (self, tx, r->id, e);
         else if (now - e->queued_us > self->retry_for_ms * 1000) {
             char why[600];
             snprintf (why, sizeof why, "gave up after %u attempts: %s", e->attempts, r->reply);
-            s_set_str (&e->last_error, why);
+            notify_outbox_set_str (&e->last_error, why);
             rc = s_make_dead (self, tx, r->id, e);
         }
         else {
             int64_t wait_ms = notify_smtp_backoff_ms (e->attempts, self->retry_first_ms,
                                                       self->retry_max_ms, self->retry_jitter_pct,
                                                       (double) randombytes_uniform (1000000) / 1e6);
-            s_set_str (&e->state, "retrying");
+            notify_outbox_set_str (&e->state, "retrying");
             e->next_attempt_us = now + wait_ms * 1000;
-            rc = s_put (self, txn, r->id, e);
+            rc = notify_outbox_put (self, txn, r->id, e);
             if (rc == 0)
-                rc = s_due_put (self, txn, e->next_attempt_us, r->id);
+                rc = notify_outbox_due_put (self, txn, e->next_attempt_us, r->id);
             if (rc == 0)
                 bc_warn ("event=delivery_deferred notification=%s attempts=%u code=%d "
                          "retry_in_ms=%lld reason=\"%s\"",
@@ -429,28 +392,28 @@ s_recover (notify_outbox_t *self, bc_tx_t *tx)
     while (crc == 0 && rc == 0) {
         char id[NOTIFY_ID_MAX];
         snprintf (id, sizeof id, "%.*s", (int) k.mv_size, (char *) k.mv_data);
-        Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
+        Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, id, &rc);
         if (e) {
-            const char *state = s_state (e);
-            char *journaled = s_is (state, "sending")
+            const char *state = notify_outbox_state (e);
+            char *journaled = notify_outbox_is (state, "sending")
                                   ? notify_journal_find (self->journal, id, e->attempts)
                                   : NULL;
             if (journaled)
                 bc_info ("event=attempt_outcome_journaled notification=%s attempts=%u", id,
                          e->attempts);
-            if (s_is (state, "accepted") || journaled)
+            if (notify_outbox_is (state, "accepted") || journaled)
                 rc = s_delivered (self, tx, id, e, journaled);
             else {
-                if (s_is (state, "sending")) {
+                if (notify_outbox_is (state, "sending")) {
                     bc_warn ("event=attempt_outcome_unknown notification=%s attempts=%u "
                              "action=retry",
                              id, e->attempts);
-                    s_set_str (&e->state, "retrying");
+                    notify_outbox_set_str (&e->state, "retrying");
                     e->next_attempt_us = bc_tx_now_us (tx);
-                    rc = s_put (self, txn, id, e);
+                    rc = notify_outbox_put (self, txn, id, e);
                 }
                 if (rc == 0)
-                    rc = s_due_put (self, txn,
+                    rc = notify_outbox_due_put (self, txn,
                                     e->next_attempt_us ? e->next_attempt_us : e->queued_us, id);
             }
             free (journaled);
@@ -488,18 +451,18 @@ s_pick (notify_outbox_t *self, bc_tx_t *tx)
         rc = mdb_cursor_del (cur, 0);
         if (rc)
             break;
-        Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
+        Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, id, &rc);
         if (!e) {
             if (rc != MDB_NOTFOUND)
                 break;
             rc = 0;
         }
-        else if (s_is (s_state (e), "pending") || s_is (s_state (e), "retrying")) {
-            s_set_str (&e->state, "sending");
+        else if (notify_outbox_is (notify_outbox_state (e), "pending") || notify_outbox_is (notify_outbox_state (e), "retrying")) {
+            notify_outbox_set_str (&e->state, "sending");
             e->attempts++;
             e->last_attempt_us = now;
             e->next_attempt_us = 0;
-            rc = s_put (self, txn, id, e);
+            rc = notify_outbox_put (self, txn, id, e);
             balcao__v1__outbox_entry__free_unpacked (e, NULL);
             if (rc == 0) {
                 snprintf (self->dispatch_id, sizeof self->dispatch_id, "%s", id);
@@ -570,7 +533,7 @@ s_dispatch (notify_outbox_t *self, const char *id)
     if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
         return;
     int rc;
-    Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
+    Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, id, &rc);
     mdb_txn_abort (txn);
     if (!e)
         return;
@@ -623,198 +586,6 @@ notify_outbox_timer (notify_outbox_t *self)
         bc_service_wake (self->svc);
 }
 
-/* ---- commands ---- */
-
-static void
-s_item (Balcao__V1__OutboxItem *item, const char *id, const Balcao__V1__OutboxEntry *e)
-{
-    item->notification_id = (char *) id;
-    if (e->notification) {
-        item->ticket = e->notification->ticket;
-        item->kind = e->notification->kind;
-        item->recipient = e->notification->recipient;
-        item->subject = e->notification->subject;
-    }
-    item->state = (char *) s_state (e);
-    item->attempts = e->attempts;
-    item->queued_us = e->queued_us;
-    item->next_attempt_us = e->next_attempt_us;
-    item->last_attempt_us = e->last_attempt_us;
-    item->last_error = e->last_error;
-    item->last_code = e->last_code;
-}
-
-typedef struct {
-    char *id;
-    Balcao__V1__OutboxEntry *entry;
-} s_listed_t;
-
-static int
-s_by_queued (const void *a, const void *b)
-{
-    const s_listed_t *x = a, *y = b;
-    if (x->entry->queued_us != y->entry->queued_us)
-        return x->entry->queued_us < y->entry->queued_us ? -1 : 1;
-    return strcmp (x->id, y->id);
-}
-
-static int
-s_matches (const char *filter, const char *state)
-{
-    if (!filter || !*filter)
-        return 1;
-    if (s_is (filter, "pending"))
-        return s_is (state, "pending") || s_is (state, "sending") || s_is (state, "accepted");
-    return s_is (filter, state);
-}
-
-/* Walks one of pending/dead, counting states and keeping the matches. */
-static int
-s_collect (notify_outbox_t *self, MDB_txn *txn, MDB_dbi dbi, const char *filter,
-           Balcao__V1__OutboxList *list, s_listed_t **found, size_t *n, size_t *cap)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, dbi, &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    for (int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); crc == 0 && rc == 0;
-         crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        char *id = strndup (k.mv_data, k.mv_size);
-        Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
-        if (!e) {
-            free (id);
-            if (rc == MDB_NOTFOUND)
-                rc = 0;
-            continue;
-        }
-        const char *state = s_state (e);
-        if (s_is (state, "dead"))
-            list->dead++;
-        else if (s_is (state, "retrying"))
-            list->retrying++;
-        else
-            list->pending++;
-        if (!s_matches (filter, state)) {
-            free (id);
-            balcao__v1__outbox_entry__free_unpacked (e, NULL);
-            continue;
-        }
-        if (*n == *cap) {
-            *cap = *cap ? 2 * *cap : 64;
-            *found = realloc (*found, *cap * sizeof **found);
-        }
-        (*found)[(*n)++] = (s_listed_t) {id, e};
-    }
-    mdb_cursor_close (cur);
-    return rc;
-}
-
-int
-notify_outbox_cmd_list (notify_outbox_t *self, bc_tx_t *tx, const ProtobufCMessage *payload,
-                        bc_reply_t *reply)
-{
-    const Balcao__V1__ListOutbox *req = (const Balcao__V1__ListOutbox *) payload;
-    const char *filter = req->filter;
-    if (*filter && !s_is (filter, "pending") && !s_is (filter, "retrying")
-        && !s_is (filter, "dead")) {
-        bc_reply_error (reply, "invalid", "filtro desconhecido: %s (use pending, retrying ou dead)",
-                        "unknown filter: %s (use pending, retrying or dead)", filter);
-        return 0;
-    }
-    size_t limit = req->limit ? req->limit : 100;
-    if (limit > 1000)
-        limit = 1000;
-    MDB_txn *txn = bc_tx_txn (tx);
-    Balcao__V1__OutboxList list = BALCAO__V1__OUTBOX_LIST__INIT;
-    s_listed_t *found = NULL;
-    size_t n = 0, cap = 0;
-    int rc = s_collect (self, txn, self->db_pending, filter, &list, &found, &n, &cap);
-    if (rc == 0)
-        rc = s_collect (self, txn, self->db_dead, filter, &list, &found, &n, &cap);
-    if (rc == 0) {
-        if (n > 1)
-            qsort (found, n, sizeof *found, s_by_queued);
-        size_t shown = n < limit ? n : limit;
-        Balcao__V1__OutboxItem *items = calloc (shown ? shown : 1, sizeof *items);
-        Balcao__V1__OutboxItem **ptrs = calloc (shown ? shown : 1, sizeof *ptrs);
-        for (size_t i = 0; i < shown; i++) {
-            balcao__v1__outbox_item__init (&items[i]);
-            s_item (&items[i], found[i].id, found[i].entry);
-            ptrs[i] = &items[i];
-        }
-        list.n_items = shown;
-        list.items = ptrs;
-        uint64_t count = 0;
-        if (bc_store_get_u64 (txn, self->db_meta, "skipped_robot", &count) == 0)
-            list.skipped_robot = count;
-        count = 0;
-        if (bc_store_get_u64 (txn, self->db_meta, "skipped_ack_rate", &count) == 0)
-            list.skipped_ack_rate = count;
-        bc_reply_ok (reply, &list.base);
-        free (items);
-        free (ptrs);
-    }
-    for (size_t i = 0; i < n; i++) {
-        free (found[i].id);
-        balcao__v1__outbox_entry__free_unpacked (found[i].entry, NULL);
-    }
-    free (found);
-    return rc;
-}
-
-int
-notify_outbox_cmd_resend (notify_outbox_t *self, bc_tx_t *tx, const ProtobufCMessage *payload,
-                          bc_reply_t *reply)
-{
-    const Balcao__V1__ResendNotification *req = (const Balcao__V1__ResendNotification *) payload;
-    const char *principal = bc_tx_principal (tx);
-    if (!principal || strncmp (principal, "admin:", 6) != 0) {
-        bc_reply_error (reply, "forbidden", "só administradores reenviam notificações",
-                        "only admins resend notifications");
-        return 0;
-    }
-    const char *id = req->notification_id;
-    MDB_txn *txn = bc_tx_txn (tx);
-    int rc;
-    Balcao__V1__OutboxEntry *e =
-        *id && strlen (id) < NOTIFY_ID_MAX ? s_get (self, txn, id, &rc) : NULL;
-    if (!e) {
-        if (*id && strlen (id) < NOTIFY_ID_MAX && rc != MDB_NOTFOUND)
-            return rc;
-        bc_reply_error (reply, "not_found", "notificação %s não existe",
-                        "notification %s does not exist", id);
-        return 0;
-    }
-    if (!s_is (s_state (e), "dead")) {
-        bc_reply_error (reply, "conflict",
-                        "a notificação %s está %s; só uma notificação morta é reenviada",
-                        "notification %s is %s; only a dead notification is resent", id,
-                        s_state (e));
-        balcao__v1__outbox_entry__free_unpacked (e, NULL);
-        return 0;
-    }
-    s_set_str (&e->state, "pending");
-    e->attempts = 0;
-    e->next_attempt_us = bc_tx_now_us (tx);
-    MDB_val k = {strlen (id), (void *) id}, empty = {0, ""};
-    rc = s_put (self, txn, id, e);
-    if (rc == 0)
-        rc = s_del (txn, self->db_dead, id, strlen (id));
-    if (rc == 0)
-        rc = mdb_put (txn, self->db_pending, &k, &empty, 0);
-    if (rc == 0 && self->is_smtp)
-        rc = s_due_put (self, txn, e->next_attempt_us, id);
-    if (rc == 0) {
-        bc_info ("event=resend notification=%s by=%s", id, principal);
-        Balcao__V1__OutboxItem item = BALCAO__V1__OUTBOX_ITEM__INIT;
-        s_item (&item, id, e);
-        bc_reply_ok (reply, &item.base);
-    }
-    balcao__v1__outbox_entry__free_unpacked (e, NULL);
-    return rc;
-}
-
 /* ---- life ---- */
 
 /* The password file's first line, or NULL after logging why. */
@@ -854,8 +625,8 @@ notify_outbox_new (bc_service_t *svc)
 
     snprintf (self->starttls, sizeof self->starttls, "%s",
               bc_config_str (cfg, "notify/smtp/starttls", "required"));
-    if (!s_is (self->starttls, "required") && !s_is (self->starttls, "optional")
-        && !s_is (self->starttls, "none")) {
+    if (!notify_outbox_is (self->starttls, "required") && !notify_outbox_is (self->starttls, "optional")
+        && !notify_outbox_is (self->starttls, "none")) {
         bc_error ("event=config_invalid key=notify/smtp/starttls value=%s "
                   "expected=required|optional|none",
                   self->starttls);
@@ -914,12 +685,12 @@ s_record_accepted (notify_outbox_t *self, const char *id, const char *reply)
     if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, 0, &txn))
         return;
     int rc;
-    Balcao__V1__OutboxEntry *e = s_get (self, txn, id, &rc);
-    if (e && s_is (s_state (e), "sending")) {
-        s_set_str (&e->state, "accepted");
-        s_set_str (&e->location, reply);
+    Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, id, &rc);
+    if (e && notify_outbox_is (notify_outbox_state (e), "sending")) {
+        notify_outbox_set_str (&e->state, "accepted");
+        notify_outbox_set_str (&e->location, reply);
         e->delivered_us = bc_now_us ();
-        rc = s_put (self, txn, id, e);
+        rc = notify_outbox_put (self, txn, id, e);
     }
     if (e)
         balcao__v1__outbox_entry__free_unpacked (e, NULL);
