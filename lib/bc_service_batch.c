@@ -519,6 +519,7 @@ s_apply_event (bc_service_t *self, bc_tx_t *tx, bc_source_t *src, const uint8_t 
                     snprintf (tx->reason, sizeof tx->reason, "%s", bc_store_strerror (rc));
                 tx->fail_source = (int) (src - self->sources);
                 tx->fail_seq = env->seq;
+                snprintf (tx->fail_type, sizeof tx->fail_type, "%s", env->type);
             }
         }
     }
@@ -582,6 +583,7 @@ s_run_batch_once (bc_service_t *self)
     tx->fail_input = -1;
     tx->fail_source = -1;
     tx->fail_seq = 0;
+    tx->fail_type[0] = 0;
     for (int i = 0; i < self->nsources; i++)
         self->sources[i].pending = self->sources[i].applied;
     int rc = mdb_txn_begin (bc_store_env (self->store), NULL, 0, &tx->txn);
@@ -741,9 +743,11 @@ s_poison (bc_service_t *self)
     bc_poison_t *p = &self->poison[self->npoison++];
     p->source = tx->fail_source;
     p->seq = tx->fail_seq;
+    bc_log_clean (tx->fail_type, p->type, sizeof p->type);
     snprintf (p->reason, sizeof p->reason, "%s", tx->reason);
-    bc_error ("event=event_failed source=%s seq=%llu reason=\"%s\"",
-              self->sources[tx->fail_source].name, (unsigned long long) tx->fail_seq, tx->reason);
+    bc_error ("event=event_failed source=%s seq=%llu type=%s reason=\"%s\"",
+              self->sources[tx->fail_source].name, (unsigned long long) tx->fail_seq, p->type,
+              tx->reason);
     return 0;
 }
 
@@ -767,9 +771,10 @@ bc_batch_apply (bc_service_t *self)
     self->quarantined = (uint64_t) ((int64_t) self->quarantined + self->tx.nquarantined);
     /* Said once it is committed (an aborted run set it aside too). */
     for (int i = 0; i < self->npoison; i++)
-        bc_error ("event=event_quarantined source=%s seq=%llu reason=\"%s\"",
+        bc_error ("event=event_quarantined source=%s seq=%llu type=%s reason=\"%s\"",
                   self->sources[self->poison[i].source].name,
-                  (unsigned long long) self->poison[i].seq, self->poison[i].reason);
+                  (unsigned long long) self->poison[i].seq, self->poison[i].type,
+                  self->poison[i].reason);
     self->npoison = 0;
     for (int i = 0; i < self->ninputs; i++)
         self->inputs[i].is_poisoned = 0;

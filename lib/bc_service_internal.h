@@ -78,6 +78,7 @@ typedef struct {
 typedef struct {
     int source;
     uint64_t seq;
+    char type[128];
     char reason[BC_REASON_LEN];
 } bc_poison_t;
 
@@ -103,6 +104,7 @@ struct bc_tx_t {
     int fail_input;
     int fail_source;
     uint64_t fail_seq;
+    char fail_type[128];
     int fail_in_alarm; /* the alarm's work failed */
     int rc;            /* the failed run's code */
 };
