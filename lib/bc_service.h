@@ -27,7 +27,9 @@
  * event from another service's log: the cursor moves past it, an admin can
  * list, inspect and retry it). Any other code is treated the same, except
  * the store's own failures (a damaged database, a full disk, an I/O error),
- * which stop the service with a sentence saying what to do. */
+ * which stop the service with a sentence saying what to do. A before_commit
+ * hook that fails (no input named) makes the runtime take one input at a
+ * time until the one it fails on is found and set aside. */
 #ifndef BC_SERVICE_H
 #define BC_SERVICE_H
 

@@ -494,7 +494,16 @@ s_apply_event (bc_service_t *self, bc_tx_t *tx, bc_source_t *src, const uint8_t 
     else if (env->seq <= src->pending) {
         /* Already applied (a replay overlapping the live stream). */
     }
+    else if (env->seq == src->pending + 1 && self->is_isolating && tx->iso_taken) {
+        src->wants_replay = 1; /* left for a later batch */
+    }
     else if (env->seq == src->pending + 1) {
+        if (self->is_isolating) {
+            tx->iso_taken = 1;
+            tx->iso_source = (int) (src - self->sources);
+            tx->iso_seq = env->seq;
+            snprintf (tx->iso_type, sizeof tx->iso_type, "%s", env->type);
+        }
         const bc_poison_t *poison = s_poison_find (self, (int) (src - self->sources), env->seq);
         if (poison) {
             rc = bc_quarantine_put (tx, src->name, data, len, poison->reason);
@@ -584,6 +593,10 @@ s_run_batch_once (bc_service_t *self)
     tx->fail_source = -1;
     tx->fail_seq = 0;
     tx->fail_type[0] = 0;
+    tx->fail_in_hook = 0;
+    tx->iso_taken = 0;
+    tx->iso_input = -1;
+    tx->iso_source = -1;
     for (int i = 0; i < self->nsources; i++)
         self->sources[i].pending = self->sources[i].applied;
     int rc = mdb_txn_begin (bc_store_env (self->store), NULL, 0, &tx->txn);
@@ -599,6 +612,16 @@ s_run_batch_once (bc_service_t *self)
     for (int i = 0; i < self->ninputs; i++) {
         bc_input_t *in = &self->inputs[i];
         tx->fail_input = i;
+        if (self->is_isolating && tx->iso_taken) {
+            /* Left for later: a request's client retries, an event comes
+             * back by replay. */
+            if (in->kind != BC_IN_REQUEST)
+                self->sources[in->source].wants_replay = 1;
+            continue;
+        }
+        int was_taken = tx->iso_taken;
+        if (self->is_isolating && in->kind == BC_IN_REQUEST)
+            tx->iso_taken = 1;
         switch (in->kind) {
         case BC_IN_REQUEST:
             rc = s_apply_request (self, tx, in);
@@ -611,6 +634,8 @@ s_run_batch_once (bc_service_t *self)
             rc = s_apply_replay (self, tx, in);
             break;
         }
+        if (self->is_isolating && tx->iso_taken && !was_taken)
+            tx->iso_input = i;
         if (rc)
             goto abort;
     }
@@ -623,8 +648,10 @@ s_run_batch_once (bc_service_t *self)
     }
     if ((rc = s_prune_requests (self, tx)))
         goto abort;
-    if (self->before_commit && (rc = self->before_commit (self->state, tx)))
+    if (self->before_commit && (rc = self->before_commit (self->state, tx))) {
+        tx->fail_in_hook = 1;
         goto abort;
+    }
     int64_t applied_us = bc_now_us ();
     rc = mdb_txn_commit (tx->txn);
     tx->txn = NULL;
@@ -713,6 +740,8 @@ static int
 s_poison (bc_service_t *self)
 {
     bc_tx_t *tx = &self->tx;
+    if (!tx->reason[0])
+        snprintf (tx->reason, sizeof tx->reason, "%s", bc_store_strerror (tx->rc));
     if (tx->fail_in_alarm && !s_is_store_failure (tx->rc)) {
         /* Not an input's, but a timer's work the service cannot do (some
          * ticket's state): the batch runs without it, and the alarm rests
@@ -722,6 +751,22 @@ s_poison (bc_service_t *self)
         bc_error ("event=alarm_failed reason=\"%s\" retry_in_s=60",
                   tx->reason[0] ? tx->reason : bc_store_strerror (tx->rc));
         return 0;
+    }
+    if (tx->fail_in_hook && !self->is_isolating && self->ninputs > 0) {
+        self->is_isolating = 1;
+        bc_error ("event=batch_failed_in_hook reason=\"%s\" inputs=%d what_next=\"one input at a "
+                  "time until the one that fails is found\"",
+                  tx->reason[0] ? tx->reason : bc_store_strerror (tx->rc), self->ninputs);
+        return 0;
+    }
+    if (tx->fail_in_hook) {
+        /* Isolating: the one input (or event) of this run is to blame. */
+        if (tx->iso_input < 0)
+            return -1;
+        tx->fail_input = tx->iso_input;
+        tx->fail_source = tx->iso_source;
+        tx->fail_seq = tx->iso_seq;
+        snprintf (tx->fail_type, sizeof tx->fail_type, "%s", tx->iso_type);
     }
     if (tx->fail_input < 0)
         return -1;
@@ -776,6 +821,7 @@ bc_batch_apply (bc_service_t *self)
                   (unsigned long long) self->poison[i].seq, self->poison[i].type,
                   self->poison[i].reason);
     self->npoison = 0;
+    self->is_isolating = 0;
     for (int i = 0; i < self->ninputs; i++)
         self->inputs[i].is_poisoned = 0;
 }

@@ -106,6 +106,13 @@ struct bc_tx_t {
     uint64_t fail_seq;
     char fail_type[128];
     int fail_in_alarm; /* the alarm's work failed */
+    int fail_in_hook;  /* before_commit failed: no input is to blame yet */
+    /* Isolating (see bc_service_t.is_isolating): whether the one input or
+     * event of this run was taken, and which it was. */
+    int iso_taken;
+    int iso_input, iso_source;
+    uint64_t iso_seq;
+    char iso_type[128];
     int rc;            /* the failed run's code */
 };
 
@@ -123,6 +130,11 @@ struct bc_service_t {
     uint64_t quarantined;  /* entries in `quarantine`, committed */
     bc_poison_t *poison;   /* events to set aside in the batch being run */
     int npoison;
+    /* before_commit failed on a batch (kb's Xapian commit): the batch runs
+     * again with one input, or one event of a replay, alone, the others
+     * left for later (requests unanswered, their clients retry; events
+     * replayed), until the one that makes it fail is found and set aside. */
+    int is_isolating;
     bc_ratelog_t *rejects; /* rejected requests' log lines, per peer */
     char **log_readers;    /* principals allowed to replay the log */
     int nlog_readers;

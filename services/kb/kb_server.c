@@ -124,7 +124,9 @@ s_before_commit (void *state, bc_tx_t *tx)
             || kb_index_commit (indexes[i])) {
             bc_error ("event=index_commit_failed index=%s reason=\"%s\"", s_index_names[i],
                       kb_index_error (indexes[i]));
-            return EIO;
+            /* A DatabaseError stops kb; anything else the runtime pins on
+             * one input by running the batch again one input at a time. */
+            return kb_index_failed (tx, indexes[i]);
         }
     if (changed && self->die_after_index_commit) {
         /* Tests: as a kill -9 between the two commits would. */

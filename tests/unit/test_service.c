@@ -112,6 +112,17 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCMessag
 }
 
 static int s_batch_had_events;
+/* The batch applied an event its commit hook cannot take (a "badcommit"
+ * message): as kb's Xapian commit failing because of one document. */
+static int s_batch_had_bad_commit;
+
+static int
+s_consumer_before_batch (void *state, bc_tx_t *tx)
+{
+    (void) state, (void) tx;
+    s_batch_had_events = s_batch_had_bad_commit = 0;
+    return 0;
+}
 
 static int
 s_on_event (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
@@ -126,6 +137,8 @@ s_on_event (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *e
     /* An event the consumer cannot apply (after writing, as kb did). */
     if (rc == 0 && m && strncmp (m->message_id, "poison", 6) == 0)
         rc = bc_tx_fail (tx, "cannot apply %s", m->message_id);
+    if (m && strncmp (m->message_id, "badcommit", 9) == 0)
+        s_batch_had_bad_commit = 1;
     if (m)
         balcao__v1__message_received__free_unpacked (m, NULL);
     return rc;
@@ -135,6 +148,8 @@ s_on_event (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *e
 static int
 s_before_commit (void *state, bc_tx_t *tx)
 {
+    if (s_batch_had_bad_commit)
+        return bc_tx_fail (tx, "the commit cannot take this batch");
     if (!s_batch_had_events)
         return 0;
     s_batch_had_events = 0;
@@ -179,7 +194,7 @@ s_serve (const char *role, const char *config_path)
     }
     else {
         bc_service_consume (svc, "producer", s_on_event);
-        bc_service_hooks (svc, NULL, s_before_commit, NULL);
+        bc_service_hooks (svc, s_consumer_before_batch, s_before_commit, NULL);
         /* Events wait to join a batch, which holds at most test_batch_max. */
         bc_service_set_batch_delay (svc, (int) bc_config_int (config, "consumer/test_delay_ms", 0));
         bc_service_set_batch_max (svc, (int) bc_config_int (config, "consumer/test_batch_max", 0));
@@ -489,6 +504,34 @@ test_poison_never_stops (void **state)
     bc_client_destroy (&consumer);
 }
 
+/* A commit hook that fails because of one event in the batch (kb's Xapian
+ * commit): the batch runs again one input, one event, at a time until
+ * that event is found and quarantined; every other event is applied
+ * once, also the ones that came in the same replies. */
+static void
+test_commit_hook_failure_isolated (void **state)
+{
+    fixture_t *f = *state;
+    f->producer = s_start (f, "producer");
+    bc_client_t *producer = s_client (f, "producer");
+    char id[32];
+    for (int i = 0; i < 40; i++) {
+        snprintf (id, sizeof id, i == 17 ? "badcommit%d" : "ok%d", i);
+        free (s_submit_call (producer, id, id));
+    }
+    f->consumer = s_start (f, "consumer");
+    bc_client_t *consumer = s_client (f, "consumer");
+    s_wait_count (consumer, 39);
+    assert_int_equal (s_quarantined (consumer), 1);
+    free (s_submit_call (producer, "ok-after", "ok-after"));
+    s_wait_count (consumer, 40);
+    usleep (300000);
+    assert_int_equal (s_count (consumer), 40);
+    assert_int_equal (s_quarantined (consumer), 1);
+    bc_client_destroy (&producer);
+    bc_client_destroy (&consumer);
+}
+
 /* An alarm whose work fails does not stop the service, nor make it spin:
  * it rests a minute, and events and requests go on meanwhile. */
 static void
@@ -646,6 +689,7 @@ main (int argc, char **argv)
         cmocka_unit_test_setup_teardown (test_poison_never_stops, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_failing_alarm_rests, s_setup_failing_alarm,
                                          s_teardown),
+        cmocka_unit_test_setup_teardown (test_commit_hook_failure_isolated, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_grows_instead_of_failing, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_dropped_events_are_replayed, s_setup_tiny_hwm,
                                          s_teardown),
