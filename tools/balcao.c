@@ -17,7 +17,6 @@
 #include "bc_svstate.h"
 
 #include <czmq.h>
-#include <jansson.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,10 +26,15 @@
 #include <time.h>
 #include <unistd.h>
 
-
 /* The sentence in the user's language (bc_lang_is_en): pt-BR first. */
 static int s_en = 0;
 #define T(pt, en) (s_en ? (en) : (pt))
+
+int
+balcao_cli_en (void)
+{
+    return s_en;
+}
 
 static void
 s_usage (void)
@@ -180,8 +184,8 @@ s_usage (void)
                      "$BALCAO_PRINCIPAL, ou agent:$USER. Idioma: BALCAO_LANG=en ou pt-BR.\n");
 }
 
-static void
-s_time (int64_t us, char *buf, size_t size)
+void
+balcao_cli_time (int64_t us, char *buf, size_t size)
 {
     time_t t = (time_t) (us / 1000000);
     struct tm tm;
@@ -189,12 +193,18 @@ s_time (int64_t us, char *buf, size_t size)
     strftime (buf, size, "%d/%m/%Y %H:%M", &tm);
 }
 
-static int s_exit = 0; /* why the last s_call failed */
+static int s_exit = 0; /* why the last balcao_cli_call failed */
+
+int
+balcao_cli_exit (void)
+{
+    return s_exit;
+}
 
 /* Where the person's own key pair lives: $BALCAO_KEY, or
  * $XDG_CONFIG_HOME/balcao/chave.cert (~/.config by default). */
-static const char *
-s_key_path (void)
+const char *
+balcao_cli_key_path (void)
 {
     static char path[4096];
     const char *env = getenv ("BALCAO_KEY");
@@ -211,17 +221,17 @@ s_key_path (void)
 
 /* The person's own certificate when they have one (balcao login), else NULL:
  * the program's certificate in curve_dir. */
-static const char *
-s_personal_cert (void)
+const char *
+balcao_cli_personal_cert (void)
 {
-    const char *path = s_key_path ();
+    const char *path = balcao_cli_key_path ();
     return zsys_file_exists (path) ? path : NULL;
 }
 
 /* Who the caller says they are: $BALCAO_PRINCIPAL, else agent:$USER (with
  * CURVE on, the service goes by the key instead). */
-static const char *
-s_declared_principal (void)
+const char *
+balcao_cli_declared_principal (void)
 {
     static char principal[256];
     const char *env = getenv ("BALCAO_PRINCIPAL");
@@ -266,16 +276,16 @@ s_say_silent (bc_config_t *config, const char *service)
 }
 
 /* Calls service; prints the error, sets s_exit and returns NULL on failure. */
-static bc_envelope_t *
-s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
+bc_envelope_t *
+balcao_cli_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
 {
-    bc_client_t *client = bc_client_new_as (config, service, "balcao", s_personal_cert ());
+    bc_client_t *client = bc_client_new_as (config, service, "balcao", balcao_cli_personal_cert ());
     s_exit = EXIT_UNAVAILABLE;
     if (!client) {
         const char *dir = bc_config_curve_dir (config);
         char secret[4200];
         snprintf (secret, sizeof secret, "%s/balcao.cert_secret", dir ? dir : "");
-        if (dir && !s_personal_cert () && access (secret, R_OK) != 0 && errno == EACCES)
+        if (dir && !balcao_cli_personal_cert () && access (secret, R_OK) != 0 && errno == EACCES)
             fprintf (stderr,
                      T ("balcao: esta conta não pode ler as chaves do Balcão (%s): só a conta que "
                         "roda o Balcão fala com os serviços; um agente usa a própria chave "
@@ -286,7 +296,7 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
                      dir);
         return NULL;
     }
-    bc_client_set_principal (client, s_declared_principal ());
+    bc_client_set_principal (client, balcao_cli_declared_principal ());
     bc_client_set_timeout (client, 3000, 1);
     bc_envelope_t *reply = NULL;
     int rc = bc_client_call (client, NULL, req, &reply);
@@ -312,11 +322,11 @@ s_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
 
 /* Calls service and returns the reply's payload of the expected type, or
  * NULL with s_exit set (the call failed, or the answer was not that type). */
-static ProtobufCMessage *
-s_fetch (bc_config_t *config, const char *service, const ProtobufCMessage *req,
+ProtobufCMessage *
+balcao_cli_fetch (bc_config_t *config, const char *service, const ProtobufCMessage *req,
          const ProtobufCMessageDescriptor *type)
 {
-    bc_envelope_t *reply = s_call (config, service, req);
+    bc_envelope_t *reply = balcao_cli_call (config, service, req);
     if (!reply)
         return NULL;
     ProtobufCMessage *out = bc_envelope_payload (reply, type);
@@ -336,18 +346,21 @@ s_ticket_of (bc_envelope_t *reply)
     return t;
 }
 
-/* A ticket number from the command line, or 0. */
-static uint64_t
-s_number (const char *arg)
+uint64_t
+balcao_cli_number (const char *arg)
 {
+    /* strtoull would take " 1", "+1" and "-1" (as 2^64-1). */
+    if (*arg < '0' || *arg > '9')
+        return 0;
     char *end;
+    errno = 0;
     unsigned long long n = strtoull (arg, &end, 10);
-    return *arg && !*end ? n : 0;
+    return !*end && errno == 0 ? n : 0;
 }
 
 /* The words from argv[from] on, joined by spaces, into buf. */
-static const char *
-s_join (int argc, char **argv, int from, char *buf, size_t size)
+const char *
+balcao_cli_join (int argc, char **argv, int from, char *buf, size_t size)
 {
     buf[0] = 0;
     for (int i = from; i < argc; i++) {
@@ -362,13 +375,13 @@ static int
 s_history (bc_config_t *config, const char *arg)
 {
     Balcao__V1__GetHistory req = BALCAO__V1__GET_HISTORY__INIT;
-    req.number = s_number (arg);
-    Balcao__V1__History *h = (Balcao__V1__History *) s_fetch (config, "router", &req.base, &balcao__v1__history__descriptor);
+    req.number = balcao_cli_number (arg);
+    Balcao__V1__History *h = (Balcao__V1__History *) balcao_cli_fetch (config, "router", &req.base, &balcao__v1__history__descriptor);
     if (!h)
         return s_exit;
     for (size_t i = 0; i < h->n_entries; i++) {
         char when[32];
-        s_time (h->entries[i]->time_us, when, sizeof when);
+        balcao_cli_time (h->entries[i]->time_us, when, sizeof when);
         printf ("%s  %-28s %s\n", when, h->entries[i]->principal,
                 s_en && *h->entries[i]->summary_en ? h->entries[i]->summary_en
                                                    : h->entries[i]->summary);
@@ -423,11 +436,11 @@ s_write (bc_config_t *config, int argc, char **argv, int is_internal, const char
         return EXIT_USAGE;
     char text[8192];
     Balcao__V1__AddMessage req = BALCAO__V1__ADD_MESSAGE__INIT;
-    req.number = s_number (argv[0]);
-    req.body = (char *) s_join (argc, argv, 1, text, sizeof text);
+    req.number = balcao_cli_number (argv[0]);
+    req.body = (char *) balcao_cli_join (argc, argv, 1, text, sizeof text);
     req.is_internal = is_internal;
     req.channel = (char *) channel;
-    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    bc_envelope_t *reply = balcao_cli_call (config, "router", &req.base);
     return s_print_ticket (reply, s_line_status);
 }
 
@@ -447,7 +460,7 @@ static int
 s_categories (bc_config_t *config)
 {
     Balcao__V1__ListCategories req = BALCAO__V1__LIST_CATEGORIES__INIT;
-    Balcao__V1__CategoryList *list = (Balcao__V1__CategoryList *) s_fetch (config, "router", &req.base, &balcao__v1__category_list__descriptor);
+    Balcao__V1__CategoryList *list = (Balcao__V1__CategoryList *) balcao_cli_fetch (config, "router", &req.base, &balcao__v1__category_list__descriptor);
     if (!list)
         return s_exit;
     for (size_t i = 0; i < list->n_categories; i++) {
@@ -471,87 +484,19 @@ s_classify (bc_config_t *config, const char *what, int argc, char **argv)
     bc_envelope_t *reply;
     if (strcmp (what, "category") == 0) {
         Balcao__V1__SetCategory req = BALCAO__V1__SET_CATEGORY__INIT;
-        req.number = s_number (argv[0]);
+        req.number = balcao_cli_number (argv[0]);
         req.category = argv[1];
-        reply = s_call (config, "router", &req.base);
+        reply = balcao_cli_call (config, "router", &req.base);
     }
     else {
         char reason[4096];
         Balcao__V1__SetPriority req = BALCAO__V1__SET_PRIORITY__INIT;
-        req.number = s_number (argv[0]);
+        req.number = balcao_cli_number (argv[0]);
         req.priority = argv[1];
-        req.reason = (char *) s_join (argc, argv, 2, reason, sizeof reason);
-        reply = s_call (config, "router", &req.base);
+        req.reason = (char *) balcao_cli_join (argc, argv, 2, reason, sizeof reason);
+        reply = balcao_cli_call (config, "router", &req.base);
     }
     return s_print_ticket (reply, s_line_classified);
-}
-
-static int
-s_print_person (bc_envelope_t *reply)
-{
-    Balcao__V1__Person *p =
-        (Balcao__V1__Person *) bc_envelope_payload (reply, &balcao__v1__person__descriptor);
-    bc_envelope_destroy (&reply);
-    if (!p)
-        return EXIT_UNAVAILABLE;
-    printf (T ("%s  %s  %s  %s  %u/%u chamados\n", "%s  %s  %s  %s  %u/%u tickets\n"), p->id, p->name, p->tier, p->status,
-            p->open_tickets, p->capacity);
-    balcao__v1__person__free_unpacked (p, NULL);
-    return 0;
-}
-
-static int
-s_people_cmd (bc_config_t *config, const char *cmd, int argc, char **argv)
-{
-    bc_envelope_t *reply = NULL;
-    if (strcmp (cmd, "status") == 0) {
-        if (argc < 1)
-            return EXIT_USAGE;
-        Balcao__V1__SetAgentStatus req = BALCAO__V1__SET_AGENT_STATUS__INIT;
-        req.status = argv[0];
-        reply = s_call (config, "router", &req.base);
-        return reply ? s_print_person (reply) : s_exit;
-    }
-    if (strcmp (cmd, "person-add") == 0) {
-        if (argc < 3)
-            return EXIT_USAGE;
-        Balcao__V1__Person p = BALCAO__V1__PERSON__INIT;
-        p.id = argv[0];
-        p.name = argv[1];
-        p.tier = argv[2];
-        const char *at = strchr (argv[0], ':');
-        p.email = (char *) (at ? at + 1 : "");
-        p.capacity = argc > 3 ? (uint32_t) strtoul (argv[3], NULL, 10) : 0;
-        char skills_buf[1024];
-        char *skills[32];
-        if (argc > 4) {
-            snprintf (skills_buf, sizeof skills_buf, "%s", argv[4]);
-            for (char *tok = strtok (skills_buf, ","); tok && p.n_skills < 32; tok = strtok (NULL, ","))
-                skills[p.n_skills++] = tok;
-            p.skills = skills;
-        }
-        Balcao__V1__UpsertPerson req = BALCAO__V1__UPSERT_PERSON__INIT;
-        req.person = &p;
-        reply = s_call (config, "router", &req.base);
-        return reply ? s_print_person (reply) : s_exit;
-    }
-    Balcao__V1__ListPeople req = BALCAO__V1__LIST_PEOPLE__INIT;
-    req.kind = (char *) (argc > 0 ? argv[0] : "");
-    Balcao__V1__PersonList *list = (Balcao__V1__PersonList *) s_fetch (
-        config, "router", &req.base, &balcao__v1__person_list__descriptor);
-    if (!list)
-        return s_exit;
-    for (size_t i = 0; i < list->n_people; i++) {
-        const Balcao__V1__Person *p = list->people[i];
-        printf ("%-40s %-24s %-3s %-8s", p->id, p->name, p->tier, p->status);
-        if (strncmp (p->id, "agent:", 6) == 0)
-            printf (" %u/%u", p->open_tickets, p->capacity);
-        if (p->email_failing)
-            printf (T ("  e-mail falhando: %s", "  e-mail failing: %s"), p->email_failure);
-        printf ("\n");
-    }
-    balcao__v1__person_list__free_unpacked (list, NULL);
-    return 0;
 }
 
 static int
@@ -561,7 +506,7 @@ s_queue_cmd (bc_config_t *config, int argc, char **argv)
     req.mine = argc > 0 && strcmp (argv[0], "--mine") == 0;
     req.tier = (char *) (argc > 0 && !req.mine ? argv[0] : "N1");
     req.limit = 100;
-    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) s_fetch (config, "router", &req.base, &balcao__v1__ticket_list__descriptor);
+    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) balcao_cli_fetch (config, "router", &req.base, &balcao__v1__ticket_list__descriptor);
     if (!list)
         return s_exit;
     for (size_t i = 0; i < list->n_tickets; i++) {
@@ -587,9 +532,9 @@ s_assign_cmd (bc_config_t *config, int argc, char **argv, int taking)
     if (argc < (taking ? 1 : 2))
         return EXIT_USAGE;
     Balcao__V1__AssignTicket req = BALCAO__V1__ASSIGN_TICKET__INIT;
-    req.number = s_number (argv[0]);
+    req.number = balcao_cli_number (argv[0]);
     req.agent = (char *) (taking ? "" : argv[1]);
-    return s_print_ticket (s_call (config, "router", &req.base), s_line_assignee);
+    return s_print_ticket (balcao_cli_call (config, "router", &req.base), s_line_assignee);
 }
 
 static int
@@ -601,7 +546,7 @@ s_escalate_cmd (bc_config_t *config, int argc, char **argv, int up)
     if (up) {
         Balcao__V1__Escalate req = BALCAO__V1__ESCALATE__INIT;
         char *attachments[32];
-        req.number = s_number (argv[0]);
+        req.number = balcao_cli_number (argv[0]);
         for (int i = 1; i + 1 < argc; i += 2) {
             const char *flag = argv[i];
             char *value = argv[i + 1];
@@ -621,14 +566,14 @@ s_escalate_cmd (bc_config_t *config, int argc, char **argv, int up)
                 return EXIT_USAGE;
         }
         req.attachments = attachments;
-        reply = s_call (config, "router", &req.base);
+        reply = balcao_cli_call (config, "router", &req.base);
     }
     else {
         char note[8192];
         Balcao__V1__Deescalate req = BALCAO__V1__DEESCALATE__INIT;
-        req.number = s_number (argv[0]);
-        req.note = (char *) s_join (argc, argv, 1, note, sizeof note);
-        reply = s_call (config, "router", &req.base);
+        req.number = balcao_cli_number (argv[0]);
+        req.note = (char *) balcao_cli_join (argc, argv, 1, note, sizeof note);
+        reply = balcao_cli_call (config, "router", &req.base);
     }
     return s_print_ticket (reply, s_line_assignee);
 }
@@ -640,10 +585,10 @@ s_link_cmd (bc_config_t *config, int argc, char **argv, int merging)
         return EXIT_USAGE;
     Balcao__V1__LinkTicket link = BALCAO__V1__LINK_TICKET__INIT;
     Balcao__V1__MergeTicket merge = BALCAO__V1__MERGE_TICKET__INIT;
-    link.problem = merge.from = s_number (argv[0]);
-    link.incident = merge.into = s_number (argv[1]);
+    link.problem = merge.from = balcao_cli_number (argv[0]);
+    link.incident = merge.into = balcao_cli_number (argv[1]);
     bc_envelope_t *reply =
-        s_call (config, "router", merging ? &merge.base : &link.base);
+        balcao_cli_call (config, "router", merging ? &merge.base : &link.base);
     if (!reply)
         return s_exit;
     Balcao__V1__Ticket *t = s_ticket_of (reply);
@@ -669,13 +614,13 @@ s_macros_cmd (bc_config_t *config, const char *cmd, int argc, char **argv)
         if (argc < 1)
             return EXIT_USAGE;
         Balcao__V1__ApplyMacro req = BALCAO__V1__APPLY_MACRO__INIT;
-        req.number = s_number (argv[0]);
+        req.number = balcao_cli_number (argv[0]);
         req.macro = (char *) (argc > 1 ? argv[1] : ""); /* "": the category's procedure */
-        reply = s_call (config, "router", &req.base);
+        reply = balcao_cli_call (config, "router", &req.base);
         return s_print_ticket (reply, s_line_status);
     }
     Balcao__V1__ListMacros req = BALCAO__V1__LIST_MACROS__INIT;
-    Balcao__V1__MacroList *list = (Balcao__V1__MacroList *) s_fetch (
+    Balcao__V1__MacroList *list = (Balcao__V1__MacroList *) balcao_cli_fetch (
         config, "router", &req.base, &balcao__v1__macro_list__descriptor);
     if (!list)
         return s_exit;
@@ -697,7 +642,7 @@ s_close (bc_config_t *config, int argc, char **argv)
         return EXIT_USAGE;
     char text[8192];
     Balcao__V1__TicketAction req = BALCAO__V1__TICKET_ACTION__INIT;
-    req.number = s_number (argv[0]);
+    req.number = balcao_cli_number (argv[0]);
     req.action = "close";
     if (argc >= 2 && strcmp (argv[1], "--reason") == 0) {
         if (argc != 3)
@@ -705,8 +650,8 @@ s_close (bc_config_t *config, int argc, char **argv)
         req.text = argv[2];
     }
     else
-        req.text = (char *) s_join (argc, argv, 1, text, sizeof text);
-    return s_print_ticket (s_call (config, "router", &req.base), s_line_status);
+        req.text = (char *) balcao_cli_join (argc, argv, 1, text, sizeof text);
+    return s_print_ticket (balcao_cli_call (config, "router", &req.base), s_line_status);
 }
 
 static int
@@ -724,14 +669,13 @@ s_action (bc_config_t *config, const char *action, int argc, char **argv)
         last = argc - 2;
     }
     Balcao__V1__TicketAction req = BALCAO__V1__TICKET_ACTION__INIT;
-    req.number = s_number (argv[0]);
+    req.number = balcao_cli_number (argv[0]);
     req.action = (char *) action;
-    req.text = (char *) s_join (last, argv, 1, text, sizeof text);
+    req.text = (char *) balcao_cli_join (last, argv, 1, text, sizeof text);
     req.fix_reference = (char *) fix;
-    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    bc_envelope_t *reply = balcao_cli_call (config, "router", &req.base);
     return s_print_ticket (reply, s_line_status);
 }
-
 
 /* An SLA clock's state ("running", "met", "breached") in the user's words. */
 static const char *
@@ -762,15 +706,15 @@ static int
 s_show (bc_config_t *config, const char *arg)
 {
     Balcao__V1__GetTicket req = BALCAO__V1__GET_TICKET__INIT;
-    req.number = s_number (arg);
-    bc_envelope_t *reply = s_call (config, "router", &req.base);
+    req.number = balcao_cli_number (arg);
+    bc_envelope_t *reply = balcao_cli_call (config, "router", &req.base);
     if (!reply)
         return s_exit;
     Balcao__V1__Ticket *t = s_ticket_of (reply);
     if (!t)
         return EXIT_UNAVAILABLE;
     char when[32];
-    s_time (t->created_us, when, sizeof when);
+    balcao_cli_time (t->created_us, when, sizeof when);
     printf (T ("Chamado #%llu  [%s]  %s  prioridade %s  categoria %s\n",
                "Ticket #%llu  [%s]  %s  priority %s  category %s\n"), (unsigned long long) t->number,
             t->status, t->tier, t->priority, t->category);
@@ -794,10 +738,10 @@ s_show (bc_config_t *config, const char *arg)
                 t->fix_reference);
     if (*t->first_response_sla) {
         char due[32];
-        s_time (t->first_response_due_us, due, sizeof due);
+        balcao_cli_time (t->first_response_due_us, due, sizeof due);
         printf (T ("SLA 1ª resposta: %s (prazo %s)\n", "SLA first response: %s (due %s)\n"),
                 s_sla_state (t->first_response_sla), due);
-        s_time (t->resolution_due_us, due, sizeof due);
+        balcao_cli_time (t->resolution_due_us, due, sizeof due);
         printf (T ("SLA resolução: %s%s%s%s\n", "SLA resolution: %s%s%s%s\n"),
                 s_sla_state (t->resolution_sla),
                 t->resolution_started_us ? T (" (prazo ", " (due ") : "", t->resolution_started_us ? due : "",
@@ -810,7 +754,7 @@ s_show (bc_config_t *config, const char *arg)
     printf (T ("Aberto em: %s via %s\n", "Opened: %s via %s\n"), when, t->channel);
     for (size_t i = 0; i < t->n_messages; i++) {
         const Balcao__V1__TicketMessage *m = t->messages[i];
-        s_time (m->time_us, when, sizeof when);
+        balcao_cli_time (m->time_us, when, sizeof when);
         printf ("\n--- %s  %s (%s)%s\n%s\n", when, m->author, m->channel,
                 m->is_internal ? T ("  [nota interna]", "  [internal note]") : "", m->body);
         s_print_attachments (m);
@@ -825,13 +769,13 @@ s_list (bc_config_t *config, int argc, char **argv)
     Balcao__V1__ListTickets req = BALCAO__V1__LIST_TICKETS__INIT;
     req.after = argc > 0 ? strtoull (argv[0], NULL, 10) : 0;
     req.limit = argc > 1 ? (uint32_t) strtoul (argv[1], NULL, 10) : 50;
-    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) s_fetch (config, "router", &req.base, &balcao__v1__ticket_list__descriptor);
+    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) balcao_cli_fetch (config, "router", &req.base, &balcao__v1__ticket_list__descriptor);
     if (!list)
         return s_exit;
     for (size_t i = 0; i < list->n_tickets; i++) {
         const Balcao__V1__Ticket *t = list->tickets[i];
         char when[32];
-        s_time (t->created_us, when, sizeof when);
+        balcao_cli_time (t->created_us, when, sizeof when);
         printf ("#%-6llu %-18s %-3s %-8s %s  %s  <%s>\n", (unsigned long long) t->number,
                 t->status, t->tier, t->priority, when, t->subject, t->customer_address);
     }
@@ -850,7 +794,7 @@ s_search (bc_config_t *config, int argc, char **argv)
     }
     Balcao__V1__SearchTickets req = BALCAO__V1__SEARCH_TICKETS__INIT;
     req.query = query;
-    Balcao__V1__SearchTicketsReply *r = (Balcao__V1__SearchTicketsReply *) s_fetch (config, "kb", &req.base, &balcao__v1__search_tickets_reply__descriptor);
+    Balcao__V1__SearchTicketsReply *r = (Balcao__V1__SearchTicketsReply *) balcao_cli_fetch (config, "kb", &req.base, &balcao__v1__search_tickets_reply__descriptor);
     if (!r)
         return s_exit;
     for (size_t i = 0; i < r->n_hits; i++)
@@ -862,886 +806,6 @@ s_search (bc_config_t *config, int argc, char **argv)
         printf (T ("%llu chamado(s) encontrado(s)\n", "%llu ticket(s) found\n"), (unsigned long long) r->estimated);
     balcao__v1__search_tickets_reply__free_unpacked (r, NULL);
     return 0;
-}
-
-/* Makes the person's key pair (once) and says how to get it registered. */
-static int
-s_login (void)
-{
-    const char *path = s_key_path ();
-    zcert_t *cert = zcert_load (path);
-    const char *principal = s_declared_principal ();
-    if (cert)
-        printf (T ("Você já tem uma chave em %s.\n", "You already have a key in %s.\n"), path);
-    else {
-        char dir[4096];
-        snprintf (dir, sizeof dir, "%s", path);
-        char *slash = strrchr (dir, '/');
-        if (slash) {
-            *slash = 0;
-            if (zsys_dir_create ("%s", dir) || chmod (dir, 0700)) {
-                fprintf (stderr, T ("balcao: não consegui criar %s: %s\n", "balcao: could not create %s: %s\n"), dir, strerror (errno));
-                return 1;
-            }
-        }
-        cert = zcert_new ();
-        zcert_set_meta (cert, "name", "%s", principal);
-        mode_t old = umask (077);
-        int rc = zcert_save (cert, path);
-        umask (old);
-        if (rc) {
-            fprintf (stderr, T ("balcao: não consegui gravar %s\n", "balcao: could not write %s\n"), path);
-            zcert_destroy (&cert);
-            return 1;
-        }
-        printf (T ("Sua chave foi criada em %s (a parte secreta fica em %s_secret, só para você).\n",
-                   "Your key was created in %s (its secret part is in %s_secret, for you only).\n"),
-                path, path);
-    }
-    printf (T ("Chave pública: %s\n"
-               "Peça a um administrador para registrá-la:\n"
-               "  balcao person-key %s %s\n",
-               "Public key: %s\n"
-               "Ask an admin to register it:\n"
-               "  balcao person-key %s %s\n"),
-            zcert_public_txt (cert), principal, zcert_public_txt (cert));
-    zcert_destroy (&cert);
-    return 0;
-}
-
-static int
-s_person_key (bc_config_t *config, int argc, char **argv)
-{
-    if (argc < 1)
-        return EXIT_USAGE;
-    Balcao__V1__SetPersonKey req = BALCAO__V1__SET_PERSON_KEY__INIT;
-    req.person = argv[0];
-    req.curve_key = (char *) (argc > 1 ? argv[1] : "");
-    bc_envelope_t *reply = s_call (config, "router", &req.base);
-    if (!reply)
-        return s_exit;
-    bc_envelope_destroy (&reply);
-    if (*req.curve_key)
-        printf (T ("Chave de %s registrada: as conexões com ela agem como %s.\n",
-                   "Key of %s registered: connections with it act as %s.\n"), req.person,
-                req.person);
-    else
-        printf (T ("Chave de %s revogada.\n", "Key of %s revoked.\n"), req.person);
-    return 0;
-}
-
-
-/* attachment get SHA256 [-o FILE]: the bytes of a stored attachment, to
- * stdout or FILE; what it is goes to stderr. */
-static int
-s_attachment_cmd (bc_config_t *config, int argc, char **argv)
-{
-    if (argc != 2 && !(argc == 4 && strcmp (argv[2], "-o") == 0))
-        return EXIT_USAGE;
-    if (strcmp (argv[0], "get") != 0)
-        return EXIT_USAGE;
-    Balcao__V1__GetAttachment req = BALCAO__V1__GET_ATTACHMENT__INIT;
-    req.sha256 = argv[1];
-    Balcao__V1__AttachmentData *d = (Balcao__V1__AttachmentData *) s_fetch (
-        config, "intake", &req.base, &balcao__v1__attachment_data__descriptor);
-    if (!d)
-        return s_exit;
-    if (!d->attachment) {
-        balcao__v1__attachment_data__free_unpacked (d, NULL);
-        return EXIT_UNAVAILABLE;
-    }
-    const char *path = argc == 4 ? argv[3] : NULL;
-    FILE *out = path ? fopen (path, "wb") : stdout;
-    int rc = 0;
-    if (!out || fwrite (d->content.data, 1, d->content.len, out) != d->content.len ||
-        (path ? fclose (out) : fflush (out)) != 0) {
-        fprintf (stderr, T ("balcao: não consegui gravar %s: %s\n", "balcao: could not write %s: %s\n"),
-                 path ? path : "stdout", strerror (errno));
-        rc = 1;
-    }
-    else
-        fprintf (stderr, T ("%s (%s, %zu bytes)%s%s\n", "%s (%s, %zu bytes)%s%s\n"),
-                 *d->attachment->filename ? d->attachment->filename : T ("(sem nome)", "(no name)"),
-                 d->attachment->content_type, d->content.len, path ? T (" salvo em ", " saved to ") : "",
-                 path ? path : "");
-    balcao__v1__attachment_data__free_unpacked (d, NULL);
-    return rc;
-}
-
-/* outbox [pendentes|tentando|mortas] / outbox resend ID */
-static int
-s_outbox_cmd (bc_config_t *config, int argc, char **argv)
-{
-    if (argc >= 1 && strcmp (argv[0], "resend") == 0) {
-        if (argc != 2)
-            return EXIT_USAGE;
-        Balcao__V1__ResendNotification req = BALCAO__V1__RESEND_NOTIFICATION__INIT;
-        req.notification_id = argv[1];
-        bc_envelope_t *reply = s_call (config, "notify", &req.base);
-        if (!reply)
-            return s_exit;
-        bc_envelope_destroy (&reply);
-        printf (T ("Notificação %s de volta à fila: será enviada agora.\n",
-                   "Notification %s is back in the queue: it will be sent now.\n"),
-                argv[1]);
-        return 0;
-    }
-    static const struct {
-        const char *word, *filter;
-    } filters[] = {{"pendentes", "pending"}, {"pending", "pending"}, {"tentando", "retrying"},
-                   {"retrying", "retrying"}, {"mortas", "dead"},     {"dead", "dead"}};
-    Balcao__V1__ListOutbox req = BALCAO__V1__LIST_OUTBOX__INIT;
-    req.limit = 1000;
-    if (argc > 1)
-        return EXIT_USAGE;
-    if (argc == 1) {
-        req.filter = NULL;
-        for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
-            if (strcmp (argv[0], filters[i].word) == 0)
-                req.filter = (char *) filters[i].filter;
-        if (!req.filter)
-            return EXIT_USAGE;
-    }
-    Balcao__V1__OutboxList *list = (Balcao__V1__OutboxList *) s_fetch (config, "notify", &req.base, &balcao__v1__outbox_list__descriptor);
-    if (!list)
-        return s_exit;
-    static const struct {
-        const char *state, *pt, *en;
-    } states[] = {{"pending", "pendente", "pending"},
-                  {"sending", "enviando", "sending"},
-                  {"retrying", "tentando", "retrying"},
-                  {"dead", "morta", "dead"}};
-    for (size_t i = 0; i < list->n_items; i++) {
-        const Balcao__V1__OutboxItem *it = list->items[i];
-        const char *state = it->state;
-        for (size_t j = 0; j < sizeof states / sizeof states[0]; j++)
-            if (strcmp (it->state, states[j].state) == 0)
-                state = T (states[j].pt, states[j].en);
-        char queued[32], next[32] = "-";
-        s_time (it->queued_us, queued, sizeof queued);
-        if (it->next_attempt_us && strcmp (it->state, "retrying") == 0)
-            s_time (it->next_attempt_us, next, sizeof next);
-        printf (T ("%-26s #%-6llu %-9s %-8s %s  tentativas %u  próxima %s  <%s>\n",
-                   "%-26s #%-6llu %-9s %-8s %s  attempts %u  next %s  <%s>\n"),
-                it->notification_id, (unsigned long long) it->ticket, it->kind,
-                state, queued, it->attempts, next, it->recipient);
-        if (*it->last_error)
-            printf (T ("    último erro: %s\n", "    last error: %s\n"), it->last_error);
-    }
-    printf (T ("%llu pendente(s), %llu tentando de novo, %llu morta(s); não enviadas: %llu a "
-               "robôs, %llu confirmações acima do limite por hora\n",
-               "%llu pending, %llu retrying, %llu dead; not sent: %llu to robots, %llu "
-               "acknowledgements over the hourly limit\n"),
-            (unsigned long long) list->pending, (unsigned long long) list->retrying,
-            (unsigned long long) list->dead, (unsigned long long) list->skipped_robot,
-            (unsigned long long) list->skipped_ack_rate);
-    balcao__v1__outbox_list__free_unpacked (list, NULL);
-    return 0;
-}
-
-/* ---- balcao kb …: the knowledge base ------------------------------------ */
-
-/* The value after option name in argv (NULL if absent). */
-static const char *
-s_kb_opt (int argc, char **argv, const char *name)
-{
-    for (int i = 0; i + 1 < argc; i++)
-        if (strcmp (argv[i], name) == 0)
-            return argv[i + 1];
-    return NULL;
-}
-
-static int
-s_kb_flag (int argc, char **argv, const char *name)
-{
-    for (int i = 0; i < argc; i++)
-        if (strcmp (argv[i], name) == 0)
-            return 1;
-    return 0;
-}
-
-/* The words of argv that are neither options nor their values, joined. */
-static const char *
-s_kb_words (int argc, char **argv, char *buf, size_t size)
-{
-    static const char *const with_value[] = {"--type", "--category", "--audience", "--tags",
-                                             "--lang", "--id", "--title", "--body", "--file",
-                                             "--version", "--base", "--status", NULL};
-    buf[0] = 0;
-    for (int i = 0; i < argc; i++) {
-        int skip = 0;
-        for (int k = 0; with_value[k]; k++)
-            if (strcmp (argv[i], with_value[k]) == 0)
-                skip = 1;
-        if (skip) {
-            i++;
-            continue;
-        }
-        if (strncmp (argv[i], "--", 2) == 0)
-            continue;
-        if (*buf)
-            strncat (buf, " ", size - strlen (buf) - 1);
-        strncat (buf, argv[i], size - strlen (buf) - 1);
-    }
-    return buf;
-}
-
-/* Splits "a, b,c" into tags (pointers into buf, which is changed). */
-static size_t
-s_kb_tags (char *buf, char **tags, size_t max)
-{
-    size_t n = 0;
-    for (char *tok = strtok (buf, ",[]"); tok && n < max; tok = strtok (NULL, ",[]")) {
-        while (*tok == ' ' || *tok == '"' || *tok == '\'')
-            tok++;
-        char *end = tok + strlen (tok);
-        while (end > tok && (end[-1] == ' ' || end[-1] == '"' || end[-1] == '\''))
-            *--end = 0;
-        if (*tok)
-            tags[n++] = tok;
-    }
-    return n;
-}
-
-static void
-s_kb_print_article (const Balcao__V1__Article *a, int with_body)
-{
-    char when[32];
-    s_time (a->updated_us, when, sizeof when);
-    printf ("%s  v%u  [%s]  %s / %s / %s  %s\n", a->id, a->version, a->status, a->type,
-            a->audience, *a->category ? a->category : "-", a->language);
-    printf ("%s\n", a->title);
-    if (a->n_tags) {
-        printf (T ("Etiquetas:", "Tags:"));
-        for (size_t i = 0; i < a->n_tags; i++)
-            printf (" %s", a->tags[i]);
-        printf ("\n");
-    }
-    printf (T ("Versão %u por %s em %s", "Version %u by %s on %s"), a->version, a->author, when);
-    if (a->from_ticket)
-        printf (T (" (do chamado #%llu)", " (from ticket #%llu)"),
-                (unsigned long long) a->from_ticket);
-    printf ("\n");
-    if (with_body) {
-        printf (T ("Visualizações: %llu  Ajudou: %llu sim, %llu não\n",
-                   "Views: %llu  Helpful: %llu yes, %llu no\n"),
-                (unsigned long long) a->views, (unsigned long long) a->helpful_yes,
-                (unsigned long long) a->helpful_no);
-        printf ("\n%s\n", a->body);
-    }
-}
-
-static int
-s_kb_article_reply (bc_envelope_t *reply, int with_body)
-{
-    if (!reply)
-        return s_exit;
-    Balcao__V1__Article *a =
-        (Balcao__V1__Article *) bc_envelope_payload (reply, &balcao__v1__article__descriptor);
-    bc_envelope_destroy (&reply);
-    if (!a)
-        return EXIT_UNAVAILABLE;
-    s_kb_print_article (a, with_body);
-    balcao__v1__article__free_unpacked (a, NULL);
-    return 0;
-}
-
-/* A snippet for the terminal: <mark>x</mark> as *x*, entities decoded. */
-static void
-s_kb_print_snippet (const char *html)
-{
-    static const struct {
-        const char *from, *to;
-    } map[] = {{"<mark>", "*"}, {"</mark>", "*"}, {"&lt;", "<"}, {"&gt;", ">"},
-               {"&quot;", "\""}, {"&amp;", "&"}};
-    printf ("    ");
-    for (const char *p = html; *p;) {
-        size_t i;
-        for (i = 0; i < sizeof map / sizeof map[0]; i++)
-            if (strncmp (p, map[i].from, strlen (map[i].from)) == 0)
-                break;
-        if (i < sizeof map / sizeof map[0]) {
-            fputs (map[i].to, stdout);
-            p += strlen (map[i].from);
-        }
-        else
-            putchar (*p++);
-    }
-    printf ("\n");
-}
-
-static int
-s_kb_results (bc_envelope_t *reply)
-{
-    if (!reply)
-        return s_exit;
-    Balcao__V1__ArticleResults *r = (Balcao__V1__ArticleResults *) bc_envelope_payload (
-        reply, &balcao__v1__article_results__descriptor);
-    bc_envelope_destroy (&reply);
-    if (!r)
-        return EXIT_UNAVAILABLE;
-    if (*r->did_you_mean)
-        printf (T ("Você quis dizer: %s\n", "Did you mean: %s\n"), r->did_you_mean);
-    if (!r->n_hits)
-        printf (T ("Nenhum artigo encontrado.\n", "No article found.\n"));
-    for (size_t i = 0; i < r->n_hits; i++) {
-        const Balcao__V1__ArticleHit *h = r->hits[i];
-        printf ("%-32s %5.2f  %s/%s%s  %s\n", h->id, h->score, h->type, h->audience,
-                strcmp (h->status, "publicado") ? T (" (rascunho)", " (draft)") : "", h->title);
-        if (*h->snippet)
-            s_kb_print_snippet (h->snippet);
-    }
-    if (r->n_facets) {
-        const char *field = "";
-        for (size_t i = 0; i < r->n_facets; i++) {
-            if (strcmp (field, r->facets[i]->field) != 0) {
-                field = r->facets[i]->field;
-                printf ("%s%s:", i ? "\n" : "", field);
-            }
-            printf (" %s (%s%u)", r->facets[i]->value, r->facets_estimated ? "~" : "",
-                    r->facets[i]->count);
-        }
-        printf ("\n");
-    }
-    balcao__v1__article_results__free_unpacked (r, NULL);
-    return 0;
-}
-
-/* Article fields from the command line options (pointers into argv, tags
- * into tag_buf). Body: --body TEXT or --file PATH ("-": stdin), in *body. */
-static int
-s_kb_fields (int argc, char **argv, Balcao__V1__Article *a, char **tags, char *tag_buf,
-             size_t tag_size, char **body)
-{
-    const char *v;
-    if ((v = s_kb_opt (argc, argv, "--title")))
-        a->title = (char *) v;
-    if ((v = s_kb_opt (argc, argv, "--type")))
-        a->type = (char *) v;
-    if ((v = s_kb_opt (argc, argv, "--audience")))
-        a->audience = (char *) v;
-    if ((v = s_kb_opt (argc, argv, "--category")))
-        a->category = (char *) v;
-    if ((v = s_kb_opt (argc, argv, "--lang")))
-        a->language = (char *) v;
-    if ((v = s_kb_opt (argc, argv, "--status")))
-        a->status = (char *) v;
-    if ((v = s_kb_opt (argc, argv, "--tags"))) {
-        snprintf (tag_buf, tag_size, "%s", v);
-        a->n_tags = s_kb_tags (tag_buf, tags, 32);
-        a->tags = tags;
-    }
-    *body = NULL;
-    if ((v = s_kb_opt (argc, argv, "--body")))
-        *body = strdup (v);
-    else if ((v = s_kb_opt (argc, argv, "--file"))) {
-        *body = bc_read_file (v);
-        if (!*body) {
-            fprintf (stderr, T ("balcao: não consegui ler %s\n", "balcao: could not read %s\n"), v);
-            return EXIT_USAGE;
-        }
-    }
-    if (*body)
-        a->body = *body;
-    return 0;
-}
-
-/* Parses a Markdown file with front matter ("---" lines around key: value
- * lines) into a (strings point into text, which is changed). */
-static void
-s_kb_front_matter (char *text, Balcao__V1__Article *a, char **tags, size_t max_tags)
-{
-    a->body = text;
-    if (strncmp (text, "---\n", 4) != 0)
-        return;
-    char *end = strstr (text + 4, "\n---");
-    if (!end)
-        return;
-    *end = 0;
-    /* The body starts after the closing line and one blank line. */
-    char *after = strchr (end + 1, '\n');
-    after = after ? after + 1 : end + 4;
-    if (*after == '\r')
-        after++;
-    if (*after == '\n')
-        after++;
-    a->body = after;
-    char *save = NULL;
-    for (char *line = strtok_r (text + 4, "\n", &save); line; line = strtok_r (NULL, "\n", &save)) {
-        char *colon = strchr (line, ':');
-        if (!colon)
-            continue;
-        *colon = 0;
-        char *value = colon + 1;
-        while (*value == ' ')
-            value++;
-        size_t len = strlen (value);
-        while (len && (value[len - 1] == '\r' || value[len - 1] == ' '))
-            value[--len] = 0;
-        if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0]) {
-            value[len - 1] = 0;
-            value++;
-        }
-        if (strcmp (line, "id") == 0)
-            a->id = value;
-        else if (strcmp (line, "title") == 0)
-            a->title = value;
-        else if (strcmp (line, "type") == 0)
-            a->type = value;
-        else if (strcmp (line, "audience") == 0)
-            a->audience = value;
-        else if (strcmp (line, "category") == 0)
-            a->category = value;
-        else if (strcmp (line, "language") == 0)
-            a->language = value;
-        else if (strcmp (line, "status") == 0)
-            a->status = value;
-        else if (strcmp (line, "tags") == 0) {
-            a->n_tags = s_kb_tags (value, tags, max_tags);
-            a->tags = tags;
-        }
-    }
-}
-
-/* An id made of lowercase letters, digits and '-' from any name. */
-static void
-s_kb_id_of (const char *name, char *out, size_t size)
-{
-    size_t n = 0;
-    for (const char *p = name; *p && n + 1 < size && n < 64; p++) {
-        char c = (char) (*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-            out[n++] = c;
-        else if (n && out[n - 1] != '-')
-            out[n++] = '-';
-    }
-    while (n && out[n - 1] == '-')
-        n--;
-    out[n] = 0;
-}
-
-/* Sends what import collected, in requests of about 256 KiB. */
-typedef struct {
-    Balcao__V1__Article **items;
-    size_t n, cap;
-    char **owned; /* texts and ids to free */
-    size_t nowned, owned_cap;
-} s_kb_batch_t;
-
-static void
-s_kb_own (s_kb_batch_t *b, char *p)
-{
-    if (b->nowned == b->owned_cap) {
-        b->owned_cap = b->owned_cap ? 2 * b->owned_cap : 64;
-        b->owned = realloc (b->owned, b->owned_cap * sizeof *b->owned);
-    }
-    b->owned[b->nowned++] = p;
-}
-
-static Balcao__V1__Article *
-s_kb_add (s_kb_batch_t *b)
-{
-    if (b->n == b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 64;
-        b->items = realloc (b->items, b->cap * sizeof *b->items);
-    }
-    Balcao__V1__Article *a = calloc (1, sizeof *a);
-    balcao__v1__article__init (a);
-    a->tags = calloc (32, sizeof (char *));
-    s_kb_own (b, (char *) a->tags);
-    b->items[b->n++] = a;
-    return a;
-}
-
-static int
-s_kb_send (bc_config_t *config, s_kb_batch_t *b, int publish)
-{
-    unsigned created = 0, updated = 0, unchanged = 0;
-    size_t from = 0;
-    while (from < b->n) {
-        size_t to = from, bytes = 0;
-        while (to < b->n && (to == from || bytes + protobuf_c_message_get_packed_size (&b->items[to]->base) < 256 * 1024))
-            bytes += protobuf_c_message_get_packed_size (&b->items[to++]->base);
-        Balcao__V1__ImportArticles req = BALCAO__V1__IMPORT_ARTICLES__INIT;
-        req.articles = b->items + from;
-        req.n_articles = to - from;
-        req.publish = publish;
-        bc_envelope_t *reply = s_call (config, "kb", &req.base);
-        if (!reply)
-            return s_exit;
-        Balcao__V1__ImportResult *r = (Balcao__V1__ImportResult *) bc_envelope_payload (
-            reply, &balcao__v1__import_result__descriptor);
-        bc_envelope_destroy (&reply);
-        if (!r)
-            return EXIT_UNAVAILABLE;
-        created += r->created, updated += r->updated, unchanged += r->unchanged;
-        balcao__v1__import_result__free_unpacked (r, NULL);
-        from = to;
-    }
-    printf (T ("Importados: %u novos, %u atualizados, %u sem mudança.\n",
-               "Imported: %u new, %u updated, %u unchanged.\n"), created, updated, unchanged);
-    return 0;
-}
-
-static int
-s_kb_cmp_names (const void *a, const void *b)
-{
-    return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-static int
-s_kb_import (bc_config_t *config, const char *path, int publish)
-{
-    s_kb_batch_t b = {0};
-    struct stat st;
-    int rc = 0;
-    if (stat (path, &st) != 0) {
-        fprintf (stderr, T ("balcao: %s não existe\n", "balcao: %s does not exist\n"), path);
-        return EXIT_USAGE;
-    }
-    if (S_ISDIR (st.st_mode)) {
-        /* Every *.md in the folder, by name; the id defaults to the name. */
-        zdir_t *dir = zdir_new (path, NULL);
-        zlist_t *files = dir ? zdir_list (dir) : NULL;
-        size_t n = files ? zlist_size (files) : 0, k = 0;
-        char **names = calloc (n + 1, sizeof *names);
-        for (zfile_t *f = files ? zlist_first (files) : NULL; f; f = zlist_next (files))
-            if (strlen (zfile_filename (f, NULL)) > 3
-                && strcmp (zfile_filename (f, NULL) + strlen (zfile_filename (f, NULL)) - 3, ".md") == 0)
-                names[k++] = strdup (zfile_filename (f, NULL));
-        qsort (names, k, sizeof *names, s_kb_cmp_names);
-        for (size_t i = 0; i < k; i++) {
-            char *text = bc_read_file (names[i]);
-            if (!text)
-                continue;
-            s_kb_own (&b, text);
-            Balcao__V1__Article *a = s_kb_add (&b);
-            s_kb_front_matter (text, a, a->tags, 32);
-            if (!*a->id) {
-                const char *base = strrchr (names[i], '/') ? strrchr (names[i], '/') + 1 : names[i];
-                char *id = malloc (72);
-                s_kb_id_of (base, id, 72);
-                if (strlen (id) > 3 && strcmp (id + strlen (id) - 3, "-md") == 0)
-                    id[strlen (id) - 3] = 0;
-                s_kb_own (&b, id);
-                a->id = id;
-            }
-            free (names[i]);
-        }
-        free (names);
-        zlist_destroy (&files);
-        zdir_destroy (&dir);
-    }
-    else {
-        /* JSON lines: id, title, body (and optional article fields). */
-        FILE *f = fopen (path, "r");
-        char *line = NULL;
-        size_t cap = 0;
-        int lineno = 0;
-        while (f && getline (&line, &cap, f) > 0) {
-            lineno++;
-            json_error_t err;
-            json_t *o = json_loads (line, 0, &err);
-            if (!o || !json_is_object (o)) {
-                fprintf (stderr, T ("balcao: %s:%d: JSON inválido (%s); nada foi importado\n",
-                                    "balcao: %s:%d: invalid JSON (%s); nothing was imported\n"),
-                         path, lineno, err.text);
-                json_decref (o);
-                rc = EXIT_USAGE;
-                break;
-            }
-            Balcao__V1__Article *a = s_kb_add (&b);
-            static const char *const keys[] = {"id", "title", "body", "type", "audience",
-                                               "category", "language", "status"};
-            char **fields[] = {&a->id, &a->title, &a->body, &a->type, &a->audience,
-                               &a->category, &a->language, &a->status};
-            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-                const char *v = json_string_value (json_object_get (o, keys[i]));
-                if (v) {
-                    *fields[i] = strdup (v);
-                    s_kb_own (&b, *fields[i]);
-                }
-            }
-            json_t *tags = json_object_get (o, "tags");
-            for (size_t i = 0; json_is_array (tags) && i < json_array_size (tags) && a->n_tags < 32; i++)
-                if (json_string_value (json_array_get (tags, i))) {
-                    a->tags[a->n_tags] = strdup (json_string_value (json_array_get (tags, i)));
-                    s_kb_own (&b, a->tags[a->n_tags++]);
-                }
-            char *id = malloc (72);
-            s_kb_id_of (a->id, id, 72);
-            s_kb_own (&b, id);
-            a->id = id;
-            json_decref (o);
-        }
-        free (line);
-        if (f)
-            fclose (f);
-        else {
-            fprintf (stderr, T ("balcao: não consegui ler %s\n", "balcao: could not read %s\n"), path);
-            rc = EXIT_USAGE;
-        }
-    }
-    if (!rc) {
-        if (b.n)
-            rc = s_kb_send (config, &b, publish);
-        else
-            printf (T ("Nenhum artigo em %s.\n", "No article in %s.\n"), path);
-    }
-    for (size_t i = 0; i < b.n; i++)
-        free (b.items[i]);
-    for (size_t i = 0; i < b.nowned; i++)
-        free (b.owned[i]);
-    free (b.items);
-    free (b.owned);
-    return rc;
-}
-
-static int
-s_kb_export (bc_config_t *config, const char *path)
-{
-    Balcao__V1__ExportArticles req = BALCAO__V1__EXPORT_ARTICLES__INIT;
-    Balcao__V1__ArticleList *list = (Balcao__V1__ArticleList *) s_fetch (config, "kb", &req.base, &balcao__v1__article_list__descriptor);
-    if (!list)
-        return s_exit;
-    size_t len = strlen (path);
-    int is_jsonl = len > 6 && strcmp (path + len - 6, ".jsonl") == 0;
-    FILE *out = is_jsonl ? fopen (path, "w") : NULL;
-    if (!is_jsonl && zsys_dir_create ("%s", path) != 0)
-        out = NULL;
-    int rc = 0;
-    for (size_t i = 0; i < list->n_articles && rc == 0; i++) {
-        const Balcao__V1__Article *a = list->articles[i];
-        if (is_jsonl) {
-            if (!out) {
-                rc = EXIT_USAGE;
-                break;
-            }
-            json_t *tags = json_array ();
-            for (size_t t = 0; t < a->n_tags; t++)
-                json_array_append_new (tags, json_string (a->tags[t]));
-            json_t *o = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", a->id,
-                                   "title", a->title, "body", a->body, "type", a->type,
-                                   "audience", a->audience, "category", a->category,
-                                   "language", a->language, "status", a->status, "tags", tags);
-            char *line = json_dumps (o, JSON_COMPACT);
-            fprintf (out, "%s\n", line);
-            free (line);
-            json_decref (o);
-            continue;
-        }
-        char file[4096];
-        snprintf (file, sizeof file, "%s/%s.md", path, a->id);
-        FILE *f = fopen (file, "w");
-        if (!f) {
-            rc = EXIT_USAGE;
-            break;
-        }
-        fprintf (f, "---\nid: %s\ntitle: \"%s\"\ntype: %s\naudience: %s\ncategory: %s\n"
-                    "language: %s\nstatus: %s\ntags: [",
-                 a->id, a->title, a->type, a->audience, a->category, a->language, a->status);
-        for (size_t t = 0; t < a->n_tags; t++)
-            fprintf (f, "%s%s", t ? ", " : "", a->tags[t]);
-        fprintf (f, "]\n---\n\n%s", a->body);
-        fclose (f);
-    }
-    if (out)
-        fclose (out);
-    if (rc)
-        fprintf (stderr, T ("balcao: não consegui escrever em %s\n", "balcao: could not write to %s\n"),
-                 path);
-    else
-        printf (T ("Exportados %zu artigos para %s.\n", "Exported %zu articles to %s.\n"),
-                list->n_articles, path);
-    balcao__v1__article_list__free_unpacked (list, NULL);
-    return rc;
-}
-
-static int
-s_kb_history (bc_config_t *config, const char *id)
-{
-    Balcao__V1__GetArticleHistory req = BALCAO__V1__GET_ARTICLE_HISTORY__INIT;
-    req.id = (char *) id;
-    Balcao__V1__ArticleList *list = (Balcao__V1__ArticleList *) s_fetch (config, "kb", &req.base, &balcao__v1__article_list__descriptor);
-    if (!list)
-        return s_exit;
-    for (size_t i = 0; i < list->n_articles; i++) {
-        const Balcao__V1__Article *a = list->articles[i];
-        char when[32];
-        s_time (a->updated_us, when, sizeof when);
-        printf ("v%-3u %s  %-28s %-10s %-10s %s\n", a->version, when, a->author, a->change,
-                a->status, a->title);
-    }
-    balcao__v1__article_list__free_unpacked (list, NULL);
-    return 0;
-}
-
-static int
-s_kb_ask (bc_config_t *config, const char *question)
-{
-    Balcao__V1__AskBot req = BALCAO__V1__ASK_BOT__INIT;
-    req.question = (char *) question;
-    Balcao__V1__BotAnswer *a = (Balcao__V1__BotAnswer *) s_fetch (config, "kb", &req.base, &balcao__v1__bot_answer__descriptor);
-    if (!a)
-        return s_exit;
-    if (a->confident)
-        printf (T ("Resposta (confiança %.2f): %s\n  %s\n  artigo: %s\n",
-                   "Answer (confidence %.2f): %s\n  %s\n  article: %s\n"),
-                a->confidence, a->title, a->excerpt, a->article);
-    else
-        printf (T ("Sem resposta confiável (confiança %.2f < %.2f): passar para um atendente.\n",
-                   "No confident answer (confidence %.2f < %.2f): hand over to a person.\n"),
-                a->confidence, a->threshold);
-    balcao__v1__bot_answer__free_unpacked (a, NULL);
-    return 0;
-}
-
-static int
-s_kb_gaps (bc_config_t *config, int argc, char **argv)
-{
-    Balcao__V1__GetKbGaps req = BALCAO__V1__GET_KB_GAPS__INIT;
-    long days = argc > 0 ? strtol (argv[0], NULL, 10) : 30;
-    req.since_us = (int64_t) time (NULL) * 1000000LL - (int64_t) (days > 0 ? days : 30) * 86400000000LL;
-    req.limit = 30;
-    Balcao__V1__KbGaps *g = (Balcao__V1__KbGaps *) s_fetch (config, "kb", &req.base, &balcao__v1__kb_gaps__descriptor);
-    if (!g)
-        return s_exit;
-    if (!g->n_gaps)
-        printf (T ("Nenhuma busca sem resposta nos últimos %ld dias.\n",
-                   "No unanswered search in the last %ld days.\n"), days > 0 ? days : 30);
-    for (size_t i = 0; i < g->n_gaps; i++)
-        printf (T ("%5u  (%u do bot)  %s\n", "%5u  (%u from the bot)  %s\n"), g->gaps[i]->count,
-                g->gaps[i]->bot, g->gaps[i]->query);
-    balcao__v1__kb_gaps__free_unpacked (g, NULL);
-    return 0;
-}
-
-static int
-s_kb_tickets (bc_envelope_t *reply)
-{
-    if (!reply)
-        return s_exit;
-    Balcao__V1__SearchTicketsReply *r = (Balcao__V1__SearchTicketsReply *) bc_envelope_payload (
-        reply, &balcao__v1__search_tickets_reply__descriptor);
-    bc_envelope_destroy (&reply);
-    if (!r)
-        return EXIT_UNAVAILABLE;
-    if (!r->n_hits)
-        printf (T ("Nenhum chamado semelhante.\n", "No similar ticket.\n"));
-    for (size_t i = 0; i < r->n_hits; i++)
-        printf ("#%-6llu %6.2f  %s\n", (unsigned long long) r->hits[i]->ticket, r->hits[i]->score,
-                r->hits[i]->subject);
-    balcao__v1__search_tickets_reply__free_unpacked (r, NULL);
-    return 0;
-}
-
-static int
-s_kb_cmd (bc_config_t *config, int argc, char **argv)
-{
-    if (argc < 1)
-        return EXIT_USAGE;
-    const char *sub = argv[0];
-    argc--, argv++;
-    char text[8192], tag_buf[2048];
-    char *tags[32];
-    const char *words = s_kb_words (argc, argv, text, sizeof text);
-    const char *v;
-    if (strcmp (sub, "search") == 0 || strcmp (sub, "suggest") == 0) {
-        if (!*words)
-            return EXIT_USAGE;
-        if (strcmp (sub, "suggest") == 0) {
-            Balcao__V1__SuggestArticles req = BALCAO__V1__SUGGEST_ARTICLES__INIT;
-            req.text = (char *) words;
-            return s_kb_results (s_call (config, "kb", &req.base));
-        }
-        Balcao__V1__SearchArticles req = BALCAO__V1__SEARCH_ARTICLES__INIT;
-        req.query = (char *) words;
-        if ((v = s_kb_opt (argc, argv, "--type")))
-            req.type = (char *) v;
-        if ((v = s_kb_opt (argc, argv, "--category")))
-            req.category = (char *) v;
-        if ((v = s_kb_opt (argc, argv, "--audience")))
-            req.audience = (char *) v;
-        req.include_drafts = s_kb_flag (argc, argv, "--drafts");
-        return s_kb_results (s_call (config, "kb", &req.base));
-    }
-    if (strcmp (sub, "ask") == 0)
-        return *words ? s_kb_ask (config, words) : EXIT_USAGE;
-    if (strcmp (sub, "gaps") == 0)
-        return s_kb_gaps (config, argc, argv);
-    if (strcmp (sub, "create") == 0 || strcmp (sub, "edit") == 0) {
-        Balcao__V1__Article a = BALCAO__V1__ARTICLE__INIT;
-        char *body = NULL;
-        int rc = s_kb_fields (argc, argv, &a, tags, tag_buf, sizeof tag_buf, &body);
-        if (rc)
-            return rc;
-        bc_envelope_t *reply;
-        if (strcmp (sub, "create") == 0) {
-            if ((v = s_kb_opt (argc, argv, "--id")))
-                a.id = (char *) v;
-            Balcao__V1__CreateArticle req = BALCAO__V1__CREATE_ARTICLE__INIT;
-            req.article = &a;
-            reply = s_call (config, "kb", &req.base);
-        }
-        else {
-            if (!*words) {
-                free (body);
-                return EXIT_USAGE;
-            }
-            a.id = (char *) words;
-            Balcao__V1__EditArticle req = BALCAO__V1__EDIT_ARTICLE__INIT;
-            req.article = &a;
-            if ((v = s_kb_opt (argc, argv, "--base")))
-                req.base_version = (uint32_t) strtoul (v, NULL, 10);
-            reply = s_call (config, "kb", &req.base);
-        }
-        free (body);
-        return s_kb_article_reply (reply, 0);
-    }
-    if (!*words)
-        return EXIT_USAGE;
-    if (strcmp (sub, "show") == 0) {
-        Balcao__V1__GetArticle req = BALCAO__V1__GET_ARTICLE__INIT;
-        req.id = (char *) words;
-        if ((v = s_kb_opt (argc, argv, "--version")))
-            req.version = (uint32_t) strtoul (v, NULL, 10);
-        return s_kb_article_reply (s_call (config, "kb", &req.base), 1);
-    }
-    if (strcmp (sub, "publish") == 0 || strcmp (sub, "unpublish") == 0) {
-        Balcao__V1__SetArticleStatus req = BALCAO__V1__SET_ARTICLE_STATUS__INIT;
-        req.id = (char *) words;
-        req.status = strcmp (sub, "publish") == 0 ? "publicado" : "rascunho";
-        return s_kb_article_reply (s_call (config, "kb", &req.base), 0);
-    }
-    if (strcmp (sub, "revert") == 0 && argc >= 2) {
-        Balcao__V1__RevertArticle req = BALCAO__V1__REVERT_ARTICLE__INIT;
-        req.id = argv[0];
-        req.version = (uint32_t) strtoul (argv[1], NULL, 10);
-        return s_kb_article_reply (s_call (config, "kb", &req.base), 0);
-    }
-    if (strcmp (sub, "rate") == 0 && argc >= 2) {
-        Balcao__V1__RateArticle req = BALCAO__V1__RATE_ARTICLE__INIT;
-        req.id = argv[0];
-        req.helpful = strcmp (argv[1], "sim") == 0 || strcmp (argv[1], "yes") == 0;
-        return s_kb_article_reply (s_call (config, "kb", &req.base), 0);
-    }
-    if (strcmp (sub, "history") == 0)
-        return s_kb_history (config, words);
-    if (strcmp (sub, "import") == 0)
-        return s_kb_import (config, words, s_kb_flag (argc, argv, "--publish"));
-    if (strcmp (sub, "export") == 0)
-        return s_kb_export (config, words);
-    if (strcmp (sub, "from-ticket") == 0) {
-        Balcao__V1__ArticleFromTicket req = BALCAO__V1__ARTICLE_FROM_TICKET__INIT;
-        req.ticket = s_number (words);
-        return req.ticket ? s_kb_article_reply (s_call (config, "kb", &req.base), 1) : EXIT_USAGE;
-    }
-    if (strcmp (sub, "similar") == 0) {
-        Balcao__V1__SimilarTickets req = BALCAO__V1__SIMILAR_TICKETS__INIT;
-        req.ticket = s_number (words);
-        return req.ticket ? s_kb_tickets (s_call (config, "kb", &req.base)) : EXIT_USAGE;
-    }
-    return EXIT_USAGE;
 }
 
 int
@@ -1773,7 +837,7 @@ main (int argc, char **argv)
         rc = s_write (config, n, args, 0, "phone");
     else if (strcmp (cmd, "status") == 0 || strcmp (cmd, "people") == 0
              || strcmp (cmd, "person-add") == 0)
-        rc = s_people_cmd (config, cmd, n, args);
+        rc = balcao_people (config, cmd, n, args);
     else if (strcmp (cmd, "macros") == 0 || strcmp (cmd, "macro") == 0)
         rc = s_macros_cmd (config, cmd, n, args);
     else if (strcmp (cmd, "link") == 0 || strcmp (cmd, "merge") == 0)
@@ -1807,42 +871,17 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "quarantine") == 0)
         rc = balcao_quarantine (config, n, args);
     else if (strcmp (cmd, "login") == 0)
-        rc = s_login ();
+        rc = balcao_login ();
     else if (strcmp (cmd, "person-key") == 0)
-        rc = s_person_key (config, n, args);
+        rc = balcao_person_key (config, n, args);
     else if (strcmp (cmd, "attachment") == 0)
-        rc = s_attachment_cmd (config, n, args);
+        rc = balcao_attachment (config, n, args);
     else if (strcmp (cmd, "outbox") == 0)
-        rc = s_outbox_cmd (config, n, args);
+        rc = balcao_outbox (config, n, args);
     else if (strcmp (cmd, "kb") == 0)
-        rc = s_kb_cmd (config, n, args);
+        rc = balcao_kb (config, n, args);
     if (rc == EXIT_USAGE)
         s_usage ();
     bc_config_destroy (&config);
     return rc;
-}
-
-/* For the CLI's other files (balcao_cli.h). */
-int
-balcao_cli_en (void)
-{
-    return s_en;
-}
-
-bc_envelope_t *
-balcao_cli_call (bc_config_t *config, const char *service, const ProtobufCMessage *req)
-{
-    return s_call (config, service, req);
-}
-
-int
-balcao_cli_exit (void)
-{
-    return s_exit;
-}
-
-void
-balcao_cli_time (int64_t us, char *buf, size_t size)
-{
-    s_time (us, buf, size);
 }

@@ -1,6 +1,8 @@
-/* balcao_cli: what the agent CLI's files share (tools/balcao.c: the
- * commands on tickets, people and the knowledge base; balcao_logs.c: the
- * event logs, `tail` and `quarantine`). */
+/* balcao_cli: what the agent CLI's files share. tools/balcao.c: main, the
+ * calls to services and the commands on tickets; balcao_kb.c: the
+ * knowledge base; balcao_people.c: people; balcao_keys.c: CURVE keys;
+ * balcao_mail.c: attachments and the outbox; balcao_logs.c: the event
+ * logs (`tail`, `quarantine`). */
 #ifndef BALCAO_CLI_H
 #define BALCAO_CLI_H
 
@@ -23,6 +25,29 @@ bc_envelope_t *balcao_cli_call (bc_config_t *config, const char *service,
 int balcao_cli_exit (void);
 /* A time as the user reads it (dd/mm/yyyy hh:mm, local time). */
 void balcao_cli_time (int64_t us, char *buf, size_t size);
+/* Calls service and returns the reply's payload of the expected type, or
+ * NULL with balcao_cli_exit () set. */
+ProtobufCMessage *balcao_cli_fetch (bc_config_t *config, const char *service,
+                                    const ProtobufCMessage *req,
+                                    const ProtobufCMessageDescriptor *type);
+/* A number from the command line (digits only), or 0. */
+uint64_t balcao_cli_number (const char *arg);
+/* The words from argv[from] on, joined by spaces, into buf. */
+const char *balcao_cli_join (int argc, char **argv, int from, char *buf, size_t size);
+/* Where the person's own key pair lives ($BALCAO_KEY, else under
+ * $XDG_CONFIG_HOME or ~/.config/balcao/), and that key when it exists. */
+const char *balcao_cli_key_path (void);
+const char *balcao_cli_personal_cert (void);
+/* Who the caller says they are: $BALCAO_PRINCIPAL, else agent:$USER. */
+const char *balcao_cli_declared_principal (void);
+
+/* The commands of the other files: each returns the exit code. */
+int balcao_kb (bc_config_t *config, int argc, char **argv);
+int balcao_people (bc_config_t *config, const char *cmd, int argc, char **argv);
+int balcao_login (void);
+int balcao_person_key (bc_config_t *config, int argc, char **argv);
+int balcao_attachment (bc_config_t *config, int argc, char **argv);
+int balcao_outbox (bc_config_t *config, int argc, char **argv);
 
 /* balcao_logs.c */
 int balcao_tail (bc_config_t *config, int argc, char **argv);

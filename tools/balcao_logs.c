@@ -26,14 +26,6 @@ s_on_signal (int sig)
     s_stop = 1;
 }
 
-static uint64_t
-s_number (const char *arg)
-{
-    char *end;
-    unsigned long long n = strtoull (arg, &end, 10);
-    return *arg && *arg != '-' && *arg != '+' && !*end ? n : 0;
-}
-
 static void
 s_print_event (const bc_envelope_t *env)
 {
@@ -53,7 +45,7 @@ s_print_event (const bc_envelope_t *env)
 int
 balcao_tail (bc_config_t *config, int argc, char **argv)
 {
-    uint64_t only = argc > 0 ? s_number (argv[0]) : 0;
+    uint64_t only = argc > 0 ? balcao_cli_number (argv[0]) : 0;
     if (argc > 1 || (argc > 0 && !only))
         return EXIT_USAGE;
     Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
@@ -307,7 +299,7 @@ static int
 s_show_or_retry (bc_config_t *config, int is_retry, const char *service, const char *source,
                  const char *seq_arg)
 {
-    uint64_t seq = s_number (seq_arg);
+    uint64_t seq = balcao_cli_number (seq_arg);
     if (!s_is_service (service) || !seq)
         return EXIT_USAGE;
     bc_envelope_t *reply;
