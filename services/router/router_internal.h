@@ -59,14 +59,24 @@ int router_name_index (MDB_txn *txn, MDB_dbi dbi, const char *prefix, const char
 int router_list_index (router_t *self, bc_tx_t *tx, MDB_dbi dbi, const char *kind, const char *name, uint64_t after, uint32_t limit, bc_reply_t *reply);
 int router_customer_org_changed (router_t *self, bc_tx_t *tx, const char *customer_id, const char *from, const char *to);
 
-/* router_commands.c: lifecycle, classification, escalation, rating */
+/* router_commands.c: lifecycle, writing, classification, macros, rating */
 int router_change_field (router_t *self, bc_tx_t *tx, uint64_t number, const char *name, char **field, const char *value, const char *text);
 int router_rate (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, uint32_t score, const char *comment);
-int router_link (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *p, Balcao__V1__Ticket *t);
 int router_set_priority (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *priority, const char *text);
 int router_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *to, const char *action, const char *text, const char *fix_reference);
-int router_move_tier (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, Balcao__V1__TicketEscalated *ev);
 void router_commands_register (bc_service_t *svc);
+/* The common end of a command that changed t: store it and answer with it
+ * (rc is what the change returned; nothing is stored after an error). */
+int router_command_done (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, bc_reply_t *reply,
+                         int rc);
+
+/* router_reads.c: who may read a ticket; GetTicket, ListTickets, GetHistory */
+void router_reads_register (bc_service_t *svc);
+
+/* router_moves.c: escalation, de-escalation, problem links, merges */
+int router_link (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *p, Balcao__V1__Ticket *t);
+int router_move_tier (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, Balcao__V1__TicketEscalated *ev);
+void router_moves_register (bc_service_t *svc);
 
 /* router_assign.c: people, queues and fair assignment */
 int router_after_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from);
