@@ -1,16 +1,16 @@
-/* kb_articles: the knowledge base's articles, their search, suggestions
- * while typing, the bot's answers and the KB gaps.
+/* kb_articles: the knowledge base's articles: their versions (create,
+ * edit, publish, revert, import, export, from a ticket), reading them and
+ * their ratings. Their search, suggestions, the bot and the gaps are in
+ * kb_search.c.
  *
  * LMDB: `articles` id -> Article (the current version, with the view and
  * feedback counts); `versions` id ‖ 0x00 ‖ version u32 BE -> Article (that
- * version's content, author and time); `gaps` day u32 BE ‖ folded query ->
- * KbGap (searches and bot questions answered with nothing confident).
- * Xapian <data_dir>/kb/articles: one document per article (current
+ * version's content, author and time). Xapian <data_dir>/kb/articles: one document per article (current
  * version), filters T<type> C<category> A<audience> S<status>, facet slots
  * 1 type, 2 category, 3 audience.
  *
- * Views, feedback and gaps are counted in read requests: they are
- * statistics, so a retried read may count twice. */
+ * Views and feedback are counted in read requests: they are statistics,
+ * so a retried read may count twice. */
 #include "bc_log.h"
 #include "kb_internal.h"
 
@@ -27,8 +27,6 @@
 #define MAX_TAGS 20
 #define MAX_FIELD 60
 #define MAX_ID 64
-#define EXCERPT_CHARS 300
-#define SNIPPET_CHARS 180
 
 static const char *const s_types[] = {"guia", "faq", "manual", NULL};
 static const char *const s_audiences[] = {"publico", "interno", NULL};
@@ -141,8 +139,8 @@ s_may_write (bc_tx_t *tx, bc_reply_t *reply)
     return 0;
 }
 
-static Balcao__V1__Article *
-s_get (kb_t *self, MDB_txn *txn, const char *id)
+Balcao__V1__Article *
+kb_article_get (kb_t *self, MDB_txn *txn, const char *id)
 {
     MDB_val k = {strlen (id), (void *) id}, v;
     if (mdb_get (txn, self->db_articles, &k, &v))
@@ -195,7 +193,7 @@ static Balcao__V1__Article *
 s_get_visible (kb_t *self, MDB_txn *txn, const char *id, const char *principal,
                bc_reply_t *reply)
 {
-    Balcao__V1__Article *cur = s_get (self, txn, id);
+    Balcao__V1__Article *cur = kb_article_get (self, txn, id);
     if (cur && !s_hidden (cur, principal))
         return cur;
     if (cur)
@@ -365,7 +363,7 @@ s_new_id (kb_t *self, MDB_txn *txn, const Balcao__V1__Article *in, char *id, siz
             return 0;
         }
         snprintf (id, size, "%s", in->id);
-        Balcao__V1__Article *old = s_get (self, txn, id);
+        Balcao__V1__Article *old = kb_article_get (self, txn, id);
         if (old) {
             balcao__v1__article__free_unpacked (old, NULL);
             bc_reply_error (reply, "conflict", "o artigo '%s' já existe", "article '%s' already exists",
@@ -378,7 +376,7 @@ s_new_id (kb_t *self, MDB_txn *txn, const Balcao__V1__Article *in, char *id, siz
     s_slug (in->title, base, sizeof base);
     snprintf (id, size, "%s", base);
     for (int i = 2;; i++) {
-        Balcao__V1__Article *old = s_get (self, txn, id);
+        Balcao__V1__Article *old = kb_article_get (self, txn, id);
         if (!old)
             return 1;
         balcao__v1__article__free_unpacked (old, NULL);
@@ -475,7 +473,7 @@ s_edit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     }
     if (!s_check (req->article, reply))
         return 0;
-    Balcao__V1__Article *cur = s_get (self, bc_tx_txn (tx), req->article->id);
+    Balcao__V1__Article *cur = kb_article_get (self, bc_tx_txn (tx), req->article->id);
     if (!cur) {
         s_not_found (reply, req->article->id);
         return 0;
@@ -515,7 +513,7 @@ s_set_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                         "unknown status '%s': use rascunho or publicado", req->status);
         return 0;
     }
-    Balcao__V1__Article *cur = s_get (self, bc_tx_txn (tx), req->id);
+    Balcao__V1__Article *cur = kb_article_get (self, bc_tx_txn (tx), req->id);
     if (!cur) {
         s_not_found (reply, req->id);
         return 0;
@@ -542,7 +540,7 @@ s_revert (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     const Balcao__V1__RevertArticle *req = (const Balcao__V1__RevertArticle *) payload;
     if (!s_may_write (tx, reply))
         return 0;
-    Balcao__V1__Article *cur = s_get (self, bc_tx_txn (tx), req->id);
+    Balcao__V1__Article *cur = kb_article_get (self, bc_tx_txn (tx), req->id);
     if (!cur) {
         s_not_found (reply, req->id);
         return 0;
@@ -612,7 +610,7 @@ s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
     kb_t *self = state;
     const Balcao__V1__GetArticleHistory *req = (const Balcao__V1__GetArticleHistory *) payload;
     MDB_txn *txn = bc_tx_txn (tx);
-    Balcao__V1__Article *cur = s_get (self, txn, req->id);
+    Balcao__V1__Article *cur = kb_article_get (self, txn, req->id);
     if (!cur || !kb_is_staff (bc_tx_principal (tx))) {
         if (cur)
             balcao__v1__article__free_unpacked (cur, NULL);
@@ -660,231 +658,6 @@ s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     return rc;
 }
 
-/* Counts a query that found nothing (confident) for `gaps`. */
-static int
-s_gap (kb_t *self, bc_tx_t *tx, const char *query, int is_bot)
-{
-    utf8proc_uint8_t *folded = NULL;
-    utf8proc_ssize_t n = utf8proc_map ((const utf8proc_uint8_t *) query, 0, &folded,
-                                       UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE
-                                           | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK);
-    if (n <= 0) {
-        free (folded);
-        return 0;
-    }
-    /* Single spaces, no punctuation at the ends, at most 200 bytes. */
-    unsigned char key[4 + 201];
-    size_t len = 4;
-    for (utf8proc_ssize_t i = 0; i < n && len < sizeof key - 1; i++) {
-        unsigned char c = folded[i];
-        int is_space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '?' || c == '!'
-                       || c == '.' || c == ',';
-        if (is_space) {
-            if (len > 4 && key[len - 1] != ' ')
-                key[len++] = ' ';
-        }
-        else
-            key[len++] = c;
-    }
-    free (folded);
-    while (len > 4 && key[len - 1] == ' ')
-        len--;
-    if (len == 4)
-        return 0;
-    uint32_t day = (uint32_t) (bc_tx_now_us (tx) / 86400000000LL);
-    for (int i = 0; i < 4; i++)
-        key[i] = (unsigned char) (day >> (24 - 8 * i));
-    MDB_val k = {len, key}, v;
-    Balcao__V1__KbGap *old = NULL;
-    if (mdb_get (bc_tx_txn (tx), self->db_gaps, &k, &v) == 0)
-        old = balcao__v1__kb_gap__unpack (NULL, v.mv_size, v.mv_data);
-    Balcao__V1__KbGap gap = BALCAO__V1__KB_GAP__INIT;
-    gap.count = (old ? old->count : 0) + 1;
-    gap.bot = (old ? old->bot : 0) + (is_bot ? 1 : 0);
-    gap.last_us = bc_tx_now_us (tx);
-    if (old)
-        balcao__v1__kb_gap__free_unpacked (old, NULL);
-    return kb_put_msg (bc_tx_txn (tx), self->db_gaps, key, len, &gap.base);
-}
-
-/* The index principal searches: customers the public one (nothing to
- * filter), staff every article, drafts only when asked for. */
-static kb_index_t *
-s_scope (kb_t *self, kb_query_t *q, const char *principal, int include_drafts)
-{
-    if (!kb_is_staff (principal))
-        return self->public;
-    if (!include_drafts)
-        q->excludes[q->nexcludes++] = "Srascunho";
-    return self->articles;
-}
-
-static const char *
-s_facet_field (int slot)
-{
-    return slot == 1 ? "type" : slot == 2 ? "category" : "audience";
-}
-
-/* Replies with results, reading each hit's fields from LMDB. */
-static void
-s_reply_results (kb_t *self, MDB_txn *txn, bc_reply_t *reply, kb_results_t *r)
-{
-    Balcao__V1__ArticleHit *hits = calloc ((size_t) r->nhits + 1, sizeof *hits);
-    Balcao__V1__ArticleHit **hptrs = calloc ((size_t) r->nhits + 1, sizeof *hptrs);
-    Balcao__V1__Article **arts = calloc ((size_t) r->nhits + 1, sizeof *arts);
-    Balcao__V1__Facet *facets = calloc ((size_t) r->nfacets + 1, sizeof *facets);
-    Balcao__V1__Facet **fptrs = calloc ((size_t) r->nfacets + 1, sizeof *fptrs);
-    size_t n = 0;
-    for (int i = 0; i < r->nhits; i++) {
-        Balcao__V1__Article *a = s_get (self, txn, r->hits[i].id);
-        if (!a)
-            continue;
-        arts[n] = a;
-        balcao__v1__article_hit__init (&hits[n]);
-        hits[n].id = a->id;
-        hits[n].title = a->title;
-        hits[n].type = a->type;
-        hits[n].category = a->category;
-        hits[n].audience = a->audience;
-        hits[n].status = a->status;
-        hits[n].score = r->hits[i].score;
-        hits[n].snippet = r->hits[i].snippet ? r->hits[i].snippet : (char *) "";
-        hptrs[n] = &hits[n];
-        n++;
-    }
-    for (int i = 0; i < r->nfacets; i++) {
-        balcao__v1__facet__init (&facets[i]);
-        facets[i].field = (char *) s_facet_field (r->facets[i].slot);
-        facets[i].value = r->facets[i].value;
-        facets[i].count = r->facets[i].count;
-        fptrs[i] = &facets[i];
-    }
-    Balcao__V1__ArticleResults out = BALCAO__V1__ARTICLE_RESULTS__INIT;
-    out.hits = hptrs;
-    out.n_hits = n;
-    out.estimated = r->estimated;
-    out.facets = fptrs;
-    out.n_facets = (size_t) r->nfacets;
-    out.facets_estimated = r->facets_estimated != 0;
-    out.did_you_mean = r->spelling ? r->spelling : (char *) "";
-    bc_reply_ok (reply, &out.base);
-    for (size_t i = 0; i < n; i++)
-        balcao__v1__article__free_unpacked (arts[i], NULL);
-    free (arts);
-    free (hits);
-    free (hptrs);
-    free (facets);
-    free (fptrs);
-}
-
-static void
-s_search_failed (kb_index_t *index, bc_reply_t *reply)
-{
-    bc_reply_error (reply, "internal", "a busca falhou: %s", "the search failed: %s",
-                    kb_index_error (index));
-}
-
-static int
-s_search (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
-          bc_reply_t *reply)
-{
-    (void) request;
-    kb_t *self = state;
-    const Balcao__V1__SearchArticles *req = (const Balcao__V1__SearchArticles *) payload;
-    kb_query_t q = {.text = req->query, .limit = req->limit ? (int) req->limit : 10,
-                    .offset = (int) req->offset, .snippet_chars = SNIPPET_CHARS,
-                    .want_facets = 1, .want_spelling = 1};
-    if (q.limit > 100)
-        q.limit = 100;
-    char type[80], category[80], audience[80];
-    kb_index_t *index = s_scope (self, &q, bc_tx_principal (tx), req->include_drafts);
-    if (*req->type) {
-        snprintf (type, sizeof type, "T%s", req->type);
-        q.filters[q.nfilters++] = type;
-    }
-    if (*req->category) {
-        snprintf (category, sizeof category, "C%s", req->category);
-        q.filters[q.nfilters++] = category;
-    }
-    if (*req->audience) {
-        snprintf (audience, sizeof audience, "A%s", req->audience);
-        q.filters[q.nfilters++] = audience;
-    }
-    kb_results_t *r = NULL;
-    if (kb_index_search (index, &q, &r)) {
-        s_search_failed (index, reply);
-        return 0;
-    }
-    int rc = 0;
-    if (r->nterms > 0 && req->offset == 0
-        && (r->nhits == 0 || r->hits[0].coverage < self->bot_threshold))
-        rc = s_gap (self, tx, req->query, 0);
-    if (!rc)
-        s_reply_results (self, bc_tx_txn (tx), reply, r);
-    kb_results_destroy (&r);
-    return rc;
-}
-
-static int
-s_suggest (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
-           bc_reply_t *reply)
-{
-    (void) request;
-    kb_t *self = state;
-    const Balcao__V1__SuggestArticles *req = (const Balcao__V1__SuggestArticles *) payload;
-    kb_query_t q = {.text = req->text, .limit = req->limit ? (int) req->limit : 5,
-                    .is_partial = 1};
-    if (q.limit > 20)
-        q.limit = 20;
-    kb_index_t *index = s_scope (self, &q, bc_tx_principal (tx), 0);
-    kb_results_t *r = NULL;
-    if (kb_index_search (index, &q, &r)) {
-        s_search_failed (index, reply);
-        return 0;
-    }
-    s_reply_results (self, bc_tx_txn (tx), reply, r);
-    kb_results_destroy (&r);
-    return 0;
-}
-
-static int
-s_ask (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
-       bc_reply_t *reply)
-{
-    (void) request;
-    kb_t *self = state;
-    const Balcao__V1__AskBot *req = (const Balcao__V1__AskBot *) payload;
-    kb_query_t q = {.text = req->question, .limit = 1};
-    kb_index_t *index = s_scope (self, &q, bc_tx_principal (tx), 0);
-    kb_results_t *r = NULL;
-    if (kb_index_search (index, &q, &r)) {
-        s_search_failed (index, reply);
-        return 0;
-    }
-    Balcao__V1__BotAnswer out = BALCAO__V1__BOT_ANSWER__INIT;
-    out.threshold = self->bot_threshold;
-    Balcao__V1__Article *a = r->nhits ? s_get (self, bc_tx_txn (tx), r->hits[0].id) : NULL;
-    char *excerpt = NULL;
-    if (a) {
-        out.confidence = r->hits[0].coverage;
-        out.confident = out.confidence >= self->bot_threshold;
-        out.article = a->id;
-        out.title = a->title;
-        excerpt = kb_index_excerpt (self->articles, a->body, req->question, EXCERPT_CHARS);
-        out.excerpt = excerpt ? excerpt : (char *) "";
-    }
-    int rc = 0;
-    if (!out.confident && r->nterms > 0)
-        rc = s_gap (self, tx, req->question, 1);
-    if (!rc)
-        bc_reply_ok (reply, &out.base);
-    free (excerpt);
-    if (a)
-        balcao__v1__article__free_unpacked (a, NULL);
-    kb_results_destroy (&r);
-    return rc;
-}
-
 static int
 s_import (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -922,7 +695,7 @@ s_import (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         Balcao__V1__Article in = *req->articles[i];
         if (req->publish)
             in.status = "publicado";
-        Balcao__V1__Article *cur = s_get (self, txn, in.id);
+        Balcao__V1__Article *cur = kb_article_get (self, txn, in.id);
         if (!cur) {
             Balcao__V1__Article a;
             s_new_article (&a, &in, in.id, tx, "import");
@@ -1042,83 +815,6 @@ s_from_ticket (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return rc == -1 ? kb_index_failed (tx, self->articles) : rc;
 }
 
-static int
-s_cmp_gap (const void *a, const void *b)
-{
-    const Balcao__V1__KbGap *x = *(Balcao__V1__KbGap *const *) a;
-    const Balcao__V1__KbGap *y = *(Balcao__V1__KbGap *const *) b;
-    if (x->count != y->count)
-        return x->count < y->count ? 1 : -1;
-    return strcmp (x->query, y->query);
-}
-
-static int
-s_gaps (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
-        bc_reply_t *reply)
-{
-    (void) request;
-    kb_t *self = state;
-    const Balcao__V1__GetKbGaps *req = (const Balcao__V1__GetKbGaps *) payload;
-    if (!kb_is_staff (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "só a equipe de suporte vê as lacunas da base",
-                        "only support staff see the knowledge base's gaps");
-        return 0;
-    }
-    int64_t since = req->since_us ? req->since_us : bc_tx_now_us (tx) - 30LL * 86400000000LL;
-    uint32_t day = since > 0 ? (uint32_t) (since / 86400000000LL) : 0;
-    unsigned char start[4];
-    for (int i = 0; i < 4; i++)
-        start[i] = (unsigned char) (day >> (24 - 8 * i));
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (bc_tx_txn (tx), self->db_gaps, &cur);
-    if (rc)
-        return rc;
-    /* Sum the days per query: zhash keyed by the folded query. */
-    zhash_t *sums = zhash_new ();
-    MDB_val k = {4, start}, v;
-    for (int op = MDB_SET_RANGE; mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT) {
-        Balcao__V1__KbGap *g = balcao__v1__kb_gap__unpack (NULL, v.mv_size, v.mv_data);
-        if (!g)
-            continue;
-        char query[256];
-        size_t qlen = k.mv_size - 4 < sizeof query - 1 ? k.mv_size - 4 : sizeof query - 1;
-        memcpy (query, (char *) k.mv_data + 4, qlen);
-        query[qlen] = 0;
-        Balcao__V1__KbGap *sum = zhash_lookup (sums, query);
-        if (!sum) {
-            sum = calloc (1, sizeof *sum);
-            balcao__v1__kb_gap__init (sum);
-            sum->query = strdup (query);
-            zhash_insert (sums, query, sum);
-        }
-        sum->count += g->count;
-        sum->bot += g->bot;
-        if (g->last_us > sum->last_us)
-            sum->last_us = g->last_us;
-        balcao__v1__kb_gap__free_unpacked (g, NULL);
-    }
-    mdb_cursor_close (cur);
-    size_t n = zhash_size (sums), limit = req->limit ? req->limit : 20;
-    if (limit > 200)
-        limit = 200;
-    Balcao__V1__KbGap **list = calloc (n + 1, sizeof *list);
-    size_t i = 0;
-    for (Balcao__V1__KbGap *g = zhash_first (sums); g; g = zhash_next (sums))
-        list[i++] = g;
-    qsort (list, n, sizeof *list, s_cmp_gap);
-    Balcao__V1__KbGaps out = BALCAO__V1__KB_GAPS__INIT;
-    out.gaps = list;
-    out.n_gaps = n < limit ? n : limit;
-    bc_reply_ok (reply, &out.base);
-    for (i = 0; i < n; i++) {
-        free (list[i]->query);
-        free (list[i]);
-    }
-    free (list);
-    zhash_destroy (&sums);
-    return 0;
-}
-
 void
 kb_articles_register (kb_t *self)
 {
@@ -1132,9 +828,6 @@ kb_articles_register (kb_t *self)
     bc_service_on_command (svc, &balcao__v1__article_from_ticket__descriptor, 1, s_from_ticket);
     bc_service_on_command (svc, &balcao__v1__get_article__descriptor, 0, s_get_cmd);
     bc_service_on_command (svc, &balcao__v1__get_article_history__descriptor, 0, s_history);
-    bc_service_on_command (svc, &balcao__v1__search_articles__descriptor, 0, s_search);
-    bc_service_on_command (svc, &balcao__v1__suggest_articles__descriptor, 0, s_suggest);
-    bc_service_on_command (svc, &balcao__v1__ask_bot__descriptor, 0, s_ask);
+    kb_search_register (self);
     bc_service_on_command (svc, &balcao__v1__export_articles__descriptor, 0, s_export);
-    bc_service_on_command (svc, &balcao__v1__get_kb_gaps__descriptor, 0, s_gaps);
 }

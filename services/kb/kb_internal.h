@@ -1,7 +1,7 @@
 /* kb's parts share the service's state: kb_server.c (set-up, the router's
- * events, who may do what), kb_articles.c (articles, search, suggest, bot,
- * gaps) and kb_tickets.c (tickets in the index, similar tickets, recurring
- * problems). */
+ * events, who may do what), kb_articles.c (articles and their versions),
+ * kb_search.c (search, suggest, bot, gaps) and kb_tickets.c (tickets in
+ * the index, similar tickets, recurring problems). */
 #ifndef KB_INTERNAL_H
 #define KB_INTERNAL_H
 
@@ -32,6 +32,10 @@ int kb_is_staff (const char *principal);
 
 /* Articles (kb_articles.c). */
 void kb_articles_register (kb_t *self);
+/* An article's current version (NULL when there is none; free_unpacked it). */
+Balcao__V1__Article *kb_article_get (kb_t *self, MDB_txn *txn, const char *id);
+/* Search, suggest, the bot and the gaps (kb_search.c). */
+void kb_search_register (kb_t *self);
 /* Indexes every stored article again: into the index of every article,
  * the public one, or both (kb_server.c: after a change of term scheme).
  * Returns 0 or -1 (Xapian or LMDB). */
