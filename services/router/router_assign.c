@@ -190,8 +190,8 @@ s_is_admin (const char *principal)
     return strncmp (principal, "admin:", 6) == 0;
 }
 
-static int
-s_is_supervisor (const char *principal)
+int
+router_is_supervisor (const char *principal)
 {
     return strncmp (principal, "supervisor:", 11) == 0 || s_is_admin (principal);
 }
@@ -505,7 +505,7 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
                         "only the support team assigns tickets");
         return 0;
     }
-    if (!taking && !s_is_supervisor (who)) {
+    if (!taking && !router_is_supervisor (who)) {
         bc_reply_error (reply, "forbidden", "só supervisores atribuem chamados a outras pessoas",
                         "only supervisors assign tickets to others");
         return 0;

@@ -67,7 +67,7 @@ s_may_see (void *state, bc_tx_t *tx, const char *principal, const bc_envelope_t 
 {
     router_t *self = state;
     if (bc_envelope_is (ev, &balcao__v1__person_changed__descriptor))
-        return strncmp (principal, "admin:", 6) == 0 || strncmp (principal, "supervisor:", 11) == 0;
+        return router_is_supervisor (principal);
     if (router_is_agent (principal))
         return 1;
     int is_internal;

@@ -41,6 +41,8 @@ int router_emit_for (router_t *self, bc_tx_t *tx, uint64_t number, const Protobu
 int router_index_event (router_t *self, MDB_txn *txn, uint64_t number, uint64_t seq);
 Balcao__V1__Ticket *router_get_ticket (router_t *self, MDB_txn *txn, uint64_t number, int *rc);
 int router_is_agent (const char *principal);
+/* Supervisors and admins (router_assign.c). */
+int router_is_supervisor (const char *principal);
 int router_is_customer_of (const char *principal, const Balcao__V1__Ticket *t);
 /* Who may read ticket t: 2 = all of it (the support team), 1 = its public
  * part (its customer, colleagues following their organization's tickets,

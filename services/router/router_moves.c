@@ -235,7 +235,7 @@ s_merge (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
         balcao__v1__ticket__free_unpacked (from, NULL);
         return rc;
     }
-    int is_supervisor = strncmp (who, "supervisor:", 11) == 0 || strncmp (who, "admin:", 6) == 0;
+    int is_supervisor = router_is_supervisor (who);
     if (router_is_done (from->status) || router_is_done (into->status))
         bc_reply_error (reply, "conflict", "só chamados em andamento são unidos (o #%llu está %s, o #%llu está %s)",
                         "only open tickets are merged (#%llu is %s, #%llu is %s)",
