@@ -10,6 +10,7 @@
  * NUL): the article is titled A, tagged A, its body B; the ticket has
  * subject B, body A and an internal note B. Its first byte's lowest bit
  * picks the language (pt-BR or en). */
+#include "../utf8_check.h"
 #include "kb_index.h"
 #include "kb_stopwords.h"
 
@@ -47,30 +48,6 @@ s_fail (const char *what, kb_index_t *index)
 {
     fprintf (stderr, "fuzz_kb_text: %s failed: %s\n", what, index ? kb_index_error (index) : "");
     abort ();
-}
-
-static int
-s_is_utf8 (const char *s)
-{
-    const unsigned char *p = (const unsigned char *) s;
-    while (*p) {
-        int n = *p < 0x80 ? 0 : *p >= 0xC2 && *p < 0xE0 ? 1 : *p >= 0xE0 && *p < 0xF0 ? 2
-                : *p >= 0xF0 && *p < 0xF5                 ? 3
-                                                          : -1;
-        if (n < 0)
-            return 0;
-        unsigned c = n == 0 ? *p : *p & (0x3F >> n);
-        for (int i = 1; i <= n; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return 0;
-            c = (c << 6) | (p[i] & 0x3F);
-        }
-        if ((n == 2 && (c < 0x800 || (c >= 0xD800 && c < 0xE000)))
-            || (n == 3 && (c < 0x10000 || c > 0x10FFFF)))
-            return 0;
-        p += n + 1;
-    }
-    return 1;
 }
 
 static kb_index_t *
@@ -128,9 +105,9 @@ s_check_results (const char *what, kb_index_t *index, int rc, kb_results_t *r)
     if (rc)
         s_fail (what, index);
     for (int i = 0; i < r->nhits; i++)
-        if (r->hits[i].snippet && !s_is_utf8 (r->hits[i].snippet))
+        if (r->hits[i].snippet && !utf8_check (r->hits[i].snippet))
             s_fail ("a snippet in UTF-8", NULL);
-    if (r->spelling && !s_is_utf8 (r->spelling))
+    if (r->spelling && !utf8_check (r->spelling))
         s_fail ("the correction in UTF-8", NULL);
 }
 
@@ -168,7 +145,7 @@ s_query (kb_index_t *index, const char *text, const char *body)
     s_check_results ("ask", index, rc, r);
     kb_results_destroy (&r);
     char *excerpt = kb_index_excerpt (index, body, text, 400);
-    if (!excerpt || !s_is_utf8 (excerpt))
+    if (!excerpt || !utf8_check (excerpt))
         s_fail ("an excerpt in UTF-8", NULL);
     free (excerpt);
 }
@@ -194,7 +171,7 @@ s_similar (kb_index_t *index, const char *id)
     if (n < 0)
         s_fail ("shared words", index);
     for (int i = 0; i < n; i++) {
-        if (!*words[i] || !s_is_utf8 (words[i]))
+        if (!*words[i] || !utf8_check (words[i]))
             s_fail ("a shared word in UTF-8", NULL);
         free (words[i]);
     }

@@ -2,6 +2,7 @@
  * forms of a word meet; stopwords, synonyms, filters, snippets, spelling,
  * similar documents, and re-indexing the same document (a replayed event)
  * does not duplicate it. */
+#include "../utf8_check.h"
 #include "kb_index.h"
 #include "kb_stopwords.h"
 #include "unit_util.h"
@@ -579,30 +580,6 @@ test_batches (void **state)
     unit_rmdir (dir);
 }
 
-/* Whether s is valid UTF-8 (what kb shows people must be). */
-static int
-s_is_utf8 (const char *s)
-{
-    const unsigned char *p = (const unsigned char *) s;
-    while (*p) {
-        int n = *p < 0x80 ? 0 : *p >= 0xC2 && *p < 0xE0 ? 1 : *p >= 0xE0 && *p < 0xF0 ? 2
-                : *p >= 0xF0 && *p < 0xF5                 ? 3
-                                                          : -1;
-        if (n < 0)
-            return 0;
-        unsigned c = n == 0 ? *p : *p & (0x3F >> n);
-        for (int i = 1; i <= n; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return 0;
-            c = (c << 6) | (p[i] & 0x3F);
-        }
-        if ((n == 2 && (c < 0x800 || (c >= 0xD800 && c < 0xE000))) || (n == 3 && (c < 0x10000 || c > 0x10FFFF)))
-            return 0;
-        p += n + 1;
-    }
-    return 1;
-}
-
 /* Every way kb reads text, with text: as a search (with snippets and
  * spelling), as suggest while typing, as the bot's question (its best hit
  * and an excerpt of body), and the document id's similar documents and
@@ -619,9 +596,9 @@ s_read_all_ways (kb_index_t *idx, const char *text, const char *id, const char *
         fail_msg ("search \"%s\": %s", text, kb_index_error (idx));
     snprintf (best, size, "%s", r->nhits ? r->hits[0].id : "");
     for (int i = 0; i < r->nhits; i++)
-        if (r->hits[i].snippet && !s_is_utf8 (r->hits[i].snippet))
+        if (r->hits[i].snippet && !utf8_check (r->hits[i].snippet))
             fail_msg ("search \"%s\": snippet not UTF-8: %s", text, r->hits[i].snippet);
-    if (r->spelling && !s_is_utf8 (r->spelling))
+    if (r->spelling && !utf8_check (r->spelling))
         fail_msg ("search \"%s\": spelling not UTF-8", text);
     kb_results_destroy (&r);
     kb_query_t suggest = {.text = text, .limit = 5, .is_partial = 1};
@@ -634,7 +611,7 @@ s_read_all_ways (kb_index_t *idx, const char *text, const char *id, const char *
     kb_results_destroy (&r);
     char *excerpt = kb_index_excerpt (idx, body, text, 300);
     assert_non_null (excerpt);
-    if (!s_is_utf8 (excerpt))
+    if (!utf8_check (excerpt))
         fail_msg ("excerpt for \"%s\" not UTF-8", text);
     free (excerpt);
     kb_query_t like = {.limit = 5};
@@ -650,7 +627,7 @@ s_read_all_ways (kb_index_t *idx, const char *text, const char *id, const char *
     int n = kb_index_shared_words (idx, pair, 2, words, 8);
     assert_true (n >= 0);
     for (int i = 0; i < n; i++) {
-        assert_true (*words[i] && s_is_utf8 (words[i]));
+        assert_true (*words[i] && utf8_check (words[i]));
         free (words[i]);
     }
     (void) kb_index_similarity (idx, id, "base");
