@@ -6,6 +6,7 @@
 #include "balcao/v1/router.pb-c.h"
 
 #include "bc_client.h"
+#include "bc_store.h"
 #include "bc_token.h"
 
 #include <errno.h>
@@ -31,27 +32,6 @@ s_is_reserved (const char *name)
         if (strcmp (name, ours[i]) == 0)
             return 1;
     return 0;
-}
-
-/* mkdir -p of path's folder, private. */
-static int
-s_make_folder (const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf (dir, sizeof dir, "%s", path);
-    char *slash = strrchr (dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = 0;
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir (dir, 0700) && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir (dir, 0700) && errno != EEXIST ? -1 : 0;
 }
 
 /* Registers service:<name> at the router with the read permission (as the
@@ -120,8 +100,15 @@ balcaoctl_api_token (bc_config_t *config, const char *name, int can_read)
     int n = snprintf (line, sizeof line, "%s ", name);
     sodium_bin2hex (line + n, sizeof line - (size_t) n, hash, sizeof hash);
     strcat (line, "\n");
-    int fd = s_make_folder (path) == 0 ? open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)
-                                       : -1;
+    /* Its folder private, as everything balcaoctl makes (umask 077). */
+    char dir[PATH_MAX];
+    snprintf (dir, sizeof dir, "%s", path);
+    char *slash = strrchr (dir, '/');
+    if (slash)
+        *slash = 0;
+    int fd = !slash || bc_dir_ensure (dir) == 0
+                 ? open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)
+                 : -1;
     struct stat st;
     int ok = fd >= 0 && write (fd, line, strlen (line)) == (ssize_t) strlen (line) && fsync (fd) == 0
              && fstat (fd, &st) == 0;
