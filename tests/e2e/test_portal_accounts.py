@@ -21,7 +21,8 @@ Proves:
   http; Secure with an https gateway/public_url;
 - a write without the CSRF token, with a wrong one, or from another Origin
   is 403 and changes nothing;
-- kill -9 of the gateway keeps accounts and sessions;
+- kill -9 of the gateway keeps accounts and sessions; a session unused for
+  gateway/session_idle_s ends;
 - a malformed or oversized Cookie header and a body that is not JSON are a
   clear 400, and the gateway keeps answering;
 - no password, token, link, session id or CSRF token in any service's log.
@@ -345,6 +346,18 @@ def main():
                                                 "Cookie": pre.split(";")[0]})
         line = cookies_of(headers).get("balcao_session", "")
         check(status == 200 and "Secure" in line, "and so is the session cookie", (body, line))
+
+        log("sessions idle for gateway/session_idle_s end")
+        s.stop("gateway")
+        s.extra_config["gateway"] = GATEWAY + "\n    session_idle_s = 2"
+        s.write_config()
+        s.start("gateway")
+        idle = Portal(s)
+        status, _, _ = idle.post("/login", {"email": address, "password": password})
+        remember(idle)
+        check(status == 200 and idle.session()["signed_in"], "signed in")
+        time.sleep(3)
+        check(not idle.session()["signed_in"], "after 3 s without a request the session ended")
         s.check_alive()
         s.stop_all()
 
