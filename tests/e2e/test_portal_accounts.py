@@ -5,7 +5,7 @@ transport.
 
 Proves:
 - sign-up mails a confirmation (pt-BR, with when the link expires in
-  Brasília time); opening it signs the new customer in; their password then
+  Brasília time; English for an English browser); opening it signs the new customer in; their password then
   works from another browser; sign-up again for the same address answers the
   same 202 and cannot change the password;
 - a wrong password is 401, and after 5 failures for one address 429 with
@@ -25,6 +25,7 @@ Proves:
   gateway/session_idle_s ends;
 - a malformed or oversized Cookie header and a body that is not JSON are a
   clear 400, and the gateway keeps answering;
+- notify takes SendAccountMail only from the gateway (and admins);
 - no password, token, link, session id or CSRF token in any service's log.
 """
 
@@ -33,7 +34,8 @@ import json
 import os
 import time
 
-from harness import System, check, log, run_test
+from harness import BusError, System, check, log, run_test
+from balcao.v1 import notify_pb2
 from portal import Portal, mail_text, mails_to, sign_in, tokens, wait_link
 
 LINK_S = 6
@@ -186,6 +188,13 @@ def links(s):
     status, body, _ = q.post("/login-link", {"email": address})
     check(status == 429 and body["error"] == "rate_limited",
           "the 4th mail to one address within an hour is 429", body)
+    status, _, _ = Portal(s, language="en").post("/login-link", {"email": "gina@example.com"})
+    token = wait_link(s, "gina@example.com", "login")
+    SECRETS.add(token)
+    msg = mails_to(s, "gina@example.com")[-1]
+    text = mail_text(msg)
+    check(status == 202 and "Customer Portal" in str(msg["Subject"]) and "Brasília time" in text
+          and "works once" in text, "an English browser gets the mail in English", text)
     status, body, _ = q.post("/login-link", {"email": "não é endereço"})
     check(status == 400 and body["error"] == "invalid", "a malformed address is 400", body)
 
@@ -310,6 +319,18 @@ def main():
               "the pre-session cookie is HttpOnly and SameSite=Lax", pre)
         status, body, _ = Portal(s, language="en-US,en;q=0.8").get("/session")
         check(body["language"] == "en", "Accept-Language en gives English")
+
+        for principal in ("customer:ana@example.com", "agent:maria", "service:erp"):
+            try:
+                s.call("notify", notify_pb2.SendAccountMail(
+                    to="ana@example.com", kind="login", link="http://x/entrar/link#t=abc",
+                    expires_us=int(time.time() * 1e6) + 60000000), principal=principal)
+                refused = None
+            except BusError as e:
+                refused = e.code
+            check(refused == "forbidden", "notify refuses SendAccountMail from %s" % principal,
+                  refused)
+        check(not mails_to(s, "ana@example.com"), "and mails nothing")
 
         p, address, password = signup_and_confirm(s)
         login_limits(s)
