@@ -55,7 +55,8 @@ ctl_demo_account (ctl_t *ctl, const char *address, const char *name)
     }
     close (fds[0]);
     int status = 0;
-    int ok = pid > 0 && write (fds[1], password, strlen (password)) == (ssize_t) strlen (password) &&
+    size_t len = strlen (password);
+    int ok = pid > 0 && write (fds[1], password, len) == (ssize_t) len &&
              write (fds[1], "\n", 1) == 1;
     close (fds[1]);
     ok = pid > 0 && waitpid (pid, &status, 0) == pid && WIFEXITED (status) &&

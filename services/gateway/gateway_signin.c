@@ -28,7 +28,9 @@ s_address (gateway_req_t *req, char out[GATEWAY_ADDRESS_MAX + 1], enum MHD_Resul
 {
     if (gateway_parse_address (s_field (req, "email"), out, GATEWAY_ADDRESS_MAX + 1))
         return true;
-    *answer = gateway_accounts_invalid (req, "informe um endereço de e-mail válido (ex.: nome@empresa.com.br)",
+    *answer = gateway_accounts_invalid (req,
+                                        "informe um endereço de e-mail válido (ex.: "
+                                        "nome@empresa.com.br)",
                          "give a valid e-mail address (e.g. name@company.com)");
     return false;
 }
@@ -50,7 +52,8 @@ s_token_key (gateway_req_t *req, unsigned char key[GATEWAY_KEY_SIZE], enum MHD_R
         gateway_secret_key (token, GATEWAY_SECRET_LEN, key);
         return true;
     }
-    *answer = gateway_accounts_invalid (req, "este link não é válido; copie o link inteiro do e-mail",
+    *answer = gateway_accounts_invalid (req,
+                                        "este link não é válido; copie o link inteiro do e-mail",
                          "this link is not valid; copy the whole link from the e-mail");
     return false;
 }
@@ -125,7 +128,8 @@ gateway_signin_login_link (gateway_accounts_t *self, gateway_req_t *req)
 {
     enum MHD_Result answer;
     gateway_link_t link = {.kind = "login"};
-    if (!s_address (req, link.address, &answer) || !s_mail_allowed (self, req, link.address, &answer))
+    if (!s_address (req, link.address, &answer) ||
+        !s_mail_allowed (self, req, link.address, &answer))
         return answer;
     snprintf (link.language, sizeof link.language, "%s", s_language (req));
     gateway_account_t account;

@@ -20,7 +20,8 @@ main (int argc, char **argv)
         return rc;
     }
     if (!config || first < argc) {
-        fprintf (stderr, "usage: balcao-gateway [-c CONFIG] [account-add ADDRESS NAME < PASSWORD]\n");
+        fprintf (stderr,
+                 "usage: balcao-gateway [-c CONFIG] [account-add ADDRESS NAME < PASSWORD]\n");
         bc_config_destroy (&config);
         return 64;
     }
