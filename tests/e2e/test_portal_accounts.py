@@ -25,7 +25,8 @@ Proves:
   gateway/session_idle_s ends;
 - a malformed or oversized Cookie header and a body that is not JSON are a
   clear 400, and the gateway keeps answering;
-- notify takes SendAccountMail only from the gateway (and admins);
+- notify takes SendAccountMail only from the gateway (and admins), with
+  CURVE on too;
 - no password, token, link, session id or CSRF token in any service's log.
 """
 
@@ -392,6 +393,13 @@ def main():
               "none of %d passwords, tokens, session ids and CSRF tokens is in any log"
               % len(secrets), leaked)
         check("/entrar/link" not in logs and "#t=" not in logs, "nor any link")
+
+    with System("portal_accounts_curve", curve=True) as s:
+        s.start_all()
+        p = sign_in(s, "cliente@example.com")
+        check(p.session()["person"]["address"] == "cliente@example.com",
+              "with CURVE on, the gateway's key mails through notify as service:gateway, and "
+              "the link signs in")
 
 
 if __name__ == "__main__":
