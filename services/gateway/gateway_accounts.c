@@ -20,7 +20,6 @@
 #define GATEWAY_COOKIE_PRE "balcao_pre"
 #define GATEWAY_COOKIE_LANG "balcao_lang"
 
-
 /* ---- set-up ---- */
 
 gateway_accounts_t *
@@ -88,7 +87,6 @@ gateway_accounts_destroy (gateway_accounts_t **self_p)
 }
 
 /* ---- answers with cookies ---- */
-
 
 void
 gateway_accounts_cookie (gateway_accounts_t *self, gateway_cookies_t *c, const char *name,
@@ -306,7 +304,7 @@ gateway_accounts_sign_in (gateway_accounts_t *self, gateway_req_t *req, const ch
     }
     gateway_cookies_t cookies = {0};
     gateway_accounts_cookie (self, &cookies, GATEWAY_COOKIE_SESSION, id,
-              gateway_sessions_max_age_s (self->sessions));
+                             gateway_sessions_max_age_s (self->sessions));
     sodium_memzero (id, sizeof id);
     char clean[GATEWAY_ADDRESS_MAX + 1];
     bc_info ("event=signed_in address=%s how=%s peer=%s",
