@@ -23,7 +23,7 @@ typedef struct {
 struct gateway_bus_t {
     bc_config_t *config;
     pthread_mutex_t lock; /* the pools */
-    s_pool_t router, intake;
+    s_pool_t router, intake, kb;
     /* Health: one round at a time, its clients used under health_lock. */
     pthread_mutex_t health_lock;
     bc_client_t *health[GATEWAY_NSERVICES];
@@ -83,6 +83,7 @@ gateway_bus_new (bc_config_t *config)
     int timeout = (int) bc_config_int (config, "gateway/bus_timeout_ms", 2000);
     s_pool_init (self, &self->router, "router", timeout, 1);
     s_pool_init (self, &self->intake, "intake", timeout, 1);
+    s_pool_init (self, &self->kb, "kb", timeout, 1);
     self->health_timeout_ms = (int) bc_config_int (config, "gateway/health_timeout_ms", 300);
     for (int i = 0; i < GATEWAY_NSERVICES; i++) {
         self->health[i] = bc_client_new_for (config, s_services[i], "gateway");
@@ -92,8 +93,8 @@ gateway_bus_new (bc_config_t *config)
         }
     }
     /* One client of each now, so a CURVE or endpoint problem shows at start. */
-    s_pool_t *pools[] = {&self->router, &self->intake};
-    for (int i = 0; i < 2; i++) {
+    s_pool_t *pools[] = {&self->router, &self->intake, &self->kb};
+    for (int i = 0; i < 3; i++) {
         bc_client_t *client = s_client_new (self, pools[i]);
         if (!client) {
             gateway_bus_destroy (&self);
@@ -112,6 +113,7 @@ gateway_bus_destroy (gateway_bus_t **self_p)
         return;
     s_pool_empty (&self->router);
     s_pool_empty (&self->intake);
+    s_pool_empty (&self->kb);
     for (int i = 0; i < GATEWAY_NSERVICES; i++)
         bc_client_destroy (&self->health[i]);
     json_decref (self->last);
@@ -127,7 +129,9 @@ gateway_bus_call (gateway_bus_t *self, const char *service, const char *principa
 {
     assert (self);
     *reply = NULL;
-    s_pool_t *pool = strcmp (service, "router") == 0 ? &self->router : &self->intake;
+    s_pool_t *pool = strcmp (service, "router") == 0 ? &self->router
+                     : strcmp (service, "kb") == 0   ? &self->kb
+                                                     : &self->intake;
     assert (strcmp (service, pool->name) == 0);
     pthread_mutex_lock (&self->lock);
     bc_client_t *client = zlist_pop (pool->idle);
