@@ -288,11 +288,15 @@ gateway_ticket_files (json_t *body, size_t max_files, Balcao__V1__SubmitFile ***
             snprintf (why->en, sizeof why->en, "%s: %.200s", field, inner.en);
             goto refused;
         }
-        if (strpbrk (name, "/\\") || (*type && !s_is_media_type (type))) {
-            s_why (why, "o campo \"%s\" tem um nome de arquivo com barras ou um tipo que não é "
-                        "\"tipo/subtipo\"",
-                   "the field \"%s\" has a file name with slashes or a type that is not "
-                   "\"type/subtype\"", field);
+        if (strpbrk (name, "/\\")) {
+            s_why (why, "o campo \"%s.filename\" não pode ter barras (/ ou \\)",
+                   "the field \"%s.filename\" cannot have slashes (/ or \\)", field);
+            goto refused;
+        }
+        if (*type && !s_is_media_type (type)) {
+            s_why (why, "o campo \"%s.content_type\" deve ser \"tipo/subtipo\" (ex.: image/png)",
+                   "the field \"%s.content_type\" must be \"type/subtype\" (e.g. image/png)",
+                   field);
             goto refused;
         }
         json_t *b64 = json_object_get (item, "content_base64");

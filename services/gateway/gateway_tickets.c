@@ -6,6 +6,7 @@
 #include "gateway_tickets.h"
 
 #include "balcao/v1/intake.pb-c.h"
+#include "balcao/v1/kb.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_log.h"
 #include "gateway_parse.h"
@@ -347,6 +348,24 @@ s_wait_for_message (gateway_tickets_t *self, gateway_req_t *req, uint64_t number
     }
 }
 
+/* client_ref: the form's own id (a UUID): 1 to 64 of A-Z a-z 0-9 - _. */
+static bool
+s_client_ref (json_t *body, const char **out, gateway_ticket_why_t *why)
+{
+    const char *text = json_string_value (json_object_get (body, "client_ref"));
+    size_t len = text ? strlen (text) : 0;
+    if (len >= 1 && len <= 64 &&
+        strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == len) {
+        *out = text;
+        return true;
+    }
+    snprintf (why->pt, sizeof why->pt, "o campo \"client_ref\" é obrigatório: de 1 a 64 letras, "
+                                       "dígitos, '-' ou '_' (um UUID)");
+    snprintf (why->en, sizeof why->en, "the field \"client_ref\" is required: 1 to 64 letters, "
+                                       "digits, '-' or '_' (a UUID)");
+    return false;
+}
+
 /* suggestions_opened: the knowledge-base articles the customer opened
  * while writing (at most 20 ids of 1 to 100 characters). */
 static bool
@@ -370,6 +389,32 @@ s_suggestions (json_t *body, gateway_ticket_why_t *why)
                                            "most 20 article ids");
     }
     return is_ok;
+}
+
+/* Deflection: the articles kb suggested and the customer opened before
+ * sending anyway (suggestions_opened) go to kb's counters, once per form
+ * (client_ref). The ticket is stored whatever kb answers. */
+static void
+s_record_deflection (gateway_tickets_t *self, gateway_req_t *req, const char *client_ref)
+{
+    json_t *list = json_object_get (req->body_json, "suggestions_opened");
+    size_t n = json_array_size (list);
+    if (!n)
+        return;
+    char **articles = calloc (n, sizeof *articles);
+    for (size_t i = 0; i < n; i++)
+        articles[i] = (char *) json_string_value (json_array_get (list, i));
+    Balcao__V1__RecordDeflection rd = BALCAO__V1__RECORD_DEFLECTION__INIT;
+    rd.outcome = "sent_after_opening";
+    rd.articles = articles;
+    rd.n_articles = n;
+    rd.client_ref = (char *) client_ref;
+    bc_envelope_t *reply = NULL;
+    int rc = gateway_bus_call (self->bus, "kb", req->principal, &rd.base, &reply);
+    if (rc != BC_OK)
+        bc_warn ("event=deflection_not_recorded rc=%d articles=%zu", rc, n);
+    bc_envelope_destroy (&reply);
+    free (articles);
 }
 
 static bool
@@ -400,9 +445,7 @@ s_open (gateway_tickets_t *self, gateway_req_t *req)
     if (!gateway_ticket_text (req->body_json, "subject", 1, 200, false, true, &subject, &why) ||
         !gateway_ticket_text (req->body_json, "body", 1, 20000, true, true, &text, &why) ||
         !gateway_ticket_text (req->body_json, "category", 0, 64, false, false, &category, &why) ||
-        !gateway_ticket_text (req->body_json, "client_ref", 1, 100, false, true, &client_ref,
-                              &why) ||
-        !s_suggestions (req->body_json, &why))
+        !s_client_ref (req->body_json, &client_ref, &why) || !s_suggestions (req->body_json, &why))
         return s_invalid (req, &why);
     enum MHD_Result out;
     if (*category) {
@@ -436,11 +479,8 @@ s_open (gateway_tickets_t *self, gateway_req_t *req)
     gateway_ticket_files_free (files, n_files);
     if (!is_sent)
         return out;
-    /* DEFLECTION (kb): suggestions_opened is validated above and would be
-     * recorded here, once the kb command that counts the articles opened
-     * before a ticket was sent exists (branch `live`); the ticket is
-     * stored whether or not that record succeeds. */
     uint64_t number = s_wait_for_ticket (self, req, external_id);
+    s_record_deflection (self, req, client_ref);
     bc_info ("event=portal_ticket message_ref=%s ticket=%llu files=%zu", ref,
              (unsigned long long) number, n_files);
     if (number)
@@ -458,8 +498,7 @@ s_reply (gateway_tickets_t *self, gateway_req_t *req, uint64_t number)
     const char *text, *client_ref;
     gateway_ticket_why_t why;
     if (!gateway_ticket_text (req->body_json, "body", 1, 20000, true, true, &text, &why) ||
-        !gateway_ticket_text (req->body_json, "client_ref", 1, 100, false, true, &client_ref,
-                              &why))
+        !s_client_ref (req->body_json, &client_ref, &why))
         return s_invalid (req, &why);
     /* Only on a ticket the customer may read: the router says, and a
      * ticket they may not read answers as one that does not exist. */
