@@ -327,3 +327,47 @@ refused:
     *n_files = 0;
     return false;
 }
+
+/* client_ref: the form's own id (a UUID): 1 to 64 of A-Z a-z 0-9 - _. */
+bool
+gateway_ticket_client_ref (json_t *body, const char **out, gateway_ticket_why_t *why)
+{
+    const char *text = json_string_value (json_object_get (body, "client_ref"));
+    size_t len = text ? strlen (text) : 0;
+    if (len >= 1 && len <= 64 &&
+        strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == len) {
+        *out = text;
+        return true;
+    }
+    snprintf (why->pt, sizeof why->pt, "o campo \"client_ref\" é obrigatório: de 1 a 64 letras, "
+                                       "dígitos, '-' ou '_' (um UUID)");
+    snprintf (why->en, sizeof why->en, "the field \"client_ref\" is required: 1 to 64 letters, "
+                                       "digits, '-' or '_' (a UUID)");
+    return false;
+}
+
+/* suggestions_opened: the knowledge-base articles the customer opened
+ * while writing (at most 20 ids of 1 to 100 characters). */
+bool
+gateway_ticket_suggestions (json_t *body, gateway_ticket_why_t *why)
+{
+    json_t *list = json_object_get (body, "suggestions_opened");
+    if (!list || json_is_null (list))
+        return true;
+    bool is_ok = json_is_array (list) && json_array_size (list) <= 20;
+    size_t i;
+    json_t *item;
+    json_array_foreach (list, i, item)
+    {
+        size_t len = json_string_length (item);
+        is_ok = is_ok && json_is_string (item) && len >= 1 && len <= 100;
+    }
+    if (!is_ok) {
+        snprintf (why->pt, sizeof why->pt, "o campo \"suggestions_opened\" deve ser uma lista de "
+                                           "até 20 ids de artigos");
+        snprintf (why->en, sizeof why->en, "the field \"suggestions_opened\" must be a list of at "
+                                           "most 20 article ids");
+    }
+    return is_ok;
+}
+

@@ -59,4 +59,11 @@ bool gateway_ticket_files (json_t *body, size_t max_files, Balcao__V1__SubmitFil
                            size_t *n_files, gateway_ticket_why_t *why);
 void gateway_ticket_files_free (Balcao__V1__SubmitFile **files, size_t n_files);
 
+/* The body's client_ref (the form's own id, a UUID): 1 to 64 of A-Z, a-z,
+ * 0-9, '-' and '_'. True with *out pointing into body. */
+bool gateway_ticket_client_ref (json_t *body, const char **out, gateway_ticket_why_t *why);
+/* The body's suggestions_opened, when given: at most 20 article ids of 1 to
+ * 100 characters. */
+bool gateway_ticket_suggestions (json_t *body, gateway_ticket_why_t *why);
+
 #endif

@@ -6,21 +6,16 @@
 #include "gateway_tickets.h"
 
 #include "balcao/v1/intake.pb-c.h"
-#include "balcao/v1/kb.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_log.h"
 #include "gateway_parse.h"
 #include "gateway_ticket_json.h"
+#include "gateway_ticket_send.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-/* How long POST /tickets waits for the router to have the new ticket. */
-#define S_WAIT_MS 5000
-#define S_POLL_MS 50
 /* GET /tickets lists at most this many (pages of 1000). */
 #define S_MAX_LISTED 5000
 #define S_MAX_FILES 10
@@ -229,194 +224,6 @@ s_categories (gateway_tickets_t *self, gateway_req_t *req)
                               NULL, NULL);
 }
 
-/* The external_id of a portal message: "portal:" and a hash of who sent it,
- * what it is for (kind: "new" or the ticket's number) and the form's
- * client_ref, so a retry of the same form is one message at intake. */
-static void
-s_external_id (const gateway_req_t *req, const char *kind, const char *client_ref, char *out,
-               size_t size)
-{
-    unsigned char hash[16];
-    crypto_generichash_state st;
-    crypto_generichash_init (&st, NULL, 0, sizeof hash);
-    crypto_generichash_update (&st, (const unsigned char *) req->principal,
-                               strlen (req->principal) + 1);
-    crypto_generichash_update (&st, (const unsigned char *) kind, strlen (kind) + 1);
-    crypto_generichash_update (&st, (const unsigned char *) client_ref, strlen (client_ref));
-    crypto_generichash_final (&st, hash, sizeof hash);
-    char hex[33];
-    sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
-    snprintf (out, size, "portal:%s", hex);
-}
-
-/* Submit to intake on the customer's behalf. True with *ref (33 bytes)
- * set, or false with *out set: intake's refusal of files over its limits
- * is 413 too_large with intake's sentence. */
-static bool
-s_submit (gateway_tickets_t *self, gateway_req_t *req, Balcao__V1__Submit *submit, char *ref,
-          enum MHD_Result *out)
-{
-    submit->channel = "portal";
-    submit->from_address = req->address;
-    submit->from_name = req->name;
-    submit->language = req->language;
-    bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (self->bus, "intake", "service:gateway", &submit->base, &reply);
-    bool is_ok = false;
-    if (rc == BC_OK) {
-        Balcao__V1__SubmitReply *sr = (Balcao__V1__SubmitReply *) bc_envelope_payload (
-            reply, &balcao__v1__submit_reply__descriptor);
-        if (sr) {
-            snprintf (ref, 33, "%s", sr->message_ref);
-            is_ok = true;
-            balcao__v1__submit_reply__free_unpacked (sr, NULL);
-        }
-        else
-            *out = gateway_http_unexpected (req->conn, "intake");
-    }
-    else if (rc == BC_EREMOTE) {
-        Balcao__V1__Error *err =
-            (Balcao__V1__Error *) bc_envelope_payload (reply, &balcao__v1__error__descriptor);
-        if (err && (strcmp (err->code, "attachment_too_large") == 0 ||
-                    strcmp (err->code, "too_large") == 0))
-            *out = gateway_http_error (req->conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-                                       *err->message_pt ? err->message_pt : err->message,
-                                       err->message);
-        else
-            *out = gateway_http_bus_error (req->conn, rc, reply, "intake");
-        if (err)
-            balcao__v1__error__free_unpacked (err, NULL);
-    }
-    else
-        *out = gateway_http_bus_error (req->conn, rc, reply, "intake");
-    bc_envelope_destroy (&reply);
-    return is_ok;
-}
-
-static void
-s_sleep_ms (int ms)
-{
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-    nanosleep (&ts, NULL);
-}
-
-/* The number of the caller's ticket that message external_id opened, once
- * the router has it (waits up to S_WAIT_MS); 0 when not yet. */
-static uint64_t
-s_wait_for_ticket (gateway_tickets_t *self, gateway_req_t *req, const char *external_id)
-{
-    for (int waited = 0; waited <= S_WAIT_MS; waited += S_POLL_MS) {
-        size_t n_pages;
-        Balcao__V1__TicketList **pages = s_list (self, req, &n_pages, NULL);
-        uint64_t found = 0;
-        for (size_t i = 0; pages && i < n_pages && !found; i++)
-            for (size_t j = pages[i]->n_tickets; j > 0 && !found; j--)
-                if (strcmp (pages[i]->tickets[j - 1]->origin_message_id, external_id) == 0)
-                    found = pages[i]->tickets[j - 1]->number;
-        if (pages)
-            s_pages_free (pages, n_pages);
-        if (found)
-            return found;
-        s_sleep_ms (S_POLL_MS);
-    }
-    return 0;
-}
-
-/* Waits up to S_WAIT_MS for message external_id to be on ticket number
- * (as the caller reads it). */
-static void
-s_wait_for_message (gateway_tickets_t *self, gateway_req_t *req, uint64_t number,
-                    const char *external_id)
-{
-    for (int waited = 0; waited <= S_WAIT_MS; waited += S_POLL_MS) {
-        Balcao__V1__GetTicket get = BALCAO__V1__GET_TICKET__INIT;
-        get.number = number;
-        bc_envelope_t *reply = NULL;
-        bool is_there = false;
-        if (gateway_bus_call (self->bus, "router", req->principal, &get.base, &reply) == BC_OK) {
-            Balcao__V1__Ticket *t =
-                (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
-            for (size_t i = 0; t && i < t->n_messages && !is_there; i++)
-                is_there = strcmp (t->messages[i]->message_id, external_id) == 0;
-            if (t)
-                balcao__v1__ticket__free_unpacked (t, NULL);
-        }
-        bc_envelope_destroy (&reply);
-        if (is_there)
-            return;
-        s_sleep_ms (S_POLL_MS);
-    }
-}
-
-/* client_ref: the form's own id (a UUID): 1 to 64 of A-Z a-z 0-9 - _. */
-static bool
-s_client_ref (json_t *body, const char **out, gateway_ticket_why_t *why)
-{
-    const char *text = json_string_value (json_object_get (body, "client_ref"));
-    size_t len = text ? strlen (text) : 0;
-    if (len >= 1 && len <= 64 &&
-        strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == len) {
-        *out = text;
-        return true;
-    }
-    snprintf (why->pt, sizeof why->pt, "o campo \"client_ref\" é obrigatório: de 1 a 64 letras, "
-                                       "dígitos, '-' ou '_' (um UUID)");
-    snprintf (why->en, sizeof why->en, "the field \"client_ref\" is required: 1 to 64 letters, "
-                                       "digits, '-' or '_' (a UUID)");
-    return false;
-}
-
-/* suggestions_opened: the knowledge-base articles the customer opened
- * while writing (at most 20 ids of 1 to 100 characters). */
-static bool
-s_suggestions (json_t *body, gateway_ticket_why_t *why)
-{
-    json_t *list = json_object_get (body, "suggestions_opened");
-    if (!list || json_is_null (list))
-        return true;
-    bool is_ok = json_is_array (list) && json_array_size (list) <= 20;
-    size_t i;
-    json_t *item;
-    json_array_foreach (list, i, item)
-    {
-        size_t len = json_string_length (item);
-        is_ok = is_ok && json_is_string (item) && len >= 1 && len <= 100;
-    }
-    if (!is_ok) {
-        snprintf (why->pt, sizeof why->pt, "o campo \"suggestions_opened\" deve ser uma lista de "
-                                           "até 20 ids de artigos");
-        snprintf (why->en, sizeof why->en, "the field \"suggestions_opened\" must be a list of at "
-                                           "most 20 article ids");
-    }
-    return is_ok;
-}
-
-/* Deflection: the articles kb suggested and the customer opened before
- * sending anyway (suggestions_opened) go to kb's counters, once per form
- * (client_ref). The ticket is stored whatever kb answers. */
-static void
-s_record_deflection (gateway_tickets_t *self, gateway_req_t *req, const char *client_ref)
-{
-    json_t *list = json_object_get (req->body_json, "suggestions_opened");
-    size_t n = json_array_size (list);
-    if (!n)
-        return;
-    char **articles = calloc (n, sizeof *articles);
-    for (size_t i = 0; i < n; i++)
-        articles[i] = (char *) json_string_value (json_array_get (list, i));
-    Balcao__V1__RecordDeflection rd = BALCAO__V1__RECORD_DEFLECTION__INIT;
-    rd.outcome = "sent_after_opening";
-    rd.articles = articles;
-    rd.n_articles = n;
-    rd.client_ref = (char *) client_ref;
-    bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (self->bus, "kb", req->principal, &rd.base, &reply);
-    if (rc != BC_OK)
-        bc_warn ("event=deflection_not_recorded rc=%d articles=%zu", rc, n);
-    bc_envelope_destroy (&reply);
-    free (articles);
-}
-
 static bool
 s_is_category (const Balcao__V1__CategoryList *cats, const char *id)
 {
@@ -445,7 +252,7 @@ s_open (gateway_tickets_t *self, gateway_req_t *req)
     if (!gateway_ticket_text (req->body_json, "subject", 1, 200, false, true, &subject, &why) ||
         !gateway_ticket_text (req->body_json, "body", 1, 20000, true, true, &text, &why) ||
         !gateway_ticket_text (req->body_json, "category", 0, 64, false, false, &category, &why) ||
-        !s_client_ref (req->body_json, &client_ref, &why) || !s_suggestions (req->body_json, &why))
+        !gateway_ticket_client_ref (req->body_json, &client_ref, &why) || !gateway_ticket_suggestions (req->body_json, &why))
         return s_invalid (req, &why);
     enum MHD_Result out;
     if (*category) {
@@ -467,7 +274,7 @@ s_open (gateway_tickets_t *self, gateway_req_t *req)
     if (!gateway_ticket_files (req->body_json, S_MAX_FILES, &files, &n_files, &why))
         return s_invalid (req, &why);
     char external_id[48], ref[33];
-    s_external_id (req, "new", client_ref, external_id, sizeof external_id);
+    gateway_ticket_external_id (req, "new", client_ref, external_id, sizeof external_id);
     Balcao__V1__Submit submit = BALCAO__V1__SUBMIT__INIT;
     submit.external_id = external_id;
     submit.subject = (char *) subject;
@@ -475,12 +282,12 @@ s_open (gateway_tickets_t *self, gateway_req_t *req)
     submit.category = (char *) category;
     submit.files = files;
     submit.n_files = n_files;
-    bool is_sent = s_submit (self, req, &submit, ref, &out);
+    bool is_sent = gateway_ticket_send (self->bus, req, &submit, ref, &out);
     gateway_ticket_files_free (files, n_files);
     if (!is_sent)
         return out;
-    uint64_t number = s_wait_for_ticket (self, req, external_id);
-    s_record_deflection (self, req, client_ref);
+    uint64_t number = gateway_ticket_wait_new (self->bus, req, external_id);
+    gateway_ticket_record_deflection (self->bus, req, client_ref);
     bc_info ("event=portal_ticket message_ref=%s ticket=%llu files=%zu", ref,
              (unsigned long long) number, n_files);
     if (number)
@@ -498,7 +305,7 @@ s_reply (gateway_tickets_t *self, gateway_req_t *req, uint64_t number)
     const char *text, *client_ref;
     gateway_ticket_why_t why;
     if (!gateway_ticket_text (req->body_json, "body", 1, 20000, true, true, &text, &why) ||
-        !s_client_ref (req->body_json, &client_ref, &why))
+        !gateway_ticket_client_ref (req->body_json, &client_ref, &why))
         return s_invalid (req, &why);
     /* Only on a ticket the customer may read: the router says, and a
      * ticket they may not read answers as one that does not exist. */
@@ -514,7 +321,7 @@ s_reply (gateway_tickets_t *self, gateway_req_t *req, uint64_t number)
     }
     char kind[32], external_id[48], ref[33];
     snprintf (kind, sizeof kind, "%llu", (unsigned long long) number);
-    s_external_id (req, kind, client_ref, external_id, sizeof external_id);
+    gateway_ticket_external_id (req, kind, client_ref, external_id, sizeof external_id);
     Balcao__V1__Submit submit = BALCAO__V1__SUBMIT__INIT;
     submit.external_id = external_id;
     submit.subject = t->subject;
@@ -522,12 +329,12 @@ s_reply (gateway_tickets_t *self, gateway_req_t *req, uint64_t number)
     submit.ticket = number;
     submit.files = files;
     submit.n_files = n_files;
-    bool is_sent = s_submit (self, req, &submit, ref, &out);
+    bool is_sent = gateway_ticket_send (self->bus, req, &submit, ref, &out);
     gateway_ticket_files_free (files, n_files);
     balcao__v1__ticket__free_unpacked (t, NULL);
     if (!is_sent)
         return out;
-    s_wait_for_message (self, req, number, external_id);
+    gateway_ticket_wait_message (self->bus, req, number, external_id);
     return gateway_http_json (req->conn, MHD_HTTP_CREATED,
                               json_pack ("{s:I}", "number", (json_int_t) number), NULL, NULL);
 }
