@@ -6,7 +6,8 @@ Proves:
 - a signed-in customer opens a ticket with a category and a file (201 with
   its number), sees it listed and shown with its status, category, tier and
   promise, downloads the file (as a download, sandboxed); the same
-  client_ref twice is one ticket;
+  client_ref twice is one ticket; the suggested article they opened before
+  sending is counted once in kb's deflection numbers;
 - they reply with a file; the agent's public reply shows, their internal
   note never does (not even its words); the promise follows the ticket;
 - the agent resolves: the customer may accept or reject; rejecting needs a
@@ -36,7 +37,7 @@ import urllib.error
 import urllib.request
 import uuid
 
-from harness import System, check, log, router_pb2, run_test, wait_until
+from harness import System, check, kb_pb2, log, router_pb2, run_test, wait_until
 from portal import Portal, sign_in
 
 CONFIG = {
@@ -129,6 +130,10 @@ def main():
             id=AGENT, name="Lia", email="lia@balcao.test", tier="N1", status="online")),
             principal="admin:e2e")
 
+        s.call("kb", kb_pb2.CreateArticle(article=kb_pb2.Article(
+            id="trocar-senha", title="Como trocar a senha", status="publicado",
+            body="Use o link Esqueci minha senha na tela de entrada.")), principal=AGENT)
+
         status, body, _ = Portal(s).get("/tickets")
         check(status == 401 and body["error"] == "unauthorized", "a visitor's list is 401")
 
@@ -141,13 +146,18 @@ def main():
         form = ref()
         new = {"subject": "Não consigo entrar no sistema", "body": "Desde ontem a senha falha.\nAjuda!",
                "category": "acesso", "attachments": [file("tela.png", PNG)], "client_ref": form,
-               "suggestions_opened": []}
+               "suggestions_opened": ["trocar-senha"]}
         status, body, _ = a.post("/tickets", new)
         check(status == 201 and body["number"] == 1, "a ticket opens: 201 with its number", body)
         n = body["number"]
         status, body, _ = a.post("/tickets", new)
         check(status == 201 and body["number"] == n and s.ticket_total() == 1,
               "the same client_ref again is the same ticket", body)
+        counts = s.call("kb", kb_pb2.GetDeflection(), principal=AGENT)
+        article = s.call("kb", kb_pb2.GetDeflection(article="trocar-senha"), principal=AGENT)
+        check(counts.sent_after_opening == 1 and article.sent_after_opening == 1,
+              "the suggestion opened before sending is counted once, for kb's reports",
+              (counts, article))
 
         status, body, _ = a.get("/tickets")
         summary = body["tickets"][0]
