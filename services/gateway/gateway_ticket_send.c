@@ -81,6 +81,16 @@ gateway_ticket_send (gateway_bus_t *bus, gateway_req_t *req, Balcao__V1__Submit 
     return is_ok;
 }
 
+/* Now, in monotonic milliseconds: the waits below end at a time, however
+ * long each bus call takes. */
+static int64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 s_sleep_ms (int ms)
 {
@@ -93,7 +103,8 @@ s_sleep_ms (int ms)
 uint64_t
 gateway_ticket_wait_new (gateway_bus_t *bus, const gateway_req_t *req, const char *external_id)
 {
-    for (int waited = 0; waited <= S_WAIT_MS; waited += S_POLL_MS) {
+    int64_t deadline = s_now_ms () + S_WAIT_MS;
+    while (s_now_ms () < deadline) {
         uint64_t found = 0, after = 0;
         for (bool is_more = true; is_more && !found;) {
             Balcao__V1__ListTickets list = BALCAO__V1__LIST_TICKETS__INIT;
@@ -127,7 +138,8 @@ void
 gateway_ticket_wait_message (gateway_bus_t *bus, const gateway_req_t *req, uint64_t number,
                              const char *external_id)
 {
-    for (int waited = 0; waited <= S_WAIT_MS; waited += S_POLL_MS) {
+    int64_t deadline = s_now_ms () + S_WAIT_MS;
+    while (s_now_ms () < deadline) {
         Balcao__V1__GetTicket get = BALCAO__V1__GET_TICKET__INIT;
         get.number = number;
         bc_envelope_t *reply = NULL;

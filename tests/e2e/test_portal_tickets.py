@@ -24,6 +24,9 @@ Proves:
 - bad fields are 400 naming the field, in pt-BR and English; a body over
   gateway/max_body_bytes and a file over intake's limit are 413; nothing of
   any of them is stored;
+- with the router stopped, a new ticket is 202 with intake's reference;
+  once the router is back it is listed, and the same form sent again
+  answers its number;
 - a customer whose address opened a ticket by e-mail sees it once signed
   in; a service token reads a ticket but writes nothing; a visitor is 401.
 """
@@ -328,6 +331,20 @@ def main():
         listed = r.get("/tickets")[1]["tickets"]
         check([t["subject"] for t in listed] == ["Pedido travado"],
               "an address's e-mail tickets are there once it signs in", listed)
+        # ---- the router late: 202, then the same form finds its ticket -----
+        s.stop("router")
+        late = {"subject": "Enquanto o roteador dorme", "body": "Oi.", "client_ref": ref()}
+        status, body, _ = a.post("/tickets", late, timeout=30)
+        check(status == 202 and body["number"] == 0 and body["message_ref"].startswith("m"),
+              "with the router stopped: 202 with intake's reference", (status, body))
+        s.start("router")
+        wait_until(lambda: any(t["subject"] == late["subject"]
+                               for t in a.get("/tickets")[1]["tickets"]),
+                   20, "the late ticket listed", system=s)
+        status, again, _ = a.post("/tickets", late)
+        check(status == 201 and s.ticket(again["number"]).subject == late["subject"],
+              "sending the same form again answers its number", (status, again))
+
         s.api_token("erp")
         status, t, _ = s.http_get("/api/v1/tickets/%d" % n)
         check(status == 200 and t["number"] == n and not t["can_reply"],
