@@ -36,6 +36,7 @@
 
 #include <czmq.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,7 @@ struct gateway_sse_t {
 typedef struct {
     gateway_sse_t *sse;
     s_watch_t *watch;
+    int fd; /* the connection's socket, to notice a browser gone */
     uint64_t cursor, id_sent;
     char key[208];
     char *out;
@@ -456,6 +458,17 @@ s_take (s_stream_t *st)
     return true;
 }
 
+/* The browser closed the connection (a page left or reloaded): noticed
+ * within a quarter of a second, not at the next ping, so its slot is free at once. */
+static bool
+s_hung_up (const s_stream_t *st)
+{
+    if (st->fd < 0)
+        return false;
+    struct pollfd p = {.fd = st->fd, .events = POLLRDHUP};
+    return poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
 static ssize_t
 s_read (void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -465,6 +478,8 @@ s_read (void *cls, uint64_t pos, char *buf, size_t max)
     while (st->out_pos == st->out_len) {
         if (zsys_interrupted)
             return MHD_CONTENT_READER_END_OF_STREAM;
+        if (s_hung_up (st))
+            return MHD_CONTENT_READER_END_WITH_ERROR;
         pthread_mutex_lock (&self->lock);
         if (self->stopping || st->watch->refused) {
             pthread_mutex_unlock (&self->lock);
@@ -478,10 +493,15 @@ s_read (void *cls, uint64_t pos, char *buf, size_t max)
                 s_out_cursor (st);
             }
             else {
-                /* Wait for the hub (at most a second: a stop is noticed). */
+                /* Wait for the hub, a quarter of a second at most: a
+                 * browser gone or a stop is noticed that fast. */
                 struct timespec until;
                 clock_gettime (CLOCK_REALTIME, &until);
-                until.tv_sec += 1;
+                until.tv_nsec += 250 * 1000000L;
+                if (until.tv_nsec >= 1000000000L) {
+                    until.tv_sec++;
+                    until.tv_nsec -= 1000000000L;
+                }
                 pthread_cond_timedwait (&st->watch->cond, &self->lock, &until);
             }
         }
@@ -578,6 +598,9 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
         return MHD_NO;
     st->sse = self;
     st->cursor = cursor;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    st->fd = info ? info->connect_fd : -1;
     st->last_write = time (NULL);
     snprintf (st->key, sizeof st->key, "%s",
               *req->session_key ? req->session_key : req->principal);
