@@ -306,8 +306,20 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
             return s_unauthorized (self, conn, why, true);
         req.by_token = true;
     }
-    else
+    else {
+        /* A Cookie header we cannot read is refused, not half-read. */
+        const char *cookie = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                          MHD_HTTP_HEADER_COOKIE);
+        const char *value;
+        size_t len;
+        if (gateway_parse_cookie (cookie, "", &value, &len) == GATEWAY_COOKIE_BAD)
+            return gateway_http_error (conn, MHD_HTTP_BAD_REQUEST, "invalid",
+                                       "o cabeçalho Cookie está malformado ou é grande demais; "
+                                       "apague os cookies deste site e recarregue a página",
+                                       "the Cookie header is malformed or too large; clear this "
+                                       "site's cookies and reload the page");
         gateway_accounts_identify (self->accounts, &req);
+    }
     enum MHD_Result out = MHD_NO;
     if (req.is_write) {
         bool ok;
