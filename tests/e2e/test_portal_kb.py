@@ -29,6 +29,7 @@ import urllib.error
 import urllib.request
 
 from harness import BusError, System, check, kb_pb2, log, run_test
+from portal import sign_in
 
 AGENT = "agent:ana@balcao.test"
 
@@ -187,6 +188,15 @@ def main():
         per = s.call("kb", kb_pb2.GetDeflection(article="trocar-senha"), principal=AGENT)
         check((per.opened, per.deflected, per.sent_after_opening) == (2, 1, 1),
               "the article's own counters say the same", per)
+        rita = sign_in(s, "rita@cliente.example")
+        status, r, _ = rita.get("/kb/deflection")
+        check(status == 403 and r["error"] == "forbidden", "a signed-in customer may not read them", (status, r))
+        status, r, _ = rita.post("/kb/deflection", {"article_id": "trocar-senha", "outcome": "deflected",
+                                                     "client_ref": "form-3"})
+        check(status == 202 and r == {"recorded": True}, "a signed-in customer records a deflection", (status, r))
+        status, r = b.get("/api/v1/kb/deflection", token=token)
+        check(r == {"opened": 2, "deflected": 2, "sent_after_opening": 1, "rate": 2 / 3},
+              "the customer's deflection counts", r)
         try:
             s.call("kb", kb_pb2.GetDeflection(), principal="customer:rita@cliente.example")
             check(False, "a customer may not read the figures on the bus either")
@@ -218,7 +228,7 @@ def main():
             status, r = b.get(path)
             check(bilingual_400(status, r), "GET %s is 400" % path[:60], (status, r))
         status, r = b.get("/api/v1/kb/deflection", token=token)
-        check(r == {"opened": 2, "deflected": 1, "sent_after_opening": 1, "rate": 0.5},
+        check(r == {"opened": 2, "deflected": 2, "sent_after_opening": 1, "rate": 2 / 3},
               "the refused requests changed nothing", r)
         status, a = b.get("/api/v1/kb/articles/trocar-senha")
         check(a["helpful"] == 2 and a["not_helpful"] == 1, "nor the feedback counts", a)

@@ -13,7 +13,8 @@ e-mail and an agent acting over the bus:
   same with ?last_event_id=), and nothing older;
 - the gateway restarts while an event happens: resuming from the last id
   gets it;
-- not signed in: 401; a Last-Event-ID that is not a number: 400; beyond
+- not signed in: 401; a service's Bearer token: 403 (the router's feed is
+  for people; a service with the whole log reads it on the bus); a Last-Event-ID that is not a number: 400; beyond
   gateway/sse_per_session streams of one session: 429 with Retry-After;
 - a quiet stream gets `: ping` comments (gateway/sse_ping_s).
 """
@@ -25,10 +26,7 @@ import time
 
 from harness import System, check, log, router_pb2, run_test, wait_until
 
-try:
-    import portal  # tests/e2e/portal.py: sessions (branch accounts)
-except ImportError:
-    portal = None
+import portal  # tests/e2e/portal.py: sessions
 
 AGENT = "agent:ana@balcao.test"
 RITA = "rita@cliente.example"
@@ -48,13 +46,9 @@ class Session:
 
     def __init__(self, s, address):
         self.address = address
-        self.headers = []
-        if portal is not None:
-            client = portal.sign_in(s, address)
-            cookie = "; ".join("%s=%s" % (c.name, c.value) for c in client.jar)
-            self.headers = ["Cookie: " + cookie]
-        else:  # before sessions exist: the build's test hook
-            self.headers = ["X-Test-Principal: customer:" + address]
+        client = portal.sign_in(s, address)
+        cookie = "; ".join("%s=%s" % (c.name, c.value) for c in client.jar)
+        self.headers = ["Cookie: " + cookie]
 
 
 class Stream:
@@ -202,6 +196,10 @@ def main():
         check(bad.status == 400 and b"Last-Event-ID" in bad.body, "a Last-Event-ID that is not a number is 400",
               (bad.status, bad.body[:200]))
 
+        token = s.api_token("erp")
+        tok = Stream(s, ["Authorization: Bearer " + token])
+        check(tok.status == 403, "a service token's stream is 403: the router's feed is for people", tok.status)
+
         log("live: the agent's reply reaches Rita's open page")
         head = s.head_seq("router")
         a = Stream(s, rita.headers)
@@ -271,8 +269,6 @@ def main():
         reply(s, rita_ticket, "Enquanto o portal reiniciava.")
         s.start("gateway")
         again = sorted(k for k in visible(s, mine) if k > expected[-1])
-        if portal is not None:
-            rita = Session(s, RITA) if not getattr(portal, "sessions_survive_restart", True) else rita
         r2 = Stream(s, rita.headers + ["Last-Event-ID: %d" % expected[-1]])
         check(r2.status == 200, "the session works after the restart", r2.status)
         wait_until(lambda: len(r2.events) >= len(again), 5, "the event made while the gateway was down")
