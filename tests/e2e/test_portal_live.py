@@ -16,7 +16,9 @@ e-mail and an agent acting over the bus:
 - not signed in: 401; a service's Bearer token: 403 (the router's feed is
   for people; a service with the whole log reads it on the bus); a Last-Event-ID that is not a number: 400; beyond
   gateway/sse_per_session streams of one session: 429 with Retry-After;
-- a quiet stream gets `: ping` comments (gateway/sse_ping_s).
+- a quiet stream gets `: ping` comments (gateway/sse_ping_s);
+- with CURVE on (the default install), the same: the gateway's key acts for
+  the customer at the router, and the reply arrives.
 """
 
 import json
@@ -294,6 +296,22 @@ def main():
         for x in streams[1:]:
             x.close()
         s.check_alive()
+
+    log("with CURVE on")
+    with System("portal_live_curve", curve=True) as s:
+        s.start_all()
+        s.submit_api("curve-1", "Nota fiscal", "Preciso da segunda via.", from_address=RITA,
+                     from_name="Rita")
+        wait_until(lambda: s.ticket_total() == 1, 10, "the ticket at the router", system=s)
+        number = s.all_tickets()[0].number
+        rita = Session(s, RITA)
+        a = Stream(s, rita.headers)
+        check(a.status == 200, "the stream opens under CURVE", a.status)
+        wait_until(lambda: a.last_id() is not None, 5, "the stream to start")
+        reply(s, number, "Segue a segunda via.")
+        wait_until(lambda: any(e[2] == {"number": number, "kind": "message"} for e in a.events), 5,
+                   "the reply on the stream under CURVE")
+        a.close()
 
 
 if __name__ == "__main__":
