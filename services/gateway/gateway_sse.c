@@ -11,7 +11,7 @@
  *   nothing measurable, and bound the wake-up delay to 50 ms.
  * - When the head moves, the hub asks the router's feed (ReplayRequest as
  *   the person: the router's filter decides what they see) once per person
- *   watched, and keeps the last GATEWAY_SSE_RING events of each person,
+ *   watched, all the requests at once on one socket (s_fan_out), and keeps the last GATEWAY_SSE_RING events of each person,
  *   formatted once, in a "watch" shared by all that person's connections.
  * - Each connection has its own thread (libmicrohttpd's thread per
  *   connection): its content reader blocks on the watch's condition
@@ -31,11 +31,13 @@
 #include "balcao/v1/bus.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_events.h"
+#include "bc_id.h"
 #include "bc_log.h"
 #include "gateway_webpath.h"
 
 #include <czmq.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,10 +69,12 @@ typedef struct s_watch {
 
 struct gateway_sse_t {
     gateway_bus_t *bus;
-    int poll_ms, ping_s, per_session, max_streams;
+    bc_client_t *feed; /* the hub's own, for its pipelined feed requests */
+    int poll_ms, ping_s, per_session, max_streams, timeout_ms;
     pthread_mutex_t lock; /* everything below, and every watch */
     s_watch_t *watches;
-    uint64_t head; /* the router's head as the hub last saw it (0: not yet) */
+    uint64_t head;   /* the router's head as the hub last saw it */
+    int64_t head_ms; /* when (zclock_mono; 0: never) */
     zhash_t *per_key; /* open streams per session (or token principal) */
     int streams;
     bool stopping;
@@ -82,6 +86,7 @@ struct gateway_sse_t {
 typedef struct {
     gateway_sse_t *sse;
     s_watch_t *watch;
+    int fd; /* the connection's socket, to notice a browser gone */
     uint64_t cursor, id_sent;
     char key[208];
     char *out;
@@ -142,29 +147,15 @@ s_format (const bc_envelope_t *env)
 
 typedef void(s_sink_fn) (void *arg, uint64_t seq, char *text);
 
-/* One ReplayRequest of principal's feed from `from` on: each event shown
+/* A ReplayReply of a person's feed asked from `from` on: each event shown
  * to sink (text owned by it), *scanned the last seq looked at, *head the
- * router's. Returns BC_OK or the bus error (*reply kept for the caller to
- * answer with, when asked). */
+ * router's. Returns BC_OK, or BC_EREMOTE for an Error or anything else. */
 static int
-s_fetch (gateway_sse_t *self, const char *principal, uint64_t from, s_sink_fn *sink, void *arg,
-         uint64_t *scanned, uint64_t *head, bc_envelope_t **error)
+s_take_reply (const bc_envelope_t *reply, uint64_t from, s_sink_fn *sink, void *arg,
+              uint64_t *scanned, uint64_t *head)
 {
-    Balcao__V1__ReplayRequest rr = BALCAO__V1__REPLAY_REQUEST__INIT;
-    rr.from_seq = from;
-    rr.max_events = GATEWAY_SSE_BATCH;
-    bc_envelope_t *reply;
-    int rc = gateway_bus_call (self->bus, "router", principal, &rr.base, &reply);
-    if (rc != BC_OK) {
-        if (error)
-            *error = reply;
-        else
-            bc_envelope_destroy (&reply);
-        return rc;
-    }
     Balcao__V1__ReplayReply *out = (Balcao__V1__ReplayReply *) bc_envelope_payload (
         reply, &balcao__v1__replay_reply__descriptor);
-    bc_envelope_destroy (&reply);
     if (!out)
         return BC_EREMOTE;
     uint64_t last = from - 1;
@@ -186,6 +177,30 @@ s_fetch (gateway_sse_t *self, const char *principal, uint64_t from, s_sink_fn *s
     *head = out->head_seq;
     balcao__v1__replay_reply__free_unpacked (out, NULL);
     return BC_OK;
+}
+
+/* One ReplayRequest of principal's feed from `from` on, waiting for it (a
+ * connection's own thread). As s_take_reply; a bus error's reply is kept
+ * in *error when asked, for the caller to answer with. */
+static int
+s_fetch (gateway_sse_t *self, const char *principal, uint64_t from, s_sink_fn *sink, void *arg,
+         uint64_t *scanned, uint64_t *head, bc_envelope_t **error)
+{
+    Balcao__V1__ReplayRequest rr = BALCAO__V1__REPLAY_REQUEST__INIT;
+    rr.from_seq = from;
+    rr.max_events = GATEWAY_SSE_BATCH;
+    bc_envelope_t *reply;
+    int rc = gateway_bus_call (self->bus, "router", principal, &rr.base, &reply);
+    if (rc != BC_OK) {
+        if (error)
+            *error = reply;
+        else
+            bc_envelope_destroy (&reply);
+        return rc;
+    }
+    rc = s_take_reply (reply, from, sink, arg, scanned, head);
+    bc_envelope_destroy (&reply);
+    return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -227,26 +242,64 @@ s_batch_add (void *arg, uint64_t seq, char *text)
         free (text);
 }
 
-/* Brings w up to head: the hub alone fetches for watches and frees them,
- * so w stays valid while the lock is let go. */
+/* One feed request for each watch in list, all sent at once on the hub's
+ * own socket (at most 256 in flight) and their replies taken as they come:
+ * the router answers a batch of reads together, so 2,000 people watched
+ * cost about one batch, not 2,000 round trips. A watch still behind after
+ * its reply (more than GATEWAY_SSE_BATCH events) goes on at the next poll.
+ * The hub alone fetches for watches and frees them, so they stay valid
+ * while the lock is let go. */
 static void
-s_catch_up (gateway_sse_t *self, s_watch_t *w, uint64_t head)
+s_fan_out (gateway_sse_t *self, s_watch_t **list, size_t n)
 {
     static s_batch_t batch; /* the hub's alone */
-    for (int round = 0; round < 20; round++) {
-        pthread_mutex_lock (&self->lock);
-        uint64_t from = w->scanned + 1;
-        bool done = w->scanned >= head || w->refused;
-        pthread_mutex_unlock (&self->lock);
-        if (done)
-            return;
-        uint64_t scanned = 0, router_head = 0;
+    char (*ids)[BC_ID_LEN + 1] = calloc (n, sizeof *ids);
+    uint64_t *from = calloc (n, sizeof *from);
+    zhash_t *index = zhash_new ();
+    if (!ids || !from || !index) {
+        free (ids);
+        free (from);
+        zhash_destroy (&index);
+        return;
+    }
+    size_t next = 0, pending = 0;
+    int64_t deadline = zclock_mono () + self->timeout_ms;
+    while (next < n || pending > 0) {
+        while (next < n && pending < 256) {
+            s_watch_t *w = list[next];
+            Balcao__V1__ReplayRequest rr = BALCAO__V1__REPLAY_REQUEST__INIT;
+            rr.from_seq = from[next] = w->scanned + 1;
+            rr.max_events = GATEWAY_SSE_BATCH;
+            bc_id_new (ids[next]);
+            bc_header_t h = {.id = ids[next], .source = "gateway", .principal = w->principal};
+            size_t len;
+            uint8_t *frame = bc_envelope_pack (&h, &rr.base, &len);
+            if (frame && bc_client_send_raw (self->feed, frame, len) == BC_OK) {
+                zhash_insert (index, ids[next], (void *) (uintptr_t) (next + 1));
+                pending++;
+            }
+            free (frame);
+            next++;
+        }
+        int64_t left = deadline - zclock_mono ();
+        if (!pending || left <= 0)
+            break;
+        bc_envelope_t *reply;
+        int rc = bc_client_recv (self->feed, (int) left, &reply);
+        if (rc == BC_ETIMEOUT)
+            break;
+        uintptr_t slot = reply ? (uintptr_t) zhash_lookup (index, reply->correlation_id) : 0;
+        if (!slot) {
+            bc_envelope_destroy (&reply); /* a late answer to an earlier round */
+            continue;
+        }
+        zhash_delete (index, reply->correlation_id);
+        pending--;
+        s_watch_t *w = list[slot - 1];
+        uint64_t scanned = 0, head = 0;
         batch.n = 0;
-        bc_envelope_t *error = NULL;
-        int rc = s_fetch (self, w->principal, from, s_batch_add, &batch, &scanned, &router_head,
-                          &error);
-        bool is_refused = rc == BC_EREMOTE && error;
-        bc_envelope_destroy (&error);
+        rc = rc == BC_OK ? s_take_reply (reply, from[slot - 1], s_batch_add, &batch, &scanned, &head)
+                         : rc;
         pthread_mutex_lock (&self->lock);
         if (rc == BC_OK) {
             for (size_t i = 0; i < batch.n; i++)
@@ -255,14 +308,17 @@ s_catch_up (gateway_sse_t *self, s_watch_t *w, uint64_t head)
                 w->scanned = scanned;
         }
         else
-            w->refused = is_refused;
+            w->refused = true;
         pthread_cond_broadcast (&w->cond);
         pthread_mutex_unlock (&self->lock);
-        if (rc != BC_OK || scanned < from)
-            return; /* the router is away, or nothing more: next poll */
-        if (router_head > head)
-            head = router_head;
+        bc_envelope_destroy (&reply);
     }
+    /* Replies still owed: a fresh socket, so they cannot pile up. */
+    if (pending)
+        bc_client_reconnect (self->feed);
+    zhash_destroy (&index);
+    free (ids);
+    free (from);
 }
 
 static void
@@ -316,6 +372,7 @@ s_hub (void *arg)
         if (!idle && s_ping (self, &head) == BC_OK) {
             pthread_mutex_lock (&self->lock);
             self->head = head;
+            self->head_ms = zclock_mono ();
             /* The watches now: new ones appended later wait for the next round. */
             size_t n = 0;
             for (s_watch_t *w = self->watches; w; w = w->next)
@@ -326,8 +383,8 @@ s_hub (void *arg)
                 if (w->scanned < head && !w->refused)
                     list[n++] = w;
             pthread_mutex_unlock (&self->lock);
-            for (size_t i = 0; i < n && list; i++)
-                s_catch_up (self, list[i], head);
+            if (list && n)
+                s_fan_out (self, list, n);
             free (list);
         }
         struct timespec ts = {0, (long) self->poll_ms * 1000000L};
@@ -356,8 +413,14 @@ gateway_sse_new (bc_config_t *config, gateway_bus_t *bus)
         self->poll_ms = 1;
     if (self->ping_s < 1)
         self->ping_s = 1;
+    self->timeout_ms = (int) bc_config_int (config, "gateway/bus_timeout_ms", 2000);
     pthread_mutex_init (&self->lock, NULL);
     self->per_key = zhash_new ();
+    self->feed = bc_client_new_for (config, "router", "gateway");
+    if (!self->feed) {
+        gateway_sse_destroy (&self);
+        return NULL;
+    }
     if (pthread_create (&self->hub, NULL, s_hub, self) != 0) {
         bc_error ("event=sse_hub_failed reason=\"%s\"", strerror (errno));
         gateway_sse_destroy (&self);
@@ -387,6 +450,7 @@ gateway_sse_destroy (gateway_sse_t **self_p)
         s_watch_free (w);
     }
     zhash_destroy (&self->per_key);
+    bc_client_destroy (&self->feed);
     pthread_mutex_destroy (&self->lock);
     free (self);
     *self_p = NULL;
@@ -456,6 +520,17 @@ s_take (s_stream_t *st)
     return true;
 }
 
+/* The browser closed the connection (a page left or reloaded): noticed
+ * within a quarter of a second, not at the next ping, so its slot is free at once. */
+static bool
+s_hung_up (const s_stream_t *st)
+{
+    if (st->fd < 0)
+        return false;
+    struct pollfd p = {.fd = st->fd, .events = POLLRDHUP};
+    return poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
 static ssize_t
 s_read (void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -465,6 +540,8 @@ s_read (void *cls, uint64_t pos, char *buf, size_t max)
     while (st->out_pos == st->out_len) {
         if (zsys_interrupted)
             return MHD_CONTENT_READER_END_OF_STREAM;
+        if (s_hung_up (st))
+            return MHD_CONTENT_READER_END_WITH_ERROR;
         pthread_mutex_lock (&self->lock);
         if (self->stopping || st->watch->refused) {
             pthread_mutex_unlock (&self->lock);
@@ -478,10 +555,15 @@ s_read (void *cls, uint64_t pos, char *buf, size_t max)
                 s_out_cursor (st);
             }
             else {
-                /* Wait for the hub (at most a second: a stop is noticed). */
+                /* Wait for the hub, a quarter of a second at most: a
+                 * browser gone or a stop is noticed that fast. */
                 struct timespec until;
                 clock_gettime (CLOCK_REALTIME, &until);
-                until.tv_sec += 1;
+                until.tv_nsec += 250 * 1000000L;
+                if (until.tv_nsec >= 1000000000L) {
+                    until.tv_sec++;
+                    until.tv_nsec -= 1000000000L;
+                }
                 pthread_cond_timedwait (&st->watch->cond, &self->lock, &until);
             }
         }
@@ -550,10 +632,14 @@ s_start_cursor (gateway_sse_t *self, gateway_req_t *req, uint64_t *cursor, enum 
                                    "Last-Event-ID must be an event's number (digits only)");
         return false;
     }
+    /* The router's head: the hub's when it is fresh (it pings only while
+     * someone watches; a head a few polls old only means the events of
+     * those few milliseconds come too), else asked now. */
     pthread_mutex_lock (&self->lock);
+    bool fresh = self->head_ms && zclock_mono () - self->head_ms < 1000;
     *cursor = self->head;
     pthread_mutex_unlock (&self->lock);
-    if (*cursor)
+    if (fresh)
         return true;
     int rc = s_ping (self, cursor);
     if (rc == BC_OK)
@@ -578,6 +664,9 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
         return MHD_NO;
     st->sse = self;
     st->cursor = cursor;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    st->fd = info ? info->connect_fd : -1;
     st->last_write = time (NULL);
     snprintf (st->key, sizeof st->key, "%s",
               *req->session_key ? req->session_key : req->principal);
