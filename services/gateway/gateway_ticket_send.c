@@ -98,33 +98,40 @@ s_sleep_ms (int ms)
     nanosleep (&ts, NULL);
 }
 
-/* The number of the caller's ticket that message external_id opened, once
- * the router has it (waits up to S_WAIT_MS); 0 when not yet. */
+/* The number of the caller's ticket whose first message is external_id,
+ * or 0: one look through the router's list. */
+static uint64_t
+s_find_opened (gateway_bus_t *bus, const gateway_req_t *req, const char *external_id)
+{
+    uint64_t found = 0, after = 0;
+    for (bool is_more = true; is_more && !found;) {
+        Balcao__V1__ListTickets list = BALCAO__V1__LIST_TICKETS__INIT;
+        list.after = after;
+        list.limit = 1000;
+        bc_envelope_t *reply = NULL;
+        Balcao__V1__TicketList *page = NULL;
+        if (gateway_bus_call (bus, "router", req->principal, &list.base, &reply) == BC_OK)
+            page = (Balcao__V1__TicketList *) bc_envelope_payload (
+                reply, &balcao__v1__ticket_list__descriptor);
+        bc_envelope_destroy (&reply);
+        is_more = page && page->n_tickets == 1000;
+        for (size_t i = 0; page && i < page->n_tickets && !found; i++)
+            if (strcmp (page->tickets[i]->origin_message_id, external_id) == 0)
+                found = page->tickets[i]->number;
+        if (page && page->n_tickets)
+            after = page->tickets[page->n_tickets - 1]->number;
+        if (page)
+            balcao__v1__ticket_list__free_unpacked (page, NULL);
+    }
+    return found;
+}
+
 uint64_t
 gateway_ticket_wait_new (gateway_bus_t *bus, const gateway_req_t *req, const char *external_id)
 {
     int64_t deadline = s_now_ms () + S_WAIT_MS;
     while (s_now_ms () < deadline) {
-        uint64_t found = 0, after = 0;
-        for (bool is_more = true; is_more && !found;) {
-            Balcao__V1__ListTickets list = BALCAO__V1__LIST_TICKETS__INIT;
-            list.after = after;
-            list.limit = 1000;
-            bc_envelope_t *reply = NULL;
-            Balcao__V1__TicketList *page = NULL;
-            if (gateway_bus_call (bus, "router", req->principal, &list.base, &reply) == BC_OK)
-                page = (Balcao__V1__TicketList *) bc_envelope_payload (
-                    reply, &balcao__v1__ticket_list__descriptor);
-            bc_envelope_destroy (&reply);
-            is_more = page && page->n_tickets == 1000;
-            for (size_t i = 0; page && i < page->n_tickets && !found; i++)
-                if (strcmp (page->tickets[i]->origin_message_id, external_id) == 0)
-                    found = page->tickets[i]->number;
-            if (page && page->n_tickets)
-                after = page->tickets[page->n_tickets - 1]->number;
-            if (page)
-                balcao__v1__ticket_list__free_unpacked (page, NULL);
-        }
+        uint64_t found = s_find_opened (bus, req, external_id);
         if (found)
             return found;
         s_sleep_ms (S_POLL_MS);
@@ -132,33 +139,43 @@ gateway_ticket_wait_new (gateway_bus_t *bus, const gateway_req_t *req, const cha
     return 0;
 }
 
-/* Waits up to S_WAIT_MS for message external_id to be on ticket number
- * (as the caller reads it). */
-void
+/* True when message external_id is on ticket number as the caller reads it. */
+static bool
+s_is_on (gateway_bus_t *bus, const gateway_req_t *req, uint64_t number, const char *external_id)
+{
+    Balcao__V1__GetTicket get = BALCAO__V1__GET_TICKET__INIT;
+    get.number = number;
+    bc_envelope_t *reply = NULL;
+    bool is_there = false;
+    if (gateway_bus_call (bus, "router", req->principal, &get.base, &reply) == BC_OK) {
+        Balcao__V1__Ticket *t =
+            (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+        for (size_t i = 0; t && i < t->n_messages && !is_there; i++)
+            is_there = strcmp (t->messages[i]->message_id, external_id) == 0;
+        if (t)
+            balcao__v1__ticket__free_unpacked (t, NULL);
+    }
+    bc_envelope_destroy (&reply);
+    return is_there;
+}
+
+uint64_t
 gateway_ticket_wait_message (gateway_bus_t *bus, const gateway_req_t *req, uint64_t number,
                              const char *external_id)
 {
     int64_t deadline = s_now_ms () + S_WAIT_MS;
     while (s_now_ms () < deadline) {
-        Balcao__V1__GetTicket get = BALCAO__V1__GET_TICKET__INIT;
-        get.number = number;
-        bc_envelope_t *reply = NULL;
-        bool is_there = false;
-        if (gateway_bus_call (bus, "router", req->principal, &get.base, &reply) == BC_OK) {
-            Balcao__V1__Ticket *t =
-                (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
-            for (size_t i = 0; t && i < t->n_messages && !is_there; i++)
-                is_there = strcmp (t->messages[i]->message_id, external_id) == 0;
-            if (t)
-                balcao__v1__ticket__free_unpacked (t, NULL);
-        }
-        bc_envelope_destroy (&reply);
-        if (is_there)
-            return;
+        if (s_is_on (bus, req, number, external_id))
+            return number;
+        /* The router may have opened a ticket of its own for it (the
+         * ticket was closed too long ago to reopen). */
+        uint64_t opened = s_find_opened (bus, req, external_id);
+        if (opened)
+            return opened;
         s_sleep_ms (S_POLL_MS);
     }
+    return 0;
 }
-
 
 /* Deflection: the articles kb suggested and the customer opened before
  * sending anyway (suggestions_opened) go to kb's counters, once per form

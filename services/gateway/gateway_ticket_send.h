@@ -30,9 +30,12 @@ bool gateway_ticket_send (gateway_bus_t *bus, gateway_req_t *req, Balcao__V1__Su
  * lists it for req's principal (waits up to 5 s); 0 when not yet. */
 uint64_t gateway_ticket_wait_new (gateway_bus_t *bus, const gateway_req_t *req,
                                   const char *external_id);
-/* Waits up to 5 s for message external_id to be on ticket number. */
-void gateway_ticket_wait_message (gateway_bus_t *bus, const gateway_req_t *req, uint64_t number,
-                                  const char *external_id);
+/* Waits up to 5 s for message external_id, sent to continue ticket number,
+ * to be on a ticket: number, or the new ticket the router opened for it
+ * instead (one closed longer than router/reopen_days; one the sender may
+ * not read). 0 when the router has not placed it yet. */
+uint64_t gateway_ticket_wait_message (gateway_bus_t *bus, const gateway_req_t *req,
+                                      uint64_t number, const char *external_id);
 
 /* The body's suggestions_opened (checked by gateway_ticket_suggestions) to
  * kb's RecordDeflection as "sent_after_opening", once per client_ref. A

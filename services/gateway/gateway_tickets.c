@@ -334,9 +334,10 @@ s_reply (gateway_tickets_t *self, gateway_req_t *req, uint64_t number)
     balcao__v1__ticket__free_unpacked (t, NULL);
     if (!is_sent)
         return out;
-    gateway_ticket_wait_message (self->bus, req, number, external_id);
+    uint64_t placed = gateway_ticket_wait_message (self->bus, req, number, external_id);
     return gateway_http_json (req->conn, MHD_HTTP_CREATED,
-                              json_pack ("{s:I}", "number", (json_int_t) number), NULL, NULL);
+                              json_pack ("{s:I}", "number", (json_int_t) (placed ? placed : number)),
+                              NULL, NULL);
 }
 
 /* POST /tickets/N/accept and /reject: the router's TicketAction as the

@@ -13,7 +13,8 @@ Proves:
 - the agent resolves: the customer may accept or reject; rejecting needs a
   reason, reopens the ticket and gives it back to the agent who resolved
   it; resolved again, accepting closes it; rating 1-5 once (a second is
-  409);
+  409); a message on the closed ticket answers the number of the ticket
+  the router opened for it;
 - another customer B cannot read, reply to, accept, reject, rate or
   download A's files by guessing numbers or the SHA-256: every answer is
   byte for byte the answer for a number never used (or a file never
@@ -49,6 +50,8 @@ CONFIG = {
                "    max_body_bytes = 2000000\n",
     "intake": "    max_attachment_bytes = 100000\n"
               "    max_message_attachments_bytes = 150000\n",
+    # A message on a closed ticket opens a new one at once.
+    "router": "    reopen_days = 0\n",
 }
 A, B, C, RITA = "ana@cliente.test", "bruno@outro.test", "chefe@cliente.test", "rita@loja.test"
 AGENT = "agent:lia@balcao.test"
@@ -281,6 +284,11 @@ def main():
               and not t["can_rate"], "rated once", t)
         status, body, _ = a.post("/tickets/%d/rating" % n, {"score": 1})
         check(status == 409 and s.ticket(n).csat_score == 5, "a second rating is 409", body)
+        status, body, _ = a.post("/tickets/%d/messages" % n, {"body": "Voltou a falhar.",
+                                                             "client_ref": ref()})
+        check(status == 201 and body["number"] != n and s.ticket(body["number"]).previous == n
+              and s.ticket(n).status == "fechado",
+              "a message on the closed ticket answers the new ticket it opened", body)
 
         # ---- XSS as text --------------------------------------------------
         xss = {"subject": "<script>alert('s')</script>", "body": "<img src=x onerror=alert('b')>",
