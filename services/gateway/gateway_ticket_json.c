@@ -53,7 +53,10 @@ gateway_ticket_summary (const Balcao__V1__Ticket *t)
                       t->tier, "category", t->category, "priority", t->priority, "created_at",
                       gateway_http_time (t->created_us), "updated_at",
                       gateway_http_time (t->updated_us), "message_count",
-                      (json_int_t) t->message_count, "promise", gateway_ticket_promise (t));
+                      (json_int_t) (t->message_count - (t->internal_count < t->message_count
+                                                            ? t->internal_count
+                                                            : t->message_count)),
+                      "promise", gateway_ticket_promise (t));
 }
 
 static bool

@@ -253,6 +253,7 @@ s_append_inbound (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
     MDB_txn *txn = bc_tx_txn (tx);
     uint32_t index = t->message_count;
     t->message_count++;
+    t->internal_count += m->is_internal ? 1 : 0;
     t->updated_us = m->time_us;
     int rc = router_put_thread (self, txn, t->number, index, m);
     if (rc)
@@ -418,6 +419,7 @@ router_create_ticket (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
         return rc;
     t->number = number;
     t->message_count = 1;
+    t->internal_count = m->is_internal ? 1 : 0;
     unsigned char key[8];
     bc_key_from_u64 (number, key);
     if ((rc = s_put_msg (txn, self->db_tickets, key, 8, &t->base, MDB_APPEND)))

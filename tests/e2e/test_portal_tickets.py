@@ -210,6 +210,9 @@ def main():
               and b"NOTA-INTERNA" not in rawt and b"VIP" not in rawt
               and t["message_count"] == 3,
               "the agent's reply shows, the internal note never does", t)
+        listed = a.get("/tickets")[1]["tickets"][0]
+        check(listed["message_count"] == 3 and s.ticket(n).message_count == 4,
+              "the list counts the public messages only (not the note)", listed)
         agent(s, router_pb2.TicketAction(number=n, action="resolve", text="Senha redefinida."))
         t = a.get("/tickets/%d" % n)[1]
         check(t["status"] == "resolvido" and t["promise"]["kind"] == "validation"
