@@ -29,7 +29,9 @@ Proves:
   once the router is back it is listed, and the same form sent again
   answers its number;
 - a customer whose address opened a ticket by e-mail sees it once signed
-  in; a service token reads a ticket but writes nothing; a visitor is 401.
+  in; a service token reads a ticket but writes nothing; a visitor is 401;
+- with CURVE on the same: the gateway's key acts for the customer at the
+  router and as service:gateway at intake.
 """
 
 import base64
@@ -360,7 +362,25 @@ def main():
         status, t, _ = s.http_get("/api/v1/tickets/%d" % n)
         check(status == 200 and t["number"] == n and not t["can_reply"],
               "a service token reads a ticket, with nothing to do on it", t)
-        log("done")
+
+    log("with CURVE on")
+    with System("portal_tickets_curve", curve=True, extra_config=CONFIG) as s:
+        s.start_all()
+        a, b = sign_in(s, A), sign_in(s, B)
+        status, body, _ = a.post("/tickets", {"subject": "Com CURVE", "body": "Olá.",
+                                              "category": "duvida", "client_ref": ref(),
+                                              "attachments": [file("tela.png", PNG)]})
+        check(status == 201, "a ticket opens under CURVE (intake as service:gateway)", body)
+        n = body["number"]
+        t = a.get("/tickets/%d" % n)[1]
+        check(t["category"] == "duvida" and t["customer"]["address"] == A,
+              "the router reads it as the customer under CURVE", t)
+        url = t["messages"][0]["attachments"][0]["url"]
+        with a.opener.open(urllib.request.Request(s.http + url), timeout=10) as resp:
+            check(resp.read() == PNG, "the file comes back under CURVE")
+        mine = raw(b, "GET", url[len("/api/v1"):])
+        unused = raw(b, "GET", "/tickets/999/attachments/" + "0" * 64)
+        check(mine[0] == 404 and mine == unused, "another customer still gets the one 404")
 
 
 if __name__ == "__main__":
