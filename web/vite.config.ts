@@ -1,0 +1,33 @@
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'vitest/config';
+
+// `npm run dev` serves the app on http://127.0.0.1:5173 and sends /api to
+// the gateway (BALCAO_GATEWAY, default http://127.0.0.1:8080).
+const gateway = process.env.BALCAO_GATEWAY || 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  plugins: [vue()],
+  define: {
+    // vue-i18n: Composition API only, no devtools in production.
+    __VUE_I18N_FULL_INSTALL__: true,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+    __VUE_PROD_DEVTOOLS__: false,
+    __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: false,
+  },
+  server: {
+    host: '127.0.0.1',
+    proxy: { '/api': { target: gateway, changeOrigin: false } },
+  },
+  build: {
+    outDir: 'dist',
+    target: 'es2020',
+    // No inline data: URLs for assets: the CSP allows img data: only.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+  },
+  test: {
+    environment: 'node',
+    include: ['tests/**/*.test.ts'],
+  },
+});
