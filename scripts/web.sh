@@ -10,7 +10,8 @@ if ! command -v npm >/dev/null; then
   echo "web: npm is missing (scripts/bootstrap.sh installs Debian's nodejs and npm)" >&2
   exit 1
 fi
-stamp=node_modules/.balcao-package-lock.sha256
+# The same stamp as tests/browser/setup.sh's: one npm ci, not two.
+stamp=node_modules/.balcao-lock-sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "== web: npm ci =="
