@@ -28,8 +28,14 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm (the web app's build, the browser tests): Debian's, unless
+# a Node.js with its npm is already there (NodeSource's nodejs bundles npm,
+# and Debian's npm package would conflict with it).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  echo "bootstrap: all ${#PACKAGES[@]} packages present, and Node.js with npm"
   exit 0
 fi
 echo "bootstrap: installing ${missing[*]}"
