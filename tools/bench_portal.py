@@ -45,12 +45,13 @@ CONFIG = {
         "    sse_max_streams = %d" % (STREAMS + 16),
         "    connection_timeout_s = 60",
         "    mails_per_address_hour = 50",
-        "    mails_per_ip_hour = 1000",
+        "    mails_per_ip_hour = 100000",
     ]) + "\n",
 }
 
 
 def tool(args):
+    print("load average (1/5/15 min): %.1f %.1f %.1f" % os.getloadavg(), flush=True)
     log("$ balcao-portal-bench " + " ".join(a if len(a) < 60 else a[:40] + "…" for a in args))
     out = subprocess.run([TOOL] + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     text = out.stdout.decode()
