@@ -4,7 +4,8 @@
 # has the tickets room) list/ticket/suggest mixed at RATE requests/s (default
 # 500) with p50/p99, and STREAMS SSE connections (default 2,000) with the
 # time from an agent's reply to its arrival on every stream; RUNS times each
-# (default 3); then the streams spread over PEOPLE customers (default 200).
+# (default 3); then the streams spread over PEOPLE customers (default 50; the
+# gateway takes at most 64 sign-in mails per address an hour).
 # Runs the real services from ./build in a fresh directory on
 # free loopback ports (the e2e harness), with the gateway's connection
 # limits raised for the streams.

@@ -10,7 +10,7 @@ build/balcao-portal-bench, RUNS times each:
     the tickets room (GET /api/v1/tickets answers 200);
   - STREAMS SSE connections of that customer and an agent's reply to their
     ticket, 20 times: reply-to-stream latency over every stream;
-  - STREAMS SSE connections of PEOPLE different customers (STREAMS/PEOPLE
+  - STREAMS SSE connections of PEOPLE (50) different customers (STREAMS/PEOPLE
     each), the reply to the first one's ticket: its latency to that
     customer's streams while the gateway watches every other person too.
 
@@ -31,7 +31,7 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 else 100000
 RATE = int(sys.argv[2]) if len(sys.argv) > 2 else 500
 STREAMS = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
 RUNS = int(sys.argv[4]) if len(sys.argv) > 4 else 3
-PEOPLE = int(sys.argv[5]) if len(sys.argv) > 5 else 200
+PEOPLE = int(sys.argv[5]) if len(sys.argv) > 5 else 50
 CUSTOMER = "cliente.portal@empresa.com.br"
 TOOL = os.path.join(BUILD, "balcao-portal-bench")
 QUERIES = ["senha", "boleto", "nota fiscal", "acesso bloqueado", "trocar email",
