@@ -5,7 +5,7 @@
 # 500) with p50/p99, and STREAMS SSE connections (default 2,000) with the
 # time from an agent's reply to its arrival on every stream; RUNS times each
 # (default 3); then the streams spread over PEOPLE customers (default 50; the
-# gateway takes at most 64 sign-in mails per address an hour).
+# gateway sends at most 64 sign-in mails per IP address an hour).
 # Runs the real services from ./build in a fresh directory on
 # free loopback ports (the e2e harness), with the gateway's connection
 # limits raised for the streams.
