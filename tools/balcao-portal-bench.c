@@ -7,12 +7,17 @@
  *       request's scheduled start, so a slow server cannot hide its queue
  *       (no coordinated omission). Prints p50/p90/p99/max and errors.
  *
- *   balcao-portal-bench sse [-c CONFIG] -n N --rounds K --ticket T [-H HEADER]... URL
+ *   balcao-portal-bench sse [-c CONFIG] -n N --rounds K --ticket T [-H HEADER]
+ *                           [--cookies FILE] http://HOST:PORT/PATH
  *       Opens N streams on URL (/api/v1/events), waits until all are open,
  *       then K times: an agent's public reply to ticket T (AddMessage to the
  *       router as agent:bench), and the time until it reaches each stream as
  *       a "message" event. Prints p50/p99/max over the N x K arrivals and the
- *       worst round's "every stream had it" time.
+ *       worst round's "every stream had it" time. With --cookies (one Cookie
+ *       header value per line: different people), stream i uses line
+ *       i % lines, and only the streams of line 1 (the ticket's customer)
+ *       are expected to get the reply: the others are the crowd the gateway
+ *       watches for meanwhile.
  *
  * Exit 0 when every request answered 2xx (http) or every stream got every
  * reply within 10 s (sse). */
@@ -20,7 +25,13 @@
 #include "bc_client.h"
 #include "bc_config.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -157,19 +168,21 @@ s_http (int argc, char **argv)
 /* ---------------------------------------------------------------------- */
 
 typedef struct {
+    int fd;
     char line[4096];
     size_t len;
     bool open;     /* the stream's first bytes came */
+    bool owner;    /* the ticket's customer's: expected to get the reply */
     int messages;  /* "message" events seen */
     double *arrived; /* per round */
     int rounds;
 } s_stream_t;
 
-static size_t
-s_sse_write (char *ptr, size_t size, size_t nmemb, void *user)
+/* The bytes of a stream (HTTP headers, chunk sizes and SSE lines alike:
+ * only "data:" lines of a "message" event count). */
+static void
+s_sse_bytes (s_stream_t *st, const char *ptr, size_t n, double now)
 {
-    s_stream_t *st = user;
-    size_t n = size * nmemb;
     st->open = true;
     for (size_t i = 0; i < n; i++) {
         if (ptr[i] != '\n') {
@@ -180,12 +193,11 @@ s_sse_write (char *ptr, size_t size, size_t nmemb, void *user)
         st->line[st->len] = 0;
         if (strncmp (st->line, "data:", 5) == 0 && strstr (st->line, "\"kind\": \"message\"")) {
             if (st->messages < st->rounds)
-                st->arrived[st->messages] = s_now ();
+                st->arrived[st->messages] = now;
             st->messages++;
         }
         st->len = 0;
     }
-    return n;
 }
 
 static int
@@ -202,13 +214,36 @@ s_reply (bc_client_t *client, uint64_t ticket, int round)
     return rc;
 }
 
+/* Reads whatever the streams sent, for at most wait_ms. */
+static void
+s_pump (int ep, int wait_ms)
+{
+    struct epoll_event evs[256];
+    int k = epoll_wait (ep, evs, 256, wait_ms);
+    double now = s_now ();
+    for (int j = 0; j < k; j++) {
+        s_stream_t *st = evs[j].data.ptr;
+        char buf[16384];
+        ssize_t got;
+        while ((got = read (st->fd, buf, sizeof buf)) > 0)
+            s_sse_bytes (st, buf, (size_t) got, now);
+        if (got == 0) {
+            epoll_ctl (ep, EPOLL_CTL_DEL, st->fd, NULL);
+            close (st->fd);
+            st->fd = -1;
+        }
+    }
+}
+
+/* The streams are plain sockets read with epoll (not libcurl: its multi
+ * interface looks at every transfer on each call, which at 2,000 streams
+ * made the tool itself the slow part). */
 static int
 s_sse (int argc, char **argv)
 {
-    const char *config_path = NULL, *url = NULL;
+    const char *config_path = NULL, *url = NULL, *cookies_path = NULL, *header = NULL;
     int n = 100, rounds = 10;
     uint64_t ticket = 0;
-    struct curl_slist *headers = curl_slist_append (NULL, "Accept: text/event-stream");
     for (int i = 0; i < argc; i++) {
         if (strcmp (argv[i], "-c") == 0 && i + 1 < argc)
             config_path = argv[++i];
@@ -219,13 +254,44 @@ s_sse (int argc, char **argv)
         else if (strcmp (argv[i], "--ticket") == 0 && i + 1 < argc)
             ticket = strtoull (argv[++i], NULL, 10);
         else if (strcmp (argv[i], "-H") == 0 && i + 1 < argc)
-            headers = curl_slist_append (headers, argv[++i]);
+            header = argv[++i];
+        else if (strcmp (argv[i], "--cookies") == 0 && i + 1 < argc)
+            cookies_path = argv[++i];
         else
             url = argv[i];
     }
-    if (!url || !ticket || n < 1 || rounds < 1) {
+    char **cookies = NULL;
+    int ncookies = 0;
+    if (cookies_path) {
+        FILE *f = fopen (cookies_path, "r");
+        char line[1024];
+        while (f && fgets (line, sizeof line, f)) {
+            line[strcspn (line, "\r\n")] = 0;
+            if (!*line)
+                continue;
+            cookies = realloc (cookies, (size_t) (ncookies + 1) * sizeof *cookies);
+            cookies[ncookies++] = strdup (line);
+        }
+        if (f)
+            fclose (f);
+    }
+    char host[256] = "";
+    int port = 80;
+    const char *path = NULL;
+    if (url && strncmp (url, "http://", 7) == 0) {
+        const char *h = url + 7, *slash = strchr (h, '/'), *colon = strchr (h, ':');
+        size_t hl = (size_t) ((colon && colon < slash ? colon : slash) - h);
+        if (slash && hl < sizeof host) {
+            memcpy (host, h, hl);
+            host[hl] = 0;
+            if (colon && colon < slash)
+                port = atoi (colon + 1);
+            path = slash;
+        }
+    }
+    if (!path || !ticket || n < 1 || rounds < 1 || (cookies_path && !ncookies)) {
         fprintf (stderr, "usage: balcao-portal-bench sse [-c CONFIG] -n N --rounds K --ticket T "
-                         "[-H H]... URL\n");
+                         "[-H HEADER] [--cookies FILE] http://HOST:PORT/PATH\n");
         return 64;
     }
     bc_config_t *config = bc_config_load (config_path);
@@ -235,60 +301,79 @@ s_sse (int argc, char **argv)
         return 69;
     }
     bc_client_set_principal (client, "agent:bench");
-    CURLM *multi = curl_multi_init ();
-    curl_multi_setopt (multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons ((uint16_t) port)};
+    inet_pton (AF_INET, host, &sin.sin_addr);
+    int ep = epoll_create1 (0);
     s_stream_t *streams = calloc ((size_t) n, sizeof *streams);
-    for (int i = 0; i < n; i++) {
-        streams[i].rounds = rounds;
-        streams[i].arrived = calloc ((size_t) rounds, sizeof (double));
-        CURL *e = curl_easy_init ();
-        curl_easy_setopt (e, CURLOPT_URL, url);
-        curl_easy_setopt (e, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt (e, CURLOPT_WRITEFUNCTION, s_sse_write);
-        curl_easy_setopt (e, CURLOPT_WRITEDATA, &streams[i]);
-        curl_easy_setopt (e, CURLOPT_FORBID_REUSE, 1L);
-        curl_multi_add_handle (multi, e);
-    }
-    int running;
+    int expected = 0;
     double t_open = s_now ();
+    for (int i = 0; i < n; i++) {
+        s_stream_t *st = &streams[i];
+        st->rounds = rounds;
+        st->arrived = calloc ((size_t) rounds, sizeof (double));
+        st->owner = !ncookies || i % ncookies == 0;
+        expected += st->owner;
+        st->fd = socket (AF_INET, SOCK_STREAM, 0);
+        if (st->fd < 0 || connect (st->fd, (struct sockaddr *) &sin, sizeof sin) != 0) {
+            fprintf (stderr, "stream %d: cannot connect (%s)\n", i, strerror (errno));
+            return 1;
+        }
+        char req[2048];
+        int len = snprintf (req, sizeof req,
+                            "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n%s%s%s%s%s\r\n",
+                            path, host, header ? header : "", header ? "\r\n" : "",
+                            ncookies ? "Cookie: " : "", ncookies ? cookies[i % ncookies] : "",
+                            ncookies ? "\r\n" : "");
+        if (write (st->fd, req, (size_t) len) != len)
+            return 1;
+        fcntl (st->fd, F_SETFL, fcntl (st->fd, F_GETFL) | O_NONBLOCK);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = st};
+        epoll_ctl (ep, EPOLL_CTL_ADD, st->fd, &ev);
+    }
     for (int open = 0; open < n;) {
-        curl_multi_perform (multi, &running);
-        curl_multi_poll (multi, NULL, 0, 50, NULL);
+        s_pump (ep, 50);
         open = 0;
         for (int i = 0; i < n; i++)
             open += streams[i].open;
         if (s_now () - t_open > 60) {
             fprintf (stderr, "only %d of %d streams opened in 60 s\n", open, n);
+            bc_client_destroy (&client);
             return 1;
         }
     }
-    printf ("sse: %d streams open in %.2f s\n", n, s_now () - t_open);
-    double *lat = calloc ((size_t) n * (size_t) rounds, sizeof *lat);
+    printf ("sse: %d streams of %d people open in %.2f s; %d of them the ticket's customer's\n", n,
+            ncookies ? ncookies : 1, s_now () - t_open, expected);
+    srand ((unsigned) getpid ());
+    double *lat = calloc ((size_t) expected * (size_t) rounds, sizeof *lat);
+    double *committed = calloc ((size_t) rounds, sizeof *committed);
     double worst_all = 0;
     size_t got = 0;
     int failed = 0;
     for (int r = 0; r < rounds; r++) {
-        /* Drain whatever came before (e.g. the first reply's status change). */
-        for (int k = 0; k < 5; k++) {
-            curl_multi_perform (multi, &running);
-            curl_multi_poll (multi, NULL, 0, 20, NULL);
-        }
+        /* Whatever came before (the first reply's status change), then a
+         * random pause: rounds must not fall in step with the gateway's
+         * polling and measure one phase of it only. */
+        s_pump (ep, 100);
+        usleep ((useconds_t) (rand () % 100000));
         double t0 = s_now ();
         if (s_reply (client, ticket, r) != BC_OK) {
             fprintf (stderr, "the agent's reply %d failed\n", r);
+            bc_client_destroy (&client);
             return 1;
         }
+        committed[r] = (s_now () - t0) * 1000;
         for (;;) {
-            curl_multi_perform (multi, &running);
             int have = 0;
             for (int i = 0; i < n; i++)
-                have += streams[i].messages > r;
-            if (have == n || s_now () - t0 > 10)
+                have += streams[i].owner && streams[i].messages > r;
+            if (have == expected || s_now () - t0 > 10)
                 break;
-            curl_multi_poll (multi, NULL, 0, 5, NULL);
+            s_pump (ep, 5);
         }
         double all = 0;
         for (int i = 0; i < n; i++) {
+            if (!streams[i].owner)
+                continue;
             if (streams[i].messages <= r) {
                 failed++;
                 continue;
@@ -300,14 +385,21 @@ s_sse (int argc, char **argv)
         }
         if (all > worst_all)
             worst_all = all;
-        usleep (200 * 1000);
+        usleep (100 * 1000);
     }
     qsort (lat, got, sizeof *lat, s_cmp);
-    printf ("reply to stream: %zu arrivals (%d streams x %d replies), missing %d\n", got, n, rounds,
-            failed);
+    printf ("reply to stream: %zu arrivals (%d streams x %d replies), missing %d\n", got, expected,
+            rounds, failed);
     printf ("reply to stream: p50=%.1f ms p99=%.1f ms max=%.1f ms; worst round, every stream: "
             "%.1f ms\n",
             s_pct (lat, got, 0.5), s_pct (lat, got, 0.99), got ? lat[got - 1] : 0, worst_all);
+    qsort (committed, (size_t) rounds, sizeof *committed, s_cmp);
+    printf ("the reply's own commit (AddMessage answered): p50=%.1f ms max=%.1f ms\n",
+            s_pct (committed, (size_t) rounds, 0.5), committed[rounds - 1]);
+    for (int i = 0; i < n; i++)
+        if (streams[i].fd >= 0)
+            close (streams[i].fd);
+    close (ep);
     bc_client_destroy (&client);
     bc_config_destroy (&config);
     return failed ? 1 : 0;

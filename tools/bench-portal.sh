@@ -4,11 +4,13 @@
 # has the tickets room) list/ticket/suggest mixed at RATE requests/s (default
 # 500) with p50/p99, and STREAMS SSE connections (default 2,000) with the
 # time from an agent's reply to its arrival on every stream; RUNS times each
-# (default 3). Runs the real services from ./build in a fresh directory on
+# (default 3); then the streams spread over PEOPLE customers (default 50; the
+# gateway sends at most 64 sign-in mails per IP address an hour).
+# Runs the real services from ./build in a fresh directory on
 # free loopback ports (the e2e harness), with the gateway's connection
 # limits raised for the streams.
 #
-#   tools/bench-portal.sh [N] [RATE] [STREAMS] [RUNS]
+#   tools/bench-portal.sh [N] [RATE] [STREAMS] [RUNS] [PEOPLE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BALCAO_BUILD:-build}

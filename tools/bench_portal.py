@@ -9,9 +9,12 @@ build/balcao-portal-bench, RUNS times each:
   - mixed list / ticket / suggest at RATE requests/s, when the build has
     the tickets room (GET /api/v1/tickets answers 200);
   - STREAMS SSE connections of that customer and an agent's reply to their
-    ticket, ROUNDS times: reply-to-stream latency over every stream.
+    ticket, 20 times: reply-to-stream latency over every stream;
+  - STREAMS SSE connections of PEOPLE (50) different customers (STREAMS/PEOPLE
+    each), the reply to the first one's ticket: its latency to that
+    customer's streams while the gateway watches every other person too.
 
-  bench_portal.py [N] [RATE] [STREAMS] [RUNS]
+  bench_portal.py [N] [RATE] [STREAMS] [RUNS] [PEOPLE]
 Environment: BALCAO_BUILD (default build), PYTHONPATH with build/python and
 tests/e2e (bench-portal.sh sets both).
 """
@@ -28,6 +31,7 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 else 100000
 RATE = int(sys.argv[2]) if len(sys.argv) > 2 else 500
 STREAMS = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
 RUNS = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+PEOPLE = int(sys.argv[5]) if len(sys.argv) > 5 else 50
 CUSTOMER = "cliente.portal@empresa.com.br"
 TOOL = os.path.join(BUILD, "balcao-portal-bench")
 QUERIES = ["senha", "boleto", "nota fiscal", "acesso bloqueado", "trocar email",
@@ -41,12 +45,13 @@ CONFIG = {
         "    sse_max_streams = %d" % (STREAMS + 16),
         "    connection_timeout_s = 60",
         "    mails_per_address_hour = 50",
-        "    mails_per_ip_hour = 1000",
+        "    mails_per_ip_hour = 100000",
     ]) + "\n",
 }
 
 
 def tool(args):
+    print("load average (1/5/15 min): %.1f %.1f %.1f" % os.getloadavg(), flush=True)
     log("$ balcao-portal-bench " + " ".join(a if len(a) < 60 else a[:40] + "…" for a in args))
     out = subprocess.run([TOOL] + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     text = out.stdout.decode()
@@ -73,6 +78,16 @@ def main():
             r = s.call("kb", kb_pb2.SearchTickets(query="obrigado", limit=1), principal="agent:bench")
             return r.estimated >= N * 0.99
         wait_until(kb_done, 900, "kb to index the tickets", system=s)
+        # Then until every consumer is idle (notify's acknowledgements, kb's
+        # index): their heads stay put for 3 s.
+        last = None
+        while True:
+            heads = [s.head_seq(svc) for svc in ("intake", "router", "kb", "notify")]
+            if heads == last:
+                break
+            last = heads
+            time.sleep(3)
+        log("every service idle after %.0f s" % (time.monotonic() - t0))
         s.call("kb", kb_pb2.ImportArticles(articles=[
             kb_pb2.Article(id="artigo-%d" % i, title="Como resolver %s" % q, type="faq",
                            category="geral", audience="publico",
@@ -99,10 +114,26 @@ def main():
             print("== mixed: skipped, GET /api/v1/tickets answers %d in this build "
                   "(the tickets room is not here) ==" % status, flush=True)
         for run in range(1, RUNS + 1):
-            print("== SSE: %d streams, agent reply to every stream, run %d ==" % (STREAMS, run),
-                  flush=True)
+            print("== SSE: %d streams of one customer, agent reply to every stream, run %d =="
+                  % (STREAMS, run), flush=True)
             tool(["sse", "-c", s.config, "-n", str(STREAMS), "--rounds", "20", "--ticket",
                   str(number), "-H", cookie, base + "/events"])
+            time.sleep(2)
+        log("signing in %d more customers" % (PEOPLE - 1))
+        t1 = time.monotonic()
+        jars = [cookie[len("Cookie: "):]]
+        for i in range(1, PEOPLE):
+            other = sign_in(s, "pessoa%d@empresa%d.com.br" % (i, i % 7))
+            jars.append("; ".join("%s=%s" % (c.name, c.value) for c in other.jar))
+        log("signed in in %.0f s" % (time.monotonic() - t1))
+        cookies = os.path.join(s.dir, "cookies.txt")
+        with open(cookies, "w") as f:
+            f.write("\n".join(jars) + "\n")
+        for run in range(1, RUNS + 1):
+            print("== SSE: %d streams of %d people, reply to one of them, run %d =="
+                  % (STREAMS, PEOPLE, run), flush=True)
+            tool(["sse", "-c", s.config, "-n", str(STREAMS), "--rounds", "20", "--ticket",
+                  str(number), "--cookies", cookies, base + "/events"])
             time.sleep(2)
         rss = open("/proc/%d/status" % s.procs["gateway"].pid).read()
         print("gateway: " + " ".join(l.split(":")[0] + "=" + l.split(":")[1].strip()

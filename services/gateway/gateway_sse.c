@@ -3,12 +3,13 @@
  * How a reply reaches every watching browser fast, for thousands of them:
  *
  * - One hub thread learns the router's head by a Ping every
- *   gateway/sse_poll_ms (50 ms). A Ping is a read the router answers from
- *   memory; it needs no change to the router or to balcao/log_readers
- *   (subscribing to the router's PUB socket would: its ZAP lets only the log
- *   readers in, and a log reader may read every customer's events, more
- *   than the gateway should hold). 20 Pings a second cost the router
- *   nothing measurable, and bound the wake-up delay to 50 ms.
+ *   gateway/sse_poll_ms (20 ms) while someone watches. A Ping is a read the
+ *   router answers from memory; it needs no change to the router or to
+ *   balcao/log_readers (subscribing to the router's PUB socket would: its
+ *   ZAP lets only the log readers in, and a log reader may read every
+ *   customer's events, more than the gateway should hold). 50 Pings a
+ *   second cost the router about 1% of a core (docs/benchmarks.md), and
+ *   bound the wake-up delay to 20 ms (10 ms on average).
  * - When the head moves, the hub asks the router's feed (ReplayRequest as
  *   the person: the router's filter decides what they see) once per person
  *   watched, all the requests at once on one socket (s_fan_out), and keeps the last GATEWAY_SSE_RING events of each person,
@@ -402,7 +403,7 @@ gateway_sse_new (bc_config_t *config, gateway_bus_t *bus)
     if (!self)
         return NULL;
     self->bus = bus;
-    self->poll_ms = (int) bc_config_int (config, "gateway/sse_poll_ms", 50);
+    self->poll_ms = (int) bc_config_int (config, "gateway/sse_poll_ms", 20);
     self->ping_s = (int) bc_config_int (config, "gateway/sse_ping_s", 15);
     self->per_session = (int) bc_config_int (config, "gateway/sse_per_session", 8);
     int max_connections = (int) bc_config_int (config, "gateway/max_connections", 256);

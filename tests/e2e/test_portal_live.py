@@ -13,6 +13,9 @@ e-mail and an agent acting over the bus:
   same with ?last_event_id=), and nothing older;
 - the gateway restarts while an event happens: resuming from the last id
   gets it;
+- 900 replies in a row (more than one feed request's 500 plus the 256 events
+  the gateway keeps per person): an open stream gets each once, in order,
+  and so does a stream resuming from before them;
 - not signed in: 401; a service's Bearer token: 403 (the router's feed is
   for people; a service with the whole log reads it on the bus); a Last-Event-ID that is not a number: 400; beyond
   gateway/sse_per_session streams of one session: 429 with Retry-After;
@@ -277,6 +280,26 @@ def main():
         time.sleep(0.3)
         check(r2.seqs() == again and len(again) >= 1, "after the restart: that event, once", (r2.seqs(), again))
         r2.close()
+
+        log("a long absence: more events than the gateway keeps per person")
+        keep = Stream(s, rita.headers)  # keeps Rita watched: the gateway's ring of 256 turns over
+        wait_until(lambda: keep.last_id() is not None, 5, "the stream to start")
+        before = keep.last_id()
+        for i in range(900):
+            reply(s, rita_ticket, "Atualização %d do boleto." % i)
+        burst = sorted(k for k in visible(s, mine) if k > before)
+        check(len(burst) >= 900, "900 replies are 900 events for Rita", len(burst))
+        wait_until(lambda: len(keep.events) >= len(burst), 15, "the open stream to get all 900")
+        check(keep.seqs() == burst, "the open stream got each of them once, in order",
+              (len(keep.seqs()), len(burst)))
+        late = Stream(s, rita.headers + ["Last-Event-ID: %d" % before])
+        wait_until(lambda: len(late.events) >= len(burst), 15, "the late stream to catch up")
+        time.sleep(0.5)
+        check(late.seqs() == burst, "a resume from before them gets all 900 once, in order "
+              "(past the 500 of its first feed request and the 256 the gateway keeps: it asks the rest itself)",
+              (len(late.seqs()), len(set(late.seqs())), len(burst)))
+        keep.close()
+        late.close()
 
         log("streams per session are limited")
         time.sleep(0.5)  # the streams above are closed: their slots free within 250 ms
