@@ -17,6 +17,9 @@ PACKAGES=(
   dovecot-imapd
   # tests: a real SMTP server for notify to deliver to
   python3-aiosmtpd
+  # tests: the customer portal's browser tests drive Debian's Chromium
+  # (tests/browser: playwright-core never downloads a browser of its own)
+  chromium fonts-dejavu-core
   # running: time zones for business hours (America/Sao_Paulo)
   tzdata
   # tests: a real MTA in front of the mail gate (tests/e2e/test_postfix.py
@@ -28,8 +31,14 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm (the web app's build, the browser tests): Debian's, unless
+# a Node.js with its npm is already there (NodeSource's nodejs bundles npm,
+# and Debian's npm package would conflict with it).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  echo "bootstrap: all ${#PACKAGES[@]} packages present, and Node.js with npm"
   exit 0
 fi
 echo "bootstrap: installing ${missing[*]}"
