@@ -225,7 +225,8 @@ export async function signUp(who, { name, email, password, sentText }) {
   await page.getByTestId('signup-email').fill(email);
   await page.getByTestId('signup-password').fill(password);
   await page.getByTestId('signup-submit').click();
-  await seeText(page.getByTestId('signup-sent'), sentText);
+  const sent = await seeText(page.getByTestId('signup-sent'), sentText);
+  check(sent.includes(email), 'the page names the address the link went to', sent);
   await shot(page, 'signup-sent');
   const { url } = await mailedLink(email, '/confirmar');
   await page.goto(url);

@@ -38,7 +38,7 @@ export async function mainFlow(browser, L) {
       await seeText(page.getByTestId('nav-signin'), L.signinText);
       await switchLanguage(page, 'pt-BR');
       await seeText(page.getByTestId('nav-signin'), /entrar/i);
-      check(true, 'lang-switch turns the page to Portuguese');
+      log('ok: lang-switch turns the page to Portuguese');
       await switchLanguage(page, 'en');
     }
     await seeText(page.getByTestId('nav-signin'), L.signinText);
@@ -124,12 +124,12 @@ export async function mainFlow(browser, L) {
     await shot(page, 'resolved');
     await page.getByTestId('accept').click();
     await seeText(page.getByTestId('ticket-status'), L.status.fechado);
-    await page.getByTestId('rating-4').click();
+    await page.getByTestId('rating-4').check();
     await page.getByTestId('rating-comment').fill(L.ratingComment);
     await page.getByTestId('rating-submit').click();
-    await seeText(page.getByTestId('rating-done'), /./);
+    await seeText(page.getByTestId('rating-done'), /\b4\b/);
     await page.getByText(L.ratingComment).first().waitFor({ state: 'visible' });
-    check(true, 'the rating and its comment show');
+    log('ok: the rating (4) and its comment show');
     await shot(page, 'rated');
     const t = await until(async () => {
       const res = await staffGet(`/tickets/${number}`);

@@ -31,7 +31,7 @@ runFlow('IDOR: o chamado e o anexo de outra pessoa não aparecem', async (browse
     await signInByLink(bruno, uniqueAddress('bruno'));
     const { page } = bruno;
     await page.goto(`/chamados/${number}`);
-    await seeText(page.locator('main'), /não encontrad|não existe|404/i);
+    await seeText(page.getByTestId('error'), /não encontrad|não existe/i);
     const text = await page.locator('body').innerText();
     check(!text.includes('Renovação do contrato') && !text.includes('Contrato 7781'),
       'nothing of Alice\'s ticket shows', text.slice(0, 400));

@@ -12,7 +12,7 @@ runFlow('portal in English: sign up, suggestion, ticket, live reply, rating', as
     name: 'john',
     customerName: 'John Miller',
     signinText: /sign in|log in/i,
-    signupSent: /check your (e-?mail|inbox)/i,
+    signupSent: /check your (e-?mail|inbox)|confirmation link/i,
     kbSubject: 'How do I reset my password?',
     articleTitle: 'How to reset your password',
     articleText: /password/i,
@@ -21,6 +21,6 @@ runFlow('portal in English: sign up, suggestion, ticket, live reply, rating', as
     agentReply: 'Hello John, we are looking into the sales report now.',
     resolution: 'We fixed the sales report filter; it opens again.',
     ratingComment: 'Quick and kind support, thank you!',
-    status: { novo: /received|new/i, aberto: /progress|open|handling|working/i, resolvido: /resolved/i, fechado: /closed/i },
+    status: { novo: /received|new/i, aberto: /progress|open|handling|working/i, resolvido: /solved|resolved/i, fechado: /closed/i },
   });
 });

