@@ -84,7 +84,10 @@ function watch(who, page) {
     log(`${who.name}: page error: ${err}`);
   });
   page.on('console', (msg) => {
-    if (msg.type() === 'error') log(`${who.name}: console: ${msg.text()}`);
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) log(`${who.name}: console: ${msg.text()}`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !res.url().endsWith('/favicon.ico')) log(`${who.name}: ${res.request().method()} ${new URL(res.url()).pathname} -> ${res.status()}`);
   });
 }
 
