@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -281,8 +282,7 @@ export async function pageState(page) {
 }
 
 // Runs the flow as one node:test test; closes the browser whatever happens.
-export async function runFlow(name, fn) {
-  const { test } = await import('node:test');
+export function runFlow(name, fn) {
   test(name, { timeout: 160000 }, async () => {
     const browser = await launch();
     log(`Chromium ${browser.version()}`);
