@@ -48,7 +48,8 @@ export async function mainFlow(browser, L) {
   });
 
   await step('sign up and confirm from the mail', async () => {
-    await signUp(who, { name: L.customerName, email, password: 'uma senha boa e longa 42', sentText: L.signupSent });
+    const mail = await signUp(who, { name: L.customerName, email, password: 'uma senha boa e longa 42', sentText: L.signupSent });
+    check(L.mailSubject.test(mail.subject), 'the confirmation mail is in the page\'s language', mail.subject);
     await shot(page, 'signed-in');
   });
 

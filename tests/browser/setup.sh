@@ -5,8 +5,8 @@
 #   only when the lock changed (its hash is kept in node_modules). Only
 #   playwright-core and axe-core: the browser is Debian's /usr/bin/chromium
 #   (scripts/bootstrap.sh), never a downloaded one;
-# - the web app, web/dist, built with its own `npm ci` and `npm run build`
-#   when it is missing or older than a file of web/ (sources, lock).
+# - the web app, web/dist, built by scripts/web.sh (else `npm ci` and
+#   `npm run build` in web/) when it is missing or older than a file of web/.
 # Without npm there is nothing to do: each browser test then skips itself
 # when web/dist is missing, and fails when it is there (no node_modules).
 set -euo pipefail
@@ -53,9 +53,13 @@ if [ -f "$web/package.json" ]; then
     [ -z "$newer" ] && stale=0
   fi
   if [ "$stale" = 1 ]; then
-    ci "$web"
     echo "browser setup: building the web app (web/dist)"
-    (cd "$web" && npm run build)
+    if [ -x "$root/scripts/web.sh" ]; then
+      "$root/scripts/web.sh"  # the project's own recipe (scripts/test.sh runs it too)
+    else
+      ci "$web"
+      (cd "$web" && npm run build)
+    fi
     touch "$index"
   else
     echo "browser setup: web/dist is up to date"

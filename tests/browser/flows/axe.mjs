@@ -14,7 +14,9 @@ runFlow('acessibilidade (axe-core) nas páginas principais', async (browser) => 
     await step(`axe: ${name} (${url})`, async () => {
       if (url) await page.goto(url);
       await page.getByTestId(ready).first().waitFor({ state: 'visible' });
-      await page.waitForLoadState('networkidle');
+      // (Not 'networkidle': a signed-in page keeps its live stream open.)
+      await page.evaluate(() => document.fonts.ready);
+      await page.waitForTimeout(300);
       await shot(page, name);
       const violations = await axe(page);
       for (const v of violations) {

@@ -3,7 +3,7 @@
 // and gets the "not found" page and 404s, answered exactly as for a number
 // never used; nothing of her ticket shows.
 import {
-  api, check, openTicket, person, runFlow, seeText, shot, signInByLink, step, uniqueAddress,
+  api, check, log, openTicket, person, runFlow, seeText, shot, signInByLink, step, uniqueAddress,
 } from '../lib.mjs';
 
 const SECRET = 'Contrato 7781: valor mensal R$ 12.400,00, cláusula de sigilo.';
@@ -36,6 +36,11 @@ runFlow('IDOR: o chamado e o anexo de outra pessoa não aparecem', async (browse
     check(!text.includes('Renovação do contrato') && !text.includes('Contrato 7781'),
       'nothing of Alice\'s ticket shows', text.slice(0, 400));
     check(!(await page.getByTestId('ticket-status').isVisible()), 'no ticket status either');
+    if (/Carregando/.test(await page.locator('main').innerText())) {
+      // Seen against web 96348fc: the page keeps "Carregando…" under the
+      // error for good. Not a leak, but not a finished page either.
+      log('NOTE: the page still says "Carregando…" under "não encontrado"');
+    }
     await shot(page, 'not-found');
   });
 
@@ -64,7 +69,8 @@ runFlow('IDOR: o chamado e o anexo de outra pessoa não aparecem', async (browse
 
   await step('Bruno\'s "my tickets" has none of hers', async () => {
     await bruno.page.goto('/chamados');
-    await bruno.page.waitForLoadState('networkidle');
+    // (Not 'networkidle': the live stream keeps a request open.)
+    await seeText(bruno.page.locator('main'), 'Você ainda não tem chamados');
     check(await bruno.page.locator(`[data-testid="ticket-row"][data-number="${number}"]`).count() === 0,
       'no row for her ticket');
     check(!(await bruno.page.locator('body').innerText()).includes('Renovação do contrato'), 'no subject of hers');

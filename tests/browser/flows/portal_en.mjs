@@ -12,6 +12,7 @@ runFlow('portal in English: sign up, suggestion, ticket, live reply, rating', as
     name: 'john',
     customerName: 'John Miller',
     signinText: /sign in|log in/i,
+    mailSubject: /^Confirm /,
     signupSent: /check your (e-?mail|inbox)|confirmation link/i,
     kbSubject: 'How do I reset my password?',
     articleTitle: 'How to reset your password',

@@ -11,6 +11,7 @@ runFlow('portal em português: cadastro, sugestão, chamado, resposta ao vivo, a
     signinText: /entrar/i,
     // The brief says "verifique seu e-mail"; the app says it as "Enviamos um
     // link de confirmação para <e-mail>": either tells the customer what to do.
+    mailSubject: /Confirme/,
     signupSent: /verifique seu e-?mail|link de confirmação/i,
     kbSubject: 'Esqueci minha senha, como redefinir?',
     articleTitle: 'Como redefinir a sua senha',
