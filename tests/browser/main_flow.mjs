@@ -67,10 +67,12 @@ export async function mainFlow(browser, L) {
     await shot(page, 'suggestion');
     await page.getByTestId('nav-tickets').click();
     await page.waitForURL(/\/chamados$/);
+    let last;
     const counted = await until(async () => {
-      const r = await staffGet('/kb/deflection');
-      return r.status === 200 && r.body.deflected >= 1 ? r.body : (r.status !== 200 ? null : null);
-    }, 'the deflection to be counted (GET /api/v1/kb/deflection as staff)', 10000, 300);
+      last = await staffGet('/kb/deflection');
+      return last.status === 200 && last.body.deflected >= 1 ? last.body : null;
+    }, 'the deflection to be counted (GET /api/v1/kb/deflection as staff)', 10000, 300)
+      .catch((e) => { throw new Error(`${e.message}; the last answer: ${last.status} ${JSON.stringify(last.body)}`); });
     check(counted.opened >= 1 && counted.deflected >= 1, 'kb counts the suggestion opened and the deflection', counted);
   });
 
