@@ -13,17 +13,22 @@
 static const char *const s_services[] = {"intake", "router", "kb", "notify"};
 #define GATEWAY_NSERVICES 4
 
-/* Idle clients of one service. */
+/* Clients of one service: the idle ones, and how many there are in all
+ * (at most max: ZeroMQ allows 1,023 sockets per process by default, and
+ * CZMQ aborts past that, so a flood of connections waits for a client
+ * instead). */
 typedef struct {
     const char *name;
     int timeout_ms, retries;
     zlist_t *idle;
+    int total, max;
+    pthread_cond_t freed;
 } s_pool_t;
 
 struct gateway_bus_t {
     bc_config_t *config;
     pthread_mutex_t lock; /* the pools */
-    s_pool_t router, intake;
+    s_pool_t router, intake, kb;
     /* Health: one round at a time, its clients used under health_lock. */
     pthread_mutex_t health_lock;
     bc_client_t *health[GATEWAY_NSERVICES];
@@ -53,11 +58,14 @@ s_client_new (gateway_bus_t *self, s_pool_t *pool)
 static void
 s_pool_init (gateway_bus_t *self, s_pool_t *pool, const char *name, int timeout_ms, int retries)
 {
-    (void) self;
     pool->name = name;
     pool->timeout_ms = timeout_ms;
     pool->retries = retries;
     pool->idle = zlist_new ();
+    pool->max = (int) bc_config_int (self->config, "gateway/bus_clients", 256);
+    if (pool->max < 1)
+        pool->max = 1;
+    pthread_cond_init (&pool->freed, NULL);
 }
 
 static void
@@ -69,6 +77,7 @@ s_pool_empty (s_pool_t *pool)
     while ((client = zlist_pop (pool->idle)))
         bc_client_destroy (&client);
     zlist_destroy (&pool->idle);
+    pthread_cond_destroy (&pool->freed);
 }
 
 gateway_bus_t *
@@ -83,6 +92,7 @@ gateway_bus_new (bc_config_t *config)
     int timeout = (int) bc_config_int (config, "gateway/bus_timeout_ms", 2000);
     s_pool_init (self, &self->router, "router", timeout, 1);
     s_pool_init (self, &self->intake, "intake", timeout, 1);
+    s_pool_init (self, &self->kb, "kb", timeout, 1);
     self->health_timeout_ms = (int) bc_config_int (config, "gateway/health_timeout_ms", 300);
     for (int i = 0; i < GATEWAY_NSERVICES; i++) {
         self->health[i] = bc_client_new_for (config, s_services[i], "gateway");
@@ -92,14 +102,15 @@ gateway_bus_new (bc_config_t *config)
         }
     }
     /* One client of each now, so a CURVE or endpoint problem shows at start. */
-    s_pool_t *pools[] = {&self->router, &self->intake};
-    for (int i = 0; i < 2; i++) {
+    s_pool_t *pools[] = {&self->router, &self->intake, &self->kb};
+    for (int i = 0; i < 3; i++) {
         bc_client_t *client = s_client_new (self, pools[i]);
         if (!client) {
             gateway_bus_destroy (&self);
             return NULL;
         }
         zlist_append (pools[i]->idle, client);
+        pools[i]->total++;
     }
     return self;
 }
@@ -112,6 +123,7 @@ gateway_bus_destroy (gateway_bus_t **self_p)
         return;
     s_pool_empty (&self->router);
     s_pool_empty (&self->intake);
+    s_pool_empty (&self->kb);
     for (int i = 0; i < GATEWAY_NSERVICES; i++)
         bc_client_destroy (&self->health[i]);
     json_decref (self->last);
@@ -127,19 +139,37 @@ gateway_bus_call (gateway_bus_t *self, const char *service, const char *principa
 {
     assert (self);
     *reply = NULL;
-    s_pool_t *pool = strcmp (service, "router") == 0 ? &self->router : &self->intake;
+    s_pool_t *pool = strcmp (service, "router") == 0 ? &self->router
+                     : strcmp (service, "kb") == 0   ? &self->kb
+                                                     : &self->intake;
     assert (strcmp (service, pool->name) == 0);
+    /* An idle client, a new one while there are fewer than max, or wait
+     * (as long as a call may take) for one to be given back. */
+    struct timespec until;
+    clock_gettime (CLOCK_REALTIME, &until);
+    until.tv_sec += (pool->timeout_ms * (pool->retries + 1)) / 1000 + 1;
     pthread_mutex_lock (&self->lock);
-    bc_client_t *client = zlist_pop (pool->idle);
+    bc_client_t *client;
+    while (!(client = zlist_pop (pool->idle)) && pool->total >= pool->max)
+        if (pthread_cond_timedwait (&pool->freed, &self->lock, &until) != 0) {
+            pthread_mutex_unlock (&self->lock);
+            return BC_ETIMEOUT;
+        }
+    if (!client)
+        pool->total++;
     pthread_mutex_unlock (&self->lock);
-    if (!client)
-        client = s_client_new (self, pool);
-    if (!client)
+    if (!client && !(client = s_client_new (self, pool))) {
+        pthread_mutex_lock (&self->lock);
+        pool->total--;
+        pthread_cond_signal (&pool->freed);
+        pthread_mutex_unlock (&self->lock);
         return BC_ETIMEOUT;
+    }
     bc_client_set_principal (client, principal);
     int rc = bc_client_call (client, NULL, req, reply);
     pthread_mutex_lock (&self->lock);
     zlist_append (pool->idle, client);
+    pthread_cond_signal (&pool->freed);
     pthread_mutex_unlock (&self->lock);
     return rc;
 }

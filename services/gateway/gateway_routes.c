@@ -4,76 +4,91 @@
 #include "balcao/v1/bus.pb-c.h"
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
+#include "gateway_accounts.h"
+#include "gateway_kb.h"
 #include "gateway_parse.h"
+#include "gateway_sse.h"
+#include "gateway_static.h"
+#include "gateway_tickets.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
 struct gateway_routes_t {
     gateway_auth_t *auth;
     gateway_bus_t *bus;
+    gateway_accounts_t *accounts;
+    gateway_tickets_t *tickets;
+    gateway_kb_t *kb;
+    gateway_sse_t *sse;
+    gateway_static_t *files;
+    size_t max_body;  /* gateway/max_body_bytes */
+    char origin[256]; /* scheme://host[:port] of gateway/public_url */
 };
 
+/* A write's body, gathered over libmicrohttpd's calls (con_cls). */
+typedef struct {
+    char *data;
+    size_t len;
+    bool too_large;
+} s_body_t;
+
+/* "http://127.0.0.1:8080/portal" -> "http://127.0.0.1:8080". */
+static void
+s_origin_of (const char *url, char *out, size_t size)
+{
+    snprintf (out, size, "%s", url);
+    char *scheme_end = strstr (out, "://");
+    char *slash = scheme_end ? strchr (scheme_end + 3, '/') : NULL;
+    if (slash)
+        *slash = 0;
+}
+
 gateway_routes_t *
-gateway_routes_new (gateway_auth_t *auth, gateway_bus_t *bus)
+gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bus)
 {
     gateway_routes_t *self = calloc (1, sizeof *self);
-    if (self) {
-        self->auth = auth;
-        self->bus = bus;
-    }
+    if (!self)
+        return NULL;
+    self->auth = auth;
+    self->bus = bus;
+    self->max_body =
+        (size_t) bc_config_int (config, "gateway/max_body_bytes", 36 * 1024 * 1024);
+    char fallback[128];
+    snprintf (fallback, sizeof fallback, "http://%s:%d",
+              bc_config_str (config, "gateway/http_address", "127.0.0.1"),
+              (int) bc_config_int (config, "gateway/http_port", 8080));
+    s_origin_of (bc_config_str (config, "gateway/public_url", fallback), self->origin,
+                 sizeof self->origin);
+    self->accounts = gateway_accounts_new (config, bus);
+    self->tickets = gateway_tickets_new (config, bus);
+    self->kb = gateway_kb_new (config, bus);
+    self->sse = gateway_sse_new (config, bus);
+    self->files = gateway_static_new (config);
+    if (!self->accounts || !self->tickets || !self->kb || !self->sse || !self->files)
+        gateway_routes_destroy (&self);
     return self;
 }
 
 void
 gateway_routes_destroy (gateway_routes_t **self_p)
 {
-    free (*self_p);
+    gateway_routes_t *self = *self_p;
+    if (!self)
+        return;
+    gateway_static_destroy (&self->files);
+    gateway_sse_destroy (&self->sse);
+    gateway_kb_destroy (&self->kb);
+    gateway_tickets_destroy (&self->tickets);
+    gateway_accounts_destroy (&self->accounts);
+    free (self);
     *self_p = NULL;
-}
-
-static enum MHD_Result
-s_send_json (struct MHD_Connection *conn, unsigned status, json_t *body,
-             const char *header, const char *value)
-{
-    char *text = body ? json_dumps (body, JSON_INDENT (2)) : NULL;
-    json_decref (body);
-    if (!text)
-        return MHD_NO;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer (strlen (text), text, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header (resp, "Content-Type", "application/json; charset=utf-8");
-    MHD_add_response_header (resp, "Cache-Control", "no-store");
-    if (header)
-        MHD_add_response_header (resp, header, value);
-    enum MHD_Result rc = MHD_queue_response (conn, status, resp);
-    MHD_destroy_response (resp);
-    return rc;
-}
-
-/* An error in both languages, as the bus's Error carries it. */
-static enum MHD_Result
-s_error (struct MHD_Connection *conn, unsigned status, const char *code, const char *pt,
-         const char *en)
-{
-    return s_send_json (conn, status,
-                        json_pack ("{s:s, s:s, s:s}", "error", code, "message", en, "message_pt", pt),
-                        NULL, NULL);
-}
-
-static json_t *
-s_time (int64_t us)
-{
-    time_t t = (time_t) (us / 1000000);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    char buf[32];
-    strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return json_string (buf);
 }
 
 static enum MHD_Result
@@ -81,7 +96,7 @@ s_healthz (gateway_routes_t *self, struct MHD_Connection *conn)
 {
     bool all_ok;
     json_t *health = gateway_bus_health (self->bus, &all_ok);
-    return s_send_json (conn, all_ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, health, NULL,
+    return gateway_http_json (conn, all_ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, health, NULL,
                         NULL);
 }
 
@@ -97,52 +112,16 @@ s_ticket_json (const Balcao__V1__Ticket *t)
             continue;
         json_array_append_new (messages,
                                json_pack ("{s:s, s:s, s:o, s:s, s:s}", "author", m->author,
-                                          "body", m->body, "time", s_time (m->time_us),
+                                          "body", m->body, "time", gateway_http_time (m->time_us),
                                           "channel", m->channel, "direction", m->direction));
     }
     return json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:o, s:I, s:o}",
                       "number", (json_int_t) t->number, "subject", t->subject, "status",
                       t->status, "category", t->category, "tier", t->tier, "priority",
                       t->priority, "channel", t->channel, "customer", "name", t->customer_name,
-                      "address", t->customer_address, "created_at", s_time (t->created_us),
-                      "updated_at", s_time (t->updated_us), "message_count",
+                      "address", t->customer_address, "created_at", gateway_http_time (t->created_us),
+                      "updated_at", gateway_http_time (t->updated_us), "message_count",
                       (json_int_t) json_array_size (messages), "messages", messages);
-}
-
-static enum MHD_Result
-s_unexpected (struct MHD_Connection *conn, const char *service)
-{
-    char pt[128], en[128];
-    snprintf (pt, sizeof pt, "o serviço %s mandou uma resposta inesperada", service);
-    snprintf (en, sizeof en, "the %s service sent an unexpected reply", service);
-    return s_error (conn, MHD_HTTP_BAD_GATEWAY, "bad_gateway", pt, en);
-}
-
-/* The HTTP answer for a failed bus call (rc is not BC_OK): the service's
- * refusal with its status, or 503 when it did not answer. */
-static enum MHD_Result
-s_bus_error (struct MHD_Connection *conn, int rc, const bc_envelope_t *reply, const char *service)
-{
-    if (rc != BC_EREMOTE) {
-        char pt[160], en[160];
-        snprintf (pt, sizeof pt, "o serviço %s não respondeu a tempo; tente de novo em instantes",
-                  service);
-        snprintf (en, sizeof en, "the %s service did not answer in time; try again in a moment",
-                  service);
-        return s_error (conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", pt, en);
-    }
-    Balcao__V1__Error *err =
-        (Balcao__V1__Error *) bc_envelope_payload (reply, &balcao__v1__error__descriptor);
-    if (!err)
-        return s_unexpected (conn, service);
-    unsigned status = strcmp (err->code, "not_found") == 0   ? MHD_HTTP_NOT_FOUND
-                      : strcmp (err->code, "invalid") == 0   ? MHD_HTTP_BAD_REQUEST
-                      : strcmp (err->code, "forbidden") == 0 ? MHD_HTTP_FORBIDDEN
-                                                             : MHD_HTTP_BAD_GATEWAY;
-    enum MHD_Result out = s_error (conn, status, err->code, *err->message_pt ? err->message_pt : err->message,
-                                   err->message);
-    balcao__v1__error__free_unpacked (err, NULL);
-    return out;
 }
 
 static enum MHD_Result
@@ -151,7 +130,7 @@ s_get_ticket (gateway_routes_t *self, struct MHD_Connection *conn, const char *p
 {
     uint64_t number;
     if (!gateway_parse_ticket_number (number_text, &number))
-        return s_error (conn, MHD_HTTP_BAD_REQUEST, "invalid",
+        return gateway_http_error (conn, MHD_HTTP_BAD_REQUEST, "invalid",
                         "o número do chamado é um inteiro positivo em decimal, sem sinal, espaços "
                         "nem zeros à esquerda (ex.: /api/tickets/42)",
                         "the ticket number is a positive decimal integer, without sign, spaces or "
@@ -164,63 +143,14 @@ s_get_ticket (gateway_routes_t *self, struct MHD_Connection *conn, const char *p
     if (rc == BC_OK) {
         Balcao__V1__Ticket *t =
             (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
-        out = t ? s_send_json (conn, MHD_HTTP_OK, s_ticket_json (t), NULL, NULL)
-                : s_unexpected (conn, "router");
+        out = t ? gateway_http_json (conn, MHD_HTTP_OK, s_ticket_json (t), NULL, NULL)
+                : gateway_http_unexpected (conn, "router");
         if (t)
             balcao__v1__ticket__free_unpacked (t, NULL);
     }
     else
-        out = s_bus_error (conn, rc, reply, "router");
+        out = gateway_http_bus_error (conn, rc, reply, "router");
     bc_envelope_destroy (&reply);
-    return out;
-}
-
-/* Content-Disposition for a stored file's decoded name (RFC 6266): an
- * ASCII fallback in filename=, the UTF-8 name percent-encoded in
- * filename*= (RFC 8187). Always "attachment": the browser saves it, never
- * renders it on our origin. */
-static void
-s_disposition (const char *name, char *out, size_t size)
-{
-    char ascii[256], encoded[1024];
-    size_t a = 0, e = 0;
-    if (!name || !*name)
-        name = "anexo";
-    for (const unsigned char *p = (const unsigned char *) name; *p; p++) {
-        int is_plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                       (*p >= '0' && *p <= '9') || strchr ("!#$&+-.^_`|~", *p);
-        if (a + 1 < sizeof ascii)
-            ascii[a++] = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' ? (char) *p : '_';
-        if (e + 4 >= sizeof encoded)
-            continue;
-        if (is_plain)
-            encoded[e++] = (char) *p;
-        else
-            e += (size_t) snprintf (encoded + e, sizeof encoded - e, "%%%02X", *p);
-    }
-    ascii[a] = encoded[e] = 0;
-    snprintf (out, size, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, encoded);
-}
-
-static enum MHD_Result
-s_send_attachment (struct MHD_Connection *conn, const Balcao__V1__AttachmentData *d)
-{
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer (d->content.len, d->content.data, MHD_RESPMEM_MUST_COPY);
-    const char *type = d->attachment->content_type;
-    int is_token = *type && strchr (type, '/');
-    for (const char *p = type; *p && is_token; p++)
-        is_token = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                   strchr ("!#$&^_.+-/", *p);
-    char disposition[1600];
-    s_disposition (d->attachment->filename, disposition, sizeof disposition);
-    MHD_add_response_header (resp, "Content-Type", is_token ? type : "application/octet-stream");
-    MHD_add_response_header (resp, "Content-Disposition", disposition);
-    MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header (resp, "Content-Security-Policy", "sandbox");
-    MHD_add_response_header (resp, "Cache-Control", "private, max-age=86400, immutable");
-    enum MHD_Result out = MHD_queue_response (conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response (resp);
     return out;
 }
 
@@ -231,7 +161,7 @@ s_get_attachment (gateway_routes_t *self, struct MHD_Connection *conn, const cha
                   const char *sha256)
 {
     if (!gateway_parse_sha256 (sha256))
-        return s_error (conn, MHD_HTTP_BAD_REQUEST, "invalid",
+        return gateway_http_error (conn, MHD_HTTP_BAD_REQUEST, "invalid",
                         "o id de um anexo são os 64 dígitos hexadecimais (minúsculos) do seu "
                         "SHA-256",
                         "an attachment's id is the 64 lower-case hex digits of its SHA-256");
@@ -243,29 +173,14 @@ s_get_attachment (gateway_routes_t *self, struct MHD_Connection *conn, const cha
     if (rc == BC_OK) {
         Balcao__V1__AttachmentData *d = (Balcao__V1__AttachmentData *) bc_envelope_payload (
             reply, &balcao__v1__attachment_data__descriptor);
-        out = d && d->attachment ? s_send_attachment (conn, d) : s_unexpected (conn, "intake");
+        out = d && d->attachment ? gateway_http_attachment (conn, d) : gateway_http_unexpected (conn, "intake");
         if (d)
             balcao__v1__attachment_data__free_unpacked (d, NULL);
     }
     else
-        out = s_bus_error (conn, rc, reply, "intake");
+        out = gateway_http_bus_error (conn, rc, reply, "intake");
     bc_envelope_destroy (&reply);
     return out;
-}
-
-static void
-s_peer (struct MHD_Connection *conn, char *out, size_t size)
-{
-    snprintf (out, size, "?");
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (!info || !info->client_addr)
-        return;
-    const struct sockaddr *sa = info->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop (AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, out, (socklen_t) size);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop (AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, out, (socklen_t) size);
 }
 
 /* 401 with the challenge of RFC 6750; the same body whatever went wrong,
@@ -275,7 +190,7 @@ s_unauthorized (gateway_routes_t *self, struct MHD_Connection *conn, gateway_aut
                 bool has_header)
 {
     char peer[INET6_ADDRSTRLEN + 1];
-    s_peer (conn, peer, sizeof peer);
+    gateway_http_peer (conn, peer, sizeof peer);
     gateway_auth_log_refusal (self->auth, peer, gateway_auth_reason (why));
     json_t *body = has_header
                        ? json_pack ("{s:s, s:s, s:s}", "error", "unauthorized", "message",
@@ -292,7 +207,7 @@ s_unauthorized (gateway_routes_t *self, struct MHD_Connection *conn, gateway_aut
                                     "esta API pede um token de serviço: envie o cabeçalho "
                                     "\"Authorization: Bearer <token>\" com um token criado pelo "
                                     "operador (balcaoctl api-token NOME)");
-    return s_send_json (conn, MHD_HTTP_UNAUTHORIZED, body, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+    return gateway_http_json (conn, MHD_HTTP_UNAUTHORIZED, body, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                         has_header ? "Bearer realm=\"balcao\", error=\"invalid_token\""
                                    : "Bearer realm=\"balcao\"");
 }
@@ -311,7 +226,130 @@ s_api (gateway_routes_t *self, struct MHD_Connection *conn, const char *path)
         return s_get_ticket (self, conn, principal, path + 8);
     if (strncmp (path, "attachments/", 12) == 0)
         return s_get_attachment (self, conn, principal, path + 12);
-    return s_error (conn, MHD_HTTP_NOT_FOUND, "not_found", "página não encontrada", "no such page");
+    return gateway_http_no_such_page (conn);
+}
+
+/* "pt-BR" unless the browser prefers English: the first of its languages
+ * that is Portuguese or English decides. */
+static void
+s_language (struct MHD_Connection *conn, char *out, size_t size)
+{
+    snprintf (out, size, "pt-BR");
+    const char *accept =
+        MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+    for (const char *p = accept; p && *p;) {
+        p += strspn (p, " ,");
+        if (strncasecmp (p, "en", 2) == 0 && (p[2] == 0 || strchr ("-;, ", p[2]))) {
+            snprintf (out, size, "en");
+            return;
+        }
+        if (strncasecmp (p, "pt", 2) == 0 && (p[2] == 0 || strchr ("-;, ", p[2])))
+            return;
+        p = strchr (p, ',');
+    }
+}
+
+/* A browser's write must come from our own pages: the same origin (when
+ * the browser says), JSON, and the session's CSRF token. */
+static enum MHD_Result
+s_check_write (gateway_routes_t *self, gateway_req_t *req, bool *ok)
+{
+    *ok = false;
+    const char *type =
+        MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!type || strncasecmp (type, "application/json", 16) != 0 ||
+        (type[16] && type[16] != ';' && type[16] != ' '))
+        return gateway_http_error (req->conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                   "unsupported_media_type",
+                                   "envie o corpo como JSON (Content-Type: application/json)",
+                                   "send the body as JSON (Content-Type: application/json)");
+    if (!req->by_token) {
+        const char *origin =
+            MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, "Origin");
+        if ((origin && strcmp (origin, self->origin) != 0) ||
+            !gateway_accounts_csrf_ok (self->accounts, req))
+            return gateway_http_error (
+                req->conn, MHD_HTTP_FORBIDDEN, "csrf",
+                "a página que enviou este pedido não é do Balcão, ou ficou aberta tempo demais; "
+                "recarregue a página e tente de novo",
+                "this request did not come from a Balcão page, or the page was open too long; "
+                "reload it and try again");
+    }
+    req->body_json = json_loadb (req->body ? req->body : "", req->body_len, 0, NULL);
+    if (!json_is_object (req->body_json))
+        return gateway_http_error (req->conn, MHD_HTTP_BAD_REQUEST, "invalid",
+                                   "o corpo do pedido não é um objeto JSON válido",
+                                   "the request body is not a valid JSON object");
+    *ok = true;
+    return MHD_YES;
+}
+
+static enum MHD_Result
+s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, const char *method,
+          const s_body_t *body)
+{
+    gateway_req_t req = {.conn = conn, .method = method, .url = url, .path = url + 8};
+    req.is_write = strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0;
+    if (body) {
+        req.body = body->data;
+        req.body_len = body->len;
+    }
+    gateway_http_peer (conn, req.peer, sizeof req.peer);
+    snprintf (req.principal, sizeof req.principal, "visitor:");
+    s_language (conn, req.language, sizeof req.language);
+    const char *authorization =
+        MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (authorization) {
+        gateway_auth_result_t why =
+            gateway_auth_check (self->auth, authorization, req.principal, sizeof req.principal);
+        if (why != GATEWAY_AUTH_OK)
+            return s_unauthorized (self, conn, why, true);
+        req.by_token = true;
+    }
+    else {
+        /* A Cookie header we cannot read is refused, not half-read. */
+        const char *cookie = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                          MHD_HTTP_HEADER_COOKIE);
+        const char *value;
+        size_t len;
+        if (gateway_parse_cookie (cookie, "", &value, &len) == GATEWAY_COOKIE_BAD)
+            return gateway_http_error (conn, MHD_HTTP_BAD_REQUEST, "invalid",
+                                       "o cabeçalho Cookie está malformado ou é grande demais; "
+                                       "apague os cookies deste site e recarregue a página",
+                                       "the Cookie header is malformed or too large; clear this "
+                                       "site's cookies and reload the page");
+        gateway_accounts_identify (self->accounts, &req);
+    }
+    enum MHD_Result out = MHD_NO;
+    if (req.is_write) {
+        bool ok;
+        out = s_check_write (self, &req, &ok);
+        if (!ok) {
+            json_decref (req.body_json);
+            return out;
+        }
+    }
+    if (!gateway_accounts_route (self->accounts, &req, &out) &&
+        !gateway_tickets_route (self->tickets, &req, &out) &&
+        !gateway_kb_route (self->kb, &req, &out) && !gateway_sse_route (self->sse, &req, &out))
+        out = gateway_http_no_such_page (conn);
+    json_decref (req.body_json);
+    return out;
+}
+
+static enum MHD_Result
+s_too_large (gateway_routes_t *self, struct MHD_Connection *conn)
+{
+    char pt[200], en[200];
+    snprintf (pt, sizeof pt,
+              "o pedido passa do limite de %zu MiB; envie arquivos menores ou em mais de uma "
+              "mensagem",
+              self->max_body >> 20);
+    snprintf (en, sizeof en,
+              "the request is over the %zu MiB limit; send smaller files or split them over "
+              "several messages",
+              self->max_body >> 20);
+    return gateway_http_error (conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", pt, en);
 }
 
 enum MHD_Result
@@ -319,14 +357,71 @@ gateway_routes_handle (void *cls, struct MHD_Connection *conn, const char *url, 
                        const char *version, const char *upload_data, size_t *upload_data_size,
                        void **con_cls)
 {
-    (void) version, (void) upload_data, (void) upload_data_size, (void) con_cls;
+    (void) version;
     gateway_routes_t *self = cls;
-    if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
-        return s_error (conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                        "por enquanto, aqui só se atende GET", "only GET is served here for now");
-    if (strcmp (url, "/healthz") == 0)
-        return s_healthz (self, conn);
-    if (strncmp (url, "/api/", 5) == 0)
-        return s_api (self, conn, url + 5);
-    return s_error (conn, MHD_HTTP_NOT_FOUND, "not_found", "página não encontrada", "no such page");
+    bool is_read = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+    bool is_v1 = strncmp (url, "/api/v1/", 8) == 0;
+    if (!is_read && !(is_v1 && strcmp (method, "POST") == 0))
+        return gateway_http_error (conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                   "este endereço não aceita este método",
+                                   "this address does not take this method");
+    if (is_read) {
+        if (strcmp (url, "/healthz") == 0)
+            return s_healthz (self, conn);
+        if (is_v1)
+            return s_api_v1 (self, conn, url, method, NULL);
+        if (strncmp (url, "/api/", 5) == 0)
+            return s_api (self, conn, url + 5);
+        return gateway_static_serve (self->files, conn, url);
+    }
+    /* A POST: gather its body (at most max_body) over the calls. */
+    s_body_t *body = *con_cls;
+    if (!body) {
+        body = calloc (1, sizeof *body);
+        if (!body)
+            return MHD_NO;
+        *con_cls = body;
+        const char *length =
+            MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length && strtoull (length, NULL, 10) > self->max_body) {
+            body->too_large = true;
+            return s_too_large (self, conn);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (body->too_large || body->len + n > self->max_body) {
+            body->too_large = true;
+            free (body->data);
+            body->data = NULL;
+            body->len = 0;
+            return MHD_YES;
+        }
+        char *grown = realloc (body->data, body->len + n + 1);
+        if (!grown)
+            return MHD_NO;
+        memcpy (grown + body->len, upload_data, n);
+        body->data = grown;
+        body->len += n;
+        body->data[body->len] = 0;
+        return MHD_YES;
+    }
+    if (body->too_large)
+        return s_too_large (self, conn);
+    return s_api_v1 (self, conn, url, method, body);
+}
+
+void
+gateway_routes_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
+                          enum MHD_RequestTerminationCode why)
+{
+    (void) cls, (void) conn, (void) why;
+    s_body_t *body = *con_cls;
+    if (body) {
+        free (body->data);
+        free (body);
+        *con_cls = NULL;
+    }
 }

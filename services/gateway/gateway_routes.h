@@ -1,6 +1,9 @@
-/* gateway_routes: what each URL does. /healthz is open to all (no data in
- * it); everything under /api/ needs a service token (gateway_auth.h), and
- * is answered from the bus on behalf of the token's principal. Errors are
+/* gateway_routes: which room answers each URL. /healthz is open to all (no
+ * data in it); /api/tickets and /api/attachments need a service token
+ * (gateway_auth.h); /api/v1/ (docs/API.md) takes a session cookie
+ * (gateway_accounts.h) or a token, checks every write (JSON, same origin,
+ * CSRF token, gateway/max_body_bytes) and hands it to the rooms: accounts,
+ * tickets, kb, sse; every other path is the web app (gateway_static.h). Errors are
  * JSON: {"error": code, "message": English, "message_pt": pt-BR}, the same
  * fields as the bus's Error. */
 #ifndef GATEWAY_ROUTES_H
@@ -13,8 +16,10 @@
 
 typedef struct gateway_routes_t gateway_routes_t;
 
-/* Uses auth and bus (not owned: they must outlive the routes). */
-gateway_routes_t *gateway_routes_new (gateway_auth_t *auth, gateway_bus_t *bus);
+/* Uses auth and bus (not owned: they must outlive the routes); makes the
+ * rooms. NULL after logging why. */
+gateway_routes_t *gateway_routes_new (bc_config_t *config, gateway_auth_t *auth,
+                                      gateway_bus_t *bus);
 void gateway_routes_destroy (gateway_routes_t **self_p);
 
 /* libmicrohttpd's access handler, with cls the routes. Called from any
@@ -23,5 +28,8 @@ enum MHD_Result gateway_routes_handle (void *cls, struct MHD_Connection *conn, c
                                        const char *method, const char *version,
                                        const char *upload_data, size_t *upload_data_size,
                                        void **con_cls);
+/* libmicrohttpd's MHD_OPTION_NOTIFY_COMPLETED: frees a request's body. */
+void gateway_routes_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
+                               enum MHD_RequestTerminationCode why);
 
 #endif

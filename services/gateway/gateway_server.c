@@ -70,7 +70,7 @@ gateway_server_new (bc_config_t *config)
     pthread_mutex_init (&self->log_lock, NULL);
     self->auth = gateway_auth_new (config);
     self->bus = self->auth ? gateway_bus_new (config) : NULL;
-    self->routes = self->bus ? gateway_routes_new (self->auth, self->bus) : NULL;
+    self->routes = self->bus ? gateway_routes_new (config, self->auth, self->bus) : NULL;
     if (!self->routes) {
         gateway_server_destroy (&self);
         return NULL;
@@ -93,6 +93,7 @@ gateway_server_new (bc_config_t *config)
         MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self, MHD_OPTION_SOCK_ADDR, &sin,
         MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_UNESCAPE_CALLBACK, s_unescape, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, gateway_routes_completed, self->routes,
         MHD_OPTION_END);
     if (!self->daemon) {
         bc_error ("event=listen_failed address=%s port=%d hint=\"is the port in use?\"", address,

@@ -202,6 +202,13 @@ s_get_visible (kb_t *self, MDB_txn *txn, const char *id, const char *principal,
     return NULL;
 }
 
+Balcao__V1__Article *
+kb_article_visible (kb_t *self, MDB_txn *txn, const char *id, const char *principal,
+                    bc_reply_t *reply)
+{
+    return s_get_visible (self, txn, id, principal, reply);
+}
+
 /* Puts a in index. */
 static int
 s_put (kb_index_t *index, const Balcao__V1__Article *a)

@@ -1,6 +1,7 @@
 /* kb's parts share the service's state: kb_server.c (set-up, the router's
  * events, who may do what), kb_articles.c (articles and their versions),
- * kb_search.c (search, suggest, bot, gaps) and kb_tickets.c (tickets in
+ * kb_search.c (search, suggest, bot, gaps), kb_deflection.c (the portal's
+ * deflection counters) and kb_tickets.c (tickets in
  * the index, similar tickets, recurring problems). */
 #ifndef KB_INTERNAL_H
 #define KB_INTERNAL_H
@@ -18,7 +19,7 @@ typedef struct {
      * statistics and spelling from what they may read); tickets. */
     kb_index_t *articles, *public, *tickets;
     bc_keys_t keys;
-    MDB_dbi db_articles, db_versions, db_tickets, db_gaps, db_meta;
+    MDB_dbi db_articles, db_versions, db_tickets, db_gaps, db_meta, db_deflection;
     double bot_threshold;     /* kb/bot/threshold */
     int recurring_min;        /* kb/recurring/min_tickets */
     int64_t recurring_window; /* kb/recurring/window_minutes, in µs */
@@ -34,6 +35,12 @@ int kb_is_staff (const char *principal);
 void kb_articles_register (kb_t *self);
 /* An article's current version (NULL when there is none; free_unpacked it). */
 Balcao__V1__Article *kb_article_get (kb_t *self, MDB_txn *txn, const char *id);
+/* Article id's current version if principal may see it; otherwise NULL,
+ * with the reply set to not_found (hidden looks like absent). */
+Balcao__V1__Article *kb_article_visible (kb_t *self, MDB_txn *txn, const char *id,
+                                         const char *principal, bc_reply_t *reply);
+/* The portal's deflection counters (kb_deflection.c). */
+void kb_deflection_register (kb_t *self);
 /* Search, suggest, the bot and the gaps (kb_search.c). */
 void kb_search_register (kb_t *self);
 /* Indexes every stored article again: into the index of every article,

@@ -12,7 +12,8 @@
  * documents are replaced by id term, so twice is harmless.
  *
  * LMDB (beside the runtime's): keys/key_of (people's CURVE keys, from the
- * router's PersonChanged), articles, versions, tickets, gaps, meta (see
+ * router's PersonChanged), articles, versions, tickets, gaps, meta,
+ * deflection (kb_deflection.c) (see
  * docs/ARCHITECTURE.md). Xapian: <data_dir>/kb/articles,
  * <data_dir>/kb/articles-public and <data_dir>/kb/tickets. */
 #include "kb_server.h"
@@ -27,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const kb_dbs[] = {"keys",    "key_of", "articles",
-                              "versions", "tickets", "gaps", "meta"};
-const int kb_ndbs = 7;
+const char *const kb_dbs[] = {"keys",    "key_of", "articles", "versions",
+                              "tickets", "gaps",   "meta",     "deflection"};
+const int kb_ndbs = 8;
 
 static const char *const s_index_names[] = {"articles", "articles-public", "tickets"};
 
@@ -323,6 +324,7 @@ kb_server_setup (bc_service_t *svc)
     self->db_tickets = bc_service_dbi (svc, "tickets");
     self->db_gaps = bc_service_dbi (svc, "gaps");
     self->db_meta = bc_service_dbi (svc, "meta");
+    self->db_deflection = bc_service_dbi (svc, "deflection");
     const char *failpoint = getenv ("BALCAO_KB_FAILPOINT");
     self->die_after_index_commit = failpoint && strcmp (failpoint, "index_committed") == 0;
     /* Calibrated on FaQuAD (docs/benchmarks.md). */
@@ -343,6 +345,7 @@ kb_server_setup (bc_service_t *svc)
     bc_service_set_batch_max (svc, (int) bc_config_int (config, "kb/batch_max", 256));
     kb_articles_register (self);
     kb_tickets_register (self);
+    kb_deflection_register (self);
     if (s_rebuild_stale (self) || s_repair (self)) {
         kb_server_teardown (self);
         return NULL;

@@ -29,7 +29,8 @@ const char *
 notify_kind_name (notify_kind_t kind)
 {
     static const char *const names[] = {"ack",      "reply",  "info",   "escalated", "resolved",
-                                        "reopened", "closed", "merged", "reminder", "rejected"};
+                                        "reopened", "closed", "merged", "reminder", "rejected", "account_confirm",
+                                        "account_login", "account_reset"};
     return (unsigned) kind < sizeof names / sizeof *names ? names[kind] : "unknown";
 }
 
@@ -63,6 +64,26 @@ notify_render_date (char *out, size_t size, int64_t at_us, const char *language)
         snprintf (out, size, "%d %s %d", day, months[month - 1], year);
     else
         snprintf (out, size, "%02d/%02d/%04d", day, month, year);
+    g_date_time_unref (local);
+    g_date_time_unref (utc);
+    g_time_zone_unref (tz);
+}
+
+void
+notify_render_moment (char *out, size_t size, int64_t at_us, const char *language)
+{
+    char day[48];
+    notify_render_date (day, sizeof day, at_us, language);
+    GTimeZone *tz = g_time_zone_new_identifier (NOTIFY_TIME_ZONE);
+    if (!tz)
+        tz = g_time_zone_new_offset (NOTIFY_UTC_OFFSET_S);
+    GDateTime *utc = g_date_time_new_from_unix_utc (at_us / 1000000);
+    GDateTime *local = g_date_time_to_timezone (utc, tz);
+    int hour = g_date_time_get_hour (local), minute = g_date_time_get_minute (local);
+    if (s_is_english (language))
+        snprintf (out, size, "%s at %02d:%02d (Brasília time)", day, hour, minute);
+    else
+        snprintf (out, size, "%s às %02d:%02d (horário de Brasília)", day, hour, minute);
     g_date_time_unref (local);
     g_date_time_unref (utc);
     g_time_zone_unref (tz);
@@ -502,6 +523,59 @@ s_rejected (s_doc_t *d, const notify_mail_t *m, int en)
     s_signature (d, m, en);
 }
 
+/* A portal account's link: what it is for, the link itself (text and a
+ * real link in HTML), until when it works, and what to do if it was not
+ * them. No ticket, so no tag and no thread. */
+static void
+s_account (s_doc_t *d, const notify_mail_t *m, int en)
+{
+    char when[96];
+    notify_render_moment (when, sizeof when, m->expires_us, m->language);
+    s_greeting (d, m, en);
+    switch (m->kind) {
+    case NOTIFY_ACCOUNT_CONFIRM:
+        s_para (d, en ? "Thank you for creating your account on our Customer Portal. To confirm "
+                        "that this address is yours and start using it, open the link below:"
+                      : "Que bom ter você no nosso Portal do Cliente! Para confirmar que este "
+                        "endereço é seu e começar a usar sua conta, abra o link abaixo:");
+        break;
+    case NOTIFY_ACCOUNT_LOGIN:
+        s_para (d, en ? "Here is the link you asked for to sign in to our Customer Portal, no "
+                        "password needed:"
+                      : "Aqui está o link que você pediu para entrar no nosso Portal do Cliente, "
+                        "sem precisar de senha:");
+        break;
+    default:
+        s_para (d, en ? "We received a request to choose a new password for your account on our "
+                        "Customer Portal. To choose it, open the link below:"
+                      : "Recebemos um pedido para criar uma nova senha para a sua conta no nosso "
+                        "Portal do Cliente. Para escolher a nova senha, abra o link abaixo:");
+        break;
+    }
+    g_string_append_printf (d->text, "%s\n\n", m->link);
+    char *href = g_markup_escape_text (m->link, -1);
+    g_string_append_printf (d->html, "<p><a href=\"%s\">%s</a></p>\n", href,
+                            en ? (m->kind == NOTIFY_ACCOUNT_CONFIRM ? "Confirm my address"
+                                  : m->kind == NOTIFY_ACCOUNT_LOGIN ? "Sign in"
+                                                                    : "Choose a new password")
+                               : (m->kind == NOTIFY_ACCOUNT_CONFIRM ? "Confirmar meu endereço"
+                                  : m->kind == NOTIFY_ACCOUNT_LOGIN ? "Entrar no portal"
+                                                                    : "Escolher uma nova senha"));
+    g_free (href);
+    s_para (d, en ? "The link works once, until %s." : "O link vale uma única vez, até %s.", when);
+    if (m->kind == NOTIFY_ACCOUNT_RESET)
+        s_para (d, en ? "If you did not ask for this, you can ignore this message: your password "
+                        "stays as it is."
+                      : "Se não foi você quem pediu, pode ignorar esta mensagem: sua senha "
+                        "continua a mesma.");
+    else
+        s_para (d, en ? "If you did not ask for this, you can ignore this message: nothing "
+                        "changes without the link."
+                      : "Se não foi você quem pediu, pode ignorar esta mensagem: nada muda sem "
+                        "o link.");
+    s_signature (d, m, en);
+}
+
 /* The subject line: the ticket tag intake and people recognise, then what
  * happened, then the customer's own subject. */
 static char *
@@ -544,6 +618,15 @@ s_subject (const notify_mail_t *m, int en, const char *date)
         return g_strdup_printf (en ? "%s Closes on %s if we do not hear from you: %s"
                                    : "%s Será encerrado em %s sem sua resposta: %s",
                                 tag, date, s);
+    case NOTIFY_ACCOUNT_CONFIRM:
+        return g_strdup (en ? "Confirm your address on the Customer Portal"
+                            : "Confirme seu endereço no Portal do Cliente");
+    case NOTIFY_ACCOUNT_LOGIN:
+        return g_strdup (en ? "Your link to sign in to the Customer Portal"
+                            : "Seu link para entrar no Portal do Cliente");
+    case NOTIFY_ACCOUNT_RESET:
+        return g_strdup (en ? "Choose a new password for the Customer Portal"
+                            : "Crie uma nova senha para o Portal do Cliente");
     case NOTIFY_REJECTED:
         /* No ticket yet: no tag (a reply to it opens the ticket as usual). */
         return g_strdup_printf (en ? "%s%sMessage not received, attachment too large: %s"
@@ -587,6 +670,11 @@ s_body (s_doc_t *d, const notify_mail_t *m, int en, const char *date)
         break;
     case NOTIFY_REJECTED:
         s_rejected (d, m, en);
+        break;
+    case NOTIFY_ACCOUNT_CONFIRM:
+    case NOTIFY_ACCOUNT_LOGIN:
+    case NOTIFY_ACCOUNT_RESET:
+        s_account (d, m, en);
         break;
     }
 }
@@ -655,7 +743,9 @@ notify_render (const notify_mail_t *m, size_t *len, char **subject_out)
     s_thread_headers (obj, m);
     /* RFC 3834: automatic messages say so, so robots do not answer them back.
      * An agent's reply is a person writing: it goes without. */
-    if (m->kind != NOTIFY_REPLY)
+    if (m->kind >= NOTIFY_ACCOUNT_CONFIRM)
+        g_mime_object_set_header (obj, "Auto-Submitted", "auto-generated", NULL);
+    else if (m->kind != NOTIFY_REPLY)
         g_mime_object_set_header (obj, "Auto-Submitted", "auto-replied", NULL);
     g_mime_object_set_header (obj, "X-Loop", m->loop_tag, NULL);
     g_mime_object_set_header (obj, "Content-Language", lang, NULL);

@@ -19,6 +19,11 @@ typedef enum {
     NOTIFY_MERGED,    /* merged: continues in another ticket */
     NOTIFY_REMINDER,  /* resolved ticket will close by itself */
     NOTIFY_REJECTED,  /* a message refused for its attachments (intake) */
+    /* A portal account's one-time link (SendAccountMail, from the gateway):
+     * no ticket, no thread. */
+    NOTIFY_ACCOUNT_CONFIRM, /* confirm the address of a new account */
+    NOTIFY_ACCOUNT_LOGIN,   /* a sign-in link */
+    NOTIFY_ACCOUNT_RESET,   /* choose a new password */
 } notify_kind_t;
 
 typedef struct {
@@ -62,6 +67,10 @@ typedef struct {
     size_t n_files;
     uint64_t limit_bytes;
     const char *limit;
+    /* ACCOUNT_*: the one-time link (a secret: the mail is its only place)
+     * and when it stops working. */
+    const char *link;
+    int64_t expires_us;
 } notify_mail_t;
 
 void notify_render_init (void);
@@ -73,6 +82,10 @@ char *notify_render (const notify_mail_t *mail, size_t *len, char **subject_out)
 /* Writes limit_bytes as megabytes (1 MB = 1024 * 1024 bytes) for people:
  * "25", "2,5" in pt-BR, "2.5" in English. */
 void notify_render_megabytes (char *out, size_t size, uint64_t bytes, const char *language);
+/* Writes the day and time of at_us in America/Sao_Paulo into out, for
+ * people: "03/12/2026 às 14:35 (horário de Brasília)" in pt-BR,
+ * "3 December 2026 at 14:35 (Brasília time)" in English. */
+void notify_render_moment (char *out, size_t size, int64_t at_us, const char *language);
 /* Writes the calendar day of at_us in America/Sao_Paulo into out: dd/mm/aaaa
  * in pt-BR, "2 December 2025" in English. */
 void notify_render_date (char *out, size_t size, int64_t at_us, const char *language);

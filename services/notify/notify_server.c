@@ -61,6 +61,9 @@ const char *const notify_dbs[] = {"outbox", "pending", "tickets", "due",
                                   "dead",   "meta",    "ack_rate"};
 const int notify_ndbs = 7;
 
+/* "a-" and a request id. */
+#define NOTIFY_ACCOUNT_ID_MAX 64
+
 /* The window of notify/ack_per_hour. */
 #define NOTIFY_ACK_WINDOW_US (3600LL * 1000000)
 
@@ -553,6 +556,56 @@ s_cmd_resend (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return notify_outbox_cmd_resend (self->outbox, tx, payload, reply);
 }
 
+/* SendAccountMail: the gateway's mail about a portal account (a one-time
+ * link), queued as "a-<request id>" in this request's transaction. The
+ * link is a secret: it goes into the mail and nowhere else (not in a log
+ * line, not in NotificationQueued). */
+static int
+s_cmd_account_mail (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                    const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    notify_t *self = state;
+    const Balcao__V1__SendAccountMail *m = (const Balcao__V1__SendAccountMail *) payload;
+    const char *who = bc_tx_principal (tx);
+    if (!s_is (who, "service:gateway") && strncmp (who, "admin:", 6) != 0) {
+        bc_reply_error (reply, "forbidden", "só o gateway envia e-mails de conta",
+                        "only the gateway sends account mail");
+        return 0;
+    }
+    notify_mail_t mail = {.language = m->language, .customer_name = m->name,
+                          .customer_address = m->to, .subject = "", .link = m->link,
+                          .expires_us = m->expires_us, .origin_message_id = "",
+                          .last_inbound_message_id = ""};
+    if (s_is (m->kind, "confirm"))
+        mail.kind = NOTIFY_ACCOUNT_CONFIRM;
+    else if (s_is (m->kind, "login"))
+        mail.kind = NOTIFY_ACCOUNT_LOGIN;
+    else if (s_is (m->kind, "reset"))
+        mail.kind = NOTIFY_ACCOUNT_RESET;
+    else {
+        bc_reply_error (reply, "invalid", "kind é confirm, login ou reset",
+                        "kind is confirm, login or reset");
+        return 0;
+    }
+    if (!m->to || !strchr (m->to, '@') || strlen (m->to) > 254 || strpbrk (m->to, "\r\n<>,")
+        || !m->link || strncmp (m->link, "http", 4) != 0 || strpbrk (m->link, "\r\n")
+        || m->expires_us <= 0) {
+        bc_reply_error (reply, "invalid",
+                        "um e-mail de conta precisa de um endereço, um link http(s) e a validade",
+                        "account mail needs an address, an http(s) link and an expiry");
+        return 0;
+    }
+    char id[NOTIFY_ACCOUNT_ID_MAX];
+    snprintf (id, sizeof id, "a-%s", request->id);
+    int rc = s_queue (self, tx, id, &mail, "");
+    if (rc)
+        return rc;
+    Balcao__V1__AccountMailQueued q = BALCAO__V1__ACCOUNT_MAIL_QUEUED__INIT;
+    q.notification_id = id;
+    bc_reply_ok (reply, &q.base);
+    return 0;
+}
+
 /* Records what was delivered since the last commit. */
 static int
 s_before_batch (void *state, bc_tx_t *tx)
@@ -751,6 +804,7 @@ notify_server_setup (bc_service_t *svc)
     bc_service_consume (svc, "intake", s_on_intake);
     bc_service_on_command (svc, &balcao__v1__list_outbox__descriptor, 0, s_cmd_list_outbox);
     bc_service_on_command (svc, &balcao__v1__resend_notification__descriptor, 1, s_cmd_resend);
+    bc_service_on_command (svc, &balcao__v1__send_account_mail__descriptor, 1, s_cmd_account_mail);
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     /* How long a written file may wait for the syncfs that puts it on record. */
     bc_service_every (svc, (int) bc_config_int (cfg, "notify/file_sync_ms", 200), s_timer);

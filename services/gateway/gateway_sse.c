@@ -1,0 +1,761 @@
+/* gateway_sse: see gateway_sse.h.
+ *
+ * How a reply reaches every watching browser fast, for thousands of them:
+ *
+ * - One hub thread learns the router's head by a Ping every
+ *   gateway/sse_poll_ms (20 ms) while someone watches. A Ping is a read the
+ *   router answers from memory; it needs no change to the router or to
+ *   balcao/log_readers (subscribing to the router's PUB socket would: its
+ *   ZAP lets only the log readers in, and a log reader may read every
+ *   customer's events, more than the gateway should hold). 50 Pings a
+ *   second cost the router about 1% of a core (docs/benchmarks.md), and
+ *   bound the wake-up delay to 20 ms (10 ms on average).
+ * - When the head moves, the hub asks the router's feed (ReplayRequest as
+ *   the person: the router's filter decides what they see) once per person
+ *   watched, all the requests at once on one socket (s_fan_out), and keeps the last GATEWAY_SSE_RING events of each person,
+ *   formatted once, in a "watch" shared by all that person's connections.
+ * - Each connection has its own thread (libmicrohttpd's thread per
+ *   connection): its content reader blocks on the watch's condition
+ *   variable, copies the events after its cursor and sends them, or sends
+ *   `: ping` every gateway/sse_ping_s (15 s).
+ *
+ * A connection's cursor is the router seq up to which it has sent
+ * everything the person may see. A browser resuming with Last-Event-ID L
+ * starts at cursor L; when the watch's events do not reach back to L (a
+ * long absence), the connection asks the feed itself until they do, so no
+ * event is lost and, as only events after the cursor are sent, none comes
+ * twice. After events the feed left out (other people's), an `id:` line
+ * without data moves the browser's Last-Event-ID on (the browser keeps it
+ * without firing an event), so a resume does not scan them again. */
+#include "gateway_sse.h"
+
+#include "balcao/v1/bus.pb-c.h"
+#include "balcao/v1/router.pb-c.h"
+#include "bc_events.h"
+#include "bc_id.h"
+#include "bc_log.h"
+#include "gateway_webpath.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define GATEWAY_SSE_RING 256
+/* Events asked of the router in one ReplayRequest. */
+#define GATEWAY_SSE_BATCH 500
+
+typedef struct {
+    uint64_t seq;
+    char *text; /* "id: …\nevent: ticket\ndata: …\n\n" */
+} s_event_t;
+
+/* One person's events, shared by their connections. */
+typedef struct s_watch {
+    char *principal;
+    int conns;
+    /* Every event the person may see with from <= seq <= scanned is in the
+     * ring (oldest at start). */
+    uint64_t from, scanned;
+    s_event_t ring[GATEWAY_SSE_RING];
+    size_t start, count;
+    bool refused; /* the router refused this person's feed */
+    pthread_cond_t cond;
+    struct s_watch *next;
+} s_watch_t;
+
+struct gateway_sse_t {
+    gateway_bus_t *bus;
+    bc_client_t *feed; /* the hub's own, for its pipelined feed requests */
+    int poll_ms, ping_s, per_session, max_streams, timeout_ms;
+    pthread_mutex_t lock; /* everything below, and every watch */
+    s_watch_t *watches;
+    uint64_t head;   /* the router's head as the hub last saw it */
+    int64_t head_ms; /* when (zclock_mono; 0: never) */
+    zhash_t *per_key; /* open streams per session (or token principal) */
+    int streams;
+    bool stopping;
+    pthread_t hub;
+    bool has_hub;
+};
+
+/* One stream. */
+typedef struct {
+    gateway_sse_t *sse;
+    s_watch_t *watch;
+    int fd; /* the connection's socket, to notice a browser gone */
+    uint64_t cursor, id_sent;
+    char key[208];
+    char *out;
+    size_t out_len, out_pos, out_cap;
+    time_t last_write;
+} s_stream_t;
+
+/* ---------------------------------------------------------------------- */
+
+static const char *
+s_kind (const bc_envelope_t *env)
+{
+    static const struct {
+        const ProtobufCMessageDescriptor *type;
+        const char *kind;
+    } kinds[] = {
+        {&balcao__v1__ticket_created__descriptor, "created"},
+        {&balcao__v1__message_appended__descriptor, "message"},
+        {&balcao__v1__ticket_status_changed__descriptor, "status"},
+        {&balcao__v1__ticket_merged__descriptor, "merged"},
+        {&balcao__v1__ticket_rated__descriptor, "rated"},
+        {&balcao__v1__auto_close_reminder__descriptor, "reminder"},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (bc_envelope_is (env, kinds[i].type))
+            return kinds[i].kind;
+    return NULL;
+}
+
+/* The SSE text of one event of the feed, or NULL for one the portal does
+ * not show (the team's own events, an internal note: the router leaves
+ * them out of a customer's feed already; never passed on anyway). */
+static char *
+s_format (const bc_envelope_t *env)
+{
+    const char *kind = s_kind (env);
+    if (!kind)
+        return NULL;
+    if (bc_envelope_is (env, &balcao__v1__message_appended__descriptor)) {
+        Balcao__V1__MessageAppended *ma = (Balcao__V1__MessageAppended *) bc_envelope_payload (
+            env, &balcao__v1__message_appended__descriptor);
+        bool is_internal = !ma || (ma->message && ma->message->is_internal);
+        if (ma)
+            balcao__v1__message_appended__free_unpacked (ma, NULL);
+        if (is_internal)
+            return NULL;
+    }
+    uint64_t number = bc_event_ticket (env);
+    if (!number)
+        return NULL;
+    char *text = NULL;
+    if (asprintf (&text, "id: %llu\nevent: ticket\ndata: {\"number\": %llu, \"kind\": \"%s\"}\n\n",
+                  (unsigned long long) env->seq, (unsigned long long) number, kind)
+        < 0)
+        return NULL;
+    return text;
+}
+
+typedef void(s_sink_fn) (void *arg, uint64_t seq, char *text);
+
+/* A ReplayReply of a person's feed asked from `from` on: each event shown
+ * to sink (text owned by it), *scanned the last seq looked at, *head the
+ * router's. Returns BC_OK, or BC_EREMOTE for an Error or anything else. */
+static int
+s_take_reply (const bc_envelope_t *reply, uint64_t from, s_sink_fn *sink, void *arg,
+              uint64_t *scanned, uint64_t *head)
+{
+    Balcao__V1__ReplayReply *out = (Balcao__V1__ReplayReply *) bc_envelope_payload (
+        reply, &balcao__v1__replay_reply__descriptor);
+    if (!out)
+        return BC_EREMOTE;
+    uint64_t last = from - 1;
+    for (size_t i = 0; i < out->n_events; i++) {
+        bc_envelope_t *env = bc_envelope_unpack (out->events[i].data, out->events[i].len);
+        if (!env)
+            continue;
+        if (env->seq > last) {
+            last = env->seq;
+            char *text = s_format (env);
+            if (text)
+                sink (arg, env->seq, text);
+        }
+        bc_envelope_destroy (&env);
+    }
+    if (out->scanned_to > last)
+        last = out->scanned_to;
+    *scanned = last;
+    *head = out->head_seq;
+    balcao__v1__replay_reply__free_unpacked (out, NULL);
+    return BC_OK;
+}
+
+/* One ReplayRequest of principal's feed from `from` on, waiting for it (a
+ * connection's own thread). As s_take_reply; a bus error's reply is kept
+ * in *error when asked, for the caller to answer with. */
+static int
+s_fetch (gateway_sse_t *self, const char *principal, uint64_t from, s_sink_fn *sink, void *arg,
+         uint64_t *scanned, uint64_t *head, bc_envelope_t **error)
+{
+    Balcao__V1__ReplayRequest rr = BALCAO__V1__REPLAY_REQUEST__INIT;
+    rr.from_seq = from;
+    rr.max_events = GATEWAY_SSE_BATCH;
+    bc_envelope_t *reply;
+    int rc = gateway_bus_call (self->bus, "router", principal, &rr.base, &reply);
+    if (rc != BC_OK) {
+        if (error)
+            *error = reply;
+        else
+            bc_envelope_destroy (&reply);
+        return rc;
+    }
+    rc = s_take_reply (reply, from, sink, arg, scanned, head);
+    bc_envelope_destroy (&reply);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The hub */
+
+static void
+s_ring_push (void *arg, uint64_t seq, char *text)
+{
+    s_watch_t *w = arg;
+    if (w->count == GATEWAY_SSE_RING) {
+        s_event_t *old = &w->ring[w->start];
+        w->from = old->seq + 1;
+        free (old->text);
+        w->start = (w->start + 1) % GATEWAY_SSE_RING;
+        w->count--;
+    }
+    w->ring[(w->start + w->count) % GATEWAY_SSE_RING] = (s_event_t) {seq, text};
+    w->count++;
+}
+
+/* Events fetched outside the lock, put into the ring under it. */
+typedef struct {
+    uint64_t seq;
+    char *text;
+} s_pending_t;
+
+typedef struct {
+    s_pending_t items[GATEWAY_SSE_BATCH];
+    size_t n;
+} s_batch_t;
+
+static void
+s_batch_add (void *arg, uint64_t seq, char *text)
+{
+    s_batch_t *b = arg;
+    if (b->n < GATEWAY_SSE_BATCH)
+        b->items[b->n++] = (s_pending_t) {seq, text};
+    else
+        free (text);
+}
+
+/* One feed request for each watch in list, all sent at once on the hub's
+ * own socket (at most 256 in flight) and their replies taken as they come:
+ * the router answers a batch of reads together, so 2,000 people watched
+ * cost about one batch, not 2,000 round trips. A watch still behind after
+ * its reply (more than GATEWAY_SSE_BATCH events) goes on at the next poll.
+ * The hub alone fetches for watches and frees them, so they stay valid
+ * while the lock is let go. */
+static void
+s_fan_out (gateway_sse_t *self, s_watch_t **list, size_t n)
+{
+    static s_batch_t batch; /* the hub's alone */
+    char (*ids)[BC_ID_LEN + 1] = calloc (n, sizeof *ids);
+    uint64_t *from = calloc (n, sizeof *from);
+    zhash_t *index = zhash_new ();
+    if (!ids || !from || !index) {
+        free (ids);
+        free (from);
+        zhash_destroy (&index);
+        return;
+    }
+    size_t next = 0, pending = 0;
+    int64_t deadline = zclock_mono () + self->timeout_ms;
+    while (next < n || pending > 0) {
+        while (next < n && pending < 256) {
+            s_watch_t *w = list[next];
+            Balcao__V1__ReplayRequest rr = BALCAO__V1__REPLAY_REQUEST__INIT;
+            rr.from_seq = from[next] = w->scanned + 1;
+            rr.max_events = GATEWAY_SSE_BATCH;
+            bc_id_new (ids[next]);
+            bc_header_t h = {.id = ids[next], .source = "gateway", .principal = w->principal};
+            size_t len;
+            uint8_t *frame = bc_envelope_pack (&h, &rr.base, &len);
+            if (frame && bc_client_send_raw (self->feed, frame, len) == BC_OK) {
+                zhash_insert (index, ids[next], (void *) (uintptr_t) (next + 1));
+                pending++;
+            }
+            free (frame);
+            next++;
+        }
+        int64_t left = deadline - zclock_mono ();
+        if (!pending || left <= 0)
+            break;
+        bc_envelope_t *reply;
+        int rc = bc_client_recv (self->feed, (int) left, &reply);
+        if (rc == BC_ETIMEOUT)
+            break;
+        uintptr_t slot = reply ? (uintptr_t) zhash_lookup (index, reply->correlation_id) : 0;
+        if (!slot) {
+            bc_envelope_destroy (&reply); /* a late answer to an earlier round */
+            continue;
+        }
+        zhash_delete (index, reply->correlation_id);
+        pending--;
+        s_watch_t *w = list[slot - 1];
+        uint64_t scanned = 0, head = 0;
+        batch.n = 0;
+        rc = rc == BC_OK ? s_take_reply (reply, from[slot - 1], s_batch_add, &batch, &scanned, &head)
+                         : rc;
+        pthread_mutex_lock (&self->lock);
+        if (rc == BC_OK) {
+            for (size_t i = 0; i < batch.n; i++)
+                s_ring_push (w, batch.items[i].seq, batch.items[i].text);
+            if (scanned > w->scanned)
+                w->scanned = scanned;
+        }
+        else
+            w->refused = true;
+        pthread_cond_broadcast (&w->cond);
+        pthread_mutex_unlock (&self->lock);
+        bc_envelope_destroy (&reply);
+    }
+    /* Replies still owed: a fresh socket, so they cannot pile up. */
+    if (pending)
+        bc_client_reconnect (self->feed);
+    zhash_destroy (&index);
+    free (ids);
+    free (from);
+}
+
+static void
+s_watch_free (s_watch_t *w)
+{
+    for (size_t i = 0; i < w->count; i++)
+        free (w->ring[(w->start + i) % GATEWAY_SSE_RING].text);
+    pthread_cond_destroy (&w->cond);
+    free (w->principal);
+    free (w);
+}
+
+static int
+s_ping (gateway_sse_t *self, uint64_t *head)
+{
+    Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
+    bc_envelope_t *reply;
+    int rc = gateway_bus_call (self->bus, "router", "", &ping.base, &reply);
+    Balcao__V1__Pong *pong =
+        rc == BC_OK ? (Balcao__V1__Pong *) bc_envelope_payload (reply, &balcao__v1__pong__descriptor)
+                    : NULL;
+    bc_envelope_destroy (&reply);
+    if (!pong)
+        return rc == BC_OK ? BC_EREMOTE : rc;
+    *head = pong->head_seq;
+    balcao__v1__pong__free_unpacked (pong, NULL);
+    return BC_OK;
+}
+
+static void *
+s_hub (void *arg)
+{
+    gateway_sse_t *self = arg;
+    while (1) {
+        pthread_mutex_lock (&self->lock);
+        /* Forget the people no one watches any more. */
+        for (s_watch_t **p = &self->watches; *p;) {
+            s_watch_t *w = *p;
+            if (w->conns == 0) {
+                *p = w->next;
+                s_watch_free (w);
+            }
+            else
+                p = &w->next;
+        }
+        bool stop = self->stopping, idle = !self->watches;
+        pthread_mutex_unlock (&self->lock);
+        if (stop)
+            break;
+        uint64_t head;
+        if (!idle && s_ping (self, &head) == BC_OK) {
+            pthread_mutex_lock (&self->lock);
+            self->head = head;
+            self->head_ms = zclock_mono ();
+            /* The watches now: new ones appended later wait for the next round. */
+            size_t n = 0;
+            for (s_watch_t *w = self->watches; w; w = w->next)
+                n++;
+            s_watch_t **list = malloc ((n ? n : 1) * sizeof *list);
+            n = 0;
+            for (s_watch_t *w = self->watches; w && list; w = w->next)
+                if (w->scanned < head && !w->refused)
+                    list[n++] = w;
+            pthread_mutex_unlock (&self->lock);
+            if (list && n)
+                s_fan_out (self, list, n);
+            free (list);
+        }
+        struct timespec ts = {0, (long) self->poll_ms * 1000000L};
+        nanosleep (&ts, NULL);
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+
+gateway_sse_t *
+gateway_sse_new (bc_config_t *config, gateway_bus_t *bus)
+{
+    gateway_sse_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->bus = bus;
+    self->poll_ms = (int) bc_config_int (config, "gateway/sse_poll_ms", 20);
+    self->ping_s = (int) bc_config_int (config, "gateway/sse_ping_s", 15);
+    self->per_session = (int) bc_config_int (config, "gateway/sse_per_session", 8);
+    int max_connections = (int) bc_config_int (config, "gateway/max_connections", 256);
+    /* Streams stay open: leave a quarter of the connections to requests. */
+    self->max_streams =
+        (int) bc_config_int (config, "gateway/sse_max_streams", max_connections * 3 / 4);
+    if (self->poll_ms < 1)
+        self->poll_ms = 1;
+    if (self->ping_s < 1)
+        self->ping_s = 1;
+    self->timeout_ms = (int) bc_config_int (config, "gateway/bus_timeout_ms", 2000);
+    pthread_mutex_init (&self->lock, NULL);
+    self->per_key = zhash_new ();
+    self->feed = bc_client_new_for (config, "router", "gateway");
+    if (!self->feed) {
+        gateway_sse_destroy (&self);
+        return NULL;
+    }
+    if (pthread_create (&self->hub, NULL, s_hub, self) != 0) {
+        bc_error ("event=sse_hub_failed reason=\"%s\"", strerror (errno));
+        gateway_sse_destroy (&self);
+        return NULL;
+    }
+    self->has_hub = true;
+    return self;
+}
+
+void
+gateway_sse_destroy (gateway_sse_t **self_p)
+{
+    gateway_sse_t *self = *self_p;
+    if (!self)
+        return;
+    pthread_mutex_lock (&self->lock);
+    self->stopping = true;
+    for (s_watch_t *w = self->watches; w; w = w->next)
+        pthread_cond_broadcast (&w->cond);
+    pthread_mutex_unlock (&self->lock);
+    if (self->has_hub)
+        pthread_join (self->hub, NULL);
+    /* The connections ended with the daemon, before this. */
+    while (self->watches) {
+        s_watch_t *w = self->watches;
+        self->watches = w->next;
+        s_watch_free (w);
+    }
+    zhash_destroy (&self->per_key);
+    bc_client_destroy (&self->feed);
+    pthread_mutex_destroy (&self->lock);
+    free (self);
+    *self_p = NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* A stream */
+
+static void
+s_out (s_stream_t *st, const char *text, size_t len)
+{
+    if (st->out_pos == st->out_len)
+        st->out_pos = st->out_len = 0;
+    if (st->out_len + len > st->out_cap) {
+        size_t cap = st->out_cap ? st->out_cap : 4096;
+        while (cap < st->out_len + len)
+            cap *= 2;
+        char *grown = realloc (st->out, cap);
+        if (!grown)
+            return;
+        st->out = grown;
+        st->out_cap = cap;
+    }
+    memcpy (st->out + st->out_len, text, len);
+    st->out_len += len;
+}
+
+static void
+s_out_event (void *arg, uint64_t seq, char *text)
+{
+    s_stream_t *st = arg;
+    (void) seq;
+    s_out (st, text, strlen (text));
+    free (text);
+}
+
+/* "id: N" alone: the browser's Last-Event-ID moves past events the feed
+ * left out, without an event. */
+static void
+s_out_cursor (s_stream_t *st)
+{
+    if (st->cursor == st->id_sent)
+        return;
+    char line[48];
+    int n = snprintf (line, sizeof line, "id: %llu\n\n", (unsigned long long) st->cursor);
+    s_out (st, line, (size_t) n);
+    st->id_sent = st->cursor;
+}
+
+/* Under the lock: the watch's events after the cursor into st->out.
+ * False when the ring does not reach back to the cursor. */
+static bool
+s_take (s_stream_t *st)
+{
+    s_watch_t *w = st->watch;
+    if (st->cursor + 1 < w->from)
+        return false;
+    for (size_t i = 0; i < w->count; i++) {
+        const s_event_t *e = &w->ring[(w->start + i) % GATEWAY_SSE_RING];
+        if (e->seq > st->cursor) {
+            s_out (st, e->text, strlen (e->text));
+            st->cursor = st->id_sent = e->seq;
+        }
+    }
+    if (w->scanned > st->cursor)
+        st->cursor = w->scanned;
+    return true;
+}
+
+/* The browser closed the connection (a page left or reloaded): noticed
+ * within a quarter of a second, not at the next ping, so its slot is free at once. */
+static bool
+s_hung_up (const s_stream_t *st)
+{
+    if (st->fd < 0)
+        return false;
+    struct pollfd p = {.fd = st->fd, .events = POLLRDHUP};
+    return poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+static ssize_t
+s_read (void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void) pos;
+    s_stream_t *st = cls;
+    gateway_sse_t *self = st->sse;
+    while (st->out_pos == st->out_len) {
+        if (zsys_interrupted)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (s_hung_up (st))
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        pthread_mutex_lock (&self->lock);
+        if (self->stopping || st->watch->refused) {
+            pthread_mutex_unlock (&self->lock);
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        bool covered = s_take (st);
+        if (covered && st->out_pos == st->out_len) {
+            time_t now = time (NULL);
+            if (now - st->last_write >= self->ping_s) {
+                s_out (st, ": ping\n\n", 8);
+                s_out_cursor (st);
+            }
+            else {
+                /* Wait for the hub, a quarter of a second at most: a
+                 * browser gone or a stop is noticed that fast. */
+                struct timespec until;
+                clock_gettime (CLOCK_REALTIME, &until);
+                until.tv_nsec += 250 * 1000000L;
+                if (until.tv_nsec >= 1000000000L) {
+                    until.tv_sec++;
+                    until.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait (&st->watch->cond, &self->lock, &until);
+            }
+        }
+        pthread_mutex_unlock (&self->lock);
+        if (!covered) {
+            /* Back from a long absence: ask the feed ourselves. */
+            uint64_t scanned, head;
+            int rc = s_fetch (self, st->watch->principal, st->cursor + 1, s_out_event, st,
+                              &scanned, &head, NULL);
+            if (rc != BC_OK) {
+                if (rc == BC_EREMOTE)
+                    return MHD_CONTENT_READER_END_OF_STREAM;
+                sleep (1);
+                continue;
+            }
+            if (scanned > st->cursor)
+                st->cursor = scanned;
+            s_out_cursor (st);
+        }
+    }
+    size_t n = st->out_len - st->out_pos;
+    if (n > max)
+        n = max;
+    memcpy (buf, st->out + st->out_pos, n);
+    st->out_pos += n;
+    st->last_write = time (NULL);
+    return (ssize_t) n;
+}
+
+static void
+s_release (gateway_sse_t *self, const char *key)
+{
+    intptr_t n = (intptr_t) zhash_lookup (self->per_key, key);
+    if (n > 1)
+        zhash_update (self->per_key, key, (void *) (n - 1));
+    else
+        zhash_delete (self->per_key, key);
+    self->streams--;
+}
+
+static void
+s_free (void *cls)
+{
+    s_stream_t *st = cls;
+    gateway_sse_t *self = st->sse;
+    pthread_mutex_lock (&self->lock);
+    st->watch->conns--;
+    s_release (self, st->key);
+    pthread_mutex_unlock (&self->lock);
+    free (st->out);
+    free (st);
+}
+
+/* The stream's start: where it resumes (Last-Event-ID), or the head. */
+static bool
+s_start_cursor (gateway_sse_t *self, gateway_req_t *req, uint64_t *cursor, enum MHD_Result *out)
+{
+    const char *last = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, "Last-Event-ID");
+    if (!last)
+        last = MHD_lookup_connection_value (req->conn, MHD_GET_ARGUMENT_KIND, "last_event_id");
+    if (last && *last) {
+        if (gateway_webpath_event_id (last, cursor))
+            return true;
+        *out = gateway_http_error (req->conn, MHD_HTTP_BAD_REQUEST, "invalid",
+                                   "Last-Event-ID deve ser o número de um evento (só dígitos)",
+                                   "Last-Event-ID must be an event's number (digits only)");
+        return false;
+    }
+    /* The router's head: the hub's when it is fresh (it pings only while
+     * someone watches; a head a few polls old only means the events of
+     * those few milliseconds come too), else asked now. */
+    pthread_mutex_lock (&self->lock);
+    bool fresh = self->head_ms && zclock_mono () - self->head_ms < 1000;
+    *cursor = self->head;
+    pthread_mutex_unlock (&self->lock);
+    if (fresh)
+        return true;
+    int rc = s_ping (self, cursor);
+    if (rc == BC_OK)
+        return true;
+    *out = gateway_http_bus_error (req->conn, rc == BC_EREMOTE ? BC_ETIMEOUT : rc, NULL, "router");
+    return false;
+}
+
+static enum MHD_Result
+s_events (gateway_sse_t *self, gateway_req_t *req)
+{
+    if (!req->signed_in && !req->by_token)
+        return gateway_http_error (req->conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                                   "entre na sua conta para acompanhar seus chamados",
+                                   "sign in to follow your tickets");
+    enum MHD_Result out;
+    uint64_t cursor;
+    if (!s_start_cursor (self, req, &cursor, &out))
+        return out;
+    s_stream_t *st = calloc (1, sizeof *st);
+    if (!st)
+        return MHD_NO;
+    st->sse = self;
+    st->cursor = cursor;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    st->fd = info ? info->connect_fd : -1;
+    st->last_write = time (NULL);
+    snprintf (st->key, sizeof st->key, "%s",
+              *req->session_key ? req->session_key : req->principal);
+    /* The first look at the feed, here: a refusal is an HTTP answer. */
+    uint64_t scanned, head;
+    bc_envelope_t *error = NULL;
+    int rc = s_fetch (self, req->principal, cursor + 1, s_out_event, st, &scanned, &head, &error);
+    if (rc != BC_OK) {
+        out = gateway_http_bus_error (req->conn, rc, error, "router");
+        bc_envelope_destroy (&error);
+        free (st->out);
+        free (st);
+        return out;
+    }
+    if (scanned > st->cursor)
+        st->cursor = scanned;
+    pthread_mutex_lock (&self->lock);
+    intptr_t mine = (intptr_t) zhash_lookup (self->per_key, st->key);
+    bool too_many = mine >= self->per_session, full = self->streams >= self->max_streams;
+    s_watch_t *w = NULL;
+    if (!too_many && !full) {
+        for (w = self->watches; w && strcmp (w->principal, req->principal) != 0; w = w->next)
+            ;
+        if (!w && (w = calloc (1, sizeof *w))) {
+            w->principal = strdup (req->principal);
+            w->scanned = st->cursor;
+            w->from = st->cursor + 1;
+            pthread_cond_init (&w->cond, NULL);
+            w->next = self->watches;
+            self->watches = w;
+        }
+        if (w) {
+            w->conns++;
+            zhash_update (self->per_key, st->key, (void *) (mine + 1));
+            self->streams++;
+        }
+    }
+    pthread_mutex_unlock (&self->lock);
+    if (!w) {
+        free (st->out);
+        free (st);
+        if (too_many)
+            return gateway_http_json (
+                req->conn, MHD_HTTP_TOO_MANY_REQUESTS,
+                json_pack ("{s:s, s:s, s:s, s:i}", "error", "rate_limited", "message",
+                           "too many live connections for this session; close another tab",
+                           "message_pt",
+                           "conexões ao vivo demais nesta sessão; feche outra aba",
+                           "retry_after", 30),
+                MHD_HTTP_HEADER_RETRY_AFTER, "30");
+        return gateway_http_error (req->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                                   "o servidor está com conexões ao vivo demais; tente daqui a "
+                                   "pouco",
+                                   "the server has too many live connections; try again shortly");
+    }
+    st->watch = w;
+    /* The browser retries in 2 s; it knows where it is from the start. */
+    s_out (st, "retry: 2000\n\n", 13);
+    st->id_sent = 0;
+    s_out_cursor (st);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 16 * 1024, s_read, st, s_free);
+    if (!resp) {
+        s_free (st);
+        return MHD_NO;
+    }
+    MHD_add_response_header (resp, "Content-Type", "text/event-stream; charset=utf-8");
+    MHD_add_response_header (resp, "Cache-Control", "no-store");
+    MHD_add_response_header (resp, "X-Accel-Buffering", "no");
+    MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
+    /* A stream is quiet between pings: the idle timeout must not end it. */
+    MHD_set_connection_option (req->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                               (unsigned) (self->ping_s * 3));
+    out = MHD_queue_response (req->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response (resp);
+    return out;
+}
+
+bool
+gateway_sse_route (gateway_sse_t *self, gateway_req_t *req, enum MHD_Result *out)
+{
+    if (!gateway_http_path (req, "events", NULL))
+        return false;
+    if (req->is_write)
+        *out = gateway_http_error (req->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                   "este endereço não aceita este método",
+                                   "this address does not take this method");
+    else
+        *out = s_events (self, req);
+    return true;
+}

@@ -1,0 +1,445 @@
+/* gateway_store: the records of accounts, sessions and links in the
+ * gateway's LMDB, each as a small JSON object (jansson), each call one short
+ * transaction. The map is made large once (gateway/db_map_bytes, sparse):
+ * growing it needs every thread's transactions closed, which a server with
+ * a thread per connection cannot promise. */
+#include "gateway_store.h"
+
+#include "bc_clock.h"
+#include "bc_log.h"
+#include "bc_store.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const s_dbs[] = {"accounts", "sessions", "by_address", "tokens", "meta"};
+
+struct gateway_store_t {
+    bc_store_t *store;
+    MDB_env *env;
+    MDB_dbi accounts, sessions, by_address, tokens, meta;
+    unsigned char secret[32];
+};
+
+const char *
+gateway_store_strerror (int rc)
+{
+    return bc_store_strerror (rc);
+}
+
+/* The secret: read, or made and stored on the first start. */
+static int
+s_secret (gateway_store_t *self)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    MDB_val k = {6, "secret"}, v;
+    rc = mdb_get (txn, self->meta, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof self->secret) {
+        memcpy (self->secret, v.mv_data, sizeof self->secret);
+        mdb_txn_abort (txn);
+        return 0;
+    }
+    randombytes_buf (self->secret, sizeof self->secret);
+    v = (MDB_val) {sizeof self->secret, self->secret};
+    rc = mdb_put (txn, self->meta, &k, &v, 0);
+    if (rc) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    return mdb_txn_commit (txn);
+}
+
+gateway_store_t *
+gateway_store_new (bc_config_t *config)
+{
+    if (sodium_init () < 0)
+        return NULL;
+    char dflt[4096];
+    snprintf (dflt, sizeof dflt, "%s/gateway/db", bc_config_data_dir (config));
+    const char *dir = bc_config_str (config, "gateway/db_dir", dflt);
+    gateway_store_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    int rc = bc_dir_ensure (dir);
+    if (rc == 0 && chmod (dir, 0700) != 0)
+        rc = errno;
+    if (rc == 0)
+        rc = bc_store_open (&self->store, dir, s_dbs, 5,
+                            (size_t) bc_config_int (config, "gateway/db_map_bytes", 1LL << 30));
+    if (rc) {
+        bc_error ("event=store_open_failed dir=%s reason=\"%s\"", dir, bc_store_strerror (rc));
+        gateway_store_destroy (&self);
+        return NULL;
+    }
+    self->env = bc_store_env (self->store);
+    self->accounts = bc_store_dbi (self->store, "accounts");
+    self->sessions = bc_store_dbi (self->store, "sessions");
+    self->by_address = bc_store_dbi (self->store, "by_address");
+    self->tokens = bc_store_dbi (self->store, "tokens");
+    self->meta = bc_store_dbi (self->store, "meta");
+    char path[4200];
+    snprintf (path, sizeof path, "%s/data.mdb", dir);
+    chmod (path, 0600);
+    snprintf (path, sizeof path, "%s/lock.mdb", dir);
+    chmod (path, 0600);
+    rc = s_secret (self);
+    if (rc) {
+        bc_error ("event=store_open_failed dir=%s reason=\"%s\"", dir, bc_store_strerror (rc));
+        gateway_store_destroy (&self);
+    }
+    return self;
+}
+
+void
+gateway_store_destroy (gateway_store_t **self_p)
+{
+    gateway_store_t *self = *self_p;
+    if (!self)
+        return;
+    bc_store_destroy (&self->store);
+    sodium_memzero (self->secret, sizeof self->secret);
+    free (self);
+    *self_p = NULL;
+}
+
+const unsigned char *
+gateway_store_secret (gateway_store_t *self)
+{
+    return self->secret;
+}
+
+/* ---- JSON values ---- */
+
+static int
+s_put_json (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, json_t *value)
+{
+    char *text = json_dumps (value, JSON_COMPACT);
+    json_decref (value);
+    if (!text)
+        return ENOMEM;
+    MDB_val k = {klen, (void *) key}, v = {strlen (text), text};
+    int rc = mdb_put (txn, dbi, &k, &v, 0);
+    free (text);
+    return rc;
+}
+
+static json_t *
+s_get_json (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, int *rc)
+{
+    MDB_val k = {klen, (void *) key}, v;
+    *rc = mdb_get (txn, dbi, &k, &v);
+    if (*rc)
+        return NULL;
+    json_t *value = json_loadb (v.mv_data, v.mv_size, 0, NULL);
+    if (!json_is_object (value)) {
+        json_decref (value);
+        *rc = MDB_CORRUPTED;
+        return NULL;
+    }
+    return value;
+}
+
+static void
+s_copy (char *out, size_t size, json_t *obj, const char *field)
+{
+    const char *s = json_string_value (json_object_get (obj, field));
+    snprintf (out, size, "%s", s ? s : "");
+}
+
+static int64_t
+s_int (json_t *obj, const char *field)
+{
+    return (int64_t) json_integer_value (json_object_get (obj, field));
+}
+
+static int
+s_commit (MDB_txn *txn, int rc)
+{
+    if (rc) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    return mdb_txn_commit (txn);
+}
+
+/* ---- accounts ---- */
+
+int
+gateway_store_account_get (gateway_store_t *self, const char *address, gateway_account_t *out)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    json_t *a = s_get_json (txn, self->accounts, address, strlen (address), &rc);
+    mdb_txn_abort (txn);
+    if (!a)
+        return rc;
+    memset (out, 0, sizeof *out);
+    snprintf (out->address, sizeof out->address, "%s", address);
+    s_copy (out->name, sizeof out->name, a, "name");
+    s_copy (out->language, sizeof out->language, a, "language");
+    s_copy (out->hash, sizeof out->hash, a, "hash");
+    out->confirmed = json_is_true (json_object_get (a, "confirmed"));
+    out->created_us = s_int (a, "created_us");
+    json_decref (a);
+    return 0;
+}
+
+int
+gateway_store_account_put (gateway_store_t *self, const gateway_account_t *a)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    rc = s_put_json (txn, self->accounts, a->address, strlen (a->address),
+                     json_pack ("{s:s, s:s, s:s, s:b, s:I}", "name", a->name, "language",
+                                a->language, "hash", a->hash, "confirmed", a->confirmed,
+                                "created_us", (json_int_t) a->created_us));
+    return s_commit (txn, rc);
+}
+
+/* ---- one-time links ---- */
+
+int
+gateway_store_link_add (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                        const gateway_link_t *l)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    rc = s_put_json (txn, self->tokens, key, GATEWAY_KEY_SIZE,
+                     json_pack ("{s:s, s:s, s:s, s:s, s:s, s:I}", "kind", l->kind, "address",
+                                l->address, "name", l->name, "language", l->language, "hash",
+                                l->hash, "expires_us", (json_int_t) l->expires_us));
+    /* Forget a few expired links on the way, so the table holds about the
+     * links of the last gateway/link_minutes without a periodic scan. */
+    MDB_cursor *cur;
+    if (rc == 0 && mdb_cursor_open (txn, self->tokens, &cur) == 0) {
+        MDB_val k = {GATEWAY_KEY_SIZE, (void *) key}, v;
+        int crc = mdb_cursor_get (cur, &k, &v, MDB_SET);
+        for (int i = 0; crc == 0 && rc == 0 && i < 4; i++) {
+            crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+            if (crc == MDB_NOTFOUND)
+                crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+            if (crc || (k.mv_size == GATEWAY_KEY_SIZE && memcmp (k.mv_data, key, k.mv_size) == 0))
+                break;
+            json_t *other = json_loadb (v.mv_data, v.mv_size, 0, NULL);
+            if (!other || s_int (other, "expires_us") < bc_now_us ())
+                rc = mdb_cursor_del (cur, 0);
+            json_decref (other);
+        }
+        mdb_cursor_close (cur);
+    }
+    return s_commit (txn, rc);
+}
+
+int
+gateway_store_link_take (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                         const char *kind, int64_t now_us, gateway_link_t *out)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    json_t *l = s_get_json (txn, self->tokens, key, GATEWAY_KEY_SIZE, &rc);
+    if (!l) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    const char *its_kind = json_string_value (json_object_get (l, "kind"));
+    if (!its_kind || strcmp (its_kind, kind) != 0) {
+        /* Another kind's link, shown where it does not belong: it stays
+         * good where it does. */
+        json_decref (l);
+        mdb_txn_abort (txn);
+        return MDB_NOTFOUND;
+    }
+    memset (out, 0, sizeof *out);
+    s_copy (out->kind, sizeof out->kind, l, "kind");
+    s_copy (out->address, sizeof out->address, l, "address");
+    s_copy (out->name, sizeof out->name, l, "name");
+    s_copy (out->language, sizeof out->language, l, "language");
+    s_copy (out->hash, sizeof out->hash, l, "hash");
+    out->expires_us = s_int (l, "expires_us");
+    json_decref (l);
+    MDB_val k = {GATEWAY_KEY_SIZE, (void *) key};
+    rc = s_commit (txn, mdb_del (txn, self->tokens, &k, NULL));
+    if (rc == 0 && out->expires_us <= now_us)
+        rc = MDB_NOTFOUND; /* expired: gone, and refused */
+    if (rc)
+        sodium_memzero (out, sizeof *out);
+    return rc;
+}
+
+/* ---- sessions ---- */
+
+/* address 0x00 key: one session of the address. */
+static size_t
+s_index_key (unsigned char *out, const char *address, const unsigned char *key)
+{
+    size_t n = strlen (address);
+    memcpy (out, address, n);
+    out[n] = 0;
+    memcpy (out + n + 1, key, GATEWAY_KEY_SIZE);
+    return n + 1 + GATEWAY_KEY_SIZE;
+}
+
+int
+gateway_store_session_put (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                           const gateway_session_t *s)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    rc = s_put_json (txn, self->sessions, key, GATEWAY_KEY_SIZE,
+                     json_pack ("{s:s, s:s, s:I, s:I}", "address", s->address, "csrf", s->csrf,
+                                "created_us", (json_int_t) s->created_us, "seen_us",
+                                (json_int_t) s->seen_us));
+    unsigned char ik[GATEWAY_ADDRESS_MAX + 1 + GATEWAY_KEY_SIZE];
+    MDB_val k = {s_index_key (ik, s->address, key), ik}, v = {0, ""};
+    if (rc == 0)
+        rc = mdb_put (txn, self->by_address, &k, &v, 0);
+    return s_commit (txn, rc);
+}
+
+int
+gateway_store_session_get (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                           gateway_session_t *out)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    json_t *s = s_get_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, &rc);
+    mdb_txn_abort (txn);
+    if (!s)
+        return rc;
+    s_copy (out->address, sizeof out->address, s, "address");
+    s_copy (out->csrf, sizeof out->csrf, s, "csrf");
+    out->created_us = s_int (s, "created_us");
+    out->seen_us = s_int (s, "seen_us");
+    json_decref (s);
+    return 0;
+}
+
+int
+gateway_store_session_touch (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                             int64_t seen_us)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    json_t *s = s_get_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, &rc);
+    if (!s) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    json_object_set_new (s, "seen_us", json_integer ((json_int_t) seen_us));
+    return s_commit (txn, s_put_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, s));
+}
+
+static int
+s_session_del (gateway_store_t *self, MDB_txn *txn, const unsigned char *key)
+{
+    int rc;
+    json_t *s = s_get_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, &rc);
+    if (!s)
+        return rc;
+    const char *address = json_string_value (json_object_get (s, "address"));
+    unsigned char ik[GATEWAY_ADDRESS_MAX + 1 + GATEWAY_KEY_SIZE];
+    MDB_val k = {GATEWAY_KEY_SIZE, (void *) key};
+    rc = mdb_del (txn, self->sessions, &k, NULL);
+    if (rc == 0 && address && strlen (address) <= GATEWAY_ADDRESS_MAX) {
+        MDB_val ikv = {s_index_key (ik, address, key), ik};
+        rc = mdb_del (txn, self->by_address, &ikv, NULL);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    json_decref (s);
+    return rc;
+}
+
+int
+gateway_store_session_del (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE])
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    rc = s_session_del (self, txn, key);
+    if (rc == MDB_NOTFOUND) {
+        mdb_txn_abort (txn);
+        return 0;
+    }
+    return s_commit (txn, rc);
+}
+
+int
+gateway_store_sessions_end (gateway_store_t *self, const char *address,
+                            const unsigned char *keep, unsigned *ended)
+{
+    if (ended)
+        *ended = 0;
+    size_t alen = strlen (address);
+    if (alen > GATEWAY_ADDRESS_MAX)
+        return MDB_NOTFOUND;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open (txn, self->by_address, &cur))) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    /* Collect the address's session keys, then delete each session. */
+    unsigned char prefix[GATEWAY_ADDRESS_MAX + 1];
+    memcpy (prefix, address, alen);
+    prefix[alen] = 0;
+    MDB_val k = {alen + 1, prefix}, v;
+    unsigned char (*keys)[GATEWAY_KEY_SIZE] = NULL;
+    size_t n = 0, cap = 0;
+    int crc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    while (crc == 0 && k.mv_size == alen + 1 + GATEWAY_KEY_SIZE &&
+           memcmp (k.mv_data, prefix, alen + 1) == 0) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *grown = realloc (keys, cap * GATEWAY_KEY_SIZE);
+            if (!grown) {
+                rc = ENOMEM;
+                break;
+            }
+            keys = grown;
+        }
+        memcpy (keys[n++], (unsigned char *) k.mv_data + alen + 1, GATEWAY_KEY_SIZE);
+        crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (keep && memcmp (keys[i], keep, GATEWAY_KEY_SIZE) == 0)
+            continue;
+        rc = s_session_del (self, txn, keys[i]);
+        if (rc == MDB_NOTFOUND) {
+            /* An index entry left without its session: drop it too. */
+            unsigned char ik[GATEWAY_ADDRESS_MAX + 1 + GATEWAY_KEY_SIZE];
+            MDB_val ikv = {s_index_key (ik, address, keys[i]), ik};
+            rc = mdb_del (txn, self->by_address, &ikv, NULL);
+        }
+        else if (rc == 0 && ended)
+            (*ended)++;
+    }
+    free (keys);
+    return s_commit (txn, rc);
+}

@@ -1,0 +1,94 @@
+/* gateway_store: the gateway's own LMDB (gateway/db_dir, default
+ * <data_dir>/gateway/db): customers' accounts, sessions, one-time link
+ * tokens, the index of an address's sessions, and the server's secret.
+ * Only the gateway opens it (and its one-off `account-add`). Used from many
+ * connection threads at once: each call runs in its own short transaction
+ * (the env is MDB_NOTLS; LMDB serializes the writers). Secrets (session ids,
+ * tokens) are never stored: their keys are BLAKE2b-256 hashes of them.
+ *
+ *   accounts   address (lower case) -> {"name", "language", "hash" (argon2id,
+ *              "" when none), "confirmed", "created_us"}
+ *   sessions   BLAKE2b(session id) -> {"address", "csrf", "created_us",
+ *              "seen_us"}
+ *   by_address address 0x00 BLAKE2b(session id) -> ""  (its sessions)
+ *   tokens     BLAKE2b(token) -> {"kind", "address", "name", "language",
+ *              "hash", "expires_us"}
+ *   meta       "secret" -> 32 random bytes (keys the pre-session CSRF tokens)
+ */
+#ifndef GATEWAY_STORE_H
+#define GATEWAY_STORE_H
+
+#include "bc_config.h"
+#include "gateway_parse.h"
+
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GATEWAY_KEY_SIZE 32
+#define GATEWAY_NAME_MAX 150
+
+typedef struct gateway_store_t gateway_store_t;
+
+typedef struct {
+    char address[GATEWAY_ADDRESS_MAX + 1];
+    char name[GATEWAY_NAME_MAX + 1];
+    char language[8];
+    char hash[crypto_pwhash_STRBYTES]; /* "" when the account has no password */
+    bool confirmed;
+    int64_t created_us;
+} gateway_account_t;
+
+typedef struct {
+    char address[GATEWAY_ADDRESS_MAX + 1];
+    char csrf[GATEWAY_SECRET_LEN + 1];
+    int64_t created_us, seen_us;
+} gateway_session_t;
+
+/* What a one-time link carries until it is used. */
+typedef struct {
+    char kind[16]; /* "confirm", "login", "reset" */
+    char address[GATEWAY_ADDRESS_MAX + 1];
+    char name[GATEWAY_NAME_MAX + 1];    /* confirm: the new account's */
+    char language[8];                   /* confirm: the new account's */
+    char hash[crypto_pwhash_STRBYTES]; /* confirm: its password, "" for none */
+    int64_t expires_us;
+} gateway_link_t;
+
+/* Opens (creating, 0700) the store. NULL after logging why. */
+gateway_store_t *gateway_store_new (bc_config_t *config);
+void gateway_store_destroy (gateway_store_t **self_p);
+/* The server's 32-byte secret (made on first open, kept in meta). */
+const unsigned char *gateway_store_secret (gateway_store_t *self);
+
+/* Each returns 0, MDB_NOTFOUND (absent, or a link expired or of another
+ * kind) or another LMDB code. */
+int gateway_store_account_get (gateway_store_t *self, const char *address, gateway_account_t *out);
+int gateway_store_account_put (gateway_store_t *self, const gateway_account_t *account);
+
+int gateway_store_link_add (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                            const gateway_link_t *link);
+/* Takes the link of `kind` under key, not expired at now_us, and deletes it
+ * in the same transaction: a link works once. */
+int gateway_store_link_take (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                             const char *kind, int64_t now_us, gateway_link_t *out);
+
+int gateway_store_session_put (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                               const gateway_session_t *session);
+int gateway_store_session_get (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                               gateway_session_t *out);
+/* Notes a request's time on a session that still exists (a sign-out in
+ * between is not undone). */
+int gateway_store_session_touch (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                                 int64_t seen_us);
+int gateway_store_session_del (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE]);
+/* Ends every session of address but `keep` (NULL: all of them); *ended
+ * (when not NULL) says how many. */
+int gateway_store_sessions_end (gateway_store_t *self, const char *address,
+                                const unsigned char *keep, unsigned *ended);
+
+/* A sentence for a code of the functions above. */
+const char *gateway_store_strerror (int rc);
+
+#endif

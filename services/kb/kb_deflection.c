@@ -1,0 +1,196 @@
+/* kb_deflection: what happened to the suggestions the portal showed while a
+ * customer wrote a ticket (opened, deflected, sent after opening), counted
+ * per article and in all, for the deflection rate.
+ *
+ * LMDB `deflection`: "t" the totals, "a:<id>" one article's counts (both
+ * DeflectionCounts), "r:<outcome>:<client_ref>[:<article>]" the refs already
+ * counted (the value is when, in µs), so a browser that sends the same
+ * outcome twice counts once. The runtime's request ids make a retry of the
+ * same request exactly-once; the refs make two requests of one form so. */
+#include "bc_log.h"
+#include "kb_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_ARTICLES 20
+
+static int
+s_valid_ref (const char *ref)
+{
+    size_t n = strlen (ref);
+    return n >= 1 && n <= 64
+           && strspn (ref, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+                  == n;
+}
+
+static int
+s_valid_id (const char *id)
+{
+    size_t n = strlen (id);
+    return n >= 1 && n <= 64 && strspn (id, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* The counts under key (zero when none). Returns 0 or an LMDB code. */
+static int
+s_get_counts (kb_t *self, MDB_txn *txn, const char *key, Balcao__V1__DeflectionCounts *out)
+{
+    balcao__v1__deflection_counts__init (out);
+    MDB_val k = {strlen (key), (void *) key}, v;
+    int rc = mdb_get (txn, self->db_deflection, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    Balcao__V1__DeflectionCounts *c =
+        balcao__v1__deflection_counts__unpack (NULL, v.mv_size, v.mv_data);
+    if (c) {
+        out->opened = c->opened;
+        out->deflected = c->deflected;
+        out->sent_after_opening = c->sent_after_opening;
+        balcao__v1__deflection_counts__free_unpacked (c, NULL);
+    }
+    return 0;
+}
+
+static int
+s_bump (kb_t *self, MDB_txn *txn, const char *key, int outcome,
+        Balcao__V1__DeflectionCounts *after)
+{
+    Balcao__V1__DeflectionCounts c;
+    int rc = s_get_counts (self, txn, key, &c);
+    if (rc)
+        return rc;
+    if (outcome == 0)
+        c.opened++;
+    else if (outcome == 1)
+        c.deflected++;
+    else
+        c.sent_after_opening++;
+    if (after)
+        *after = c;
+    return kb_put_msg (txn, self->db_deflection, key, strlen (key), &c.base);
+}
+
+static int
+s_record (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+          bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__RecordDeflection *req = (const Balcao__V1__RecordDeflection *) payload;
+    static const char *const outcomes[] = {"opened", "deflected", "sent_after_opening"};
+    int outcome = -1;
+    for (int i = 0; i < 3; i++)
+        if (strcmp (req->outcome, outcomes[i]) == 0)
+            outcome = i;
+    if (outcome < 0) {
+        bc_reply_error (reply, "invalid",
+                        "o resultado deve ser \"opened\", \"deflected\" ou \"sent_after_opening\"",
+                        "the outcome must be \"opened\", \"deflected\" or \"sent_after_opening\"");
+        return 0;
+    }
+    if (!s_valid_ref (req->client_ref)) {
+        bc_reply_error (reply, "invalid",
+                        "client_ref deve ter de 1 a 64 caracteres entre letras, dígitos, '-' e '_'",
+                        "client_ref must be 1 to 64 characters of letters, digits, '-' and '_'");
+        return 0;
+    }
+    if (req->n_articles < 1 || req->n_articles > MAX_ARTICLES
+        || (outcome == 0 && req->n_articles != 1)) {
+        bc_reply_error (reply, "invalid",
+                        "informe de 1 a %d artigos (exatamente um para \"opened\")",
+                        "give 1 to %d articles (exactly one for \"opened\")", MAX_ARTICLES);
+        return 0;
+    }
+    MDB_txn *txn = bc_tx_txn (tx);
+    for (size_t i = 0; i < req->n_articles; i++) {
+        if (!s_valid_id (req->articles[i])) {
+            bc_reply_error (reply, "invalid",
+                            "o id de um artigo tem de 1 a 64 caracteres entre letras minúsculas, "
+                            "dígitos e '-'",
+                            "an article id is 1 to 64 characters of lowercase letters, digits "
+                            "and '-'");
+            return 0;
+        }
+        Balcao__V1__Article *a = kb_article_visible (self, txn, req->articles[i],
+                                                     bc_tx_principal (tx), reply);
+        if (!a)
+            return 0;
+        balcao__v1__article__free_unpacked (a, NULL);
+    }
+    char ref[200];
+    snprintf (ref, sizeof ref, "r:%s:%s%s%s", outcomes[outcome], req->client_ref,
+              outcome == 0 ? ":" : "", outcome == 0 ? req->articles[0] : "");
+    MDB_val k = {strlen (ref), ref}, v;
+    int rc = mdb_get (txn, self->db_deflection, &k, &v);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    Balcao__V1__DeflectionCounts totals;
+    if (rc == 0) {
+        /* Counted already: the same answer, nothing changed. */
+        if ((rc = s_get_counts (self, txn, "t", &totals)))
+            return rc;
+        totals.recorded = 0;
+        bc_reply_ok (reply, &totals.base);
+        return 0;
+    }
+    int64_t now = bc_tx_now_us (tx);
+    v = (MDB_val) {sizeof now, &now};
+    if ((rc = mdb_put (txn, self->db_deflection, &k, &v, 0)))
+        return rc;
+    if ((rc = s_bump (self, txn, "t", outcome, &totals)))
+        return rc;
+    for (size_t i = 0; i < req->n_articles; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= strcmp (req->articles[j], req->articles[i]) == 0;
+        if (seen)
+            continue;
+        char key[80];
+        snprintf (key, sizeof key, "a:%s", req->articles[i]);
+        if ((rc = s_bump (self, txn, key, outcome, NULL)))
+            return rc;
+    }
+    totals.recorded = 1;
+    bc_reply_ok (reply, &totals.base);
+    return 0;
+}
+
+static int
+s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+       bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__GetDeflection *req = (const Balcao__V1__GetDeflection *) payload;
+    if (!kb_is_staff (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden",
+                        "só a equipe de suporte vê os números de deflexão",
+                        "only support staff see the deflection figures");
+        return 0;
+    }
+    if (*req->article && !s_valid_id (req->article)) {
+        bc_reply_error (reply, "invalid",
+                        "o id de um artigo tem de 1 a 64 caracteres entre letras minúsculas, "
+                        "dígitos e '-'",
+                        "an article id is 1 to 64 characters of lowercase letters, digits "
+                        "and '-'");
+        return 0;
+    }
+    char key[80];
+    snprintf (key, sizeof key, *req->article ? "a:%s" : "t", req->article);
+    Balcao__V1__DeflectionCounts c;
+    int rc = s_get_counts (self, bc_tx_txn (tx), key, &c);
+    if (rc)
+        return rc;
+    bc_reply_ok (reply, &c.base);
+    return 0;
+}
+
+void
+kb_deflection_register (kb_t *self)
+{
+    bc_service_on_command (self->svc, &balcao__v1__record_deflection__descriptor, 1, s_record);
+    bc_service_on_command (self->svc, &balcao__v1__get_deflection__descriptor, 0, s_get);
+}
