@@ -296,6 +296,8 @@ s_demo (ctl_t *ctl)
     int status = 0;
     if (pid < 0 || waitpid (pid, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status))
         fprintf (stderr, "balcaoctl: could not import the demo articles from %s\n", dir);
+    /* The first customer can see her ticket on the portal. */
+    ctl_demo_account (ctl, demo[0].address, demo[0].name);
 }
 
 int

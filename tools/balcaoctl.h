@@ -39,6 +39,11 @@ pid_t ctl_spawn (ctl_t *ctl, const char *program, const char *arg, const char *l
 /* Whether balcao-imapgate runs too (intake/imap/url is set). */
 int ctl_wants_imapgate (ctl_t *ctl);
 
+/* Makes the demo customer's portal account (balcao-gateway account-add)
+ * with a new random password, and prints the portal's address, the
+ * address to sign in with and the password. */
+void ctl_demo_account (ctl_t *ctl, const char *address, const char *name);
+
 /* `balcaoctl supervise`: runs until SIGTERM; the exit code. */
 int ctl_supervise (ctl_t *ctl);
 

@@ -20,7 +20,6 @@
 #define GATEWAY_COOKIE_PRE "balcao_pre"
 #define GATEWAY_COOKIE_LANG "balcao_lang"
 
-
 /* ---- set-up ---- */
 
 gateway_accounts_t *
@@ -33,12 +32,9 @@ gateway_accounts_new (bc_config_t *config, gateway_bus_t *bus)
         return NULL;
     self->bus = bus;
     sem_init (&self->hashing, 0, (unsigned) bc_config_int (config, "gateway/hashes_at_once", 2));
-    char fallback[128];
-    snprintf (fallback, sizeof fallback, "http://%s:%d",
-              bc_config_str (config, "gateway/http_address", "127.0.0.1"),
-              (int) bc_config_int (config, "gateway/http_port", 8080));
-    self->is_secure =
-        strncasecmp (bc_config_str (config, "gateway/public_url", fallback), "https:", 6) == 0;
+    char public_url[256];
+    gateway_http_public_url (config, public_url, sizeof public_url);
+    self->is_secure = strncasecmp (public_url, "https:", 6) == 0;
     self->link_us = bc_config_int (config, "gateway/link_s",
                                    bc_config_int (config, "gateway/link_minutes", 30) * 60) *
                     1000000LL;
@@ -92,10 +88,9 @@ gateway_accounts_destroy (gateway_accounts_t **self_p)
 
 /* ---- answers with cookies ---- */
 
-
 void
-gateway_accounts_cookie (gateway_accounts_t *self, gateway_cookies_t *c, const char *name, const char *value,
-          long max_age)
+gateway_accounts_cookie (gateway_accounts_t *self, gateway_cookies_t *c, const char *name,
+                         const char *value, long max_age)
 {
     if (c->n == 3)
         return;
@@ -107,17 +102,12 @@ gateway_accounts_cookie (gateway_accounts_t *self, gateway_cookies_t *c, const c
 }
 
 enum MHD_Result
-gateway_accounts_answer (struct MHD_Connection *conn, unsigned status, json_t *body, gateway_cookies_t *c)
+gateway_accounts_answer (struct MHD_Connection *conn, unsigned status, json_t *body,
+                         gateway_cookies_t *c)
 {
-    char *text = json_dumps (body, JSON_COMPACT);
-    json_decref (body);
-    if (!text)
+    struct MHD_Response *resp = gateway_http_json_response (body);
+    if (!resp)
         return MHD_NO;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer (strlen (text), text, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header (resp, "Content-Type", "application/json; charset=utf-8");
-    MHD_add_response_header (resp, "Cache-Control", "no-store");
-    MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
     for (int i = 0; c && i < c->n; i++)
         MHD_add_response_header (resp, MHD_HTTP_HEADER_SET_COOKIE, c->lines[i]);
     enum MHD_Result rc = MHD_queue_response (conn, status, resp);
@@ -144,7 +134,8 @@ gateway_accounts_unavailable (gateway_req_t *req, const char *what)
 
 /* 429 with Retry-After; logged at most once a second per peer. */
 enum MHD_Result
-gateway_accounts_limited (gateway_accounts_t *self, gateway_req_t *req, const char *which, int retry_after)
+gateway_accounts_limited (gateway_accounts_t *self, gateway_req_t *req, const char *which,
+                          int retry_after)
 {
     int64_t left_out = bc_ratelog_check (self->ratelog, req->peer, bc_mono_ms ());
     if (left_out >= 0)
@@ -257,8 +248,8 @@ gateway_accounts_csrf_ok (gateway_accounts_t *self, const gateway_req_t *req)
 /* GET /session's answer: the caller's CSRF token (the session's, or made
  * from the pre-session cookie, set here when missing). */
 enum MHD_Result
-gateway_accounts_session_answer (gateway_accounts_t *self, gateway_req_t *req, const gateway_session_t *session,
-                  gateway_cookies_t *cookies)
+gateway_accounts_session_answer (gateway_accounts_t *self, gateway_req_t *req,
+                                 const gateway_session_t *session, gateway_cookies_t *cookies)
 {
     gateway_cookies_t none = {0};
     if (!cookies)
@@ -297,7 +288,8 @@ gateway_accounts_session_answer (gateway_accounts_t *self, gateway_req_t *req, c
 /* Signs address in: a new session (the one the request came with, if
  * any, ends), its cookie, and the session's answer. */
 enum MHD_Result
-gateway_accounts_sign_in (gateway_accounts_t *self, gateway_req_t *req, const char *address, const char *how)
+gateway_accounts_sign_in (gateway_accounts_t *self, gateway_req_t *req, const char *address,
+                          const char *how)
 {
     unsigned char old[GATEWAY_KEY_SIZE];
     if (req->signed_in && gateway_key_from_hex (req->session_key, old))
@@ -312,7 +304,7 @@ gateway_accounts_sign_in (gateway_accounts_t *self, gateway_req_t *req, const ch
     }
     gateway_cookies_t cookies = {0};
     gateway_accounts_cookie (self, &cookies, GATEWAY_COOKIE_SESSION, id,
-              gateway_sessions_max_age_s (self->sessions));
+                             gateway_sessions_max_age_s (self->sessions));
     sodium_memzero (id, sizeof id);
     char clean[GATEWAY_ADDRESS_MAX + 1];
     bc_info ("event=signed_in address=%s how=%s peer=%s",
@@ -340,7 +332,8 @@ s_logout (gateway_accounts_t *self, gateway_req_t *req)
     }
     gateway_cookies_t cookies = {0};
     gateway_accounts_cookie (self, &cookies, GATEWAY_COOKIE_SESSION, "", 0);
-    return gateway_accounts_answer (req->conn, MHD_HTTP_OK, json_pack ("{s:b}", "signed_in", 0), &cookies);
+    return gateway_accounts_answer (req->conn, MHD_HTTP_OK, json_pack ("{s:b}", "signed_in", 0),
+                                    &cookies);
 }
 
 /* POST /session/language {"language"}: kept on the account when signed in,

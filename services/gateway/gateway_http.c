@@ -25,19 +25,41 @@ gateway_http_path (const gateway_req_t *req, const char *route, const char **res
     return strcmp (req->path, route) == 0;
 }
 
-enum MHD_Result
-gateway_http_json (struct MHD_Connection *conn, unsigned status, json_t *body, const char *header,
-                   const char *value)
+struct MHD_Response *
+gateway_http_json_response (json_t *body)
 {
     char *text = body ? json_dumps (body, JSON_COMPACT) : NULL;
     json_decref (body);
     if (!text)
-        return MHD_NO;
+        return NULL;
     struct MHD_Response *resp =
         MHD_create_response_from_buffer (strlen (text), text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header (resp, "Content-Type", "application/json; charset=utf-8");
     MHD_add_response_header (resp, "Cache-Control", "no-store");
     MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
+    return resp;
+}
+
+void
+gateway_http_public_url (bc_config_t *config, char *out, size_t size)
+{
+    char fallback[128];
+    snprintf (fallback, sizeof fallback, "http://%s:%d",
+              bc_config_str (config, "gateway/http_address", "127.0.0.1"),
+              (int) bc_config_int (config, "gateway/http_port", 8080));
+    snprintf (out, size, "%s", bc_config_str (config, "gateway/public_url", fallback));
+    size_t n = strlen (out);
+    while (n && out[n - 1] == '/')
+        out[--n] = 0;
+}
+
+enum MHD_Result
+gateway_http_json (struct MHD_Connection *conn, unsigned status, json_t *body, const char *header,
+                   const char *value)
+{
+    struct MHD_Response *resp = gateway_http_json_response (body);
+    if (!resp)
+        return MHD_NO;
     if (header)
         MHD_add_response_header (resp, header, value);
     enum MHD_Result rc = MHD_queue_response (conn, status, resp);

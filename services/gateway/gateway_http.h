@@ -47,6 +47,9 @@ bool gateway_http_path (const gateway_req_t *req, const char *route, const char 
  * not NULL, one more header. Every API answer is Cache-Control: no-store. */
 enum MHD_Result gateway_http_json (struct MHD_Connection *conn, unsigned status, json_t *body,
                                    const char *header, const char *value);
+/* The same answer, not yet queued (its reference taken; NULL when body
+ * cannot be written), for a room that adds headers (Set-Cookie). */
+struct MHD_Response *gateway_http_json_response (json_t *body);
 /* {"error": code, "message": en, "message_pt": pt} with status. */
 enum MHD_Result gateway_http_error (struct MHD_Connection *conn, unsigned status,
                                     const char *code, const char *pt, const char *en);
@@ -68,6 +71,10 @@ enum MHD_Result gateway_http_unexpected (struct MHD_Connection *conn, const char
 enum MHD_Result gateway_http_no_such_page (struct MHD_Connection *conn);
 /* ISO 8601 UTC, second precision ("2026-12-03T14:05:00Z"); null for 0. */
 json_t *gateway_http_time (int64_t us);
+/* gateway/public_url, the address people open (links in mails, the
+ * origin of our pages), default http://<http_address>:<http_port>, without
+ * a trailing '/'. */
+void gateway_http_public_url (bc_config_t *config, char *out, size_t size);
 /* The client's IP address as text ("?" when unknown). */
 void gateway_http_peer (struct MHD_Connection *conn, char *out, size_t size);
 /* The headers every HTML answer carries: the Content-Security-Policy

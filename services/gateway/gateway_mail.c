@@ -5,6 +5,7 @@
 #include "balcao/v1/notify.pb-c.h"
 #include "bc_client.h"
 #include "bc_log.h"
+#include "gateway_http.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -25,15 +26,7 @@ gateway_mail_new (bc_config_t *config)
     if (!self)
         return NULL;
     pthread_mutex_init (&self->lock, NULL);
-    char fallback[128];
-    snprintf (fallback, sizeof fallback, "http://%s:%d",
-              bc_config_str (config, "gateway/http_address", "127.0.0.1"),
-              (int) bc_config_int (config, "gateway/http_port", 8080));
-    snprintf (self->base, sizeof self->base, "%s",
-              bc_config_str (config, "gateway/public_url", fallback));
-    size_t n = strlen (self->base);
-    while (n && self->base[n - 1] == '/')
-        self->base[--n] = 0;
+    gateway_http_public_url (config, self->base, sizeof self->base);
     self->notify = bc_client_new_for (config, "notify", "gateway");
     if (!self->notify) {
         gateway_mail_destroy (&self);

@@ -60,12 +60,9 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->bus = bus;
     self->max_body =
         (size_t) bc_config_int (config, "gateway/max_body_bytes", 36 * 1024 * 1024);
-    char fallback[128];
-    snprintf (fallback, sizeof fallback, "http://%s:%d",
-              bc_config_str (config, "gateway/http_address", "127.0.0.1"),
-              (int) bc_config_int (config, "gateway/http_port", 8080));
-    s_origin_of (bc_config_str (config, "gateway/public_url", fallback), self->origin,
-                 sizeof self->origin);
+    char public_url[256];
+    gateway_http_public_url (config, public_url, sizeof public_url);
+    s_origin_of (public_url, self->origin, sizeof self->origin);
     self->accounts = gateway_accounts_new (config, bus);
     self->tickets = gateway_tickets_new (config, bus);
     self->kb = gateway_kb_new (config, bus);

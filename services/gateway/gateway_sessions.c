@@ -89,8 +89,16 @@ gateway_sessions_start (gateway_sessions_t *self, const char *address,
     memset (out, 0, sizeof *out);
     snprintf (out->address, sizeof out->address, "%s", address);
     gateway_secret_new (out->csrf);
-    out->created_us = out->seen_us = bc_now_us ();
-    return gateway_store_session_put (self->store, key, out);
+    int64_t now = bc_now_us ();
+    out->created_us = out->seen_us = now;
+    int rc = gateway_store_session_put (self->store, key, out);
+    if (rc == 0) {
+        int prc = gateway_store_sessions_prune (self->store, key, now - self->idle_us,
+                                                now - self->max_us);
+        if (prc)
+            bc_warn ("event=session_prune_failed reason=\"%s\"", gateway_store_strerror (prc));
+    }
+    return rc;
 }
 
 static int

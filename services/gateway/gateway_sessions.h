@@ -36,7 +36,8 @@ void gateway_secret_new (char out[GATEWAY_SECRET_LEN + 1]);
 /* The key a secret is stored under: BLAKE2b-256 of its text. */
 void gateway_secret_key (const char *secret, size_t len, unsigned char key[GATEWAY_KEY_SIZE]);
 /* A 32-byte key as hex and back (gateway_req_t.session_key). */
-void gateway_key_hex (const unsigned char key[GATEWAY_KEY_SIZE], char hex[2 * GATEWAY_KEY_SIZE + 1]);
+void gateway_key_hex (const unsigned char key[GATEWAY_KEY_SIZE],
+                      char hex[2 * GATEWAY_KEY_SIZE + 1]);
 bool gateway_key_from_hex (const char *hex, unsigned char key[GATEWAY_KEY_SIZE]);
 
 #endif

@@ -28,8 +28,10 @@ s_address (gateway_req_t *req, char out[GATEWAY_ADDRESS_MAX + 1], enum MHD_Resul
 {
     if (gateway_parse_address (s_field (req, "email"), out, GATEWAY_ADDRESS_MAX + 1))
         return true;
-    *answer = gateway_accounts_invalid (req, "informe um endereço de e-mail válido (ex.: nome@empresa.com.br)",
-                         "give a valid e-mail address (e.g. name@company.com)");
+    *answer = gateway_accounts_invalid (req,
+                                        "informe um endereço de e-mail válido (ex.: "
+                                        "nome@empresa.com.br)",
+                                        "give a valid e-mail address (e.g. name@company.com)");
     return false;
 }
 
@@ -50,20 +52,20 @@ s_token_key (gateway_req_t *req, unsigned char key[GATEWAY_KEY_SIZE], enum MHD_R
         gateway_secret_key (token, GATEWAY_SECRET_LEN, key);
         return true;
     }
-    *answer = gateway_accounts_invalid (req, "este link não é válido; copie o link inteiro do e-mail",
-                         "this link is not valid; copy the whole link from the e-mail");
+    *answer = gateway_accounts_invalid (req,
+                                        "este link não é válido; copie o link inteiro do e-mail",
+                                        "this link is not valid; copy the whole link from the "
+                                        "e-mail");
     return false;
 }
 
 static enum MHD_Result
 s_link_refused (gateway_req_t *req)
 {
-    return gateway_accounts_invalid (req,
-                      "este link não vale mais: ele já foi usado ou expirou; peça um novo",
-                      "this link no longer works: it was used already or it expired; ask for a "
-                      "new one");
+    return gateway_accounts_invalid (
+        req, "este link não vale mais: ele já foi usado ou expirou; peça um novo",
+        "this link no longer works: it was used already or it expired; ask for a new one");
 }
-
 
 /* Mail limits: 3 per address and 20 per peer an hour (docs/API.md). A
  * refused one is not counted. */
@@ -85,7 +87,7 @@ s_mail_allowed (gateway_accounts_t *self, gateway_req_t *req, const char *addres
     return true;
 }
 
-/* Stores a one-time link and mails it. 0, or an answer was sent. */
+/* Stores a one-time link and mails it: true, or false with an answer sent. */
 static bool
 s_send_link (gateway_accounts_t *self, gateway_req_t *req, gateway_link_t *link,
              const char *mail_name, enum MHD_Result *answer)
@@ -125,7 +127,8 @@ gateway_signin_login_link (gateway_accounts_t *self, gateway_req_t *req)
 {
     enum MHD_Result answer;
     gateway_link_t link = {.kind = "login"};
-    if (!s_address (req, link.address, &answer) || !s_mail_allowed (self, req, link.address, &answer))
+    if (!s_address (req, link.address, &answer) ||
+        !s_mail_allowed (self, req, link.address, &answer))
         return answer;
     snprintf (link.language, sizeof link.language, "%s", s_language (req));
     gateway_account_t account;
@@ -135,9 +138,9 @@ gateway_signin_login_link (gateway_accounts_t *self, gateway_req_t *req)
         if (*account.language)
             snprintf (link.language, sizeof link.language, "%s", account.language);
     }
-    if (!s_send_link (self, req, &link, name, &answer))
-        return answer;
-    return s_sent (req);
+    bool sent = s_send_link (self, req, &link, name, &answer);
+    sodium_memzero (&account, sizeof account);
+    return sent ? s_sent (req) : answer;
 }
 
 /* Makes the account of a proven address, when there is none yet. */

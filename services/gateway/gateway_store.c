@@ -443,3 +443,41 @@ gateway_store_sessions_end (gateway_store_t *self, const char *address,
     free (keys);
     return s_commit (txn, rc);
 }
+
+int
+gateway_store_sessions_prune (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                              int64_t seen_before, int64_t created_before)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open (txn, self->sessions, &cur))) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    unsigned char expired[4][GATEWAY_KEY_SIZE];
+    int n = 0;
+    MDB_val k = {GATEWAY_KEY_SIZE, (void *) key}, v;
+    int crc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    for (int i = 0; crc == 0 && i < 4; i++) {
+        crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+        if (crc == MDB_NOTFOUND)
+            crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+        if (crc || k.mv_size != GATEWAY_KEY_SIZE || memcmp (k.mv_data, key, GATEWAY_KEY_SIZE) == 0)
+            break;
+        json_t *other = json_loadb (v.mv_data, v.mv_size, 0, NULL);
+        if (other && (s_int (other, "seen_us") < seen_before ||
+                      s_int (other, "created_us") < created_before))
+            memcpy (expired[n++], k.mv_data, GATEWAY_KEY_SIZE);
+        json_decref (other);
+    }
+    mdb_cursor_close (cur);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        rc = s_session_del (self, txn, expired[i]);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    return s_commit (txn, rc);
+}

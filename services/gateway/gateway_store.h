@@ -88,6 +88,13 @@ int gateway_store_session_del (gateway_store_t *self, const unsigned char key[GA
 int gateway_store_sessions_end (gateway_store_t *self, const char *address,
                                 const unsigned char *keep, unsigned *ended);
 
+/* Deletes a few sessions after key (wrapping around) last seen before
+ * seen_before or created before created_before: called at each new
+ * session, it keeps the table to about the live sessions without a
+ * periodic scan. */
+int gateway_store_sessions_prune (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                                  int64_t seen_before, int64_t created_before);
+
 /* A sentence for a code of the functions above. */
 const char *gateway_store_strerror (int rc);
 

@@ -1,9 +1,11 @@
 /* balcao-gateway: the HTTP daemon. All logic is in gateway_*.c. */
 #include "bc_log.h"
 #include "bc_service.h"
+#include "gateway_account_add.h"
 #include "gateway_server.h"
 
 #include <czmq.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 
 int
@@ -12,8 +14,14 @@ main (int argc, char **argv)
     bc_log_init ("gateway");
     int first = 1;
     bc_config_t *config = bc_config_from_args (argc, argv, &first);
+    if (config && first + 3 == argc && strcmp (argv[first], "account-add") == 0) {
+        int rc = gateway_account_add (config, argv[first + 1], argv[first + 2]);
+        bc_config_destroy (&config);
+        return rc;
+    }
     if (!config || first < argc) {
-        fprintf (stderr, "usage: balcao-gateway [-c CONFIG]\n");
+        fprintf (stderr,
+                 "usage: balcao-gateway [-c CONFIG] [account-add ADDRESS NAME < PASSWORD]\n");
         bc_config_destroy (&config);
         return 64;
     }

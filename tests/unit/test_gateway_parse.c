@@ -128,13 +128,87 @@ test_token_lines (void **state)
     assert_memory_not_equal (h1, h2, sizeof h1);
 }
 
+static void
+test_cookies (void **state)
+{
+    (void) state;
+    const char *v;
+    size_t n;
+    assert_int_equal (gateway_parse_cookie ("a=1; balcao_session=xyz; b=2", "balcao_session", &v, &n),
+                      GATEWAY_COOKIE_FOUND);
+    assert_true (n == 3 && memcmp (v, "xyz", 3) == 0);
+    assert_int_equal (gateway_parse_cookie ("balcao_session=\"q\"", "balcao_session", &v, &n),
+                      GATEWAY_COOKIE_FOUND);
+    assert_true (n == 1 && *v == 'q');
+    /* The first of two wins; a trailing "; " is fine. */
+    assert_int_equal (gateway_parse_cookie ("s=1; s=2; ", "s", &v, &n), GATEWAY_COOKIE_FOUND);
+    assert_true (n == 1 && *v == '1');
+    assert_int_equal (gateway_parse_cookie ("a=1", "s", &v, &n), GATEWAY_COOKIE_ABSENT);
+    assert_int_equal (gateway_parse_cookie (NULL, "s", &v, &n), GATEWAY_COOKIE_ABSENT);
+    assert_int_equal (gateway_parse_cookie ("", "s", &v, &n), GATEWAY_COOKIE_ABSENT);
+    const char *bad[] = {"s",     "s=a b",  "=1",      "s=1;;t=2", "s=1,t=2", "s=\"1",
+                         "s=\x01", "s=1 x", "s=a\\b", "s(x)=1",  "s=1; ; t=2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal (gateway_parse_cookie (bad[i], "s", &v, &n), GATEWAY_COOKIE_BAD);
+    char big[GATEWAY_COOKIE_HEADER_MAX + 2];
+    memset (big, 'a', sizeof big - 1);
+    big[0] = 's', big[1] = '=';
+    big[sizeof big - 1] = 0;
+    assert_int_equal (gateway_parse_cookie (big, "s", &v, &n), GATEWAY_COOKIE_BAD);
+    big[sizeof big - 2] = 0; /* exactly the limit */
+    assert_int_equal (gateway_parse_cookie (big, "s", &v, &n), GATEWAY_COOKIE_FOUND);
+}
+
+static void
+test_addresses (void **state)
+{
+    (void) state;
+    char out[GATEWAY_ADDRESS_MAX + 1];
+    assert_true (gateway_parse_address ("  Ana.Souza@Example.COM.br ", out, sizeof out));
+    assert_string_equal (out, "ana.souza@example.com.br");
+    assert_true (gateway_parse_address ("a+tag@x-y.io", out, sizeof out));
+    const char *bad[] = {"",          "a",          "a@b",        "@b.c",      "a@.b",
+                         "a@b..c",    "a@-b.c",     "a@b-.c",     "a b@c.d",   "a@b@c.d",
+                         "\"a\"@b.c", "a@b.c,d@e.f", "<a@b.c>",   ".a@b.c",    "a.@b.c",
+                         "a..b@c.d",  "ção@b.c",    "a@b_c.d",    "a@b.c\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false (gateway_parse_address (bad[i], out, sizeof out));
+    char longer[GATEWAY_ADDRESS_MAX + 2];
+    memset (longer, 'a', sizeof longer - 1);
+    longer[sizeof longer - 1] = 0;
+    memcpy (longer + sizeof longer - 7, "@b.com", 6);
+    assert_false (gateway_parse_address (longer, out, sizeof out));
+}
+
+static void
+test_passwords_and_secrets (void **state)
+{
+    (void) state;
+    assert_true (gateway_parse_password ("0123456789", 10));
+    assert_false (gateway_parse_password ("012345678", 9));
+    /* Ten characters, twenty bytes. */
+    const char *accents = "ãéíóúçâêôà";
+    assert_true (gateway_parse_password (accents, strlen (accents)));
+    char long_one[130];
+    memset (long_one, 'x', sizeof long_one);
+    assert_true (gateway_parse_password (long_one, 128));
+    assert_false (gateway_parse_password (long_one, 129));
+    assert_false (gateway_parse_password ("0123456789\xff", 11));
+    assert_false (gateway_parse_password ("01234\0" "56789", 11));
+    assert_false (gateway_parse_password ("0123456789\xc3", 11)); /* cut short */
+    assert_true (gateway_parse_secret ("abcdefghijklmnopqrstuvwxyz0123456789-_ABCDE", 43));
+    assert_false (gateway_parse_secret ("abcdefghijklmnopqrstuvwxyz0123456789-_ABCD=", 43));
+    assert_false (gateway_parse_secret ("abc", 3));
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_ticket_numbers), cmocka_unit_test (test_sha256),
         cmocka_unit_test (test_bearer),         cmocka_unit_test (test_unescape),
-        cmocka_unit_test (test_token_lines),
+        cmocka_unit_test (test_token_lines),    cmocka_unit_test (test_cookies),
+        cmocka_unit_test (test_addresses),      cmocka_unit_test (test_passwords_and_secrets),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
