@@ -179,6 +179,38 @@ s_channel (const Balcao__V1__Submit *req)
     return NULL;
 }
 
+/* The files of a Submit given by fields, as attachments of mail (the same
+ * shape a parsed e-mail's have): each with its SHA-256, once per content. */
+static void
+s_files (const Balcao__V1__Submit *req, intake_mail_t *mail)
+{
+    mail->attachments = calloc (req->n_files + 1, sizeof *mail->attachments);
+    for (size_t i = 0; i < req->n_files; i++) {
+        const Balcao__V1__SubmitFile *f = req->files[i];
+        unsigned char hash[crypto_hash_sha256_BYTES];
+        char hex[65];
+        crypto_hash_sha256 (hash, f->content.data, f->content.len);
+        sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
+        bool is_repeat = false;
+        for (size_t j = 0; j < mail->n_attachments && !is_repeat; j++)
+            is_repeat = strcmp (mail->attachments[j].sha256, hex) == 0;
+        if (is_repeat)
+            continue;
+        intake_attachment_t *a = &mail->attachments[mail->n_attachments++];
+        a->filename = strdup (f->filename ? f->filename : "");
+        a->content_type = strdup (f->content_type && *f->content_type ? f->content_type
+                                                                      : "application/octet-stream");
+        for (char *p = a->content_type; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char) (*p - 'A' + 'a');
+        a->size = f->content.len;
+        memcpy (a->sha256, hex, sizeof a->sha256);
+        a->data = malloc (f->content.len ? f->content.len : 1);
+        if (f->content.len)
+            memcpy (a->data, f->content.data, f->content.len);
+    }
+}
+
 /* Fills the event from the request, parsing raw MIME when given. */
 static int
 s_normalize (intake_t *self, const Balcao__V1__Submit *req, intake_mail_t *mail, char *err,
@@ -234,6 +266,7 @@ s_normalize (intake_t *self, const Balcao__V1__Submit *req, intake_mail_t *mail,
     mail->references = calloc (req->n_references + 1, sizeof (char *));
     for (size_t i = 0; i < req->n_references; i++)
         mail->references[i] = strdup (req->references[i]);
+    s_files (req, mail);
     return 0;
 }
 
@@ -266,7 +299,7 @@ s_attachment_record (intake_t *self, MDB_txn *txn, const Balcao__V1__Attachment 
 static int
 s_refuse (intake_t *self, bc_tx_t *tx, const intake_mail_t *mail, const char *language,
           uint64_t ticket, intake_attach_limit_t over, char **files, size_t n_files,
-          bc_reply_t *reply)
+          bool is_portal, bc_reply_t *reply)
 {
     MDB_txn *txn = bc_tx_txn (tx);
     const char *limit = over == INTAKE_ATTACH_OVER_FILE ? "file" : "message";
@@ -276,7 +309,9 @@ s_refuse (intake_t *self, bc_tx_t *tx, const intake_mail_t *mail, const char *la
     bool is_retry = rc == 0;
     if (rc && rc != MDB_NOTFOUND)
         return rc;
-    if (!is_retry) {
+    /* The portal's customer reads the refusal on the page at once: no
+     * notice by mail, nothing recorded. */
+    if (!is_retry && !is_portal) {
         MDB_val lv = {strlen (limit), (void *) limit};
         if ((rc = mdb_put (txn, self->db_refused, &k, &lv, 0)))
             return rc;
@@ -444,6 +479,13 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     char continues_ref[33];
     if ((rc = s_thread (self, txn, &mail, &ticket, &thread_by, continues_ref)))
         goto done;
+    if (req->ticket && !req->raw_mime.len) {
+        /* The submitter names the ticket (the portal, after asking the
+         * router): that wins over any header. */
+        ticket = req->ticket;
+        *continues_ref = 0;
+        thread_by = "submitter";
+    }
     const char *language =
         req->language && strncmp (req->language, "en", 2) == 0 ? "en" : "pt-BR";
     char **files;
@@ -451,7 +493,8 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     intake_attach_limit_t over =
         intake_attach_check (&mail, self->max_file, self->max_message, &files, &n_files);
     if (over != INTAKE_ATTACH_WITHIN) {
-        rc = s_refuse (self, tx, &mail, language, ticket, over, files, n_files, reply);
+        rc = s_refuse (self, tx, &mail, language, ticket, over, files, n_files,
+                       strcmp (channel, "portal") == 0, reply);
         intake_attach_files_free (files, n_files);
         goto done;
     }
@@ -520,6 +563,7 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.report_message_id = mail.report_message_id;
     ev.attachments = attachment_ptrs;
     ev.n_attachments = mail.n_attachments;
+    ev.category = !req->raw_mime.len && req->category ? req->category : "";
     if ((rc = bc_tx_emit (tx, &ev.base)))
         goto done;
     out.message_ref = ref;

@@ -281,6 +281,7 @@ s_write_message (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char 
     m.direction = is_internal ? "internal" : "outbound";
     m.is_internal = is_internal;
     uint32_t index = t->message_count++;
+    t->internal_count += is_internal ? 1 : 0;
     t->updated_us = m.time_us;
     int rc = router_put_thread (self, bc_tx_txn (tx), t->number, index, &m);
     Balcao__V1__MessageAppended out = BALCAO__V1__MESSAGE_APPENDED__INIT;

@@ -253,6 +253,7 @@ s_append_inbound (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
     MDB_txn *txn = bc_tx_txn (tx);
     uint32_t index = t->message_count;
     t->message_count++;
+    t->internal_count += m->is_internal ? 1 : 0;
     t->updated_us = m->time_us;
     int rc = router_put_thread (self, txn, t->number, index, m);
     if (rc)
@@ -305,6 +306,17 @@ s_append_inbound (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
              (unsigned long long) t->number, m->message_ref,
              *m->mail_class ? m->mail_class : "human");
     return router_put_ticket (self, txn, t);
+}
+
+/* A portal message names its ticket: its sender must be one who may read
+ * it (router_read_access as customer:<from>), the gateway's own check. */
+static int
+s_portal_may_write_on (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t,
+                       const char *from)
+{
+    char who[320];
+    snprintf (who, sizeof who, "customer:%s", from);
+    return *from && router_read_access (self, txn, who, t) > 0;
 }
 
 /* True when the sender of a message threaded to ticket t may write on it:
@@ -407,6 +419,7 @@ router_create_ticket (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
         return rc;
     t->number = number;
     t->message_count = 1;
+    t->internal_count = m->is_internal ? 1 : 0;
     unsigned char key[8];
     bc_key_from_u64 (number, key);
     if ((rc = s_put_msg (txn, self->db_tickets, key, 8, &t->base, MDB_APPEND)))
@@ -570,6 +583,14 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         rc = s_on_report (self, tx, existing, mr, &m);
         goto done;
     }
+    if (existing && strcmp (mr->channel, "portal") == 0
+        && !s_portal_may_write_on (self, txn, existing, mr->from_address)) {
+        /* The gateway checked already; this is the second lock. */
+        bc_warn ("event=thread_refused ticket=%llu from=%s message_ref=%s channel=portal",
+                 (unsigned long long) existing->number, mr->from_address, mr->message_ref);
+        balcao__v1__ticket__free_unpacked (existing, NULL);
+        existing = NULL;
+    }
     if (existing && !s_may_write_on (self, txn, existing, mr->from_address, &rc)) {
         /* Knowing a ticket's Message-ID or subject tag is not enough to
          * write on it: someone else's message starts a ticket of its own. */
@@ -615,6 +636,16 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     t.language = mr->language;
     t.origin_message_id = mr->message_id;
     t.previous = previous;
+    /* The category the customer chose (the portal's form), with its
+     * default priority and starting tier, as an agent's classification in
+     * triage would give; an id the catalog does not know is ignored. */
+    const router_category_t *cat = *mr->category ? router_catalog_find (self->catalog, mr->category)
+                                                 : NULL;
+    if (cat) {
+        t.category = (char *) cat->id;
+        t.priority = (char *) cat->priority;
+        t.tier = (char *) cat->tier;
+    }
     char org[256];
     if ((rc = s_customer_seen (self, tx, mr, is_person, org, sizeof org)))
         goto done;
