@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+scripts/web.sh
 jobs=$(nproc)
 
 echo "== release build =="
