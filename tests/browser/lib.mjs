@@ -63,7 +63,7 @@ export async function person(browser, { locale = 'pt-BR', name = 'cliente' } = {
     timezoneId: 'America/Sao_Paulo',
   });
   context.setDefaultTimeout(10000);
-  const who = { context, name, dialogs: [], errors: [], csp: [] };
+  const who = { context, name, dialogs: [], errors: [], csp: [], streams: 0 };
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
       (window.__csp = window.__csp || []).push(`${e.violatedDirective} ${e.blockedURI}`);
@@ -87,6 +87,18 @@ function watch(who, page) {
   page.on('console', (msg) => {
     if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) log(`${who.name}: console: ${msg.text()}`);
   });
+  // The live stream (GET /api/v1/events): open from its answer's headers
+  // until its request ends.
+  const open = new Set();
+  page.on('response', (res) => {
+    if (new URL(res.url()).pathname === '/api/v1/events' && res.status() === 200) {
+      open.add(res.request());
+      who.streams += 1;
+    }
+  });
+  const ended = (req) => { if (open.delete(req)) who.streams -= 1; };
+  page.on('requestfinished', ended);
+  page.on('requestfailed', ended);
   page.on('response', (res) => {
     if (res.status() >= 400 && !res.url().endsWith('/favicon.ico')) log(`${who.name}: ${res.request().method()} ${new URL(res.url()).pathname} -> ${res.status()}`);
   });
@@ -136,6 +148,13 @@ export async function until(predicate, what, timeout = 15000, poll = 200) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, poll));
   }
+}
+
+// Waits until `who`'s page holds the live stream open: what an agent does
+// before it would otherwise not be pushed (a stream opened later starts
+// after it), and no person would be that quick.
+export async function liveStream(who) {
+  await until(() => who.streams > 0, `${who.name}'s live stream (GET /api/v1/events) to be open`, 10000, 50);
 }
 
 // ---- the agent's side: the CLI and the mail gate --------------------------

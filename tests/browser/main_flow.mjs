@@ -3,7 +3,7 @@
 // answers (deflection counted), a ticket with a file, "my tickets", an
 // agent's reply arriving live, resolution accepted, a rating.
 import {
-  agent, check, env, log, pageState, person, seeText, shot, signUp,
+  agent, check, env, liveStream, log, pageState, person, seeText, shot, signUp,
   staffGet, step, uniqueAddress, until,
 } from './lib.mjs';
 
@@ -112,6 +112,7 @@ export async function mainFlow(browser, L) {
   await step('the agent replies: it appears without a reload', async () => {
     await page.evaluate(() => { window.__sameDocument = true; });
     await page.getByTestId('message').first().waitFor({ state: 'visible' });
+    await liveStream(who);
     agent('reply', String(number), L.agentReply);
     const outbound = page.locator('[data-testid="message"][data-direction="outbound"]');
     await seeText(outbound, L.agentReply, 15000);

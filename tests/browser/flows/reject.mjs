@@ -1,7 +1,7 @@
 // The customer rejects a resolution with a reason (issue 13, flow g): the
 // ticket shows "Reaberto" and the router has it reopened.
 import {
-  agent, check, openTicket, person, runFlow, seeText, shot, signInByLink, staffGet, step,
+  agent, check, liveStream, openTicket, person, runFlow, seeText, shot, signInByLink, staffGet, step,
   uniqueAddress, until,
 } from '../lib.mjs';
 
@@ -20,6 +20,7 @@ runFlow('recusar a solução: o chamado fica "Reaberto"', async (browser) => {
   });
 
   await step('the agent resolves it', async () => {
+    await liveStream(who);
     agent('reply', String(number), 'Olá, Carla! Vamos corrigir a data de vencimento.');
     agent('resolve', String(number), 'Ajustamos a regra de vencimento dos boletos.');
     await seeText(page.getByTestId('ticket-status'), /Resolvido/, 15000);

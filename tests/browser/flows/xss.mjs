@@ -6,7 +6,7 @@
 // document (so the test does not lean on the CSP alone), window.__xss is
 // undefined and no dialog fired.
 import {
-  agent, check, env, openTicket, pageState, person, runFlow, seeText, shot, signInByLink, step,
+  agent, check, env, liveStream, openTicket, pageState, person, runFlow, seeText, shot, signInByLink, step,
   uniqueAddress,
 } from '../lib.mjs';
 
@@ -68,6 +68,7 @@ runFlow('XSS: marcação vira texto em todas as páginas', async (browser) => {
   });
 
   await step('an agent\'s reply with markup, live', async () => {
+    await liveStream(who);
     agent('reply', String(number), reply);
     await seeText(page.locator('[data-testid="message"][data-direction="outbound"]'), reply, 15000);
     await shot(page, 'ticket');
