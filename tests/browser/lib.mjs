@@ -63,7 +63,7 @@ export async function person(browser, { locale = 'pt-BR', name = 'cliente' } = {
     timezoneId: 'America/Sao_Paulo',
   });
   context.setDefaultTimeout(10000);
-  const who = { context, name, dialogs: [], errors: [], csp: [], streams: 0 };
+  const who = { context, name, dialogs: [], errors: [], streams: 0 };
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
       (window.__csp = window.__csp || []).push(`${e.violatedDirective} ${e.blockedURI}`);
@@ -202,6 +202,13 @@ export async function mailedLink(address, pathPrefix, timeout = 20000) {
   check(link.origin === new URL(env.base).origin, `the link in "${found.mail.subject}" points at the portal`, link.origin);
   check(/^#t=./.test(link.hash), 'the token travels in the fragment, never to a server', link.hash.slice(0, 3));
   return found;
+}
+
+// kb's deflection counters (of one article, or the totals), asked on the
+// bus as an agent: {opened, deflected, sent_after_opening}.
+export function kbDeflection(article = '') {
+  const out = execFileSync(need('PYTHON'), [need('KB_DEFLECTION_TOOL'), need('KB_ENDPOINT'), article], { encoding: 'utf8' });
+  return JSON.parse(out);
 }
 
 // ---- the API, with the page's own cookies ---------------------------------

@@ -3,7 +3,7 @@
 // answers (deflection counted), a ticket with a file, "my tickets", an
 // agent's reply arriving live, resolution accepted, a rating.
 import {
-  agent, check, env, liveStream, log, pageState, person, seeText, shot, signUp,
+  agent, check, kbDeflection, liveStream, log, pageState, person, seeText, shot, signUp,
   staffGet, step, uniqueAddress, until,
 } from './lib.mjs';
 
@@ -67,13 +67,13 @@ export async function mainFlow(browser, L) {
     await shot(page, 'suggestion');
     await page.getByTestId('nav-tickets').click();
     await page.waitForURL(/\/chamados$/);
-    let last;
-    const counted = await until(async () => {
-      last = await staffGet('/kb/deflection');
-      return last.status === 200 && last.body.deflected >= 1 ? last.body : null;
-    }, 'the deflection to be counted (GET /api/v1/kb/deflection as staff)', 10000, 300)
-      .catch((e) => { throw new Error(`${e.message}; the last answer: ${last.status} ${JSON.stringify(last.body)}`); });
-    check(counted.opened >= 1 && counted.deflected >= 1, 'kb counts the suggestion opened and the deflection', counted);
+    // kb's own counters for that article, asked on the bus as an agent.
+    const counted = await until(() => {
+      const c = kbDeflection(L.articleId);
+      return c.deflected >= 1 ? c : null;
+    }, `kb to count the deflection by "${L.articleId}"`, 10000, 300);
+    check(counted.opened === 1 && counted.deflected === 1 && counted.sent_after_opening === 0,
+      `kb counts "${L.articleId}" opened once and deflected once`, counted);
   });
 
   let number;

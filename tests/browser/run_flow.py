@@ -19,6 +19,8 @@ Node.js: Debian's Chromium driven by playwright-core. The Node test gets
     BALCAO_MAILGATE   build/balcao-mailgate for mail coming in)
     MAIL_DIR          what the SMTP server received (one .eml per message)
     MAIL_TOOL         tests/browser/mail_links.py: the messages as JSON
+    KB_ENDPOINT       kb's command socket, for KB_DEFLECTION_TOOL
+                      (tests/browser/kb_deflection.py: kb's counters)
     STAFF_TOKEN       a Bearer token (service:portal-e2e, read) for staff calls
     SCREENSHOTS       <build>/screenshots/<flow>/ (emptied first)
     SEED              JSON: what was seeded (article ids, ticket numbers)
@@ -193,6 +195,8 @@ def main():
                        AGENT_PRINCIPAL=AGENT,
                        MAIL_DIR=sink.dir,
                        MAIL_TOOL=os.path.join(HERE, "mail_links.py"),
+                       KB_ENDPOINT=s.endpoints["kb"],
+                       KB_DEFLECTION_TOOL=os.path.join(HERE, "kb_deflection.py"),
                        PYTHON="/usr/bin/python3",
                        STAFF_TOKEN=token,
                        SCREENSHOTS=shots,

@@ -15,6 +15,7 @@ runFlow('portal in English: sign up, suggestion, ticket, live reply, rating', as
     mailSubject: /^Confirm /,
     signupSent: /check your (e-?mail|inbox)|confirmation link/i,
     kbSubject: 'How do I reset my password?',
+    articleId: 'reset-password',
     articleTitle: 'How to reset your password',
     articleText: /password/i,
     ticketSubject: 'The sales report does not open',

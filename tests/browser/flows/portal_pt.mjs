@@ -14,6 +14,7 @@ runFlow('portal em português: cadastro, sugestão, chamado, resposta ao vivo, a
     mailSubject: /Confirme/,
     signupSent: /verifique seu e-?mail|link de confirmação/i,
     kbSubject: 'Esqueci minha senha, como redefinir?',
+    articleId: 'redefinir-senha',
     articleTitle: 'Como redefinir a sua senha',
     articleText: /senha/i,
     ticketSubject: 'Relatório de vendas não abre',

@@ -7,7 +7,7 @@
 // undefined and no dialog fired.
 import {
   agent, check, env, liveStream, openTicket, pageState, person, runFlow, seeText, shot, signInByLink, step,
-  uniqueAddress,
+  uniqueAddress, until,
 } from '../lib.mjs';
 
 const IMG = '<img src=x onerror=window.__xss=1>';
@@ -24,6 +24,9 @@ async function inert(who, where) {
   check(dom.imgs === 0 && dom.scripts === 0 && dom.handlers === 0,
     `${where}: the markup made no element`, dom);
   check(state.xss === 'undefined', `${where}: window.__xss is undefined`, state.xss);
+  // Markup that became an element would also meet the CSP (blocked inline
+  // handlers and scripts are reported): none may have been.
+  check(state.csp.length === 0, `${where}: no Content-Security-Policy violation`, state.csp);
   check(who.dialogs.length === 0, `${where}: no dialog fired`, who.dialogs);
 }
 
@@ -90,6 +93,21 @@ runFlow('XSS: marcação vira texto em todas as páginas', async (browser) => {
     await page.getByTestId('suggestion').filter({ hasText: 'window.__xss' }).first().click();
     await seeText(page.getByTestId('suggestion-article'), IMG);
     await inert(who, 'the suggestions');
+  });
+
+  await step('the detectors catch markup put in on purpose', async () => {
+    // What the checks above would have met had the portal let markup in.
+    await page.evaluate((html) => {
+      const div = document.createElement('div');
+      div.innerHTML = html;
+      document.body.append(div);
+    }, IMG);
+    const seen = await until(async () => {
+      const s = await pageState(page);
+      return s.csp.length ? s : null;
+    }, 'the CSP to report the inline handler', 5000, 100);
+    const imgs = await page.evaluate(() => document.querySelectorAll('img[src="x"]').length);
+    check(imgs === 1 && seen.xss === 'undefined', 'an injected <img onerror> is an element, blocked and reported by the CSP', seen.csp);
   });
 
   check(who.errors.length === 0, 'no script error', who.errors);
