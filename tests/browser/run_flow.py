@@ -127,6 +127,7 @@ FLOWS = {
     "idor": (True, ()),
     "axe": (True, (seed_kb,)),
     "reject": (True, ()),
+    "password": (True, ()),
 }
 
 
