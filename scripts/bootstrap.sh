@@ -17,6 +17,9 @@ PACKAGES=(
   dovecot-imapd
   # tests: a real SMTP server for notify to deliver to
   python3-aiosmtpd
+  # tests: the customer portal's browser tests drive Debian's Chromium
+  # (tests/browser: playwright-core never downloads a browser of its own)
+  chromium fonts-dejavu-core
   # running: time zones for business hours (America/Sao_Paulo)
   tzdata
   # tests: a real MTA in front of the mail gate (tests/e2e/test_postfix.py
