@@ -36,11 +36,9 @@ runFlow('IDOR: o chamado e o anexo de outra pessoa não aparecem', async (browse
     check(!text.includes('Renovação do contrato') && !text.includes('Contrato 7781'),
       'nothing of Alice\'s ticket shows', text.slice(0, 400));
     check(!(await page.getByTestId('ticket-status').isVisible()), 'no ticket status either');
-    if (/Carregando/.test(await page.locator('main').innerText())) {
-      // Seen against web 96348fc: the page keeps "Carregando…" under the
-      // error for good. Not a leak, but not a finished page either.
-      log('NOTE: the page still says "Carregando…" under "não encontrado"');
-    }
+    // The page is finished: no "Carregando…" left under the error.
+    check(!/Carregando/.test(await page.locator('main').innerText()),
+      'the page no longer says "Carregando…"');
     await shot(page, 'not-found');
   });
 
