@@ -677,6 +677,46 @@ class System:
             body = None
         return status, body, raw
 
+    def http_raw(self, data, source="127.0.0.1", timeout=5):
+        """Sends bytes to the gateway as they are (what urllib would refuse
+        or clean up) and reads the answer until the gateway closes, or
+        until timeout once some of it came (a connection kept alive).
+        Returns (status, headers dict with lower-case names, body bytes);
+        status 0 when no status line came back. A gateway that sends
+        nothing within timeout raises socket.timeout."""
+        with socket.create_connection(("127.0.0.1", self.http_port), timeout=timeout,
+                                      source_address=(source, 0)) as c:
+            c.sendall(data)
+            answer = b""
+            while True:
+                try:
+                    chunk = c.recv(65536)
+                except socket.timeout:
+                    if not answer:
+                        raise
+                    break
+                if not chunk:
+                    break
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        fields = {}
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip()
+        parts = status_line.split()
+        status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        return status, fields, body
+
+    def http_raw_request(self, target, method="GET", headers=(), source="127.0.0.1",
+                         timeout=5):
+        """A request whose line and headers are written by hand (a target
+        with dots, spaces or escapes left as they are); as http_raw."""
+        lines = ["%s %s HTTP/1.1" % (method, target), "Host: 127.0.0.1", "Connection: close"]
+        lines += list(headers)
+        return self.http_raw(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"),
+                             source=source, timeout=timeout)
+
 
 # The mail servers tests start (mailservers.py), importable from here too.
 from mailservers import Dovecot, SmtpSink, make_tls_certs  # noqa: E402,F401

@@ -49,24 +49,7 @@ GATEWAY = {"gateway": "\n".join([
 def raw_get(s, target, headers=(), source="127.0.0.1", timeout=5):
     """GET with a request line written by hand (urllib refuses some of the
     targets tested here). Returns (status, headers dict, body bytes)."""
-    with socket.create_connection(("127.0.0.1", s.http_port), timeout=timeout,
-                                  source_address=(source, 0)) as c:
-        lines = ["GET %s HTTP/1.1" % target, "Host: 127.0.0.1", "Connection: close"]
-        lines += list(headers)
-        c.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        data = b""
-        while True:
-            chunk = c.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    fields = {}
-    for line in header_lines:
-        name, _, value = line.partition(":")
-        fields[name.strip().lower()] = value.strip()
-    return int(status_line.split()[1]), fields, body
+    return s.http_raw_request(target, headers=headers, source=source, timeout=timeout)
 
 
 def tokens_file(s):

@@ -23,7 +23,6 @@ import base64
 import json
 import os
 import random
-import socket
 import urllib.parse
 
 from harness import System, check, log, run_test
@@ -121,25 +120,6 @@ def _fill(path, rng):
             .replace("{id}", rng.choice(IDS)).replace("{q}", rng.choice(QUERIES)))
 
 
-def raw_http(s, data, timeout=5):
-    """Sends bytes as they are; returns the status (0 when closed without one)."""
-    with socket.create_connection(("127.0.0.1", s.http_port), timeout=timeout) as c:
-        c.sendall(data)
-        out = b""
-        try:
-            while b"\r\n" not in out:
-                chunk = c.recv(4096)
-                if not chunk:
-                    break
-                out += chunk
-        except socket.timeout:
-            return 0
-    try:
-        return int(out.split(b" ", 2)[1])
-    except (IndexError, ValueError):
-        return 0
-
-
 def main():
     seed = int(os.environ.get("BALCAO_FUZZ_SEED", random.randrange(1 << 32)))
     log("seed %d (BALCAO_FUZZ_SEED=%d replays this run)" % (seed, seed))
@@ -197,7 +177,7 @@ def main():
             b"\r\n\r\n",
         ]
         for data in garbage:
-            status = raw_http(s, data)
+            status = s.http_raw(data)[0]
             check(status == 0 or 400 <= status < 500 or status == 505,
                   "raw request %r is refused" % data[:50], status)
         s.check_alive()

@@ -20,7 +20,6 @@ its .gz, a file beside the root and a symlink pointing out of it):
 
 import gzip
 import os
-import socket
 
 from harness import System, check, log, run_test
 
@@ -31,23 +30,7 @@ SECRET = b"segredo fora da raiz\n"
 
 def raw(s, target, method="GET", headers=()):
     """A request written by hand (clients would clean the dots out)."""
-    with socket.create_connection(("127.0.0.1", s.http_port), timeout=5) as c:
-        lines = ["%s %s HTTP/1.1" % (method, target), "Host: 127.0.0.1", "Connection: close"]
-        lines += list(headers)
-        c.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        data = b""
-        while True:
-            chunk = c.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    fields = {}
-    for line in header_lines:
-        name, _, value = line.partition(":")
-        fields[name.strip().lower()] = value.strip()
-    return int(status_line.split()[1]), fields, body
+    return s.http_raw_request(target, method=method, headers=headers)
 
 
 def make_root(base):
