@@ -42,8 +42,8 @@ s_one_of (const char *value, const char *const *allowed)
     return 0;
 }
 
-static int
-s_valid_id (const char *id)
+int
+kb_valid_article_id (const char *id)
 {
     size_t n = strlen (id);
     if (n == 0 || n > MAX_ID)
@@ -362,7 +362,7 @@ s_new_id (kb_t *self, MDB_txn *txn, const Balcao__V1__Article *in, char *id, siz
           bc_reply_t *reply)
 {
     if (*in->id) {
-        if (!s_valid_id (in->id)) {
+        if (!kb_valid_article_id (in->id)) {
             bc_reply_error (reply, "invalid",
                             "id '%s' inválido: use letras minúsculas, dígitos e '-' (até %d)",
                             "invalid id '%s': use lowercase letters, digits and '-' (up to %d)",
@@ -678,7 +678,7 @@ s_import (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     /* All or nothing: check everything before writing anything. */
     for (size_t i = 0; i < req->n_articles; i++) {
         const Balcao__V1__Article *in = req->articles[i];
-        if (!*in->title || !s_valid_id (in->id)) {
+        if (!*in->title || !kb_valid_article_id (in->id)) {
             bc_reply_error (reply, "invalid",
                             "artigo %zu ('%s'): precisa de título e de um id com letras "
                             "minúsculas, dígitos e '-'; nada foi importado",

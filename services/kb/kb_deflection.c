@@ -24,11 +24,16 @@ s_valid_ref (const char *ref)
                   == n;
 }
 
+/* The answer to an article id kb would never have made. */
 static int
-s_valid_id (const char *id)
+s_bad_article_id (bc_reply_t *reply)
 {
-    size_t n = strlen (id);
-    return n >= 1 && n <= 64 && strspn (id, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+    bc_reply_error (reply, "invalid",
+                    "o id de um artigo tem de 1 a 64 caracteres entre letras minúsculas, "
+                    "dígitos e '-'",
+                    "an article id is 1 to 64 characters of lowercase letters, digits "
+                    "and '-'");
+    return 0;
 }
 
 /* The counts under key (zero when none). Returns 0 or an LMDB code. */
@@ -105,14 +110,8 @@ s_record (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     }
     MDB_txn *txn = bc_tx_txn (tx);
     for (size_t i = 0; i < req->n_articles; i++) {
-        if (!s_valid_id (req->articles[i])) {
-            bc_reply_error (reply, "invalid",
-                            "o id de um artigo tem de 1 a 64 caracteres entre letras minúsculas, "
-                            "dígitos e '-'",
-                            "an article id is 1 to 64 characters of lowercase letters, digits "
-                            "and '-'");
-            return 0;
-        }
+        if (!kb_valid_article_id (req->articles[i]))
+            return s_bad_article_id (reply);
         Balcao__V1__Article *a = kb_article_visible (self, txn, req->articles[i],
                                                      bc_tx_principal (tx), reply);
         if (!a)
@@ -170,14 +169,8 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
                         "only support staff see the deflection figures");
         return 0;
     }
-    if (*req->article && !s_valid_id (req->article)) {
-        bc_reply_error (reply, "invalid",
-                        "o id de um artigo tem de 1 a 64 caracteres entre letras minúsculas, "
-                        "dígitos e '-'",
-                        "an article id is 1 to 64 characters of lowercase letters, digits "
-                        "and '-'");
-        return 0;
-    }
+    if (*req->article && !kb_valid_article_id (req->article))
+        return s_bad_article_id (reply);
     char key[80];
     snprintf (key, sizeof key, *req->article ? "a:%s" : "t", req->article);
     Balcao__V1__DeflectionCounts c;

@@ -35,6 +35,8 @@ int kb_is_staff (const char *principal);
 void kb_articles_register (kb_t *self);
 /* An article's current version (NULL when there is none; free_unpacked it). */
 Balcao__V1__Article *kb_article_get (kb_t *self, MDB_txn *txn, const char *id);
+/* An article id: 1 to 64 lowercase letters, digits and '-'. */
+int kb_valid_article_id (const char *id);
 /* Article id's current version if principal may see it; otherwise NULL,
  * with the reply set to not_found (hidden looks like absent). */
 Balcao__V1__Article *kb_article_visible (kb_t *self, MDB_txn *txn, const char *id,
