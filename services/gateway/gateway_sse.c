@@ -388,8 +388,7 @@ s_hub (void *arg)
                 s_fan_out (self, list, n);
             free (list);
         }
-        struct timespec ts = {0, (long) self->poll_ms * 1000000L};
-        nanosleep (&ts, NULL);
+        zclock_sleep ((int) self->poll_ms);
     }
     return NULL;
 }

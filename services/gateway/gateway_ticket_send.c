@@ -7,11 +7,11 @@
 #include "balcao/v1/router.pb-c.h"
 #include "bc_log.h"
 
+#include <czmq.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* How long the gateway waits for the router to have a message. */
 #define S_WAIT_MS 5000
@@ -81,23 +81,6 @@ gateway_ticket_send (gateway_bus_t *bus, gateway_req_t *req, Balcao__V1__Submit 
     return is_ok;
 }
 
-/* Now, in monotonic milliseconds: the waits below end at a time, however
- * long each bus call takes. */
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-s_sleep_ms (int ms)
-{
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-    nanosleep (&ts, NULL);
-}
-
 /* The number of the caller's ticket whose first message is external_id,
  * or 0: one look through the router's list. */
 static uint64_t
@@ -129,12 +112,12 @@ s_find_opened (gateway_bus_t *bus, const gateway_req_t *req, const char *externa
 uint64_t
 gateway_ticket_wait_new (gateway_bus_t *bus, const gateway_req_t *req, const char *external_id)
 {
-    int64_t deadline = s_now_ms () + S_WAIT_MS;
-    while (s_now_ms () < deadline) {
+    int64_t deadline = zclock_mono () + S_WAIT_MS;
+    while (zclock_mono () < deadline) {
         uint64_t found = s_find_opened (bus, req, external_id);
         if (found)
             return found;
-        s_sleep_ms (S_POLL_MS);
+        zclock_sleep (S_POLL_MS);
     }
     return 0;
 }
@@ -163,8 +146,8 @@ uint64_t
 gateway_ticket_wait_message (gateway_bus_t *bus, const gateway_req_t *req, uint64_t number,
                              const char *external_id)
 {
-    int64_t deadline = s_now_ms () + S_WAIT_MS;
-    while (s_now_ms () < deadline) {
+    int64_t deadline = zclock_mono () + S_WAIT_MS;
+    while (zclock_mono () < deadline) {
         if (s_is_on (bus, req, number, external_id))
             return number;
         /* The router may have opened a ticket of its own for it (the
@@ -172,7 +155,7 @@ gateway_ticket_wait_message (gateway_bus_t *bus, const gateway_req_t *req, uint6
         uint64_t opened = s_find_opened (bus, req, external_id);
         if (opened)
             return opened;
-        s_sleep_ms (S_POLL_MS);
+        zclock_sleep (S_POLL_MS);
     }
     return 0;
 }
