@@ -1,6 +1,6 @@
 // The app's shared state: the session, the error shown in the alert region
 // and a notice carried to the next page.
-import { reactive } from 'vue';
+import { reactive, type Ref } from 'vue';
 import type { Router } from 'vue-router';
 import { api, ApiError } from './api';
 import { setLanguage } from './i18n';
@@ -82,6 +82,21 @@ export function showError(e: unknown): void {
 
 export function clearError(): void {
   state.error = null;
+}
+
+/** Sends a form: `busy` is true while `work` runs (the button is disabled),
+ * and what goes wrong is shown in the alert region. True when it worked. */
+export async function submit(busy: Ref<boolean>, work: () => Promise<void>): Promise<boolean> {
+  busy.value = true;
+  try {
+    await work();
+    return true;
+  } catch (e) {
+    showError(e);
+    return false;
+  } finally {
+    busy.value = false;
+  }
 }
 
 /** Called after each navigation: errors belong to the page they came from. */

@@ -72,3 +72,9 @@ export function formatSize(bytes: number, lang: string): string {
   const digits = u === 0 || n >= 10 ? 0 : 1;
   return `${new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(n)} ${units[u]}`;
 }
+
+/** A password the gateway takes: 10 to 128 characters (not UTF-16 units). */
+export function passwordLengthOk(password: string): boolean {
+  const n = [...password].length;
+  return n >= 10 && n <= 128;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSize, safeNext, snippetParts, tokenFromHash, uuid } from '../src/util';
+import { formatSize, passwordLengthOk, safeNext, snippetParts, tokenFromHash, uuid } from '../src/util';
 
 describe('mailed links', () => {
   it('reads the token from the fragment', () => {
@@ -43,5 +43,16 @@ describe('file sizes', () => {
     expect(formatSize(1536, 'pt-BR')).toBe('1,5 KB');
     expect(formatSize(1536, 'en')).toBe('1.5 KB');
     expect(formatSize(25 * 1024 * 1024, 'en')).toBe('25 MB');
+  });
+});
+
+describe('passwords', () => {
+  it('counts characters as the gateway does, not UTF-16 units', () => {
+    expect(passwordLengthOk('123456789')).toBe(false);
+    expect(passwordLengthOk('1234567890')).toBe(true);
+    // Five emoji are ten UTF-16 units but five characters.
+    expect(passwordLengthOk('🔑🔑🔑🔑🔑')).toBe(false);
+    expect(passwordLengthOk('ç'.repeat(128))).toBe(true);
+    expect(passwordLengthOk('ç'.repeat(129))).toBe(false);
   });
 });
