@@ -1,6 +1,8 @@
-/* gateway_server: the HTTP edge. Translates HTTP requests into bus requests;
- * owns no ticket data. For now: /healthz and the read-only ticket API; the
- * portal, dashboard, sessions and webhooks come with their issues. */
+/* gateway_server: the HTTP edge. Translates HTTP requests into bus requests
+ * and owns no ticket data (only the portal's accounts and sessions): the
+ * health check, the read-only ticket API for tokens, the portal's API v1,
+ * its live updates and the web app's files (gateway_routes.h says which
+ * room answers what). The dashboard and webhooks come with their issues. */
 #ifndef GATEWAY_SERVER_H
 #define GATEWAY_SERVER_H
 
