@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config git clang
   # libraries
   libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
-  libxapian-dev libgmime-3.0-dev libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev
+  libxapian-dev libgmime-3.0-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libjansson-dev
   libsodium-dev libcmark-dev libutf8proc-dev libsystemd-dev libcmocka-dev
   # tests: Python speaks the bus from proto/ alone, curl speaks HTTP
   python3 python3-zmq python3-protobuf protobuf-compiler curl
