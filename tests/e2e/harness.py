@@ -26,6 +26,7 @@ or all of them with:  (cd build && ctest -L e2e --output-on-failure)
 import ctypes
 import email
 import email.policy
+import fcntl
 import json
 import os
 import random
@@ -97,26 +98,46 @@ def _ephemeral_range():
 
 _EPHEMERAL = _ephemeral_range()
 _taken = set()
+# Ports this process has claimed: one locked file each, held until the
+# process ends (the kernel drops the lock then, whatever killed it), so two
+# tests running at once never choose the same port.
+_PORT_LOCKS = os.path.join(tempfile.gettempdir(), "balcao-e2e-ports")
+_claims = []
+
+
+def _claim(port):
+    """True when no other test process holds port: it is ours from now on."""
+    os.makedirs(_PORT_LOCKS, exist_ok=True)
+    fd = os.open(os.path.join(_PORT_LOCKS, str(port)), os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _claims.append(fd)
+    return True
 
 
 def free_port():
     """A port nothing listens on, chosen *below* the kernel's ephemeral range:
     a port the kernel handed out with bind(0) can be taken a moment later as
     the local port of some outgoing connection (other tests' clients), and
-    the service's own bind then fails with EADDRINUSE."""
+    the service's own bind then fails with EADDRINUSE. Claimed through a
+    lock file (see _claim), so that tests running at once (ctest -j) never
+    pick the same one: a test whose service lost that race failed."""
     rng = random.SystemRandom()
     low = 20000
     high = max(low + 1000, min(_EPHEMERAL[0], 32768)) - 1
     while True:
         port = rng.randrange(low, high)
-        if port in _taken:
+        if port in _taken or not _claim(port):
             continue
+        _taken.add(port)
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
-        _taken.add(port)
         return port
 
 
