@@ -75,6 +75,9 @@ s_usage (void)
                          "  deescalate N NOTE         send back to the tier below\n"
                          "  link PROBLEM INCIDENT     link an incident to its problem ticket\n"
                          "  merge DUPLICATE INTO      merge a duplicate into another ticket\n"
+                         "  report [FROM [TO]] [--by tier|category|agent|channel] [--csv]\n"
+                         "                            the period's figures (supervisors; YYYY-MM-DD,\n"
+                         "                            default the last 30 days)\n"
                          "  macros                    the standard messages\n"
                          "  macro N [MACRO]           apply a standard message to the ticket (no MACRO:\n"
                          "                            the category's standard procedure)\n"
@@ -147,6 +150,9 @@ s_usage (void)
                      "  deescalate N NOTA         devolve ao nível de baixo\n"
                      "  link PROBLEMA INCIDENTE   vincula um incidente ao chamado-problema\n"
                      "  merge DUPLICADO DESTINO   une um chamado duplicado a outro\n"
+                     "  report [DE [ATÉ]] [--by tier|category|agent|channel] [--csv]\n"
+                     "                            os números do período (supervisores; AAAA-MM-DD,\n"
+                     "                            por padrão os últimos 30 dias)\n"
                      "  macros                    as mensagens padrão\n"
                      "  macro N [MACRO]           aplica uma mensagem padrão ao chamado (sem MACRO:\n"
                      "                            o procedimento padrão da categoria)\n"
@@ -880,6 +886,8 @@ main (int argc, char **argv)
         rc = balcao_outbox (config, n, args);
     else if (strcmp (cmd, "kb") == 0)
         rc = balcao_kb (config, n, args);
+    else if (strcmp (cmd, "report") == 0)
+        rc = balcao_report (config, n, args);
     if (rc == EXIT_USAGE)
         s_usage ();
     bc_config_destroy (&config);

@@ -16,6 +16,7 @@
 #include "router_macros.h"
 #include "router_people.h"
 #include "router_reply.h"
+#include "router_reports.h"
 
 typedef struct {
     bc_service_t *svc;
@@ -25,6 +26,7 @@ typedef struct {
     router_macros_t *macros;
     router_people_dbs_t pdbs;
     MDB_dbi db_deadlines, db_by_customer, db_links, db_by_org, db_by_assignee, db_by_ref;
+    MDB_dbi db_report_cells, db_report_open, db_report_backlog;
     bc_keys_t keys;
     /* SLA targets in business seconds, per priority (baixa..urgente). */
     int64_t first_response_s[4], resolution_s[4];
@@ -34,7 +36,18 @@ typedef struct {
     int64_t auto_close_s, auto_remind_s; /* instead, business seconds (config "30s") */
     int reopen_days; /* a closed ticket's customer writing within: reopens */
     int seeded, seed_ran; /* the config's people are in (router_people_seed) */
+    int reports_ready, reports_ran; /* the reports' read model covers every ticket */
 } router_t;
+
+/* router_reports.c: the reports' read model (router_put_ticket calls it
+ * with the ticket stored before, NULL when new) and GetReport. */
+int router_reports_changed (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *old,
+                            const Balcao__V1__Ticket *t);
+const char *router_reports_time_zone (router_t *self);
+/* Once per store: a store made before the reports gets its read model from
+ * its tickets' current states. */
+int router_reports_seed (router_t *self, MDB_txn *txn);
+void router_reports_register (bc_service_t *svc);
 
 /* router_server.c: tickets in LMDB, shared checks */
 int router_emit_for (router_t *self, bc_tx_t *tx, uint64_t number, const ProtobufCMessage *event);

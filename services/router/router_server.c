@@ -36,8 +36,9 @@
 const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta",
                                   "people",  "queue",  "deadlines",  "by_customer",
                                   "links",   "by_org", "by_assignee", "keys",
-                                  "key_of",  "by_ref"};
-const int router_ndbs = 14;
+                                  "key_of",  "by_ref", "report_cells", "report_open",
+                                  "report_backlog"};
+const int router_ndbs = 17;
 
 static int
 s_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *msg,
@@ -85,7 +86,14 @@ router_put_ticket (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t)
 {
     unsigned char key[8];
     bc_key_from_u64 (t->number, key);
-    return s_put_msg (txn, self->db_tickets, key, 8, &t->base, 0);
+    int rc;
+    Balcao__V1__Ticket *old = router_get_ticket (self, txn, t->number, &rc);
+    if (!old && rc != MDB_NOTFOUND)
+        return rc;
+    rc = router_reports_changed (self, txn, old, t);
+    if (old)
+        balcao__v1__ticket__free_unpacked (old, NULL);
+    return rc ? rc : s_put_msg (txn, self->db_tickets, key, 8, &t->base, 0);
 }
 
 /* Lists event seq in ticket number's history. */
@@ -422,7 +430,8 @@ router_create_ticket (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
     t->internal_count = m->is_internal ? 1 : 0;
     unsigned char key[8];
     bc_key_from_u64 (number, key);
-    if ((rc = s_put_msg (txn, self->db_tickets, key, 8, &t->base, MDB_APPEND)))
+    if ((rc = router_reports_changed (self, txn, NULL, t))
+        || (rc = s_put_msg (txn, self->db_tickets, key, 8, &t->base, MDB_APPEND)))
         return rc;
     if ((rc = router_name_index (txn, self->db_by_customer, "customer:", t->customer_address,
                                  number, 1))
@@ -702,6 +711,12 @@ static int
 s_before_batch (void *state, bc_tx_t *tx)
 {
     router_t *self = state;
+    if (!self->reports_ready) {
+        int rc = router_reports_seed (self, bc_tx_txn (tx));
+        if (rc)
+            return rc;
+        self->reports_ran = 1;
+    }
     if (self->seeded)
         return 0;
     self->seed_ran = 1;
@@ -714,6 +729,8 @@ s_after_commit (void *state)
     router_t *self = state;
     if (self->seed_ran)
         self->seeded = 1;
+    if (self->reports_ran)
+        self->reports_ready = 1;
     router_after_commit (self);
 }
 
@@ -754,6 +771,9 @@ router_server_setup (bc_service_t *svc)
     self->db_by_org = bc_service_dbi (svc, "by_org");
     self->db_by_assignee = bc_service_dbi (svc, "by_assignee");
     self->db_by_ref = bc_service_dbi (svc, "by_ref");
+    self->db_report_cells = bc_service_dbi (svc, "report_cells");
+    self->db_report_open = bc_service_dbi (svc, "report_open");
+    self->db_report_backlog = bc_service_dbi (svc, "report_backlog");
     bc_keys_attach (&self->keys, svc);
     self->pdbs.people = bc_service_dbi (svc, "people");
     self->pdbs.queue = bc_service_dbi (svc, "queue");
@@ -764,6 +784,7 @@ router_server_setup (bc_service_t *svc)
     router_moves_register (svc);
     router_assign_register (svc);
     router_feed_register (svc);
+    router_reports_register (svc);
     /* The SLA alarm is armed after every commit, and now for what is due. */
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     router_after_commit (self);
