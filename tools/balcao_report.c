@@ -5,6 +5,7 @@
 #include "balcao_cli.h"
 
 #include "balcao/v1/router.pb-c.h"
+#include "bc_report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,23 +75,6 @@ s_row (const Balcao__V1__ReportCounts *c, const char *label)
         printf (T ("  satisfação: nenhuma avaliação\n", "  satisfaction: no rating\n"));
 }
 
-static void
-s_csv_row (const Balcao__V1__ReportCounts *c, const char *group)
-{
-    /* Groups are ids (tier, category, agent:..., channel): no quotes or
-     * commas to escape in them, but be safe. */
-    printf ("\"");
-    for (const char *p = group; *p; p++)
-        printf (*p == '"' ? "\"\"" : "%c", *p);
-    printf ("\",%llu,%llu,%lld,%lld,%llu,%lld,%lld,%.1f,%.1f,%.1f,%.1f,%llu,%.2f\n",
-            (unsigned long long) c->created, (unsigned long long) c->first_responses,
-            (long long) c->first_response_median_s, (long long) c->first_response_p90_s,
-            (unsigned long long) c->resolved, (long long) c->resolution_median_s,
-            (long long) c->resolution_p90_s, c->sla_met_pct, c->escalation_n1_n2_pct,
-            c->escalation_n2_n3_pct, c->reopen_pct, (unsigned long long) c->csat_count,
-            c->csat_average);
-}
-
 int
 balcao_report (bc_config_t *config, int argc, char **argv)
 {
@@ -128,14 +112,11 @@ balcao_report (bc_config_t *config, int argc, char **argv)
     if (!r)
         return balcao_cli_exit ();
     if (csv) {
-        printf ("group,created,first_responses,first_response_median_s,first_response_p90_s,"
-                "resolved,resolution_median_s,resolution_p90_s,sla_met_pct,"
-                "escalation_n1_n2_pct,escalation_n2_n3_pct,reopen_pct,csat_count,"
-                "csat_average\n");
-        if (r->total)
-            s_csv_row (r->total, "");
-        for (size_t i = 0; i < r->n_groups; i++)
-            s_csv_row (r->groups[i], r->groups[i]->key);
+        size_t len;
+        char *text = bc_report_csv (r, &len);
+        if (text)
+            fwrite (text, 1, len, stdout);
+        free (text);
     }
     else {
         printf (T ("Relatório de %s a %s (dias úteis em %s)\n",

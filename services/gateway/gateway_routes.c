@@ -7,6 +7,7 @@
 #include "gateway_accounts.h"
 #include "gateway_kb.h"
 #include "gateway_parse.h"
+#include "gateway_reports.h"
 #include "gateway_sse.h"
 #include "gateway_static.h"
 #include "gateway_tickets.h"
@@ -26,6 +27,7 @@ struct gateway_routes_t {
     gateway_accounts_t *accounts;
     gateway_tickets_t *tickets;
     gateway_kb_t *kb;
+    gateway_reports_t *reports;
     gateway_sse_t *sse;
     gateway_static_t *files;
     size_t max_body;  /* gateway/max_body_bytes */
@@ -66,9 +68,11 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->accounts = gateway_accounts_new (config, bus);
     self->tickets = gateway_tickets_new (config, bus);
     self->kb = gateway_kb_new (config, bus);
+    self->reports = gateway_reports_new (config, bus);
     self->sse = gateway_sse_new (config, bus);
     self->files = gateway_static_new (config);
-    if (!self->accounts || !self->tickets || !self->kb || !self->sse || !self->files)
+    if (!self->accounts || !self->tickets || !self->kb || !self->reports || !self->sse
+        || !self->files)
         gateway_routes_destroy (&self);
     return self;
 }
@@ -82,6 +86,7 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     gateway_static_destroy (&self->files);
     gateway_sse_destroy (&self->sse);
     gateway_kb_destroy (&self->kb);
+    gateway_reports_destroy (&self->reports);
     gateway_tickets_destroy (&self->tickets);
     gateway_accounts_destroy (&self->accounts);
     free (self);
@@ -328,7 +333,9 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
     }
     if (!gateway_accounts_route (self->accounts, &req, &out) &&
         !gateway_tickets_route (self->tickets, &req, &out) &&
-        !gateway_kb_route (self->kb, &req, &out) && !gateway_sse_route (self->sse, &req, &out))
+        !gateway_kb_route (self->kb, &req, &out) &&
+        !gateway_reports_route (self->reports, &req, &out) &&
+        !gateway_sse_route (self->sse, &req, &out))
         out = gateway_http_no_such_page (conn);
     json_decref (req.body_json);
     return out;

@@ -2,8 +2,9 @@
  * customer wrote a ticket (opened, deflected, sent after opening), counted
  * per article and in all, for the deflection rate.
  *
- * LMDB `deflection`: "t" the totals, "a:<id>" one article's counts (both
- * DeflectionCounts), "r:<outcome>:<client_ref>[:<article>]" the refs already
+ * LMDB `deflection`: "t" the totals, "a:<id>" one article's counts,
+ * "h:" be64(hour since the epoch, UTC) the totals of one hour, for a
+ * report's period (all DeflectionCounts), "r:<outcome>:<client_ref>[:<article>]" the refs already
  * counted (the value is when, in µs), so a browser that sends the same
  * outcome twice counts once. The runtime's request ids make a retry of the
  * same request exactly-once; the refs make two requests of one form so. */
@@ -38,10 +39,11 @@ s_bad_article_id (bc_reply_t *reply)
 
 /* The counts under key (zero when none). Returns 0 or an LMDB code. */
 static int
-s_get_counts (kb_t *self, MDB_txn *txn, const char *key, Balcao__V1__DeflectionCounts *out)
+s_get_counts_k (kb_t *self, MDB_txn *txn, const void *key, size_t klen,
+                Balcao__V1__DeflectionCounts *out)
 {
     balcao__v1__deflection_counts__init (out);
-    MDB_val k = {strlen (key), (void *) key}, v;
+    MDB_val k = {klen, (void *) key}, v;
     int rc = mdb_get (txn, self->db_deflection, &k, &v);
     if (rc == MDB_NOTFOUND)
         return 0;
@@ -59,11 +61,17 @@ s_get_counts (kb_t *self, MDB_txn *txn, const char *key, Balcao__V1__DeflectionC
 }
 
 static int
-s_bump (kb_t *self, MDB_txn *txn, const char *key, int outcome,
-        Balcao__V1__DeflectionCounts *after)
+s_get_counts (kb_t *self, MDB_txn *txn, const char *key, Balcao__V1__DeflectionCounts *out)
+{
+    return s_get_counts_k (self, txn, key, strlen (key), out);
+}
+
+static int
+s_bump_k (kb_t *self, MDB_txn *txn, const void *key, size_t klen, int outcome,
+          Balcao__V1__DeflectionCounts *after)
 {
     Balcao__V1__DeflectionCounts c;
-    int rc = s_get_counts (self, txn, key, &c);
+    int rc = s_get_counts_k (self, txn, key, klen, &c);
     if (rc)
         return rc;
     if (outcome == 0)
@@ -74,7 +82,53 @@ s_bump (kb_t *self, MDB_txn *txn, const char *key, int outcome,
         c.sent_after_opening++;
     if (after)
         *after = c;
-    return kb_put_msg (txn, self->db_deflection, key, strlen (key), &c.base);
+    return kb_put_msg (txn, self->db_deflection, key, klen, &c.base);
+}
+
+static int
+s_bump (kb_t *self, MDB_txn *txn, const char *key, int outcome,
+        Balcao__V1__DeflectionCounts *after)
+{
+    return s_bump_k (self, txn, key, strlen (key), outcome, after);
+}
+
+static void
+s_hour_key (int64_t us, unsigned char key[10])
+{
+    key[0] = 'h';
+    key[1] = ':';
+    bc_key_from_u64 ((uint64_t) (us < 0 ? 0 : us / 3600000000LL), key + 2);
+}
+
+/* The totals recorded in [from_us, to_us), by their hours. */
+static int
+s_get_period (kb_t *self, MDB_txn *txn, int64_t from_us, int64_t to_us,
+              Balcao__V1__DeflectionCounts *out)
+{
+    balcao__v1__deflection_counts__init (out);
+    unsigned char from[10], last[10];
+    s_hour_key (from_us, from);
+    s_hour_key (to_us - 1, last);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_deflection, &cur);
+    if (rc)
+        return rc;
+    MDB_val k = {sizeof from, from}, v;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == 10 && memcmp (k.mv_data, last, 10) <= 0
+           && memcmp (k.mv_data, "h:", 2) == 0) {
+        Balcao__V1__DeflectionCounts *c =
+            balcao__v1__deflection_counts__unpack (NULL, v.mv_size, v.mv_data);
+        if (c) {
+            out->opened += c->opened;
+            out->deflected += c->deflected;
+            out->sent_after_opening += c->sent_after_opening;
+            balcao__v1__deflection_counts__free_unpacked (c, NULL);
+        }
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
 }
 
 static int
@@ -140,6 +194,10 @@ s_record (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         return rc;
     if ((rc = s_bump (self, txn, "t", outcome, &totals)))
         return rc;
+    unsigned char hour[10];
+    s_hour_key (now, hour);
+    if ((rc = s_bump_k (self, txn, hour, sizeof hour, outcome, NULL)))
+        return rc;
     for (size_t i = 0; i < req->n_articles; i++) {
         int seen = 0;
         for (size_t j = 0; j < i; j++)
@@ -174,7 +232,9 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
     char key[80];
     snprintf (key, sizeof key, *req->article ? "a:%s" : "t", req->article);
     Balcao__V1__DeflectionCounts c;
-    int rc = s_get_counts (self, bc_tx_txn (tx), key, &c);
+    int rc = req->to_us > req->from_us && !*req->article
+                 ? s_get_period (self, bc_tx_txn (tx), req->from_us, req->to_us, &c)
+                 : s_get_counts (self, bc_tx_txn (tx), key, &c);
     if (rc)
         return rc;
     bc_reply_ok (reply, &c.base);

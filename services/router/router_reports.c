@@ -107,6 +107,17 @@ s_day_text (int32_t day, char out[11])
               (unsigned) d % 32u);
 }
 
+/* The instant a business day starts (local midnight; mktime finds the
+ * right offset, daylight saving included). */
+static int64_t
+s_day_start_us (int32_t day)
+{
+    int y, m, d;
+    s_civil_from_days (day, &y, &m, &d);
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
+    return (int64_t) mktime (&tm) * 1000000;
+}
+
 /* The histogram bucket of a duration, and the middle of a bucket. */
 static uint32_t
 s_bucket (int64_t s)
@@ -704,6 +715,8 @@ s_report (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         out.total = &total->c;
         out.groups = gptrs;
         out.n_groups = gptrs ? ngroups : 0;
+        out.from_us = s_day_start_us (from);
+        out.to_us = s_day_start_us (to + 1);
         out.backlog = point_ptrs;
         out.n_backlog = (size_t) (to - from + 1);
         bc_reply_ok (reply, &out.base);

@@ -19,7 +19,7 @@ import subprocess
 from zoneinfo import ZoneInfo
 
 from harness import BusError, System, check, log, run_test, wait_until
-from balcao.v1 import router_pb2
+from balcao.v1 import kb_pb2, router_pb2
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CONFIG = {"router": "\n".join(
@@ -120,7 +120,7 @@ def check_figures(r, when):
 
 def main():
     with System("reports", extra_config=CONFIG) as s:
-        s.start_all(("intake", "router"))
+        s.start_all()
         for who, tier in ((N1, "N1"), (N2, "N2"), (N3, "N3")):
             s.call("router", router_pb2.UpsertPerson(person=router_pb2.Person(
                 id=who, name=who.split(":")[1], tier=tier, status="offline")),
@@ -188,7 +188,7 @@ def main():
         rc, out, err = cli(s, "report", today(), "--by", "tier", "--csv")
         lines = out.strip().split("\n")
         check(rc == 0 and lines[0].startswith("group,created,") and len(lines) == 5
-              and lines[1].startswith('"",4,3,'), "--csv: a header, the total and three tiers",
+              and lines[1].startswith('"",4,2,1,1,3,'), "--csv: a header, the total and three tiers",
               out)
 
         # Durable with the tickets: kill -9 and the same report.
@@ -213,6 +213,34 @@ def main():
             check(code == "invalid" and message, "%s: invalid, with a sentence" % why,
                   (code, message))
         check(report(s).total.created == 4, "the router still answers after the bad requests")
+
+        # kb's portal deflection, by period: today has it, yesterday not.
+        s.call("kb", kb_pb2.ImportArticles(articles=[kb_pb2.Article(
+            id="nota-rejeitada", title="Nota fiscal rejeitada", type="faq", category="erro",
+            audience="publico", body="Confira o certificado digital.")], publish=True),
+            principal=N1)
+        for outcome, ref in (("opened", "f-1"), ("deflected", "f-1"), ("opened", "f-2"),
+                             ("sent_after_opening", "f-2")):
+            s.call("kb", kb_pb2.RecordDeflection(outcome=outcome, articles=["nota-rejeitada"],
+                                                  client_ref=ref),
+                   principal="customer:ana@cliente.com.br")
+        r = report(s)
+        day = s.call("kb", kb_pb2.GetDeflection(from_us=r.from_us, to_us=r.to_us), principal=N1)
+        check((day.opened, day.deflected, day.sent_after_opening) == (2, 1, 1)
+              and r.to_us - r.from_us in (86400e6, 82800e6, 90000e6),
+              "kb's deflection over today's period: 2 opened, 1 deflected, 1 sent", day)
+        before = s.call("kb", kb_pb2.GetDeflection(from_us=r.from_us - 86400000000,
+                                                     to_us=r.from_us), principal=N1)
+        check(before.opened == 0, "and none the day before", before)
+
+        # Over HTTP: a token's service is not a supervisor; no one: 401.
+        status, body, _ = s.http_get("/api/v1/desk/reports?from=" + today(), token=None)
+        check(status == 401, "reports over HTTP need a session", (status, body))
+        token = s.api_token("painel")
+        status, body, _ = s.http_get("/api/v1/desk/reports?from=" + today(), token=token)
+        check(status == 403 and body["error"] == "forbidden" and "supervisores" in
+              body["message_pt"], "the router refuses a service: 403 with its sentence",
+              (status, body))
 
         # A store made before the reports: its read model comes from the
         # tickets' current states, once, when the router starts.
