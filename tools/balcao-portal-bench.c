@@ -19,8 +19,19 @@
  *       are expected to get the reply: the others are the crowd the gateway
  *       watches for meanwhile.
  *
- * Exit 0 when every request answered 2xx (http) or every stream got every
- * reply within 10 s (sse). */
+ *   balcao-portal-bench sse-load -c CONFIG --cookies FILE -n N --rate R
+ *                                --tickets K --bench PATH http://HOST:PORT/PATH
+ *       The dashboard's live queues under load: N streams of the staff
+ *       sessions in FILE (stream i uses line i % lines), then K new tickets
+ *       submitted to intake at R per second by PATH (balcao-bench, open
+ *       loop); every stream should see every ticket's "created" event. The
+ *       latency of each arrival is from the ticket's creation at the router
+ *       (Ticket.created_us, when the router committed it to its queue) to
+ *       the event's arrival on the stream, both wall-clock times of this
+ *       machine. Prints p50/p99/max and what is missing.
+ *
+ * Exit 0 when every request answered 2xx (http), every stream got every
+ * reply within 10 s (sse) or every created event (sse-load). */
 #include "balcao/v1/router.pb-c.h"
 #include "bc_client.h"
 #include "bc_config.h"
@@ -32,6 +43,7 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -168,10 +180,17 @@ s_http (int argc, char **argv)
 /* ---------------------------------------------------------------------- */
 
 typedef struct {
+    uint64_t number;
+    int64_t at_us; /* wall clock */
+} s_seen_t;
+
+typedef struct {
     int fd;
     char line[4096];
     size_t len;
     bool open;     /* the stream's first bytes came */
+    s_seen_t *seen; /* sse-load: the "created" events, as they came */
+    size_t nseen, capseen;
     bool owner;    /* the ticket's customer's: expected to get the reply */
     int messages;  /* "message" events seen */
     double *arrived; /* per round */
@@ -191,6 +210,18 @@ s_sse_bytes (s_stream_t *st, const char *ptr, size_t n, double now)
             continue;
         }
         st->line[st->len] = 0;
+        const char *num = strstr (st->line, "\"number\": ");
+        if (st->capseen && strncmp (st->line, "data:", 5) == 0 && num
+            && strstr (st->line, "\"kind\": \"created\"")) {
+            if (st->nseen == st->capseen) {
+                st->capseen *= 2;
+                st->seen = realloc (st->seen, st->capseen * sizeof *st->seen);
+            }
+            struct timespec ts;
+            clock_gettime (CLOCK_REALTIME, &ts);
+            st->seen[st->nseen].number = strtoull (num + 10, NULL, 10);
+            st->seen[st->nseen++].at_us = (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        }
         if (strncmp (st->line, "data:", 5) == 0 && strstr (st->line, "\"kind\": \"message\"")) {
             if (st->messages < st->rounds)
                 st->arrived[st->messages] = now;
@@ -405,6 +436,206 @@ s_sse (int argc, char **argv)
     return failed ? 1 : 0;
 }
 
+/* The router's count of tickets (the next number is this + 1). */
+static uint64_t
+s_ticket_total (bc_client_t *client)
+{
+    Balcao__V1__ListTickets lt = BALCAO__V1__LIST_TICKETS__INIT;
+    lt.limit = 1;
+    bc_envelope_t *reply = NULL;
+    uint64_t total = 0;
+    if (bc_client_call (client, NULL, &lt.base, &reply) == BC_OK) {
+        Balcao__V1__TicketList *l = (Balcao__V1__TicketList *) bc_envelope_payload (
+            reply, &balcao__v1__ticket_list__descriptor);
+        if (l) {
+            total = l->total;
+            balcao__v1__ticket_list__free_unpacked (l, NULL);
+        }
+    }
+    bc_envelope_destroy (&reply);
+    return total;
+}
+
+static int
+s_sse_load (int argc, char **argv)
+{
+    const char *config_path = NULL, *url = NULL, *cookies_path = NULL, *bench = NULL;
+    int n = 100;
+    double rate = 100;
+    long tickets = 1000;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp (argv[i], "-c") == 0 && i + 1 < argc)
+            config_path = argv[++i];
+        else if (strcmp (argv[i], "-n") == 0 && i + 1 < argc)
+            n = atoi (argv[++i]);
+        else if (strcmp (argv[i], "--rate") == 0 && i + 1 < argc)
+            rate = atof (argv[++i]);
+        else if (strcmp (argv[i], "--tickets") == 0 && i + 1 < argc)
+            tickets = atol (argv[++i]);
+        else if (strcmp (argv[i], "--cookies") == 0 && i + 1 < argc)
+            cookies_path = argv[++i];
+        else if (strcmp (argv[i], "--bench") == 0 && i + 1 < argc)
+            bench = argv[++i];
+        else
+            url = argv[i];
+    }
+    char **cookies = NULL;
+    int ncookies = 0;
+    FILE *f = cookies_path ? fopen (cookies_path, "r") : NULL;
+    char line[1024];
+    while (f && fgets (line, sizeof line, f)) {
+        line[strcspn (line, "\r\n")] = 0;
+        if (*line) {
+            cookies = realloc (cookies, (size_t) (ncookies + 1) * sizeof *cookies);
+            cookies[ncookies++] = strdup (line);
+        }
+    }
+    if (f)
+        fclose (f);
+    char host[256] = "";
+    int port = 80;
+    const char *path = NULL;
+    if (url && strncmp (url, "http://", 7) == 0) {
+        const char *h = url + 7, *slash = strchr (h, '/'), *colon = strchr (h, ':');
+        size_t hl = slash ? (size_t) ((colon && colon < slash ? colon : slash) - h) : 0;
+        if (slash && hl < sizeof host) {
+            memcpy (host, h, hl);
+            host[hl] = 0;
+            if (colon && colon < slash)
+                port = atoi (colon + 1);
+            path = slash;
+        }
+    }
+    bc_config_t *config = config_path ? bc_config_load (config_path) : NULL;
+    if (!path || !ncookies || !bench || !config || n < 1 || tickets < 1 || rate <= 0) {
+        fprintf (stderr, "usage: balcao-portal-bench sse-load -c CONFIG --cookies FILE -n N "
+                         "--rate R --tickets K --bench PATH http://HOST:PORT/PATH\n");
+        return 64;
+    }
+    bc_client_t *client = bc_client_new_for (config, "router", "balcao-portal-bench");
+    bc_client_set_principal (client, "agent:bench");
+    bc_client_set_timeout (client, 10000, 1);
+    uint64_t first = s_ticket_total (client) + 1;
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons ((uint16_t) port)};
+    inet_pton (AF_INET, host, &sin.sin_addr);
+    int ep = epoll_create1 (0);
+    s_stream_t *streams = calloc ((size_t) n, sizeof *streams);
+    double t_open = s_now ();
+    for (int i = 0; i < n; i++) {
+        s_stream_t *st = &streams[i];
+        st->capseen = (size_t) tickets + 16;
+        st->seen = calloc (st->capseen, sizeof *st->seen);
+        st->fd = socket (AF_INET, SOCK_STREAM, 0);
+        if (st->fd < 0 || connect (st->fd, (struct sockaddr *) &sin, sizeof sin) != 0) {
+            fprintf (stderr, "stream %d: cannot connect (%s)\n", i, strerror (errno));
+            return 1;
+        }
+        char req[2048];
+        int len = snprintf (req, sizeof req,
+                            "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n"
+                            "Cookie: %s\r\n\r\n",
+                            path, host, cookies[i % ncookies]);
+        if (write (st->fd, req, (size_t) len) != len)
+            return 1;
+        fcntl (st->fd, F_SETFL, fcntl (st->fd, F_GETFL) | O_NONBLOCK);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = st};
+        epoll_ctl (ep, EPOLL_CTL_ADD, st->fd, &ev);
+    }
+    for (int open = 0; open < n;) {
+        s_pump (ep, 50);
+        open = 0;
+        for (int i = 0; i < n; i++)
+            open += streams[i].open;
+        if (s_now () - t_open > 60) {
+            fprintf (stderr, "only %d of %d streams opened in 60 s\n", open, n);
+            return 1;
+        }
+    }
+    printf ("sse-load: %d streams of %d people open in %.2f s\n", n, ncookies, s_now () - t_open);
+    char count[32], rate_text[32];
+    snprintf (count, sizeof count, "%ld", tickets);
+    snprintf (rate_text, sizeof rate_text, "%g", rate);
+    fflush (stdout);
+    double t0 = s_now ();
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int null = open ("/dev/null", O_WRONLY);
+        dup2 (null, STDOUT_FILENO);
+        execl (bench, bench, "-c", config_path, "-n", count, "-C", "16", "-W", "8", "--rate",
+               rate_text, "--no-wait", (char *) NULL);
+        _exit (127);
+    }
+    int status = 0;
+    bool child_done = false;
+    for (;;) {
+        s_pump (ep, 5);
+        if (!child_done && waitpid (pid, &status, WNOHANG) == pid)
+            child_done = true;
+        bool all = child_done;
+        for (int i = 0; i < n && all; i++)
+            all = streams[i].nseen >= (size_t) tickets;
+        if (all || s_now () - t0 > (double) tickets / rate + 30)
+            break;
+    }
+    if (!child_done)
+        waitpid (pid, &status, 0);
+    double sent_s = s_now () - t0;
+    /* Each ticket's creation instant at the router. */
+    int64_t *created = calloc ((size_t) tickets, sizeof *created);
+    for (uint64_t after = first - 1; after < first - 1 + (uint64_t) tickets;) {
+        Balcao__V1__ListTickets lt = BALCAO__V1__LIST_TICKETS__INIT;
+        lt.after = after;
+        lt.limit = 1000;
+        bc_envelope_t *reply = NULL;
+        Balcao__V1__TicketList *l = NULL;
+        if (bc_client_call (client, NULL, &lt.base, &reply) == BC_OK)
+            l = (Balcao__V1__TicketList *) bc_envelope_payload (
+                reply, &balcao__v1__ticket_list__descriptor);
+        bc_envelope_destroy (&reply);
+        if (!l || !l->n_tickets) {
+            if (l)
+                balcao__v1__ticket_list__free_unpacked (l, NULL);
+            break;
+        }
+        for (size_t j = 0; j < l->n_tickets; j++) {
+            uint64_t k = l->tickets[j]->number - first;
+            if (l->tickets[j]->number >= first && k < (uint64_t) tickets)
+                created[k] = l->tickets[j]->created_us;
+            after = l->tickets[j]->number;
+        }
+        balcao__v1__ticket_list__free_unpacked (l, NULL);
+    }
+    size_t cap = (size_t) n * (size_t) tickets, got = 0, missing = 0;
+    double *lat = calloc (cap, sizeof *lat);
+    for (int i = 0; i < n; i++) {
+        s_stream_t *st = &streams[i];
+        size_t mine = 0;
+        for (size_t j = 0; j < st->nseen; j++) {
+            uint64_t k = st->seen[j].number - first;
+            if (st->seen[j].number < first || k >= (uint64_t) tickets || !created[k])
+                continue;
+            lat[got++] = (double) (st->seen[j].at_us - created[k]) / 1000.0;
+            mine++;
+        }
+        missing += (size_t) tickets > mine ? (size_t) tickets - mine : 0;
+    }
+    qsort (lat, got, sizeof *lat, s_cmp);
+    printf ("sse-load: %ld tickets submitted at %g/s (%s, %.1f s), %zu arrivals over %d streams, "
+            "missing %zu\n",
+            tickets, rate, WIFEXITED (status) && WEXITSTATUS (status) == 0 ? "all acknowledged"
+                                                                          : "balcao-bench failed",
+            sent_s, got, n, missing);
+    printf ("created at the router to stream: p50=%.1f ms p99=%.1f ms max=%.1f ms\n",
+            s_pct (lat, got, 0.5), s_pct (lat, got, 0.99), got ? lat[got - 1] : 0);
+    for (int i = 0; i < n; i++)
+        if (streams[i].fd >= 0)
+            close (streams[i].fd);
+    close (ep);
+    bc_client_destroy (&client);
+    bc_config_destroy (&config);
+    return missing ? 1 : 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -414,8 +645,10 @@ main (int argc, char **argv)
         rc = s_http (argc - 2, argv + 2);
     else if (argc > 1 && strcmp (argv[1], "sse") == 0)
         rc = s_sse (argc - 2, argv + 2);
+    else if (argc > 1 && strcmp (argv[1], "sse-load") == 0)
+        rc = s_sse_load (argc - 2, argv + 2);
     else
-        fprintf (stderr, "usage: balcao-portal-bench http|sse ...\n");
+        fprintf (stderr, "usage: balcao-portal-bench http|sse|sse-load ...\n");
     curl_global_cleanup ();
     return rc;
 }
