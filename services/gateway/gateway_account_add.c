@@ -1,4 +1,5 @@
-/* gateway_account_add: an account made from the command line. */
+/* gateway_account_add: a customer's account, or a staff person's password,
+ * set from the command line. */
 #include "gateway_account_add.h"
 
 #include "bc_clock.h"
@@ -8,6 +9,22 @@
 
 #include <stdio.h>
 #include <string.h>
+
+/* One line of standard input, 10 to 128 characters: true, or false after
+ * saying so on stderr. */
+static bool
+s_read_password (char *password, size_t size)
+{
+    if (!fgets (password, (int) size, stdin))
+        password[0] = 0;
+    password[strcspn (password, "\r\n")] = 0;
+    if (gateway_parse_password (password, strlen (password)))
+        return true;
+    sodium_memzero (password, size);
+    fprintf (stderr, "balcao-gateway: dê a senha (10 a 128 caracteres) na entrada padrão / "
+                     "give the password (10 to 128 characters) on standard input\n");
+    return false;
+}
 
 int
 gateway_account_add (bc_config_t *config, const char *address, const char *name)
@@ -24,15 +41,8 @@ gateway_account_add (bc_config_t *config, const char *address, const char *name)
                          "to %d bytes, on one line\n", GATEWAY_NAME_MAX, GATEWAY_NAME_MAX);
         return 65;
     }
-    if (!fgets (password, sizeof password, stdin))
-        password[0] = 0;
-    password[strcspn (password, "\r\n")] = 0;
-    if (!gateway_parse_password (password, strlen (password))) {
-        sodium_memzero (password, sizeof password);
-        fprintf (stderr, "balcao-gateway: dê a senha (10 a 128 caracteres) na entrada padrão / "
-                         "give the password (10 to 128 characters) on standard input\n");
+    if (!s_read_password (password, sizeof password))
         return 65;
-    }
     gateway_store_t *store = gateway_store_new (config);
     if (!store) {
         sodium_memzero (password, sizeof password);
@@ -56,6 +66,52 @@ gateway_account_add (bc_config_t *config, const char *address, const char *name)
     if (rc)
         bc_error ("event=account_add_failed reason=\"%s\"", gateway_store_strerror (rc));
     sodium_memzero (&account, sizeof account);
+    gateway_store_destroy (&store);
+    bc_log_flush ();
+    return rc == 0 ? 0 : 1;
+}
+
+int
+gateway_staff_add (bc_config_t *config, const char *address)
+{
+    gateway_staff_t staff = {0};
+    char password[4 * GATEWAY_PASSWORD_MAX + 2] = "";
+    if (!gateway_parse_address (address, staff.address, sizeof staff.address)) {
+        fprintf (stderr,
+                 "balcao-gateway: \"%s\" não é um endereço de e-mail válido / is not a "
+                 "valid e-mail address\n",
+                 address);
+        return 65;
+    }
+    if (!s_read_password (password, sizeof password))
+        return 65;
+    gateway_store_t *store = gateway_store_new (config);
+    if (!store) {
+        sodium_memzero (password, sizeof password);
+        return 1;
+    }
+    /* A new password: the TOTP of the old one (if any) is off, as after an
+     * access reset; the language stays. */
+    gateway_staff_t old;
+    int rc = gateway_store_staff_get (store, staff.address, &old);
+    staff.created_us = rc == 0 ? old.created_us : bc_now_us ();
+    snprintf (staff.language, sizeof staff.language, "%s", rc == 0 ? old.language : "");
+    sodium_memzero (&old, sizeof old);
+    rc = crypto_pwhash_str (staff.hash, password, strlen (password),
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    sodium_memzero (password, sizeof password);
+    if (rc == 0)
+        rc = gateway_store_staff_put (store, &staff);
+    else
+        fprintf (stderr, "balcao-gateway: sem memória para o hash / out of memory for the hash\n");
+    if (rc)
+        bc_error ("event=staff_add_failed reason=\"%s\"", gateway_store_strerror (rc));
+    else {
+        char clean[GATEWAY_ADDRESS_MAX + 1];
+        bc_info ("event=staff_password_set address=%s how=command_line",
+                 bc_log_clean (staff.address, clean, sizeof clean));
+    }
+    sodium_memzero (&staff, sizeof staff);
     gateway_store_destroy (&store);
     bc_log_flush ();
     return rc == 0 ? 0 : 1;
