@@ -106,11 +106,6 @@ gateway_staff_add (bc_config_t *config, const char *address)
         fprintf (stderr, "balcao-gateway: sem memória para o hash / out of memory for the hash\n");
     if (rc)
         bc_error ("event=staff_add_failed reason=\"%s\"", gateway_store_strerror (rc));
-    else {
-        char clean[GATEWAY_ADDRESS_MAX + 1];
-        bc_info ("event=staff_password_set address=%s how=command_line",
-                 bc_log_clean (staff.address, clean, sizeof clean));
-    }
     sodium_memzero (&staff, sizeof staff);
     gateway_store_destroy (&store);
     bc_log_flush ();
