@@ -225,11 +225,10 @@ s_password_use (gateway_accounts_t *self, gateway_req_t *req)
         return s_bad_password (req);
     unsigned char key[GATEWAY_KEY_SIZE];
     gateway_secret_key (token, GATEWAY_SECRET_LEN, key);
-    gateway_staff_t staff;
-    if (gateway_accounts_hash (self, password, staff.hash) != 0)
-        return gateway_accounts_unavailable (req, "hash");
     char hash[crypto_pwhash_STRBYTES];
-    memcpy (hash, staff.hash, sizeof hash);
+    if (gateway_accounts_hash (self, password, hash) != 0)
+        return gateway_accounts_unavailable (req, "hash");
+    gateway_staff_t staff;
     gateway_link_t link;
     int rc = gateway_store_link_take (self->store, key, "staff", bc_now_us (), &link);
     gateway_staff_person_t person;
