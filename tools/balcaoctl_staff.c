@@ -8,7 +8,7 @@
  * printed once, to the operator's terminal, never to a log. */
 #include "balcao/v1/router.pb-c.h"
 #include "balcaoctl.h"
-#include "bc_client.h"
+#include "balcaoctl_token.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -93,30 +93,12 @@ ctl_gateway_password (ctl_t *ctl, const char *command, const char *address, cons
 static int
 s_register (ctl_t *ctl, const char *id, const char *name, const char *tier)
 {
-    bc_client_t *c = bc_client_new_for (ctl->config, "router", "balcaoctl");
-    if (!c)
-        return -1;
-    bc_client_set_principal (c, "admin:balcaoctl");
-    bc_client_set_timeout (c, 2000, 1);
     Balcao__V1__Person p = BALCAO__V1__PERSON__INIT;
     p.id = (char *) id;
     p.name = (char *) name;
     p.email = strchr (id, ':') + 1;
     p.tier = (char *) tier;
-    Balcao__V1__UpsertPerson req = BALCAO__V1__UPSERT_PERSON__INIT;
-    req.person = &p;
-    bc_envelope_t *reply = NULL;
-    int rc = bc_client_call (c, NULL, &req.base, &reply);
-    if (rc != BC_OK) {
-        char buf[512];
-        fprintf (stderr,
-                 T ("balcaoctl: o roteador não registrou %s: %s\n",
-                    "balcaoctl: the router did not register %s: %s\n"),
-                 id, bc_client_error_text (rc, reply, buf, sizeof buf));
-    }
-    bc_envelope_destroy (&reply);
-    bc_client_destroy (&c);
-    return rc == BC_OK ? 0 : -1;
+    return balcaoctl_upsert_person (ctl->config, &p);
 }
 
 /* Registers id and gives them a new random password (in password). 0, or

@@ -66,6 +66,10 @@ enum MHD_Result gateway_accounts_sign_in (gateway_accounts_t *self, gateway_req_
 enum MHD_Result gateway_accounts_sign_in_as (gateway_accounts_t *self, gateway_req_t *req,
                                              const char *address, const char *principal,
                                              const char *name, const char *how);
+/* The body's "password" field, when it is 10 to 128 characters, else
+ * NULL; and the 400 that says so. */
+const char *gateway_accounts_new_password (const gateway_req_t *req);
+enum MHD_Result gateway_accounts_bad_password (gateway_req_t *req);
 /* argon2id of password into hash, at most gateway/hashes_at_once at a time:
  * 0, or -1 (out of memory). */
 int gateway_accounts_hash (gateway_accounts_t *self, const char *password,

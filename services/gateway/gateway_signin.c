@@ -195,17 +195,16 @@ gateway_signin_use_link (gateway_accounts_t *self, gateway_req_t *req, const cha
 
 /* ---- passwords ---- */
 
-/* The "password" field, when it is 10 to 128 characters. */
-static const char *
-s_password (gateway_req_t *req)
+const char *
+gateway_accounts_new_password (const gateway_req_t *req)
 {
     json_t *p = json_object_get (req->body_json, "password");
     const char *text = json_string_value (p);
     return text && gateway_parse_password (text, json_string_length (p)) ? text : NULL;
 }
 
-static enum MHD_Result
-s_bad_password (gateway_req_t *req)
+enum MHD_Result
+gateway_accounts_bad_password (gateway_req_t *req)
 {
     return gateway_accounts_invalid (req, "a senha precisa ter de 10 a 128 caracteres",
                                      "the password must have 10 to 128 characters");
@@ -250,9 +249,9 @@ s_signup (gateway_accounts_t *self, gateway_req_t *req)
         return gateway_accounts_invalid (req, "informe seu nome (até 150 bytes)",
                                          "give your name (at most 150 bytes)");
     json_t *given = json_object_get (req->body_json, "password");
-    const char *password = s_password (req);
+    const char *password = gateway_accounts_new_password (req);
     if (given && !json_is_null (given) && !password)
-        return s_bad_password (req);
+        return gateway_accounts_bad_password (req);
     if (!s_mail_allowed (self, req, link.address, &answer))
         return answer;
     snprintf (link.name, sizeof link.name, "%s", name);
@@ -350,9 +349,9 @@ s_reset_use (gateway_accounts_t *self, gateway_req_t *req)
     unsigned char key[GATEWAY_KEY_SIZE];
     if (!s_token_key (req, key, &answer))
         return answer;
-    const char *password = s_password (req);
+    const char *password = gateway_accounts_new_password (req);
     if (!password)
-        return s_bad_password (req);
+        return gateway_accounts_bad_password (req);
     char hash[crypto_pwhash_STRBYTES];
     if (gateway_accounts_hash (self, password, hash) != 0)
         return gateway_accounts_unavailable (req, "hash");

@@ -186,21 +186,6 @@ s_login (gateway_accounts_t *self, gateway_req_t *req)
 
 /* ---- passwords ---- */
 
-static const char *
-s_password (gateway_req_t *req, const char *field)
-{
-    json_t *p = json_object_get (req->body_json, field);
-    const char *text = json_string_value (p);
-    return text && gateway_parse_password (text, json_string_length (p)) ? text : NULL;
-}
-
-static enum MHD_Result
-s_bad_password (gateway_req_t *req)
-{
-    return gateway_accounts_invalid (req, "a senha precisa ter de 10 a 128 caracteres",
-                                     "the password must have 10 to 128 characters");
-}
-
 static enum MHD_Result
 s_store_failed (gateway_req_t *req, const char *event, int rc)
 {
@@ -220,9 +205,9 @@ s_password_use (gateway_accounts_t *self, gateway_req_t *req)
                                          "este link não é válido; copie o link inteiro do e-mail",
                                          "this link is not valid; copy the whole link from the "
                                          "e-mail");
-    const char *password = s_password (req, "password");
+    const char *password = gateway_accounts_new_password (req);
     if (!password)
-        return s_bad_password (req);
+        return gateway_accounts_bad_password (req);
     unsigned char key[GATEWAY_KEY_SIZE];
     gateway_secret_key (token, GATEWAY_SECRET_LEN, key);
     char hash[crypto_pwhash_STRBYTES];
@@ -305,9 +290,9 @@ static enum MHD_Result
 s_password_change (gateway_accounts_t *self, gateway_req_t *req)
 {
     enum MHD_Result answer;
-    const char *password = s_password (req, "password");
+    const char *password = gateway_accounts_new_password (req);
     if (!password)
-        return s_bad_password (req);
+        return gateway_accounts_bad_password (req);
     gateway_staff_t staff;
     if (!s_reauth (self, req, "current", &staff, &answer))
         return answer;
