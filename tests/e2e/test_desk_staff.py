@@ -26,6 +26,9 @@ Proves:
 - an agent creating people gets the router's 403; an agent calling
   reset-access 403; a customer's session on /desk/people 403; a visitor
   401; a Bearer token 403;
+- bad input (an email that is no text, a 100 000-character password, a
+  token out of form, a person with wrong fields) is a clear 400 or 401,
+  stores nothing, and the gateway keeps answering;
 - no password, token, TOTP secret or session id in any service's log;
 - `balcaoctl up --demo` prints working sign-ins for the demo team, and
   `balcaoctl staff-add` registers a person and prints a password that
@@ -350,6 +353,35 @@ def who_may(s, agent, root):
     check(status == 403, "a Bearer token on /desk/people: 403", body)
 
 
+def bad_input(s, root):
+    p = Portal(s)
+    status, body, _ = p.post("/staff/login", {"email": 5, "password": "x"})
+    check(status == 400 and body["error"] == "invalid", "a login whose email is no text: 400",
+          body)
+    _, status, body, _ = login(s, "sara@" + DOMAIN, "x" * 100000)
+    check(status == 401, "a 100 000-character password is a plain 401", body)
+    status, body, _ = p.post("/staff/password/use", {"token": "../../etc/passwd",
+                                                     "password": "uma senha boa o bastante"})
+    check(status == 400, "a token out of form: 400", body)
+    status, body, _ = p.get("/staff/login")
+    check(status == 405, "GET on a staff form: 405", body)
+    for person, what in (({"id": 5, "name": "X"}, "an id that is no text"),
+                         ({"id": "agent:x@" + DOMAIN, "name": "X", "tier": "N1",
+                           "skills": "acesso"}, "skills that are no list"),
+                         ({"id": "agent:x@" + DOMAIN, "name": "X", "tier": "N1",
+                           "capacity": -1}, "a negative capacity"),
+                         ({"id": "agent:x@" + DOMAIN, "name": "X", "tier": "N9"},
+                          "a tier the router does not know")):
+        status, body, _ = root.post("/desk/people", person)
+        check(status == 400 and body["error"] == "invalid", "creating a person with %s: 400"
+              % what, body)
+    status, body, _ = root.get("/desk/people?kind=agent")
+    check(status == 200 and "agent:x@" + DOMAIN not in [p["id"] for p in body["people"]],
+          "and nothing was stored")
+    status, body, _ = root.post("/desk/people/reset-access", {"id": "cliente@empresa.com.br"})
+    check(status == 400, "reset-access for an id that is no staff id: 400", body)
+
+
 def main():
     with System("desk_staff", extra_config=SEEDS) as s:
         s.start_all()
@@ -364,6 +396,7 @@ def main():
               and body["person"]["tier"] == "N2", "a supervisor signs in with her tier", body)
         dani = invitation(s, root)
         who_may(s, dani, root)
+        bad_input(s, root)
         reset_access(s, root, [ana, ana2], secret, dani)
 
         # Disabling TOTP needs the password and a code.
