@@ -11,6 +11,8 @@ PACKAGES=(
   libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
   libxapian-dev libgmime-3.0-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libjansson-dev
   libsodium-dev libcmark-dev libutf8proc-dev libsystemd-dev libcmocka-dev
+  # the staff's TOTP (liboath) and its enrolment QR code (libqrencode)
+  liboath-dev libqrencode-dev
   # tests: Python speaks the bus from proto/ alone, curl speaks HTTP
   python3 python3-zmq python3-protobuf protobuf-compiler curl
   # tests: a real IMAP server for the IMAP poller (started per test, never as a system service)

@@ -19,6 +19,12 @@
  *                                       the HTTP API as service:NAME (printed
  *                                       once; only its hash is kept); --read
  *                                       lets it read tickets (at the router)
+ *   balcaoctl [-c CONFIG] staff-add ID NAME [TIER]
+ *                                       a support team member (ID agent:,
+ *                                       supervisor: or admin: and an e-mail)
+ *                                       registered at the router, with a web
+ *                                       password printed once
+ *                                       (balcaoctl_staff.c)
  *   balcaoctl [-c CONFIG] supervise     the supervisor itself, in the
  *                                       foreground (balcaoctl_supervise.c)
  */
@@ -296,8 +302,10 @@ s_demo (ctl_t *ctl)
     int status = 0;
     if (pid < 0 || waitpid (pid, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status))
         fprintf (stderr, "balcaoctl: could not import the demo articles from %s\n", dir);
-    /* The first customer can see her ticket on the portal. */
+    /* The first customer can see her ticket on the portal, and the team
+     * can sign in to the dashboard. */
     ctl_demo_account (ctl, demo[0].address, demo[0].name);
+    ctl_demo_staff (ctl);
 }
 
 int
@@ -807,9 +815,12 @@ main (int argc, char **argv)
         rc = balcaoctl_api_token (ctl.config, argv[first + 1], first + 3 == argc);
     else if (strcmp (cmd, "supervise") == 0)
         rc = ctl_supervise (&ctl);
+    else if (strcmp (cmd, "staff-add") == 0 && (first + 3 == argc || first + 4 == argc))
+        rc = ctl_staff_add (&ctl, argv[first + 1], argv[first + 2],
+                            first + 4 == argc ? argv[first + 3] : NULL);
     else {
         fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR] | "
-                         "api-token NOME [--read]\n");
+                         "api-token NOME [--read] | staff-add ID NOME [NÍVEL]\n");
         rc = 64;
     }
     bc_config_destroy (&ctl.config);

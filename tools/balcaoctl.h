@@ -44,6 +44,27 @@ int ctl_wants_imapgate (ctl_t *ctl);
  * address to sign in with and the password. */
 void ctl_demo_account (ctl_t *ctl, const char *address, const char *name);
 
+/* balcaoctl_staff.c. A password to hand out: 16 letters and digits in four
+ * groups ("abcd-efgh-jkmn-pqrs"). */
+#define CTL_PASSWORD_SIZE 20
+void ctl_password_new (char out[CTL_PASSWORD_SIZE]);
+/* gateway/public_url (default http://<http_address>:<http_port>), no
+ * trailing '/'. */
+void ctl_public_url (ctl_t *ctl, char *out, size_t size);
+/* Runs balcao-gateway COMMAND ADDRESS [NAME] (account-add, staff-add) with
+ * password on its standard input: 0, or -1. */
+int ctl_gateway_password (ctl_t *ctl, const char *command, const char *address, const char *name,
+                          const char *password);
+/* `balcaoctl staff-add ID NAME [TIER]`: registers the router person ID
+ * (agent:, supervisor: or admin: and an e-mail) as the operator, sets a new
+ * random web password for them at the gateway and prints it once, with the
+ * dashboard's address. The exit status. */
+int ctl_staff_add (ctl_t *ctl, const char *id, const char *name, const char *tier);
+/* The demo's support team (N1, N2 and N3 agents, a supervisor and an
+ * admin, at suporte.balcao.example), each with a new random password,
+ * printed with the dashboard's address. */
+void ctl_demo_staff (ctl_t *ctl);
+
 /* `balcaoctl supervise`: runs until SIGTERM; the exit code. */
 int ctl_supervise (ctl_t *ctl);
 

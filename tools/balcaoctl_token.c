@@ -34,16 +34,34 @@ s_is_reserved (const char *name)
     return 0;
 }
 
-/* Registers service:<name> at the router with the read permission (as the
- * operator, an admin): 0, or -1 after saying why. */
-static int
-s_grant_read (bc_config_t *config, const char *name)
+int
+balcaoctl_upsert_person (bc_config_t *config, const Balcao__V1__Person *person)
 {
     bc_client_t *c = bc_client_new_for (config, "router", "balcaoctl");
     if (!c)
         return -1;
     bc_client_set_principal (c, "admin:balcaoctl");
     bc_client_set_timeout (c, 2000, 1);
+    Balcao__V1__UpsertPerson req = BALCAO__V1__UPSERT_PERSON__INIT;
+    req.person = (Balcao__V1__Person *) person;
+    bc_envelope_t *reply = NULL;
+    int rc = bc_client_call (c, NULL, &req.base, &reply);
+    if (rc != BC_OK) {
+        char buf[512];
+        fprintf (stderr, T ("balcaoctl: o roteador não registrou %s: %s\n",
+                            "balcaoctl: the router did not register %s: %s\n"),
+                 person->id, bc_client_error_text (rc, reply, buf, sizeof buf));
+    }
+    bc_envelope_destroy (&reply);
+    bc_client_destroy (&c);
+    return rc == BC_OK ? 0 : -1;
+}
+
+/* Registers service:<name> at the router with the read permission (as the
+ * operator, an admin): 0, or -1 after saying why. */
+static int
+s_grant_read (bc_config_t *config, const char *name)
+{
     char id[80];
     snprintf (id, sizeof id, "service:%s", name);
     char *perms[] = {"read"};
@@ -52,19 +70,7 @@ s_grant_read (bc_config_t *config, const char *name)
     p.name = (char *) name;
     p.n_permissions = 1;
     p.permissions = perms;
-    Balcao__V1__UpsertPerson req = BALCAO__V1__UPSERT_PERSON__INIT;
-    req.person = &p;
-    bc_envelope_t *reply = NULL;
-    int rc = bc_client_call (c, NULL, &req.base, &reply);
-    if (rc != BC_OK) {
-        char buf[512];
-        fprintf (stderr, T ("balcaoctl: o roteador não registrou %s: %s\n",
-                            "balcaoctl: the router did not register %s: %s\n"),
-                 id, bc_client_error_text (rc, reply, buf, sizeof buf));
-    }
-    bc_envelope_destroy (&reply);
-    bc_client_destroy (&c);
-    return rc == BC_OK ? 0 : -1;
+    return balcaoctl_upsert_person (config, &p);
 }
 
 int

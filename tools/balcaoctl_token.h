@@ -14,4 +14,9 @@
  * register it). */
 int balcaoctl_api_token (bc_config_t *config, const char *name, int can_read);
 
+/* Registers (or updates) a person at the router as the operator
+ * (admin:balcaoctl, UpsertPerson): 0, or -1 after saying why on stderr. */
+struct Balcao__V1__Person;
+int balcaoctl_upsert_person (bc_config_t *config, const struct Balcao__V1__Person *person);
+
 #endif

@@ -13,4 +13,10 @@
  * address, name or password (said on stderr), 1 when the store fails. */
 int gateway_account_add (bc_config_t *config, const char *address, const char *name);
 
+/* `balcao-gateway [-c CONFIG] staff-add ADDRESS` (the password on standard
+ * input): sets the web password of the staff person whose e-mail is
+ * ADDRESS (the person is the router's: `balcaoctl staff-add` registers
+ * both), TOTP off. The same exit statuses. */
+int gateway_staff_add (bc_config_t *config, const char *address);
+
 #endif

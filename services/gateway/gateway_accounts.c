@@ -10,6 +10,7 @@
 #include "bc_clock.h"
 #include "bc_log.h"
 #include "gateway_parse.h"
+#include "gateway_totp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,11 @@ gateway_accounts_new (bc_config_t *config, gateway_bus_t *bus)
     self->link_us = bc_config_int (config, "gateway/link_s",
                                    bc_config_int (config, "gateway/link_minutes", 30) * 60) *
                     1000000LL;
+    /* Staff invitations and access resets: 72 hours (docs/API.md). */
+    self->staff_link_us =
+        bc_config_int (config, "gateway/staff_link_s",
+                       bc_config_int (config, "gateway/staff_link_hours", 72) * 3600) *
+        1000000LL;
     snprintf (self->time_zone, sizeof self->time_zone, "%s",
               bc_config_str (config, "router/calendar/timezone", "America/Sao_Paulo"));
     self->login_failures = gateway_ratelimit_new (
@@ -58,8 +64,8 @@ gateway_accounts_new (bc_config_t *config, gateway_bus_t *bus)
      * as a wrong password. */
     char random[GATEWAY_SECRET_LEN + 1];
     gateway_secret_new (random);
-    if (!self->mail || !self->login_failures || !self->login_peers || !self->mail_addresses ||
-        !self->mail_peers || !self->ratelog ||
+    if (!self->mail || !gateway_totp_init () || !self->login_failures || !self->login_peers ||
+        !self->mail_addresses || !self->mail_peers || !self->ratelog ||
         crypto_pwhash_str (self->dummy_hash, random, strlen (random),
                            crypto_pwhash_OPSLIMIT_INTERACTIVE,
                            crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
@@ -188,6 +194,13 @@ gateway_accounts_identify (gateway_accounts_t *self, gateway_req_t *req)
     unsigned char key[GATEWAY_KEY_SIZE];
     if (gateway_sessions_find (self->sessions, id, GATEWAY_SECRET_LEN, &session, key) != 0)
         return;
+    char hex[2 * GATEWAY_KEY_SIZE + 1];
+    gateway_key_hex (key, hex);
+    if (gateway_session_is_staff (&session)) {
+        if (gateway_staff_identify (self, req, &session))
+            snprintf (req->session_key, sizeof req->session_key, "%s", hex);
+        return;
+    }
     gateway_account_t account;
     if (gateway_store_account_get (self->store, session.address, &account) != 0)
         return;
@@ -197,8 +210,6 @@ gateway_accounts_identify (gateway_accounts_t *self, gateway_req_t *req)
     snprintf (req->name, sizeof req->name, "%s", account.name);
     if (*account.language)
         snprintf (req->language, sizeof req->language, "%s", account.language);
-    char hex[2 * GATEWAY_KEY_SIZE + 1];
-    gateway_key_hex (key, hex);
     snprintf (req->session_key, sizeof req->session_key, "%s", hex);
 }
 
@@ -257,15 +268,19 @@ gateway_accounts_session_answer (gateway_accounts_t *self, gateway_req_t *req,
     char csrf[GATEWAY_SECRET_LEN + 1];
     json_t *person = NULL;
     gateway_account_t account;
-    if (session && gateway_store_account_get (self->store, session->address, &account) == 0) {
-        snprintf (csrf, sizeof csrf, "%s", session->csrf);
-        person = json_pack ("{s:s, s:s, s:s, s:b}", "address", account.address, "name",
-                            account.name, "language",
-                            *account.language ? account.language : req->language, "has_password",
-                            account.hash[0] != 0);
+    if (session && gateway_session_is_staff (session))
+        person = gateway_staff_person_json (self, req, session);
+    else if (session && gateway_store_account_get (self->store, session->address, &account) == 0) {
+        person = json_pack (
+            "{s:s, s:s, s:s, s:b, s:s, s:s+}", "address", account.address, "name", account.name,
+            "language", *account.language ? account.language : req->language, "has_password",
+            account.hash[0] != 0, "role", "customer", "principal", "customer:", account.address);
         if (*account.language)
             snprintf (req->language, sizeof req->language, "%s", account.language);
+        sodium_memzero (&account, sizeof account);
     }
+    if (person)
+        snprintf (csrf, sizeof csrf, "%s", session->csrf);
     else {
         session = NULL;
         const char *pre;
@@ -285,11 +300,18 @@ gateway_accounts_session_answer (gateway_accounts_t *self, gateway_req_t *req,
     return gateway_accounts_answer (req->conn, MHD_HTTP_OK, body, cookies);
 }
 
-/* Signs address in: a new session (the one the request came with, if
- * any, ends), its cookie, and the session's answer. */
 enum MHD_Result
 gateway_accounts_sign_in (gateway_accounts_t *self, gateway_req_t *req, const char *address,
                           const char *how)
+{
+    return gateway_accounts_sign_in_as (self, req, address, NULL, NULL, how);
+}
+
+/* Signs address in as principal: a new session (the one the request came
+ * with, if any, ends), its cookie, and the session's answer. */
+enum MHD_Result
+gateway_accounts_sign_in_as (gateway_accounts_t *self, gateway_req_t *req, const char *address,
+                             const char *principal, const char *name, const char *how)
 {
     unsigned char old[GATEWAY_KEY_SIZE];
     if (req->signed_in && gateway_key_from_hex (req->session_key, old))
@@ -297,7 +319,7 @@ gateway_accounts_sign_in (gateway_accounts_t *self, gateway_req_t *req, const ch
     char id[GATEWAY_SECRET_LEN + 1];
     gateway_session_t session;
     unsigned char key[GATEWAY_KEY_SIZE];
-    int rc = gateway_sessions_start (self->sessions, address, id, &session, key);
+    int rc = gateway_sessions_start (self->sessions, address, principal, name, id, &session, key);
     if (rc) {
         bc_error ("event=session_failed reason=\"%s\"", gateway_store_strerror (rc));
         return gateway_accounts_unavailable (req, "session");
@@ -307,8 +329,16 @@ gateway_accounts_sign_in (gateway_accounts_t *self, gateway_req_t *req, const ch
                              gateway_sessions_max_age_s (self->sessions));
     sodium_memzero (id, sizeof id);
     char clean[GATEWAY_ADDRESS_MAX + 1];
-    bc_info ("event=signed_in address=%s how=%s peer=%s",
-             bc_log_clean (address, clean, sizeof clean), how, req->peer);
+    char who[GATEWAY_PRINCIPAL_MAX + 1];
+    bc_info ("event=signed_in address=%s principal=%s how=%s peer=%s",
+             bc_log_clean (address, clean, sizeof clean),
+             bc_log_clean (session.principal, who, sizeof who), how, req->peer);
+    if (gateway_session_is_staff (&session)) {
+        /* The answer describes the new session's person, not the request's. */
+        snprintf (req->principal, sizeof req->principal, "%s", session.principal);
+        snprintf (req->address, sizeof req->address, "%s", session.address);
+        req->signed_in = true;
+    }
     return gateway_accounts_session_answer (self, req, &session, &cookies);
 }
 
@@ -320,7 +350,8 @@ s_logout (gateway_accounts_t *self, gateway_req_t *req)
     if (req->signed_in && gateway_key_from_hex (req->session_key, key)) {
         bool everywhere = json_is_true (json_object_get (req->body_json, "everywhere"));
         unsigned ended = 1;
-        int rc = everywhere ? gateway_store_sessions_end (self->store, req->address, NULL, &ended)
+        const char *owner = gateway_req_is_staff (req) ? req->principal : req->address;
+        int rc = everywhere ? gateway_store_sessions_end (self->store, owner, NULL, &ended)
                             : gateway_store_session_del (self->store, key);
         if (rc) {
             bc_error ("event=logout_failed reason=\"%s\"", gateway_store_strerror (rc));
@@ -334,6 +365,19 @@ s_logout (gateway_accounts_t *self, gateway_req_t *req)
     gateway_accounts_cookie (self, &cookies, GATEWAY_COOKIE_SESSION, "", 0);
     return gateway_accounts_answer (req->conn, MHD_HTTP_OK, json_pack ("{s:b}", "signed_in", 0),
                                     &cookies);
+}
+
+static int
+s_account_language (gateway_accounts_t *self, const char *address, const char *language)
+{
+    gateway_account_t account;
+    int rc = gateway_store_account_get (self->store, address, &account);
+    if (rc == 0) {
+        snprintf (account.language, sizeof account.language, "%s", language);
+        rc = gateway_store_account_put (self->store, &account);
+        sodium_memzero (&account, sizeof account);
+    }
+    return rc;
 }
 
 /* POST /session/language {"language"}: kept on the account when signed in,
@@ -353,13 +397,8 @@ s_set_language (gateway_accounts_t *self, gateway_req_t *req)
     if (req->signed_in && gateway_key_from_hex (req->session_key, key) &&
         gateway_sessions_get (self->sessions, key, &session) == 0) {
         live = &session;
-        gateway_account_t account;
-        int rc = gateway_store_account_get (self->store, req->address, &account);
-        if (rc == 0) {
-            snprintf (account.language, sizeof account.language, "%s", l);
-            rc = gateway_store_account_put (self->store, &account);
-            sodium_memzero (&account, sizeof account);
-        }
+        int rc = gateway_req_is_staff (req) ? gateway_staff_set_language (self, req->address, l)
+                                            : s_account_language (self, req->address, l);
         if (rc)
             return gateway_accounts_unavailable (req, "store");
     }
@@ -383,6 +422,8 @@ gateway_accounts_route (gateway_accounts_t *self, gateway_req_t *req, enum MHD_R
     static const char *const writes[] = {"session/language", "signup", "confirm", "login",
                                          "login-link", "login-link/use", "password-reset",
                                          "password-reset/use", "logout"};
+    if (gateway_staff_route (self, req, out))
+        return true;
     bool is_ours = gateway_http_path (req, "session", NULL);
     for (size_t i = 0; !is_ours && i < sizeof writes / sizeof *writes; i++)
         is_ours = gateway_http_path (req, writes[i], NULL);

@@ -25,6 +25,31 @@ gateway_http_path (const gateway_req_t *req, const char *route, const char **res
     return strcmp (req->path, route) == 0;
 }
 
+bool
+gateway_req_is_staff (const gateway_req_t *req)
+{
+    const char *p = req->principal;
+    return req->signed_in && !req->by_token &&
+           (strncmp (p, "agent:", 6) == 0 || strncmp (p, "supervisor:", 11) == 0 ||
+            strncmp (p, "admin:", 6) == 0);
+}
+
+bool
+gateway_http_staff_only (gateway_req_t *req, enum MHD_Result *out)
+{
+    if (gateway_req_is_staff (req))
+        return true;
+    if (!req->signed_in && !req->by_token)
+        *out = gateway_http_error (req->conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                                   "entre com sua conta da equipe de suporte",
+                                   "sign in with your support team account");
+    else
+        *out = gateway_http_error (req->conn, MHD_HTTP_FORBIDDEN, "forbidden",
+                                   "esta área é só da equipe de suporte",
+                                   "this area is for the support team only");
+    return false;
+}
+
 struct MHD_Response *
 gateway_http_json_response (json_t *body)
 {

@@ -26,8 +26,10 @@ typedef struct {
     json_t *body_json;
     bool is_write; /* not GET or HEAD */
     char peer[64]; /* the client's IP address */
-    /* Who asks, on the bus: "customer:<address>" (a session), "service:<name>"
-     * (a Bearer token) or "visitor:" (neither). */
+    /* Who asks, on the bus: "customer:<address>" (a customer's session), a
+     * staff person's id ("agent:<e-mail>", "supervisor:…", "admin:…": a
+     * staff session), "service:<name>" (a Bearer token) or "visitor:"
+     * (none). */
     char principal[200];
     bool signed_in; /* a session cookie named a live session */
     bool by_token;  /* a Bearer token: no cookies, no CSRF */
@@ -37,6 +39,16 @@ typedef struct {
     /* Set by gateway_accounts_identify for the accounts room's own use. */
     char session_key[80];
 } gateway_req_t;
+
+/* True when the request comes with a staff session: a signed-in agent,
+ * supervisor or admin (its principal "agent:…", "supervisor:…" or
+ * "admin:…", from the session record, never from the client). */
+bool gateway_req_is_staff (const gateway_req_t *req);
+/* For the staff's routes (/desk/…, /staff/…): true when the request comes
+ * with a staff session; otherwise false with the answer sent in *out: 401
+ * unauthorized for a visitor (no session), 403 forbidden for a customer's
+ * session or a Bearer token. */
+bool gateway_http_staff_only (gateway_req_t *req, enum MHD_Result *out);
 
 /* True when the request's path is exactly `route` (relative to /api/v1/).
  * With a trailing '*' in route, true when it starts with what comes

@@ -54,9 +54,10 @@ int
 gateway_mail_send (gateway_mail_t *self, const char *kind, const char *to, const char *name,
                    const char *language, const char *token, int64_t expires_us)
 {
-    const char *page = strcmp (kind, "confirm") == 0 ? "/confirmar"
-                       : strcmp (kind, "login") == 0 ? "/entrar/link"
-                                                     : "/redefinir-senha";
+    const char *page = strcmp (kind, "confirm") == 0      ? "/confirmar"
+                       : strcmp (kind, "login") == 0      ? "/entrar/link"
+                       : strncmp (kind, "staff_", 6) == 0 ? "/painel/definir-senha"
+                                                          : "/redefinir-senha";
     char link[768];
     snprintf (link, sizeof link, "%s%s#t=%s", self->base, page, token);
     Balcao__V1__SendAccountMail req = BALCAO__V1__SEND_ACCOUNT_MAIL__INIT;

@@ -1,7 +1,8 @@
 /* gateway_mail: the accounts' mail (a confirmation, a sign-in link, a
- * password reset), handed to notify (SendAccountMail), which renders it and
- * delivers it from its outbox. The link holds a secret: it goes to notify
- * and into the mail, never into a log line. */
+ * password reset, a staff invitation or access reset), handed to notify
+ * (SendAccountMail), which renders it and delivers it from its outbox. The
+ * link holds a secret: it goes to notify and into the mail, never into a
+ * log line. */
 #ifndef GATEWAY_MAIL_H
 #define GATEWAY_MAIL_H
 
@@ -15,9 +16,10 @@ typedef struct gateway_mail_t gateway_mail_t;
 gateway_mail_t *gateway_mail_new (bc_config_t *config);
 void gateway_mail_destroy (gateway_mail_t **self_p);
 
-/* Asks notify to mail `to` the link of kind ("confirm", "login", "reset")
- * with token: <public_url>/confirmar#t=TOKEN, /entrar/link#t=TOKEN or
- * /redefinir-senha#t=TOKEN. Returns 0 once notify has queued it durably,
+/* Asks notify to mail `to` the link of kind ("confirm", "login", "reset",
+ * "staff_invite", "staff_reset") with token: <public_url>/confirmar#t=TOKEN,
+ * /entrar/link#t=TOKEN, /redefinir-senha#t=TOKEN or (staff)
+ * /painel/definir-senha#t=TOKEN. Returns 0 once notify has queued it durably,
  * or a bc_client code (BC_ETIMEOUT: notify did not answer). From any
  * thread; one call at a time goes to notify. */
 int gateway_mail_send (gateway_mail_t *self, const char *kind, const char *to, const char *name,

@@ -248,3 +248,14 @@ gateway_parse_secret (const char *text, size_t len)
     }
     return true;
 }
+
+bool
+gateway_parse_totp_code (const char *text, size_t len)
+{
+    if (!text || len != GATEWAY_TOTP_DIGITS)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+    return true;
+}

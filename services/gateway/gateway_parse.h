@@ -63,4 +63,9 @@ bool gateway_parse_password (const char *text, size_t len);
 #define GATEWAY_SECRET_LEN 43
 bool gateway_parse_secret (const char *text, size_t len);
 
+/* A TOTP code as a person types it: exactly GATEWAY_TOTP_DIGITS ASCII
+ * digits, nothing else (no spaces, no sign). */
+#define GATEWAY_TOTP_DIGITS 6
+bool gateway_parse_totp_code (const char *text, size_t len);
+
 #endif

@@ -145,10 +145,6 @@ s_csv (const gateway_req_t *req, const Balcao__V1__Report *r)
 static enum MHD_Result
 s_report (gateway_reports_t *self, const gateway_req_t *req)
 {
-    if (!req->signed_in && !req->by_token)
-        return gateway_http_error (req->conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-                                   "entre no painel para ver os relatórios",
-                                   "sign in to the dashboard to see the reports");
     const char *format = s_arg (req, "format");
     if (*format && strcmp (format, "csv") != 0 && strcmp (format, "json") != 0)
         return gateway_http_error (req->conn, MHD_HTTP_BAD_REQUEST, "invalid",
@@ -199,6 +195,8 @@ gateway_reports_route (gateway_reports_t *self, gateway_req_t *req, enum MHD_Res
 {
     if (!gateway_http_path (req, "desk/reports", NULL))
         return false;
+    if (!gateway_http_staff_only (req, out))
+        return true;
     *out = req->is_write ? gateway_http_error (req->conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                                                "method_not_allowed",
                                                "os relatórios só se leem (GET)",

@@ -80,14 +80,19 @@ gateway_key_from_hex (const char *hex, unsigned char key[GATEWAY_KEY_SIZE])
 }
 
 int
-gateway_sessions_start (gateway_sessions_t *self, const char *address,
-                        char id[GATEWAY_SECRET_LEN + 1], gateway_session_t *out,
+gateway_sessions_start (gateway_sessions_t *self, const char *address, const char *principal,
+                        const char *name, char id[GATEWAY_SECRET_LEN + 1], gateway_session_t *out,
                         unsigned char key[GATEWAY_KEY_SIZE])
 {
     gateway_secret_new (id);
     gateway_secret_key (id, GATEWAY_SECRET_LEN, key);
     memset (out, 0, sizeof *out);
     snprintf (out->address, sizeof out->address, "%s", address);
+    if (principal)
+        snprintf (out->principal, sizeof out->principal, "%s", principal);
+    else
+        snprintf (out->principal, sizeof out->principal, "customer:%s", address);
+    snprintf (out->name, sizeof out->name, "%s", name ? name : "");
     gateway_secret_new (out->csrf);
     int64_t now = bc_now_us ();
     out->created_us = out->seen_us = now;

@@ -15,11 +15,13 @@ typedef struct gateway_sessions_t gateway_sessions_t;
 gateway_sessions_t *gateway_sessions_new (bc_config_t *config, gateway_store_t *store);
 void gateway_sessions_destroy (gateway_sessions_t **self_p);
 
-/* Starts a session for address: its id (the cookie's value) in id, its
- * record in *out and its key in key. 0 or an LMDB code. */
-int gateway_sessions_start (gateway_sessions_t *self, const char *address,
-                            char id[GATEWAY_SECRET_LEN + 1], gateway_session_t *out,
-                            unsigned char key[GATEWAY_KEY_SIZE]);
+/* Starts a session for address acting as principal (NULL: the customer
+ * "customer:<address>"; a staff person's id, with their name): its id (the
+ * cookie's value) in id, its record in *out and its key in key. 0 or an
+ * LMDB code. */
+int gateway_sessions_start (gateway_sessions_t *self, const char *address, const char *principal,
+                            const char *name, char id[GATEWAY_SECRET_LEN + 1],
+                            gateway_session_t *out, unsigned char key[GATEWAY_KEY_SIZE]);
 /* The live session whose id is `id` (len bytes, from the cookie): 0 with
  * *out and key; MDB_NOTFOUND when there is none (an expired one is deleted
  * on the way). Notes the request's time, at most once a minute. */

@@ -195,26 +195,24 @@ gateway_signin_use_link (gateway_accounts_t *self, gateway_req_t *req, const cha
 
 /* ---- passwords ---- */
 
-/* The "password" field, when it is 10 to 128 characters. */
-static const char *
-s_password (gateway_req_t *req)
+const char *
+gateway_accounts_new_password (const gateway_req_t *req)
 {
     json_t *p = json_object_get (req->body_json, "password");
     const char *text = json_string_value (p);
     return text && gateway_parse_password (text, json_string_length (p)) ? text : NULL;
 }
 
-static enum MHD_Result
-s_bad_password (gateway_req_t *req)
+enum MHD_Result
+gateway_accounts_bad_password (gateway_req_t *req)
 {
     return gateway_accounts_invalid (req, "a senha precisa ter de 10 a 128 caracteres",
                                      "the password must have 10 to 128 characters");
 }
 
-/* argon2id of password into hash, two at a time at most. 0 or -1 (out of
- * memory). */
-static int
-s_hash (gateway_accounts_t *self, const char *password, char hash[crypto_pwhash_STRBYTES])
+int
+gateway_accounts_hash (gateway_accounts_t *self, const char *password,
+                       char hash[crypto_pwhash_STRBYTES])
 {
     sem_wait (&self->hashing);
     int rc = crypto_pwhash_str (hash, password, strlen (password),
@@ -224,8 +222,8 @@ s_hash (gateway_accounts_t *self, const char *password, char hash[crypto_pwhash_
     return rc;
 }
 
-static bool
-s_verify (gateway_accounts_t *self, const char *hash, const char *password)
+bool
+gateway_accounts_verify (gateway_accounts_t *self, const char *hash, const char *password)
 {
     sem_wait (&self->hashing);
     bool ok = crypto_pwhash_str_verify (hash, password, strlen (password)) == 0;
@@ -251,18 +249,44 @@ s_signup (gateway_accounts_t *self, gateway_req_t *req)
         return gateway_accounts_invalid (req, "informe seu nome (até 150 bytes)",
                                          "give your name (at most 150 bytes)");
     json_t *given = json_object_get (req->body_json, "password");
-    const char *password = s_password (req);
+    const char *password = gateway_accounts_new_password (req);
     if (given && !json_is_null (given) && !password)
-        return s_bad_password (req);
+        return gateway_accounts_bad_password (req);
     if (!s_mail_allowed (self, req, link.address, &answer))
         return answer;
     snprintf (link.name, sizeof link.name, "%s", name);
     snprintf (link.language, sizeof link.language, "%s", s_language (req));
-    if (password && s_hash (self, password, link.hash) != 0)
+    if (password && gateway_accounts_hash (self, password, link.hash) != 0)
         return gateway_accounts_unavailable (req, "hash");
     if (!s_send_link (self, req, &link, link.name, &answer))
         return answer;
     return s_sent (req);
+}
+
+bool
+gateway_accounts_login_allowed (gateway_accounts_t *self, gateway_req_t *req, const char *address,
+                                enum MHD_Result *answer)
+{
+    int64_t now = bc_mono_ms ();
+    int wait;
+    if (!gateway_ratelimit_allow (self->login_peers, req->peer, true, now, &wait)) {
+        *answer = gateway_accounts_limited (self, req, "logins_per_ip", wait);
+        return false;
+    }
+    if (!gateway_ratelimit_allow (self->login_failures, address, false, now, &wait)) {
+        *answer = gateway_accounts_limited (self, req, "login_failures_per_address", wait);
+        return false;
+    }
+    return true;
+}
+
+void
+gateway_accounts_login_failed (gateway_accounts_t *self, gateway_req_t *req, const char *address)
+{
+    gateway_ratelimit_count (self->login_failures, address, bc_mono_ms ());
+    int64_t left_out = bc_ratelog_check (self->ratelog, req->peer, bc_mono_ms ());
+    if (left_out >= 0)
+        bc_info ("event=login_refused peer=%s left_out=%lld", req->peer, (long long) left_out);
 }
 
 /* POST /login {"email", "password"}. */
@@ -273,25 +297,19 @@ s_login (gateway_accounts_t *self, gateway_req_t *req)
     char address[GATEWAY_ADDRESS_MAX + 1];
     if (!s_address (req, address, &answer))
         return answer;
-    int64_t now = bc_mono_ms ();
-    int wait;
-    if (!gateway_ratelimit_allow (self->login_peers, req->peer, true, now, &wait))
-        return gateway_accounts_limited (self, req, "logins_per_ip", wait);
-    if (!gateway_ratelimit_allow (self->login_failures, address, false, now, &wait))
-        return gateway_accounts_limited (self, req, "login_failures_per_address", wait);
+    if (!gateway_accounts_login_allowed (self, req, address, &answer))
+        return answer;
     const char *password = s_field (req, "password");
     gateway_account_t account;
     bool has_account = gateway_store_account_get (self->store, address, &account) == 0 &&
                        account.confirmed && account.hash[0];
-    bool ok = password && strlen (password) <= 4 * GATEWAY_PASSWORD_MAX &&
-              s_verify (self, has_account ? account.hash : self->dummy_hash, password) &&
-              has_account;
+    bool ok =
+        password && strlen (password) <= 4 * GATEWAY_PASSWORD_MAX &&
+        gateway_accounts_verify (self, has_account ? account.hash : self->dummy_hash, password) &&
+        has_account;
     sodium_memzero (&account, sizeof account);
     if (!ok) {
-        gateway_ratelimit_count (self->login_failures, address, bc_mono_ms ());
-        int64_t left_out = bc_ratelog_check (self->ratelog, req->peer, bc_mono_ms ());
-        if (left_out >= 0)
-            bc_info ("event=login_refused peer=%s left_out=%lld", req->peer, (long long) left_out);
+        gateway_accounts_login_failed (self, req, address);
         return gateway_http_error (req->conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
                                    "e-mail ou senha incorretos",
                                    "wrong e-mail address or password");
@@ -331,11 +349,11 @@ s_reset_use (gateway_accounts_t *self, gateway_req_t *req)
     unsigned char key[GATEWAY_KEY_SIZE];
     if (!s_token_key (req, key, &answer))
         return answer;
-    const char *password = s_password (req);
+    const char *password = gateway_accounts_new_password (req);
     if (!password)
-        return s_bad_password (req);
+        return gateway_accounts_bad_password (req);
     char hash[crypto_pwhash_STRBYTES];
-    if (s_hash (self, password, hash) != 0)
+    if (gateway_accounts_hash (self, password, hash) != 0)
         return gateway_accounts_unavailable (req, "hash");
     gateway_link_t link;
     int rc = gateway_store_link_take (self->store, key, "reset", bc_now_us (), &link);

@@ -1,8 +1,9 @@
-/* gateway_store: the records of accounts, sessions and links in the
- * gateway's LMDB, each as a small JSON object (jansson), each call one short
- * transaction. The map is made large once (gateway/db_map_bytes, sparse):
- * growing it needs every thread's transactions closed, which a server with
- * a thread per connection cannot promise. */
+/* gateway_store: the records of accounts, staff credentials, sessions and
+ * links in the gateway's LMDB, each as a small JSON object (jansson), each
+ * call one short transaction. The map is made large once
+ * (gateway/db_map_bytes, sparse): growing it needs every thread's
+ * transactions closed, which a server with a thread per connection cannot
+ * promise. */
 #include "gateway_store.h"
 
 #include "bc_clock.h"
@@ -16,12 +17,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const s_dbs[] = {"accounts", "sessions", "by_address", "tokens", "meta"};
+static const char *const s_dbs[] = {"accounts", "sessions", "by_address", "tokens", "meta",
+                                    "staff"};
 
 struct gateway_store_t {
     bc_store_t *store;
     MDB_env *env;
-    MDB_dbi accounts, sessions, by_address, tokens, meta;
+    MDB_dbi accounts, sessions, by_address, tokens, meta, staff;
     unsigned char secret[32];
 };
 
@@ -71,7 +73,7 @@ gateway_store_new (bc_config_t *config)
     if (rc == 0 && chmod (dir, 0700) != 0)
         rc = errno;
     if (rc == 0)
-        rc = bc_store_open (&self->store, dir, s_dbs, 5,
+        rc = bc_store_open (&self->store, dir, s_dbs, 6,
                             (size_t) bc_config_int (config, "gateway/db_map_bytes", 1LL << 30));
     if (rc) {
         bc_error ("event=store_open_failed dir=%s reason=\"%s\"", dir, bc_store_strerror (rc));
@@ -84,6 +86,7 @@ gateway_store_new (bc_config_t *config)
     self->by_address = bc_store_dbi (self->store, "by_address");
     self->tokens = bc_store_dbi (self->store, "tokens");
     self->meta = bc_store_dbi (self->store, "meta");
+    self->staff = bc_store_dbi (self->store, "staff");
     char path[4200];
     snprintf (path, sizeof path, "%s/data.mdb", dir);
     chmod (path, 0600);
@@ -207,6 +210,67 @@ gateway_store_account_put (gateway_store_t *self, const gateway_account_t *a)
     return s_commit (txn, rc);
 }
 
+/* ---- staff credentials ---- */
+
+int
+gateway_store_staff_get (gateway_store_t *self, const char *address, gateway_staff_t *out)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    json_t *a = s_get_json (txn, self->staff, address, strlen (address), &rc);
+    mdb_txn_abort (txn);
+    if (!a)
+        return rc;
+    memset (out, 0, sizeof *out);
+    snprintf (out->address, sizeof out->address, "%s", address);
+    s_copy (out->language, sizeof out->language, a, "language");
+    s_copy (out->hash, sizeof out->hash, a, "hash");
+    s_copy (out->totp, sizeof out->totp, a, "totp");
+    s_copy (out->totp_pending, sizeof out->totp_pending, a, "totp_pending");
+    out->totp_step = s_int (a, "totp_step");
+    out->created_us = s_int (a, "created_us");
+    json_decref (a);
+    return 0;
+}
+
+int
+gateway_store_staff_put (gateway_store_t *self, const gateway_staff_t *a)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    rc = s_put_json (txn, self->staff, a->address, strlen (a->address),
+                     json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I}", "language", a->language, "hash",
+                                a->hash, "totp", a->totp, "totp_pending", a->totp_pending,
+                                "totp_step", (json_int_t) a->totp_step, "created_us",
+                                (json_int_t) a->created_us));
+    return s_commit (txn, rc);
+}
+
+int
+gateway_store_staff_use_step (gateway_store_t *self, const char *address, int64_t step)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    json_t *a = s_get_json (txn, self->staff, address, strlen (address), &rc);
+    if (!a) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    if (s_int (a, "totp_step") >= step) {
+        json_decref (a);
+        mdb_txn_abort (txn);
+        return MDB_KEYEXIST;
+    }
+    json_object_set_new (a, "totp_step", json_integer ((json_int_t) step));
+    return s_commit (txn, s_put_json (txn, self->staff, address, strlen (address), a));
+}
+
 /* ---- one-time links ---- */
 
 int
@@ -283,12 +347,24 @@ gateway_store_link_take (gateway_store_t *self, const unsigned char key[GATEWAY_
 
 /* ---- sessions ---- */
 
-/* address 0x00 key: one session of the address. */
-static size_t
-s_index_key (unsigned char *out, const char *address, const unsigned char *key)
+/* Whose session it is, for the by_address index: a staff principal, or
+ * a customer's address (customers' sessions never had a principal). */
+static const char *
+s_owner (const char *address, const char *principal)
 {
-    size_t n = strlen (address);
-    memcpy (out, address, n);
+    return principal && *principal && strncmp (principal, "customer:", 9) != 0 ? principal
+                                                                               : address;
+}
+
+/* owner 0x00 key: one session of the owner. */
+#define S_INDEX_KEY_MAX (GATEWAY_PRINCIPAL_MAX + 1 + GATEWAY_KEY_SIZE)
+static size_t
+s_index_key (unsigned char *out, const char *owner, const unsigned char *key)
+{
+    size_t n = strlen (owner);
+    if (n > GATEWAY_PRINCIPAL_MAX)
+        n = GATEWAY_PRINCIPAL_MAX;
+    memcpy (out, owner, n);
     out[n] = 0;
     memcpy (out + n + 1, key, GATEWAY_KEY_SIZE);
     return n + 1 + GATEWAY_KEY_SIZE;
@@ -302,12 +378,17 @@ gateway_store_session_put (gateway_store_t *self, const unsigned char key[GATEWA
     int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
     if (rc)
         return rc;
-    rc = s_put_json (txn, self->sessions, key, GATEWAY_KEY_SIZE,
-                     json_pack ("{s:s, s:s, s:I, s:I}", "address", s->address, "csrf", s->csrf,
-                                "created_us", (json_int_t) s->created_us, "seen_us",
-                                (json_int_t) s->seen_us));
-    unsigned char ik[GATEWAY_ADDRESS_MAX + 1 + GATEWAY_KEY_SIZE];
-    MDB_val k = {s_index_key (ik, s->address, key), ik}, v = {0, ""};
+    json_t *record =
+        json_pack ("{s:s, s:s, s:I, s:I}", "address", s->address, "csrf", s->csrf, "created_us",
+                   (json_int_t) s->created_us, "seen_us", (json_int_t) s->seen_us);
+    const char *owner = s_owner (s->address, s->principal);
+    if (owner != s->address) {
+        json_object_set_new (record, "principal", json_string (s->principal));
+        json_object_set_new (record, "name", json_string (s->name));
+    }
+    rc = s_put_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, record);
+    unsigned char ik[S_INDEX_KEY_MAX];
+    MDB_val k = {s_index_key (ik, owner, key), ik}, v = {0, ""};
     if (rc == 0)
         rc = mdb_put (txn, self->by_address, &k, &v, 0);
     return s_commit (txn, rc);
@@ -329,6 +410,10 @@ gateway_store_session_get (gateway_store_t *self, const unsigned char key[GATEWA
     s_copy (out->csrf, sizeof out->csrf, s, "csrf");
     out->created_us = s_int (s, "created_us");
     out->seen_us = s_int (s, "seen_us");
+    s_copy (out->principal, sizeof out->principal, s, "principal");
+    s_copy (out->name, sizeof out->name, s, "name");
+    if (!*out->principal) /* a customer's (sessions before staff had none) */
+        snprintf (out->principal, sizeof out->principal, "customer:%s", out->address);
     json_decref (s);
     return 0;
 }
@@ -358,11 +443,12 @@ s_session_del (gateway_store_t *self, MDB_txn *txn, const unsigned char *key)
     if (!s)
         return rc;
     const char *address = json_string_value (json_object_get (s, "address"));
-    unsigned char ik[GATEWAY_ADDRESS_MAX + 1 + GATEWAY_KEY_SIZE];
+    const char *owner = s_owner (address, json_string_value (json_object_get (s, "principal")));
+    unsigned char ik[S_INDEX_KEY_MAX];
     MDB_val k = {GATEWAY_KEY_SIZE, (void *) key};
     rc = mdb_del (txn, self->sessions, &k, NULL);
-    if (rc == 0 && address && strlen (address) <= GATEWAY_ADDRESS_MAX) {
-        MDB_val ikv = {s_index_key (ik, address, key), ik};
+    if (rc == 0 && owner && strlen (owner) <= GATEWAY_PRINCIPAL_MAX) {
+        MDB_val ikv = {s_index_key (ik, owner, key), ik};
         rc = mdb_del (txn, self->by_address, &ikv, NULL);
         if (rc == MDB_NOTFOUND)
             rc = 0;
@@ -387,13 +473,14 @@ gateway_store_session_del (gateway_store_t *self, const unsigned char key[GATEWA
 }
 
 int
-gateway_store_sessions_end (gateway_store_t *self, const char *address,
-                            const unsigned char *keep, unsigned *ended)
+gateway_store_sessions_end (gateway_store_t *self, const char *owner, const unsigned char *keep,
+                            unsigned *ended)
 {
     if (ended)
         *ended = 0;
+    const char *address = owner;
     size_t alen = strlen (address);
-    if (alen > GATEWAY_ADDRESS_MAX)
+    if (alen > GATEWAY_PRINCIPAL_MAX)
         return MDB_NOTFOUND;
     MDB_txn *txn;
     int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
@@ -405,7 +492,7 @@ gateway_store_sessions_end (gateway_store_t *self, const char *address,
         return rc;
     }
     /* Collect the address's session keys, then delete each session. */
-    unsigned char prefix[GATEWAY_ADDRESS_MAX + 1];
+    unsigned char prefix[GATEWAY_PRINCIPAL_MAX + 1];
     memcpy (prefix, address, alen);
     prefix[alen] = 0;
     MDB_val k = {alen + 1, prefix}, v;
@@ -433,7 +520,7 @@ gateway_store_sessions_end (gateway_store_t *self, const char *address,
         rc = s_session_del (self, txn, keys[i]);
         if (rc == MDB_NOTFOUND) {
             /* An index entry left without its session: drop it too. */
-            unsigned char ik[GATEWAY_ADDRESS_MAX + 1 + GATEWAY_KEY_SIZE];
+            unsigned char ik[S_INDEX_KEY_MAX];
             MDB_val ikv = {s_index_key (ik, address, keys[i]), ik};
             rc = mdb_del (txn, self->by_address, &ikv, NULL);
         }

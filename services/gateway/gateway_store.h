@@ -9,8 +9,15 @@
  *   accounts   address (lower case) -> {"name", "language", "hash" (argon2id,
  *              "" when none), "confirmed", "created_us"}
  *   sessions   BLAKE2b(session id) -> {"address", "csrf", "created_us",
- *              "seen_us"}
- *   by_address address 0x00 BLAKE2b(session id) -> ""  (its sessions)
+ *              "seen_us", "principal"?, "name"?} (no principal: a
+ *              customer's, "customer:<address>"; staff sessions name the
+ *              router person they act as, e.g. "agent:ana@example.com")
+ *   by_address owner 0x00 BLAKE2b(session id) -> ""  (the owner's sessions;
+ *              the owner is a customer's address or a staff principal)
+ *   staff      address (lower case) -> {"hash" (argon2id, "" when none),
+ *              "language", "totp" (base32 secret, "" when off),
+ *              "totp_pending" (begun, not yet confirmed), "totp_step" (the
+ *              last time step a code was accepted for), "created_us"}
  *   tokens     BLAKE2b(token) -> {"kind", "address", "name", "language",
  *              "hash", "expires_us"}
  *   meta       "secret" -> 32 random bytes (keys the pre-session CSRF tokens)
@@ -28,6 +35,11 @@
 
 #define GATEWAY_KEY_SIZE 32
 #define GATEWAY_NAME_MAX 150
+/* A session's principal: "supervisor:" and an address (161), at most;
+ * it fits gateway_req_t.principal. */
+#define GATEWAY_PRINCIPAL_MAX 190
+/* A TOTP secret as base32 (20 random bytes: 32 characters). */
+#define GATEWAY_TOTP_SECRET_MAX 64
 
 typedef struct gateway_store_t gateway_store_t;
 
@@ -44,7 +56,22 @@ typedef struct {
     char address[GATEWAY_ADDRESS_MAX + 1];
     char csrf[GATEWAY_SECRET_LEN + 1];
     int64_t created_us, seen_us;
+    /* Who the session acts as on the bus: "customer:<address>", or a staff
+     * person's id ("agent:…", "supervisor:…", "admin:…"). */
+    char principal[GATEWAY_PRINCIPAL_MAX + 1];
+    char name[GATEWAY_NAME_MAX + 1]; /* staff: the person's name at sign-in */
 } gateway_session_t;
+
+/* A staff person's web credentials (the person is the router's). */
+typedef struct {
+    char address[GATEWAY_ADDRESS_MAX + 1];
+    char language[8];
+    char hash[crypto_pwhash_STRBYTES];              /* "" when none (invited, or reset) */
+    char totp[GATEWAY_TOTP_SECRET_MAX + 1];         /* "" when TOTP is off */
+    char totp_pending[GATEWAY_TOTP_SECRET_MAX + 1]; /* begun, not confirmed */
+    int64_t totp_step;                              /* the last 30 s step a code was accepted for */
+    int64_t created_us;
+} gateway_staff_t;
 
 /* What a one-time link carries until it is used. */
 typedef struct {
@@ -67,6 +94,13 @@ const unsigned char *gateway_store_secret (gateway_store_t *self);
 int gateway_store_account_get (gateway_store_t *self, const char *address, gateway_account_t *out);
 int gateway_store_account_put (gateway_store_t *self, const gateway_account_t *account);
 
+int gateway_store_staff_get (gateway_store_t *self, const char *address, gateway_staff_t *out);
+int gateway_store_staff_put (gateway_store_t *self, const gateway_staff_t *staff);
+/* Accepts a TOTP code's time step for address when it is later than the
+ * last one accepted (each code works once), in one transaction: 0, or
+ * MDB_KEYEXIST when that step (or a later one) was used already. */
+int gateway_store_staff_use_step (gateway_store_t *self, const char *address, int64_t step);
+
 int gateway_store_link_add (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
                             const gateway_link_t *link);
 /* Takes the link of `kind` under key, not expired at now_us, and deletes it
@@ -83,10 +117,11 @@ int gateway_store_session_get (gateway_store_t *self, const unsigned char key[GA
 int gateway_store_session_touch (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
                                  int64_t seen_us);
 int gateway_store_session_del (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE]);
-/* Ends every session of address but `keep` (NULL: all of them); *ended
- * (when not NULL) says how many. */
-int gateway_store_sessions_end (gateway_store_t *self, const char *address,
-                                const unsigned char *keep, unsigned *ended);
+/* Ends every session of owner (a customer's address, or a staff
+ * principal) but `keep` (NULL: all of them); *ended (when not NULL) says
+ * how many. */
+int gateway_store_sessions_end (gateway_store_t *self, const char *owner, const unsigned char *keep,
+                                unsigned *ended);
 
 /* Deletes a few sessions after key (wrapping around) last seen before
  * seen_before or created before created_before: called at each new

@@ -19,9 +19,14 @@ main (int argc, char **argv)
         bc_config_destroy (&config);
         return rc;
     }
+    if (config && first + 2 == argc && strcmp (argv[first], "staff-add") == 0) {
+        int rc = gateway_staff_add (config, argv[first + 1]);
+        bc_config_destroy (&config);
+        return rc;
+    }
     if (!config || first < argc) {
-        fprintf (stderr,
-                 "usage: balcao-gateway [-c CONFIG] [account-add ADDRESS NAME < PASSWORD]\n");
+        fprintf (stderr, "usage: balcao-gateway [-c CONFIG] [account-add ADDRESS NAME < PASSWORD "
+                         "| staff-add ADDRESS < PASSWORD]\n");
         bc_config_destroy (&config);
         return 64;
     }

@@ -28,9 +28,11 @@ notify_render_init (void)
 const char *
 notify_kind_name (notify_kind_t kind)
 {
-    static const char *const names[] = {"ack",      "reply",  "info",   "escalated", "resolved",
-                                        "reopened", "closed", "merged", "reminder", "rejected", "account_confirm",
-                                        "account_login", "account_reset"};
+    static const char *const names[] = {"ack",          "reply",           "info",
+                                        "escalated",    "resolved",        "reopened",
+                                        "closed",       "merged",          "reminder",
+                                        "rejected",     "account_confirm", "account_login",
+                                        "account_reset", "staff_invite",   "staff_reset"};
     return (unsigned) kind < sizeof names / sizeof *names ? names[kind] : "unknown";
 }
 
@@ -576,6 +578,45 @@ s_account (s_doc_t *d, const notify_mail_t *m, int en)
     s_signature (d, m, en);
 }
 
+/* A support team member's link to the dashboard: an invitation, or an
+ * admin's reset of their access. */
+static void
+s_staff (s_doc_t *d, const notify_mail_t *m, int en)
+{
+    char when[96];
+    notify_render_moment (when, sizeof when, m->expires_us, m->language);
+    s_greeting (d, m, en);
+    if (m->kind == NOTIFY_STAFF_INVITE)
+        s_para (d, en ? "Welcome to the support team! Your access to the Support Dashboard, where "
+                        "you will follow the queues and answer our customers, is ready. To "
+                        "choose your password, open the link below:"
+                      : "Boas-vindas à equipe de suporte! Seu acesso ao Dashboard do Suporte, "
+                        "onde você vai acompanhar as filas e atender nossos clientes, já está "
+                        "pronto. Para criar sua senha, abra o link abaixo:");
+    else
+        s_para (d, en ? "An administrator reset your access to the Support Dashboard: your old "
+                        "password and your authenticator app's codes no longer work. To choose "
+                        "a new password, open the link below:"
+                      : "Um administrador redefiniu seu acesso ao Dashboard do Suporte: a senha "
+                        "antiga e os códigos do aplicativo autenticador não valem mais. Para "
+                        "criar uma nova senha, abra o link abaixo:");
+    g_string_append_printf (d->text, "%s\n\n", m->link);
+    char *href = g_markup_escape_text (m->link, -1);
+    g_string_append_printf (d->html, "<p><a href=\"%s\">%s</a></p>\n", href,
+                            en ? "Choose my password" : "Criar minha senha");
+    g_free (href);
+    s_para (d, en ? "The link works once, until %s. After that, ask an administrator for a new "
+                    "one."
+                  : "O link vale uma única vez, até %s. Depois disso, peça um novo a um "
+                    "administrador.",
+            when);
+    s_para (d, en ? "If you did not expect this message, please tell an administrator: without "
+                    "the link, nothing changes."
+                  : "Se você não esperava esta mensagem, avise um administrador: sem o link, "
+                    "nada muda.");
+    s_signature (d, m, en);
+}
+
 /* The subject line: the ticket tag intake and people recognise, then what
  * happened, then the customer's own subject. */
 static char *
@@ -627,6 +668,12 @@ s_subject (const notify_mail_t *m, int en, const char *date)
     case NOTIFY_ACCOUNT_RESET:
         return g_strdup (en ? "Choose a new password for the Customer Portal"
                             : "Crie uma nova senha para o Portal do Cliente");
+    case NOTIFY_STAFF_INVITE:
+        return g_strdup (en ? "Your access to the Support Dashboard"
+                            : "Seu acesso ao Dashboard do Suporte");
+    case NOTIFY_STAFF_RESET:
+        return g_strdup (en ? "Your access to the Support Dashboard was reset"
+                            : "Seu acesso ao Dashboard do Suporte foi redefinido");
     case NOTIFY_REJECTED:
         /* No ticket yet: no tag (a reply to it opens the ticket as usual). */
         return g_strdup_printf (en ? "%s%sMessage not received, attachment too large: %s"
@@ -675,6 +722,10 @@ s_body (s_doc_t *d, const notify_mail_t *m, int en, const char *date)
     case NOTIFY_ACCOUNT_LOGIN:
     case NOTIFY_ACCOUNT_RESET:
         s_account (d, m, en);
+        break;
+    case NOTIFY_STAFF_INVITE:
+    case NOTIFY_STAFF_RESET:
+        s_staff (d, m, en);
         break;
     }
 }

@@ -24,6 +24,9 @@ typedef enum {
     NOTIFY_ACCOUNT_CONFIRM, /* confirm the address of a new account */
     NOTIFY_ACCOUNT_LOGIN,   /* a sign-in link */
     NOTIFY_ACCOUNT_RESET,   /* choose a new password */
+    /* A support team member's link to the dashboard (72 hours). */
+    NOTIFY_STAFF_INVITE, /* invited: choose a password */
+    NOTIFY_STAFF_RESET,  /* access reset by an admin: choose a new one */
 } notify_kind_t;
 
 typedef struct {

@@ -582,9 +582,14 @@ s_cmd_account_mail (void *state, bc_tx_t *tx, const bc_envelope_t *request,
         mail.kind = NOTIFY_ACCOUNT_LOGIN;
     else if (s_is (m->kind, "reset"))
         mail.kind = NOTIFY_ACCOUNT_RESET;
+    else if (s_is (m->kind, "staff_invite"))
+        mail.kind = NOTIFY_STAFF_INVITE;
+    else if (s_is (m->kind, "staff_reset"))
+        mail.kind = NOTIFY_STAFF_RESET;
     else {
-        bc_reply_error (reply, "invalid", "kind é confirm, login ou reset",
-                        "kind is confirm, login or reset");
+        bc_reply_error (reply, "invalid",
+                        "kind é confirm, login, reset, staff_invite ou staff_reset",
+                        "kind is confirm, login, reset, staff_invite or staff_reset");
         return 0;
     }
     if (!m->to || !strchr (m->to, '@') || strlen (m->to) > 254 || strpbrk (m->to, "\r\n<>,")

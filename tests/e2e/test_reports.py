@@ -16,9 +16,11 @@ import os
 import re
 import shutil
 import subprocess
+import urllib.request
 from zoneinfo import ZoneInfo
 
 from harness import BusError, System, check, log, run_test, wait_until
+from portal import Portal
 from balcao.v1 import kb_pb2, router_pb2
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -87,6 +89,25 @@ def strip_reports(path):
                        check=True)
     shutil.rmtree(path)
     os.rename(fresh, path)
+
+
+def staff(s, principal):
+    """A staff person's signed-in portal client (the gateway's staff sign-in)."""
+    address = principal.split(":", 1)[1]
+    r = s.run_tool("balcao-gateway", ["staff-add", address], input=b"senha-do-painel-123\n")
+    if r.returncode != 0:
+        raise AssertionError("staff-add %s: %s" % (address, r.stderr.decode()))
+    p = Portal(s.http)
+    status, body, _ = p.post("/staff/login", {"email": address, "password": "senha-do-painel-123"})
+    if status != 200:
+        raise AssertionError("staff login %s: %s %s" % (address, status, body))
+    return p
+
+
+def get_raw(p, path):
+    """A GET with the client's cookies: (status, the body's bytes, headers)."""
+    with p.opener.open(urllib.request.Request(p.base + "/api/v1" + path), timeout=10) as r:
+        return r.status, r.read(), r.headers
 
 
 def today():
@@ -233,14 +254,44 @@ def main():
                                                      to_us=r.from_us), principal=N1)
         check(before.opened == 0, "and none the day before", before)
 
-        # Over HTTP: a token's service is not a supervisor; no one: 401.
+        # Over HTTP, as the dashboard asks: a supervisor's session gets the
+        # same figures as JSON and the CSV download; an agent the router's
+        # refusal; a token or a customer 403, no session 401.
         status, body, _ = s.http_get("/api/v1/desk/reports?from=" + today(), token=None)
         check(status == 401, "reports over HTTP need a session", (status, body))
         token = s.api_token("painel")
         status, body, _ = s.http_get("/api/v1/desk/reports?from=" + today(), token=token)
-        check(status == 403 and body["error"] == "forbidden" and "supervisores" in
-              body["message_pt"], "the router refuses a service: 403 with its sentence",
+        check(status == 403 and body["error"] == "forbidden", "a token is not staff: 403",
               (status, body))
+        rui = staff(s, SUPERVISOR)
+        status, body, _ = rui.request("GET", "/desk/reports?from=%s&to=%s&group_by=tier"
+                                      % (today(), today()))
+        total = body["total"] if status == 200 else {}
+        check(status == 200 and total["created"] == 4 and total["reopen_pct"] == 50
+              and abs(total["sla_met_pct"] - 500 / 6) < 0.01 and total["csat"] == [0, 0, 0, 0, 1]
+              and total["first_response_median_s"] == 30
+              and [g["key"] for g in body["groups"]] and body["backlog"][-1]["open"] == 3
+              and body["deflection"]["deflected"] == 1 and body["deflection"]["rate"] == 50
+              and body["time_zone"] == "America/Sao_Paulo",
+              "a supervisor's session reads the report as JSON (with today's deflection)",
+              (status, body))
+        status, raw, headers = get_raw(rui, "/desk/reports?from=%s&group_by=tier&format=csv"
+                                       % today())
+        check(status == 200 and raw.startswith(b"group,created,resolved,")
+              and b'\n"",4,2,1,1,3,' in raw and "text/csv" in headers.get("Content-Type", "")
+              and "attachment" in headers.get("Content-Disposition", ""),
+              "and downloads it as CSV", (status, raw[:200], headers))
+        ana = staff(s, N1)
+        status, body, _ = ana.request("GET", "/desk/reports?from=" + today())
+        check(status == 403 and "supervisores" in body["message_pt"],
+              "an agent's session gets the router's refusal, in both languages", (status, body))
+        status, body, _ = ana.request("GET", "/desk/reports?from=2026-02-30")
+        check(status in (400, 403), "a bad date is refused", (status, body))
+        status, body, _ = rui.request("GET", "/desk/reports?from=2026-02-30")
+        check(status == 400 and body["error"] == "invalid" and "AAAA-MM-DD" in body["message_pt"],
+              "a bad date: 400 with the format in the sentence", (status, body))
+        status, body, _ = rui.request("GET", "/desk/reports?from=%s&format=xml" % today())
+        check(status == 400, "an unknown format: 400", (status, body))
 
         # A store made before the reports: its read model comes from the
         # tickets' current states, once, when the router starts.

@@ -1,8 +1,9 @@
 /* Fuzz target: what the gateway reads from a request before it trusts it —
  * the URL unescaper, the ticket number and SHA-256 in paths, the
- * Authorization and Cookie headers, the accounts' addresses, passwords and
- * secrets, and a line of the tokens file. Beyond not crashing, each parser
- * keeps its promise: an accepted number prints back as the same text, an
+ * Authorization and Cookie headers, the accounts' addresses, passwords,
+ * secrets and TOTP codes, and a line of the tokens file. Beyond not
+ * crashing, each parser keeps its promise: an accepted number prints back
+ * as the same text, an accepted TOTP code is six ASCII digits, an
  * accepted SHA-256 is 64 lower-case hex digits, an accepted token or cookie
  * value lies inside the header, an accepted address is lower-case ASCII
  * with one '@' and parses again to itself, and unescaping never lengthens
@@ -68,6 +69,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (gateway_parse_password (text, len) && (len < GATEWAY_PASSWORD_MIN || len > 4 * GATEWAY_PASSWORD_MAX))
         abort ();
     if (gateway_parse_secret (text, len) && len != GATEWAY_SECRET_LEN)
+        abort ();
+    if (gateway_parse_totp_code (text, len) &&
+        (len != GATEWAY_TOTP_DIGITS || strspn (text, "0123456789") != GATEWAY_TOTP_DIGITS))
         abort ();
     char name[BC_TOKEN_NAME_MAX + 1];
     unsigned char hash[BC_TOKEN_HASH_SIZE];
