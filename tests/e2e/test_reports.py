@@ -142,9 +142,10 @@ def check_figures(r, when):
 def main():
     with System("reports", extra_config=CONFIG) as s:
         s.start_all()
-        for who, tier in ((N1, "N1"), (N2, "N2"), (N3, "N3")):
+        for who, tier in ((N1, "N1"), (N2, "N2"), (N3, "N3"), (SUPERVISOR, "N2")):
             s.call("router", router_pb2.UpsertPerson(person=router_pb2.Person(
-                id=who, name=who.split(":")[1], tier=tier, status="offline")),
+                id=who, name=who.split(":")[1], email=who.split(":")[1], tier=tier,
+                status="offline")),
                 principal="admin:ti@suporte.example")
 
         # 1: answered, resolved at N1, accepted, rated 5.
