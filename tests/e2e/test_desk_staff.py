@@ -22,7 +22,9 @@ Proves:
   new agent in as agent:<e-mail>;
 - reset-access (admins): every session of the person ends, the password
   and TOTP are cleared, a reset link is mailed and works;
-- a password change ends the person's other sessions;
+- a password change ends the person's other sessions; logging out
+  everywhere ends a person's staff sessions and not the customer's session
+  of the same address;
 - an agent creating people gets the router's 403; an agent calling
   reset-access 403; a customer's session on /desk/people 403; a visitor
   401; a Bearer token 403;
@@ -313,8 +315,23 @@ def reset_access(s, root, ana_sessions, secret, agent):
     check(status == 200 and body["person"]["principal"] == "agent:" + ANA
           and body["person"]["totp"] is False,
           "the reset link sets a new password; TOTP is off", body)
-    _, status, body, _ = login(s, ANA, "senha nova da ana 2")
+    b, status, body, _ = login(s, ANA, "senha nova da ana 2")
     check(status == 200, "she signs in with the new password and no code", body)
+
+    # The same address as a customer of the portal: apart from her staff
+    # sessions.
+    r = s.run_tool("balcao-gateway", ["account-add", ANA, "Ana (cliente)"],
+                   input=b"senha de cliente da ana\n")
+    SECRETS.add("senha de cliente da ana")
+    c = Portal(s)
+    status, body, _ = c.post("/login", {"email": ANA, "password": "senha de cliente da ana"})
+    remember(c)
+    check(r.returncode == 0 and status == 200 and body["person"]["role"] == "customer",
+          "Ana's address also has a customer's account", body)
+    status, body, _ = a.post("/logout", {"everywhere": True})
+    check(status == 200 and not a.session()["signed_in"] and not b.session()["signed_in"]
+          and c.session()["signed_in"],
+          "logging out everywhere ends her staff sessions, not her customer's one")
     status, body, _ = root.post("/desk/people/reset-access", {"id": "agent:ninguem@" + DOMAIN})
     check(status == 404, "resetting someone unknown is 404", body)
 
