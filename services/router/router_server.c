@@ -14,8 +14,7 @@
  *   links       problem (u64 BE) + incident (u64 BE)  -> ""
  *   by_org      organization (lower case) + 0 + ticket (u64 BE) -> "" (for
  *               customers who follow their organization's tickets)
- *   by_assignee agent id + 0 + ticket (u64 BE) -> "" (tickets assigned and
- *               not yet resolved: `queue --mine`)
+ *   desk        the dashboard's views and their counters: see router_desk.c
  *   keys, key_of                                  see bc_keys.h (ZAP maps a
  *               connection's key to its person)
  */
@@ -35,7 +34,7 @@
 
 const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta",
                                   "people",  "queue",  "deadlines",  "by_customer",
-                                  "links",   "by_org", "by_assignee", "keys",
+                                  "links",   "by_org", "desk",       "keys",
                                   "key_of",  "by_ref"};
 const int router_ndbs = 14;
 
@@ -85,7 +84,8 @@ router_put_ticket (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t)
 {
     unsigned char key[8];
     bc_key_from_u64 (t->number, key);
-    return s_put_msg (txn, self->db_tickets, key, 8, &t->base, 0);
+    int rc = s_put_msg (txn, self->db_tickets, key, 8, &t->base, 0);
+    return rc ? rc : router_desk_index (self, txn, t);
 }
 
 /* Lists event seq in ticket number's history. */
@@ -161,7 +161,7 @@ router_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_repl
     return t;
 }
 
-/* The key of a ticket in a by-name index (by_customer, by_org, by_assignee):
+/* The key of a ticket in a by-name index (by_customer, by_org, desk):
  * prefix and name in lower case, a 0 byte, the ticket (none when number is
  * 0: the prefix of all of them). */
 size_t
@@ -705,7 +705,8 @@ s_before_batch (void *state, bc_tx_t *tx)
     if (self->seeded)
         return 0;
     self->seed_ran = 1;
-    return router_people_seed (self, tx);
+    int rc = router_people_seed (self, tx);
+    return rc ? rc : router_desk_build (self, tx);
 }
 
 static void
@@ -752,7 +753,7 @@ router_server_setup (bc_service_t *svc)
     self->db_by_customer = bc_service_dbi (svc, "by_customer");
     self->db_links = bc_service_dbi (svc, "links");
     self->db_by_org = bc_service_dbi (svc, "by_org");
-    self->db_by_assignee = bc_service_dbi (svc, "by_assignee");
+    self->db_desk = bc_service_dbi (svc, "desk");
     self->db_by_ref = bc_service_dbi (svc, "by_ref");
     bc_keys_attach (&self->keys, svc);
     self->pdbs.people = bc_service_dbi (svc, "people");
@@ -763,6 +764,7 @@ router_server_setup (bc_service_t *svc)
     router_commands_register (svc);
     router_moves_register (svc);
     router_assign_register (svc);
+    router_desk_register (svc);
     router_feed_register (svc);
     /* The SLA alarm is armed after every commit, and now for what is due. */
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
