@@ -2,7 +2,8 @@
  * calls to services and the commands on tickets; balcao_kb.c: the
  * knowledge base; balcao_people.c: people; balcao_keys.c: CURVE keys;
  * balcao_mail.c: attachments and the outbox; balcao_logs.c: the event
- * logs (`tail`, `quarantine`). */
+ * logs (`tail`, `quarantine`); balcao_desk.c: the dashboard's views
+ * (`queue`, `counts`, `macro-preview`). */
 #ifndef BALCAO_CLI_H
 #define BALCAO_CLI_H
 
@@ -48,6 +49,11 @@ int balcao_login (void);
 int balcao_person_key (bc_config_t *config, int argc, char **argv);
 int balcao_attachment (bc_config_t *config, int argc, char **argv);
 int balcao_outbox (bc_config_t *config, int argc, char **argv);
+
+/* balcao_desk.c: the dashboard's views */
+int balcao_queue (bc_config_t *config, int argc, char **argv);
+int balcao_counts (bc_config_t *config);
+int balcao_macro_preview (bc_config_t *config, int argc, char **argv);
 
 /* balcao_logs.c */
 int balcao_tail (bc_config_t *config, int argc, char **argv);
