@@ -613,25 +613,37 @@ s_macro_plan (router_t *self, bc_tx_t *tx, const Balcao__V1__Ticket *t, const ch
     return 1;
 }
 
+/* ApplyMacro and PreviewMacro take one path, so that a preview is what
+ * applying sends: the same checks, the same plan; only the end differs. */
 static int
-s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
-               const ProtobufCMessage *payload, bc_reply_t *reply)
+s_macro_request (router_t *self, bc_tx_t *tx, const char *request_id, uint64_t number,
+                 const char *macro_id, int is_preview, bc_reply_t *reply)
 {
-    router_t *self = state;
-    const Balcao__V1__ApplyMacro *req = (const Balcao__V1__ApplyMacro *) payload;
     if (!router_is_agent (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "só agentes aplicam mensagens padrão",
-                        "only agents apply standard messages");
+        bc_reply_error (reply, "forbidden", "só a equipe de suporte usa mensagens padrão",
+                        "only the support team uses standard messages");
         return 0;
     }
     int rc;
-    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, number, reply, &rc);
     if (!t)
         return rc;
-    s_macro_plan_t plan;
-    if (s_macro_plan (self, tx, t, req->macro, "invalid", reply, &plan)) {
+    s_macro_plan_t plan; /* its text is NULL when refused */
+    int planned = s_macro_plan (self, tx, t, macro_id, is_preview ? "not_found" : "invalid", reply,
+                                &plan);
+    if (planned && is_preview) {
+        Balcao__V1__MacroPreview out = BALCAO__V1__MACRO_PREVIEW__INIT;
+        out.macro = (char *) plan.macro->id;
+        out.name = (char *) plan.macro->name;
+        out.text = plan.text;
+        out.category = (char *) plan.macro->category;
+        out.priority = (char *) plan.macro->priority;
+        out.action = (char *) plan.macro->action;
+        bc_reply_ok (reply, &out.base);
+    }
+    else if (planned) {
         const router_macro_t *macro = plan.macro;
-        rc = s_write_message (self, tx, t, request->id, plan.text, 0, "agent");
+        rc = s_write_message (self, tx, t, request_id, plan.text, 0, "agent");
         if (rc == 0 && plan.cat)
             rc = s_classify (self, tx, t, plan.cat);
         if (rc == 0 && *macro->priority)
@@ -641,43 +653,27 @@ s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                 router_set_string (&t->resolution, plan.text);
             rc = router_change_status (self, tx, t, plan.to, macro->action, macro->name, "");
         }
-        free (plan.text);
         rc = router_command_done (self, tx, t, reply, rc);
     }
+    free (plan.text);
     balcao__v1__ticket__free_unpacked (t, NULL);
     return rc;
+}
+
+static int
+s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+               const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    const Balcao__V1__ApplyMacro *req = (const Balcao__V1__ApplyMacro *) payload;
+    return s_macro_request (state, tx, request->id, req->number, req->macro, 0, reply);
 }
 
 static int
 s_preview_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                  const ProtobufCMessage *payload, bc_reply_t *reply)
 {
-    (void) request;
-    router_t *self = state;
     const Balcao__V1__PreviewMacro *req = (const Balcao__V1__PreviewMacro *) payload;
-    if (!router_is_agent (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "só a equipe de suporte vê mensagens padrão",
-                        "only the support team sees standard messages");
-        return 0;
-    }
-    int rc;
-    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
-    if (!t)
-        return rc;
-    s_macro_plan_t plan;
-    if (s_macro_plan (self, tx, t, req->macro, "not_found", reply, &plan)) {
-        Balcao__V1__MacroPreview out = BALCAO__V1__MACRO_PREVIEW__INIT;
-        out.macro = (char *) plan.macro->id;
-        out.name = (char *) plan.macro->name;
-        out.text = plan.text;
-        out.category = (char *) plan.macro->category;
-        out.priority = (char *) plan.macro->priority;
-        out.action = (char *) plan.macro->action;
-        bc_reply_ok (reply, &out.base);
-        free (plan.text);
-    }
-    balcao__v1__ticket__free_unpacked (t, NULL);
-    return 0;
+    return s_macro_request (state, tx, request->id, req->number, req->macro, 1, reply);
 }
 
 static int
