@@ -61,6 +61,13 @@ s_usage (void)
                          "                            baixa, normal, alta or urgente\n"
                          "  queue N1|N2|N3            tickets waiting for an agent in the tier\n"
                          "  queue --mine              your tickets in progress\n"
+                         "  queue [N1|N2|N3] --view tier|mine|waiting|open\n"
+                         "        [--category C] [--priority P] [--channel C] [--customer ADDRESS]\n"
+                         "        [--organization ORG] [--offset N] [--limit N]\n"
+                         "                            the dashboard's views: waiting = yours waiting on\n"
+                         "                            the customer; open = everything unresolved at the\n"
+                         "                            tier (filters look at 20,000 tickets at most)\n"
+                         "  counts                    how many tickets each view holds\n"
                          "  take N                    take the ticket\n"
                          "  assign N AGENT            assign to an agent (supervisors)\n"
                          "  status online|away|offline\n"
@@ -81,6 +88,7 @@ s_usage (void)
                          "  macros                    the standard messages\n"
                          "  macro N [MACRO]           apply a standard message to the ticket (no MACRO:\n"
                          "                            the category's standard procedure)\n"
+                         "  macro-preview N [MACRO]   the text `macro` would send, nothing changes\n"
                          "  tail [N]                  follow events live (only ticket N's; what you\n"
                          "                            may see of them)\n"
                          "  quarantine [list|show SOURCE SEQ|retry SOURCE SEQ] [SERVICE]\n"
@@ -136,6 +144,13 @@ s_usage (void)
                      "                            baixa, normal, alta ou urgente\n"
                      "  queue N1|N2|N3            chamados esperando um agente no nível\n"
                      "  queue --mine              os seus chamados em andamento\n"
+                     "  queue [N1|N2|N3] --view tier|mine|waiting|open\n"
+                     "        [--category C] [--priority P] [--channel C] [--customer ENDEREÇO]\n"
+                     "        [--organization ORG] [--offset N] [--limit N]\n"
+                     "                            as visões do painel: waiting = os seus aguardando\n"
+                     "                            o cliente; open = tudo o que não foi resolvido no\n"
+                     "                            nível (filtros olham no máximo 20.000 chamados)\n"
+                     "  counts                    quantos chamados há em cada visão\n"
                      "  take N                    assume o chamado\n"
                      "  assign N AGENTE           atribui a um agente (supervisores)\n"
                      "  status online|away|offline\n"
@@ -156,6 +171,7 @@ s_usage (void)
                      "  macros                    as mensagens padrão\n"
                      "  macro N [MACRO]           aplica uma mensagem padrão ao chamado (sem MACRO:\n"
                      "                            o procedimento padrão da categoria)\n"
+                     "  macro-preview N [MACRO]   o texto que o `macro` enviaria, sem mudar nada\n"
                      "  tail [N]                  acompanha os eventos ao vivo (só do chamado N; o\n"
                      "                            que você pode ver deles)\n"
                      "  quarantine [list|show ORIGEM SEQ|retry ORIGEM SEQ] [SERVIÇO]\n"
@@ -506,33 +522,6 @@ s_classify (bc_config_t *config, const char *what, int argc, char **argv)
 }
 
 static int
-s_queue_cmd (bc_config_t *config, int argc, char **argv)
-{
-    Balcao__V1__GetQueue req = BALCAO__V1__GET_QUEUE__INIT;
-    req.mine = argc > 0 && strcmp (argv[0], "--mine") == 0;
-    req.tier = (char *) (argc > 0 && !req.mine ? argv[0] : "N1");
-    req.limit = 100;
-    Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) balcao_cli_fetch (config, "router", &req.base, &balcao__v1__ticket_list__descriptor);
-    if (!list)
-        return s_exit;
-    for (size_t i = 0; i < list->n_tickets; i++) {
-        const Balcao__V1__Ticket *t = list->tickets[i];
-        if (req.mine)
-            printf ("#%-6llu %-18s %-8s %-14s %s\n", (unsigned long long) t->number, t->status,
-                    t->priority, t->category, t->subject);
-        else
-            printf ("#%-6llu %-8s %-14s %s\n", (unsigned long long) t->number, t->priority,
-                    t->category, t->subject);
-    }
-    if (req.mine)
-        printf (T ("%zu chamado(s) com você\n", "%zu ticket(s) assigned to you\n"), list->n_tickets);
-    else
-        printf (T ("%zu chamado(s) na fila do %s\n", "%zu ticket(s) waiting in the %s queue\n"), list->n_tickets, req.tier);
-    balcao__v1__ticket_list__free_unpacked (list, NULL);
-    return 0;
-}
-
-static int
 s_assign_cmd (bc_config_t *config, int argc, char **argv, int taking)
 {
     if (argc < (taking ? 1 : 2))
@@ -853,7 +842,11 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "deescalate") == 0)
         rc = s_escalate_cmd (config, n, args, 0);
     else if (strcmp (cmd, "queue") == 0)
-        rc = s_queue_cmd (config, n, args);
+        rc = balcao_queue (config, n, args);
+    else if (strcmp (cmd, "counts") == 0)
+        rc = balcao_counts (config);
+    else if (strcmp (cmd, "macro-preview") == 0)
+        rc = balcao_macro_preview (config, n, args);
     else if (strcmp (cmd, "take") == 0)
         rc = s_assign_cmd (config, n, args, 1);
     else if (strcmp (cmd, "assign") == 0)

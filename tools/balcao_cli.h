@@ -1,8 +1,9 @@
 /* balcao_cli: what the agent CLI's files share. tools/balcao.c: main, the
  * calls to services and the commands on tickets; balcao_kb.c: the
  * knowledge base; balcao_people.c: people; balcao_keys.c: CURVE keys;
- * balcao_mail.c: attachments and the outbox; balcao_report.c: reports; balcao_logs.c: the event
- * logs (`tail`, `quarantine`). */
+ * balcao_mail.c: attachments and the outbox; balcao_report.c: reports;
+ * balcao_logs.c: the event logs (`tail`, `quarantine`); balcao_desk.c: the
+ * dashboard's views (`queue`, `counts`, `macro-preview`). */
 #ifndef BALCAO_CLI_H
 #define BALCAO_CLI_H
 
@@ -50,6 +51,11 @@ int balcao_attachment (bc_config_t *config, int argc, char **argv);
 int balcao_outbox (bc_config_t *config, int argc, char **argv);
 /* balcao_report.c: `balcao report`. */
 int balcao_report (bc_config_t *config, int argc, char **argv);
+
+/* balcao_desk.c: the dashboard's views */
+int balcao_queue (bc_config_t *config, int argc, char **argv);
+int balcao_counts (bc_config_t *config);
+int balcao_macro_preview (bc_config_t *config, int argc, char **argv);
 
 /* balcao_logs.c */
 int balcao_tail (bc_config_t *config, int argc, char **argv);

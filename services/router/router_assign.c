@@ -50,10 +50,6 @@ s_give (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *agent_id
     if (rc == 0)
         rc = s_emit_assigned (self, tx, t, agent_id, t->assignee, reason);
     if (rc == 0)
-        rc = router_name_index (txn, self->db_by_assignee, "", t->assignee, t->number, 0);
-    if (rc == 0)
-        rc = router_name_index (txn, self->db_by_assignee, "", agent_id, t->number, 1);
-    if (rc == 0)
         router_set_string (&t->assignee, agent_id);
     balcao__v1__person__free_unpacked (a, NULL);
     return rc;
@@ -66,8 +62,6 @@ s_enqueue (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
     int rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
     if (rc == 0)
         rc = s_emit_assigned (self, tx, t, "", t->assignee, "queue");
-    if (rc == 0)
-        rc = router_name_index (bc_tx_txn (tx), self->db_by_assignee, "", t->assignee, t->number, 0);
     if (rc == 0)
         router_set_string (&t->assignee, "");
     return rc;
@@ -165,8 +159,7 @@ router_after_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const c
         if (!*t->assignee)
             return router_queue_del (txn, &self->pdbs, t);
         router_set_string (&t->resolved_by, t->assignee);
-        int rc = router_name_index (txn, self->db_by_assignee, "", t->assignee, t->number, 0);
-        return rc ? rc : router_release (self, tx, t->assignee);
+        return router_release (self, tx, t->assignee);
     }
     if (strcmp (t->status, "reaberto") == 0) {
         /* Back to the agent who resolved it, whatever their load. */
@@ -553,54 +546,6 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     return rc;
 }
 
-typedef struct {
-    router_t *self;
-    MDB_txn *txn;
-    Balcao__V1__Ticket **list;
-    size_t n, limit;
-} s_queue_list_t;
-
-static int
-s_queue_collect (void *arg, uint64_t number)
-{
-    s_queue_list_t *q = arg;
-    if (q->n >= q->limit)
-        return 1;
-    int rc;
-    Balcao__V1__Ticket *t = router_get_ticket (q->self, q->txn, number, &rc);
-    if (t)
-        q->list[q->n++] = t;
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-static int
-s_queue (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
-         bc_reply_t *reply)
-{
-    (void) request;
-    router_t *self = state;
-    const Balcao__V1__GetQueue *req = (const Balcao__V1__GetQueue *) payload;
-    uint32_t limit = req->limit && req->limit < 256 ? req->limit : 50;
-    if (req->mine) {
-        if (!router_is_agent (bc_tx_principal (tx))) {
-            bc_reply_error (reply, "forbidden", "só a equipe de suporte tem chamados atribuídos",
-                        "only the support team has tickets assigned");
-            return 0;
-        }
-        return router_list_index (self, tx, self->db_by_assignee, "", bc_tx_principal (tx), 0,
-                                  limit, reply);
-    }
-    if (!router_tier_is_valid (req->tier)) {
-        bc_reply_error (reply, "invalid", "o nível é N1, N2 ou N3",
-                        "tier is N1, N2 or N3");
-        return 0;
-    }
-    s_queue_list_t q = {self, bc_tx_txn (tx), NULL, 0, limit};
-    q.list = calloc (q.limit, sizeof *q.list);
-    int rc = router_queue_walk (q.txn, &self->pdbs, req->tier, s_queue_collect, &q);
-    return router_reply_tickets (reply, q.list, q.n, q.n, rc);
-}
-
 static int
 s_people (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -656,7 +601,6 @@ router_assign_register (bc_service_t *svc)
 {
     bc_service_on_command (svc, &balcao__v1__assign_ticket__descriptor, 1, s_assign);
     bc_service_on_command (svc, &balcao__v1__list_people__descriptor, 0, s_people);
-    bc_service_on_command (svc, &balcao__v1__get_queue__descriptor, 0, s_queue);
     bc_service_on_command (svc, &balcao__v1__set_agent_status__descriptor, 1, s_set_agent_status);
     bc_service_on_command (svc, &balcao__v1__upsert_person__descriptor, 1, s_upsert_person);
     bc_service_on_command (svc, &balcao__v1__set_person_key__descriptor, 1, s_set_person_key);

@@ -524,40 +524,40 @@ s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
 
 /* ---- standard messages ---- */
 
+/* What applying a macro to t would do, decided before anything is written:
+ * ApplyMacro does it, PreviewMacro shows it. */
+typedef struct {
+    const router_macro_t *macro;
+    const router_category_t *cat; /* the category it sets, or NULL */
+    int action;                   /* its lifecycle move, or -1 */
+    const char *to;               /* the status that move leads to, or NULL */
+    char *text;                   /* the reply, placeholders filled (malloc'd) */
+} s_macro_plan_t;
+
+/* Plans macro_id ("" = the procedure of t's category) on t for the caller.
+ * 1 with plan set; 0 with the refusal in reply (an unknown macro with code
+ * unknown_code). */
 static int
-s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
-               const ProtobufCMessage *payload, bc_reply_t *reply)
+s_macro_plan (router_t *self, bc_tx_t *tx, const Balcao__V1__Ticket *t, const char *macro_id,
+              const char *unknown_code, bc_reply_t *reply, s_macro_plan_t *plan)
 {
-    router_t *self = state;
-    const Balcao__V1__ApplyMacro *req = (const Balcao__V1__ApplyMacro *) payload;
-    const char *who = bc_tx_principal (tx);
-    if (!router_is_agent (who)) {
-        bc_reply_error (reply, "forbidden", "só agentes aplicam mensagens padrão",
-                        "only agents apply standard messages");
-        return 0;
-    }
-    const char *macro_id = req->macro;
+    memset (plan, 0, sizeof *plan);
+    plan->action = -1;
     if (!*macro_id) {
-        /* The standard procedure of the ticket's category. */
-        int grc;
-        Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &grc);
-        if (!t)
-            return grc;
         const router_category_t *c = router_catalog_find (self->catalog, t->category);
         macro_id = c ? c->procedure : "";
-        if (!*macro_id)
+        if (!*macro_id) {
             bc_reply_error (reply, "invalid",
                             "a categoria '%s' não tem procedimento padrão; escolha uma mensagem "
                             "padrão (balcao macros)",
                             "category '%s' has no standard procedure; pick a macro (balcao macros)",
                             t->category);
-        balcao__v1__ticket__free_unpacked (t, NULL);
-        if (!*macro_id)
             return 0;
+        }
     }
     const router_macro_t *macro = router_macros_find (self->macros, macro_id);
     if (!macro) {
-        bc_reply_error (reply, "invalid", "mensagem padrão '%s' desconhecida; veja balcao macros",
+        bc_reply_error (reply, unknown_code, "mensagem padrão '%s' desconhecida; veja balcao macros",
                         "unknown macro '%s'; see balcao macros", macro_id);
         return 0;
     }
@@ -572,55 +572,108 @@ s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                         macro->id);
         return 0;
     }
-    int rc;
-    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
-    if (!t)
-        return rc;
-    MDB_txn *txn = bc_tx_txn (tx);
-    /* Decide everything before writing anything. */
     const char *after_reply = strcmp (t->status, "novo") == 0 || strcmp (t->status, "reaberto") == 0
                                   ? "aberto"
                                   : t->status;
     const char *to = action >= 0 ? router_lifecycle_next (after_reply, (router_action_t) action) : NULL;
     char sources[128];
-    if (router_is_done (t->status))
+    if (router_is_done (t->status)) {
         bc_reply_error (reply, "conflict", "o chamado #%llu está %s",
                         "ticket #%llu is %s", (unsigned long long) t->number,
                         t->status);
-    else if (action >= 0 && !to)
+        return 0;
+    }
+    if (action >= 0 && !to) {
         bc_reply_error (reply, "conflict", "a mensagem padrão '%s' daria %s no chamado #%llu, o que só vale a partir de %s",
                         "macro '%s' would %s ticket #%llu, which is allowed from %s",
                         macro->id, macro->action, (unsigned long long) t->number,
                         router_lifecycle_sources ((router_action_t) action, sources, sizeof sources));
-    else if (action == ROUTER_RESOLVE && strcmp (t->tier, "N3") == 0)
+        return 0;
+    }
+    if (action == ROUTER_RESOLVE && strcmp (t->tier, "N3") == 0) {
         bc_reply_error (reply, "invalid", "no N3, resolva informando a referência da correção, não com uma mensagem padrão",
                         "at N3 resolve with the fix's reference, not a macro");
-    else {
-        Balcao__V1__Person *agent = NULL;
-        router_people_get (txn, &self->pdbs, who, &agent);
-        char number[24];
-        snprintf (number, sizeof number, "%llu", (unsigned long long) t->number);
-        const char *names[] = {"cliente.nome", "chamado.numero", "chamado.assunto", "agente.nome"};
-        const char *values[] = {*t->customer_name ? t->customer_name : "cliente", number,
-                                t->subject, agent && *agent->name ? agent->name : who};
-        char *text = router_macro_render (macro->text, names, values, 4);
-        if (agent)
-            balcao__v1__person__free_unpacked (agent, NULL);
-        rc = s_write_message (self, tx, t, request->id, text, 0, "agent");
-        if (rc == 0 && cat)
-            rc = s_classify (self, tx, t, cat);
+        return 0;
+    }
+    const char *who = bc_tx_principal (tx);
+    Balcao__V1__Person *agent = NULL;
+    router_people_get (bc_tx_txn (tx), &self->pdbs, who, &agent);
+    char number[24];
+    snprintf (number, sizeof number, "%llu", (unsigned long long) t->number);
+    const char *names[] = {"cliente.nome", "chamado.numero", "chamado.assunto", "agente.nome"};
+    const char *values[] = {*t->customer_name ? t->customer_name : "cliente", number, t->subject,
+                            agent && *agent->name ? agent->name : who};
+    plan->text = router_macro_render (macro->text, names, values, 4);
+    if (agent)
+        balcao__v1__person__free_unpacked (agent, NULL);
+    plan->macro = macro;
+    plan->cat = cat;
+    plan->action = action;
+    plan->to = to;
+    return 1;
+}
+
+/* ApplyMacro and PreviewMacro take one path, so that a preview is what
+ * applying sends: the same checks, the same plan; only the end differs. */
+static int
+s_macro_request (router_t *self, bc_tx_t *tx, const char *request_id, uint64_t number,
+                 const char *macro_id, int is_preview, bc_reply_t *reply)
+{
+    if (!router_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "só a equipe de suporte usa mensagens padrão",
+                        "only the support team uses standard messages");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, number, reply, &rc);
+    if (!t)
+        return rc;
+    s_macro_plan_t plan; /* its text is NULL when refused */
+    int planned = s_macro_plan (self, tx, t, macro_id, is_preview ? "not_found" : "invalid", reply,
+                                &plan);
+    if (planned && is_preview) {
+        Balcao__V1__MacroPreview out = BALCAO__V1__MACRO_PREVIEW__INIT;
+        out.macro = (char *) plan.macro->id;
+        out.name = (char *) plan.macro->name;
+        out.text = plan.text;
+        out.category = (char *) plan.macro->category;
+        out.priority = (char *) plan.macro->priority;
+        out.action = (char *) plan.macro->action;
+        bc_reply_ok (reply, &out.base);
+    }
+    else if (planned) {
+        const router_macro_t *macro = plan.macro;
+        rc = s_write_message (self, tx, t, request_id, plan.text, 0, "agent");
+        if (rc == 0 && plan.cat)
+            rc = s_classify (self, tx, t, plan.cat);
         if (rc == 0 && *macro->priority)
             rc = router_set_priority (self, tx, t, macro->priority, macro->name);
-        if (rc == 0 && to) {
-            if (action == ROUTER_RESOLVE)
-                router_set_string (&t->resolution, text);
-            rc = router_change_status (self, tx, t, to, macro->action, macro->name, "");
+        if (rc == 0 && plan.to) {
+            if (plan.action == ROUTER_RESOLVE)
+                router_set_string (&t->resolution, plan.text);
+            rc = router_change_status (self, tx, t, plan.to, macro->action, macro->name, "");
         }
-        free (text);
         rc = router_command_done (self, tx, t, reply, rc);
     }
+    free (plan.text);
     balcao__v1__ticket__free_unpacked (t, NULL);
     return rc;
+}
+
+static int
+s_apply_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+               const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    const Balcao__V1__ApplyMacro *req = (const Balcao__V1__ApplyMacro *) payload;
+    return s_macro_request (state, tx, request->id, req->number, req->macro, 0, reply);
+}
+
+static int
+s_preview_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                 const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    const Balcao__V1__PreviewMacro *req = (const Balcao__V1__PreviewMacro *) payload;
+    return s_macro_request (state, tx, request->id, req->number, req->macro, 1, reply);
 }
 
 static int
@@ -661,6 +714,7 @@ router_commands_register (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__rate__descriptor, 1, s_rate);
     bc_service_on_command (svc, &balcao__v1__apply_macro__descriptor, 1, s_apply_macro);
     bc_service_on_command (svc, &balcao__v1__list_macros__descriptor, 0, s_macros);
+    bc_service_on_command (svc, &balcao__v1__preview_macro__descriptor, 0, s_preview_macro);
     bc_service_on_command (svc, &balcao__v1__set_category__descriptor, 1, s_set_category);
     bc_service_on_command (svc, &balcao__v1__set_priority__descriptor, 1, s_set_priority);
 }

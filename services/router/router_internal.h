@@ -2,7 +2,8 @@
  * router is split by job: router_server.c (tickets in LMDB, intake's
  * messages, reads, set-up), router_commands.c (lifecycle, classification,
  * escalation, rating), router_assign.c (people, queues, fair assignment),
- * router_sla.c (SLA clocks, auto-close, the alarm). */
+ * router_desk.c (the dashboard's views), router_sla.c (SLA clocks,
+ * auto-close, the alarm). */
 #ifndef ROUTER_INTERNAL_H
 #define ROUTER_INTERNAL_H
 
@@ -25,7 +26,7 @@ typedef struct {
     router_calendar_t *calendar;
     router_macros_t *macros;
     router_people_dbs_t pdbs;
-    MDB_dbi db_deadlines, db_by_customer, db_links, db_by_org, db_by_assignee, db_by_ref;
+    MDB_dbi db_deadlines, db_by_customer, db_links, db_by_org, db_desk, db_by_ref;
     MDB_dbi db_report_cells, db_report_open, db_report_backlog;
     bc_keys_t keys;
     /* SLA targets in business seconds, per priority (baixa..urgente). */
@@ -109,6 +110,13 @@ int64_t router_auto_close_at (router_t *self, int64_t now_us, int64_t *remind_us
 int router_sla_retime (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t);
 int router_sla_start (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t now);
 int router_sla_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *from);
+
+/* router_desk.c: the dashboard's views (GetQueue, GetQueueCounts) */
+/* Files ticket t under the views it belongs to now (router_put_ticket). */
+int router_desk_index (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t);
+/* Indexes every ticket of a store from before the views, once. */
+int router_desk_build (router_t *self, bc_tx_t *tx);
+void router_desk_register (bc_service_t *svc);
 
 /* router_feed.c: a person's view of the log (balcao tail) */
 void router_feed_register (bc_service_t *svc);

@@ -85,8 +85,8 @@ s_rank (const char *priority)
     return 2;
 }
 
-static void
-s_queue_key (const Balcao__V1__Ticket *t, unsigned char key[19])
+void
+router_queue_key (const Balcao__V1__Ticket *t, unsigned char key[19])
 {
     key[0] = (unsigned char) t->tier[0];
     key[1] = (unsigned char) (t->tier[0] ? t->tier[1] : 0);
@@ -99,7 +99,7 @@ int
 router_queue_put (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Ticket *t)
 {
     unsigned char key[19];
-    s_queue_key (t, key);
+    router_queue_key (t, key);
     MDB_val k = {19, key}, v = {0, ""};
     return mdb_put (txn, dbs->queue, &k, &v, 0);
 }
@@ -108,7 +108,7 @@ int
 router_queue_del (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Ticket *t)
 {
     unsigned char key[19];
-    s_queue_key (t, key);
+    router_queue_key (t, key);
     MDB_val k = {19, key};
     int rc = mdb_del (txn, dbs->queue, &k, NULL);
     return rc == MDB_NOTFOUND ? 0 : rc;

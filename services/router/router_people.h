@@ -37,6 +37,9 @@ int router_people_pick (MDB_txn *txn, const router_people_dbs_t *dbs, const char
                         const char *category, char **out);
 
 /* The queue of tickets waiting for an agent in their tier. */
+/* A ticket's place in its tier's order: tier(2) ‖ priority rank(1, urgente
+ * first) ‖ created_us(8 BE) ‖ ticket(8 BE). */
+void router_queue_key (const Balcao__V1__Ticket *t, unsigned char key[19]);
 int router_queue_put (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Ticket *t);
 int router_queue_del (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Ticket *t);
 

@@ -1,5 +1,6 @@
 /* router_reads: who may read a ticket, and the reads: GetTicket (with its
- * thread), ListTickets (all, a customer's, an organization's, an agent's),
+ * thread), ListTickets (all, a customer's, an organization's; staff: any
+ * customer's, newest first),
  * GetHistory (a ticket's events, one line each). */
 #include "router_internal.h"
 
@@ -164,6 +165,49 @@ router_list_index (router_t *self, bc_tx_t *tx, MDB_dbi dbi, const char *kind, c
     return router_reply_tickets (reply, list, n, n, rc);
 }
 
+/* A customer's tickets, newest first: numbers below before (0: from the
+ * newest); total counts them all (key-only). */
+static int
+s_list_customer (router_t *self, bc_tx_t *tx, const char *address, uint64_t before,
+                 uint32_t limit, bc_reply_t *reply)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    unsigned char prefix[400], from[400];
+    size_t plen = router_name_key ("customer:", address, 0, prefix, sizeof prefix);
+    size_t flen = router_name_key ("customer:", address, before ? before : UINT64_MAX, from,
+                                   sizeof from);
+    Balcao__V1__Ticket **list = calloc (limit, sizeof *list);
+    size_t n = 0;
+    uint64_t total = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_by_customer, &cur);
+    if (rc == 0) {
+        /* The last key below from, then backwards. */
+        MDB_val k = {flen, from}, v;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+        rc = mdb_cursor_get (cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+        while (rc == 0 && n < limit && k.mv_size == plen + 8
+               && memcmp (k.mv_data, prefix, plen) == 0) {
+            MDB_val num = {8, (char *) k.mv_data + plen};
+            int grc;
+            Balcao__V1__Ticket *t = router_get_ticket (self, txn, bc_key_to_u64 (&num), &grc);
+            if (t)
+                list[n++] = t;
+            rc = mdb_cursor_get (cur, &k, &v, MDB_PREV);
+        }
+        k.mv_size = plen;
+        k.mv_data = prefix;
+        rc = rc == 0 || rc == MDB_NOTFOUND ? mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE) : rc;
+        while (rc == 0 && k.mv_size == plen + 8 && memcmp (k.mv_data, prefix, plen) == 0) {
+            total++;
+            rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close (cur);
+        rc = rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    return router_reply_tickets (reply, list, n, total, rc);
+}
+
 static int
 s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
         bc_reply_t *reply)
@@ -176,6 +220,16 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
         limit = 1000;
     MDB_txn *txn = bc_tx_txn (tx);
     const char *who = bc_tx_principal (tx);
+    if (*req->customer) {
+        int is_own = strncmp (who, "customer:", 9) == 0 && strcasecmp (who + 9, req->customer) == 0;
+        if (!router_is_agent (who) && !is_own) {
+            bc_reply_error (reply, "forbidden",
+                            "só a equipe de suporte lista os chamados de outro cliente",
+                            "only the support team lists another customer's tickets");
+            return 0;
+        }
+        return s_list_customer (self, tx, req->customer, req->after, limit, reply);
+    }
     if (!router_is_agent (who) && !s_service_may (self, txn, who, "read")) {
         if (strncmp (who, "customer:", 9) != 0) {
             bc_reply_error (reply, "forbidden", "identifique-se para listar chamados",
@@ -261,6 +315,10 @@ s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
                 h->summary = strdup (line);
                 bc_event_summary (env, 1, line, sizeof line);
                 h->summary_en = strdup (line);
+                /* Taken over: freed below, not with the envelope. */
+                h->payload = env->payload;
+                env->payload.data = NULL;
+                env->payload.len = 0;
                 bc_envelope_destroy (&env);
             }
         }
@@ -283,6 +341,7 @@ done:
         free (entries[i].type);
         free (entries[i].summary);
         free (entries[i].summary_en);
+        free (entries[i].payload.data);
     }
     free (entries);
     free (ptrs);

@@ -14,8 +14,7 @@
  *   links       problem (u64 BE) + incident (u64 BE)  -> ""
  *   by_org      organization (lower case) + 0 + ticket (u64 BE) -> "" (for
  *               customers who follow their organization's tickets)
- *   by_assignee agent id + 0 + ticket (u64 BE) -> "" (tickets assigned and
- *               not yet resolved: `queue --mine`)
+ *   desk        the dashboard's views and their counters: see router_desk.c
  *   keys, key_of                                  see bc_keys.h (ZAP maps a
  *               connection's key to its person)
  */
@@ -35,7 +34,7 @@
 
 const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta",
                                   "people",  "queue",  "deadlines",  "by_customer",
-                                  "links",   "by_org", "by_assignee", "keys",
+                                  "links",   "by_org", "desk",       "keys",
                                   "key_of",  "by_ref", "report_cells", "report_open",
                                   "report_backlog"};
 const int router_ndbs = 17;
@@ -93,7 +92,9 @@ router_put_ticket (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t)
     rc = router_reports_changed (self, txn, old, t);
     if (old)
         balcao__v1__ticket__free_unpacked (old, NULL);
-    return rc ? rc : s_put_msg (txn, self->db_tickets, key, 8, &t->base, 0);
+    if (rc == 0)
+        rc = s_put_msg (txn, self->db_tickets, key, 8, &t->base, 0);
+    return rc ? rc : router_desk_index (self, txn, t);
 }
 
 /* Lists event seq in ticket number's history. */
@@ -169,7 +170,7 @@ router_ticket_for_command (router_t *self, bc_tx_t *tx, uint64_t number, bc_repl
     return t;
 }
 
-/* The key of a ticket in a by-name index (by_customer, by_org, by_assignee):
+/* The key of a ticket in a by-name index (by_customer, by_org, desk):
  * prefix and name in lower case, a 0 byte, the ticket (none when number is
  * 0: the prefix of all of them). */
 size_t
@@ -720,7 +721,8 @@ s_before_batch (void *state, bc_tx_t *tx)
     if (self->seeded)
         return 0;
     self->seed_ran = 1;
-    return router_people_seed (self, tx);
+    int rc = router_people_seed (self, tx);
+    return rc ? rc : router_desk_build (self, tx);
 }
 
 static void
@@ -769,7 +771,7 @@ router_server_setup (bc_service_t *svc)
     self->db_by_customer = bc_service_dbi (svc, "by_customer");
     self->db_links = bc_service_dbi (svc, "links");
     self->db_by_org = bc_service_dbi (svc, "by_org");
-    self->db_by_assignee = bc_service_dbi (svc, "by_assignee");
+    self->db_desk = bc_service_dbi (svc, "desk");
     self->db_by_ref = bc_service_dbi (svc, "by_ref");
     self->db_report_cells = bc_service_dbi (svc, "report_cells");
     self->db_report_open = bc_service_dbi (svc, "report_open");
@@ -783,6 +785,7 @@ router_server_setup (bc_service_t *svc)
     router_commands_register (svc);
     router_moves_register (svc);
     router_assign_register (svc);
+    router_desk_register (svc);
     router_feed_register (svc);
     router_reports_register (svc);
     /* The SLA alarm is armed after every commit, and now for what is due. */
