@@ -70,6 +70,8 @@ s_usage (void)
                          "  counts                    how many tickets each view holds\n"
                          "  take N                    take the ticket\n"
                          "  assign N AGENT            assign to an agent (supervisors)\n"
+                         "  unassign N                put back in its tier's queue (its agent or a\n"
+                         "                            supervisor)\n"
                          "  status online|away|offline\n"
                          "                            your availability (online gets tickets)\n"
                          "  people [agent|customer|...]\n"
@@ -153,6 +155,8 @@ s_usage (void)
                      "  counts                    quantos chamados há em cada visão\n"
                      "  take N                    assume o chamado\n"
                      "  assign N AGENTE           atribui a um agente (supervisores)\n"
+                     "  unassign N                devolve à fila do nível (quem está com o chamado\n"
+                     "                            ou um supervisor)\n"
                      "  status online|away|offline\n"
                      "                            sua disponibilidade (online recebe chamados)\n"
                      "  people [agent|customer|...]\n"
@@ -521,14 +525,16 @@ s_classify (bc_config_t *config, const char *what, int argc, char **argv)
     return s_print_ticket (reply, s_line_classified);
 }
 
+/* mode: 't' take, 'a' assign, 'u' unassign (back to the queue). */
 static int
-s_assign_cmd (bc_config_t *config, int argc, char **argv, int taking)
+s_assign_cmd (bc_config_t *config, int argc, char **argv, char mode)
 {
-    if (argc < (taking ? 1 : 2))
+    if (argc < (mode == 'a' ? 2 : 1))
         return EXIT_USAGE;
     Balcao__V1__AssignTicket req = BALCAO__V1__ASSIGN_TICKET__INIT;
     req.number = balcao_cli_number (argv[0]);
-    req.agent = (char *) (taking ? "" : argv[1]);
+    req.agent = (char *) (mode == 'a' ? argv[1] : "");
+    req.unassign = mode == 'u';
     return s_print_ticket (balcao_cli_call (config, "router", &req.base), s_line_assignee);
 }
 
@@ -848,9 +854,11 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "macro-preview") == 0)
         rc = balcao_macro_preview (config, n, args);
     else if (strcmp (cmd, "take") == 0)
-        rc = s_assign_cmd (config, n, args, 1);
+        rc = s_assign_cmd (config, n, args, 't');
     else if (strcmp (cmd, "assign") == 0)
-        rc = s_assign_cmd (config, n, args, 0);
+        rc = s_assign_cmd (config, n, args, 'a');
+    else if (strcmp (cmd, "unassign") == 0)
+        rc = s_assign_cmd (config, n, args, 'u');
     else if (strcmp (cmd, "categories") == 0)
         rc = s_categories (config);
     else if (strcmp (cmd, "set-category") == 0)

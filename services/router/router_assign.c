@@ -457,9 +457,14 @@ s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
         if (a)
             balcao__v1__person__free_unpacked (a, NULL);
-        bc_reply_error (reply, "forbidden", "%s não é um agente cadastrado; um administrador cadastra os agentes",
-                        "%s is not a registered agent; an admin adds agents",
-                        strncmp (who, "agent:", 6) == 0 ? "this agent" : "the caller");
+        if (strncmp (who, "agent:", 6) == 0)
+            bc_reply_error (reply, "forbidden",
+                            "este agente não está cadastrado; um administrador cadastra os agentes",
+                            "this agent is not registered; an admin adds agents");
+        else
+            bc_reply_error (reply, "forbidden",
+                            "a disponibilidade vale para agentes: supervisores e administradores não recebem chamados automaticamente",
+                            "availability is for agents: supervisors and admins are not given tickets automatically");
         return 0;
     }
     if (rc)
@@ -483,6 +488,63 @@ s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return 0;
 }
 
+/* agent_id has one ticket less, without taking a waiting one (the one they
+ * just put back would be first). */
+static int
+s_forget_one (router_t *self, bc_tx_t *tx, const char *agent_id)
+{
+    Balcao__V1__Person *a;
+    int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, agent_id, &a);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    if (a->open_tickets > 0)
+        a->open_tickets--;
+    rc = router_people_put (bc_tx_txn (tx), &self->pdbs, a);
+    balcao__v1__person__free_unpacked (a, NULL);
+    return rc;
+}
+
+/* AssignTicket with unassign: the ticket goes back to its tier's queue.
+ * Its agent or a supervisor may. It waits there like any queued ticket:
+ * anyone of the tier may take it, and the next agent to free up or come
+ * online gets it by the fair choice. */
+static int
+s_unassign (router_t *self, bc_tx_t *tx, uint64_t number, bc_reply_t *reply)
+{
+    const char *who = bc_tx_principal (tx);
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, number, reply, &rc);
+    if (!t)
+        return rc;
+    if (router_is_done (t->status))
+        bc_reply_error (reply, "conflict", "o chamado #%llu está %s; reabra-o antes",
+                        "ticket #%llu is %s; reopen it first", (unsigned long long) t->number,
+                        t->status);
+    else if (!*t->assignee)
+        bc_reply_ok (reply, &t->base);
+    else if (strcmp (t->assignee, who) != 0 && !router_is_supervisor (who))
+        bc_reply_error (reply, "forbidden",
+                        "só quem está com o chamado ou um supervisor o devolve à fila",
+                        "only the ticket's agent or a supervisor puts it back in the queue");
+    else {
+        char previous[320];
+        snprintf (previous, sizeof previous, "%s", t->assignee);
+        rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
+        if (rc == 0)
+            rc = s_emit_assigned (self, tx, t, "", previous, "unassign");
+        if (rc == 0) {
+            router_set_string (&t->assignee, "");
+            rc = router_put_ticket (self, bc_tx_txn (tx), t);
+        }
+        if (rc == 0)
+            rc = s_forget_one (self, tx, previous);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
 static int
 s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -498,6 +560,8 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
                         "only the support team assigns tickets");
         return 0;
     }
+    if (req->unassign)
+        return s_unassign (self, tx, req->number, reply);
     if (!taking && !router_is_supervisor (who)) {
         bc_reply_error (reply, "forbidden", "só supervisores atribuem chamados a outras pessoas",
                         "only supervisors assign tickets to others");
@@ -509,8 +573,13 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
         if (a)
             balcao__v1__person__free_unpacked (a, NULL);
-        bc_reply_error (reply, "invalid", "%s não é um agente cadastrado",
-                        "%s is not a registered agent", agent);
+        if (taking && strncmp (who, "agent:", 6) != 0)
+            bc_reply_error (reply, "forbidden",
+                            "só agentes assumem chamados; como supervisor, atribua-o a um agente",
+                            "only agents take tickets; as a supervisor, assign it to an agent");
+        else
+            bc_reply_error (reply, "invalid", "%s não é um agente cadastrado",
+                            "%s is not a registered agent", agent);
         return 0;
     }
     if (rc)
