@@ -151,6 +151,20 @@ bc_event_summary (const bc_envelope_t *env, int en, char *out, size_t size)
         if (e)
             balcao__v1__person_changed__free_unpacked (e, NULL);
     }
+    else if (bc_envelope_is (env, &balcao__v1__settings_changed__descriptor)) {
+        Balcao__V1__SettingsChanged *e = (Balcao__V1__SettingsChanged *) bc_envelope_payload (
+            env, &balcao__v1__settings_changed__descriptor);
+        size_t used = 0;
+        if (e)
+            used = (size_t) snprintf (out, size, L ("configurações alteradas por %s:",
+                                                    "settings changed by %s:"),
+                                      s_person (env->principal));
+        for (size_t i = 0; e && i < e->n_changes && used < size; i++)
+            used += (size_t) snprintf (out + used, size - used, " %s=%s", e->changes[i]->key,
+                                       e->changes[i]->value);
+        if (e)
+            balcao__v1__settings_changed__free_unpacked (e, NULL);
+    }
     else if (bc_envelope_is (env, &balcao__v1__ticket_field_changed__descriptor)) {
         Balcao__V1__TicketFieldChanged *e = (Balcao__V1__TicketFieldChanged *) bc_envelope_payload (
             env, &balcao__v1__ticket_field_changed__descriptor);

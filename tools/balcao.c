@@ -72,6 +72,8 @@ s_usage (void)
                          "  assign N AGENT            assign to an agent (supervisors)\n"
                          "  unassign N                put back in its tier's queue (its agent or a\n"
                          "                            supervisor)\n"
+                         "  settings [set KEY VALUE ...]\n"
+                         "                            SLA targets, working hours, holidays (set: admins)\n"
                          "  status online|away|offline\n"
                          "                            your availability (online gets tickets)\n"
                          "  people [agent|customer|...]\n"
@@ -157,6 +159,9 @@ s_usage (void)
                      "  assign N AGENTE           atribui a um agente (supervisores)\n"
                      "  unassign N                devolve à fila do nível (quem está com o chamado\n"
                      "                            ou um supervisor)\n"
+                     "  settings [set CHAVE VALOR ...]\n"
+                     "                            prazos de SLA, horário de atendimento, feriados\n"
+                     "                            (set: administradores)\n"
                      "  status online|away|offline\n"
                      "                            sua disponibilidade (online recebe chamados)\n"
                      "  people [agent|customer|...]\n"
@@ -859,6 +864,8 @@ main (int argc, char **argv)
         rc = s_assign_cmd (config, n, args, 'a');
     else if (strcmp (cmd, "unassign") == 0)
         rc = s_assign_cmd (config, n, args, 'u');
+    else if (strcmp (cmd, "settings") == 0)
+        rc = balcao_settings (config, n, args);
     else if (strcmp (cmd, "categories") == 0)
         rc = s_categories (config);
     else if (strcmp (cmd, "set-category") == 0)
