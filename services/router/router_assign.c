@@ -483,6 +483,42 @@ s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return 0;
 }
 
+/* AssignTicket with to_queue: a supervisor takes the ticket from its agent
+ * and puts it in its tier's queue. The agent's load drops first, so the
+ * ticket is not drained straight back to them. */
+static int
+s_unassign (router_t *self, bc_tx_t *tx, const Balcao__V1__AssignTicket *req, bc_reply_t *reply)
+{
+    if (!router_is_supervisor (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "só supervisores devolvem chamados à fila",
+                        "only supervisors put tickets back in the queue");
+        return 0;
+    }
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    if (router_is_done (t->status))
+        bc_reply_error (reply, "conflict", "o chamado #%llu está %s; reabra-o antes",
+                        "ticket #%llu is %s; reopen it first",
+                        (unsigned long long) t->number, t->status);
+    else if (!*t->assignee)
+        bc_reply_ok (reply, &t->base);
+    else {
+        char previous[320];
+        snprintf (previous, sizeof previous, "%s", t->assignee);
+        rc = router_release (self, tx, previous);
+        if (rc == 0)
+            rc = s_enqueue (self, tx, t);
+        if (rc == 0)
+            rc = router_put_ticket (self, bc_tx_txn (tx), t);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
 static int
 s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -490,6 +526,8 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     (void) request;
     router_t *self = state;
     const Balcao__V1__AssignTicket *req = (const Balcao__V1__AssignTicket *) payload;
+    if (req->to_queue)
+        return s_unassign (self, tx, req, reply);
     const char *who = bc_tx_principal (tx);
     const char *agent = *req->agent ? req->agent : who;
     int taking = strcmp (agent, who) == 0;
