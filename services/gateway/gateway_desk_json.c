@@ -51,17 +51,31 @@ s_status_word (const char *status, bool en)
         {"normal", "normal", "normal"},
         {"alta", "alta", "high"},
         {"urgente", "urgente", "urgent"},
-        {"email", "e-mail", "e-mail"},
-        {"portal", "portal", "portal"},
-        {"phone", "telefone", "phone"},
-        {"whatsapp", "WhatsApp", "WhatsApp"},
-        {"chat", "chat", "chat"},
-        {"agent", "painel", "dashboard"},
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp (status, words[i][0]) == 0)
             return words[i][en ? 2 : 1];
     return status;
+}
+
+/* How a message came, as a sentence goes on: "pelo portal", "by e-mail". */
+static void
+s_channel_phrase (const char *channel, bool en, char *out, size_t size)
+{
+    static const char *const phrases[][3] = {
+        {"email", "por e-mail", "by e-mail"},
+        {"portal", "pelo portal", "through the portal"},
+        {"phone", "por telefone", "by phone"},
+        {"whatsapp", "pelo WhatsApp", "on WhatsApp"},
+        {"chat", "pelo chat", "in the chat"},
+        {"api", "pela API", "through the API"},
+    };
+    for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
+        if (strcmp (channel, phrases[i][0]) == 0) {
+            snprintf (out, size, "%s", phrases[i][en ? 2 : 1]);
+            return;
+        }
+    snprintf (out, size, en ? "via %s" : "pelo canal %s", *channel ? channel : "?");
 }
 
 static const char *
@@ -285,10 +299,11 @@ s_created (s_line_t *l, const s_ctx_t *c, const Balcao__V1__TicketCreated *e)
                                                 : c->by;
     const char *channel = nt ? nt->channel : "";
     s_tail_t subject = s_tail (nt ? nt->subject : "");
-    s_say (l, false, "%s abriu o chamado pelo %s%s", who, s_status_word (channel, false),
-           subject.text);
-    s_say (l, true, "%s opened the ticket via %s%s", who, s_status_word (channel, true),
-           subject.text);
+    char pt[64], en[64];
+    s_channel_phrase (channel, false, pt, sizeof pt);
+    s_channel_phrase (channel, true, en, sizeof en);
+    s_say (l, false, "%s abriu o chamado %s%s", who, pt, subject.text);
+    s_say (l, true, "%s opened the ticket %s%s", who, en, subject.text);
 }
 
 static void
@@ -318,8 +333,11 @@ s_appended (s_line_t *l, const s_ctx_t *c, const Balcao__V1__MessageAppended *e)
         s_say (l, true, "%s added an internal note", who);
     }
     else if (strcmp (m->direction, "inbound") == 0) {
-        s_say (l, false, "%s escreveu pelo %s", who, s_status_word (m->channel, false));
-        s_say (l, true, "%s wrote via %s", who, s_status_word (m->channel, true));
+        char pt[64], en[64];
+        s_channel_phrase (m->channel, false, pt, sizeof pt);
+        s_channel_phrase (m->channel, true, en, sizeof en);
+        s_say (l, false, "%s escreveu %s", who, pt);
+        s_say (l, true, "%s wrote %s", who, en);
     }
     else if (strcmp (m->channel, "phone") == 0) {
         s_say (l, false, "%s registrou uma ligação com o cliente", who);
@@ -394,10 +412,14 @@ s_field (s_line_t *l, const s_ctx_t *c, const Balcao__V1__TicketFieldChanged *e)
                s_status_word (e->from_value, true), s_status_word (e->to_value, true), text.text);
     }
     else if (strcmp (e->field, "category") == 0) {
+        /* text is the new category's name, when the router gives it. */
+        char name[200] = "";
+        if (*e->text)
+            snprintf (name, sizeof name, " (%s)", e->text);
         s_say (l, false, "%s mudou a categoria de %s para %s%s", c->by,
-               *e->from_value ? e->from_value : "(nenhuma)", e->to_value, text.text);
+               *e->from_value ? e->from_value : "(nenhuma)", e->to_value, name);
         s_say (l, true, "%s changed the category from %s to %s%s", c->by,
-               *e->from_value ? e->from_value : "(none)", e->to_value, text.text);
+               *e->from_value ? e->from_value : "(none)", e->to_value, name);
     }
     else if (strcmp (e->field, "tier") == 0) {
         s_say (l, false, "%s moveu o chamado do %s para o %s%s", c->by, e->from_value,
@@ -417,8 +439,7 @@ static void
 s_assigned (s_line_t *l, const s_ctx_t *c, const Balcao__V1__TicketAssigned *e)
 {
     const char *agent = *e->agent ? gateway_desk_name (c->names, e->agent, c->t) : "";
-    bool by_person = !s_is_system (e->by);
-    if (!*e->agent && by_person && strcmp (e->reason, "queue") == 0 && *e->previous) {
+    if (!*e->agent && strcmp (e->reason, "unassign") == 0) {
         s_say (l, false, "%s devolveu o chamado à fila do %s", c->by, e->tier);
         s_say (l, true, "%s put the ticket back in the %s queue", c->by, e->tier);
     }
@@ -615,17 +636,26 @@ gateway_desk_timeline_entry (const Balcao__V1__HistoryEntry *e, const Balcao__V1
     const ProtobufCMessageDescriptor *d = s_type (type);
     ProtobufCMessage *m =
         d ? protobuf_c_message_unpack (d, NULL, e->payload.len, e->payload.data) : NULL;
-    const char *by = e->principal;
+    char by[320];
+    snprintf (by, sizeof by, "%s", e->principal);
     if (m) {
-        by = s_by_field (m, e->principal);
+        snprintf (by, sizeof by, "%s", s_by_field (m, e->principal));
         s_ctx_t c = {t, names, gateway_desk_name (names, by, t)};
         s_sentences (&line, &c, m);
         protobuf_c_message_free_unpacked (m, NULL);
     }
-    return json_pack ("{s:I, s:o, s:s, s:s, s:s, s:s, s:o}", "seq", (json_int_t) e->seq, "time",
-                      gateway_http_time (e->time_us), "by", by, "type", dot ? dot + 1 : type,
-                      "summary", line.pt, "summary_en", line.en, "details",
-                      gateway_desk_details (type, e->payload));
+    s_utf8_trim (line.pt);
+    s_utf8_trim (line.en);
+    json_t *out = json_pack ("{s:I, s:o, s:s, s:s, s:s, s:s, s:o}", "seq", (json_int_t) e->seq,
+                             "time", gateway_http_time (e->time_us), "by", by, "type",
+                             dot ? dot + 1 : type, "summary", line.pt, "summary_en", line.en,
+                             "details", gateway_desk_details (type, e->payload));
+    /* Never an entry lost from the list: one the router wrote in invalid
+     * UTF-8 still shows its type. */
+    return out ? out
+               : json_pack ("{s:I, s:o, s:s, s:s, s:s, s:s, s:{}}", "seq", (json_int_t) e->seq,
+                            "time", gateway_http_time (e->time_us), "by", "", "type",
+                            dot ? dot + 1 : type, "summary", "", "summary_en", "", "details");
 }
 
 /* ---- details: an event's fields from its descriptor ---- */

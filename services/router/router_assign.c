@@ -55,13 +55,14 @@ s_give (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *agent_id
     return rc;
 }
 
-/* Puts t in its tier's queue (no agent fits now). */
+/* Puts t in its tier's queue: no agent fits now (reason "queue"), or a
+ * supervisor took it from its agent ("unassign"). */
 static int
-s_enqueue (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
+s_enqueue (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *reason)
 {
     int rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
     if (rc == 0)
-        rc = s_emit_assigned (self, tx, t, "", t->assignee, "queue");
+        rc = s_emit_assigned (self, tx, t, "", t->assignee, reason);
     if (rc == 0)
         router_set_string (&t->assignee, "");
     return rc;
@@ -75,7 +76,7 @@ router_assign_auto (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
     int rc = router_people_pick (bc_tx_txn (tx), &self->pdbs, t->tier, t->category, &agent);
     if (rc)
         return rc;
-    rc = agent ? s_give (self, tx, t, agent, "auto") : s_enqueue (self, tx, t);
+    rc = agent ? s_give (self, tx, t, agent, "auto") : s_enqueue (self, tx, t, "queue");
     free (agent);
     return rc;
 }
@@ -509,7 +510,7 @@ s_unassign (router_t *self, bc_tx_t *tx, const Balcao__V1__AssignTicket *req, bc
         snprintf (previous, sizeof previous, "%s", t->assignee);
         rc = router_release (self, tx, previous);
         if (rc == 0)
-            rc = s_enqueue (self, tx, t);
+            rc = s_enqueue (self, tx, t, "unassign");
         if (rc == 0)
             rc = router_put_ticket (self, bc_tx_txn (tx), t);
         if (rc == 0)
