@@ -458,9 +458,16 @@ s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
         if (a)
             balcao__v1__person__free_unpacked (a, NULL);
-        bc_reply_error (reply, "forbidden", "%s não é um agente cadastrado; um administrador cadastra os agentes",
-                        "%s is not a registered agent; an admin adds agents",
-                        strncmp (who, "agent:", 6) == 0 ? "this agent" : "the caller");
+        if (strncmp (who, "agent:", 6) == 0)
+            bc_reply_error (reply, "forbidden",
+                            "este agente não está cadastrado; um administrador cadastra os agentes",
+                            "this agent is not registered; an admin adds agents");
+        else
+            bc_reply_error (reply, "forbidden",
+                            "só agentes informam disponibilidade (supervisores e administradores "
+                            "não recebem chamados da fila)",
+                            "only agents set their availability (supervisors and admins get no "
+                            "tickets from the queue)");
         return 0;
     }
     if (rc)
@@ -535,6 +542,12 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     if (!router_is_agent (who)) {
         bc_reply_error (reply, "forbidden", "só a equipe de suporte atribui chamados",
                         "only the support team assigns tickets");
+        return 0;
+    }
+    if (taking && strncmp (who, "agent:", 6) != 0) {
+        bc_reply_error (reply, "forbidden",
+                        "só agentes assumem chamados; atribua o chamado a um agente",
+                        "only agents take tickets; assign the ticket to an agent");
         return 0;
     }
     if (!taking && !router_is_supervisor (who)) {

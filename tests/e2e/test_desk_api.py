@@ -306,6 +306,14 @@ def main():
         check(entry["summary"] == "Sara Nunes devolveu o chamado à fila do N1"
               and entry["summary_en"] == "Sara Nunes put the ticket back in the N1 queue",
               "the queue in words", entry)
+        code, body, _ = sara.post("/desk/tickets/%d/take" % t1, {})
+        check(code == 403 and body["message_pt"].startswith("só agentes assumem")
+              and body["message"].startswith("only agents take"),
+              "a supervisor taking: 403 with one sentence per language", (code, body))
+        code, body, _ = sara.post("/desk/status", {"status": "online"})
+        check(code == 403 and "disponibilidade" in body["message_pt"]
+              and "availability" in body["message"], "a supervisor's status: 403, plainly",
+              (code, body))
         code, body, _ = ana.post("/desk/tickets/%d/assign" % t1, {"agent": ""})
         check(code == 403, "an agent cannot put a ticket back in the queue", (code, body))
 
