@@ -131,42 +131,39 @@ s_kind (const bc_envelope_t *env, bool is_staff)
 static void
 s_tier (const bc_envelope_t *env, char *out, size_t size)
 {
+    static const struct {
+        const ProtobufCMessageDescriptor *type;
+        const char *field;
+    } named[] = {
+        {&balcao__v1__ticket_assigned__descriptor, "tier"},
+        {&balcao__v1__ticket_escalated__descriptor, "to_tier"},
+        {&balcao__v1__sla_warning__descriptor, "tier"},
+        {&balcao__v1__sla_breached__descriptor, "tier"},
+        {&balcao__v1__ticket_status_changed__descriptor, "tier"},
+        {&balcao__v1__ticket_field_changed__descriptor, "to_value"}, /* when field is "tier" */
+    };
     out[0] = 0;
-    ProtobufCMessage *m = NULL;
-    static const char *const fields[][2] = {
-        {"balcao.v1.TicketAssigned", "tier"},    {"balcao.v1.TicketEscalated", "to_tier"},
-        {"balcao.v1.SlaWarning", "tier"},        {"balcao.v1.SlaBreached", "tier"},
-        {"balcao.v1.TicketStatusChanged", "tier"},
-    };
-    static const ProtobufCMessageDescriptor *const types[] = {
-        &balcao__v1__ticket_assigned__descriptor,  &balcao__v1__ticket_escalated__descriptor,
-        &balcao__v1__sla_warning__descriptor,      &balcao__v1__sla_breached__descriptor,
-        &balcao__v1__ticket_status_changed__descriptor,
-    };
-    for (size_t i = 0; !m && i < sizeof types / sizeof *types; i++)
-        if (bc_envelope_is (env, types[i])) {
-            m = bc_envelope_payload (env, types[i]);
-            const ProtobufCFieldDescriptor *f =
-                m ? protobuf_c_message_descriptor_get_field_by_name (types[i], fields[i][1]) : NULL;
-            if (f)
-                snprintf (out, size, "%s", *(char **) ((char *) m + f->offset));
-        }
-    if (!m && bc_envelope_is (env, &balcao__v1__ticket_field_changed__descriptor)) {
-        Balcao__V1__TicketFieldChanged *fc = (Balcao__V1__TicketFieldChanged *) bc_envelope_payload (
-            env, &balcao__v1__ticket_field_changed__descriptor);
-        if (fc && strcmp (fc->field, "tier") == 0)
-            snprintf (out, size, "%s", fc->to_value);
-        m = fc ? &fc->base : NULL;
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+        if (!bc_envelope_is (env, named[i].type))
+            continue;
+        ProtobufCMessage *m = bc_envelope_payload (env, named[i].type);
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name (named[i].type, named[i].field);
+        bool is_tier = named[i].type != &balcao__v1__ticket_field_changed__descriptor ||
+                       (m && strcmp (((Balcao__V1__TicketFieldChanged *) m)->field, "tier") == 0);
+        if (m && f && is_tier)
+            snprintf (out, size, "%s", *(char *const *) ((const char *) m + f->offset));
+        if (m)
+            protobuf_c_message_free_unpacked (m, NULL);
     }
-    if (!m && bc_envelope_is (env, &balcao__v1__ticket_created__descriptor)) {
+    if (bc_envelope_is (env, &balcao__v1__ticket_created__descriptor)) {
         Balcao__V1__TicketCreated *tc = (Balcao__V1__TicketCreated *) bc_envelope_payload (
             env, &balcao__v1__ticket_created__descriptor);
         if (tc && tc->ticket)
             snprintf (out, size, "%s", tc->ticket->tier);
-        m = tc ? &tc->base : NULL;
+        if (tc)
+            balcao__v1__ticket_created__free_unpacked (tc, NULL);
     }
-    if (m)
-        protobuf_c_message_free_unpacked (m, NULL);
     /* Only the tiers' own names go to the browser. */
     if (strcmp (out, "N1") != 0 && strcmp (out, "N2") != 0 && strcmp (out, "N3") != 0)
         out[0] = 0;

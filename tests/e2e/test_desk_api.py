@@ -23,7 +23,9 @@ Proves:
   para N2: …"), never a raw principal or an action's code name, and its
   details are the event's fields (an escalation's reason and tried);
 - live: a staff stream gets `escalated` (with the tier) and `assigned`
-  within 1 s of the action; internal notes reach the staff's stream.
+  within 1 s of the action, `field` and `linked` too, internal notes'
+  `message`; a supervisor's stream gets `person` when an agent's status
+  changes.
 """
 
 import json
@@ -332,8 +334,24 @@ def main():
               "an illegal move: the router's 409", (code, body))
 
         log("link and merge")
+        ss = Stream(s, sara)
+        time.sleep(0.3)
         act(ana, t3, "take")
+        code, mine, _ = ana.get("/desk/queue?view=mine")
+        check(code == 200 and [x["number"] for x in mine["tickets"]] == [t3],
+              "view=mine: Ana's tickets", mine)
+        code, waiting, _ = ana.get("/desk/queue?view=waiting")
+        check(code == 200 and waiting["tickets"] == [] and waiting["total"] == 0,
+              "view=waiting: none of hers waits on the customer", waiting)
+        code, opened, _ = sara.get("/desk/queue?view=open&tier=N1")
+        check(code == 200 and {x["number"] for x in opened["tickets"]} == {t2, t3, t4},
+              "view=open&tier=N1: every unresolved N1 ticket, assigned or not", opened)
+        since = time.monotonic()
+        act(ana, t3, "priority", {"priority": "alta"})
+        data, _ = sg.wait("a staff stream: field", since, t3, "field")
+        since = time.monotonic()
         t = act(ana, t3, "link", {"problem": t2})
+        sg.wait("a staff stream: linked", since, t3, "linked")
         check(t["number"] == t3 and t["problem"] == t2, "link: #%d is an incident of #%d" % (t3, t2),
               t["problem"])
         act(ana, t4, "take")
@@ -385,13 +403,17 @@ def main():
         sg.wait("Gil's stream: Ana's internal note", since, t3, "message")
 
         log("status")
+        since = time.monotonic()
         code, person, _ = ana.post("/desk/status", {"status": "away"})
         check(code == 200 and person["status"] == "away" and person["id"] == ANA,
               "POST /desk/status: away", (code, person))
+        data, _ = ss.wait("Sara's stream: person", since, None, "person")
+        check(data.get("person") == ANA, "a supervisor's stream: the person who changed", data)
         code, body, _ = ana.post("/desk/status", {"status": "dormindo"})
         check(code == 400, "an unknown status: 400", (code, body))
         sg.close()
         sa.close()
+        ss.close()
         s.check_alive()
 
 
