@@ -37,8 +37,9 @@ gateway_desk_name (const json_t *names, const char *principal, const Balcao__V1_
     return *address ? address : principal;
 }
 
+/* A status or priority in words. */
 static const char *
-s_status_word (const char *status, bool en)
+s_word (const char *status, bool en)
 {
     static const char *const words[][3] = {
         {"novo", "Novo", "New"},
@@ -354,8 +355,8 @@ s_status (s_line_t *l, const s_ctx_t *c, const Balcao__V1__TicketStatusChanged *
 {
     const char *a = e->action, *by = c->by;
     s_tail_t text = s_tail (e->text);
-    const char *to_pt = s_status_word (e->to_status, false);
-    const char *to_en = s_status_word (e->to_status, true);
+    const char *to_pt = s_word (e->to_status, false);
+    const char *to_en = s_word (e->to_status, true);
     if (strcmp (a, "request_info") == 0) {
         s_say (l, false, "%s pediu mais informações ao cliente%s", by, text.text);
         s_say (l, true, "%s asked the customer for more information%s", by, text.text);
@@ -394,9 +395,9 @@ s_status (s_line_t *l, const s_ctx_t *c, const Balcao__V1__TicketStatusChanged *
     }
     else {
         s_say (l, false, "%s mudou o status de %s para %s%s", by,
-               s_status_word (e->from_status, false), to_pt, text.text);
+               s_word (e->from_status, false), to_pt, text.text);
         s_say (l, true, "%s changed the status from %s to %s%s", by,
-               s_status_word (e->from_status, true), to_en, text.text);
+               s_word (e->from_status, true), to_en, text.text);
     }
 }
 
@@ -406,10 +407,10 @@ s_field (s_line_t *l, const s_ctx_t *c, const Balcao__V1__TicketFieldChanged *e)
     s_tail_t text = s_tail (e->text);
     if (strcmp (e->field, "priority") == 0) {
         s_say (l, false, "%s mudou a prioridade de %s para %s%s", c->by,
-               s_status_word (e->from_value, false), s_status_word (e->to_value, false),
+               s_word (e->from_value, false), s_word (e->to_value, false),
                text.text);
         s_say (l, true, "%s changed the priority from %s to %s%s", c->by,
-               s_status_word (e->from_value, true), s_status_word (e->to_value, true), text.text);
+               s_word (e->from_value, true), s_word (e->to_value, true), text.text);
     }
     else if (strcmp (e->field, "category") == 0) {
         /* text is the new category's name, when the router gives it. */
