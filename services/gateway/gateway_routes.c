@@ -6,6 +6,7 @@
 #include "balcao/v1/router.pb-c.h"
 #include "gateway_accounts.h"
 #include "gateway_desk_admin.h"
+#include "gateway_desk.h"
 #include "gateway_kb.h"
 #include "gateway_parse.h"
 #include "gateway_reports.h"
@@ -30,6 +31,7 @@ struct gateway_routes_t {
     gateway_kb_t *kb;
     gateway_reports_t *reports;
     gateway_desk_admin_t *desk_admin;
+    gateway_desk_t *desk;
     gateway_sse_t *sse;
     gateway_static_t *files;
     size_t max_body;  /* gateway/max_body_bytes */
@@ -72,10 +74,11 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->kb = gateway_kb_new (config, bus);
     self->reports = gateway_reports_new (config, bus);
     self->desk_admin = gateway_desk_admin_new (config, bus);
+    self->desk = gateway_desk_new (config, bus);
     self->sse = gateway_sse_new (config, bus);
     self->files = gateway_static_new (config);
-    if (!self->accounts || !self->tickets || !self->kb || !self->reports || !self->desk_admin || !self->sse
-        || !self->files)
+    if (!self->accounts || !self->tickets || !self->kb || !self->reports || !self->desk_admin
+        || !self->desk || !self->sse || !self->files)
         gateway_routes_destroy (&self);
     return self;
 }
@@ -91,6 +94,7 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     gateway_kb_destroy (&self->kb);
     gateway_reports_destroy (&self->reports);
     gateway_desk_admin_destroy (&self->desk_admin);
+    gateway_desk_destroy (&self->desk);
     gateway_tickets_destroy (&self->tickets);
     gateway_accounts_destroy (&self->accounts);
     free (self);
@@ -340,6 +344,7 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
         !gateway_kb_route (self->kb, &req, &out) &&
         !gateway_reports_route (self->reports, &req, &out) &&
         !gateway_desk_admin_route (self->desk_admin, &req, &out) &&
+        !gateway_desk_route (self->desk, &req, &out) &&
         !gateway_sse_route (self->sse, &req, &out))
         out = gateway_http_no_such_page (conn);
     json_decref (req.body_json);

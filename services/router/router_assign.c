@@ -55,13 +55,14 @@ s_give (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *agent_id
     return rc;
 }
 
-/* Puts t in its tier's queue (no agent fits now). */
+/* Puts t in its tier's queue: no agent fits now (reason "queue"), or a
+ * supervisor took it from its agent ("unassign"). */
 static int
-s_enqueue (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
+s_enqueue (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *reason)
 {
     int rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
     if (rc == 0)
-        rc = s_emit_assigned (self, tx, t, "", t->assignee, "queue");
+        rc = s_emit_assigned (self, tx, t, "", t->assignee, reason);
     if (rc == 0)
         router_set_string (&t->assignee, "");
     return rc;
@@ -75,7 +76,7 @@ router_assign_auto (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
     int rc = router_people_pick (bc_tx_txn (tx), &self->pdbs, t->tier, t->category, &agent);
     if (rc)
         return rc;
-    rc = agent ? s_give (self, tx, t, agent, "auto") : s_enqueue (self, tx, t);
+    rc = agent ? s_give (self, tx, t, agent, "auto") : s_enqueue (self, tx, t, "queue");
     free (agent);
     return rc;
 }
@@ -463,8 +464,10 @@ s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                             "this agent is not registered; an admin adds agents");
         else
             bc_reply_error (reply, "forbidden",
-                            "a disponibilidade vale para agentes: supervisores e administradores não recebem chamados automaticamente",
-                            "availability is for agents: supervisors and admins are not given tickets automatically");
+                            "só agentes informam disponibilidade (supervisores e administradores "
+                            "não recebem chamados da fila)",
+                            "only agents set their availability (supervisors and admins get no "
+                            "tickets from the queue)");
         return 0;
     }
     if (rc)
@@ -488,26 +491,10 @@ s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return 0;
 }
 
-/* agent_id has one ticket less, without taking a waiting one (the one they
- * just put back would be first). */
-static int
-s_forget_one (router_t *self, bc_tx_t *tx, const char *agent_id)
-{
-    Balcao__V1__Person *a;
-    int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, agent_id, &a);
-    if (rc)
-        return rc == MDB_NOTFOUND ? 0 : rc;
-    if (a->open_tickets > 0)
-        a->open_tickets--;
-    rc = router_people_put (bc_tx_txn (tx), &self->pdbs, a);
-    balcao__v1__person__free_unpacked (a, NULL);
-    return rc;
-}
-
 /* AssignTicket with unassign: the ticket goes back to its tier's queue.
- * Its agent or a supervisor may. It waits there like any queued ticket:
- * anyone of the tier may take it, and the next agent to free up or come
- * online gets it by the fair choice. */
+ * Its agent or a supervisor may. The agent's load drops first (they may
+ * take another waiting ticket), then the ticket is queued, so it is not
+ * drained straight back to them; it waits like any queued ticket. */
 static int
 s_unassign (router_t *self, bc_tx_t *tx, uint64_t number, bc_reply_t *reply)
 {
@@ -529,15 +516,11 @@ s_unassign (router_t *self, bc_tx_t *tx, uint64_t number, bc_reply_t *reply)
     else {
         char previous[320];
         snprintf (previous, sizeof previous, "%s", t->assignee);
-        rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
+        rc = router_release (self, tx, previous);
         if (rc == 0)
-            rc = s_emit_assigned (self, tx, t, "", previous, "unassign");
-        if (rc == 0) {
-            router_set_string (&t->assignee, "");
+            rc = s_enqueue (self, tx, t, "unassign");
+        if (rc == 0)
             rc = router_put_ticket (self, bc_tx_txn (tx), t);
-        }
-        if (rc == 0)
-            rc = s_forget_one (self, tx, previous);
         if (rc == 0)
             bc_reply_ok (reply, &t->base);
     }
@@ -562,6 +545,12 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     }
     if (req->unassign)
         return s_unassign (self, tx, req->number, reply);
+    if (taking && strncmp (who, "agent:", 6) != 0) {
+        bc_reply_error (reply, "forbidden",
+                        "só agentes assumem chamados; atribua o chamado a um agente",
+                        "only agents take tickets; assign the ticket to an agent");
+        return 0;
+    }
     if (!taking && !router_is_supervisor (who)) {
         bc_reply_error (reply, "forbidden", "só supervisores atribuem chamados a outras pessoas",
                         "only supervisors assign tickets to others");
@@ -573,13 +562,8 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
         if (a)
             balcao__v1__person__free_unpacked (a, NULL);
-        if (taking && strncmp (who, "agent:", 6) != 0)
-            bc_reply_error (reply, "forbidden",
-                            "só agentes assumem chamados; como supervisor, atribua-o a um agente",
-                            "only agents take tickets; as a supervisor, assign it to an agent");
-        else
-            bc_reply_error (reply, "invalid", "%s não é um agente cadastrado",
-                            "%s is not a registered agent", agent);
+        bc_reply_error (reply, "invalid", "%s não é um agente cadastrado",
+                        "%s is not a registered agent", agent);
         return 0;
     }
     if (rc)

@@ -6,7 +6,9 @@ A seeded random stream of requests, as a visitor and as a signed-in
 customer, at every /api/v1 endpoint of docs/API.md: bodies that are not
 JSON, JSON of the wrong shape and types, huge and empty strings, invalid
 UTF-8, NUL bytes, deep nesting, bad base64 files, odd numbers and ids in
-paths, odd query strings, odd cookies and CSRF headers; plus raw HTTP the
+paths, odd query strings, odd cookies and CSRF headers; the dashboard's
+/desk routes too, mostly as a signed-in agent (every ticket action with
+random bodies); plus raw HTTP the
 browser would never send (broken request lines, huge headers, a body
 longer than its Content-Length says).
 
@@ -25,7 +27,7 @@ import os
 import random
 import urllib.parse
 
-from harness import System, check, log, run_test
+from harness import System, check, log, router_pb2, run_test
 from portal import Portal, sign_in
 
 N_REQUESTS = int(os.environ.get("BALCAO_PORTAL_FUZZ_N", "600"))
@@ -42,7 +44,19 @@ ENDPOINTS = [
     ("GET", "/kb/search?q={q}"), ("GET", "/kb/suggest?q={q}"),
     ("GET", "/kb/articles/{id}"), ("POST", "/kb/articles/{id}/feedback"),
     ("POST", "/kb/deflection"), ("GET", "/kb/deflection"),
+    # The dashboard's (a staff session mostly; customers and visitors too).
+    ("GET", "/desk/counts"), ("GET", "/desk/queue?{query}"), ("GET", "/desk/macros"),
+    ("GET", "/desk/tickets/{n}"), ("GET", "/desk/tickets/{n}/attachments/{sha}"),
+    ("GET", "/desk/tickets/{n}/macros/{id}/preview"), ("POST", "/desk/status"),
+    ("POST", "/desk/tickets/{n}/{action}"), ("GET", "/desk/tickets/{n}/{action}"),
 ]
+DESK_ACTIONS = ["take", "assign", "reply", "note", "phone", "macro", "request-info", "open",
+                "reopen", "close", "resolve", "category", "priority", "escalate", "deescalate",
+                "merge", "link", "nada", ""]
+DESK_QUERIES = ["view=x", "view=mine&limit=0", "tier=N9", "limit=201", "limit=-1", "offset=x",
+                "offset=99999999", "limit=1e3", "category=%00", "customer=" + "a" * 3000,
+                "view=open&tier=N1&priority=alta", "view=&tier="]
+AGENT = "agent:fuzz-agent@suporte.example"
 
 NUMBERS = ["1", "0", "-1", "01", "+1", "1x", "18446744073709551616", "99999999999999999999",
            "%00", "1%00", "..", "%2e%2e", "1/../2", "", "9" * 300, "1.0", "0x10"]
@@ -58,7 +72,9 @@ WEIRD_VALUES = [None, True, False, 0, -1, 2 ** 63, 2 ** 64 + 5, 1.5, float("1e30
 
 FIELDS = ["email", "password", "name", "language", "token", "everywhere", "subject", "body",
           "category", "attachments", "client_ref", "suggestions_opened", "reason", "score",
-          "comment", "helpful", "article_id", "outcome"]
+          "comment", "helpful", "article_id", "outcome", "agent", "text", "fix_reference",
+          "priority", "tried", "steps_to_reproduce", "environment", "affected_customers",
+          "note", "into", "problem", "macro", "status"]
 
 
 def weird_value(rng):
@@ -67,6 +83,8 @@ def weird_value(rng):
         return rng.choice(WEIRD_STRINGS)
     if r < 0.7:
         return rng.choice(WEIRD_VALUES)
+    if r < 0.75:
+        return rng.choice(["N1", "N2", "alta", "urgente", "online", "x", AGENT, "pedir-print"])
     if r < 0.85:
         return [weird_file(rng) for _ in range(rng.randint(0, 3))]
     return "x" * rng.randint(0, 300)
@@ -117,7 +135,9 @@ def fill(path, rng):
 
 def _fill(path, rng):
     return (path.replace("{n}", rng.choice(NUMBERS)).replace("{sha}", rng.choice(SHAS))
-            .replace("{id}", rng.choice(IDS)).replace("{q}", rng.choice(QUERIES)))
+            .replace("{id}", rng.choice(IDS)).replace("{q}", rng.choice(QUERIES))
+            .replace("{action}", rng.choice(DESK_ACTIONS))
+            .replace("{query}", rng.choice(DESK_QUERIES)))
 
 
 def main():
@@ -131,6 +151,16 @@ def main():
         customer = sign_in(s, "fuzz@example.com")
         visitor = Portal(s)
         visitor.session()
+        s.call("router", router_pb2.UpsertPerson(person=router_pb2.Person(
+            id=AGENT, name="Fuzz Agent", email=AGENT.split(":")[1], tier="N1")),
+            principal="admin:root@suporte.example")
+        r = s.run_tool("balcao-gateway", ["staff-add", AGENT.split(":")[1]],
+                       input=b"senha-do-painel-123\n")
+        check(r.returncode == 0, "the fuzzing agent has a password", r.stderr)
+        agent = Portal(s)
+        status, body, _ = agent.post("/staff/login", {"email": AGENT.split(":")[1],
+                                                      "password": "senha-do-painel-123"})
+        check(status == 200, "the fuzzing agent signs in", (status, body))
         status, body, _ = customer.post("/tickets", {
             "subject": "Control ticket", "body": "valid body", "client_ref": "control-1"})
         check(status in (201, 202), "the control ticket is accepted", (status, body))
@@ -140,6 +170,8 @@ def main():
             method, template = rng.choice(ENDPOINTS)
             path = fill(template, rng)
             who = customer if rng.random() < 0.7 else visitor
+            if template.startswith("/desk") and rng.random() < 0.8:
+                who = agent
             if method == "GET":
                 status, parsed, _ = who.get(path)
             else:
