@@ -35,6 +35,10 @@ int kb_is_staff (const char *principal);
 void kb_articles_register (kb_t *self);
 /* An article's current version (NULL when there is none; free_unpacked it). */
 Balcao__V1__Article *kb_article_get (kb_t *self, MDB_txn *txn, const char *id);
+/* An article's Markdown as the HTML kb shows (Article.html, and
+ * RenderMarkdown's preview: one path, so the preview is what is
+ * published): cmark's safe mode. Free the result. */
+char *kb_article_html (const char *markdown);
 /* An article id: 1 to 64 lowercase letters, digits and '-'. */
 int kb_valid_article_id (const char *id);
 /* Article id's current version if principal may see it; otherwise NULL,
