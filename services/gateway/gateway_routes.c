@@ -5,6 +5,7 @@
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "gateway_accounts.h"
+#include "gateway_desk_kb.h"
 #include "gateway_kb.h"
 #include "gateway_parse.h"
 #include "gateway_reports.h"
@@ -27,6 +28,7 @@ struct gateway_routes_t {
     gateway_accounts_t *accounts;
     gateway_tickets_t *tickets;
     gateway_kb_t *kb;
+    gateway_desk_kb_t *desk_kb;
     gateway_reports_t *reports;
     gateway_sse_t *sse;
     gateway_static_t *files;
@@ -71,8 +73,9 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->reports = gateway_reports_new (config, bus);
     self->sse = gateway_sse_new (config, bus);
     self->files = gateway_static_new (config);
+    self->desk_kb = gateway_desk_kb_new (config, bus);
     if (!self->accounts || !self->tickets || !self->kb || !self->reports || !self->sse
-        || !self->files)
+        || !self->files || !self->desk_kb)
         gateway_routes_destroy (&self);
     return self;
 }
@@ -86,6 +89,7 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     gateway_static_destroy (&self->files);
     gateway_sse_destroy (&self->sse);
     gateway_kb_destroy (&self->kb);
+    gateway_desk_kb_destroy (&self->desk_kb);
     gateway_reports_destroy (&self->reports);
     gateway_tickets_destroy (&self->tickets);
     gateway_accounts_destroy (&self->accounts);
@@ -332,6 +336,7 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
         }
     }
     if (!gateway_accounts_route (self->accounts, &req, &out) &&
+        !gateway_desk_kb_route (self->desk_kb, &req, &out) &&
         !gateway_tickets_route (self->tickets, &req, &out) &&
         !gateway_kb_route (self->kb, &req, &out) &&
         !gateway_reports_route (self->reports, &req, &out) &&
