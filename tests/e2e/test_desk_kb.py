@@ -128,6 +128,8 @@ def main():
               "an article: id, title, snippet, url, visibility", a)
         check(all((x["url"] is None) == (x["visibility"] == "interno") for x in body["articles"]),
               "only public articles have a customer's link", body["articles"])
+        every = [h.ticket for h in s.call("kb", kb_pb2.SimilarTickets(ticket=3)).hits]
+        check(2 in every and 1 in every, "ticket 2 is alike too, but still open", every)
         numbers = [t["number"] for t in body["tickets"]]
         check(numbers == [1], "the similar solved ticket, not the open look-alikes", body["tickets"])
         t = body["tickets"][0]
