@@ -4,6 +4,7 @@
 #include "gateway_desk_kb.h"
 
 #include "balcao/v1/kb.pb-c.h"
+#include "gateway_kb.h"
 #include "gateway_parse.h"
 #include "gateway_webpath.h"
 
@@ -70,26 +71,6 @@ s_too_large (const gateway_req_t *req)
                                "the text is over 256 KiB; split it into several articles");
 }
 
-/* Calls kb as the caller; on success the reply's payload as `type` (NULL
- * with *out set: the error answer already sent). */
-static ProtobufCMessage *
-s_call (gateway_desk_kb_t *self, const gateway_req_t *req, const ProtobufCMessage *msg,
-        const ProtobufCMessageDescriptor *type, enum MHD_Result *out)
-{
-    bc_envelope_t *reply;
-    int rc = gateway_bus_call (self->bus, "kb", req->principal, msg, &reply);
-    ProtobufCMessage *payload = NULL;
-    if (rc == BC_OK) {
-        payload = bc_envelope_payload (reply, type);
-        if (!payload)
-            *out = gateway_http_unexpected (req->conn, "kb");
-    }
-    else
-        *out = gateway_http_bus_error (req->conn, rc, reply, "kb");
-    bc_envelope_destroy (&reply);
-    return payload;
-}
-
 /* A number from the query string, canonical decimal in [min, max]; `dflt`
  * when absent. */
 static bool
@@ -114,29 +95,6 @@ s_url (gateway_desk_kb_t *self, const char *id, const char *audience, const char
     char url[400];
     snprintf (url, sizeof url, "%s/ajuda/%s", self->public_url, id);
     return json_string (url);
-}
-
-/* kb's snippet is escaped text with the query's words in <mark>; the API
- * gives <b> (as /kb/search: no other tag can be in it). */
-static json_t *
-s_snippet (const char *snippet)
-{
-    size_t n = strlen (snippet);
-    char *out = malloc (n + 1), *o = out;
-    if (!out)
-        return json_string ("");
-    for (const char *p = snippet; *p;) {
-        if (strncmp (p, "<mark>", 6) == 0)
-            memcpy (o, "<b>", 3), o += 3, p += 6;
-        else if (strncmp (p, "</mark>", 7) == 0)
-            memcpy (o, "</b>", 4), o += 4, p += 7;
-        else
-            *o++ = *p++;
-    }
-    *o = 0;
-    json_t *s = json_string (out);
-    free (out);
-    return s ? s : json_string ("");
 }
 
 static json_t *
@@ -176,12 +134,17 @@ s_article_json (gateway_desk_kb_t *self, const Balcao__V1__Article *a)
     return o;
 }
 
+/* A kb write answered by an Article: that article, with status. */
 static enum MHD_Result
-s_article_answer (gateway_desk_kb_t *self, const gateway_req_t *req, unsigned status,
-                  Balcao__V1__Article *a)
+s_article_call (gateway_desk_kb_t *self, const gateway_req_t *req, const ProtobufCMessage *msg,
+                unsigned status)
 {
-    enum MHD_Result out = gateway_http_json (req->conn, status, s_article_json (self, a), NULL,
-                                             NULL);
+    enum MHD_Result out;
+    Balcao__V1__Article *a = (Balcao__V1__Article *) gateway_kb_call (
+        self->bus, req, msg, &balcao__v1__article__descriptor, &out);
+    if (!a)
+        return out;
+    out = gateway_http_json (req->conn, status, s_article_json (self, a), NULL, NULL);
     balcao__v1__article__free_unpacked (a, NULL);
     return out;
 }
@@ -198,16 +161,16 @@ s_similar (gateway_desk_kb_t *self, const gateway_req_t *req, uint64_t number)
     Balcao__V1__SimilarArticles sa = BALCAO__V1__SIMILAR_ARTICLES__INIT;
     sa.ticket = number;
     sa.limit = (uint32_t) limit;
-    Balcao__V1__ArticleResults *r = (Balcao__V1__ArticleResults *) s_call (
-        self, req, &sa.base, &balcao__v1__article_results__descriptor, &out);
+    Balcao__V1__ArticleResults *r = (Balcao__V1__ArticleResults *) gateway_kb_call (
+        self->bus, req, &sa.base, &balcao__v1__article_results__descriptor, &out);
     if (!r)
         return out;
     Balcao__V1__SimilarTickets st = BALCAO__V1__SIMILAR_TICKETS__INIT;
     st.ticket = number;
     st.limit = (uint32_t) limit;
     st.resolved_only = true;
-    Balcao__V1__SearchTicketsReply *t = (Balcao__V1__SearchTicketsReply *) s_call (
-        self, req, &st.base, &balcao__v1__search_tickets_reply__descriptor, &out);
+    Balcao__V1__SearchTicketsReply *t = (Balcao__V1__SearchTicketsReply *) gateway_kb_call (
+        self->bus, req, &st.base, &balcao__v1__search_tickets_reply__descriptor, &out);
     if (!t) {
         balcao__v1__article_results__free_unpacked (r, NULL);
         return out;
@@ -219,7 +182,7 @@ s_similar (gateway_desk_kb_t *self, const gateway_req_t *req, uint64_t number)
             articles, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", h->id, "title",
                                  h->title, "type", h->type, "category", h->category, "visibility",
                                  h->audience, "status", h->status, "snippet",
-                                 s_snippet (h->snippet), "url",
+                                 gateway_kb_snippet (h->snippet), "url",
                                  s_url (self, h->id, h->audience, h->status)));
     }
     for (size_t i = 0; i < t->n_hits; i++) {
@@ -244,10 +207,7 @@ s_from_ticket (gateway_desk_kb_t *self, const gateway_req_t *req, uint64_t numbe
 {
     Balcao__V1__ArticleFromTicket af = BALCAO__V1__ARTICLE_FROM_TICKET__INIT;
     af.ticket = number;
-    enum MHD_Result out;
-    Balcao__V1__Article *a = (Balcao__V1__Article *) s_call (
-        self, req, &af.base, &balcao__v1__article__descriptor, &out);
-    return a ? s_article_answer (self, req, MHD_HTTP_CREATED, a) : out;
+    return s_article_call (self, req, &af.base, MHD_HTTP_CREATED);
 }
 
 /* ---- the editor ------------------------------------------------------ */
@@ -294,8 +254,8 @@ s_list (gateway_desk_kb_t *self, const gateway_req_t *req)
         sa.status = (char *) status;
         sa.audience = (char *) visibility;
         sa.include_drafts = strcmp (status, "publicado") != 0;
-        Balcao__V1__ArticleResults *r = (Balcao__V1__ArticleResults *) s_call (
-            self, req, &sa.base, &balcao__v1__article_results__descriptor, &out);
+        Balcao__V1__ArticleResults *r = (Balcao__V1__ArticleResults *) gateway_kb_call (
+            self->bus, req, &sa.base, &balcao__v1__article_results__descriptor, &out);
         if (!r) {
             json_decref (articles);
             return out;
@@ -306,7 +266,7 @@ s_list (gateway_desk_kb_t *self, const gateway_req_t *req)
                 articles, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", h->id,
                                      "title", h->title, "type", h->type, "category", h->category,
                                      "visibility", h->audience, "status", h->status, "snippet",
-                                     s_snippet (h->snippet), "url",
+                                     gateway_kb_snippet (h->snippet), "url",
                                      s_url (self, h->id, h->audience, h->status)));
         }
         total = (json_int_t) r->estimated;
@@ -318,8 +278,8 @@ s_list (gateway_desk_kb_t *self, const gateway_req_t *req)
         la.audience = (char *) visibility;
         la.limit = (uint32_t) limit;
         la.offset = (uint32_t) offset;
-        Balcao__V1__ArticleList *l = (Balcao__V1__ArticleList *) s_call (
-            self, req, &la.base, &balcao__v1__article_list__descriptor, &out);
+        Balcao__V1__ArticleList *l = (Balcao__V1__ArticleList *) gateway_kb_call (
+            self->bus, req, &la.base, &balcao__v1__article_list__descriptor, &out);
         if (!l) {
             json_decref (articles);
             return out;
@@ -347,14 +307,14 @@ s_get (gateway_desk_kb_t *self, const gateway_req_t *req, const char *id)
     ga.id = (char *) id;
     ga.version = (uint32_t) version;
     enum MHD_Result out;
-    Balcao__V1__Article *a = (Balcao__V1__Article *) s_call (
-        self, req, &ga.base, &balcao__v1__article__descriptor, &out);
+    Balcao__V1__Article *a = (Balcao__V1__Article *) gateway_kb_call (
+        self->bus, req, &ga.base, &balcao__v1__article__descriptor, &out);
     if (!a)
         return out;
     Balcao__V1__GetArticleHistory gh = BALCAO__V1__GET_ARTICLE_HISTORY__INIT;
     gh.id = (char *) id;
-    Balcao__V1__ArticleList *l = (Balcao__V1__ArticleList *) s_call (
-        self, req, &gh.base, &balcao__v1__article_list__descriptor, &out);
+    Balcao__V1__ArticleList *l = (Balcao__V1__ArticleList *) gateway_kb_call (
+        self->bus, req, &gh.base, &balcao__v1__article_list__descriptor, &out);
     if (!l) {
         balcao__v1__article__free_unpacked (a, NULL);
         return out;
@@ -443,9 +403,7 @@ s_create (gateway_desk_kb_t *self, const gateway_req_t *req)
     in.status = "rascunho";
     Balcao__V1__CreateArticle ca = BALCAO__V1__CREATE_ARTICLE__INIT;
     ca.article = &in;
-    Balcao__V1__Article *a = (Balcao__V1__Article *) s_call (
-        self, req, &ca.base, &balcao__v1__article__descriptor, &out);
-    return a ? s_article_answer (self, req, MHD_HTTP_CREATED, a) : out;
+    return s_article_call (self, req, &ca.base, MHD_HTTP_CREATED);
 }
 
 /* POST /desk/kb/articles/ID: a new version with the fields given
@@ -473,9 +431,7 @@ s_save (gateway_desk_kb_t *self, const gateway_req_t *req, const char *id)
     ea.article = &in;
     ea.base_version = base ? (uint32_t) json_integer_value (base) : 0;
     ea.clear_tags = has_tags;
-    Balcao__V1__Article *a = (Balcao__V1__Article *) s_call (
-        self, req, &ea.base, &balcao__v1__article__descriptor, &out);
-    return a ? s_article_answer (self, req, MHD_HTTP_OK, a) : out;
+    return s_article_call (self, req, &ea.base, MHD_HTTP_OK);
 }
 
 static enum MHD_Result
@@ -485,10 +441,7 @@ s_set_status (gateway_desk_kb_t *self, const gateway_req_t *req, const char *id,
     Balcao__V1__SetArticleStatus ss = BALCAO__V1__SET_ARTICLE_STATUS__INIT;
     ss.id = (char *) id;
     ss.status = (char *) status;
-    enum MHD_Result out;
-    Balcao__V1__Article *a = (Balcao__V1__Article *) s_call (
-        self, req, &ss.base, &balcao__v1__article__descriptor, &out);
-    return a ? s_article_answer (self, req, MHD_HTTP_OK, a) : out;
+    return s_article_call (self, req, &ss.base, MHD_HTTP_OK);
 }
 
 static enum MHD_Result
@@ -501,10 +454,7 @@ s_revert (gateway_desk_kb_t *self, const gateway_req_t *req, const char *id)
     Balcao__V1__RevertArticle ra = BALCAO__V1__REVERT_ARTICLE__INIT;
     ra.id = (char *) id;
     ra.version = (uint32_t) json_integer_value (v);
-    enum MHD_Result out;
-    Balcao__V1__Article *a = (Balcao__V1__Article *) s_call (
-        self, req, &ra.base, &balcao__v1__article__descriptor, &out);
-    return a ? s_article_answer (self, req, MHD_HTTP_OK, a) : out;
+    return s_article_call (self, req, &ra.base, MHD_HTTP_OK);
 }
 
 /* POST /desk/kb/preview: kb's RenderMarkdown, the path GetArticle takes. */
@@ -519,8 +469,8 @@ s_preview (gateway_desk_kb_t *self, const gateway_req_t *req)
     Balcao__V1__RenderMarkdown rm = BALCAO__V1__RENDER_MARKDOWN__INIT;
     rm.markdown = (char *) json_string_value (md);
     enum MHD_Result out;
-    Balcao__V1__RenderedMarkdown *r = (Balcao__V1__RenderedMarkdown *) s_call (
-        self, req, &rm.base, &balcao__v1__rendered_markdown__descriptor, &out);
+    Balcao__V1__RenderedMarkdown *r = (Balcao__V1__RenderedMarkdown *) gateway_kb_call (
+        self->bus, req, &rm.base, &balcao__v1__rendered_markdown__descriptor, &out);
     if (!r)
         return out;
     out = gateway_http_json (req->conn, MHD_HTTP_OK, json_pack ("{s:s}", "html", r->html), NULL,
@@ -578,8 +528,8 @@ s_gaps (gateway_desk_kb_t *self, const gateway_req_t *req)
     gg.until_us = to_us + DESK_KB_DAY_US;
     gg.limit = (uint32_t) limit;
     enum MHD_Result out;
-    Balcao__V1__KbGaps *g = (Balcao__V1__KbGaps *) s_call (
-        self, req, &gg.base, &balcao__v1__kb_gaps__descriptor, &out);
+    Balcao__V1__KbGaps *g = (Balcao__V1__KbGaps *) gateway_kb_call (
+        self->bus, req, &gg.base, &balcao__v1__kb_gaps__descriptor, &out);
     if (!g)
         return out;
     json_t *gaps = json_array ();

@@ -732,6 +732,54 @@ s_import (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     return 0;
 }
 
+/* The current version of every article whose status and audience are
+ * these (empty: any), in id order, into *list (free each and it). Returns
+ * 0, an LMDB code or ENOMEM. */
+static int
+s_collect (kb_t *self, MDB_txn *txn, const char *status, const char *audience,
+           Balcao__V1__Article ***list, size_t *count)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_articles, &cur);
+    if (rc)
+        return rc;
+    size_t n = 0, cap = 64;
+    Balcao__V1__Article **out = malloc (cap * sizeof *out);
+    MDB_val k, v;
+    for (int op = MDB_FIRST; out && mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT) {
+        Balcao__V1__Article *a = balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
+        if (!a)
+            continue;
+        if ((*status && strcmp (a->status, status) != 0)
+            || (*audience && strcmp (a->audience, audience) != 0)) {
+            balcao__v1__article__free_unpacked (a, NULL);
+            continue;
+        }
+        if (n == cap) {
+            Balcao__V1__Article **grown = realloc (out, (cap *= 2) * sizeof *out);
+            if (!grown) {
+                balcao__v1__article__free_unpacked (a, NULL);
+                rc = ENOMEM;
+                break;
+            }
+            out = grown;
+        }
+        out[n++] = a;
+    }
+    mdb_cursor_close (cur);
+    if (!out)
+        return ENOMEM;
+    if (rc) {
+        for (size_t i = 0; i < n; i++)
+            balcao__v1__article__free_unpacked (out[i], NULL);
+        free (out);
+        return rc;
+    }
+    *list = out;
+    *count = n;
+    return 0;
+}
+
 static int
 s_export (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -743,22 +791,11 @@ s_export (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
                         "only support staff export the knowledge base");
         return 0;
     }
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (bc_tx_txn (tx), self->db_articles, &cur);
+    Balcao__V1__Article **list;
+    size_t n;
+    int rc = s_collect (self, bc_tx_txn (tx), "", "", &list, &n);
     if (rc)
         return rc;
-    size_t n = 0, cap = 64;
-    Balcao__V1__Article **list = malloc (cap * sizeof *list);
-    MDB_val k, v;
-    for (int op = MDB_FIRST; mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT) {
-        Balcao__V1__Article *a = balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
-        if (!a)
-            continue;
-        if (n == cap)
-            list = realloc (list, (cap *= 2) * sizeof *list);
-        list[n++] = a;
-    }
-    mdb_cursor_close (cur);
     Balcao__V1__ArticleList out = BALCAO__V1__ARTICLE_LIST__INIT;
     out.articles = list;
     out.n_articles = n;
@@ -778,13 +815,9 @@ s_from_ticket (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     const Balcao__V1__ArticleFromTicket *req = (const Balcao__V1__ArticleFromTicket *) payload;
     if (!s_may_write (tx, reply))
         return 0;
-    Balcao__V1__KbTicket *t = kb_ticket_get (self, bc_tx_txn (tx), req->ticket);
-    if (!t) {
-        bc_reply_error (reply, "not_found", "o chamado #%llu não está na base de conhecimento",
-                        "ticket #%llu is not in the knowledge base",
-                        (unsigned long long) req->ticket);
+    Balcao__V1__KbTicket *t = kb_ticket_known (self, bc_tx_txn (tx), req->ticket, reply);
+    if (!t)
         return 0;
-    }
     if (!*t->resolution) {
         bc_reply_error (reply, "conflict",
                         "o chamado #%llu ainda não tem resolução: resolva-o antes",
@@ -874,35 +907,11 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
                         "only support staff list every article");
         return 0;
     }
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (bc_tx_txn (tx), self->db_articles, &cur);
+    Balcao__V1__Article **list;
+    size_t n;
+    int rc = s_collect (self, bc_tx_txn (tx), req->status, req->audience, &list, &n);
     if (rc)
         return rc;
-    size_t n = 0, cap = 64;
-    Balcao__V1__Article **list = malloc (cap * sizeof *list);
-    MDB_val k, v;
-    for (int op = MDB_FIRST; list && mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT) {
-        Balcao__V1__Article *a = balcao__v1__article__unpack (NULL, v.mv_size, v.mv_data);
-        if (!a)
-            continue;
-        if ((*req->status && strcmp (a->status, req->status) != 0)
-            || (*req->audience && strcmp (a->audience, req->audience) != 0)) {
-            balcao__v1__article__free_unpacked (a, NULL);
-            continue;
-        }
-        if (n == cap) {
-            Balcao__V1__Article **grown = realloc (list, (cap *= 2) * sizeof *list);
-            if (!grown) {
-                balcao__v1__article__free_unpacked (a, NULL);
-                break;
-            }
-            list = grown;
-        }
-        list[n++] = a;
-    }
-    mdb_cursor_close (cur);
-    if (!list)
-        return ENOMEM;
     qsort (list, n, sizeof *list, s_cmp_newest);
     size_t limit = req->limit ? req->limit : 50, offset = req->offset < n ? req->offset : n;
     if (limit > 200)

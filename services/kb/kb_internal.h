@@ -66,6 +66,10 @@ int kb_tickets_reindex (kb_t *self);
 int kb_tickets_repair (kb_t *self, MDB_txn *txn, const char *id);
 /* kb's record of a ticket (NULL when unknown; free_unpacked it). */
 Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);
+/* The same, or NULL with the reply set to not_found (for requests naming a
+ * ticket). */
+Balcao__V1__KbTicket *kb_ticket_known (kb_t *self, MDB_txn *txn, uint64_t number,
+                                       bc_reply_t *reply);
 
 /* Calls fn with each record of dbi (in a read transaction of its own),
  * until fn returns non-zero. Returns that, 0, or -1 (LMDB). */

@@ -351,13 +351,9 @@ s_similar_articles (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                         "only support staff see a ticket's articles");
         return 0;
     }
-    Balcao__V1__KbTicket *t = kb_ticket_get (self, bc_tx_txn (tx), req->ticket);
-    if (!t) {
-        bc_reply_error (reply, "not_found", "o chamado #%llu não está na base de conhecimento",
-                        "ticket #%llu is not in the knowledge base",
-                        (unsigned long long) req->ticket);
+    Balcao__V1__KbTicket *t = kb_ticket_known (self, bc_tx_txn (tx), req->ticket, reply);
+    if (!t)
         return 0;
-    }
     char text[MAX_TICKET_QUERY + 1];
     snprintf (text, sizeof text, "%s\n%s", t->subject, t->n_texts ? t->texts[0] : "");
     balcao__v1__kb_ticket__free_unpacked (t, NULL);

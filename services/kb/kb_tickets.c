@@ -36,6 +36,16 @@ kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number)
     return balcao__v1__kb_ticket__unpack (NULL, v.mv_size, v.mv_data);
 }
 
+Balcao__V1__KbTicket *
+kb_ticket_known (kb_t *self, MDB_txn *txn, uint64_t number, bc_reply_t *reply)
+{
+    Balcao__V1__KbTicket *t = kb_ticket_get (self, txn, number);
+    if (!t)
+        bc_reply_error (reply, "not_found", "o chamado #%llu não está na base de conhecimento",
+                        "ticket #%llu is not in the knowledge base", (unsigned long long) number);
+    return t;
+}
+
 static int
 s_store (kb_t *self, MDB_txn *txn, const Balcao__V1__KbTicket *t)
 {
@@ -434,13 +444,9 @@ s_similar (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
                         "only support staff see similar tickets");
         return 0;
     }
-    Balcao__V1__KbTicket *t = kb_ticket_get (self, bc_tx_txn (tx), req->ticket);
-    if (!t) {
-        bc_reply_error (reply, "not_found", "o chamado #%llu não está na base de conhecimento",
-                        "ticket #%llu is not in the knowledge base",
-                        (unsigned long long) req->ticket);
+    Balcao__V1__KbTicket *t = kb_ticket_known (self, bc_tx_txn (tx), req->ticket, reply);
+    if (!t)
         return 0;
-    }
     balcao__v1__kb_ticket__free_unpacked (t, NULL);
     char id[24];
     snprintf (id, sizeof id, "%llu", (unsigned long long) req->ticket);
