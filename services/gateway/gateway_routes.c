@@ -7,6 +7,7 @@
 #include "gateway_accounts.h"
 #include "gateway_desk_admin.h"
 #include "gateway_desk.h"
+#include "gateway_desk_kb.h"
 #include "gateway_kb.h"
 #include "gateway_parse.h"
 #include "gateway_reports.h"
@@ -29,6 +30,7 @@ struct gateway_routes_t {
     gateway_accounts_t *accounts;
     gateway_tickets_t *tickets;
     gateway_kb_t *kb;
+    gateway_desk_kb_t *desk_kb;
     gateway_reports_t *reports;
     gateway_desk_admin_t *desk_admin;
     gateway_desk_t *desk;
@@ -77,8 +79,9 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->desk = gateway_desk_new (config, bus);
     self->sse = gateway_sse_new (config, bus);
     self->files = gateway_static_new (config);
+    self->desk_kb = gateway_desk_kb_new (config, bus);
     if (!self->accounts || !self->tickets || !self->kb || !self->reports || !self->desk_admin
-        || !self->desk || !self->sse || !self->files)
+        || !self->desk || !self->sse || !self->files || !self->desk_kb)
         gateway_routes_destroy (&self);
     return self;
 }
@@ -92,6 +95,7 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     gateway_static_destroy (&self->files);
     gateway_sse_destroy (&self->sse);
     gateway_kb_destroy (&self->kb);
+    gateway_desk_kb_destroy (&self->desk_kb);
     gateway_reports_destroy (&self->reports);
     gateway_desk_admin_destroy (&self->desk_admin);
     gateway_desk_destroy (&self->desk);
@@ -340,6 +344,7 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
         }
     }
     if (!gateway_accounts_route (self->accounts, &req, &out) &&
+        !gateway_desk_kb_route (self->desk_kb, &req, &out) &&
         !gateway_tickets_route (self->tickets, &req, &out) &&
         !gateway_kb_route (self->kb, &req, &out) &&
         !gateway_reports_route (self->reports, &req, &out) &&
