@@ -213,7 +213,7 @@ s_message (const Balcao__V1__Ticket *t, const Balcao__V1__TicketMessage *m, size
     return json_pack ("{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:o}", "id", id,
                       "direction", is_internal ? "internal" : is_inbound ? "inbound" : "outbound",
                       "internal", is_internal, "author", m->author, "author_name", author_name,
-                      "body", m->body, "reply", is_inbound && *m->reply ? m->reply : m->body,
+                      "body", m->body, "reply", is_inbound && *m->reply ? m->reply : "",
                       "time", gateway_http_time (m->time_us), "channel", m->channel,
                       "mail_class", m->mail_class, "attachments", files);
 }
@@ -807,9 +807,23 @@ json_t *
 gateway_desk_details (const char *type, ProtobufCBinaryData payload)
 {
     const ProtobufCMessageDescriptor *d = s_type (type);
+    /* A message's event carries the whole message, and a new ticket's the
+     * whole ticket: both are in the desk ticket already ("messages", the
+     * summary), so their details would repeat every body — a 500-message
+     * ticket's answer three times over. */
+    if (d == &balcao__v1__message_appended__descriptor)
+        return json_object ();
     ProtobufCMessage *m = d ? protobuf_c_message_unpack (d, NULL, payload.len, payload.data) : NULL;
     if (!m)
         return json_object ();
+    if (d == &balcao__v1__ticket_created__descriptor) {
+        const Balcao__V1__Ticket *t = ((const Balcao__V1__TicketCreated *) m)->ticket;
+        json_t *few = t ? json_pack ("{s:s, s:s, s:s, s:s}", "channel", t->channel, "category",
+                                     t->category, "priority", t->priority, "tier", t->tier)
+                        : NULL;
+        protobuf_c_message_free_unpacked (m, NULL);
+        return few ? few : json_object ();
+    }
     json_t *out = s_fields (m);
     protobuf_c_message_free_unpacked (m, NULL);
     return out;

@@ -259,6 +259,19 @@ test_timeline (void **state)
                                          (ProtobufCBinaryData) {3, junk});
     assert_int_equal (json_object_size (none), 0);
     json_decref (none);
+    /* A message's event does not repeat the message (it is in "messages"):
+     * a long thread's answer stays small. */
+    Balcao__V1__TicketMessage msg = BALCAO__V1__TICKET_MESSAGE__INIT;
+    msg.body = "um corpo longo que não deve aparecer de novo";
+    msg.direction = "outbound";
+    Balcao__V1__MessageAppended ma = BALCAO__V1__MESSAGE_APPENDED__INIT;
+    ma.ticket = 7;
+    ma.message = &msg;
+    uint8_t buf[256];
+    size_t len = balcao__v1__message_appended__pack (&ma, buf);
+    json_t *few = gateway_desk_details ("balcao.v1.MessageAppended", (ProtobufCBinaryData) {len, buf});
+    assert_int_equal (json_object_size (few), 0);
+    json_decref (few);
     json_decref (names);
 }
 
