@@ -8,6 +8,7 @@
 #include "gateway_parse.h"
 #include "gateway_ticket_send.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,16 +60,21 @@ s_ask (gateway_bus_t *bus, gateway_req_t *req, const ProtobufCMessage *request,
     return m;
 }
 
-/* The staff's names (principal -> name) as the caller may list them, and
- * the caller's own tier in tier (when not NULL; "" when unknown). Never
- * NULL: an empty object when the router does not list them. */
-static json_t *
-s_names (gateway_bus_t *bus, const gateway_req_t *req, char tier[8])
+/* The staff's names (principal -> name) and tiers, from the router's
+ * ListPeople (three calls), kept for S_NAMES_TTL_MS: every queue page and
+ * ticket view needs them, and with hundreds of agents asking each time
+ * cost more than the page itself. A new or renamed person shows within
+ * that time. Any staff person may list the staff, so one copy serves all
+ * (only staff sessions reach these rooms). */
+#define S_NAMES_TTL_MS 2000
+static pthread_mutex_t s_names_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_t *s_cached_names, *s_cached_tiers;
+static int64_t s_cached_at;
+
+static void
+s_names_fetch (gateway_bus_t *bus, const gateway_req_t *req, json_t *names, json_t *tiers)
 {
     static const char *const kinds[] = {"agent", "supervisor", "admin"};
-    json_t *names = json_object ();
-    if (tier)
-        tier[0] = 0;
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         Balcao__V1__ListPeople list = BALCAO__V1__LIST_PEOPLE__INIT;
         list.kind = (char *) kinds[k];
@@ -80,14 +86,46 @@ s_names (gateway_bus_t *bus, const gateway_req_t *req, char tier[8])
                 const Balcao__V1__Person *p = people->people[i];
                 if (*p->name)
                     json_object_set_new (names, p->id, json_string (p->name));
-                if (tier && strcmp (p->id, req->principal) == 0)
-                    snprintf (tier, 8, "%s", p->tier);
+                json_object_set_new (tiers, p->id, json_string (p->tier));
             }
             if (people)
                 balcao__v1__person_list__free_unpacked (people, NULL);
         }
         bc_envelope_destroy (&reply);
     }
+}
+
+/* The names (a reference for the caller, read only), and the caller's own
+ * tier in tier (when not NULL; "" when unknown). Never NULL: an empty
+ * object when the router does not list them. */
+static json_t *
+s_names (gateway_bus_t *bus, const gateway_req_t *req, char tier[8])
+{
+    json_t *names = NULL, *tiers = NULL;
+    pthread_mutex_lock (&s_names_lock);
+    if (s_cached_names && bc_mono_ms () - s_cached_at < S_NAMES_TTL_MS
+        && (!tier || json_object_get (s_cached_tiers, req->principal))) {
+        names = json_incref (s_cached_names);
+        tiers = json_incref (s_cached_tiers);
+    }
+    pthread_mutex_unlock (&s_names_lock);
+    if (!names) {
+        names = json_object ();
+        tiers = json_object ();
+        s_names_fetch (bus, req, names, tiers);
+        pthread_mutex_lock (&s_names_lock);
+        json_decref (s_cached_names);
+        json_decref (s_cached_tiers);
+        s_cached_names = json_incref (names);
+        s_cached_tiers = json_incref (tiers);
+        s_cached_at = bc_mono_ms ();
+        pthread_mutex_unlock (&s_names_lock);
+    }
+    if (tier) {
+        const char *own = json_string_value (json_object_get (tiers, req->principal));
+        snprintf (tier, 8, "%s", own ? own : "");
+    }
+    json_decref (tiers);
     return names;
 }
 
