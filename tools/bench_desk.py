@@ -15,12 +15,12 @@ build/balcao-portal-bench, RUNS times each:
   bench_desk.py [N] [RATE] [AGENTS] [RUNS] [TICKETS]
 """
 
+import http.client
 import json
 import os
 import subprocess
 import sys
 import time
-import urllib.request
 
 from harness import BUILD, System, log, router_pb2, wait_until
 
@@ -53,19 +53,32 @@ def tool(args):
     return text
 
 
-def staff_cookie(s, address):
-    """Signs a staff person in; the Cookie header value of the session."""
-    base = s.http + "/api/v1"
-    with urllib.request.urlopen(base + "/session", timeout=10) as r:
-        pre = r.headers.get_all("Set-Cookie")
-        csrf = json.loads(r.read())["csrf_token"]
+def staff_cookie(s, address, i=0):
+    """Signs a staff person in; the Cookie header value of the session. The
+    gateway allows at most 64 logins a minute from one address, so the
+    i-th login comes from 127.0.0.(2 + i % 50) (any 127/8 address reaches
+    the gateway's 127.0.0.1)."""
+    host, port = s.http.split("//", 1)[1].split(":")
+
+    def call(method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection(host, int(port), timeout=30,
+                                          source_address=("127.0.0.%d" % (2 + i % 50), 0))
+        conn.request(method, "/api/v1" + path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        if r.status != 200:
+            raise RuntimeError("%s %s: %d %s" % (method, path, r.status, data[:200]))
+        return r, data
+
+    r, data = call("GET", "/session")
+    pre = r.headers.get_all("Set-Cookie")
+    csrf = json.loads(data)["csrf_token"]
     jar = "; ".join(c.split(";")[0] for c in pre or [])
-    req = urllib.request.Request(base + "/staff/login", method="POST", data=json.dumps(
-        {"email": address, "password": PASSWORD}).encode(), headers={
-            "Content-Type": "application/json", "X-CSRF-Token": csrf, "Cookie": jar,
-            "Origin": s.http})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        cookies = r.headers.get_all("Set-Cookie")
+    r, _ = call("POST", "/staff/login", json.dumps({"email": address, "password": PASSWORD}),
+                {"Content-Type": "application/json", "X-CSRF-Token": csrf, "Cookie": jar,
+                 "Origin": s.http})
+    cookies = r.headers.get_all("Set-Cookie")
     return "; ".join(c.split(";")[0] for c in cookies if not c.split(";")[0].endswith("="))
 
 
@@ -100,7 +113,7 @@ def main():
                            input=PASSWORD.encode() + b"\n")
             if r.returncode != 0:
                 raise SystemExit("staff-add failed: " + r.stderr.decode())
-        cookies = [staff_cookie(s, a) for a in agents]
+        cookies = [staff_cookie(s, a, i) for i, a in enumerate(agents)]
         log("%d staff signed in after %.0f s" % (AGENTS, time.monotonic() - t1))
         path = os.path.join(s.dir, "cookies.txt")
         with open(path, "w") as f:
