@@ -11,9 +11,11 @@
  *   second cost the router about 1% of a core (docs/benchmarks.md), and
  *   bound the wake-up delay to 20 ms (10 ms on average).
  * - When the head moves, the hub asks the router's feed (ReplayRequest as
- *   the person: the router's filter decides what they see) once per person
- *   watched, all the requests at once on one socket (s_fan_out), and keeps the last GATEWAY_SSE_RING events of each person,
- *   formatted once, in a "watch" shared by all that person's connections.
+ *   the person: the router's filter decides what they see) once per watch,
+ *   all the requests at once on one socket (s_fan_out), and keeps the last
+ *   GATEWAY_SSE_RING events of each, formatted once, in a "watch" shared by
+ *   all its connections: one per customer, one per class of staff
+ *   (s_feed_key: every agent sees the same events).
  * - Each connection has its own thread (libmicrohttpd's thread per
  *   connection): its content reader blocks on the watch's condition
  *   variable, copies the events after its cursor and sends them, or sends
@@ -54,9 +56,11 @@ typedef struct {
     char *text; /* "id: …\nevent: ticket\ndata: …\n\n" */
 } s_event_t;
 
-/* One person's events, shared by their connections. */
+/* One feed's events, shared by its connections: a customer's, or a class
+ * of staff's (s_feed_key). */
 typedef struct s_watch {
-    char *principal;
+    char *key;       /* s_feed_key */
+    char *principal; /* asked as: the first to open it */
     int conns;
     /* Every event the person may see with from <= seq <= scanned is in the
      * ring (oldest at start). */
@@ -219,6 +223,25 @@ s_format (const bc_envelope_t *env, bool is_staff)
         text = NULL;
     free (line);
     return text;
+}
+
+/* Which watch a person's streams read. The router's filter
+ * (router_feed.c, s_may_see) shows every staff person of a class the same
+ * events — every ticket's to agents; people's records too to supervisors
+ * and admins — so the staff of a class share one watch, asked as the first
+ * of them to open it: 500 agents cost one feed request per change, not
+ * 500. Each customer has their own. Should the router ever show staff
+ * persons different events (an organization rule), this must key them by
+ * person again. */
+static void
+s_feed_key (const char *principal, char *out, size_t size)
+{
+    if (strncmp (principal, "agent:", 6) == 0)
+        snprintf (out, size, "staff:agents");
+    else if (strncmp (principal, "supervisor:", 11) == 0 || strncmp (principal, "admin:", 6) == 0)
+        snprintf (out, size, "staff:supervisors");
+    else
+        snprintf (out, size, "%s", principal);
 }
 
 /* A staff person's feed ("agent:…", "supervisor:…", "admin:…"). */
@@ -412,6 +435,7 @@ s_watch_free (s_watch_t *w)
         free (w->ring[(w->start + i) % GATEWAY_SSE_RING].text);
     pthread_cond_destroy (&w->cond);
     free (w->principal);
+    free (w->key);
     free (w);
 }
 
@@ -771,9 +795,12 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
     bool too_many = mine >= self->per_session, full = self->streams >= self->max_streams;
     s_watch_t *w = NULL;
     if (!too_many && !full) {
-        for (w = self->watches; w && strcmp (w->principal, req->principal) != 0; w = w->next)
+        char feed[208];
+        s_feed_key (req->principal, feed, sizeof feed);
+        for (w = self->watches; w && strcmp (w->key, feed) != 0; w = w->next)
             ;
         if (!w && (w = calloc (1, sizeof *w))) {
+            w->key = strdup (feed);
             w->principal = strdup (req->principal);
             w->scanned = st->cursor;
             w->from = st->cursor + 1;

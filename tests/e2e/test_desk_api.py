@@ -413,6 +413,12 @@ def main():
               "POST /desk/status: away", (code, person))
         data, _ = ss.wait("Sara's stream: person", since, None, "person")
         check(data.get("person") == ANA, "a supervisor's stream: the person who changed", data)
+        time.sleep(0.5)
+        for name, stream in (("Ana", sa), ("Gil", sg)):
+            with stream.lock:
+                people = [d for d, _ in stream.events if d.get("kind") == "person"]
+            check(not people, "%s's stream (an agent's, sharing the agents' feed) gets no "
+                  "people's records" % name, people)
         code, body, _ = ana.post("/desk/status", {"status": "dormindo"})
         check(code == 400, "an unknown status: 400", (code, body))
         sg.close()
