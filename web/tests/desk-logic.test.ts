@@ -206,3 +206,19 @@ describe('live refreshes', () => {
     call.cancel();
   });
 });
+
+describe('the TOTP QR code', () => {
+  it('becomes an image data: URL, never markup in the page', async () => {
+    const { svgDataUrl } = await import('../src/desk/qr');
+    const svg = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><title>Balcão</title></svg>';
+    const url = svgDataUrl(svg)!;
+    expect(url.startsWith('data:image/svg+xml;base64,')).toBe(true);
+    expect(new TextDecoder().decode(Uint8Array.from(atob(url.split(',')[1]), (c) => c.charCodeAt(0)))).toBe(svg);
+    expect(svgDataUrl('<script>alert(1)</script>')).toBeNull();
+  });
+  it('takes a capacity typed into a number field', () => {
+    expect(newAgentBody({ email: 'a@b.co', name: 'A', tier: 'N2', skills: '', capacity: 3 })).toEqual({
+      body: { id: 'agent:a@b.co', name: 'A', email: 'a@b.co', tier: 'N2', skills: [], capacity: 3 },
+    });
+  });
+});

@@ -322,3 +322,66 @@ describe('the desk without a staff session', () => {
     expect(router.currentRoute.value.fullPath).toBe('/painel/chamados/7');
   });
 });
+
+describe('a supervisor', () => {
+  const figures = (key: string, over: Record<string, unknown> = {}) => ({
+    key,
+    created: 10,
+    resolved: 8,
+    closed: 6,
+    reopened: 1,
+    first_responses: 9,
+    first_response_median_s: 45 * 60,
+    first_response_p90_s: 3 * 3600 + 20 * 60,
+    resolution_median_s: 2 * 86400 + 4 * 3600,
+    resolution_p90_s: null,
+    sla_met_pct: 500 / 6,
+    sla: { first_response_met: 5, first_response_breached: 1, resolution_met: 0, resolution_breached: 0 },
+    escalation_n1_n2_pct: 25,
+    escalation_n2_n3_pct: null,
+    reopen_pct: 12.5,
+    csat_count: 4,
+    csat_average: 4.25,
+    csat: [0, 0, 1, 1, 2],
+    ...over,
+  });
+
+  it('reads the reports: figures in words, charts with titles, the CSV link', async () => {
+    const sup = { ...session, person: { ...session.person, role: 'supervisor', tier: '', principal: 'supervisor:sofia@example.com' } };
+    fx.routes['GET /session'] = () => ({ status: 200, json: sup });
+    fx.routes['GET /desk/reports'] = () => ({
+      status: 200,
+      json: {
+        from: '2026-11-05',
+        to: '2026-12-04',
+        group_by: '',
+        time_zone: 'America/Sao_Paulo',
+        total: figures(''),
+        groups: [],
+        backlog: [
+          { day: '2026-12-02', open: 3 },
+          { day: '2026-12-03', open: 7 },
+        ],
+        deflection: { opened: 10, deflected: 3, sent_after_opening: 1, rate: 75 },
+      },
+    });
+    const { api } = await import('../src/api');
+    await api.session();
+    const w = await open('/painel/relatorios');
+    expect(w.get('h1').text()).toBe('Relatórios');
+    const req = fx.calls.find((c) => c.url.startsWith('/api/v1/desk/reports'))!;
+    expect(req.url).toBe('/api/v1/desk/reports?from=2026-11-05&to=2026-12-04');
+    const row = byTest(w, 'report-row')[0].text();
+    for (const s of ['Total', '45 min', '3 h 20 min', '2 d 4 h', '83,3%', '25%', '12,5%', '4,25']) expect(row).toContain(s);
+    expect(w.get('[data-testid="report-deflection"]').text()).toContain('75%');
+    expect(w.get('[data-testid="report-csv"]').attributes('href')).toBe(
+      '/api/v1/desk/reports?from=2026-11-05&to=2026-12-04&format=csv',
+    );
+    expect(w.get('[data-testid="chart-backlog"] title').text()).toBe('Chamados em aberto por dia');
+    expect(w.get('[data-testid="chart-csat"]').findAll('rect')).toHaveLength(5);
+    expect(w.get('[data-testid="desk-nav-reports"]').exists()).toBe(true);
+    expect(byTest(w, 'desk-nav-people')).toHaveLength(0);
+    fx.routes['GET /session'] = () => ({ status: 200, json: session });
+    await api.session();
+  });
+});

@@ -70,7 +70,8 @@ export interface NewAgentForm {
   name: string;
   tier: string;
   skills: string;
-  capacity: string;
+  /** As typed; a number input's v-model may give a number. */
+  capacity: string | number;
 }
 
 /** The body of POST /desk/people for a new agent, or what is missing. */
@@ -79,7 +80,8 @@ export function newAgentBody(f: NewAgentForm): { body: Record<string, unknown> }
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return { missing: 'desk.people.needEmail' };
   if (!f.name.trim()) return { missing: 'desk.people.needName' };
   if (!['N1', 'N2', 'N3'].includes(f.tier)) return { missing: 'desk.people.needTier' };
-  const capacity = f.capacity.trim() === '' ? null : Number(f.capacity);
+  const typed = String(f.capacity ?? '').trim();
+  const capacity = typed === '' ? null : Number(typed);
   if (capacity !== null && (!Number.isInteger(capacity) || capacity < 0 || capacity > 1000)) {
     return { missing: 'desk.people.needCapacity' };
   }
