@@ -94,6 +94,7 @@ setRouter(router);
 router.beforeEach(async (to) => {
   await ready;
   if (to.meta.staff || to.meta.desk) (await desk()).loadDeskMessages();
+  if (to.path === '/painel/entrar' && isStaff(state.session)) return { path: '/painel' };
   if (to.meta.staff) {
     const s = state.session;
     if (!isStaff(s)) return { path: '/painel/entrar', query: { next: to.fullPath } };

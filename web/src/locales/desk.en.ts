@@ -206,6 +206,8 @@ const deskEn = {
       macro: 'Canned response',
       macroNone: 'Choose a canned response',
       macroProcedure: "The category's standard procedure",
+      apply: 'Apply as is',
+      applyHelp: 'Apply as is sends the canned response unchanged and makes the changes it carries.',
       preview: 'Use in the text',
       previewHelp: "The text goes into the box with the ticket's details filled in; review it before sending.",
       need: 'Write the text before sending.',

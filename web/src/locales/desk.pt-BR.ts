@@ -207,6 +207,8 @@ const deskPtBR = {
       macro: 'Resposta pronta',
       macroNone: 'Escolha uma resposta pronta',
       macroProcedure: 'Procedimento padrão da categoria',
+      apply: 'Aplicar direto',
+      applyHelp: 'Aplicar direto envia a resposta pronta como está e faz as mudanças que ela prevê.',
       preview: 'Usar no texto',
       previewHelp: 'O texto entra na caixa com os dados do chamado preenchidos; revise antes de enviar.',
       need: 'Escreva o texto antes de enviar.',
