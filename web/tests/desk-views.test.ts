@@ -381,6 +381,8 @@ describe('a supervisor', () => {
     expect(w.get('[data-testid="chart-csat"]').findAll('rect')).toHaveLength(5);
     expect(w.get('[data-testid="desk-nav-reports"]').exists()).toBe(true);
     expect(byTest(w, 'desk-nav-people')).toHaveLength(0);
+    // Availability is an agent's: the router refuses it to supervisors.
+    expect(byTest(w, 'desk-status')).toHaveLength(0);
     fx.routes['GET /session'] = () => ({ status: 200, json: session });
     await api.session();
   });
