@@ -94,6 +94,7 @@ const deskEn = {
         updated: 'Updated',
       },
       nobody: 'Nobody',
+      failed: 'The queue could not be loaded right now. Please try again in a moment.',
       live: 'The queue was updated.',
     },
     sla: {

@@ -95,6 +95,7 @@ const deskPtBR = {
         updated: 'Atualizado',
       },
       nobody: 'Ninguém',
+      failed: 'Não foi possível carregar a fila agora. Tente de novo em instantes.',
       live: 'A fila foi atualizada.',
     },
     sla: {
