@@ -387,3 +387,38 @@ describe('a supervisor', () => {
     await api.session();
   });
 });
+
+describe('my account', () => {
+  it('turns TOTP on: the QR code as an image, never as markup, then the code', async () => {
+    fx.routes['POST /staff/totp/begin'] = () => ({
+      status: 200,
+      json: {
+        secret: 'JBSWY3DPEHPK3PXP',
+        uri: 'otpauth://totp/Balc%C3%A3o:ana@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Balc%C3%A3o',
+        qr_svg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>',
+      },
+    });
+    fx.routes['POST /staff/totp/confirm'] = (body) =>
+      (body as { code: string }).code === '654321'
+        ? { status: 200, json: { totp: true } }
+        : { status: 400, json: { error: 'invalid', message: 'Wrong code.', message_pt: 'Código errado.' } };
+    const w = await open('/painel/conta');
+    expect(w.get('[data-testid="totp-state"]').text()).toContain('Desativada');
+    await w.get('[data-testid="totp-begin"]').trigger('click');
+    await flushPromises();
+    expect(w.get('[data-testid="totp-qr"]').attributes('src')).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(w.find('#main svg').exists()).toBe(false);
+    expect(w.get('[data-testid="totp-secret"]').text()).toBe('JBSWY3DPEHPK3PXP');
+    await w.get('[data-testid="totp-code"]').setValue('111111');
+    await w.get('[data-testid="totp-confirm"]').trigger('submit');
+    await flushPromises();
+    expect(w.get('[data-testid="desk-error"]').text()).toBe('Código errado.');
+    await w.get('[data-testid="totp-code"]').setValue('654 321');
+    await w.get('[data-testid="totp-confirm"]').trigger('submit');
+    await flushPromises();
+    expect(posted('/staff/totp/confirm')?.body).toEqual({ code: '111111' });
+    expect(fx.calls.filter((c) => c.url === '/api/v1/staff/totp/confirm').map((c) => c.body)).toContainEqual({ code: '654321' });
+    expect(w.get('[data-testid="totp-state"]').text()).toContain('Ativada');
+    expect(w.get('[data-testid="desk-error"]').text()).toBe('');
+  });
+});

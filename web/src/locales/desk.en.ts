@@ -10,7 +10,6 @@ const deskEn = {
       account: 'My account',
       signout: 'Sign out',
       tier: 'Tier {tier}',
-      noTier: 'No tier',
       role: {
         agent: 'Agent',
         supervisor: 'Supervisor',
@@ -40,7 +39,6 @@ const deskEn = {
       email: 'Email',
       password: 'Password',
       code: 'Verification code',
-      codeHelp: 'Type the 6 digits your authenticator app shows.',
       codeNeeded: 'Your account uses two-step verification: type the code from your app.',
       submit: 'Sign in',
       needFields: 'Please fill in your email and password.',
@@ -95,7 +93,6 @@ const deskEn = {
       },
       nobody: 'Nobody',
       failed: 'The queue could not be loaded right now. Please try again in a moment.',
-      live: 'The queue was updated.',
     },
     sla: {
       ok: 'On time',
@@ -156,8 +153,6 @@ const deskEn = {
       viaPhone: 'by phone',
       event: 'Event',
       attachments: 'Attachments',
-      download: 'Download',
-      showText: 'Show contents',
       textFailed: 'This file could not be opened. Use the link to download it.',
       updatedLive: 'The ticket was updated.',
       loadFailed: 'This ticket could not be opened.',
@@ -191,8 +186,6 @@ const deskEn = {
       close: 'Close',
       merge: 'Merge into another ticket',
       link: 'Link to a problem',
-      cancel: 'Cancel',
-      save: 'Save',
       done: 'Done: the ticket was updated.',
     },
     compose: {
@@ -353,7 +346,6 @@ const deskEn = {
     },
     reports: {
       title: 'Reports',
-      period: 'Period',
       from: 'From',
       to: 'To',
       groupBy: 'Group by',
@@ -396,11 +388,7 @@ const deskEn = {
       csatChart: 'Rating distribution (CSAT)',
       csatDesc: 'Bars with the number of ratings from 1 to 5.',
       csatBar: 'Score {score}: {count}',
-      empty: 'Nothing to show for this period.',
       loading: 'Calculating…',
-    },
-    error: {
-      forbidden: 'You do not have access to this page.',
     },
   },
 };

@@ -11,7 +11,6 @@ const deskPtBR = {
       account: 'Minha conta',
       signout: 'Sair',
       tier: 'Nível {tier}',
-      noTier: 'Sem nível',
       role: {
         agent: 'Agente',
         supervisor: 'Supervisão',
@@ -41,7 +40,6 @@ const deskPtBR = {
       email: 'E-mail',
       password: 'Senha',
       code: 'Código de verificação',
-      codeHelp: 'Digite os 6 números que aparecem no seu aplicativo autenticador.',
       codeNeeded: 'Sua conta usa verificação em duas etapas: digite o código do aplicativo.',
       submit: 'Entrar',
       needFields: 'Preencha o e-mail e a senha.',
@@ -96,7 +94,6 @@ const deskPtBR = {
       },
       nobody: 'Ninguém',
       failed: 'Não foi possível carregar a fila agora. Tente de novo em instantes.',
-      live: 'A fila foi atualizada.',
     },
     sla: {
       ok: 'No prazo',
@@ -157,8 +154,6 @@ const deskPtBR = {
       viaPhone: 'por telefone',
       event: 'Registro',
       attachments: 'Anexos',
-      download: 'Baixar',
-      showText: 'Mostrar conteúdo',
       textFailed: 'Não foi possível abrir este arquivo. Use o link para baixar.',
       updatedLive: 'O chamado foi atualizado.',
       loadFailed: 'Não foi possível abrir este chamado.',
@@ -192,8 +187,6 @@ const deskPtBR = {
       close: 'Fechar',
       merge: 'Unir a outro chamado',
       link: 'Vincular a um problema',
-      cancel: 'Cancelar',
-      save: 'Salvar',
       done: 'Pronto: chamado atualizado.',
     },
     compose: {
@@ -354,7 +347,6 @@ const deskPtBR = {
     },
     reports: {
       title: 'Relatórios',
-      period: 'Período',
       from: 'De',
       to: 'Até',
       groupBy: 'Agrupar por',
@@ -397,11 +389,7 @@ const deskPtBR = {
       csatChart: 'Distribuição das avaliações (CSAT)',
       csatDesc: 'Barras com a quantidade de avaliações de 1 a 5.',
       csatBar: 'Nota {score}: {count}',
-      empty: 'Nada a mostrar neste período.',
       loading: 'Calculando…',
-    },
-    error: {
-      forbidden: 'Você não tem acesso a esta página.',
     },
   },
 };
