@@ -39,10 +39,10 @@ describe('the timeline', () => {
     );
     expect(items.map((i) => (i.kind === 'message' ? `m${i.message.id}` : `e${i.entry.seq}`))).toEqual(['e3', 'm1', 'e7', 'm2']);
   });
-  it('puts the event after the message of the same instant, and events in the router order', () => {
+  it('puts the event before the message of the same instant, and events in the router order', () => {
     const t = '2026-12-04T10:00:00Z';
-    const items = mergeTimeline([msg(1, t)], [ev(9, t), ev(8, t)]);
-    expect(items.map((i) => i.key)).toEqual(['m1-0', 'e8', 'e9']);
+    const items = mergeTimeline([msg(1, t)], [ev(9, t), ev(8, t, 'TicketCreated')]);
+    expect(items.map((i) => i.key)).toEqual(['e8', 'e9', 'm1-0']);
   });
   it('shows details in a useful order, without empty ones', () => {
     expect(

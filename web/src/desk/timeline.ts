@@ -1,7 +1,7 @@
 // One timeline for the ticket view: the messages and the router's history
-// entries, oldest first. At the same instant the history entry (the event
-// that made the message, e.g. an escalation note) comes after it, and
-// entries keep the router's order (seq).
+// entries, oldest first. At the same instant the history entry comes
+// first ("Chamado aberto por Maria", then her message), and entries keep
+// the router's order (seq).
 import type { DeskMessage, HistoryEntry } from './types';
 
 export type TimelineItem =
@@ -27,7 +27,7 @@ export function mergeTimeline(messages: DeskMessage[], history: HistoryEntry[]):
     ...messages.map((m, i): TimelineItem => ({ kind: 'message', key: `m${m.id}-${i}`, time: Date.parse(m.time) || 0, message: m })),
     ...history.map((e): TimelineItem => ({ kind: 'event', key: `e${e.seq}`, time: Date.parse(e.time) || 0, entry: e })),
   ];
-  const rank = (x: TimelineItem) => (x.kind === 'message' ? 0 : 1);
+  const rank = (x: TimelineItem) => (x.kind === 'event' ? 0 : 1);
   const order = (x: TimelineItem) => (x.kind === 'event' ? x.entry.seq : 0);
   // Array.prototype.sort is stable: messages keep their own order.
   return items.sort((a, b) => a.time - b.time || rank(a) - rank(b) || order(a) - order(b));
