@@ -23,7 +23,23 @@ const fx = vi.hoisted(() => {
     return new Response(JSON.stringify(answer.json), { status: answer.status, headers: { 'Content-Type': 'application/json' } });
   };
   (globalThis as { fetch: unknown }).fetch = fetchMock;
-  return { calls, routes };
+  // The live stream: one fake EventSource the tests push events into.
+  const sources: { url: string; listeners: Map<string, (e: { data: string }) => void>; closed: boolean }[] = [];
+  class FakeEventSource {
+    listeners = new Map<string, (e: { data: string }) => void>();
+    closed = false;
+    constructor(public url: string) {
+      sources.push(this);
+    }
+    addEventListener(kind: string, fn: (e: { data: string }) => void) {
+      this.listeners.set(kind, fn);
+    }
+    close() {
+      this.closed = true;
+    }
+  }
+  (globalThis as { EventSource: unknown }).EventSource = FakeEventSource;
+  return { calls, routes, sources };
 });
 
 const NOW = Date.parse('2026-12-04T13:00:00Z');
@@ -209,6 +225,31 @@ describe('the queues', () => {
     expect(rows[1].text()).toContain('atrasado há 1 min 00 s');
     expect(rows[2].text()).toContain('Pausado');
     expect(w.get('[data-testid="desk-status"]').element).toHaveProperty('value', 'online');
+  });
+
+  it('reloads counts and the queue on live events, once for a burst, never by polling', async () => {
+    vi.useRealTimers();
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const w = await open('/painel');
+    const source = fx.sources.filter((x) => !x.closed).at(-1)!;
+    expect(source.url).toBe('/api/v1/events');
+    const counted = () => fx.calls.filter((c) => c.url === '/api/v1/desk/counts').length;
+    const before = counted();
+    await sleep(1200);
+    expect(counted()).toBe(before);
+    fx.routes['GET /desk/counts'] = () => ({ status: 200, json: { N1: 5, N2: 2, N3: 0, mine: 1, waiting: 3, open: { N1: 9, N2: 3, N3: 1 } } });
+    const push = (kind: string) => source.listeners.get('ticket')!({ data: JSON.stringify({ number: 12, kind }) });
+    push('created');
+    push('assigned');
+    push('sla');
+    await flushPromises();
+    expect(counted()).toBe(before + 1);
+    await sleep(450);
+    await flushPromises();
+    expect(counted()).toBe(before + 2);
+    await sleep(800);
+    expect(counted()).toBe(before + 2);
+    expect(w.get('[data-testid="queue-tab-N1"] [data-testid="queue-count"]').text()).toBe('5');
   });
 
   it('asks for the tab and the filters the agent picks', async () => {
