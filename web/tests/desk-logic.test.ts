@@ -44,6 +44,11 @@ describe('the timeline', () => {
     const items = mergeTimeline([msg(1, t)], [ev(9, t), ev(8, t, 'TicketCreated')]);
     expect(items.map((i) => i.key)).toEqual(['e8', 'e9', 'm1-0']);
   });
+  it('shows a message once: its MessageAppended entry is the message itself', () => {
+    const t = '2026-12-04T10:00:00Z';
+    const items = mergeTimeline([msg(1, t, 'outbound')], [ev(4, t, 'MessageAppended'), ev(5, t, 'TicketStatusChanged')]);
+    expect(items.map((i) => i.key)).toEqual(['e5', 'm1-0']);
+  });
   it('shows what the person wrote, in a useful order, without empty ones', () => {
     expect(
       detailPairs(
