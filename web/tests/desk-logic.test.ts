@@ -150,7 +150,7 @@ describe('the forms', () => {
     expect(totpCode('١٢٣٤٥٦')).toBeNull();
   });
   it('makes a new agent from the form', () => {
-    const f = { email: ' Ana@Example.com ', name: 'Ana', tier: 'N1', skills: 'boleto, acesso ,', capacity: '5' };
+    const f = { email: ' Ana@Example.com ', name: 'Ana', tier: 'N1', skills: ['boleto', 'acesso', 'boleto', ' '], capacity: '5' };
     expect(newAgentBody(f)).toEqual({
       body: { id: 'agent:ana@example.com', name: 'Ana', email: 'ana@example.com', tier: 'N1', skills: ['boleto', 'acesso'], capacity: 5 },
     });
@@ -232,7 +232,7 @@ describe('the TOTP QR code', () => {
     expect(svgDataUrl('<script>alert(1)</script>')).toBeNull();
   });
   it('takes a capacity typed into a number field', () => {
-    expect(newAgentBody({ email: 'a@b.co', name: 'A', tier: 'N2', skills: '', capacity: 3 })).toEqual({
+    expect(newAgentBody({ email: 'a@b.co', name: 'A', tier: 'N2', skills: [], capacity: 3 })).toEqual({
       body: { id: 'agent:a@b.co', name: 'A', email: 'a@b.co', tier: 'N2', skills: [], capacity: 3 },
     });
   });
