@@ -285,6 +285,9 @@ describe('a ticket', () => {
     expect(msgs[0].get('img').attributes('src')).toBe('/api/v1/desk/tickets/7/attachments/aa11');
     expect(msgs[0].findAll('a').map((a) => a.text())).toEqual(['print.png', 'nota.pdf']);
     expect(w.get('[data-testid="customer-tickets"]').text()).toContain('#3 Troca de plano');
+    // A new ticket can be marked open; it is at N1, so nothing to send back.
+    expect(byTest(w, 'action-open')).toHaveLength(1);
+    expect(byTest(w, 'action-deescalate')).toHaveLength(0);
   });
 
   it('takes the ticket with t, not while typing', async () => {
