@@ -165,3 +165,9 @@ bc_config_words_free (char ***words_p)
     free (words);
     *words_p = NULL;
 }
+
+void
+bc_config_put (bc_config_t *self, const char *path, const char *value)
+{
+    zconfig_put (self->root, path, value);
+}

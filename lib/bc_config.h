@@ -19,6 +19,11 @@ long long bc_config_int (bc_config_t *self, const char *path, long long dflt);
  * "router/categories"), at most max of them. Returns how many. */
 int bc_config_children (bc_config_t *self, const char *path, const char **names, int max);
 
+/* Sets path to value in memory (the file is untouched): for settings a
+ * service keeps in its own store and lays over the file's. Pointers an
+ * earlier bc_config_str gave for path are no longer valid. */
+void bc_config_put (bc_config_t *self, const char *path, const char *value);
+
 /* Where to connect to service's "command" or "events" socket:
  * "<service>/command" or the embedded loopback default. */
 const char *bc_config_endpoint (bc_config_t *self, const char *service, const char *kind);

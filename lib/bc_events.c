@@ -7,6 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* "agent:ana@suporte.example" -> "ana@suporte.example": people read the
+ * address, not the kind of principal. */
+static const char *
+s_person (const char *principal)
+{
+    const char *colon = principal ? strchr (principal, ':') : NULL;
+    return colon && strchr (principal, '@') ? colon + 1 : principal ? principal : "";
+}
+
 /* The sentence in the language asked for. */
 #define L(pt, english) (en ? (english) : (pt))
 
@@ -112,8 +121,22 @@ bc_event_summary (const bc_envelope_t *env, int en, char *out, size_t size)
     else if (bc_envelope_is (env, &balcao__v1__ticket_assigned__descriptor)) {
         Balcao__V1__TicketAssigned *e = (Balcao__V1__TicketAssigned *) bc_envelope_payload (
             env, &balcao__v1__ticket_assigned__descriptor);
-        if (e && *e->agent)
-            snprintf (out, size, L ("atribuído a %s (%s)", "assigned to %s (%s)"), e->agent, e->reason);
+        const char *agent = e ? s_person (e->agent) : "", *by = e ? s_person (e->by) : "";
+        if (e && *e->agent && strcmp (e->reason, "take") == 0)
+            snprintf (out, size, L ("assumido por %s", "taken by %s"), agent);
+        else if (e && *e->agent && strcmp (e->reason, "assign") == 0)
+            snprintf (out, size, L ("atribuído a %s por %s", "assigned to %s by %s"), agent, by);
+        else if (e && *e->agent && strcmp (e->reason, "auto") == 0)
+            snprintf (out, size, L ("atribuído a %s pela distribuição automática",
+                                    "assigned to %s by fair assignment"), agent);
+        else if (e && *e->agent && strcmp (e->reason, "reopened") == 0)
+            snprintf (out, size, L ("reaberto: volta para %s, que o resolveu",
+                                    "reopened: back to %s, who resolved it"), agent);
+        else if (e && *e->agent)
+            snprintf (out, size, L ("atribuído a %s", "assigned to %s"), agent);
+        else if (e && strcmp (e->reason, "unassign") == 0)
+            snprintf (out, size, L ("devolvido à fila do %s por %s", "put back in the %s queue by %s"),
+                      e->tier, by);
         else if (e)
             snprintf (out, size, L ("na fila do %s, aguardando um agente", "in the %s queue, waiting for an agent"), e->tier);
         if (e)
@@ -127,6 +150,20 @@ bc_event_summary (const bc_envelope_t *env, int en, char *out, size_t size)
                       *e->person->status ? ", " : "", e->person->status);
         if (e)
             balcao__v1__person_changed__free_unpacked (e, NULL);
+    }
+    else if (bc_envelope_is (env, &balcao__v1__settings_changed__descriptor)) {
+        Balcao__V1__SettingsChanged *e = (Balcao__V1__SettingsChanged *) bc_envelope_payload (
+            env, &balcao__v1__settings_changed__descriptor);
+        size_t used = 0;
+        if (e)
+            used = (size_t) snprintf (out, size, L ("configurações alteradas por %s:",
+                                                    "settings changed by %s:"),
+                                      s_person (env->principal));
+        for (size_t i = 0; e && i < e->n_changes && used < size; i++)
+            used += (size_t) snprintf (out + used, size - used, " %s=%s", e->changes[i]->key,
+                                       e->changes[i]->value);
+        if (e)
+            balcao__v1__settings_changed__free_unpacked (e, NULL);
     }
     else if (bc_envelope_is (env, &balcao__v1__ticket_field_changed__descriptor)) {
         Balcao__V1__TicketFieldChanged *e = (Balcao__V1__TicketFieldChanged *) bc_envelope_payload (

@@ -70,6 +70,10 @@ s_usage (void)
                          "  counts                    how many tickets each view holds\n"
                          "  take N                    take the ticket\n"
                          "  assign N AGENT            assign to an agent (supervisors)\n"
+                         "  unassign N                put back in its tier's queue (its agent or a\n"
+                         "                            supervisor)\n"
+                         "  settings [set KEY VALUE ...]\n"
+                         "                            SLA targets, working hours, holidays (set: admins)\n"
                          "  status online|away|offline\n"
                          "                            your availability (online gets tickets)\n"
                          "  people [agent|customer|...]\n"
@@ -117,7 +121,11 @@ s_usage (void)
                          "                            Markdown files with front matter, or JSONL\n"
                          "  kb export DIR|FILE.jsonl  every article\n"
                          "  kb from-ticket N          a draft article from resolved ticket N\n"
-                         "  kb similar N              tickets like ticket N\n"
+                         "  kb similar N [--resolved] tickets like ticket N (--resolved: solved\n"
+                         "                            ones, with their resolution)\n"
+                         "  kb related N              published articles for ticket N\n"
+                         "  kb list [--status S] [--audience A]   every article, newest first\n"
+                         "  kb preview FILE|-         Markdown as kb renders an article (HTML)\n"
                          "  kb gaps [DAYS]            searches that found no good answer\n"
                          "Who you are: with CURVE, your key (balcao login); without CURVE,\n"
                          "$BALCAO_PRINCIPAL, or agent:$USER. Language: BALCAO_LANG=en or pt-BR.\n");
@@ -153,6 +161,11 @@ s_usage (void)
                      "  counts                    quantos chamados há em cada visão\n"
                      "  take N                    assume o chamado\n"
                      "  assign N AGENTE           atribui a um agente (supervisores)\n"
+                     "  unassign N                devolve à fila do nível (quem está com o chamado\n"
+                     "                            ou um supervisor)\n"
+                     "  settings [set CHAVE VALOR ...]\n"
+                     "                            prazos de SLA, horário de atendimento, feriados\n"
+                     "                            (set: administradores)\n"
                      "  status online|away|offline\n"
                      "                            sua disponibilidade (online recebe chamados)\n"
                      "  people [agent|customer|...]\n"
@@ -200,7 +213,11 @@ s_usage (void)
                      "                            arquivos Markdown com front matter, ou JSONL\n"
                      "  kb export PASTA|ARQ.jsonl todos os artigos\n"
                      "  kb from-ticket N          rascunho de artigo a partir do chamado N resolvido\n"
-                     "  kb similar N              chamados parecidos com o chamado N\n"
+                     "  kb similar N [--resolved] chamados parecidos com o chamado N (--resolved:\n"
+                     "                            os já solucionados, com a solução)\n"
+                     "  kb related N              artigos publicados para o chamado N\n"
+                     "  kb list [--status S] [--audience A]   todos os artigos, recentes primeiro\n"
+                     "  kb preview ARQ|-          Markdown como o kb mostra um artigo (HTML)\n"
                      "  kb gaps [DIAS]            buscas que não acharam boa resposta\n"
                      "Quem você é: com CURVE, a sua chave (balcao login) diz; sem CURVE,\n"
                      "$BALCAO_PRINCIPAL, ou agent:$USER. Idioma: BALCAO_LANG=en ou pt-BR.\n");
@@ -521,14 +538,16 @@ s_classify (bc_config_t *config, const char *what, int argc, char **argv)
     return s_print_ticket (reply, s_line_classified);
 }
 
+/* mode: 't' take, 'a' assign, 'u' unassign (back to the queue). */
 static int
-s_assign_cmd (bc_config_t *config, int argc, char **argv, int taking)
+s_assign_cmd (bc_config_t *config, int argc, char **argv, char mode)
 {
-    if (argc < (taking ? 1 : 2))
+    if (argc < (mode == 'a' ? 2 : 1))
         return EXIT_USAGE;
     Balcao__V1__AssignTicket req = BALCAO__V1__ASSIGN_TICKET__INIT;
     req.number = balcao_cli_number (argv[0]);
-    req.agent = (char *) (taking ? "" : argv[1]);
+    req.agent = (char *) (mode == 'a' ? argv[1] : "");
+    req.unassign = mode == 'u';
     return s_print_ticket (balcao_cli_call (config, "router", &req.base), s_line_assignee);
 }
 
@@ -848,9 +867,13 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "macro-preview") == 0)
         rc = balcao_macro_preview (config, n, args);
     else if (strcmp (cmd, "take") == 0)
-        rc = s_assign_cmd (config, n, args, 1);
+        rc = s_assign_cmd (config, n, args, 't');
     else if (strcmp (cmd, "assign") == 0)
-        rc = s_assign_cmd (config, n, args, 0);
+        rc = s_assign_cmd (config, n, args, 'a');
+    else if (strcmp (cmd, "unassign") == 0)
+        rc = s_assign_cmd (config, n, args, 'u');
+    else if (strcmp (cmd, "settings") == 0)
+        rc = balcao_settings (config, n, args);
     else if (strcmp (cmd, "categories") == 0)
         rc = s_categories (config);
     else if (strcmp (cmd, "set-category") == 0)

@@ -3,7 +3,8 @@
  * knowledge base; balcao_people.c: people; balcao_keys.c: CURVE keys;
  * balcao_mail.c: attachments and the outbox; balcao_report.c: reports;
  * balcao_logs.c: the event logs (`tail`, `quarantine`); balcao_desk.c: the
- * dashboard's views (`queue`, `counts`, `macro-preview`). */
+ * dashboard's views (`queue`, `counts`, `macro-preview`); balcao_settings.c:
+ * the settings admins change at run time. */
 #ifndef BALCAO_CLI_H
 #define BALCAO_CLI_H
 
@@ -56,6 +57,9 @@ int balcao_report (bc_config_t *config, int argc, char **argv);
 int balcao_queue (bc_config_t *config, int argc, char **argv);
 int balcao_counts (bc_config_t *config);
 int balcao_macro_preview (bc_config_t *config, int argc, char **argv);
+
+/* balcao_settings.c: `balcao settings [set KEY VALUE ...]`. */
+int balcao_settings (bc_config_t *config, int argc, char **argv);
 
 /* balcao_logs.c */
 int balcao_tail (bc_config_t *config, int argc, char **argv);

@@ -611,10 +611,65 @@ s_kb_tickets (bc_envelope_t *reply)
         return EXIT_UNAVAILABLE;
     if (!r->n_hits)
         printf (T ("Nenhum chamado semelhante.\n", "No similar ticket.\n"));
-    for (size_t i = 0; i < r->n_hits; i++)
-        printf ("#%-6llu %6.2f  %s\n", (unsigned long long) r->hits[i]->ticket, r->hits[i]->score,
-                r->hits[i]->subject);
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const Balcao__V1__TicketHit *h = r->hits[i];
+        printf ("#%-6llu %6.2f  %s%s%s%s\n", (unsigned long long) h->ticket, h->score, h->subject,
+                *h->status ? "  [" : "", h->status, *h->status ? "]" : "");
+        if (*h->resolution)
+            printf (T ("        solução: %s\n", "        resolution: %s\n"), h->resolution);
+    }
     balcao__v1__search_tickets_reply__free_unpacked (r, NULL);
+    return 0;
+}
+
+/* kb preview FILE|-: the HTML kb would show for this Markdown. */
+static int
+s_kb_preview (bc_config_t *config, const char *path)
+{
+    char *markdown = bc_read_file (path);
+    if (!markdown) {
+        fprintf (stderr, T ("balcao: não consegui ler %s\n", "balcao: could not read %s\n"), path);
+        return EXIT_USAGE;
+    }
+    Balcao__V1__RenderMarkdown req = BALCAO__V1__RENDER_MARKDOWN__INIT;
+    req.markdown = markdown;
+    Balcao__V1__RenderedMarkdown *r = (Balcao__V1__RenderedMarkdown *) balcao_cli_fetch (
+        config, "kb", &req.base, &balcao__v1__rendered_markdown__descriptor);
+    free (markdown);
+    if (!r)
+        return balcao_cli_exit ();
+    fputs (r->html, stdout);
+    balcao__v1__rendered_markdown__free_unpacked (r, NULL);
+    return 0;
+}
+
+/* kb list [--status S] [--audience A]: every article, newest change first. */
+static int
+s_kb_list (bc_config_t *config, int argc, char **argv)
+{
+    Balcao__V1__ListArticles req = BALCAO__V1__LIST_ARTICLES__INIT;
+    const char *v;
+    if ((v = s_kb_opt (argc, argv, "--status")))
+        req.status = (char *) v;
+    if ((v = s_kb_opt (argc, argv, "--audience")))
+        req.audience = (char *) v;
+    req.limit = 200;
+    Balcao__V1__ArticleList *list = (Balcao__V1__ArticleList *) balcao_cli_fetch (
+        config, "kb", &req.base, &balcao__v1__article_list__descriptor);
+    if (!list)
+        return balcao_cli_exit ();
+    if (!list->total)
+        printf (T ("Nenhum artigo.\n", "No article.\n"));
+    for (size_t i = 0; i < list->n_articles; i++) {
+        const Balcao__V1__Article *a = list->articles[i];
+        char when[32];
+        balcao_cli_time (a->updated_us, when, sizeof when);
+        printf ("%-32s v%-3u %-9s %-7s %s  %s\n", a->id, a->version, a->status, a->audience, when,
+                a->title);
+    }
+    if (list->total > list->n_articles)
+        printf (T ("(%zu de %u)\n", "(%zu of %u)\n"), list->n_articles, list->total);
+    balcao__v1__article_list__free_unpacked (list, NULL);
     return 0;
 }
 
@@ -652,6 +707,8 @@ balcao_kb (bc_config_t *config, int argc, char **argv)
         return *words ? s_kb_ask (config, words) : EXIT_USAGE;
     if (strcmp (sub, "gaps") == 0)
         return s_kb_gaps (config, argc, argv);
+    if (strcmp (sub, "list") == 0)
+        return s_kb_list (config, argc, argv);
     if (strcmp (sub, "create") == 0 || strcmp (sub, "edit") == 0) {
         Balcao__V1__Article a = BALCAO__V1__ARTICLE__INIT;
         char *body = NULL;
@@ -722,7 +779,15 @@ balcao_kb (bc_config_t *config, int argc, char **argv)
     if (strcmp (sub, "similar") == 0) {
         Balcao__V1__SimilarTickets req = BALCAO__V1__SIMILAR_TICKETS__INIT;
         req.ticket = balcao_cli_number (words);
+        req.resolved_only = s_kb_flag (argc, argv, "--resolved");
         return req.ticket ? s_kb_tickets (balcao_cli_call (config, "kb", &req.base)) : EXIT_USAGE;
     }
+    if (strcmp (sub, "related") == 0) {
+        Balcao__V1__SimilarArticles req = BALCAO__V1__SIMILAR_ARTICLES__INIT;
+        req.ticket = balcao_cli_number (words);
+        return req.ticket ? s_kb_results (balcao_cli_call (config, "kb", &req.base)) : EXIT_USAGE;
+    }
+    if (strcmp (sub, "preview") == 0)
+        return s_kb_preview (config, words);
     return EXIT_USAGE;
 }

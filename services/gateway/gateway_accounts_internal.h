@@ -125,7 +125,8 @@ int gateway_staff_person_get (gateway_accounts_t *self, const char *id, const ch
  * (mail_kind "staff_invite" or "staff_reset"): 0, or a code (logged). */
 int gateway_staff_send_link (gateway_accounts_t *self, gateway_req_t *req, const char *address,
                              const char *name, const char *language, const char *mail_kind);
-/* GET and POST /desk/people, POST /desk/people/reset-access. */
+/* GET and POST /desk/people, POST /desk/people/reset-access, POST
+ * /desk/status (the caller's availability, answered as a desk person). */
 enum MHD_Result gateway_staff_people_route (gateway_accounts_t *self, gateway_req_t *req);
 
 /* gateway_signin.c: POST /login-link, /login-link/use and /confirm (kind

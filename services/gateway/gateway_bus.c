@@ -28,7 +28,7 @@ typedef struct {
 struct gateway_bus_t {
     bc_config_t *config;
     pthread_mutex_t lock; /* the pools */
-    s_pool_t router, intake, kb;
+    s_pool_t router, intake, kb, notify;
     /* Health: one round at a time, its clients used under health_lock. */
     pthread_mutex_t health_lock;
     bc_client_t *health[GATEWAY_NSERVICES];
@@ -93,6 +93,7 @@ gateway_bus_new (bc_config_t *config)
     s_pool_init (self, &self->router, "router", timeout, 1);
     s_pool_init (self, &self->intake, "intake", timeout, 1);
     s_pool_init (self, &self->kb, "kb", timeout, 1);
+    s_pool_init (self, &self->notify, "notify", timeout, 1);
     self->health_timeout_ms = (int) bc_config_int (config, "gateway/health_timeout_ms", 300);
     for (int i = 0; i < GATEWAY_NSERVICES; i++) {
         self->health[i] = bc_client_new_for (config, s_services[i], "gateway");
@@ -124,6 +125,7 @@ gateway_bus_destroy (gateway_bus_t **self_p)
     s_pool_empty (&self->router);
     s_pool_empty (&self->intake);
     s_pool_empty (&self->kb);
+    s_pool_empty (&self->notify);
     for (int i = 0; i < GATEWAY_NSERVICES; i++)
         bc_client_destroy (&self->health[i]);
     json_decref (self->last);
@@ -139,9 +141,10 @@ gateway_bus_call (gateway_bus_t *self, const char *service, const char *principa
 {
     assert (self);
     *reply = NULL;
-    s_pool_t *pool = strcmp (service, "router") == 0 ? &self->router
-                     : strcmp (service, "kb") == 0   ? &self->kb
-                                                     : &self->intake;
+    s_pool_t *pool = strcmp (service, "router") == 0   ? &self->router
+                     : strcmp (service, "kb") == 0     ? &self->kb
+                     : strcmp (service, "notify") == 0 ? &self->notify
+                                                       : &self->intake;
     assert (strcmp (service, pool->name) == 0);
     /* An idle client, a new one while there are fewer than max, or wait
      * (as long as a call may take) for one to be given back. */

@@ -18,7 +18,7 @@ typedef struct gateway_bus_t gateway_bus_t;
 gateway_bus_t *gateway_bus_new (bc_config_t *config);
 void gateway_bus_destroy (gateway_bus_t **self_p);
 
-/* As bc_client_call, to service ("router", "intake" or "kb") on behalf of
+/* As bc_client_call, to service ("router", "intake", "kb" or "notify") on behalf of
  * principal, from any thread. */
 int gateway_bus_call (gateway_bus_t *self, const char *service, const char *principal,
                       const ProtobufCMessage *req, bc_envelope_t **reply);

@@ -65,14 +65,12 @@ s_wrong_method (const gateway_req_t *req)
                                "this address does not take this method");
 }
 
-/* Calls kb as the caller; on success the reply's payload as `type` (NULL
- * with *out set: the error answer already sent). */
-static ProtobufCMessage *
-s_call (gateway_kb_t *self, const gateway_req_t *req, const ProtobufCMessage *msg,
-        const ProtobufCMessageDescriptor *type, enum MHD_Result *out)
+ProtobufCMessage *
+gateway_kb_call (gateway_bus_t *bus, const gateway_req_t *req, const ProtobufCMessage *msg,
+                 const ProtobufCMessageDescriptor *type, enum MHD_Result *out)
 {
     bc_envelope_t *reply;
-    int rc = gateway_bus_call (self->bus, "kb", req->principal, msg, &reply);
+    int rc = gateway_bus_call (bus, "kb", req->principal, msg, &reply);
     ProtobufCMessage *payload = NULL;
     if (rc == BC_OK) {
         payload = bc_envelope_payload (reply, type);
@@ -85,10 +83,9 @@ s_call (gateway_kb_t *self, const gateway_req_t *req, const ProtobufCMessage *ms
     return payload;
 }
 
-/* kb's snippet is escaped text with the query's words in <mark>; the API
- * promises <b> (the same safety: no other tag can be in it). */
-static json_t *
-s_snippet (const char *snippet)
+/* The API promises <b> (the same safety: no other tag can be in it). */
+json_t *
+gateway_kb_snippet (const char *snippet)
 {
     size_t n = strlen (snippet);
     char *out = malloc (n + 1), *o = out;
@@ -119,7 +116,7 @@ s_hits (const Balcao__V1__ArticleResults *r)
         json_array_append_new (hits, json_pack ("{s:s, s:s, s:s, s:s, s:o}", "id", h->id, "title",
                                                 h->title, "type", h->type, "category",
                                                 h->category, "snippet_html",
-                                                s_snippet (h->snippet)));
+                                                gateway_kb_snippet (h->snippet)));
     }
     return hits;
 }
@@ -178,8 +175,8 @@ s_search (gateway_kb_t *self, const gateway_req_t *req)
     sa.offset = (uint32_t) from;
     sa.type = (char *) s_arg (req, "type");
     sa.category = (char *) s_arg (req, "category");
-    Balcao__V1__ArticleResults *r = (Balcao__V1__ArticleResults *) s_call (
-        self, req, &sa.base, &balcao__v1__article_results__descriptor, &out);
+    Balcao__V1__ArticleResults *r = (Balcao__V1__ArticleResults *) gateway_kb_call (
+        self->bus, req, &sa.base, &balcao__v1__article_results__descriptor, &out);
     if (!r)
         return out;
     json_t *body = json_pack ("{s:o, s:I, s:o, s:s?}", "hits", s_hits (r), "estimated",
@@ -204,8 +201,8 @@ s_suggest (gateway_kb_t *self, const gateway_req_t *req)
     Balcao__V1__SuggestArticles sg = BALCAO__V1__SUGGEST_ARTICLES__INIT;
     sg.text = (char *) q;
     sg.limit = 5;
-    Balcao__V1__ArticleResults *r = (Balcao__V1__ArticleResults *) s_call (
-        self, req, &sg.base, &balcao__v1__article_results__descriptor, &out);
+    Balcao__V1__ArticleResults *r = (Balcao__V1__ArticleResults *) gateway_kb_call (
+        self->bus, req, &sg.base, &balcao__v1__article_results__descriptor, &out);
     if (!r)
         return out;
     json_t *body = json_pack ("{s:o}", "hits", s_hits (r));
@@ -229,8 +226,8 @@ s_article (gateway_kb_t *self, const gateway_req_t *req, const char *id)
     ga.id = (char *) id;
     ga.count_view = 1;
     enum MHD_Result out;
-    Balcao__V1__Article *a = (Balcao__V1__Article *) s_call (
-        self, req, &ga.base, &balcao__v1__article__descriptor, &out);
+    Balcao__V1__Article *a = (Balcao__V1__Article *) gateway_kb_call (
+        self->bus, req, &ga.base, &balcao__v1__article__descriptor, &out);
     if (!a)
         return out;
     out = gateway_http_json (req->conn, MHD_HTTP_OK, s_article_json (a), NULL, NULL);
@@ -249,8 +246,8 @@ s_feedback (gateway_kb_t *self, const gateway_req_t *req, const char *id)
     ra.id = (char *) id;
     ra.helpful = json_is_true (helpful);
     enum MHD_Result out;
-    Balcao__V1__Article *a = (Balcao__V1__Article *) s_call (
-        self, req, &ra.base, &balcao__v1__article__descriptor, &out);
+    Balcao__V1__Article *a = (Balcao__V1__Article *) gateway_kb_call (
+        self->bus, req, &ra.base, &balcao__v1__article__descriptor, &out);
     if (!a)
         return out;
     out = gateway_http_json (req->conn, MHD_HTTP_OK,
@@ -285,8 +282,8 @@ s_record (gateway_kb_t *self, const gateway_req_t *req)
     rd.n_articles = 1;
     rd.client_ref = (char *) ref;
     enum MHD_Result out;
-    Balcao__V1__DeflectionCounts *c = (Balcao__V1__DeflectionCounts *) s_call (
-        self, req, &rd.base, &balcao__v1__deflection_counts__descriptor, &out);
+    Balcao__V1__DeflectionCounts *c = (Balcao__V1__DeflectionCounts *) gateway_kb_call (
+        self->bus, req, &rd.base, &balcao__v1__deflection_counts__descriptor, &out);
     if (!c)
         return out;
     out = gateway_http_json (req->conn, MHD_HTTP_ACCEPTED,
@@ -303,8 +300,8 @@ s_deflection (gateway_kb_t *self, const gateway_req_t *req)
     if (*gd.article && !gateway_webpath_article_id (gd.article))
         return s_bad_id (req);
     enum MHD_Result out;
-    Balcao__V1__DeflectionCounts *c = (Balcao__V1__DeflectionCounts *) s_call (
-        self, req, &gd.base, &balcao__v1__deflection_counts__descriptor, &out);
+    Balcao__V1__DeflectionCounts *c = (Balcao__V1__DeflectionCounts *) gateway_kb_call (
+        self->bus, req, &gd.base, &balcao__v1__deflection_counts__descriptor, &out);
     if (!c)
         return out;
     /* Of the forms where a suggestion was opened and that ended, the share

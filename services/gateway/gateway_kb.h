@@ -20,4 +20,14 @@ void gateway_kb_destroy (gateway_kb_t **self_p);
  * *out untouched) otherwise. */
 bool gateway_kb_route (gateway_kb_t *self, gateway_req_t *req, enum MHD_Result *out);
 
+/* For the rooms that call kb (gateway_desk_kb.c too): calls kb as the
+ * caller (req->principal); on success the reply's payload as `type` (free
+ * it), else NULL with the error answer already sent in *out. */
+ProtobufCMessage *gateway_kb_call (gateway_bus_t *bus, const gateway_req_t *req,
+                                   const ProtobufCMessage *msg,
+                                   const ProtobufCMessageDescriptor *type, enum MHD_Result *out);
+/* kb's snippet (escaped text, the query's words in <mark>) as the API's
+ * JSON string, the words in <b>. */
+json_t *gateway_kb_snippet (const char *snippet);
+
 #endif

@@ -5,6 +5,9 @@
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "gateway_accounts.h"
+#include "gateway_desk_admin.h"
+#include "gateway_desk.h"
+#include "gateway_desk_kb.h"
 #include "gateway_kb.h"
 #include "gateway_parse.h"
 #include "gateway_reports.h"
@@ -27,7 +30,10 @@ struct gateway_routes_t {
     gateway_accounts_t *accounts;
     gateway_tickets_t *tickets;
     gateway_kb_t *kb;
+    gateway_desk_kb_t *desk_kb;
     gateway_reports_t *reports;
+    gateway_desk_admin_t *desk_admin;
+    gateway_desk_t *desk;
     gateway_sse_t *sse;
     gateway_static_t *files;
     size_t max_body;  /* gateway/max_body_bytes */
@@ -69,10 +75,13 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->tickets = gateway_tickets_new (config, bus);
     self->kb = gateway_kb_new (config, bus);
     self->reports = gateway_reports_new (config, bus);
+    self->desk_admin = gateway_desk_admin_new (config, bus);
+    self->desk = gateway_desk_new (config, bus);
     self->sse = gateway_sse_new (config, bus);
     self->files = gateway_static_new (config);
-    if (!self->accounts || !self->tickets || !self->kb || !self->reports || !self->sse
-        || !self->files)
+    self->desk_kb = gateway_desk_kb_new (config, bus);
+    if (!self->accounts || !self->tickets || !self->kb || !self->reports || !self->desk_admin
+        || !self->desk || !self->sse || !self->files || !self->desk_kb)
         gateway_routes_destroy (&self);
     return self;
 }
@@ -86,7 +95,10 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     gateway_static_destroy (&self->files);
     gateway_sse_destroy (&self->sse);
     gateway_kb_destroy (&self->kb);
+    gateway_desk_kb_destroy (&self->desk_kb);
     gateway_reports_destroy (&self->reports);
+    gateway_desk_admin_destroy (&self->desk_admin);
+    gateway_desk_destroy (&self->desk);
     gateway_tickets_destroy (&self->tickets);
     gateway_accounts_destroy (&self->accounts);
     free (self);
@@ -332,9 +344,12 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
         }
     }
     if (!gateway_accounts_route (self->accounts, &req, &out) &&
+        !gateway_desk_kb_route (self->desk_kb, &req, &out) &&
         !gateway_tickets_route (self->tickets, &req, &out) &&
         !gateway_kb_route (self->kb, &req, &out) &&
         !gateway_reports_route (self->reports, &req, &out) &&
+        !gateway_desk_admin_route (self->desk_admin, &req, &out) &&
+        !gateway_desk_route (self->desk, &req, &out) &&
         !gateway_sse_route (self->sse, &req, &out))
         out = gateway_http_no_such_page (conn);
     json_decref (req.body_json);

@@ -420,7 +420,8 @@ bool
 gateway_staff_route (gateway_accounts_t *self, gateway_req_t *req, enum MHD_Result *out)
 {
     bool is_people = gateway_http_path (req, "desk/people", NULL) ||
-                     gateway_http_path (req, "desk/people/reset-access", NULL);
+                     gateway_http_path (req, "desk/people/reset-access", NULL) ||
+                     gateway_http_path (req, "desk/status", NULL);
     static const char *const posts[] = {"staff/login",        "staff/password/use",
                                         "staff/password",     "staff/totp/begin",
                                         "staff/totp/confirm", "staff/totp/disable"};

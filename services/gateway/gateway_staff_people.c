@@ -1,6 +1,6 @@
 /* gateway_staff_people: the staff as the router knows them (ListPeople,
  * UpsertPerson), their invitation and access-reset links, and
- * /desk/people. The router decides who may list or change people; the
+ * /desk/people and /desk/status. The router decides who may list or change people; the
  * gateway forwards as the signed-in person, except that only an admin's
  * session may reset someone's web access (the credentials are the
  * gateway's own). */
@@ -348,9 +348,41 @@ s_reset_access (gateway_accounts_t *self, gateway_req_t *req)
     return gateway_http_json (req->conn, MHD_HTTP_OK, json_object (), NULL, NULL);
 }
 
+/* POST /desk/status {"status": "online"|"away"|"offline"}: router
+ * SetAgentStatus as the caller; the person after it. */
+static enum MHD_Result
+s_status (gateway_accounts_t *self, gateway_req_t *req)
+{
+    const char *status = json_string_value (json_object_get (req->body_json, "status"));
+    if (!status || (strcmp (status, "online") != 0 && strcmp (status, "away") != 0 &&
+                    strcmp (status, "offline") != 0))
+        return gateway_accounts_invalid (req, "o campo \"status\" é online, away ou offline",
+                                         "the field \"status\" is online, away or offline");
+    Balcao__V1__SetAgentStatus set = BALCAO__V1__SET_AGENT_STATUS__INIT;
+    set.status = (char *) status;
+    bc_envelope_t *reply = NULL;
+    int rc = gateway_bus_call (self->bus, "router", req->principal, &set.base, &reply);
+    Balcao__V1__Person *p = rc == BC_OK ? (Balcao__V1__Person *) bc_envelope_payload (
+                                              reply, &balcao__v1__person__descriptor)
+                                        : NULL;
+    enum MHD_Result out = p ? gateway_http_json (req->conn, MHD_HTTP_OK, s_person_json (self, p),
+                                                 NULL, NULL)
+                          : rc == BC_OK ? gateway_http_unexpected (req->conn, "router")
+                                        : gateway_http_bus_error (req->conn, rc, reply, "router");
+    if (p)
+        balcao__v1__person__free_unpacked (p, NULL);
+    bc_envelope_destroy (&reply);
+    return out;
+}
+
 enum MHD_Result
 gateway_staff_people_route (gateway_accounts_t *self, gateway_req_t *req)
 {
+    if (gateway_http_path (req, "desk/status", NULL))
+        return req->is_write ? s_status (self, req)
+                             : gateway_http_error (req->conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                                   "method_not_allowed", "use POST neste endereço",
+                                                   "use POST here");
     bool is_reset = gateway_http_path (req, "desk/people/reset-access", NULL);
     if (is_reset && !req->is_write)
         return gateway_http_error (req->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",

@@ -187,3 +187,34 @@ gateway_ticket_record_deflection (gateway_bus_t *bus, const gateway_req_t *req,
     free (articles);
 }
 
+enum MHD_Result
+gateway_ticket_file (gateway_bus_t *bus, gateway_req_t *req, const char *sha256,
+                     const Balcao__V1__Attachment *meta)
+{
+    Balcao__V1__GetAttachment ga = BALCAO__V1__GET_ATTACHMENT__INIT;
+    ga.sha256 = (char *) sha256;
+    bc_envelope_t *reply = NULL;
+    int rc = gateway_bus_call (bus, "intake", "service:gateway", &ga.base, &reply);
+    enum MHD_Result out;
+    if (rc == BC_OK) {
+        Balcao__V1__AttachmentData *d = (Balcao__V1__AttachmentData *) bc_envelope_payload (
+            reply, &balcao__v1__attachment_data__descriptor);
+        if (d && d->attachment) {
+            Balcao__V1__Attachment shown = *d->attachment;
+            shown.filename = meta->filename;
+            shown.content_type = meta->content_type;
+            Balcao__V1__Attachment *first = d->attachment;
+            d->attachment = &shown;
+            out = gateway_http_attachment (req->conn, d);
+            d->attachment = first;
+        }
+        else
+            out = gateway_http_unexpected (req->conn, "intake");
+        if (d)
+            balcao__v1__attachment_data__free_unpacked (d, NULL);
+    }
+    else
+        out = gateway_http_bus_error (req->conn, rc, reply, "intake");
+    bc_envelope_destroy (&reply);
+    return out;
+}

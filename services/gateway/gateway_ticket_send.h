@@ -1,7 +1,7 @@
 /* gateway_ticket_send: a customer's message from the portal to intake, as
  * service:gateway for the signed-in address (channel "portal"), and the
- * wait until the router has it; the deflection record for kb. Safe from
- * every connection thread. */
+ * wait until the router has it; the deflection record for kb; a ticket's
+ * file from intake. Safe from every connection thread. */
 #ifndef GATEWAY_TICKET_SEND_H
 #define GATEWAY_TICKET_SEND_H
 
@@ -42,5 +42,12 @@ uint64_t gateway_ticket_wait_message (gateway_bus_t *bus, const gateway_req_t *r
  * failure is logged: the ticket is stored whatever kb answers. */
 void gateway_ticket_record_deflection (gateway_bus_t *bus, const gateway_req_t *req,
                                        const char *client_ref);
+
+/* Sends file sha256 from intake (asked as service:gateway: the caller's
+ * room checked with the router that req may read it) as a download under
+ * the name and type meta, the message it is on, gives it: the same bytes
+ * may have come first under another customer's name. */
+enum MHD_Result gateway_ticket_file (gateway_bus_t *bus, gateway_req_t *req, const char *sha256,
+                                     const Balcao__V1__Attachment *meta);
 
 #endif

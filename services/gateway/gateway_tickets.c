@@ -422,31 +422,7 @@ s_file (gateway_tickets_t *self, gateway_req_t *req, uint64_t number, const char
         balcao__v1__ticket__free_unpacked (t, NULL);
         return s_file_not_found (req);
     }
-    Balcao__V1__GetAttachment ga = BALCAO__V1__GET_ATTACHMENT__INIT;
-    ga.sha256 = (char *) sha256;
-    rc = gateway_bus_call (self->bus, "intake", "service:gateway", &ga.base, &reply);
-    if (rc == BC_OK) {
-        Balcao__V1__AttachmentData *d = (Balcao__V1__AttachmentData *) bc_envelope_payload (
-            reply, &balcao__v1__attachment_data__descriptor);
-        if (d && d->attachment) {
-            /* The name and type this ticket's message gave it: the same
-             * bytes may have come first under another customer's name. */
-            Balcao__V1__Attachment shown = *d->attachment;
-            shown.filename = meta->filename;
-            shown.content_type = meta->content_type;
-            Balcao__V1__Attachment *first = d->attachment;
-            d->attachment = &shown;
-            out = gateway_http_attachment (req->conn, d);
-            d->attachment = first;
-        }
-        else
-            out = gateway_http_unexpected (req->conn, "intake");
-        if (d)
-            balcao__v1__attachment_data__free_unpacked (d, NULL);
-    }
-    else
-        out = gateway_http_bus_error (req->conn, rc, reply, "intake");
-    bc_envelope_destroy (&reply);
+    out = gateway_ticket_file (self->bus, req, sha256, meta);
     balcao__v1__ticket__free_unpacked (t, NULL);
     return out;
 }

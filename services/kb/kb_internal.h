@@ -35,6 +35,10 @@ int kb_is_staff (const char *principal);
 void kb_articles_register (kb_t *self);
 /* An article's current version (NULL when there is none; free_unpacked it). */
 Balcao__V1__Article *kb_article_get (kb_t *self, MDB_txn *txn, const char *id);
+/* An article's Markdown as the HTML kb shows (Article.html, and
+ * RenderMarkdown's preview: one path, so the preview is what is
+ * published): cmark's safe mode. Free the result. */
+char *kb_article_html (const char *markdown);
 /* An article id: 1 to 64 lowercase letters, digits and '-'. */
 int kb_valid_article_id (const char *id);
 /* Article id's current version if principal may see it; otherwise NULL,
@@ -62,6 +66,10 @@ int kb_tickets_reindex (kb_t *self);
 int kb_tickets_repair (kb_t *self, MDB_txn *txn, const char *id);
 /* kb's record of a ticket (NULL when unknown; free_unpacked it). */
 Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);
+/* The same, or NULL with the reply set to not_found (for requests naming a
+ * ticket). */
+Balcao__V1__KbTicket *kb_ticket_known (kb_t *self, MDB_txn *txn, uint64_t number,
+                                       bc_reply_t *reply);
 
 /* Calls fn with each record of dbi (in a read transaction of its own),
  * until fn returns non-zero. Returns that, 0, or -1 (LMDB). */

@@ -153,7 +153,13 @@ s_search (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     if (q.limit > 100)
         q.limit = 100;
     char type[80], category[80], audience[80];
-    kb_index_t *index = s_scope (self, &q, bc_tx_principal (tx), req->include_drafts);
+    char status[80];
+    kb_index_t *index =
+        s_scope (self, &q, bc_tx_principal (tx), req->include_drafts || *req->status);
+    if (*req->status) {
+        snprintf (status, sizeof status, "S%s", req->status);
+        q.filters[q.nfilters++] = status;
+    }
     if (*req->type) {
         snprintf (type, sizeof type, "T%s", req->type);
         q.filters[q.nfilters++] = type;
@@ -265,6 +271,10 @@ s_gaps (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     }
     int64_t since = req->since_us ? req->since_us : bc_tx_now_us (tx) - 30LL * 86400000000LL;
     uint32_t day = since > 0 ? (uint32_t) (since / 86400000000LL) : 0;
+    /* The first day not counted (whole days: gaps are kept per day). */
+    uint32_t end_day = req->until_us > 0
+                           ? (uint32_t) ((req->until_us + 86400000000LL - 1) / 86400000000LL)
+                           : UINT32_MAX;
     unsigned char start[4];
     for (int i = 0; i < 4; i++)
         start[i] = (unsigned char) (day >> (24 - 8 * i));
@@ -276,6 +286,13 @@ s_gaps (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     zhash_t *sums = zhash_new ();
     MDB_val k = {4, start}, v;
     for (int op = MDB_SET_RANGE; mdb_cursor_get (cur, &k, &v, op) == 0; op = MDB_NEXT) {
+        if (k.mv_size < 4)
+            continue;
+        const unsigned char *kd = k.mv_data;
+        uint32_t key_day = (uint32_t) kd[0] << 24 | (uint32_t) kd[1] << 16
+                           | (uint32_t) kd[2] << 8 | kd[3];
+        if (key_day >= end_day)
+            break;
         Balcao__V1__KbGap *g = balcao__v1__kb_gap__unpack (NULL, v.mv_size, v.mv_data);
         if (!g)
             continue;
@@ -318,6 +335,53 @@ s_gaps (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     return 0;
 }
 
+/* The query of a ticket: its subject and the customer's first message,
+ * at most MAX_TICKET_QUERY bytes. */
+#define MAX_TICKET_QUERY 2000
+
+static int
+s_similar_articles (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                    const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    (void) request;
+    kb_t *self = state;
+    const Balcao__V1__SimilarArticles *req = (const Balcao__V1__SimilarArticles *) payload;
+    if (!kb_is_staff (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "só a equipe de suporte vê os artigos de um chamado",
+                        "only support staff see a ticket's articles");
+        return 0;
+    }
+    Balcao__V1__KbTicket *t = kb_ticket_known (self, bc_tx_txn (tx), req->ticket, reply);
+    if (!t)
+        return 0;
+    char text[MAX_TICKET_QUERY + 1];
+    snprintf (text, sizeof text, "%s\n%s", t->subject, t->n_texts ? t->texts[0] : "");
+    balcao__v1__kb_ticket__free_unpacked (t, NULL);
+    /* snprintf may have cut a character: drop what is left of it. */
+    size_t n = strlen (text), lead = n;
+    while (lead && ((unsigned char) text[lead - 1] & 0xC0) == 0x80)
+        lead--;
+    if (lead) {
+        unsigned char c = (unsigned char) text[lead - 1];
+        size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (n - (lead - 1) < want)
+            text[lead - 1] = 0;
+    }
+    kb_query_t q = {.text = text, .limit = req->limit ? (int) req->limit : 5,
+                    .snippet_chars = SNIPPET_CHARS};
+    if (q.limit > 20)
+        q.limit = 20;
+    kb_index_t *index = s_scope (self, &q, bc_tx_principal (tx), 0);
+    kb_results_t *r = NULL;
+    if (kb_index_search (index, &q, &r)) {
+        s_search_failed (index, reply);
+        return 0;
+    }
+    s_reply_results (self, bc_tx_txn (tx), reply, r);
+    kb_results_destroy (&r);
+    return 0;
+}
+
 void
 kb_search_register (kb_t *self)
 {
@@ -326,4 +390,6 @@ kb_search_register (kb_t *self)
     bc_service_on_command (svc, &balcao__v1__suggest_articles__descriptor, 0, s_suggest);
     bc_service_on_command (svc, &balcao__v1__ask_bot__descriptor, 0, s_ask);
     bc_service_on_command (svc, &balcao__v1__get_kb_gaps__descriptor, 0, s_gaps);
+    bc_service_on_command (svc, &balcao__v1__similar_articles__descriptor, 0,
+                           s_similar_articles);
 }

@@ -36,6 +36,16 @@ kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number)
     return balcao__v1__kb_ticket__unpack (NULL, v.mv_size, v.mv_data);
 }
 
+Balcao__V1__KbTicket *
+kb_ticket_known (kb_t *self, MDB_txn *txn, uint64_t number, bc_reply_t *reply)
+{
+    Balcao__V1__KbTicket *t = kb_ticket_get (self, txn, number);
+    if (!t)
+        bc_reply_error (reply, "not_found", "o chamado #%llu não está na base de conhecimento",
+                        "ticket #%llu is not in the knowledge base", (unsigned long long) number);
+    return t;
+}
+
 static int
 s_store (kb_t *self, MDB_txn *txn, const Balcao__V1__KbTicket *t)
 {
@@ -353,18 +363,25 @@ kb_tickets_on_event (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev)
     return rc;
 }
 
-/* Search hits as TicketHits into a reply. */
+/* Search hits as TicketHits into a reply; for staff (txn not NULL) with
+ * each ticket's status and resolution from kb's record. */
 static void
-s_reply_hits (bc_reply_t *reply, kb_results_t *r)
+s_reply_hits (kb_t *self, MDB_txn *txn, bc_reply_t *reply, kb_results_t *r)
 {
     Balcao__V1__TicketHit hits[100];
     Balcao__V1__TicketHit *ptrs[100];
+    Balcao__V1__KbTicket *records[100] = {NULL};
     int n = r->nhits < 100 ? r->nhits : 100;
     for (int i = 0; i < n; i++) {
         balcao__v1__ticket_hit__init (&hits[i]);
         hits[i].ticket = strtoull (r->hits[i].id, NULL, 10);
         hits[i].score = r->hits[i].score;
         hits[i].subject = r->hits[i].title;
+        records[i] = txn ? kb_ticket_get (self, txn, hits[i].ticket) : NULL;
+        if (records[i]) {
+            hits[i].status = records[i]->status;
+            hits[i].resolution = records[i]->resolution;
+        }
         ptrs[i] = &hits[i];
     }
     Balcao__V1__SearchTicketsReply out = BALCAO__V1__SEARCH_TICKETS_REPLY__INIT;
@@ -372,6 +389,9 @@ s_reply_hits (bc_reply_t *reply, kb_results_t *r)
     out.n_hits = (size_t) n;
     out.estimated = r->estimated;
     bc_reply_ok (reply, &out.base);
+    for (int i = 0; i < n; i++)
+        if (records[i])
+            balcao__v1__kb_ticket__free_unpacked (records[i], NULL);
 }
 
 /* Customers find only their own tickets, and never by internal notes. */
@@ -407,7 +427,7 @@ s_search (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
                         kb_index_error (self->tickets));
         return 0;
     }
-    s_reply_hits (reply, r);
+    s_reply_hits (self, kb_is_staff (bc_tx_principal (tx)) ? bc_tx_txn (tx) : NULL, reply, r);
     kb_results_destroy (&r);
     return 0;
 }
@@ -424,26 +444,28 @@ s_similar (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
                         "only support staff see similar tickets");
         return 0;
     }
-    Balcao__V1__KbTicket *t = kb_ticket_get (self, bc_tx_txn (tx), req->ticket);
-    if (!t) {
-        bc_reply_error (reply, "not_found", "o chamado #%llu não está na base de conhecimento",
-                        "ticket #%llu is not in the knowledge base",
-                        (unsigned long long) req->ticket);
+    Balcao__V1__KbTicket *t = kb_ticket_known (self, bc_tx_txn (tx), req->ticket, reply);
+    if (!t)
         return 0;
-    }
     balcao__v1__kb_ticket__free_unpacked (t, NULL);
     char id[24];
     snprintf (id, sizeof id, "%llu", (unsigned long long) req->ticket);
     kb_query_t q = {.limit = req->limit ? (int) req->limit : 5};
     if (q.limit > 50)
         q.limit = 50;
+    /* Solved: none of the statuses of a ticket still being worked on
+     * (router.proto's Ticket.status). */
+    static const char *const unsolved[] = {"Snovo", "Saberto", "Saguardando_cliente",
+                                           "Sreaberto"};
+    for (int i = 0; req->resolved_only && i < 4; i++)
+        q.excludes[q.nexcludes++] = unsolved[i];
     kb_results_t *r = NULL;
     if (kb_index_similar (self->tickets, id, &q, &r)) {
         bc_reply_error (reply, "internal", "a busca falhou: %s", "the search failed: %s",
                         kb_index_error (self->tickets));
         return 0;
     }
-    s_reply_hits (reply, r);
+    s_reply_hits (self, bc_tx_txn (tx), reply, r);
     kb_results_destroy (&r);
     return 0;
 }

@@ -99,6 +99,14 @@ notify_outbox_cmd_list (notify_outbox_t *self, bc_tx_t *tx, const ProtobufCMessa
                         bc_reply_t *reply)
 {
     const Balcao__V1__ListOutbox *req = (const Balcao__V1__ListOutbox *) payload;
+    const char *principal = bc_tx_principal (tx);
+    /* Recipients and subjects are the team's to see, not a customer's. */
+    if (!principal || strncmp (principal, "customer:", 9) == 0
+        || strncmp (principal, "visitor:", 8) == 0) {
+        bc_reply_error (reply, "forbidden", "a caixa de saída é da equipe de suporte",
+                        "the outbox is for the support team");
+        return 0;
+    }
     const char *filter = req->filter;
     if (*filter && !notify_outbox_is (filter, "pending") && !notify_outbox_is (filter, "retrying")
         && !notify_outbox_is (filter, "dead")) {

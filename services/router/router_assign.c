@@ -55,13 +55,14 @@ s_give (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *agent_id
     return rc;
 }
 
-/* Puts t in its tier's queue (no agent fits now). */
+/* Puts t in its tier's queue: no agent fits now (reason "queue"), or a
+ * supervisor took it from its agent ("unassign"). */
 static int
-s_enqueue (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
+s_enqueue (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *reason)
 {
     int rc = router_queue_put (bc_tx_txn (tx), &self->pdbs, t);
     if (rc == 0)
-        rc = s_emit_assigned (self, tx, t, "", t->assignee, "queue");
+        rc = s_emit_assigned (self, tx, t, "", t->assignee, reason);
     if (rc == 0)
         router_set_string (&t->assignee, "");
     return rc;
@@ -75,7 +76,7 @@ router_assign_auto (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
     int rc = router_people_pick (bc_tx_txn (tx), &self->pdbs, t->tier, t->category, &agent);
     if (rc)
         return rc;
-    rc = agent ? s_give (self, tx, t, agent, "auto") : s_enqueue (self, tx, t);
+    rc = agent ? s_give (self, tx, t, agent, "auto") : s_enqueue (self, tx, t, "queue");
     free (agent);
     return rc;
 }
@@ -457,9 +458,16 @@ s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (rc == MDB_NOTFOUND || (rc == 0 && strncmp (a->id, "agent:", 6) != 0)) {
         if (a)
             balcao__v1__person__free_unpacked (a, NULL);
-        bc_reply_error (reply, "forbidden", "%s não é um agente cadastrado; um administrador cadastra os agentes",
-                        "%s is not a registered agent; an admin adds agents",
-                        strncmp (who, "agent:", 6) == 0 ? "this agent" : "the caller");
+        if (strncmp (who, "agent:", 6) == 0)
+            bc_reply_error (reply, "forbidden",
+                            "este agente não está cadastrado; um administrador cadastra os agentes",
+                            "this agent is not registered; an admin adds agents");
+        else
+            bc_reply_error (reply, "forbidden",
+                            "só agentes informam disponibilidade (supervisores e administradores "
+                            "não recebem chamados da fila)",
+                            "only agents set their availability (supervisors and admins get no "
+                            "tickets from the queue)");
         return 0;
     }
     if (rc)
@@ -483,6 +491,43 @@ s_set_agent_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return 0;
 }
 
+/* AssignTicket with unassign: the ticket goes back to its tier's queue.
+ * Its agent or a supervisor may. The agent's load drops first (they may
+ * take another waiting ticket), then the ticket is queued, so it is not
+ * drained straight back to them; it waits like any queued ticket. */
+static int
+s_unassign (router_t *self, bc_tx_t *tx, uint64_t number, bc_reply_t *reply)
+{
+    const char *who = bc_tx_principal (tx);
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, number, reply, &rc);
+    if (!t)
+        return rc;
+    if (router_is_done (t->status))
+        bc_reply_error (reply, "conflict", "o chamado #%llu está %s; reabra-o antes",
+                        "ticket #%llu is %s; reopen it first", (unsigned long long) t->number,
+                        t->status);
+    else if (!*t->assignee)
+        bc_reply_ok (reply, &t->base);
+    else if (strcmp (t->assignee, who) != 0 && !router_is_supervisor (who))
+        bc_reply_error (reply, "forbidden",
+                        "só quem está com o chamado ou um supervisor o devolve à fila",
+                        "only the ticket's agent or a supervisor puts it back in the queue");
+    else {
+        char previous[320];
+        snprintf (previous, sizeof previous, "%s", t->assignee);
+        rc = router_release (self, tx, previous);
+        if (rc == 0)
+            rc = s_enqueue (self, tx, t, "unassign");
+        if (rc == 0)
+            rc = router_put_ticket (self, bc_tx_txn (tx), t);
+        if (rc == 0)
+            bc_reply_ok (reply, &t->base);
+    }
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
 static int
 s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -496,6 +541,14 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     if (!router_is_agent (who)) {
         bc_reply_error (reply, "forbidden", "só a equipe de suporte atribui chamados",
                         "only the support team assigns tickets");
+        return 0;
+    }
+    if (req->unassign)
+        return s_unassign (self, tx, req->number, reply);
+    if (taking && strncmp (who, "agent:", 6) != 0) {
+        bc_reply_error (reply, "forbidden",
+                        "só agentes assumem chamados; atribua o chamado a um agente",
+                        "only agents take tickets; assign the ticket to an agent");
         return 0;
     }
     if (!taking && !router_is_supervisor (who)) {

@@ -178,11 +178,13 @@ s_may_close (const Balcao__V1__Ticket *t, const char *who, const char *reason, b
     return 0;
 }
 
+static int s_append_message (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *ref,
+                             const char *body, int is_internal, const char *channel);
+
 static int
 s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
 {
-    (void) request;
     router_t *self = state;
     const Balcao__V1__TicketAction *req = (const Balcao__V1__TicketAction *) payload;
     int action = router_action_parse (req->action);
@@ -250,6 +252,12 @@ s_action (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         goto done;
     if ((rc = router_change_status (self, tx, t, to, req->action, req->text, req->fix_reference)))
         goto done;
+    /* The question goes in the thread too, so the customer reads it in the
+     * portal (notify mails it from the status change, not from this: the
+     * channel is not "agent"). */
+    if (action == ROUTER_REQUEST_INFO && *req->text
+        && (rc = s_append_message (self, tx, t, request->id, req->text, 0, "request_info")))
+        goto done;
     if (action == ROUTER_RESOLVE && t->incident_count
         && (rc = s_resolve_incidents (self, tx, t)))
         goto done;
@@ -261,11 +269,10 @@ done:
     return rc;
 }
 
-/* An agent's message on t (the caller stores t): a public one is the first
- * response if none came before, and opens a novo or reaberto ticket. */
+/* Appends the caller's message to t's thread (the caller stores t). */
 static int
-s_write_message (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *ref,
-                 const char *body, int is_internal, const char *channel)
+s_append_message (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *ref,
+                  const char *body, int is_internal, const char *channel)
 {
     Balcao__V1__TicketMessage m = BALCAO__V1__TICKET_MESSAGE__INIT;
     m.message_ref = (char *) ref;
@@ -291,11 +298,22 @@ s_write_message (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char 
         rc = router_emit_for (self, tx, t->number, &out.base);
     if (who)
         balcao__v1__person__free_unpacked (who, NULL);
+    return rc;
+}
+
+/* An agent's message on t (the caller stores t): a public one is the first
+ * response if none came before, and opens a novo or reaberto ticket. */
+static int
+s_write_message (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char *ref,
+                 const char *body, int is_internal, const char *channel)
+{
+    int rc = s_append_message (self, tx, t, ref, body, is_internal, channel);
     if (rc || is_internal)
         return rc;
+    int64_t now = bc_tx_now_us (tx);
     if (!t->first_response_us)
-        t->first_response_us = m.time_us;
-    if ((rc = router_first_response (self, bc_tx_txn (tx), t, m.time_us)))
+        t->first_response_us = now;
+    if ((rc = router_first_response (self, bc_tx_txn (tx), t, now)))
         return rc;
     const char *to = router_lifecycle_next (t->status, ROUTER_OPEN);
     if (to && (strcmp (t->status, "novo") == 0 || strcmp (t->status, "reaberto") == 0))

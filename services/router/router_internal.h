@@ -38,6 +38,7 @@ typedef struct {
     int reopen_days; /* a closed ticket's customer writing within: reopens */
     int seeded, seed_ran; /* the config's people are in (router_people_seed) */
     int reports_ready, reports_ran; /* the reports' read model covers every ticket */
+    int settings_loaded; /* the stored settings are laid over the config's */
 } router_t;
 
 /* router_reports.c: the reports' read model (router_put_ticket calls it
@@ -117,6 +118,12 @@ int router_desk_index (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t
 /* Indexes every ticket of a store from before the views, once. */
 int router_desk_build (router_t *self, bc_tx_t *tx);
 void router_desk_register (bc_service_t *svc);
+
+/* router_settings.c: settings admins change at run time (SLA targets,
+ * working hours, holidays), laid over the config file's at the first batch
+ * (router_settings_load) and at each UpdateSettings. */
+int router_settings_load (router_t *self, MDB_txn *txn);
+void router_settings_register (bc_service_t *svc);
 
 /* router_feed.c: a person's view of the log (balcao tail) */
 void router_feed_register (bc_service_t *svc);

@@ -712,6 +712,12 @@ static int
 s_before_batch (void *state, bc_tx_t *tx)
 {
     router_t *self = state;
+    if (!self->settings_loaded) {
+        int rc = router_settings_load (self, bc_tx_txn (tx));
+        if (rc)
+            return rc;
+        self->settings_loaded = 1;
+    }
     if (!self->reports_ready) {
         int rc = router_reports_seed (self, bc_tx_txn (tx));
         if (rc)
@@ -788,6 +794,7 @@ router_server_setup (bc_service_t *svc)
     router_desk_register (svc);
     router_feed_register (svc);
     router_reports_register (svc);
+    router_settings_register (svc);
     /* The SLA alarm is armed after every commit, and now for what is due. */
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     router_after_commit (self);

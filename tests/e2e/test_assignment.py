@@ -114,6 +114,50 @@ def queues():
                    principal=SUPERVISOR)
         check(t.assignee == "agent:bia@suporte.example", "a supervisor reassigns")
 
+        # Back to the queue: the ticket's agent or a supervisor, nobody else.
+        try:
+            s.call("router", router_pb2.AssignTicket(number=7, unassign=True),
+                   principal="agent:ana@suporte.example")
+            check(False, "another agent cannot put bia's ticket back in the queue")
+        except BusError as e:
+            check(e.code == "forbidden" and "supervisor" in e.message,
+                  "another agent cannot put bia's ticket back in the queue", e)
+        load = {p.id: p.open_tickets for p in s.call(
+            "router", router_pb2.ListPeople(kind="agent"), principal=SUPERVISOR).people}
+        r = s.run_tool("balcao", ["unassign", "7"],
+                       env={"BALCAO_PRINCIPAL": "agent:bia@suporte.example"})
+        out = r.stdout.decode()
+        check(r.returncode == 0 and "na fila" in out, "balcao unassign puts it back", (r, out))
+        check(assignee(s, 7) == "" and queue(s) == [7], "ticket 7 waits in the N1 queue again")
+        after = {p.id: p.open_tickets for p in s.call(
+            "router", router_pb2.ListPeople(kind="agent"), principal=SUPERVISOR).people}
+        check(after["agent:bia@suporte.example"] == load["agent:bia@suporte.example"] - 1,
+              "bia has one ticket less", (load, after))
+        hist = s.run_tool("balcao", ["history", "7"], env={"BALCAO_LANG": "en"}).stdout.decode()
+        check("put back in the N1 queue by bia@suporte.example" in hist
+              and "assigned to bia@suporte.example by sara@suporte.example" in hist
+              and "taken by ana@suporte.example" in hist,
+              "the history says who took, assigned and put it back, in words", hist)
+        t = s.call("router", router_pb2.AssignTicket(number=7, agent="agent:bia@suporte.example"),
+                   principal=SUPERVISOR)
+        t = s.call("router", router_pb2.AssignTicket(number=7, unassign=True), principal=SUPERVISOR)
+        check(t.assignee == "" and queue(s) == [7], "a supervisor puts a ticket back in the queue")
+        try:
+            s.call("router", router_pb2.AssignTicket(number=7), principal=SUPERVISOR)
+            check(False, "a supervisor cannot take a ticket")
+        except BusError as e:
+            check(e.code == "forbidden" and ("a um agente" in e.message
+                                         or "to an agent" in e.message),
+                  "a supervisor taking is told to assign it to an agent", e)
+        try:
+            s.call("router", router_pb2.SetAgentStatus(status="online"), principal=SUPERVISOR)
+            check(False, "availability is for agents")
+        except BusError as e:
+            check(e.code == "forbidden" and ("supervisores e administradores" in e.message
+                                         or "supervisors and admins get no" in e.message),
+                  "a supervisor's availability is refused in one language", e)
+        s.call("router", router_pb2.AssignTicket(number=7), principal="agent:ana@suporte.example")
+
         # A rejected resolution goes back to whoever resolved it.
         s.call("router", router_pb2.TicketAction(number=2, action="resolve", text="Ajustado."),
                principal="agent:ana@suporte.example")
@@ -131,7 +175,7 @@ def queues():
         except BusError as e:
             check(e.code == "forbidden", "only admins register people", e)
         rc = s.run_tool("balcao", ["history", "6"]).stdout.decode()
-        check("na fila do N1" in rc and "atribuído a agent:bia@suporte.example (auto)" in rc,
+        check("na fila do N1" in rc and "atribuído a bia@suporte.example pela distribuição automática" in rc,
               "the history shows the queue and the assignment", rc)
 
 

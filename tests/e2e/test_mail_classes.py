@@ -67,11 +67,15 @@ def main():
                         in_reply_to="rita-1@loja.com.br"))
         deliver(s, mail("robot-1@loja.com.br", "Re: Nota fiscal não sai", "Alerta: fila cheia.",
                         "Auto-Submitted: auto-generated\r\n", in_reply_to="rita-1@loja.com.br"))
-        wait_until(lambda: s.ticket(1).message_count == 3, 20, "both messages on ticket 1", system=s)
+        wait_until(lambda: s.ticket(1).message_count == 4, 20, "both messages on ticket 1", system=s)
         t = s.ticket(1)
+        ask = t.messages[1]
+        check((ask.direction, ask.channel, ask.body, ask.is_internal)
+              == ("outbound", "request_info", "Qual é a mensagem de erro?", False),
+              "the agent's question is in the public thread (the portal shows it)", ask)
         check(t.status == "aguardando_cliente",
               "an out-of-office reply and a robot do not count as the customer's answer", t.status)
-        check([m.mail_class for m in t.messages[1:]] == ["out_of_office", "auto"],
+        check([m.mail_class for m in t.messages[2:]] == ["out_of_office", "auto"],
               "each message keeps its class", [m.mail_class for m in t.messages])
 
         deliver(s, mail("ooo-2@outra.com.br", "Out of Office: seu boletim", "I am away.",
@@ -93,7 +97,7 @@ def main():
         check(s.ticket_total() == 1,
               "an unthreaded out-of-office reply and a read receipt open no ticket", s.ticket_total())
         t = s.ticket(1)
-        check(t.message_count == 4, "the read receipt left no trace on ticket 1", t.message_count)
+        check(t.message_count == 5, "the read receipt left no trace on ticket 1", t.message_count)
         last = t.messages[-1]
         check(last.reply.strip() == "O erro é 539." and "> Qual é a mensagem" in last.body,
               "the reply part is kept next to the whole body", (last.reply, last.body))

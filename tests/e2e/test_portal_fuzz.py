@@ -3,10 +3,14 @@
 including HTTP/JSON").
 
 A seeded random stream of requests, as a visitor and as a signed-in
-customer, at every /api/v1 endpoint of docs/API.md: bodies that are not
+customer, at every /api/v1 endpoint of docs/API.md (and, with a staff session, the
+dashboard's knowledge room, /desk/kb/… and /desk/tickets/N/similar|article):
+bodies that are not
 JSON, JSON of the wrong shape and types, huge and empty strings, invalid
 UTF-8, NUL bytes, deep nesting, bad base64 files, odd numbers and ids in
-paths, odd query strings, odd cookies and CSRF headers; plus raw HTTP the
+paths, odd query strings, odd cookies and CSRF headers; the dashboard's
+/desk routes too, mostly as a signed-in agent (every ticket action with
+random bodies); plus raw HTTP the
 browser would never send (broken request lines, huge headers, a body
 longer than its Content-Length says).
 
@@ -25,7 +29,7 @@ import os
 import random
 import urllib.parse
 
-from harness import System, check, log, run_test
+from harness import System, check, log, router_pb2, run_test
 from portal import Portal, sign_in
 
 N_REQUESTS = int(os.environ.get("BALCAO_PORTAL_FUZZ_N", "600"))
@@ -42,7 +46,37 @@ ENDPOINTS = [
     ("GET", "/kb/search?q={q}"), ("GET", "/kb/suggest?q={q}"),
     ("GET", "/kb/articles/{id}"), ("POST", "/kb/articles/{id}/feedback"),
     ("POST", "/kb/deflection"), ("GET", "/kb/deflection"),
+    # The dashboard's (a staff session mostly; customers and visitors too).
+    ("GET", "/desk/counts"), ("GET", "/desk/queue?{query}"), ("GET", "/desk/macros"),
+    ("GET", "/desk/tickets/{n}"), ("GET", "/desk/tickets/{n}/attachments/{sha}"),
+    ("GET", "/desk/tickets/{n}/macros/{id}/preview"), ("POST", "/desk/status"),
+    ("POST", "/desk/tickets/{n}/{action}"), ("GET", "/desk/tickets/{n}/{action}"),
 ]
+DESK_ACTIONS = ["take", "assign", "reply", "note", "phone", "macro", "request-info", "open",
+                "reopen", "close", "resolve", "category", "priority", "escalate", "deescalate",
+                "merge", "link", "nada", ""]
+DESK_QUERIES = ["view=x", "view=mine&limit=0", "tier=N9", "limit=201", "limit=-1", "offset=x",
+                "offset=99999999", "limit=1e3", "category=%00", "customer=" + "a" * 3000,
+                "view=open&tier=N1&priority=alta", "view=&tier="]
+AGENT = "agent:fuzz-agent@suporte.example"
+
+# The dashboard's knowledge room (gateway_desk_kb.c), fuzzed with a staff
+# session (and sometimes a customer's or none): it may accept a request (a
+# draft made of odd text is still a draft), never fail with a 5xx.
+DESK_ENDPOINTS = [
+    ("GET", "/desk/tickets/{n}/similar"), ("POST", "/desk/tickets/{n}/article"),
+    ("GET", "/desk/kb/articles?q={q}&status={q}&visibility={q}&offset={n}&limit={n}"),
+    ("GET", "/desk/kb/articles?q={q}"), ("POST", "/desk/kb/articles"),
+    ("GET", "/desk/kb/articles/{id}"), ("GET", "/desk/kb/articles/{id}?version={n}"),
+    ("POST", "/desk/kb/articles/{id}"), ("POST", "/desk/kb/articles/{id}/publish"),
+    ("POST", "/desk/kb/articles/{id}/unpublish"), ("POST", "/desk/kb/articles/{id}/revert"),
+    ("POST", "/desk/kb/preview"), ("GET", "/desk/kb/gaps?from={q}&to={q}&limit={n}"),
+]
+DESK_FIELDS = ["title", "body", "markdown", "tags", "visibility", "type", "category",
+               "language", "version", "base_version", "id", "status"]
+STAFF = "ana@suporte.example"
+SEEDS = "\n".join(["    people", "        ana", '            id = "agent:%s"' % STAFF,
+                    '            name = "Ana"', '            tier = "N1"']) + "\n"
 
 NUMBERS = ["1", "0", "-1", "01", "+1", "1x", "18446744073709551616", "99999999999999999999",
            "%00", "1%00", "..", "%2e%2e", "1/../2", "", "9" * 300, "1.0", "0x10"]
@@ -58,7 +92,9 @@ WEIRD_VALUES = [None, True, False, 0, -1, 2 ** 63, 2 ** 64 + 5, 1.5, float("1e30
 
 FIELDS = ["email", "password", "name", "language", "token", "everywhere", "subject", "body",
           "category", "attachments", "client_ref", "suggestions_opened", "reason", "score",
-          "comment", "helpful", "article_id", "outcome"]
+          "comment", "helpful", "article_id", "outcome", "agent", "text", "fix_reference",
+          "priority", "tried", "steps_to_reproduce", "environment", "affected_customers",
+          "note", "into", "problem", "macro", "status"]
 
 
 def weird_value(rng):
@@ -67,6 +103,8 @@ def weird_value(rng):
         return rng.choice(WEIRD_STRINGS)
     if r < 0.7:
         return rng.choice(WEIRD_VALUES)
+    if r < 0.75:
+        return rng.choice(["N1", "N2", "alta", "urgente", "online", "x", AGENT, "pedir-print"])
     if r < 0.85:
         return [weird_file(rng) for _ in range(rng.randint(0, 3))]
     return "x" * rng.randint(0, 300)
@@ -90,7 +128,7 @@ def weird_file(rng):
     return {}
 
 
-def weird_body(rng):
+def weird_body(rng, fields=FIELDS):
     """Raw bytes of a body that must be refused, and a label."""
     r = rng.random()
     if r < 0.15:
@@ -101,7 +139,7 @@ def weird_body(rng):
         return (b"[" * depth + b"]" * depth), "deep nesting"
     obj = {}
     for _ in range(rng.randint(0, 6)):
-        obj[rng.choice(FIELDS)] = weird_value(rng)
+        obj[rng.choice(fields)] = weird_value(rng)
     if rng.random() < 0.1:
         obj[rng.choice(WEIRD_STRINGS) or "k"] = 1
     text = json.dumps(obj)
@@ -117,7 +155,9 @@ def fill(path, rng):
 
 def _fill(path, rng):
     return (path.replace("{n}", rng.choice(NUMBERS)).replace("{sha}", rng.choice(SHAS))
-            .replace("{id}", rng.choice(IDS)).replace("{q}", rng.choice(QUERIES)))
+            .replace("{id}", rng.choice(IDS)).replace("{q}", rng.choice(QUERIES))
+            .replace("{action}", rng.choice(DESK_ACTIONS))
+            .replace("{query}", rng.choice(DESK_QUERIES)))
 
 
 def main():
@@ -126,27 +166,49 @@ def main():
     rng = random.Random(seed)
     extra = {"gateway": "    mails_per_address_hour = 100000\n    mails_per_ip_hour = 100000\n"
                         "    logins_per_ip_minute = 100000\n"}
+    extra["router"] = SEEDS
     with System("portal_fuzz", extra_config=extra) as s:
         s.start_all()
         customer = sign_in(s, "fuzz@example.com")
+        r = s.run_tool("balcao-gateway", ["staff-add", STAFF], input=b"senha-do-fuzz-123\n")
+        check(r.returncode == 0, "a staff password", r.stderr)
+        staff = Portal(s)
+        status, body, _ = staff.post("/staff/login", {"email": STAFF,
+                                                      "password": "senha-do-fuzz-123"})
+        check(status == 200, "the staff person signs in", (status, body))
         visitor = Portal(s)
         visitor.session()
+        s.call("router", router_pb2.UpsertPerson(person=router_pb2.Person(
+            id=AGENT, name="Fuzz Agent", email=AGENT.split(":")[1], tier="N1")),
+            principal="admin:root@suporte.example")
+        r = s.run_tool("balcao-gateway", ["staff-add", AGENT.split(":")[1]],
+                       input=b"senha-do-painel-123\n")
+        check(r.returncode == 0, "the fuzzing agent has a password", r.stderr)
+        agent = Portal(s)
+        status, body, _ = agent.post("/staff/login", {"email": AGENT.split(":")[1],
+                                                      "password": "senha-do-painel-123"})
+        check(status == 200, "the fuzzing agent signs in", (status, body))
         status, body, _ = customer.post("/tickets", {
             "subject": "Control ticket", "body": "valid body", "client_ref": "control-1"})
         check(status in (201, 202), "the control ticket is accepted", (status, body))
         tickets_before = s.ticket_total()
         statuses = {}
+        desk_statuses = {}
         for i in range(N_REQUESTS):
-            method, template = rng.choice(ENDPOINTS)
+            is_desk = rng.random() < 0.25
+            method, template = rng.choice(DESK_ENDPOINTS if is_desk else ENDPOINTS)
             path = fill(template, rng)
             who = customer if rng.random() < 0.7 else visitor
+            if (is_desk or template.startswith("/desk")) and rng.random() < 0.8:
+                who = staff if is_desk else agent
             if method == "GET":
                 status, parsed, _ = who.get(path)
             else:
-                raw, kind = weird_body(rng)
+                raw, kind = weird_body(rng, DESK_FIELDS if is_desk else FIELDS)
                 csrf = True if rng.random() < 0.85 else rng.choice([False, "x", "A" * 5000])
                 status, parsed, _ = who.post(path, raw=raw, csrf=csrf)
-            statuses[status] = statuses.get(status, 0) + 1
+            counts = desk_statuses if is_desk else statuses
+            counts[status] = counts.get(status, 0) + 1
             check(status < 500 or status == 503,
                   "request %d (%s %s) is refused as bad input, not a server failure" %
                   (i, method, path[:80]), (status, parsed))
@@ -158,6 +220,7 @@ def main():
             if i % 100 == 99:
                 s.check_alive()
         log("answers by status: %s" % sorted(statuses.items()))
+        log("desk kb answers by status: %s" % sorted(desk_statuses.items()))
         check(statuses.get(201, 0) + statuses.get(202, 0) == 0,
               "no random request was accepted as a new ticket or message", statuses)
 
@@ -186,6 +249,9 @@ def main():
               (tickets_before, s.ticket_total()))
         status, body, _ = customer.get("/session")
         check(status == 200 and body["signed_in"], "the customer is still signed in", body)
+        status, body, _ = staff.post("/desk/kb/preview", {"markdown": "*ainda*"})
+        check(status == 200 and body["html"] == "<p><em>ainda</em></p>\n",
+              "the desk's knowledge room still answers", (status, body))
         status, body, _ = customer.post("/tickets", {
             "subject": "Second control", "body": "still working", "client_ref": "control-2"})
         check(status in (201, 202), "a valid ticket is still accepted afterwards", (status, body))

@@ -215,6 +215,15 @@ def main():
         listed = a.get("/tickets")[1]["tickets"][0]
         check(listed["message_count"] == 3 and s.ticket(n).message_count == 4,
               "the list counts the public messages only (not the note)", listed)
+        agent(s, router_pb2.TicketAction(number=n, action="request_info",
+                                         text="Qual navegador você usa?"))
+        t = a.get("/tickets/%d" % n)[1]
+        check(t["status"] == "aguardando_cliente" and t["messages"][-1]["direction"] == "outbound"
+              and t["messages"][-1]["body"] == "Qual navegador você usa?" and t["can_reply"],
+              "the agent's question shows in the portal, to be answered there", t["messages"][-1])
+        status, body, _ = a.post("/tickets/%d/messages" % n, {"body": "Chrome.", "client_ref": ref()})
+        check(status in (200, 201) and a.get("/tickets/%d" % n)[1]["status"] == "aberto",
+              "the customer's answer in the portal reopens the conversation", (status, body))
         agent(s, router_pb2.TicketAction(number=n, action="resolve", text="Senha redefinida."))
         t = a.get("/tickets/%d" % n)[1]
         check(t["status"] == "resolvido" and t["promise"]["kind"] == "validation"
