@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { articleLink, articlesPath, gapRows, markdownText, pageCount, parseTags } from '../src/desk/kb';
 import { canResend, lastError, outboxCount, outboxPath, outboxStateLabel } from '../src/desk/outbox';
 import { recurringProblem } from '../src/desk/problems';
-import { durationSeconds, durationWords, formFrom, parseDuration, percentFraction, settingsChanges, warningPercent, type SettingRow } from '../src/desk/settings';
+import { durationSeconds, durationWords, formFrom, parseDuration, percentFraction, personName, settingsChanges, warningPercent, type SettingRow } from '../src/desk/settings';
 
 describe('durations', () => {
   it('reads the router’s durations in words', () => {
@@ -74,6 +74,11 @@ describe('the settings diff', () => {
         'calendar/national_holidays': 'no',
       },
     });
+  });
+
+  it('names who changed them without the role', () => {
+    expect(personName('admin:renato@example.com')).toBe('renato@example.com');
+    expect(personName('Renato Alves')).toBe('Renato Alves');
   });
 
   it('names the first field that is wrong', () => {

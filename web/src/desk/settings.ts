@@ -80,6 +80,12 @@ export function percentFraction(typed: string): string | null {
   return String(Math.round(p * 10) / 1000);
 }
 
+/** Who changed the settings, as people read it: the router's principal
+ * ("admin:renato@example.com") without its role. */
+export function personName(principal: string): string {
+  return principal.replace(/^(agent|supervisor|admin|service):/, '');
+}
+
 /** The form's fields: one per key, as the person edits them. */
 export type SettingsForm = Record<string, string>;
 
