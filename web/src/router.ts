@@ -78,6 +78,21 @@ const routes: RouteRecordRaw[] = [
         component: () => desk().then((m) => m.ReportsView),
         meta: { title: 'desk.title.reports', staff: 'reports' },
       },
+      // Knowledge (staff), settings and outbox (supervisors and admins).
+      { path: 'artigos', component: () => desk().then((m) => m.ArticlesView), meta: { title: 'desk.kb.title', staff: true } },
+      {
+        path: 'artigos/:id',
+        component: () => desk().then((m) => m.ArticleEditorView),
+        props: true,
+        meta: { title: 'desk.kb.editor.editTitle', staff: true },
+      },
+      { path: 'lacunas', component: () => desk().then((m) => m.GapsView), meta: { title: 'desk.gaps.title', staff: true } },
+      {
+        path: 'configuracoes',
+        component: () => desk().then((m) => m.SettingsView),
+        meta: { title: 'desk.settings.title', staff: 'reports' },
+      },
+      { path: 'saida', component: () => desk().then((m) => m.OutboxView), meta: { title: 'desk.outbox.title', staff: 'reports' } },
     ],
   },
   { path: '/:rest(.*)*', component: NotFoundView, meta: { title: 'title.notFound' } },

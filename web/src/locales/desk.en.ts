@@ -1,6 +1,9 @@
 // The dashboard's texts (English). Same keys as desk.pt-BR.ts.
+import knowledgeEn from './desk-knowledge.en';
+
 const deskEn = {
   desk: {
+    ...knowledgeEn,
     app: 'Support Desk',
     nav: {
       main: 'Desk navigation',

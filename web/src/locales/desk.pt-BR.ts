@@ -1,7 +1,10 @@
 // The dashboard's texts (pt-BR), loaded with its chunk only: the portal's
 // first page does not carry them. Keep every key in desk.en.ts too.
+import knowledgePtBR from './desk-knowledge.pt-BR';
+
 const deskPtBR = {
   desk: {
+    ...knowledgePtBR,
     app: 'Painel do Suporte',
     nav: {
       main: 'Navegação do painel',
