@@ -3,7 +3,8 @@
 import { nextTick } from 'vue';
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
 import { i18n } from './i18n';
-import { notify, pageChanged, ready, setRouter, signedIn } from './store';
+import { canSeeReports, isAdmin, isStaff } from './desk/staff';
+import { notify, pageChanged, ready, setRouter, signedIn, state } from './store';
 import ArticleView from './views/ArticleView.vue';
 import ForgotView from './views/ForgotView.vue';
 import HomeView from './views/HomeView.vue';
@@ -23,8 +24,16 @@ declare module 'vue-router' {
     title: string;
     /** the page needs a session */
     auth?: boolean;
+    /** a dashboard page: staff only (`reports`: supervisors and admins,
+     * `admin`: admins) */
+    staff?: true | 'reports' | 'admin';
+    /** a dashboard page open to anyone (sign-in, set password) */
+    desk?: boolean;
   }
 }
+
+// The dashboard is one chunk (src/desk/index.ts), loaded by its first page.
+const desk = () => import('./desk/index');
 
 const routes: RouteRecordRaw[] = [
   { path: '/', component: HomeView, meta: { title: 'title.home' } },
@@ -44,6 +53,33 @@ const routes: RouteRecordRaw[] = [
     props: (r) => ({ number: Number(r.params.number) }),
     meta: { title: 'title.ticket', auth: true },
   },
+  // The dashboard: its own chunk, loaded only when one of its pages opens.
+  {
+    path: '/painel',
+    component: () => desk().then((m) => m.DeskLayout),
+    children: [
+      { path: '', component: () => desk().then((m) => m.QueueView), meta: { title: 'desk.title.queues', staff: true } },
+      { path: 'entrar', component: () => desk().then((m) => m.DeskSignIn), meta: { title: 'desk.title.signin', desk: true } },
+      {
+        path: 'definir-senha',
+        component: () => desk().then((m) => m.SetPasswordView),
+        meta: { title: 'desk.title.setPassword', desk: true },
+      },
+      {
+        path: 'chamados/:number(\\d+)',
+        component: () => desk().then((m) => m.DeskTicketView),
+        props: (r) => ({ number: Number(r.params.number) }),
+        meta: { title: 'desk.title.ticket', staff: true },
+      },
+      { path: 'conta', component: () => desk().then((m) => m.AccountView), meta: { title: 'desk.title.account', staff: true } },
+      { path: 'pessoas', component: () => desk().then((m) => m.PeopleView), meta: { title: 'desk.title.people', staff: 'admin' } },
+      {
+        path: 'relatorios',
+        component: () => desk().then((m) => m.ReportsView),
+        meta: { title: 'desk.title.reports', staff: 'reports' },
+      },
+    ],
+  },
   { path: '/:rest(.*)*', component: NotFoundView, meta: { title: 'title.notFound' } },
 ];
 
@@ -57,6 +93,14 @@ setRouter(router);
 
 router.beforeEach(async (to) => {
   await ready;
+  if (to.meta.staff || to.meta.desk) (await desk()).loadDeskMessages();
+  if (to.path === '/painel/entrar' && isStaff(state.session)) return { path: '/painel' };
+  if (to.meta.staff) {
+    const s = state.session;
+    if (!isStaff(s)) return { path: '/painel/entrar', query: { next: to.fullPath } };
+    if (to.meta.staff === 'reports' && !canSeeReports(s)) return { path: '/painel' };
+    if (to.meta.staff === 'admin' && !isAdmin(s)) return { path: '/painel' };
+  }
   if (to.meta.auth && !signedIn()) {
     notify('common.signinNeeded', undefined, true);
     return { path: '/entrar', query: { next: to.fullPath } };

@@ -61,12 +61,12 @@ export function notify(key: string, params?: Record<string, unknown>, navigating
 export function showError(e: unknown): void {
   if (e instanceof ApiError) {
     const route = router?.currentRoute.value;
-    if (e.status === 401 && route?.meta.auth) {
+    if (e.status === 401 && (route?.meta.auth || route?.meta.staff)) {
       // The session ended: sign in again, then come back here.
       if (state.session) state.session = { ...state.session, signed_in: false, person: undefined };
       stopLive();
       notify('common.signinNeeded', undefined, true);
-      void router!.push({ path: '/entrar', query: { next: route.fullPath } });
+      void router!.push({ path: route.meta.staff ? '/painel/entrar' : '/entrar', query: { next: route.fullPath } });
       return;
     }
     state.error = e;

@@ -8,6 +8,12 @@ export interface Person {
   name: string;
   language: Language;
   has_password: boolean;
+  /** Staff and customers (docs/API.md "Staff"): who acts on the bus. */
+  principal?: string;
+  role?: 'agent' | 'supervisor' | 'admin' | 'customer';
+  tier?: 'N1' | 'N2' | 'N3' | '';
+  status?: 'online' | 'away' | 'offline';
+  totp?: boolean;
 }
 
 export interface Session {

@@ -1,0 +1,56 @@
+// One timeline for the ticket view: the messages and the router's history
+// entries, oldest first. At the same instant the history entry comes
+// first ("Chamado aberto por Maria", then her message), and entries keep
+// the router's order (seq).
+import type { DeskMessage, HistoryEntry } from './types';
+
+export type TimelineItem =
+  | { kind: 'message'; key: string; time: number; message: DeskMessage }
+  | { kind: 'event'; key: string; time: number; entry: HistoryEntry };
+
+/** The details worth showing, in a fixed order first, then any others;
+ * empty values left out. */
+const DETAIL_ORDER = [
+  'reason',
+  'tried',
+  'steps_to_reproduce',
+  'environment',
+  'affected_customers',
+  'attachments',
+  'text',
+  'fix_reference',
+  'target',
+];
+
+export function mergeTimeline(messages: DeskMessage[], history: HistoryEntry[]): TimelineItem[] {
+  const items: TimelineItem[] = [
+    ...messages.map((m, i): TimelineItem => ({ kind: 'message', key: `m${m.id}-${i}`, time: Date.parse(m.time) || 0, message: m })),
+    ...history.map((e): TimelineItem => ({ kind: 'event', key: `e${e.seq}`, time: Date.parse(e.time) || 0, entry: e })),
+  ];
+  const rank = (x: TimelineItem) => (x.kind === 'event' ? 0 : 1);
+  const order = (x: TimelineItem) => (x.kind === 'event' ? x.entry.seq : 0);
+  // Array.prototype.sort is stable: messages keep their own order.
+  return items.sort((a, b) => a.time - b.time || rank(a) - rank(b) || order(a) - order(b));
+}
+
+/** [field, value as text] pairs of an entry's details. */
+export function detailPairs(details: Record<string, unknown> | null | undefined): [string, string][] {
+  if (!details) return [];
+  const text = (v: unknown): string => {
+    if (v === null || v === undefined) return '';
+    if (Array.isArray(v)) return v.map(text).filter(Boolean).join(', ');
+    if (typeof v === 'object') return JSON.stringify(v);
+    return String(v);
+  };
+  const keys = Object.keys(details);
+  const ordered = [...DETAIL_ORDER.filter((k) => keys.includes(k)), ...keys.filter((k) => !DETAIL_ORDER.includes(k)).sort()];
+  return ordered.map((k): [string, string] => [k, text(details[k])]).filter(([, v]) => v.trim() !== '');
+}
+
+/** How an attachment is shown: an image inline, text in a <pre>, else a link. */
+export function attachmentKind(contentType: string, filename: string): 'image' | 'text' | 'file' {
+  const ct = contentType.toLowerCase().split(';')[0].trim();
+  if (/^image\/(png|jpeg|gif|webp)$/.test(ct)) return 'image';
+  if (ct.startsWith('text/') || /\.(log|txt|csv|json|ya?ml|ini|conf)$/i.test(filename)) return 'text';
+  return 'file';
+}

@@ -1,0 +1,128 @@
+// The desk's JSON shapes (docs/API.md "Staff: sign-in, accounts and the
+// dashboard"): what /api/v1/desk/… answers.
+import type { Attachment, Status } from '../types';
+
+export type Tier = 'N1' | 'N2' | 'N3';
+export type Role = 'agent' | 'supervisor' | 'admin' | 'customer';
+export type Availability = 'online' | 'away' | 'offline';
+export type SlaState = 'ok' | 'warning' | 'breached' | 'met' | 'paused';
+
+export interface Sla {
+  target: 'first_response' | 'resolution' | null;
+  state: SlaState | null;
+  warn_at: string | null;
+  due_at: string | null;
+}
+
+export interface DeskSummary {
+  number: number;
+  subject: string;
+  status: Status;
+  tier: string;
+  category: string;
+  priority: string;
+  channel: string;
+  customer: { name: string; address: string; organization: string };
+  assignee: string;
+  assignee_name: string;
+  created_at: string;
+  updated_at: string;
+  message_count: number;
+  problem: number | null;
+  incident_count: number;
+  sla: Sla;
+}
+
+export interface DeskMessage {
+  id: string | number;
+  direction: 'inbound' | 'outbound' | 'internal';
+  internal: boolean;
+  author: string;
+  author_name: string;
+  body: string;
+  reply: string;
+  time: string;
+  channel: string;
+  mail_class: string;
+  attachments: Attachment[];
+}
+
+export interface HistoryEntry {
+  seq: number;
+  time: string;
+  by: string;
+  type: string;
+  summary: string;
+  summary_en: string;
+  details: Record<string, unknown>;
+}
+
+export interface DeskTicket extends DeskSummary {
+  messages: DeskMessage[];
+  timeline: HistoryEntry[];
+  resolution: string | null;
+  fix_reference: string | null;
+  resolved_by: string | null;
+  merged_into: number | null;
+  previous: number | null;
+  csat: { score: number; comment: string } | null;
+  customer_tickets: DeskSummary[];
+}
+
+export interface QueueCounts {
+  N1: number;
+  N2: number;
+  N3: number;
+  mine: number;
+  waiting: number;
+  open: { N1: number; N2: number; N3: number };
+}
+
+export interface QueuePage {
+  tickets: DeskSummary[];
+  total: number;
+  truncated: boolean;
+}
+
+export interface Macro {
+  id: string;
+  name: string;
+  text: string;
+  category: string;
+  priority: string;
+  action: string;
+}
+
+export interface MacroPreview {
+  macro: string;
+  name: string;
+  text: string;
+  category: string;
+  priority: string;
+  action: string;
+}
+
+export interface DeskPerson {
+  id: string;
+  name: string;
+  email: string;
+  phone: string;
+  organization: string;
+  tier: string;
+  skills: string[];
+  capacity: number;
+  status: string;
+  open_tickets: number;
+  language: string;
+  created_at: string;
+  has_key: boolean;
+  has_password?: boolean;
+  totp?: boolean;
+  invited?: boolean;
+}
+
+export interface TotpBegin {
+  secret: string;
+  uri: string;
+  qr_svg: string;
+}
