@@ -167,6 +167,25 @@ runFlow('painel: o fluxo completo N1 → N2 → N3 com a cliente no portal', asy
     await shot(carlaW.page, 'carla-closed');
   });
 
+  await step('the order of Carla\'s timeline (reported, not failed: a known page problem)', async () => {
+    // Ana's macro reply came before her escalation: a person reads the
+    // history top to bottom.
+    const order = await carlaW.page.evaluate(() => {
+      const items = [...document.querySelectorAll('[data-testid="desk-message"], [data-testid="desk-timeline-entry"]')];
+      const reply = items.findIndex((e) => e.dataset.direction === 'outbound' && e.textContent.includes('print da tela'));
+      const escalated = items.findIndex((e) => e.dataset.type === 'TicketEscalated');
+      return { reply, escalated };
+    });
+    const t = (await api(carlaW, 'GET', `/desk/tickets/${number}`)).body;
+    log(`message times: ${JSON.stringify(t.messages.map((m) => [m.direction, m.time]))}`);
+    log(`event times: ${JSON.stringify(t.timeline.map((e) => [e.type, e.time]))}`);
+    if (order.reply > order.escalated) {
+      log(`PROBLEM: Ana's reply shows after her escalation in the ticket view (${JSON.stringify(order)})`);
+    } else {
+      log(`ok: Ana's reply shows before her escalation (${JSON.stringify(order)})`);
+    }
+  });
+
   await step('the supervisor\'s reports for today count this ticket', async () => {
     await deskSignIn(saraW, sara);
     const { page } = saraW;
