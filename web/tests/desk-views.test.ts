@@ -320,7 +320,7 @@ describe('a ticket', () => {
     await flushPromises();
     const alert = w.get('[data-testid="desk-error"]');
     expect(alert.attributes('role')).toBe('alert');
-    expect(alert.text()).toBe('Diga o motivo da escalação.');
+    expect(alert.text()).toBe('Diga por que o chamado precisa ser escalado.');
     expect(posted('/desk/tickets/7/escalate')).toBeUndefined();
     await w.get('[data-testid="escalate-reason"]').setValue('Erro 500 no gerador');
     await w.get('[data-testid="escalate-tried"]').setValue('Reenvio manual');
