@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Runs one browser flow of the customer portal against a real Balcão.
+"""Runs one browser flow of the customer portal or the dashboard against a
+real Balcão.
 
     BALCAO_BUILD=build /usr/bin/python3 tests/browser/run_flow.py portal_pt
 
@@ -11,7 +12,8 @@ and balcao-gateway serving the web app (`gateway/web_root` = web/dist,
 SMTP server (aiosmtpd, tests/e2e/mailservers.py), so that every mail the
 portal sends really arrives and the flow opens the link it carries. It then
 seeds what the flow needs as an agent would (the starter knowledge base,
-articles, tickets by e-mail) and runs tests/browser/flows/<flow>.mjs with
+articles, tickets by e-mail; for the dashboard's flows, desk_*, the support
+team with web passwords and a customer account) and runs tests/browser/flows/<flow>.mjs with
 Node.js: Debian's Chromium driven by playwright-core. The Node test gets
 
     BASE_URL          the gateway (and the web app)
