@@ -44,16 +44,26 @@ describe('the timeline', () => {
     const items = mergeTimeline([msg(1, t)], [ev(9, t), ev(8, t, 'TicketCreated')]);
     expect(items.map((i) => i.key)).toEqual(['e8', 'e9', 'm1-0']);
   });
-  it('shows details in a useful order, without empty ones', () => {
+  it('shows what the person wrote, in a useful order, without empty ones', () => {
     expect(
-      detailPairs({ environment: 'Windows 11', reason: 'Erro 500', tried: '', attachments: ['a', 'b'], zeta: 1 }),
+      detailPairs(
+        { environment: 'Windows 11', reason: 'Erro 500', tried: '', attachments: ['ab12', 'cd34'], by: 'agent:ana', ticket: { number: 1 }, to_tier: 'N2' },
+        'TicketEscalated',
+        (sha) => (sha === 'ab12' ? 'print.png' : sha),
+      ),
     ).toEqual([
       ['reason', 'Erro 500'],
       ['environment', 'Windows 11'],
-      ['attachments', 'a, b'],
-      ['zeta', '1'],
+      ['attachments', 'print.png, cd34'],
     ]);
     expect(detailPairs(undefined)).toEqual([]);
+  });
+  it('leaves out codes: an assignment reason, ids, the whole ticket', () => {
+    expect(detailPairs({ reason: 'auto', agent: 'agent:ana', number: 1 }, 'TicketAssigned')).toEqual([]);
+    expect(detailPairs({ text: 'Reenviado', fix_reference: 'v2.4.1', auto_close_us: 'x' }, 'TicketStatusChanged')).toEqual([
+      ['text', 'Reenviado'],
+      ['fix_reference', 'v2.4.1'],
+    ]);
   });
   it('shows images inline, text and logs as text, the rest as downloads', () => {
     expect(attachmentKind('image/png', 'print.png')).toBe('image');

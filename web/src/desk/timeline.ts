@@ -8,8 +8,10 @@ export type TimelineItem =
   | { kind: 'message'; key: string; time: number; message: DeskMessage }
   | { kind: 'event'; key: string; time: number; entry: HistoryEntry };
 
-/** The details worth showing, in a fixed order first, then any others;
- * empty values left out. */
+/** The details an agent reads, in this order: what the person who acted
+ * wrote (an escalation's hand-over, a resolution, a de-escalation's note).
+ * The rest of an event's fields (ids, tiers, statuses, the whole ticket)
+ * is already in its summary sentence or in the ticket's facts. */
 const DETAIL_ORDER = [
   'reason',
   'tried',
@@ -19,8 +21,11 @@ const DETAIL_ORDER = [
   'attachments',
   'text',
   'fix_reference',
-  'target',
+  'note',
+  'comment',
 ];
+/** Events whose `reason` is a code (auto, queue, unassign), not words. */
+const CODED_REASON = new Set(['TicketAssigned']);
 
 export function mergeTimeline(messages: DeskMessage[], history: HistoryEntry[]): TimelineItem[] {
   const items: TimelineItem[] = [
@@ -33,18 +38,22 @@ export function mergeTimeline(messages: DeskMessage[], history: HistoryEntry[]):
   return items.sort((a, b) => a.time - b.time || rank(a) - rank(b) || order(a) - order(b));
 }
 
-/** [field, value as text] pairs of an entry's details. */
-export function detailPairs(details: Record<string, unknown> | null | undefined): [string, string][] {
+/** [field, value as text] pairs of an entry's details worth showing;
+ * `fileName` turns an attachment's SHA-256 into its file name. */
+export function detailPairs(
+  details: Record<string, unknown> | null | undefined,
+  type = '',
+  fileName: (sha256: string) => string = (x) => x,
+): [string, string][] {
   if (!details) return [];
-  const text = (v: unknown): string => {
-    if (v === null || v === undefined) return '';
-    if (Array.isArray(v)) return v.map(text).filter(Boolean).join(', ');
-    if (typeof v === 'object') return JSON.stringify(v);
+  const text = (k: string, v: unknown): string => {
+    if (v === null || v === undefined || typeof v === 'object' && !Array.isArray(v)) return '';
+    if (Array.isArray(v)) return v.map((x) => (k === 'attachments' ? fileName(String(x)) : text(k, x))).filter(Boolean).join(', ');
     return String(v);
   };
-  const keys = Object.keys(details);
-  const ordered = [...DETAIL_ORDER.filter((k) => keys.includes(k)), ...keys.filter((k) => !DETAIL_ORDER.includes(k)).sort()];
-  return ordered.map((k): [string, string] => [k, text(details[k])]).filter(([, v]) => v.trim() !== '');
+  return DETAIL_ORDER.filter((k) => k in details && !(k === 'reason' && CODED_REASON.has(type)))
+    .map((k): [string, string] => [k, text(k, details[k])])
+    .filter(([, v]) => v.trim() !== '');
 }
 
 /** How an attachment is shown: an image inline, text in a <pre>, else a link. */

@@ -165,8 +165,8 @@ const deskEn = {
         attachments: 'Attachments',
         text: 'Text',
         fix_reference: 'Fix reference',
-        target: 'Target',
-        other: '{name}',
+        note: 'Guidance',
+        comment: 'Comment',
       },
     },
     actions: {

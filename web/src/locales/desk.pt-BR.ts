@@ -166,8 +166,8 @@ const deskPtBR = {
         attachments: 'Anexos',
         text: 'Texto',
         fix_reference: 'Referência da correção',
-        target: 'Prazo',
-        other: '{name}',
+        note: 'Orientação',
+        comment: 'Comentário',
       },
     },
     actions: {
