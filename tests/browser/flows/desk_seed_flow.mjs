@@ -50,6 +50,7 @@ runFlow('painel: o fluxo completo N1 → N2 → N3 com a cliente no portal', asy
     await seeText(queueRow(anaW, number), subject, LIVE);
     log(`the ticket showed in Ana's queue ${Date.now() - t0} ms after the portal's page`);
     check(anaW.page.url().endsWith('/painel'), 'without a reload or navigation', anaW.page.url());
+    await seeText(anaW.page.getByTestId('queue-tab-N1').getByTestId('queue-count'), '1', LIVE);
     await shot(marina.page, 'customer-ticket-new');
     await shot(anaW.page, 'ana-queue');
   });
@@ -93,6 +94,7 @@ runFlow('painel: o fluxo completo N1 → N2 → N3 com a cliente no portal', asy
     await seeText(page.locator('[data-testid="desk-timeline-entry"][data-type="TicketEscalated"]'), 'N2');
     await shot(page, 'ana-escalated');
     await seeText(queueRow(brunoW, number), subject, LIVE);
+    await seeText(brunoW.page.getByTestId('queue-tab-N2').getByTestId('queue-count'), '1', LIVE);
     await shot(brunoW.page, 'bruno-queue');
   });
 
@@ -121,6 +123,12 @@ runFlow('painel: o fluxo completo N1 → N2 → N3 com a cliente no portal', asy
     const t0 = Date.now();
     await seeText(brunoW.page.locator('[data-testid="desk-message"][data-direction="inbound"]').last(), 'Rejeição 539', LIVE);
     log(`the answer showed in Bruno's ticket view ${Date.now() - t0} ms after the portal showed it`);
+    // Who answered: the history entry of the status change her answer made.
+    const entries = await brunoW.page.locator('[data-testid="desk-timeline-entry"][data-type="TicketStatusChanged"]').allInnerTexts();
+    const byAnswer = entries.find((e) => e.includes('Rejeição 539')) || '';
+    if (/Balcão respondeu|Balcão replied/.test(byAnswer)) {
+      log(`PROBLEM: the history says the system answered, not the customer: ${JSON.stringify(byAnswer.replace(/\s+/g, ' ').slice(0, 120))}`);
+    }
     await shot(brunoW.page, 'bruno-answer-live');
   });
 
