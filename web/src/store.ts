@@ -3,7 +3,7 @@
 import { reactive, type Ref } from 'vue';
 import type { Router } from 'vue-router';
 import { api, ApiError } from './api';
-import { setLanguage } from './i18n';
+import { currentLanguage, setLanguage } from './i18n';
 import { startLive, stopLive } from './live';
 import type { Session } from './types';
 
@@ -104,4 +104,34 @@ export function pageChanged(): void {
   state.error = null;
   if (state.notice?.keep) state.notice.keep = false;
   else state.notice = null;
+}
+
+/** The language switch of the portal and the dashboard: the texts at
+ * once, then the choice kept (on the account when signed in). */
+export async function switchLanguage(): Promise<void> {
+  const next = currentLanguage() === 'en' ? 'pt-BR' : 'en';
+  setLanguage(next);
+  try {
+    await api.post('/session/language', { language: next });
+  } catch (e) {
+    showError(e);
+  }
+}
+
+/** Signs out (this session only); false when the gateway refused. */
+export async function signOut(): Promise<boolean> {
+  try {
+    await api.post('/logout', { everywhere: false });
+  } catch (e) {
+    showError(e);
+    return false;
+  }
+  stopLive();
+  try {
+    await api.session();
+  } catch {
+    if (state.session) state.session = { ...state.session, signed_in: false, person: undefined };
+  }
+  notify('common.signedOut', undefined, true);
+  return true;
 }

@@ -44,6 +44,11 @@ describe('the timeline', () => {
     const items = mergeTimeline([msg(1, t)], [ev(9, t), ev(8, t, 'TicketCreated')]);
     expect(items.map((i) => i.key)).toEqual(['e8', 'e9', 'm1-0']);
   });
+  it('shows a message once: its MessageAppended entry is the message itself', () => {
+    const t = '2026-12-04T10:00:00Z';
+    const items = mergeTimeline([msg(1, t, 'outbound')], [ev(4, t, 'MessageAppended'), ev(5, t, 'TicketStatusChanged')]);
+    expect(items.map((i) => i.key)).toEqual(['e5', 'm1-0']);
+  });
   it('shows what the person wrote, in a useful order, without empty ones', () => {
     expect(
       detailPairs(
@@ -145,7 +150,7 @@ describe('the forms', () => {
     expect(totpCode('١٢٣٤٥٦')).toBeNull();
   });
   it('makes a new agent from the form', () => {
-    const f = { email: ' Ana@Example.com ', name: 'Ana', tier: 'N1', skills: 'boleto, acesso ,', capacity: '5' };
+    const f = { email: ' Ana@Example.com ', name: 'Ana', tier: 'N1', skills: ['boleto', 'acesso', 'boleto', ' '], capacity: '5' };
     expect(newAgentBody(f)).toEqual({
       body: { id: 'agent:ana@example.com', name: 'Ana', email: 'ana@example.com', tier: 'N1', skills: ['boleto', 'acesso'], capacity: 5 },
     });
@@ -227,7 +232,7 @@ describe('the TOTP QR code', () => {
     expect(svgDataUrl('<script>alert(1)</script>')).toBeNull();
   });
   it('takes a capacity typed into a number field', () => {
-    expect(newAgentBody({ email: 'a@b.co', name: 'A', tier: 'N2', skills: '', capacity: 3 })).toEqual({
+    expect(newAgentBody({ email: 'a@b.co', name: 'A', tier: 'N2', skills: [], capacity: 3 })).toEqual({
       body: { id: 'agent:a@b.co', name: 'A', email: 'a@b.co', tier: 'N2', skills: [], capacity: 3 },
     });
   });

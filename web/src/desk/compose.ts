@@ -69,7 +69,8 @@ export interface NewAgentForm {
   email: string;
   name: string;
   tier: string;
-  skills: string;
+  /** Category ids (the router takes skills from its catalog). */
+  skills: string[];
   /** As typed; a number input's v-model may give a number. */
   capacity: string | number;
 }
@@ -85,10 +86,7 @@ export function newAgentBody(f: NewAgentForm): { body: Record<string, unknown> }
   if (capacity !== null && (!Number.isInteger(capacity) || capacity < 0 || capacity > 1000)) {
     return { missing: 'desk.people.needCapacity' };
   }
-  const skills = f.skills
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const skills = [...new Set(f.skills.map((s) => s.trim()).filter(Boolean))];
   const body: Record<string, unknown> = { id: `agent:${email}`, name: f.name.trim(), email, tier: f.tier, skills };
   if (capacity !== null) body.capacity = capacity;
   return { body };

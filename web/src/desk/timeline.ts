@@ -27,10 +27,15 @@ const DETAIL_ORDER = [
 /** Events whose `reason` is a code (auto, queue, unassign), not words. */
 const CODED_REASON = new Set(['TicketAssigned']);
 
+/** History entries the timeline shows as the message itself instead. */
+const SHOWN_AS_MESSAGE = new Set(['MessageAppended']);
+
 export function mergeTimeline(messages: DeskMessage[], history: HistoryEntry[]): TimelineItem[] {
   const items: TimelineItem[] = [
     ...messages.map((m, i): TimelineItem => ({ kind: 'message', key: `m${m.id}-${i}`, time: Date.parse(m.time) || 0, message: m })),
-    ...history.map((e): TimelineItem => ({ kind: 'event', key: `e${e.seq}`, time: Date.parse(e.time) || 0, entry: e })),
+    ...history
+      .filter((e) => !SHOWN_AS_MESSAGE.has(e.type))
+      .map((e): TimelineItem => ({ kind: 'event', key: `e${e.seq}`, time: Date.parse(e.time) || 0, entry: e })),
   ];
   const rank = (x: TimelineItem) => (x.kind === 'event' ? 0 : 1);
   const order = (x: TimelineItem) => (x.kind === 'event' ? x.entry.seq : 0);

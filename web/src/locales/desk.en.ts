@@ -333,7 +333,7 @@ const deskEn = {
       name: 'Name',
       tier: 'Tier',
       skills: 'Skills',
-      skillsHelp: 'Separated by commas, for example: billing, access',
+      skillsHelp: 'The ticket categories this person handles.',
       capacity: 'Capacity (tickets at once)',
       submit: 'Add agent',
       created: 'Agent {name} added.',

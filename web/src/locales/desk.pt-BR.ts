@@ -334,7 +334,7 @@ const deskPtBR = {
       name: 'Nome',
       tier: 'Nível',
       skills: 'Especialidades',
-      skillsHelp: 'Separadas por vírgula, por exemplo: faturamento, acesso',
+      skillsHelp: 'As categorias de chamado que a pessoa atende.',
       capacity: 'Capacidade (chamados ao mesmo tempo)',
       submit: 'Cadastrar agente',
       created: 'Agente {name} cadastrado.',
