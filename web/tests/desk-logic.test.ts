@@ -165,6 +165,8 @@ describe('the queue', () => {
   it('asks for the tier view of N1..N3, mine and waiting by view', () => {
     expect(queuePath('N2', none)).toBe('/desk/queue?view=tier&tier=N2&limit=50');
     expect(queuePath('mine', none)).toBe('/desk/queue?view=mine&limit=50');
+    expect(queuePath('N1', none, 50, true)).toBe('/desk/queue?view=open&tier=N1&limit=50');
+    expect(queuePath('mine', none, 50, true)).toBe('/desk/queue?view=mine&limit=50');
     expect(queuePath('waiting', { ...none, priority: 'alta', customer: ' maria ' })).toBe(
       '/desk/queue?view=waiting&priority=alta&customer=maria&limit=50',
     );
@@ -174,6 +176,8 @@ describe('the queue', () => {
     expect(tabCount(c, 'N3')).toBe(0);
     expect(tabCount(c, 'waiting')).toBe(1);
     expect(tabCount(null, 'N1')).toBeNull();
+    expect(tabCount(c, 'N1', true)).toBe(9);
+    expect(tabCount(c, 'mine', true)).toBe(2);
     expect(defaultTab('N2')).toBe('N2');
     expect(defaultTab('')).toBe('N1');
   });

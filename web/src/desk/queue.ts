@@ -12,11 +12,13 @@ export interface QueueFilters {
   customer: string;
 }
 
-export function queuePath(tab: QueueTab, f: QueueFilters, limit = 50): string {
+/** `everyOpen`: a tier tab lists every unresolved ticket at the tier
+ * (view `open`), not only those waiting for an agent (view `tier`). */
+export function queuePath(tab: QueueTab, f: QueueFilters, limit = 50, everyOpen = false): string {
   const q = new URLSearchParams();
   if (tab === 'mine' || tab === 'waiting') q.set('view', tab);
   else {
-    q.set('view', 'tier');
+    q.set('view', everyOpen ? 'open' : 'tier');
     q.set('tier', tab);
   }
   for (const k of ['category', 'priority', 'channel', 'customer'] as const) {
@@ -27,9 +29,9 @@ export function queuePath(tab: QueueTab, f: QueueFilters, limit = 50): string {
   return `/desk/queue?${q.toString()}`;
 }
 
-export function tabCount(counts: QueueCounts | null, tab: QueueTab): number | null {
+export function tabCount(counts: QueueCounts | null, tab: QueueTab, everyOpen = false): number | null {
   if (!counts) return null;
-  const n = counts[tab];
+  const n = everyOpen && (tab === 'N1' || tab === 'N2' || tab === 'N3') ? counts.open?.[tab] : counts[tab];
   return typeof n === 'number' ? n : null;
 }
 

@@ -76,6 +76,7 @@ const deskEn = {
       customerPlaceholder: 'Name or email',
       any: 'All',
       anyChannel: 'All',
+      everyOpen: 'Include tickets already assigned',
       clear: 'Clear filters',
       empty: 'No tickets in this queue. Nice work!',
       total: 'no tickets | 1 ticket | {n} tickets',
@@ -182,6 +183,7 @@ const deskEn = {
       escalate: 'Escalate',
       deescalate: 'Send back a tier',
       resolve: 'Resolve',
+      open: 'Mark as open',
       reopen: 'Reopen',
       close: 'Close',
       merge: 'Merge into another ticket',
@@ -248,6 +250,10 @@ const deskEn = {
       submit: 'Resolve ticket',
       needText: 'Describe the resolution for the customer.',
       needFix: 'At N3, give the fix reference.',
+    },
+    open: {
+      text: 'Note (optional)',
+      submit: 'Mark as open',
     },
     reopen: {
       text: 'Reason (optional)',

@@ -77,6 +77,7 @@ const deskPtBR = {
       customerPlaceholder: 'Nome ou e-mail',
       any: 'Todas',
       anyChannel: 'Todos',
+      everyOpen: 'Incluir os que já têm responsável',
       clear: 'Limpar filtros',
       empty: 'Nenhum chamado nesta fila. Bom trabalho!',
       total: 'nenhum chamado | 1 chamado | {n} chamados',
@@ -183,6 +184,7 @@ const deskPtBR = {
       escalate: 'Escalar',
       deescalate: 'Devolver ao nível anterior',
       resolve: 'Resolver',
+      open: 'Marcar como aberto',
       reopen: 'Reabrir',
       close: 'Fechar',
       merge: 'Unir a outro chamado',
@@ -249,6 +251,10 @@ const deskPtBR = {
       submit: 'Resolver chamado',
       needText: 'Descreva a solução para o cliente.',
       needFix: 'No N3, informe a referência da correção.',
+    },
+    open: {
+      text: 'Observação (opcional)',
+      submit: 'Marcar como aberto',
     },
     reopen: {
       text: 'Motivo (opcional)',
