@@ -331,3 +331,51 @@ export function runFlow(name, fn) {
     }
   });
 }
+
+// ---- the dashboard (/painel) ------------------------------------------------
+
+// A staff member of the seeded team (SEED.team[key]).
+export function member(key) {
+  const m = env.seed.team && env.seed.team[key];
+  if (!m) throw new Error(`no seeded staff member ${key} (run_flow.py's seed_team)`);
+  return m;
+}
+
+// Signs `who` in at /painel/entrar as the seeded staff member `m`; waits
+// for the queues (or for the code field when TOTP is on and no code given).
+export async function deskSignIn(who, m, { code } = {}) {
+  const { page } = who;
+  await page.goto('/painel/entrar');
+  await page.getByTestId('desk-login-email').fill(m.email);
+  await page.getByTestId('desk-login-password').fill(m.password);
+  await page.getByTestId('desk-login-submit').click();
+  if (code !== undefined) {
+    await page.getByTestId('desk-login-code').waitFor({ state: 'visible' });
+    await page.getByTestId('desk-login-code').fill(typeof code === 'function' ? code() : code);
+    await page.getByTestId('desk-login-submit').click();
+  }
+  await page.waitForURL((u) => u.pathname === '/painel', { timeout: 15000 });
+  await page.getByTestId('nav-signout').waitFor({ state: 'visible' });
+  log(`${who.name} signed in to the dashboard as ${m.id}`);
+}
+
+// The customer signs in with her password at /entrar.
+export async function signInWithPassword(who, email, password) {
+  const { page } = who;
+  await page.goto('/entrar');
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('nav-signout').waitFor({ state: 'visible' });
+  log(`${who.name} signed in to the portal as ${email}`);
+}
+
+// The queue row of ticket `number` on `who`'s queues page.
+export function queueRow(who, number) {
+  return who.page.locator(`[data-testid="queue-row"][data-number="${number}"]`);
+}
+
+// Today's date (YYYY-MM-DD) in a time zone.
+export function today(timeZone) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Runs one browser flow of the customer portal against a real Balcão.
+"""Runs one browser flow of the customer portal or the dashboard against a
+real Balcão.
 
     BALCAO_BUILD=build /usr/bin/python3 tests/browser/run_flow.py portal_pt
 
@@ -11,7 +12,8 @@ and balcao-gateway serving the web app (`gateway/web_root` = web/dist,
 SMTP server (aiosmtpd, tests/e2e/mailservers.py), so that every mail the
 portal sends really arrives and the flow opens the link it carries. It then
 seeds what the flow needs as an agent would (the starter knowledge base,
-articles, tickets by e-mail) and runs tests/browser/flows/<flow>.mjs with
+articles, tickets by e-mail; for the dashboard's flows, desk_*, the support
+team with web passwords and a customer account) and runs tests/browser/flows/<flow>.mjs with
 Node.js: Debian's Chromium driven by playwright-core. The Node test gets
 
     BASE_URL          the gateway (and the web app)
@@ -117,6 +119,63 @@ def seed_mail_ticket(s, seed):
     seed["mail_subject"] = "Nota fiscal rejeitada na emissão"
 
 
+# The support team of the dashboard's flows (desk_*): router people (as an
+# admin, UpsertPerson) with web passwords (`balcao-gateway staff-add`).
+STAFF_PASSWORD = "senha-do-painel-123"
+TEAM = (
+    # key, id, name, tier
+    ("ana", AGENT, "Ana Souza", "N1"),
+    ("bruno", "agent:bruno@balcao.test", "Bruno Reis", "N2"),
+    ("carla", "agent:carla@balcao.test", "Carla Dias", "N3"),
+    ("sara", "supervisor:sara@balcao.test", "Sara Nunes", "N2"),
+    ("root", "admin:root@balcao.test", "Rui Admin", ""),
+)
+CUSTOMER = ("Marina Costa", "marina@loja-costa.example", "senha-da-marina-123")
+
+
+def seed_team(s, seed):
+    from balcao.v1 import router_pb2
+    team = {}
+    for key, pid, name, tier in TEAM:
+        address = pid.split(":", 1)[1]
+        s.call("router", router_pb2.UpsertPerson(person=router_pb2.Person(
+            id=pid, name=name, email=address, tier=tier, status="offline")),
+            principal="admin:e2e")
+        r = s.run_tool("balcao-gateway", ["staff-add", address],
+                       input=(STAFF_PASSWORD + "\n").encode())
+        check(r.returncode == 0, "staff-add %s" % address, r.stderr.decode())
+        team[key] = {"id": pid, "email": address, "name": name, "tier": tier,
+                     "password": STAFF_PASSWORD}
+    seed["team"] = team
+
+
+def seed_customer(s, seed):
+    """One customer account with a password: POST /signup, the confirmation
+    link from the mail the SMTP server received, POST /confirm."""
+    sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+    from portal import Portal
+    name, address, password = CUSTOMER
+    p = Portal(s.http)
+    status, body, _ = p.post("/signup", {"email": address, "name": name, "password": password})
+    check(status == 202, "the customer's sign-up is accepted", (status, body))
+    token = []
+
+    def confirm_link():
+        for rcpt, msg in s.sink.messages():
+            if address in rcpt:
+                for part in msg.walk():
+                    if part.get_content_maintype() == "text":
+                        found = re.findall(r"/confirmar#t=([A-Za-z0-9_-]+)", part.get_content())
+                        if found:
+                            token.append(found[0])
+                            return True
+        return False
+    wait_until(confirm_link, 20, "the confirmation mail to %s" % address, system=s)
+    status, body, _ = p.post("/confirm", {"token": token[0]})
+    check(status == 200, "the customer's account is confirmed", (status, body))
+    seed["customer"] = {"name": name, "email": address, "password": password}
+
+
 # flow -> (needs the web app, seeders)
 FLOWS = {
     "smoke": (False, ()),
@@ -128,6 +187,11 @@ FLOWS = {
     "axe": (True, (seed_kb,)),
     "reject": (True, ()),
     "password": (True, ()),
+    "desk_seed_flow": (True, (seed_team, seed_customer)),
+    "desk_xss": (True, (seed_team,)),
+    "desk_axe": (True, (seed_team, seed_customer)),
+    "desk_en": (True, (seed_team, seed_customer)),
+    "desk_totp": (True, (seed_team,)),
 }
 
 
@@ -177,10 +241,13 @@ def main():
     os.makedirs(shots)
 
     with System("browser-" + flow, ack_per_hour=None) as s:
-        s.extra_config = dict(s.extra_config, gateway="\n".join([
-            '    web_root = "%s"' % WEB_DIST,
-            '    public_url = "%s"' % s.http]))
+        gateway = ['    web_root = "%s"' % WEB_DIST, '    public_url = "%s"' % s.http]
+        if flow.startswith("desk_"):
+            # Five people sign in from 127.0.0.1 within a minute.
+            gateway += ["    logins_per_ip_minute = 1000", "    mails_per_ip_hour = 1000"]
+        s.extra_config = dict(s.extra_config, gateway="\n".join(gateway))
         sink = s.start_with_smtp(retry_first_ms=200, retry_max_ms=1000)
+        s.sink = sink
         try:
             token = s.api_token("portal-e2e", read=True)
             seed = {}
