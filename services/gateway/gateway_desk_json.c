@@ -354,6 +354,16 @@ static void
 s_status (s_line_t *l, const s_ctx_t *c, const Balcao__V1__TicketStatusChanged *e)
 {
     const char *a = e->action, *by = c->by;
+    /* The customer's own moves come through a channel (the portal through
+     * the gateway, mail through intake): they are the customer's. */
+    if ((strcmp (a, "customer_reply") == 0 || strcmp (a, "accept") == 0
+         || strcmp (a, "reject") == 0)
+        && c->t && *c->t->customer_name)
+        by = c->t->customer_name;
+    else if ((strcmp (a, "customer_reply") == 0 || strcmp (a, "accept") == 0
+              || strcmp (a, "reject") == 0)
+             && c->t && *c->t->customer_address)
+        by = c->t->customer_address;
     s_tail_t text = s_tail (e->text);
     const char *to_pt = s_word (e->to_status, false);
     const char *to_en = s_word (e->to_status, true);
