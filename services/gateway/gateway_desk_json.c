@@ -214,7 +214,7 @@ s_message (const Balcao__V1__Ticket *t, const Balcao__V1__TicketMessage *m, size
                       "direction", is_internal ? "internal" : is_inbound ? "inbound" : "outbound",
                       "internal", is_internal, "author", m->author, "author_name", author_name,
                       "body", m->body, "reply", is_inbound && *m->reply ? m->reply : "",
-                      "time", gateway_http_time (m->time_us), "channel", m->channel,
+                      "time", gateway_http_time_ms (m->time_us), "channel", m->channel,
                       "mail_class", m->mail_class, "attachments", files);
 }
 
@@ -658,14 +658,14 @@ gateway_desk_timeline_entry (const Balcao__V1__HistoryEntry *e, const Balcao__V1
     s_utf8_trim (line.pt);
     s_utf8_trim (line.en);
     json_t *out = json_pack ("{s:I, s:o, s:s, s:s, s:s, s:s, s:o}", "seq", (json_int_t) e->seq,
-                             "time", gateway_http_time (e->time_us), "by", by, "type",
+                             "time", gateway_http_time_ms (e->time_us), "by", by, "type",
                              dot ? dot + 1 : type, "summary", line.pt, "summary_en", line.en,
                              "details", gateway_desk_details (type, e->payload));
     /* Never an entry lost from the list: one the router wrote in invalid
      * UTF-8 still shows its type. */
     return out ? out
                : json_pack ("{s:I, s:o, s:s, s:s, s:s, s:s, s:{}}", "seq", (json_int_t) e->seq,
-                            "time", gateway_http_time (e->time_us), "by", "", "type",
+                            "time", gateway_http_time_ms (e->time_us), "by", "", "type",
                             dot ? dot + 1 : type, "summary", "", "summary_en", "", "details");
 }
 

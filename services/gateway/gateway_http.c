@@ -121,6 +121,20 @@ gateway_http_time (int64_t us)
     return json_string (buf);
 }
 
+json_t *
+gateway_http_time_ms (int64_t us)
+{
+    if (us <= 0)
+        return json_null ();
+    time_t t = (time_t) (us / 1000000);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    char buf[40];
+    size_t n = strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf (buf + n, sizeof buf - n, ".%03dZ", (int) (us / 1000 % 1000));
+    return json_string (buf);
+}
+
 enum MHD_Result
 gateway_http_unexpected (struct MHD_Connection *conn, const char *service)
 {

@@ -83,6 +83,10 @@ enum MHD_Result gateway_http_unexpected (struct MHD_Connection *conn, const char
 enum MHD_Result gateway_http_no_such_page (struct MHD_Connection *conn);
 /* ISO 8601 UTC, second precision ("2026-12-03T14:05:00Z"); null for 0. */
 json_t *gateway_http_time (int64_t us);
+/* The same with milliseconds ("2026-12-03T14:05:00.123Z"): the dashboard
+ * orders a ticket's messages and history by it, and a reply and an action
+ * often fall in the same second. */
+json_t *gateway_http_time_ms (int64_t us);
 /* gateway/public_url, the address people open (links in mails, the
  * origin of our pages), default http://<http_address>:<http_port>, without
  * a trailing '/'. */

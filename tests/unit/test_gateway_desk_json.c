@@ -181,7 +181,7 @@ test_timeline (void **state)
                          "Ana Souza escalou para N2: Cliente não consegue emitir NF-e");
     assert_string_equal (s_get (j, "summary_en"),
                          "Ana Souza escalated to N2: Cliente não consegue emitir NF-e");
-    assert_string_equal (s_get (j, "time"), "2026-12-04T12:00:00Z");
+    assert_string_equal (s_get (j, "time"), "2026-12-04T12:00:00.000Z");
     json_t *d = json_object_get (j, "details");
     assert_string_equal (s_get (d, "reason"), "Cliente não consegue emitir NF-e");
     assert_string_equal (s_get (d, "tried"), "Reenviar");
