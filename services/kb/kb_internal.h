@@ -39,6 +39,11 @@ Balcao__V1__Article *kb_article_get (kb_t *self, MDB_txn *txn, const char *id);
  * RenderMarkdown's preview: one path, so the preview is what is
  * published): cmark's safe mode. Free the result. */
 char *kb_article_html (const char *markdown);
+/* An article's body at most (and the Markdown a preview takes). */
+#define KB_MAX_BODY (256 * 1024)
+
+/* kb_catalog.c: ListArticles, ExportArticles, RenderMarkdown. */
+void kb_catalog_register (kb_t *self);
 /* An article id: 1 to 64 lowercase letters, digits and '-'. */
 int kb_valid_article_id (const char *id);
 /* Article id's current version if principal may see it; otherwise NULL,
