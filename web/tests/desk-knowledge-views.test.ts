@@ -397,3 +397,28 @@ describe('gaps and the queue', () => {
     expect(w.findAll('[data-testid="desk-nav-articles"]')).toHaveLength(1);
   });
 });
+
+describe('people: customers and their organizations', () => {
+  it('lists customers with organization and phone, and the organizations with how many people', async () => {
+    fx.routes['GET /desk/people'] = () => ({
+      status: 200,
+      json: {
+        people: [
+          { id: 'customer:rita@loja.com.br', name: 'Rita Gomes', email: 'rita@loja.com.br', phone: '+55 11 98888-0000', organization: 'Loja da Rita', tier: '', skills: [], capacity: 0, status: '', open_tickets: 0, language: 'pt-BR', created_at: iso(-600), has_key: false },
+          { id: 'customer:joao@loja.com.br', name: 'João Lima', email: 'joao@loja.com.br', phone: '', organization: 'Loja da Rita', tier: '', skills: [], capacity: 0, status: '', open_tickets: 0, language: 'pt-BR', created_at: iso(-500), has_key: false },
+          { id: 'customer:ana@clinica.com.br', name: 'Ana Prado', email: 'ana@clinica.com.br', phone: '', organization: 'Clínica Vida', tier: '', skills: [], capacity: 0, status: '', open_tickets: 0, language: 'pt-BR', created_at: iso(-400), has_key: false },
+        ],
+      },
+    });
+    const w = await open('/painel/pessoas', 'admin');
+    await byTest(w, 'people-kind')[0].setValue('customer');
+    await settle();
+    const orgs = byTest(w, 'person-organization').map((c) => c.text());
+    expect(orgs).toEqual(['Loja da Rita', 'Loja da Rita', 'Clínica Vida']);
+    expect(w.text()).toContain('+55 11 98888-0000');
+    expect(w.text()).not.toContain('Refazer acesso');
+    const list = byTest(w, 'people-organizations')[0].findAll('li').map((li) => li.text());
+    expect(list).toEqual(['Clínica Vida: 1 pessoa', 'Loja da Rita: 2 pessoas']);
+    expect(fx.calls.some((c) => c.url === '/api/v1/desk/people?kind=customer')).toBe(true);
+  });
+});
