@@ -165,6 +165,19 @@ bc_event_summary (const bc_envelope_t *env, int en, char *out, size_t size)
         if (e)
             balcao__v1__settings_changed__free_unpacked (e, NULL);
     }
+    else if (bc_envelope_is (env, &balcao__v1__catalog_changed__descriptor)) {
+        Balcao__V1__CatalogChanged *e = (Balcao__V1__CatalogChanged *) bc_envelope_payload (
+            env, &balcao__v1__catalog_changed__descriptor);
+        if (e) {
+            int cat = strcmp (e->kind, "category") == 0;
+            snprintf (out, size,
+                      e->removed ? L ("%s %s (%s) removida por %s", "%s %s (%s) removed by %s")
+                                 : L ("%s %s (%s) salva por %s", "%s %s (%s) saved by %s"),
+                      cat ? L ("categoria", "category") : L ("mensagem padrão", "macro"), e->id,
+                      e->name, s_person (env->principal));
+            balcao__v1__catalog_changed__free_unpacked (e, NULL);
+        }
+    }
     else if (bc_envelope_is (env, &balcao__v1__ticket_field_changed__descriptor)) {
         Balcao__V1__TicketFieldChanged *e = (Balcao__V1__TicketFieldChanged *) bc_envelope_payload (
             env, &balcao__v1__ticket_field_changed__descriptor);

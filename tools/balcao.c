@@ -56,6 +56,8 @@ s_usage (void)
                          "  close N [--reason TEXT]   close a resolved ticket (at N3 the customer\n"
                          "                            validates; a supervisor may close with a reason)\n"
                          "  categories                the categories and their defaults\n"
+                         "  category-save ID --name NAME [--name-en NAME] [--priority P] [--tier T]\n"
+                         "                [--procedure MACRO]   add or change a category (admins)\n"
                          "  set-category N CATEGORY   classify (in triage, also priority and tier)\n"
                          "  set-priority N PRIORITY [REASON]\n"
                          "                            baixa, normal, alta or urgente\n"
@@ -90,6 +92,10 @@ s_usage (void)
                          "                            the period's figures (supervisors; YYYY-MM-DD,\n"
                          "                            default the last 30 days)\n"
                          "  macros                    the standard messages\n"
+                         "  macro-save ID --name NAME --text-file FILE [--name-en NAME]\n"
+                         "             [--text-en-file FILE] [--category C] [--priority P] [--action A]\n"
+                         "                            add or change a macro (admins; FILE - is stdin)\n"
+                         "  macro-remove ID           remove a macro (admins)\n"
                          "  macro N [MACRO]           apply a standard message to the ticket (no MACRO:\n"
                          "                            the category's standard procedure)\n"
                          "  macro-preview N [MACRO]   the text `macro` would send, nothing changes\n"
@@ -147,6 +153,8 @@ s_usage (void)
                      "  close N [--reason TEXTO]  fecha um chamado resolvido (no N3 o cliente\n"
                      "                            valida; um supervisor pode fechar com o motivo)\n"
                      "  categories                as categorias e seus padrões\n"
+                     "  category-save ID --name NOME [--name-en NOME] [--priority P] [--tier N]\n"
+                     "                [--procedure MENSAGEM]  cria ou altera uma categoria (admins)\n"
                      "  set-category N CATEGORIA  classifica (na triagem, aplica prioridade e nível)\n"
                      "  set-priority N PRIORIDADE [MOTIVO]\n"
                      "                            baixa, normal, alta ou urgente\n"
@@ -182,6 +190,11 @@ s_usage (void)
                      "                            os números do período (supervisores; AAAA-MM-DD,\n"
                      "                            por padrão os últimos 30 dias)\n"
                      "  macros                    as mensagens padrão\n"
+                     "  macro-save ID --name NOME --text-file ARQUIVO [--name-en NOME]\n"
+                     "             [--text-en-file ARQUIVO] [--category C] [--priority P] [--action A]\n"
+                     "                            cria ou altera uma mensagem padrão (admins; - é a\n"
+                     "                            entrada padrão)\n"
+                     "  macro-remove ID           remove uma mensagem padrão (admins)\n"
                      "  macro N [MACRO]           aplica uma mensagem padrão ao chamado (sem MACRO:\n"
                      "                            o procedimento padrão da categoria)\n"
                      "  macro-preview N [MACRO]   o texto que o `macro` enviaria, sem mudar nada\n"
@@ -483,38 +496,6 @@ s_write (bc_config_t *config, int argc, char **argv, int is_internal, const char
     return s_print_ticket (reply, s_line_status);
 }
 
-/* Prints s left-aligned in width columns, counting UTF-8 characters rather
- * than bytes, so "Dúvida de uso" lines up with "Geral". */
-static void
-s_print_padded (const char *s, int width)
-{
-    int chars = 0;
-    for (const char *p = s; *p; p++)
-        if (((unsigned char) *p & 0xc0) != 0x80)
-            chars++;
-    printf ("%s%*s", s, width > chars ? width - chars : 0, "");
-}
-
-static int
-s_categories (bc_config_t *config)
-{
-    Balcao__V1__ListCategories req = BALCAO__V1__LIST_CATEGORIES__INIT;
-    Balcao__V1__CategoryList *list = (Balcao__V1__CategoryList *) balcao_cli_fetch (config, "router", &req.base, &balcao__v1__category_list__descriptor);
-    if (!list)
-        return s_exit;
-    for (size_t i = 0; i < list->n_categories; i++) {
-        printf ("%-14s ", list->categories[i]->id);
-        s_print_padded (list->categories[i]->name, 26);
-        printf (T (" prioridade %-8s nível %s", " priority %-8s tier %s"),
-                list->categories[i]->priority, list->categories[i]->tier);
-        if (*list->categories[i]->procedure)
-            printf (T ("  procedimento: %s", "  procedure: %s"), list->categories[i]->procedure);
-        printf ("\n");
-    }
-    balcao__v1__category_list__free_unpacked (list, NULL);
-    return 0;
-}
-
 static int
 s_classify (bc_config_t *config, const char *what, int argc, char **argv)
 {
@@ -633,18 +614,7 @@ s_macros_cmd (bc_config_t *config, const char *cmd, int argc, char **argv)
         reply = balcao_cli_call (config, "router", &req.base);
         return s_print_ticket (reply, s_line_status);
     }
-    Balcao__V1__ListMacros req = BALCAO__V1__LIST_MACROS__INIT;
-    Balcao__V1__MacroList *list = (Balcao__V1__MacroList *) balcao_cli_fetch (
-        config, "router", &req.base, &balcao__v1__macro_list__descriptor);
-    if (!list)
-        return s_exit;
-    for (size_t i = 0; i < list->n_macros; i++) {
-        printf ("%-22s ", list->macros[i]->id);
-        s_print_padded (list->macros[i]->name, 32);
-        printf (" %s\n", list->macros[i]->action);
-    }
-    balcao__v1__macro_list__free_unpacked (list, NULL);
-    return 0;
+    return balcao_catalog_list (config, 1);
 }
 
 /* balcao close N [--reason TEXT]: at N3 before the customer validates, only
@@ -874,8 +844,9 @@ main (int argc, char **argv)
         rc = s_assign_cmd (config, n, args, 'u');
     else if (strcmp (cmd, "settings") == 0)
         rc = balcao_settings (config, n, args);
-    else if (strcmp (cmd, "categories") == 0)
-        rc = s_categories (config);
+    else if (strcmp (cmd, "categories") == 0 || strcmp (cmd, "category-save") == 0
+             || strcmp (cmd, "macro-save") == 0 || strcmp (cmd, "macro-remove") == 0)
+        rc = balcao_catalog (config, cmd, n, args);
     else if (strcmp (cmd, "set-category") == 0)
         rc = s_classify (config, "category", n, args);
     else if (strcmp (cmd, "set-priority") == 0)

@@ -4,7 +4,8 @@
  * balcao_mail.c: attachments and the outbox; balcao_report.c: reports;
  * balcao_logs.c: the event logs (`tail`, `quarantine`); balcao_desk.c: the
  * dashboard's views (`queue`, `counts`, `macro-preview`); balcao_settings.c:
- * the settings admins change at run time. */
+ * the settings admins change at run time; balcao_catalog.c: categories and
+ * macros. */
 #ifndef BALCAO_CLI_H
 #define BALCAO_CLI_H
 
@@ -50,6 +51,10 @@ int balcao_login (void);
 int balcao_person_key (bc_config_t *config, int argc, char **argv);
 int balcao_attachment (bc_config_t *config, int argc, char **argv);
 int balcao_outbox (bc_config_t *config, int argc, char **argv);
+/* balcao_catalog.c: `categories`, `macros` (list) and `category-save`,
+ * `macro-save`, `macro-remove`. */
+int balcao_catalog_list (bc_config_t *config, int macros);
+int balcao_catalog (bc_config_t *config, const char *cmd, int argc, char **argv);
 /* balcao_report.c: `balcao report`. */
 int balcao_report (bc_config_t *config, int argc, char **argv);
 

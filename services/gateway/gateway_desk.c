@@ -317,14 +317,6 @@ s_file (gateway_desk_t *self, gateway_req_t *req, uint64_t number, const char *s
     return out;
 }
 
-static json_t *
-s_macro_json (const char *id, const char *name, const char *text, const char *category,
-              const char *priority, const char *action)
-{
-    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "name", name, "text", text,
-                      "category", category, "priority", priority, "action", action);
-}
-
 /* GET /desk/macros. */
 static enum MHD_Result
 s_macros (gateway_desk_t *self, gateway_req_t *req)
@@ -336,11 +328,8 @@ s_macros (gateway_desk_t *self, gateway_req_t *req)
     if (!list)
         return out;
     json_t *macros = json_array ();
-    for (size_t i = 0; i < list->n_macros; i++) {
-        const Balcao__V1__Macro *m = list->macros[i];
-        json_array_append_new (macros, s_macro_json (m->id, m->name, m->text, m->category,
-                                                     m->priority, m->action));
-    }
+    for (size_t i = 0; i < list->n_macros; i++)
+        json_array_append_new (macros, gateway_desk_macro_json (list->macros[i]));
     balcao__v1__macro_list__free_unpacked (list, NULL);
     return gateway_http_json (req->conn, MHD_HTTP_OK, json_pack ("{s:o}", "macros", macros), NULL,
                               NULL);

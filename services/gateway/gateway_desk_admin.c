@@ -1,10 +1,12 @@
-/* gateway_desk_admin: the settings and outbox pages of the dashboard (see
+/* gateway_desk_admin: the settings, categories and macros, and outbox pages of the dashboard (see
  * the header). The gateway forwards as the signed-in person; the router
  * owns the settings and categories, notify the outbox. */
 #include "gateway_desk_admin.h"
 
 #include "balcao/v1/notify.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
+#include "gateway_desk_json.h"
+#include "gateway_ticket_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,10 +76,7 @@ s_settings_answer (gateway_desk_admin_t *self, const gateway_req_t *req,
     }
     for (size_t i = 0; i < cats->n_categories; i++) {
         const Balcao__V1__Category *c = cats->categories[i];
-        json_array_append_new (categories,
-                               json_pack ("{s:s, s:s, s:s, s:s, s:s}", "id", c->id, "name",
-                                          c->name, "priority", c->priority, "tier", c->tier,
-                                          "procedure", c->procedure));
+        json_array_append_new (categories, gateway_desk_category_json (c));
     }
     json_t *body = json_pack ("{s:o, s:s, s:s, s:o, s:o}", "settings", settings, "time_zone",
                               s->time_zone, "updated_by", s->updated_by, "updated_at",
@@ -132,6 +131,128 @@ s_settings (gateway_desk_admin_t *self, const gateway_req_t *req)
     out = s_settings_answer (self, req, s);
     balcao__v1__settings__free_unpacked (s, NULL);
     return out;
+}
+
+/* ---- categories and macros (router SaveCategory, SaveMacro) ---- */
+
+static json_t *
+s_categories_json (const Balcao__V1__CategoryList *l)
+{
+    json_t *a = json_array ();
+    for (size_t i = 0; i < l->n_categories; i++)
+        json_array_append_new (a, gateway_desk_category_json (l->categories[i]));
+    return json_pack ("{s:o}", "categories", a);
+}
+
+static json_t *
+s_macros_json (const Balcao__V1__MacroList *l)
+{
+    json_t *a = json_array ();
+    for (size_t i = 0; i < l->n_macros; i++)
+        json_array_append_new (a, gateway_desk_macro_json (l->macros[i]));
+    return json_pack ("{s:o}", "macros", a);
+}
+
+/* Reads the text fields of body into fields (as the router names them);
+ * false with the answer sent when one is not text. */
+static bool
+s_fields (const gateway_req_t *req, const char *const *names, const size_t *max,
+          const bool *multiline, const char **values, size_t n, enum MHD_Result *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        gateway_ticket_why_t why;
+        if (!gateway_ticket_text (req->body_json, names[i], 0, max[i], multiline[i], false,
+                                  &values[i], &why)) {
+            *out = gateway_http_error (req->conn, MHD_HTTP_BAD_REQUEST, "invalid", why.pt, why.en);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* GET /desk/categories; POST /desk/categories/ID {name, name_en, priority,
+ * tier, procedure}. */
+static enum MHD_Result
+s_category (gateway_desk_admin_t *self, const gateway_req_t *req, const char *id)
+{
+    enum MHD_Result out = MHD_NO;
+    Balcao__V1__CategoryList *l;
+    if (!id) {
+        Balcao__V1__ListCategories lc = BALCAO__V1__LIST_CATEGORIES__INIT;
+        l = (Balcao__V1__CategoryList *) s_call (self, req, "router", &lc.base,
+                                                 &balcao__v1__category_list__descriptor, &out);
+    }
+    else {
+        static const char *const names[] = {"name", "name_en", "priority", "tier", "procedure"};
+        static const size_t max[] = {80, 80, 16, 4, 64};
+        static const bool multiline[] = {false, false, false, false, false};
+        const char *v[5];
+        if (!s_fields (req, names, max, multiline, v, 5, &out))
+            return out;
+        Balcao__V1__Category c = BALCAO__V1__CATEGORY__INIT;
+        c.id = (char *) id;
+        c.name = (char *) v[0];
+        c.name_en = (char *) v[1];
+        c.priority = (char *) v[2];
+        c.tier = (char *) v[3];
+        c.procedure = (char *) v[4];
+        Balcao__V1__SaveCategory sc = BALCAO__V1__SAVE_CATEGORY__INIT;
+        sc.category = &c;
+        l = (Balcao__V1__CategoryList *) s_call (self, req, "router", &sc.base,
+                                                 &balcao__v1__category_list__descriptor, &out);
+    }
+    if (!l)
+        return out;
+    out = gateway_http_json (req->conn, MHD_HTTP_OK, s_categories_json (l), NULL, NULL);
+    balcao__v1__category_list__free_unpacked (l, NULL);
+    return out;
+}
+
+/* POST /desk/macros/ID {name, name_en, text, text_en, category, priority,
+ * action} or {"remove": true}. */
+static enum MHD_Result
+s_macro (gateway_desk_admin_t *self, const gateway_req_t *req, const char *id)
+{
+    enum MHD_Result out = MHD_NO;
+    static const char *const names[] = {"name",     "name_en",  "text",  "text_en",
+                                        "category", "priority", "action"};
+    static const size_t max[] = {80, 80, 8000, 8000, 32, 16, 32};
+    static const bool multiline[] = {false, false, true, true, false, false, false};
+    const char *v[7];
+    if (!s_fields (req, names, max, multiline, v, 7, &out))
+        return out;
+    json_t *remove = req->body_json ? json_object_get (req->body_json, "remove") : NULL;
+    if (remove && !json_is_boolean (remove))
+        return gateway_http_error (req->conn, MHD_HTTP_BAD_REQUEST, "invalid",
+                                   "\"remove\" é true ou false", "\"remove\" is true or false");
+    Balcao__V1__Macro m = BALCAO__V1__MACRO__INIT;
+    m.id = (char *) id;
+    m.name = (char *) v[0];
+    m.name_en = (char *) v[1];
+    m.text = (char *) v[2];
+    m.text_en = (char *) v[3];
+    m.category = (char *) v[4];
+    m.priority = (char *) v[5];
+    m.action = (char *) v[6];
+    Balcao__V1__SaveMacro sm = BALCAO__V1__SAVE_MACRO__INIT;
+    sm.macro = &m;
+    sm.remove = remove && json_is_true (remove);
+    Balcao__V1__MacroList *l = (Balcao__V1__MacroList *) s_call (
+        self, req, "router", &sm.base, &balcao__v1__macro_list__descriptor, &out);
+    if (!l)
+        return out;
+    out = gateway_http_json (req->conn, MHD_HTTP_OK, s_macros_json (l), NULL, NULL);
+    balcao__v1__macro_list__free_unpacked (l, NULL);
+    return out;
+}
+
+/* An id as the router takes it (1-32 of a-z, 0-9, '-'; the router checks
+ * again): anything else is no page. */
+static bool
+s_id_ok (const char *id)
+{
+    size_t n = strlen (id);
+    return n >= 1 && n <= 32 && strspn (id, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
 static json_t *
@@ -208,11 +329,28 @@ gateway_desk_admin_route (gateway_desk_admin_t *self, gateway_req_t *req, enum M
     bool settings = gateway_http_path (req, "desk/settings", NULL);
     bool outbox = gateway_http_path (req, "desk/outbox", NULL);
     bool resend = !outbox && gateway_http_path (req, "desk/outbox/*", &rest);
-    if (!settings && !outbox && !resend)
+    bool categories = gateway_http_path (req, "desk/categories", NULL);
+    const char *cat_id = NULL, *macro_id = NULL;
+    bool category = !categories && gateway_http_path (req, "desk/categories/*", &cat_id);
+    bool macro = gateway_http_path (req, "desk/macros/*", &macro_id);
+    if (!settings && !outbox && !resend && !categories && !category && !macro)
         return false;
     if (!gateway_http_staff_only (req, out))
         return true;
-    if (settings)
+    if (categories)
+        *out = req->is_write ? s_method (req, "salve uma categoria em /desk/categories/ID",
+                                         "save a category at /desk/categories/ID")
+                             : s_category (self, req, NULL);
+    else if (category || macro) {
+        const char *id = category ? cat_id : macro_id;
+        if (!s_id_ok (id))
+            *out = gateway_http_no_such_page (req->conn);
+        else if (!req->is_write)
+            *out = s_method (req, "salvar é um POST", "saving is a POST");
+        else
+            *out = category ? s_category (self, req, id) : s_macro (self, req, id);
+    }
+    else if (settings)
         *out = s_settings (self, req);
     else if (outbox)
         *out = req->is_write ? s_method (req, "a caixa de saída só se lê (GET)",

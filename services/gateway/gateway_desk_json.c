@@ -838,3 +838,19 @@ gateway_desk_details (const char *type, ProtobufCBinaryData payload)
     protobuf_c_message_free_unpacked (m, NULL);
     return out;
 }
+
+json_t *
+gateway_desk_macro_json (const Balcao__V1__Macro *m)
+{
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", m->id, "name", m->name,
+                      "name_en", m->name_en, "text", m->text, "text_en", m->text_en, "category",
+                      m->category, "priority", m->priority, "action", m->action);
+}
+
+json_t *
+gateway_desk_category_json (const Balcao__V1__Category *c)
+{
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", c->id, "name", c->name, "name_en",
+                      c->name_en, "priority", c->priority, "tier", c->tier, "procedure",
+                      c->procedure);
+}

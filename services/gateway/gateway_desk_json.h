@@ -33,6 +33,12 @@ json_t *gateway_desk_ticket (const Balcao__V1__Ticket *t, const Balcao__V1__Hist
                              const Balcao__V1__TicketList *customer_tickets, const json_t *names,
                              int64_t now_us);
 
+/* {"id", "name", "name_en", "text", "text_en", "category", "priority",
+ * "action"}. */
+json_t *gateway_desk_macro_json (const Balcao__V1__Macro *m);
+/* {"id", "name", "name_en", "priority", "tier", "procedure"}. */
+json_t *gateway_desk_category_json (const Balcao__V1__Category *c);
+
 /* One timeline entry of ticket t: {"seq", "time", "by", "type", "summary",
  * "summary_en", "details"}. */
 json_t *gateway_desk_timeline_entry (const Balcao__V1__HistoryEntry *e,

@@ -216,9 +216,10 @@ s_categories (gateway_tickets_t *self, gateway_req_t *req)
         return out;
     json_t *list = json_array ();
     for (size_t i = 0; i < cats->n_categories; i++)
-        json_array_append_new (list, json_pack ("{s:s, s:s, s:s}", "id", cats->categories[i]->id,
-                                                "name", cats->categories[i]->name,
-                                                "description", ""));
+        json_array_append_new (list, json_pack ("{s:s, s:s, s:s, s:s}", "id",
+                                                cats->categories[i]->id, "name",
+                                                cats->categories[i]->name, "name_en",
+                                                cats->categories[i]->name_en, "description", ""));
     balcao__v1__category_list__free_unpacked (cats, NULL);
     return gateway_http_json (req->conn, MHD_HTTP_OK, json_pack ("{s:o}", "categories", list),
                               NULL, NULL);

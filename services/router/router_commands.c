@@ -461,34 +461,6 @@ s_set_priority (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return rc;
 }
 
-static int
-s_categories (void *state, bc_tx_t *tx, const bc_envelope_t *request,
-              const ProtobufCMessage *payload, bc_reply_t *reply)
-{
-    (void) tx, (void) request, (void) payload;
-    router_t *self = state;
-    int n = router_catalog_count (self->catalog);
-    Balcao__V1__Category *cats = calloc ((size_t) n + 1, sizeof *cats);
-    Balcao__V1__Category **ptrs = calloc ((size_t) n + 1, sizeof *ptrs);
-    for (int i = 0; i < n; i++) {
-        const router_category_t *c = router_catalog_at (self->catalog, i);
-        balcao__v1__category__init (&cats[i]);
-        cats[i].id = (char *) c->id;
-        cats[i].name = (char *) c->name;
-        cats[i].priority = (char *) c->priority;
-        cats[i].tier = (char *) c->tier;
-        cats[i].procedure = (char *) c->procedure;
-        ptrs[i] = &cats[i];
-    }
-    Balcao__V1__CategoryList out = BALCAO__V1__CATEGORY_LIST__INIT;
-    out.categories = ptrs;
-    out.n_categories = (size_t) n;
-    bc_reply_ok (reply, &out.base);
-    free (cats);
-    free (ptrs);
-    return 0;
-}
-
 /* Records the customer's rating of closed ticket t (the caller checked it
  * may, and stores t). */
 int
@@ -621,7 +593,7 @@ s_macro_plan (router_t *self, bc_tx_t *tx, const Balcao__V1__Ticket *t, const ch
     const char *names[] = {"cliente.nome", "chamado.numero", "chamado.assunto", "agente.nome"};
     const char *values[] = {*t->customer_name ? t->customer_name : "cliente", number, t->subject,
                             agent && *agent->name ? agent->name : who};
-    plan->text = router_macro_render (macro->text, names, values, 4);
+    plan->text = router_macro_render (router_macro_text (macro, t->language), names, values, 4);
     if (agent)
         balcao__v1__person__free_unpacked (agent, NULL);
     plan->macro = macro;
@@ -652,7 +624,7 @@ s_macro_request (router_t *self, bc_tx_t *tx, const char *request_id, uint64_t n
     if (planned && is_preview) {
         Balcao__V1__MacroPreview out = BALCAO__V1__MACRO_PREVIEW__INIT;
         out.macro = (char *) plan.macro->id;
-        out.name = (char *) plan.macro->name;
+        out.name = (char *) router_macro_name (plan.macro, t->language);
         out.text = plan.text;
         out.category = (char *) plan.macro->category;
         out.priority = (char *) plan.macro->priority;
@@ -694,44 +666,13 @@ s_preview_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return s_macro_request (state, tx, request->id, req->number, req->macro, 1, reply);
 }
 
-static int
-s_macros (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
-          bc_reply_t *reply)
-{
-    (void) tx, (void) request, (void) payload;
-    router_t *self = state;
-    int n = router_macros_count (self->macros);
-    Balcao__V1__Macro *items = calloc ((size_t) n + 1, sizeof *items);
-    Balcao__V1__Macro **ptrs = calloc ((size_t) n + 1, sizeof *ptrs);
-    for (int i = 0; i < n; i++) {
-        const router_macro_t *m = router_macros_at (self->macros, i);
-        balcao__v1__macro__init (&items[i]);
-        items[i].id = (char *) m->id;
-        items[i].name = (char *) m->name;
-        items[i].text = (char *) m->text;
-        items[i].category = (char *) m->category;
-        items[i].priority = (char *) m->priority;
-        items[i].action = (char *) m->action;
-        ptrs[i] = &items[i];
-    }
-    Balcao__V1__MacroList out = BALCAO__V1__MACRO_LIST__INIT;
-    out.macros = ptrs;
-    out.n_macros = (size_t) n;
-    bc_reply_ok (reply, &out.base);
-    free (items);
-    free (ptrs);
-    return 0;
-}
-
 void
 router_commands_register (bc_service_t *svc)
 {
     bc_service_on_command (svc, &balcao__v1__ticket_action__descriptor, 1, s_action);
     bc_service_on_command (svc, &balcao__v1__add_message__descriptor, 1, s_add_message);
-    bc_service_on_command (svc, &balcao__v1__list_categories__descriptor, 0, s_categories);
     bc_service_on_command (svc, &balcao__v1__rate__descriptor, 1, s_rate);
     bc_service_on_command (svc, &balcao__v1__apply_macro__descriptor, 1, s_apply_macro);
-    bc_service_on_command (svc, &balcao__v1__list_macros__descriptor, 0, s_macros);
     bc_service_on_command (svc, &balcao__v1__preview_macro__descriptor, 0, s_preview_macro);
     bc_service_on_command (svc, &balcao__v1__set_category__descriptor, 1, s_set_category);
     bc_service_on_command (svc, &balcao__v1__set_priority__descriptor, 1, s_set_priority);

@@ -25,6 +25,7 @@ typedef struct {
     router_catalog_t *catalog;
     router_calendar_t *calendar;
     router_macros_t *macros;
+    Balcao__V1__Catalog *catalog_store; /* what catalog and macros borrow, once saved */
     router_people_dbs_t pdbs;
     MDB_dbi db_deadlines, db_by_customer, db_links, db_by_org, db_desk, db_by_ref;
     MDB_dbi db_report_cells, db_report_open, db_report_backlog;
@@ -118,6 +119,16 @@ int router_desk_index (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t
 /* Indexes every ticket of a store from before the views, once. */
 int router_desk_build (router_t *self, bc_tx_t *tx);
 void router_desk_register (bc_service_t *svc);
+
+/* router_catalog_edit.c: ListCategories, ListMacros, and the lists admins
+ * save at run time (SaveCategory, SaveMacro), stored in the meta db and
+ * laid in at the first batch (router_catalog_load). */
+/* Every category's procedure is a macro (a macro naming a category that
+ * is gone is refused when applied; SaveMacro checks the one it saves). */
+int router_catalog_check (router_catalog_t *catalog, router_macros_t *macros, char *err,
+                          size_t size);
+int router_catalog_load (router_t *self, MDB_txn *txn);
+void router_catalog_edit_register (bc_service_t *svc);
 
 /* router_settings.c: settings admins change at run time (SLA targets,
  * working hours, holidays), laid over the config file's at the first batch

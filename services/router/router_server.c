@@ -714,6 +714,8 @@ s_before_batch (void *state, bc_tx_t *tx)
     router_t *self = state;
     if (!self->settings_loaded) {
         int rc = router_settings_load (self, bc_tx_txn (tx));
+        if (rc == 0)
+            rc = router_catalog_load (self, bc_tx_txn (tx));
         if (rc)
             return rc;
         self->settings_loaded = 1;
@@ -758,15 +760,10 @@ router_server_setup (bc_service_t *svc)
         router_server_teardown (self);
         return NULL;
     }
-    for (int i = 0; i < router_catalog_count (self->catalog); i++) {
-        const router_category_t *c = router_catalog_at (self->catalog, i);
-        if (*c->procedure && !router_macros_find (self->macros, c->procedure)) {
-            bc_error ("event=config_invalid key=router/categories/%s/procedure hint=\"'%s' is "
-                      "not a macro (router/macros)\"",
-                      c->id, c->procedure);
-            router_server_teardown (self);
-            return NULL;
-        }
+    if (router_catalog_check (self->catalog, self->macros, err, sizeof err)) {
+        bc_error ("event=config_invalid reason=\"%s\"", err);
+        router_server_teardown (self);
+        return NULL;
     }
     self->db_tickets = bc_service_dbi (svc, "tickets");
     self->db_thread = bc_service_dbi (svc, "thread");
@@ -795,6 +792,7 @@ router_server_setup (bc_service_t *svc)
     router_feed_register (svc);
     router_reports_register (svc);
     router_settings_register (svc);
+    router_catalog_edit_register (svc);
     /* The SLA alarm is armed after every commit, and now for what is due. */
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     router_after_commit (self);
@@ -809,5 +807,7 @@ router_server_teardown (void *state)
     router_catalog_destroy (&self->catalog);
     router_calendar_destroy (&self->calendar);
     router_macros_destroy (&self->macros);
+    if (self->catalog_store)
+        balcao__v1__catalog__free_unpacked (self->catalog_store, NULL);
     free (self);
 }
