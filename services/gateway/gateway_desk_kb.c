@@ -4,6 +4,7 @@
 #include "gateway_desk_kb.h"
 
 #include "balcao/v1/kb.pb-c.h"
+#include "balcao/v1/router.pb-c.h"
 #include "gateway_kb.h"
 #include "gateway_parse.h"
 #include "gateway_webpath.h"
@@ -22,6 +23,7 @@
 struct gateway_desk_kb_t {
     gateway_bus_t *bus;
     char public_url[256]; /* for the links customers can open */
+    bool restricted;      /* router/access/restricted_organizations is set */
 };
 
 gateway_desk_kb_t *
@@ -32,6 +34,7 @@ gateway_desk_kb_new (bc_config_t *config, gateway_bus_t *bus)
         return NULL;
     self->bus = bus;
     gateway_http_public_url (config, self->public_url, sizeof self->public_url);
+    self->restricted = *bc_config_str (config, "router/access/restricted_organizations", "");
     return self;
 }
 
@@ -151,6 +154,22 @@ s_article_call (gateway_desk_kb_t *self, const gateway_req_t *req, const Protobu
 
 /* ---- GET /desk/tickets/N/similar ------------------------------------- */
 
+/* Whether the person may read ticket number, as the router decides: kb
+ * keeps no organizations, so where the config restricts some, an agent's
+ * similar tickets are each asked of the router (at most 20). */
+static bool
+s_may_read (gateway_desk_kb_t *self, const gateway_req_t *req, uint64_t number)
+{
+    if (!self->restricted || strncmp (req->principal, "agent:", 6) != 0)
+        return true;
+    Balcao__V1__GetTicket get = BALCAO__V1__GET_TICKET__INIT;
+    get.number = number;
+    bc_envelope_t *reply = NULL;
+    int rc = gateway_bus_call (self->bus, "router", req->principal, &get.base, &reply);
+    bc_envelope_destroy (&reply);
+    return rc == BC_OK;
+}
+
 static enum MHD_Result
 s_similar (gateway_desk_kb_t *self, const gateway_req_t *req, uint64_t number)
 {
@@ -187,6 +206,8 @@ s_similar (gateway_desk_kb_t *self, const gateway_req_t *req, uint64_t number)
     }
     for (size_t i = 0; i < t->n_hits; i++) {
         const Balcao__V1__TicketHit *h = t->hits[i];
+        if (!s_may_read (self, req, h->ticket))
+            continue;
         json_array_append_new (tickets,
                                json_pack ("{s:I, s:s, s:s, s:s, s:f}", "number",
                                           (json_int_t) h->ticket, "subject", h->subject, "status",

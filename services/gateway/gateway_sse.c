@@ -15,7 +15,8 @@
  *   all the requests at once on one socket (s_fan_out), and keeps the last
  *   GATEWAY_SSE_RING events of each, formatted once, in a "watch" shared by
  *   all its connections: one per customer, one per class of staff
- *   (s_feed_key: every agent sees the same events).
+ *   (s_feed_key: every agent sees the same events, unless the config
+ *   restricts organizations).
  * - Each connection has its own thread (libmicrohttpd's thread per
  *   connection): its content reader blocks on the watch's condition
  *   variable, copies the events after its cursor and sends them, or sends
@@ -76,6 +77,7 @@ struct gateway_sse_t {
     gateway_bus_t *bus;
     bc_client_t *feed; /* the hub's own, for its pipelined feed requests */
     int poll_ms, ping_s, per_session, max_streams, timeout_ms;
+    bool agents_apart; /* restricted organizations: a watch per agent */
     pthread_mutex_t lock; /* everything below, and every watch */
     s_watch_t *watches;
     uint64_t head;   /* the router's head as the hub last saw it */
@@ -230,13 +232,16 @@ s_format (const bc_envelope_t *env, bool is_staff)
  * events — every ticket's to agents; people's records too to supervisors
  * and admins — so the staff of a class share one watch, asked as the first
  * of them to open it: 500 agents cost one feed request per change, not
- * 500. Each customer has their own. Should the router ever show staff
- * persons different events (an organization rule), this must key them by
- * person again. */
+ * 500. Each customer has their own. Where the config restricts
+ * organizations (router/access/restricted_organizations, the same file's
+ * router section), agents see different events (each the tickets of the
+ * organizations they serve), so each agent has their own watch. */
 static void
-s_feed_key (const char *principal, char *out, size_t size)
+s_feed_key (const gateway_sse_t *self, const char *principal, char *out, size_t size)
 {
-    if (strncmp (principal, "agent:", 6) == 0)
+    if (strncmp (principal, "agent:", 6) == 0 && self->agents_apart)
+        snprintf (out, size, "%s", principal);
+    else if (strncmp (principal, "agent:", 6) == 0)
         snprintf (out, size, "staff:agents");
     else if (strncmp (principal, "supervisor:", 11) == 0 || strncmp (principal, "admin:", 6) == 0)
         snprintf (out, size, "staff:supervisors");
@@ -521,6 +526,7 @@ gateway_sse_new (bc_config_t *config, gateway_bus_t *bus)
     if (self->ping_s < 1)
         self->ping_s = 1;
     self->timeout_ms = (int) bc_config_int (config, "gateway/bus_timeout_ms", 2000);
+    self->agents_apart = *bc_config_str (config, "router/access/restricted_organizations", "");
     pthread_mutex_init (&self->lock, NULL);
     self->per_key = zhash_new ();
     self->feed = bc_client_new_for (config, "router", "gateway");
@@ -796,7 +802,7 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
     s_watch_t *w = NULL;
     if (!too_many && !full) {
         char feed[208];
-        s_feed_key (req->principal, feed, sizeof feed);
+        s_feed_key (self, req->principal, feed, sizeof feed);
         for (w = self->watches; w && strcmp (w->key, feed) != 0; w = w->next)
             ;
         if (!w && (w = calloc (1, sizeof *w))) {

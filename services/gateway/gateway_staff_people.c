@@ -162,15 +162,18 @@ gateway_staff_send_link (gateway_accounts_t *self, gateway_req_t *req, const cha
 static json_t *
 s_person_json (gateway_accounts_t *self, const Balcao__V1__Person *p)
 {
-    json_t *skills = json_array ();
+    json_t *skills = json_array (), *orgs = json_array ();
     for (size_t i = 0; i < p->n_skills; i++)
         json_array_append_new (skills, json_string (p->skills[i]));
+    for (size_t i = 0; i < p->n_organizations; i++)
+        json_array_append_new (orgs, json_string (p->organizations[i]));
     json_t *out = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:s, s:i, s:s, s:o, s:b}",
                              "id", p->id, "name", p->name, "email", p->email, "phone", p->phone,
                              "organization", p->organization, "tier", p->tier, "skills", skills,
                              "capacity", (int) p->capacity, "status", p->status, "open_tickets",
                              (int) p->open_tickets, "language", p->language, "created_at",
                              gateway_http_time (p->created_us), "has_key", *p->curve_key != 0);
+    json_object_set_new (out, "organizations", orgs);
     if (gateway_staff_role (p->id)) {
         /* What the admins' page shows: whether the invitation was used. */
         char email[GATEWAY_ADDRESS_MAX + 1];
@@ -236,7 +239,12 @@ s_people_upsert (gateway_accounts_t *self, gateway_req_t *req)
                                              "a person's fields are strings");
     }
     json_t *skills = json_object_get (body, "skills");
+    json_t *orgs = json_object_get (body, "organizations");
     json_t *capacity = json_object_get (body, "capacity");
+    if ((orgs && !json_is_array (orgs)) || json_array_size (orgs) > 32)
+        return gateway_accounts_invalid (req,
+                                         "organizations é uma lista de organizações (até 32)",
+                                         "organizations is a list of organizations (at most 32)");
     if ((skills && !json_is_array (skills)) || json_array_size (skills) > 64 ||
         (capacity && (!json_is_integer (capacity) || json_integer_value (capacity) < 0 ||
                       json_integer_value (capacity) > 1000)))
@@ -255,6 +263,15 @@ s_people_upsert (gateway_accounts_t *self, gateway_req_t *req)
         skill_list[p.n_skills++] = (char *) s;
     }
     p.skills = skill_list;
+    char *org_list[32];
+    for (size_t i = 0; i < json_array_size (orgs); i++) {
+        const char *s = json_string_value (json_array_get (orgs, i));
+        if (!s)
+            return gateway_accounts_invalid (req, "organizations é uma lista de textos",
+                                             "organizations is a list of strings");
+        org_list[p.n_organizations++] = (char *) s;
+    }
+    p.organizations = org_list;
     p.id = (char *) s_string (body, "id");
     p.name = (char *) s_string (body, "name");
     p.email = (char *) s_string (body, "email");

@@ -73,7 +73,8 @@ int
 router_assign_auto (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t)
 {
     char *agent;
-    int rc = router_people_pick (bc_tx_txn (tx), &self->pdbs, t->tier, t->category, &agent);
+    int rc = router_people_pick (bc_tx_txn (tx), &self->pdbs, t->tier, t->category, t->organization,
+                                 &agent);
     if (rc)
         return rc;
     rc = agent ? s_give (self, tx, t, agent, "auto") : s_enqueue (self, tx, t, "queue");
@@ -103,7 +104,8 @@ s_drain_one (void *arg, uint64_t number)
         return 1;
     }
     Balcao__V1__Ticket *t = router_get_ticket (d->self, txn, number, &rc);
-    if (t && router_people_has_skill (a, t->category)) {
+    if (t && router_people_has_skill (a, t->category)
+        && router_people_serves (&d->self->pdbs, a, t->organization)) {
         rc = s_give (d->self, d->tx, t, d->agent, "auto");
         if (rc == 0)
             rc = router_put_ticket (d->self, txn, t);
@@ -223,6 +225,16 @@ s_store_person (router_t *self, bc_tx_t *tx, const Balcao__V1__Person *in, char 
             snprintf (err, err_size, "unknown skill '%s': skills are category ids", in->skills[i]);
             return 0;
         }
+    if (in->n_organizations > 32 || (in->n_organizations && kind != 0)) {
+        snprintf (err, err_size, "organizations (at most 32) are for agents: the restricted "
+                                 "organizations whose tickets they serve");
+        return 0;
+    }
+    for (size_t i = 0; i < in->n_organizations; i++)
+        if (!*in->organizations[i] || strlen (in->organizations[i]) > 200) {
+            snprintf (err, err_size, "an organization's name is 1 to 200 characters");
+            return 0;
+        }
     for (size_t i = 0; i < in->n_permissions; i++)
         if (kind != 4 || strcmp (in->permissions[i], "read") != 0) {
             snprintf (err, err_size, "permissions are for service principals, and are: read");
@@ -299,7 +311,7 @@ router_people_seed (router_t *self, bc_tx_t *tx)
     bc_tx_set_principal (tx, "system:router");
     for (int i = -1; i < n; i++) {
         Balcao__V1__Person p = BALCAO__V1__PERSON__INIT;
-        char *skills[64], *perms[4], skills_buf[1024], perms_buf[128];
+        char *skills[64], *perms[4], *orgs[32], skills_buf[1024], perms_buf[128], orgs_buf[1024];
         if (i < 0) {
             p.id = "service:gateway";
             p.name = "Portal web (gateway)";
@@ -324,13 +336,17 @@ router_people_seed (router_t *self, bc_tx_t *tx)
             p.sees_organization = strcmp (S_FIELD (sees_organization, "0"), "1") == 0;
             snprintf (skills_buf, sizeof skills_buf, "%s", S_FIELD (skills, ""));
             snprintf (perms_buf, sizeof perms_buf, "%s", S_FIELD (permissions, ""));
+            snprintf (orgs_buf, sizeof orgs_buf, "%s", S_FIELD (organizations, ""));
 #undef S_FIELD
             for (char *t = strtok (skills_buf, ", "); t && p.n_skills < 64; t = strtok (NULL, ", "))
                 skills[p.n_skills++] = t;
             for (char *t = strtok (perms_buf, ", "); t && p.n_permissions < 4; t = strtok (NULL, ", "))
                 perms[p.n_permissions++] = t;
+            for (char *t = strtok (orgs_buf, ";"); t && p.n_organizations < 32; t = strtok (NULL, ";"))
+                orgs[p.n_organizations++] = t;
             p.skills = skills;
             p.permissions = perms;
+            p.organizations = orgs;
             if (!*p.email && strchr (p.id, ':') && strchr (p.id, '@'))
                 p.email = strchr (p.id, ':') + 1;
         }
@@ -581,6 +597,12 @@ s_assign (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         bc_reply_error (reply, "forbidden", "o chamado #%llu está no %s e você está no %s",
                         "ticket #%llu is at %s and you are at %s",
                         (unsigned long long) t->number, t->tier, a->tier);
+    else if (!router_people_serves (&self->pdbs, a, t->organization))
+        bc_reply_error (reply, "forbidden",
+                        "%s não atende a organização %s (acesso restrito); escolha um agente "
+                        "que a atenda",
+                        "%s does not serve %s (restricted access); pick an agent who does",
+                        agent, t->organization);
     else if (strcmp (t->assignee, agent) == 0)
         bc_reply_ok (reply, &t->base);
     else {

@@ -262,9 +262,12 @@ typedef struct {
  * the offset first matches, most limit of them. */
 static int
 s_view_page (router_t *self, MDB_txn *txn, const unsigned char *prefix, size_t plen,
-             const Balcao__V1__GetQueue *q, uint32_t limit, s_page_t *page)
+             const Balcao__V1__GetQueue *q, const char *who, uint32_t limit, s_page_t *page)
 {
-    int filtered = s_is_filtered (q);
+    /* An agent who may not see every ticket (restricted organizations)
+     * pages through the tickets themselves, as a filter does. */
+    int filtered = s_is_filtered (q)
+                   || (*self->pdbs.restricted && strncmp (who, "agent:", 6) == 0);
     int rc = filtered ? 0 : s_count (self, txn, prefix, plen, &page->total);
     if (rc)
         return rc;
@@ -294,7 +297,10 @@ s_view_page (router_t *self, MDB_txn *txn, const unsigned char *prefix, size_t p
             rc = grc;
             break;
         }
-        int keep = t && (!filtered || (s_matches (q, t) && ++matches > q->offset));
+        int keep = t
+                   && (!filtered
+                       || (s_matches (q, t) && !router_hides (self, txn, who, t)
+                           && ++matches > q->offset));
         if (keep && page->n < limit)
             page->list[page->n++] = t;
         else if (t)
@@ -355,7 +361,8 @@ s_queue (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
     unsigned char prefix[S_NAME_KEY];
     size_t plen = s_view_prefix (family, req->tier, bc_tx_principal (tx), prefix, sizeof prefix);
     s_page_t page = {calloc (limit, sizeof *page.list), 0, 0, 0};
-    int rc = s_view_page (self, bc_tx_txn (tx), prefix, plen, req, limit, &page);
+    int rc = s_view_page (self, bc_tx_txn (tx), prefix, plen, req, bc_tx_principal (tx), limit,
+                          &page);
     if (rc == 0) {
         Balcao__V1__TicketList out = BALCAO__V1__TICKET_LIST__INIT;
         out.tickets = page.list;

@@ -68,13 +68,21 @@ s_may_see (void *state, bc_tx_t *tx, const char *principal, const bc_envelope_t 
     router_t *self = state;
     if (bc_envelope_is (ev, &balcao__v1__person_changed__descriptor))
         return router_is_supervisor (principal);
-    if (router_is_agent (principal))
-        return 1;
-    int is_internal;
+    int is_internal, rc;
     uint64_t number = s_ticket_of (ev, &is_internal);
+    /* Agents: every ticket's, but a restricted organization's they do not
+     * serve. */
+    if (router_is_agent (principal)) {
+        if (!number || !*self->pdbs.restricted)
+            return 1;
+        Balcao__V1__Ticket *t = router_get_ticket (self, bc_tx_txn (tx), number, &rc);
+        int hides = t && router_hides (self, bc_tx_txn (tx), principal, t);
+        if (t)
+            balcao__v1__ticket__free_unpacked (t, NULL);
+        return !hides;
+    }
     if (!number || is_internal)
         return 0;
-    int rc;
     Balcao__V1__Ticket *t = router_get_ticket (self, bc_tx_txn (tx), number, &rc);
     if (!t)
         return 0;

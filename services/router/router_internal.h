@@ -57,6 +57,10 @@ int router_emit_for (router_t *self, bc_tx_t *tx, uint64_t number, const Protobu
 int router_index_event (router_t *self, MDB_txn *txn, uint64_t number, uint64_t seq);
 Balcao__V1__Ticket *router_get_ticket (router_t *self, MDB_txn *txn, uint64_t number, int *rc);
 int router_is_agent (const char *principal);
+/* 1 when principal is an agent who does not serve t's organization, one
+ * the config restricts (router/access/restricted_organizations): to them
+ * the ticket does not exist. */
+int router_hides (router_t *self, MDB_txn *txn, const char *principal, const Balcao__V1__Ticket *t);
 /* Supervisors and admins (router_assign.c). */
 int router_is_supervisor (const char *principal);
 int router_is_customer_of (const char *principal, const Balcao__V1__Ticket *t);

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int
 router_people_get (MDB_txn *txn, const router_people_dbs_t *dbs, const char *id,
@@ -41,9 +42,55 @@ router_people_has_skill (const Balcao__V1__Person *agent, const char *category)
     return 0;
 }
 
+/* 1 when the ';'-separated list has name (without case, spaces trimmed). */
+static int
+s_list_has (const char *list, const char *name)
+{
+    size_t nlen = strlen (name);
+    while (nlen && name[nlen - 1] == ' ')
+        nlen--;
+    while (*name == ' ')
+        name++, nlen--;
+    if (!nlen)
+        return 0;
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr (p, ';');
+        size_t len = end ? (size_t) (end - p) : strlen (p);
+        const char *q = p;
+        size_t qlen = len;
+        while (qlen && *q == ' ')
+            q++, qlen--;
+        while (qlen && q[qlen - 1] == ' ')
+            qlen--;
+        if (qlen == nlen && strncasecmp (q, name, nlen) == 0)
+            return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+int
+router_org_is_restricted (const char *restricted, const char *organization)
+{
+    return restricted && *restricted && organization && *organization
+           && s_list_has (restricted, organization);
+}
+
+int
+router_people_serves (const router_people_dbs_t *dbs, const Balcao__V1__Person *agent,
+                      const char *organization)
+{
+    if (!router_org_is_restricted (dbs->restricted, organization))
+        return 1;
+    for (size_t i = 0; i < agent->n_organizations; i++)
+        if (s_list_has (agent->organizations[i], organization))
+            return 1;
+    return 0;
+}
+
 int
 router_people_pick (MDB_txn *txn, const router_people_dbs_t *dbs, const char *tier,
-                    const char *category, char **out)
+                    const char *category, const char *organization, char **out)
 {
     *out = NULL;
     MDB_cursor *cur;
@@ -60,6 +107,7 @@ router_people_pick (MDB_txn *txn, const router_people_dbs_t *dbs, const char *ti
         Balcao__V1__Person *a = balcao__v1__person__unpack (NULL, v.mv_size, v.mv_data);
         if (a && strcmp (a->status, "online") == 0 && strcmp (a->tier, tier) == 0
             && a->open_tickets < a->capacity && router_people_has_skill (a, category)
+            && router_people_serves (dbs, a, organization)
             && (!*out || a->open_tickets < best_open
                 || (a->open_tickets == best_open && a->last_assigned < best_last))) {
             free (*out);

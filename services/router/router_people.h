@@ -17,6 +17,10 @@
 typedef struct {
     MDB_dbi people;
     MDB_dbi queue;
+    /* The config's router/access/restricted_organizations: organizations
+     * whose tickets only the agents who list them serve (';'-separated;
+     * "" none). */
+    const char *restricted;
 } router_people_dbs_t;
 
 /* Reads a person; MDB_NOTFOUND when unknown. Free with
@@ -29,12 +33,20 @@ int router_people_put (MDB_txn *txn, const router_people_dbs_t *dbs, const Balca
  * "geral", the unclassified tickets of triage: everyone). */
 int router_people_has_skill (const Balcao__V1__Person *agent, const char *category);
 
-/* The agent a new ticket of tier/category goes to: online, with the skill,
- * below capacity; fewest open tickets first, then the one who waited longest
+/* 1 when organization is one of restricted (';'-separated, compared
+ * without case and surrounding spaces). */
+int router_org_is_restricted (const char *restricted, const char *organization);
+/* 1 when agent may serve a ticket of organization: it is not restricted,
+ * or the agent lists it in organizations. */
+int router_people_serves (const router_people_dbs_t *dbs, const Balcao__V1__Person *agent,
+                          const char *organization);
+
+/* The agent a new ticket of tier/category/organization goes to: online,
+ * with the skill, serving the organization, below capacity; fewest open tickets first, then the one who waited longest
  * since their last ticket (round-robin among equals). *out is a malloc'd id,
  * or NULL when nobody fits. */
 int router_people_pick (MDB_txn *txn, const router_people_dbs_t *dbs, const char *tier,
-                        const char *category, char **out);
+                        const char *category, const char *organization, char **out);
 
 /* The queue of tickets waiting for an agent in their tier. */
 /* A ticket's place in its tier's order: tier(2) ‖ priority rank(1, urgente

@@ -46,7 +46,22 @@ s_service_may (router_t *self, MDB_txn *txn, const char *principal, const char *
     return may;
 }
 
-/* Who may read a ticket: the support team, all of it; registered systems
+int
+router_hides (router_t *self, MDB_txn *txn, const char *principal, const Balcao__V1__Ticket *t)
+{
+    if (!t || strncmp (principal, "agent:", 6) != 0
+        || !router_org_is_restricted (self->pdbs.restricted, t->organization))
+        return 0;
+    Balcao__V1__Person *p;
+    if (router_people_get (txn, &self->pdbs, principal, &p))
+        return 1;
+    int serves = router_people_serves (&self->pdbs, p, t->organization);
+    balcao__v1__person__free_unpacked (p, NULL);
+    return !serves;
+}
+
+/* Who may read a ticket: the support team, all of it (an agent, but for a
+ * restricted organization's tickets they do not serve: router_hides); registered systems
  * with the read permission, its customer, and colleagues who follow their
  * organization's tickets, all but internal notes; nobody else. 0 = no,
  * 1 = public part, 2 = everything. */
@@ -54,7 +69,7 @@ int
 router_read_access (router_t *self, MDB_txn *txn, const char *principal, const Balcao__V1__Ticket *t)
 {
     if (router_is_agent (principal))
-        return 2;
+        return router_hides (self, txn, principal, t) ? 0 : 2;
     if (strncmp (principal, "service:", 8) == 0)
         return s_service_may (self, txn, principal, "read");
     if (!t)
@@ -155,7 +170,9 @@ router_list_index (router_t *self, bc_tx_t *tx, MDB_dbi dbi, const char *kind, c
             MDB_val num = {8, (char *) k.mv_data + plen};
             int grc;
             Balcao__V1__Ticket *t = router_get_ticket (self, txn, bc_key_to_u64 (&num), &grc);
-            if (t)
+            if (t && router_hides (self, txn, bc_tx_principal (tx), t))
+                balcao__v1__ticket__free_unpacked (t, NULL);
+            else if (t)
                 list[n++] = t;
             rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
         }
@@ -191,7 +208,9 @@ s_list_customer (router_t *self, bc_tx_t *tx, const char *address, uint64_t befo
             MDB_val num = {8, (char *) k.mv_data + plen};
             int grc;
             Balcao__V1__Ticket *t = router_get_ticket (self, txn, bc_key_to_u64 (&num), &grc);
-            if (t)
+            if (t && router_hides (self, txn, bc_tx_principal (tx), t))
+                balcao__v1__ticket__free_unpacked (t, NULL);
+            else if (t)
                 list[n++] = t;
             rc = mdb_cursor_get (cur, &k, &v, MDB_PREV);
         }
@@ -259,7 +278,9 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
         rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
         while (rc == 0 && n < limit) {
             list[n] = balcao__v1__ticket__unpack (NULL, v.mv_size, v.mv_data);
-            if (list[n])
+            if (list[n] && router_hides (self, txn, who, list[n]))
+                balcao__v1__ticket__free_unpacked (list[n], NULL);
+            else if (list[n])
                 n++;
             rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
         }

@@ -782,6 +782,7 @@ router_server_setup (bc_service_t *svc)
     bc_keys_attach (&self->keys, svc);
     self->pdbs.people = bc_service_dbi (svc, "people");
     self->pdbs.queue = bc_service_dbi (svc, "queue");
+    self->pdbs.restricted = bc_config_str (config, "router/access/restricted_organizations", "");
     bc_service_consume (svc, "intake", s_on_intake);
     bc_service_consume (svc, "kb", s_on_kb);
     router_reads_register (svc);
