@@ -135,6 +135,16 @@ gateway_bus_destroy (gateway_bus_t **self_p)
     *self_p = NULL;
 }
 
+static _Thread_local char s_ids_base[48];
+static _Thread_local unsigned s_ids_n;
+
+void
+gateway_bus_request_ids (const char *base)
+{
+    snprintf (s_ids_base, sizeof s_ids_base, "%s", base ? base : "");
+    s_ids_n = 0;
+}
+
 int
 gateway_bus_call (gateway_bus_t *self, const char *service, const char *principal,
                   const ProtobufCMessage *req, bc_envelope_t **reply)
@@ -169,7 +179,10 @@ gateway_bus_call (gateway_bus_t *self, const char *service, const char *principa
         return BC_ETIMEOUT;
     }
     bc_client_set_principal (client, principal);
-    int rc = bc_client_call (client, NULL, req, reply);
+    char id[64];
+    if (*s_ids_base)
+        snprintf (id, sizeof id, "%s.%u", s_ids_base, ++s_ids_n);
+    int rc = bc_client_call (client, *s_ids_base ? id : NULL, req, reply);
     pthread_mutex_lock (&self->lock);
     zlist_append (pool->idle, client);
     pthread_cond_signal (&pool->freed);

@@ -23,6 +23,15 @@ void gateway_bus_destroy (gateway_bus_t **self_p);
 int gateway_bus_call (gateway_bus_t *self, const char *service, const char *principal,
                       const ProtobufCMessage *req, bc_envelope_t **reply);
 
+/* Idempotency across HTTP retries: while a base is set (by the thread
+ * answering a request that carried an Idempotency-Key header, see
+ * gateway_routes.c), the n-th call this thread makes gets the request id
+ * "<base>.<n>". A retried HTTP request makes the same calls in the same
+ * order, so each write reaches its service with the id it had the first
+ * time and is applied once (the service answers a known id with the reply
+ * it stored). base NULL clears it. */
+void gateway_bus_request_ids (const char *base);
+
 /* Pings every service at once and waits at most gateway/health_timeout_ms
  * for the answers: {"status": "ok"|"degraded", "slow": [names],
  * "services": {name: {"ok": ..., ...}}}; *all_ok when every one answered.

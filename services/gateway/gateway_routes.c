@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,6 +299,33 @@ s_check_write (gateway_routes_t *self, gateway_req_t *req, bool *ok)
     return MHD_YES;
 }
 
+/* The request ids of a write that carries an Idempotency-Key (1-128 of
+ * letters, digits and -_.:): a hash of who sends it, where and the key, so
+ * that a retry makes its calls with the same ids (gateway_bus_request_ids)
+ * and no one else's key can collide with it. false: the key is malformed. */
+static bool
+s_idempotency (const gateway_req_t *req)
+{
+    const char *key = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, "Idempotency-Key");
+    if (!key)
+        return true;
+    size_t n = strlen (key);
+    if (n < 1 || n > 128
+        || strspn (key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") != n)
+        return false;
+    crypto_hash_sha256_state st;
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init (&st);
+    const char *parts[] = {req->principal, "\n", req->method, " ", req->url, "\n", key};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        crypto_hash_sha256_update (&st, (const unsigned char *) parts[i], strlen (parts[i]));
+    crypto_hash_sha256_final (&st, hash);
+    char base[48] = "idem-";
+    sodium_bin2hex (base + 5, sizeof base - 5, hash, 16);
+    gateway_bus_request_ids (base);
+    return true;
+}
+
 static enum MHD_Result
 s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, const char *method,
           const s_body_t *body)
@@ -342,6 +370,12 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
             json_decref (req.body_json);
             return out;
         }
+        if (!s_idempotency (&req)) {
+            json_decref (req.body_json);
+            return gateway_http_error (conn, MHD_HTTP_BAD_REQUEST, "invalid",
+                                       "Idempotency-Key: de 1 a 128 letras, dígitos ou -_.:",
+                                       "Idempotency-Key: 1 to 128 letters, digits or -_.:");
+        }
     }
     if (!gateway_accounts_route (self->accounts, &req, &out) &&
         !gateway_desk_kb_route (self->desk_kb, &req, &out) &&
@@ -352,6 +386,7 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
         !gateway_desk_route (self->desk, &req, &out) &&
         !gateway_sse_route (self->sse, &req, &out))
         out = gateway_http_no_such_page (conn);
+    gateway_bus_request_ids (NULL);
     json_decref (req.body_json);
     return out;
 }

@@ -4,6 +4,8 @@
 // retries once.
 import type { Session } from './types';
 
+import { uuid } from './util';
+
 export const API_BASE = '/api/v1';
 
 export class ApiError extends Error {
@@ -74,12 +76,15 @@ export class Api {
   async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
     const safe = method === 'GET' || method === 'HEAD';
     if (!safe && this.csrf === null) await this.session();
-    let res = await this.send(method, path, body, options);
+    // One key per action: every attempt of it carries the same one, so the
+    // gateway applies it once however many times it is sent.
+    const key = safe ? '' : uuid();
+    let res = await this.sendRetrying(method, path, body, options, key);
     if (!safe && res.status === 403) {
       const err = await this.errorOf(res);
       if (err.code !== 'csrf') throw err;
       await this.session();
-      res = await this.send(method, path, body, options);
+      res = await this.sendRetrying(method, path, body, options, key);
     }
     if (!res.ok) throw await this.errorOf(res);
     const data = await this.json(res);
@@ -90,13 +95,42 @@ export class Api {
     return data as T;
   }
 
-  private async send(method: string, path: string, body: unknown, options: RequestOptions): Promise<Response> {
+  /** A write whose answer was lost (the connection dropped) is sent once
+   * more with the same Idempotency-Key: if the first one arrived, the
+   * gateway answers as it did then and nothing happens twice. */
+  private async sendRetrying(
+    method: string,
+    path: string,
+    body: unknown,
+    options: RequestOptions,
+    key: string,
+  ): Promise<Response> {
+    try {
+      return await this.send(method, path, body, options, key);
+    } catch (e) {
+      if (!key || options.keepalive || !(e instanceof ApiError) || e.code !== 'network') throw e;
+      await new Promise((r) => setTimeout(r, this.retryDelayMs));
+      return await this.send(method, path, body, options, key);
+    }
+  }
+
+  /** How long a lost write waits before it is sent again (ms). */
+  retryDelayMs = 800;
+
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    options: RequestOptions,
+    key = '',
+  ): Promise<Response> {
     const safe = method === 'GET' || method === 'HEAD';
     const headers: Record<string, string> = { Accept: 'application/json' };
     const init: RequestInit = { method, headers, credentials: 'same-origin' };
     if (!safe) {
       headers['Content-Type'] = 'application/json';
       headers['X-CSRF-Token'] = this.csrf ?? '';
+      if (key) headers['Idempotency-Key'] = key;
       init.body = JSON.stringify(body ?? {});
       if (options.keepalive) init.keepalive = true;
     }

@@ -126,6 +126,59 @@ describe('the API client', () => {
     expect(err2.text('en')).toMatch(/could not reach/);
   });
 
+  it('gives each write an Idempotency-Key, kept across its CSRF retry; none on GET', async () => {
+    const { calls, api } = fake([
+      json(200, session('old')),
+      json(403, { error: 'csrf', message: 'Bad CSRF token', message_pt: 'Token CSRF inválido' }),
+      json(200, session('new')),
+      json(200, { ok: true }),
+      json(200, { ok: true }),
+      json(200, { tickets: [] }),
+    ]);
+    await api.post('/desk/tickets/7/reply', { body: 'Olá' });
+    await api.post('/desk/tickets/7/reply', { body: 'Olá' });
+    await api.get('/desk/queue');
+    const first = header(calls[1], 'Idempotency-Key');
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(header(calls[3], 'Idempotency-Key')).toBe(first);
+    expect(header(calls[4], 'Idempotency-Key')).not.toBe(first);
+    expect(header(calls[5], 'Idempotency-Key')).toBeUndefined();
+  });
+
+  it('sends a write whose connection dropped once more, with the same key', async () => {
+    const calls: Call[] = [];
+    let drop = 1;
+    const api = new Api(async (url: string, init: RequestInit = {}) => {
+      calls.push({ url, init });
+      if (url.endsWith('/session')) return json(200, session('t'));
+      if (drop-- > 0) throw new TypeError('Failed to fetch');
+      return json(200, { number: 7 });
+    });
+    api.retryDelayMs = 1;
+    expect(await api.post('/desk/tickets/7/note', { body: 'x' })).toEqual({ number: 7 });
+    expect(calls.map((c) => c.url)).toEqual([
+      '/api/v1/session',
+      '/api/v1/desk/tickets/7/note',
+      '/api/v1/desk/tickets/7/note',
+    ]);
+    expect(header(calls[1], 'Idempotency-Key')).toBe(header(calls[2], 'Idempotency-Key'));
+  });
+
+  it('tells of a write that fails twice, and never retries a GET', async () => {
+    let n = 0;
+    const api = new Api(async (url: string) => {
+      if (url.endsWith('/session')) return json(200, session('t'));
+      n++;
+      throw new TypeError('Failed to fetch');
+    });
+    api.retryDelayMs = 1;
+    const err = (await api.post('/desk/tickets/7/note', { body: 'x' }).catch((e) => e)) as ApiError;
+    expect(err.code).toBe('network');
+    expect(n).toBe(2);
+    await api.get('/desk/queue').catch(() => null);
+    expect(n).toBe(3);
+  });
+
   it('sends keepalive when asked (a deflection sent on pagehide)', async () => {
     const { calls, api } = fake([json(200, session('t')), json(202, {})]);
     await api.post('/kb/deflection', { article_id: '1', outcome: 'deflected', client_ref: 'r' }, { keepalive: true });
