@@ -174,12 +174,12 @@ describe('the catalog page as an admin', () => {
     });
     const w = await open('admin');
     await w.get('[data-testid="catalog-macro"][data-id="boleto-2via"] button').trigger('click');
-    expect(w.get('[data-testid="catalog-macro-preview-pt"]').text()).toBe('Segue a segunda via, Marina Costa.');
+    expect(w.get('[data-testid="catalog-macro-preview-pt"]').text()).toBe('Segue a segunda via, Maria Oliveira.');
     expect(w.get('[data-testid="catalog-macro-preview-en"]').text()).toContain('Sem texto em inglês');
     expect(w.get('[data-testid="catalog-placeholders"]').text()).toContain('{{chamado.numero}}');
     await w.get('[data-testid="catalog-macro-name-en"]').setValue('Bank slip copy');
     await w.get('[data-testid="catalog-macro-text-en"]').setValue('Here is the copy, {{cliente.nome}} (ticket #{{chamado.numero}}).');
-    expect(w.get('[data-testid="catalog-macro-preview-en"]').text()).toBe('Here is the copy, Marina Costa (ticket #1234).');
+    expect(w.get('[data-testid="catalog-macro-preview-en"]').text()).toBe('Here is the copy, Mary Johnson (ticket #1234).');
     await w.get('[data-testid="catalog-macro-form"]').trigger('submit');
     await settle();
     expect(posted('/desk/macros/boleto-2via').map((c) => c.body)).toEqual([
@@ -241,7 +241,7 @@ describe('the catalog page as an agent or a supervisor', () => {
       expect(byTest(w, 'catalog-category-new')).toHaveLength(0);
       expect(byTest(w, 'catalog-macro-new')).toHaveLength(0);
       await w.get('[data-testid="catalog-macro"][data-id="reset-senha"] button').trigger('click');
-      expect(w.get('[data-testid="catalog-macro-preview-en"]').text()).toBe('Hello, Marina Costa!');
+      expect(w.get('[data-testid="catalog-macro-preview-en"]').text()).toBe('Hello, Mary Johnson!');
       expect(w.get('[data-testid="catalog-macro-form"] fieldset').attributes()).toHaveProperty('disabled');
       expect((w.get('[data-testid="catalog-macro-text"]').element as HTMLTextAreaElement).value).toBe('Olá, {{cliente.nome}}!');
       expect(byTest(w, 'catalog-macro-save')).toHaveLength(0);

@@ -74,15 +74,15 @@ describe('request bodies', () => {
 describe('the preview', () => {
   it('fills each placeholder with the example of the language', () => {
     const text = 'Olá, {{cliente.nome}}! Chamado #{{chamado.numero}} “{{chamado.assunto}}”.\n{{agente.nome}}';
-    expect(previewText(text, 'pt-BR')).toBe('Olá, Marina Costa! Chamado #1234 “Não consigo emitir a nota fiscal”.\nAna Souza');
+    expect(previewText(text, 'pt-BR')).toBe('Olá, Maria Oliveira! Chamado #1234 “Não consigo emitir a nota fiscal”.\nCarlos Lima');
     expect(previewText('Re: {{chamado.assunto}}', 'en')).toBe('Re: I cannot issue the invoice');
   });
 
   it('leaves what the router leaves: unknown or unclosed placeholders', () => {
-    expect(previewText('{{cliente.email}} e {{cliente.nome}}', 'pt-BR')).toBe('{{cliente.email}} e Marina Costa');
+    expect(previewText('{{cliente.email}} e {{cliente.nome}}', 'pt-BR')).toBe('{{cliente.email}} e Maria Oliveira');
     expect(previewText('{{ cliente.nome }}', 'pt-BR')).toBe('{{ cliente.nome }}');
     expect(previewText('Olá {{cliente.nome', 'pt-BR')).toBe('Olá {{cliente.nome');
-    expect(previewText('{{cliente.nome}}{{cliente.nome}}', 'en')).toBe('Marina CostaMarina Costa');
+    expect(previewText('{{cliente.nome}}{{cliente.nome}}', 'en')).toBe('Mary JohnsonMary Johnson');
     expect(previewText('', 'pt-BR')).toBe('');
   });
 

@@ -20,14 +20,14 @@ export function isMacroAction(action: string): boolean {
 /** The placeholders the router fills, each with the i18n key of what it
  * stands for and the example value of the preview per language. */
 export const PLACEHOLDERS = [
-  { token: '{{cliente.nome}}', key: 'customer', example: { 'pt-BR': 'Marina Costa', en: 'Marina Costa' } },
+  { token: '{{cliente.nome}}', key: 'customer', example: { 'pt-BR': 'Maria Oliveira', en: 'Mary Johnson' } },
   { token: '{{chamado.numero}}', key: 'number', example: { 'pt-BR': '1234', en: '1234' } },
   {
     token: '{{chamado.assunto}}',
     key: 'subject',
     example: { 'pt-BR': 'Não consigo emitir a nota fiscal', en: 'I cannot issue the invoice' },
   },
-  { token: '{{agente.nome}}', key: 'agent', example: { 'pt-BR': 'Ana Souza', en: 'Ana Souza' } },
+  { token: '{{agente.nome}}', key: 'agent', example: { 'pt-BR': 'Carlos Lima', en: 'Carl Lee' } },
 ] as const;
 
 /** An id as the router takes it: 1 to 32 of a-z, 0-9 and '-'. */
