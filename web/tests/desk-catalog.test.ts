@@ -64,9 +64,9 @@ describe('request bodies', () => {
     expect(macroRequest({ ...f, id: '' })).toEqual({ invalid: 'desk.catalog.badId' });
   });
 
-  it('knows the ticket actions a macro may carry', () => {
-    expect(['request_info', 'open', 'resolve', 'reopen', 'close'].every(isMacroAction)).toBe(true);
-    expect(isMacroAction('accept')).toBe(false);
+  it('offers only the ticket actions a macro can carry out (never on a resolved or closed ticket)', () => {
+    expect(['request_info', 'open', 'resolve'].every(isMacroAction)).toBe(true);
+    expect(['reopen', 'close', 'accept', 'reject'].some(isMacroAction)).toBe(false);
     expect(isMacroAction('')).toBe(false);
   });
 });

@@ -9,9 +9,12 @@ import type { CatalogCategory, CatalogMacro } from './types';
 
 export { PRIORITIES } from './settings';
 export const TIERS = ['N1', 'N2', 'N3'] as const;
-/** The ticket actions a macro may carry (the router's lifecycle, less the
- * customer's own: accept, reject). */
-export const MACRO_ACTIONS = ['request_info', 'open', 'resolve', 'reopen', 'close'] as const;
+/** The ticket actions a macro can carry out. SaveMacro also takes reopen,
+ * close, accept and reject, but ApplyMacro refuses every resolved or
+ * closed ticket, the only ones those apply to: a macro with one of them
+ * could never be applied, so the page does not offer them (a macro that
+ * has one shows it). */
+export const MACRO_ACTIONS = ['request_info', 'open', 'resolve'] as const;
 
 export function isMacroAction(action: string): boolean {
   return (MACRO_ACTIONS as readonly string[]).includes(action);
