@@ -192,6 +192,7 @@ FLOWS = {
     "desk_axe": (True, (seed_team, seed_customer)),
     "desk_en": (True, (seed_team, seed_customer)),
     "desk_totp": (True, (seed_team,)),
+    "desk_catalog": (True, (seed_team, seed_customer)),
 }
 
 

@@ -92,6 +92,8 @@ const routes: RouteRecordRaw[] = [
         component: () => desk().then((m) => m.SettingsView),
         meta: { title: 'desk.settings.title', staff: 'reports' },
       },
+      // Categories and macros: every staff member reads them, admins change them.
+      { path: 'catalogo', component: () => desk().then((m) => m.CatalogView), meta: { title: 'desk.catalog.title', staff: true } },
       { path: 'saida', component: () => desk().then((m) => m.OutboxView), meta: { title: 'desk.outbox.title', staff: 'reports' } },
     ],
   },

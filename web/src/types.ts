@@ -27,6 +27,8 @@ export interface Session {
 export interface Category {
   id: string;
   name: string;
+  /** The English name; empty when there is none. */
+  name_en: string;
   description: string;
 }
 

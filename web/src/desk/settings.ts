@@ -3,6 +3,8 @@
 // ("4h"), the warning as a percentage, working hours per weekday, and the
 // diff that POST /desk/settings sends (only the keys that changed).
 
+import type { CatalogCategory } from './types';
+
 export const PRIORITIES = ['baixa', 'normal', 'alta', 'urgente'] as const;
 export const TARGETS = ['first_response', 'resolution'] as const;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -18,7 +20,7 @@ export interface SettingsAnswer {
   time_zone: string;
   updated_by: string;
   updated_at: string;
-  categories: { id: string; name: string; priority: string; tier: string; procedure: string }[];
+  categories: CatalogCategory[];
 }
 
 /** A business duration as the router takes it ("30s", "45m", "4h", or a

@@ -84,13 +84,31 @@ export interface QueuePage {
   truncated: boolean;
 }
 
+/** A macro of GET /desk/macros: pt-BR and English names and texts (the
+ * router sends text_en to English tickets when it is set), and what it
+ * changes on the ticket (empty: nothing). */
 export interface Macro {
   id: string;
   name: string;
+  name_en: string;
   text: string;
+  text_en: string;
   category: string;
   priority: string;
   action: string;
+}
+export type CatalogMacro = Macro;
+
+/** A category of GET /desk/categories: its names, the priority and tier a
+ * ticket gets when classified in it, and its standard procedure (a macro's
+ * id, or empty). */
+export interface CatalogCategory {
+  id: string;
+  name: string;
+  name_en: string;
+  priority: string;
+  tier: string;
+  procedure: string;
 }
 
 export interface MacroPreview {

@@ -156,7 +156,7 @@ const knowledgeEn = {
     badWarning: 'The SLA warning is a percentage between 1 and 99.',
     badHolidays: 'Extra holidays: one date per line, as YYYY-MM-DD.',
     categories: 'Categories',
-    categoriesHelp: 'Read only: categories come from the configuration file.',
+    categoriesHelp: 'Read only here: the categories are changed on the Categories and macros page.',
     col: {
       name: 'Name',
       priority: 'Default priority',

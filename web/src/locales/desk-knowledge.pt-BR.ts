@@ -156,7 +156,7 @@ const knowledgePtBR = {
     badWarning: 'O alerta de SLA é uma porcentagem entre 1 e 99.',
     badHolidays: 'Feriados extras: use uma data por linha, no formato AAAA-MM-DD.',
     categories: 'Categorias',
-    categoriesHelp: 'Somente leitura: as categorias vêm do arquivo de configuração.',
+    categoriesHelp: 'Somente leitura aqui: as categorias são alteradas na página Categorias e mensagens padrão.',
     col: {
       name: 'Nome',
       priority: 'Prioridade padrão',
