@@ -31,6 +31,6 @@ if [ "${BALCAO_TEST_FAST:-0}" != 1 ]; then
      ctest --output-on-failure -j"$jobs" -LE browser &&
      ctest --output-on-failure -R '^browser_desk_seed_flow$')
 
-  echo "== fuzzing, ${BALCAO_FUZZ_SECONDS:-20} s per parser =="
-  BALCAO_SKIP_BOOTSTRAP=1 BALCAO_FUZZ_CI=1 scripts/fuzz.sh "${BALCAO_FUZZ_SECONDS:-20}"
+  echo "== fuzzing, ${BALCAO_FUZZ_SECONDS:-10} s per parser =="
+  BALCAO_SKIP_BOOTSTRAP=1 BALCAO_FUZZ_CI=1 scripts/fuzz.sh "${BALCAO_FUZZ_SECONDS:-10}"
 fi

@@ -423,12 +423,14 @@ s_save_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                             "priority is empty, baixa, normal, alta or urgente");
             return 0;
         }
-        if (*m->action && router_action_parse (m->action) < 0) {
+        /* A macro is a reply to an open ticket: the moves from there. */
+        if (*m->action && strcmp (m->action, "request_info") != 0
+            && strcmp (m->action, "open") != 0 && strcmp (m->action, "resolve") != 0) {
             bc_reply_error (reply, "invalid",
-                            "a ação é vazia ou uma das do chamado (request_info, resolve, ...), "
-                            "não \"%.32s\"",
-                            "the action is empty or a ticket action (request_info, resolve, "
-                            "...), not \"%.32s\"",
+                            "a ação de uma mensagem padrão é vazia, request_info, open ou "
+                            "resolve, não \"%.32s\"",
+                            "a macro's action is empty, request_info, open or resolve, not "
+                            "\"%.32s\"",
                             m->action);
             return 0;
         }

@@ -556,9 +556,11 @@ s_macro_plan (router_t *self, bc_tx_t *tx, const Balcao__V1__Ticket *t, const ch
     int action = *macro->action ? router_action_parse (macro->action) : -1;
     if ((*macro->category && !cat) || (*macro->priority && !router_priority_is_valid (macro->priority))
         || (*macro->action && action < 0)) {
-        bc_reply_error (reply, "invalid", "a mensagem padrão '%s' cita uma categoria, prioridade ou ação desconhecida; corrija router/macros na configuração",
-                        "macro '%s' names an unknown category, priority or action; "
-                                          "fix router/macros in the config",
+        bc_reply_error (reply, "invalid", "a mensagem padrão '%s' cita uma categoria, prioridade ou ação desconhecida; "
+                        "um administrador a corrige em Categorias e mensagens (ou balcao "
+                        "macro-save)",
+                        "macro '%s' names an unknown category, priority or action; an admin "
+                        "fixes it in Categories and macros (or balcao macro-save)",
                         macro->id);
         return 0;
     }

@@ -113,6 +113,7 @@ def main():
         for bad, why in (({**macro, "category": "nao-existe"}, "categoria"),
                          ({**macro, "text": "x" * 8001}, "text"),
                          ({**macro, "action": "explodir"}, "ação"),
+                         ({**macro, "action": "close"}, "ação"),
                          ({**macro, "text": ""}, "texto")):
             status, body, _ = admin.post("/desk/macros/nf-segunda-via", bad)
             check(status == 400 and why in body["message_pt"],
