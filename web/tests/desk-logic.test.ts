@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { escalationBody, insertPreview, newAgentBody, resolveBody, ticketNumber, totpCode } from '../src/desk/compose';
-import { defaultTab, queuePath, tabCount } from '../src/desk/queue';
+import { defaultTab, queuePages, queuePath, tabCount } from '../src/desk/queue';
 import { isTyping, shortcutFor } from '../src/desk/shortcuts';
 import { canSeeReports, deskNext, isAdmin, isStaff } from '../src/desk/staff';
 import { throttle } from '../src/desk/throttle';
@@ -170,6 +170,15 @@ describe('the queue', () => {
     expect(queuePath('waiting', { ...none, priority: 'alta', customer: ' maria ' })).toBe(
       '/desk/queue?view=waiting&priority=alta&customer=maria&limit=50',
     );
+  });
+  it('pages past the first 50, as far as the router pages (offset 10,000)', () => {
+    expect(queuePath('N1', none, 50, false, 100)).toBe('/desk/queue?view=tier&tier=N1&limit=50&offset=100');
+    expect(queuePath('N1', none, 50, false, 0)).toBe('/desk/queue?view=tier&tier=N1&limit=50');
+    expect(queuePages(0)).toBe(1);
+    expect(queuePages(50)).toBe(1);
+    expect(queuePages(51)).toBe(2);
+    expect(queuePages(120)).toBe(3);
+    expect(queuePages(100000)).toBe(201);
   });
   it('counts each tab and starts at the person tier', () => {
     const c = { N1: 3, N2: 1, N3: 0, mine: 2, waiting: 1, open: { N1: 9, N2: 4, N3: 1 } };

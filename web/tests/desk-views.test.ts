@@ -268,6 +268,33 @@ describe('the queues', () => {
     expect(urls).toContain('/api/v1/desk/queue?view=waiting&limit=50');
     expect(urls).toContain('/api/v1/desk/queue?view=waiting&priority=alta&limit=50');
   });
+
+  it('pages through a long queue and starts again on the first page for another filter', async () => {
+    const many = (from: number) => ({
+      tickets: Array.from({ length: 50 }, (_, i) => summary(from + i, `Chamado ${from + i}`, {})),
+      total: 120,
+      truncated: false,
+    });
+    // The handler sees the request just recorded.
+    fx.routes['GET /desk/queue'] = () => ({
+      status: 200,
+      json: many(fx.calls.at(-1)!.url.includes('offset=50') ? 51 : 1),
+    });
+    const w = await open('/painel');
+    expect(w.get('[data-testid="queue-page"]').text()).toBe('Página 1 de 3');
+    expect(w.get('[data-testid="queue-prev"]').attributes('disabled')).toBeDefined();
+    fx.calls.length = 0;
+    await w.get('[data-testid="queue-next"]').trigger('click');
+    await flushPromises();
+    expect(fx.calls.map((c) => c.url)).toContain('/api/v1/desk/queue?view=tier&tier=N1&limit=50&offset=50');
+    expect(w.get('[data-testid="queue-page"]').text()).toBe('Página 2 de 3');
+    expect(byTest(w, 'queue-row')[0].attributes('data-number')).toBe('51');
+    fx.calls.length = 0;
+    await w.get('[data-testid="filter-priority"]').setValue('alta');
+    await flushPromises();
+    expect(fx.calls.map((c) => c.url)).toContain('/api/v1/desk/queue?view=tier&tier=N1&priority=alta&limit=50');
+    expect(w.get('[data-testid="queue-page"]').text()).toBe('Página 1 de 3');
+  });
 });
 
 describe('a ticket', () => {
@@ -433,6 +460,43 @@ describe('a supervisor', () => {
     expect(byTest(w, 'desk-nav-people')).toHaveLength(0);
     // Availability is an agent's: the router refuses it to supervisors.
     expect(byTest(w, 'desk-status')).toHaveLength(0);
+    fx.routes['GET /session'] = () => ({ status: 200, json: session });
+    await api.session();
+  });
+});
+
+describe('people', () => {
+  it("asks before resetting someone's access, and sends nothing when cancelled", async () => {
+    const admin = { ...session, person: { ...session.person, role: 'admin', tier: '', principal: 'admin:rita@example.com' } };
+    fx.routes['GET /session'] = () => ({ status: 200, json: admin });
+    fx.routes['GET /desk/people'] = () => ({
+      status: 200,
+      json: {
+        people: [
+          {
+            id: 'agent:bia@example.com', name: 'Bia Rocha', email: 'bia@example.com', phone: '', organization: '',
+            tier: 'N1', skills: [], capacity: 10, status: 'offline', open_tickets: 0, language: 'pt-BR',
+            created_at: iso(-60), has_key: false, organizations: [], has_password: true, totp: true,
+          },
+        ],
+      },
+    });
+    fx.routes['POST /desk/people/reset-access'] = () => ({ status: 200, json: { ok: true } });
+    const { api } = await import('../src/api');
+    await api.session();
+    const w = await open('/painel/pessoas');
+    const dialog = w.get('[data-testid="reset-dialog"]');
+    await w.get('[data-testid="person-reset"]').trigger('click');
+    expect((dialog.element as HTMLDialogElement).open).toBe(true);
+    expect(dialog.text()).toContain('A senha e a verificação em duas etapas de Bia Rocha deixam de valer');
+    await w.get('[data-testid="reset-cancel"]').trigger('click');
+    expect((dialog.element as HTMLDialogElement).open).toBe(false);
+    expect(posted('/desk/people/reset-access')).toBeUndefined();
+    await w.get('[data-testid="person-reset"]').trigger('click');
+    await w.get('[data-testid="reset-confirm"]').trigger('click');
+    await flushPromises();
+    expect(posted('/desk/people/reset-access')?.body).toEqual({ id: 'agent:bia@example.com' });
+    expect(document.body.textContent).toContain('Acesso refeito: enviamos um novo link para Bia Rocha.');
     fx.routes['GET /session'] = () => ({ status: 200, json: session });
     await api.session();
   });

@@ -12,9 +12,20 @@ export interface QueueFilters {
   customer: string;
 }
 
+export const QUEUE_PAGE = 50;
+/** The router pages a view up to this offset; past it, the filters. */
+export const QUEUE_MAX_OFFSET = 10000;
+
 /** `everyOpen`: a tier tab lists every unresolved ticket at the tier
- * (view `open`), not only those waiting for an agent (view `tier`). */
-export function queuePath(tab: QueueTab, f: QueueFilters, limit = 50, everyOpen = false): string {
+ * (view `open`), not only those waiting for an agent (view `tier`).
+ * `offset`: the tickets to skip (a page after the first). */
+export function queuePath(
+  tab: QueueTab,
+  f: QueueFilters,
+  limit = QUEUE_PAGE,
+  everyOpen = false,
+  offset = 0,
+): string {
   const q = new URLSearchParams();
   if (tab === 'mine' || tab === 'waiting') q.set('view', tab);
   else {
@@ -26,7 +37,15 @@ export function queuePath(tab: QueueTab, f: QueueFilters, limit = 50, everyOpen 
     if (v) q.set(k, v);
   }
   q.set('limit', String(limit));
+  if (offset > 0) q.set('offset', String(offset));
   return `/desk/queue?${q.toString()}`;
+}
+
+/** How many pages of `size` a view of `total` tickets has, counting only
+ * those the router pages to (offset at most QUEUE_MAX_OFFSET). */
+export function queuePages(total: number, size = QUEUE_PAGE): number {
+  const reachable = Math.min(total, QUEUE_MAX_OFFSET + size);
+  return Math.max(1, Math.ceil(reachable / size));
 }
 
 export function tabCount(counts: QueueCounts | null, tab: QueueTab, everyOpen = false): number | null {
