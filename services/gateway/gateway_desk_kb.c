@@ -18,7 +18,6 @@
  * takes no more, so what it shows can be saved. */
 #define DESK_KB_MAX_MARKDOWN (256 * 1024)
 #define DESK_KB_MAX_QUERY 500
-#define DESK_KB_DAY_US 86400000000LL
 
 struct gateway_desk_kb_t {
     gateway_bus_t *bus;
@@ -519,34 +518,26 @@ s_day (const char *text, int64_t *us)
     return true;
 }
 
-static void
-s_day_text (int64_t us, char *out, size_t size)
-{
-    time_t t = (time_t) (us / 1000000);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (out, size, "%Y-%m-%d", &tm);
-}
 
-/* GET /desk/kb/gaps?from=&to=&limit=: days in UTC, both included
- * (default: the last 30 days). */
+/* GET /desk/kb/gaps?from=&to=&limit=: days in the business time zone (kb
+ * counts per day there), both included (default: the last 30 days, as kb
+ * decides them). */
 static enum MHD_Result
 s_gaps (gateway_desk_kb_t *self, const gateway_req_t *req)
 {
     const char *from = s_arg (req, "from"), *to = s_arg (req, "to");
-    int64_t now = (int64_t) time (NULL) * 1000000;
-    int64_t to_us = now - now % DESK_KB_DAY_US, from_us = to_us - 29 * DESK_KB_DAY_US;
+    int64_t to_us = 0, from_us = 0;
     uint64_t limit;
     if ((*to && !s_day (to, &to_us)) || (*from && !s_day (from, &from_us)))
-        return s_invalid (req, "from e to são dias no formato AAAA-MM-DD (UTC)",
-                          "from and to are days as YYYY-MM-DD (UTC)");
-    if (from_us > to_us)
+        return s_invalid (req, "from e to são dias no formato AAAA-MM-DD",
+                          "from and to are days as YYYY-MM-DD");
+    if (*from && *to && from_us > to_us)
         return s_invalid (req, "from vem depois de to", "from comes after to");
     if (!s_number_arg (req, "limit", 1, 200, 50, &limit))
         return s_invalid (req, "limit é um número de 1 a 200", "limit is a number from 1 to 200");
     Balcao__V1__GetKbGaps gg = BALCAO__V1__GET_KB_GAPS__INIT;
-    gg.since_us = from_us;
-    gg.until_us = to_us + DESK_KB_DAY_US;
+    gg.from_day = (char *) from;
+    gg.to_day = (char *) to;
     gg.limit = (uint32_t) limit;
     enum MHD_Result out;
     Balcao__V1__KbGaps *g = (Balcao__V1__KbGaps *) gateway_kb_call (
@@ -562,14 +553,10 @@ s_gaps (gateway_desk_kb_t *self, const gateway_req_t *req)
                                                 (json_int_t) x->bot, "last_at",
                                                 gateway_http_time (x->last_us)));
     }
+    json_t *body = json_pack ("{s:s, s:s, s:s, s:o}", "from", g->from_day, "to", g->to_day,
+                              "time_zone", g->time_zone, "gaps", gaps);
     balcao__v1__kb_gaps__free_unpacked (g, NULL);
-    char from_text[16], to_text[16];
-    s_day_text (from_us, from_text, sizeof from_text);
-    s_day_text (to_us, to_text, sizeof to_text);
-    return gateway_http_json (req->conn, MHD_HTTP_OK,
-                              json_pack ("{s:s, s:s, s:o}", "from", from_text, "to", to_text,
-                                         "gaps", gaps),
-                              NULL, NULL);
+    return gateway_http_json (req->conn, MHD_HTTP_OK, body, NULL, NULL);
 }
 
 /* desk/kb/articles/ID[/action]. */

@@ -24,6 +24,7 @@ typedef struct {
     int recurring_min;        /* kb/recurring/min_tickets */
     int64_t recurring_window; /* kb/recurring/window_minutes, in µs */
     double recurring_similarity;
+    const char *time_zone; /* the days gaps are counted in (bc_day) */
     int die_after_index_commit; /* BALCAO_KB_FAILPOINT=index_committed (tests) */
 } kb_t;
 

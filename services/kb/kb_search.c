@@ -2,10 +2,13 @@
  * dizer"), suggestions while typing, the bot's answers, and the KB gaps
  * (what was asked and found nothing confident).
  *
- * LMDB: `gaps` day u32 BE ‖ folded query -> KbGap. Gaps are counted in read
+ * LMDB: `gaps` day u32 BE ‖ folded query -> KbGap (day: days since
+ * 1970-01-01 of the local date in kb's time zone, kb_local_day). Gaps are counted in read
  * requests: statistics, so a retried read may count twice. */
 #include "bc_log.h"
 #include "kb_internal.h"
+
+#include "bc_day.h"
 
 #include <czmq.h>
 #include <stdio.h>
@@ -47,7 +50,7 @@ s_gap (kb_t *self, bc_tx_t *tx, const char *query, int is_bot)
         len--;
     if (len == 4)
         return 0;
-    uint32_t day = (uint32_t) (bc_tx_now_us (tx) / 86400000000LL);
+    uint32_t day = (uint32_t) bc_day_of (bc_tx_now_us (tx));
     for (int i = 0; i < 4; i++)
         key[i] = (unsigned char) (day >> (24 - 8 * i));
     MDB_val k = {len, key}, v;
@@ -269,12 +272,37 @@ s_gaps (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
                         "only support staff see the knowledge base's gaps");
         return 0;
     }
-    int64_t since = req->since_us ? req->since_us : bc_tx_now_us (tx) - 30LL * 86400000000LL;
-    uint32_t day = since > 0 ? (uint32_t) (since / 86400000000LL) : 0;
-    /* The first day not counted (whole days: gaps are kept per day). */
-    uint32_t end_day = req->until_us > 0
-                           ? (uint32_t) ((req->until_us + 86400000000LL - 1) / 86400000000LL)
-                           : UINT32_MAX;
+    /* The days: named, or from the instants, or the last 30. */
+    int32_t today = bc_day_of (bc_tx_now_us (tx));
+    int32_t from_day = 0, to_day = 0;
+    uint32_t day, end_day; /* the first day counted, the first not */
+    int named = *req->from_day || *req->to_day;
+    if (named) {
+        if ((*req->to_day && !bc_day_parse (req->to_day, &to_day))
+            || (*req->from_day && !bc_day_parse (req->from_day, &from_day))) {
+            bc_reply_error (reply, "invalid", "os dias são no formato AAAA-MM-DD",
+                            "days are written YYYY-MM-DD");
+            return 0;
+        }
+        if (!*req->to_day)
+            to_day = today;
+        if (!*req->from_day)
+            from_day = to_day >= 29 ? to_day - 29 : 0;
+        if (from_day > to_day) {
+            bc_reply_error (reply, "invalid", "o primeiro dia vem depois do último",
+                            "the first day comes after the last");
+            return 0;
+        }
+        day = (uint32_t) from_day;
+        end_day = (uint32_t) to_day + 1;
+    }
+    else {
+        int64_t since = req->since_us ? req->since_us : bc_tx_now_us (tx) - 29LL * 86400000000LL;
+        day = since > 0 ? (uint32_t) bc_day_of (since) : 0;
+        end_day = req->until_us > 0 ? (uint32_t) bc_day_of (req->until_us - 1) + 1 : UINT32_MAX;
+        from_day = (int32_t) day;
+        to_day = end_day == UINT32_MAX ? today : (int32_t) end_day - 1;
+    }
     unsigned char start[4];
     for (int i = 0; i < 4; i++)
         start[i] = (unsigned char) (day >> (24 - 8 * i));
@@ -325,6 +353,12 @@ s_gaps (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     Balcao__V1__KbGaps out = BALCAO__V1__KB_GAPS__INIT;
     out.gaps = list;
     out.n_gaps = n < limit ? n : limit;
+    char from_text[16], to_text[16];
+    bc_day_text (from_day, from_text, sizeof from_text);
+    bc_day_text (to_day, to_text, sizeof to_text);
+    out.from_day = from_text;
+    out.to_day = to_text;
+    out.time_zone = (char *) self->time_zone;
     bc_reply_ok (reply, &out.base);
     for (i = 0; i < n; i++) {
         free (list[i]->query);

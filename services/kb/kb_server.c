@@ -18,6 +18,7 @@
  * <data_dir>/kb/articles-public and <data_dir>/kb/tickets. */
 #include "kb_server.h"
 
+#include "bc_day.h"
 #include "bc_log.h"
 #include "kb_internal.h"
 #include "kb_stopwords.h"
@@ -325,6 +326,11 @@ kb_server_setup (bc_service_t *svc)
     self->db_gaps = bc_service_dbi (svc, "gaps");
     self->db_meta = bc_service_dbi (svc, "meta");
     self->db_deflection = bc_service_dbi (svc, "deflection");
+    /* Gaps are counted per business day: the support team's time zone. */
+    self->time_zone = bc_config_str (
+        config, "kb/time_zone",
+        bc_config_str (config, "router/calendar/timezone", "America/Sao_Paulo"));
+    bc_day_set_zone (self->time_zone);
     const char *failpoint = getenv ("BALCAO_KB_FAILPOINT");
     self->die_after_index_commit = failpoint && strcmp (failpoint, "index_committed") == 0;
     /* Calibrated on FaQuAD (docs/benchmarks.md). */

@@ -37,6 +37,7 @@
 
 #include "router_internal.h"
 
+#include "bc_day.h"
 #include "bc_log.h"
 
 #include <errno.h>
@@ -49,73 +50,17 @@
 #define S_MAX_DAYS 400
 #define S_GROUP_MAX 300
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static int32_t
-s_days_from_civil (int y, int m, int d)
-{
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
+/* YYYY-MM-DD of a day. */
 static void
-s_civil_from_days (int32_t z, int *y, int *m, int *d)
+s_day_text (int32_t day, char out[11])
 {
-    z += 719468;
-    int era = (z >= 0 ? z : z - 146096) / 146097;
-    int doe = z - era * 146097;
-    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp + (mp < 10 ? 3 : -9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-/* The business day (local date in the router's time zone) of an instant. */
-static int32_t
-s_day_of (int64_t us)
-{
-    time_t t = (time_t) (us / 1000000);
-    struct tm tm;
-    localtime_r (&t, &tm);
-    return s_days_from_civil (tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    bc_day_text (day, out, 11);
 }
 
 int
 router_reports_parse_day (const char *text, int32_t *day)
 {
-    int y, m, d, n = 0;
-    if (!text || strlen (text) != 10 || sscanf (text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3
-        || n != 10 || y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
-        return 0;
-    *day = s_days_from_civil (y, m, d);
-    int yy, mm, dd;
-    s_civil_from_days (*day, &yy, &mm, &dd);
-    return yy == y && mm == m && dd == d; /* no 2026-02-30 */
-}
-
-static void
-s_day_text (int32_t day, char out[11])
-{
-    int y, m, d;
-    s_civil_from_days (day, &y, &m, &d);
-    snprintf (out, 11, "%04u-%02u-%02u", (unsigned) y % 10000u, (unsigned) m % 13u,
-              (unsigned) d % 32u);
-}
-
-/* The instant a business day starts (local midnight; mktime finds the
- * right offset, daylight saving included). */
-static int64_t
-s_day_start_us (int32_t day)
-{
-    int y, m, d;
-    s_civil_from_days (day, &y, &m, &d);
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
-    return (int64_t) mktime (&tm) * 1000000;
+    return bc_day_parse (text, day);
 }
 
 /* The histogram bucket of a duration, and the middle of a bucket. */
@@ -268,7 +213,7 @@ s_count (router_t *self, MDB_txn *txn, int64_t at_us, const Balcao__V1__Ticket *
         return 0;
     s_groups_t g;
     s_groups (t, tier, agent, &g);
-    int32_t day = s_day_of (at_us);
+    int32_t day = bc_day_of (at_us);
     int rc = 0;
     for (int i = 0; i < 5 && rc == 0; i++)
         rc = s_cell_add (self, txn, day, g.g[i], d);
@@ -418,7 +363,7 @@ router_reports_changed (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *
         if ((rc = s_count (self, txn, now_us, t, t->tier, t->resolved_by, &d)))
             return rc;
     }
-    return s_backlog (self, txn, s_day_of (now_us), old, t);
+    return s_backlog (self, txn, bc_day_of (now_us), old, t);
 }
 
 int
@@ -715,8 +660,8 @@ s_report (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         out.total = &total->c;
         out.groups = gptrs;
         out.n_groups = gptrs ? ngroups : 0;
-        out.from_us = s_day_start_us (from);
-        out.to_us = s_day_start_us (to + 1);
+        out.from_us = bc_day_start_us (from);
+        out.to_us = bc_day_start_us (to + 1);
         out.backlog = point_ptrs;
         out.n_backlog = (size_t) (to - from + 1);
         bc_reply_ok (reply, &out.base);

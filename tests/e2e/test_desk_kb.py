@@ -34,6 +34,9 @@ Proves:
 
 import os
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from harness import BusError, System, check, kb_pb2, log, router_pb2, run_test, wait_until
 from portal import Portal, sign_in
 
@@ -272,6 +275,11 @@ def main():
         check(status == 200 and gap and gap[0]["count"] == 2 and gap[0]["searches"] == 2
               and gap[0]["bot"] == 0 and gap[0]["last_at"], "the gap is counted", body)
         today = body["to"]
+        now = datetime.now(ZoneInfo("America/Sao_Paulo"))
+        local = {now.date().isoformat(), (now - timedelta(minutes=1)).date().isoformat()}
+        check(body["time_zone"] == "America/Sao_Paulo" and today in local,
+              "the gaps' days are the business time zone's (today there: %s)" % sorted(local),
+              (body["time_zone"], today))
         status, body, _ = agent.get("/desk/kb/gaps?from=%s&to=%s" % (today, today))
         check(status == 200 and [g for g in body["gaps"] if g["query"] == "xilofone quantico"],
               "today's gaps", body)
