@@ -6,6 +6,8 @@
  * promise. */
 #include "gateway_store.h"
 
+#include "gateway_seal.h"
+
 #include "bc_clock.h"
 #include "bc_log.h"
 #include "bc_store.h"
@@ -25,6 +27,7 @@ struct gateway_store_t {
     MDB_env *env;
     MDB_dbi accounts, sessions, by_address, tokens, meta, staff;
     unsigned char secret[32];
+    unsigned char seal_key[GATEWAY_SEAL_KEY_SIZE]; /* gateway_seal: staff TOTP seeds */
 };
 
 const char *
@@ -57,6 +60,8 @@ s_secret (gateway_store_t *self)
     }
     return mdb_txn_commit (txn);
 }
+
+static int s_seal_old (gateway_store_t *self);
 
 gateway_store_t *
 gateway_store_new (bc_config_t *config)
@@ -96,6 +101,11 @@ gateway_store_new (bc_config_t *config)
     if (rc) {
         bc_error ("event=store_open_failed dir=%s reason=\"%s\"", dir, bc_store_strerror (rc));
         gateway_store_destroy (&self);
+        return NULL;
+    }
+    if (gateway_seal_key_load (config, self->seal_key) || s_seal_old (self)) {
+        gateway_store_destroy (&self);
+        return NULL;
     }
     return self;
 }
@@ -108,6 +118,7 @@ gateway_store_destroy (gateway_store_t **self_p)
         return;
     bc_store_destroy (&self->store);
     sodium_memzero (self->secret, sizeof self->secret);
+    sodium_memzero (self->seal_key, sizeof self->seal_key);
     free (self);
     *self_p = NULL;
 }
@@ -212,6 +223,73 @@ gateway_store_account_put (gateway_store_t *self, const gateway_account_t *a)
 
 /* ---- staff credentials ---- */
 
+/* ---- staff ---- */
+
+/* The field of record a, opened (gateway_seal) into out. */
+static bool
+s_unseal (gateway_store_t *self, const char *address, json_t *a, const char *field, char *out,
+          size_t size)
+{
+    const char *stored = json_string_value (json_object_get (a, field));
+    return gateway_seal_open (self->seal_key, address, stored ? stored : "", out, size);
+}
+
+/* Seals the TOTP seeds stored before sealing existed (at each start; once
+ * done there are none). */
+static int
+s_seal_old (gateway_store_t *self)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open (txn, self->staff, &cur))) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    MDB_val k, v;
+    unsigned sealed = 0;
+    for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        json_t *a = json_loadb (v.mv_data, v.mv_size, 0, NULL);
+        char address[GATEWAY_ADDRESS_MAX + 1];
+        snprintf (address, sizeof address, "%.*s", (int) k.mv_size, (const char *) k.mv_data);
+        bool changed = false;
+        static const char *const fields[] = {"totp", "totp_pending"};
+        for (int i = 0; a && i < 2; i++) {
+            const char *value = json_string_value (json_object_get (a, fields[i]));
+            if (value && *value && !gateway_seal_is_sealed (value)) {
+                char *box = gateway_seal (self->seal_key, address, value);
+                json_object_set_new (a, fields[i], json_string (box));
+                free (box);
+                changed = true;
+            }
+        }
+        if (changed) {
+            char *text = json_dumps (a, JSON_COMPACT);
+            MDB_val nv = {text ? strlen (text) : 0, text};
+            rc = text ? mdb_cursor_put (cur, &k, &nv, MDB_CURRENT) : ENOMEM;
+            if (text)
+                sodium_memzero (text, strlen (text));
+            free (text);
+            sealed++;
+        }
+        json_decref (a);
+        if (rc)
+            break;
+    }
+    mdb_cursor_close (cur);
+    if (rc && rc != MDB_NOTFOUND) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    rc = mdb_txn_commit (txn);
+    if (rc == 0 && sealed)
+        bc_info ("event=totp_seeds_sealed count=%u", sealed);
+    return rc;
+}
+
 int
 gateway_store_staff_get (gateway_store_t *self, const char *address, gateway_staff_t *out)
 {
@@ -227,11 +305,21 @@ gateway_store_staff_get (gateway_store_t *self, const char *address, gateway_sta
     snprintf (out->address, sizeof out->address, "%s", address);
     s_copy (out->language, sizeof out->language, a, "language");
     s_copy (out->hash, sizeof out->hash, a, "hash");
-    s_copy (out->totp, sizeof out->totp, a, "totp");
-    s_copy (out->totp_pending, sizeof out->totp_pending, a, "totp_pending");
     out->totp_step = s_int (a, "totp_step");
     out->created_us = s_int (a, "created_us");
+    bool opened = s_unseal (self, address, a, "totp", out->totp, sizeof out->totp)
+                  && s_unseal (self, address, a, "totp_pending", out->totp_pending,
+                               sizeof out->totp_pending);
     json_decref (a);
+    if (!opened) {
+        char clean[GATEWAY_ADDRESS_MAX + 1];
+        bc_error ("event=totp_seed_unreadable address=%s what_to_do=\"the seal key file is not "
+                  "the one the seed was sealed with: restore it, or an admin resets this "
+                  "person's access\"",
+                  bc_log_clean (address, clean, sizeof clean));
+        out->totp[0] = out->totp_pending[0] = 0;
+        return GATEWAY_STORE_UNSEALED;
+    }
     return 0;
 }
 
@@ -242,11 +330,15 @@ gateway_store_staff_put (gateway_store_t *self, const gateway_staff_t *a)
     int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
     if (rc)
         return rc;
+    char *totp = gateway_seal (self->seal_key, a->address, a->totp);
+    char *pending = gateway_seal (self->seal_key, a->address, a->totp_pending);
     rc = s_put_json (txn, self->staff, a->address, strlen (a->address),
                      json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I}", "language", a->language, "hash",
-                                a->hash, "totp", a->totp, "totp_pending", a->totp_pending,
-                                "totp_step", (json_int_t) a->totp_step, "created_us",
+                                a->hash, "totp", totp, "totp_pending", pending, "totp_step",
+                                (json_int_t) a->totp_step, "created_us",
                                 (json_int_t) a->created_us));
+    free (totp);
+    free (pending);
     return s_commit (txn, rc);
 }
 

@@ -15,8 +15,9 @@
  *   by_address owner 0x00 BLAKE2b(session id) -> ""  (the owner's sessions;
  *              the owner is a customer's address or a staff principal)
  *   staff      address (lower case) -> {"hash" (argon2id, "" when none),
- *              "language", "totp" (base32 secret, "" when off),
- *              "totp_pending" (begun, not yet confirmed), "totp_step" (the
+ *              "language", "totp" (the base32 secret sealed with
+ *              gateway_seal, "" when off), "totp_pending" (begun, not yet
+ *              confirmed; sealed too), "totp_step" (the
  *              last time step a code was accepted for), "created_us"}
  *   tokens     BLAKE2b(token) -> {"kind", "address", "name", "language",
  *              "hash", "expires_us"}
@@ -28,6 +29,7 @@
 #include "bc_config.h"
 #include "gateway_parse.h"
 
+#include <errno.h>
 #include <lmdb.h>
 #include <sodium.h>
 #include <stdbool.h>
@@ -40,6 +42,9 @@
 #define GATEWAY_PRINCIPAL_MAX 190
 /* A TOTP secret as base32 (20 random bytes: 32 characters). */
 #define GATEWAY_TOTP_SECRET_MAX 64
+/* gateway_store_staff_get: the record is there but its TOTP seeds do not
+ * open with this seal key (the other fields are filled, the seeds ""). */
+#define GATEWAY_STORE_UNSEALED EBADMSG
 
 typedef struct gateway_store_t gateway_store_t;
 

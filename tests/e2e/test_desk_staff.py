@@ -219,6 +219,38 @@ def sign_in_and_totp(s):
     return p, q, secret
 
 
+def sealed(s, secret, ana):
+    """The TOTP seed is stored sealed with a key kept outside the database:
+    the database holds no seed in clear, a restart opens it, and with
+    another key the person is refused (fail closed) until it is back."""
+    db = open(os.path.join(s.var, "gateway", "db", "data.mdb"), "rb").read()
+    check(secret.encode() not in db and b"s1:" in db,
+          "the gateway's database holds the TOTP seed sealed, not in clear")
+    key_file = os.path.join(s.var, "gateway", "seal.key")
+    st = os.stat(key_file)
+    check(st.st_size == 32 and st.st_mode & 0o777 == 0o600,
+          "the seal key is 32 bytes, readable by the gateway only", oct(st.st_mode))
+    s.kill9("gateway")
+    s.restart("gateway")
+    body = ana.session()
+    check(body["signed_in"] and body["person"]["totp"] is True,
+          "after kill -9 of the gateway the sealed seed opens: TOTP still on", body)
+    real = open(key_file, "rb").read()
+    s.stop("gateway")
+    open(key_file, "wb").write(os.urandom(32))
+    s.start("gateway")
+    body = ana.session()
+    _, status, _, _ = login(s, ANA, "senha da ana no painel", code="000000")
+    check(not body["signed_in"] and status != 200
+          and "event=totp_seed_unreadable" in s.log_text("gateway"),
+          "with another seal key the person is refused, and the log says what to do",
+          (body, status))
+    s.stop("gateway")
+    open(key_file, "wb").write(real)
+    s.start("gateway")
+    check(ana.session()["signed_in"], "with the key back, the session is good again")
+
+
 def rate_limit(s):
     staff_add(s, BRUNO, "senha do bruno 2026")
     for i in range(3):
@@ -403,6 +435,7 @@ def main():
     with System("desk_staff", extra_config=SEEDS) as s:
         s.start_all()
         ana, ana2, secret = sign_in_and_totp(s)
+        sealed(s, secret, ana2)
         rate_limit(s)
         staff_add(s, ROOT, "senha do administrador")
         root, status, body, _ = login(s, ROOT, "senha do administrador")
