@@ -93,7 +93,7 @@ runFlow('painel: caixa de saída, convite de agente e CSV dos relatórios', asyn
       return false;
     }, 'the dead acknowledgement under "Mortas"', 20000, 1000);
     const text = await seeText(row, customer.address);
-    check(text.includes(`#${number}`) && /550: .*User unknown/.test(text), 'the row names the ticket and the server\'s reason (550 … User unknown)', text);
+    check(text.includes(`#${number}`) && /550 5\.1\.1 .*User unknown/.test(text) && !text.includes('550: 550'), 'the row names the ticket and the server\'s reason (550 … User unknown)', text);
     await seeText(page.getByTestId('outbox-tab-dead').getByTestId('outbox-count'), '1');
     check(!(await row.getByTestId('outbox-resend').isVisible()), 'a supervisor has no resend button');
     await seeText(page.locator('p.help'), 'Só administradores podem reenviar notificações.');
@@ -108,7 +108,7 @@ runFlow('painel: caixa de saída, convite de agente e CSV dos relatórios', asyn
     await page.getByTestId('outbox-tab-dead').click();
     const row = page.locator(`[data-testid="outbox-row"][data-id="${deadId}"]`);
     const text = await seeText(row, customer.address);
-    check(/550: .*User unknown/.test(text), 'the admin sees the same reason', text);
+    check(/550 5\.1\.1 .*User unknown/.test(text), 'the admin sees the same reason', text);
     await seeText(row.getByTestId('outbox-resend'), 'Reenviar');
     await shot(page, 'outbox-dead-admin');
     await noSeriousAxe(page, 'the outbox (dead, admin)');
