@@ -21,6 +21,10 @@ Node.js: Debian's Chromium driven by playwright-core. The Node test gets
     BALCAO_MAILGATE   build/balcao-mailgate for mail coming in)
     MAIL_DIR          what the SMTP server received (one .eml per message)
     MAIL_TOOL         tests/browser/mail_links.py: the messages as JSON
+    SMTP_REFUSE_FILE  the SMTP server's list of refused recipients (one
+                      address a line, read at every RCPT: "550 5.1.1 ...
+                      User unknown"); a flow writes it to make a dead letter
+                      and empties it when "the address was fixed"
     KB_ENDPOINT       kb's command socket, for KB_DEFLECTION_TOOL
                       (tests/browser/kb_deflection.py: kb's counters)
     STAFF_TOKEN       a Bearer token (service:portal-e2e, read) for staff calls
@@ -193,6 +197,8 @@ FLOWS = {
     "desk_en": (True, (seed_team, seed_customer)),
     "desk_totp": (True, (seed_team,)),
     "desk_catalog": (True, (seed_team, seed_customer)),
+    "desk_actions": (True, (seed_team,)),
+    "desk_admin_pages": (True, (seed_team,)),
 }
 
 
@@ -264,6 +270,7 @@ def main():
                        AGENT_PRINCIPAL=AGENT,
                        MAIL_DIR=sink.dir,
                        MAIL_TOOL=os.path.join(HERE, "mail_links.py"),
+                       SMTP_REFUSE_FILE=sink.refuse_file,
                        KB_ENDPOINT=s.endpoints["kb"],
                        KB_DEFLECTION_TOOL=os.path.join(HERE, "kb_deflection.py"),
                        PYTHON="/usr/bin/python3",

@@ -112,6 +112,10 @@ describe('the outbox', () => {
   it('shows the last error with its code', () => {
     expect(lastError({ last_error: 'mailbox unavailable', last_code: 550 })).toBe('550: mailbox unavailable');
     expect(lastError({ last_error: 'timeout', last_code: 0 })).toBe('timeout');
+    // The SMTP server's reply already starts with its code: not twice.
+    expect(lastError({ last_error: '550 5.1.1 <a@b.example>: Recipient address rejected: User unknown', last_code: 550 }))
+      .toBe('550 5.1.1 <a@b.example>: Recipient address rejected: User unknown');
+    expect(lastError({ last_error: '5501 odd', last_code: 550 })).toBe('550: 5501 odd');
     expect(lastError({ last_error: '', last_code: '' })).toBe('');
   });
 });

@@ -51,10 +51,12 @@ export function canResend(role: Role | string | undefined, item: Pick<OutboxItem
   return role === 'admin' && item.state === 'dead';
 }
 
-/** The last error with its code: "550: mailbox unavailable". */
+/** The last error with its code: "550: mailbox unavailable"; the server's
+ * reply as it is when it starts with the code ("550 5.1.1 <a@b>: ..."). */
 export function lastError(item: Pick<OutboxItem, 'last_error' | 'last_code'>): string {
   const code = item.last_code === 0 || item.last_code === '0' ? '' : String(item.last_code ?? '').trim();
   const err = (item.last_error ?? '').trim();
+  if (code && err && (err === code || err.startsWith(`${code} `) || err.startsWith(`${code}-`))) return err;
   if (code && err) return `${code}: ${err}`;
   return code || err;
 }
