@@ -205,7 +205,9 @@ s_similar (gateway_desk_kb_t *self, const gateway_req_t *req, uint64_t number)
     }
     for (size_t i = 0; i < t->n_hits; i++) {
         const Balcao__V1__TicketHit *h = t->hits[i];
-        if (!s_may_read (self, req, h->ticket))
+        /* "Já resolvidos": with a resolution to read (a duplicate closed by
+         * a merge has none), and one the person may read. */
+        if (!*h->resolution || !s_may_read (self, req, h->ticket))
             continue;
         json_array_append_new (tickets,
                                json_pack ("{s:I, s:s, s:s, s:s, s:f}", "number",

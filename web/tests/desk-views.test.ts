@@ -334,6 +334,14 @@ describe('a ticket', () => {
     expect(posted('/desk/tickets/7/take')?.body).toEqual({});
     expect(w.get('[data-testid="desk-ticket-assignee"]').text()).toBe('Ana Lima');
     expect(byTest(w, 'action-take')).toHaveLength(0);
+    // Her own ticket: she may give it back to the queue.
+    fx.routes['POST /desk/tickets/7/assign'] = () => ({ status: 200, json: ticket({ assignee: '', status: 'aberto' }) });
+    await w.get('[data-testid="action-unassign"]').trigger('click');
+    await flushPromises();
+    expect(posted('/desk/tickets/7/assign')?.body).toEqual({ agent: '' });
+    expect(w.get('[data-testid="desk-ticket-assignee"]').text()).toBe('Ninguém');
+    expect(byTest(w, 'action-unassign')).toHaveLength(0);
+    expect(byTest(w, 'action-take')).toHaveLength(1);
   });
 
   it('puts the macro preview in the compose box to edit, then sends the reply', async () => {

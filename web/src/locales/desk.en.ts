@@ -181,6 +181,7 @@ const deskEn = {
       title: 'Actions',
       take: 'Take',
       assign: 'Assign',
+      unassign: 'Give back to the queue',
       reply: 'Reply',
       note: 'Internal note',
       phone: 'Log a call',

@@ -182,6 +182,7 @@ const deskPtBR = {
       title: 'Ações',
       take: 'Assumir',
       assign: 'Atribuir',
+      unassign: 'Devolver à fila',
       reply: 'Responder',
       note: 'Nota interna',
       phone: 'Registrar ligação',
