@@ -6,8 +6,8 @@
  * LMDB: `articles` id -> Article (the current version, with the view and
  * feedback counts); `versions` id ‖ 0x00 ‖ version u32 BE -> Article (that
  * version's content, author and time); `drafts` (kb_drafts.c) a published
- * article's pending draft. Xapian <data_dir>/kb/articles: one document per article (current
- * version), filters T<type> C<category> A<audience> S<status>, facet slots
+ * article's pending draft. Xapian <data_dir>/kb/articles: one document per
+ * article (current version), filters T<type> C<category> A<audience> S<status>, facet slots
  * 1 type, 2 category, 3 audience.
  *
  * Views and feedback are counted in read requests: they are statistics,
@@ -434,8 +434,8 @@ s_create (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
 /* Applies the set fields of `in` to current into a new version. Returns
  * whether anything changed. */
 int
-kb_article_apply (Balcao__V1__Article *next, const Balcao__V1__Article *cur, const Balcao__V1__Article *in,
-         int clear_tags)
+kb_article_apply (Balcao__V1__Article *next, const Balcao__V1__Article *cur,
+                  const Balcao__V1__Article *in, int clear_tags)
 {
     *next = *cur;
 #define S_FIELD(f)                                                                                 \
@@ -543,7 +543,8 @@ s_set_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     Balcao__V1__Article next = *cur;
     if (!rc && !is_done && strcmp (cur->status, req->status) != 0) {
         next.status = req->status;
-        kb_article_bump (&next, tx, strcmp (req->status, "publicado") == 0 ? "publish" : "unpublish");
+        int is_publish = strcmp (req->status, "publicado") == 0;
+        kb_article_bump (&next, tx, is_publish ? "publish" : "unpublish");
         rc = kb_article_save (self, tx, &next);
         if (!rc)
             rc = kb_drafts_rebase (self, bc_tx_txn (tx), &next);

@@ -17,6 +17,8 @@ Proves, with every service running and staff signed in through the web:
 - a direct edit after a draft was made blocks its publishing until the
   draft is saved again from the new version;
 - discarding drops the draft and changes nothing customers see;
+- unpublishing keeps the draft, and publishing the article then publishes
+  it;
 - kb killed between the Xapian commit and the LMDB commit of a publish
   (BALCAO_KB_FAILPOINT=index_committed): the index is repaired to the
   published version, the draft is still there, and the client's retry
@@ -196,7 +198,27 @@ def main():
         status, body, _ = agent.post("/desk/kb/articles/%s/draft/discard" % AID, {})
         check(status == 404, "no draft to discard", (status, body))
 
-        # ---- 6. customers cannot touch drafts ---------------------------------
+        # ---- 6. unpublish keeps the draft; publish then publishes it --------
+        status, body, _ = agent.post("/desk/kb/articles/" + AID, {
+            "body": "Troque o toner com a impressora fria.", "base_version": 4, "as_draft": True})
+        check(status == 200 and body["revision"] == 1, "a draft before unpublishing", body)
+        status, body, _ = agent.post("/desk/kb/articles/%s/unpublish" % AID, {})
+        check(status == 200 and body["version"] == 5 and body["status"] == "rascunho",
+              "unpublished: version 5", (status, body))
+        status, _, _ = customer.get("/kb/articles/" + AID)
+        check(status == 404, "customers lose the unpublished article", status)
+        status, body, _ = agent.get("/desk/kb/articles/" + AID)
+        check((body.get("draft") or {}).get("version") == 5
+              and body["draft"]["body"] == "Troque o toner com a impressora fria.",
+              "the draft stays, carried to version 5 (no content changed)", body)
+        status, body, _ = agent.post("/desk/kb/articles/%s/publish" % AID, {})
+        check(status == 200 and body["version"] == 6 and body["status"] == "publicado"
+              and body["body"] == "Troque o toner com a impressora fria.",
+              "publishing the article publishes its draft: version 6", (status, body))
+        status, body, _ = customer.get("/kb/articles/" + AID)
+        check(status == 200 and "impressora fria" in body["html"], "customers read it", body)
+
+        # ---- 7. customers cannot touch drafts ---------------------------------
         for path in ("/desk/kb/articles/%s/draft/publish" % AID,
                      "/desk/kb/articles/%s/draft/discard" % AID):
             status, _, _ = customer.post(path, {})
@@ -207,9 +229,9 @@ def main():
         except BusError as e:
             check("forbidden" in str(e), "kb refuses PublishDraft to a customer", str(e))
 
-        # ---- 7. kb killed between the two commits of a publish -----------------
+        # ---- 8. kb killed between the two commits of a publish -----------------
         status, body, _ = agent.post("/desk/kb/articles/" + AID, {
-            "body": "Chame o técnico: a peça é a engrenagem violeta.", "base_version": 4,
+            "body": "Chame o técnico: a peça é a engrenagem violeta.", "base_version": 6,
             "as_draft": True, "base_draft": 0})
         check(status == 200 and body["revision"] == 1, "one more draft", (status, body))
         s.stop("kb")
@@ -233,16 +255,16 @@ def main():
         check(status == 200 and not body["hits"],
               "the repaired index does not have the unpublished words", body)
         status, body, _ = agent.get("/desk/kb/articles/" + AID)
-        check(body["version"] == 4 and (body.get("draft") or {}).get("revision") == 1,
-              "still version 4, with its draft", body)
+        check(body["version"] == 6 and (body.get("draft") or {}).get("revision") == 1,
+              "still version 6, with its draft", body)
         reply = s.call("kb", publish, request_id="publish-violeta", principal="agent:" + ANA)
-        check(reply.version == 5 and "violeta" in reply.body, "the client's retry publishes it",
+        check(reply.version == 7 and "violeta" in reply.body, "the client's retry publishes it",
               reply)
         status, body, _ = customer.get("/kb/search?q=violeta")
         check(status == 200 and [h["id"] for h in body["hits"]] == [AID],
               "customers find it now, once", body)
         status, body, _ = agent.get("/desk/kb/articles/" + AID)
-        check([v["version"] for v in body["versions"]] == [1, 2, 3, 4, 5] and body["draft"] is None,
+        check([v["version"] for v in body["versions"]] == list(range(1, 8)) and body["draft"] is None,
               "one version for the publish, the draft gone", body)
         log("ok: pending drafts reach customers only when published, and survive kill -9")
 
