@@ -366,6 +366,16 @@ describe('the article editor', () => {
     expect((w.get('[data-testid="kb-editor-body"]').element as HTMLTextAreaElement).value).toBe('# Segunda via\n\nAcesse **Financeiro** e clique em Boletos.');
   });
 
+  it('marks the published articles that have unpublished changes in the list', async () => {
+    const { body: _b, html: _h, versions: _v, ...summary } = article({ status: 'publicado' });
+    fx.routes['GET /desk/kb/articles'] = ok({ articles: [{ ...summary, has_draft: true }, { ...summary, id: 'outro', has_draft: false }], total: 2 });
+    const w = await open('/painel/artigos');
+    const rows = byTest(w, 'kb-list-row');
+    expect(rows).toHaveLength(2);
+    expect(rows[0].get('[data-testid="kb-list-draft"]').text()).toBe('alterações não publicadas');
+    expect(rows[1].findAll('[data-testid="kb-list-draft"]')).toHaveLength(0);
+  });
+
   it('asks before leaving with unsaved changes', async () => {
     const w = await open('/painel/artigos/segunda-via');
     await w.get('[data-testid="kb-editor-title"]').setValue('Outro título');

@@ -51,6 +51,7 @@ const knowledgeEn = {
       prev: 'Previous page',
       next: 'Next page',
       page: 'Page {n} of {count}',
+      pendingDraft: 'unpublished changes',
     },
     editor: {
       newTitle: 'New article',

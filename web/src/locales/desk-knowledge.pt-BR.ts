@@ -51,6 +51,7 @@ const knowledgePtBR = {
       prev: 'Página anterior',
       next: 'Próxima página',
       page: 'Página {n} de {count}',
+      pendingDraft: 'alterações não publicadas',
     },
     editor: {
       newTitle: 'Novo artigo',
