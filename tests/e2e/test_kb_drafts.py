@@ -19,6 +19,8 @@ Proves, with every service running and staff signed in through the web:
 - discarding drops the draft and changes nothing customers see;
 - unpublishing keeps the draft, and publishing the article then publishes
   it;
+- bad input (as_draft not a boolean, a negative or textual revision) is
+  400 and stores nothing; a customer gets 403, and kb refuses them too;
 - kb killed between the Xapian commit and the LMDB commit of a publish
   (BALCAO_KB_FAILPOINT=index_committed): the index is repaired to the
   published version, the draft is still there, and the client's retry
@@ -218,7 +220,15 @@ def main():
         status, body, _ = customer.get("/kb/articles/" + AID)
         check(status == 200 and "impressora fria" in body["html"], "customers read it", body)
 
-        # ---- 7. customers cannot touch drafts ---------------------------------
+        # ---- 7. bad input, and customers cannot touch drafts -------------------
+        for path, bad in (("/desk/kb/articles/" + AID, {"body": "x", "as_draft": "sim"}),
+                          ("/desk/kb/articles/" + AID, {"as_draft": True, "base_draft": -1}),
+                          ("/desk/kb/articles/%s/draft/publish" % AID, {"revision": "1"})):
+            status, body, _ = agent.post(path, bad)
+            check(status == 400 and body["error"] == "invalid" and body["message_pt"],
+                  "POST %s %s: 400" % (path, bad), (status, body))
+        status, body, _ = agent.get("/desk/kb/articles/" + AID)
+        check(body["version"] == 6 and body["draft"] is None, "bad input stored nothing", body)
         for path in ("/desk/kb/articles/%s/draft/publish" % AID,
                      "/desk/kb/articles/%s/draft/discard" % AID):
             status, _, _ = customer.post(path, {})
