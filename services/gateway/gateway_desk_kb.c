@@ -121,6 +121,15 @@ s_summary_json (gateway_desk_kb_t *self, const Balcao__V1__Article *a)
                       "url", s_url (self, a->id, a->audience, a->status));
 }
 
+/* A list entry: the summary and whether a pending draft waits. */
+static json_t *
+s_listed_json (gateway_desk_kb_t *self, const Balcao__V1__Article *a)
+{
+    json_t *o = s_summary_json (self, a);
+    json_object_set_new (o, "has_draft", json_boolean (a->has_draft));
+    return o;
+}
+
 /* The whole article: html is kb's rendering (GET), null after a write. */
 static json_t *
 s_article_json (gateway_desk_kb_t *self, const Balcao__V1__Article *a)
@@ -133,6 +142,9 @@ s_article_json (gateway_desk_kb_t *self, const Balcao__V1__Article *a)
     json_object_set_new (o, "views", json_integer ((json_int_t) a->views));
     json_object_set_new (o, "helpful", json_integer ((json_int_t) a->helpful_yes));
     json_object_set_new (o, "not_helpful", json_integer ((json_int_t) a->helpful_no));
+    /* A pending draft (its version: the published one it was made from). */
+    if (a->draft_revision)
+        json_object_set_new (o, "revision", json_integer ((json_int_t) a->draft_revision));
     return o;
 }
 
@@ -307,7 +319,7 @@ s_list (gateway_desk_kb_t *self, const gateway_req_t *req)
             return out;
         }
         for (size_t i = 0; i < l->n_articles; i++)
-            json_array_append_new (articles, s_summary_json (self, l->articles[i]));
+            json_array_append_new (articles, s_listed_json (self, l->articles[i]));
         total = (json_int_t) l->total;
         balcao__v1__article_list__free_unpacked (l, NULL);
     }
@@ -344,16 +356,19 @@ s_get (gateway_desk_kb_t *self, const gateway_req_t *req, const char *id)
     json_t *versions = json_array ();
     for (size_t i = 0; i < l->n_articles; i++) {
         const Balcao__V1__Article *v = l->articles[i];
-        json_array_append_new (versions,
-                               json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:o}", "version",
-                                          (json_int_t) v->version, "title", v->title, "status",
-                                          v->status, "visibility", v->audience, "change",
-                                          v->change, "author", v->author, "updated_at",
-                                          gateway_http_time (v->updated_us)));
+        json_array_append_new (
+            versions, json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "version",
+                                 (json_int_t) v->version, "title", v->title, "status", v->status,
+                                 "visibility", v->audience, "change", v->change, "author",
+                                 v->author, "updated_at", gateway_http_time (v->updated_us),
+                                 "draft_author",
+                                 *v->draft_author ? json_string (v->draft_author) : json_null ()));
     }
     balcao__v1__article_list__free_unpacked (l, NULL);
     json_t *body = s_article_json (self, a);
     json_object_set_new (body, "versions", versions);
+    json_object_set_new (body, "draft",
+                         a->pending_draft ? s_article_json (self, a->pending_draft) : json_null ());
     balcao__v1__article__free_unpacked (a, NULL);
     return gateway_http_json (req->conn, MHD_HTTP_OK, body, NULL, NULL);
 }
@@ -428,9 +443,26 @@ s_create (gateway_desk_kb_t *self, const gateway_req_t *req)
     return s_article_call (self, req, &ca.base, MHD_HTTP_CREATED);
 }
 
+/* An optional revision number (0 to 2^32-1) of the body: 0 when absent.
+ * False when it is something else. */
+static bool
+s_revision (const gateway_req_t *req, const char *name, uint32_t *value)
+{
+    json_t *v = json_object_get (req->body_json, name);
+    *value = 0;
+    if (!v)
+        return true;
+    if (!json_is_integer (v) || json_integer_value (v) < 0 || json_integer_value (v) > UINT32_MAX)
+        return false;
+    *value = (uint32_t) json_integer_value (v);
+    return true;
+}
+
 /* POST /desk/kb/articles/ID: a new version with the fields given
- * (base_version: refused with 409 when someone saved meanwhile). The
- * status changes only by publish and unpublish. */
+ * (base_version: refused with 409 when someone saved meanwhile), or with
+ * as_draft the pending draft of a published article (base_draft: the draft
+ * revision the edit started from). The status changes only by publish and
+ * unpublish. */
 static enum MHD_Result
 s_save (gateway_desk_kb_t *self, const gateway_req_t *req, const char *id)
 {
@@ -448,11 +480,20 @@ s_save (gateway_desk_kb_t *self, const gateway_req_t *req, const char *id)
     if (json_object_get (req->body_json, "status"))
         return s_invalid (req, "para publicar ou despublicar use …/publish ou …/unpublish",
                           "to publish or unpublish use …/publish or …/unpublish");
+    json_t *as_draft = json_object_get (req->body_json, "as_draft");
+    if (as_draft && !json_is_boolean (as_draft))
+        return s_invalid (req, "\"as_draft\" é true ou false", "\"as_draft\" is true or false");
+    uint32_t base_draft;
+    if (!s_revision (req, "base_draft", &base_draft))
+        return s_invalid (req, "\"base_draft\" é o número de revisão do rascunho (0: nenhum)",
+                          "\"base_draft\" is the draft's revision number (0: none)");
     in.id = (char *) id;
     Balcao__V1__EditArticle ea = BALCAO__V1__EDIT_ARTICLE__INIT;
     ea.article = &in;
     ea.base_version = base ? (uint32_t) json_integer_value (base) : 0;
     ea.clear_tags = has_tags;
+    ea.as_draft = json_is_true (as_draft);
+    ea.base_draft = base_draft;
     return s_article_call (self, req, &ea.base, MHD_HTTP_OK);
 }
 
@@ -464,6 +505,28 @@ s_set_status (gateway_desk_kb_t *self, const gateway_req_t *req, const char *id,
     ss.id = (char *) id;
     ss.status = (char *) status;
     return s_article_call (self, req, &ss.base, MHD_HTTP_OK);
+}
+
+/* POST …/draft/publish and …/draft/discard {"revision": N}: the pending
+ * draft (N: the revision the person saw; 409 when it changed). */
+static enum MHD_Result
+s_draft_action (gateway_desk_kb_t *self, const gateway_req_t *req, const char *id,
+                bool is_publish)
+{
+    uint32_t revision;
+    if (!s_revision (req, "revision", &revision))
+        return s_invalid (req, "\"revision\" é o número de revisão do rascunho",
+                          "\"revision\" is the draft's revision number");
+    if (is_publish) {
+        Balcao__V1__PublishDraft pd = BALCAO__V1__PUBLISH_DRAFT__INIT;
+        pd.id = (char *) id;
+        pd.draft_revision = revision;
+        return s_article_call (self, req, &pd.base, MHD_HTTP_OK);
+    }
+    Balcao__V1__DiscardDraft dd = BALCAO__V1__DISCARD_DRAFT__INIT;
+    dd.id = (char *) id;
+    dd.draft_revision = revision;
+    return s_article_call (self, req, &dd.base, MHD_HTTP_OK);
 }
 
 static enum MHD_Result
@@ -581,14 +644,17 @@ s_article_route (gateway_desk_kb_t *self, gateway_req_t *req, const char *rest)
     if (!slash)
         return req->is_write ? s_save (self, req, id) : s_get (self, req, id);
     const char *action = slash + 1;
-    bool is_known = strcmp (action, "publish") == 0 || strcmp (action, "unpublish") == 0
-                    || strcmp (action, "revert") == 0;
+    bool is_draft = strcmp (action, "draft/publish") == 0 || strcmp (action, "draft/discard") == 0;
+    bool is_known = is_draft || strcmp (action, "publish") == 0
+                    || strcmp (action, "unpublish") == 0 || strcmp (action, "revert") == 0;
     if (!is_known)
         return gateway_http_no_such_page (req->conn);
     if (!req->is_write)
         return s_wrong_method (req);
     if (strcmp (action, "revert") == 0)
         return s_revert (self, req, id);
+    if (is_draft)
+        return s_draft_action (self, req, id, strcmp (action, "draft/publish") == 0);
     return s_set_status (self, req, id,
                          strcmp (action, "publish") == 0 ? "publicado" : "rascunho");
 }

@@ -5,8 +5,9 @@
  *
  * LMDB: `articles` id -> Article (the current version, with the view and
  * feedback counts); `versions` id ‖ 0x00 ‖ version u32 BE -> Article (that
- * version's content, author and time). Xapian <data_dir>/kb/articles: one document per article (current
- * version), filters T<type> C<category> A<audience> S<status>, facet slots
+ * version's content, author and time); `drafts` (kb_drafts.c) a published
+ * article's pending draft. Xapian <data_dir>/kb/articles: one document per
+ * article (current version), filters T<type> C<category> A<audience> S<status>, facet slots
  * 1 type, 2 category, 3 audience.
  *
  * Views and feedback are counted in read requests: they are statistics,
@@ -80,8 +81,8 @@ s_slug (const char *title, char *out, size_t size)
 }
 
 /* Checks an article's fields (those set); the reason goes to reply. */
-static int
-s_check (const Balcao__V1__Article *a, bc_reply_t *reply)
+int
+kb_article_check (const Balcao__V1__Article *a, bc_reply_t *reply)
 {
     if (strlen (a->title) > MAX_TITLE) {
         bc_reply_error (reply, "invalid", "o título tem mais de %d caracteres",
@@ -129,8 +130,8 @@ s_check (const Balcao__V1__Article *a, bc_reply_t *reply)
     return 1;
 }
 
-static int
-s_may_write (bc_tx_t *tx, bc_reply_t *reply)
+int
+kb_may_write (bc_tx_t *tx, bc_reply_t *reply)
 {
     if (kb_is_staff (bc_tx_principal (tx)))
         return 1;
@@ -180,8 +181,8 @@ s_hidden (const Balcao__V1__Article *a, const char *principal)
     return !kb_is_staff (principal) && !s_is_public (a);
 }
 
-static void
-s_not_found (bc_reply_t *reply, const char *id)
+void
+kb_article_not_found (bc_reply_t *reply, const char *id)
 {
     bc_reply_error (reply, "not_found", "o artigo '%s' não existe", "article '%s' does not exist",
                     id);
@@ -198,7 +199,7 @@ s_get_visible (kb_t *self, MDB_txn *txn, const char *id, const char *principal,
         return cur;
     if (cur)
         balcao__v1__article__free_unpacked (cur, NULL);
-    s_not_found (reply, id);
+    kb_article_not_found (reply, id);
     return NULL;
 }
 
@@ -277,8 +278,8 @@ kb_articles_repair (kb_t *self, MDB_txn *txn, kb_index_t *index, const char *id)
 
 /* Stores a as its new current version (a->version already set), indexes
  * it and emits ArticleChanged. Returns 0, an LMDB code or -1 (Xapian). */
-static int
-s_save (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a)
+int
+kb_article_save (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a)
 {
     MDB_txn *txn = bc_tx_txn (tx);
     int rc = kb_put_msg (txn, self->db_articles, a->id, strlen (a->id), &a->base);
@@ -318,8 +319,8 @@ kb_article_html (const char *markdown)
     return cmark_markdown_to_html (markdown, strlen (markdown), CMARK_OPT_DEFAULT);
 }
 
-static void
-s_reply_article (bc_reply_t *reply, Balcao__V1__Article *a, int with_html)
+void
+kb_article_reply (bc_reply_t *reply, Balcao__V1__Article *a, int with_html)
 {
     char *html = NULL;
     if (with_html) {
@@ -409,32 +410,32 @@ s_create (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     (void) request;
     kb_t *self = state;
     const Balcao__V1__CreateArticle *req = (const Balcao__V1__CreateArticle *) payload;
-    if (!s_may_write (tx, reply))
+    if (!kb_may_write (tx, reply))
         return 0;
     if (!req->article || !*req->article->title) {
         bc_reply_error (reply, "invalid", "o artigo precisa de um título",
                         "the article needs a title");
         return 0;
     }
-    if (!s_check (req->article, reply))
+    if (!kb_article_check (req->article, reply))
         return 0;
     char id[MAX_ID + 1];
     if (!s_new_id (self, bc_tx_txn (tx), req->article, id, sizeof id, reply))
         return 0;
     Balcao__V1__Article a;
     s_new_article (&a, req->article, id, tx, "create");
-    int rc = s_save (self, tx, &a);
+    int rc = kb_article_save (self, tx, &a);
     if (rc)
         return rc == -1 ? kb_index_failed (tx, self->articles) : rc;
-    s_reply_article (reply, &a, 0);
+    kb_article_reply (reply, &a, 0);
     return 0;
 }
 
 /* Applies the set fields of `in` to current into a new version. Returns
  * whether anything changed. */
-static int
-s_apply (Balcao__V1__Article *next, const Balcao__V1__Article *cur, const Balcao__V1__Article *in,
-         int clear_tags)
+int
+kb_article_apply (Balcao__V1__Article *next, const Balcao__V1__Article *cur,
+                  const Balcao__V1__Article *in, int clear_tags)
 {
     *next = *cur;
 #define S_FIELD(f)                                                                                 \
@@ -461,14 +462,15 @@ s_apply (Balcao__V1__Article *next, const Balcao__V1__Article *cur, const Balcao
            || !s_same_tags (cur, next->tags, next->n_tags);
 }
 
-static void
-s_bump (Balcao__V1__Article *a, bc_tx_t *tx, const char *change)
+void
+kb_article_bump (Balcao__V1__Article *a, bc_tx_t *tx, const char *change)
 {
     a->version++;
     a->author = (char *) bc_tx_principal (tx);
     a->updated_us = bc_tx_now_us (tx);
     a->change = (char *) change;
     a->html = (char *) protobuf_c_empty_string;
+    a->draft_author = (char *) protobuf_c_empty_string;
 }
 
 static int
@@ -478,20 +480,25 @@ s_edit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     (void) request;
     kb_t *self = state;
     const Balcao__V1__EditArticle *req = (const Balcao__V1__EditArticle *) payload;
-    if (!s_may_write (tx, reply))
+    if (!kb_may_write (tx, reply))
         return 0;
     if (!req->article) {
-        s_not_found (reply, "");
+        kb_article_not_found (reply, "");
         return 0;
     }
-    if (!s_check (req->article, reply))
+    if (!kb_article_check (req->article, reply))
         return 0;
     Balcao__V1__Article *cur = kb_article_get (self, bc_tx_txn (tx), req->article->id);
     if (!cur) {
-        s_not_found (reply, req->article->id);
+        kb_article_not_found (reply, req->article->id);
         return 0;
     }
-    int rc = 0;
+    int is_draft = 0;
+    int rc = kb_drafts_edit (self, tx, req, cur, reply, &is_draft);
+    if (is_draft) {
+        balcao__v1__article__free_unpacked (cur, NULL);
+        return rc;
+    }
     if (req->base_version && req->base_version != cur->version) {
         bc_reply_error (reply, "conflict",
                         "o artigo '%s' mudou (versão %u, você editou a %u): releia e edite de novo",
@@ -501,12 +508,12 @@ s_edit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     }
     else {
         Balcao__V1__Article next;
-        if (s_apply (&next, cur, req->article, req->clear_tags)) {
-            s_bump (&next, tx, "edit");
-            rc = s_save (self, tx, &next);
+        if (kb_article_apply (&next, cur, req->article, req->clear_tags)) {
+            kb_article_bump (&next, tx, "edit");
+            rc = kb_article_save (self, tx, &next);
         }
         if (!rc)
-            s_reply_article (reply, &next, 0);
+            kb_article_reply (reply, &next, 0);
     }
     balcao__v1__article__free_unpacked (cur, NULL);
     return rc == -1 ? kb_index_failed (tx, self->articles) : rc;
@@ -519,7 +526,7 @@ s_set_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     (void) request;
     kb_t *self = state;
     const Balcao__V1__SetArticleStatus *req = (const Balcao__V1__SetArticleStatus *) payload;
-    if (!s_may_write (tx, reply))
+    if (!kb_may_write (tx, reply))
         return 0;
     if (!s_one_of (req->status, s_statuses)) {
         bc_reply_error (reply, "invalid", "situação '%s' desconhecida: use rascunho ou publicado",
@@ -528,18 +535,22 @@ s_set_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     }
     Balcao__V1__Article *cur = kb_article_get (self, bc_tx_txn (tx), req->id);
     if (!cur) {
-        s_not_found (reply, req->id);
+        kb_article_not_found (reply, req->id);
         return 0;
     }
-    int rc = 0;
+    int is_done = 0; /* the pending draft was published */
+    int rc = kb_drafts_on_publish (self, tx, cur, req->status, reply, &is_done);
     Balcao__V1__Article next = *cur;
-    if (strcmp (cur->status, req->status) != 0) {
+    if (!rc && !is_done && strcmp (cur->status, req->status) != 0) {
         next.status = req->status;
-        s_bump (&next, tx, strcmp (req->status, "publicado") == 0 ? "publish" : "unpublish");
-        rc = s_save (self, tx, &next);
+        int is_publish = strcmp (req->status, "publicado") == 0;
+        kb_article_bump (&next, tx, is_publish ? "publish" : "unpublish");
+        rc = kb_article_save (self, tx, &next);
+        if (!rc)
+            rc = kb_drafts_rebase (self, bc_tx_txn (tx), &next);
     }
-    if (!rc)
-        s_reply_article (reply, &next, 0);
+    if (!rc && !is_done)
+        kb_article_reply (reply, &next, 0);
     balcao__v1__article__free_unpacked (cur, NULL);
     return rc == -1 ? kb_index_failed (tx, self->articles) : rc;
 }
@@ -551,11 +562,11 @@ s_revert (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     (void) request;
     kb_t *self = state;
     const Balcao__V1__RevertArticle *req = (const Balcao__V1__RevertArticle *) payload;
-    if (!s_may_write (tx, reply))
+    if (!kb_may_write (tx, reply))
         return 0;
     Balcao__V1__Article *cur = kb_article_get (self, bc_tx_txn (tx), req->id);
     if (!cur) {
-        s_not_found (reply, req->id);
+        kb_article_not_found (reply, req->id);
         return 0;
     }
     Balcao__V1__Article *old = s_get_version (self, bc_tx_txn (tx), req->id, req->version);
@@ -571,10 +582,10 @@ s_revert (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         next.views = cur->views;
         next.helpful_yes = cur->helpful_yes;
         next.helpful_no = cur->helpful_no;
-        s_bump (&next, tx, "revert");
-        rc = s_save (self, tx, &next);
+        kb_article_bump (&next, tx, "revert");
+        rc = kb_article_save (self, tx, &next);
         if (!rc)
-            s_reply_article (reply, &next, 0);
+            kb_article_reply (reply, &next, 0);
         balcao__v1__article__free_unpacked (old, NULL);
     }
     balcao__v1__article__free_unpacked (cur, NULL);
@@ -596,7 +607,7 @@ s_get_cmd (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
     if (req->version && req->version != cur->version) {
         Balcao__V1__Article *old = s_get_version (self, txn, req->id, req->version);
         if (old && kb_is_staff (bc_tx_principal (tx)))
-            s_reply_article (reply, old, 1);
+            kb_article_reply (reply, old, 1);
         else
             bc_reply_error (reply, "not_found", "o artigo '%s' não tem a versão %u",
                             "article '%s' has no version %u", req->id, req->version);
@@ -608,8 +619,12 @@ s_get_cmd (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
             cur->views++;
             rc = kb_put_msg (txn, self->db_articles, cur->id, strlen (cur->id), &cur->base);
         }
+        /* Staff see the pending draft beside what customers see. */
+        if (!rc && kb_is_staff (bc_tx_principal (tx)))
+            rc = kb_drafts_attach (self, txn, cur);
         if (!rc)
-            s_reply_article (reply, cur, 1);
+            kb_article_reply (reply, cur, 1);
+        kb_drafts_detach (cur);
     }
     balcao__v1__article__free_unpacked (cur, NULL);
     return rc;
@@ -627,7 +642,7 @@ s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
     if (!cur || !kb_is_staff (bc_tx_principal (tx))) {
         if (cur)
             balcao__v1__article__free_unpacked (cur, NULL);
-        s_not_found (reply, req->id);
+        kb_article_not_found (reply, req->id);
         return 0;
     }
     uint32_t n = cur->version;
@@ -666,7 +681,7 @@ s_rate (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
         cur->helpful_no++;
     int rc = kb_put_msg (txn, self->db_articles, cur->id, strlen (cur->id), &cur->base);
     if (!rc)
-        s_reply_article (reply, cur, 0);
+        kb_article_reply (reply, cur, 0);
     balcao__v1__article__free_unpacked (cur, NULL);
     return rc;
 }
@@ -678,7 +693,7 @@ s_import (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     (void) request;
     kb_t *self = state;
     const Balcao__V1__ImportArticles *req = (const Balcao__V1__ImportArticles *) payload;
-    if (!s_may_write (tx, reply))
+    if (!kb_may_write (tx, reply))
         return 0;
     MDB_txn *txn = bc_tx_txn (tx);
     /* All or nothing: check everything before writing anything. */
@@ -693,7 +708,7 @@ s_import (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
                             i + 1, in->id);
             return 0;
         }
-        if (!s_check (in, reply))
+        if (!kb_article_check (in, reply))
             return 0;
         for (size_t j = 0; j < i; j++)
             if (strcmp (req->articles[j]->id, in->id) == 0) {
@@ -712,14 +727,14 @@ s_import (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         if (!cur) {
             Balcao__V1__Article a;
             s_new_article (&a, &in, in.id, tx, "import");
-            rc = s_save (self, tx, &a);
+            rc = kb_article_save (self, tx, &a);
             out.created++;
             continue;
         }
         Balcao__V1__Article next;
-        if (s_apply (&next, cur, &in, 1)) {
-            s_bump (&next, tx, "import");
-            rc = s_save (self, tx, &next);
+        if (kb_article_apply (&next, cur, &in, 1)) {
+            kb_article_bump (&next, tx, "import");
+            rc = kb_article_save (self, tx, &next);
             out.updated++;
         }
         else
@@ -739,7 +754,7 @@ s_from_ticket (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     (void) request;
     kb_t *self = state;
     const Balcao__V1__ArticleFromTicket *req = (const Balcao__V1__ArticleFromTicket *) payload;
-    if (!s_may_write (tx, reply))
+    if (!kb_may_write (tx, reply))
         return 0;
     Balcao__V1__KbTicket *t = kb_ticket_known (self, bc_tx_txn (tx), req->ticket, reply);
     if (!t)
@@ -778,9 +793,9 @@ s_from_ticket (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     if (s_new_id (self, bc_tx_txn (tx), &in, id, sizeof id, reply)) {
         Balcao__V1__Article a;
         s_new_article (&a, &in, id, tx, "create");
-        rc = s_save (self, tx, &a);
+        rc = kb_article_save (self, tx, &a);
         if (!rc)
-            s_reply_article (reply, &a, 0);
+            kb_article_reply (reply, &a, 0);
     }
     free (body);
     balcao__v1__kb_ticket__free_unpacked (t, NULL);

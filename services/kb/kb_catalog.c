@@ -144,8 +144,10 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
      * before it is freed). */
     char **bodies = calloc (shown + 1, sizeof *bodies);
     for (size_t i = 0; bodies && i < shown; i++) {
-        bodies[i] = list[offset + i]->body;
-        list[offset + i]->body = (char *) protobuf_c_empty_string;
+        Balcao__V1__Article *a = list[offset + i];
+        bodies[i] = a->body;
+        a->body = (char *) protobuf_c_empty_string;
+        a->has_draft = kb_drafts_exists (self, bc_tx_txn (tx), a->id);
     }
     Balcao__V1__ArticleList out = BALCAO__V1__ARTICLE_LIST__INIT;
     out.articles = list + offset;

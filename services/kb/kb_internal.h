@@ -1,7 +1,8 @@
 /* kb's parts share the service's state: kb_server.c (set-up, the router's
  * events, who may do what), kb_articles.c (articles and their versions),
  * kb_search.c (search, suggest, bot, gaps), kb_deflection.c (the portal's
- * deflection counters) and kb_tickets.c (tickets in
+ * deflection counters), kb_drafts.c (published articles' pending drafts)
+ * and kb_tickets.c (tickets in
  * the index, similar tickets, recurring problems). */
 #ifndef KB_INTERNAL_H
 #define KB_INTERNAL_H
@@ -19,7 +20,7 @@ typedef struct {
      * statistics and spelling from what they may read); tickets. */
     kb_index_t *articles, *public, *tickets;
     bc_keys_t keys;
-    MDB_dbi db_articles, db_versions, db_tickets, db_gaps, db_meta, db_deflection;
+    MDB_dbi db_articles, db_versions, db_drafts, db_tickets, db_gaps, db_meta, db_deflection;
     double bot_threshold;     /* kb/bot/threshold */
     int recurring_min;        /* kb/recurring/min_tickets */
     int64_t recurring_window; /* kb/recurring/window_minutes, in µs */
@@ -34,6 +35,47 @@ int kb_is_staff (const char *principal);
 
 /* Articles (kb_articles.c). */
 void kb_articles_register (kb_t *self);
+/* The article's fields that are set are valid (else 0, the reason in
+ * reply). */
+int kb_article_check (const Balcao__V1__Article *a, bc_reply_t *reply);
+/* The principal may write articles (else 0, reply forbidden). */
+int kb_may_write (bc_tx_t *tx, bc_reply_t *reply);
+void kb_article_not_found (bc_reply_t *reply, const char *id);
+/* *next = cur with the set fields of in (tags when clear_tags or given).
+ * Returns whether anything changed. next points into cur and in. */
+int kb_article_apply (Balcao__V1__Article *next, const Balcao__V1__Article *cur,
+                      const Balcao__V1__Article *in, int clear_tags);
+/* The next version's number, author, time and change (no draft_author). */
+void kb_article_bump (Balcao__V1__Article *a, bc_tx_t *tx, const char *change);
+/* Stores a as the current version and in `versions`, indexes it, emits
+ * ArticleChanged. Returns 0, an LMDB code or -1 (Xapian). */
+int kb_article_save (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a);
+/* Replies with a (rendering its html when with_html). */
+void kb_article_reply (bc_reply_t *reply, Balcao__V1__Article *a, int with_html);
+
+/* Pending drafts of published articles (kb_drafts.c). */
+void kb_drafts_register (kb_t *self);
+/* EditArticle with as_draft on a published article (or one with a draft):
+ * saves the pending draft and replies; *is_draft says it did. Otherwise
+ * nothing (the caller edits). Returns 0 or an LMDB code. */
+int kb_drafts_edit (kb_t *self, bc_tx_t *tx, const Balcao__V1__EditArticle *req,
+                    const Balcao__V1__Article *cur, bc_reply_t *reply, int *is_draft);
+/* SetArticleStatus: "publicado" on an article with a pending draft
+ * publishes the draft and replies (*is_done). Returns 0, an LMDB code or
+ * -1 (Xapian). */
+int kb_drafts_on_publish (kb_t *self, bc_tx_t *tx, const Balcao__V1__Article *cur,
+                          const char *status, bc_reply_t *reply, int *is_done);
+/* After a status-only version `a` (publish, unpublish): a draft made from
+ * the version before is made from this one (its content is the same).
+ * Returns 0 or an LMDB code. */
+int kb_drafts_rebase (kb_t *self, MDB_txn *txn, const Balcao__V1__Article *a);
+/* Sets cur->pending_draft (with html) when it has one; kb_drafts_detach
+ * frees it. Returns 0 or an LMDB code. */
+int kb_drafts_attach (kb_t *self, MDB_txn *txn, Balcao__V1__Article *cur);
+void kb_drafts_detach (Balcao__V1__Article *cur);
+/* Whether article id has a pending draft. */
+int kb_drafts_exists (kb_t *self, MDB_txn *txn, const char *id);
+
 /* An article's current version (NULL when there is none; free_unpacked it). */
 Balcao__V1__Article *kb_article_get (kb_t *self, MDB_txn *txn, const char *id);
 /* An article's Markdown as the HTML kb shows (Article.html, and

@@ -12,7 +12,7 @@
  * documents are replaced by id term, so twice is harmless.
  *
  * LMDB (beside the runtime's): keys/key_of (people's CURVE keys, from the
- * router's PersonChanged), articles, versions, tickets, gaps, meta,
+ * router's PersonChanged), articles, versions, drafts (kb_drafts.c), tickets, gaps, meta,
  * deflection (kb_deflection.c) (see
  * docs/ARCHITECTURE.md). Xapian: <data_dir>/kb/articles,
  * <data_dir>/kb/articles-public and <data_dir>/kb/tickets. */
@@ -29,9 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const kb_dbs[] = {"keys",    "key_of", "articles", "versions",
-                              "tickets", "gaps",   "meta",     "deflection"};
-const int kb_ndbs = 8;
+const char *const kb_dbs[] = {"keys", "key_of", "articles", "versions", "drafts",
+                              "tickets", "gaps", "meta", "deflection"};
+const int kb_ndbs = 9;
 
 static const char *const s_index_names[] = {"articles", "articles-public", "tickets"};
 
@@ -322,6 +322,7 @@ kb_server_setup (bc_service_t *svc)
     bc_config_t *config = bc_service_config (svc);
     self->db_articles = bc_service_dbi (svc, "articles");
     self->db_versions = bc_service_dbi (svc, "versions");
+    self->db_drafts = bc_service_dbi (svc, "drafts");
     self->db_tickets = bc_service_dbi (svc, "tickets");
     self->db_gaps = bc_service_dbi (svc, "gaps");
     self->db_meta = bc_service_dbi (svc, "meta");
@@ -350,6 +351,7 @@ kb_server_setup (bc_service_t *svc)
      * about 0.2 s of indexing in a burst (docs/benchmarks.md). */
     bc_service_set_batch_max (svc, (int) bc_config_int (config, "kb/batch_max", 256));
     kb_articles_register (self);
+    kb_drafts_register (self);
     kb_tickets_register (self);
     kb_deflection_register (self);
     if (s_rebuild_stale (self) || s_repair (self)) {

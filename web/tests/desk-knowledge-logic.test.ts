@@ -1,6 +1,6 @@
 // The knowledge, settings and outbox pages' pure logic.
 import { describe, expect, it } from 'vitest';
-import { articleLink, articlesPath, gapRows, markdownText, pageCount, parseTags } from '../src/desk/kb';
+import { articleLink, articlesPath, draftIsStale, editable, editsDraft, gapRows, markdownText, pageCount, parseTags, personOf, saveBody, type KbArticle } from '../src/desk/kb';
 import { canResend, lastError, outboxCount, outboxPath, outboxStateLabel } from '../src/desk/outbox';
 import { recurringProblem } from '../src/desk/problems';
 import { durationSeconds, durationWords, formFrom, parseDuration, percentFraction, personName, settingsChanges, warningPercent, type SettingRow } from '../src/desk/settings';
@@ -162,5 +162,37 @@ describe('knowledge', () => {
     expect(recurringProblem({ number: 6, problem: 5, incident_count: 0 }, [{ number: 5, incident_count: 3 }])).toEqual({ problem: 5, count: 3 });
     expect(recurringProblem({ number: 6, problem: 5, incident_count: 0 })).toEqual({ problem: 5, count: null });
     expect(recurringProblem({ number: 7, problem: null, incident_count: 0 })).toBeNull();
+  });
+});
+
+describe('pending drafts of published articles', () => {
+  const base = { id: 'toner', title: 'Toner', body: 'abra a tampa', version: 4, status: 'publicado', author: 'agent:ana@x' } as KbArticle;
+  const draft = { ...base, body: 'gire a alavanca', revision: 2, author: 'agent:rui@x' } as KbArticle;
+
+  it('saves a published article as its pending draft, with the revision it started from', () => {
+    expect(editsDraft(base)).toBe(true);
+    expect(saveBody(base, { body: 'novo' })).toEqual({ body: 'novo', base_version: 4, as_draft: true, base_draft: 0 });
+    expect(saveBody({ ...base, draft }, { body: 'novo' })).toEqual({ body: 'novo', base_version: 4, as_draft: true, base_draft: 2 });
+  });
+
+  it('saves an unpublished article as it is, unless it keeps a draft', () => {
+    const unpublished = { ...base, status: 'rascunho' } as KbArticle;
+    expect(editsDraft(unpublished)).toBe(false);
+    expect(editsDraft(null)).toBe(false);
+    expect(saveBody(unpublished, { title: 'T' })).toEqual({ title: 'T', base_version: 4 });
+    expect(editsDraft({ ...unpublished, draft })).toBe(true);
+  });
+
+  it('edits the draft when there is one, and says when it started from an older version', () => {
+    expect(editable({ ...base, draft }).body).toBe('gire a alavanca');
+    expect(editable(base).body).toBe('abra a tampa');
+    expect(draftIsStale({ ...base, draft })).toBe(false);
+    expect(draftIsStale({ ...base, version: 5, draft })).toBe(true);
+    expect(draftIsStale(base)).toBe(false);
+  });
+
+  it('names people without their kind', () => {
+    expect(personOf('agent:ana@suporte.example')).toBe('ana@suporte.example');
+    expect(personOf('ana')).toBe('ana');
   });
 });

@@ -308,6 +308,74 @@ describe('the article editor', () => {
     expect(byTest(w, 'kb-revert').length).toBe(2);
   });
 
+  it('keeps changes to a published article as a pending draft, publishes and discards it', async () => {
+    const published = article({ status: 'publicado', url: 'https://balcao.test/ajuda/segunda-via' });
+    const pending = article({ status: 'publicado', version: 3, revision: 1, change: 'draft', body: 'Acesse **Boletos**.', html: '<p>Acesse <strong>Boletos</strong>.</p>', author: 'agent:rui@example.com', updated_at: iso(-10) });
+    fx.routes['GET /desk/kb/articles/segunda-via'] = ok(published);
+    fx.routes['POST /desk/kb/articles/segunda-via'] = ok(pending);
+    const w = await open('/painel/artigos/segunda-via');
+    expect(byTest(w, 'kb-draft-notice')).toHaveLength(0);
+    expect(w.get('[data-testid="kb-save"]').text()).toBe('Salvar rascunho');
+    expect(w.text()).toContain('os clientes, a busca e o robô continuam vendo a versão publicada');
+    await w.get('[data-testid="kb-editor-body"]').setValue('Acesse **Boletos**.');
+    fx.routes['GET /desk/kb/articles/segunda-via'] = ok({ ...published, draft: pending });
+    await w.get('[data-testid="kb-save"]').trigger('click');
+    await settle();
+    expect(posted('/desk/kb/articles/segunda-via')[0].body).toMatchObject({ body: 'Acesse **Boletos**.', base_version: 3, as_draft: true, base_draft: 0 });
+    const notice = w.get('[data-testid="kb-draft-notice"]');
+    expect(notice.attributes('role')).toBe('status');
+    expect(notice.text()).toContain('Este artigo publicado tem alterações não publicadas.');
+    expect(notice.text()).toContain('rui@example.com');
+    expect(notice.text()).toContain('09:50'); // the business time zone (São Paulo)
+    expect(w.get('[data-testid="kb-preview-html"]').find('strong').text()).toBe('Boletos');
+    expect((w.get('[data-testid="kb-editor-body"]').element as HTMLTextAreaElement).value).toBe('Acesse **Boletos**.');
+
+    fx.routes['POST /desk/kb/articles/segunda-via/draft/publish'] = ok({ ...published, version: 4, change: 'publish' });
+    fx.routes['GET /desk/kb/articles/segunda-via'] = ok({ ...published, version: 4, body: 'Acesse **Boletos**.', draft: null });
+    await w.get('[data-testid="kb-publish-draft"]').trigger('click');
+    await settle();
+    expect(posted('/desk/kb/articles/segunda-via/draft/publish').map((c) => c.body)).toEqual([{ revision: 1 }]);
+    expect(byTest(w, 'kb-draft-notice')).toHaveLength(0);
+    expect(byTest(w, 'kb-discard-draft')).toHaveLength(0);
+    expect(w.get('[data-testid="kb-editor-status"]').text()).toContain('Versão 4');
+  });
+
+  it('discards a pending draft after asking, and shows kb’s sentence on a draft conflict', async () => {
+    const pending = article({ status: 'publicado', revision: 2, body: 'Outro texto', author: 'agent:rui@example.com' });
+    fx.routes['GET /desk/kb/articles/segunda-via'] = ok(article({ status: 'publicado', draft: pending }));
+    fx.routes['POST /desk/kb/articles/segunda-via'] = () => ({
+      status: 409,
+      json: { error: 'conflict', message: 'the draft was saved by agent:rui@example.com', message_pt: "o rascunho de 'segunda-via' foi salvo por agent:rui@example.com enquanto você o lia (revisão 3)" },
+    });
+    const w = await open('/painel/artigos/segunda-via');
+    expect((w.get('[data-testid="kb-editor-body"]').element as HTMLTextAreaElement).value).toBe('Outro texto');
+    await w.get('[data-testid="kb-editor-body"]').setValue('Texto meu');
+    await w.get('[data-testid="kb-save"]').trigger('click');
+    await settle();
+    expect(posted('/desk/kb/articles/segunda-via')[0].body).toMatchObject({ as_draft: true, base_draft: 2, base_version: 3 });
+    expect(w.get('[data-testid="kb-editor-error"]').text()).toContain('foi salvo por agent:rui@example.com');
+
+    await w.get('[data-testid="kb-editor-body"]').setValue('Outro texto');
+    (window.confirm as unknown as ReturnType<typeof vi.fn>).mockReturnValue(true);
+    fx.routes['POST /desk/kb/articles/segunda-via/draft/discard'] = ok(article({ status: 'publicado' }));
+    fx.routes['GET /desk/kb/articles/segunda-via'] = ok(article({ status: 'publicado', draft: null }));
+    await w.get('[data-testid="kb-discard-draft"]').trigger('click');
+    await settle();
+    expect(posted('/desk/kb/articles/segunda-via/draft/discard').map((c) => c.body)).toEqual([{ revision: 2 }]);
+    expect(byTest(w, 'kb-draft-notice')).toHaveLength(0);
+    expect((w.get('[data-testid="kb-editor-body"]').element as HTMLTextAreaElement).value).toBe('# Segunda via\n\nAcesse **Financeiro** e clique em Boletos.');
+  });
+
+  it('marks the published articles that have unpublished changes in the list', async () => {
+    const { body: _b, html: _h, versions: _v, ...summary } = article({ status: 'publicado' });
+    fx.routes['GET /desk/kb/articles'] = ok({ articles: [{ ...summary, has_draft: true }, { ...summary, id: 'outro', has_draft: false }], total: 2 });
+    const w = await open('/painel/artigos');
+    const rows = byTest(w, 'kb-list-row');
+    expect(rows).toHaveLength(2);
+    expect(rows[0].get('[data-testid="kb-list-draft"]').text()).toBe('alterações não publicadas');
+    expect(rows[1].findAll('[data-testid="kb-list-draft"]')).toHaveLength(0);
+  });
+
   it('asks before leaving with unsaved changes', async () => {
     const w = await open('/painel/artigos/segunda-via');
     await w.get('[data-testid="kb-editor-title"]').setValue('Outro título');

@@ -46,6 +46,8 @@ export interface KbSummary {
   from_ticket: number | null;
   url: string | null;
   snippet?: string;
+  /** The list (no q): a pending draft waits to be published. */
+  has_draft?: boolean;
 }
 
 export interface KbVersion {
@@ -56,6 +58,8 @@ export interface KbVersion {
   change: string;
   author: string;
   updated_at: string;
+  /** Made by publishing a pending draft: who wrote the draft. */
+  draft_author?: string | null;
 }
 
 export interface KbArticle extends KbSummary {
@@ -67,6 +71,41 @@ export interface KbArticle extends KbSummary {
   helpful: number;
   not_helpful: number;
   versions?: KbVersion[];
+  /** A pending draft only: how many times it was saved. */
+  revision?: number;
+  /** GET of a published article: its pending draft (its `version` is the
+   * published one it was made from; author and updated_at: the last save). */
+  draft?: KbArticle | null;
+}
+
+/** Saving this article keeps a pending draft (customers go on seeing the
+ * published version): a published article, or one that has a draft. */
+export function editsDraft(a: KbArticle | null): boolean {
+  return !!a && (a.status === 'publicado' || !!a.draft);
+}
+
+/** What the form edits: the pending draft when there is one. */
+export function editable(a: KbArticle): KbArticle {
+  return a.draft ?? a;
+}
+
+/** The draft was made from an older version than the published one (an
+ * edit or a restore since): it must be saved again before publishing. */
+export function draftIsStale(a: KbArticle): boolean {
+  return !!a.draft && a.draft.version !== a.version;
+}
+
+/** The body of POST /desk/kb/articles/ID: the fields, the version they
+ * start from and, for a draft, the draft's revision (0: none yet). */
+export function saveBody(a: KbArticle, fields: Record<string, unknown>): Record<string, unknown> {
+  if (!editsDraft(a)) return { ...fields, base_version: a.version };
+  return { ...fields, base_version: a.version, as_draft: true, base_draft: a.draft?.revision ?? 0 };
+}
+
+/** A principal ("agent:ana@x") as people read it ("ana@x"). */
+export function personOf(principal: string): string {
+  const i = principal.indexOf(':');
+  return i < 0 ? principal : principal.slice(i + 1);
 }
 
 export interface KbGap {
