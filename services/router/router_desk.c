@@ -241,14 +241,17 @@ s_is_filtered (const Balcao__V1__GetQueue *q)
     return *q->category || *q->priority || *q->channel || *q->customer || *q->organization;
 }
 
+/* customer: part of the customer's address or name; organization: part of
+ * its name (both without case, as an agent types them in the filters). */
 static int
 s_matches (const Balcao__V1__GetQueue *q, const Balcao__V1__Ticket *t)
 {
     return (!*q->category || strcmp (q->category, t->category) == 0)
            && (!*q->priority || strcmp (q->priority, t->priority) == 0)
            && (!*q->channel || strcmp (q->channel, t->channel) == 0)
-           && (!*q->customer || strcasecmp (q->customer, t->customer_address) == 0)
-           && (!*q->organization || strcasecmp (q->organization, t->organization) == 0);
+           && (!*q->customer || strcasestr (t->customer_address, q->customer)
+               || strcasestr (t->customer_name, q->customer))
+           && (!*q->organization || strcasestr (t->organization, q->organization));
 }
 
 typedef struct {

@@ -145,7 +145,10 @@ def views():
         for field, value, want in (("category", "acesso", [1]), ("priority", "baixa", [2]),
                                    ("channel", "chat", [5, 2]), ("customer", RITA.upper(), [1]),
                                    ("organization", "loja azul", [6, 1, 2]),
-                                   ("organization", "Outra", [3, 5])):
+                                   ("organization", "Outra", [3, 5]),
+                                   # Part of an address or a name, as agents type them.
+                                   ("customer", "RITA@LOJA", [1]),
+                                   ("organization", "azul", [6, 1, 2])):
             got = view(s, view="open", tier="N1", **{field: value})
             check(numbers(got) == want and got.total == len(want) and not got.truncated,
                   "filter %s=%s" % (field, value), numbers(got))

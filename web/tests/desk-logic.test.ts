@@ -4,7 +4,7 @@ import { defaultTab, queuePages, queuePath, tabCount } from '../src/desk/queue';
 import { isTyping, shortcutFor } from '../src/desk/shortcuts';
 import { canSeeReports, deskNext, isAdmin, isStaff } from '../src/desk/staff';
 import { throttle } from '../src/desk/throttle';
-import { attachmentKind, detailPairs, mergeTimeline } from '../src/desk/timeline';
+import { attachmentKind, detailPairs, linkedIncidents, mergeTimeline } from '../src/desk/timeline';
 import type { DeskMessage, HistoryEntry } from '../src/desk/types';
 import type { Session } from '../src/types';
 
@@ -32,6 +32,17 @@ const ev = (seq: number, time: string, type = 'TicketStatusChanged'): HistoryEnt
 });
 
 describe('the timeline', () => {
+  it("lists a problem's incidents from its history, once each, not itself", () => {
+    const t = '2026-12-04T10:00:00Z';
+    const link = (seq: number, problem: number, incident: number): HistoryEntry => ({
+      ...ev(seq, t, 'TicketLinked'),
+      details: { problem, incident },
+    });
+    expect(linkedIncidents(3, [link(1, 3, 4), ev(2, t), link(3, 3, 9), link(4, 3, 4)])).toEqual([4, 9]);
+    // On the incident's own page the link names it: no incidents there.
+    expect(linkedIncidents(4, [link(1, 3, 4)])).toEqual([]);
+    expect(linkedIncidents(3, [{ ...ev(1, t, 'TicketLinked'), details: { incident: 'x' } }])).toEqual([]);
+  });
   it('merges messages and history entries oldest first', () => {
     const items = mergeTimeline(
       [msg(1, '2026-12-04T10:00:00Z'), msg(2, '2026-12-04T12:00:00Z', 'internal')],
@@ -161,7 +172,7 @@ describe('the forms', () => {
 });
 
 describe('the queue', () => {
-  const none = { category: '', priority: '', channel: '', customer: '' };
+  const none = { category: '', priority: '', channel: '', customer: '', organization: '' };
   it('asks for the tier view of N1..N3, mine and waiting by view', () => {
     expect(queuePath('N2', none)).toBe('/desk/queue?view=tier&tier=N2&limit=50');
     expect(queuePath('mine', none)).toBe('/desk/queue?view=mine&limit=50');
@@ -169,6 +180,9 @@ describe('the queue', () => {
     expect(queuePath('mine', none, 50, true)).toBe('/desk/queue?view=mine&limit=50');
     expect(queuePath('waiting', { ...none, priority: 'alta', customer: ' maria ' })).toBe(
       '/desk/queue?view=waiting&priority=alta&customer=maria&limit=50',
+    );
+    expect(queuePath('N1', { ...none, organization: 'Padaria' })).toBe(
+      '/desk/queue?view=tier&tier=N1&organization=Padaria&limit=50',
     );
   });
   it('pages past the first 50, as far as the router pages (offset 10,000)', () => {

@@ -147,7 +147,9 @@ runFlow('painel: unir, vincular, devolver ao N1, atribuir e devolver à fila', a
     await fact(page, 'Problema vinculado').getByRole('link').click();
     await page.waitForURL(new RegExp(`/painel/chamados/${t.problem.number}$`));
     await seeText(page.getByTestId('desk-ticket-subject'), t.problem.subject);
-    await seeText(fact(page, 'Incidentes vinculados'), '1');
+    await seeText(fact(page, 'Incidentes vinculados'), `1: #${t.incident.number}`);
+    check(await fact(page, 'Incidentes vinculados').getByRole('link').getAttribute('href')
+      === `/painel/chamados/${t.incident.number}`, 'the problem links to its incident');
     await seeText(entries(page, 'TicketLinked'), `${ana.name} vinculou o incidente #${t.incident.number} a este problema`);
     await shot(page, 'link-problem');
   });

@@ -10,6 +10,7 @@ export interface QueueFilters {
   priority: string;
   channel: string;
   customer: string;
+  organization: string;
 }
 
 export const QUEUE_PAGE = 50;
@@ -32,7 +33,7 @@ export function queuePath(
     q.set('view', everyOpen ? 'open' : 'tier');
     q.set('tier', tab);
   }
-  for (const k of ['category', 'priority', 'channel', 'customer'] as const) {
+  for (const k of ['category', 'priority', 'channel', 'customer', 'organization'] as const) {
     const v = f[k].trim();
     if (v) q.set(k, v);
   }

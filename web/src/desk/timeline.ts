@@ -68,3 +68,15 @@ export function attachmentKind(contentType: string, filename: string): 'image' |
   if (ct.startsWith('text/') || /\.(log|txt|csv|json|ya?ml|ini|conf)$/i.test(filename)) return 'text';
   return 'file';
 }
+
+/** A problem's incidents, from its history (each TicketLinked naming
+ * another ticket as the incident), in the order they were linked. */
+export function linkedIncidents(number: number, history: HistoryEntry[]): number[] {
+  const out: number[] = [];
+  for (const e of history) {
+    if (e.type !== 'TicketLinked') continue;
+    const incident = Number(e.details.incident);
+    if (Number.isInteger(incident) && incident > 0 && incident !== number && !out.includes(incident)) out.push(incident);
+  }
+  return out;
+}

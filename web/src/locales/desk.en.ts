@@ -77,6 +77,8 @@ const deskEn = {
       channel: 'Channel',
       customer: 'Customer',
       customerPlaceholder: 'Name or email',
+      organization: 'Organization',
+      organizationPlaceholder: 'Part of the name',
       any: 'All',
       anyChannel: 'All',
       everyOpen: 'Include tickets already assigned',

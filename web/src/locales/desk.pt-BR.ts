@@ -78,6 +78,8 @@ const deskPtBR = {
       channel: 'Canal',
       customer: 'Cliente',
       customerPlaceholder: 'Nome ou e-mail',
+      organization: 'Organização',
+      organizationPlaceholder: 'Parte do nome',
       any: 'Todas',
       anyChannel: 'Todos',
       everyOpen: 'Incluir os que já têm responsável',
