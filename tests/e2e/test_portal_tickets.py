@@ -147,8 +147,9 @@ def main():
 
         a = sign_in(s, A)
         status, body, _ = a.get("/categories")
-        check(status == 200 and {"id": "acesso", "name": "Acesso e senha", "description": ""}
-              in body["categories"], "the router's categories", body)
+        check(status == 200 and {"id": "acesso", "name": "Acesso e senha",
+                                 "name_en": "Login and password", "description": ""}
+              in body["categories"], "the router's categories, named in both languages", body)
 
         # ---- open, list, show, download --------------------------------
         form = ref()
