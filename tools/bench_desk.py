@@ -13,6 +13,10 @@ build/balcao-portal-bench, RUNS times each:
     1,000/s: creation at the router to arrival on each stream.
 
   bench_desk.py [N] [RATE] [AGENTS] [RUNS] [TICKETS]
+
+BENCH_DESK_PARTS (default "queue,ticket,sse") picks the parts to run. Each
+run prints the CPU seconds each service used during it (from /proc), so a
+slow run says who was busy.
 """
 
 import http.client
@@ -42,6 +46,28 @@ CONFIG = {
         "    logins_per_ip_minute = 100000",
     ]) + "\n",
 }
+
+
+PARTS = set(os.environ.get("BENCH_DESK_PARTS", "queue,ticket,sse").split(","))
+
+
+def cpu_seconds(s):
+    """CPU seconds (user + system) each service process has used so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for name, proc in s.procs.items():
+        try:
+            fields = open("/proc/%d/stat" % proc.pid).read().rsplit(")", 1)[1].split()
+            out[name] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def print_cpu(before, after):
+    used = {k: after[k] - before.get(k, 0) for k in after}
+    print("cpu seconds during the run: " + ", ".join(
+        "%s %.1f" % (k, v) for k, v in sorted(used.items(), key=lambda x: -x[1])), flush=True)
 
 
 def tool(args):
@@ -120,23 +146,34 @@ def main():
             f.write("\n".join(cookies) + "\n")
         header = "Cookie: " + cookies[0]
         base = s.http + "/api/v1"
-        time.sleep(3)
+        # What the services still do after the fill (kb indexing, notify's
+        # acknowledgements), measured for 10 s before the first run.
+        idle = cpu_seconds(s)
+        time.sleep(10)
+        print("before the runs, 10 s idle:", flush=True)
+        print_cpu(idle, cpu_seconds(s))
 
-        for run in range(1, RUNS + 1):
+        for run in range(1, RUNS + 1 if "queue" in PARTS else 1):
             print("== N1 queue page and counts, %d tickets waiting, %d/s, run %d =="
                   % (N, RATE, run), flush=True)
+            before = cpu_seconds(s)
             tool(["http", "--rate", str(RATE), "--seconds", "20", "-H", header,
                   base + "/desk/queue?view=tier&tier=N1", base + "/desk/counts"])
-        for run in range(1, RUNS + 1):
+            print_cpu(before, cpu_seconds(s))
+        for run in range(1, RUNS + 1 if "ticket" in PARTS else 1):
             print("== ticket view, 500 messages, %d/s, run %d ==" % (RATE, run), flush=True)
+            before = cpu_seconds(s)
             tool(["http", "--rate", str(RATE), "--seconds", "20", "-H", header,
                   base + "/desk/tickets/%d" % big])
-        for run in range(1, RUNS + 1):
+            print_cpu(before, cpu_seconds(s))
+        for run in range(1, RUNS + 1 if "sse" in PARTS else 1):
             print("== SSE: %d agents, %d new tickets at 1000/s, run %d =="
                   % (AGENTS, TICKETS, run), flush=True)
+            before = cpu_seconds(s)
             tool(["sse-load", "-c", s.config, "--cookies", path, "-n", str(AGENTS), "--rate",
                   "1000", "--tickets", str(TICKETS), "--bench",
                   os.path.join(BUILD, "balcao-bench"), base + "/events"])
+            print_cpu(before, cpu_seconds(s))
             time.sleep(5)
         status = open("/proc/%d/status" % s.procs["gateway"].pid).read()
         print("gateway: " + " ".join(l.split(":")[0] + "=" + l.split(":")[1].strip()
