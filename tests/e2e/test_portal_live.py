@@ -180,7 +180,9 @@ def reply(s, number, body, internal=False):
 
 
 def main():
-    config = {"gateway": "    sse_per_session = 3\n    sse_ping_s = 2\n"}
+    # A person's ring of 256 events (1,024 by default), so that 900 replies
+    # turn it over and a late stream must ask the router for the rest.
+    config = {"gateway": "    sse_per_session = 3\n    sse_ping_s = 2\n    sse_ring = 256\n"}
     with System("portal_live", extra_config=config) as s:
         s.start_all()
         s.submit_api("live-1", "Boleto não chegou", "Não recebi o boleto de dezembro.",
