@@ -15,8 +15,9 @@ build/balcao-portal-bench, RUNS times each:
   bench_desk.py [N] [RATE] [AGENTS] [RUNS] [TICKETS]
 
 BENCH_DESK_PARTS (default "queue,ticket,sse") picks the parts to run. Each
-run prints the CPU seconds each service used during it (from /proc), so a
-slow run says who was busy.
+run prints the CPU seconds each service used during it and what it wrote to
+storage (/proc/PID/stat, /proc/PID/io), and how long some task waited on
+I/O (/proc/pressure/io), so a slow run says who was busy.
 """
 
 import http.client
@@ -51,7 +52,7 @@ CONFIG = {
 PARTS = set(os.environ.get("BENCH_DESK_PARTS", "queue,ticket,sse").split(","))
 
 
-def cpu_seconds(s):
+def s_cpu(s):
     """CPU seconds (user + system) each service process has used so far."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {}
@@ -64,10 +65,45 @@ def cpu_seconds(s):
     return out
 
 
+def io_stalled():
+    """Seconds some task waited on I/O so far (/proc/pressure/io), or None."""
+    try:
+        for line in open("/proc/pressure/io"):
+            if line.startswith("some"):
+                return int(line.split("total=")[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        pass
+    return None
+
+
+def written(s):
+    """Bytes each service has written to storage so far (/proc/PID/io)."""
+    out = {}
+    for name, proc in s.procs.items():
+        try:
+            for line in open("/proc/%d/io" % proc.pid):
+                if line.startswith("write_bytes:"):
+                    out[name] = int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def cpu_seconds(s):
+    """What each run is measured against: CPU, storage writes, I/O stalls."""
+    return {"cpu": s_cpu(s), "io": io_stalled(), "written": written(s)}
+
+
 def print_cpu(before, after):
-    used = {k: after[k] - before.get(k, 0) for k in after}
+    used = {k: after["cpu"][k] - before["cpu"].get(k, 0) for k in after["cpu"]}
     print("cpu seconds during the run: " + ", ".join(
         "%s %.1f" % (k, v) for k, v in sorted(used.items(), key=lambda x: -x[1])), flush=True)
+    mib = {k: (after["written"][k] - before["written"].get(k, 0)) / 2**20 for k in after["written"]}
+    print("written to storage (MiB): " + ", ".join(
+        "%s %.0f" % (k, v) for k, v in sorted(mib.items(), key=lambda x: -x[1])), flush=True)
+    if after["io"] is not None and before["io"] is not None:
+        print("some task waited on I/O for %.1f s of the run (/proc/pressure/io)"
+              % (after["io"] - before["io"]), flush=True)
 
 
 def tool(args):
