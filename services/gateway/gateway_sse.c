@@ -14,7 +14,9 @@
  *   the person: the router's filter decides what they see) once per watch,
  *   all the requests at once on one socket (s_fan_out), and keeps the last
  *   events of each (a ring: gateway/sse_staff_ring for a class of staff,
- *   32,768 by default, about 10 s of a 1,000-tickets/s burst;
+ *   32,768 by default, about 10 s of a 1,000-tickets/s burst, so that a
+ *   stream thread the scheduler leaves out a while does not have to ask the
+ *   feed by itself, which with hundreds at once fed on itself;
  *   gateway/sse_ring for a person's own, 1,024), formatted once, in a "watch" shared by
  *   all its connections: one per customer, one per class of staff
  *   (s_feed_key: every agent sees the same events, unless the config
@@ -822,11 +824,7 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
         for (w = self->watches; w && strcmp (w->key, feed) != 0; w = w->next)
             ;
         if (!w && (w = calloc (1, sizeof *w))) {
-            /* A class of staff sees every ticket's events: a ring deep
-             * enough that a stream thread the scheduler leaves out for a
-             * while still finds its events there, rather than each such
-             * stream asking the router's feed by itself (which, with
-             * hundreds at once, feeds on itself). */
+            /* Deep for a class of staff: see the header. */
             w->cap = strncmp (feed, "staff:", 6) == 0 ? self->staff_ring : self->ring;
             w->ring = calloc (w->cap, sizeof *w->ring);
         }
