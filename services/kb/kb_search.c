@@ -3,7 +3,8 @@
  * (what was asked and found nothing confident).
  *
  * LMDB: `gaps` day u32 BE ‖ folded query -> KbGap (day: days since
- * 1970-01-01 of the local date in kb's time zone, kb_local_day). Gaps are counted in read
+ * 1970-01-01 of the local date in kb's time zone, bc_day_of; gaps counted
+ * before this were per UTC day). Gaps are counted in read
  * requests: statistics, so a retried read may count twice. */
 #include "bc_log.h"
 #include "kb_internal.h"
