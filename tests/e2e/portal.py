@@ -177,3 +177,21 @@ def sign_in(system, address, portal=None, language=None):
     if status != 200 or not body.get("signed_in"):
         raise AssertionError("POST /login-link/use for %s: %s %s" % (address, status, body))
     return p
+
+
+STAFF_PASSWORD = "senha-do-painel-123"
+
+
+def staff_sign_in(system, who, password=STAFF_PASSWORD):
+    """A staff person's signed-in client: their web password set with
+    `balcao-gateway staff-add` (who: a principal like "agent:ana@x" or an
+    address), then POST /staff/login."""
+    address = who.split(":", 1)[1] if ":" in who else who
+    r = system.run_tool("balcao-gateway", ["staff-add", address], input=password.encode() + b"\n")
+    if r.returncode != 0:
+        raise AssertionError("staff-add %s: %s" % (address, r.stderr.decode()))
+    p = Portal(system.http)
+    status, body, _ = p.post("/staff/login", {"email": address, "password": password})
+    if status != 200:
+        raise AssertionError("staff login %s: %s %s" % (address, status, body))
+    return p

@@ -18,7 +18,7 @@ Proves:
 """
 
 from harness import BusError, System, check, log, run_test, wait_until
-from portal import Portal, sign_in
+from portal import Portal, sign_in, staff_sign_in
 from balcao.v1 import notify_pb2, router_pb2
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -32,15 +32,7 @@ REFUSED = "inexistente@example.com"
 
 
 def staff(s, principal):
-    address = principal.split(":", 1)[1]
-    r = s.run_tool("balcao-gateway", ["staff-add", address], input=b"senha-do-painel-123\n")
-    if r.returncode != 0:
-        raise AssertionError("staff-add %s: %s" % (address, r.stderr.decode()))
-    p = Portal(s.http)
-    status, body, _ = p.post("/staff/login", {"email": address, "password": "senha-do-painel-123"})
-    if status != 200:
-        raise AssertionError("staff login %s: %s %s" % (address, status, body))
-    return p
+    return staff_sign_in(s, principal)
 
 
 def values(body):

@@ -35,7 +35,7 @@ import time
 
 from harness import System, check, log, run_test, wait_until
 from balcao.v1 import intake_pb2, router_pb2
-from portal import Portal, sign_in
+from portal import Portal, sign_in, staff_sign_in
 
 ADMIN = "admin:root@suporte.example"
 ANA = "agent:ana@suporte.example"
@@ -49,15 +49,7 @@ SUBJECT = "Cliente não consegue emitir NF-e"
 
 
 def staff(s, principal):
-    address = principal.split(":", 1)[1]
-    r = s.run_tool("balcao-gateway", ["staff-add", address], input=(PASSWORD + "\n").encode())
-    if r.returncode != 0:
-        raise AssertionError("staff-add %s: %s" % (address, r.stderr.decode()))
-    p = Portal(s.http)
-    status, body, _ = p.post("/staff/login", {"email": address, "password": PASSWORD})
-    if status != 200:
-        raise AssertionError("staff login %s: %s %s" % (address, status, body))
-    return p
+    return staff_sign_in(s, principal, PASSWORD)
 
 
 def new_ticket(s, ext, address, subject, files=()):

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from harness import BusError, System, check, kb_pb2, log, router_pb2, run_test, wait_until
-from portal import Portal, sign_in
+from portal import Portal, sign_in, staff_sign_in
 
 DOMAIN = "suporte.example"
 ANA = "ana@" + DOMAIN      # agent N1
@@ -65,14 +65,7 @@ EVIL = ("# Como limpar o cache\n\nAbra **Configurações** e clique em *Limpar*.
 
 
 def staff(s, address):
-    r = s.run_tool("balcao-gateway", ["staff-add", address], input=PASSWORD.encode() + b"\n")
-    if r.returncode != 0:
-        raise AssertionError("staff-add %s: %s" % (address, r.stderr.decode()))
-    p = Portal(s.http)
-    status, body, _ = p.post("/staff/login", {"email": address, "password": PASSWORD})
-    if status != 200:
-        raise AssertionError("staff login %s: %s %s" % (address, status, body))
-    return p
+    return staff_sign_in(s, address, PASSWORD)
 
 
 def cli(s, *args, principal="agent:" + ANA):

@@ -17,7 +17,7 @@ Proves:
 """
 
 from harness import System, check, log, run_test, wait_until
-from portal import Portal
+from portal import staff_sign_in
 from balcao.v1 import router_pb2
 
 SUPERVISOR = "supervisor:rui@suporte.example"
@@ -26,15 +26,7 @@ BIA = "agent:bia@suporte.example"
 
 
 def staff(s, principal):
-    address = principal.split(":", 1)[1]
-    r = s.run_tool("balcao-gateway", ["staff-add", address], input=b"senha-do-painel-123\n")
-    if r.returncode != 0:
-        raise AssertionError("staff-add %s: %s" % (address, r.stderr.decode()))
-    p = Portal(s.http)
-    status, body, _ = p.post("/staff/login", {"email": address, "password": "senha-do-painel-123"})
-    if status != 200:
-        raise AssertionError("staff login %s: %s %s" % (address, status, body))
-    return p
+    return staff_sign_in(s, principal)
 
 
 def main():

@@ -28,7 +28,7 @@ Proves, with every service running and staff signed in through the web:
 """
 
 from harness import BusError, ServiceDied, System, Unreachable, check, kb_pb2, log, run_test, wait_until
-from portal import Portal, sign_in
+from portal import sign_in, staff_sign_in
 
 DOMAIN = "suporte.example"
 ANA = "ana@" + DOMAIN      # agent N1
@@ -56,14 +56,7 @@ AID = "trocar-o-toner"
 
 
 def staff(s, address):
-    r = s.run_tool("balcao-gateway", ["staff-add", address], input=PASSWORD.encode() + b"\n")
-    if r.returncode != 0:
-        raise AssertionError("staff-add %s: %s" % (address, r.stderr.decode()))
-    p = Portal(s.http)
-    status, body, _ = p.post("/staff/login", {"email": address, "password": PASSWORD})
-    if status != 200:
-        raise AssertionError("staff login %s: %s %s" % (address, status, body))
-    return p
+    return staff_sign_in(s, address, PASSWORD)
 
 
 def customer_sees(s, customer, published_word, draft_word):

@@ -20,7 +20,7 @@ import urllib.request
 from zoneinfo import ZoneInfo
 
 from harness import BusError, System, check, log, run_test, wait_until
-from portal import Portal
+from portal import staff_sign_in
 from balcao.v1 import kb_pb2, router_pb2
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -92,16 +92,7 @@ def strip_reports(path):
 
 
 def staff(s, principal):
-    """A staff person's signed-in portal client (the gateway's staff sign-in)."""
-    address = principal.split(":", 1)[1]
-    r = s.run_tool("balcao-gateway", ["staff-add", address], input=b"senha-do-painel-123\n")
-    if r.returncode != 0:
-        raise AssertionError("staff-add %s: %s" % (address, r.stderr.decode()))
-    p = Portal(s.http)
-    status, body, _ = p.post("/staff/login", {"email": address, "password": "senha-do-painel-123"})
-    if status != 200:
-        raise AssertionError("staff login %s: %s %s" % (address, status, body))
-    return p
+    return staff_sign_in(s, principal)
 
 
 def get_raw(p, path):
