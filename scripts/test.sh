@@ -5,7 +5,7 @@
 # an undefined behaviour on any path they take fails them, the browser
 # flows on the optimized build (and the whole seed flow once more under the
 # sanitizers); then fuzzes each parser (libFuzzer, clang) for a bounded
-# time. Running the end-to-end tests on both builds cost 5 of the 15
+# time. Running the end-to-end tests on both builds cost about 3 of the 15
 # minutes the suite may take; the sanitizer build runs the same paths with
 # more checks.
 # Set BALCAO_TEST_FAST=1 to skip the sanitizer pass while developing: the

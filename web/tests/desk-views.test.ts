@@ -484,7 +484,7 @@ describe('people', () => {
           {
             id: 'agent:bia@example.com', name: 'Bia Rocha', email: 'bia@example.com', phone: '', organization: '',
             tier: 'N1', skills: [], capacity: 10, status: 'offline', open_tickets: 0, language: 'pt-BR',
-            created_at: iso(-60), has_key: false, organizations: [], has_password: true, totp: true,
+            created_at: iso(-60), has_key: false, organizations: ['Banco Seguro S.A.'], has_password: true, totp: true,
           },
         ],
       },
@@ -493,6 +493,7 @@ describe('people', () => {
     const { api } = await import('../src/api');
     await api.session();
     const w = await open('/painel/pessoas');
+    expect(w.get('[data-testid="person-serves"]').text()).toBe('Organizações restritas que atende: Banco Seguro S.A.');
     const dialog = w.get('[data-testid="reset-dialog"]');
     await w.get('[data-testid="person-reset"]').trigger('click');
     expect((dialog.element as HTMLDialogElement).open).toBe(true);

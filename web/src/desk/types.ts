@@ -128,6 +128,8 @@ export interface DeskPerson {
   organization: string;
   tier: string;
   skills: string[];
+  /** Agents: the restricted organizations they serve (router/access). */
+  organizations?: string[];
   capacity: number;
   status: string;
   open_tickets: number;

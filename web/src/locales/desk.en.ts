@@ -348,6 +348,7 @@ const deskEn = {
       hasPassword: 'Password set',
       totp: 'with two-step verification',
       reset: 'Reset access',
+      serves: 'Restricted organizations served: {list}',
       resetTitle: 'Reset access?',
       resetText: "{name}'s password and two-step verification stop working now, and we send a new sign-in link to their e-mail. Until they use it, they cannot sign in to the dashboard.",
       cancel: 'Cancel',

@@ -349,6 +349,7 @@ const deskPtBR = {
       hasPassword: 'Senha definida',
       totp: 'com verificação em duas etapas',
       reset: 'Refazer acesso',
+      serves: 'Organizações restritas que atende: {list}',
       resetTitle: 'Refazer o acesso?',
       resetText: 'A senha e a verificação em duas etapas de {name} deixam de valer agora, e enviamos um novo link de acesso para o e-mail da pessoa. Até usar o link, ela não consegue entrar no painel.',
       cancel: 'Cancelar',
