@@ -14,7 +14,8 @@ build/balcao-portal-bench, RUNS times each:
 
   bench_desk.py [N] [RATE] [AGENTS] [RUNS] [TICKETS]
 
-BENCH_DESK_PARTS (default "queue,ticket,sse") picks the parts to run. Each
+BENCH_DESK_PARTS (default "queue,ticket,sse") picks the parts to run;
+BENCH_SSE_POLL_MS sets gateway/sse_poll_ms (default 20). Each
 run prints the CPU seconds each service used during it and what it wrote to
 storage (/proc/PID/stat, /proc/PID/io), and how long some task waited on
 I/O (/proc/pressure/io), so a slow run says who was busy.
@@ -45,6 +46,7 @@ CONFIG = {
         "    sse_max_streams = %d" % (AGENTS + 16),
         "    connection_timeout_s = 60",
         "    logins_per_ip_minute = 100000",
+        "    sse_poll_ms = " + os.environ.get("BENCH_SSE_POLL_MS", "20"),
     ]) + "\n",
 }
 

@@ -14,6 +14,7 @@
 #include "gateway_sse.h"
 #include "gateway_static.h"
 #include "gateway_tickets.h"
+#include "gateway_worker.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -104,6 +105,12 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     gateway_accounts_destroy (&self->accounts);
     free (self);
     *self_p = NULL;
+}
+
+void
+gateway_routes_stop (gateway_routes_t *self)
+{
+    gateway_sse_stop (self->sse);
 }
 
 static enum MHD_Result
@@ -406,6 +413,30 @@ s_too_large (gateway_routes_t *self, struct MHD_Connection *conn)
     return gateway_http_error (conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", pt, en);
 }
 
+/* One request's state over libmicrohttpd's calls (con_cls): its body, and
+ * whether its handler was handed to a worker. */
+typedef struct {
+    s_body_t body;
+    bool dispatched;
+    gateway_routes_t *self;
+    struct MHD_Connection *conn;
+    const char *url, *method; /* libmicrohttpd's, valid for the request */
+} s_call_t;
+
+/* On a worker's thread (gateway_worker.h): what asks the bus. */
+static enum MHD_Result
+s_run_call (void *arg)
+{
+    s_call_t *call = arg;
+    gateway_routes_t *self = call->self;
+    bool is_read = strcmp (call->method, "GET") == 0 || strcmp (call->method, "HEAD") == 0;
+    if (strcmp (call->url, "/healthz") == 0)
+        return s_healthz (self, call->conn);
+    if (strncmp (call->url, "/api/v1/", 8) == 0)
+        return s_api_v1 (self, call->conn, call->url, call->method, is_read ? NULL : &call->body);
+    return s_api (self, call->conn, call->url + 5);
+}
+
 enum MHD_Result
 gateway_routes_handle (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                        const char *version, const char *upload_data, size_t *upload_data_size,
@@ -419,33 +450,31 @@ gateway_routes_handle (void *cls, struct MHD_Connection *conn, const char *url, 
         return gateway_http_error (conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
                                    "este endereço não aceita este método",
                                    "this address does not take this method");
-    if (is_read) {
-        if (strcmp (url, "/healthz") == 0)
-            return s_healthz (self, conn);
-        if (is_v1)
-            return s_api_v1 (self, conn, url, method, NULL);
-        if (strncmp (url, "/api/", 5) == 0)
-            return s_api (self, conn, url + 5);
+    /* The web app's files: from disk, on the event loop. */
+    if (is_read && strcmp (url, "/healthz") != 0 && strncmp (url, "/api/", 5) != 0)
         return gateway_static_serve (self->files, conn, url);
-    }
-    /* A POST: gather its body (at most max_body) over the calls. */
-    s_body_t *body = *con_cls;
-    if (!body) {
-        body = calloc (1, sizeof *body);
-        if (!body)
+    /* The first call: the headers are in. A write's body (at most
+     * max_body) comes over the next calls. */
+    s_call_t *call = *con_cls;
+    if (!call) {
+        call = calloc (1, sizeof *call);
+        if (!call)
             return MHD_NO;
-        *con_cls = body;
+        *con_cls = call;
         const char *length =
             MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull (length, NULL, 10) > self->max_body) {
-            body->too_large = true;
+        if (!is_read && length && strtoull (length, NULL, 10) > self->max_body) {
+            call->body.too_large = true;
             return s_too_large (self, conn);
         }
         return MHD_YES;
     }
+    s_body_t *body = &call->body;
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (is_read) /* a read's body means nothing */
+            return MHD_YES;
         if (body->too_large || body->len + n > self->max_body) {
             body->too_large = true;
             free (body->data);
@@ -464,7 +493,15 @@ gateway_routes_handle (void *cls, struct MHD_Connection *conn, const char *url, 
     }
     if (body->too_large)
         return s_too_large (self, conn);
-    return s_api_v1 (self, conn, url, method, body);
+    /* Called again after the worker: it answered nothing. */
+    if (call->dispatched)
+        return MHD_NO;
+    call->dispatched = true;
+    call->self = self;
+    call->conn = conn;
+    call->url = url;
+    call->method = method;
+    return gateway_worker_run (conn, s_run_call, call);
 }
 
 void
@@ -472,10 +509,10 @@ gateway_routes_completed (void *cls, struct MHD_Connection *conn, void **con_cls
                           enum MHD_RequestTerminationCode why)
 {
     (void) cls, (void) conn, (void) why;
-    s_body_t *body = *con_cls;
-    if (body) {
-        free (body->data);
-        free (body);
+    s_call_t *call = *con_cls;
+    if (call) {
+        free (call->body.data);
+        free (call);
         *con_cls = NULL;
     }
 }

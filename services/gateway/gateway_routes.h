@@ -22,8 +22,12 @@ gateway_routes_t *gateway_routes_new (bc_config_t *config, gateway_auth_t *auth,
                                       gateway_bus_t *bus);
 void gateway_routes_destroy (gateway_routes_t **self_p);
 
-/* libmicrohttpd's access handler, with cls the routes. Called from any
- * connection's thread. */
+/* Ends the live streams (before the daemon stops). */
+void gateway_routes_stop (gateway_routes_t *self);
+
+/* libmicrohttpd's access handler, with cls the routes. Called from the
+ * event-loop threads; what asks the bus runs on a worker's thread
+ * (gateway_worker.h). */
 enum MHD_Result gateway_routes_handle (void *cls, struct MHD_Connection *conn, const char *url,
                                        const char *method, const char *version,
                                        const char *upload_data, size_t *upload_data_size,

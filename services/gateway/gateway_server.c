@@ -1,7 +1,10 @@
-/* gateway_server: the HTTP daemon's set-up. libmicrohttpd gives every
- * connection its own thread, so a request that waits on a slow service
- * holds only its own connection; connections are capped in all and per
- * peer address, and idle ones are closed after a timeout. The routes are in
+/* gateway_server: the HTTP daemon's set-up. libmicrohttpd serves the
+ * connections from a few event-loop threads (gateway/http_threads, epoll),
+ * so that hundreds of live streams cost a few threads, not one each; a
+ * request that asks the bus runs on a thread of its own while its
+ * connection is suspended (gateway_worker.h), so one that waits on a slow
+ * service holds only its own connection. Connections are capped in all
+ * and per peer address, and idle ones are closed after a timeout. The routes are in
  * gateway_routes.c, credentials in gateway_auth.c, bus calls in
  * gateway_bus.c. */
 #include "gateway_server.h"
@@ -11,6 +14,7 @@
 #include "gateway_bus.h"
 #include "gateway_parse.h"
 #include "gateway_routes.h"
+#include "gateway_worker.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -86,15 +90,18 @@ gateway_server_new (bc_config_t *config)
         gateway_server_destroy (&self);
         return NULL;
     }
+    unsigned threads = (unsigned) bc_config_int (config, "gateway/http_threads", 4);
+    if (threads < 1 || threads > 64)
+        threads = threads < 1 ? 1 : 64;
     self->daemon = MHD_start_daemon (
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_ERROR_LOG,
         (uint16_t) port, NULL, NULL, gateway_routes_handle, self->routes,
         MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self, MHD_OPTION_SOCK_ADDR, &sin,
         MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_UNESCAPE_CALLBACK, s_unescape, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, gateway_routes_completed, self->routes,
-        MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
     if (!self->daemon) {
         bc_error ("event=listen_failed address=%s port=%d hint=\"is the port in use?\"", address,
                   port);
@@ -103,8 +110,8 @@ gateway_server_new (bc_config_t *config)
     }
     snprintf (self->url, sizeof self->url, "http://%s:%d/", address, port);
     bc_info ("event=listening url=%s max_connections=%u max_connections_per_ip=%u "
-             "connection_timeout_s=%u",
-             self->url, max_connections, per_ip, timeout_s);
+             "connection_timeout_s=%u http_threads=%u",
+             self->url, max_connections, per_ip, timeout_s, threads);
     return self;
 }
 
@@ -114,9 +121,14 @@ gateway_server_destroy (gateway_server_t **self_p)
     gateway_server_t *self = *self_p;
     if (!self)
         return;
-    /* Connection threads first: they use the routes, auth and bus. */
-    if (self->daemon)
+    /* The connections first: they use the routes, auth and bus. The live
+     * streams end, the handlers running on workers finish, then the
+     * daemon stops. */
+    if (self->daemon) {
+        gateway_routes_stop (self->routes);
+        gateway_worker_drain ();
         MHD_stop_daemon (self->daemon);
+    }
     gateway_routes_destroy (&self->routes);
     gateway_bus_destroy (&self->bus);
     gateway_auth_destroy (&self->auth);

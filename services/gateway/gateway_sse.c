@@ -21,10 +21,15 @@
  *   all its connections: one per customer, one per class of staff
  *   (s_feed_key: every agent sees the same events, unless the config
  *   restricts organizations).
- * - Each connection has its own thread (libmicrohttpd's thread per
- *   connection): its content reader blocks on the watch's condition
- *   variable, copies the events after its cursor and sends them, or sends
- *   `: ping` every gateway/sse_ping_s (15 s).
+ * - No stream has a thread of its own: libmicrohttpd serves them from its
+ *   few event-loop threads (gateway_server.c). A stream's content reader
+ *   copies the events after its cursor, or, with nothing to send,
+ *   suspends the connection. The hub resumes the suspended streams of a
+ *   watch when it has put new events in, one whose `: ping` is due (every
+ *   gateway/sse_ping_s, 15 s), and one whose browser hung up (it looks at
+ *   their sockets every quarter of a second). 500 agents' streams cost a
+ *   few threads woken once per batch, not 500 threads woken each: on two
+ *   cores those wake-ups were half the gateway's time.
  *
  * A connection's cursor is the router seq up to which it has sent
  * everything the person may see. A browser resuming with Last-Event-ID L
@@ -72,7 +77,7 @@ typedef struct s_watch {
     s_event_t *ring; /* cap slots, oldest at start */
     size_t cap, start, count;
     bool refused; /* the router refused this person's feed */
-    pthread_cond_t cond;
+    struct s_stream *streams; /* its connections */
     struct s_watch *next;
 } s_watch_t;
 
@@ -89,20 +94,29 @@ struct gateway_sse_t {
     zhash_t *per_key; /* open streams per session (or token principal) */
     int streams;
     bool stopping;
+    int64_t looked_ms;        /* the last look for browsers gone (s_tend) */
+    struct pollfd *fds;       /* s_tend's */
+    struct s_stream **fd_streams;
+    size_t nfds;
     pthread_t hub;
     bool has_hub;
 };
 
 /* One stream. */
-typedef struct {
+typedef struct s_stream {
     gateway_sse_t *sse;
     s_watch_t *watch;
+    struct MHD_Connection *conn;
     int fd; /* the connection's socket, to notice a browser gone */
     uint64_t cursor, id_sent;
     char key[208];
     char *out;
     size_t out_len, out_pos, out_cap;
     time_t last_write;
+    bool suspended;   /* by its reader, with nothing to send; under the lock */
+    bool timeout_set; /* its idle timeout raised (on the event loop) */
+    int64_t retry_ms; /* a failed feed request: resumed to try again then */
+    struct s_stream *next; /* the watch's */
 } s_stream_t;
 
 /* ---------------------------------------------------------------------- */
@@ -234,6 +248,81 @@ s_batch_add (void *arg, uint64_t seq, char *text)
         free (text);
 }
 
+/* Under the lock: resumes the watch's suspended streams that have
+ * something to do (events after their cursor, or the watch refused), or
+ * all of them. */
+static void
+s_wake (s_watch_t *w, bool all)
+{
+    for (s_stream_t *st = w->streams; st; st = st->next)
+        if (st->suspended && (all || w->refused || w->scanned > st->cursor)) {
+            st->suspended = false;
+            MHD_resume_connection (st->conn);
+        }
+}
+
+/* The browser closed the connection (a page left or reloaded). */
+static bool
+s_hung_up (const s_stream_t *st)
+{
+    if (st->fd < 0)
+        return false;
+    struct pollfd p = {.fd = st->fd, .events = POLLRDHUP};
+    return poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* Under the lock, every poll: resumes the suspended streams whose ping is
+ * due or whose retry time came and, every quarter of a second, those whose
+ * browser hung up (one poll over their sockets), so that the reader ends
+ * them and their slot is free at once. */
+static void
+s_tend (gateway_sse_t *self)
+{
+    time_t now = time (NULL);
+    int64_t mono = zclock_mono ();
+    bool look = mono - self->looked_ms >= 250;
+    size_t n = 0;
+    for (s_watch_t *w = self->watches; w; w = w->next)
+        for (s_stream_t *st = w->streams; st; st = st->next) {
+            if (!st->suspended)
+                continue;
+            if (now - st->last_write >= self->ping_s || (st->retry_ms && mono >= st->retry_ms)) {
+                st->suspended = false;
+                MHD_resume_connection (st->conn);
+            }
+            else if (look && st->fd >= 0)
+                n++;
+        }
+    if (!look)
+        return;
+    self->looked_ms = mono;
+    if (n > self->nfds) {
+        struct pollfd *grown = realloc (self->fds, n * sizeof *grown);
+        s_stream_t **owners = realloc (self->fd_streams, n * sizeof *owners);
+        if (grown)
+            self->fds = grown;
+        if (owners)
+            self->fd_streams = owners;
+        if (!grown || !owners)
+            return;
+        self->nfds = n;
+    }
+    size_t k = 0;
+    for (s_watch_t *w = self->watches; w; w = w->next)
+        for (s_stream_t *st = w->streams; st && k < n; st = st->next)
+            if (st->suspended && st->fd >= 0) {
+                self->fds[k] = (struct pollfd) {.fd = st->fd, .events = POLLRDHUP};
+                self->fd_streams[k++] = st;
+            }
+    if (k == 0 || poll (self->fds, k, 0) <= 0)
+        return;
+    for (size_t i = 0; i < k; i++)
+        if (self->fds[i].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) {
+            self->fd_streams[i]->suspended = false;
+            MHD_resume_connection (self->fd_streams[i]->conn);
+        }
+}
+
 /* One feed request for each watch in list, all sent at once on the hub's
  * own socket (at most 256 in flight) and their replies taken as they come:
  * the router answers a batch of reads together, so 2,000 people watched
@@ -301,7 +390,7 @@ s_fan_out (gateway_sse_t *self, s_watch_t **list, size_t n)
         }
         else
             w->refused = true;
-        pthread_cond_broadcast (&w->cond);
+        s_wake (w, false);
         pthread_mutex_unlock (&self->lock);
         bc_envelope_destroy (&reply);
     }
@@ -319,7 +408,6 @@ s_watch_free (s_watch_t *w)
     for (size_t i = 0; i < w->count; i++)
         free (w->ring[(w->start + i) % w->cap].text);
     free (w->ring);
-    pthread_cond_destroy (&w->cond);
     free (w->principal);
     free (w->key);
     free (w);
@@ -359,6 +447,8 @@ s_hub (void *arg)
                 p = &w->next;
         }
         bool stop = self->stopping, idle = !self->watches;
+        if (!stop)
+            s_tend (self);
         pthread_mutex_unlock (&self->lock);
         if (stop)
             break;
@@ -429,6 +519,16 @@ gateway_sse_new (bc_config_t *config, gateway_bus_t *bus)
 }
 
 void
+gateway_sse_stop (gateway_sse_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    self->stopping = true;
+    for (s_watch_t *w = self->watches; w; w = w->next)
+        s_wake (w, true);
+    pthread_mutex_unlock (&self->lock);
+}
+
+void
 gateway_sse_destroy (gateway_sse_t **self_p)
 {
     gateway_sse_t *self = *self_p;
@@ -436,8 +536,6 @@ gateway_sse_destroy (gateway_sse_t **self_p)
         return;
     pthread_mutex_lock (&self->lock);
     self->stopping = true;
-    for (s_watch_t *w = self->watches; w; w = w->next)
-        pthread_cond_broadcast (&w->cond);
     pthread_mutex_unlock (&self->lock);
     if (self->has_hub)
         pthread_join (self->hub, NULL);
@@ -448,6 +546,8 @@ gateway_sse_destroy (gateway_sse_t **self_p)
         s_watch_free (w);
     }
     zhash_destroy (&self->per_key);
+    free (self->fds);
+    free (self->fd_streams);
     bc_client_destroy (&self->feed);
     pthread_mutex_destroy (&self->lock);
     free (self);
@@ -527,23 +627,20 @@ s_take (s_stream_t *st)
     return true;
 }
 
-/* The browser closed the connection (a page left or reloaded): noticed
- * within a quarter of a second, not at the next ping, so its slot is free at once. */
-static bool
-s_hung_up (const s_stream_t *st)
-{
-    if (st->fd < 0)
-        return false;
-    struct pollfd p = {.fd = st->fd, .events = POLLRDHUP};
-    return poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
-}
-
+/* On an event-loop thread: what there is to send, or, with nothing, the
+ * connection suspended (and 0) until the hub resumes it. */
 static ssize_t
 s_read (void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void) pos;
     s_stream_t *st = cls;
     gateway_sse_t *self = st->sse;
+    if (!st->timeout_set) {
+        /* A stream is quiet between pings: the idle timeout must not end it. */
+        MHD_set_connection_option (st->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                                   (unsigned) (self->ping_s * 3));
+        st->timeout_set = true;
+    }
     while (st->out_pos == st->out_len) {
         if (zsys_interrupted)
             return MHD_CONTENT_READER_END_OF_STREAM;
@@ -555,24 +652,16 @@ s_read (void *cls, uint64_t pos, char *buf, size_t max)
             return MHD_CONTENT_READER_END_OF_STREAM;
         }
         bool covered = s_take (st);
+        if (covered && st->out_pos == st->out_len && time (NULL) - st->last_write >= self->ping_s) {
+            s_out (st, ": ping\n\n", 8);
+            s_out_cursor (st);
+        }
         if (covered && st->out_pos == st->out_len) {
-            time_t now = time (NULL);
-            if (now - st->last_write >= self->ping_s) {
-                s_out (st, ": ping\n\n", 8);
-                s_out_cursor (st);
-            }
-            else {
-                /* Wait for the hub, a quarter of a second at most: a
-                 * browser gone or a stop is noticed that fast. */
-                struct timespec until;
-                clock_gettime (CLOCK_REALTIME, &until);
-                until.tv_nsec += 250 * 1000000L;
-                if (until.tv_nsec >= 1000000000L) {
-                    until.tv_sec++;
-                    until.tv_nsec -= 1000000000L;
-                }
-                pthread_cond_timedwait (&st->watch->cond, &self->lock, &until);
-            }
+            st->suspended = true;
+            st->retry_ms = 0;
+            MHD_suspend_connection (st->conn);
+            pthread_mutex_unlock (&self->lock);
+            return 0;
         }
         pthread_mutex_unlock (&self->lock);
         if (!covered) {
@@ -580,11 +669,16 @@ s_read (void *cls, uint64_t pos, char *buf, size_t max)
             uint64_t scanned, head;
             int rc = s_fetch (self, st->watch->principal, st->cursor + 1, s_out_event, st,
                               &scanned, &head, NULL);
+            if (rc == BC_EREMOTE)
+                return MHD_CONTENT_READER_END_OF_STREAM;
             if (rc != BC_OK) {
-                if (rc == BC_EREMOTE)
-                    return MHD_CONTENT_READER_END_OF_STREAM;
-                sleep (1);
-                continue;
+                /* The router did not answer: again in a second. */
+                pthread_mutex_lock (&self->lock);
+                st->suspended = true;
+                st->retry_ms = zclock_mono () + 1000;
+                MHD_suspend_connection (st->conn);
+                pthread_mutex_unlock (&self->lock);
+                return 0;
             }
             if (scanned > st->cursor)
                 st->cursor = scanned;
@@ -617,6 +711,11 @@ s_free (void *cls)
     s_stream_t *st = cls;
     gateway_sse_t *self = st->sse;
     pthread_mutex_lock (&self->lock);
+    for (s_stream_t **p = &st->watch->streams; *p; p = &(*p)->next)
+        if (*p == st) {
+            *p = st->next;
+            break;
+        }
     st->watch->conns--;
     s_release (self, st->key);
     pthread_mutex_unlock (&self->lock);
@@ -670,6 +769,7 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
     if (!st)
         return MHD_NO;
     st->sse = self;
+    st->conn = req->conn;
     st->cursor = cursor;
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info (req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -713,11 +813,13 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
             w->principal = strdup (req->principal);
             w->scanned = st->cursor;
             w->from = st->cursor + 1;
-            pthread_cond_init (&w->cond, NULL);
             w->next = self->watches;
             self->watches = w;
         }
         if (w) {
+            st->watch = w;
+            st->next = w->streams;
+            w->streams = st;
             w->conns++;
             zhash_update (self->per_key, st->key, (void *) (mine + 1));
             self->streams++;
@@ -741,7 +843,6 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
                                    "pouco",
                                    "the server has too many live connections; try again shortly");
     }
-    st->watch = w;
     /* The browser retries in 2 s; it knows where it is from the start. */
     s_out (st, "retry: 2000\n\n", 13);
     st->id_sent = 0;
@@ -756,9 +857,6 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
     MHD_add_response_header (resp, "Cache-Control", "no-store");
     MHD_add_response_header (resp, "X-Accel-Buffering", "no");
     MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
-    /* A stream is quiet between pings: the idle timeout must not end it. */
-    MHD_set_connection_option (req->conn, MHD_CONNECTION_OPTION_TIMEOUT,
-                               (unsigned) (self->ping_s * 3));
     out = MHD_queue_response (req->conn, MHD_HTTP_OK, resp);
     MHD_destroy_response (resp);
     return out;

@@ -14,6 +14,8 @@ typedef struct gateway_sse_t gateway_sse_t;
 /* NULL after logging why. */
 gateway_sse_t *gateway_sse_new (bc_config_t *config, gateway_bus_t *bus);
 void gateway_sse_destroy (gateway_sse_t **self_p);
+/* Ends every stream (they are resumed and close): before the daemon stops. */
+void gateway_sse_stop (gateway_sse_t *self);
 
 /* Answers the request when its path is one of this room's; false (and
  * *out untouched) otherwise. */

@@ -5,6 +5,7 @@
 #include "gateway_server.h"
 
 #include <czmq.h>
+#include <malloc.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
@@ -30,6 +31,13 @@ main (int argc, char **argv)
         bc_config_destroy (&config);
         return 64;
     }
+    /* A request builds and frees up to a few hundred KB (a 500-message
+     * ticket view is 272 KB of JSON). By default glibc hands that back to
+     * the kernel after each request and faults it in again at the next: a
+     * sixth of the gateway's time in the ticket-view bench
+     * (docs/benchmarks.md). Keep it, up to 64 MiB per arena. */
+    mallopt (M_MMAP_THRESHOLD, 4 << 20);
+    mallopt (M_TRIM_THRESHOLD, 64 << 20);
     gateway_server_t *server = gateway_server_new (config);
     if (!server) {
         bc_config_destroy (&config);
