@@ -2,7 +2,9 @@
 """Every bc_reply_error call gives a pt-BR and an English sentence formatted
 from the same arguments: the compiler checks the English format against the
 arguments; this checks that the pt-BR one has the same conversions, in the
-same order (a mismatch would print garbage or crash)."""
+same order (a mismatch would print garbage or crash). "%.0s" takes a string
+and prints nothing: it stands for "%s", so that a sentence can name a thing
+in its own language (the pt-BR name in one, the English in the other)."""
 
 import glob
 import os
@@ -13,6 +15,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CALL = re.compile(r'bc_reply_error\s*\(\s*[^,]+,\s*"[a-z_]+"\s*,\s*')
 LITERAL = re.compile(r'\s*"((?:[^"\\]|\\.)*)"')
 SPEC = re.compile(r'%[-+ #0]*(\*|\d+)?(\.(\*|\d+))?(hh|h|ll|l|z|j|t)?[diouxXeEfgGcsp%]')
+
+
+def conversions(fmt):
+    return [s.group(0).replace("%.0s", "%s") for s in SPEC.finditer(fmt)]
 
 
 def literals(src, pos):
@@ -43,7 +49,7 @@ def main():
             if not en:
                 print("%s: expected a pt-BR then an English sentence" % where)
                 bad += 1
-            elif [s.group(0) for s in SPEC.finditer(pt)] != [s.group(0) for s in SPEC.finditer(en)]:
+            elif conversions(pt) != conversions(en):
                 print("%s: conversions differ:\n  pt: %s\n  en: %s" % (where, pt, en))
                 bad += 1
             elif pt == en and "%" not in pt.replace("%s", ""):

@@ -120,6 +120,11 @@ s_usage (void)
                          "            [--audience publico|interno] [--category C] [--tags a,b]\n"
                          "            [--lang pt-BR|en] [--id ID]     a draft article\n"
                          "  kb edit ID [same options] [--base VERSION]   a new version\n"
+                         "  kb edit ID [same options] --draft [--base VERSION] [--base-draft REV]\n"
+                         "                            keep the change as the published article's\n"
+                         "                            pending draft (customers see no change yet)\n"
+                         "  kb draft ID               the pending draft\n"
+                         "  kb publish-draft ID [--revision REV] | kb discard-draft ID [--revision REV]\n"
                          "  kb publish ID | kb unpublish ID\n"
                          "  kb revert ID VERSION      the old content as a new version\n"
                          "  kb rate ID yes|no         \"did this help?\"\n"
@@ -219,6 +224,11 @@ s_usage (void)
                      "            [--audience publico|interno] [--category C] [--tags a,b]\n"
                      "            [--lang pt-BR|en] [--id ID]     um artigo em rascunho\n"
                      "  kb edit ID [mesmas opções] [--base VERSÃO]   uma nova versão\n"
+                     "  kb edit ID [mesmas opções] --draft [--base VERSÃO] [--base-draft REV]\n"
+                     "                            guarda a mudança como rascunho pendente do\n"
+                     "                            artigo publicado (o cliente ainda não vê)\n"
+                     "  kb draft ID               o rascunho pendente\n"
+                     "  kb publish-draft ID [--revision REV] | kb discard-draft ID [--revision REV]\n"
                      "  kb publish ID | kb unpublish ID\n"
                      "  kb revert ID VERSÃO       o conteúdo antigo como nova versão\n"
                      "  kb rate ID sim|não        \"isto ajudou?\"\n"
@@ -739,8 +749,12 @@ s_show (bc_config_t *config, const char *arg)
     for (size_t i = 0; i < t->n_messages; i++) {
         const Balcao__V1__TicketMessage *m = t->messages[i];
         balcao_cli_time (m->time_us, when, sizeof when);
-        printf ("\n--- %s  %s (%s)%s\n%s\n", when, m->author, m->channel,
-                m->is_internal ? T ("  [nota interna]", "  [internal note]") : "", m->body);
+        char copied[64] = "";
+        if (m->copied_from)
+            snprintf (copied, sizeof copied, T ("  [veio do chamado #%llu, unido]", "  [from ticket #%llu, merged]"),
+                      (unsigned long long) m->copied_from);
+        printf ("\n--- %s  %s (%s)%s%s\n%s\n", when, m->author, m->channel,
+                m->is_internal ? T ("  [nota interna]", "  [internal note]") : "", copied, m->body);
         s_print_attachments (m);
     }
     balcao__v1__ticket__free_unpacked (t, NULL);

@@ -49,7 +49,8 @@ s_kb_words (int argc, char **argv, char *buf, size_t size)
 {
     static const char *const with_value[] = {"--type", "--category", "--audience", "--tags",
                                              "--lang", "--id", "--title", "--body", "--file",
-                                             "--version", "--base", "--status", NULL};
+                                             "--version", "--base", "--status", "--base-draft",
+                                             "--revision", NULL};
     buf[0] = 0;
     for (int i = 0; i < argc; i++) {
         int skip = 0;
@@ -622,6 +623,38 @@ s_kb_tickets (bc_envelope_t *reply)
     return 0;
 }
 
+/* kb draft ID: the article's pending draft (what publish-draft would
+ * publish), or a sentence saying there is none. */
+static int
+s_kb_draft (bc_config_t *config, const char *id)
+{
+    Balcao__V1__GetArticle req = BALCAO__V1__GET_ARTICLE__INIT;
+    req.id = (char *) id;
+    Balcao__V1__Article *a = (Balcao__V1__Article *) balcao_cli_fetch (
+        config, "kb", &req.base, &balcao__v1__article__descriptor);
+    if (!a)
+        return balcao_cli_exit ();
+    const Balcao__V1__Article *d = a->pending_draft;
+    if (!d)
+        printf (T ("O artigo %s não tem rascunho pendente (versão publicada: %u).\n",
+                   "Article %s has no pending draft (published version: %u).\n"),
+                a->id, a->version);
+    else {
+        char when[32];
+        balcao_cli_time (d->updated_us, when, sizeof when);
+        printf (T ("Rascunho pendente de %s, revisão %u, salvo por %s em %s, feito a partir da "
+                   "versão %u\n",
+                   "Pending draft of %s, revision %u, saved by %s on %s, made from version %u\n"),
+                a->id, d->draft_revision, d->author, when, d->version);
+        printf (T ("Publicar: balcao kb publish-draft %s --revision %u\n\n",
+                   "Publish: balcao kb publish-draft %s --revision %u\n\n"),
+                a->id, d->draft_revision);
+        printf ("%s\n\n%s\n", d->title, d->body);
+    }
+    balcao__v1__article__free_unpacked (a, NULL);
+    return 0;
+}
+
 /* kb preview FILE|-: the HTML kb would show for this Markdown. */
 static int
 s_kb_preview (bc_config_t *config, const char *path)
@@ -664,8 +697,8 @@ s_kb_list (bc_config_t *config, int argc, char **argv)
         const Balcao__V1__Article *a = list->articles[i];
         char when[32];
         balcao_cli_time (a->updated_us, when, sizeof when);
-        printf ("%-32s v%-3u %-9s %-7s %s  %s\n", a->id, a->version, a->status, a->audience, when,
-                a->title);
+        printf ("%-32s v%-3u %-9s %-7s %s  %s%s\n", a->id, a->version, a->status, a->audience, when,
+                a->title, a->has_draft ? T ("  (rascunho pendente)", "  (pending draft)") : "");
     }
     if (list->total > list->n_articles)
         printf (T ("(%zu de %u)\n", "(%zu of %u)\n"), list->n_articles, list->total);
@@ -733,6 +766,11 @@ balcao_kb (bc_config_t *config, int argc, char **argv)
             req.article = &a;
             if ((v = s_kb_opt (argc, argv, "--base")))
                 req.base_version = (uint32_t) strtoul (v, NULL, 10);
+            /* --draft: the change waits as the article's pending draft;
+             * customers keep seeing the published version. */
+            req.as_draft = s_kb_flag (argc, argv, "--draft");
+            if ((v = s_kb_opt (argc, argv, "--base-draft")))
+                req.base_draft = (uint32_t) strtoul (v, NULL, 10);
             reply = balcao_cli_call (config, "kb", &req.base);
         }
         free (body);
@@ -746,6 +784,22 @@ balcao_kb (bc_config_t *config, int argc, char **argv)
         if ((v = s_kb_opt (argc, argv, "--version")))
             req.version = (uint32_t) strtoul (v, NULL, 10);
         return s_kb_article_reply (balcao_cli_call (config, "kb", &req.base), 1);
+    }
+    if (strcmp (sub, "draft") == 0)
+        return s_kb_draft (config, words);
+    if (strcmp (sub, "publish-draft") == 0) {
+        Balcao__V1__PublishDraft req = BALCAO__V1__PUBLISH_DRAFT__INIT;
+        req.id = (char *) words;
+        if ((v = s_kb_opt (argc, argv, "--revision")))
+            req.draft_revision = (uint32_t) strtoul (v, NULL, 10);
+        return s_kb_article_reply (balcao_cli_call (config, "kb", &req.base), 0);
+    }
+    if (strcmp (sub, "discard-draft") == 0) {
+        Balcao__V1__DiscardDraft req = BALCAO__V1__DISCARD_DRAFT__INIT;
+        req.id = (char *) words;
+        if ((v = s_kb_opt (argc, argv, "--revision")))
+            req.draft_revision = (uint32_t) strtoul (v, NULL, 10);
+        return s_kb_article_reply (balcao_cli_call (config, "kb", &req.base), 0);
     }
     if (strcmp (sub, "publish") == 0 || strcmp (sub, "unpublish") == 0) {
         Balcao__V1__SetArticleStatus req = BALCAO__V1__SET_ARTICLE_STATUS__INIT;

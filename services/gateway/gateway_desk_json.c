@@ -210,12 +210,13 @@ s_message (const Balcao__V1__Ticket *t, const Balcao__V1__TicketMessage *m, size
         snprintf (id, sizeof id, "%s", m->message_ref);
     else
         snprintf (id, sizeof id, "%llu-%zu", (unsigned long long) t->number, index + 1);
-    return json_pack ("{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:o}", "id", id,
+    return json_pack ("{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o}", "id", id,
                       "direction", is_internal ? "internal" : is_inbound ? "inbound" : "outbound",
                       "internal", is_internal, "author", m->author, "author_name", author_name,
                       "body", m->body, "reply", is_inbound && *m->reply ? m->reply : "",
                       "time", gateway_http_time_ms (m->time_us), "channel", m->channel,
-                      "mail_class", m->mail_class, "attachments", files);
+                      "mail_class", m->mail_class, "attachments", files, "copied_from",
+                      s_number_or_null (m->copied_from));
 }
 
 json_t *

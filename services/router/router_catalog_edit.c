@@ -397,12 +397,13 @@ s_save_macro (void *state, bc_tx_t *tx, const bc_envelope_t *request,
         for (int i = 0; i < router_catalog_count (self->catalog); i++) {
             const router_category_t *c = router_catalog_at (self->catalog, i);
             if (strcmp (c->procedure, m->id) == 0) {
+                /* Each sentence names the category in its own language. */
                 bc_reply_error (reply, "conflict",
-                                "a mensagem padrão '%s' é o procedimento da categoria '%s'; "
+                                "a mensagem padrão '%s' é o procedimento da categoria '%s'%.0s; "
                                 "troque o procedimento antes de removê-la",
-                                "macro '%s' is the procedure of category '%s'; change that "
+                                "macro '%s' is the procedure of category %.0s'%s'; change that "
                                 "first",
-                                m->id, c->name);
+                                m->id, c->name, *c->name_en ? c->name_en : c->name);
                 return 0;
             }
         }

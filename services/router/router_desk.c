@@ -12,10 +12,15 @@
  *        resolved (view "mine")
  *   'w' agent id (lower case) 0 ticket(8 BE) -> ""  assigned and
  *        aguardando_cliente (view "waiting")
+ *   'Q' tier(2) organization 0 ticket(8 BE) -> ""  as 'q', and 'O' as 'o',
+ *        for a ticket of an organization (lower case, spaces trimmed):
+ *        only counted, so that an agent's QueueCounts leave out the
+ *        restricted organizations' tickets they do not serve
  *   'r' ticket(8 BE) -> the keys above the ticket is under now, each after
  *        its length (1 byte): what to take away when it changes
  *   'c' group -> u64 BE, how many keys the group holds; a group is a key
- *        without its order and ticket ('o' + tier; 'm' + agent id + 0)
+ *        without its order and ticket ('o' + tier; 'm' + agent id + 0;
+ *        'Q' + tier + organization + 0)
  * meta "desk_index" -> u64 BE 1 once the views hold every ticket: a store
  * from before them is indexed once, in the first transaction after start.
  *
@@ -32,7 +37,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define S_DESK_VERSION 1
+#define S_DESK_VERSION 2 /* 2: the organizations' counts */
 #define S_FILTER_SCAN  20000
 #define S_MAX_OFFSET   10000
 #define S_MAX_LIMIT    200
@@ -44,7 +49,7 @@
 static size_t
 s_group_len (const unsigned char *key, size_t len)
 {
-    return key[0] == 'o' || key[0] == 'q' ? 3 : len - 8;
+    return key[0] == 'o' || key[0] == 'q' ? 3 : len - 8; /* 'm', 'w', 'O', 'Q' */
 }
 
 static int
@@ -83,6 +88,30 @@ s_keys_add (unsigned char *buf, size_t *used, size_t size, const unsigned char *
     *used += len;
 }
 
+/* family + tier + organization (lower case, spaces trimmed) + 0: the
+ * group of an organization's keys; its length, 0 when it does not fit. */
+static size_t
+s_org_group (char family, const char *tier, const char *organization, unsigned char *out,
+             size_t size)
+{
+    while (*organization == ' ')
+        organization++;
+    size_t len = strlen (organization);
+    while (len && organization[len - 1] == ' ')
+        len--;
+    if (!len || 3 + len + 1 + 8 > size || 3 + len + 1 + 8 > 255)
+        return 0;
+    out[0] = (unsigned char) family;
+    out[1] = (unsigned char) tier[0];
+    out[2] = (unsigned char) (tier[0] ? tier[1] : 0);
+    for (size_t i = 0; i < len; i++)
+        out[3 + i] = (unsigned char) (organization[i] >= 'A' && organization[i] <= 'Z'
+                                          ? organization[i] - 'A' + 'a'
+                                          : organization[i]);
+    out[3 + len] = 0;
+    return 3 + len + 1;
+}
+
 /* The keys ticket t belongs under now, as a list for s_keys_add. */
 static size_t
 s_keys_of (const Balcao__V1__Ticket *t, unsigned char *buf, size_t size)
@@ -91,6 +120,15 @@ s_keys_of (const Balcao__V1__Ticket *t, unsigned char *buf, size_t size)
     if (router_is_done (t->status))
         return 0;
     unsigned char key[S_NAME_KEY];
+    size_t olen = s_org_group ('O', t->tier, t->organization, key, sizeof key);
+    if (olen) {
+        bc_key_from_u64 (t->number, key + olen);
+        s_keys_add (buf, &used, size, key, olen + 8);
+        if (!*t->assignee) {
+            key[0] = 'Q';
+            s_keys_add (buf, &used, size, key, olen + 8);
+        }
+    }
     router_queue_key (t, key + 1);
     key[0] = 'o';
     s_keys_add (buf, &used, size, key, 20);
@@ -402,6 +440,30 @@ s_counts (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
             plen = s_view_prefix ('o', tiers[i], who, prefix, sizeof prefix);
             rc = s_count (self, txn, prefix, plen, open[i]);
         }
+    }
+    /* An agent does not count the tickets of the restricted organizations
+     * they do not serve (router_hides): they cannot see them. */
+    Balcao__V1__Person *p = NULL;
+    if (rc == 0 && *self->pdbs.restricted && strncmp (who, "agent:", 6) == 0
+        && router_people_get (txn, &self->pdbs, who, &p) == 0) {
+        for (const char *at = self->pdbs.restricted; at && *at && rc == 0;) {
+            const char *end = strchr (at, ';');
+            char org[200];
+            snprintf (org, sizeof org, "%.*s", (int) (end ? (size_t) (end - at) : strlen (at)), at);
+            at = end ? end + 1 : NULL;
+            if (router_people_serves (&self->pdbs, p, org))
+                continue;
+            for (int i = 0; i < 3 && rc == 0; i++) {
+                uint64_t hidden = 0;
+                size_t glen = s_org_group ('Q', tiers[i], org, prefix, sizeof prefix);
+                if (glen && (rc = s_count (self, txn, prefix, glen, &hidden)) == 0)
+                    *queued[i] -= hidden <= *queued[i] ? hidden : *queued[i];
+                prefix[0] = 'O';
+                if (glen && rc == 0 && (rc = s_count (self, txn, prefix, glen, &hidden)) == 0)
+                    *open[i] -= hidden <= *open[i] ? hidden : *open[i];
+            }
+        }
+        balcao__v1__person__free_unpacked (p, NULL);
     }
     size_t plen = s_view_prefix ('m', "", who, prefix, sizeof prefix);
     if (rc == 0 && (rc = s_count (self, txn, prefix, plen, &out.mine)) == 0) {

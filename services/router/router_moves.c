@@ -266,6 +266,7 @@ s_merge (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
         }
         for (size_t i = 0; i < n && rc == 0; i++) {
             into->internal_count += copies[i]->is_internal ? 1 : 0;
+            copies[i]->copied_from = from->number; /* shown as "from ticket #N" */
             rc = router_put_thread (self, txn, into->number, into->message_count++, copies[i]);
             Balcao__V1__MessageAppended ev = BALCAO__V1__MESSAGE_APPENDED__INIT;
             ev.ticket = into->number;

@@ -355,6 +355,10 @@ def main():
         check(t["number"] == t2 and t["incident_count"] == 1,
               "merge answers the ticket merged into", t["number"])
         check(desk(ana, t4)["merged_into"] == t2, "the duplicate says where it went")
+        copied = [m["copied_from"] for m in t["messages"]]
+        check(copied.count(t4) >= 1 and copied[0] is None,
+              "the survivor's messages: the copies say they came from #%d, its own say nothing"
+              % t4, copied)
         others = [c["number"] for c in t["customer_tickets"]]
         check(others == [t4, t1], "the customer's other tickets, newest first", others)
 

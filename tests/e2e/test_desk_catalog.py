@@ -135,6 +135,8 @@ def main():
         status, body, _ = admin.post("/desk/macros/reset-senha", {"remove": True})
         check(status == 409 and "Acesso e senha" in body["message_pt"],
               "a macro that is a category's procedure is not removed", (status, body))
+        check("'Login and password'" in body["message"] and "Acesso" not in body["message"],
+              "the English sentence names the category in English", body)
 
         rc, out, err = cli(s, "categories", lang="en", who=AGENT)
         check(rc == 0 and "Invoices" in out and "Login and password" in out,

@@ -7,7 +7,8 @@ other agent — in the dashboard, the CLI and assignment.
 Proves, with "Banco Seguro S.A." restricted, Ana serving it and Bia not:
   - Bia's dashboard queue does not list the bank's ticket and its page is a
     404, as is `balcao show` for her (exit 2); taking it is refused the same
-    way; the bakery's ticket (not restricted) she sees and takes;
+    way; the bakery's ticket (not restricted) she sees and takes; her queue
+    counts (the badges) leave the bank's ticket out too;
   - Ana, and the supervisor, see the bank's ticket in the queue and open it;
   - the supervisor cannot assign the bank's ticket to Bia (403, a sentence
     that says why) but can to Ana;
@@ -53,6 +54,12 @@ def queue_numbers(p):
     status, body, _ = p.get("/desk/queue?view=tier&tier=N1")
     assert status == 200, (status, body)
     return [t["number"] for t in body["tickets"]]
+
+
+def counts(p):
+    status, body, _ = p.get("/desk/counts")
+    check(status == 200, "GET /desk/counts answers", (status, body))
+    return body
 
 
 def feed_tickets(s, who):
@@ -106,6 +113,12 @@ def main():
         check(set(queue_numbers(ana)) == {bank, bakery}, "Ana's lists both", queue_numbers(ana))
         check(set(queue_numbers(rui)) == {bank, bakery}, "the supervisor's lists both",
               queue_numbers(rui))
+        cb, ca, cr = counts(bia), counts(ana), counts(rui)
+        check(cb["N1"] == 1 and cb["open"]["N1"] == 1,
+              "Bia's N1 count leaves the bank's ticket out: the badge says what her list shows",
+              cb)
+        check(ca["N1"] == 2 and ca["open"]["N1"] == 2 and cr["N1"] == 2,
+              "Ana's and the supervisor's counts have both", (ca, cr))
         code, body, _ = bia.get("/desk/tickets/%d" % bank)
         check(code == 404, "the bank's ticket page is a 404 for Bia", (code, body))
         code, body, _ = ana.get("/desk/tickets/%d" % bank)

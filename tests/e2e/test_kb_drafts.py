@@ -19,6 +19,8 @@ Proves, with every service running and staff signed in through the web:
 - discarding drops the draft and changes nothing customers see;
 - unpublishing keeps the draft, and publishing the article then publishes
   it;
+- the command line does the same (`balcao kb edit --draft`, `kb draft`,
+  `kb publish-draft --revision`, `kb discard-draft`, `kb list` marking it);
 - bad input (as_draft not a boolean, a negative or textual revision) is
   400 and stores nothing; a customer gets 403, and kb refuses them too;
 - kb killed between the Xapian commit and the LMDB commit of a publish
@@ -269,6 +271,39 @@ def main():
         status, body, _ = agent.get("/desk/kb/articles/" + AID)
         check([v["version"] for v in body["versions"]] == list(range(1, 8)) and body["draft"] is None,
               "one version for the publish, the draft gone", body)
+
+        # ---- 9. the same from the command line ------------------------------
+        def cli(*args):
+            r = s.run_tool("balcao", ("kb",) + args,
+                           env={"BALCAO_PRINCIPAL": "agent:" + ANA, "BALCAO_LANG": "pt-BR"})
+            return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+        rc, out, err = cli("edit", AID, "--draft", "--base", "7", "--body",
+                           "Use o toner original: a garantia cobre a troca.")
+        check(rc == 0, "balcao kb edit --draft saves a draft", (rc, out, err))
+        rc, out, err = cli("list")
+        check(rc == 0 and AID in out and "(rascunho pendente)" in out,
+              "balcao kb list marks the article with a pending draft", out)
+        rc, out, err = cli("draft", AID)
+        check(rc == 0 and "revisão 1" in out and "garantia cobre" in out
+              and "publish-draft %s --revision 1" % AID in out,
+              "balcao kb draft shows it, with how to publish it", out)
+        status, body, _ = customer.get("/kb/articles/" + AID)
+        check(status == 200 and "garantia" not in body["html"], "customers do not see it", body)
+        rc, out, err = cli("publish-draft", AID, "--revision", "2")
+        check(rc != 0 and "rascunho" in err, "publish-draft naming another revision is refused",
+              (rc, out, err))
+        rc, out, err = cli("publish-draft", AID, "--revision", "1")
+        check(rc == 0 and " v8 " in out,
+              "balcao kb publish-draft publishes it as version 8", (rc, out, err))
+        status, body, _ = customer.get("/kb/articles/" + AID)
+        check(status == 200 and "garantia cobre" in body["html"], "customers read it now", body)
+        rc, out, err = cli("edit", AID, "--draft", "--base", "8", "--body", "Rascunho a descartar.")
+        rc, out, err = cli("discard-draft", AID)
+        check(rc == 0, "balcao kb discard-draft drops a draft", (rc, out, err))
+        rc, out, err = cli("draft", AID)
+        check(rc == 0 and "não tem rascunho pendente" in out and "versão publicada: 8" in out,
+              "and it is gone", out)
         log("ok: pending drafts reach customers only when published, and survive kill -9")
 
 

@@ -6,7 +6,9 @@ be an incident and an incident belongs to one problem; resolving the problem
 resolves every open incident with the problem's resolution (and fix
 reference), each in its own history; an incident already resolved is left
 as it is. Merging a duplicate copies its messages to the other ticket (so a
-reply to the duplicate's e-mail threads there), closes it, and records a
+reply to the duplicate's e-mail threads there), each labelled with the
+duplicate's number (`copied_from`, "[veio do chamado #N, unido]" in
+`balcao show`), closes it, and records a
 TicketMerged event with the customer's address for notify.
 """
 
@@ -62,6 +64,13 @@ def main():
         check(rc == 0 and t6.message_count == 2 and t6.messages[1].body == "Bloqueou depois de 3 tentativas.",
               "the duplicate's messages are copied over", (out, err))
         check((t7.status, t7.merged_into) == ("fechado", 6), "the duplicate is closed and points to #6")
+        check([m.copied_from for m in t6.messages] == [0, 7],
+              "the copied message says it came from #7, the survivor's own does not",
+              [m.copied_from for m in t6.messages])
+        rc, out, _ = cli(s, "show", "6")
+        check(rc == 0 and out.count("[veio do chamado #7, unido]") == 1
+              and out.index("[veio do chamado #7, unido]") > out.index("Bloqueou") - 200,
+              "balcao show labels the copied message, once", out)
         rc, _, err = cli(s, "merge", "7", "6")
         check(rc == 2 and "só chamados em andamento" in err, "a merged ticket is not merged again", err)
         from balcao.v1 import intake_pb2

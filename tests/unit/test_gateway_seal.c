@@ -1,7 +1,13 @@
-/* gateway_seal: staff TOTP seeds sealed at rest, bound to their record. */
+/* gateway_seal: staff TOTP seeds sealed at rest, bound to their record;
+ * and the upgrade: a store from before sealing, its seeds in clear, is
+ * sealed when the gateway's store opens it (gateway_store.c). */
 #include "gateway_seal.h"
+#include "gateway_store.h"
+#include "unit_util.h"
 
+#include <lmdb.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,12 +67,112 @@ test_empty_and_old_values (void **state)
     assert_false (gateway_seal_open (key, "ana@suporte.example", "s1:", out, sizeof out));
 }
 
+/* The raw bytes of a file (the LMDB data file), NUL-terminated. */
+static char *
+s_slurp (const char *path, size_t *len)
+{
+    FILE *f = fopen (path, "rb");
+    assert_non_null (f);
+    fseek (f, 0, SEEK_END);
+    long size = ftell (f);
+    fseek (f, 0, SEEK_SET);
+    char *buf = malloc ((size_t) size + 1);
+    assert_int_equal (fread (buf, 1, (size_t) size, f), (size_t) size);
+    fclose (f);
+    buf[size] = 0;
+    *len = (size_t) size;
+    return buf;
+}
+
+static bool
+s_has (const char *buf, size_t len, const char *needle)
+{
+    return memmem (buf, len, needle, strlen (needle)) != NULL;
+}
+
+static void
+test_store_from_before_sealing_is_sealed_at_open (void **state)
+{
+    (void) state;
+    char dir[64], path[160];
+    assert_non_null (unit_tmpdir (dir, sizeof dir));
+    snprintf (path, sizeof path, "%s/b.cfg", dir);
+    FILE *f = fopen (path, "w");
+    fprintf (f, "balcao\n    data_dir = \"%s/var\"\n", dir);
+    fclose (f);
+    bc_config_t *config = bc_config_load (path);
+    assert_non_null (config);
+
+    /* A staff person with TOTP on, as the gateway stores it now. */
+    gateway_store_t *store = gateway_store_new (config);
+    assert_non_null (store);
+    gateway_staff_t ana = {.address = "ana@suporte.example", .language = "pt-BR",
+                           .totp = SEED, .totp_step = 7};
+    assert_int_equal (gateway_store_staff_put (store, &ana), 0);
+    gateway_store_destroy (&store);
+
+    /* Made as an older release stored it: the seed in clear. */
+    char db_dir[128], data[160];
+    snprintf (db_dir, sizeof db_dir, "%s/var/gateway/db", dir);
+    snprintf (data, sizeof data, "%s/data.mdb", db_dir);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal (mdb_env_create (&env), 0);
+    assert_int_equal (mdb_env_set_maxdbs (env, 16), 0);
+    assert_int_equal (mdb_env_set_mapsize (env, 1LL << 30), 0);
+    assert_int_equal (mdb_env_open (env, db_dir, 0, 0600), 0);
+    assert_int_equal (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    assert_int_equal (mdb_dbi_open (txn, "staff", 0, &dbi), 0);
+    const char *old = "{\"hash\": \"\", \"language\": \"pt-BR\", \"totp\": \"" SEED
+                      "\", \"totp_pending\": \"\", \"totp_step\": 7, \"created_us\": 1}";
+    MDB_val k = {strlen (ana.address), ana.address}, v = {strlen (old), (void *) old};
+    assert_int_equal (mdb_put (txn, dbi, &k, &v, 0), 0);
+    assert_int_equal (mdb_txn_commit (txn), 0);
+    mdb_env_close (env);
+    size_t len;
+    char *raw = s_slurp (data, &len);
+    assert_true (s_has (raw, len, SEED)); /* the old store, in clear */
+    free (raw);
+
+    /* The gateway starts: the seed is sealed, and still opens. */
+    store = gateway_store_new (config);
+    assert_non_null (store);
+    gateway_staff_t got;
+    assert_int_equal (gateway_store_staff_get (store, ana.address, &got), 0);
+    assert_string_equal (got.totp, SEED);
+    assert_int_equal (got.totp_step, 7);
+    gateway_store_destroy (&store);
+    /* LMDB may keep the old page's bytes in a free page: look at the
+     * record itself. */
+    assert_int_equal (mdb_env_create (&env), 0);
+    assert_int_equal (mdb_env_set_maxdbs (env, 16), 0);
+    assert_int_equal (mdb_env_open (env, db_dir, MDB_RDONLY, 0600), 0);
+    assert_int_equal (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal (mdb_dbi_open (txn, "staff", 0, &dbi), 0);
+    assert_int_equal (mdb_get (txn, dbi, &k, &v), 0);
+    char *record = strndup (v.mv_data, v.mv_size);
+    mdb_txn_abort (txn);
+    mdb_env_close (env);
+    assert_null (strstr (record, SEED));
+    assert_non_null (strstr (record, "\"totp\":\"s1:")); /* JSON_COMPACT */
+    free (record);
+
+    /* Opened again: nothing left to seal, the seed the same. */
+    store = gateway_store_new (config);
+    assert_int_equal (gateway_store_staff_get (store, ana.address, &got), 0);
+    assert_string_equal (got.totp, SEED);
+    gateway_store_destroy (&store);
+    bc_config_destroy (&config);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_sealed_seed_opens_only_for_its_record_and_key),
         cmocka_unit_test (test_empty_and_old_values),
+        cmocka_unit_test (test_store_from_before_sealing_is_sealed_at_open),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

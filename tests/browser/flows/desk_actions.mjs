@@ -3,7 +3,8 @@
 // each; the customers write in by e-mail, through the mail gate):
 //   merge: Ana merges a customer's duplicate into her first ticket from the
 //     duplicate's page; she lands on the survivor, whose history holds the
-//     duplicate's message and the merge; the duplicate is closed, "Unido ao
+//     duplicate's message (labelled "veio do chamado #N, unido a este") and
+//     the merge; the duplicate is closed, "Unido ao
 //     chamado #N" with a link back;
 //   link: Ana links an incident to another ticket, which becomes its
 //     problem: each page shows the other (the incident's "Problema
@@ -113,6 +114,10 @@ runFlow('painel: unir, vincular, devolver ao N1, atribuir e devolver à fila', a
     await seeText(inbound.filter({ hasText: t.first.body }), t.first.body);
     await seeText(inbound.filter({ hasText: 'caixa 3 também' }), t.dup.body);
     check(await inbound.count() === 2, 'the survivor\'s timeline holds both customer messages', await inbound.count());
+    await seeText(inbound.filter({ hasText: 'caixa 3 também' }).getByTestId('desk-message-copied'),
+      `veio do chamado #${t.dup.number}, unido a este`);
+    check(await inbound.filter({ hasText: t.first.body }).getByTestId('desk-message-copied').count() === 0,
+      'the survivor\'s own message carries no such label');
     await seeText(entries(page, 'TicketMerged'), `${ana.name} uniu o chamado #${t.dup.number} a este`);
     // The customer's other tickets: the duplicate, closed.
     const other = page.getByTestId('customer-tickets').locator('li', { hasText: `#${t.dup.number}` });

@@ -44,6 +44,8 @@ export interface DeskMessage {
   time: string;
   channel: string;
   mail_class: string;
+  /** A merge copied it from this ticket (the duplicate); null otherwise. */
+  copied_from?: number | null;
   attachments: Attachment[];
 }
 

@@ -161,6 +161,7 @@ const deskEn = {
       inbound: 'Customer',
       outbound: 'Public reply',
       viaPhone: 'by phone',
+      copiedFrom: 'from ticket #{n}, merged',
       event: 'Event',
       attachments: 'Attachments',
       textFailed: 'This file could not be opened. Use the link to download it.',

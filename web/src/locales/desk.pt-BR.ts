@@ -162,6 +162,7 @@ const deskPtBR = {
       inbound: 'Cliente',
       outbound: 'Resposta pública',
       viaPhone: 'por telefone',
+      copiedFrom: 'veio do chamado #{n}, unido a este',
       event: 'Registro',
       attachments: 'Anexos',
       textFailed: 'Não foi possível abrir este arquivo. Use o link para baixar.',
