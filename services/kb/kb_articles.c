@@ -756,7 +756,8 @@ s_from_ticket (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     const Balcao__V1__ArticleFromTicket *req = (const Balcao__V1__ArticleFromTicket *) payload;
     if (!kb_may_write (tx, reply))
         return 0;
-    Balcao__V1__KbTicket *t = kb_ticket_known (self, bc_tx_txn (tx), req->ticket, reply);
+    Balcao__V1__KbTicket *t =
+        kb_ticket_known (self, bc_tx_txn (tx), bc_tx_principal (tx), req->ticket, reply);
     if (!t)
         return 0;
     if (!*t->resolution) {

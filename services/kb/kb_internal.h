@@ -21,6 +21,8 @@ typedef struct {
     kb_index_t *articles, *public, *tickets;
     bc_keys_t keys;
     MDB_dbi db_articles, db_versions, db_drafts, db_tickets, db_gaps, db_meta, db_deflection;
+    MDB_dbi db_agent_orgs;  /* agent id -> the organizations they serve ("a; b") */
+    const char *restricted; /* router/access/restricted_organizations */
     double bot_threshold;     /* kb/bot/threshold */
     int recurring_min;        /* kb/recurring/min_tickets */
     int64_t recurring_window; /* kb/recurring/window_minutes, in µs */
@@ -32,6 +34,8 @@ typedef struct {
 /* Who the principal is: staff (agent, supervisor, admin, service) see
  * internal articles and tickets' notes, and may write articles. */
 int kb_is_staff (const char *principal);
+/* Keeps the organizations an agent serves (PersonChanged). */
+int kb_agent_orgs_put (kb_t *self, MDB_txn *txn, const Balcao__V1__Person *person);
 
 /* Articles (kb_articles.c). */
 void kb_articles_register (kb_t *self);
@@ -115,9 +119,10 @@ int kb_tickets_repair (kb_t *self, MDB_txn *txn, const char *id);
 /* kb's record of a ticket (NULL when unknown; free_unpacked it). */
 Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);
 /* The same, or NULL with the reply set to not_found (for requests naming a
- * ticket). */
-Balcao__V1__KbTicket *kb_ticket_known (kb_t *self, MDB_txn *txn, uint64_t number,
-                                       bc_reply_t *reply);
+ * ticket): also when principal is an agent who may not see it (a
+ * restricted organization they do not serve, as the router decides). */
+Balcao__V1__KbTicket *kb_ticket_known (kb_t *self, MDB_txn *txn, const char *principal,
+                                       uint64_t number, bc_reply_t *reply);
 
 /* Calls fn with each record of dbi (in a read transaction of its own),
  * until fn returns non-zero. Returns that, 0, or -1 (LMDB). */

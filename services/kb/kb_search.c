@@ -386,7 +386,8 @@ s_similar_articles (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                         "only support staff see a ticket's articles");
         return 0;
     }
-    Balcao__V1__KbTicket *t = kb_ticket_known (self, bc_tx_txn (tx), req->ticket, reply);
+    Balcao__V1__KbTicket *t =
+        kb_ticket_known (self, bc_tx_txn (tx), bc_tx_principal (tx), req->ticket, reply);
     if (!t)
         return 0;
     char text[MAX_TICKET_QUERY + 1];

@@ -12,7 +12,8 @@
  * documents are replaced by id term, so twice is harmless.
  *
  * LMDB (beside the runtime's): keys/key_of (people's CURVE keys, from the
- * router's PersonChanged), articles, versions, drafts (kb_drafts.c), tickets, gaps, meta,
+ * router's PersonChanged), agent_orgs (the organizations each agent serves,
+ * from the same events: kb_tickets.c hides restricted ones), articles, versions, drafts (kb_drafts.c), tickets, gaps, meta,
  * deflection (kb_deflection.c) (see
  * docs/ARCHITECTURE.md). Xapian: <data_dir>/kb/articles,
  * <data_dir>/kb/articles-public and <data_dir>/kb/tickets. */
@@ -30,8 +31,8 @@
 #include <string.h>
 
 const char *const kb_dbs[] = {"keys", "key_of", "articles", "versions", "drafts",
-                              "tickets", "gaps", "meta", "deflection"};
-const int kb_ndbs = 9;
+                              "tickets", "gaps", "meta", "deflection", "agent_orgs"};
+const int kb_ndbs = 10;
 
 static const char *const s_index_names[] = {"articles", "articles-public", "tickets"};
 
@@ -66,6 +67,8 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         Balcao__V1__PersonChanged *pc = (Balcao__V1__PersonChanged *) bc_envelope_payload (
             ev, &balcao__v1__person_changed__descriptor);
         int rc = pc && pc->person ? bc_keys_on_person (&self->keys, bc_tx_txn (tx), pc->person) : 0;
+        if (rc == 0 && pc && pc->person)
+            rc = kb_agent_orgs_put (self, bc_tx_txn (tx), pc->person);
         if (pc)
             balcao__v1__person_changed__free_unpacked (pc, NULL);
         return rc;
@@ -327,6 +330,9 @@ kb_server_setup (bc_service_t *svc)
     self->db_gaps = bc_service_dbi (svc, "gaps");
     self->db_meta = bc_service_dbi (svc, "meta");
     self->db_deflection = bc_service_dbi (svc, "deflection");
+    self->db_agent_orgs = bc_service_dbi (svc, "agent_orgs");
+    /* The router's rule, from the same file (router_hides). */
+    self->restricted = bc_config_str (config, "router/access/restricted_organizations", "");
     /* Gaps are counted per business day: the support team's time zone. */
     self->time_zone = bc_config_str (
         config, "kb/time_zone",

@@ -16,6 +16,7 @@
  * is counted in that problem (kb's record) and starts no new one: a long
  * burst is one problem, not one per five tickets. */
 #include "bc_log.h"
+#include "bc_orgs.h"
 #include "kb_internal.h"
 
 #include <errno.h>
@@ -36,10 +37,32 @@ kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number)
     return balcao__v1__kb_ticket__unpack (NULL, v.mv_size, v.mv_data);
 }
 
+/* The router's rule (router_hides): an agent does not see a ticket of a
+ * restricted organization they do not serve; supervisors, admins and
+ * services see all. */
+static int
+s_hidden (kb_t *self, MDB_txn *txn, const char *principal, const Balcao__V1__KbTicket *t)
+{
+    if (!t || !*self->restricted || strncmp (principal, "agent:", 6) != 0
+        || !bc_orgs_has (self->restricted, t->organization))
+        return 0;
+    MDB_val k = {strlen (principal), (void *) principal}, v;
+    char serves[4096] = "";
+    if (mdb_get (txn, self->db_agent_orgs, &k, &v) == 0)
+        snprintf (serves, sizeof serves, "%.*s", (int) v.mv_size, (const char *) v.mv_data);
+    return !bc_orgs_serves (self->restricted, serves, t->organization);
+}
+
 Balcao__V1__KbTicket *
-kb_ticket_known (kb_t *self, MDB_txn *txn, uint64_t number, bc_reply_t *reply)
+kb_ticket_known (kb_t *self, MDB_txn *txn, const char *principal, uint64_t number,
+                 bc_reply_t *reply)
 {
     Balcao__V1__KbTicket *t = kb_ticket_get (self, txn, number);
+    /* As the router answers: to this agent the ticket does not exist. */
+    if (t && s_hidden (self, txn, principal, t)) {
+        balcao__v1__kb_ticket__free_unpacked (t, NULL);
+        t = NULL;
+    }
     if (!t)
         bc_reply_error (reply, "not_found", "o chamado #%llu não está na base de conhecimento",
                         "ticket #%llu is not in the knowledge base", (unsigned long long) number);
@@ -252,6 +275,7 @@ s_on_created (kb_t *self, bc_tx_t *tx, const Balcao__V1__Ticket *t)
     k.created_us = t->created_us;
     k.language = t->language;
     k.category = t->category;
+    k.organization = t->organization;
     char **texts = NULL, **notes = NULL;
     for (size_t i = 0; i < t->n_messages; i++) {
         if (t->messages[i]->is_internal)
@@ -363,27 +387,55 @@ kb_tickets_on_event (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev)
     return rc;
 }
 
-/* Search hits as TicketHits into a reply; for staff (txn not NULL) with
- * each ticket's status and resolution from kb's record. */
+int
+kb_agent_orgs_put (kb_t *self, MDB_txn *txn, const Balcao__V1__Person *person)
+{
+    if (strncmp (person->id, "agent:", 6) != 0)
+        return 0;
+    char list[4096] = "";
+    for (size_t i = 0; i < person->n_organizations; i++) {
+        size_t used = strlen (list);
+        snprintf (list + used, sizeof list - used, "%s%s", used ? "; " : "",
+                  person->organizations[i]);
+    }
+    MDB_val k = {strlen (person->id), person->id}, v = {strlen (list), list};
+    int rc = *list ? mdb_put (txn, self->db_agent_orgs, &k, &v, 0)
+                   : mdb_del (txn, self->db_agent_orgs, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Search hits as TicketHits into a reply, at most limit; for staff with
+ * each ticket's status and resolution from kb's record, and without the
+ * tickets the agent may not see (s_hidden). */
 static void
-s_reply_hits (kb_t *self, MDB_txn *txn, bc_reply_t *reply, kb_results_t *r)
+s_reply_hits (kb_t *self, MDB_txn *txn, const char *principal, bc_reply_t *reply, kb_results_t *r,
+              int limit)
 {
     Balcao__V1__TicketHit hits[100];
     Balcao__V1__TicketHit *ptrs[100];
     Balcao__V1__KbTicket *records[100] = {NULL};
-    int n = r->nhits < 100 ? r->nhits : 100;
-    for (int i = 0; i < n; i++) {
-        balcao__v1__ticket_hit__init (&hits[i]);
-        hits[i].ticket = strtoull (r->hits[i].id, NULL, 10);
-        hits[i].score = r->hits[i].score;
-        hits[i].subject = r->hits[i].title;
-        records[i] = txn ? kb_ticket_get (self, txn, hits[i].ticket) : NULL;
-        if (records[i]) {
-            hits[i].status = records[i]->status;
-            hits[i].resolution = records[i]->resolution;
+    int staff = kb_is_staff (principal), n = 0, hidden = 0;
+    for (int i = 0; i < r->nhits && n < 100 && n < limit; i++) {
+        balcao__v1__ticket_hit__init (&hits[n]);
+        hits[n].ticket = strtoull (r->hits[i].id, NULL, 10);
+        hits[n].score = r->hits[i].score;
+        hits[n].subject = r->hits[i].title;
+        records[n] = staff ? kb_ticket_get (self, txn, hits[n].ticket) : NULL;
+        if (records[n] && s_hidden (self, txn, principal, records[n])) {
+            balcao__v1__kb_ticket__free_unpacked (records[n], NULL);
+            records[n] = NULL;
+            hidden++;
+            continue;
         }
-        ptrs[i] = &hits[i];
+        if (records[n]) {
+            hits[n].status = records[n]->status;
+            hits[n].resolution = records[n]->resolution;
+        }
+        ptrs[n] = &hits[n];
+        n++;
     }
+    if (r->estimated >= (uint64_t) hidden)
+        r->estimated -= (uint64_t) hidden;
     Balcao__V1__SearchTicketsReply out = BALCAO__V1__SEARCH_TICKETS_REPLY__INIT;
     out.hits = ptrs;
     out.n_hits = (size_t) n;
@@ -420,6 +472,10 @@ s_search (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     kb_query_t q = {.text = req->query, .limit = req->limit ? (int) req->limit : 10};
     if (q.limit > 100)
         q.limit = 100;
+    int limit = q.limit;
+    /* Some hits may be hidden from an agent: ask for more. */
+    if (*self->restricted && strncmp (bc_tx_principal (tx), "agent:", 6) == 0)
+        q.limit = limit * 3 < 100 ? limit * 3 : 100;
     s_scope (bc_tx_principal (tx), &q, customer, sizeof customer);
     kb_results_t *r = NULL;
     if (kb_index_search (self->tickets, &q, &r)) {
@@ -427,7 +483,7 @@ s_search (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
                         kb_index_error (self->tickets));
         return 0;
     }
-    s_reply_hits (self, kb_is_staff (bc_tx_principal (tx)) ? bc_tx_txn (tx) : NULL, reply, r);
+    s_reply_hits (self, bc_tx_txn (tx), bc_tx_principal (tx), reply, r, limit);
     kb_results_destroy (&r);
     return 0;
 }
@@ -444,7 +500,8 @@ s_similar (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
                         "only support staff see similar tickets");
         return 0;
     }
-    Balcao__V1__KbTicket *t = kb_ticket_known (self, bc_tx_txn (tx), req->ticket, reply);
+    Balcao__V1__KbTicket *t =
+        kb_ticket_known (self, bc_tx_txn (tx), bc_tx_principal (tx), req->ticket, reply);
     if (!t)
         return 0;
     balcao__v1__kb_ticket__free_unpacked (t, NULL);
@@ -453,6 +510,9 @@ s_similar (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
     kb_query_t q = {.limit = req->limit ? (int) req->limit : 5};
     if (q.limit > 50)
         q.limit = 50;
+    int limit = q.limit;
+    if (*self->restricted && strncmp (bc_tx_principal (tx), "agent:", 6) == 0)
+        q.limit = limit * 3;
     /* Solved: none of the statuses of a ticket still being worked on
      * (router.proto's Ticket.status). */
     static const char *const unsolved[] = {"Snovo", "Saberto", "Saguardando_cliente",
@@ -465,7 +525,7 @@ s_similar (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
                         kb_index_error (self->tickets));
         return 0;
     }
-    s_reply_hits (self, bc_tx_txn (tx), reply, r);
+    s_reply_hits (self, bc_tx_txn (tx), bc_tx_principal (tx), reply, r, limit);
     kb_results_destroy (&r);
     return 0;
 }

@@ -1,6 +1,8 @@
 /* router_people: people, queues and the fair choice of an agent. */
 #include "router_people.h"
 
+#include "bc_orgs.h"
+
 #include "bc_store.h"
 
 #include <stdlib.h>
@@ -42,38 +44,11 @@ router_people_has_skill (const Balcao__V1__Person *agent, const char *category)
     return 0;
 }
 
-/* 1 when the ';'-separated list has name (without case, spaces trimmed). */
-static int
-s_list_has (const char *list, const char *name)
-{
-    size_t nlen = strlen (name);
-    while (nlen && name[nlen - 1] == ' ')
-        nlen--;
-    while (*name == ' ')
-        name++, nlen--;
-    if (!nlen)
-        return 0;
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr (p, ';');
-        size_t len = end ? (size_t) (end - p) : strlen (p);
-        const char *q = p;
-        size_t qlen = len;
-        while (qlen && *q == ' ')
-            q++, qlen--;
-        while (qlen && q[qlen - 1] == ' ')
-            qlen--;
-        if (qlen == nlen && strncasecmp (q, name, nlen) == 0)
-            return 1;
-        p = end ? end + 1 : NULL;
-    }
-    return 0;
-}
-
 int
 router_org_is_restricted (const char *restricted, const char *organization)
 {
     return restricted && *restricted && organization && *organization
-           && s_list_has (restricted, organization);
+           && bc_orgs_has (restricted, organization);
 }
 
 int
@@ -83,7 +58,7 @@ router_people_serves (const router_people_dbs_t *dbs, const Balcao__V1__Person *
     if (!router_org_is_restricted (dbs->restricted, organization))
         return 1;
     for (size_t i = 0; i < agent->n_organizations; i++)
-        if (s_list_has (agent->organizations[i], organization))
+        if (bc_orgs_has (agent->organizations[i], organization))
             return 1;
     return 0;
 }

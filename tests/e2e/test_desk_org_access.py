@@ -17,6 +17,9 @@ Proves, with "Banco Seguro S.A." restricted, Ana serving it and Bia not:
     online it is hers;
   - Bia's live feed (the router's ReplayRequest as her, what the SSE
     streams read) carries no event of the bank's tickets; Ana's does;
+  - kb's ticket search (`balcao search`) and similar tickets leave the
+    bank's tickets out for Bia, as the router does; Ana and the supervisor
+    find them;
   - the agent's organizations are refused on a customer (only agents serve).
 """
 
@@ -153,6 +156,26 @@ def main():
         check(bank not in seen_bia and bank2 not in seen_bia and bakery in seen_bia,
               "Bia's live feed carries no event of the bank's tickets", seen_bia)
         check({bank, bank2, bakery, bakery2} <= seen_ana, "Ana's carries them all", seen_ana)
+
+        # kb's ticket search follows the same rule (it keeps each ticket's
+        # organization and each agent's, from the router's events).
+        def found(who, words):
+            rc, out, err = cli(s, "search", words, who=who)
+            return out if rc == 0 else err
+
+        wait_until(lambda: "#%-6d" % bank in found(ANA, "Extrato"), 20,
+                   "kb to index the bank's ticket", system=s)
+        check("Extrato" not in found(BIA, "Extrato não fecha"),
+              "`balcao search` as Bia finds nothing of the bank's ticket", found(BIA, "Extrato"))
+        check("#%-6d" % bank in found(SUPERVISOR, "Extrato"), "the supervisor finds it",
+              found(SUPERVISOR, "Extrato"))
+        wait_until(lambda: "Impressora" in found(BIA, "Impressora fiscal"), 20,
+                   "Bia to find the bakery's ticket", system=s)
+        rc, out, err = cli(s, "kb", "similar", str(bank), who=BIA)
+        check(rc == 2 and "não está" in err and "Extrato" not in out,
+              "`balcao kb similar` of the bank's ticket: not found for Bia", (rc, out, err))
+        rc, out, err = cli(s, "kb", "similar", str(bank), who=ANA)
+        check(rc == 0, "and answers Ana", (rc, out, err))
     log("test_desk_org_access passed")
 
 
