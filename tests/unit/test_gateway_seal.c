@@ -164,6 +164,7 @@ test_store_from_before_sealing_is_sealed_at_open (void **state)
     assert_string_equal (got.totp, SEED);
     gateway_store_destroy (&store);
     bc_config_destroy (&config);
+    unit_rmdir (dir);
 }
 
 int
