@@ -199,7 +199,50 @@ FLOWS = {
     "desk_catalog": (True, (seed_team, seed_customer)),
     "desk_actions": (True, (seed_team,)),
     "desk_admin_pages": (True, (seed_team,)),
+    # The seed flow on the system `balcaoctl up --demo` starts (what
+    # `scripts/run.sh --demo` runs), signed in with what it printed.
+    "demo_seed_flow": (True, ()),
 }
+# A flow run on the demo system: which flow file it runs.
+DEMO_FLOWS = {"demo_seed_flow": "desk_seed_flow"}
+# What `balcaoctl up --demo` prints for the team, and which member it is.
+DEMO_ROLES = {"N1": "ana", "N2": "bruno", "N3": "carla", "supervisora": "sara",
+              "administrador": "root"}
+
+
+def ctl(s, *args):
+    return subprocess.run([System.binary("balcaoctl"), "-c", s.config, *args],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120,
+                          env=dict(os.environ, BALCAO_LANG="pt-BR"))
+
+
+def start_demo(s, seed):
+    """`balcaoctl up --demo`, then the seed from what it printed: the
+    demo customer and the team (names as the router has them)."""
+    r = ctl(s, "up", "--demo")
+    out = r.stdout.decode()
+    log("balcaoctl up --demo printed:\n" + re.sub(r"senha: \S+", "senha: …", out))
+    check(r.returncode == 0, "balcaoctl up --demo starts the system", (out, r.stderr.decode()))
+    m = re.search(r"Portal do Cliente: \S+  —  entre como (\S+), senha: (\S+)", out)
+    check(m, "it prints the demo customer's sign-in", out)
+    sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+    from portal import Portal
+    status, body, _ = Portal(s.http).post("/login", {"email": m.group(1), "password": m.group(2)})
+    check(status == 200, "the demo customer signs in with what was printed", (status, body))
+    seed["customer"] = {"name": body["person"]["name"], "email": m.group(1),
+                        "password": m.group(2)}
+    from balcao.v1 import router_pb2
+    people = s.call("router", router_pb2.ListPeople(), principal="admin:e2e").people
+    names = {p.id.split(":", 1)[1]: p for p in people}
+    team = {}
+    for role, address, password in re.findall(
+            r"Dashboard do Suporte: \S+  —  (\S+): entre como (\S+), senha: (\S+)", out):
+        p = names[address]
+        team[DEMO_ROLES[role]] = {"id": p.id, "email": address, "name": p.name, "tier": p.tier,
+                                  "password": password}
+    check(set(team) == set(DEMO_ROLES.values()), "it prints a sign-in for each of the team",
+          sorted(team))
+    seed["team"] = team
 
 
 def skip(why):
@@ -253,11 +296,19 @@ def main():
             # Five people sign in from 127.0.0.1 within a minute.
             gateway += ["    logins_per_ip_minute = 1000", "    mails_per_ip_hour = 1000"]
         s.extra_config = dict(s.extra_config, gateway="\n".join(gateway))
-        sink = s.start_with_smtp(retry_first_ms=200, retry_max_ms=1000)
+        demo = flow in DEMO_FLOWS
+        if demo:
+            # Every service started by balcaoctl, as scripts/run.sh --demo
+            # does, with this test's config (ports, the SMTP server).
+            sink = s.start_with_smtp(retry_first_ms=200, retry_max_ms=1000, start=False)
+        else:
+            sink = s.start_with_smtp(retry_first_ms=200, retry_max_ms=1000)
         s.sink = sink
         try:
-            token = s.api_token("portal-e2e", read=True)
             seed = {}
+            if demo:
+                start_demo(s, seed)
+            token = s.api_token("portal-e2e", read=True)
             for seeder in seeders:
                 seeder(s, seed)
             env = dict(os.environ,
@@ -281,21 +332,36 @@ def main():
             log("running flows/%s.mjs in Chromium (screenshots in %s)" % (flow, shots))
             t0 = time.monotonic()
             try:
-                proc = subprocess.run([node, os.path.join(HERE, "flows", flow + ".mjs")],
+                proc = subprocess.run([node, os.path.join(HERE, "flows",
+                                                      DEMO_FLOWS.get(flow, flow) + ".mjs")],
                                       cwd=HERE, env=env, timeout=NODE_TIMEOUT)
             except subprocess.TimeoutExpired:
                 raise AssertionError("the browser flow took more than %d s" % NODE_TIMEOUT)
             log("the browser flow took %.1f s" % (time.monotonic() - t0))
             check(proc.returncode == 0, "the browser flow %s passes" % flow,
                   "node exited %d (its output is above)" % proc.returncode)
-            s.check_alive()
+            if demo:
+                r = ctl(s, "status")
+                check(r.returncode == 0, "balcaoctl status: every service still runs",
+                      r.stdout.decode() + r.stderr.decode())
+                logs = ""
+                for name in os.listdir(os.path.join(s.var, "log")):
+                    with open(os.path.join(s.var, "log", name), errors="replace") as f:
+                        logs += f.read()
+                passwords = [m["password"] for m in seed["team"].values()]
+                check(not [p for p in passwords + [seed["customer"]["password"]] if p in logs],
+                      "no printed password is in a service's log")
+            else:
+                s.check_alive()
+                logs = "".join(s.log_text(svc) for svc in ("intake", "router", "kb", "notify",
+                                                           "gateway"))
             tokens = link_tokens(sink)
-            logs = "".join(s.log_text(svc) for svc in ("intake", "router", "kb", "notify",
-                                                       "gateway"))
             leaked = [t for t in tokens if len(t) >= 16 and t in logs]
             check(not leaked, "no link token from the %d mailed links is in a service log"
                   % len(tokens), leaked)
         finally:
+            if demo:
+                ctl(s, "down")
             sink.stop()
     log("browser flow %s passed" % flow)
 

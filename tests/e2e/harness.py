@@ -618,16 +618,18 @@ class System:
         with open(os.path.join(self.mail_dir, "t%d-ack.eml" % number), "rb") as f:
             return email.message_from_binary_file(f, policy=email.policy.default)
 
-    def start_with_smtp(self, **smtp):
+    def start_with_smtp(self, start=True, **smtp):
         """Starts an SmtpSink in this system's directory, points notify at it
         (other notify/smtp keys as keyword arguments, e.g.
-        retry_first_ms=200) and starts every service. Returns the sink: stop
-        it when done."""
+        retry_first_ms=200) and starts every service (start=False: only
+        writes the config, for balcaoctl to start them). Returns the sink:
+        stop it when done."""
         sink = SmtpSink(self.dir)
         sink.start()
         self.extra_config = dict(self.extra_config, notify=sink.notify_config(**smtp))
         self.write_config()
-        self.start_all()
+        if start:
+            self.start_all()
         return sink
 
     def outbox_list(self, filter="", principal="agent:test"):
