@@ -17,7 +17,8 @@
 
 typedef enum MHD_Result (gateway_work_fn) (void *arg);
 
-/* Suspends conn and runs fn (arg) on a new thread; the thread resumes conn
+/* Suspends conn and runs fn (arg) on a thread of its own (an idle worker,
+ * or a new thread when none is idle); the thread resumes conn
  * when fn returns, and neither it nor fn touch conn or arg after that.
  * When fn answered nothing (MHD_NO, or no response queued), libmicrohttpd
  * calls the access handler again: it should close the connection then.
