@@ -199,6 +199,7 @@ FLOWS = {
     "desk_catalog": (True, (seed_team, seed_customer)),
     "desk_actions": (True, (seed_team,)),
     "desk_admin_pages": (True, (seed_team,)),
+    "desk_kb": (True, (seed_team, seed_customer, seed_kb)),
     # The seed flow on the system `balcaoctl up --demo` starts (what
     # `scripts/run.sh --demo` runs), signed in with what it printed.
     "demo_seed_flow": (True, ()),

@@ -183,11 +183,6 @@ export function gapRows(gaps: KbGap[], timeZone: string, lang: Lang): GapRow[] {
     }));
 }
 
-/** A day "YYYY-MM-DD" `days` before `from` (UTC), for the default period. */
-export function daysBefore(from: Date, days: number): string {
-  return new Date(from.getTime() - days * 86400000).toISOString().slice(0, 10);
-}
-
 /** Tags typed as "a, b, c" → ["a", "b", "c"] (no empties, no repeats). */
 export function parseTags(typed: string): string[] {
   return [
