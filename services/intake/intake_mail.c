@@ -5,6 +5,7 @@
  * forwarded sections. Every string it hands out is valid UTF-8, because
  * protobuf strings must be. */
 #include "intake_mail.h"
+#include "intake_words.h"
 
 #include "intake_report.h"
 #include "intake_text.h"
@@ -37,6 +38,17 @@ s_utf8 (const char *s)
     char *copy = strdup (valid);
     g_free (valid);
     return copy;
+}
+
+/* The Subject as people read it, decoded by intake_words (not GMime's
+ * decoder: see intake_words.h). */
+static char *
+s_subject (GMimeMessage *msg)
+{
+    GMimeHeaderList *headers = g_mime_object_get_header_list (GMIME_OBJECT (msg));
+    GMimeHeader *h = headers ? g_mime_header_list_get_header (headers, "Subject") : NULL;
+    const char *raw = h ? g_mime_header_get_raw_value (h) : NULL;
+    return intake_words_decode (raw, NULL);
 }
 
 const char *
@@ -348,9 +360,10 @@ s_forwarded (s_walk_t *w, GMimeMessage *msg, int depth)
     char *who = from ? internet_address_list_to_string (from, NULL, FALSE) : NULL;
     const char *raw_date = g_mime_object_get_header (GMIME_OBJECT (msg), "Date");
     char *date = g_strstrip (g_strdup (raw_date ? raw_date : ""));
-    const char *subject = g_mime_message_get_subject (msg);
+    char *subject = s_subject (msg);
     char *header = g_strdup_printf ("De: %s\nData: %s\nAssunto: %s\n", who ? who : "",
-                                    date, subject ? subject : "");
+                                    date, subject);
+    free (subject);
     g_free (who);
     g_free (date);
     char *valid = s_utf8 (header);
@@ -530,7 +543,7 @@ intake_mail_parse_site (const uint8_t *raw, size_t len, const intake_mail_site_t
     }
     s_sender (msg, out);
     out->message_id = s_utf8 (g_mime_message_get_message_id (msg));
-    out->subject = s_utf8 (g_mime_message_get_subject (msg));
+    out->subject = s_subject (msg);
     s_threading (msg, out);
     s_content (msg, options, out);
     out->report_recipient = s_utf8 (NULL);

@@ -798,11 +798,58 @@ test_every_sample_is_checked (void **state)
     assert_int_equal (count, sizeof s_samples / sizeof s_samples[0]);
 }
 
+/* Subjects as people read them (intake_words): what Debian 12's GMime got
+ * wrong. */
+static void
+test_subject_encoded_words (void **state)
+{
+    (void) state;
+    intake_mail_t m;
+    char err[256];
+    static const struct {
+        const char *header, *want;
+    } cases[] = {
+        /* A UTF-8 character split over two words. */
+        {"=?UTF-8?B?SW1wcmVzc8M=?= =?UTF-8?B?o28gZG8gY2FiZcOnYWxobw==?=",
+         "Impressão do cabeçalho"},
+        /* Words that end in padding, each decoded on its own. */
+        {"=?UTF-8?B?YQ==?= =?UTF-8?B?Yg==?=", "ab"},
+        /* A long CJK subject over five words, folded over lines, characters
+         * split between them. */
+        {"=?UTF-8?B?6K+35biu5oiR5qOA5p+l5LiA5Lg=?=\r\n =?UTF-8?B?i+i/meS4quWPkeelqOaJk+WNsOk=?="
+         "\r\n\t=?UTF-8?B?l67popjku6Xlj4rns7vnu5/nmbs=?= =?UTF-8?B?5b2V5aSx6LSl55qE5Y6f5Zug6LA=?="
+         " =?UTF-8?B?ouiwog==?=",
+         "请帮我检查一下这个发票打印问题以及系统登录失败的原因谢谢"},
+        /* Portuguese in Q, with plain words around and folding. */
+        {"Re: =?ISO-8859-1?Q?N=E3o_consigo?=\r\n =?ISO-8859-1?Q?_emitir_a_nota?= fiscal",
+         "Re: Não consigo emitir a nota fiscal"},
+        /* Folding inside plain text: one space, no CR/LF kept. */
+        {"Erro ao gerar o boleto\r\n  de novembro", "Erro ao gerar o boleto de novembro"},
+        /* A blank between a word and plain text stays. */
+        {"=?UTF-8?Q?Relat=C3=B3rio?= mensal", "Relatório mensal"},
+        /* Two charsets side by side. */
+        {"=?ISO-8859-1?Q?a=E7=E3o?= =?UTF-8?B?w6k=?=", "açãoé"},
+        /* A malformed word is text. */
+        {"=?UTF-8?X?abc?= fim", "=?UTF-8?X?abc?= fim"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *raw = g_strdup_printf ("From: ana@example.com\r\nSubject: %s\r\n\r\ncorpo\r\n",
+                                     cases[i].header);
+        assert_int_equal (s_parse (raw, &m, err), 0);
+        if (strcmp (m.subject, cases[i].want) != 0)
+            fail_msg ("case %zu: %s -> \"%s\", want \"%s\"", i, cases[i].header, m.subject,
+                      cases[i].want);
+        intake_mail_clear (&m);
+        g_free (raw);
+    }
+}
+
 int
 main (void)
 {
     intake_mail_init ();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_subject_encoded_words),
         cmocka_unit_test (test_latin1_subject_and_qp_body),
         cmocka_unit_test (test_multipart_prefers_plain_text),
         cmocka_unit_test (test_html_only_has_no_tags),

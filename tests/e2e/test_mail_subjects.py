@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""Subjects as the customer wrote them (issue 15, items 5 and 9): RFC 2047
+encoded words that Debian 12's GMime decoded wrong, sent through
+balcao-mailgate to the running system.
+
+Proves, as an agent sees it (the router's ticket and `balcao show`):
+  - a UTF-8 character split over two base64 words is whole ("Impressão do
+    cabeçalho", not "Impress?");
+  - base64 words that end in `=` padding all count ("ab", not "a");
+  - a long Chinese subject over five folded words comes out whole, with no
+    CR/LF in it;
+  - Portuguese in quoted-printable words between plain words, folded, reads
+    as one line.
+What each subject should be is decoded here with Python's own e-mail
+parser, not taken from intake.
+"""
+
+import base64
+import email
+import email.policy
+
+from harness import System, check, log, run_test, wait_until
+
+
+def b64_words(text, size):
+    data = text.encode("utf-8")
+    return " ".join("=?UTF-8?B?%s?=" % base64.b64encode(data[i:i + size]).decode()
+                    for i in range(0, len(data), size))
+
+
+SUBJECTS = [
+    # The issue's own example: "ã" split between the two words.
+    "=?UTF-8?B?SW1wcmVzc8M=?= =?UTF-8?B?o28gZG8gY2FiZcOnYWxobw==?=",
+    "=?UTF-8?B?YQ==?= =?UTF-8?B?Yg==?=",
+    b64_words("请帮我检查一下这个发票打印问题以及系统登录失败的原因谢谢", 20).replace(
+        "?= =?", "?=\r\n =?", 2),
+    "Re: =?ISO-8859-1?Q?N=E3o_consigo?=\r\n =?ISO-8859-1?Q?_emitir_a_nota?= fiscal",
+]
+
+
+def main():
+    with System("mail_subjects") as s:
+        s.start_all()
+        for number, header in enumerate(SUBJECTS, 1):
+            raw = ("From: Cliente <cliente%d@example.com.br>\r\nTo: suporte@balcao.test\r\n"
+                   "Subject: %s\r\nMessage-ID: <assunto-%d@example.com.br>\r\n"
+                   "Content-Type: text/plain; charset=utf-8\r\n\r\nSegue o problema.\r\n"
+                   % (number, header, number)).encode()
+            want = str(email.message_from_bytes(raw, policy=email.policy.default)["subject"])
+            want = " ".join(want.split())
+            r = s.mailgate(raw)
+            check(r.returncode == 0, "mailgate takes subject %d" % number, r.stderr.decode())
+            wait_until(lambda: s.ticket_total() == number, 20, "ticket %d" % number, system=s)
+            t = s.ticket(number)
+            check(t.subject == want and "\r" not in t.subject and "\n" not in t.subject,
+                  "ticket %d's subject is %r" % (number, want), t.subject)
+            show = s.run_tool("balcao", ["show", str(number)])
+            check(show.returncode == 0 and want in show.stdout.decode(),
+                  "balcao show %d prints it" % number, show.stdout.decode()[:300])
+            log("subject %d: %s" % (number, t.subject))
+        check(s.ticket(1).subject == "Impressão do cabeçalho", "the issue's example reads right",
+              s.ticket(1).subject)
+        check(s.ticket(2).subject == "ab", "padded words all count", s.ticket(2).subject)
+    log("test_mail_subjects passed")
+
+
+if __name__ == "__main__":
+    run_test(main)
