@@ -3,8 +3,11 @@
  * only ever cuts at ASCII bytes, so the output stays UTF-8. */
 #include "intake_text.h"
 
+#include "intake_entities.h"
+
 #include <glib.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,48 +21,6 @@ typedef struct {
     int pre_depth;     /* open <pre>s: whitespace kept as is */
 } s_html_t;
 
-typedef struct {
-    const char *name;
-    unsigned int code;
-} s_entity_t;
-
-/* HTML 4's Latin-1 and typographic entities: what mail clients write. */
-static const s_entity_t s_entities[] = {
-    {"amp", '&'},       {"lt", '<'},          {"gt", '>'},        {"quot", '"'},
-    {"apos", '\''},     {"nbsp", ' '},        {"iexcl", 0xA1},    {"cent", 0xA2},
-    {"pound", 0xA3},    {"curren", 0xA4},     {"yen", 0xA5},      {"brvbar", 0xA6},
-    {"sect", 0xA7},     {"uml", 0xA8},        {"copy", 0xA9},     {"ordf", 0xAA},
-    {"laquo", 0xAB},    {"not", 0xAC},        {"shy", 0xAD},      {"reg", 0xAE},
-    {"macr", 0xAF},     {"deg", 0xB0},        {"plusmn", 0xB1},   {"sup2", 0xB2},
-    {"sup3", 0xB3},     {"acute", 0xB4},      {"micro", 0xB5},    {"para", 0xB6},
-    {"middot", 0xB7},   {"cedil", 0xB8},      {"sup1", 0xB9},     {"ordm", 0xBA},
-    {"raquo", 0xBB},    {"frac14", 0xBC},     {"frac12", 0xBD},   {"frac34", 0xBE},
-    {"iquest", 0xBF},   {"Agrave", 0xC0},     {"Aacute", 0xC1},   {"Acirc", 0xC2},
-    {"Atilde", 0xC3},   {"Auml", 0xC4},       {"Aring", 0xC5},    {"AElig", 0xC6},
-    {"Ccedil", 0xC7},   {"Egrave", 0xC8},     {"Eacute", 0xC9},   {"Ecirc", 0xCA},
-    {"Euml", 0xCB},     {"Igrave", 0xCC},     {"Iacute", 0xCD},   {"Icirc", 0xCE},
-    {"Iuml", 0xCF},     {"ETH", 0xD0},        {"Ntilde", 0xD1},   {"Ograve", 0xD2},
-    {"Oacute", 0xD3},   {"Ocirc", 0xD4},      {"Otilde", 0xD5},   {"Ouml", 0xD6},
-    {"times", 0xD7},    {"Oslash", 0xD8},     {"Ugrave", 0xD9},   {"Uacute", 0xDA},
-    {"Ucirc", 0xDB},    {"Uuml", 0xDC},       {"Yacute", 0xDD},   {"THORN", 0xDE},
-    {"szlig", 0xDF},    {"agrave", 0xE0},     {"aacute", 0xE1},   {"acirc", 0xE2},
-    {"atilde", 0xE3},   {"auml", 0xE4},       {"aring", 0xE5},    {"aelig", 0xE6},
-    {"ccedil", 0xE7},   {"egrave", 0xE8},     {"eacute", 0xE9},   {"ecirc", 0xEA},
-    {"euml", 0xEB},     {"igrave", 0xEC},     {"iacute", 0xED},   {"icirc", 0xEE},
-    {"iuml", 0xEF},     {"eth", 0xF0},        {"ntilde", 0xF1},   {"ograve", 0xF2},
-    {"oacute", 0xF3},   {"ocirc", 0xF4},      {"otilde", 0xF5},   {"ouml", 0xF6},
-    {"divide", 0xF7},   {"oslash", 0xF8},     {"ugrave", 0xF9},   {"uacute", 0xFA},
-    {"ucirc", 0xFB},    {"uuml", 0xFC},       {"yacute", 0xFD},   {"thorn", 0xFE},
-    {"yuml", 0xFF},     {"OElig", 0x152},     {"oelig", 0x153},   {"Scaron", 0x160},
-    {"scaron", 0x161},  {"Yuml", 0x178},      {"fnof", 0x192},    {"circ", 0x2C6},
-    {"tilde", 0x2DC},   {"ensp", ' '},        {"emsp", ' '},      {"thinsp", ' '},
-    {"zwnj", 0x200C},   {"zwj", 0x200D},      {"ndash", 0x2013},  {"mdash", 0x2014},
-    {"lsquo", 0x2018},  {"rsquo", 0x2019},    {"sbquo", 0x201A},  {"ldquo", 0x201C},
-    {"rdquo", 0x201D},  {"bdquo", 0x201E},    {"dagger", 0x2020}, {"Dagger", 0x2021},
-    {"bull", 0x2022},   {"hellip", 0x2026},   {"permil", 0x2030}, {"prime", 0x2032},
-    {"lsaquo", 0x2039}, {"rsaquo", 0x203A},   {"euro", 0x20AC},   {"trade", 0x2122},
-    {"larr", 0x2190},   {"rarr", 0x2192},     {"uarr", 0x2191},   {"darr", 0x2193},
-};
 
 /* &#128;..&#159; mean Windows-1252 in real mail, as browsers read them. */
 static const unsigned int s_cp1252[32] = {
@@ -131,10 +92,12 @@ s_text_char (s_html_t *h, gunichar c)
     g_string_append_unichar (h->out, c);
 }
 
-/* Decodes the entity at s (just after '&'); returns the bytes it used, 0
- * when it is not one (the '&' is then text). */
+/* Decodes the entity at s (just after '&') into out (UTF-8, one or two
+ * characters; every HTML5 named reference, intake_entities.h, and numeric
+ * ones); returns the bytes of s it used, 0 when it is not one (the '&' is
+ * then text). */
 static size_t
-s_entity (const char *s, size_t n, gunichar *c)
+s_entity (const char *s, size_t n, char out[16])
 {
     size_t end = 0;
     while (end < n && end < 40 && s[end] != ';' && s[end] != '&' && !s_is_space (s[end]) &&
@@ -159,14 +122,25 @@ s_entity (const char *s, size_t n, gunichar *c)
             v = s_cp1252[v - 0x80];
         if (v == 0 || v >= 0x110000 || (v >= 0xD800 && v < 0xE000))
             v = 0xFFFD;
-        *c = (gunichar) v;
+        out[g_unichar_to_utf8 ((gunichar) v, out)] = 0;
         return end + 1;
     }
-    for (size_t i = 0; i < G_N_ELEMENTS (s_entities); i++) {
-        if (strlen (s_entities[i].name) == end && memcmp (s_entities[i].name, s, end) == 0) {
-            *c = s_entities[i].code;
+    size_t lo = 0, hi = G_N_ELEMENTS (intake_entities);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *name = intake_entities[mid].name;
+        size_t len = strlen (name);
+        int cmp = memcmp (s, name, end < len ? end : len);
+        if (cmp == 0)
+            cmp = end < len ? -1 : end > len ? 1 : 0;
+        if (cmp == 0) {
+            snprintf (out, 16, "%s", intake_entities[mid].utf8);
             return end + 1;
         }
+        if (cmp < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     return 0;
 }
@@ -295,10 +269,13 @@ intake_text_from_html (const char *html, size_t n)
                 continue;
             }
         }
-        gunichar uc;
+        char text[16];
         size_t used;
-        if (c == '&' && (used = s_entity (html + i + 1, n - i - 1, &uc)) > 0) {
-            s_text_char (&h, uc);
+        if (c == '&' && (used = s_entity (html + i + 1, n - i - 1, text)) > 0) {
+            for (const char *t = text; *t; t = g_utf8_next_char (t)) {
+                gunichar uc = g_utf8_get_char (t);
+                s_text_char (&h, uc == 0xA0 ? ' ' : uc); /* &nbsp; is a space to a reader */
+            }
             i += 1 + used;
             continue;
         }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Subjects as the customer wrote them (issue 15, items 5 and 9): RFC 2047
+"""Subjects and text as the customer wrote them (issue 15, items 5, 9, 11): RFC 2047
 encoded words that Debian 12's GMime decoded wrong, sent through
 balcao-mailgate to the running system.
 
@@ -10,7 +10,9 @@ Proves, as an agent sees it (the router's ticket and `balcao show`):
   - a long Chinese subject over five folded words comes out whole, with no
     CR/LF in it;
   - Portuguese in quoted-printable words between plain words, folded, reads
-    as one line.
+    as one line;
+  - (item 11) an HTML mail's named entities beyond HTML 4's (Greek, maths,
+    arrows) read as their characters.
 What each subject should be is decoded here with Python's own e-mail
 parser, not taken from intake.
 """
@@ -61,6 +63,20 @@ def main():
         check(s.ticket(1).subject == "Impressão do cabeçalho", "the issue's example reads right",
               s.ticket(1).subject)
         check(s.ticket(2).subject == "ab", "padded words all count", s.ticket(2).subject)
+
+        # Item 11: every HTML5 named entity in an HTML-only mail.
+        raw = ("From: Cliente <html@example.com.br>\r\nTo: suporte@balcao.test\r\n"
+               "Subject: Simbolos\r\nMessage-ID: <entidades@example.com.br>\r\n"
+               "Content-Type: text/html; charset=utf-8\r\n\r\n"
+               "<p>O campo &Psi; mostra &int; e a seta &uArr; some &rarr; custo &euro; 10"
+               "&hellip;</p>\r\n").encode()
+        r = s.mailgate(raw)
+        check(r.returncode == 0, "mailgate takes the HTML mail", r.stderr.decode())
+        n = len(SUBJECTS) + 1
+        wait_until(lambda: s.ticket_total() == n, 20, "the HTML mail's ticket", system=s)
+        show = s.run_tool("balcao", ["show", str(n)]).stdout.decode()
+        check("O campo Ψ mostra ∫ e a seta ⇑ some → custo € 10…" in show and "&" not in show,
+              "balcao show: the entities read as the characters", show)
     log("test_mail_subjects passed")
 
 
