@@ -41,7 +41,8 @@ s_usage (void)
 {
     if (bc_lang_is_en ()) {
         fprintf (stderr, "usage: balcao [-c CONFIG] COMMAND\n"
-                         "  show N                    ticket N with its messages\n"
+                         "  show N [--full]           ticket N with its messages (--full: with\n"
+                         "                            the quoted history of customers' e-mails)\n"
                          "  list [AFTER [MAX]]        the tickets\n"
                          "  search TEXT               find tickets by their text\n"
                          "  history N                 everything that happened to ticket N\n"
@@ -143,7 +144,8 @@ s_usage (void)
         return;
     }
     fprintf (stderr, "uso: balcao [-c CONFIG] COMANDO\n"
-                     "  show N                    mostra o chamado N com as mensagens\n"
+                     "  show N [--full]           mostra o chamado N com as mensagens (--full:\n"
+                     "                            com o histórico citado dos e-mails do cliente)\n"
                      "  list [APÓS [MAX]]         lista os chamados\n"
                      "  search TEXTO              procura chamados pelo texto\n"
                      "  history N                 tudo o que aconteceu com o chamado N\n"
@@ -697,7 +699,7 @@ s_print_attachments (const Balcao__V1__TicketMessage *m)
 }
 
 static int
-s_show (bc_config_t *config, const char *arg)
+s_show (bc_config_t *config, const char *arg, bool full)
 {
     Balcao__V1__GetTicket req = BALCAO__V1__GET_TICKET__INIT;
     req.number = balcao_cli_number (arg);
@@ -753,8 +755,17 @@ s_show (bc_config_t *config, const char *arg)
         if (m->copied_from)
             snprintf (copied, sizeof copied, T ("  [veio do chamado #%llu, unido]", "  [from ticket #%llu, merged]"),
                       (unsigned long long) m->copied_from);
+        /* A customer's e-mail: what they wrote now, not the quoted history
+         * (intake's `reply`); --full shows the whole text. */
+        bool cut = !full && strcmp (m->direction, "inbound") == 0 && *m->reply
+                   && strcmp (m->reply, m->body) != 0;
         printf ("\n--- %s  %s (%s)%s%s\n%s\n", when, m->author, m->channel,
-                m->is_internal ? T ("  [nota interna]", "  [internal note]") : "", copied, m->body);
+                m->is_internal ? T ("  [nota interna]", "  [internal note]") : "", copied,
+                cut ? m->reply : m->body);
+        if (cut)
+            printf (T ("[o histórico citado está oculto: balcao show %llu --full]\n",
+                       "[quoted history hidden: balcao show %llu --full]\n"),
+                    (unsigned long long) t->number);
         s_print_attachments (m);
     }
     balcao__v1__ticket__free_unpacked (t, NULL);
@@ -868,7 +879,8 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "history") == 0 && n >= 1)
         rc = s_history (config, args[0]);
     else if (strcmp (cmd, "show") == 0 && first + 1 < argc)
-        rc = s_show (config, argv[first + 1]);
+        rc = s_show (config, argv[first + 1],
+                     first + 2 < argc && strcmp (argv[first + 2], "--full") == 0);
     else if (strcmp (cmd, "list") == 0)
         rc = s_list (config, n, args);
     else if (strcmp (cmd, "search") == 0 && n >= 1)

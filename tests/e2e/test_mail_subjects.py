@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Subjects and text as the customer wrote them (issue 15, items 5, 9, 11): RFC 2047
+"""Subjects and text as the customer wrote them (issue 15, items 1, 5, 9, 11): RFC 2047
 encoded words that Debian 12's GMime decoded wrong, sent through
 balcao-mailgate to the running system.
 
@@ -12,7 +12,9 @@ Proves, as an agent sees it (the router's ticket and `balcao show`):
   - Portuguese in quoted-printable words between plain words, folded, reads
     as one line;
   - (item 11) an HTML mail's named entities beyond HTML 4's (Greek, maths,
-    arrows) read as their characters.
+    arrows) read as their characters;
+  - (item 1) `balcao show` gives a reply without its quoted history (and
+    says how to see it), `balcao show N --full` the whole text.
 What each subject should be is decoded here with Python's own e-mail
 parser, not taken from intake.
 """
@@ -77,6 +79,27 @@ def main():
         show = s.run_tool("balcao", ["show", str(n)]).stdout.decode()
         check("O campo Ψ mostra ∫ e a seta ⇑ some → custo € 10…" in show and "&" not in show,
               "balcao show: the entities read as the characters", show)
+
+        # Item 1: a reply with Outlook's quoted history. `balcao show` shows
+        # what the customer wrote now; --full the whole text.
+        raw = ("From: Cliente <cliente1@example.com.br>\r\nTo: suporte@balcao.test\r\n"
+               "Subject: RE: Impressão do cabeçalho\r\nMessage-ID: <resposta@example.com.br>\r\n"
+               "In-Reply-To: <assunto-1@example.com.br>\r\n"
+               "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+               "Testei de novo e o cabeçalho continua cortado.\r\n\r\n"
+               "De: Suporte <suporte@balcao.test>\r\nEnviado: segunda-feira, 1 de dezembro\r\n"
+               "Para: Cliente\r\nAssunto: Impressão do cabeçalho\r\n\r\n"
+               "Texto antigo da conversa.\r\n").encode()
+        r = s.mailgate(raw)
+        check(r.returncode == 0, "mailgate takes the reply", r.stderr.decode())
+        wait_until(lambda: s.ticket(1).message_count == 2, 20, "the reply on ticket 1", system=s)
+        show = s.run_tool("balcao", ["show", "1"]).stdout.decode()
+        check("continua cortado" in show and "Texto antigo" not in show and "Enviado:" not in show
+              and "balcao show 1 --full" in show,
+              "balcao show: the reply without the quoted history, and how to see it", show)
+        full = s.run_tool("balcao", ["show", "1", "--full"]).stdout.decode()
+        check("continua cortado" in full and "Texto antigo da conversa." in full,
+              "balcao show --full: the whole text", full)
     log("test_mail_subjects passed")
 
 
