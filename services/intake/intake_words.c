@@ -38,15 +38,6 @@ s_put (GString *out, const char *bytes, size_t len, const char *charset)
     g_free (valid);
 }
 
-static int
-s_hex (char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* One encoded word at p ("=?charset?B|Q?text?="): its charset (language
  * suffix dropped) into charset, its bytes appended to bytes, *end after
  * it. False when p is not one. */
@@ -89,9 +80,10 @@ s_word (const char *p, char *charset, size_t csize, GByteArray *bytes, const cha
             guint8 b = (guint8) text[i];
             if (text[i] == '_')
                 b = ' ';
-            else if (text[i] == '=' && i + 2 < n && s_hex (text[i + 1]) >= 0
-                     && s_hex (text[i + 2]) >= 0) {
-                b = (guint8) (s_hex (text[i + 1]) * 16 + s_hex (text[i + 2]));
+            else if (text[i] == '=' && i + 2 < n && g_ascii_isxdigit (text[i + 1])
+                     && g_ascii_isxdigit (text[i + 2])) {
+                b = (guint8) (g_ascii_xdigit_value (text[i + 1]) * 16
+                              + g_ascii_xdigit_value (text[i + 2]));
                 i += 2;
             }
             g_byte_array_append (bytes, &b, 1);
