@@ -1,5 +1,6 @@
-/* balcao_cli: what the agent CLI's files share. tools/balcao.c: main, the
- * calls to services and the commands on tickets; balcao_kb.c: the
+/* balcao_cli: what the agent CLI's files share (balcao_cli.c: the calls to
+ * services, the language, times and numbers). tools/balcao.c: main, the
+ * usage and the commands on tickets; balcao_kb.c: the
  * knowledge base; balcao_people.c: people; balcao_keys.c: CURVE keys;
  * balcao_mail.c: attachments and the outbox; balcao_report.c: reports;
  * balcao_logs.c: the event logs (`tail`, `quarantine`); balcao_desk.c: the
