@@ -42,18 +42,24 @@ SUBJECTS = [
 ]
 
 
+def mail_in(s, what, sender, message_id, subject, body, content_type="text/plain", extra=""):
+    """A customer's mail through balcao-mailgate; returns its bytes."""
+    raw = ("From: Cliente <%s>\r\nTo: suporte@balcao.test\r\nSubject: %s\r\n"
+           "Message-ID: <%s>\r\n%sContent-Type: %s; charset=utf-8\r\n\r\n%s"
+           % (sender, subject, message_id, extra, content_type, body)).encode()
+    r = s.mailgate(raw)
+    check(r.returncode == 0, "mailgate takes %s" % what, r.stderr.decode())
+    return raw
+
+
 def main():
     with System("mail_subjects") as s:
         s.start_all()
         for number, header in enumerate(SUBJECTS, 1):
-            raw = ("From: Cliente <cliente%d@example.com.br>\r\nTo: suporte@balcao.test\r\n"
-                   "Subject: %s\r\nMessage-ID: <assunto-%d@example.com.br>\r\n"
-                   "Content-Type: text/plain; charset=utf-8\r\n\r\nSegue o problema.\r\n"
-                   % (number, header, number)).encode()
+            raw = mail_in(s, "subject %d" % number, "cliente%d@example.com.br" % number,
+                          "assunto-%d@example.com.br" % number, header, "Segue o problema.\r\n")
             want = str(email.message_from_bytes(raw, policy=email.policy.default)["subject"])
             want = " ".join(want.split())
-            r = s.mailgate(raw)
-            check(r.returncode == 0, "mailgate takes subject %d" % number, r.stderr.decode())
             wait_until(lambda: s.ticket_total() == number, 20, "ticket %d" % number, system=s)
             t = s.ticket(number)
             check(t.subject == want and "\r" not in t.subject and "\n" not in t.subject,
@@ -67,13 +73,9 @@ def main():
         check(s.ticket(2).subject == "ab", "padded words all count", s.ticket(2).subject)
 
         # Item 11: every HTML5 named entity in an HTML-only mail.
-        raw = ("From: Cliente <html@example.com.br>\r\nTo: suporte@balcao.test\r\n"
-               "Subject: Simbolos\r\nMessage-ID: <entidades@example.com.br>\r\n"
-               "Content-Type: text/html; charset=utf-8\r\n\r\n"
-               "<p>O campo &Psi; mostra &int; e a seta &uArr; some &rarr; custo &euro; 10"
-               "&hellip;</p>\r\n").encode()
-        r = s.mailgate(raw)
-        check(r.returncode == 0, "mailgate takes the HTML mail", r.stderr.decode())
+        mail_in(s, "the HTML mail", "html@example.com.br", "entidades@example.com.br", "Simbolos",
+                "<p>O campo &Psi; mostra &int; e a seta &uArr; some &rarr; custo &euro; 10"
+                "&hellip;</p>\r\n", content_type="text/html")
         n = len(SUBJECTS) + 1
         wait_until(lambda: s.ticket_total() == n, 20, "the HTML mail's ticket", system=s)
         show = s.run_tool("balcao", ["show", str(n)]).stdout.decode()
@@ -82,16 +84,12 @@ def main():
 
         # Item 1: a reply with Outlook's quoted history. `balcao show` shows
         # what the customer wrote now; --full the whole text.
-        raw = ("From: Cliente <cliente1@example.com.br>\r\nTo: suporte@balcao.test\r\n"
-               "Subject: RE: Impressão do cabeçalho\r\nMessage-ID: <resposta@example.com.br>\r\n"
-               "In-Reply-To: <assunto-1@example.com.br>\r\n"
-               "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-               "Testei de novo e o cabeçalho continua cortado.\r\n\r\n"
-               "De: Suporte <suporte@balcao.test>\r\nEnviado: segunda-feira, 1 de dezembro\r\n"
-               "Para: Cliente\r\nAssunto: Impressão do cabeçalho\r\n\r\n"
-               "Texto antigo da conversa.\r\n").encode()
-        r = s.mailgate(raw)
-        check(r.returncode == 0, "mailgate takes the reply", r.stderr.decode())
+        mail_in(s, "the reply", "cliente1@example.com.br", "resposta@example.com.br",
+                "RE: Impressão do cabeçalho",
+                "Testei de novo e o cabeçalho continua cortado.\r\n\r\n"
+                "De: Suporte <suporte@balcao.test>\r\nEnviado: segunda-feira, 1 de dezembro\r\n"
+                "Para: Cliente\r\nAssunto: Impressão do cabeçalho\r\n\r\n"
+                "Texto antigo da conversa.\r\n", extra="In-Reply-To: <assunto-1@example.com.br>\r\n")
         wait_until(lambda: s.ticket(1).message_count == 2, 20, "the reply on ticket 1", system=s)
         show = s.run_tool("balcao", ["show", "1"]).stdout.decode()
         check("continua cortado" in show and "Texto antigo" not in show and "Enviado:" not in show
