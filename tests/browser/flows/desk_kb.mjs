@@ -128,6 +128,9 @@ runFlow('painel: artigos, rascunho publicado, lacunas e conhecimento no chamado'
     await until(async () => !(await page.getByTestId('kb-draft-notice').isVisible()), 'the draft notice to go');
     check(await editorVersion(page) === version + 1, `the article is at version ${version + 1}`, await page.getByTestId('kb-editor-status').innerText());
     await seeText(page.locator(`[data-testid="kb-version"][data-version="${version + 1}"]`), 'publicação');
+    const byline = await page.locator(`[data-testid="kb-version"][data-version="${version + 1}"]`).innerText();
+    check(byline.includes(ana.email) && !byline.includes('agent:'),
+      'the version says who published it by address, not as a bus principal', byline);
     check(!(await page.getByTestId('kb-discard-draft').isVisible()), 'nothing left to discard');
     await seeText(page.locator(`[data-testid="kb-version"][data-version="${version}"]`).getByTestId('kb-revert'), 'Restaurar esta versão');
     await shot(page, 'editor-published');
