@@ -457,6 +457,15 @@ describe('gaps and the queue', () => {
     expect(fx.calls.find((c) => c.url.startsWith('/api/v1/desk/kb/gaps'))?.url).toBe('/api/v1/desk/kb/gaps?from=2026-11-05&to=2026-12-04&limit=200');
   });
 
+  it('asks for the period that ends today in the business time zone, not in UTC', async () => {
+    // 22:30 in São Paulo on 4 December is already 5 December in UTC.
+    vi.setSystemTime(Date.parse('2026-12-05T01:30:00Z'));
+    fx.routes['GET /desk/kb/gaps'] = ok({ from: '2026-11-05', to: '2026-12-04', gaps: [] });
+    await open('/painel/lacunas');
+    expect(fx.calls.find((c) => c.url.startsWith('/api/v1/desk/kb/gaps'))?.url).toBe('/api/v1/desk/kb/gaps?from=2026-11-05&to=2026-12-04&limit=200');
+    vi.setSystemTime(NOW);
+  });
+
   it('flags recurring problems in the queue', async () => {
     const w = await open('/painel');
     const badges = byTest(w, 'queue-problem');
