@@ -116,11 +116,12 @@ intake_words_decode (const char *raw, const char *fallback_charset)
     }
     GString *out = g_string_new (NULL);
     GByteArray *pending = g_byte_array_new (); /* encoded words' bytes, one charset */
+    GByteArray *bytes = g_byte_array_new ();   /* the word at p's */
     char pending_cs[64] = "", cs[64];
     const char *p = flat->str, *text = p; /* text: plain text not yet put */
     while (*p) {
         const char *end;
-        GByteArray *bytes = g_byte_array_new ();
+        g_byte_array_set_size (bytes, 0);
         if (s_word (p, cs, sizeof cs, bytes, &end)) {
             /* Blanks between two encoded words are not text. */
             const char *gap = text;
@@ -142,11 +143,11 @@ intake_words_decode (const char *raw, const char *fallback_charset)
         }
         else
             p++;
-        g_byte_array_free (bytes, TRUE);
     }
     s_put (out, (const char *) pending->data, pending->len, pending_cs);
     s_put (out, text, (size_t) (p - text), fallback_charset);
     g_byte_array_free (pending, TRUE);
+    g_byte_array_free (bytes, TRUE);
     g_string_free (flat, TRUE);
     /* Leading and trailing blanks are not part of a subject. */
     char *result = g_strstrip (g_string_free (out, FALSE));
