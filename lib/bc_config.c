@@ -171,3 +171,16 @@ bc_config_put (bc_config_t *self, const char *path, const char *value)
 {
     zconfig_put (self->root, path, value);
 }
+
+void
+bc_config_public_url (bc_config_t *self, char *out, size_t size)
+{
+    char fallback[128];
+    snprintf (fallback, sizeof fallback, "http://%s:%d",
+              bc_config_str (self, "gateway/http_address", "127.0.0.1"),
+              (int) bc_config_int (self, "gateway/http_port", 8080));
+    snprintf (out, size, "%s", bc_config_str (self, "gateway/public_url", fallback));
+    size_t n = strlen (out);
+    while (n && out[n - 1] == '/')
+        out[--n] = 0;
+}

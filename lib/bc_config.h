@@ -4,6 +4,8 @@
 #ifndef BC_CONFIG_H
 #define BC_CONFIG_H
 
+#include <stddef.h>
+
 typedef struct bc_config_t bc_config_t;
 
 /* Loads the ZPL file at path. path NULL: embedded defaults only. Returns NULL
@@ -44,6 +46,17 @@ void bc_config_words_free (char ***words_p);
 /* Who may read a whole event log (balcao/log_readers): by default the
  * services that consume one. */
 #define BC_LOG_READERS_DEFAULT "service:intake service:router service:kb service:notify"
+
+/* The largest bus message (balcao/max_message_size), and so the largest
+ * e-mail a mail gate carries whole: 40 MiB, so that a file at intake's
+ * default attachment limits (25 MiB, a third more in base64) fits with its
+ * message around it. */
+#define BC_MAX_MESSAGE_SIZE_DEFAULT (40 * 1024 * 1024)
+
+/* The address people open (gateway/public_url, without a trailing "/"),
+ * by default http://<gateway/http_address>:<gateway/http_port>: for links
+ * in mails and pages. */
+void bc_config_public_url (bc_config_t *self, char *out, size_t size);
 
 /* The path of the file loaded, or NULL for embedded defaults. */
 const char *bc_config_path (bc_config_t *self);

@@ -82,7 +82,7 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     char key[128];
     snprintf (key, sizeof key, "%s/max_message_size", name);
     self->max_message = (size_t) bc_config_int (
-        config, key, bc_config_int (config, "balcao/max_message_size", 25 * 1024 * 1024));
+        config, key, bc_config_int (config, "balcao/max_message_size", BC_MAX_MESSAGE_SIZE_DEFAULT));
     snprintf (key, sizeof key, "%s/batch_max", name);
     self->batch_max = (int) bc_config_int (config, key, 4096);
     self->replay_max = (int) bc_config_int (config, "balcao/replay_max", 2000);

@@ -2,13 +2,19 @@
  * index kb uses (services/kb/kb_index.cc), in-process.
  *
  *   balcao-kb-bench faquad DIR [--floor MRR] [--stopwords FILE] [--index PATH]
- *       Indexes FaQuAD's passages (DIR/passages.jsonl), runs its questions
- *       (queries.jsonl, qrels.tsv) as written and with every accent removed,
- *       and prints recall@1, recall@5 and MRR@10 for both; then calibrates
+ *       Indexes FaQuAD's passages (DIR/passages.jsonl; the spelling
+ *       dictionary too, as kb does for articles), runs its questions
+ *       (queries.jsonl, qrels.tsv) as written, with every accent removed and
+ *       with one typo (kb_bench_typo; searched with the spelling correction),
+ *       and prints recall@1, @3, @5 and MRR@10 for each; then calibrates
  *       the bot's confidence threshold (see s_calibrate). With --floor, exits
  *       1 when either MRR@10 is below it (the ctest). With --index, the
  *       passages join the index `speed` left at PATH (their look-alikes). DIR
- *       absent: exit 77.
+ *       absent: exit 77. Plain BM25 (kb_bench_bm25.cc: Xapian's own
+ *       TermGenerator, QueryParser and Portuguese stemmer) ranks the same
+ *       questions beside it.
+ *   balcao-kb-bench helpdesk QUERIES KB_DIR ZAMMAD_DIR [--check] [--verbose]
+ *       The help-desk set (issue 15): kb_bench_helpdesk.c.
  *   balcao-kb-bench speed N DIR [--spelling] [--index PATH] [--stopwords FILE]
  *       Generates N public articles and N/10 internal ones, each 60-180
  *       words about one of DIR's passages (70% of its words from it, 30%
@@ -25,6 +31,7 @@
  *
  * Without --stopwords, the list built into kb (data/kb/stopwords.txt). */
 #include "bc_store.h"
+#include "kb_bench.h"
 #include "kb_index.h"
 #include "kb_stopwords.h"
 
@@ -56,8 +63,8 @@ s_now_ms (void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static char *
-s_strip_accents (const char *s)
+char *
+kb_bench_strip_accents (const char *s)
 {
     utf8proc_uint8_t *out = NULL;
     utf8proc_ssize_t n = utf8proc_map ((const utf8proc_uint8_t *) s, 0, &out,
@@ -182,26 +189,40 @@ s_remove (const char *dir)
 }
 
 typedef struct {
-    double r1, r5, mrr;
+    double r1, r3, r5, mrr;
 } quality_t;
 
-/* Rank figures for the questions (accent-stripped when is_folded). */
-static quality_t
-s_evaluate (kb_index_t *idx, questions_t *qs, int is_folded)
+enum { AS_WRITTEN, FOLDED, ONE_TYPO };
+
+/* Question i as written, accent-stripped, or with one typo (the help-desk
+ * set's rule, kb_bench_typo). */
+static char *
+s_variant (const char *question, int variant, int i)
 {
-    quality_t out = {0, 0, 0};
+    return variant == FOLDED ? kb_bench_strip_accents (question)
+           : variant == ONE_TYPO ? kb_bench_typo (question, i)
+                                 : strdup (question);
+}
+
+/* Rank figures for the questions; with a typo, kb's search asks for the
+ * spelling correction, as kb's search command does. */
+static quality_t
+s_evaluate (kb_index_t *idx, questions_t *qs, int variant)
+{
+    quality_t out = {0, 0, 0, 0};
     int n = 0;
     for (int i = 0; i < qs->n; i++) {
         question_t *q = &qs->items[i];
         if (!q->gold)
             continue;
-        char *text = is_folded ? s_strip_accents (q->question) : strdup (q->question);
-        kb_query_t query = {.text = text, .limit = 10};
+        char *text = s_variant (q->question, variant, i);
+        kb_query_t query = {.text = text, .limit = 10, .want_spelling = variant == ONE_TYPO};
         kb_results_t *r = NULL;
         if (kb_index_search (idx, &query, &r) == 0) {
             for (int k = 0; k < r->nhits; k++)
                 if (strcmp (r->hits[k].id, q->gold) == 0) {
                     out.r1 += k == 0;
+                    out.r3 += k < 3;
                     out.r5 += k < 5;
                     out.mrr += 1.0 / (k + 1);
                     break;
@@ -213,6 +234,50 @@ s_evaluate (kb_index_t *idx, questions_t *qs, int is_folded)
     }
     if (n) {
         out.r1 /= n;
+        out.r3 /= n;
+        out.r5 /= n;
+        out.mrr /= n;
+    }
+    return out;
+}
+
+/* The same figures for plain BM25 over the same passages. */
+static quality_t
+s_evaluate_plain (passages_t *ps, questions_t *qs, int variant)
+{
+    quality_t out = {0, 0, 0, 0};
+    char dir[] = "/tmp/balcao-kb-bm25-XXXXXX", path[256];
+    if (!mkdtemp (dir))
+        return out;
+    snprintf (path, sizeof path, "%s/x", dir);
+    kb_bench_bm25_t *bm25 = kb_bench_bm25_new (path);
+    for (int i = 0; bm25 && i < ps->n; i++)
+        kb_bench_bm25_add (bm25, ps->items[i].id, ps->items[i].title, ps->items[i].text);
+    int n = 0;
+    for (int i = 0; bm25 && i < qs->n; i++) {
+        question_t *q = &qs->items[i];
+        if (!q->gold)
+            continue;
+        char *text = s_variant (q->question, variant, i), *ids[10];
+        int nids = kb_bench_bm25_search (bm25, text, ids, 10);
+        for (int k = 0; k < nids; k++)
+            if (strcmp (ids[k], q->gold) == 0) {
+                out.r1 += k == 0;
+                out.r3 += k < 3;
+                out.r5 += k < 5;
+                out.mrr += 1.0 / (k + 1);
+                break;
+            }
+        for (int k = 0; k < nids; k++)
+            free (ids[k]);
+        free (text);
+        n++;
+    }
+    kb_bench_bm25_destroy (&bm25);
+    s_remove (dir);
+    if (n) {
+        out.r1 /= n;
+        out.r3 /= n;
         out.r5 /= n;
         out.mrr /= n;
     }
@@ -313,6 +378,7 @@ s_faquad (const char *dir, double floor, const char *stopwords, const char *inde
         idx = s_open_index (tmp, sizeof tmp, stopwords);
     if (!idx)
         return 1;
+    kb_index_set_spelling (idx, 1); /* as kb's article indexes: typos get corrected */
     double t0 = s_now_ms ();
     for (int i = 0; i < ps.n; i++) {
         kb_doc_t d = {.id = ps.items[i].id, .title = ps.items[i].title, .body = ps.items[i].text,
@@ -324,16 +390,24 @@ s_faquad (const char *dir, double floor, const char *stopwords, const char *inde
     }
     kb_index_commit (idx);
     double t1 = s_now_ms ();
-    quality_t as_written = s_evaluate (idx, &qs, 0);
-    quality_t folded = s_evaluate (idx, &qs, 1);
+    static const char *variants[] = {"as written", "accents removed", "one typo"};
+    quality_t ours[3], plain[3];
+    for (int v = 0; v < 3; v++)
+        ours[v] = s_evaluate (idx, &qs, v);
+    quality_t as_written = ours[AS_WRITTEN], folded = ours[FOLDED];
     printf ("FaQuAD: %d passages (indexed in %.0f ms), %d questions", ps.n, t1 - t0, qs.n);
     if (index_path)
         printf (", among %llu articles", (unsigned long long) kb_index_count (idx));
     printf ("\n");
-    printf ("                    recall@1  recall@5  MRR@10\n");
-    printf ("  as written        %8.3f  %8.3f  %6.3f\n", as_written.r1, as_written.r5,
-            as_written.mrr);
-    printf ("  accents removed   %8.3f  %8.3f  %6.3f\n", folded.r1, folded.r5, folded.mrr);
+    printf ("                              recall@1  recall@3  recall@5  MRR@10\n");
+    for (int v = 0; v < 3; v++)
+        printf ("  kb, %-24s  %8.3f  %8.3f  %8.3f  %6.3f\n", variants[v], ours[v].r1, ours[v].r3,
+                ours[v].r5, ours[v].mrr);
+    for (int v = 0; v < 3 && !index_path; v++) {
+        plain[v] = s_evaluate_plain (&ps, &qs, v);
+        printf ("  plain BM25, %-16s  %8.3f  %8.3f  %8.3f  %6.3f\n", variants[v], plain[v].r1,
+                plain[v].r3, plain[v].r5, plain[v].mrr);
+    }
     if (floor <= 0 && !index_path)
         s_calibrate (idx, &qs);
     kb_index_close (&idx);
@@ -588,10 +662,13 @@ main (int argc, char **argv)
     }
     if (argc >= 3 && strcmp (argv[1], "faquad") == 0)
         return s_faquad (argv[2], floor, stopwords, s_opt (argc, argv, "--index"));
+    if (argc >= 5 && strcmp (argv[1], "helpdesk") == 0)
+        return kb_bench_helpdesk (argv[2], argv[3], argv[4], argc, argv);
     if (argc >= 4 && strcmp (argv[1], "speed") == 0)
         return s_speed (atol (argv[2]), argv[3], stopwords, s_has (argc, argv, "--spelling"),
                         s_opt (argc, argv, "--index"));
     fprintf (stderr, "usage: balcao-kb-bench faquad DIR [--floor MRR] [--stopwords FILE] [--index PATH]\n"
-                     "       balcao-kb-bench speed N DIR [--spelling] [--index PATH] [--stopwords FILE]\n");
+                     "       balcao-kb-bench speed N DIR [--spelling] [--index PATH] [--stopwords FILE]\n"
+                     "       balcao-kb-bench helpdesk QUERIES KB_DIR ZAMMAD_DIR [--check] [--verbose]\n");
     return 64;
 }

@@ -7,6 +7,8 @@
  *       answers the sender in their language. A bounce by the MTA as well
  *       would be a second, English notice carrying the large message back,
  *       possibly to a forged sender (backscatter); a robot gets neither.
+ *       A message over balcao/max_message_size goes to intake as its header
+ *       alone, with its size: intake refuses it the same way (0).
  *   65  intake refused it (no sender, not a message): the MTA bounces it
  *   74  stdin could not be read
  *   75  intake did not answer, or could not store it now (code internal):
@@ -45,7 +47,7 @@ main (int argc, char **argv)
         bc_config_destroy (&config);
         return config ? EX_USAGE : EX_TEMPFAIL;
     }
-    size_t limit = (size_t) bc_config_int (config, "balcao/max_message_size", 25 * 1024 * 1024);
+    size_t limit = (size_t) bc_config_int (config, "balcao/max_message_size", BC_MAX_MESSAGE_SIZE_DEFAULT);
     size_t cap = 65536, len = 0;
     uint8_t *raw = malloc (cap);
     size_t n;
@@ -62,10 +64,29 @@ main (int argc, char **argv)
         fprintf (stderr, "balcao-mailgate: could not read the message from stdin\n");
         return EX_IOERR;
     }
+    uint64_t oversized = 0;
     if (len > limit) {
-        fprintf (stderr, "balcao-mailgate: message larger than the limit of %zu bytes; rejected\n",
-                 limit);
-        return EX_DATAERR;
+        /* Too large to carry: read the rest to know its size, and send
+         * intake its header alone, so the sender gets Balcão's notice (in
+         * their language, with the limit) rather than the MTA's bounce. */
+        oversized = len;
+        uint8_t sink[65536];
+        while ((n = fread (sink, 1, sizeof sink, stdin)) > 0)
+            oversized += n;
+        size_t header = 0;
+        for (size_t i = 0; i + 1 < len && !header; i++)
+            if (raw[i] == '\n' && (raw[i + 1] == '\n'
+                                   || (raw[i + 1] == '\r' && i + 2 < len && raw[i + 2] == '\n')))
+                header = i + 1;
+        if (!header || header > 256 * 1024) {
+            fprintf (stderr, "balcao-mailgate: message larger than the limit of %zu bytes, "
+                             "without a header to answer; rejected\n", limit);
+            free (raw);
+            return EX_DATAERR;
+        }
+        len = header;
+        fprintf (stderr, "balcao-mailgate: message of %llu bytes, over the limit of %zu bytes: "
+                         "intake answers the sender\n", (unsigned long long) oversized, limit);
     }
     unsigned char hash[16];
     char request_id[33];
@@ -83,6 +104,7 @@ main (int argc, char **argv)
     req.channel = "email";
     req.raw_mime.data = raw;
     req.raw_mime.len = len;
+    req.oversized_bytes = oversized;
     bc_envelope_t *reply = NULL;
     int rc = bc_client_call (client, request_id, &req.base, &reply);
     int exit_code;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,7 +37,7 @@ s_usage (void)
                          "  show N [--full]           ticket N with its messages (--full: with\n"
                          "                            the quoted history of customers' e-mails)\n"
                          "  list [AFTER [MAX]]        the tickets\n"
-                         "  search TEXT               find tickets by their text\n"
+                         "  search TEXT [--json]      find tickets by their text\n"
                          "  history N                 everything that happened to ticket N\n"
                          "  reply N TEXT              answer the customer (public)\n"
                          "  note N TEXT               internal note (the customer never sees it)\n"
@@ -104,8 +105,8 @@ s_usage (void)
                          "                            notifications not delivered yet\n"
                          "  outbox resend ID          send a dead notification again (admins)\n"
                          "  kb search TEXT [--type T] [--category C] [--audience A] [--drafts]\n"
-                         "                            search articles (facets, did you mean)\n"
-                         "  kb suggest TEXT           the 5 best articles for text being typed\n"
+                         "       [--json]             search articles (facets, did you mean)\n"
+                         "  kb suggest TEXT [--json]  the 5 best articles for text being typed\n"
                          "  kb ask QUESTION           the bot's answer (or no confident answer)\n"
                          "  kb show ID [--version N]  an article (counts no view)\n"
                          "  kb history ID             its versions\n"
@@ -122,15 +123,22 @@ s_usage (void)
                          "  kb revert ID VERSION      the old content as a new version\n"
                          "  kb rate ID yes|no         \"did this help?\"\n"
                          "  kb import DIR|FILE.jsonl [--publish]\n"
-                         "                            Markdown files with front matter, or JSONL\n"
+                         "                            Markdown files with front matter, or JSONL;\n"
+                         "                            ids kept as given (an article with a bad id,\n"
+                         "                            no title or an id another one has is left out,\n"
+                         "                            with its line, and the exit code is 2)\n"
                          "  kb export DIR|FILE.jsonl  every article\n"
                          "  kb from-ticket N          a draft article from resolved ticket N\n"
                          "  kb similar N [--resolved] tickets like ticket N (--resolved: solved\n"
                          "                            ones, with their resolution)\n"
-                         "  kb related N              published articles for ticket N\n"
+                         "  kb related N [--json]     published articles for ticket N\n"
                          "  kb list [--status S] [--audience A]   every article, newest first\n"
                          "  kb preview FILE|-         Markdown as kb renders an article (HTML)\n"
                          "  kb gaps [DAYS]            searches that found no good answer\n"
+                         "--json: one JSON object on stdout (docs/API.md, \"The CLI's JSON\");\n"
+                         "errors stay on stderr with the same exit codes.\n"
+                         "An article id: 1 to 128 characters, no space, control character or '\\',\n"
+                         "'/' between parts that do not start with '.' (\"KB-0042\", \"faq/senha\").\n"
                          "Who you are: with CURVE, your key (balcao login); without CURVE,\n"
                          "$BALCAO_PRINCIPAL, or agent:$USER. Language: BALCAO_LANG=en or pt-BR.\n");
         return;
@@ -139,7 +147,7 @@ s_usage (void)
                      "  show N [--full]           mostra o chamado N com as mensagens (--full:\n"
                      "                            com o histórico citado dos e-mails do cliente)\n"
                      "  list [APÓS [MAX]]         lista os chamados\n"
-                     "  search TEXTO              procura chamados pelo texto\n"
+                     "  search TEXTO [--json]     procura chamados pelo texto\n"
                      "  history N                 tudo o que aconteceu com o chamado N\n"
                      "  reply N TEXTO             responde ao cliente (público)\n"
                      "  note N TEXTO              nota interna (o cliente não vê)\n"
@@ -209,8 +217,8 @@ s_usage (void)
                      "                            notificações ainda não entregues\n"
                      "  outbox resend ID          reenvia uma notificação morta (administradores)\n"
                      "  kb search TEXTO [--type T] [--category C] [--audience A] [--drafts]\n"
-                     "                            busca artigos (facetas, você quis dizer)\n"
-                     "  kb suggest TEXTO          os 5 melhores artigos para o texto sendo digitado\n"
+                     "       [--json]             busca artigos (facetas, você quis dizer)\n"
+                     "  kb suggest TEXTO [--json] os 5 melhores artigos para o texto sendo digitado\n"
                      "  kb ask PERGUNTA           a resposta do bot (ou sem resposta confiável)\n"
                      "  kb show ID [--version N]  um artigo (não conta visualização)\n"
                      "  kb history ID             as versões do artigo\n"
@@ -227,15 +235,22 @@ s_usage (void)
                      "  kb revert ID VERSÃO       o conteúdo antigo como nova versão\n"
                      "  kb rate ID sim|não        \"isto ajudou?\"\n"
                      "  kb import PASTA|ARQ.jsonl [--publish]\n"
-                     "                            arquivos Markdown com front matter, ou JSONL\n"
+                     "                            arquivos Markdown com front matter, ou JSONL;\n"
+                     "                            ids ficam como vieram (um artigo com id inválido,\n"
+                     "                            sem título ou com o id de outro fica de fora, com\n"
+                     "                            a sua linha, e o código de saída é 2)\n"
                      "  kb export PASTA|ARQ.jsonl todos os artigos\n"
                      "  kb from-ticket N          rascunho de artigo a partir do chamado N resolvido\n"
                      "  kb similar N [--resolved] chamados parecidos com o chamado N (--resolved:\n"
                      "                            os já solucionados, com a solução)\n"
-                     "  kb related N              artigos publicados para o chamado N\n"
+                     "  kb related N [--json]     artigos publicados para o chamado N\n"
                      "  kb list [--status S] [--audience A]   todos os artigos, recentes primeiro\n"
                      "  kb preview ARQ|-          Markdown como o kb mostra um artigo (HTML)\n"
                      "  kb gaps [DIAS]            buscas que não acharam boa resposta\n"
+                     "--json: um objeto JSON na saída padrão (docs/API.md, \"The CLI's JSON\");\n"
+                     "os erros continuam na saída de erro, com os mesmos códigos de saída.\n"
+                     "Id de artigo: de 1 a 128 caracteres, sem espaço, caractere de controle ou\n"
+                     "'\\'; '/' entre partes que não começam com '.' (\"KB-0042\", \"faq/senha\").\n"
                      "Quem você é: com CURVE, a sua chave (balcao login) diz; sem CURVE,\n"
                      "$BALCAO_PRINCIPAL, ou agent:$USER. Idioma: BALCAO_LANG=en ou pt-BR.\n");
 }
@@ -250,6 +265,32 @@ s_ticket_of (bc_envelope_t *reply)
     return t;
 }
 
+static void s_print_attachments (const Balcao__V1__TicketMessage *m, const char *indent);
+
+/* The files of the message an entry added (a new ticket's first message, or
+ * one appended), under its line. */
+static void
+s_history_files (const Balcao__V1__HistoryEntry *e)
+{
+    const char *indent = "                     ";
+    if (strcmp (e->type, "balcao.v1.MessageAppended") == 0) {
+        Balcao__V1__MessageAppended *ma =
+            balcao__v1__message_appended__unpack (NULL, e->payload.len, e->payload.data);
+        if (ma && ma->message)
+            s_print_attachments (ma->message, indent);
+        if (ma)
+            balcao__v1__message_appended__free_unpacked (ma, NULL);
+    }
+    else if (strcmp (e->type, "balcao.v1.TicketCreated") == 0) {
+        Balcao__V1__TicketCreated *tc =
+            balcao__v1__ticket_created__unpack (NULL, e->payload.len, e->payload.data);
+        for (size_t i = 0; tc && tc->ticket && i < tc->ticket->n_messages; i++)
+            s_print_attachments (tc->ticket->messages[i], indent);
+        if (tc)
+            balcao__v1__ticket_created__free_unpacked (tc, NULL);
+    }
+}
+
 static int
 s_history (bc_config_t *config, const char *arg)
 {
@@ -259,11 +300,12 @@ s_history (bc_config_t *config, const char *arg)
     if (!h)
         return balcao_cli_exit ();
     for (size_t i = 0; i < h->n_entries; i++) {
+        const Balcao__V1__HistoryEntry *e = h->entries[i];
         char when[32];
-        balcao_cli_time (h->entries[i]->time_us, when, sizeof when);
-        printf ("%s  %-28s %s\n", when, h->entries[i]->principal,
-                balcao_cli_en () && *h->entries[i]->summary_en ? h->entries[i]->summary_en
-                                                   : h->entries[i]->summary);
+        balcao_cli_time (e->time_us, when, sizeof when);
+        printf ("%s  %-28s %s\n", when, e->principal,
+                balcao_cli_en () && *e->summary_en ? e->summary_en : e->summary);
+        s_history_files (e);
     }
     balcao__v1__history__free_unpacked (h, NULL);
     return 0;
@@ -502,15 +544,19 @@ s_sla_state (const char *state)
 }
 /* A message's files, one line each with the id `attachment get` takes. */
 static void
-s_print_attachments (const Balcao__V1__TicketMessage *m)
+s_print_attachments (const Balcao__V1__TicketMessage *m, const char *indent)
 {
     for (size_t i = 0; i < m->n_attachments; i++) {
         const Balcao__V1__Attachment *a = m->attachments[i];
-        printf (T ("[anexo] %s  %s  %llu bytes%s  %s\n", "[attachment] %s  %s  %llu bytes%s  %s\n"),
-                *a->filename ? a->filename : T ("(sem nome)", "(no name)"), a->content_type,
+        printf (T ("%s[anexo] %s  %s  %llu bytes%s  %s\n", "%s[attachment] %s  %s  %llu bytes%s  %s\n"),
+                indent, *a->filename ? a->filename : T ("(sem nome)", "(no name)"), a->content_type,
                 (unsigned long long) a->size,
                 a->inline_ ? T ("  no corpo da mensagem", "  inline") : "", a->sha256);
     }
+    for (size_t i = 0; i < m->n_refused_files; i++)
+        printf (T ("%s[anexo recusado, acima do limite; o cliente foi avisado] %s\n",
+                   "%s[attachment left out, over the limit; the customer was told] %s\n"),
+                indent, m->refused_files[i]);
 }
 
 static int
@@ -541,6 +587,16 @@ s_show (bc_config_t *config, const char *arg, bool full)
     if (t->previous)
         printf (T ("Continua o chamado #%llu (já fechado)\n", "Continues ticket #%llu (closed)\n"),
                 (unsigned long long) t->previous);
+    if (t->mentions)
+        printf (T ("Mencionou o chamado #%llu (quem escreveu não é o cliente de lá)\n",
+                   "Mentioned ticket #%llu (its writer is not that ticket's customer)\n"),
+                (unsigned long long) t->mentions);
+    if (t->n_participants) {
+        printf (T ("Participantes:", "Participants:"));
+        for (size_t i = 0; i < t->n_participants; i++)
+            printf ("%s %s", i ? "," : "", t->participants[i]);
+        printf ("\n");
+    }
     if (t->incident_count)
         printf (T ("Problema com %u incidente(s) vinculado(s)\n", "Problem with %u linked incident(s)\n"), t->incident_count);
     if (*t->resolution)
@@ -574,14 +630,17 @@ s_show (bc_config_t *config, const char *arg, bool full)
          * (intake's `reply`); --full shows the whole text. */
         bool cut = !full && strcmp (m->direction, "inbound") == 0 && *m->reply
                    && strcmp (m->reply, m->body) != 0;
-        printf ("\n--- %s  %s (%s)%s%s\n%s\n", when, m->author, m->channel,
-                m->is_internal ? T ("  [nota interna]", "  [internal note]") : "", copied,
+        bool is_participant = strcmp (m->direction, "inbound") == 0 && *t->customer_address
+                              && strcasecmp (m->author, t->customer_address) != 0;
+        printf ("\n--- %s  %s (%s)%s%s%s\n%s\n", when, m->author, m->channel,
+                m->is_internal ? T ("  [nota interna]", "  [internal note]") : "",
+                is_participant ? T ("  [participante]", "  [participant]") : "", copied,
                 cut ? m->reply : m->body);
         if (cut)
             printf (T ("[o histórico citado está oculto: balcao show %llu --full]\n",
                        "[quoted history hidden: balcao show %llu --full]\n"),
                     (unsigned long long) t->number);
-        s_print_attachments (m);
+        s_print_attachments (m, "");
     }
     balcao__v1__ticket__free_unpacked (t, NULL);
     return 0;
@@ -608,9 +667,67 @@ s_list (bc_config_t *config, int argc, char **argv)
     return 0;
 }
 
+/* A ticket hit of `balcao search --json`: kb's hit, with the router's
+ * ticket when it is at hand (t; NULL: those fields are null). */
+static json_t *
+s_hit_json (const Balcao__V1__TicketHit *h, const Balcao__V1__Ticket *t)
+{
+    const char *status = t ? t->status : h->status;
+    json_t *o = json_pack ("{s:I, s:f, s:s, s:o}", "number", (json_int_t) h->ticket, "score",
+                           h->score, "subject", h->subject, "status",
+                           *status ? json_string (status) : json_null ());
+    json_object_set_new (o, "tier", t ? json_string (t->tier) : json_null ());
+    json_object_set_new (o, "priority", t ? json_string (t->priority) : json_null ());
+    json_object_set_new (o, "category", t ? json_string (t->category) : json_null ());
+    json_object_set_new (o, "customer",
+                         t ? json_pack ("{s:s, s:s}", "name", t->customer_name, "address",
+                                        t->customer_address)
+                           : json_null ());
+    json_object_set_new (o, "assignee", t && *t->assignee ? json_string (t->assignee) : json_null ());
+    json_object_set_new (o, "created_at", balcao_cli_json_time (t ? t->created_us : 0));
+    json_object_set_new (o, "updated_at", balcao_cli_json_time (t ? t->updated_us : 0));
+    const char *resolution = t ? t->resolution : h->resolution;
+    json_object_set_new (o, "resolution", *resolution ? json_string (resolution) : json_null ());
+    return o;
+}
+
+/* balcao search --json: kb's hits with each ticket's tier, customer and
+ * times from the router (one GetTicket per hit; a router that does not
+ * answer is asked once, and its fields are then null). */
+static int
+s_search_json (bc_config_t *config, const char *query, const Balcao__V1__SearchTicketsReply *r)
+{
+    json_t *hits = json_array ();
+    int is_router_up = 1;
+    for (size_t i = 0; i < r->n_hits; i++) {
+        Balcao__V1__Ticket *t = NULL;
+        if (is_router_up) {
+            Balcao__V1__GetTicket req = BALCAO__V1__GET_TICKET__INIT;
+            req.number = r->hits[i]->ticket;
+            t = (Balcao__V1__Ticket *) balcao_cli_fetch_quiet (config, "router", &req.base,
+                                                               &balcao__v1__ticket__descriptor);
+            if (!t && balcao_cli_exit () == EXIT_UNAVAILABLE) {
+                is_router_up = 0;
+                fprintf (stderr, T ("balcao: o router não respondeu: nível, cliente e datas dos "
+                                    "chamados ficam null\n",
+                                    "balcao: the router did not answer: the tickets' tier, "
+                                    "customer and times are null\n"));
+            }
+        }
+        json_array_append_new (hits, s_hit_json (r->hits[i], t));
+        if (t)
+            balcao__v1__ticket__free_unpacked (t, NULL);
+    }
+    return balcao_cli_print_json (json_pack ("{s:s, s:I, s:o}", "query", query, "estimated",
+                                             (json_int_t) r->estimated, "hits", hits));
+}
+
 static int
 s_search (bc_config_t *config, int argc, char **argv)
 {
+    int json = balcao_cli_take_json (&argc, argv);
+    if (argc < 1)
+        return EXIT_USAGE;
     char query[2048] = "";
     for (int i = 0; i < argc; i++) {
         strncat (query, argv[i], sizeof query - strlen (query) - 2);
@@ -621,6 +738,12 @@ s_search (bc_config_t *config, int argc, char **argv)
     Balcao__V1__SearchTicketsReply *r = (Balcao__V1__SearchTicketsReply *) balcao_cli_fetch (config, "kb", &req.base, &balcao__v1__search_tickets_reply__descriptor);
     if (!r)
         return balcao_cli_exit ();
+    if (json) {
+        query[strlen (query) - 1] = 0; /* the space after the last word */
+        int rc = s_search_json (config, query, r);
+        balcao__v1__search_tickets_reply__free_unpacked (r, NULL);
+        return rc;
+    }
     for (size_t i = 0; i < r->n_hits; i++)
         printf ("#%-6llu %5.2f  %s\n", (unsigned long long) r->hits[i]->ticket, r->hits[i]->score,
                 r->hits[i]->subject);

@@ -35,7 +35,67 @@ balcao_cli_time (int64_t us, char *buf, size_t size)
     strftime (buf, size, "%d/%m/%Y %H:%M", &tm);
 }
 
-static int s_exit = 0; /* why the last balcao_cli_call failed */
+json_t *
+balcao_cli_json_time (int64_t us)
+{
+    if (us <= 0)
+        return json_null ();
+    time_t t = (time_t) (us / 1000000);
+    struct tm tm;
+    localtime_r (&t, &tm);
+    char buf[40], zone[8];
+    size_t n = strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    strftime (zone, sizeof zone, "%z", &tm); /* "-0300": ISO 8601 wants "-03:00" */
+    snprintf (buf + n, sizeof buf - n, "%.3s:%.2s", zone, zone + 3);
+    return json_string (buf);
+}
+
+int
+balcao_cli_print_json (json_t *o)
+{
+    char *text = o ? json_dumps (o, JSON_INDENT (2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref (o);
+    if (!text) {
+        fprintf (stderr, T ("balcao: a resposta não pôde ser escrita em JSON\n",
+                            "balcao: the answer could not be written as JSON\n"));
+        return EXIT_UNAVAILABLE;
+    }
+    printf ("%s\n", text);
+    free (text);
+    return 0;
+}
+
+int
+balcao_cli_take_json (int *argc, char **argv)
+{
+    int found = 0, n = 0;
+    for (int i = 0; i < *argc; i++)
+        if (strcmp (argv[i], "--json") == 0)
+            found = 1;
+        else
+            argv[n++] = argv[i];
+    *argc = n;
+    return found;
+}
+
+size_t
+balcao_cli_tags (char *buf, char **tags, size_t max)
+{
+    size_t n = 0;
+    for (char *tok = strtok (buf, ",[]"); tok && n < max; tok = strtok (NULL, ",[]")) {
+        while (*tok == ' ' || *tok == '"' || *tok == '\'')
+            tok++;
+        char *end = tok + strlen (tok);
+        while (end > tok && (end[-1] == ' ' || end[-1] == '"' || end[-1] == '\''))
+            *--end = 0;
+        if (*tok)
+            tags[n++] = tok;
+    }
+    return n;
+}
+
+static int s_exit = 0;  /* why the last balcao_cli_call failed */
+static int s_quiet = 0; /* balcao_cli_fetch_quiet: no error on stderr */
 
 int
 balcao_cli_exit (void)
@@ -123,6 +183,8 @@ balcao_cli_call (bc_config_t *config, const char *service, const ProtobufCMessag
 {
     bc_client_t *client = bc_client_new_as (config, service, "balcao", balcao_cli_personal_cert ());
     s_exit = EXIT_UNAVAILABLE;
+    if (!client && s_quiet)
+        return NULL;
     if (!client) {
         const char *dir = bc_config_curve_dir (config);
         char secret[4200];
@@ -139,10 +201,15 @@ balcao_cli_call (bc_config_t *config, const char *service, const ProtobufCMessag
         return NULL;
     }
     bc_client_set_principal (client, balcao_cli_declared_principal ());
-    bc_client_set_timeout (client, 3000, 1);
+    bc_client_set_timeout (client, (int) bc_config_int (config, "cli/timeout_ms", 3000), 1);
     bc_envelope_t *reply = NULL;
     int rc = bc_client_call (client, NULL, req, &reply);
     bc_client_destroy (&client);
+    if (rc != BC_OK && s_quiet) {
+        bc_envelope_destroy (&reply);
+        s_exit = rc == BC_EREMOTE ? EXIT_REFUSED : EXIT_UNAVAILABLE;
+        return NULL;
+    }
     if (rc != BC_OK) {
         char buf[512];
         if (rc == BC_ETIMEOUT)
@@ -175,6 +242,16 @@ balcao_cli_fetch (bc_config_t *config, const char *service, const ProtobufCMessa
     bc_envelope_destroy (&reply);
     if (!out)
         s_exit = EXIT_UNAVAILABLE;
+    return out;
+}
+
+ProtobufCMessage *
+balcao_cli_fetch_quiet (bc_config_t *config, const char *service, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *type)
+{
+    s_quiet = 1;
+    ProtobufCMessage *out = balcao_cli_fetch (config, service, req, type);
+    s_quiet = 0;
     return out;
 }
 

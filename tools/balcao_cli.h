@@ -6,13 +6,14 @@
  * balcao_logs.c: the event logs (`tail`, `quarantine`); balcao_desk.c: the
  * dashboard's views (`queue`, `counts`, `macro-preview`); balcao_settings.c:
  * the settings admins change at run time; balcao_catalog.c: categories and
- * macros. */
+ * macros; balcao_kb_io.c: kb import and export. */
 #ifndef BALCAO_CLI_H
 #define BALCAO_CLI_H
 
 #include "bc_config.h"
 #include "bc_msg.h"
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,11 +30,28 @@ bc_envelope_t *balcao_cli_call (bc_config_t *config, const char *service,
 int balcao_cli_exit (void);
 /* A time as the user reads it (dd/mm/yyyy hh:mm, local time). */
 void balcao_cli_time (int64_t us, char *buf, size_t size);
+/* A time for --json: ISO 8601, local time with its offset
+ * ("2026-03-02T14:05:09-03:00"); JSON null for 0. */
+json_t *balcao_cli_json_time (int64_t us);
+/* Prints o (which it takes) as --json does: one object, UTF-8 as is,
+ * indented, and a newline. Returns 0, or EXIT_UNAVAILABLE when o is NULL
+ * (jansson refused a value: not UTF-8). */
+int balcao_cli_print_json (json_t *o);
+/* Whether argv holds --json; then it is taken out (argc lowered). */
+int balcao_cli_take_json (int *argc, char **argv);
 /* Calls service and returns the reply's payload of the expected type, or
  * NULL with balcao_cli_exit () set. */
 ProtobufCMessage *balcao_cli_fetch (bc_config_t *config, const char *service,
                                     const ProtobufCMessage *req,
                                     const ProtobufCMessageDescriptor *type);
+/* Splits "a, b,c" (or "[a, 'b']") into tags: pointers into buf, which is
+ * changed. Returns how many (at most max). */
+size_t balcao_cli_tags (char *buf, char **tags, size_t max);
+/* The same without a word on stderr when it fails (the caller says what
+ * it means); balcao_cli_exit () says why. */
+ProtobufCMessage *balcao_cli_fetch_quiet (bc_config_t *config, const char *service,
+                                          const ProtobufCMessage *req,
+                                          const ProtobufCMessageDescriptor *type);
 /* A number from the command line (digits only), or 0. */
 uint64_t balcao_cli_number (const char *arg);
 /* The words from argv[from] on, joined by spaces, into buf. */
@@ -52,6 +70,9 @@ int balcao_login (void);
 int balcao_person_key (bc_config_t *config, int argc, char **argv);
 int balcao_attachment (bc_config_t *config, int argc, char **argv);
 int balcao_outbox (bc_config_t *config, int argc, char **argv);
+/* balcao_kb_io.c: `kb import DIR|FILE.jsonl [--publish]`, `kb export`. */
+int balcao_kb_import (bc_config_t *config, const char *path, int publish);
+int balcao_kb_export (bc_config_t *config, const char *path);
 /* balcao_catalog.c: `categories`, `macros` (list) and `category-save`,
  * `macro-save`, `macro-remove`. */
 int balcao_catalog_list (bc_config_t *config, int macros);

@@ -6,6 +6,7 @@
 #include "balcao/v1/kb.pb-c.h"
 #include "balcao/v1/notify.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
+#include "bc_article_id.h"
 #include "bc_client.h"
 #include "bc_config.h"
 #include "bc_curve.h"
@@ -13,13 +14,11 @@
 #include "bc_store.h"
 
 #include <czmq.h>
-#include <dirent.h>
 #include <jansson.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define T(pt, en) (balcao_cli_en () ? (en) : (pt))
@@ -70,23 +69,6 @@ s_kb_words (int argc, char **argv, char *buf, size_t size)
     return buf;
 }
 
-/* Splits "a, b,c" into tags (pointers into buf, which is changed). */
-static size_t
-s_kb_tags (char *buf, char **tags, size_t max)
-{
-    size_t n = 0;
-    for (char *tok = strtok (buf, ",[]"); tok && n < max; tok = strtok (NULL, ",[]")) {
-        while (*tok == ' ' || *tok == '"' || *tok == '\'')
-            tok++;
-        char *end = tok + strlen (tok);
-        while (end > tok && (end[-1] == ' ' || end[-1] == '"' || end[-1] == '\''))
-            *--end = 0;
-        if (*tok)
-            tags[n++] = tok;
-    }
-    return n;
-}
-
 static void
 s_kb_print_article (const Balcao__V1__Article *a, int with_body)
 {
@@ -130,32 +112,97 @@ s_kb_article_reply (bc_envelope_t *reply, int with_body)
     return 0;
 }
 
-/* A snippet for the terminal: <mark>x</mark> as *x*, entities decoded. */
+/* kb's snippet (HTML-escaped text, the query's words in <mark>) as plain
+ * text on out: the marks as mark, entities decoded. */
 static void
-s_kb_print_snippet (const char *html)
+s_kb_snippet (FILE *out, const char *html, const char *mark)
 {
     static const struct {
         const char *from, *to;
-    } map[] = {{"<mark>", "*"}, {"</mark>", "*"}, {"&lt;", "<"}, {"&gt;", ">"},
-               {"&quot;", "\""}, {"&amp;", "&"}};
-    printf ("    ");
+    } map[] = {{"<mark>", NULL}, {"</mark>", NULL}, {"&lt;", "<"}, {"&gt;", ">"},
+               {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}};
     for (const char *p = html; *p;) {
         size_t i;
         for (i = 0; i < sizeof map / sizeof map[0]; i++)
             if (strncmp (p, map[i].from, strlen (map[i].from)) == 0)
                 break;
         if (i < sizeof map / sizeof map[0]) {
-            fputs (map[i].to, stdout);
+            fputs (map[i].to ? map[i].to : mark, out);
             p += strlen (map[i].from);
         }
         else
-            putchar (*p++);
+            fputc (*p++, out);
     }
-    printf ("\n");
 }
 
+/* The portal's page of a published public article (the dashboard's API's
+ * url), or JSON null. */
+static json_t *
+s_kb_url (bc_config_t *config, const Balcao__V1__ArticleHit *h)
+{
+    if (strcmp (h->audience, "publico") != 0 || strcmp (h->status, "publicado") != 0)
+        return json_null ();
+    char base[512], escaped[3 * BC_ARTICLE_ID_MAX_BYTES + 1], url[1300];
+    bc_config_public_url (config, base, sizeof base);
+    if (!bc_article_id_escape (h->id, escaped, sizeof escaped))
+        return json_null ();
+    snprintf (url, sizeof url, "%s/ajuda/%s", base, escaped);
+    return json_string (url);
+}
+
+/* kb search|suggest|related --json: the results as one object (the format
+ * is in docs/API.md, "The CLI's JSON"). */
 static int
-s_kb_results (bc_envelope_t *reply)
+s_kb_results_json (bc_config_t *config, const Balcao__V1__ArticleResults *r, const char *query,
+                   uint64_t ticket)
+{
+    json_t *hits = json_array (), *facets = json_array ();
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const Balcao__V1__ArticleHit *h = r->hits[i];
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream (&text, &size);
+        s_kb_snippet (f, h->snippet, "");
+        fclose (f);
+        json_array_append_new (
+            hits, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:o}", "id", h->id,
+                             "title", h->title, "type", h->type, "category", h->category,
+                             "audience", h->audience, "status", h->status, "score", h->score,
+                             "snippet", text, "snippet_html", h->snippet, "url",
+                             s_kb_url (config, h)));
+        free (text);
+    }
+    for (size_t i = 0; i < r->n_facets; i++) {
+        const Balcao__V1__Facet *f = r->facets[i];
+        json_t *group = json_array_size (facets) ? json_array_get (facets, json_array_size (facets) - 1) : NULL;
+        if (!group || strcmp (json_string_value (json_object_get (group, "field")), f->field) != 0) {
+            group = json_pack ("{s:s, s:[]}", "field", f->field, "values");
+            json_array_append_new (facets, group);
+        }
+        json_array_append_new (json_object_get (group, "values"),
+                               json_pack ("{s:s, s:I}", "value", f->value, "count", (json_int_t) f->count));
+    }
+    json_t *o = json_object ();
+    json_object_set_new (o, "query", query ? json_string (query) : json_null ());
+    if (ticket)
+        json_object_set_new (o, "ticket", json_integer ((json_int_t) ticket));
+    json_object_set_new (o, "estimated", json_integer ((json_int_t) r->estimated));
+    json_object_set_new (o, "did_you_mean",
+                         *r->did_you_mean ? json_string (r->did_you_mean) : json_null ());
+    json_object_set_new (o, "showing_results_for", *r->showing_results_for
+                                                       ? json_string (r->showing_results_for)
+                                                       : json_null ());
+    json_object_set_new (o, "hits", hits);
+    json_object_set_new (o, "facets", facets);
+    json_object_set_new (o, "facets_estimated", json_boolean (r->facets_estimated));
+    return balcao_cli_print_json (o);
+}
+
+/* The answer of a search, suggest or related request: for people, or
+ * (json) as s_kb_results_json. */
+static int
+s_kb_results (bc_config_t *config, bc_envelope_t *reply, int json, const char *query,
+              uint64_t ticket)
 {
     if (!reply)
         return balcao_cli_exit ();
@@ -164,7 +211,15 @@ s_kb_results (bc_envelope_t *reply)
     bc_envelope_destroy (&reply);
     if (!r)
         return EXIT_UNAVAILABLE;
-    if (*r->did_you_mean)
+    if (json) {
+        int rc = s_kb_results_json (config, r, query, ticket);
+        balcao__v1__article_results__free_unpacked (r, NULL);
+        return rc;
+    }
+    if (*r->showing_results_for)
+        printf (T ("Mostrando resultados para: %s\n", "Showing results for: %s\n"),
+                r->showing_results_for);
+    else if (*r->did_you_mean)
         printf (T ("Você quis dizer: %s\n", "Did you mean: %s\n"), r->did_you_mean);
     if (!r->n_hits)
         printf (T ("Nenhum artigo encontrado.\n", "No article found.\n"));
@@ -172,8 +227,11 @@ s_kb_results (bc_envelope_t *reply)
         const Balcao__V1__ArticleHit *h = r->hits[i];
         printf ("%-32s %5.2f  %s/%s%s  %s\n", h->id, h->score, h->type, h->audience,
                 strcmp (h->status, "publicado") ? T (" (rascunho)", " (draft)") : "", h->title);
-        if (*h->snippet)
-            s_kb_print_snippet (h->snippet);
+        if (*h->snippet) {
+            printf ("    ");
+            s_kb_snippet (stdout, h->snippet, "*");
+            printf ("\n");
+        }
     }
     if (r->n_facets) {
         const char *field = "";
@@ -212,7 +270,7 @@ s_kb_fields (int argc, char **argv, Balcao__V1__Article *a, char **tags, char *t
         a->status = (char *) v;
     if ((v = s_kb_opt (argc, argv, "--tags"))) {
         snprintf (tag_buf, tag_size, "%s", v);
-        a->n_tags = s_kb_tags (tag_buf, tags, 32);
+        a->n_tags = balcao_cli_tags (tag_buf, tags, 32);
         a->tags = tags;
     }
     *body = NULL;
@@ -228,317 +286,6 @@ s_kb_fields (int argc, char **argv, Balcao__V1__Article *a, char **tags, char *t
     if (*body)
         a->body = *body;
     return 0;
-}
-
-/* Parses a Markdown file with front matter ("---" lines around key: value
- * lines) into a (strings point into text, which is changed). */
-static void
-s_kb_front_matter (char *text, Balcao__V1__Article *a, char **tags, size_t max_tags)
-{
-    a->body = text;
-    if (strncmp (text, "---\n", 4) != 0)
-        return;
-    char *end = strstr (text + 4, "\n---");
-    if (!end)
-        return;
-    *end = 0;
-    /* The body starts after the closing line and one blank line. */
-    char *after = strchr (end + 1, '\n');
-    after = after ? after + 1 : end + 4;
-    if (*after == '\r')
-        after++;
-    if (*after == '\n')
-        after++;
-    a->body = after;
-    char *save = NULL;
-    for (char *line = strtok_r (text + 4, "\n", &save); line; line = strtok_r (NULL, "\n", &save)) {
-        char *colon = strchr (line, ':');
-        if (!colon)
-            continue;
-        *colon = 0;
-        char *value = colon + 1;
-        while (*value == ' ')
-            value++;
-        size_t len = strlen (value);
-        while (len && (value[len - 1] == '\r' || value[len - 1] == ' '))
-            value[--len] = 0;
-        if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0]) {
-            value[len - 1] = 0;
-            value++;
-        }
-        if (strcmp (line, "id") == 0)
-            a->id = value;
-        else if (strcmp (line, "title") == 0)
-            a->title = value;
-        else if (strcmp (line, "type") == 0)
-            a->type = value;
-        else if (strcmp (line, "audience") == 0)
-            a->audience = value;
-        else if (strcmp (line, "category") == 0)
-            a->category = value;
-        else if (strcmp (line, "language") == 0)
-            a->language = value;
-        else if (strcmp (line, "status") == 0)
-            a->status = value;
-        else if (strcmp (line, "tags") == 0) {
-            a->n_tags = s_kb_tags (value, tags, max_tags);
-            a->tags = tags;
-        }
-    }
-}
-
-/* An id made of lowercase letters, digits and '-' from any name. */
-static void
-s_kb_id_of (const char *name, char *out, size_t size)
-{
-    size_t n = 0;
-    for (const char *p = name; *p && n + 1 < size && n < 64; p++) {
-        char c = (char) (*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-            out[n++] = c;
-        else if (n && out[n - 1] != '-')
-            out[n++] = '-';
-    }
-    while (n && out[n - 1] == '-')
-        n--;
-    out[n] = 0;
-}
-
-/* Sends what import collected, in requests of about 256 KiB. */
-typedef struct {
-    Balcao__V1__Article **items;
-    size_t n, cap;
-    char **owned; /* texts and ids to free */
-    size_t nowned, owned_cap;
-} s_kb_batch_t;
-
-static void
-s_kb_own (s_kb_batch_t *b, char *p)
-{
-    if (b->nowned == b->owned_cap) {
-        b->owned_cap = b->owned_cap ? 2 * b->owned_cap : 64;
-        b->owned = realloc (b->owned, b->owned_cap * sizeof *b->owned);
-    }
-    b->owned[b->nowned++] = p;
-}
-
-static Balcao__V1__Article *
-s_kb_add (s_kb_batch_t *b)
-{
-    if (b->n == b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 64;
-        b->items = realloc (b->items, b->cap * sizeof *b->items);
-    }
-    Balcao__V1__Article *a = calloc (1, sizeof *a);
-    balcao__v1__article__init (a);
-    a->tags = calloc (32, sizeof (char *));
-    s_kb_own (b, (char *) a->tags);
-    b->items[b->n++] = a;
-    return a;
-}
-
-static int
-s_kb_send (bc_config_t *config, s_kb_batch_t *b, int publish)
-{
-    unsigned created = 0, updated = 0, unchanged = 0;
-    size_t from = 0;
-    while (from < b->n) {
-        size_t to = from, bytes = 0;
-        while (to < b->n && (to == from || bytes + protobuf_c_message_get_packed_size (&b->items[to]->base) < 256 * 1024))
-            bytes += protobuf_c_message_get_packed_size (&b->items[to++]->base);
-        Balcao__V1__ImportArticles req = BALCAO__V1__IMPORT_ARTICLES__INIT;
-        req.articles = b->items + from;
-        req.n_articles = to - from;
-        req.publish = publish;
-        bc_envelope_t *reply = balcao_cli_call (config, "kb", &req.base);
-        if (!reply)
-            return balcao_cli_exit ();
-        Balcao__V1__ImportResult *r = (Balcao__V1__ImportResult *) bc_envelope_payload (
-            reply, &balcao__v1__import_result__descriptor);
-        bc_envelope_destroy (&reply);
-        if (!r)
-            return EXIT_UNAVAILABLE;
-        created += r->created, updated += r->updated, unchanged += r->unchanged;
-        balcao__v1__import_result__free_unpacked (r, NULL);
-        from = to;
-    }
-    printf (T ("Importados: %u novos, %u atualizados, %u sem mudança.\n",
-               "Imported: %u new, %u updated, %u unchanged.\n"), created, updated, unchanged);
-    return 0;
-}
-
-static int
-s_kb_cmp_names (const void *a, const void *b)
-{
-    return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-static int
-s_kb_import (bc_config_t *config, const char *path, int publish)
-{
-    s_kb_batch_t b = {0};
-    struct stat st;
-    int rc = 0;
-    if (stat (path, &st) != 0) {
-        fprintf (stderr, T ("balcao: %s não existe\n", "balcao: %s does not exist\n"), path);
-        return EXIT_USAGE;
-    }
-    if (S_ISDIR (st.st_mode)) {
-        /* Every *.md in the folder, by name; the id defaults to the name. */
-        zdir_t *dir = zdir_new (path, NULL);
-        zlist_t *files = dir ? zdir_list (dir) : NULL;
-        size_t n = files ? zlist_size (files) : 0, k = 0;
-        char **names = calloc (n + 1, sizeof *names);
-        for (zfile_t *f = files ? zlist_first (files) : NULL; f; f = zlist_next (files))
-            if (strlen (zfile_filename (f, NULL)) > 3
-                && strcmp (zfile_filename (f, NULL) + strlen (zfile_filename (f, NULL)) - 3, ".md") == 0)
-                names[k++] = strdup (zfile_filename (f, NULL));
-        qsort (names, k, sizeof *names, s_kb_cmp_names);
-        for (size_t i = 0; i < k; i++) {
-            char *text = bc_read_file (names[i]);
-            if (!text)
-                continue;
-            s_kb_own (&b, text);
-            Balcao__V1__Article *a = s_kb_add (&b);
-            s_kb_front_matter (text, a, a->tags, 32);
-            if (!*a->id) {
-                const char *base = strrchr (names[i], '/') ? strrchr (names[i], '/') + 1 : names[i];
-                char *id = malloc (72);
-                s_kb_id_of (base, id, 72);
-                if (strlen (id) > 3 && strcmp (id + strlen (id) - 3, "-md") == 0)
-                    id[strlen (id) - 3] = 0;
-                s_kb_own (&b, id);
-                a->id = id;
-            }
-            free (names[i]);
-        }
-        free (names);
-        zlist_destroy (&files);
-        zdir_destroy (&dir);
-    }
-    else {
-        /* JSON lines: id, title, body (and optional article fields). */
-        FILE *f = fopen (path, "r");
-        char *line = NULL;
-        size_t cap = 0;
-        int lineno = 0;
-        while (f && getline (&line, &cap, f) > 0) {
-            lineno++;
-            json_error_t err;
-            json_t *o = json_loads (line, 0, &err);
-            if (!o || !json_is_object (o)) {
-                fprintf (stderr, T ("balcao: %s:%d: JSON inválido (%s); nada foi importado\n",
-                                    "balcao: %s:%d: invalid JSON (%s); nothing was imported\n"),
-                         path, lineno, err.text);
-                json_decref (o);
-                rc = EXIT_USAGE;
-                break;
-            }
-            Balcao__V1__Article *a = s_kb_add (&b);
-            static const char *const keys[] = {"id", "title", "body", "type", "audience",
-                                               "category", "language", "status"};
-            char **fields[] = {&a->id, &a->title, &a->body, &a->type, &a->audience,
-                               &a->category, &a->language, &a->status};
-            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-                const char *v = json_string_value (json_object_get (o, keys[i]));
-                if (v) {
-                    *fields[i] = strdup (v);
-                    s_kb_own (&b, *fields[i]);
-                }
-            }
-            json_t *tags = json_object_get (o, "tags");
-            for (size_t i = 0; json_is_array (tags) && i < json_array_size (tags) && a->n_tags < 32; i++)
-                if (json_string_value (json_array_get (tags, i))) {
-                    a->tags[a->n_tags] = strdup (json_string_value (json_array_get (tags, i)));
-                    s_kb_own (&b, a->tags[a->n_tags++]);
-                }
-            char *id = malloc (72);
-            s_kb_id_of (a->id, id, 72);
-            s_kb_own (&b, id);
-            a->id = id;
-            json_decref (o);
-        }
-        free (line);
-        if (f)
-            fclose (f);
-        else {
-            fprintf (stderr, T ("balcao: não consegui ler %s\n", "balcao: could not read %s\n"), path);
-            rc = EXIT_USAGE;
-        }
-    }
-    if (!rc) {
-        if (b.n)
-            rc = s_kb_send (config, &b, publish);
-        else
-            printf (T ("Nenhum artigo em %s.\n", "No article in %s.\n"), path);
-    }
-    for (size_t i = 0; i < b.n; i++)
-        free (b.items[i]);
-    for (size_t i = 0; i < b.nowned; i++)
-        free (b.owned[i]);
-    free (b.items);
-    free (b.owned);
-    return rc;
-}
-
-static int
-s_kb_export (bc_config_t *config, const char *path)
-{
-    Balcao__V1__ExportArticles req = BALCAO__V1__EXPORT_ARTICLES__INIT;
-    Balcao__V1__ArticleList *list = (Balcao__V1__ArticleList *) balcao_cli_fetch (config, "kb", &req.base, &balcao__v1__article_list__descriptor);
-    if (!list)
-        return balcao_cli_exit ();
-    size_t len = strlen (path);
-    int is_jsonl = len > 6 && strcmp (path + len - 6, ".jsonl") == 0;
-    FILE *out = is_jsonl ? fopen (path, "w") : NULL;
-    if (!is_jsonl && zsys_dir_create ("%s", path) != 0)
-        out = NULL;
-    int rc = 0;
-    for (size_t i = 0; i < list->n_articles && rc == 0; i++) {
-        const Balcao__V1__Article *a = list->articles[i];
-        if (is_jsonl) {
-            if (!out) {
-                rc = EXIT_USAGE;
-                break;
-            }
-            json_t *tags = json_array ();
-            for (size_t t = 0; t < a->n_tags; t++)
-                json_array_append_new (tags, json_string (a->tags[t]));
-            json_t *o = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", a->id,
-                                   "title", a->title, "body", a->body, "type", a->type,
-                                   "audience", a->audience, "category", a->category,
-                                   "language", a->language, "status", a->status, "tags", tags);
-            char *line = json_dumps (o, JSON_COMPACT);
-            fprintf (out, "%s\n", line);
-            free (line);
-            json_decref (o);
-            continue;
-        }
-        char file[4096];
-        snprintf (file, sizeof file, "%s/%s.md", path, a->id);
-        FILE *f = fopen (file, "w");
-        if (!f) {
-            rc = EXIT_USAGE;
-            break;
-        }
-        fprintf (f, "---\nid: %s\ntitle: \"%s\"\ntype: %s\naudience: %s\ncategory: %s\n"
-                    "language: %s\nstatus: %s\ntags: [",
-                 a->id, a->title, a->type, a->audience, a->category, a->language, a->status);
-        for (size_t t = 0; t < a->n_tags; t++)
-            fprintf (f, "%s%s", t ? ", " : "", a->tags[t]);
-        fprintf (f, "]\n---\n\n%s", a->body);
-        fclose (f);
-    }
-    if (out)
-        fclose (out);
-    if (rc)
-        fprintf (stderr, T ("balcao: não consegui escrever em %s\n", "balcao: could not write to %s\n"),
-                 path);
-    else
-        printf (T ("Exportados %zu artigos para %s.\n", "Exported %zu articles to %s.\n"),
-                list->n_articles, path);
-    balcao__v1__article_list__free_unpacked (list, NULL);
-    return rc;
 }
 
 static int
@@ -713,6 +460,13 @@ balcao_kb (bc_config_t *config, int argc, char **argv)
         return EXIT_USAGE;
     const char *sub = argv[0];
     argc--, argv++;
+    int json = balcao_cli_take_json (&argc, argv);
+    if (json && strcmp (sub, "search") != 0 && strcmp (sub, "suggest") != 0
+        && strcmp (sub, "related") != 0) {
+        fprintf (stderr, T ("balcao: --json vale para kb search, kb suggest e kb related\n",
+                            "balcao: --json is for kb search, kb suggest and kb related\n"));
+        return EXIT_USAGE;
+    }
     char text[8192], tag_buf[2048];
     char *tags[32];
     const char *words = s_kb_words (argc, argv, text, sizeof text);
@@ -723,7 +477,8 @@ balcao_kb (bc_config_t *config, int argc, char **argv)
         if (strcmp (sub, "suggest") == 0) {
             Balcao__V1__SuggestArticles req = BALCAO__V1__SUGGEST_ARTICLES__INIT;
             req.text = (char *) words;
-            return s_kb_results (balcao_cli_call (config, "kb", &req.base));
+            return s_kb_results (config, balcao_cli_call (config, "kb", &req.base), json, words,
+                                 0);
         }
         Balcao__V1__SearchArticles req = BALCAO__V1__SEARCH_ARTICLES__INIT;
         req.query = (char *) words;
@@ -734,7 +489,7 @@ balcao_kb (bc_config_t *config, int argc, char **argv)
         if ((v = s_kb_opt (argc, argv, "--audience")))
             req.audience = (char *) v;
         req.include_drafts = s_kb_flag (argc, argv, "--drafts");
-        return s_kb_results (balcao_cli_call (config, "kb", &req.base));
+        return s_kb_results (config, balcao_cli_call (config, "kb", &req.base), json, words, 0);
     }
     if (strcmp (sub, "ask") == 0)
         return *words ? s_kb_ask (config, words) : EXIT_USAGE;
@@ -822,9 +577,9 @@ balcao_kb (bc_config_t *config, int argc, char **argv)
     if (strcmp (sub, "history") == 0)
         return s_kb_history (config, words);
     if (strcmp (sub, "import") == 0)
-        return s_kb_import (config, words, s_kb_flag (argc, argv, "--publish"));
+        return balcao_kb_import (config, words, s_kb_flag (argc, argv, "--publish"));
     if (strcmp (sub, "export") == 0)
-        return s_kb_export (config, words);
+        return balcao_kb_export (config, words);
     if (strcmp (sub, "from-ticket") == 0) {
         Balcao__V1__ArticleFromTicket req = BALCAO__V1__ARTICLE_FROM_TICKET__INIT;
         req.ticket = balcao_cli_number (words);
@@ -839,7 +594,9 @@ balcao_kb (bc_config_t *config, int argc, char **argv)
     if (strcmp (sub, "related") == 0) {
         Balcao__V1__SimilarArticles req = BALCAO__V1__SIMILAR_ARTICLES__INIT;
         req.ticket = balcao_cli_number (words);
-        return req.ticket ? s_kb_results (balcao_cli_call (config, "kb", &req.base)) : EXIT_USAGE;
+        return req.ticket ? s_kb_results (config, balcao_cli_call (config, "kb", &req.base), json,
+                                          NULL, req.ticket)
+                          : EXIT_USAGE;
     }
     if (strcmp (sub, "preview") == 0)
         return s_kb_preview (config, words);

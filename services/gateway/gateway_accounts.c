@@ -34,7 +34,7 @@ gateway_accounts_new (bc_config_t *config, gateway_bus_t *bus)
     self->bus = bus;
     sem_init (&self->hashing, 0, (unsigned) bc_config_int (config, "gateway/hashes_at_once", 2));
     char public_url[256];
-    gateway_http_public_url (config, public_url, sizeof public_url);
+    bc_config_public_url (config, public_url, sizeof public_url);
     self->is_secure = strncasecmp (public_url, "https:", 6) == 0;
     self->link_us = bc_config_int (config, "gateway/link_s",
                                    bc_config_int (config, "gateway/link_minutes", 30) * 60) *

@@ -177,6 +177,9 @@ gateway_desk_summary (const Balcao__V1__Ticket *t, const json_t *names, int64_t 
         gateway_http_time (t->updated_us), "message_count", (json_int_t) t->message_count,
         "problem", s_number_or_null (t->problem), "incident_count",
         (json_int_t) t->incident_count, "sla", gateway_desk_sla (t, now_us));
+    /* A resolved ticket whose customer's answer was unclear: back in front
+     * of the agent until they write to the customer. */
+    json_object_set_new (out, "awaits_judgement", json_boolean (t->awaits_judgement));
     return out;
 }
 
@@ -210,13 +213,16 @@ s_message (const Balcao__V1__Ticket *t, const Balcao__V1__TicketMessage *m, size
         snprintf (id, sizeof id, "%s", m->message_ref);
     else
         snprintf (id, sizeof id, "%llu-%zu", (unsigned long long) t->number, index + 1);
-    return json_pack ("{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o}", "id", id,
+    json_t *refused = json_array ();
+    for (size_t i = 0; i < m->n_refused_files; i++)
+        json_array_append_new (refused, json_string (m->refused_files[i]));
+    return json_pack ("{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:o}", "id", id,
                       "direction", is_internal ? "internal" : is_inbound ? "inbound" : "outbound",
                       "internal", is_internal, "author", m->author, "author_name", author_name,
                       "body", m->body, "reply", is_inbound && *m->reply ? m->reply : "",
                       "time", gateway_http_time_ms (m->time_us), "channel", m->channel,
                       "mail_class", m->mail_class, "attachments", files, "copied_from",
-                      s_number_or_null (m->copied_from));
+                      s_number_or_null (m->copied_from), "refused_files", refused);
 }
 
 json_t *
@@ -244,6 +250,11 @@ gateway_desk_ticket (const Balcao__V1__Ticket *t, const Balcao__V1__History *his
     json_object_set_new (out, "resolved_by", json_string (t->resolved_by));
     json_object_set_new (out, "merged_into", s_number_or_null (t->merged_into));
     json_object_set_new (out, "previous", s_number_or_null (t->previous));
+    json_object_set_new (out, "mentions", s_number_or_null (t->mentions));
+    json_t *participants = json_array ();
+    for (size_t i = 0; i < t->n_participants; i++)
+        json_array_append_new (participants, json_string (t->participants[i]));
+    json_object_set_new (out, "participants", participants);
     json_object_set_new (out, "csat",
                          t->csat_score ? json_pack ("{s:i, s:s}", "score", (int) t->csat_score,
                                                     "comment", t->csat_comment)

@@ -5,6 +5,7 @@
 
 #include "balcao/v1/kb.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
+#include "bc_article_id.h"
 #include "gateway_kb.h"
 #include "gateway_parse.h"
 #include "gateway_webpath.h"
@@ -32,7 +33,7 @@ gateway_desk_kb_new (bc_config_t *config, gateway_bus_t *bus)
     if (!self)
         return NULL;
     self->bus = bus;
-    gateway_http_public_url (config, self->public_url, sizeof self->public_url);
+    bc_config_public_url (config, self->public_url, sizeof self->public_url);
     self->restricted = *bc_config_str (config, "router/access/restricted_organizations", "");
     return self;
 }
@@ -94,8 +95,10 @@ s_url (gateway_desk_kb_t *self, const char *id, const char *audience, const char
 {
     if (strcmp (audience, "publico") != 0 || strcmp (status, "publicado") != 0)
         return json_null ();
-    char url[400];
-    snprintf (url, sizeof url, "%s/ajuda/%s", self->public_url, id);
+    char escaped[3 * BC_ARTICLE_ID_MAX_BYTES + 1], url[sizeof self->public_url + sizeof escaped + 8];
+    if (!bc_article_id_escape (id, escaped, sizeof escaped))
+        return json_null ();
+    snprintf (url, sizeof url, "%s/ajuda/%s", self->public_url, escaped);
     return json_string (url);
 }
 
@@ -430,11 +433,7 @@ s_create (gateway_desk_kb_t *self, const gateway_req_t *req)
         return out;
     json_t *id = json_object_get (req->body_json, "id");
     if (id && !(json_is_string (id) && gateway_webpath_article_id (json_string_value (id))))
-        return s_invalid (req,
-                          "o id de um artigo tem de 1 a 64 caracteres entre letras minúsculas, "
-                          "dígitos e '-' (ou omita-o: vem do título)",
-                          "an article id is 1 to 64 characters of lowercase letters, digits and "
-                          "'-' (or leave it out: it comes from the title)");
+        return gateway_kb_bad_id (req, bc_article_id_check (json_string_value (id)));
     if (id)
         in.id = (char *) json_string_value (id);
     in.status = "rascunho";
@@ -624,36 +623,32 @@ s_gaps (gateway_desk_kb_t *self, const gateway_req_t *req)
     return gateway_http_json (req->conn, MHD_HTTP_OK, body, NULL, NULL);
 }
 
-/* desk/kb/articles/ID[/action]. */
+/* desk/kb/articles/ID[/action]. The path is unescaped already and an id
+ * may hold '/' ("faq/senha"): the action is the end of the path, when it
+ * is one (no id ends with one: bc_article_id.h), and the id all before. */
 static enum MHD_Result
 s_article_route (gateway_desk_kb_t *self, gateway_req_t *req, const char *rest)
 {
-    char id[80];
-    const char *slash = strchr (rest, '/');
-    size_t n = slash ? (size_t) (slash - rest) : strlen (rest);
-    if (n >= sizeof id)
-        n = sizeof id - 1;
-    memcpy (id, rest, n);
-    id[n] = 0;
-    if (!gateway_webpath_article_id (id))
-        return s_invalid (req,
-                          "o id de um artigo tem de 1 a 64 caracteres entre letras minúsculas, "
-                          "dígitos e '-'",
-                          "an article id is 1 to 64 characters of lowercase letters, digits and "
-                          "'-'");
-    if (!slash)
+    static const char *const actions[] = {"/draft/publish", "/draft/discard", "/publish",
+                                          "/unpublish", "/revert", NULL};
+    size_t n = strlen (rest);
+    const char *action = NULL;
+    for (int i = 0; actions[i] && !action; i++) {
+        size_t len = strlen (actions[i]);
+        if (n > len && strcmp (rest + n - len, actions[i]) == 0)
+            action = actions[i] + 1, n -= len;
+    }
+    char id[BC_ARTICLE_ID_MAX_BYTES + 1];
+    int why = gateway_kb_path_id (rest, n, id);
+    if (why != BC_ARTICLE_ID_OK)
+        return gateway_kb_bad_id (req, why);
+    if (!action)
         return req->is_write ? s_save (self, req, id) : s_get (self, req, id);
-    const char *action = slash + 1;
-    bool is_draft = strcmp (action, "draft/publish") == 0 || strcmp (action, "draft/discard") == 0;
-    bool is_known = is_draft || strcmp (action, "publish") == 0
-                    || strcmp (action, "unpublish") == 0 || strcmp (action, "revert") == 0;
-    if (!is_known)
-        return gateway_http_no_such_page (req->conn);
     if (!req->is_write)
         return s_wrong_method (req);
     if (strcmp (action, "revert") == 0)
         return s_revert (self, req, id);
-    if (is_draft)
+    if (strncmp (action, "draft/", 6) == 0)
         return s_draft_action (self, req, id, strcmp (action, "draft/publish") == 0);
     return s_set_status (self, req, id,
                          strcmp (action, "publish") == 0 ? "publicado" : "rascunho");

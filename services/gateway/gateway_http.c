@@ -65,19 +65,6 @@ gateway_http_json_response (json_t *body)
     return resp;
 }
 
-void
-gateway_http_public_url (bc_config_t *config, char *out, size_t size)
-{
-    char fallback[128];
-    snprintf (fallback, sizeof fallback, "http://%s:%d",
-              bc_config_str (config, "gateway/http_address", "127.0.0.1"),
-              (int) bc_config_int (config, "gateway/http_port", 8080));
-    snprintf (out, size, "%s", bc_config_str (config, "gateway/public_url", fallback));
-    size_t n = strlen (out);
-    while (n && out[n - 1] == '/')
-        out[--n] = 0;
-}
-
 enum MHD_Result
 gateway_http_json (struct MHD_Connection *conn, unsigned status, json_t *body, const char *header,
                    const char *value)

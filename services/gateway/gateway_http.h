@@ -87,10 +87,6 @@ json_t *gateway_http_time (int64_t us);
  * orders a ticket's messages and history by it, and a reply and an action
  * often fall in the same second. */
 json_t *gateway_http_time_ms (int64_t us);
-/* gateway/public_url, the address people open (links in mails, the
- * origin of our pages), default http://<http_address>:<http_port>, without
- * a trailing '/'. */
-void gateway_http_public_url (bc_config_t *config, char *out, size_t size);
 /* The client's IP address as text ("?" when unknown). */
 void gateway_http_peer (struct MHD_Connection *conn, char *out, size_t size);
 /* The headers every HTML answer carries: the Content-Security-Policy

@@ -5,6 +5,7 @@
 #include "gateway_kb.h"
 
 #include "balcao/v1/kb.pb-c.h"
+#include "bc_article_id.h"
 #include "gateway_webpath.h"
 
 #include <stdio.h>
@@ -48,13 +49,28 @@ s_invalid (const gateway_req_t *req, const char *pt, const char *en)
     return gateway_http_error (req->conn, MHD_HTTP_BAD_REQUEST, "invalid", pt, en);
 }
 
-static enum MHD_Result
-s_bad_id (const gateway_req_t *req)
+enum MHD_Result
+gateway_kb_bad_id (const gateway_req_t *req, int why)
 {
-    return s_invalid (req,
-                      "o id de um artigo tem de 1 a 64 caracteres entre letras minúsculas, "
-                      "dígitos e '-'",
-                      "an article id is 1 to 64 characters of lowercase letters, digits and '-'");
+    if (why == BC_ARTICLE_ID_OK)
+        why = BC_ARTICLE_ID_EMPTY; /* not given, or not a string */
+    char pt[256], en[256];
+    snprintf (pt, sizeof pt, "id de artigo inválido: %s",
+              bc_article_id_problem ((bc_article_id_rc_t) why, 0));
+    snprintf (en, sizeof en, "invalid article id: %s",
+              bc_article_id_problem ((bc_article_id_rc_t) why, 1));
+    return s_invalid (req, pt, en);
+}
+
+int
+gateway_kb_path_id (const char *path, size_t n, char *id)
+{
+    id[0] = 0;
+    if (n > BC_ARTICLE_ID_MAX_BYTES)
+        return BC_ARTICLE_ID_TOO_LONG;
+    memcpy (id, path, n);
+    id[n] = 0;
+    return bc_article_id_check (id);
 }
 
 static enum MHD_Result
@@ -175,15 +191,17 @@ s_search (gateway_kb_t *self, const gateway_req_t *req)
     sa.offset = (uint32_t) from;
     sa.type = (char *) s_arg (req, "type");
     sa.category = (char *) s_arg (req, "category");
+    sa.as_typed = strcmp (s_arg (req, "as_typed"), "1") == 0;
     Balcao__V1__ArticleResults *r = (Balcao__V1__ArticleResults *) gateway_kb_call (
         self->bus, req, &sa.base, &balcao__v1__article_results__descriptor, &out);
     if (!r)
         return out;
-    json_t *body = json_pack ("{s:o, s:I, s:o, s:s?}", "hits", s_hits (r), "estimated",
+    json_t *body = json_pack ("{s:o, s:I, s:o, s:o, s:o}", "hits", s_hits (r), "estimated",
                               (json_int_t) r->estimated, "facets", s_facets (r), "did_you_mean",
-                              *r->did_you_mean ? r->did_you_mean : NULL);
-    if (body && !json_object_get (body, "did_you_mean"))
-        json_object_set_new (body, "did_you_mean", json_null ());
+                              *r->did_you_mean ? json_string (r->did_you_mean) : json_null (),
+                              "showing_results_for",
+                              *r->showing_results_for ? json_string (r->showing_results_for)
+                                                      : json_null ());
     balcao__v1__article_results__free_unpacked (r, NULL);
     return gateway_http_json (req->conn, MHD_HTTP_OK, body, NULL, NULL);
 }
@@ -265,7 +283,7 @@ s_record (gateway_kb_t *self, const gateway_req_t *req)
     const char *outcome = json_string_value (json_object_get (req->body_json, "outcome"));
     const char *ref = json_string_value (json_object_get (req->body_json, "client_ref"));
     if (!id || !gateway_webpath_article_id (id))
-        return s_bad_id (req);
+        return gateway_kb_bad_id (req, bc_article_id_check (id));
     if (!outcome || (strcmp (outcome, "opened") != 0 && strcmp (outcome, "deflected") != 0))
         return s_invalid (req, "outcome deve ser \"opened\" ou \"deflected\"",
                           "outcome must be \"opened\" or \"deflected\"");
@@ -298,7 +316,7 @@ s_deflection (gateway_kb_t *self, const gateway_req_t *req)
     Balcao__V1__GetDeflection gd = BALCAO__V1__GET_DEFLECTION__INIT;
     gd.article = (char *) s_arg (req, "article");
     if (*gd.article && !gateway_webpath_article_id (gd.article))
-        return s_bad_id (req);
+        return gateway_kb_bad_id (req, bc_article_id_check (gd.article));
     enum MHD_Result out;
     Balcao__V1__DeflectionCounts *c = (Balcao__V1__DeflectionCounts *) gateway_kb_call (
         self->bus, req, &gd.base, &balcao__v1__deflection_counts__descriptor, &out);
@@ -331,22 +349,22 @@ gateway_kb_route (gateway_kb_t *self, gateway_req_t *req, enum MHD_Result *out)
     else if (strcmp (rest, "deflection") == 0)
         *out = req->is_write ? s_record (self, req) : s_deflection (self, req);
     else if (strncmp (rest, "articles/", 9) == 0) {
-        char id[80];
-        const char *p = rest + 9, *slash = strchr (p, '/');
-        size_t n = slash ? (size_t) (slash - p) : strlen (p);
-        bool is_feedback = slash && strcmp (slash, "/feedback") == 0;
-        if (n >= sizeof id || (slash && !is_feedback))
-            *out = n >= sizeof id ? s_bad_id (req) : gateway_http_no_such_page (req->conn);
-        else {
-            memcpy (id, p, n);
-            id[n] = 0;
-            if (!gateway_webpath_article_id (id))
-                *out = s_bad_id (req);
-            else if (is_feedback)
-                *out = req->is_write ? s_feedback (self, req, id) : s_wrong_method (req);
-            else
-                *out = req->is_write ? s_wrong_method (req) : s_article (self, req, id);
-        }
+        /* The path is unescaped already, and an id may hold '/' ("faq/senha"):
+         * the id is all of the rest but a final "/feedback" (no id ends so:
+         * bc_article_id.h). */
+        char id[BC_ARTICLE_ID_MAX_BYTES + 1];
+        const char *p = rest + 9;
+        size_t n = strlen (p);
+        bool is_feedback = n > 9 && strcmp (p + n - 9, "/feedback") == 0;
+        int why;
+        if (is_feedback)
+            n -= 9;
+        if ((why = gateway_kb_path_id (p, n, id)) != BC_ARTICLE_ID_OK)
+            *out = gateway_kb_bad_id (req, why);
+        else if (is_feedback)
+            *out = req->is_write ? s_feedback (self, req, id) : s_wrong_method (req);
+        else
+            *out = req->is_write ? s_wrong_method (req) : s_article (self, req, id);
     }
     else
         *out = gateway_http_no_such_page (req->conn);

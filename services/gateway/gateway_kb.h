@@ -26,6 +26,13 @@ bool gateway_kb_route (gateway_kb_t *self, gateway_req_t *req, enum MHD_Result *
 ProtobufCMessage *gateway_kb_call (gateway_bus_t *bus, const gateway_req_t *req,
                                    const ProtobufCMessage *msg,
                                    const ProtobufCMessageDescriptor *type, enum MHD_Result *out);
+/* 400 invalid saying why an id is not an article id (why: what
+ * bc_article_id_check said; BC_ARTICLE_ID_OK reads as "missing"). */
+enum MHD_Result gateway_kb_bad_id (const gateway_req_t *req, int why);
+/* The article id that is the n bytes at path (one segment of an
+ * unescaped URL) into id (BC_ARTICLE_ID_MAX_BYTES + 1 bytes): what
+ * bc_article_id_check says of it (too long without copying). */
+int gateway_kb_path_id (const char *path, size_t n, char *id);
 /* kb's snippet (escaped text, the query's words in <mark>) as the API's
  * JSON string, the words in <b>. */
 json_t *gateway_kb_snippet (const char *snippet);

@@ -26,7 +26,7 @@ gateway_mail_new (bc_config_t *config)
     if (!self)
         return NULL;
     pthread_mutex_init (&self->lock, NULL);
-    gateway_http_public_url (config, self->base, sizeof self->base);
+    bc_config_public_url (config, self->base, sizeof self->base);
     self->notify = bc_client_new_for (config, "notify", "gateway");
     if (!self->notify) {
         gateway_mail_destroy (&self);

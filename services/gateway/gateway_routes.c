@@ -71,7 +71,7 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->max_body =
         (size_t) bc_config_int (config, "gateway/max_body_bytes", 36 * 1024 * 1024);
     char public_url[256];
-    gateway_http_public_url (config, public_url, sizeof public_url);
+    bc_config_public_url (config, public_url, sizeof public_url);
     s_origin_of (public_url, self->origin, sizeof self->origin);
     self->accounts = gateway_accounts_new (config, bus);
     self->tickets = gateway_tickets_new (config, bus);
@@ -132,10 +132,24 @@ s_ticket_json (const Balcao__V1__Ticket *t)
          * one on, whoever the router took us for. */
         if (m->is_internal)
             continue;
-        json_array_append_new (messages,
-                               json_pack ("{s:s, s:s, s:o, s:s, s:s}", "author", m->author,
-                                          "body", m->body, "time", gateway_http_time (m->time_us),
-                                          "channel", m->channel, "direction", m->direction));
+        json_t *files = json_array ();
+        for (size_t j = 0; j < m->n_attachments; j++) {
+            const Balcao__V1__Attachment *a = m->attachments[j];
+            char url[96];
+            snprintf (url, sizeof url, "/api/attachments/%s", a->sha256);
+            json_array_append_new (
+                files, json_pack ("{s:s, s:s, s:s, s:I, s:b, s:s}", "filename", a->filename,
+                                  "content_type", a->content_type, "sha256", a->sha256, "size",
+                                  (json_int_t) a->size, "inline", a->inline_, "url", url));
+        }
+        /* An e-mail's body is what its author wrote now (intake's reply,
+         * without the quoted history); full_body is the whole text. */
+        bool is_cut = strcmp (m->direction, "inbound") == 0 && *m->reply;
+        json_array_append_new (
+            messages, json_pack ("{s:s, s:s, s:s, s:o, s:s, s:s, s:o}", "author", m->author,
+                                 "body", is_cut ? m->reply : m->body, "full_body", m->body,
+                                 "time", gateway_http_time (m->time_us), "channel", m->channel,
+                                 "direction", m->direction, "attachments", files));
     }
     return json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:o, s:I, s:o}",
                       "number", (json_int_t) t->number, "subject", t->subject, "status",

@@ -66,14 +66,15 @@ s_is_public (const Balcao__V1__TicketMessage *m)
 }
 
 /* Who wrote m, as the customer should read it: the customer's own name,
- * a colleague's address, the agent's name (never their principal). */
+ * a colleague's name (or address), the agent's name (never their
+ * principal). */
 static const char *
 s_author_name (const Balcao__V1__Ticket *t, const Balcao__V1__TicketMessage *m)
 {
     if (strcmp (m->direction, "inbound") == 0) {
         if (strcasecmp (m->author, t->customer_address) == 0)
             return *t->customer_name ? t->customer_name : t->customer_address;
-        return m->author;
+        return *m->author_name ? m->author_name : m->author;
     }
     return *m->author_name ? m->author_name : "Equipe de suporte";
 }

@@ -1,6 +1,8 @@
 /* gateway_webpath: see gateway_webpath.h. */
 #include "gateway_webpath.h"
 
+#include "bc_article_id.h"
+
 #include <string.h>
 
 bool
@@ -57,8 +59,7 @@ gateway_webpath_event_id (const char *text, uint64_t *seq)
 bool
 gateway_webpath_article_id (const char *text)
 {
-    size_t n = text ? strlen (text) : 0;
-    return n >= 1 && n <= 64 && strspn (text, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+    return bc_article_id_check (text) == BC_ARTICLE_ID_OK;
 }
 
 bool

@@ -22,8 +22,9 @@ bool gateway_webpath_clean (const char *url, char *out, size_t size);
  * *seq set, or false. */
 bool gateway_webpath_event_id (const char *text, uint64_t *seq);
 
-/* A knowledge-base article id as kb makes them: 1 to 64 characters of
- * a-z, 0-9 and '-'. */
+/* A knowledge-base article id (bc_article_id_check: 1 to 128 characters
+ * of UTF-8, no control character, space, '/' or '\\', no leading '.'),
+ * as it comes from an unescaped URL or a JSON body. */
 bool gateway_webpath_article_id (const char *text);
 
 /* A client_ref: 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_' (a UUID

@@ -13,9 +13,11 @@
  * durability and dedupe unchanged, and it can run where the mailbox is
  * reachable.
  *
- *   intake refused the message (not a message, no sender, attachments over
- *   the limit): moved to intake/imap/rejected_folder, so it is not fetched
- *   forever and someone can look at it;
+ *   intake refused the message (not a message, no sender, larger than
+ *   balcao/max_message_size: then only its header is read and submitted,
+ *   with its size, so intake tells the sender): moved to
+ *   intake/imap/rejected_folder, so it is not fetched forever and someone
+ *   can look at it;
  *   intake did not answer, or failed to store it (code internal), or the
  *   IMAP server failed: left as it is, tried again at the next poll.
  *
@@ -122,7 +124,7 @@ s_configure (imapgate_t *self, bc_config_t *config)
     self->imap.ca_file = bc_config_str (config, "intake/imap/ca_file", "");
     self->imap.timeout_ms = (int) bc_config_int (config, "intake/imap/timeout_ms", 30000);
     self->max_message =
-        (size_t) bc_config_int (config, "balcao/max_message_size", 25 * 1024 * 1024);
+        (size_t) bc_config_int (config, "balcao/max_message_size", BC_MAX_MESSAGE_SIZE_DEFAULT);
     self->imap.max_response = self->max_message + 65536;
     self->interval_s = (int) bc_config_int (config, "intake/imap/interval_s", 60);
     self->batch = (size_t) bc_config_int (config, "intake/imap/batch", 100);
@@ -151,7 +153,7 @@ s_configure (imapgate_t *self, bc_config_t *config)
 /* Submits one raw message; S_DONE when intake has it (or had it),
  * S_REJECTED when it refuses it for good, S_LATER otherwise. */
 static s_outcome_t
-s_submit (imapgate_t *self, uint32_t uid, const uint8_t *raw, size_t len)
+s_submit (imapgate_t *self, uint32_t uid, const uint8_t *raw, size_t len, uint64_t oversized)
 {
     unsigned char hash[16];
     char request_id[40];
@@ -161,6 +163,7 @@ s_submit (imapgate_t *self, uint32_t uid, const uint8_t *raw, size_t len)
     req.channel = "email";
     req.raw_mime.data = (uint8_t *) raw;
     req.raw_mime.len = len;
+    req.oversized_bytes = oversized;
     bc_envelope_t *reply = NULL;
     int rc = bc_client_call (self->intake, request_id, &req.base, &reply);
     s_outcome_t outcome = S_LATER;
@@ -224,20 +227,22 @@ s_one (imapgate_t *self, intake_imap_t *imap, uint32_t uid, bool *left)
     if (rc != INTAKE_IMAP_OK)
         goto imap_failed;
     s_outcome_t outcome;
-    if (size > self->max_message) {
-        bc_warn ("event=imap_refused uid=%u code=too_large bytes=%llu limit=%zu", uid,
-                 (unsigned long long) size, self->max_message);
-        outcome = S_REJECTED;
-    }
-    else {
+    {
+        /* Too large to carry: its header alone, with its size, so intake
+         * answers the sender (and refuses it: the rejected folder). */
+        bool is_too_large = size > self->max_message;
+        if (is_too_large)
+            bc_warn ("event=imap_too_large uid=%u bytes=%llu limit=%zu", uid,
+                     (unsigned long long) size, self->max_message);
         uint8_t *raw = NULL;
         size_t len = 0;
-        rc = intake_imap_fetch (imap, uid, &raw, &len);
+        rc = is_too_large ? intake_imap_fetch_header (imap, uid, &raw, &len)
+                          : intake_imap_fetch (imap, uid, &raw, &len);
         if (rc == INTAKE_IMAP_NO)
             return true;
         if (rc != INTAKE_IMAP_OK)
             goto imap_failed;
-        outcome = s_submit (self, uid, raw, len);
+        outcome = s_submit (self, uid, raw, len, is_too_large ? size : 0);
         free (raw);
         if (outcome == S_LATER) {
             *left = true;

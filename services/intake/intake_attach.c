@@ -148,6 +148,8 @@ intake_attach_check (const intake_mail_t *mail, uint64_t max_file, uint64_t max_
     intake_attach_limit_t over = INTAKE_ATTACH_WITHIN;
     uint64_t total = 0;
     for (size_t i = 0; i < mail->n_attachments; i++) {
+        if (mail->attachments[i].is_copy)
+            continue;
         total += mail->attachments[i].size;
         if (mail->attachments[i].size > max_file)
             over = INTAKE_ATTACH_OVER_FILE;
@@ -162,7 +164,8 @@ intake_attach_check (const intake_mail_t *mail, uint64_t max_file, uint64_t max_
         return over;
     *files = calloc (mail->n_attachments + 1, sizeof (char *));
     for (size_t i = 0; i < mail->n_attachments; i++)
-        if (over == INTAKE_ATTACH_OVER_MESSAGE || mail->attachments[i].size > max_file)
+        if (!mail->attachments[i].is_copy
+            && (over == INTAKE_ATTACH_OVER_MESSAGE || mail->attachments[i].size > max_file))
             (*files)[(*n_files)++] = s_describe (&mail->attachments[i]);
     return over;
 }
@@ -173,4 +176,54 @@ intake_attach_files_free (char **files, size_t n_files)
     for (size_t i = 0; i < n_files; i++)
         free (files[i]);
     free (files);
+}
+
+/* Removes attachment i of mail, its description appended to files. */
+static void
+s_leave_out (intake_mail_t *mail, size_t i, char **files, size_t *n_files)
+{
+    intake_attachment_t *a = &mail->attachments[i];
+    files[(*n_files)++] = s_describe (a);
+    free (a->filename);
+    free (a->content_type);
+    free (a->data);
+    memmove (a, a + 1, (mail->n_attachments - i - 1) * sizeof *a);
+    mail->n_attachments--;
+}
+
+intake_attach_limit_t
+intake_attach_trim (intake_mail_t *mail, uint64_t max_file, uint64_t max_message, char ***files,
+                    size_t *n_files)
+{
+    intake_attach_limit_t over = INTAKE_ATTACH_WITHIN;
+    *files = calloc (mail->n_attachments + 1, sizeof (char *));
+    *n_files = 0;
+    for (size_t i = 0; i < mail->n_attachments;) {
+        if (!mail->attachments[i].is_copy && mail->attachments[i].size > max_file) {
+            s_leave_out (mail, i, *files, n_files);
+            over = INTAKE_ATTACH_OVER_FILE;
+        }
+        else
+            i++;
+    }
+    for (;;) {
+        uint64_t total = 0;
+        size_t largest = 0;
+        bool any = false;
+        for (size_t i = 0; i < mail->n_attachments; i++) {
+            const intake_attachment_t *a = &mail->attachments[i];
+            if (a->is_copy)
+                continue;
+            total += a->size;
+            if (!any || a->size > mail->attachments[largest].size)
+                largest = i;
+            any = true;
+        }
+        if (!any || total <= max_message)
+            break;
+        s_leave_out (mail, largest, *files, n_files);
+        if (over == INTAKE_ATTACH_WITHIN)
+            over = INTAKE_ATTACH_OVER_MESSAGE;
+    }
+    return over;
 }

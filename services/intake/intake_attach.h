@@ -35,11 +35,20 @@ int intake_attach_write (const char *root, const char *sha256, const uint8_t *da
 int intake_attach_read (const char *root, const char *sha256, size_t max_len, uint8_t **data,
                         size_t *len);
 
+/* The default limits, decoded bytes (intake/max_attachment_bytes and
+ * intake/max_message_attachments_bytes): 25 MiB each. A mail with a file
+ * that large (a third more in base64) fits the default
+ * balcao/max_message_size (BC_MAX_MESSAGE_SIZE_DEFAULT). */
+#define INTAKE_MAX_FILE_DEFAULT (25 * 1024 * 1024)
+#define INTAKE_MAX_MESSAGE_DEFAULT (25 * 1024 * 1024)
+
 /* Which limit a message's attachments exceed. */
 typedef enum {
     INTAKE_ATTACH_WITHIN = 0,
     INTAKE_ATTACH_OVER_FILE,    /* one file over max_file */
     INTAKE_ATTACH_OVER_MESSAGE, /* all of them together over max_message */
+    INTAKE_ATTACH_OVER_SIZE,    /* the whole message over balcao/max_message_size:
+                                   a mail gate sent only its header */
 } intake_attach_limit_t;
 
 /* Checks the attachments of mail against the limits (bytes, decoded). The
@@ -50,5 +59,14 @@ typedef enum {
 intake_attach_limit_t intake_attach_check (const intake_mail_t *mail, uint64_t max_file,
                                            uint64_t max_message, char ***files, size_t *n_files);
 void intake_attach_files_free (char **files, size_t n_files);
+
+/* Leaves out of mail the files a message by mail cannot keep: every file
+ * over max_file, then the largest of the rest until they add up to at most
+ * max_message (a forwarded message's whole copy, is_copy, is never counted:
+ * see intake_mail.h). The message itself is kept with the others. Returns
+ * which limit left files out (the per-file one when both did), with
+ * *files, *n_files as for intake_attach_check (only the files left out). */
+intake_attach_limit_t intake_attach_trim (intake_mail_t *mail, uint64_t max_file,
+                                          uint64_t max_message, char ***files, size_t *n_files);
 
 #endif

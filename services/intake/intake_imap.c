@@ -476,22 +476,26 @@ intake_imap_size (intake_imap_t *self, uint32_t uid, uint64_t *size)
     return INTAKE_IMAP_OK;
 }
 
-int
-intake_imap_fetch (intake_imap_t *self, uint32_t uid, uint8_t **data, size_t *len)
+/* UID FETCH of one body section ("" the whole message, "HEADER"), without
+ * marking it \Seen: its literal, malloc'd. */
+static int
+s_fetch (intake_imap_t *self, uint32_t uid, const char *section, uint8_t **data, size_t *len)
 {
     *data = NULL;
     *len = 0;
-    int rc = intake_imap_command (self, "UID FETCH %u (BODY.PEEK[])", uid);
+    int rc = intake_imap_command (self, "UID FETCH %u (BODY.PEEK[%s])", uid, section);
     if (rc != INTAKE_IMAP_OK)
         return rc;
-    /* The literal announced by "* n FETCH (... BODY[] {size}"; servers put
-     * the UID item before or after it. */
+    /* The literal announced by "* n FETCH (... BODY[<section>] {size}";
+     * servers put the UID item before or after it. */
+    char item[32];
+    snprintf (item, sizeof item, "BODY[%s]", section);
     for (size_t i = 0; i < self->scan.n_literals; i++) {
         const intake_imap_literal_t *l = &self->scan.literals[i];
         const char *announce = self->buf + l->line;
         size_t announce_len = l->offset - l->line;
         if (announce[0] != '*' || !memmem (announce, announce_len, "FETCH", 5) ||
-            !memmem (announce, announce_len, "BODY[]", 6))
+            !memmem (announce, announce_len, item, strlen (item)))
             continue;
         *data = malloc (l->len ? l->len : 1);
         memcpy (*data, self->buf + l->offset, l->len);
@@ -499,6 +503,18 @@ intake_imap_fetch (intake_imap_t *self, uint32_t uid, uint8_t **data, size_t *le
         return INTAKE_IMAP_OK;
     }
     return INTAKE_IMAP_NO; /* expunged meanwhile */
+}
+
+int
+intake_imap_fetch (intake_imap_t *self, uint32_t uid, uint8_t **data, size_t *len)
+{
+    return s_fetch (self, uid, "", data, len);
+}
+
+int
+intake_imap_fetch_header (intake_imap_t *self, uint32_t uid, uint8_t **data, size_t *len)
+{
+    return s_fetch (self, uid, "HEADER", data, len);
 }
 
 int

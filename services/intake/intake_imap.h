@@ -95,6 +95,9 @@ int intake_imap_size (intake_imap_t *self, uint32_t uid, uint64_t *size);
 /* The raw message uid (BODY.PEEK[]: its flags do not change) in a malloc'd
  * *data of *len bytes. INTAKE_IMAP_NO when it is gone. */
 int intake_imap_fetch (intake_imap_t *self, uint32_t uid, uint8_t **data, size_t *len);
+/* The same for the message's header alone (BODY.PEEK[HEADER]), its blank
+ * line included: for a message too large to fetch whole. */
+int intake_imap_fetch_header (intake_imap_t *self, uint32_t uid, uint8_t **data, size_t *len);
 /* UID STORE uid +FLAGS.SILENT (flags), e.g. "\\Seen". */
 int intake_imap_flag (intake_imap_t *self, uint32_t uid, const char *flags);
 /* Removes message uid for good: \Deleted, then UID EXPUNGE (UIDPLUS) or

@@ -1,5 +1,6 @@
 /* intake_mail: GMime does the MIME work (structure, transfer encodings,
- * RFC 2047 headers, RFC 2231 parameters, charsets); this file walks the
+ * RFC 2047 headers, RFC 2231 parameters), intake_charset the charsets and
+ * intake_headers the odd header blocks; this file walks the
  * parts: text into the body, other leaves into attachments (once per
  * content, from every version of an alternative), attached messages into
  * forwarded sections. Every string it hands out is valid UTF-8, because
@@ -7,6 +8,8 @@
 #include "intake_mail.h"
 #include "intake_words.h"
 
+#include "intake_charset.h"
+#include "intake_headers.h"
 #include "intake_report.h"
 #include "intake_text.h"
 
@@ -41,14 +44,15 @@ s_utf8 (const char *s)
 }
 
 /* The Subject as people read it, decoded by intake_words (not GMime's
- * decoder: see intake_words.h). */
+ * decoder: see intake_words.h); raw 8-bit bytes in the charset the
+ * message's text declares, if they read in it. */
 static char *
 s_subject (GMimeMessage *msg)
 {
     GMimeHeaderList *headers = g_mime_object_get_header_list (GMIME_OBJECT (msg));
     GMimeHeader *h = headers ? g_mime_header_list_get_header (headers, "Subject") : NULL;
     const char *raw = h ? g_mime_header_get_raw_value (h) : NULL;
-    return intake_words_decode (raw, NULL);
+    return intake_words_decode (raw, intake_headers_body_charset (msg));
 }
 
 const char *
@@ -88,44 +92,21 @@ s_decoded (GMimePart *part)
     return bytes;
 }
 
-/* bytes in charset (NULL: undeclared) as UTF-8 text; g_free it. The
- * declared charset is trusted when the bytes convert cleanly (ISO-8859-1
- * read as Windows-1252, as mailers mean it); otherwise (no charset, an
- * unknown one, or "utf-8" over Latin-1 bytes) GMime guesses among the
- * fallback charsets. */
+/* bytes in charset (NULL: undeclared) as UTF-8 text; g_free it. What the
+ * charset cannot read becomes U+FFFD and the rest converts
+ * (intake_charset.h). */
 static char *
-s_text_utf8 (const GByteArray *bytes, const char *charset, GMimeParserOptions *options)
+s_text_utf8 (const GByteArray *bytes, const char *charset)
 {
-    const char *data = (const char *) bytes->data;
-    size_t len = bytes->len;
-    if (len == 0)
-        return g_strdup ("");
-    const char *canon = charset ? g_mime_charset_canon_name (charset) : NULL;
-    if (canon && (g_ascii_strcasecmp (canon, "utf-8") == 0
-                  || g_ascii_strcasecmp (canon, "us-ascii") == 0)) {
-        /* The common case needs no conversion, only a check. */
-        if (g_utf8_validate (data, (gssize) len, NULL))
-            return g_strndup (data, len);
-    }
-    else if (charset) {
-        const char *from = g_mime_charset_iconv_name (g_mime_charset_iso_to_windows (charset));
-        char *text = g_convert (data, (gssize) len, "UTF-8", from, NULL, NULL, NULL);
-        if (text && g_utf8_validate (text, -1, NULL))
-            return text;
-        g_free (text);
-    }
-    else if (g_utf8_validate (data, (gssize) len, NULL))
-        return g_strndup (data, len);
-    char *guess = g_mime_utils_decode_8bit (options, data, len);
-    char *text = g_utf8_make_valid (guess, -1);
-    g_free (guess);
-    return text;
+    char *text = intake_charset_to_utf8 ((const char *) bytes->data, bytes->len, charset, NULL);
+    char *copy = g_strdup (text);
+    free (text);
+    return copy;
 }
 
 /* ---- the walk ---- */
 
 typedef struct {
-    GMimeParserOptions *options;
     GString *forwarded; /* the forwarded sections, after the body */
     intake_attachment_t *attachments;
     size_t n_attachments;
@@ -164,11 +145,11 @@ s_is_body_text (GMimeObject *obj)
 
 /* A text part as readable UTF-8 text (HTML rendered as text); g_free it. */
 static char *
-s_part_text (s_walk_t *w, GMimeObject *obj)
+s_part_text (GMimeObject *obj)
 {
     GByteArray *bytes = s_decoded (GMIME_PART (obj));
     const char *charset = g_mime_object_get_content_type_parameter (obj, "charset");
-    char *text = s_text_utf8 (bytes, charset, w->options);
+    char *text = s_text_utf8 (bytes, charset);
     g_byte_array_free (bytes, TRUE);
     GMimeContentType *ct = g_mime_object_get_content_type (obj);
     if (!g_mime_content_type_is_type (ct, "text", "html"))
@@ -226,42 +207,87 @@ s_merge (intake_attachment_t *kept, GMimePart *part, bool is_inline)
     kept->is_inline = kept->is_inline && is_inline;
 }
 
-/* A leaf that is not body text, kept once per content: the same bytes in
- * two versions of an alternative (or attached twice) are one attachment. */
+/* bytes kept as a file once per content: the same bytes in two versions
+ * of an alternative (or attached twice) are one attachment. name and type
+ * are taken (freed here when not kept); bytes is freed. part (NULL for a
+ * file made here) names a copy already kept. */
 static void
-s_attachment (s_walk_t *w, GMimePart *part)
+s_keep (s_walk_t *w, GByteArray *bytes, char *name, char *type, bool is_inline, GMimePart *part,
+        bool is_copy)
 {
-    GByteArray *bytes = s_decoded (part);
     unsigned char hash[crypto_hash_sha256_BYTES];
     char sha256[65];
     crypto_hash_sha256 (hash, bytes->data, bytes->len);
     sodium_bin2hex (sha256, sizeof sha256, hash, sizeof hash);
-    bool is_inline = !g_mime_part_is_attachment (part);
     intake_attachment_t *kept = s_kept (w, sha256);
-    if (kept)
+    if (kept && part)
         s_merge (kept, part, is_inline);
     if (kept || w->n_attachments >= S_MAX_ATTACHMENTS) {
         g_byte_array_free (bytes, TRUE);
+        free (name);
+        free (type);
         return;
     }
     if (w->n_attachments % 8 == 0)
         w->attachments =
             realloc (w->attachments, (w->n_attachments + 8) * sizeof *w->attachments);
     intake_attachment_t *a = &w->attachments[w->n_attachments++];
-    a->filename = s_filename (part);
-    GMimeContentType *ct = g_mime_object_get_content_type (GMIME_OBJECT (part));
-    char *type = g_mime_content_type_get_mime_type (ct);
-    char *lower = g_ascii_strdown (type ? type : "application/octet-stream", -1);
-    a->content_type = s_utf8 (lower);
-    g_free (lower);
-    g_free (type);
+    a->filename = name;
+    a->content_type = type;
     memcpy (a->sha256, sha256, sizeof a->sha256);
     a->size = bytes->len;
     a->is_inline = is_inline;
+    a->is_copy = is_copy;
     a->data = malloc (bytes->len ? bytes->len : 1);
     if (bytes->len)
         memcpy (a->data, bytes->data, bytes->len);
     g_byte_array_free (bytes, TRUE);
+}
+
+/* A leaf that is not body text. */
+static void
+s_attachment (s_walk_t *w, GMimePart *part)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type (GMIME_OBJECT (part));
+    char *type = g_mime_content_type_get_mime_type (ct);
+    char *lower = g_ascii_strdown (type ? type : "application/octet-stream", -1);
+    char *content_type = s_utf8 (lower);
+    g_free (lower);
+    g_free (type);
+    s_keep (w, s_decoded (part), s_filename (part), content_type,
+            !g_mime_part_is_attachment (part), part, false);
+}
+
+/* A forwarded message kept whole as a file too ("<subject>.eml",
+ * message/rfc822), so an agent can open the original with its headers
+ * and its own attachments in a mail client. */
+static void
+s_forwarded_file (s_walk_t *w, GMimeMessagePart *part, GMimeMessage *msg)
+{
+    GMimeStream *mem = g_mime_stream_mem_new ();
+    g_mime_object_write_to_stream (GMIME_OBJECT (msg), NULL, mem);
+    GByteArray *bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+    g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
+    g_object_unref (mem);
+    const char *given = g_mime_object_get_content_disposition_parameter (GMIME_OBJECT (part),
+                                                                         "filename");
+    char *name;
+    if (given && *given)
+        name = s_utf8 (given);
+    else {
+        /* The subject, without what a file name cannot hold. */
+        char *subject = s_subject (msg);
+        GString *n = g_string_new (NULL);
+        for (const char *c = subject; *c && (n->len < 120 || ((unsigned char) *c & 0xC0) == 0x80); c++)
+            g_string_append_c (n, strchr ("/\\:*?\"<>|", *c) || (unsigned char) *c < 0x20 ? '_' : *c);
+        char *trimmed = g_strstrip (n->str);
+        char *file = g_strdup_printf ("%s.eml", *trimmed ? trimmed : "mensagem-encaminhada");
+        name = s_utf8 (file);
+        g_free (file);
+        g_string_free (n, TRUE);
+        free (subject);
+    }
+    s_keep (w, bytes, name, strdup ("message/rfc822"), false, NULL, true);
 }
 
 /* The files of a version the body does not come from: every leaf that is
@@ -296,9 +322,9 @@ s_files (s_walk_t *w, GMimeObject *obj, int depth)
 
 /* True when a plain-text version says something (more than blanks). */
 static bool
-s_says_something (s_walk_t *w, GMimeObject *obj)
+s_says_something (GMimeObject *obj)
 {
-    char *text = s_part_text (w, obj);
+    char *text = s_part_text (obj);
     GString *probe = g_string_new (NULL);
     s_append_text (probe, text);
     bool says = probe->len > 0;
@@ -311,14 +337,14 @@ s_says_something (s_walk_t *w, GMimeObject *obj)
  * text when it says something, else the richest other version (a
  * multipart/related HTML, or the HTML); -1 when none is text. */
 static int
-s_alternative_choice (s_walk_t *w, GMimeMultipart *mp)
+s_alternative_choice (GMimeMultipart *mp)
 {
     int count = g_mime_multipart_get_count (mp);
     for (int i = 0; i < count; i++) {
         GMimeObject *child = g_mime_multipart_get_part (mp, i);
         GMimeContentType *ct = g_mime_object_get_content_type (child);
         if (s_is_body_text (child) && g_mime_content_type_is_type (ct, "text", "plain") &&
-            s_says_something (w, child))
+            s_says_something (child))
             return i;
     }
     for (int i = 0; i < count; i++)
@@ -336,7 +362,7 @@ s_alternative_choice (s_walk_t *w, GMimeMultipart *mp)
 static void
 s_alternative (s_walk_t *w, GMimeMultipart *mp, GString *into, int depth)
 {
-    int chosen = s_alternative_choice (w, mp);
+    int chosen = s_alternative_choice (mp);
     int count = g_mime_multipart_get_count (mp);
     for (int i = 0; i < count; i++) {
         GMimeObject *child = g_mime_multipart_get_part (mp, i);
@@ -361,8 +387,9 @@ s_forwarded (s_walk_t *w, GMimeMessage *msg, int depth)
     const char *raw_date = g_mime_object_get_header (GMIME_OBJECT (msg), "Date");
     char *date = g_strstrip (g_strdup (raw_date ? raw_date : ""));
     char *subject = s_subject (msg);
-    char *header = g_strdup_printf ("De: %s\nData: %s\nAssunto: %s\n", who ? who : "",
-                                    date, subject);
+    /* A line only for what the original has. */
+    char *header = g_strdup_printf ("De: %s\n%s%s%sAssunto: %s\n", who ? who : "",
+                                    *date ? "Data: " : "", date, *date ? "\n" : "", subject);
     free (subject);
     g_free (who);
     g_free (date);
@@ -427,14 +454,16 @@ s_walk (s_walk_t *w, GMimeObject *obj, GString *into, int depth)
     }
     if (GMIME_IS_MESSAGE_PART (obj)) {
         GMimeMessage *msg = g_mime_message_part_get_message (GMIME_MESSAGE_PART (obj));
-        if (msg)
+        if (msg) {
+            s_forwarded_file (w, GMIME_MESSAGE_PART (obj), msg);
             s_forwarded (w, msg, depth + 1);
+        }
         return;
     }
     if (!GMIME_IS_PART (obj))
         return;
     if (s_is_body_text (obj)) {
-        char *text = s_part_text (w, obj);
+        char *text = s_part_text (obj);
         s_append_text (into, text);
         g_free (text);
         return;
@@ -465,24 +494,6 @@ s_ids (GMimeObject *msg, const char *header, char ***ids, size_t *n)
 }
 
 static void
-s_sender (GMimeMessage *msg, intake_mail_t *out)
-{
-    InternetAddressList *from = g_mime_message_get_from (msg);
-    int count = from ? internet_address_list_length (from) : 0;
-    for (int i = 0; i < count; i++) {
-        InternetAddress *ia = internet_address_list_get_address (from, i);
-        if (INTERNET_ADDRESS_IS_MAILBOX (ia)) {
-            InternetAddressMailbox *mailbox = INTERNET_ADDRESS_MAILBOX (ia);
-            out->from_address = s_utf8 (internet_address_mailbox_get_addr (mailbox));
-            out->from_name = s_utf8 (internet_address_get_name (ia));
-            return;
-        }
-    }
-    out->from_address = s_utf8 (NULL);
-    out->from_name = s_utf8 (NULL);
-}
-
-static void
 s_threading (GMimeMessage *msg, intake_mail_t *out)
 {
     char **irt;
@@ -495,26 +506,89 @@ s_threading (GMimeMessage *msg, intake_mail_t *out)
     s_ids (GMIME_OBJECT (msg), "References", &out->references, &out->n_references);
 }
 
+/* The mailboxes of list into out, groups flattened; at most 64 in all. */
+static void
+s_mailboxes (InternetAddressList *list, intake_mail_t *out, int depth)
+{
+    int count = list && depth < 4 ? internet_address_list_length (list) : 0;
+    for (int i = 0; i < count && out->n_recipients < 64; i++) {
+        InternetAddress *ia = internet_address_list_get_address (list, i);
+        if (INTERNET_ADDRESS_IS_GROUP (ia))
+            s_mailboxes (internet_address_group_get_members (INTERNET_ADDRESS_GROUP (ia)), out,
+                         depth + 1);
+        else if (INTERNET_ADDRESS_IS_MAILBOX (ia)) {
+            const char *addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia));
+            if (addr && strchr (addr, '@'))
+                out->recipients[out->n_recipients++] = s_utf8 (addr);
+        }
+    }
+}
+
+static void
+s_recipients (GMimeMessage *msg, intake_mail_t *out)
+{
+    out->recipients = calloc (65, sizeof (char *));
+    out->n_recipients = 0;
+    s_mailboxes (g_mime_message_get_addresses (msg, GMIME_ADDRESS_TYPE_TO), out, 0);
+    s_mailboxes (g_mime_message_get_addresses (msg, GMIME_ADDRESS_TYPE_CC), out, 0);
+}
+
 /* The text parts, attachments and forwarded messages of msg. */
 static void
-s_content (GMimeMessage *msg, GMimeParserOptions *options, intake_mail_t *out)
+s_content (GMimeMessage *msg, intake_mail_t *out)
 {
-    s_walk_t w = {options, g_string_new (NULL), NULL, 0};
+    s_walk_t w = {g_string_new (NULL), NULL, 0};
     GString *text = g_string_new (NULL);
     s_walk (&w, g_mime_message_get_mime_part (msg), text, 0);
     char *reply = intake_text_reply (text->str);
-    out->reply = s_utf8 (reply);
-    free (reply);
     if (w.forwarded->len) {
+        /* An attached message is what the customer forwards for us to read:
+         * in the reply as in the body, after their own words. */
+        GString *with = g_string_new (reply);
+        if (with->len)
+            g_string_append (with, "\n\n");
+        g_string_append_len (with, w.forwarded->str, (gssize) w.forwarded->len);
+        free (reply);
+        reply = strdup (with->str);
+        g_string_free (with, TRUE);
         if (text->len)
             g_string_append (text, "\n\n");
         g_string_append_len (text, w.forwarded->str, (gssize) w.forwarded->len);
     }
+    out->reply = s_utf8 (reply);
+    free (reply);
     out->body = s_utf8 (text->str);
     g_string_free (text, TRUE);
     g_string_free (w.forwarded, TRUE);
     out->attachments = w.attachments;
     out->n_attachments = w.n_attachments;
+}
+
+/* raw parsed as a message, or NULL. */
+static GMimeMessage *
+s_message (const uint8_t *raw, size_t len, GMimeParserOptions *options)
+{
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer ((const char *) raw, len);
+    GMimeParser *parser = g_mime_parser_new_with_stream (stream);
+    GMimeMessage *msg = g_mime_parser_construct_message (parser, options);
+    g_object_unref (parser);
+    g_object_unref (stream);
+    return msg;
+}
+
+/* Whether msg has a header field: its own, or a Content-* one GMime put
+ * on its top part. */
+static bool
+s_has_headers (GMimeMessage *msg)
+{
+    GMimeObject *objects[] = {msg ? GMIME_OBJECT (msg) : NULL,
+                              msg ? g_mime_message_get_mime_part (msg) : NULL};
+    for (size_t i = 0; i < G_N_ELEMENTS (objects); i++) {
+        GMimeHeaderList *list = objects[i] ? g_mime_object_get_header_list (objects[i]) : NULL;
+        if (list && g_mime_header_list_get_count (list) > 0)
+            return true;
+    }
+    return false;
 }
 
 int
@@ -531,21 +605,27 @@ intake_mail_parse_site (const uint8_t *raw, size_t len, const intake_mail_site_t
     GMimeParserOptions *options = g_mime_parser_options_new ();
     const char *fallback[] = {"utf-8", "windows-1252", NULL};
     g_mime_parser_options_set_fallback_charsets (options, fallback);
-    GMimeStream *stream = g_mime_stream_mem_new_with_buffer ((const char *) raw, len);
-    GMimeParser *parser = g_mime_parser_new_with_stream (stream);
-    GMimeMessage *msg = g_mime_parser_construct_message (parser, options);
-    g_object_unref (parser);
-    g_object_unref (stream);
-    if (!msg) {
+    GMimeMessage *msg = s_message (raw, len, options);
+    size_t start = s_has_headers (msg) ? 0 : intake_headers_start (raw, len);
+    if (start > 0 && start < len) {
+        /* An mbox "From " line, a stray line or a blank one before the
+         * headers: the message starts after them. */
+        g_clear_object (&msg);
+        msg = s_message (raw + start, len - start, options);
+    }
+    if (!s_has_headers (msg)) {
+        g_clear_object (&msg);
         g_mime_parser_options_free (options);
-        snprintf (err, err_size, "the input is not an RFC 822 message");
+        snprintf (err, err_size, "the input is not an RFC 822 message: no header field "
+                                 "(From:, Subject:...) in its first lines");
         return -1;
     }
-    s_sender (msg, out);
+    intake_headers_sender (msg, &out->from_address, &out->from_name);
     out->message_id = s_utf8 (g_mime_message_get_message_id (msg));
     out->subject = s_subject (msg);
     s_threading (msg, out);
-    s_content (msg, options, out);
+    s_recipients (msg, out);
+    s_content (msg, out);
     out->report_recipient = s_utf8 (NULL);
     out->report_message_id = s_utf8 (NULL);
     intake_report_classify (msg, site, out);
@@ -574,6 +654,9 @@ intake_mail_clear (intake_mail_t *m)
     for (size_t i = 0; i < m->n_references; i++)
         free (m->references[i]);
     free (m->references);
+    for (size_t i = 0; i < m->n_recipients; i++)
+        free (m->recipients[i]);
+    free (m->recipients);
     free (m->report_recipient);
     free (m->report_message_id);
     for (size_t i = 0; i < m->n_attachments; i++) {

@@ -31,11 +31,17 @@ typedef struct {
     bool is_inline;     /* Content-Disposition inline or none (e.g. an image in HTML),
                            in every copy */
     uint8_t *data;      /* the decoded content, size bytes (malloc'd) */
+    bool is_copy;       /* a forwarded message kept whole (.eml) beside its text and
+                           files, which the message has anyway: not counted in the
+                           limits, and left out when over the file limit */
 } intake_attachment_t;
 
 typedef struct {
     char *message_id; /* without brackets; "" when the mail has none */
-    char *from_address; /* "" when the mail has no usable From */
+    /* The sender (intake_headers_sender): From, else Reply-To, else
+     * Sender; without a domain only as written in From ("MAILER-DAEMON");
+     * "" when there is none. */
+    char *from_address;
     char *from_name;
     char *subject;
     /* The whole text, UTF-8: the text parts in order (HTML-only mail as
@@ -43,11 +49,16 @@ typedef struct {
      * under a "Mensagem encaminhada" ruler. */
     char *body;
     /* Just the new part of body's own text: quoted history and signature
-     * cut (intake_text_reply). */
+     * cut (intake_text_reply), then each forwarded message as in body:
+     * what a customer forwards is for us to read. */
     char *reply;
     char *in_reply_to;
     char **references; /* oldest first */
     size_t n_references;
+    /* The addresses in To and Cc, as written (mailboxes only, groups
+     * flattened); the router decides which of them may join a ticket. */
+    char **recipients;
+    size_t n_recipients;
     intake_mail_class_t mail_class;
     const char *class_reason; /* static, for logs: "auto-submitted", "list-id", ... */
     /* Bounces, read receipts and abuse reports: the recipient the report is
@@ -69,9 +80,11 @@ typedef struct {
 /* Call once per process before parsing. */
 void intake_mail_init (void);
 /* Parses raw into out (all strings allocated, never NULL). A mail without
- * headers or without From still parses (the caller decides what it needs).
- * Returns 0, or -1 with a sentence in err when the input is not a message.
- * site may be NULL: then no loop check. */
+ * a sender still parses (the caller decides what it needs), and so does
+ * one after a few junk lines (an mbox "From " line, a stray line). Returns
+ * 0, or -1 with a sentence in err when the input is not a message (no
+ * header field in its first lines). site may be NULL: then no loop
+ * check. */
 int intake_mail_parse_site (const uint8_t *raw, size_t len, const intake_mail_site_t *site,
                             intake_mail_t *out, char *err, size_t err_size);
 /* intake_mail_parse_site without a site. */

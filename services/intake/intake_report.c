@@ -308,8 +308,11 @@ s_looks_like_bounce (GMimeMessage *msg, const intake_mail_t *mail)
         "delivery status notification", "undelivered mail", "undeliverable",
         "mail delivery failed", "returned mail", "delivery failure", "failure notice",
         "não foi possível entregar", "falha na entrega", "mensagem não entregue", NULL};
+    /* With or without a domain: a local MTA writes just "MAILER-DAEMON". */
     bool daemon = s_starts (mail->from_address, "mailer-daemon@") ||
-                  s_starts (mail->from_address, "postmaster@");
+                  s_starts (mail->from_address, "postmaster@") ||
+                  g_ascii_strcasecmp (mail->from_address, "mailer-daemon") == 0 ||
+                  g_ascii_strcasecmp (mail->from_address, "postmaster") == 0;
     char buf[16];
     bool null_path = strcmp (s_header (msg, "Return-Path", buf, sizeof buf), "<>") == 0;
     if (!daemon && !null_path)

@@ -44,6 +44,7 @@ typedef struct {
     const char *ticket_tag; /* balcao/ticket_tag: "[Chamado #N]" */
     uint64_t max_file;      /* intake/max_attachment_bytes */
     uint64_t max_message;   /* intake/max_message_attachments_bytes */
+    uint64_t max_raw;       /* balcao/max_message_size: a whole e-mail */
     char attach_root[4096]; /* <data_dir>/intake/attachments */
     char loop_tag[256]; /* the X-Loop notify writes: "balcao.<install>@<domain>" */
     intake_mail_site_t site;
@@ -220,8 +221,11 @@ s_normalize (intake_t *self, const Balcao__V1__Submit *req, intake_mail_t *mail,
         if (intake_mail_parse_site (req->raw_mime.data, req->raw_mime.len, &self->site, mail, err,
                                     err_size))
             return -1;
-        if (!strchr (mail->from_address, '@')) {
-            snprintf (err, err_size, "the message has no sender address (From header)");
+        /* A report needs no answer, so its sender may lack a domain (a
+         * local MTA's "MAILER-DAEMON"); anyone else must be reachable. */
+        if (!strchr (mail->from_address, '@') && !s_is_report (mail->mail_class)) {
+            snprintf (err, err_size, "the message has no sender address: no From, Reply-To "
+                                     "or Sender header with an e-mail address");
             intake_mail_clear (mail);
             return -1;
         }
@@ -292,42 +296,71 @@ s_attachment_record (intake_t *self, MDB_txn *txn, const Balcao__V1__Attachment 
     return mdb_put (txn, self->db_attachment_refs, &refk, &empty, 0);
 }
 
-/* A message over an attachment limit: nothing of it is stored. The first
- * time its id comes, AttachmentRejected goes on the log (notify tells the
- * sender); a retry of the same message (the MTA, the IMAP poller) gets the
- * same refusal without a second event. */
+/* The name and the bytes of the limit a message went over. */
+static const char *
+s_limit_name (intake_attach_limit_t over)
+{
+    return over == INTAKE_ATTACH_OVER_FILE   ? "file"
+           : over == INTAKE_ATTACH_OVER_SIZE ? "message_size"
+                                             : "message";
+}
+
+static uint64_t
+s_limit_bytes (const intake_t *self, intake_attach_limit_t over)
+{
+    return over == INTAKE_ATTACH_OVER_FILE   ? self->max_file
+           : over == INTAKE_ATTACH_OVER_SIZE ? self->max_raw
+                                             : self->max_message;
+}
+
+/* AttachmentRejected on the log, so notify tells the sender which files
+ * (or the whole message) and the limit; kept: the message itself is on the
+ * ticket without them. */
+static int
+s_emit_rejected (intake_t *self, bc_tx_t *tx, const intake_mail_t *mail, const char *language,
+                 uint64_t ticket, intake_attach_limit_t over, char **files, size_t n_files,
+                 bool kept)
+{
+    Balcao__V1__AttachmentRejected ev = BALCAO__V1__ATTACHMENT_REJECTED__INIT;
+    ev.from_address = mail->from_address;
+    ev.from_name = mail->from_name;
+    ev.subject = mail->subject;
+    ev.message_id = mail->message_id;
+    ev.language = (char *) language;
+    ev.files = files;
+    ev.n_files = n_files;
+    ev.limit_bytes = s_limit_bytes (self, over);
+    ev.limit = (char *) s_limit_name (over);
+    ev.ticket = ticket;
+    ev.mail_class = (char *) intake_mail_class_name (mail->mail_class);
+    ev.kept = kept;
+    return bc_tx_emit (tx, &ev.base);
+}
+
+/* A message refused whole (the portal's over a limit, or a mail too large
+ * to carry): nothing of it is stored. The first time its id comes, a mail's
+ * refusal goes on the log (notify tells the sender); a retry of the same
+ * message (the MTA, the IMAP poller) gets the same refusal without a second
+ * event. The portal's customer reads the refusal on the page at once: no
+ * notice by mail, nothing recorded. */
 static int
 s_refuse (intake_t *self, bc_tx_t *tx, const intake_mail_t *mail, const char *language,
           uint64_t ticket, intake_attach_limit_t over, char **files, size_t n_files,
           bool is_portal, bc_reply_t *reply)
 {
     MDB_txn *txn = bc_tx_txn (tx);
-    const char *limit = over == INTAKE_ATTACH_OVER_FILE ? "file" : "message";
-    uint64_t limit_bytes = over == INTAKE_ATTACH_OVER_FILE ? self->max_file : self->max_message;
+    const char *limit = s_limit_name (over);
+    uint64_t limit_bytes = s_limit_bytes (self, over);
     MDB_val k = {strlen (mail->message_id), mail->message_id}, v;
     int rc = mdb_get (txn, self->db_refused, &k, &v);
     bool is_retry = rc == 0;
     if (rc && rc != MDB_NOTFOUND)
         return rc;
-    /* The portal's customer reads the refusal on the page at once: no
-     * notice by mail, nothing recorded. */
     if (!is_retry && !is_portal) {
         MDB_val lv = {strlen (limit), (void *) limit};
-        if ((rc = mdb_put (txn, self->db_refused, &k, &lv, 0)))
-            return rc;
-        Balcao__V1__AttachmentRejected ev = BALCAO__V1__ATTACHMENT_REJECTED__INIT;
-        ev.from_address = mail->from_address;
-        ev.from_name = mail->from_name;
-        ev.subject = mail->subject;
-        ev.message_id = mail->message_id;
-        ev.language = (char *) language;
-        ev.files = files;
-        ev.n_files = n_files;
-        ev.limit_bytes = limit_bytes;
-        ev.limit = (char *) limit;
-        ev.ticket = ticket;
-        ev.mail_class = (char *) intake_mail_class_name (mail->mail_class);
-        if ((rc = bc_tx_emit (tx, &ev.base)))
+        if ((rc = mdb_put (txn, self->db_refused, &k, &lv, 0))
+            || (rc = s_emit_rejected (self, tx, mail, language, ticket, over, files, n_files,
+                                      false)))
             return rc;
     }
     uint64_t total = 0;
@@ -339,7 +372,14 @@ s_refuse (intake_t *self, bc_tx_t *tx, const intake_mail_t *mail, const char *la
              "attachments=%zu total_bytes=%llu ticket=%llu again=%s",
              id, limit, (unsigned long long) limit_bytes, mail->n_attachments,
              (unsigned long long) total, (unsigned long long) ticket, is_retry ? "yes" : "no");
-    if (over == INTAKE_ATTACH_OVER_FILE)
+    if (over == INTAKE_ATTACH_OVER_SIZE)
+        bc_reply_error (reply, "attachment_too_large",
+                        "mensagem recusada: %s passa do limite de %llu bytes por mensagem; "
+                        "envie os arquivos em mensagens separadas ou um link",
+                        "message refused: %s is over the limit of %llu bytes per message; "
+                        "send the files in separate messages or a link",
+                        n_files ? files[0] : "?", (unsigned long long) limit_bytes);
+    else if (over == INTAKE_ATTACH_OVER_FILE)
         bc_reply_error (reply, "attachment_too_large",
                         "mensagem recusada: o anexo %s passa do limite de %llu bytes por arquivo; "
                         "envie um arquivo menor ou um link para ele",
@@ -354,6 +394,21 @@ s_refuse (intake_t *self, bc_tx_t *tx, const intake_mail_t *mail, const char *la
                         "of %llu bytes per message; send them in separate messages or a link",
                         (unsigned long long) total, (unsigned long long) limit_bytes);
     return 0;
+}
+
+/* A message kept without some of its files: the sender is told which were
+ * left out, the limit, and how to send them. */
+static int
+s_left_out (intake_t *self, bc_tx_t *tx, const intake_mail_t *mail, const char *language,
+            uint64_t ticket, intake_attach_limit_t over, char **files, size_t n_files)
+{
+    char id[96];
+    bc_log_clean (mail->message_id, id, sizeof id);
+    bc_warn ("event=attachment_left_out message_id=%s limit=%s limit_bytes=%llu files=%zu "
+             "ticket=%llu",
+             id, s_limit_name (over), (unsigned long long) s_limit_bytes (self, over), n_files,
+             (unsigned long long) ticket);
+    return s_emit_rejected (self, tx, mail, language, ticket, over, files, n_files, true);
 }
 
 /* Who may read stored attachments here: the support team and integrated
@@ -453,6 +508,8 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     }
     Balcao__V1__SubmitReply out = BALCAO__V1__SUBMIT_REPLY__INIT;
     Balcao__V1__Attachment *attachments = NULL, **attachment_ptrs = NULL;
+    char **files = NULL; /* the files left out, "name (12.5 MB)" */
+    size_t n_files = 0;
     int rc = 0;
     MDB_val key = {strlen (mail.message_id), mail.message_id}, val;
     if (key.mv_size > 511) {
@@ -488,15 +545,47 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     }
     const char *language =
         req->language && strncmp (req->language, "en", 2) == 0 ? "en" : "pt-BR";
-    char **files;
-    size_t n_files;
-    intake_attach_limit_t over =
-        intake_attach_check (&mail, self->max_file, self->max_message, &files, &n_files);
-    if (over != INTAKE_ATTACH_WITHIN) {
-        rc = s_refuse (self, tx, &mail, language, ticket, over, files, n_files,
-                       strcmp (channel, "portal") == 0, reply);
-        intake_attach_files_free (files, n_files);
+    /* The portal's customer is still on the page: a file over a limit
+     * refuses the message, and they pick another file. Anything else is
+     * kept without the files over the limits, and the sender is told which
+     * were left out and how to send them. */
+    bool is_portal = strcmp (channel, "portal") == 0;
+    if (req->oversized_bytes && req->raw_mime.len) {
+        /* Too large to carry: only its header came. Nothing is kept; the
+         * sender hears why from us rather than from the MTA. */
+        files = calloc (2, sizeof (char *));
+        files[0] = malloc (64);
+        snprintf (files[0], 64, language[0] == 'e' ? "the whole message (%.1f MB)"
+                                                   : "a mensagem inteira (%.1f MB)",
+                  (double) req->oversized_bytes / (1024.0 * 1024.0));
+        char *point = strrchr (files[0], '.');
+        if (point && language[0] != 'e')
+            *point = ','; /* "1,5 MB" */
+        n_files = 1;
+        rc = s_refuse (self, tx, &mail, language, ticket, INTAKE_ATTACH_OVER_SIZE, files, n_files,
+                       false, reply);
         goto done;
+    }
+    intake_attach_limit_t over =
+        is_portal ? intake_attach_check (&mail, self->max_file, self->max_message, &files, &n_files)
+                  : intake_attach_trim (&mail, self->max_file, self->max_message, &files, &n_files);
+    if (over != INTAKE_ATTACH_WITHIN && is_portal) {
+        rc = s_refuse (self, tx, &mail, language, ticket, over, files, n_files, true, reply);
+        goto done;
+    }
+    /* A forwarded message's whole copy over the file limit is left out: its
+     * text and files are in the message anyway. */
+    for (size_t i = 0; i < mail.n_attachments;) {
+        intake_attachment_t *a = &mail.attachments[i];
+        if (!a->is_copy || a->size <= self->max_file) {
+            i++;
+            continue;
+        }
+        free (a->filename);
+        free (a->content_type);
+        free (a->data);
+        memmove (a, a + 1, (mail.n_attachments - i - 1) * sizeof *a);
+        mail.n_attachments--;
     }
     /* The bytes are durable before anything in LMDB names them. */
     for (size_t i = 0; i < mail.n_attachments; i++) {
@@ -552,6 +641,8 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.in_reply_to = mail.in_reply_to;
     ev.references = mail.references;
     ev.n_references = mail.n_references;
+    ev.recipients = mail.recipients;
+    ev.n_recipients = mail.n_recipients;
     ev.language = (char *) language;
     /* Robots, bounces and receipts go on like any message: the router
      * decides what to do with each class. */
@@ -564,7 +655,11 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.attachments = attachment_ptrs;
     ev.n_attachments = mail.n_attachments;
     ev.category = !req->raw_mime.len && req->category ? req->category : "";
+    ev.refused_files = files;
+    ev.n_refused_files = n_files;
     if ((rc = bc_tx_emit (tx, &ev.base)))
+        goto done;
+    if (n_files && (rc = s_left_out (self, tx, &mail, language, ticket, over, files, n_files)))
         goto done;
     out.message_ref = ref;
     out.ticket = ticket;
@@ -576,6 +671,7 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
 done:
     free (attachments);
     free (attachment_ptrs);
+    intake_attach_files_free (files, n_files);
     intake_mail_clear (&mail);
     return rc;
 }
@@ -639,9 +735,13 @@ intake_server_setup (bc_service_t *svc)
     self->ticket_tag = bc_config_str (cfg, "balcao/ticket_tag", "Chamado");
     self->submitters = bc_config_str (cfg, "intake/submitters", "*");
     self->max_file =
-        (uint64_t) bc_config_int (cfg, "intake/max_attachment_bytes", 25 * 1024 * 1024);
+        (uint64_t) bc_config_int (cfg, "intake/max_attachment_bytes", INTAKE_MAX_FILE_DEFAULT);
     self->max_message =
-        (uint64_t) bc_config_int (cfg, "intake/max_message_attachments_bytes", 25 * 1024 * 1024);
+        (uint64_t) bc_config_int (cfg, "intake/max_message_attachments_bytes",
+                                  INTAKE_MAX_MESSAGE_DEFAULT);
+    self->max_raw = (uint64_t) bc_config_int (cfg, "intake/max_message_size",
+                                              bc_config_int (cfg, "balcao/max_message_size",
+                                                             BC_MAX_MESSAGE_SIZE_DEFAULT));
     snprintf (self->attach_root, sizeof self->attach_root, "%s/attachments",
               bc_service_dir (svc));
     int err_no = bc_dir_ensure (self->attach_root);

@@ -362,8 +362,9 @@ s_ends (const char *s, size_t len, const char *suffix)
     return len >= n && g_ascii_strncasecmp (s + len - n, suffix, n) == 0;
 }
 
-/* "-----Mensagem original-----", "-----Original Message-----", and the
- * forwarded-message rulers. */
+/* "-----Mensagem original-----", "-----Original Message-----". A
+ * forwarded message's ruler is not one: what a customer forwards is what
+ * they want us to read, not history. */
 static bool
 s_is_ruler (s_line_t l)
 {
@@ -374,8 +375,7 @@ s_is_ruler (s_line_t l)
         l.start++;
         l.len--;
     }
-    static const char *const labels[] = {"mensagem original", "original message",
-                                         "mensagem encaminhada", "forwarded message", NULL};
+    static const char *const labels[] = {"mensagem original", "original message", NULL};
     for (const char *const *p = labels; *p; p++)
         if (s_starts (l, *p))
             return true;

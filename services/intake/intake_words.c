@@ -1,41 +1,26 @@
 /* intake_words: see the header. */
 #include "intake_words.h"
 
+#include "intake_charset.h"
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes in text as UTF-8: as they are when valid UTF-8, else from charset
- * (NULL or unknown: Windows-1252), what cannot be converted as U+FFFD. */
+/* An encoded word's bytes (charset: its charset) or raw header text
+ * (charset NULL: read as intake_charset_header does with hint) appended
+ * to out as UTF-8. */
 static void
-s_put (GString *out, const char *bytes, size_t len, const char *charset)
+s_put (GString *out, const char *bytes, size_t len, const char *charset, const char *hint)
 {
     if (!len)
         return;
-    if (charset && (g_ascii_strcasecmp (charset, "utf-8") == 0 ||
-                    g_ascii_strcasecmp (charset, "us-ascii") == 0))
-        charset = NULL;
-    if (!charset && g_utf8_validate (bytes, (gssize) len, NULL)) {
-        g_string_append_len (out, bytes, (gssize) len);
-        return;
-    }
-    const char *from = charset ? charset : "WINDOWS-1252";
-    gsize written = 0;
-    char *utf8 = g_convert_with_fallback (bytes, (gssize) len, "UTF-8", from, "\xEF\xBF\xBD",
-                                          NULL, &written, NULL);
-    if (!utf8 && charset)
-        utf8 = g_convert_with_fallback (bytes, (gssize) len, "UTF-8", "WINDOWS-1252",
-                                        "\xEF\xBF\xBD", NULL, &written, NULL);
-    if (utf8) {
-        g_string_append_len (out, utf8, (gssize) written);
-        g_free (utf8);
-        return;
-    }
-    char *valid = g_utf8_make_valid (bytes, (gssize) len);
-    g_string_append (out, valid);
-    g_free (valid);
+    char *utf8 = charset ? intake_charset_to_utf8 (bytes, len, charset, NULL)
+                         : intake_charset_header (bytes, len, hint);
+    g_string_append (out, utf8);
+    free (utf8);
 }
 
 /* One encoded word at p ("=?charset?B|Q?text?="): its charset (language
@@ -129,12 +114,12 @@ intake_words_decode (const char *raw, const char *fallback_charset)
                 gap++;
             bool only_blanks = gap == p;
             if (!(only_blanks && pending->len)) {
-                s_put (out, (const char *) pending->data, pending->len, pending_cs);
+                s_put (out, (const char *) pending->data, pending->len, pending_cs, NULL);
                 g_byte_array_set_size (pending, 0);
-                s_put (out, text, (size_t) (p - text), fallback_charset);
+                s_put (out, text, (size_t) (p - text), NULL, fallback_charset);
             }
             else if (g_ascii_strcasecmp (cs, pending_cs) != 0) {
-                s_put (out, (const char *) pending->data, pending->len, pending_cs);
+                s_put (out, (const char *) pending->data, pending->len, pending_cs, NULL);
                 g_byte_array_set_size (pending, 0);
             }
             snprintf (pending_cs, sizeof pending_cs, "%s", cs);
@@ -144,8 +129,8 @@ intake_words_decode (const char *raw, const char *fallback_charset)
         else
             p++;
     }
-    s_put (out, (const char *) pending->data, pending->len, pending_cs);
-    s_put (out, text, (size_t) (p - text), fallback_charset);
+    s_put (out, (const char *) pending->data, pending->len, pending_cs, NULL);
+    s_put (out, text, (size_t) (p - text), NULL, fallback_charset);
     g_byte_array_free (pending, TRUE);
     g_byte_array_free (bytes, TRUE);
     g_string_free (flat, TRUE);

@@ -11,10 +11,11 @@
  * undone (a line break and the blanks after it become one space); the
  * bytes of adjacent encoded words of one charset are joined before they
  * are converted, so a character split between them survives, and blanks
- * between encoded words are dropped (RFC 2047, 6.2); raw 8-bit text is
- * UTF-8 when it is valid, else fallback_charset (e.g. the body's declared
- * charset; NULL: Windows-1252). What a charset cannot convert becomes
- * U+FFFD, never raw bytes. */
+ * between encoded words are dropped (RFC 2047, 6.2); raw 8-bit text (and
+ * raw ISO-2022-JP) is read as intake_charset_header reads it:
+ * fallback_charset (the message's declared body charset; may be NULL)
+ * when it reads every byte, else UTF-8 when valid, else Windows-1252.
+ * What a charset cannot convert becomes U+FFFD, never raw bytes. */
 char *intake_words_decode (const char *raw, const char *fallback_charset);
 
 #endif

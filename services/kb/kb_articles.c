@@ -12,9 +12,11 @@
  *
  * Views and feedback are counted in read requests: they are statistics,
  * so a retried read may count twice. */
+#include "bc_article_id.h"
 #include "bc_log.h"
 #include "kb_internal.h"
 
+#include <assert.h>
 #include <cmark.h>
 #include <czmq.h>
 #include <errno.h>
@@ -27,7 +29,7 @@
 #define MAX_BODY KB_MAX_BODY
 #define MAX_TAGS 20
 #define MAX_FIELD 60
-#define MAX_ID 64
+#define MAX_SLUG 64 /* an id kb makes from a title */
 
 static const char *const s_types[] = {"guia", "faq", "manual", NULL};
 static const char *const s_audiences[] = {"publico", "interno", NULL};
@@ -46,16 +48,21 @@ s_one_of (const char *value, const char *const *allowed)
 int
 kb_valid_article_id (const char *id)
 {
-    size_t n = strlen (id);
-    if (n == 0 || n > MAX_ID)
-        return 0;
-    for (const char *p = id; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-            return 0;
-    return 1;
+    return bc_article_id_check (id) == BC_ARTICLE_ID_OK;
 }
 
-/* Lowercase, no accents, words joined by '-', at most MAX_ID characters. */
+void
+kb_article_bad_id (bc_reply_t *reply, const char *id)
+{
+    char shown[128];
+    bc_article_id_rc_t why = bc_article_id_check (id);
+    bc_reply_error (reply, "invalid", "id de artigo '%s' inválido: %s%.0s",
+                    "invalid article id '%s': %.0s%s",
+                    bc_article_id_printable (id, shown, sizeof shown),
+                    bc_article_id_problem (why, 0), bc_article_id_problem (why, 1));
+}
+
+/* Lowercase, no accents, words joined by '-', at most MAX_SLUG characters. */
 static void
 s_slug (const char *title, char *out, size_t size)
 {
@@ -63,7 +70,7 @@ s_slug (const char *title, char *out, size_t size)
     utf8proc_ssize_t n = utf8proc_map ((const utf8proc_uint8_t *) title, 0, &folded,
                                        UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE
                                            | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK);
-    size_t len = 0, max = size - 1 < MAX_ID ? size - 1 : MAX_ID;
+    size_t len = 0, max = size - 1 < MAX_SLUG ? size - 1 : MAX_SLUG;
     for (utf8proc_ssize_t i = 0; n > 0 && i < n && len < max; i++) {
         char c = (char) folded[i];
         int is_alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -152,8 +159,10 @@ kb_article_get (kb_t *self, MDB_txn *txn, const char *id)
 static Balcao__V1__Article *
 s_get_version (kb_t *self, MDB_txn *txn, const char *id, uint32_t version)
 {
-    unsigned char key[MAX_ID + 5];
+    unsigned char key[BC_ARTICLE_ID_MAX_BYTES + 5];
     size_t n = strlen (id);
+    if (n > BC_ARTICLE_ID_MAX_BYTES)
+        return NULL;
     memcpy (key, id, n);
     key[n] = 0;
     key[n + 1] = (unsigned char) (version >> 24);
@@ -288,8 +297,9 @@ kb_article_save (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a)
     /* The version keeps content and authorship, not the counters. */
     uint64_t views = a->views, yes = a->helpful_yes, no = a->helpful_no;
     a->views = a->helpful_yes = a->helpful_no = 0;
-    unsigned char key[MAX_ID + 5];
+    unsigned char key[BC_ARTICLE_ID_MAX_BYTES + 5];
     size_t n = strlen (a->id);
+    assert (n <= BC_ARTICLE_ID_MAX_BYTES); /* every write path checks the id first */
     memcpy (key, a->id, n);
     key[n] = 0;
     for (int i = 0; i < 4; i++)
@@ -370,10 +380,7 @@ s_new_id (kb_t *self, MDB_txn *txn, const Balcao__V1__Article *in, char *id, siz
 {
     if (*in->id) {
         if (!kb_valid_article_id (in->id)) {
-            bc_reply_error (reply, "invalid",
-                            "id '%s' inválido: use letras minúsculas, dígitos e '-' (até %d)",
-                            "invalid id '%s': use lowercase letters, digits and '-' (up to %d)",
-                            in->id, MAX_ID);
+            kb_article_bad_id (reply, in->id);
             return 0;
         }
         snprintf (id, size, "%s", in->id);
@@ -386,7 +393,7 @@ s_new_id (kb_t *self, MDB_txn *txn, const Balcao__V1__Article *in, char *id, siz
         }
         return 1;
     }
-    char base[MAX_ID + 1];
+    char base[MAX_SLUG + 1];
     s_slug (in->title, base, sizeof base);
     snprintf (id, size, "%s", base);
     for (int i = 2;; i++) {
@@ -396,7 +403,7 @@ s_new_id (kb_t *self, MDB_txn *txn, const Balcao__V1__Article *in, char *id, siz
         balcao__v1__article__free_unpacked (old, NULL);
         char suffix[16];
         snprintf (suffix, sizeof suffix, "-%d", i);
-        base[MAX_ID - strlen (suffix)] = 0;
+        base[MAX_SLUG - strlen (suffix)] = 0;
         size_t len = strlen (base);
         memcpy (id, base, len);
         memcpy (id + len, suffix, strlen (suffix) + 1);
@@ -419,7 +426,7 @@ s_create (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     }
     if (!kb_article_check (req->article, reply))
         return 0;
-    char id[MAX_ID + 1];
+    char id[BC_ARTICLE_ID_MAX_BYTES + 1];
     if (!s_new_id (self, bc_tx_txn (tx), req->article, id, sizeof id, reply))
         return 0;
     Balcao__V1__Article a;
@@ -696,24 +703,39 @@ s_import (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     if (!kb_may_write (tx, reply))
         return 0;
     MDB_txn *txn = bc_tx_txn (tx);
-    /* All or nothing: check everything before writing anything. */
+    /* All or nothing: check everything before writing anything. (balcao
+     * kb import checks ids and titles per article first, and leaves out
+     * the ones that would fail here, saying which lines.) */
     for (size_t i = 0; i < req->n_articles; i++) {
         const Balcao__V1__Article *in = req->articles[i];
-        if (!*in->title || !kb_valid_article_id (in->id)) {
+        char shown[128];
+        bc_article_id_printable (in->id, shown, sizeof shown);
+        bc_article_id_rc_t why = bc_article_id_check (in->id);
+        if (why != BC_ARTICLE_ID_OK) {
             bc_reply_error (reply, "invalid",
-                            "artigo %zu ('%s'): precisa de título e de um id com letras "
-                            "minúsculas, dígitos e '-'; nada foi importado",
-                            "article %zu ('%s'): it needs a title and an id of lowercase "
-                            "letters, digits and '-'; nothing was imported",
-                            i + 1, in->id);
+                            "artigo %zu: o id '%s' é inválido (%s%.0s); nada foi importado",
+                            "article %zu: id '%s' is invalid (%.0s%s); nothing was imported",
+                            i + 1, shown, bc_article_id_problem (why, 0),
+                            bc_article_id_problem (why, 1));
+            return 0;
+        }
+        if (!*in->title) {
+            bc_reply_error (reply, "invalid",
+                            "artigo %zu ('%s'): precisa de um título; nada foi importado",
+                            "article %zu ('%s'): it needs a title; nothing was imported", i + 1,
+                            shown);
             return 0;
         }
         if (!kb_article_check (in, reply))
             return 0;
         for (size_t j = 0; j < i; j++)
             if (strcmp (req->articles[j]->id, in->id) == 0) {
-                bc_reply_error (reply, "invalid", "o id '%s' aparece duas vezes; nada foi importado",
-                                "id '%s' appears twice; nothing was imported", in->id);
+                bc_reply_error (reply, "invalid",
+                                "o id '%s' aparece duas vezes (artigos %zu e %zu); nada foi "
+                                "importado",
+                                "id '%s' appears twice (articles %zu and %zu); nothing was "
+                                "imported",
+                                shown, j + 1, i + 1);
                 return 0;
             }
     }
@@ -788,7 +810,7 @@ s_from_ticket (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     in.audience = "interno"; /* until N1 polishes and opens it up */
     in.status = "rascunho";
     int rc = 0;
-    char id[MAX_ID + 1];
+    char id[BC_ARTICLE_ID_MAX_BYTES + 1];
     if (strlen (body) > MAX_BODY)
         body[MAX_BODY] = 0;
     if (s_new_id (self, bc_tx_txn (tx), &in, id, sizeof id, reply)) {

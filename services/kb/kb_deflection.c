@@ -8,6 +8,7 @@
  * counted (the value is when, in µs), so a browser that sends the same
  * outcome twice counts once. The runtime's request ids make a retry of the
  * same request exactly-once; the refs make two requests of one form so. */
+#include "bc_article_id.h"
 #include "bc_log.h"
 #include "kb_internal.h"
 
@@ -25,15 +26,11 @@ s_valid_ref (const char *ref)
                   == n;
 }
 
-/* The answer to an article id kb would never have made. */
+/* The answer to an id that is no article id (bc_article_id.h). */
 static int
-s_bad_article_id (bc_reply_t *reply)
+s_bad_article_id (bc_reply_t *reply, const char *id)
 {
-    bc_reply_error (reply, "invalid",
-                    "o id de um artigo tem de 1 a 64 caracteres entre letras minúsculas, "
-                    "dígitos e '-'",
-                    "an article id is 1 to 64 characters of lowercase letters, digits "
-                    "and '-'");
+    kb_article_bad_id (reply, id);
     return 0;
 }
 
@@ -165,14 +162,14 @@ s_record (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     MDB_txn *txn = bc_tx_txn (tx);
     for (size_t i = 0; i < req->n_articles; i++) {
         if (!kb_valid_article_id (req->articles[i]))
-            return s_bad_article_id (reply);
+            return s_bad_article_id (reply, req->articles[i]);
         Balcao__V1__Article *a = kb_article_visible (self, txn, req->articles[i],
                                                      bc_tx_principal (tx), reply);
         if (!a)
             return 0;
         balcao__v1__article__free_unpacked (a, NULL);
     }
-    char ref[200];
+    char ref[32 + 64 + BC_ARTICLE_ID_MAX_BYTES]; /* outcome, client_ref, article */
     snprintf (ref, sizeof ref, "r:%s:%s%s%s", outcomes[outcome], req->client_ref,
               outcome == 0 ? ":" : "", outcome == 0 ? req->articles[0] : "");
     MDB_val k = {strlen (ref), ref}, v;
@@ -204,7 +201,7 @@ s_record (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
             seen |= strcmp (req->articles[j], req->articles[i]) == 0;
         if (seen)
             continue;
-        char key[80];
+        char key[3 + BC_ARTICLE_ID_MAX_BYTES];
         snprintf (key, sizeof key, "a:%s", req->articles[i]);
         if ((rc = s_bump (self, txn, key, outcome, NULL)))
             return rc;
@@ -228,8 +225,8 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
         return 0;
     }
     if (*req->article && !kb_valid_article_id (req->article))
-        return s_bad_article_id (reply);
-    char key[80];
+        return s_bad_article_id (reply, req->article);
+    char key[3 + BC_ARTICLE_ID_MAX_BYTES];
     snprintf (key, sizeof key, *req->article ? "a:%s" : "t", req->article);
     Balcao__V1__DeflectionCounts c;
     int rc = req->to_us > req->from_us && !*req->article

@@ -1,6 +1,7 @@
 // kb_index: Xapian behind a C API (see kb_index.h for the term scheme).
 // Exceptions are caught at the border: none crosses into C.
 #include "kb_index.h"
+#include "kb_synonyms.h"
 #include "kb_text.h"
 
 #include <algorithm>
@@ -38,6 +39,17 @@ const struct {
     {"ao", "ão"},         {"encias", "ências"}, {"encia", "ência"},   {"ancias", "âncias"},
     {"ancia", "ância"},   {"aveis", "ável"},    {"iveis", "ível"},   {"avel", "ável"},
     {"ivel", "ível"},
+};
+
+// Words the stemmer keys wrong, with the key they take instead: in a help
+// desk, "chamado" (a ticket) is not "chamada" (a phone call) nor "chamemos"
+// (let us call), which the Snowball stemmer all makes "cham"; and "clique"
+// is "clicar" ("clic"), which it makes "cliqu".
+const struct {
+    const char *word, *key;
+} s_own_keys[] = {
+    {"chamado", "chamado"}, {"chamados", "chamado"}, {"clique", "clic"},
+    {"cliques", "clic"},    {"cliquei", "clic"},     {"cliquem", "clic"},
 };
 
 char *
@@ -404,6 +416,9 @@ struct keyer_t {
         }
         std::string k = is_alpha ? stem (w) : w;
         k = kb_text_fold (k.data (), k.size ());
+        for (const auto &e : s_own_keys)
+            if (folded == e.word)
+                k = e.key;
         return cache.emplace (folded, k).first->second;
     }
 };
@@ -562,6 +577,34 @@ struct kb_index_t {
     std::unordered_set<std::string> stopwords; // folded
     // key -> the other members of its synonym groups, each a list of keys
     std::unordered_map<std::string, std::vector<std::vector<std::string>>> synonyms;
+    // Members of several words ("textos prontos"): when a query has their
+    // keys side by side, the other members of the group are looked for too.
+    struct phrase_t {
+        std::vector<std::string> keys;
+        std::vector<std::vector<std::string>> others;
+    };
+    std::vector<phrase_t> phrases;
+    // Whether the built-in groups (data/kb/synonyms.txt) were added: at the
+    // first search, when the stopwords are set.
+    bool has_default_synonyms = false;
+
+    void default_synonyms ()
+    {
+        if (has_default_synonyms)
+            return;
+        has_default_synonyms = true;
+        std::string all = kb_synonyms_default;
+        size_t pos = 0;
+        while (pos < all.size ()) {
+            size_t eol = all.find ('\n', pos);
+            if (eol == std::string::npos)
+                eol = all.size ();
+            std::string line = all.substr (pos, eol - pos);
+            pos = eol + 1;
+            if (!line.empty () && line[0] != '#')
+                kb_index_add_synonyms (this, line.c_str ());
+        }
+    }
     std::unordered_map<std::string, std::string> en_cache;
     doc_table_t docs;
 
@@ -634,6 +677,11 @@ struct kb_index_t {
                 std::string written = kb_text_lower (text.data () + t.start, t.end - t.start);
                 if (s_is_term (written))
                     db.add_spelling (written);
+                // And without accents, as most people type: a typo in an
+                // accent-free word is one edit from it, two or three from
+                // the accented word (help-desk set, one typo: docs/benchmarks.md).
+                if (t.folded != written && s_is_term (t.folded))
+                    db.add_spelling (t.folded);
             }
         }
     }
@@ -749,37 +797,44 @@ struct kb_index_t {
             single ("I" + k);
         auto it = synonyms.find (k);
         if (it != synonyms.end ())
-            for (const auto &group : it->second) {
-                std::vector<Xapian::Query> words;
-                std::vector<std::vector<size_t>> alt;
-                Xapian::doccount df = 0;
-                for (const std::string &sk : group) {
-                    std::vector<Xapian::Query> forms;
-                    std::vector<size_t> form_terms;
-                    Xapian::doccount word_df = 0;
-                    add_if_known (forms, &form_terms, sk);
-                    if (include_private)
-                        add_if_known (forms, &form_terms, "I" + sk);
-                    if (forms.empty ())
-                        break;
-                    for (size_t t : form_terms)
-                        word_df = df_or (word_df, termfreq (terms[t]));
-                    df = words.empty () ? word_df : df_and (df, word_df);
-                    words.emplace_back (Xapian::Query::OP_OR, forms.begin (), forms.end ());
-                    alt.push_back (form_terms);
-                }
-                if (words.size () != group.size ())
-                    continue;
-                part->alts.push_back (alt);
-                part->df = df_or (part->df, df);
-                if (words.size () == 1)
-                    alts.push_back (words[0]);
-                else
-                    alts.emplace_back (Xapian::Query::OP_AND, words.begin (), words.end ());
-            }
+            for (const auto &group : it->second)
+                add_member (group, include_private, alts, part);
         if (alts.size () == 1)
             return alts[0];
         return Xapian::Query (Xapian::Query::OP_SYNONYM, alts.begin (), alts.end ());
+    }
+
+    // A synonym (its words' keys) as one more alternative of a word or a
+    // phrase, when the index has every one of its words.
+    void add_member (const std::vector<std::string> &group, bool include_private,
+                     std::vector<Xapian::Query> &alts, part_t *part)
+    {
+        std::vector<Xapian::Query> words;
+        std::vector<std::vector<size_t>> alt;
+        Xapian::doccount df = 0;
+        for (const std::string &sk : group) {
+            std::vector<Xapian::Query> forms;
+            std::vector<size_t> form_terms;
+            Xapian::doccount word_df = 0;
+            add_if_known (forms, &form_terms, sk);
+            if (include_private)
+                add_if_known (forms, &form_terms, "I" + sk);
+            if (forms.empty ())
+                break;
+            for (size_t t : form_terms)
+                word_df = df_or (word_df, termfreq (terms[t]));
+            df = words.empty () ? word_df : df_and (df, word_df);
+            words.emplace_back (Xapian::Query::OP_OR, forms.begin (), forms.end ());
+            alt.push_back (form_terms);
+        }
+        if (words.size () != group.size ())
+            return;
+        part->alts.push_back (alt);
+        part->df = df_or (part->df, df);
+        if (words.size () == 1)
+            alts.push_back (words[0]);
+        else
+            alts.emplace_back (Xapian::Query::OP_AND, words.begin (), words.end ());
     }
 
     // A single term as a part of the second pass.
@@ -795,23 +850,31 @@ struct kb_index_t {
     // The keys a text's query words match, for highlighting.
     std::unordered_set<std::string> query_keys (const std::string &text)
     {
+        default_synonyms ();
         std::unordered_set<std::string> keys;
+        std::vector<std::string> seq; // the words' keys, for phrases
         for (const kb_token_t &t : kb_text_tokens (text, 64)) {
             if (is_stopword (t.folded))
                 continue;
             const std::string &k = key (t.folded);
             keys.insert (k);
+            seq.push_back (k);
             auto it = synonyms.find (k);
             if (it != synonyms.end ())
                 for (const auto &group : it->second)
                     for (const std::string &sk : group)
                         keys.insert (sk);
         }
+        for (const phrase_t &p : phrases)
+            if (std::search (seq.begin (), seq.end (), p.keys.begin (), p.keys.end ()) != seq.end ())
+                for (const auto &other : p.others)
+                    keys.insert (other.begin (), other.end ());
         return keys;
     }
 
     Xapian::Query build (const kb_query_t *q, int *nterms)
     {
+        default_synonyms ();
         Xapian::doccount n = db.get_doccount ();
         max_df = n >= 1000 ? n / 2 : 0;
         frequent_df = n >= 1000 && !q->is_partial ? n / 5 : 0;
@@ -843,11 +906,13 @@ struct kb_index_t {
         std::vector<part_t> boosts;
         std::vector<std::string> pairs;
         std::set<std::string> seen;
+        std::vector<int> word_at (toks.size (), -1); // token -> words[]
         for (size_t i = 0; i < toks.size (); i++) {
             const std::string &f = toks[i].folded;
             bool partial = last_is_partial && i + 1 == toks.size ();
             if (!partial && (is_stopword (f) || !seen.insert (f).second))
                 continue;
+            word_at[i] = (int) words.size ();
             // A word too common to search (max_df) tells nothing: it is not
             // part of the coverage either. An unknown word counts fully.
             Xapian::doccount df = termfreq (key (f));
@@ -862,10 +927,16 @@ struct kb_index_t {
                 boosts.push_back (part);
                 continue;
             }
-            if (!is_common)
+            // The first letters of a word being typed ("se") are no word
+            // yet: the coverage leaves them out until there are three
+            // (then the words they begin count, OP_WILDCARD).
+            bool is_counted = !is_common && !(partial && f.size () < 3);
+            if (is_counted)
                 words.push_back ({{}, partial ? f : "",
                                   std::log ((db.get_doccount () + 1.0) / (df + 0.5))});
-            is_collecting = !is_common;
+            else
+                word_at[i] = -1;
+            is_collecting = is_counted;
             Xapian::Query wq = word_query (f, q->include_private, &part);
             is_collecting = false;
             if (partial && f.size () >= 3)
@@ -873,6 +944,39 @@ struct kb_index_t {
                                     Xapian::Query (Xapian::Query::OP_WILDCARD, f, 10,
                                                    Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT));
             groups.push_back ({wq, part, partial});
+        }
+        // Phrases with synonyms ("textos prontos"): the other members of
+        // their groups, as one more part; the phrase's words count as
+        // covered where those match.
+        std::vector<size_t> seq; // tokens that are words, in order
+        for (size_t i = 0; i < toks.size (); i++)
+            if (!is_stopword (toks[i].folded) && !(last_is_partial && i + 1 == toks.size ()))
+                seq.push_back (i);
+        for (const phrase_t &p : phrases) {
+            for (size_t at = 0; at + p.keys.size () <= seq.size (); at++) {
+                size_t k = 0;
+                while (k < p.keys.size () && key (toks[seq[at + k]].folded) == p.keys[k])
+                    k++;
+                if (k < p.keys.size ())
+                    continue;
+                std::vector<Xapian::Query> alts;
+                part_t part;
+                for (const auto &other : p.others)
+                    add_member (other, q->include_private, alts, &part);
+                if (alts.empty ())
+                    break;
+                for (size_t j = 0; j < k; j++) {
+                    int w = word_at[seq[at + j]];
+                    for (const auto &alt : part.alts)
+                        for (const auto &word : alt)
+                            for (size_t t : word)
+                                if (w >= 0)
+                                    words[(size_t) w].terms.push_back (terms[t]);
+                }
+                groups.push_back ({Xapian::Query (Xapian::Query::OP_OR, alts.begin (), alts.end ()),
+                                   part, false});
+                break;
+            }
         }
         *nterms = (int) groups.size ();
         // Pairs and words as written only ever match documents that match
@@ -1075,10 +1179,25 @@ struct kb_index_t {
     double coverage (const Xapian::Enquire &enquire, Xapian::docid did)
     {
         return coverage (std::unordered_set<std::string> (enquire.get_matching_terms_begin (did),
-                                                          enquire.get_matching_terms_end (did)));
+                                                          enquire.get_matching_terms_end (did)),
+                         did);
     }
 
-    double coverage (const std::unordered_set<std::string> &matched)
+    // Whether document did has a word beginning with prefix (folded): a
+    // key or a word as written. The matching terms of a wildcard are not
+    // the words it expanded to.
+    bool has_prefix (Xapian::docid did, const std::string &prefix)
+    {
+        for (const std::string &p : {prefix, "X" + prefix}) {
+            Xapian::TermIterator t = db.termlist_begin (did);
+            t.skip_to (p);
+            if (t != db.termlist_end (did) && (*t).compare (0, p.size (), p) == 0)
+                return true;
+        }
+        return false;
+    }
+
+    double coverage (const std::unordered_set<std::string> &matched, Xapian::docid did)
     {
         double total = 0, found = 0;
         for (const word_terms_t &w : words) {
@@ -1088,7 +1207,7 @@ struct kb_index_t {
             if (!is_found && !w.prefix.empty ())
                 is_found = std::any_of (matched.begin (), matched.end (), [&] (const std::string &t) {
                     return t.compare (0, w.prefix.size (), w.prefix) == 0;
-                });
+                }) || has_prefix (did, w.prefix);
             found += is_found ? w.idf : 0;
         }
         return total > 0 ? found / total : 0;
@@ -1401,13 +1520,27 @@ kb_index_add_synonyms (kb_index_t *self, const char *group)
             members.push_back (keys);
         pos = comma + 1;
     }
-    // A single-word member gets every other member as an alternative.
+    // A single-word member gets every other member as an alternative; a
+    // member of several words becomes a phrase (kb_index_t.phrases).
     for (size_t i = 0; i < members.size (); i++) {
-        if (members[i].size () != 1)
+        if (members[i].size () != 1) {
+            kb_index_t::phrase_t p{members[i], {}};
+            for (size_t j = 0; j < members.size (); j++)
+                if (j != i)
+                    p.others.push_back (members[j]);
+            bool is_known = std::any_of (self->phrases.begin (), self->phrases.end (),
+                                         [&] (const kb_index_t::phrase_t &o) {
+                                             return o.keys == p.keys && o.others == p.others;
+                                         });
+            if (!is_known)
+                self->phrases.push_back (p);
             continue;
+        }
+        // A group given twice (built in and in the config) counts once.
+        auto &alts = self->synonyms[members[i][0]];
         for (size_t j = 0; j < members.size (); j++)
-            if (j != i)
-                self->synonyms[members[i][0]].push_back (members[j]);
+            if (j != i && std::find (alts.begin (), alts.end (), members[j]) == alts.end ())
+                alts.push_back (members[j]);
     }
 }
 
@@ -1770,53 +1903,107 @@ s_reranked (kb_index_t *self, const kb_query_t *q, Xapian::Enquire &enquire,
             for (size_t t = 0; t < terms.size (); t++)
                 if (candidates[i].wdf[t])
                     matched.insert (terms[t]);
-            h->coverage = self->coverage (matched);
+            h->coverage = self->coverage (matched, candidates[i].did);
         }
     }
 }
+
+/* One search of q's text as it is, into r. */
+static void
+s_search_once (kb_index_t *self, const kb_query_t *q, kb_results_t *r)
+{
+    int nterms = 0;
+    Xapian::Query query = self->build (q, &nterms);
+    Xapian::Enquire enquire (self->db);
+    enquire.set_weighting_scheme (s_bm25 ());
+    if (!self->second.empty ())
+        s_reranked (self, q, enquire, query, nterms, r);
+    else {
+        enquire.set_query (query);
+        s_fill (self, q, enquire, nterms, r);
+    }
+}
+
+/* q's text with its unknown words corrected from the dictionary of indexed
+ * words, or "" when none is. A word is unknown when the index has neither
+ * its key, nor its English key, nor the word as written: a word the
+ * articles contain is never corrected, whatever the dictionary says. */
+static std::string
+s_corrected (kb_index_t *self, const kb_query_t *q)
+{
+    std::string text = q->text, fixed;
+    bool changed = false;
+    size_t at = 0;
+    for (const kb_token_t &t : kb_text_tokens (text, 64)) {
+        fixed.append (text, at, t.start - at);
+        std::string word = text.substr (t.start, t.end - t.start);
+        at = t.end;
+        std::string written = kb_text_lower (word.data (), word.size ());
+        if (!self->is_stopword (t.folded) && s_is_term (written) && t.folded.size () >= 3
+            && self->termfreq (self->key (t.folded)) == 0
+            && self->termfreq (self->en_key (t.folded)) == 0
+            && (!s_is_term ("X" + t.folded) || self->termfreq ("X" + t.folded) == 0)) {
+            std::string s = self->db.get_spelling_suggestion (written);
+            if (!s.empty () && s != written) {
+                fixed += s;
+                changed = true;
+                continue;
+            }
+        }
+        fixed += word;
+    }
+    fixed.append (text, at, std::string::npos);
+    return changed ? kb_text_valid (fixed) : std::string ();
+}
+
+// The corrected query's results replace those of the query as typed when
+// the typed one finds nothing, or when the corrected one's first hit covers
+// this much more of the query (kb_hit_t.coverage: an unknown word weighs
+// the most). One typo a query (docs/benchmarks.md), success@1 with a gain
+// of 0 / 0.05 / 0.1 / 0.2: help-desk set 0.858 / 0.858 / 0.849 / 0.849,
+// FaQuAD 0.852 / 0.851 / 0.850 / 0.842; a small margin keeps a correction
+// that finds no better from replacing what the typed words found.
+const double s_correction_gain = 0.05;
+// ... and only when the corrected query itself is well answered: its best
+// hit covers at least this much of it (kb_search.c's suggestion floor).
+// Unknown words corrected to whatever is near ("zebra" -> "abra", "nota"
+// -> "nova") must not turn "nothing found" into unrelated articles.
+const double s_correction_floor = 0.5;
 
 extern "C" int
 kb_index_search (kb_index_t *self, const kb_query_t *q, kb_results_t **out)
 {
     kb_results_t *r = (kb_results_t *) calloc (1, sizeof *r);
     try {
-        int nterms = 0;
-        Xapian::Query query = self->build (q, &nterms);
-        Xapian::Enquire enquire (self->db);
-        enquire.set_weighting_scheme (s_bm25 ());
-        if (!self->second.empty ())
-            s_reranked (self, q, enquire, query, nterms, r);
-        else {
-            enquire.set_query (query);
-            s_fill (self, q, enquire, nterms, r);
-        }
-        // "Você quis dizer" only when the results are poor: nothing, or a
-        // best hit that matches less than half of the query.
-        bool is_poor = r->nhits == 0 || r->hits[0].coverage < 0.5;
-        if (q->want_spelling && q->text && is_poor) {
-            // Unknown words, corrected from the dictionary of indexed words.
-            std::string text = q->text, fixed;
-            bool changed = false;
-            size_t at = 0;
-            for (const kb_token_t &t : kb_text_tokens (text, 64)) {
-                fixed.append (text, at, t.start - at);
-                std::string word = text.substr (t.start, t.end - t.start);
-                at = t.end;
-                std::string written = kb_text_lower (word.data (), word.size ());
-                if (!self->is_stopword (t.folded) && s_is_term (written)
-                    && self->termfreq (self->key (t.folded)) == 0) {
-                    std::string s = self->db.get_spelling_suggestion (written);
-                    if (!s.empty ()) {
-                        fixed += s;
-                        changed = true;
-                        continue;
-                    }
-                }
-                fixed += word;
+        s_search_once (self, q, r);
+        // "Você quis dizer" when the query has unknown words the dictionary
+        // can correct; and the corrected query's results ("mostrando
+        // resultados para") when they are much better than the typed one's.
+        std::string fixed = q->want_spelling && q->text && !q->is_partial ? s_corrected (self, q)
+                                                                          : std::string ();
+        if (!fixed.empty ()) {
+            kb_query_t again = *q;
+            again.text = fixed.c_str ();
+            again.want_spelling = 0;
+            kb_results_t *better = (kb_results_t *) calloc (1, sizeof *better);
+            try {
+                s_search_once (self, &again, better);
             }
-            fixed.append (text, at, std::string::npos);
-            if (changed)
-                r->spelling = s_dup (kb_text_valid (fixed));
+            catch (...) {
+                kb_results_destroy (&better);
+                throw;
+            }
+            double typed = r->nhits ? r->hits[0].coverage : 0;
+            bool is_good = better->nhits > 0 && better->hits[0].coverage >= s_correction_floor;
+            bool is_better = is_good && !q->is_as_typed
+                             && (r->nhits == 0 || better->hits[0].coverage >= typed + s_correction_gain);
+            if (is_better) {
+                std::swap (*r, *better);
+                r->corrected = s_dup (fixed);
+            }
+            else if (is_good && (r->nhits == 0 || r->hits[0].coverage < 0.5))
+                r->spelling = s_dup (fixed);
+            kb_results_destroy (&better);
         }
         *out = r;
         return 0;
@@ -2022,6 +2209,7 @@ kb_results_destroy (kb_results_t **self_p)
     free (r->hits);
     free (r->facets);
     free (r->spelling);
+    free (r->corrected);
     free (r);
     *self_p = nullptr;
 }

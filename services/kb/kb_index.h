@@ -13,10 +13,14 @@
  * word typed with or without accents gives the same term; stemming the
  * re-accented word keeps singular and plural together ("solicitações",
  * "solicitacoes", "solicitação" and "solicitacao" all give "solicit").
+ * A few words the stemmer keys wrong take a key of their own ("chamado", a
+ * ticket, is not "chamadas", phone calls; "clique" is "clicar").
  * Documents in English use the English stemmer under prefix "E"; a query
  * word looks for both. Stopwords are dropped, synonyms widen a query word
- * (Xapian OP_SYNONYM), and title, tags and body words count with their own
- * weights.
+ * (Xapian OP_SYNONYM) or a phrase of several ("textos prontos": módulos de
+ * texto), and title, tags and body words count with their own weights. The
+ * synonyms of data/kb/synonyms.txt are built in (kb_synonyms.h); groups
+ * added with kb_index_add_synonyms come on top.
  *
  * Boolean terms (filters) and value slots are the caller's: kb_server.c
  * says which. Every function returns 0 (or a count) on success and -1 on a
@@ -66,7 +70,12 @@ typedef struct {
     int offset, limit;
     int snippet_chars; /* > 0: a highlighted snippet of about this size */
     int want_facets;   /* count values of slots 1..KB_SLOTS-1 */
-    int want_spelling; /* a corrected query when words are unknown */
+    /* Words the index does not know are corrected from the spelling
+     * dictionary: the results of the corrected query replace the typed
+     * one's when they are much better (kb_results_t.corrected), else the
+     * correction is offered when the results are poor (.spelling). */
+    int want_spelling;
+    int is_as_typed; /* a correction is only offered, never searched */
     int64_t min_time_us, max_time_us; /* both 0: no time window */
     /* kb_index_similar: the newest documents sharing any of the 8 most
      * telling terms, unranked (cheap even when thousands match), instead of
@@ -102,6 +111,10 @@ typedef struct {
     int nfacets;
     int facets_estimated; /* counts scaled from the matches looked at */
     char *spelling;  /* "Você quis dizer": the corrected query, or NULL */
+    /* "Mostrando resultados para": the corrected query whose results these
+     * are (the query as typed found nothing, or far less), or NULL; then
+     * spelling is NULL. Only with kb_query_t.want_spelling. */
+    char *corrected;
     int nterms;      /* query words that were searched (not stopwords) */
 } kb_results_t;
 
@@ -114,12 +127,14 @@ void kb_index_close (kb_index_t **self_p);
  * '#' are comments. Replaces any previous list. */
 void kb_index_set_stopwords (kb_index_t *self, const char *text);
 /* A group of words (separated by commas) that mean the same: a query for
- * any of them finds the others. */
+ * any of them finds the others; a member of several words counts when the
+ * query has them side by side. */
 void kb_index_add_synonyms (kb_index_t *self, const char *group);
 /* How much a word counts in the title, the tags and the body (defaults 3, 2,
  * 1). */
 void kb_index_set_weights (kb_index_t *self, int title, int tags, int body);
-/* Whether words are added to the spelling dictionary (articles: yes). */
+/* Whether words are added to the spelling dictionary (articles: yes), as
+ * written and without accents. */
 void kb_index_set_spelling (kb_index_t *self, int is_on);
 
 /* Adds or replaces the document with doc->id. Idempotent. -1 with nothing
@@ -157,7 +172,7 @@ int kb_index_warm (kb_index_t *self);
  * stopwords, the field weights). An index built under another scheme must
  * be rebuilt. Bump KB_INDEX_SCHEME with any change to key(), the tokens or
  * the terms a document gets. */
-#define KB_INDEX_SCHEME 3
+#define KB_INDEX_SCHEME 4
 /* The scheme of the current settings, and the one the index was built with
  * ("" when it does not say: older than schemes, or new). Free both. */
 char *kb_index_scheme_wanted (kb_index_t *self);

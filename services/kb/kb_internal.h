@@ -91,8 +91,11 @@ char *kb_article_html (const char *markdown);
 
 /* kb_catalog.c: ListArticles, ExportArticles, RenderMarkdown. */
 void kb_catalog_register (kb_t *self);
-/* An article id: 1 to 64 lowercase letters, digits and '-'. */
+/* An article id as bc_article_id_check takes it (kept as given: 1 to 128
+ * characters, no control character, space or '\\'; '/' between parts). */
 int kb_valid_article_id (const char *id);
+/* Sets the reply to "invalid" with why id is not an article id. */
+void kb_article_bad_id (bc_reply_t *reply, const char *id);
 /* Article id's current version if principal may see it; otherwise NULL,
  * with the reply set to not_found (hidden looks like absent). */
 Balcao__V1__Article *kb_article_visible (kb_t *self, MDB_txn *txn, const char *id,

@@ -6,6 +6,7 @@
 #include "notify_render.h"
 
 #include "bc_mailid.h"
+#include "notify_words.h"
 
 #include <gmime/gmime.h>
 #include <stdarg.h>
@@ -13,16 +14,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Where our customers are, for the dates we promise them. Brazil has had no
- * daylight saving time since 2019: the fixed offset is the fallback when the
- * system has no time zone data. */
-#define NOTIFY_TIME_ZONE   "America/Sao_Paulo"
-#define NOTIFY_UTC_OFFSET_S (-3 * 3600)
+/* X-Auto-Response-Suppress on automatic notices (Exchange and Outlook
+ * honour it): no out-of-office, auto-reply or receipt answers them. Not
+ * "All": that also asks Exchange to drop non-delivery reports, and a
+ * bounce is how we learn an address fails (intake's mail_class). */
+#define NOTIFY_SUPPRESS "DR, RN, NRN, OOF, AutoReply"
+
+/* Quoted words, set off the way mail clients show a quote. */
+#define NOTIFY_QUOTE_OPEN                                                                     \
+    "<blockquote style=\"border-left: 3px solid #ccc; margin: 0 0 1em; padding-left: 1em; "   \
+    "color: #555\">"
 
 void
 notify_render_init (void)
 {
     g_mime_init ();
+}
+
+bool
+notify_render_copies_cc (notify_kind_t kind)
+{
+    switch (kind) {
+    case NOTIFY_REPLY:
+    case NOTIFY_INFO:
+    case NOTIFY_RESOLVED:
+    case NOTIFY_REOPENED:
+    case NOTIFY_ESCALATED:
+    case NOTIFY_MERGED:
+    case NOTIFY_REMINDER:
+        return true;
+    default:
+        return false;
+    }
 }
 
 const char *
@@ -37,72 +60,9 @@ notify_kind_name (notify_kind_t kind)
 }
 
 static int
-s_is_english (const char *language)
-{
-    return language && strncmp (language, "en", 2) == 0;
-}
-
-static int
 s_has (const char *s)
 {
     return s && *s;
-}
-
-void
-notify_render_date (char *out, size_t size, int64_t at_us, const char *language)
-{
-    static const char *const months[] = {"January", "February", "March",     "April",
-                                         "May",     "June",     "July",      "August",
-                                         "September", "October", "November", "December"};
-    GTimeZone *tz = g_time_zone_new_identifier (NOTIFY_TIME_ZONE);
-    if (!tz)
-        tz = g_time_zone_new_offset (NOTIFY_UTC_OFFSET_S);
-    GDateTime *utc = g_date_time_new_from_unix_utc (at_us / 1000000);
-    GDateTime *local = g_date_time_to_timezone (utc, tz);
-    int day = g_date_time_get_day_of_month (local);
-    int month = g_date_time_get_month (local);
-    int year = g_date_time_get_year (local);
-    if (s_is_english (language))
-        snprintf (out, size, "%d %s %d", day, months[month - 1], year);
-    else
-        snprintf (out, size, "%02d/%02d/%04d", day, month, year);
-    g_date_time_unref (local);
-    g_date_time_unref (utc);
-    g_time_zone_unref (tz);
-}
-
-void
-notify_render_moment (char *out, size_t size, int64_t at_us, const char *language)
-{
-    char day[48];
-    notify_render_date (day, sizeof day, at_us, language);
-    GTimeZone *tz = g_time_zone_new_identifier (NOTIFY_TIME_ZONE);
-    if (!tz)
-        tz = g_time_zone_new_offset (NOTIFY_UTC_OFFSET_S);
-    GDateTime *utc = g_date_time_new_from_unix_utc (at_us / 1000000);
-    GDateTime *local = g_date_time_to_timezone (utc, tz);
-    int hour = g_date_time_get_hour (local), minute = g_date_time_get_minute (local);
-    if (s_is_english (language))
-        snprintf (out, size, "%s at %02d:%02d (Brasília time)", day, hour, minute);
-    else
-        snprintf (out, size, "%s às %02d:%02d (horário de Brasília)", day, hour, minute);
-    g_date_time_unref (local);
-    g_date_time_unref (utc);
-    g_time_zone_unref (tz);
-}
-
-void
-notify_render_megabytes (char *out, size_t size, uint64_t bytes, const char *language)
-{
-    double mb = (double) bytes / (1024.0 * 1024.0);
-    if (bytes % (1024 * 1024) == 0)
-        snprintf (out, size, "%llu", (unsigned long long) (bytes / (1024 * 1024)));
-    else
-        snprintf (out, size, "%.1f", mb);
-    if (!s_is_english (language))
-        for (char *p = out; *p; p++)
-            if (*p == '.')
-                *p = ',';
 }
 
 /* ---- one document, two parts ---- */
@@ -141,17 +101,69 @@ s_para (s_doc_t *d, const char *fmt, ...)
     g_free (p);
 }
 
-/* Someone's words shown as they wrote them (an agent's reply, a resolution). */
+/* The customer's own words, given back to them: a quote, set off the way
+ * mail clients show quoted text. */
 static void
 s_quote (s_doc_t *d, const char *words)
 {
     if (!words)
         words = "";
     g_string_append_printf (d->text, "%s\n\n", words);
-    g_string_append (d->html, "<blockquote style=\"border-left: 3px solid #ccc; margin: 0 0 1em; "
-                              "padding-left: 1em\">");
+    g_string_append (d->html, NOTIFY_QUOTE_OPEN);
     s_html_escaped (d->html, words);
     g_string_append (d->html, "</blockquote>\n");
+}
+
+/* Lines of html-escaped text from `from` up to `to`, as one paragraph or,
+ * for lines the writer quoted ("> ..."), one quote without the marks. */
+static void
+s_html_block (GString *html, char **lines, size_t from, size_t to, int is_quoted)
+{
+    g_string_append (html, is_quoted ? NOTIFY_QUOTE_OPEN : "<p>");
+    for (size_t i = from; i < to; i++) {
+        const char *line = lines[i];
+        if (is_quoted) {
+            line++;
+            if (*line == ' ')
+                line++;
+        }
+        char *escaped = g_markup_escape_text (line, -1);
+        g_string_append (html, escaped);
+        g_free (escaped);
+        if (i + 1 < to)
+            g_string_append (html, "<br>\n");
+    }
+    g_string_append (html, is_quoted ? "</blockquote>\n" : "</p>\n");
+}
+
+/* Words a person on our team wrote (a reply, a request, a resolution),
+ * shown as they wrote them: in HTML their paragraphs read as the mail's
+ * own text, not as a quote. Only lines they quoted themselves ("> ...",
+ * the customer's earlier mail) are set off as quoted. */
+static void
+s_words (s_doc_t *d, const char *words)
+{
+    if (!words)
+        words = "";
+    g_string_append_printf (d->text, "%s\n\n", words);
+    char **lines = g_strsplit (words, "\n", -1);
+    size_t n = g_strv_length (lines);
+    for (size_t i = 0; i < n; i++)
+        g_strchomp (lines[i]);
+    size_t start = 0;
+    while (start < n) {
+        if (!*lines[start]) {
+            start++;
+            continue;
+        }
+        int is_quoted = lines[start][0] == '>';
+        size_t end = start;
+        while (end < n && *lines[end] && (lines[end][0] == '>') == is_quoted)
+            end++;
+        s_html_block (d->html, lines, start, end, is_quoted);
+        start = end;
+    }
+    g_strfreev (lines);
 }
 
 /* A short list of choices. */
@@ -169,11 +181,14 @@ s_list (s_doc_t *d, const char *const *items, size_t n)
     g_string_append (d->text, "\n");
 }
 
+/* By first name, as people greet each other ("Olá, Ana,", "Hi Ana,"). */
 static void
 s_greeting (s_doc_t *d, const notify_mail_t *m, int en)
 {
-    if (s_has (m->customer_name))
-        s_para (d, en ? "Hello %s," : "Olá, %s,", m->customer_name);
+    char first[64];
+    notify_words_first_name (first, sizeof first, m->customer_name);
+    if (*first)
+        s_para (d, en ? "Hi %s," : "Olá, %s,", first);
     else
         s_para (d, en ? "Hello," : "Olá,");
 }
@@ -189,25 +204,29 @@ s_signature (s_doc_t *d, const notify_mail_t *m, int en)
 static void
 s_ack (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
 {
+    char promise[256];
+    notify_words_promise (promise, sizeof promise, m->first_response_target_s,
+                          m->first_response_due_us, m->time_zone, m->language);
     s_greeting (d, m, en);
     if (en) {
         s_para (d,
                 "We have received your ticket #%llu about \"%s\" and recorded everything you "
                 "told us.",
                 n, m->subject);
-        s_para (d, "Our support team will look into it and get back to you within one business "
-                   "day. If you have anything to add, such as screenshots or the steps that led "
-                   "to the problem, just reply to this e-mail and keep the ticket number in the "
-                   "subject.");
+        s_para (d, "Our support team will look into it and get back to you %s. If you have "
+                   "anything to add, such as screenshots or the steps that led to the problem, "
+                   "just reply to this e-mail and keep the ticket number in the subject.",
+                promise);
     }
     else {
         s_para (d, "Recebemos seu chamado #%llu sobre “%s” e já registramos tudo o que você nos "
                    "contou.",
                 n, m->subject);
-        s_para (d, "Nossa equipe de atendimento vai analisar o caso e responder em até 1 dia "
-                   "útil. Se quiser acrescentar alguma informação, como prints da tela ou o passo "
-                   "a passo do que aconteceu, é só responder a este e-mail mantendo o número do "
-                   "chamado no assunto.");
+        s_para (d, "Nossa equipe de atendimento vai analisar o caso e responder %s. Se quiser "
+                   "acrescentar alguma informação, como prints da tela ou o passo a passo do que "
+                   "aconteceu, é só responder a este e-mail mantendo o número do chamado no "
+                   "assunto.",
+                promise);
     }
     s_signature (d, m, en);
 }
@@ -216,7 +235,7 @@ s_ack (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
 static void
 s_reply (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
 {
-    s_quote (d, m->text);
+    s_words (d, m->text);
     if (s_has (m->author_name))
         s_para (d, "%s\n%s", m->author_name, m->from_name);
     if (en)
@@ -240,7 +259,7 @@ s_info (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
                 "We are working on your ticket #%llu about \"%s\", and to move forward we need "
                 "a little more information from you:",
                 n, m->subject);
-        s_quote (d, m->text);
+        s_words (d, m->text);
         s_para (d, "Just reply to this e-mail with whatever you can send; screenshots help too. "
                    "The ticket waits for your answer, and we pick it up again as soon as it "
                    "arrives.");
@@ -250,7 +269,7 @@ s_info (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
                 "Estamos cuidando do seu chamado #%llu sobre “%s” e, para seguir adiante, "
                 "precisamos de mais algumas informações:",
                 n, m->subject);
-        s_quote (d, m->text);
+        s_words (d, m->text);
         s_para (d, "É só responder a este e-mail com o que puder enviar; prints da tela também "
                    "ajudam. O chamado fica aguardando sua resposta e retomamos a análise assim "
                    "que ela chegar.");
@@ -286,8 +305,11 @@ s_escalated (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
 }
 
 static void
-s_resolved (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en, const char *date)
+s_resolved (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
 {
+    char date[128] = "";
+    if (m->close_at_us)
+        notify_words_moment (date, sizeof date, m->close_at_us, m->time_zone, m->language);
     s_greeting (d, m, en);
     if (en) {
         const char *choices[] = {
@@ -297,7 +319,7 @@ s_resolved (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en, co
         s_para (d, "Good news: we have finished working on your ticket #%llu about \"%s\". "
                    "This is what was done:",
                 n, m->subject);
-        s_quote (d, m->text);
+        s_words (d, m->text);
         s_para (d, "Please check that everything works and let us know by replying to this "
                    "e-mail:");
         s_list (d, choices, 2);
@@ -317,7 +339,7 @@ s_resolved (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en, co
         s_para (d, "Boas notícias: concluímos o atendimento do seu chamado #%llu sobre “%s”. "
                    "Veja o que foi feito:",
                 n, m->subject);
-        s_quote (d, m->text);
+        s_words (d, m->text);
         s_para (d, "Pedimos que confira se está tudo certo e nos diga, respondendo a este "
                    "e-mail:");
         s_list (d, choices, 2);
@@ -343,8 +365,8 @@ s_reopened (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
             s_quote (d, m->text);
             s_para (d, "Thank you for letting us know.");
         }
-        s_para (d, "Our team is looking into it again and will get back to you within one "
-                   "business day. If you have anything to add, just reply to this e-mail.");
+        s_para (d, "Our team is looking into it again and will get back to you as soon as "
+                   "possible. If you have anything to add, just reply to this e-mail.");
     }
     else {
         s_para (d, "Reabrimos seu chamado #%llu sobre “%s”.", n, m->subject);
@@ -353,10 +375,52 @@ s_reopened (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
             s_quote (d, m->text);
             s_para (d, "Obrigado por nos avisar.");
         }
-        s_para (d, "Nossa equipe já está analisando o caso novamente e vai responder em até 1 "
-                   "dia útil. Se quiser acrescentar algo, é só responder a este e-mail.");
+        s_para (d, "Nossa equipe já está analisando o caso novamente e vai responder o quanto "
+                   "antes. Se quiser acrescentar algo, é só responder a este e-mail.");
     }
     s_signature (d, m, en);
+}
+
+/* The rating survey: one choice per score, best first. In the text part a
+ * line to reply with ("nota 5 - ótimo"); in HTML the same line is a link
+ * that opens that reply, ready to send (subject with the ticket's tag,
+ * body "nota 5"). The router reads "nota 5", "rating 5", "5", "4/5" from
+ * a reply (router_reply_rating), and what follows the hyphen as the
+ * comment: a copied line leaves the word for the score ("ótimo"). */
+static void
+s_rating_choices (s_doc_t *d, const notify_mail_t *m, int en)
+{
+    static const char *const labels_pt[] = {"péssimo", "ruim", "regular", "bom", "ótimo"};
+    static const char *const labels_en[] = {"very poor", "poor", "fair", "good", "excellent"};
+    char tag[128];
+    bc_mailid_subject_tag (tag, sizeof tag, s_has (m->ticket_tag) ? m->ticket_tag : "Chamado",
+                           m->ticket);
+    char *reply_subject = g_strdup_printf ("Re: %s %s", tag, m->subject);
+    char *subject_q = g_uri_escape_string (reply_subject, NULL, FALSE);
+    char *address_q = g_uri_escape_string (m->from_address ? m->from_address : "", "@", FALSE);
+    g_string_append (d->html, "<ul>\n");
+    for (int score = 5; score >= 1; score--) {
+        char keyword[32];
+        snprintf (keyword, sizeof keyword, en ? "rating %d" : "nota %d", score);
+        const char *label = (en ? labels_en : labels_pt)[score - 1];
+        g_string_append_printf (d->text, "%s - %s\n", keyword, label);
+        char *body_q = g_uri_escape_string (keyword, NULL, FALSE);
+        char *href = g_strdup_printf ("mailto:%s?subject=%s&body=%s", address_q, subject_q,
+                                      body_q);
+        char *href_html = g_markup_escape_text (href, -1);
+        char *label_html = g_markup_escape_text (label, -1);
+        g_string_append_printf (d->html, "<li><a href=\"%s\">%s - %s</a></li>\n", href_html,
+                                keyword, label_html);
+        g_free (label_html);
+        g_free (href_html);
+        g_free (href);
+        g_free (body_q);
+    }
+    g_string_append (d->html, "</ul>\n");
+    g_string_append (d->text, "\n");
+    g_free (address_q);
+    g_free (subject_q);
+    g_free (reply_subject);
 }
 
 static void
@@ -364,7 +428,6 @@ s_closed (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
 {
     int is_auto = s_has (m->action) && strcmp (m->action, "auto_close") == 0;
     int is_accept = s_has (m->action) && strcmp (m->action, "accept") == 0;
-    const char *scale[] = {"1", "2", "3", "4", "5"};
     s_greeting (d, m, en);
     if (en) {
         if (is_auto)
@@ -380,9 +443,10 @@ s_closed (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
         else
             s_para (d, "Your ticket #%llu about \"%s\" is now closed.", n, m->subject);
         s_para (d, "How would you rate our support on this ticket, from 1 (very dissatisfied) "
-                   "to 5 (very satisfied)? Just reply to this e-mail with your score and, if "
-                   "you like, a comment. It takes a minute and helps us improve.");
-        s_list (d, scale, 5);
+                   "to 5 (very satisfied)? Just reply to this e-mail with one of these lines "
+                   "(or click it) and, if you like, a comment. It takes a minute and helps us "
+                   "improve.");
+        s_rating_choices (d, m, en);
         s_para (d, "If the problem comes back, reply to this e-mail and we will reopen the "
                    "ticket.");
     }
@@ -400,9 +464,10 @@ s_closed (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
         else
             s_para (d, "Seu chamado #%llu sobre “%s” foi encerrado.", n, m->subject);
         s_para (d, "Como você avalia nosso atendimento neste chamado, de 1 (muito insatisfeito) "
-                   "a 5 (muito satisfeito)? É só responder a este e-mail com a sua nota e, se "
-                   "quiser, um comentário. Leva um minuto e nos ajuda a melhorar.");
-        s_list (d, scale, 5);
+                   "a 5 (muito satisfeito)? É só responder a este e-mail com uma destas linhas "
+                   "(ou clicar nela) e, se quiser, um comentário. Leva um minuto e nos ajuda a "
+                   "melhorar.");
+        s_rating_choices (d, m, en);
         s_para (d, "Se o problema voltar, responda a este e-mail e reabriremos o chamado.");
     }
     s_signature (d, m, en);
@@ -435,15 +500,17 @@ s_merged (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
 }
 
 static void
-s_reminder (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en, const char *date)
+s_reminder (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en)
 {
+    char when[128];
+    notify_words_moment (when, sizeof when, m->close_at_us, m->time_zone, m->language);
     s_greeting (d, m, en);
     if (en) {
         s_para (d,
                 "Your ticket #%llu about \"%s\" was resolved and is waiting for your "
                 "confirmation. If the solution worked, there is nothing you need to do: the "
-                "ticket will close by itself on %s (Brasília time).",
-                n, m->subject, date);
+                "ticket will close by itself on %s.",
+                n, m->subject, when);
         s_para (d, "If the problem is still there, reply to this e-mail before then telling us "
                    "what happens, and we will reopen the ticket.");
     }
@@ -451,76 +518,141 @@ s_reminder (s_doc_t *d, const notify_mail_t *m, unsigned long long n, int en, co
         s_para (d,
                 "Seu chamado #%llu sobre “%s” foi resolvido e está aguardando sua confirmação. "
                 "Se a solução funcionou, você não precisa fazer nada: o chamado será encerrado "
-                "automaticamente em %s (horário de Brasília).",
-                n, m->subject, date);
+                "automaticamente em %s.",
+                n, m->subject, when);
         s_para (d, "Se o problema continua, responda a este e-mail até essa data contando o "
                    "que está acontecendo, e reabriremos o atendimento.");
     }
     s_signature (d, m, en);
 }
 
-/* Intake refused the message: say which files, the limit, and how to send
- * them instead; the message itself was not kept, so ask for it again. */
+/* The n strings of from that are not "", into to; returns how many. */
+static size_t
+s_non_empty (const char *const *from, size_t n, const char **to)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (*from[i])
+            to[k++] = from[i];
+    return k;
+}
+
+/* Files intake left out (or the whole message): say which, the limit, and
+ * how to send them instead. When the message was kept, its text is with
+ * the team and only the files are missing; when not, ask for it again. */
 static void
 s_rejected (s_doc_t *d, const notify_mail_t *m, int en)
 {
     char mb[32];
-    notify_render_megabytes (mb, sizeof mb, m->limit_bytes, m->language);
-    int is_total = s_has (m->limit) && strcmp (m->limit, "message") == 0;
+    notify_words_size (mb, sizeof mb, m->limit_bytes, m->language);
+    bool is_total = s_has (m->limit) && strcmp (m->limit, "message") == 0;
+    bool is_size = s_has (m->limit) && strcmp (m->limit, "message_size") == 0;
+    char portal[512] = "";
     s_greeting (d, m, en);
     if (en) {
+        if (s_has (m->portal_url) && !is_size)
+            snprintf (portal, sizeof portal,
+                      "sign in to our Customer Portal, %s, and add the files to your ticket, "
+                      "one at a time (up to %s each);",
+                      m->portal_url, mb);
         const char *ways[] = {
             "put the files in a sharing service (Google Drive, OneDrive, Dropbox...) and send us "
             "the link;",
             "compress them (.zip), or split them into smaller parts and send each in its own "
             "e-mail;",
+            portal,
             "for videos and screenshots, a lower resolution or just the part that shows the "
             "problem is usually enough.",
         };
-        if (is_total)
+        const char *list[4];
+        size_t n = s_non_empty (ways, 4, list);
+        if (m->kept)
+            s_para (d,
+                    "Thank you for writing to us about \"%s\". Your message reached our team and "
+                    "is recorded; only %s could not be kept, because %s larger than %s %s:",
+                    m->subject, m->n_files > 1 ? "these attachments" : "this attachment",
+                    m->n_files > 1 ? "together they are" : "it is", mb,
+                    is_total ? "for all the files of one e-mail" : "per file");
+        else if (is_size)
             s_para (d,
                     "Thank you for writing to us about \"%s\". Unfortunately we could not accept "
-                    "your message: together, its attachments are larger than the %s MB we can "
+                    "your message: with its attachments it is larger than the %s one e-mail "
+                    "can carry here:",
+                    m->subject, mb);
+        else if (is_total)
+            s_para (d,
+                    "Thank you for writing to us about \"%s\". Unfortunately we could not accept "
+                    "your message: together, its attachments are larger than the %s we can "
                     "receive in one e-mail:",
                     m->subject, mb);
         else
             s_para (d,
                     "Thank you for writing to us about \"%s\". Unfortunately we could not accept "
-                    "your message: these attachments are larger than the %s MB we can receive "
+                    "your message: these attachments are larger than the %s we can receive "
                     "per file:",
                     m->subject, mb);
         s_list (d, m->files, m->n_files);
-        s_para (d, "Your message was not recorded, so nothing was lost on your side. To send us "
-                   "these files, you can:");
-        s_list (d, ways, 3);
-        s_para (d, "Then just reply to this e-mail with your message again. We are sorry for the "
-                   "trouble, and we will be glad to help as soon as it arrives.");
+        s_para (d, m->kept ? "To send us these files, you can:"
+                           : "Your message was not recorded, so nothing was lost on your side. "
+                             "To send us these files, you can:");
+        s_list (d, list, n);
+        s_para (d, m->kept ? "Then just reply to this e-mail with the link or the smaller files: "
+                             "they join the same request."
+                           : "Then just reply to this e-mail with your message again. We are "
+                             "sorry for the trouble, and we will be glad to help as soon as it "
+                             "arrives.");
     }
     else {
+        if (s_has (m->portal_url) && !is_size)
+            snprintf (portal, sizeof portal,
+                      "entrar no nosso Portal do Cliente, em %s, e anexar os arquivos ao seu "
+                      "chamado, um de cada vez (até %s cada);",
+                      m->portal_url, mb);
         const char *ways[] = {
             "colocar os arquivos em um serviço de compartilhamento (Google Drive, OneDrive, "
             "Dropbox...) e nos enviar o link;",
             "compactá-los (.zip) ou dividi-los em partes menores, enviando cada parte em um "
             "e-mail;",
+            portal,
             "no caso de vídeos e prints, uma resolução menor ou só o trecho que mostra o "
             "problema costuma bastar.",
         };
-        if (is_total)
+        const char *list[4];
+        size_t n = s_non_empty (ways, 4, list);
+        if (m->kept)
+            s_para (d,
+                    "Obrigado por nos escrever sobre “%s”. Sua mensagem chegou à nossa equipe e "
+                    "já está registrada; só não conseguimos guardar %s, porque %s do limite de "
+                    "%s %s:",
+                    m->subject, m->n_files > 1 ? "estes anexos" : "este anexo",
+                    m->n_files > 1 ? "juntos eles passam" : "ele passa", mb,
+                    is_total ? "para todos os arquivos de um e-mail" : "por arquivo");
+        else if (is_size)
             s_para (d,
                     "Obrigado por nos escrever sobre “%s”. Infelizmente não conseguimos receber "
-                    "sua mensagem: juntos, os anexos passam dos %s MB que aceitamos por e-mail:",
+                    "sua mensagem: com os anexos, ela passa dos %s que um e-mail pode ter "
+                    "aqui:",
+                    m->subject, mb);
+        else if (is_total)
+            s_para (d,
+                    "Obrigado por nos escrever sobre “%s”. Infelizmente não conseguimos receber "
+                    "sua mensagem: juntos, os anexos passam dos %s que aceitamos por e-mail:",
                     m->subject, mb);
         else
             s_para (d,
                     "Obrigado por nos escrever sobre “%s”. Infelizmente não conseguimos receber "
-                    "sua mensagem: estes anexos passam do limite de %s MB por arquivo:",
+                    "sua mensagem: estes anexos passam do limite de %s por arquivo:",
                     m->subject, mb);
         s_list (d, m->files, m->n_files);
-        s_para (d, "Sua mensagem não foi registrada, então nada se perdeu do seu lado. Para nos "
-                   "enviar esses arquivos, você pode:");
-        s_list (d, ways, 3);
-        s_para (d, "Depois, é só responder a este e-mail com a sua mensagem novamente. Pedimos "
-                   "desculpas pelo transtorno; assim que ela chegar, vamos ajudar você.");
+        s_para (d, m->kept ? "Para nos enviar esses arquivos, você pode:"
+                           : "Sua mensagem não foi registrada, então nada se perdeu do seu lado. "
+                             "Para nos enviar esses arquivos, você pode:");
+        s_list (d, list, n);
+        s_para (d, m->kept ? "Depois, é só responder a este e-mail com o link ou os arquivos "
+                             "menores: eles entram no mesmo atendimento."
+                           : "Depois, é só responder a este e-mail com a sua mensagem novamente. "
+                             "Pedimos desculpas pelo transtorno; assim que ela chegar, vamos "
+                             "ajudar você.");
     }
     s_signature (d, m, en);
 }
@@ -531,8 +663,8 @@ s_rejected (s_doc_t *d, const notify_mail_t *m, int en)
 static void
 s_account (s_doc_t *d, const notify_mail_t *m, int en)
 {
-    char when[96];
-    notify_render_moment (when, sizeof when, m->expires_us, m->language);
+    char when[128];
+    notify_words_moment (when, sizeof when, m->expires_us, m->time_zone, m->language);
     s_greeting (d, m, en);
     switch (m->kind) {
     case NOTIFY_ACCOUNT_CONFIRM:
@@ -583,8 +715,8 @@ s_account (s_doc_t *d, const notify_mail_t *m, int en)
 static void
 s_staff (s_doc_t *d, const notify_mail_t *m, int en)
 {
-    char when[96];
-    notify_render_moment (when, sizeof when, m->expires_us, m->language);
+    char when[128];
+    notify_words_moment (when, sizeof when, m->expires_us, m->time_zone, m->language);
     s_greeting (d, m, en);
     if (m->kind == NOTIFY_STAFF_INVITE)
         s_para (d, en ? "Welcome to the support team! Your access to the Support Dashboard, where "
@@ -675,7 +807,11 @@ s_subject (const notify_mail_t *m, int en, const char *date)
         return g_strdup (en ? "Your access to the Support Dashboard was reset"
                             : "Seu acesso ao Dashboard do Suporte foi redefinido");
     case NOTIFY_REJECTED:
-        /* No ticket yet: no tag (a reply to it opens the ticket as usual). */
+        /* No ticket yet: no tag (a reply to it threads as usual). */
+        if (m->kept)
+            return g_strdup_printf (en ? "%s%sMessage received, but an attachment is too large: %s"
+                                       : "%s%sMensagem recebida, mas um anexo é grande demais: %s",
+                                    m->ticket ? tag : "", m->ticket ? " " : "", s);
         return g_strdup_printf (en ? "%s%sMessage not received, attachment too large: %s"
                                    : "%s%sMensagem não recebida, anexo grande demais: %s",
                                 m->ticket ? tag : "", m->ticket ? " " : "", s);
@@ -684,7 +820,7 @@ s_subject (const notify_mail_t *m, int en, const char *date)
 }
 
 static void
-s_body (s_doc_t *d, const notify_mail_t *m, int en, const char *date)
+s_body (s_doc_t *d, const notify_mail_t *m, int en)
 {
     unsigned long long n = (unsigned long long) m->ticket;
     switch (m->kind) {
@@ -701,7 +837,7 @@ s_body (s_doc_t *d, const notify_mail_t *m, int en, const char *date)
         s_escalated (d, m, n, en);
         break;
     case NOTIFY_RESOLVED:
-        s_resolved (d, m, n, en, date);
+        s_resolved (d, m, n, en);
         break;
     case NOTIFY_REOPENED:
         s_reopened (d, m, n, en);
@@ -713,7 +849,7 @@ s_body (s_doc_t *d, const notify_mail_t *m, int en, const char *date)
         s_merged (d, m, n, en);
         break;
     case NOTIFY_REMINDER:
-        s_reminder (d, m, n, en, date);
+        s_reminder (d, m, n, en);
         break;
     case NOTIFY_REJECTED:
         s_rejected (d, m, en);
@@ -773,10 +909,10 @@ s_thread_headers (GMimeObject *obj, const notify_mail_t *m)
 char *
 notify_render (const notify_mail_t *m, size_t *len, char **subject_out)
 {
-    int en = s_is_english (m->language);
+    int en = notify_words_is_english (m->language);
     char date[64] = "";
-    if (m->kind == NOTIFY_REMINDER || (m->kind == NOTIFY_RESOLVED && m->close_at_us))
-        notify_render_date (date, sizeof date, m->close_at_us, m->language);
+    if (m->kind == NOTIFY_REMINDER)
+        notify_words_date (date, sizeof date, m->close_at_us, m->time_zone, m->language);
     const char *lang = en ? "en" : "pt-BR";
     char *subject = s_subject (m, en, date);
 
@@ -785,19 +921,36 @@ notify_render (const notify_mail_t *m, size_t *len, char **subject_out)
     g_mime_message_add_mailbox (msg, GMIME_ADDRESS_TYPE_REPLY_TO, m->from_name, m->from_address);
     g_mime_message_add_mailbox (msg, GMIME_ADDRESS_TYPE_TO, m->customer_name,
                                 m->customer_address);
+    if (notify_render_copies_cc (m->kind))
+        for (size_t i = 0; i < m->n_cc; i++)
+            g_mime_message_add_mailbox (msg, GMIME_ADDRESS_TYPE_CC, NULL, m->cc[i]);
     g_mime_message_set_subject (msg, subject, "utf-8");
     g_mime_message_set_message_id (msg, m->message_id);
-    GDateTime *when = g_date_time_new_from_unix_utc (m->time_us / 1000000);
+    /* Date in the business time zone, so the header shows its offset. */
+    GTimeZone *tz = g_time_zone_new_identifier (s_has (m->time_zone) ? m->time_zone
+                                                                      : NOTIFY_DEFAULT_TIME_ZONE);
+    GDateTime *utc = g_date_time_new_from_unix_utc (m->time_us / 1000000);
+    GDateTime *when = tz ? g_date_time_to_timezone (utc, tz) : g_date_time_ref (utc);
     g_mime_message_set_date (msg, when);
     g_date_time_unref (when);
+    g_date_time_unref (utc);
+    if (tz)
+        g_time_zone_unref (tz);
     GMimeObject *obj = GMIME_OBJECT (msg);
     s_thread_headers (obj, m);
-    /* RFC 3834: automatic messages say so, so robots do not answer them back.
-     * An agent's reply is a person writing: it goes without. */
-    if (m->kind >= NOTIFY_ACCOUNT_CONFIRM)
-        g_mime_object_set_header (obj, "Auto-Submitted", "auto-generated", NULL);
-    else if (m->kind != NOTIFY_REPLY)
-        g_mime_object_set_header (obj, "Auto-Submitted", "auto-replied", NULL);
+    /* RFC 3834: automatic messages say so, so robots do not answer them
+     * back: "auto-replied" for our automatic answer to the customer's mail
+     * (the acknowledgement of the mail that opened a ticket, a refused
+     * message), "auto-generated" for every other notice. An agent's reply
+     * is a person writing: neither header, so an out-of-office answer to
+     * it reaches the agent as it would any person. */
+    if (m->kind != NOTIFY_REPLY) {
+        int is_answer = (m->kind == NOTIFY_ACK || m->kind == NOTIFY_REJECTED)
+                        && s_has (m->origin_message_id);
+        g_mime_object_set_header (obj, "Auto-Submitted",
+                                  is_answer ? "auto-replied" : "auto-generated", NULL);
+        g_mime_object_set_header (obj, "X-Auto-Response-Suppress", NOTIFY_SUPPRESS, NULL);
+    }
     g_mime_object_set_header (obj, "X-Loop", m->loop_tag, NULL);
     g_mime_object_set_header (obj, "Content-Language", lang, NULL);
 
@@ -809,7 +962,7 @@ notify_render (const notify_mail_t *m, size_t *len, char **subject_out)
                             "<body style=\"font-family: sans-serif; line-height: 1.5\">\n",
                             lang, title);
     g_free (title);
-    s_body (&doc, m, en, date);
+    s_body (&doc, m, en);
     g_string_append (doc.html, "</body>\n</html>\n");
     /* One trailing newline in the text part, not a blank line. */
     while (doc.text->len > 1 && doc.text->str[doc.text->len - 1] == '\n'

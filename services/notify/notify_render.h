@@ -4,13 +4,15 @@
 #ifndef NOTIFY_RENDER_H
 #define NOTIFY_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* What a notification tells the customer (one template each). */
 typedef enum {
     NOTIFY_ACK,       /* ticket received */
-    NOTIFY_REPLY,     /* an agent's public reply (a human message) */
+    NOTIFY_REPLY,     /* an agent's public reply (a human message: no
+                         Auto-Submitted, and its words are not a quote) */
     NOTIFY_INFO,      /* we need more information */
     NOTIFY_ESCALATED, /* passed on to a higher tier */
     NOTIFY_RESOLVED,  /* resolved: please validate */
@@ -70,11 +72,36 @@ typedef struct {
     size_t n_files;
     uint64_t limit_bytes;
     const char *limit;
+    /* REJECTED: the message itself was kept (its text is with the team):
+     * only files were left out. "message_size" as limit: the whole message
+     * was over what one e-mail may carry, and nothing was kept. */
+    bool kept;
+    /* The Customer Portal's address (gateway/public_url), where a customer
+     * can add files to their ticket; NULL or "": not offered. */
+    const char *portal_url;
     /* ACCOUNT_*: the one-time link (a secret: the mail is its only place)
      * and when it stops working. */
     const char *link;
     int64_t expires_us;
+    /* ACK: the router's first-response target for this ticket, in business
+     * seconds, and when it is due (each 0: unknown, and nothing is promised
+     * in its place). */
+    int64_t first_response_target_s;
+    int64_t first_response_due_us;
+    /* The business time zone every date is written in (IANA name; NULL or
+     * "": America/Sao_Paulo). */
+    const char *time_zone;
+    /* The ticket's participants, copied (Cc) when notify_render_copies_cc
+     * says the kind is news for them. */
+    char *const *cc;
+    size_t n_cc;
 } notify_mail_t;
+
+/* True when a notice of this kind goes to the ticket's participants too:
+ * what happens to the request (answers, questions, resolution, reopening,
+ * escalation, merge, the closing reminder), not the acknowledgement nor the
+ * rating survey, which are the customer's. */
+bool notify_render_copies_cc (notify_kind_t kind);
 
 void notify_render_init (void);
 /* The kind's name in notification ids and NotificationQueued.kind. */
@@ -82,15 +109,5 @@ const char *notify_kind_name (notify_kind_t kind);
 /* Renders the whole mail. Returns malloc'd mail bytes (*len of them) and the
  * subject line in *subject_out (malloc'd); free both with free. */
 char *notify_render (const notify_mail_t *mail, size_t *len, char **subject_out);
-/* Writes limit_bytes as megabytes (1 MB = 1024 * 1024 bytes) for people:
- * "25", "2,5" in pt-BR, "2.5" in English. */
-void notify_render_megabytes (char *out, size_t size, uint64_t bytes, const char *language);
-/* Writes the day and time of at_us in America/Sao_Paulo into out, for
- * people: "03/12/2026 às 14:35 (horário de Brasília)" in pt-BR,
- * "3 December 2026 at 14:35 (Brasília time)" in English. */
-void notify_render_moment (char *out, size_t size, int64_t at_us, const char *language);
-/* Writes the calendar day of at_us in America/Sao_Paulo into out: dd/mm/aaaa
- * in pt-BR, "2 December 2025" in English. */
-void notify_render_date (char *out, size_t size, int64_t at_us, const char *language);
 
 #endif

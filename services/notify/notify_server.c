@@ -41,11 +41,13 @@
 #include "balcao/v1/notify.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_clock.h"
+#include "bc_address.h"
 #include "bc_log.h"
 #include "bc_store.h"
 #include "bc_mailid.h"
 #include "notify_outbox.h"
 #include "notify_render.h"
+#include "notify_words.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -84,6 +86,8 @@ typedef struct {
     const char *domain;
     const char *from_name;
     const char *from_address;
+    const char *time_zone; /* the business calendar's: dates in mails */
+    char portal_url[256];  /* gateway/public_url: the portal, in notices */
     char loop_tag[128];
     char from_buf[256];
     char mail_dir[4096];
@@ -144,6 +148,8 @@ s_mail_for (notify_mail_t *mail, const Balcao__V1__NotifyTicket *t)
     mail->subject = t->subject;
     mail->origin_message_id = t->origin_message_id;
     mail->last_inbound_message_id = t->last_inbound_message_id;
+    mail->cc = t->participants;
+    mail->n_cc = t->n_participants;
 }
 
 /* ---- the outbox ---- */
@@ -188,6 +194,7 @@ s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail, const
     mail->from_address = self->from_address;
     mail->loop_tag = self->loop_tag;
     mail->ticket_tag = self->ticket_tag;
+    mail->time_zone = self->time_zone;
     mail->time_us = bc_tx_now_us (tx);
     size_t mail_len;
     char *subject;
@@ -211,6 +218,20 @@ s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail, const
     if (rc == 0)
         bc_info ("event=queued notification=%s ticket=%llu kind=%s", id,
                  (unsigned long long) mail->ticket, kind);
+    /* The same mail (To the customer, Cc them) to each participant, as a
+     * delivery of its own: one refused address never holds up another's. */
+    for (size_t i = 0; rc == 0 && notify_render_copies_cc (mail->kind) && i < mail->n_cc; i++) {
+        char copy_id[96];
+        snprintf (copy_id, sizeof copy_id, "%s~%zu", id, i + 1);
+        nq.notification_id = copy_id;
+        nq.recipient = mail->cc[i];
+        rc = notify_outbox_add (self->outbox, tx, copy_id, &entry);
+        if (rc == 0)
+            rc = bc_tx_emit (tx, &nq.base);
+        if (rc == 0)
+            bc_info ("event=queued notification=%s ticket=%llu kind=%s copy=participant",
+                     copy_id, (unsigned long long) mail->ticket, kind);
+    }
     free (rendered);
     free (subject);
     return rc;
@@ -319,7 +340,10 @@ s_on_created (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
     int rc = s_ticket_put (self, bc_tx_txn (tx), &view);
     if (rc)
         return rc;
-    notify_mail_t mail = {.kind = NOTIFY_ACK};
+    /* The router's real first-response target: the promise we make. */
+    notify_mail_t mail = {.kind = NOTIFY_ACK,
+                          .first_response_target_s = tc->first_response_target_s,
+                          .first_response_due_us = t->first_response_due_us};
     s_mail_for (&mail, &view);
     /* One TicketCreated per ticket: the ack's id needs no sequence. */
     char id[64];
@@ -376,6 +400,21 @@ s_on_appended (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
             t->last_inbound_message_id = m->message_id;
             rc = s_ticket_put (self, txn, t);
             t->last_inbound_message_id = old;
+        }
+        /* Someone else a person's mail brought onto the ticket (the router
+         * let them in, or it would be a ticket of their own) is copied
+         * from now on. */
+        else if (m->author && strchr (m->author, '@') && !s_is_robot (m->mail_class)
+                 && !ma->copied_from && t->n_participants < 16
+                 && !bc_address_listed (t->participants, t->n_participants, m->author)) {
+            char **grown = realloc (t->participants, (t->n_participants + 1) * sizeof *grown);
+            if (!grown)
+                rc = ENOMEM;
+            else {
+                t->participants = grown;
+                t->participants[t->n_participants++] = strdup (m->author);
+                rc = s_ticket_put (self, txn, t);
+            }
         }
     }
     else {
@@ -530,6 +569,8 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         .n_files = e->n_files,
         .limit_bytes = e->limit_bytes,
         .limit = e->limit,
+        .kept = e->kept,
+        .portal_url = self->portal_url,
     };
     char id[64];
     snprintf (id, sizeof id, "r%llu-rejected", (unsigned long long) ev->seq);
@@ -788,6 +829,14 @@ notify_server_setup (bc_service_t *svc)
     snprintf (self->from_buf, sizeof self->from_buf, "suporte@%s", self->domain);
     self->from_address = bc_config_str (cfg, "notify/from_address", self->from_buf);
     bc_mailid_loop_tag (self->loop_tag, sizeof self->loop_tag, self->install, self->domain);
+    /* The zone the router's business calendar counts in: a promised time
+     * reads as the SLA means it. */
+    self->time_zone = bc_config_str (cfg, "router/calendar/timezone", NOTIFY_DEFAULT_TIME_ZONE);
+    bc_config_public_url (cfg, self->portal_url, sizeof self->portal_url);
+    if (!notify_words_zone_is_known (self->time_zone))
+        bc_warn ("event=config_invalid key=router/calendar/timezone value=%s "
+                 "hint=\"an IANA zone like America/Sao_Paulo; dates fall back to UTC-03:00\"",
+                 self->time_zone);
     char dflt_outbox[4096];
     snprintf (dflt_outbox, sizeof dflt_outbox, "%s/outbox", bc_config_data_dir (cfg));
     snprintf (self->mail_dir, sizeof self->mail_dir, "%s/mail",

@@ -47,6 +47,7 @@ router_change_status (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const 
     char from[32];
     snprintf (from, sizeof from, "%s", t->status);
     router_set_string (&t->status, to);
+    t->awaits_judgement = 0; /* a move is a judgement */
     t->updated_us = bc_tx_now_us (tx);
     if (strcmp (to, "fechado") == 0)
         t->closed_us = t->updated_us;
@@ -310,6 +311,7 @@ s_write_message (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, const char 
     int rc = s_append_message (self, tx, t, ref, body, is_internal, channel);
     if (rc || is_internal)
         return rc;
+    t->awaits_judgement = 0; /* they asked the customer */
     int64_t now = bc_tx_now_us (tx);
     if (!t->first_response_us)
         t->first_response_us = now;

@@ -9,7 +9,8 @@
  *   'o' tier(2) rank(1) created_us(8 BE) ticket(8 BE) -> ""  not yet
  *        resolved, assigned or not (view "open", QueueCounts.open_n1..n3)
  *   'm' agent id (lower case) 0 ticket(8 BE) -> ""  assigned and not yet
- *        resolved (view "mine")
+ *        resolved, or resolved with an answer to judge (view "mine";
+ *        Ticket.awaits_judgement, and 'o' for one nobody has)
  *   'w' agent id (lower case) 0 ticket(8 BE) -> ""  assigned and
  *        aguardando_cliente (view "waiting")
  *   'Q' tier(2) organization 0 ticket(8 BE) -> ""  as 'q', and 'O' as 'o',
@@ -117,9 +118,21 @@ static size_t
 s_keys_of (const Balcao__V1__Ticket *t, unsigned char *buf, size_t size)
 {
     size_t used = 0;
-    if (router_is_done (t->status))
-        return 0;
     unsigned char key[S_NAME_KEY];
+    if (router_is_done (t->status)) {
+        if (!t->awaits_judgement || strcmp (t->status, "resolvido") != 0)
+            return 0;
+        /* The customer's answer needs a person: back in front of one. */
+        if (*t->assignee)
+            s_keys_add (buf, &used, size, key,
+                        router_name_key ("m", t->assignee, t->number, key, sizeof key));
+        else {
+            router_queue_key (t, key + 1);
+            key[0] = 'o';
+            s_keys_add (buf, &used, size, key, 20);
+        }
+        return used;
+    }
     size_t olen = s_org_group ('O', t->tier, t->organization, key, sizeof key);
     if (olen) {
         bc_key_from_u64 (t->number, key + olen);

@@ -79,6 +79,9 @@ int router_create_ticket (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, Ba
 size_t router_name_key (const char *prefix, const char *name, uint64_t number, unsigned char *key, size_t size);
 int router_name_index (MDB_txn *txn, MDB_dbi dbi, const char *prefix, const char *name, uint64_t number, int put);
 int router_list_index (router_t *self, bc_tx_t *tx, MDB_dbi dbi, const char *kind, const char *name, uint64_t after, uint32_t limit, bc_reply_t *reply);
+/* The consumer of intake's log (router_inbound.c): a customer's message
+ * onto its ticket or a new one. */
+int router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev);
 int router_customer_org_changed (router_t *self, bc_tx_t *tx, const char *customer_id, const char *from, const char *to);
 
 /* router_commands.c: lifecycle, writing, classification, macros, rating */

@@ -23,10 +23,8 @@
 
 #include "balcao/v1/kb.pb-c.h"
 
-#include "bc_events.h"
 #include "bc_log.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,216 +199,6 @@ router_name_index (MDB_txn *txn, MDB_dbi dbi, const char *prefix, const char *na
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* A customer exists from their first message on, and a message from them
- * shows their address works. Their organization goes to org. */
-static int
-s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived *mr,
-                 int is_person, char *org, size_t org_size)
-{
-    *org = 0;
-    char id[320];
-    snprintf (id, sizeof id, "customer:%s", mr->from_address);
-    for (char *p = id; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char) (*p - 'A' + 'a');
-    Balcao__V1__Person *known;
-    int rc = router_people_get (bc_tx_txn (tx), &self->pdbs, id, &known);
-    if (rc == 0) {
-        snprintf (org, org_size, "%s", known->organization);
-        if (is_person && known->email_failing) {
-            /* They wrote: their address works again. */
-            known->email_failing = 0;
-            router_set_string (&known->email_failure, "");
-            rc = router_people_put (bc_tx_txn (tx), &self->pdbs, known);
-            if (rc == 0) {
-                Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
-                ev.person = known;
-                rc = bc_tx_emit (tx, &ev.base);
-            }
-        }
-        balcao__v1__person__free_unpacked (known, NULL);
-        return rc;
-    }
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    Balcao__V1__Person p = BALCAO__V1__PERSON__INIT;
-    p.id = id;
-    p.name = mr->from_name;
-    p.email = mr->from_address;
-    p.language = mr->language;
-    p.created_us = bc_tx_now_us (tx);
-    rc = router_people_put (bc_tx_txn (tx), &self->pdbs, &p);
-    if (rc)
-        return rc;
-    Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
-    ev.person = &p;
-    return bc_tx_emit (tx, &ev.base);
-}
-
-/* A customer's message on their existing ticket. Only a person's message
- * moves the ticket: it answers what we asked; on a resolved ticket a short
- * acceptance ("funcionou, obrigado") closes it and anything else rejects
- * the solution with their words (at N3 only the customer's own acceptance
- * closes it); on a closed ticket (within
- * router/reopen_days) a rating ("nota 5") is their rating and anything else
- * reopens it. Robots and out-of-office replies are recorded and change
- * nothing. */
-static int
-s_append_inbound (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
-                  Balcao__V1__TicketMessage *m, int is_person)
-{
-    MDB_txn *txn = bc_tx_txn (tx);
-    uint32_t index = t->message_count;
-    t->message_count++;
-    t->internal_count += m->is_internal ? 1 : 0;
-    t->updated_us = m->time_us;
-    int rc = router_put_thread (self, txn, t->number, index, m);
-    if (rc)
-        return rc;
-    Balcao__V1__MessageAppended out = BALCAO__V1__MESSAGE_APPENDED__INIT;
-    out.ticket = t->number;
-    out.message = m;
-    if ((rc = router_emit_for (self, tx, t->number, &out.base)))
-        return rc;
-    const char *to = NULL, *action = "customer_reply", *comment;
-    int score = 0;
-    if (!is_person || m->is_internal)
-        to = NULL;
-    else if (strcmp (t->status, "resolvido") == 0) {
-        int accepts = router_reply_accepts (m->reply);
-        to = accepts ? "fechado" : "reaberto";
-        action = accepts ? "accept" : "reject";
-        /* At N3 only the customer's own acceptance validates the fix; a
-         * colleague's thanks is recorded and the ticket keeps waiting. */
-        int is_customer = strcasecmp (m->author, t->customer_address) == 0;
-        if (accepts
-            && router_lifecycle_may_close (t->tier, *t->customer_address != 0,
-                                           is_customer ? ROUTER_BY_CUSTOMER : ROUTER_BY_OTHER,
-                                           NULL)
-                   != ROUTER_CLOSE_OK)
-            to = NULL;
-    }
-    else if (strcmp (t->status, "fechado") == 0 && !t->csat_score
-             && (score = router_reply_rating (m->reply, &comment)))
-        to = NULL;
-    else if (strcmp (t->status, "fechado") == 0)
-        to = "reaberto";
-    else
-        to = router_lifecycle_next (t->status, ROUTER_CUSTOMER_REPLY);
-    /* The customer did it, by mail. */
-    char who[320];
-    snprintf (who, sizeof who, "customer:%s", t->customer_address);
-    if (score) {
-        bc_tx_set_principal (tx, who);
-        rc = router_rate (self, tx, t, (uint32_t) score, comment);
-    }
-    else if (to && strcmp (to, t->status) != 0) {
-        if (strcmp (action, "customer_reply") != 0)
-            bc_tx_set_principal (tx, who);
-        rc = router_change_status (self, tx, t, to, action, m->reply, "");
-    }
-    if (rc)
-        return rc;
-    bc_info ("event=message_appended ticket=%llu message_ref=%s class=%s",
-             (unsigned long long) t->number, m->message_ref,
-             *m->mail_class ? m->mail_class : "human");
-    return router_put_ticket (self, txn, t);
-}
-
-/* A portal message names its ticket: its sender must be one who may read
- * it (router_read_access as customer:<from>), the gateway's own check. */
-static int
-s_portal_may_write_on (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t,
-                       const char *from)
-{
-    char who[320];
-    snprintf (who, sizeof who, "customer:%s", from);
-    return *from && router_read_access (self, txn, who, t) > 0;
-}
-
-/* True when the sender of a message threaded to ticket t may write on it:
- * its customer, or a colleague of their organization. */
-static int
-s_may_write_on (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *t, const char *from,
-                int *rc)
-{
-    *rc = 0;
-    if (strcasecmp (from, t->customer_address) == 0 || !*t->customer_address)
-        return 1;
-    if (!*t->organization)
-        return 0;
-    char id[320];
-    snprintf (id, sizeof id, "customer:%s", from);
-    for (char *p = id; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char) (*p - 'A' + 'a');
-    Balcao__V1__Person *p;
-    int grc = router_people_get (txn, &self->pdbs, id, &p);
-    if (grc) {
-        *rc = grc == MDB_NOTFOUND ? 0 : grc;
-        return 0;
-    }
-    int same = strcasecmp (p->organization, t->organization) == 0;
-    balcao__v1__person__free_unpacked (p, NULL);
-    return same;
-}
-
-/* A delivery report (bounce) or an abuse report about mail we sent: an
- * internal note on the ticket it is about, and a bounce marks the address
- * as failing. Never a ticket of its own. */
-static int
-s_on_report (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
-             const Balcao__V1__MessageReceived *mr, Balcao__V1__TicketMessage *m)
-{
-    int is_bounce = strcmp (mr->mail_class, "bounce") == 0;
-    const char *recipient = *mr->report_recipient ? mr->report_recipient
-                            : t                     ? t->customer_address
-                                                    : "";
-    if (!t) {
-        bc_warn ("event=report_unmatched class=%s message_ref=%s recipient=%s original=%s",
-                 mr->mail_class, mr->message_ref, *recipient ? recipient : "-",
-                 *mr->report_message_id ? mr->report_message_id : "-");
-        return 0;
-    }
-    char *note = NULL;
-    if (asprintf (&note, "%s %s.\n\n%s",
-                  is_bounce ? "Falha na entrega do e-mail para" : "Denúncia de abuso sobre o e-mail enviado a",
-                  *recipient ? recipient : "o cliente", mr->body)
-        < 0)
-        return ENOMEM;
-    m->body = m->reply = note;
-    m->is_internal = 1;
-    m->direction = "internal";
-    int rc = s_append_inbound (self, tx, t, m, 0);
-    free (note);
-    m->body = m->reply = NULL;
-    if (rc || !is_bounce || !*recipient)
-        return rc;
-    char id[320];
-    snprintf (id, sizeof id, "customer:%s", recipient);
-    for (char *p = id; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char) (*p - 'A' + 'a');
-    Balcao__V1__Person *p;
-    rc = router_people_get (bc_tx_txn (tx), &self->pdbs, id, &p);
-    if (rc)
-        return rc == MDB_NOTFOUND ? 0 : rc;
-    p->email_failing = 1;
-    char why[256];
-    snprintf (why, sizeof why, "devolvido em %s (chamado #%llu)", mr->subject,
-              (unsigned long long) t->number);
-    router_set_string (&p->email_failure, why);
-    rc = router_people_put (bc_tx_txn (tx), &self->pdbs, p);
-    if (rc == 0) {
-        Balcao__V1__PersonChanged ev = BALCAO__V1__PERSON_CHANGED__INIT;
-        ev.person = p;
-        rc = bc_tx_emit (tx, &ev.base);
-    }
-    bc_warn ("event=address_failing person=%s ticket=%llu", id, (unsigned long long) t->number);
-    balcao__v1__person__free_unpacked (p, NULL);
-    return rc;
-}
-
 /* A new ticket t (filled in but for its number) with its first message m:
  * numbered, stored, indexed, announced (TicketCreated), its SLA clocks
  * started and given to an agent or its tier's queue. The caller frees what
@@ -440,16 +228,21 @@ router_create_ticket (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
         return rc;
     if ((rc = router_put_thread (self, txn, number, 0, m)))
         return rc;
+    /* The clocks start first: TicketCreated carries the due times, and the
+     * target the customer's acknowledgement promises (notify). */
+    int64_t now = bc_tx_now_us (tx);
+    if ((rc = router_sla_start (self, txn, t, now)))
+        return rc;
     Balcao__V1__TicketMessage *msgs[1] = {m};
     t->messages = msgs;
     t->n_messages = 1;
     Balcao__V1__TicketCreated out = BALCAO__V1__TICKET_CREATED__INIT;
     out.ticket = t;
+    out.first_response_target_s = router_calendar_between (
+        self->calendar, (time_t) (now / 1000000), (time_t) (t->first_response_due_us / 1000000));
     rc = router_emit_for (self, tx, number, &out.base);
     t->messages = NULL;
     t->n_messages = 0;
-    if (rc == 0)
-        rc = router_sla_start (self, txn, t, bc_tx_now_us (tx));
     if (rc == 0)
         rc = router_assign_auto (self, tx, t);
     if (rc == 0)
@@ -533,145 +326,6 @@ s_on_kb (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
         balcao__v1__ticket__free_unpacked (incidents[i], NULL);
     free (incidents);
     balcao__v1__problem_suspected__free_unpacked (ps, NULL);
-    return rc;
-}
-
-static int
-s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
-{
-    (void) source;
-    router_t *self = state;
-    Balcao__V1__MessageReceived *mr = (Balcao__V1__MessageReceived *) bc_envelope_payload (
-        ev, &balcao__v1__message_received__descriptor);
-    if (!mr)
-        return 0;
-    MDB_txn *txn = bc_tx_txn (tx);
-    int rc = 0;
-    const char *cls = *mr->mail_class ? mr->mail_class : "human";
-    int is_person = strcmp (cls, "human") == 0;
-    Balcao__V1__TicketMessage m = BALCAO__V1__TICKET_MESSAGE__INIT;
-    m.message_ref = mr->message_ref;
-    m.message_id = mr->message_id;
-    m.author = mr->from_address;
-    m.body = mr->body;
-    m.time_us = ev->time_us;
-    m.channel = mr->channel;
-    m.direction = "inbound";
-    m.reply = *mr->reply ? mr->reply : mr->body;
-    m.mail_class = mr->mail_class;
-    m.attachments = mr->attachments;
-    m.n_attachments = mr->n_attachments;
-
-    Balcao__V1__Ticket *existing = NULL;
-    uint64_t number = mr->ticket;
-    if (!number && *mr->continues_ref) {
-        /* It answers a message intake sent us before it knew its ticket. */
-        rc = bc_store_get_u64 (txn, self->db_by_ref, mr->continues_ref, &number);
-        if (rc && rc != MDB_NOTFOUND)
-            goto done;
-        rc = 0;
-    }
-    if (number) {
-        existing = router_get_ticket (self, txn, number, &rc);
-        /* A reply to a merged duplicate belongs to the ticket it joined. */
-        if (existing && existing->merged_into) {
-            uint64_t into = existing->merged_into;
-            balcao__v1__ticket__free_unpacked (existing, NULL);
-            existing = router_get_ticket (self, txn, into, &rc);
-        }
-        if (rc && rc != MDB_NOTFOUND)
-            goto done;
-        rc = 0;
-    }
-    if (strcmp (cls, "read_receipt") == 0) {
-        /* Nothing anyone needs to see. */
-        bc_info ("event=read_receipt ticket=%llu message_ref=%s",
-                 (unsigned long long) (existing ? existing->number : 0), mr->message_ref);
-        goto done;
-    }
-    if (strcmp (cls, "bounce") == 0 || strcmp (cls, "feedback_report") == 0) {
-        rc = s_on_report (self, tx, existing, mr, &m);
-        goto done;
-    }
-    if (existing && strcmp (mr->channel, "portal") == 0
-        && !s_portal_may_write_on (self, txn, existing, mr->from_address)) {
-        /* The gateway checked already; this is the second lock. */
-        bc_warn ("event=thread_refused ticket=%llu from=%s message_ref=%s channel=portal",
-                 (unsigned long long) existing->number, mr->from_address, mr->message_ref);
-        balcao__v1__ticket__free_unpacked (existing, NULL);
-        existing = NULL;
-    }
-    if (existing && !s_may_write_on (self, txn, existing, mr->from_address, &rc)) {
-        /* Knowing a ticket's Message-ID or subject tag is not enough to
-         * write on it: someone else's message starts a ticket of its own. */
-        if (rc)
-            goto done;
-        bc_warn ("event=thread_refused ticket=%llu from=%s message_ref=%s",
-                 (unsigned long long) existing->number, mr->from_address, mr->message_ref);
-        balcao__v1__ticket__free_unpacked (existing, NULL);
-        existing = NULL;
-    }
-    if (!existing && strcmp (cls, "out_of_office") == 0) {
-        bc_info ("event=out_of_office_dropped message_ref=%s from=%s", mr->message_ref,
-                 mr->from_address);
-        goto done;
-    }
-    uint64_t previous = 0;
-    if (existing && is_person && strcmp (existing->status, "fechado") == 0
-        && (self->reopen_days <= 0
-            || ev->time_us - existing->closed_us > (int64_t) self->reopen_days * 86400 * 1000000)) {
-        /* Long closed: a new ticket that says which one it continues. */
-        previous = existing->number;
-        balcao__v1__ticket__free_unpacked (existing, NULL);
-        existing = NULL;
-    }
-    if (existing) {
-        char org[256];
-        if (is_person && (rc = s_customer_seen (self, tx, mr, is_person, org, sizeof org)))
-            goto done;
-        if (!(rc = s_append_inbound (self, tx, existing, &m, is_person)))
-            rc = bc_store_put_u64 (txn, self->db_by_ref, mr->message_ref, existing->number);
-        goto done;
-    }
-    Balcao__V1__Ticket t = BALCAO__V1__TICKET__INIT;
-    t.subject = mr->subject && *mr->subject ? mr->subject : "(sem assunto)";
-    t.status = "novo";
-    t.category = "geral";
-    t.tier = "N1";
-    t.priority = "normal";
-    t.customer_address = mr->from_address;
-    t.customer_name = mr->from_name;
-    t.created_us = t.updated_us = ev->time_us;
-    t.channel = mr->channel;
-    t.language = mr->language;
-    t.origin_message_id = mr->message_id;
-    t.previous = previous;
-    /* The category the customer chose (the portal's form), with its
-     * default priority and starting tier, as an agent's classification in
-     * triage would give; an id the catalog does not know is ignored. */
-    const router_category_t *cat = *mr->category ? router_catalog_find (self->catalog, mr->category)
-                                                 : NULL;
-    if (cat) {
-        t.category = (char *) cat->id;
-        t.priority = (char *) cat->priority;
-        t.tier = (char *) cat->tier;
-    }
-    char org[256];
-    if ((rc = s_customer_seen (self, tx, mr, is_person, org, sizeof org)))
-        goto done;
-    t.organization = org;
-    rc = router_create_ticket (self, tx, &t, &m);
-    if (!rc)
-        rc = bc_store_put_u64 (txn, self->db_by_ref, mr->message_ref, t.number);
-    if (t.assignee != protobuf_c_empty_string)
-        free (t.assignee); /* router_set_string's copy: t itself is on the stack */
-    bc_info ("event=ticket_created ticket=%llu message_ref=%s channel=%s class=%s previous=%llu",
-             (unsigned long long) t.number, mr->message_ref, mr->channel, cls,
-             (unsigned long long) previous);
-done:
-    if (existing)
-        balcao__v1__ticket__free_unpacked (existing, NULL);
-    balcao__v1__message_received__free_unpacked (mr, NULL);
     return rc;
 }
 
@@ -783,7 +437,7 @@ router_server_setup (bc_service_t *svc)
     self->pdbs.people = bc_service_dbi (svc, "people");
     self->pdbs.queue = bc_service_dbi (svc, "queue");
     self->pdbs.restricted = bc_config_str (config, "router/access/restricted_organizations", "");
-    bc_service_consume (svc, "intake", s_on_intake);
+    bc_service_consume (svc, "intake", router_on_intake);
     bc_service_consume (svc, "kb", s_on_kb);
     router_reads_register (svc);
     router_commands_register (svc);

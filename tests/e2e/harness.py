@@ -326,6 +326,10 @@ class System:
             "    timeout_ms = 500",
             "    retries = 1",
         ]
+        # Any other section a test gives (e.g. "cli"), as it gives it.
+        for name, text in self.extra_config.items():
+            if name not in BUS_SERVICES and name != "gateway":
+                lines += [name, text.rstrip("\n")]
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
 

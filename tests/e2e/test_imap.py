@@ -5,7 +5,10 @@ message in as a ticket exactly once, also when it is killed after intake
 committed and before it marked the message; a mail intake refuses goes to
 the rejected folder; an attachment with an RFC 2231 name is stored once and
 served with identical bytes by intake (GetAttachment), the gateway and the
-CLI; an oversized one is refused whole (AttachmentRejected, nothing stored);
+CLI; an oversized one is left out and its message kept (AttachmentRejected
+with kept, the file not stored); one too large to carry at all is read by
+its header alone, its sender told (limit message_size), and it goes to the
+rejected folder;
 a reply with our subject tag and no In-Reply-To joins its ticket, another
 install's tag does not.
 """
@@ -151,46 +154,62 @@ def main():
             big = os.urandom(LIMIT + 1)
             imap.append("INBOX", mail("big1@cliente.com.br", "Vídeo do erro",
                                       attachment=(big, "utf-8''v%C3%ADdeo.mp4")))
+            # Over balcao/max_message_size (4 MiB here): its header alone.
+            imap.append("INBOX", mail("huge1@cliente.com.br", "Backup inteiro",
+                                      attachment=(os.urandom(3 * 1024 * 1024 + 1), "backup.zip")))
             r = poll()
             check(r.returncode == 0, "third poll", r.stderr.decode())
             check(len(imap.search("Rejeitadas")) == 2 and imap.search("INBOX", "UNSEEN") == [],
-                  "the mail without sender and the oversized one are in Rejeitadas",
+                  "the mail without sender and the one too large to carry are in Rejeitadas, "
+                  "the one with a file over the limit was taken",
                   (imap.search("Rejeitadas"), imap.search("INBOX", "UNSEEN")))
             rejected = [intake_pb2.AttachmentRejected.FromString(e.payload)
                         for e in s.replay("intake") if e.type == "balcao.v1.AttachmentRejected"]
-            check(len(rejected) == 1 and rejected[0].limit == "file"
+            check(len(rejected) == 2 and rejected[0].limit == "file"
                   and rejected[0].limit_bytes == LIMIT
                   and rejected[0].message_id == "big1@cliente.com.br"
-                  and rejected[0].files[0].startswith("vídeo.mp4"),
-                  "intake's log has AttachmentRejected", rejected)
-            check(len(stored_files(s)) == 1, "nothing of the refused message is stored")
-            check(s.ticket_total() == 2, "no ticket for refused mail")
-            # The MTA path: the refusal is final, the sender is told by notify.
+                  and rejected[0].files[0].startswith("vídeo.mp4") and rejected[0].kept,
+                  "intake's log has AttachmentRejected, the message kept", rejected)
+            check(rejected[1].limit == "message_size" and not rejected[1].kept
+                  and rejected[1].message_id == "huge1@cliente.com.br"
+                  and rejected[1].from_address == "ana@cliente.com.br"
+                  and rejected[1].files[0].startswith("a mensagem inteira (4,"),
+                  "the one too large to carry: its sender is told, from its header alone",
+                  rejected[1])
+            check(len(stored_files(s)) == 1, "the oversized file is not stored")
+            wait_until(lambda: s.ticket_total() == 3, 20, "the oversized mail's ticket", system=s)
+            check(list(s.ticket(3).messages[0].refused_files)[0].startswith("vídeo.mp4")
+                  and not s.ticket(3).messages[0].attachments,
+                  "its ticket has the text, and names the file left out",
+                  list(s.ticket(3).messages[0].refused_files))
+            # The MTA path: kept the same way, no MTA bounce.
             r = s.mailgate(mail("big2@cliente.com.br", "Outro vídeo",
                                 attachment=(big, "utf-8''v2.mp4")))
-            check(r.returncode == 0 and b"refused" in r.stderr,
-                  "balcao-mailgate exits 0 on an attachment refusal (no MTA bounce)", r.stderr)
+            check(r.returncode == 0 and b"accepted" in r.stderr,
+                  "balcao-mailgate exits 0: the message is kept without the file", r.stderr)
+            wait_until(lambda: s.ticket_total() == 4, 20, "the second oversized mail's ticket",
+                       system=s)
 
             # ---- kill -9 after intake committed, before the mailbox knows ----
             imap.append("INBOX", mail("m4@cliente.com.br", "Boleto não chegou"))
             r = poll(env={"BALCAO_IMAPGATE_FAILPOINT": "after_submit"})
             check(r.returncode == -signal.SIGKILL, "the poller dies between commit and flag",
                   r.returncode)
-            wait_until(lambda: s.ticket_total() == 3, 20, "intake had committed it", system=s)
+            wait_until(lambda: s.ticket_total() == 5, 20, "intake had committed it", system=s)
             check(len(imap.search("INBOX", "UNSEEN")) == 1, "the message is still unseen")
             r = poll()
             # The same bytes are the same request id: intake answers with the
             # stored reply (the first message_ref), no second effect.
-            check(r.returncode == 0 and b"message_ref=m0000000000000004" in r.stderr,
+            check(r.returncode == 0 and b"message_ref=m0000000000000006" in r.stderr,
                   "the next poll reads it again and intake answers as before", r.stderr.decode())
             time.sleep(1)
-            check(s.ticket_total() == 3 and imap.search("INBOX", "UNSEEN") == [],
+            check(s.ticket_total() == 5 and imap.search("INBOX", "UNSEEN") == [],
                   "no duplicate ticket, and now it is \\Seen")
 
             # ---- the long-running poller, stopped by SIGTERM ----
             proc = s.spawn_tool("balcao-imapgate")
             imap.append("INBOX", mail("m5@cliente.com.br", "Senha expirada"))
-            wait_until(lambda: s.ticket_total() == 4, 30, "the running poller's ticket", system=s)
+            wait_until(lambda: s.ticket_total() == 6, 30, "the running poller's ticket", system=s)
             proc.send_signal(signal.SIGTERM)
             check(proc.wait(15) == 0, "the poller exits 0 on SIGTERM")
             check("segredo-imap" not in s.tool_output("balcao-imapgate")
@@ -202,14 +221,14 @@ def main():
             imap.append("INBOX", mail("m6@cliente.com.br", "Nota fiscal"))
             r = poll()
             check(r.returncode == 0, "a poll in move mode", r.stderr.decode())
-            wait_until(lambda: s.ticket_total() == 5, 20, "the moved message's ticket", system=s)
+            wait_until(lambda: s.ticket_total() == 7, 20, "the moved message's ticket", system=s)
             # Move mode takes every message left in the box, read or not: the
-            # five already \Seen ones go too, and intake drops them as copies.
-            check(imap.search("INBOX", "UNDELETED") == [] and len(imap.search("Feitas")) == 6,
+            # six already \Seen ones go too, and intake drops them as copies.
+            check(imap.search("INBOX", "UNDELETED") == [] and len(imap.search("Feitas")) == 7,
                   "after = move: every message is in the done folder",
                   (imap.search("INBOX", "UNDELETED"), imap.search("Feitas")))
             time.sleep(0.5)
-            check(s.ticket_total() == 5, "and no ticket twice")
+            check(s.ticket_total() == 7, "and no ticket twice")
 
             # ---- STARTTLS required (the default) and the server has none ----
             s.extra_config["intake"] = s.extra_config["intake"].replace(

@@ -4,7 +4,11 @@
  * its '/', with no "." or ".." segment, no empty one, no dotfile, no byte
  * outside printable ASCII, no backslash or '%' (so it cannot leave the web
  * root by itself); an accepted event id prints back as the same text; an
- * accepted id or ref holds only its alphabet, at most 64 characters. */
+ * accepted ref holds only its alphabet, at most 64 characters; an accepted
+ * article id has no '\\' or control byte, no "." or ".." part (nor any part
+ * starting with '.'), no empty part, at most 240 bytes, and escapes into
+ * one URL segment of unreserved characters and %XX only. */
+#include "bc_article_id.h"
 #include "gateway_webpath.h"
 
 #include <limits.h>
@@ -49,9 +53,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         if (strcmp (back, text) != 0)
             abort ();
     }
-    if (gateway_webpath_article_id (text)
-        && (strlen (text) > 64 || strspn (text, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen (text)))
-        abort ();
+    if (gateway_webpath_article_id (text)) {
+        char escaped[3 * BC_ARTICLE_ID_MAX_BYTES + 1];
+        if (strlen (text) > BC_ARTICLE_ID_MAX_BYTES || text[0] == '.' || strchr (text, '\\')
+            || strstr (text, "/.") || strstr (text, "//") || text[0] == '/'
+            || text[strlen (text) - 1] == '/' || !bc_article_id_escape (text, escaped, sizeof escaped)
+            || strspn (escaped, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%")
+                   != strlen (escaped))
+            abort ();
+        for (const char *p = text; *p; p++)
+            if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                abort ();
+    }
     if (gateway_webpath_client_ref (text) && (strlen (text) > 64 || strlen (text) == 0))
         abort ();
     free (text);

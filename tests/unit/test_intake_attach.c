@@ -2,12 +2,16 @@
 #include "intake_attach.h"
 #include "unit_util.h"
 
+#include "bc_config.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 
@@ -143,6 +147,66 @@ test_limits (void **state)
     assert_int_equal (intake_attach_check (&none, 0, 0, NULL, NULL), INTAKE_ATTACH_WITHIN);
 }
 
+/* A mail's files over the limits are left out, the rest kept (issue 15,
+ * item 6): every file over the file limit, then the largest until the rest
+ * fit the message limit; a forwarded message's whole copy never counts. */
+static void
+test_trim (void **state)
+{
+    (void) state;
+    const struct {
+        const char *name;
+        size_t size;
+        bool is_copy;
+    } given[] = {{"video.mp4", 3000, false}, {"a.pdf", 700, false}, {"b.pdf", 600, false},
+                 {"c.pdf", 500, false}, {"Fwd.eml", 900, true}};
+    intake_attachment_t *a = calloc (5, sizeof *a);
+    for (size_t i = 0; i < 5; i++) {
+        a[i].filename = strdup (given[i].name);
+        a[i].content_type = strdup ("application/octet-stream");
+        a[i].size = given[i].size;
+        a[i].is_copy = given[i].is_copy;
+        a[i].data = calloc (1, 1);
+    }
+    intake_mail_t mail = {.attachments = a, .n_attachments = 5};
+    char **files;
+    size_t n;
+    /* video.mp4 over 1000 per file; then 700 + 600 + 500 = 1800 over 1200:
+     * a.pdf goes, 1100 stay. */
+    assert_int_equal (intake_attach_trim (&mail, 1000, 1200, &files, &n), INTAKE_ATTACH_OVER_FILE);
+    assert_int_equal (n, 2);
+    assert_string_equal (files[0], "video.mp4 (3 KB)");
+    assert_string_equal (files[1], "a.pdf (1 KB)");
+    intake_attach_files_free (files, n);
+    assert_int_equal (mail.n_attachments, 3);
+    assert_string_equal (mail.attachments[0].filename, "b.pdf");
+    assert_string_equal (mail.attachments[1].filename, "c.pdf");
+    assert_string_equal (mail.attachments[2].filename, "Fwd.eml");
+    /* Within: nothing left out. */
+    assert_int_equal (intake_attach_trim (&mail, 1000, 1200, &files, &n), INTAKE_ATTACH_WITHIN);
+    assert_int_equal (n, 0);
+    intake_attach_files_free (files, n);
+    for (size_t i = 0; i < mail.n_attachments; i++) {
+        free (mail.attachments[i].filename);
+        free (mail.attachments[i].content_type);
+        free (mail.attachments[i].data);
+    }
+    free (mail.attachments);
+}
+
+/* The documented attachment limit is reachable with the default message
+ * limit: a file at it, base64 in 76-character lines, with 1 MiB of text
+ * and headers around it, fits balcao/max_message_size. */
+static void
+test_default_limits_fit (void **state)
+{
+    (void) state;
+    uint64_t encoded = (INTAKE_MAX_FILE_DEFAULT + 2) / 3 * 4;
+    encoded += encoded / 76 * 2; /* CRLF */
+    assert_true (encoded + 1024 * 1024 <= (uint64_t) BC_MAX_MESSAGE_SIZE_DEFAULT);
+    assert_true (INTAKE_MAX_MESSAGE_DEFAULT >= INTAKE_MAX_FILE_DEFAULT);
+}
+
 int
 main (void)
 {
@@ -150,6 +214,8 @@ main (void)
         cmocka_unit_test (test_ids),
         cmocka_unit_test (test_write_once_read_back),
         cmocka_unit_test (test_limits),
+        cmocka_unit_test (test_trim),
+        cmocka_unit_test (test_default_limits_fit),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

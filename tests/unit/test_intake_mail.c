@@ -471,6 +471,11 @@ static const s_quote_case_t s_quote_cases[] = {
     {"forwarded without a note",
      "---------- Forwarded message ---------\nFrom: Bank <b@x>\nDate: today\n\nBoleto\n",
      "---------- Forwarded message ---------\nFrom: Bank <b@x>\nDate: today\n\nBoleto"},
+    {"forwarded with a note: the forward is what they want us to read",
+     "Segue o e-mail do banco.\n\n---------- Mensagem encaminhada ---------\nDe: Banco <b@x>\n"
+     "Data: hoje\n\nBoleto vencido\n",
+     "Segue o e-mail do banco.\n\n---------- Mensagem encaminhada ---------\nDe: Banco <b@x>\n"
+     "Data: hoje\n\nBoleto vencido"},
 };
 
 static void
@@ -697,7 +702,11 @@ static const s_sample_t s_samples[] = {
      "This is the message body.\n\n---------- Mensagem encaminhada ----------\n"
      "De: mimekit@example.com\nData: Tue, 12 Nov 2013 09:12:42 -0500\n"
      "Assunto: embedded message\n\nThis is the embedded message body.",
-     "This is the message body.", INTAKE_MAIL_HUMAN, NULL, NULL, NULL, NULL, false},
+     /* The forward is for us to read: in the reply too. */
+     "This is the message body.\n\n---------- Mensagem encaminhada ----------\n"
+     "De: mimekit@example.com\nData: Tue, 12 Nov 2013 09:12:42 -0500\n"
+     "Assunto: embedded message\n\nThis is the embedded message body.",
+     INTAKE_MAIL_HUMAN, NULL, NULL, "embedded message.eml", NULL, false},
 };
 
 static char *

@@ -316,80 +316,120 @@ test_attachments_stored_once_and_served (void **state)
     assert_string_equal (code, "invalid");
 }
 
+/* The replayed log's events: their types in order, and each
+ * AttachmentRejected (in rejected, up to 4). */
+static size_t
+s_log (fixture_t *f, const char **types, size_t max, Balcao__V1__AttachmentRejected **rejected,
+       size_t *n_rejected)
+{
+    Balcao__V1__ReplayRequest rr_req = BALCAO__V1__REPLAY_REQUEST__INIT;
+    rr_req.from_seq = 1;
+    char code[64];
+    bc_envelope_t *reply = s_call (f, NULL, &rr_req.base, "service:router", code);
+    Balcao__V1__ReplayReply *rr = (Balcao__V1__ReplayReply *) bc_envelope_payload (
+        reply, &balcao__v1__replay_reply__descriptor);
+    size_t n = 0;
+    *n_rejected = 0;
+    for (size_t i = 0; i < rr->n_events && n < max; i++) {
+        bc_envelope_t *env = bc_envelope_unpack (rr->events[i].data, rr->events[i].len);
+        types[n++] = bc_envelope_is (env, &balcao__v1__attachment_rejected__descriptor)
+                         ? "AttachmentRejected"
+                     : bc_envelope_is (env, &balcao__v1__message_received__descriptor)
+                         ? "MessageReceived"
+                         : "other";
+        if (bc_envelope_is (env, &balcao__v1__attachment_rejected__descriptor) && *n_rejected < 4)
+            rejected[(*n_rejected)++] = (Balcao__V1__AttachmentRejected *) bc_envelope_payload (
+                env, &balcao__v1__attachment_rejected__descriptor);
+        bc_envelope_destroy (&env);
+    }
+    balcao__v1__replay_reply__free_unpacked (rr, NULL);
+    bc_envelope_destroy (&reply);
+    return n;
+}
+
+/* A mail's files over the limits are left out, the message kept (issue 15,
+ * item 6); a whole message too large to carry (a mail gate sends its
+ * header and size) is refused with nothing stored, once. */
 static void
-test_over_the_limits_nothing_is_stored (void **state)
+test_over_the_limits (void **state)
 {
     fixture_t *f = *state;
-    /* One file over the per-file limit (1000 bytes). */
+    /* One file over the per-file limit (1000 bytes): kept without it. */
     char *big = s_mail_with_file ("big@cliente.com.br", "Vídeo", 1001, 'v');
-    Balcao__V1__Submit req = BALCAO__V1__SUBMIT__INIT;
-    req.raw_mime.data = (uint8_t *) big;
-    req.raw_mime.len = strlen (big);
-    char code[64];
-    bc_envelope_t *reply = s_call (f, "try-1", &req.base, "service:mailgate", code);
-    assert_string_equal (code, "attachment_too_large");
-    bc_envelope_destroy (&reply);
-    /* The MTA (or the IMAP poller) tries again: same answer, no second event. */
-    reply = s_call (f, "try-2", &req.base, "service:mailgate", code);
-    assert_string_equal (code, "attachment_too_large");
-    bc_envelope_destroy (&reply);
+    Balcao__V1__SubmitReply *sr = s_submit_ok (f, big);
+    assert_int_equal (sr->duplicate, 0);
+    balcao__v1__submit_reply__free_unpacked (sr, NULL);
+    /* The MTA tries again: a duplicate, no second event. */
+    sr = s_submit_ok (f, big);
+    assert_int_equal (sr->duplicate, 1);
+    balcao__v1__submit_reply__free_unpacked (sr, NULL);
     free (big);
-    /* Two files within the file limit, over the message limit (1500);
-     * different bytes (the same bytes twice are one attachment). */
+    assert_int_equal (s_stored_files (f), 0);
+    /* Two files within the file limit, over the message limit (1500):
+     * the largest goes, the other is kept. */
     const char *two =
         "From: ana@cliente.com.br\r\nSubject: [Chamado #7] dois\r\nMessage-ID: <two@c.br>\r\n"
         "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
         "Oi\r\n--B\r\nContent-Type: application/octet-stream; name=a.bin\r\n\r\n%s\r\n"
         "--B\r\nContent-Type: application/octet-stream; name=b.bin\r\n\r\n%s\r\n--B--\r\n";
-    char body_a[800], body_b[800];
+    char body_a[900], body_b[700];
     memset (body_a, 'x', sizeof body_a - 1);
     body_a[sizeof body_a - 1] = 0;
     memset (body_b, 'y', sizeof body_b - 1);
     body_b[sizeof body_b - 1] = 0;
     char *raw = malloc (4096);
     snprintf (raw, 4096, two, body_a, body_b);
-    req.raw_mime.data = (uint8_t *) raw;
-    req.raw_mime.len = strlen (raw);
-    reply = s_call (f, NULL, &req.base, "service:mailgate", code);
+    sr = s_submit_ok (f, raw);
+    balcao__v1__submit_reply__free_unpacked (sr, NULL);
+    free (raw);
+    assert_int_equal (s_stored_files (f), 1);
+    /* Too large to carry: only the header came, with the size. */
+    const char *header = "From: Ana <ana@cliente.com.br>\r\nSubject: Planilha enorme\r\n"
+                         "Message-ID: <huge@c.br>\r\n\r\n";
+    Balcao__V1__Submit req = BALCAO__V1__SUBMIT__INIT;
+    req.raw_mime.data = (uint8_t *) header;
+    req.raw_mime.len = strlen (header);
+    req.oversized_bytes = 80 * 1024 * 1024;
+    char code[64];
+    bc_envelope_t *reply = s_call (f, "huge-1", &req.base, "service:mailgate", code);
     assert_string_equal (code, "attachment_too_large");
     bc_envelope_destroy (&reply);
-    free (raw);
-    assert_int_equal (s_stored_files (f), 0);
-
-    /* The log holds one AttachmentRejected per refused message, no
-     * MessageReceived. */
-    Balcao__V1__ReplayRequest rr_req = BALCAO__V1__REPLAY_REQUEST__INIT;
-    rr_req.from_seq = 1;
-    reply = s_call (f, NULL, &rr_req.base, "service:router", code);
-    Balcao__V1__ReplayReply *rr = (Balcao__V1__ReplayReply *) bc_envelope_payload (
-        reply, &balcao__v1__replay_reply__descriptor);
-    assert_int_equal (rr->n_events, 2);
-    for (size_t i = 0; i < 2; i++) {
-        bc_envelope_t *env = bc_envelope_unpack (rr->events[i].data, rr->events[i].len);
-        assert_true (bc_envelope_is (env, &balcao__v1__attachment_rejected__descriptor));
-        Balcao__V1__AttachmentRejected *ar = (Balcao__V1__AttachmentRejected *) bc_envelope_payload (
-            env, &balcao__v1__attachment_rejected__descriptor);
-        assert_string_equal (ar->from_address, "ana@cliente.com.br");
-        if (i == 0) {
-            assert_string_equal (ar->limit, "file");
-            assert_int_equal (ar->limit_bytes, 1000);
-            assert_int_equal (ar->n_files, 1);
-            assert_string_equal (ar->files[0], "relatório.pdf (1 KB)");
-            assert_string_equal (ar->message_id, "big@cliente.com.br");
-            assert_int_equal (ar->ticket, 0);
-        }
-        else {
-            assert_string_equal (ar->limit, "message");
-            assert_int_equal (ar->limit_bytes, 1500);
-            assert_int_equal (ar->n_files, 2);
-            assert_int_equal (ar->ticket, 7); /* it would have continued #7 */
-        }
-        assert_string_equal (ar->mail_class, "human");
-        balcao__v1__attachment_rejected__free_unpacked (ar, NULL);
-        bc_envelope_destroy (&env);
-    }
-    balcao__v1__replay_reply__free_unpacked (rr, NULL);
+    reply = s_call (f, "huge-2", &req.base, "service:mailgate", code);
+    assert_string_equal (code, "attachment_too_large");
     bc_envelope_destroy (&reply);
+    assert_int_equal (s_stored_files (f), 1);
+
+    const char *types[8];
+    Balcao__V1__AttachmentRejected *ar[4];
+    size_t n_ar;
+    size_t n = s_log (f, types, 8, ar, &n_ar);
+    assert_int_equal (n, 5);
+    assert_string_equal (types[0], "MessageReceived");
+    assert_string_equal (types[1], "AttachmentRejected");
+    assert_string_equal (types[2], "MessageReceived");
+    assert_string_equal (types[3], "AttachmentRejected");
+    assert_string_equal (types[4], "AttachmentRejected");
+    assert_int_equal (n_ar, 3);
+    assert_string_equal (ar[0]->limit, "file");
+    assert_int_equal (ar[0]->limit_bytes, 1000);
+    assert_true (ar[0]->kept);
+    assert_int_equal (ar[0]->n_files, 1);
+    assert_string_equal (ar[0]->files[0], "relatório.pdf (1 KB)");
+    assert_string_equal (ar[0]->message_id, "big@cliente.com.br");
+    assert_string_equal (ar[1]->limit, "message");
+    assert_int_equal (ar[1]->limit_bytes, 1500);
+    assert_true (ar[1]->kept);
+    assert_int_equal (ar[1]->n_files, 1);
+    assert_string_equal (ar[1]->files[0], "a.bin (1 KB)");
+    assert_int_equal (ar[1]->ticket, 7);
+    assert_string_equal (ar[2]->limit, "message_size");
+    assert_false (ar[2]->kept);
+    assert_string_equal (ar[2]->files[0], "a mensagem inteira (80,0 MB)");
+    for (size_t i = 0; i < n_ar; i++) {
+        assert_string_equal (ar[i]->from_address, "ana@cliente.com.br");
+        assert_string_equal (ar[i]->mail_class, "human");
+        balcao__v1__attachment_rejected__free_unpacked (ar[i], NULL);
+    }
 }
 
 static void
@@ -439,7 +479,7 @@ main (int argc, char **argv)
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_attachments_stored_once_and_served, s_setup,
                                          s_teardown),
-        cmocka_unit_test_setup_teardown (test_over_the_limits_nothing_is_stored, s_setup,
+        cmocka_unit_test_setup_teardown (test_over_the_limits, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_threading_by_subject_tag_and_report, s_setup,
                                          s_teardown),

@@ -192,12 +192,15 @@ test_spelling_partial_excerpt (void **state)
     s_put (idx, "n", "Configurar notificações", "Escolha quais notificações receber por e-mail.");
     s_put (idx, "e", "Exportar relatório", "Use o botão Exportar. O arquivo chega por e-mail.");
     kb_index_commit (idx);
+    /* The query as typed finds nothing: the corrected one's results. */
     kb_query_t q = {.text = "notifcações", .limit = 5, .want_spelling = 1};
     kb_results_t *r = NULL;
     assert_int_equal (kb_index_search (idx, &q, &r), 0);
-    assert_int_equal (r->nhits, 0);
-    assert_non_null (r->spelling);
-    assert_string_equal (r->spelling, "notificações");
+    assert_int_equal (r->nhits, 1);
+    assert_string_equal (r->hits[0].id, "n");
+    assert_non_null (r->corrected);
+    assert_string_equal (r->corrected, "notificações");
+    assert_null (r->spelling);
     kb_results_destroy (&r);
     /* Typing: "configur" is a prefix of the word. */
     kb_query_t p = {.text = "como configur", .limit = 5, .is_partial = 1};
@@ -209,6 +212,56 @@ test_spelling_partial_excerpt (void **state)
                                       "em minutos. Fim.", "quando chega o arquivo", 200);
     assert_string_equal (ex, "O arquivo chega por e-mail em minutos. Fim.");
     free (ex);
+    kb_index_close (&idx);
+    unit_rmdir (dir);
+}
+
+/* Issue 15: a typo is searched as corrected when the typed query finds
+ * far less, a word the articles have is never corrected, "chamado" (a
+ * ticket) is not "chamadas" (phone calls), the built-in synonyms find what
+ * people call otherwise, and a query the articles do not answer covers
+ * little of itself. */
+static void
+test_corrections_and_synonyms (void **state)
+{
+    (void) state;
+    char dir[64], ids[256];
+    kb_index_t *idx = s_open (dir, sizeof dir);
+    kb_index_set_spelling (idx, 1);
+    s_put (idx, "abrir", "Abrir um chamado", "Abra um chamado pelo portal ou por e-mail.");
+    s_put (idx, "ligacoes", "Registro de ligações",
+           "Veja as chamadas telefônicas recebidas e realizadas.");
+    s_put (idx, "modulos", "Módulos de texto", "Digite dois pontos e escolha o módulo.");
+    s_put (idx, "formatar", "Formatar textos", "Negrito e itálico nos textos e nos títulos.");
+    s_put (idx, "movel", "Visualização móvel", "Use o sistema em movimento, na tela pequena.");
+    s_put (idx, "nota", "Nota interna", "Uma nota que o cliente não vê.");
+    kb_index_commit (idx);
+    assert_string_equal (s_ids (idx, "chamado", ids, sizeof ids), "abrir");
+    assert_string_equal (s_ids (idx, "chamadas", ids, sizeof ids), "ligacoes");
+    /* A typo: the corrected query's results, and it says so. */
+    kb_query_t q = {.text = "abrir chamdo", .limit = 5, .want_spelling = 1};
+    kb_results_t *r = NULL;
+    assert_int_equal (kb_index_search (idx, &q, &r), 0);
+    assert_true (r->nhits >= 1);
+    assert_string_equal (r->hits[0].id, "abrir");
+    assert_non_null (r->corrected);
+    assert_string_equal (r->corrected, "abrir chamado");
+    kb_results_destroy (&r);
+    /* Words the articles have are never corrected (nor offered one). */
+    kb_query_t known = {.text = "chamadas recebidas", .limit = 5, .want_spelling = 1};
+    assert_int_equal (kb_index_search (idx, &known, &r), 0);
+    assert_string_equal (r->hits[0].id, "ligacoes");
+    assert_null (r->corrected);
+    assert_null (r->spelling);
+    kb_results_destroy (&r);
+    /* Built-in synonyms (data/kb/synonyms.txt): a phrase and a word. */
+    assert_string_equal (s_ids (idx, "textos prontos", ids, sizeof ids), "modulos formatar");
+    assert_string_equal (s_ids (idx, "usar pelo celular", ids, sizeof ids), "movel");
+    /* "nota fisc": the best hit covers little of what was typed. */
+    kb_query_t junk = {.text = "nota fisc", .limit = 5, .is_partial = 1};
+    assert_int_equal (kb_index_search (idx, &junk, &r), 0);
+    assert_true (r->nhits == 0 || r->hits[0].coverage < 0.5);
+    kb_results_destroy (&r);
     kb_index_close (&idx);
     unit_rmdir (dir);
 }
@@ -859,6 +912,7 @@ main (void)
         cmocka_unit_test (test_search_forms_and_reindex),
         cmocka_unit_test (test_synonyms_weights_filters),
         cmocka_unit_test (test_spelling_partial_excerpt),
+        cmocka_unit_test (test_corrections_and_synonyms),
         cmocka_unit_test (test_similar),
         cmocka_unit_test (test_similar_recent),
         cmocka_unit_test (test_frequent_words),

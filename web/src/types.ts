@@ -96,6 +96,8 @@ export interface KbSearch {
   estimated: number;
   facets: { field: string; values: { value: string; count: number }[] }[];
   did_you_mean: string | null;
+  /** The corrected query whose results these are (the one typed found nothing or far less). */
+  showing_results_for?: string | null;
 }
 
 export interface Article {

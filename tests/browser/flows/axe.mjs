@@ -1,5 +1,5 @@
-// axe-core on each main page in pt-BR (issue 13, flow f): home, search,
-// article, sign in, sign up, my tickets, new ticket, ticket. Every
+// axe-core on each main page in pt-BR (issue 13, flow f): home, search
+// (also one corrected from a typo, which must say so), article, sign in, sign up, my tickets, new ticket, ticket. Every
 // violation found is printed; none may be serious or critical.
 import {
   axe, check, log, openTicket, person, runFlow, shot, signInByLink, step, uniqueAddress,
@@ -29,6 +29,15 @@ runFlow('acessibilidade (axe-core) nas páginas principais', async (browser) => 
 
   await audit('home', '/', 'kb-search');
   await audit('search', '/ajuda?q=senha', 'kb-hit');
+  // A typo: the corrected query's results, and the page says so (issue 15).
+  await audit('search-corrected', '/ajuda?q=' + encodeURIComponent('redefnir senha'), 'showing-results-for');
+  await step('the corrected search names its query and offers the typed one', async () => {
+    const note = (await page.getByTestId('showing-results-for').innerText()).replace(/\s+/g, ' ');
+    check(note.includes('Mostrando resultados para redefinir senha') && note.includes('Pesquisar apenas “redefnir senha”'),
+      'the page says which query it shows, and offers the one typed', note);
+    const first = await page.getByTestId('kb-hit').first().innerText();
+    check(first.includes('senha'), 'and the first result is about the password', first);
+  });
   await audit('article', '/ajuda/redefinir-senha', 'article-title');
   await audit('signin', '/entrar', 'login-email');
   await audit('signup', '/cadastro', 'signup-email');

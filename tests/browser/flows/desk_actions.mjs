@@ -16,7 +16,12 @@
 //     in Ana's N1 queue live;
 //   assign: Sara assigns a queued ticket to Ana, whose "Meus chamados"
 //     shows it live; Sara puts it back in the queue ("Devolver para a
-//     fila"): it leaves Ana's list live and is in the N1 queue again.
+//     fila"): it leaves Ana's list live and is in the N1 queue again;
+//   mail as agents read it (issue 15, items 7 and 13): a colleague's answer
+//     joins as a participant (named in the facts, the message marked); a
+//     stranger's answer to the same thread is a ticket of its own that
+//     "mentioned" the first, without our tag in its subject; a forwarded
+//     e-mail is shown and kept as an .eml file.
 // axe-core on the ticket page with the merge, link, de-escalation and
 // assignment forms open (the escalation form is desk_axe's).
 import {
@@ -277,6 +282,51 @@ runFlow('painel: unir, vincular, devolver ao N1, atribuir e devolver à fila', a
     await seeText(queueRow(anaW, t.moved.number), t.moved.subject);
     await seeText(queueRow(anaW, t.moved.number).locator('td').nth(6), 'Ninguém');
     await shot(anaW.page, 'unassigned-ana-queue');
+  });
+
+  await step('mail as agents read it: a colleague joins as a participant, a stranger\'s answer is its own ticket, a forward is kept as .eml', async () => {
+    // Rafael's colleague at the same company answers on his ticket; a
+    // stranger answers the same thread; Rafael forwards the bank's e-mail.
+    const tag = `RE: [Chamado #${t.moved.number}] Recebemos seu chamado: ${t.moved.subject}`;
+    const answer = (from, id, body) => [
+      `From: ${from}`, 'To: suporte@balcao.test', `Subject: =?UTF-8?B?${Buffer.from(tag, 'utf8').toString('base64')}?=`,
+      `Message-ID: <${id}-${process.pid}@x.example>`, 'Content-Type: text/plain; charset=utf-8', '', body, '',
+    ].join('\r\n');
+    mailIn(answer('Júlia Lima <julia@lima-moveis.example>', 'julia', 'Aqui no financeiro o boleto também veio errado.'));
+    mailIn(answer('Eva <eva@outra.example>', 'eva', 'Recebi isto por engano? Também uso o sistema.'));
+    const inner = ['From: Banco <cobranca@banco.example>', 'Subject: Boleto de março', 'Message-ID: <b-1@banco.example>',
+      'Content-Type: text/plain; charset=utf-8', '', 'Valor: R$ 1.234,00', ''].join('\r\n');
+    mailIn(['From: Rafael Lima <rafael@lima-moveis.example>', 'To: suporte@balcao.test', 'Subject: Fwd: boleto do banco',
+      `Message-ID: <fwd-${process.pid}@lima-moveis.example>`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="f"', '',
+      '--f', 'Content-Type: text/plain; charset=utf-8', '', 'Segue o e-mail do banco.', '--f', 'Content-Type: message/rfc822', '',
+      inner, '--f--', ''].join('\r\n'));
+    const { page } = anaW;
+    await page.goto('/painel');
+    const fwd = await numberOf(anaW, 'Fwd: boleto do banco');
+    const rows = page.locator('[data-testid="queue-row"]', { hasText: t.moved.subject });
+    await until(async () => (await rows.count()) === 2, 'the stranger\'s ticket in the N1 queue, beside Rafael\'s', 20000);
+    const numbers = await Promise.all([0, 1].map(async (i) => Number(await rows.nth(i).getAttribute('data-number'))));
+    const eva = numbers.find((n) => n !== t.moved.number);
+    log(`the stranger's ticket: #${eva}; the forward: #${fwd}`);
+
+    await page.goto(`/painel/chamados/${t.moved.number}`);
+    await seeText(page.getByTestId('desk-ticket-participants'), 'julia@lima-moveis.example');
+    const joined = page.locator('[data-testid="desk-message"]', { hasText: 'Aqui no financeiro' });
+    await seeText(joined.getByTestId('desk-message-participant'), 'participante');
+    await shot(page, 'participant');
+
+    await page.goto(`/painel/chamados/${eva}`);
+    await seeText(page.getByTestId('desk-ticket-mentions'), `#${t.moved.number}`);
+    const title = await page.locator('h1').first().innerText();
+    check(title.includes(t.moved.subject) && !title.includes('[Chamado') && !title.includes('Recebemos'),
+      'the stranger\'s ticket has the customer\'s subject, without our tag or notice', title);
+    await shot(page, 'mentions');
+
+    await page.goto(`/painel/chamados/${fwd}`);
+    const message = page.locator('[data-testid="desk-message"]').first();
+    await seeText(message, 'Valor: R$ 1.234,00');
+    await seeText(message.locator('.attachments'), 'Boleto de março.eml');
+    await shot(page, 'forwarded-eml');
   });
 
   for (const w of [anaW, brunoW, saraW]) {

@@ -31,6 +31,8 @@ export interface DeskSummary {
   problem: number | null;
   incident_count: number;
   sla: Sla;
+  /** Resolved, and the customer's answer was unclear: the agent should ask them. */
+  awaits_judgement?: boolean;
 }
 
 export interface DeskMessage {
@@ -47,6 +49,8 @@ export interface DeskMessage {
   /** A merge copied it from this ticket (the duplicate); null otherwise. */
   copied_from?: number | null;
   attachments: Attachment[];
+  /** Files left out for being over the limits, "name (48.0 MB)". */
+  refused_files?: string[];
 }
 
 export interface HistoryEntry {
@@ -67,6 +71,8 @@ export interface DeskTicket extends DeskSummary {
   resolved_by: string | null;
   merged_into: number | null;
   previous: number | null;
+  mentions: number | null;
+  participants: string[];
   csat: { score: number; comment: string } | null;
   customer_tickets: DeskSummary[];
 }

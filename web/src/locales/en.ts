@@ -52,6 +52,8 @@ const en: Messages = {
     none: "We found nothing for this search. Try other words, or open a ticket and we'll help.",
     prompt: "Type above what you're looking for.",
     didYouMean: 'Did you mean',
+    showingResultsFor: 'Showing results for',
+    searchInstead: 'Search only for “{q}”',
     filters: 'Filter results',
     all: 'All',
     more: 'More results',

@@ -52,6 +52,8 @@ const ptBR = {
     none: 'Não encontramos nada para essa busca. Tente outras palavras ou abra um chamado, que a gente ajuda.',
     prompt: 'Digite acima o que você procura.',
     didYouMean: 'Você quis dizer',
+    showingResultsFor: 'Mostrando resultados para',
+    searchInstead: 'Pesquisar apenas “{q}”',
     filters: 'Filtrar resultados',
     all: 'Todos',
     more: 'Mais resultados',
