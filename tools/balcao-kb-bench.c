@@ -309,7 +309,7 @@ static void
 s_calibrate (kb_index_t *idx, questions_t *qs)
 {
     enum { STEPS = 20 };
-    int right_yes[STEPS] = {0}, refused_no[STEPS] = {0}, n = 0;
+    int right_yes[STEPS] = {0}, wrong_yes[STEPS] = {0}, refused_no[STEPS] = {0}, n = 0;
     for (int i = 0; i < qs->n; i++) {
         question_t *q = &qs->items[i];
         if (!q->gold)
@@ -321,17 +321,23 @@ s_calibrate (kb_index_t *idx, questions_t *qs)
         for (int s = 0; s < STEPS; s++) {
             double t = (double) s / STEPS;
             right_yes[s] += is_right && with >= t;
+            wrong_yes[s] += !is_right && with >= t;
             refused_no[s] += without < t;
         }
         n++;
     }
-    printf ("\nbot threshold (answer with the passage in the index / refuse without it):\n");
-    printf ("  threshold  answered right  refused  balanced\n");
+    printf ("\nbot threshold: with the passage in the index, the share answered right,\n"
+            "answered wrong (another article) and handed off to a person; without it\n"
+            "(the knowledge base has no answer), the share handed off:\n");
+    printf ("  threshold  answered right  answered wrong  handed off  | refused  balanced\n");
     int best = 0;
     double best_bal = -1;
     for (int s = 0; s < STEPS; s++) {
         double a = (double) right_yes[s] / n, b = (double) refused_no[s] / n, bal = (a + b) / 2;
-        printf ("  %9.2f  %14.3f  %7.3f  %8.3f\n", (double) s / STEPS, a, b, bal);
+        double wrong = (double) wrong_yes[s] / n;
+        double handed = (double) (n - right_yes[s] - wrong_yes[s]) / n;
+        printf ("  %9.2f  %14.3f  %14.3f  %10.3f  | %7.3f  %8.3f\n", (double) s / STEPS, a, wrong,
+                handed, b, bal);
         if (bal > best_bal) {
             best_bal = bal;
             best = s;

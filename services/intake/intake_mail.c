@@ -564,6 +564,24 @@ s_content (GMimeMessage *msg, intake_mail_t *out)
     out->n_attachments = w.n_attachments;
 }
 
+/* A copy of label (g_free) when it names a multi-byte charset other than
+ * UTF-8, else NULL. */
+static char *
+s_multibyte_label (const char *label)
+{
+    if (!label || !*label)
+        return NULL;
+    const char *canon = g_mime_charset_canon_name (label);
+    if (!canon)
+        return NULL;
+    static const char *const single[] = {"utf-8", "us-ascii", "iso-8859-", "windows-12",
+                                         "cp12", "koi8-", "macintosh", "tis-620"};
+    for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+        if (g_ascii_strncasecmp (canon, single[i], strlen (single[i])) == 0)
+            return NULL;
+    return g_strdup (label);
+}
+
 /* raw parsed as a message, or NULL. */
 static GMimeMessage *
 s_message (const uint8_t *raw, size_t len, GMimeParserOptions *options)
@@ -619,6 +637,25 @@ intake_mail_parse_site (const uint8_t *raw, size_t len, const intake_mail_site_t
         snprintf (err, err_size, "the input is not an RFC 822 message: no header field "
                                  "(From:, Subject:...) in its first lines");
         return -1;
+    }
+    /* Raw 8-bit bytes where GMime decodes them itself (file names, a
+     * forwarded message's From) are in the charset the text declares, when
+     * that is a multi-byte one (GB2312, Shift_JIS...): parsed again with it
+     * first among the fallbacks. A single-byte label reads any bytes, so
+     * valid UTF-8 stays ahead of it (intake_charset_header's order). */
+    char *hint = s_multibyte_label (intake_headers_body_charset (msg));
+    if (hint) {
+        const char *again[] = {hint, "utf-8", "windows-1252", NULL};
+        g_mime_parser_options_set_fallback_charsets (options, again);
+        g_clear_object (&msg);
+        msg = s_message (raw + (start < len ? start : 0), len - (start < len ? start : 0),
+                         options);
+        g_free (hint);
+        if (!msg) {
+            g_mime_parser_options_free (options);
+            snprintf (err, err_size, "the message could not be read again in its charset");
+            return -1;
+        }
     }
     intake_headers_sender (msg, &out->from_address, &out->from_name);
     out->message_id = s_utf8 (g_mime_message_get_message_id (msg));

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,45 @@ test_raw_gb2312_headers_follow_the_body (void **state)
 /* The order for raw header bytes: the declared charset, then UTF-8, then
  * Windows-1252. A single-byte charset reads anything, so UTF-8 that is
  * valid goes first there. */
+/* The same mail with a file named in raw GB2312 and a forwarded message
+ * whose From name is raw GB2312: GMime decodes those itself, with the
+ * body's charset first among its fallbacks. */
+static void
+test_raw_gb2312_file_name_and_forward (void **state)
+{
+    (void) state;
+    const char *file = "发票.pdf", *who = "李娜";
+    char *file_gb = s_in (file, "GB2312"), *who_gb = s_in (who, "GB2312");
+    char *text_gb = s_in ("请看附件。", "GB2312");
+    char *raw = g_strdup_printf (
+        "From: a@example.cn\r\nSubject: x\r\nMessage-ID: <gbfile@example.cn>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+        "--b\r\nContent-Type: text/plain; charset=gb2312\r\n\r\n%s\r\n"
+        "--b\r\nContent-Type: application/pdf; name=\"%s\"\r\n"
+        "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n%%PDF-1.4\r\n"
+        "--b\r\nContent-Type: message/rfc822\r\n\r\n"
+        "From: %s <li@example.cn>\r\nSubject: y\r\n\r\nhello\r\n"
+        "--b--\r\n",
+        text_gb, file_gb, file_gb, who_gb);
+    intake_mail_t m;
+    char err[256];
+    assert_int_equal (s_parse (raw, &m, err), 0);
+    bool has_file = false;
+    for (size_t i = 0; i < m.n_attachments; i++)
+        has_file = has_file || strcmp (m.attachments[i].filename, file) == 0;
+    if (!has_file)
+        fail_msg ("no attachment named %s (first: %s)", file,
+                  m.n_attachments ? m.attachments[0].filename : "none");
+    if (!strstr (m.body, "De: 李娜 <li@example.cn>"))
+        fail_msg ("the forwarded From is not read in GB2312: %s", m.body);
+    s_assert_clean (m.body);
+    intake_mail_clear (&m);
+    g_free (raw);
+    g_free (file_gb);
+    g_free (who_gb);
+    g_free (text_gb);
+}
+
 static void
 test_raw_header_order (void **state)
 {
@@ -403,6 +443,7 @@ main (void)
     intake_mail_init ();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_raw_gb2312_headers_follow_the_body),
+        cmocka_unit_test (test_raw_gb2312_file_name_and_forward),
         cmocka_unit_test (test_raw_header_order),
         cmocka_unit_test (test_iso2022jp_nec_characters),
         cmocka_unit_test (test_iso2022jp_broken_sequence),
