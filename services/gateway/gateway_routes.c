@@ -14,6 +14,7 @@
 #include "gateway_sse.h"
 #include "gateway_static.h"
 #include "gateway_tickets.h"
+#include "gateway_whatsapp.h"
 #include "gateway_worker.h"
 
 #include <arpa/inet.h>
@@ -38,6 +39,7 @@ struct gateway_routes_t {
     gateway_desk_t *desk;
     gateway_sse_t *sse;
     gateway_static_t *files;
+    gateway_whatsapp_t *whatsapp;
     size_t max_body;  /* gateway/max_body_bytes */
     char origin[256]; /* scheme://host[:port] of gateway/public_url */
 };
@@ -82,8 +84,9 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->sse = gateway_sse_new (config, bus);
     self->files = gateway_static_new (config);
     self->desk_kb = gateway_desk_kb_new (config, bus);
+    self->whatsapp = gateway_whatsapp_new (config, bus);
     if (!self->accounts || !self->tickets || !self->kb || !self->reports || !self->desk_admin
-        || !self->desk || !self->sse || !self->files || !self->desk_kb)
+        || !self->desk || !self->sse || !self->files || !self->desk_kb || !self->whatsapp)
         gateway_routes_destroy (&self);
     return self;
 }
@@ -95,6 +98,7 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     if (!self)
         return;
     gateway_static_destroy (&self->files);
+    gateway_whatsapp_destroy (&self->whatsapp);
     gateway_sse_destroy (&self->sse);
     gateway_kb_destroy (&self->kb);
     gateway_desk_kb_destroy (&self->desk_kb);
@@ -413,17 +417,17 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
 }
 
 static enum MHD_Result
-s_too_large (gateway_routes_t *self, struct MHD_Connection *conn)
+s_too_large (size_t max_body, struct MHD_Connection *conn)
 {
     char pt[200], en[200];
     snprintf (pt, sizeof pt,
               "o pedido passa do limite de %zu MiB; envie arquivos menores ou em mais de uma "
               "mensagem",
-              self->max_body >> 20);
+              max_body >> 20);
     snprintf (en, sizeof en,
               "the request is over the %zu MiB limit; send smaller files or split them over "
               "several messages",
-              self->max_body >> 20);
+              max_body >> 20);
     return gateway_http_error (conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", pt, en);
 }
 
@@ -446,6 +450,10 @@ s_run_call (void *arg)
     bool is_read = strcmp (call->method, "GET") == 0 || strcmp (call->method, "HEAD") == 0;
     if (strcmp (call->url, "/healthz") == 0)
         return s_healthz (self, call->conn);
+    /* Meta's webhook: its own checks (the signature), none of a browser's. */
+    if (strcmp (call->url, GATEWAY_WHATSAPP_PATH) == 0)
+        return gateway_whatsapp_handle (self->whatsapp, call->conn, call->method,
+                                        call->body.data, call->body.len);
     if (strncmp (call->url, "/api/v1/", 8) == 0)
         return s_api_v1 (self, call->conn, call->url, call->method, is_read ? NULL : &call->body);
     return s_api (self, call->conn, call->url + 5);
@@ -460,12 +468,15 @@ gateway_routes_handle (void *cls, struct MHD_Connection *conn, const char *url, 
     gateway_routes_t *self = cls;
     bool is_read = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
     bool is_v1 = strncmp (url, "/api/v1/", 8) == 0;
-    if (!is_read && !(is_v1 && strcmp (method, "POST") == 0))
+    bool is_webhook = strcmp (url, GATEWAY_WHATSAPP_PATH) == 0;
+    size_t max_body = is_webhook ? gateway_whatsapp_max_body (self->whatsapp) : self->max_body;
+    if (!is_read && !((is_v1 || is_webhook) && strcmp (method, "POST") == 0))
         return gateway_http_error (conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
                                    "este endereço não aceita este método",
                                    "this address does not take this method");
     /* The web app's files: from disk, on the event loop. */
-    if (is_read && strcmp (url, "/healthz") != 0 && strncmp (url, "/api/", 5) != 0)
+    if (is_read && strcmp (url, "/healthz") != 0 && strncmp (url, "/api/", 5) != 0
+        && !is_webhook)
         return gateway_static_serve (self->files, conn, url);
     /* The first call: the headers are in. A write's body (at most
      * max_body) comes over the next calls. */
@@ -477,9 +488,9 @@ gateway_routes_handle (void *cls, struct MHD_Connection *conn, const char *url, 
         *con_cls = call;
         const char *length =
             MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (!is_read && length && strtoull (length, NULL, 10) > self->max_body) {
+        if (!is_read && length && strtoull (length, NULL, 10) > max_body) {
             call->body.too_large = true;
-            return s_too_large (self, conn);
+            return s_too_large (max_body, conn);
         }
         return MHD_YES;
     }
@@ -489,7 +500,7 @@ gateway_routes_handle (void *cls, struct MHD_Connection *conn, const char *url, 
         *upload_data_size = 0;
         if (is_read) /* a read's body means nothing */
             return MHD_YES;
-        if (body->too_large || body->len + n > self->max_body) {
+        if (body->too_large || body->len + n > max_body) {
             body->too_large = true;
             free (body->data);
             body->data = NULL;
@@ -506,7 +517,7 @@ gateway_routes_handle (void *cls, struct MHD_Connection *conn, const char *url, 
         return MHD_YES;
     }
     if (body->too_large)
-        return s_too_large (self, conn);
+        return s_too_large (max_body, conn);
     /* Called again after the worker: it answered nothing. */
     if (call->dispatched)
         return MHD_NO;

@@ -657,6 +657,7 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.category = !req->raw_mime.len && req->category ? req->category : "";
     ev.refused_files = files;
     ev.n_refused_files = n_files;
+    ev.whatsapp = strcmp (channel, "whatsapp") == 0 ? req->whatsapp : NULL;
     if ((rc = bc_tx_emit (tx, &ev.base)))
         goto done;
     if (n_files && (rc = s_left_out (self, tx, &mail, language, ticket, over, files, n_files)))
@@ -718,6 +719,65 @@ s_on_notify (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     return rc;
 }
 
+/* A delivery status of a message we sent by WhatsApp, on the log once per
+ * message, status and error code (the key "wa-status:<wamid>:<status>:<code>"
+ * in seen). */
+static int
+s_record_whatsapp_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
+                          const ProtobufCMessage *payload, bc_reply_t *reply)
+{
+    intake_t *self = state;
+    const Balcao__V1__RecordWhatsAppStatus *req =
+        (const Balcao__V1__RecordWhatsAppStatus *) payload;
+    if (!s_may_submit (self->submitters, bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden",
+                        "'%s' não pode enviar mensagens; veja intake/submitters",
+                        "'%s' may not submit messages; see intake/submitters",
+                        bc_tx_principal (tx));
+        return 0;
+    }
+    if (!req->message_id || !*req->message_id || !req->status || !*req->status
+        || strlen (req->message_id) + strlen (req->status) > 400) {
+        bc_reply_error (reply, "invalid",
+                        "um status do WhatsApp precisa do id da mensagem e do status",
+                        "a WhatsApp status needs the message id and the status");
+        return 0;
+    }
+    char key[512];
+    int n = snprintf (key, sizeof key, "wa-status:%s:%s:%lld", req->message_id, req->status,
+                      (long long) req->error_code);
+    MDB_val k = {(size_t) n, key}, v;
+    int rc = mdb_get (bc_tx_txn (tx), self->db_seen, &k, &v);
+    Balcao__V1__RecordWhatsAppStatusReply out = BALCAO__V1__RECORD_WHATS_APP_STATUS_REPLY__INIT;
+    if (rc == 0) {
+        out.duplicate = 1;
+        bc_reply_ok (reply, &out.base);
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    MDB_val empty = {0, ""};
+    if ((rc = mdb_put (bc_tx_txn (tx), self->db_seen, &k, &empty, 0)))
+        return rc;
+    Balcao__V1__WhatsAppStatusReceived ev = BALCAO__V1__WHATS_APP_STATUS_RECEIVED__INIT;
+    ev.message_id = req->message_id;
+    ev.status = req->status;
+    ev.recipient = req->recipient;
+    ev.timestamp = req->timestamp;
+    ev.error_code = req->error_code;
+    ev.error_title = req->error_title;
+    if ((rc = bc_tx_emit (tx, &ev.base)))
+        return rc;
+    char id[96];
+    char status[64];
+    bc_info ("event=whatsapp_status message_id=%s status=%s error_code=%lld request=%s",
+             bc_log_clean (req->message_id, id, sizeof id),
+             bc_log_clean (req->status, status, sizeof status),
+             (long long) req->error_code, request->id);
+    bc_reply_ok (reply, &out.base);
+    return 0;
+}
+
 void *
 intake_server_setup (bc_service_t *svc)
 {
@@ -759,6 +819,8 @@ intake_server_setup (bc_service_t *svc)
     intake_mail_init ();
     bc_service_on_command (svc, &balcao__v1__submit__descriptor, 1, s_submit);
     bc_service_on_command (svc, &balcao__v1__get_attachment__descriptor, 0, s_get_attachment);
+    bc_service_on_command (svc, &balcao__v1__record_whats_app_status__descriptor, 1,
+                           s_record_whatsapp_status);
     bc_service_consume (svc, "router", s_on_router);
     bc_service_consume (svc, "notify", s_on_notify);
     return self;

@@ -7,6 +7,7 @@
  * before this were per UTC day). Gaps are counted in read
  * requests: statistics, so a retried read may count twice. */
 #include "bc_log.h"
+#include "kb_bot_rules.h"
 #include "kb_internal.h"
 
 #include "bc_day.h"
@@ -231,6 +232,16 @@ s_ask (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
     (void) request;
     kb_t *self = state;
     const Balcao__V1__AskBot *req = (const Balcao__V1__AskBot *) payload;
+    /* A customer who asks for a person, or is upset, gets one: no article,
+     * and no knowledge gap (the base is not what failed them). */
+    kb_bot_handoff_t handoff = kb_bot_handoff (req->question);
+    if (handoff != KB_BOT_CARRY_ON) {
+        Balcao__V1__BotAnswer out = BALCAO__V1__BOT_ANSWER__INIT;
+        out.threshold = self->bot_threshold;
+        out.handoff = (char *) kb_bot_handoff_name (handoff);
+        bc_reply_ok (reply, &out.base);
+        return 0;
+    }
     /* A typo is corrected as in search: the bot answers the question meant. */
     kb_query_t q = {.text = req->question, .limit = 1, .want_spelling = 1};
     kb_index_t *index = s_scope (self, &q, bc_tx_principal (tx), 0);
@@ -255,6 +266,8 @@ s_ask (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
         excerpt = kb_index_excerpt (self->articles, a->body, req->question, EXCERPT_CHARS);
         out.excerpt = excerpt ? excerpt : (char *) "";
     }
+    if (!out.confident)
+        out.handoff = "low_confidence";
     int rc = 0;
     if (!out.confident && r->nterms > 0)
         rc = s_gap (self, tx, req->question, 1);

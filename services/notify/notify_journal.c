@@ -48,6 +48,20 @@ int
 notify_journal_accepted (notify_journal_t *self, const char *id, uint32_t attempt,
                          const char *reply)
 {
+    int rc = notify_journal_append (self, id, attempt, reply);
+    return rc ? rc : notify_journal_sync (self);
+}
+
+int
+notify_journal_sync (notify_journal_t *self)
+{
+    return fdatasync (self->fd) ? errno : 0;
+}
+
+int
+notify_journal_append (notify_journal_t *self, const char *id, uint32_t attempt,
+                       const char *reply)
+{
     char clean[600];
     snprintf (clean, sizeof clean, "%s", reply ? reply : "");
     for (char *p = clean; *p; p++)
@@ -65,7 +79,7 @@ notify_journal_accepted (notify_journal_t *self, const char *id, uint32_t attemp
         ;
     if (written != n)
         return written < 0 ? errno : EIO;
-    return fdatasync (self->fd) ? errno : 0;
+    return 0;
 }
 
 char *

@@ -30,6 +30,14 @@ void notify_journal_destroy (notify_journal_t **self_p);
 int notify_journal_accepted (notify_journal_t *self, const char *id, uint32_t attempt,
                              const char *reply);
 
+/* notify_journal_accepted without its fdatasync: on record against a
+ * crash of the process once it returns; notify_journal_sync then makes
+ * every line appended so far durable against a crash of the machine (the
+ * WhatsApp worker syncs once per group of messages). */
+int notify_journal_append (notify_journal_t *self, const char *id, uint32_t attempt,
+                           const char *reply);
+int notify_journal_sync (notify_journal_t *self);
+
 /* The server's reply recorded for that attempt of id (malloc'd), or NULL
  * when the journal has none. Reads the file: for recovery, not per message. */
 char *notify_journal_find (notify_journal_t *self, const char *id, uint32_t attempt);

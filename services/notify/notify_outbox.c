@@ -123,6 +123,28 @@ notify_outbox_del (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t len)
 }
 
 int
+notify_outbox_is_whatsapp (const Balcao__V1__OutboxEntry *e)
+{
+    return e->notification && notify_outbox_is (e->notification->channel, "whatsapp");
+}
+
+int
+notify_outbox_schedule (notify_outbox_t *self, MDB_txn *txn, const Balcao__V1__OutboxEntry *e,
+                        int64_t at_us, const char *id)
+{
+    if (notify_outbox_is_whatsapp (e)) {
+        if (!self->wa)
+            return 0; /* waits in pending until WhatsApp is configured */
+        unsigned char key[8 + NOTIFY_ID_MAX];
+        size_t len;
+        s_due_key (key, at_us, id, &len);
+        MDB_val k = {len, key}, empty = {0, ""};
+        return mdb_put (txn, self->db_wa_due, &k, &empty, 0);
+    }
+    return self->is_smtp ? notify_outbox_due_put (self, txn, at_us, id) : 0;
+}
+
+int
 notify_outbox_add (notify_outbox_t *self, bc_tx_t *tx, const char *id,
                    Balcao__V1__OutboxEntry *entry)
 {
@@ -134,8 +156,8 @@ notify_outbox_add (notify_outbox_t *self, bc_tx_t *tx, const char *id,
     MDB_val k = {strlen (id), (void *) id}, empty = {0, ""};
     if (rc == 0)
         rc = mdb_put (txn, self->db_pending, &k, &empty, 0);
-    if (rc == 0 && self->is_smtp)
-        rc = notify_outbox_due_put (self, txn, entry->next_attempt_us, id);
+    if (rc == 0)
+        rc = notify_outbox_schedule (self, txn, entry, entry->next_attempt_us, id);
     return rc;
 }
 
@@ -282,8 +304,8 @@ s_emit_failed (bc_tx_t *tx, const char *id, const Balcao__V1__OutboxEntry *e)
 }
 
 /* A dead letter: out of pending, into dead. */
-static int
-s_make_dead (notify_outbox_t *self, bc_tx_t *tx, const char *id, Balcao__V1__OutboxEntry *e)
+int
+notify_outbox_make_dead (notify_outbox_t *self, bc_tx_t *tx, const char *id, Balcao__V1__OutboxEntry *e)
 {
     MDB_txn *txn = bc_tx_txn (tx);
     notify_outbox_set_str (&e->state, "dead");
@@ -303,9 +325,9 @@ s_make_dead (notify_outbox_t *self, bc_tx_t *tx, const char *id, Balcao__V1__Out
     return rc;
 }
 
-static int
-s_delivered (notify_outbox_t *self, bc_tx_t *tx, const char *id, Balcao__V1__OutboxEntry *e,
-             const char *reply)
+int
+notify_outbox_delivered (notify_outbox_t *self, bc_tx_t *tx, const char *id,
+                         Balcao__V1__OutboxEntry *e, const char *reply, const char *transport)
 {
     MDB_txn *txn = bc_tx_txn (tx);
     notify_outbox_set_str (&e->state, "delivered");
@@ -322,14 +344,15 @@ s_delivered (notify_outbox_t *self, bc_tx_t *tx, const char *id, Balcao__V1__Out
     Balcao__V1__NotificationDelivered nd = BALCAO__V1__NOTIFICATION_DELIVERED__INIT;
     nd.notification_id = (char *) id;
     nd.ticket = e->notification ? e->notification->ticket : 0;
-    nd.transport = "smtp";
+    nd.transport = (char *) transport;
     nd.location = e->location;
     nd.attempts = e->attempts;
+    nd.whatsapp_message_id = e->whatsapp_message_id;
     rc = bc_tx_emit (tx, &nd.base);
     char clean[512];
     if (rc == 0)
-        bc_info ("event=delivered notification=%s transport=smtp attempts=%u reply=\"%s\"", id,
-                 e->attempts, bc_log_clean (e->location, clean, sizeof clean));
+        bc_info ("event=delivered notification=%s transport=%s attempts=%u reply=\"%s\"", id,
+                 transport, e->attempts, bc_log_clean (e->location, clean, sizeof clean));
     return rc;
 }
 
@@ -348,17 +371,17 @@ s_record (notify_outbox_t *self, bc_tx_t *tx, const s_result_t *r)
     int64_t now = bc_tx_now_us (tx);
     char clean[512];
     if (r->outcome == NOTIFY_SMTP_OK)
-        rc = s_delivered (self, tx, r->id, e, r->reply);
+        rc = notify_outbox_delivered (self, tx, r->id, e, r->reply, "smtp");
     else {
         e->last_code = (uint32_t) r->code;
         notify_outbox_set_str (&e->last_error, r->reply);
         if (r->outcome == NOTIFY_SMTP_PERMANENT)
-            rc = s_make_dead (self, tx, r->id, e);
+            rc = notify_outbox_make_dead (self, tx, r->id, e);
         else if (now - e->queued_us > self->retry_for_ms * 1000) {
             char why[600];
             snprintf (why, sizeof why, "gave up after %u attempts: %s", e->attempts, r->reply);
             notify_outbox_set_str (&e->last_error, why);
-            rc = s_make_dead (self, tx, r->id, e);
+            rc = notify_outbox_make_dead (self, tx, r->id, e);
         }
         else {
             int64_t wait_ms = notify_smtp_backoff_ms (e->attempts, self->retry_first_ms,
@@ -400,7 +423,11 @@ s_recover (notify_outbox_t *self, bc_tx_t *tx)
         char id[NOTIFY_ID_MAX];
         snprintf (id, sizeof id, "%.*s", (int) k.mv_size, (char *) k.mv_data);
         Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, id, &rc);
-        if (e) {
+        if (e && notify_outbox_is_whatsapp (e)) {
+            balcao__v1__outbox_entry__free_unpacked (e, NULL); /* notify_outbox_wa.c's */
+            e = NULL;
+        }
+        else if (e) {
             const char *state = notify_outbox_state (e);
             char *journaled = notify_outbox_is (state, "sending")
                                   ? notify_journal_find (self->journal, id, e->attempts)
@@ -409,7 +436,7 @@ s_recover (notify_outbox_t *self, bc_tx_t *tx)
                 bc_info ("event=attempt_outcome_journaled notification=%s attempts=%u", id,
                          e->attempts);
             if (notify_outbox_is (state, "accepted") || journaled)
-                rc = s_delivered (self, tx, id, e, journaled);
+                rc = notify_outbox_delivered (self, tx, id, e, journaled, "smtp");
             else {
                 if (notify_outbox_is (state, "sending")) {
                     bc_warn ("event=attempt_outcome_unknown notification=%s attempts=%u "
@@ -489,9 +516,9 @@ s_pick (notify_outbox_t *self, bc_tx_t *tx)
 int
 notify_outbox_before_batch (notify_outbox_t *self, bc_tx_t *tx)
 {
-    if (!self->is_smtp)
-        return 0;
-    int rc = 0;
+    int rc = self->wa ? notify_outbox_wa_before_batch (self, tx) : 0;
+    if (rc || !self->is_smtp)
+        return rc;
     self->dispatch_id[0] = 0;
     self->recovering = !self->is_recovered;
     if (self->recovering && (rc = s_recover (self, tx)))
@@ -559,11 +586,24 @@ s_dispatch (notify_outbox_t *self, const char *id)
         zmsg_destroy (&msg);
 }
 
+/* The one alarm of the service: the earlier of WhatsApp's and SMTP's next
+ * due instants (0: none). */
+static void
+s_alarm (notify_outbox_t *self, int64_t wa_at, int64_t smtp_at)
+{
+    int64_t at = wa_at > 0 && (smtp_at <= 0 || wa_at < smtp_at) ? wa_at : smtp_at;
+    bc_service_alarm (self->svc, at > 0 ? at : 0, s_on_alarm);
+}
+
 void
 notify_outbox_after_commit (notify_outbox_t *self)
 {
-    if (!self->is_smtp)
+    int64_t wa_at = self->wa ? notify_outbox_wa_after_commit (self) : 0;
+    if (!self->is_smtp) {
+        if (self->wa)
+            s_alarm (self, wa_at, 0);
         return;
+    }
     self->n_results = 0;
     if (self->recovering)
         self->is_recovered = 1;
@@ -575,18 +615,16 @@ notify_outbox_after_commit (notify_outbox_t *self)
         s_dispatch (self, self->dispatch_id);
         self->dispatch_id[0] = 0;
     }
-    if (self->is_busy) {
-        bc_service_alarm (self->svc, 0, s_on_alarm);
-        return;
-    }
-    /* The next one to try: now (the alarm fires at once) or later. */
-    int64_t at = s_first_due (self);
-    bc_service_alarm (self->svc, at > 0 ? at : 0, s_on_alarm);
+    /* The next one to try: now (the alarm fires at once) or later; none
+     * while the worker holds one (its outcome wakes the loop). */
+    s_alarm (self, wa_at, self->is_busy ? 0 : s_first_due (self));
 }
 
 void
 notify_outbox_timer (notify_outbox_t *self)
 {
+    if (self->wa)
+        notify_outbox_wa_timer (self);
     if (self->is_smtp && self->worker && zsock_events (zactor_sock (self->worker)) & ZMQ_POLLIN)
         bc_service_wake (self->svc);
     if (self->is_smtp && !self->is_recovered)
@@ -624,7 +662,15 @@ notify_outbox_new (bc_service_t *svc)
     self->db_due = bc_service_dbi (svc, "due");
     self->db_dead = bc_service_dbi (svc, "dead");
     self->db_meta = bc_service_dbi (svc, "meta");
+    self->db_wa_due = bc_service_dbi (svc, "wa_due");
     bc_config_t *cfg = bc_service_config (svc);
+    int wa_failed = 0;
+    self->wa = notify_outbox_wa_new (self, &wa_failed);
+    if (wa_failed) {
+        notify_outbox_wa_destroy (&self->wa);
+        free (self);
+        return NULL;
+    }
     snprintf (self->url, sizeof self->url, "%s", bc_config_str (cfg, "notify/smtp/url", ""));
     self->is_smtp = self->url[0] != 0;
     if (!self->is_smtp)
@@ -637,6 +683,7 @@ notify_outbox_new (bc_service_t *svc)
         bc_error ("event=config_invalid key=notify/smtp/starttls value=%s "
                   "expected=required|optional|none",
                   self->starttls);
+        notify_outbox_wa_destroy (&self->wa);
         free (self);
         return NULL;
     }
@@ -646,6 +693,7 @@ notify_outbox_new (bc_service_t *svc)
               bc_config_str (cfg, "notify/smtp/ca_file", ""));
     const char *password_file = bc_config_str (cfg, "notify/smtp/password_file", "");
     if (*password_file && !(self->password = s_read_password (password_file))) {
+        notify_outbox_wa_destroy (&self->wa);
         free (self);
         return NULL;
     }
@@ -673,6 +721,7 @@ notify_outbox_new (bc_service_t *svc)
     snprintf (journal, sizeof journal, "%s/smtp.journal", bc_service_dir (svc));
     if (!(self->journal = notify_journal_new (journal))) {
         free (self->password);
+        notify_outbox_wa_destroy (&self->wa);
         free (self);
         return NULL;
     }
@@ -713,6 +762,7 @@ notify_outbox_destroy (notify_outbox_t **self_p)
     notify_outbox_t *self = *self_p;
     if (!self)
         return;
+    notify_outbox_wa_destroy (&self->wa);
     if (self->worker) {
         self->n_results = 0;
         long wait = self->smtp.timeout_ms + self->smtp.connect_timeout_ms + 1000;

@@ -195,8 +195,8 @@ notify_outbox_cmd_resend (notify_outbox_t *self, bc_tx_t *tx, const ProtobufCMes
         rc = notify_outbox_del (txn, self->db_dead, id, strlen (id));
     if (rc == 0)
         rc = mdb_put (txn, self->db_pending, &k, &empty, 0);
-    if (rc == 0 && self->is_smtp)
-        rc = notify_outbox_due_put (self, txn, e->next_attempt_us, id);
+    if (rc == 0)
+        rc = notify_outbox_schedule (self, txn, e, e->next_attempt_us, id);
     if (rc == 0) {
         bc_info ("event=resend notification=%s by=%s", id, principal);
         Balcao__V1__OutboxItem item = BALCAO__V1__OUTBOX_ITEM__INIT;

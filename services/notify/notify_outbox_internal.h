@@ -13,6 +13,8 @@
 #define NOTIFY_ID_MAX 64
 #define NOTIFY_RESULTS_MAX 8
 
+typedef struct notify_outbox_wa_t notify_outbox_wa_t;
+
 typedef struct {
     char id[NOTIFY_ID_MAX];
     notify_smtp_outcome_t outcome;
@@ -45,6 +47,10 @@ struct notify_outbox_t {
     char dispatch_id[NOTIFY_ID_MAX];
     /* The first transaction after start went through the outbox. */
     int is_recovered, recovering;
+    /* WhatsApp (notify_outbox_wa.c): NULL unless notify/whatsapp/phone_number_id
+     * is set. Its entries wait in wa_due, not in due. */
+    notify_outbox_wa_t *wa;
+    MDB_dbi db_wa_due;
 };
 
 /* Records (notify_outbox.c). */
@@ -62,5 +68,27 @@ void notify_outbox_set_str (char **field, const char *value);
 int notify_outbox_due_put (notify_outbox_t *self, MDB_txn *txn, int64_t at_us, const char *id);
 /* Deletes a key; absent is no error. */
 int notify_outbox_del (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t len);
+/* Whether an entry goes by WhatsApp (notification.channel "whatsapp"). */
+int notify_outbox_is_whatsapp (const Balcao__V1__OutboxEntry *e);
+/* Schedules id at at_us with the transport it goes by (due or wa_due;
+ * nothing for the file transport). */
+int notify_outbox_schedule (notify_outbox_t *self, MDB_txn *txn, const Balcao__V1__OutboxEntry *e,
+                            int64_t at_us, const char *id);
+/* Outcomes, with their events and log lines: delivered (transport "smtp"
+ * or "whatsapp"; reply kept as location) and dead (a dead letter). */
+int notify_outbox_delivered (notify_outbox_t *self, bc_tx_t *tx, const char *id,
+                             Balcao__V1__OutboxEntry *e, const char *reply, const char *transport);
+int notify_outbox_make_dead (notify_outbox_t *self, bc_tx_t *tx, const char *id,
+                             Balcao__V1__OutboxEntry *e);
+
+/* WhatsApp (notify_outbox_wa.c): reads notify/whatsapp/... and starts its
+ * worker (NULL with *failed 0 when WhatsApp is off, *failed 1 after logging
+ * why it cannot start); the loop's hooks, as the outbox's; and the stop. */
+notify_outbox_wa_t *notify_outbox_wa_new (notify_outbox_t *outbox, int *failed);
+void notify_outbox_wa_destroy (notify_outbox_wa_t **self_p);
+int notify_outbox_wa_before_batch (notify_outbox_t *outbox, bc_tx_t *tx);
+/* Returns WhatsApp's next due instant for the alarm (0: none). */
+int64_t notify_outbox_wa_after_commit (notify_outbox_t *outbox);
+void notify_outbox_wa_timer (notify_outbox_t *outbox);
 
 #endif

@@ -95,6 +95,11 @@ typedef struct {
      * says the kind is news for them. */
     char *const *cc;
     size_t n_cc;
+    /* WhatsApp tickets: the customer's number (digits only; NULL or "":
+     * none, no WhatsApp notice) and when they last wrote by WhatsApp (the
+     * 24-hour window counts from it; 0: unknown). */
+    const char *whatsapp_number;
+    int64_t whatsapp_inbound_us;
 } notify_mail_t;
 
 /* True when a notice of this kind goes to the ticket's participants too:

@@ -45,8 +45,10 @@
 #include "bc_log.h"
 #include "bc_store.h"
 #include "bc_mailid.h"
+#include "notify_ack_rate.h"
 #include "notify_outbox.h"
 #include "notify_render.h"
+#include "notify_queue_whatsapp.h"
 #include "notify_words.h"
 
 #include <czmq.h>
@@ -60,14 +62,11 @@
 #include <unistd.h>
 
 const char *const notify_dbs[] = {"outbox", "pending", "tickets", "due",
-                                  "dead",   "meta",    "ack_rate"};
-const int notify_ndbs = 7;
+                                  "dead",   "meta",    "ack_rate", "wa_due"};
+const int notify_ndbs = 8;
 
 /* "a-" and a request id. */
 #define NOTIFY_ACCOUNT_ID_MAX 64
-
-/* The window of notify/ack_per_hour. */
-#define NOTIFY_ACK_WINDOW_US (3600LL * 1000000)
 
 /* Files written and not yet on record, at most. */
 #define NOTIFY_DELIVER_MAX 20000
@@ -97,6 +96,7 @@ typedef struct {
     notify_delivered_t *delivered;
     size_t n_delivered, n_synced, marked;
     zhash_t *in_flight; /* ids in `delivered`, for the pending scan */
+    notify_queue_whatsapp_t wa; /* WhatsApp notices' settings */
 } notify_t;
 
 static int
@@ -150,6 +150,8 @@ s_mail_for (notify_mail_t *mail, const Balcao__V1__NotifyTicket *t)
     mail->last_inbound_message_id = t->last_inbound_message_id;
     mail->cc = t->participants;
     mail->n_cc = t->n_participants;
+    mail->whatsapp_number = t->whatsapp_number;
+    mail->whatsapp_inbound_us = t->last_whatsapp_inbound_us;
 }
 
 /* ---- the outbox ---- */
@@ -167,11 +169,23 @@ s_is_robot (const char *mail_class)
  * is the mail class of the message that opened the ticket: a robot's
  * ticket gets no automatic notification (an agent's reply, written by a
  * person, still goes). */
+static int s_queue_mail (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail);
+
+/* A customer address that is a WhatsApp number, not an e-mail address. */
+static int
+s_is_whatsapp_address (const char *address)
+{
+    return address && strncmp (address, "whatsapp:", 9) == 0;
+}
+
 static int
 s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail, const char *opened_by)
 {
     const char *kind = notify_kind_name (mail->kind);
-    if (!mail->customer_address || !*mail->customer_address) {
+    int has_mail = mail->customer_address && *mail->customer_address
+                   && !s_is_whatsapp_address (mail->customer_address);
+    int has_whatsapp = mail->whatsapp_number && *mail->whatsapp_number;
+    if (!has_mail && !has_whatsapp) {
         bc_info ("event=notification_skipped ticket=%llu kind=%s reason=no_address",
                  (unsigned long long) mail->ticket, kind);
         return 0;
@@ -181,6 +195,21 @@ s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail, const
                  (unsigned long long) mail->ticket, kind, opened_by);
         return notify_outbox_count_skipped (self->outbox, tx, "skipped_robot");
     }
+    mail->time_us = bc_tx_now_us (tx);
+    mail->time_zone = self->time_zone;
+    /* A customer who came by WhatsApp is told there, and by e-mail too
+     * when the ticket has their e-mail address. */
+    int rc = has_mail ? s_queue_mail (self, tx, id, mail) : 0;
+    if (rc == 0 && has_whatsapp)
+        rc = notify_queue_whatsapp (&self->wa, self->outbox, tx, self->db_outbox, id, mail);
+    return rc;
+}
+
+/* The e-mail part of s_queue. */
+static int
+s_queue_mail (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail)
+{
+    const char *kind = notify_kind_name (mail->kind);
     MDB_txn *txn = bc_tx_txn (tx);
     MDB_val k = {strlen (id), (void *) id}, v;
     int rc = mdb_get (txn, self->db_outbox, &k, &v);
@@ -195,7 +224,6 @@ s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail, const
     mail->loop_tag = self->loop_tag;
     mail->ticket_tag = self->ticket_tag;
     mail->time_zone = self->time_zone;
-    mail->time_us = bc_tx_now_us (tx);
     size_t mail_len;
     char *subject;
     char *rendered = notify_render (mail, &mail_len, &subject);
@@ -249,74 +277,6 @@ s_queue_for_event (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev, notify_
     return s_queue (self, tx, id, mail, opened_by);
 }
 
-/* Forgets senders without an acknowledgement in the hour before when_us,
- * looking at a few keys after `key` (wrapping around) at each ack: the
- * table holds about the senders of the last hour, with no periodic scan. */
-static int
-s_ack_rate_prune (notify_t *self, MDB_txn *txn, const MDB_val *key, int64_t when_us)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, self->db_ack_rate, &cur);
-    if (rc)
-        return rc;
-    MDB_val k = *key, v;
-    int crc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-    for (int i = 0; crc == 0 && rc == 0 && i < 4; i++) {
-        crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-        if (crc == MDB_NOTFOUND)
-            crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
-        if (crc || (k.mv_size == key->mv_size && memcmp (k.mv_data, key->mv_data, k.mv_size) == 0))
-            break;
-        /* Times are kept oldest first: the last one is the newest. */
-        MDB_val newest = {8, (unsigned char *) v.mv_data + v.mv_size - 8};
-        if (v.mv_size < 8 || (int64_t) bc_key_to_u64 (&newest) <= when_us - NOTIFY_ACK_WINDOW_US)
-            rc = mdb_cursor_del (cur, 0);
-    }
-    mdb_cursor_close (cur);
-    return rc;
-}
-
-/* Whether one more acknowledgement may go to `address` at when_us: at most
- * ack_per_hour in any hour. Records it when it may. The time is the router
- * event's, so a notify database rebuilt from the log decides the same. */
-static int
-s_ack_allowed (notify_t *self, bc_tx_t *tx, const char *address, int64_t when_us, int *allowed)
-{
-    *allowed = 1;
-    if (self->ack_per_hour <= 0)
-        return 0;
-    char key[256];
-    size_t n = 0;
-    for (; address[n] && n < sizeof key - 1; n++)
-        key[n] = (char) tolower ((unsigned char) address[n]);
-    MDB_txn *txn = bc_tx_txn (tx);
-    MDB_val k = {n, key}, v;
-    int rc = mdb_get (txn, self->db_ack_rate, &k, &v);
-    if (rc && rc != MDB_NOTFOUND)
-        return rc;
-    /* The times of its acks within the hour before when_us, oldest first. */
-    size_t count = rc == 0 ? v.mv_size / 8 : 0, kept = 0;
-    uint64_t *times = calloc (count + 1, sizeof *times);
-    for (size_t i = 0; i < count; i++) {
-        MDB_val one = {8, (unsigned char *) v.mv_data + 8 * i};
-        uint64_t t = bc_key_to_u64 (&one);
-        if ((int64_t) t > when_us - NOTIFY_ACK_WINDOW_US)
-            times[kept++] = t;
-    }
-    if (kept >= (size_t) self->ack_per_hour)
-        *allowed = 0;
-    else
-        times[kept++] = (uint64_t) when_us;
-    v.mv_size = kept * 8;
-    rc = mdb_put (txn, self->db_ack_rate, &k, &v, MDB_RESERVE);
-    for (size_t i = 0; rc == 0 && i < kept; i++)
-        bc_key_from_u64 (times[i], (unsigned char *) v.mv_data + 8 * i);
-    free (times);
-    if (rc == 0)
-        rc = s_ack_rate_prune (self, txn, &k, when_us);
-    return rc;
-}
-
 /* ---- router events ---- */
 
 static int
@@ -337,6 +297,14 @@ s_on_created (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
      * external id is not one). */
     view.origin_message_id = s_is (t->channel, "email") ? t->origin_message_id : "";
     view.mail_class = (char *) opened_by;
+    /* A WhatsApp customer: their number (the address "whatsapp:+<digits>",
+     * or the first message's author when the ticket's address is an
+     * e-mail one) and the start of the 24-hour window. */
+    char number[32] = "";
+    view.channel = t->channel;
+    if (notify_queue_whatsapp_number (t, number, sizeof number) == 0)
+        view.last_whatsapp_inbound_us = ev->time_us ? ev->time_us : bc_tx_now_us (tx);
+    view.whatsapp_number = number;
     int rc = s_ticket_put (self, bc_tx_txn (tx), &view);
     if (rc)
         return rc;
@@ -351,7 +319,7 @@ s_on_created (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
     if (s_is_robot (opened_by) || !*view.customer_address)
         return s_queue (self, tx, id, &mail, opened_by); /* skipped there, and counted */
     int allowed;
-    rc = s_ack_allowed (self, tx, view.customer_address, ev->time_us ? ev->time_us
+    rc = notify_ack_allowed (bc_tx_txn (tx), self->db_ack_rate, self->ack_per_hour, view.customer_address, ev->time_us ? ev->time_us
                                                                      : bc_tx_now_us (tx),
                         &allowed);
     if (rc)
@@ -378,11 +346,14 @@ s_on_appended (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
         return 0;
     int is_inbound_mail = s_is (m->direction, "inbound") && s_is (m->channel, "email")
                           && m->message_id && *m->message_id;
+    /* The customer wrote by WhatsApp: the 24-hour window starts again. */
+    int is_inbound_whatsapp = s_is (m->direction, "inbound") && s_is (m->channel, "whatsapp")
+                              && !ma->copied_from;
     /* A written reply (not a phone call the agent logs), and not a copy a
      * merge brought over from the duplicate (sent already, from there). */
     int is_new_reply = s_is (m->direction, "outbound") && !m->is_internal
                        && s_is (m->channel, "agent") && !ma->copied_from;
-    if (!is_inbound_mail && !is_new_reply)
+    if (!is_inbound_mail && !is_new_reply && !is_inbound_whatsapp)
         return 0;
     MDB_txn *txn = bc_tx_txn (tx);
     int rc;
@@ -393,7 +364,13 @@ s_on_appended (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
                      (unsigned long long) ma->ticket);
         return rc == MDB_NOTFOUND ? 0 : rc;
     }
-    if (is_inbound_mail) {
+    if (is_inbound_whatsapp) {
+        if (t->whatsapp_number && *t->whatsapp_number) {
+            t->last_whatsapp_inbound_us = ev->time_us ? ev->time_us : bc_tx_now_us (tx);
+            rc = s_ticket_put (self, txn, t);
+        }
+    }
+    else if (is_inbound_mail) {
         /* Only the customer's own mail (a merge copies another's too). */
         if (m->author && strcasecmp (m->author, t->customer_address) == 0) {
             char *old = t->last_inbound_message_id;
@@ -657,8 +634,10 @@ static int
 s_before_batch (void *state, bc_tx_t *tx)
 {
     notify_t *self = state;
-    if (notify_outbox_is_smtp (self->outbox))
-        return notify_outbox_before_batch (self->outbox, tx);
+    /* SMTP and WhatsApp outcomes and picks; the file transport's below. */
+    int orc = notify_outbox_before_batch (self->outbox, tx);
+    if (orc || notify_outbox_is_smtp (self->outbox))
+        return orc;
     MDB_txn *txn = bc_tx_txn (tx);
     self->marked = self->n_synced;
     for (size_t i = 0; i < self->marked; i++) {
@@ -732,6 +711,12 @@ s_deliver (notify_t *self)
             && mdb_get (txn, self->db_outbox, &k, &ov) == 0) {
             Balcao__V1__OutboxEntry *e =
                 balcao__v1__outbox_entry__unpack (NULL, ov.mv_size, ov.mv_data);
+            if (e && e->notification && s_is (e->notification->channel, "whatsapp")) {
+                /* notify_outbox_wa.c delivers it */
+                balcao__v1__outbox_entry__free_unpacked (e, NULL);
+                rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+                continue;
+            }
             char tmp[128], final[128];
             snprintf (tmp, sizeof tmp, ".%s.tmp", id);
             snprintf (final, sizeof final, "%s.eml", id);
@@ -781,10 +766,9 @@ static void
 s_after_commit (void *state)
 {
     notify_t *self = state;
-    if (notify_outbox_is_smtp (self->outbox)) {
-        notify_outbox_after_commit (self->outbox);
+    notify_outbox_after_commit (self->outbox);
+    if (notify_outbox_is_smtp (self->outbox))
         return;
-    }
     /* The first `marked` deliveries are now on record. */
     for (size_t i = 0; i < self->marked; i++)
         zhash_delete (self->in_flight, self->delivered[i].id);
@@ -802,10 +786,9 @@ static void
 s_timer (void *state)
 {
     notify_t *self = state;
-    if (notify_outbox_is_smtp (self->outbox)) {
-        notify_outbox_timer (self->outbox);
+    notify_outbox_timer (self->outbox);
+    if (notify_outbox_is_smtp (self->outbox))
         return;
-    }
     s_sync (self);
     /* Deliveries that an earlier pass could not make (disk full...) retry. */
     s_deliver (self);
@@ -846,6 +829,7 @@ notify_server_setup (bc_service_t *svc)
         free (self);
         return NULL;
     }
+    notify_queue_whatsapp_setup (&self->wa, cfg);
     self->outbox = notify_outbox_new (svc);
     if (!self->outbox) {
         free (self);
@@ -865,9 +849,9 @@ notify_server_setup (bc_service_t *svc)
     bc_service_set_batch_delay (svc, (int) bc_config_int (cfg, "notify/batch_delay_ms", 50));
     /* Notifications committed before a crash but never delivered: the file
      * transport writes them now; SMTP recovers in the first batch. */
-    if (notify_outbox_is_smtp (self->outbox))
+    if (notify_outbox_is_smtp (self->outbox) || self->wa.is_on)
         bc_service_wake (svc);
-    else
+    if (!notify_outbox_is_smtp (self->outbox))
         s_deliver (self);
     return self;
 }

@@ -350,6 +350,42 @@ s_on_auto_reply (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
 }
 
 
+/* A WhatsApp customer's most recent ticket that is not closed (nor merged
+ * into another), or NULL: their messages carry no thread of their own, so
+ * the conversation joins it while it is open. */
+static Balcao__V1__Ticket *
+s_open_ticket_of (router_t *self, MDB_txn *txn, const char *address, int *rc)
+{
+    *rc = 0;
+    unsigned char prefix[400], last[400];
+    size_t plen = router_name_key ("customer:", address, 0, prefix, sizeof prefix);
+    memcpy (last, prefix, plen);
+    memset (last + plen, 0xff, 8);
+    MDB_cursor *cur;
+    if ((*rc = mdb_cursor_open (txn, self->db_by_customer, &cur)))
+        return NULL;
+    MDB_val k = {plen + 8, last}, v;
+    int mrc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    mrc = mrc == 0 ? mdb_cursor_get (cur, &k, &v, MDB_PREV) : mdb_cursor_get (cur, &k, &v, MDB_LAST);
+    Balcao__V1__Ticket *found = NULL;
+    while (mrc == 0 && !found && k.mv_size == plen + 8 && memcmp (k.mv_data, prefix, plen) == 0) {
+        MDB_val num = {8, (char *) k.mv_data + plen};
+        Balcao__V1__Ticket *t = router_get_ticket (self, txn, bc_key_to_u64 (&num), rc);
+        if (*rc && *rc != MDB_NOTFOUND)
+            break;
+        *rc = 0;
+        if (t && !t->merged_into && strcmp (t->status, "fechado") != 0)
+            found = t;
+        else if (t)
+            balcao__v1__ticket__free_unpacked (t, NULL);
+        mrc = mdb_cursor_get (cur, &k, &v, MDB_PREV);
+    }
+    mdb_cursor_close (cur);
+    if (mrc && mrc != MDB_NOTFOUND && !*rc)
+        *rc = mrc;
+    return found;
+}
+
 int
 router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
@@ -400,6 +436,12 @@ router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelop
         if (rc && rc != MDB_NOTFOUND)
             goto done;
         rc = 0;
+    }
+    if (!existing && !number && is_person && strcmp (mr->channel, "whatsapp") == 0) {
+        /* No bot yet: a message that joins no open ticket opens one. */
+        existing = s_open_ticket_of (self, txn, mr->from_address, &rc);
+        if (rc)
+            goto done;
     }
     if (strcmp (cls, "read_receipt") == 0) {
         /* Nothing anyone needs to see. */

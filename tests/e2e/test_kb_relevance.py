@@ -8,7 +8,9 @@
   - "chamado" (a ticket) does not find articles about phone calls;
   - suggestions while typing and the bot give no article for a question the
     articles do not answer ("nota fisc"), and still answer a real one
-    ("esqueci minha senha"), the bot even with a typo.
+    ("esqueci minha senha"), the bot even with a typo;
+  - (issue 16) the bot hands a customer who asks for a person, or is upset,
+    to one at once, with its reason, and that is no knowledge gap.
 """
 
 import os
@@ -77,7 +79,23 @@ def main():
         bot = s.call("kb", kb_pb2.AskBot(question="esqueci minha senha"), principal=CUSTOMER)
         check(bot.confident and bot.article == "redefinir-senha", "the bot answers a real question", bot)
         bot = s.call("kb", kb_pb2.AskBot(question="como redefnir a senha"), principal=CUSTOMER)
-        check(bot.confident and bot.article == "redefinir-senha", "and the same with a typo", bot)
+        check(bot.confident and bot.article == "redefinir-senha" and bot.handoff == "",
+              "and the same with a typo", bot)
+        check(s.call("kb", kb_pb2.AskBot(question="nota fisc"), principal=CUSTOMER).handoff
+              == "low_confidence", "no article covers it: handed off for low confidence")
+
+        # ---- hand-off rules (issue 16): a person, whatever the base says --
+        for question, why in (("quero falar com um atendente sobre a senha", "asked_for_person"),
+                              ("Atendente!", "asked_for_person"),
+                              ("isso é um absurdo, esqueci a senha de novo e ninguém resolve",
+                               "upset"),
+                              ("ESQUECI A SENHA E NADA FUNCIONA AQUI", "upset")):
+            bot = s.call("kb", kb_pb2.AskBot(question=question), principal=CUSTOMER)
+            check(not bot.confident and not bot.article and bot.handoff == why,
+                  "the bot hands %r to a person (%s), with no article" % (question, why), bot)
+        gaps = s.call("kb", kb_pb2.GetKbGaps(), principal=AGENT)
+        check(not any("atendente" in g.query or "absurdo" in g.query for g in gaps.gaps),
+              "a request for a person is no knowledge gap", [g.query for g in gaps.gaps])
         log("ok: corrected searches, no unrelated suggestions or bot answers")
 
 

@@ -2,7 +2,7 @@
  * underneath). The input becomes an article and a ticket in a temporary
  * index, then the same input is searched, suggested and asked, and the
  * documents' similar ones and shared words are looked up, as kb does for
- * the bot and recurring problems. Nothing may fail (a Xapian error here is
+ * the bot and recurring problems; the bot's hand-off rules read it too. Nothing may fail (a Xapian error here is
  * what stopped kb on "Valeu ❤️"), what is shown must be valid UTF-8, and a
  * search with the article's title, when it has words, finds the article.
  *
@@ -11,6 +11,7 @@
  * subject B, body A and an internal note B. Its first byte's lowest bit
  * picks the language (pt-BR or en). */
 #include "../utf8_check.h"
+#include "kb_bot_rules.h"
 #include "kb_index.h"
 #include "kb_stopwords.h"
 
@@ -191,6 +192,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     size_t alen = strlen (a);
     const char *b = alen < size ? a + alen + 1 : a;
     const char *lang = size && (data[0] & 1) ? "en" : "pt-BR";
+    /* The bot's hand-off rules read the same text first (kb_search.c). */
+    kb_bot_handoff_t handoff = kb_bot_handoff (a);
+    if (handoff != KB_BOT_CARRY_ON && handoff != KB_BOT_ASKS_FOR_PERSON && handoff != KB_BOT_UPSET)
+        s_fail ("kb_bot_handoff", NULL);
     /* The customer's term, as kb_tickets.c makes it. */
     char customer[300];
     snprintf (customer, sizeof customer, "U%s", a);

@@ -1,0 +1,36 @@
+/* notify_queue_whatsapp: the WhatsApp side of notify_server.c's queueing:
+ * a WhatsApp ticket's number (from TicketCreated), and a notice queued in
+ * the outbox as "<notification id>~wa": free text (the resolution as reply
+ * buttons) inside the customer-service window, the kind's approved
+ * template outside it. See docs/ARCHITECTURE.md, "WhatsApp out". */
+#ifndef NOTIFY_QUEUE_WHATSAPP_H
+#define NOTIFY_QUEUE_WHATSAPP_H
+
+#include "balcao/v1/router.pb-c.h"
+#include "bc_service.h"
+#include "notify_outbox.h"
+#include "notify_render.h"
+
+typedef struct {
+    int is_on;                     /* notify/whatsapp/phone_number_id is set */
+    int64_t window_us;             /* notify/whatsapp/window_s */
+    const char *template_language; /* notify/whatsapp/template_language */
+    bc_config_t *cfg;              /* for notify/whatsapp/templates/<kind> */
+} notify_queue_whatsapp_t;
+
+/* Reads the settings (defaults at their point of use). */
+void notify_queue_whatsapp_setup (notify_queue_whatsapp_t *self, bc_config_t *cfg);
+
+/* The customer's number (digits) of a ticket that came by WhatsApp: its
+ * address "whatsapp:+<digits>", else its first message's author. 0, or -1
+ * (not a WhatsApp ticket, or no number in it: logged). */
+int notify_queue_whatsapp_number (const Balcao__V1__Ticket *t, char *out, size_t n);
+
+/* Queues the WhatsApp notice of mail (its whatsapp_number set, time_us the
+ * transaction's) under "<id>~wa" unless it is there already (db_outbox).
+ * Kinds without a WhatsApp notice, and WhatsApp off, queue nothing. */
+int notify_queue_whatsapp (const notify_queue_whatsapp_t *self, notify_outbox_t *outbox,
+                           bc_tx_t *tx, MDB_dbi db_outbox, const char *id,
+                           const notify_mail_t *mail);
+
+#endif
