@@ -60,6 +60,29 @@ bc_event_summary (const bc_envelope_t *env, int en, char *out, size_t size)
         if (e)
             balcao__v1__ticket_status_changed__free_unpacked (e, NULL);
     }
+    else if (bc_envelope_is (env, &balcao__v1__delivery_status__descriptor)) {
+        Balcao__V1__DeliveryStatus *e = (Balcao__V1__DeliveryStatus *) bc_envelope_payload (
+            env, &balcao__v1__delivery_status__descriptor);
+        if (e) {
+            const char *what = strcmp (e->status, "sent") == 0 ? L ("enviada", "sent")
+                               : strcmp (e->status, "delivered") == 0
+                                   ? L ("entregue ao cliente", "delivered to the customer")
+                               : strcmp (e->status, "read") == 0 ? L ("lida pelo cliente",
+                                                                      "read by the customer")
+                               : strcmp (e->status, "played") == 0
+                                   ? L ("ouvida pelo cliente", "played by the customer")
+                               : strcmp (e->status, "failed") == 0 ? L ("não entregue", "not delivered")
+                                                                   : e->status;
+            if (e->error_code)
+                snprintf (out, size, L ("WhatsApp: mensagem %s (erro %lld: %s)",
+                                        "WhatsApp: message %s (error %lld: %s)"),
+                          what, (long long) e->error_code,
+                          *e->error_title ? e->error_title : "-");
+            else
+                snprintf (out, size, L ("WhatsApp: mensagem %s", "WhatsApp: message %s"), what);
+            balcao__v1__delivery_status__free_unpacked (e, NULL);
+        }
+    }
     else if (bc_envelope_is (env, &balcao__v1__ticket_merged__descriptor)) {
         Balcao__V1__TicketMerged *e = (Balcao__V1__TicketMerged *) bc_envelope_payload (
             env, &balcao__v1__ticket_merged__descriptor);

@@ -677,6 +677,8 @@ done:
     return rc;
 }
 
+static int s_whatsapp_pending (intake_t *self, bc_tx_t *tx, const char *wamid, uint64_t ticket);
+
 /* Router's and notify's logs tell us which message ids belong to which ticket. */
 static int
 s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
@@ -715,13 +717,75 @@ s_on_notify (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     if (nq) {
         rc = s_thread_put (self, bc_tx_txn (tx), nq->message_id, nq->ticket);
         balcao__v1__notification_queued__free_unpacked (nq, NULL);
+        return rc;
     }
+    /* A WhatsApp message we sent: its wamid names its ticket (a reply that
+     * quotes it threads there; its statuses go on its timeline). */
+    Balcao__V1__NotificationDelivered *nd =
+        (Balcao__V1__NotificationDelivered *) bc_envelope_payload (
+            ev, &balcao__v1__notification_delivered__descriptor);
+    if (nd) {
+        if (*nd->whatsapp_message_id && nd->ticket) {
+            rc = s_thread_put (self, bc_tx_txn (tx), nd->whatsapp_message_id, nd->ticket);
+            if (rc == 0)
+                rc = s_whatsapp_pending (self, tx, nd->whatsapp_message_id, nd->ticket);
+        }
+        balcao__v1__notification_delivered__free_unpacked (nd, NULL);
+    }
+    return rc;
+}
+
+/* The ticket a message id names (threads), or 0. */
+static uint64_t
+s_thread_get (intake_t *self, MDB_txn *txn, const char *message_id)
+{
+    MDB_val k = {strlen (message_id), (void *) message_id}, v;
+    if (k.mv_size == 0 || k.mv_size > 511 || mdb_get (txn, self->db_threads, &k, &v) || v.mv_size != 8)
+        return 0;
+    return bc_key_to_u64 (&v);
+}
+
+/* The statuses of wamid that came before its ticket was known ("wa-pending:
+ * <wamid>:..." in seen, the status packed): emitted again with the ticket,
+ * and forgotten. */
+static int
+s_whatsapp_pending (intake_t *self, bc_tx_t *tx, const char *wamid, uint64_t ticket)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    char prefix[560];
+    int plen = snprintf (prefix, sizeof prefix, "wa-pending:%s:", wamid);
+    if (plen <= 0 || (size_t) plen >= sizeof prefix)
+        return 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_seen, &cur);
+    if (rc)
+        return rc;
+    for (;;) {
+        MDB_val k = {(size_t) plen, prefix}, v;
+        int crc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+        if (crc == MDB_NOTFOUND || (crc == 0 && (k.mv_size < (size_t) plen
+                                                 || memcmp (k.mv_data, prefix, (size_t) plen))))
+            break;
+        if ((rc = crc))
+            break;
+        Balcao__V1__WhatsAppStatusReceived *ev =
+            balcao__v1__whats_app_status_received__unpack (NULL, v.mv_size, v.mv_data);
+        if (ev) {
+            ev->ticket = ticket;
+            rc = bc_tx_emit (tx, &ev->base);
+            balcao__v1__whats_app_status_received__free_unpacked (ev, NULL);
+        }
+        if (rc || (rc = mdb_cursor_del (cur, 0)))
+            break;
+    }
+    mdb_cursor_close (cur);
     return rc;
 }
 
 /* A delivery status of a message we sent by WhatsApp, on the log once per
  * message, status and error code (the key "wa-status:<wamid>:<status>:<code>"
- * in seen). */
+ * in seen), with the ticket of that message when intake knows it; when it
+ * does not yet, kept as "wa-pending:..." until notify's log says. */
 static int
 s_record_whatsapp_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                           const ProtobufCMessage *payload, bc_reply_t *reply)
@@ -766,6 +830,19 @@ s_record_whatsapp_status (void *state, bc_tx_t *tx, const bc_envelope_t *request
     ev.timestamp = req->timestamp;
     ev.error_code = req->error_code;
     ev.error_title = req->error_title;
+    ev.ticket = s_thread_get (self, bc_tx_txn (tx), req->message_id);
+    if (!ev.ticket) {
+        char pending[560];
+        int plen = snprintf (pending, sizeof pending, "wa-pending:%s:%s:%lld", req->message_id,
+                             req->status, (long long) req->error_code);
+        MDB_val pk = {(size_t) plen, pending}, pv;
+        pv.mv_size = balcao__v1__whats_app_status_received__get_packed_size (&ev);
+        if (plen > 0 && (size_t) plen < sizeof pending && plen <= 511) {
+            if ((rc = mdb_put (bc_tx_txn (tx), self->db_seen, &pk, &pv, MDB_RESERVE)))
+                return rc;
+            balcao__v1__whats_app_status_received__pack (&ev, pv.mv_data);
+        }
+    }
     if ((rc = bc_tx_emit (tx, &ev.base)))
         return rc;
     char id[96];

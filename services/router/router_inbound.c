@@ -386,11 +386,43 @@ s_open_ticket_of (router_t *self, MDB_txn *txn, const char *address, int *rc)
     return found;
 }
 
+/* What WhatsApp reported about a message we sent on a ticket: on its
+ * timeline (DeliveryStatus). A status whose ticket intake did not know yet
+ * comes again with it; one for a ticket not here is left. */
+static int
+s_on_delivery_status (router_t *self, bc_tx_t *tx, const Balcao__V1__WhatsAppStatusReceived *st)
+{
+    if (!st->ticket)
+        return 0;
+    int rc;
+    Balcao__V1__Ticket *t = router_get_ticket (self, bc_tx_txn (tx), st->ticket, &rc);
+    if (!t)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    Balcao__V1__DeliveryStatus out = BALCAO__V1__DELIVERY_STATUS__INIT;
+    out.ticket = t->number;
+    out.channel = "whatsapp";
+    out.message_id = st->message_id;
+    out.status = st->status;
+    out.error_code = st->error_code;
+    out.error_title = st->error_title;
+    rc = router_emit_for (self, tx, t->number, &out.base);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
 int
 router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
     (void) source;
     router_t *self = state;
+    Balcao__V1__WhatsAppStatusReceived *st =
+        (Balcao__V1__WhatsAppStatusReceived *) bc_envelope_payload (
+            ev, &balcao__v1__whats_app_status_received__descriptor);
+    if (st) {
+        int src = s_on_delivery_status (self, tx, st);
+        balcao__v1__whats_app_status_received__free_unpacked (st, NULL);
+        return src;
+    }
     Balcao__V1__MessageReceived *mr = (Balcao__V1__MessageReceived *) bc_envelope_payload (
         ev, &balcao__v1__message_received__descriptor);
     if (!mr)

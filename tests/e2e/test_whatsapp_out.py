@@ -18,7 +18,9 @@ Proves, as the customer's phone would see it:
 - "Sim, resolvido" sent back closes the ticket (the router reads the
   button's title), and the closing notice asks for a rating;
 - 130429 twice, then success: delivered once (one accepted request), after
-  3 attempts, with Meta's wamid on NotificationDelivered;
+  3 attempts, with Meta's wamid on NotificationDelivered; Meta's statuses of
+  that message (delivered, read, failed with its code) on the ticket's
+  history, as the agent reads it;
 - 131047 on the free text: the template goes instead; 131047 on that too:
   a dead letter in ListOutbox with Meta's code and message;
 - notify killed with -9 in the middle of a group of sends and restarted:
@@ -93,6 +95,20 @@ def accepted(standin, to):
 def wait_accepted(standin, to, count, what, timeout=10):
     wait_until(lambda: len(accepted(standin, to)) >= count, timeout, what)
     return accepted(standin, to)
+
+
+def intake_knows(s, wamid):
+    """True once a "sent" status of wamid is on intake's log with its
+    ticket: at once when intake knew the wamid, or re-emitted with it once
+    notify's NotificationDelivered told intake (the status kept pending)."""
+    s.call("intake", intake_pb2.RecordWhatsAppStatus(
+        message_id=wamid, status="sent", recipient="0", timestamp=1), principal="service:gateway")
+    for env in s.replay("intake"):
+        if env.type == intake_pb2.WhatsAppStatusReceived.DESCRIPTOR.full_name:
+            st = intake_pb2.WhatsAppStatusReceived.FromString(env.payload)
+            if st.message_id == wamid and st.ticket:
+                return True
+    return False
 
 
 def main():
@@ -184,6 +200,28 @@ def run(s, standin):
     d = wait_until(lambda: delivered("t%s-ack~wa" % rate_number), 10, "NotificationDelivered")
     check(d.transport == "whatsapp" and d.attempts == 3 and d.whatsapp_message_id == wamid,
           "delivered once, after 3 attempts, with Meta's wamid", d)
+
+    # ---- Meta's statuses of that message on the ticket's timeline -------
+    # (the webhook hands them to intake as RecordWhatsAppStatus: tested in
+    # test_whatsapp_in.py; intake learns the wamid's ticket from notify's
+    # NotificationDelivered.)
+    wait_until(lambda: intake_knows(s, wamid), 10, "intake to learn the wamid's ticket")
+    for status, code, title in (("delivered", 0, ""), ("read", 0, ""),
+                                ("failed", 131026, "Message undeliverable")):
+        s.call("intake", intake_pb2.RecordWhatsAppStatus(
+            message_id=wamid, status=status, recipient=rate, timestamp=int(time.time()),
+            error_code=code, error_title=title), principal="service:gateway")
+
+    def timeline():
+        out = s.run_tool("balcao", ["history", rate_number], env={"BALCAO_PRINCIPAL": AGENT})
+        text = out.stdout.decode()
+        return text if "não entregue" in text else None
+    hist = wait_until(timeline, 10, "the statuses on the ticket's history")
+    check("WhatsApp: mensagem entregue ao cliente" in hist
+          and "WhatsApp: mensagem lida pelo cliente" in hist
+          and "WhatsApp: mensagem não entregue (erro 131026: Message undeliverable)" in hist,
+          "the agent sees on the timeline that the message was delivered, read, and failed "
+          "with Meta's reason", hist)
 
     # ---- the customer taps "Sim, resolvido": the router closes ----------
     cli(s, "resolve", rate_number, "Enviamos a segunda via por aqui.")
