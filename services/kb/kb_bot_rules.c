@@ -32,9 +32,12 @@ static const char *const s_person[] = {
 
 /* The same on its own (a message of at most three words: "Atendente",
  * "humano por favor"): in a longer one they are often the subject of the
- * question ("como cadastro um atendente?"). */
-static const char *const s_person_alone[] = {"atendente", "atendentes", "humano", "pessoa",
-                                             "suporte", "agent", "human", "operator"};
+ * question ("como cadastro um atendente?"). Not "suporte" nor "pessoa":
+ * "horario do suporte", "pessoa jurídica" are questions. */
+static const char *const s_person_alone[] = {"atendente", "atendentes", "humano", "agent",
+                                             "human", "operator"};
+/* And these only as the whole message ("Suporte", "Pessoa"). */
+static const char *const s_person_single[] = {"suporte", "pessoa", "atendimento", "support"};
 
 /* Upset: complaints, threats, insults. A word that is often the subject
  * of a help-desk question ("processar a folha", "lixo eletrônico", "toda
@@ -193,6 +196,7 @@ s_asks_for_person (const s_words_t *w)
 {
     return s_has (w, s_person, S_COUNT (s_person))
            || (w->n <= 3 && s_has (w, s_person_alone, S_COUNT (s_person_alone)))
+           || (w->n == 1 && s_has (w, s_person_single, S_COUNT (s_person_single)))
            || s_near (w, s_ask_verbs, S_COUNT (s_ask_verbs), s_people, S_COUNT (s_people),
                       S_REACH)
            || s_near (w, s_contact_verbs, S_COUNT (s_contact_verbs), s_service,
