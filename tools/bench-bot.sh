@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The bot's answer time (issue 16; docs/benchmarks.md): kb's AskBot over the
-# bus on the starter and zammad articles, N questions (default 5,000) from C
-# clients (default 4), RUNS times (default 3), p50/p99 per run.
+# bus on the starter articles and, when given, a JSONL file of more (e.g.
+# ../shared/data/kb/zammad-ptbr/articles.jsonl), N questions (default
+# 5,000) from C clients (default 4), RUNS times (default 3), p50/p99 per run.
 #
-#   tools/bench-bot.sh [N] [C] [RUNS]
+#   tools/bench-bot.sh [N] [C] [RUNS] [ARTICLES.jsonl]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BALCAO_BUILD:-build}

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The bot's answer time (issue 16; docs/benchmarks.md): kb's AskBot over
 the bus, as the bot's caller asks it, on the starter articles (data/kb)
-and the 41 zammad pt-BR articles, with the help-desk set's 106 questions
+and, when given, more articles (a JSONL file such as the 41 zammad pt-BR
+articles, ../shared/data/kb/zammad-ptbr/articles.jsonl), with the help-desk set's 106 questions
 (tests/data/kb-helpdesk/queries.tsv) and the 25 it cannot answer, asked
 in turn N times in all (default 5,000) by C clients at once (default 4),
 RUNS times (default 3) on fresh systems. Prints answers/s and p50/p99 of
@@ -18,7 +19,7 @@ import time
 
 import zmq
 
-from harness import REPO, System, envelope, kb_pb2, shared_data
+from harness import REPO, System, envelope, kb_pb2
 
 CUSTOMER = "customer:bench@cliente.example"
 
@@ -36,10 +37,10 @@ def questions():
     return out
 
 
-def one_run(n, clients, qs, zammad):
+def one_run(n, clients, qs, more):
     with System("bench_bot") as s:
         s.start_all(("intake", "router", "kb"))
-        for src in (os.path.join(REPO, "data", "kb"), zammad):
+        for src in [os.path.join(REPO, "data", "kb")] + ([more] if more else []):
             r = s.run_tool("balcao", ("kb", "import", src, "--publish"),
                            env={"BALCAO_PRINCIPAL": "agent:bench@balcao.test"}, timeout=300)
             if r.returncode not in (0, 2):
@@ -84,13 +85,13 @@ def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     clients = int(sys.argv[2]) if len(sys.argv) > 2 else 4
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    zammad = shared_data("kb", "zammad-ptbr")
-    if not zammad:
-        raise SystemExit("../shared/data/kb/zammad-ptbr is missing")
+    more = sys.argv[4] if len(sys.argv) > 4 else None
+    if more and not os.path.isfile(more):
+        raise SystemExit("no articles file %s" % more)
     qs = questions()
     results = []
     for r in range(runs):
-        rate, p50, p99, why = one_run(n, clients, qs, os.path.join(zammad, "articles.jsonl"))
+        rate, p50, p99, why = one_run(n, clients, qs, more)
         print("run %d: %d questions from %d clients: %.0f answers/s, p50 %.2f ms, p99 %.2f ms; %s"
               % (r + 1, n, clients, rate, p50, p99, json.dumps(why, sort_keys=True)), flush=True)
         results.append((rate, p99))

@@ -4,8 +4,9 @@
 
 Starts intake and router from the build directory with notify pointed at the
 Graph API stand-in (tests/e2e/graph_standin.py, which checks each request's
-token and shape against ../shared/data/whatsapp/send/ and answers as Meta
-does); opens N WhatsApp tickets (intake Submit, channel "whatsapp", N
+token and shape against the documented request shapes in SHAPES, the
+directory given on the command line, e.g. ../shared/data/whatsapp/send/, and
+answers as Meta does); opens N WhatsApp tickets (intake Submit, channel "whatsapp", N
 different numbers) while notify is stopped; then starts notify and times
 its WhatsApp acknowledgements from the first request the stand-in receives
 to the N-th one it accepts: notify's outbox (one transaction marks a group
@@ -13,7 +14,7 @@ to the N-th one it accepts: notify's outbox (one transaction marks a group
 wamid, the next transaction records the group) at full speed. Repeats RUNS
 times (a fresh system each run) and prints each run and the median.
 
-    BALCAO_BUILD=build /usr/bin/python3 tools/bench_whatsapp_out.py [N] [RUNS] [BATCH]
+    BALCAO_BUILD=build /usr/bin/python3 tools/bench_whatsapp_out.py SHAPES [N] [RUNS] [BATCH]
 """
 import json
 import os
@@ -26,7 +27,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 import harness  # noqa: E402
-from harness import System, shared_data, wait_until  # noqa: E402
+from harness import System, wait_until  # noqa: E402
 from balcao.v1 import intake_pb2  # noqa: E402
 
 TOKEN = "bench-token"
@@ -37,11 +38,11 @@ def count(url):
         return json.loads(r.read())
 
 
-def one_run(n, batch):
+def one_run(n, batch, shapes):
     with System("bench_whatsapp_out") as s:
         standin = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "..", "tests", "e2e", "graph_standin.py"),
-             "--token", TOKEN, "--data", shared_data("whatsapp", "send")],
+             "--token", TOKEN, "--data", shapes],
             stdout=subprocess.PIPE, preexec_fn=harness._die_with_parent)
         try:
             url = "http://127.0.0.1:%d" % int(standin.stdout.readline().split()[1])
@@ -76,12 +77,16 @@ def one_run(n, batch):
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    batch = int(sys.argv[3]) if len(sys.argv) > 3 else 64
+    if len(sys.argv) < 2 or not os.path.isdir(sys.argv[1]):
+        raise SystemExit("usage: bench_whatsapp_out.py SHAPES [N] [RUNS] [BATCH]  (SHAPES: the "
+                         "documented Graph API request shapes, e.g. ../shared/data/whatsapp/send)")
+    shapes = sys.argv[1]
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    batch = int(sys.argv[4]) if len(sys.argv) > 4 else 64
     rates = []
     for r in range(runs):
-        rate, requests, wall = one_run(n, batch)
+        rate, requests, wall = one_run(n, batch, shapes)
         rates.append(rate)
         print("run %d: %d sends accepted (%d requests) in %.2f s of sending: %.0f sends/s "
               "(notify start to last: %.2f s)" % (r + 1, n, requests, n / rate, rate, wall),
