@@ -20,6 +20,7 @@
 #include "bc_log.h"
 #include "bc_mailid.h"
 #include "intake_attach.h"
+#include "intake_internal.h"
 #include "intake_mail.h"
 
 #include <errno.h>
@@ -35,27 +36,12 @@ const int intake_ndbs = 6;
  * admitted a file may have been higher than today's). */
 #define S_MAX_SERVED (1024ull * 1024 * 1024)
 
-typedef struct {
-    bc_service_t *svc;
-    MDB_dbi db_seen, db_threads, db_meta;
-    MDB_dbi db_attachments, db_attachment_refs, db_refused;
-    const char *install;
-    const char *domain;
-    const char *ticket_tag; /* balcao/ticket_tag: "[Chamado #N]" */
-    uint64_t max_file;      /* intake/max_attachment_bytes */
-    uint64_t max_message;   /* intake/max_message_attachments_bytes */
-    uint64_t max_raw;       /* balcao/max_message_size: a whole e-mail */
-    char attach_root[4096]; /* <data_dir>/intake/attachments */
-    char loop_tag[256]; /* the X-Loop notify writes: "balcao.<install>@<domain>" */
-    intake_mail_site_t site;
-    const char *submitters; /* intake/submitters: who may Submit ("*": anyone) */
-} intake_t;
 
 /* True when principal matches one of the comma-separated patterns (a
  * pattern ending in '*' matches every principal that starts with the rest;
  * "*" alone matches anyone, the default). */
-static int
-s_may_submit (const char *patterns, const char *principal)
+int
+intake_may_submit (const char *patterns, const char *principal)
 {
     const char *p = patterns;
     while (*p) {
@@ -72,8 +58,8 @@ s_may_submit (const char *patterns, const char *principal)
     return 0;
 }
 
-static int
-s_thread_lookup (intake_t *self, MDB_txn *txn, const char *message_id, uint64_t *ticket)
+int
+intake_thread_lookup (intake_t *self, MDB_txn *txn, const char *message_id, uint64_t *ticket)
 {
     if (!message_id || !*message_id)
         return MDB_NOTFOUND;
@@ -93,8 +79,8 @@ s_thread_lookup (intake_t *self, MDB_txn *txn, const char *message_id, uint64_t 
     return MDB_NOTFOUND;
 }
 
-static int
-s_thread_put (intake_t *self, MDB_txn *txn, const char *message_id, uint64_t ticket)
+int
+intake_thread_put (intake_t *self, MDB_txn *txn, const char *message_id, uint64_t ticket)
 {
     if (!message_id || !*message_id || !ticket)
         return 0;
@@ -143,14 +129,14 @@ s_thread (intake_t *self, MDB_txn *txn, const intake_mail_t *mail, uint64_t *tic
     *ticket = 0;
     *continues_ref = 0;
     *how = "in_reply_to";
-    int rc = s_thread_lookup (self, txn, mail->in_reply_to, ticket);
+    int rc = intake_thread_lookup (self, txn, mail->in_reply_to, ticket);
     if (rc == MDB_NOTFOUND)
         *how = "references";
     for (size_t i = mail->n_references; rc == MDB_NOTFOUND && i > 0; i--)
-        rc = s_thread_lookup (self, txn, mail->references[i - 1], ticket);
+        rc = intake_thread_lookup (self, txn, mail->references[i - 1], ticket);
     if (rc == MDB_NOTFOUND && s_is_report (mail->mail_class)) {
         *how = "report";
-        rc = s_thread_lookup (self, txn, mail->report_message_id, ticket);
+        rc = intake_thread_lookup (self, txn, mail->report_message_id, ticket);
     }
     if (rc != MDB_NOTFOUND)
         return rc;
@@ -486,7 +472,7 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     intake_t *self = state;
     const Balcao__V1__Submit *req = (const Balcao__V1__Submit *) payload;
     MDB_txn *txn = bc_tx_txn (tx);
-    if (!s_may_submit (self->submitters, bc_tx_principal (tx))) {
+    if (!intake_may_submit (self->submitters, bc_tx_principal (tx))) {
         bc_reply_error (reply, "forbidden",
                         "'%s' não pode enviar mensagens; veja intake/submitters",
                         "'%s' may not submit messages; see intake/submitters",
@@ -677,8 +663,6 @@ done:
     return rc;
 }
 
-static int s_whatsapp_pending (intake_t *self, bc_tx_t *tx, const char *wamid, uint64_t ticket);
-
 /* Router's and notify's logs tell us which message ids belong to which ticket. */
 static int
 s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
@@ -690,7 +674,7 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         Balcao__V1__TicketCreated *tc = (Balcao__V1__TicketCreated *) bc_envelope_payload (
             ev, &balcao__v1__ticket_created__descriptor);
         if (tc && tc->ticket)
-            rc = s_thread_put (self, bc_tx_txn (tx), tc->ticket->origin_message_id,
+            rc = intake_thread_put (self, bc_tx_txn (tx), tc->ticket->origin_message_id,
                                tc->ticket->number);
         if (tc)
             balcao__v1__ticket_created__free_unpacked (tc, NULL);
@@ -699,7 +683,7 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         Balcao__V1__MessageAppended *ma = (Balcao__V1__MessageAppended *) bc_envelope_payload (
             ev, &balcao__v1__message_appended__descriptor);
         if (ma && ma->message)
-            rc = s_thread_put (self, bc_tx_txn (tx), ma->message->message_id, ma->ticket);
+            rc = intake_thread_put (self, bc_tx_txn (tx), ma->message->message_id, ma->ticket);
         if (ma)
             balcao__v1__message_appended__free_unpacked (ma, NULL);
     }
@@ -715,7 +699,7 @@ s_on_notify (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     Balcao__V1__NotificationQueued *nq = (Balcao__V1__NotificationQueued *) bc_envelope_payload (
         ev, &balcao__v1__notification_queued__descriptor);
     if (nq) {
-        rc = s_thread_put (self, bc_tx_txn (tx), nq->message_id, nq->ticket);
+        rc = intake_thread_put (self, bc_tx_txn (tx), nq->message_id, nq->ticket);
         balcao__v1__notification_queued__free_unpacked (nq, NULL);
         return rc;
     }
@@ -726,133 +710,13 @@ s_on_notify (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
             ev, &balcao__v1__notification_delivered__descriptor);
     if (nd) {
         if (*nd->whatsapp_message_id && nd->ticket) {
-            rc = s_thread_put (self, bc_tx_txn (tx), nd->whatsapp_message_id, nd->ticket);
+            rc = intake_thread_put (self, bc_tx_txn (tx), nd->whatsapp_message_id, nd->ticket);
             if (rc == 0)
-                rc = s_whatsapp_pending (self, tx, nd->whatsapp_message_id, nd->ticket);
+                rc = intake_whatsapp_pending (self, tx, nd->whatsapp_message_id, nd->ticket);
         }
         balcao__v1__notification_delivered__free_unpacked (nd, NULL);
     }
     return rc;
-}
-
-/* The ticket a message id names (threads), or 0. */
-static uint64_t
-s_thread_get (intake_t *self, MDB_txn *txn, const char *message_id)
-{
-    MDB_val k = {strlen (message_id), (void *) message_id}, v;
-    if (k.mv_size == 0 || k.mv_size > 511 || mdb_get (txn, self->db_threads, &k, &v) || v.mv_size != 8)
-        return 0;
-    return bc_key_to_u64 (&v);
-}
-
-/* The statuses of wamid that came before its ticket was known ("wa-pending:
- * <wamid>:..." in seen, the status packed): emitted again with the ticket,
- * and forgotten. */
-static int
-s_whatsapp_pending (intake_t *self, bc_tx_t *tx, const char *wamid, uint64_t ticket)
-{
-    MDB_txn *txn = bc_tx_txn (tx);
-    char prefix[560];
-    int plen = snprintf (prefix, sizeof prefix, "wa-pending:%s:", wamid);
-    if (plen <= 0 || (size_t) plen >= sizeof prefix)
-        return 0;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, self->db_seen, &cur);
-    if (rc)
-        return rc;
-    for (;;) {
-        MDB_val k = {(size_t) plen, prefix}, v;
-        int crc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-        if (crc == MDB_NOTFOUND || (crc == 0 && (k.mv_size < (size_t) plen
-                                                 || memcmp (k.mv_data, prefix, (size_t) plen))))
-            break;
-        if ((rc = crc))
-            break;
-        Balcao__V1__WhatsAppStatusReceived *ev =
-            balcao__v1__whats_app_status_received__unpack (NULL, v.mv_size, v.mv_data);
-        if (ev) {
-            ev->ticket = ticket;
-            rc = bc_tx_emit (tx, &ev->base);
-            balcao__v1__whats_app_status_received__free_unpacked (ev, NULL);
-        }
-        if (rc || (rc = mdb_cursor_del (cur, 0)))
-            break;
-    }
-    mdb_cursor_close (cur);
-    return rc;
-}
-
-/* A delivery status of a message we sent by WhatsApp, on the log once per
- * message, status and error code (the key "wa-status:<wamid>:<status>:<code>"
- * in seen), with the ticket of that message when intake knows it; when it
- * does not yet, kept as "wa-pending:..." until notify's log says. */
-static int
-s_record_whatsapp_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,
-                          const ProtobufCMessage *payload, bc_reply_t *reply)
-{
-    intake_t *self = state;
-    const Balcao__V1__RecordWhatsAppStatus *req =
-        (const Balcao__V1__RecordWhatsAppStatus *) payload;
-    if (!s_may_submit (self->submitters, bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden",
-                        "'%s' não pode enviar mensagens; veja intake/submitters",
-                        "'%s' may not submit messages; see intake/submitters",
-                        bc_tx_principal (tx));
-        return 0;
-    }
-    if (!req->message_id || !*req->message_id || !req->status || !*req->status
-        || strlen (req->message_id) + strlen (req->status) > 400) {
-        bc_reply_error (reply, "invalid",
-                        "um status do WhatsApp precisa do id da mensagem e do status",
-                        "a WhatsApp status needs the message id and the status");
-        return 0;
-    }
-    char key[512];
-    int n = snprintf (key, sizeof key, "wa-status:%s:%s:%lld", req->message_id, req->status,
-                      (long long) req->error_code);
-    MDB_val k = {(size_t) n, key}, v;
-    int rc = mdb_get (bc_tx_txn (tx), self->db_seen, &k, &v);
-    Balcao__V1__RecordWhatsAppStatusReply out = BALCAO__V1__RECORD_WHATS_APP_STATUS_REPLY__INIT;
-    if (rc == 0) {
-        out.duplicate = 1;
-        bc_reply_ok (reply, &out.base);
-        return 0;
-    }
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    MDB_val empty = {0, ""};
-    if ((rc = mdb_put (bc_tx_txn (tx), self->db_seen, &k, &empty, 0)))
-        return rc;
-    Balcao__V1__WhatsAppStatusReceived ev = BALCAO__V1__WHATS_APP_STATUS_RECEIVED__INIT;
-    ev.message_id = req->message_id;
-    ev.status = req->status;
-    ev.recipient = req->recipient;
-    ev.timestamp = req->timestamp;
-    ev.error_code = req->error_code;
-    ev.error_title = req->error_title;
-    ev.ticket = s_thread_get (self, bc_tx_txn (tx), req->message_id);
-    if (!ev.ticket) {
-        char pending[560];
-        int plen = snprintf (pending, sizeof pending, "wa-pending:%s:%s:%lld", req->message_id,
-                             req->status, (long long) req->error_code);
-        MDB_val pk = {(size_t) plen, pending}, pv;
-        pv.mv_size = balcao__v1__whats_app_status_received__get_packed_size (&ev);
-        if (plen > 0 && (size_t) plen < sizeof pending && plen <= 511) {
-            if ((rc = mdb_put (bc_tx_txn (tx), self->db_seen, &pk, &pv, MDB_RESERVE)))
-                return rc;
-            balcao__v1__whats_app_status_received__pack (&ev, pv.mv_data);
-        }
-    }
-    if ((rc = bc_tx_emit (tx, &ev.base)))
-        return rc;
-    char id[96];
-    char status[64];
-    bc_info ("event=whatsapp_status message_id=%s status=%s error_code=%lld request=%s",
-             bc_log_clean (req->message_id, id, sizeof id),
-             bc_log_clean (req->status, status, sizeof status),
-             (long long) req->error_code, request->id);
-    bc_reply_ok (reply, &out.base);
-    return 0;
 }
 
 void *
@@ -897,7 +761,7 @@ intake_server_setup (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__submit__descriptor, 1, s_submit);
     bc_service_on_command (svc, &balcao__v1__get_attachment__descriptor, 0, s_get_attachment);
     bc_service_on_command (svc, &balcao__v1__record_whats_app_status__descriptor, 1,
-                           s_record_whatsapp_status);
+                           intake_whatsapp_status);
     bc_service_consume (svc, "router", s_on_router);
     bc_service_consume (svc, "notify", s_on_notify);
     return self;
