@@ -209,8 +209,11 @@ bc_event_summary (const bc_envelope_t *env, int en, char *out, size_t size)
                                 : strcmp (e->field, "priority") == 0 ? L ("prioridade", "priority")
                                 : strcmp (e->field, "tier") == 0     ? L ("nível", "tier")
                                                                      : e->field;
-            snprintf (out, size, "%s: %s → %s%s%s", field, e->from_value, e->to_value,
-                      *e->text ? " — " : "", e->text);
+            if (strcmp (e->field, "chat") == 0 && *e->text)
+                snprintf (out, size, "%s", e->text); /* "O visitante saiu do chat; ..." */
+            else
+                snprintf (out, size, "%s: %s → %s%s%s", field, e->from_value, e->to_value,
+                          *e->text ? " — " : "", e->text);
             balcao__v1__ticket_field_changed__free_unpacked (e, NULL);
         }
     }

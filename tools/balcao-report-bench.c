@@ -77,7 +77,7 @@ s_fill (const char *dir, long tickets, int days)
     char err[256];
     router_t self;
     memset (&self, 0, sizeof self);
-    self.calendar = router_calendar_new (config, err, sizeof err);
+    self.calendar = bc_calendar_new (config, err, sizeof err);
     if (!self.calendar) {
         fprintf (stderr, "fill: %s\n", err);
         return 1;
@@ -183,7 +183,7 @@ s_fill (const char *dir, long tickets, int days)
     if (rc)
         fprintf (stderr, "fill: %s\n", mdb_strerror (rc));
     mdb_env_close (env);
-    router_calendar_destroy (&self.calendar);
+    bc_calendar_destroy (&self.calendar);
     bc_config_destroy (&config);
     return rc ? 1 : 0;
 }

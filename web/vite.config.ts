@@ -39,6 +39,11 @@ export default defineConfig({
     // No inline data: URLs for assets: the CSP allows img data: only.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
+    // Two pages: the app, and the embeddable web chat (/chat, framed by
+    // public/chat.js on a customer's site).
+    rollupOptions: {
+      input: { main: 'index.html', chat: 'chat.html' },
+    },
   },
   test: {
     environment: 'node',

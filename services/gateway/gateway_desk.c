@@ -233,6 +233,78 @@ s_queue (gateway_desk_t *self, gateway_req_t *req)
     return gateway_http_json (req->conn, MHD_HTTP_OK, body, NULL, NULL);
 }
 
+/* Newest first. */
+static int
+s_newer_first (const void *a, const void *b)
+{
+    json_int_t x = json_integer_value (json_object_get (*(json_t *const *) a, "created_us"));
+    json_int_t y = json_integer_value (json_object_get (*(json_t *const *) b, "created_us"));
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* GET /desk/chats: the live web chats (open tickets of channel "chat"
+ * whose visitor is still there, chat_ended_us 0), newest first, with the
+ * visitor's name, since when they wait for a first answer and why the bot
+ * handed them on. The router's open views filtered by channel, one per
+ * tier. */
+static enum MHD_Result
+s_chats (gateway_desk_t *self, gateway_req_t *req)
+{
+    static const char *const tiers[] = {"N1", "N2", "N3"};
+    char own_tier[8];
+    json_t *names = s_names (self->bus, req, own_tier);
+    json_t *found = json_array ();
+    int64_t now = bc_now_us ();
+    for (size_t i = 0; i < sizeof tiers / sizeof *tiers; i++) {
+        Balcao__V1__GetQueue get = BALCAO__V1__GET_QUEUE__INIT;
+        get.view = "open";
+        get.tier = (char *) tiers[i];
+        get.channel = "chat";
+        get.limit = 200;
+        enum MHD_Result out;
+        Balcao__V1__TicketList *list = (Balcao__V1__TicketList *) s_ask (
+            self->bus, req, &get.base, &balcao__v1__ticket_list__descriptor, &out);
+        if (!list) {
+            json_decref (names);
+            json_decref (found);
+            return out;
+        }
+        for (size_t k = 0; k < list->n_tickets; k++) {
+            const Balcao__V1__Ticket *t = list->tickets[k];
+            if (t->chat_ended_us || strcmp (t->channel, "chat") != 0)
+                continue;
+            json_t *one = gateway_desk_summary (t, names, now);
+            json_object_set_new (one, "conversation", json_string (t->conversation));
+            json_object_set_new (one, "handoff_reason", json_string (t->handoff_reason));
+            json_object_set_new (one, "visitor",
+                                 json_string (*t->customer_name ? t->customer_name
+                                                                : t->customer_address));
+            json_object_set_new (one, "waiting_since",
+                                 t->first_response_us ? json_null ()
+                                                      : gateway_http_time (t->created_us));
+            json_object_set_new (one, "created_us", json_integer ((json_int_t) t->created_us));
+            json_array_append_new (found, one);
+        }
+        balcao__v1__ticket_list__free_unpacked (list, NULL);
+    }
+    json_decref (names);
+    size_t n = json_array_size (found);
+    json_t **items = calloc (n ? n : 1, sizeof *items);
+    for (size_t i = 0; items && i < n; i++)
+        items[i] = json_incref (json_array_get (found, i));
+    if (items)
+        qsort (items, n, sizeof *items, s_newer_first);
+    json_t *chats = json_array ();
+    for (size_t i = 0; items && i < n; i++) {
+        json_object_del (items[i], "created_us");
+        json_array_append_new (chats, items[i]);
+    }
+    free (items);
+    json_decref (found);
+    return gateway_http_json (req->conn, MHD_HTTP_OK, json_pack ("{s:o}", "chats", chats), NULL,
+                              NULL);
+}
+
 /* GetTicket as the caller, or NULL with *out set. */
 static Balcao__V1__Ticket *
 s_ticket (gateway_bus_t *bus, gateway_req_t *req, uint64_t number, enum MHD_Result *out)
@@ -402,7 +474,8 @@ gateway_desk_route (gateway_desk_t *self, gateway_req_t *req, enum MHD_Result *o
     bool is_queue = gateway_http_path (req, "desk/queue", NULL);
     bool is_macros = gateway_http_path (req, "desk/macros", NULL);
     bool is_ticket = gateway_http_path (req, "desk/tickets/*", &rest);
-    if (!is_counts && !is_queue && !is_macros && !is_ticket)
+    bool is_chats = gateway_http_path (req, "desk/chats", NULL);
+    if (!is_counts && !is_queue && !is_macros && !is_ticket && !is_chats)
         return false;
     if (!gateway_http_staff_only (req, out))
         return true;
@@ -411,8 +484,9 @@ gateway_desk_route (gateway_desk_t *self, gateway_req_t *req, enum MHD_Result *o
     else if (req->is_write)
         *out = s_method_not_allowed (req);
     else
-        *out = is_counts ? s_counts (self, req)
+        *out = is_counts  ? s_counts (self, req)
                : is_queue ? s_queue (self, req)
+               : is_chats ? s_chats (self, req)
                           : s_macros (self, req);
     return true;
 }

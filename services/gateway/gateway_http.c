@@ -193,14 +193,24 @@ gateway_http_peer (struct MHD_Connection *conn, char *out, size_t size)
 void
 gateway_http_page_headers (struct MHD_Response *resp)
 {
-    MHD_add_response_header (resp, "Content-Security-Policy",
-                             "default-src 'self'; script-src 'self'; style-src 'self'; "
-                             "img-src 'self' data:; connect-src 'self'; font-src 'self'; "
-                             "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
-                             "form-action 'self'");
+    gateway_http_page_headers_framed (resp, NULL);
+}
+
+void
+gateway_http_page_headers_framed (struct MHD_Response *resp, const char *ancestors)
+{
+    char csp[1536];
+    snprintf (csp, sizeof csp,
+              "default-src 'self'; script-src 'self'; style-src 'self'; "
+              "img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+              "object-src 'none'; frame-ancestors %s; base-uri 'none'; "
+              "form-action 'self'",
+              ancestors ? ancestors : "'none'");
+    MHD_add_response_header (resp, "Content-Security-Policy", csp);
     MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header (resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header (resp, "X-Frame-Options", "DENY");
+    if (!ancestors)
+        MHD_add_response_header (resp, "X-Frame-Options", "DENY");
 }
 
 /* Content-Disposition for a stored file's decoded name (RFC 6266): an

@@ -92,5 +92,9 @@ void gateway_http_peer (struct MHD_Connection *conn, char *out, size_t size);
 /* The headers every HTML answer carries: the Content-Security-Policy
  * (no inline scripts or styles), nosniff, no referrer, no framing. */
 void gateway_http_page_headers (struct MHD_Response *resp);
+/* The same for a page other sites may frame (the web chat's /chat):
+ * frame-ancestors `ancestors` ("'self' https://shop.example"), no
+ * X-Frame-Options. */
+void gateway_http_page_headers_framed (struct MHD_Response *resp, const char *ancestors);
 
 #endif

@@ -1,6 +1,6 @@
 /* gateway_reports: GET /api/v1/desk/reports — the router's report of a
  * period (GetReport, as the signed-in person: the router decides who may)
- * with kb's portal deflection over the same period, as JSON for the
+ * with kb's portal and bot deflection over the same period, as JSON for the
  * dashboard's report page or as CSV (format=csv, the same file as `balcao
  * report --csv`). */
 #include "gateway_reports.h"
@@ -110,6 +110,17 @@ s_deflection (gateway_reports_t *self, const gateway_req_t *req, const Balcao__V
                              (json_int_t) c->sent_after_opening, "rate",
                              ended ? json_real (100.0 * (double) c->deflected / (double) ended)
                                    : json_null ());
+            /* The bot's conversations (WhatsApp, web chat): solved without
+             * a ticket, as the customer confirmed, out of those it ended. */
+            uint64_t bot_ended = c->bot_deflected + c->bot_handed_off;
+            json_object_set_new (
+                out, "bot",
+                json_pack ("{s:I, s:I, s:I, s:o}", "answered", (json_int_t) c->bot_answered,
+                           "deflected", (json_int_t) c->bot_deflected, "handed_off",
+                           (json_int_t) c->bot_handed_off, "rate",
+                           bot_ended ? json_real (100.0 * (double) c->bot_deflected
+                                                  / (double) bot_ended)
+                                     : json_null ()));
             balcao__v1__deflection_counts__free_unpacked (c, NULL);
         }
     }

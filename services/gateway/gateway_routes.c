@@ -4,7 +4,8 @@
 #include "balcao/v1/bus.pb-c.h"
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
-#include "gateway_accounts.h"
+#include "gateway_accounts_internal.h"
+#include "gateway_chat.h"
 #include "gateway_desk_admin.h"
 #include "gateway_desk.h"
 #include "gateway_desk_kb.h"
@@ -40,6 +41,7 @@ struct gateway_routes_t {
     gateway_sse_t *sse;
     gateway_static_t *files;
     gateway_whatsapp_t *whatsapp;
+    gateway_chat_t *chat;
     size_t max_body;  /* gateway/max_body_bytes */
     char origin[256]; /* scheme://host[:port] of gateway/public_url */
 };
@@ -85,8 +87,10 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->files = gateway_static_new (config);
     self->desk_kb = gateway_desk_kb_new (config, bus);
     self->whatsapp = gateway_whatsapp_new (config, bus);
+    self->chat = self->accounts ? gateway_chat_new (config, bus, self->accounts->store) : NULL;
     if (!self->accounts || !self->tickets || !self->kb || !self->reports || !self->desk_admin
-        || !self->desk || !self->sse || !self->files || !self->desk_kb || !self->whatsapp)
+        || !self->desk || !self->sse || !self->files || !self->desk_kb || !self->whatsapp
+        || !self->chat)
         gateway_routes_destroy (&self);
     return self;
 }
@@ -98,6 +102,7 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     if (!self)
         return;
     gateway_static_destroy (&self->files);
+    gateway_chat_destroy (&self->chat);
     gateway_whatsapp_destroy (&self->whatsapp);
     gateway_sse_destroy (&self->sse);
     gateway_kb_destroy (&self->kb);
@@ -115,6 +120,8 @@ void
 gateway_routes_stop (gateway_routes_t *self)
 {
     gateway_sse_stop (self->sse);
+    if (self->chat)
+        gateway_chat_stop (self->chat);
 }
 
 static enum MHD_Result
@@ -388,6 +395,9 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
         gateway_accounts_identify (self->accounts, &req);
     }
     enum MHD_Result out = MHD_NO;
+    /* The web chat checks its own writes (its visitor has no session). */
+    if (gateway_chat_route (self->chat, &req, &out))
+        return out;
     if (req.is_write) {
         bool ok;
         out = s_check_write (self, &req, &ok);

@@ -34,7 +34,46 @@
 struct gateway_static_t {
     char root[PATH_MAX]; /* realpath of gateway/web_root, "" when missing */
     char configured[PATH_MAX];
+    /* The web chat's page (/chat, chat.html) may be framed by these:
+     * "'self'" and gateway/chat/embed_origins. */
+    char chat_ancestors[1024];
 };
+
+/* gateway/chat/embed_origins: origins ("https://shop.example", spaces or
+ * commas between them; ":*" for any port) whose pages may embed the chat;
+ * anything else in the list is left out with a warning (a CSP source list
+ * must not be widened by a typo: no other "*", no quotes, no paths). */
+static void
+s_chat_ancestors (bc_config_t *config, char *out, size_t size)
+{
+    const char *list = bc_config_str (config, "gateway/chat/embed_origins", "");
+    snprintf (out, size, "'self'");
+    char copy[1024];
+    snprintf (copy, sizeof copy, "%s", list);
+    char *save = NULL;
+    for (char *o = strtok_r (copy, " ,\t", &save); o; o = strtok_r (NULL, " ,\t", &save)) {
+        size_t n = strlen (o);
+        const char *host = strncmp (o, "https://", 8) == 0  ? o + 8
+                           : strncmp (o, "http://", 7) == 0 ? o + 7
+                                                            : NULL;
+        /* Any port of a host: "http://localhost:*" (CSP's own wildcard). */
+        size_t host_len = host ? strlen (host) : 0;
+        if (host_len > 2 && strcmp (host + host_len - 2, ":*") == 0)
+            host_len -= 2;
+        if (!host || !host_len || n > 200
+            || strspn (host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:")
+                   < host_len
+            || strchr (host, '*') != (host_len < strlen (host) ? host + host_len + 1 : NULL)
+            || strlen (out) + n + 2 > size) {
+            bc_warn ("event=bad_embed_origin origin=\"%.200s\" hint=\"give origins as "
+                     "https://host[:port], spaces between them\"",
+                     o);
+            continue;
+        }
+        strcat (out, " ");
+        strcat (out, o);
+    }
+}
 
 gateway_static_t *
 gateway_static_new (bc_config_t *config)
@@ -44,6 +83,7 @@ gateway_static_new (bc_config_t *config)
         return NULL;
     snprintf (self->configured, sizeof self->configured, "%s",
               bc_config_str (config, "gateway/web_root", BALCAO_WEB_ROOT));
+    s_chat_ancestors (config, self->chat_ancestors, sizeof self->chat_ancestors);
     char real[PATH_MAX];
     if (realpath (self->configured, real))
         snprintf (self->root, sizeof self->root, "%s", real);
@@ -218,7 +258,9 @@ s_send (gateway_static_t *self, struct MHD_Connection *conn, const char *rel, bo
         MHD_add_response_header (resp, "Cache-Control", "public, max-age=31536000, immutable");
     else
         MHD_add_response_header (resp, "Cache-Control", "no-cache");
-    if (strncmp (type, "text/html", 9) == 0)
+    if (strcmp (rel, "chat.html") == 0)
+        gateway_http_page_headers_framed (resp, self->chat_ancestors);
+    else if (strncmp (type, "text/html", 9) == 0)
         gateway_http_page_headers (resp);
     enum MHD_Result out = MHD_queue_response (conn, MHD_HTTP_OK, resp);
     MHD_destroy_response (resp);
@@ -234,6 +276,9 @@ gateway_static_serve (gateway_static_t *self, struct MHD_Connection *conn, const
     bool found = false;
     enum MHD_Result out = MHD_NO;
     bool is_clean = gateway_webpath_clean (url, rel, sizeof rel);
+    /* The web chat's own page, which other sites may frame. */
+    if (is_clean && strcmp (rel, "chat") == 0)
+        snprintf (rel, sizeof rel, "chat.html");
     if (is_clean && *rel)
         out = s_send (self, conn, rel, &found);
     if (found)

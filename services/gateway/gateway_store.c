@@ -20,12 +20,12 @@
 #include <sys/stat.h>
 
 static const char *const s_dbs[] = {"accounts", "sessions", "by_address", "tokens", "meta",
-                                    "staff"};
+                                    "staff", "chats"};
 
 struct gateway_store_t {
     bc_store_t *store;
     MDB_env *env;
-    MDB_dbi accounts, sessions, by_address, tokens, meta, staff;
+    MDB_dbi accounts, sessions, by_address, tokens, meta, staff, chats;
     unsigned char secret[32];
     unsigned char seal_key[GATEWAY_SEAL_KEY_SIZE]; /* gateway_seal: staff TOTP seeds */
 };
@@ -78,7 +78,7 @@ gateway_store_new (bc_config_t *config)
     if (rc == 0 && chmod (dir, 0700) != 0)
         rc = errno;
     if (rc == 0)
-        rc = bc_store_open (&self->store, dir, s_dbs, 6,
+        rc = bc_store_open (&self->store, dir, s_dbs, 7,
                             (size_t) bc_config_int (config, "gateway/db_map_bytes", 1LL << 30));
     if (rc) {
         bc_error ("event=store_open_failed dir=%s reason=\"%s\"", dir, bc_store_strerror (rc));
@@ -92,6 +92,7 @@ gateway_store_new (bc_config_t *config)
     self->tokens = bc_store_dbi (self->store, "tokens");
     self->meta = bc_store_dbi (self->store, "meta");
     self->staff = bc_store_dbi (self->store, "staff");
+    self->chats = bc_store_dbi (self->store, "chats");
     char path[4200];
     snprintf (path, sizeof path, "%s/data.mdb", dir);
     chmod (path, 0600);
@@ -659,4 +660,133 @@ gateway_store_sessions_prune (gateway_store_t *self, const unsigned char key[GAT
             rc = 0;
     }
     return s_commit (txn, rc);
+}
+
+/* ---- web chats ---- */
+
+int
+gateway_store_chat_put (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                        const gateway_chat_rec_t *c)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    json_t *record = json_pack (
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", c->id, "name", c->name, "email",
+        c->email, "language", c->language, "created_us", (json_int_t) c->created_us, "seen_us",
+        (json_int_t) c->seen_us, "ended_us", (json_int_t) c->ended_us, "ticket",
+        (json_int_t) c->ticket);
+    return s_commit (txn, record ? s_put_json (txn, self->chats, key, GATEWAY_KEY_SIZE, record)
+                                 : ENOMEM);
+}
+
+static void
+s_chat_from (json_t *c, gateway_chat_rec_t *out)
+{
+    s_copy (out->id, sizeof out->id, c, "id");
+    s_copy (out->name, sizeof out->name, c, "name");
+    s_copy (out->email, sizeof out->email, c, "email");
+    s_copy (out->language, sizeof out->language, c, "language");
+    out->created_us = s_int (c, "created_us");
+    out->seen_us = s_int (c, "seen_us");
+    out->ended_us = s_int (c, "ended_us");
+    out->ticket = (uint64_t) s_int (c, "ticket");
+}
+
+int
+gateway_store_chat_get (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                        gateway_chat_rec_t *out)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    json_t *c = s_get_json (txn, self->chats, key, GATEWAY_KEY_SIZE, &rc);
+    mdb_txn_abort (txn);
+    if (!c)
+        return rc;
+    s_chat_from (c, out);
+    json_decref (c);
+    return 0;
+}
+
+/* Changes some fields of a chat in one transaction (the room and the
+ * stream's hub write the same record from different threads). */
+static int
+s_chat_change (gateway_store_t *self, const unsigned char *key, json_t *changes)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc) {
+        json_decref (changes);
+        return rc;
+    }
+    json_t *c = s_get_json (txn, self->chats, key, GATEWAY_KEY_SIZE, &rc);
+    if (c) {
+        json_object_update (c, changes);
+        rc = s_put_json (txn, self->chats, key, GATEWAY_KEY_SIZE, c);
+    }
+    json_decref (changes);
+    return s_commit (txn, rc);
+}
+
+int
+gateway_store_chat_set (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                        const char *field, int64_t value)
+{
+    return s_chat_change (self, key, json_pack ("{s:I}", field, (json_int_t) value));
+}
+
+int
+gateway_store_chat_set_contact (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                                const char *name, const char *email, int64_t seen_us)
+{
+    return s_chat_change (self, key,
+                          json_pack ("{s:s, s:s, s:I}", "name", name, "email", email, "seen_us",
+                                     (json_int_t) seen_us));
+}
+
+int
+gateway_store_chat_each (gateway_store_t *self, gateway_store_chat_fn *fn, void *arg)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open (txn, self->chats, &cur))) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    MDB_val k, v;
+    int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+    while (crc == 0) {
+        json_t *c = k.mv_size == GATEWAY_KEY_SIZE ? json_loadb (v.mv_data, v.mv_size, 0, NULL)
+                                                  : NULL;
+        gateway_chat_rec_t rec = {0};
+        bool is_more = true;
+        if (json_is_object (c)) {
+            s_chat_from (c, &rec);
+            is_more = fn (arg, k.mv_data, &rec);
+        }
+        json_decref (c);
+        if (!is_more)
+            break;
+        crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    mdb_txn_abort (txn);
+    return crc == MDB_NOTFOUND || crc == 0 ? 0 : crc;
+}
+
+int
+gateway_store_chat_del (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE])
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    MDB_val k = {GATEWAY_KEY_SIZE, (void *) key};
+    return s_commit (txn, mdb_del (txn, self->chats, &k, NULL));
 }

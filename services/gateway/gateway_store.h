@@ -22,6 +22,9 @@
  *   tokens     BLAKE2b(token) -> {"kind", "address", "name", "language",
  *              "hash", "expires_us"}
  *   meta       "secret" -> 32 random bytes (keys the pre-session CSRF tokens)
+ *   chats      BLAKE2b(chat secret) -> {"id", "name", "email", "language",
+ *              "created_us", "seen_us", "ended_us", "ticket"}
+ *              (gateway_chat.h: a web chat's visitor capability)
  */
 #ifndef GATEWAY_STORE_H
 #define GATEWAY_STORE_H
@@ -134,6 +137,36 @@ int gateway_store_sessions_end (gateway_store_t *self, const char *owner, const 
  * periodic scan. */
 int gateway_store_sessions_prune (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
                                   int64_t seen_before, int64_t created_before);
+
+/* A web chat (gateway_chat.h), under the hash of its visitor's secret. */
+#define GATEWAY_CHAT_ID_LEN 22
+typedef struct {
+    char id[GATEWAY_CHAT_ID_LEN + 1]; /* the conversation is "chat:<id>" */
+    char name[GATEWAY_NAME_MAX + 1];  /* what the visitor gave, or "" */
+    char email[GATEWAY_ADDRESS_MAX + 1];
+    char language[8];
+    int64_t created_us;
+    int64_t seen_us;  /* the visitor's last sign of life (a stream, a message) */
+    int64_t ended_us; /* kb was told it ended (EndConversation); 0 while open */
+    uint64_t ticket;      /* the ticket its hand-off opened, once seen; 0 before */
+} gateway_chat_rec_t;
+
+int gateway_store_chat_put (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                            const gateway_chat_rec_t *chat);
+int gateway_store_chat_get (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                            gateway_chat_rec_t *out);
+int gateway_store_chat_del (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE]);
+/* One field of a stored chat ("seen_us", "ended_us", "ticket"), or its
+ * contact, changed in one transaction: MDB_NOTFOUND when it is not there. */
+int gateway_store_chat_set (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                            const char *field, int64_t value);
+int gateway_store_chat_set_contact (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE],
+                                    const char *name, const char *email, int64_t seen_us);
+/* Calls fn for every chat in one read transaction, until it returns false
+ * (fn must not write to the store). */
+typedef bool (gateway_store_chat_fn) (void *arg, const unsigned char *key,
+                                      const gateway_chat_rec_t *chat);
+int gateway_store_chat_each (gateway_store_t *self, gateway_store_chat_fn *fn, void *arg);
 
 /* A sentence for a code of the functions above. */
 const char *gateway_store_strerror (int rc);

@@ -9,6 +9,7 @@
 #include "balcao/v1/intake.pb-c.h"
 #include "bc_log.h"
 #include "bc_clock.h"
+#include "gateway_whatsapp_media.h"
 #include "gateway_whatsapp_parse.h"
 
 #include <errno.h>
@@ -23,6 +24,7 @@
 
 struct gateway_whatsapp_t {
     gateway_bus_t *bus;
+    gateway_wa_media_t *media;         /* the media messages' files */
     char *verify_token;                /* gateway/whatsapp/verify_token, "" when unset */
     unsigned char secret[S_MAX_SECRET]; /* the app secret's bytes */
     size_t secret_len;                 /* 0: unset or unreadable */
@@ -73,6 +75,10 @@ gateway_whatsapp_new (bc_config_t *config, gateway_bus_t *bus)
     const char *path = bc_config_str (config, "gateway/whatsapp/app_secret_file", "");
     if (*path)
         s_load_secret (self, path);
+    if (!(self->media = gateway_wa_media_new (config))) {
+        gateway_whatsapp_destroy (&self);
+        return NULL;
+    }
     if (*self->verify_token && self->secret_len)
         bc_info ("event=whatsapp_webhook_ready path=%s", GATEWAY_WHATSAPP_PATH);
     else
@@ -89,6 +95,7 @@ gateway_whatsapp_destroy (gateway_whatsapp_t **self_p)
     if (!self)
         return;
     sodium_memzero (self->secret, sizeof self->secret);
+    gateway_wa_media_destroy (&self->media);
     free (self->verify_token);
     pthread_mutex_destroy (&self->lock);
     free (self);
@@ -231,9 +238,14 @@ s_submit (gateway_whatsapp_t *self, const gateway_wa_message_t *m)
     details.media_sha256 = m->sha256;
     details.filename = m->filename;
     submit.whatsapp = &details;
+    /* The file first: Meta's retry after our 503 downloads it again. */
+    gateway_wa_media_part_t media;
+    if (!gateway_wa_media_add (self->media, m, &submit, &media))
+        return false;
     s_request_ids ("message", m->wamid, "");
     bool is_duplicate = false;
     bool is_done = s_call_intake (self, &submit.base, m->wamid, &is_duplicate);
+    gateway_wa_media_part_clear (&media);
     if (is_done) {
         char id[96];
         bc_info ("event=whatsapp_message wamid=%s type=%s media=%s duplicate=%s",

@@ -5,7 +5,9 @@
  * POST stores each customer message at intake (channel "whatsapp",
  * external_id the wamid) and each delivery status (RecordWhatsAppStatus),
  * and answers 200 only once intake has them all, so Meta retries the rest.
- * Config: gateway/whatsapp/{verify_token, app_secret_file, max_body_bytes}.
+ * A media message's file is downloaded first (gateway_whatsapp_media.h).
+ * Config: gateway/whatsapp/{verify_token, app_secret_file, max_body_bytes},
+ * and the media's {api_url, token_file, media_timeout_ms}.
  */
 #ifndef GATEWAY_WHATSAPP_H
 #define GATEWAY_WHATSAPP_H

@@ -465,6 +465,31 @@ s_get_attachment (void *state, bc_tx_t *tx, const bc_envelope_t *request,
     return 0;
 }
 
+/* The files the submitter left out itself, over the limits before it
+ * fetched them (Submit.refused_files: the WhatsApp webhook reads the size
+ * Meta announces), added to ours: listed on the message and told to the
+ * sender the same way. */
+static intake_attach_limit_t
+s_submitter_left_out (const Balcao__V1__Submit *req, intake_attach_limit_t over, char ***files,
+                      size_t *n_files)
+{
+    size_t n = req->n_refused_files < 16 ? req->n_refused_files : 16;
+    char **all = realloc (*files, (*n_files + n + 1) * sizeof *all);
+    if (!all)
+        return over;
+    *files = all;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = req->refused_files[i];
+        size_t len = name ? strlen (name) : 0;
+        if (len > 300) /* cut on a character's first byte */
+            for (len = 300; len && (name[len] & 0xC0) == 0x80; len--)
+                ;
+        if (len)
+            all[(*n_files)++] = strndup (name, len);
+    }
+    return over == INTAKE_ATTACH_WITHIN && *n_files ? INTAKE_ATTACH_OVER_FILE : over;
+}
+
 static int
 s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
           bc_reply_t *reply)
@@ -484,6 +509,13 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         bc_reply_error (reply, "invalid",
                         "canal desconhecido; use email, api, portal, whatsapp, chat ou phone",
                         "unknown channel; use email, api, portal, whatsapp, chat or phone");
+        return 0;
+    }
+    if (req->contact_address && *req->contact_address
+        && (!strchr (req->contact_address, '@') || strlen (req->contact_address) > 254
+            || strpbrk (req->contact_address, " <>\r\n\t,;"))) {
+        bc_reply_error (reply, "invalid", "o e-mail de contato não é um endereço válido",
+                        "the contact e-mail is not a valid address");
         return 0;
     }
     intake_mail_t mail;
@@ -559,6 +591,8 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         rc = s_refuse (self, tx, &mail, language, ticket, over, files, n_files, true, reply);
         goto done;
     }
+    if (!is_portal && !req->raw_mime.len && req->n_refused_files)
+        over = s_submitter_left_out (req, over, &files, &n_files);
     /* A forwarded message's whole copy over the file limit is left out: its
      * text and files are in the message anyway. */
     for (size_t i = 0; i < mail.n_attachments;) {
@@ -644,6 +678,12 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.refused_files = files;
     ev.n_refused_files = n_files;
     ev.whatsapp = strcmp (channel, "whatsapp") == 0 ? req->whatsapp : NULL;
+    if (strcmp (channel, "chat") == 0 && !req->raw_mime.len) {
+        /* The web chat's visitor: their e-mail once given, the bot's
+         * button they tapped. */
+        ev.contact_address = req->contact_address;
+        ev.reply_id = req->reply_id;
+    }
     if ((rc = bc_tx_emit (tx, &ev.base)))
         goto done;
     if (n_files && (rc = s_left_out (self, tx, &mail, language, ticket, over, files, n_files)))

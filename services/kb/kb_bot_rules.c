@@ -244,3 +244,39 @@ kb_bot_handoff_name (kb_bot_handoff_t reason)
     }
     return "";
 }
+
+/* "Isso resolveu?": the first words say yes or no; a "não" anywhere in a
+ * short answer is a no ("acho que não", "ainda não funcionou"). Emoji are
+ * read as people mean them. */
+static const char *const s_yes[] = {
+    "sim", "s", "ss", "resolveu", "resolvido", "resolvida", "deu certo", "funcionou",
+    "consegui", "obrigado", "obrigada", "obg", "valeu", "vlw", "perfeito", "otimo", "show",
+    "isso", "yes", "yep", "yeah", "solved", "it worked", "worked", "thanks", "thank you",
+    "great", "perfect", "ok resolveu", "era isso"};
+static const char *const s_no[] = {"nao", "n", "no", "nope", "ainda nao", "nem", "not",
+                                   "didn't", "didnt", "doesn't", "doesnt", "negativo"};
+
+kb_bot_feedback_t
+kb_bot_feedback (const char *text)
+{
+    if (!text || !*text)
+        return KB_BOT_FEEDBACK_OTHER;
+    if (strstr (text, "\xf0\x9f\x91\x8d") || strstr (text, "\xe2\x9c\x85")) /* 👍 ✅ */
+        return KB_BOT_FEEDBACK_YES;
+    if (strstr (text, "\xf0\x9f\x91\x8e") || strstr (text, "\xe2\x9d\x8c")) /* 👎 ❌ */
+        return KB_BOT_FEEDBACK_NO;
+    s_words_t *w = malloc (sizeof *w);
+    if (!w)
+        return KB_BOT_FEEDBACK_OTHER;
+    s_split (text, w);
+    kb_bot_feedback_t out = KB_BOT_FEEDBACK_OTHER;
+    for (int i = 0; i < w->n && i < 8 && out == KB_BOT_FEEDBACK_OTHER; i++)
+        for (size_t j = 0; j < S_COUNT (s_no); j++)
+            if (s_phrase_at (w, i, s_no[j]) && (i == 0 || w->n <= 6))
+                out = KB_BOT_FEEDBACK_NO;
+    for (size_t j = 0; j < S_COUNT (s_yes) && out == KB_BOT_FEEDBACK_OTHER && w->n; j++)
+        if (s_phrase_at (w, 0, s_yes[j]))
+            out = KB_BOT_FEEDBACK_YES;
+    free (w);
+    return out;
+}

@@ -21,4 +21,14 @@ kb_bot_handoff_t kb_bot_handoff (const char *text);
  * "upset", or "" for KB_BOT_CARRY_ON. */
 const char *kb_bot_handoff_name (kb_bot_handoff_t reason);
 
+/* What a customer's answer to "Isso resolveu?" says, when they type it
+ * instead of tapping a button: "sim, deu certo" / "👍" yes, "não",
+ * "ainda não funcionou" / "👎" no, anything else (a new question) other. */
+typedef enum {
+    KB_BOT_FEEDBACK_OTHER = 0,
+    KB_BOT_FEEDBACK_YES,
+    KB_BOT_FEEDBACK_NO,
+} kb_bot_feedback_t;
+kb_bot_feedback_t kb_bot_feedback (const char *text);
+
 #endif

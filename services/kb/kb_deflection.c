@@ -1,6 +1,8 @@
 /* kb_deflection: what happened to the suggestions the portal showed while a
- * customer wrote a ticket (opened, deflected, sent after opening), counted
- * per article and in all, for the deflection rate.
+ * customer wrote a ticket (opened, deflected, sent after opening), and to
+ * the bot's conversations (answered with an article, confirmed solved
+ * without a ticket, handed to a person: kb_bot.c), counted per article and
+ * in all, for the deflection rate.
  *
  * LMDB `deflection`: "t" the totals, "a:<id>" one article's counts,
  * "h:" be64(hour since the epoch, UTC) the totals of one hour, for a
@@ -52,6 +54,9 @@ s_get_counts_k (kb_t *self, MDB_txn *txn, const void *key, size_t klen,
         out->opened = c->opened;
         out->deflected = c->deflected;
         out->sent_after_opening = c->sent_after_opening;
+        out->bot_answered = c->bot_answered;
+        out->bot_deflected = c->bot_deflected;
+        out->bot_handed_off = c->bot_handed_off;
         balcao__v1__deflection_counts__free_unpacked (c, NULL);
     }
     return 0;
@@ -75,8 +80,14 @@ s_bump_k (kb_t *self, MDB_txn *txn, const void *key, size_t klen, int outcome,
         c.opened++;
     else if (outcome == 1)
         c.deflected++;
-    else
+    else if (outcome == 2)
         c.sent_after_opening++;
+    else if (outcome == KB_BOT_ANSWERED)
+        c.bot_answered++;
+    else if (outcome == KB_BOT_DEFLECTED)
+        c.bot_deflected++;
+    else
+        c.bot_handed_off++;
     if (after)
         *after = c;
     return kb_put_msg (txn, self->db_deflection, key, klen, &c.base);
@@ -120,6 +131,9 @@ s_get_period (kb_t *self, MDB_txn *txn, int64_t from_us, int64_t to_us,
             out->opened += c->opened;
             out->deflected += c->deflected;
             out->sent_after_opening += c->sent_after_opening;
+            out->bot_answered += c->bot_answered;
+            out->bot_deflected += c->bot_deflected;
+            out->bot_handed_off += c->bot_handed_off;
             balcao__v1__deflection_counts__free_unpacked (c, NULL);
         }
         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
@@ -236,6 +250,22 @@ s_get (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
         return rc;
     bc_reply_ok (reply, &c.base);
     return 0;
+}
+
+int
+kb_deflection_bot (kb_t *self, MDB_txn *txn, int outcome, const char *article, int64_t now_us)
+{
+    int rc = s_bump (self, txn, "t", outcome, NULL);
+    unsigned char hour[10];
+    s_hour_key (now_us, hour);
+    if (!rc)
+        rc = s_bump_k (self, txn, hour, sizeof hour, outcome, NULL);
+    if (!rc && article && *article) {
+        char key[3 + BC_ARTICLE_ID_MAX_BYTES];
+        snprintf (key, sizeof key, "a:%s", article);
+        rc = s_bump (self, txn, key, outcome, NULL);
+    }
+    return rc;
 }
 
 void

@@ -13,8 +13,11 @@
 #include "bc_service.h"
 #include "kb_index.h"
 
+typedef struct kb_bot_t kb_bot_t;
+
 typedef struct {
     bc_service_t *svc;
+    kb_bot_t *bot; /* the bot's conversations (kb_bot.c) */
     /* articles: every article (staff search); public: the published public
      * ones only, what customers search (no visibility filter to match,
      * statistics and spelling from what they may read); tickets. */
@@ -102,8 +105,26 @@ Balcao__V1__Article *kb_article_visible (kb_t *self, MDB_txn *txn, const char *i
                                          const char *principal, bc_reply_t *reply);
 /* The portal's deflection counters (kb_deflection.c). */
 void kb_deflection_register (kb_t *self);
+/* The bot's counters (DeflectionCounts.bot_*): in the totals, the hour of
+ * now_us and article's own (when given). Returns 0 or an LMDB code. */
+enum { KB_BOT_ANSWERED = 3, KB_BOT_DEFLECTED = 4, KB_BOT_HANDED_OFF = 5 };
+int kb_deflection_bot (kb_t *self, MDB_txn *txn, int outcome, const char *article, int64_t now_us);
 /* Search, suggest, the bot and the gaps (kb_search.c). */
 void kb_search_register (kb_t *self);
+/* The bot's answer to question as principal may read (AskBot): the
+ * hand-off rules, then the best article when it covers the question above
+ * kb/bot/threshold; a knowledge gap when nothing does. answer's strings
+ * are borrowed from article and excerpt: kb_bot_answer_free. Returns 0, an
+ * LMDB code, or -1 with failed set (the index could not search). */
+typedef struct {
+    Balcao__V1__BotAnswer answer;
+    Balcao__V1__Article *article;
+    char *excerpt;
+    kb_index_t *failed;
+} kb_bot_answer_t;
+int kb_bot_answer (kb_t *self, bc_tx_t *tx, const char *question, const char *principal,
+                   kb_bot_answer_t *out);
+void kb_bot_answer_free (kb_bot_answer_t *out);
 /* Indexes every stored article again: into the index of every article,
  * the public one, or both (kb_server.c: after a change of term scheme).
  * Returns 0 or -1 (Xapian or LMDB). */

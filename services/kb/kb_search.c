@@ -225,6 +225,64 @@ s_suggest (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobu
     return 0;
 }
 
+int
+kb_bot_answer (kb_t *self, bc_tx_t *tx, const char *question, const char *principal,
+               kb_bot_answer_t *out)
+{
+    memset (out, 0, sizeof *out);
+    balcao__v1__bot_answer__init (&out->answer);
+    out->answer.threshold = self->bot_threshold;
+    /* A customer who asks for a person, or is upset, gets one: no article,
+     * and no knowledge gap (the base is not what failed them). */
+    kb_bot_handoff_t handoff = kb_bot_handoff (question);
+    if (handoff != KB_BOT_CARRY_ON) {
+        out->answer.handoff = (char *) kb_bot_handoff_name (handoff);
+        return 0;
+    }
+    /* A typo is corrected as in search: the bot answers the question meant. */
+    kb_query_t q = {.text = question, .limit = 1, .want_spelling = 1};
+    kb_index_t *index = s_scope (self, &q, principal, 0);
+    kb_results_t *r = NULL;
+    if (kb_index_search (index, &q, &r)) {
+        out->failed = index;
+        return -1;
+    }
+    Balcao__V1__BotAnswer *a_out = &out->answer;
+    Balcao__V1__Article *a = r->nhits ? kb_article_get (self, bc_tx_txn (tx), r->hits[0].id) : NULL;
+    if (a) {
+        a_out->confidence = r->hits[0].coverage;
+        a_out->confident = a_out->confidence >= self->bot_threshold;
+    }
+    /* Below the threshold the bot names no article: a best guess that
+     * covers little of the question is most often unrelated. */
+    if (a && a_out->confident) {
+        a_out->article = a->id;
+        a_out->title = a->title;
+        out->excerpt = kb_index_excerpt (self->articles, a->body, question, EXCERPT_CHARS);
+        a_out->excerpt = out->excerpt ? out->excerpt : (char *) "";
+        out->article = a;
+    }
+    else if (a)
+        balcao__v1__article__free_unpacked (a, NULL);
+    if (!a_out->confident)
+        a_out->handoff = "low_confidence";
+    int rc = 0;
+    if (!a_out->confident && r->nterms > 0)
+        rc = s_gap (self, tx, question, 1);
+    kb_results_destroy (&r);
+    return rc;
+}
+
+void
+kb_bot_answer_free (kb_bot_answer_t *out)
+{
+    free (out->excerpt);
+    if (out->article)
+        balcao__v1__article__free_unpacked (out->article, NULL);
+    out->excerpt = NULL;
+    out->article = NULL;
+}
+
 static int
 s_ask (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
        bc_reply_t *reply)
@@ -232,51 +290,15 @@ s_ask (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMe
     (void) request;
     kb_t *self = state;
     const Balcao__V1__AskBot *req = (const Balcao__V1__AskBot *) payload;
-    /* A customer who asks for a person, or is upset, gets one: no article,
-     * and no knowledge gap (the base is not what failed them). */
-    kb_bot_handoff_t handoff = kb_bot_handoff (req->question);
-    if (handoff != KB_BOT_CARRY_ON) {
-        Balcao__V1__BotAnswer out = BALCAO__V1__BOT_ANSWER__INIT;
-        out.threshold = self->bot_threshold;
-        out.handoff = (char *) kb_bot_handoff_name (handoff);
-        bc_reply_ok (reply, &out.base);
+    kb_bot_answer_t out;
+    int rc = kb_bot_answer (self, tx, req->question, bc_tx_principal (tx), &out);
+    if (rc == -1 && out.failed) {
+        s_search_failed (out.failed, reply);
         return 0;
     }
-    /* A typo is corrected as in search: the bot answers the question meant. */
-    kb_query_t q = {.text = req->question, .limit = 1, .want_spelling = 1};
-    kb_index_t *index = s_scope (self, &q, bc_tx_principal (tx), 0);
-    kb_results_t *r = NULL;
-    if (kb_index_search (index, &q, &r)) {
-        s_search_failed (index, reply);
-        return 0;
-    }
-    Balcao__V1__BotAnswer out = BALCAO__V1__BOT_ANSWER__INIT;
-    out.threshold = self->bot_threshold;
-    Balcao__V1__Article *a = r->nhits ? kb_article_get (self, bc_tx_txn (tx), r->hits[0].id) : NULL;
-    char *excerpt = NULL;
-    if (a) {
-        out.confidence = r->hits[0].coverage;
-        out.confident = out.confidence >= self->bot_threshold;
-    }
-    /* Below the threshold the bot names no article: a best guess that
-     * covers little of the question is most often unrelated. */
-    if (a && out.confident) {
-        out.article = a->id;
-        out.title = a->title;
-        excerpt = kb_index_excerpt (self->articles, a->body, req->question, EXCERPT_CHARS);
-        out.excerpt = excerpt ? excerpt : (char *) "";
-    }
-    if (!out.confident)
-        out.handoff = "low_confidence";
-    int rc = 0;
-    if (!out.confident && r->nterms > 0)
-        rc = s_gap (self, tx, req->question, 1);
     if (!rc)
-        bc_reply_ok (reply, &out.base);
-    free (excerpt);
-    if (a)
-        balcao__v1__article__free_unpacked (a, NULL);
-    kb_results_destroy (&r);
+        bc_reply_ok (reply, &out.answer.base);
+    kb_bot_answer_free (&out);
     return rc;
 }
 

@@ -18,6 +18,7 @@
  * docs/ARCHITECTURE.md). Xapian: <data_dir>/kb/articles,
  * <data_dir>/kb/articles-public and <data_dir>/kb/tickets. */
 #include "kb_server.h"
+#include "kb_bot.h"
 
 #include "bc_day.h"
 #include "bc_log.h"
@@ -31,8 +32,8 @@
 #include <string.h>
 
 const char *const kb_dbs[] = {"keys", "key_of", "articles", "versions", "drafts",
-                              "tickets", "gaps", "meta", "deflection", "agent_orgs"};
-const int kb_ndbs = 10;
+                              "tickets", "gaps", "meta", "deflection", "agent_orgs", "bot_conv"};
+const int kb_ndbs = 11;
 
 static const char *const s_index_names[] = {"articles", "articles-public", "tickets"};
 
@@ -72,6 +73,23 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         if (pc)
             balcao__v1__person_changed__free_unpacked (pc, NULL);
         return rc;
+    }
+    if (bc_envelope_is (ev, &balcao__v1__bot_turn__descriptor)) {
+        Balcao__V1__BotTurn *t = (Balcao__V1__BotTurn *) bc_envelope_payload (
+            ev, &balcao__v1__bot_turn__descriptor);
+        int rc = t ? kb_bot_on_turn (self->bot, tx, t) : 0;
+        if (t)
+            balcao__v1__bot_turn__free_unpacked (t, NULL);
+        return rc;
+    }
+    if (bc_envelope_is (ev, &balcao__v1__ticket_created__descriptor)) {
+        Balcao__V1__TicketCreated *tc = (Balcao__V1__TicketCreated *) bc_envelope_payload (
+            ev, &balcao__v1__ticket_created__descriptor);
+        int rc = tc ? kb_bot_on_ticket (self->bot, tx, tc->ticket) : 0;
+        if (tc)
+            balcao__v1__ticket_created__free_unpacked (tc, NULL);
+        if (rc)
+            return rc;
     }
     return kb_tickets_on_event (self, tx, ev);
 }
@@ -360,7 +378,8 @@ kb_server_setup (bc_service_t *svc)
     kb_drafts_register (self);
     kb_tickets_register (self);
     kb_deflection_register (self);
-    if (s_rebuild_stale (self) || s_repair (self)) {
+    self->bot = kb_bot_new (self);
+    if (!self->bot || s_rebuild_stale (self) || s_repair (self)) {
         kb_server_teardown (self);
         return NULL;
     }
@@ -380,6 +399,7 @@ kb_server_teardown (void *state)
     kb_index_close (&self->articles);
     kb_index_close (&self->public);
     kb_index_close (&self->tickets);
+    kb_bot_destroy (&self->bot);
     free (self);
 }
 

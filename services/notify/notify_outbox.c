@@ -18,6 +18,9 @@
  *   due      next_attempt_us u64 BE ‖ id -> ""   SMTP: when each is tried
  *   dead     id -> ""          dead letters
  *   meta     "skipped_robot", "skipped_ack_rate" -> u64 BE
+ *
+ * What each outcome does to the entry is notify_outbox_outcome.c's, for
+ * SMTP and WhatsApp alike.
  */
 #include "notify_outbox_internal.h"
 
@@ -30,7 +33,6 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
-#include <sodium.h>
 #include <czmq.h>
 #include <errno.h>
 #include <stdio.h>
@@ -105,13 +107,13 @@ s_due_key (unsigned char *key, int64_t at_us, const char *id, size_t *len)
 }
 
 int
-notify_outbox_due_put (notify_outbox_t *self, MDB_txn *txn, int64_t at_us, const char *id)
+notify_outbox_due_put (MDB_txn *txn, MDB_dbi db_due, int64_t at_us, const char *id)
 {
     unsigned char key[8 + NOTIFY_ID_MAX];
     size_t len;
     s_due_key (key, at_us, id, &len);
     MDB_val k = {len, key}, empty = {0, ""};
-    return mdb_put (txn, self->db_due, &k, &empty, 0);
+    return mdb_put (txn, db_due, &k, &empty, 0);
 }
 
 int
@@ -132,16 +134,9 @@ int
 notify_outbox_schedule (notify_outbox_t *self, MDB_txn *txn, const Balcao__V1__OutboxEntry *e,
                         int64_t at_us, const char *id)
 {
-    if (notify_outbox_is_whatsapp (e)) {
-        if (!self->wa)
-            return 0; /* waits in pending until WhatsApp is configured */
-        unsigned char key[8 + NOTIFY_ID_MAX];
-        size_t len;
-        s_due_key (key, at_us, id, &len);
-        MDB_val k = {len, key}, empty = {0, ""};
-        return mdb_put (txn, self->db_wa_due, &k, &empty, 0);
-    }
-    return self->is_smtp ? notify_outbox_due_put (self, txn, at_us, id) : 0;
+    if (notify_outbox_is_whatsapp (e)) /* waits in pending until WhatsApp is configured */
+        return self->wa ? notify_outbox_due_put (txn, self->db_wa_due, at_us, id) : 0;
+    return self->is_smtp ? notify_outbox_due_put (txn, self->db_due, at_us, id) : 0;
 }
 
 int
@@ -162,6 +157,74 @@ notify_outbox_add (notify_outbox_t *self, bc_tx_t *tx, const char *id,
 }
 
 int
+notify_outbox_pick (notify_outbox_t *self, bc_tx_t *tx, MDB_dbi db_due, int scan_max,
+                    char (*ids)[NOTIFY_ID_MAX], int max, int *n)
+{
+    MDB_txn *txn = bc_tx_txn (tx);
+    int64_t now = bc_tx_now_us (tx);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, db_due, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+    for (int scanned = 0; crc == 0 && scanned < scan_max && *n < max; scanned++) {
+        if (k.mv_size <= 8 || s_due_at (&k) > now)
+            break;
+        char id[NOTIFY_ID_MAX];
+        snprintf (id, sizeof id, "%.*s", (int) (k.mv_size - 8), (char *) k.mv_data + 8);
+        if ((rc = mdb_cursor_del (cur, 0)))
+            break;
+        Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, id, &rc);
+        if (!e) {
+            if (rc != MDB_NOTFOUND)
+                break;
+            rc = 0;
+        }
+        else {
+            const char *state = notify_outbox_state (e);
+            /* Anything else: a stale key. */
+            if (notify_outbox_is (state, "pending") || notify_outbox_is (state, "retrying")) {
+                notify_outbox_set_str (&e->state, "sending");
+                e->attempts++;
+                e->last_attempt_us = now;
+                e->next_attempt_us = 0;
+                rc = notify_outbox_put (self, txn, id, e);
+                if (rc == 0) {
+                    snprintf (ids[(*n)++], NOTIFY_ID_MAX, "%s", id);
+                    bc_debug ("event=attempt notification=%s", id);
+                }
+            }
+            balcao__v1__outbox_entry__free_unpacked (e, NULL);
+            if (rc)
+                break;
+        }
+        /* After mdb_cursor_del, MDB_NEXT gives the key that followed. */
+        crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    return rc;
+}
+
+int64_t
+notify_outbox_first_due (notify_outbox_t *self, MDB_dbi db_due)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+        return 0;
+    MDB_cursor *cur;
+    int64_t at = 0;
+    MDB_val k, v;
+    if (mdb_cursor_open (txn, db_due, &cur) == 0) {
+        if (mdb_cursor_get (cur, &k, &v, MDB_FIRST) == 0 && k.mv_size > 8)
+            at = s_due_at (&k);
+        mdb_cursor_close (cur);
+    }
+    mdb_txn_abort (txn);
+    return at;
+}
+
+int
 notify_outbox_count_skipped (notify_outbox_t *self, bc_tx_t *tx, const char *counter)
 {
     uint64_t n = 0;
@@ -171,15 +234,15 @@ notify_outbox_count_skipped (notify_outbox_t *self, bc_tx_t *tx, const char *cou
     return bc_store_put_u64 (bc_tx_txn (tx), self->db_meta, counter, n + 1);
 }
 
-/* ---- the worker: SMTP off the service loop ---- */
+/* ---- the workers' plumbing (SMTP's here, WhatsApp's too) ---- */
 
-/* Wakes the service loop: a Ping on notify's own command socket is a
- * request, and a request runs a batch at once. */
-static void
-s_wake (bc_client_t *client)
+/* A Ping on notify's own command socket is a request, and a request runs
+ * a batch at once. */
+void
+notify_outbox_wake (bc_client_t *client, const char *source)
 {
     Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
-    bc_header_t h = {.source = "notify-worker", .principal = "system:notify"};
+    bc_header_t h = {.source = (char *) source, .principal = "system:notify"};
     size_t len;
     uint8_t *frame = bc_envelope_pack (&h, &ping.base, &len);
     bc_client_send_raw (client, frame, len);
@@ -189,6 +252,46 @@ s_wake (bc_client_t *client)
         bc_envelope_destroy (&pong);
 }
 
+zmsg_t *
+notify_outbox_next_job (zsock_t *pipe)
+{
+    while (1) {
+        zmsg_t *msg = zmsg_recv (pipe);
+        if (!msg) {
+            if (zmq_errno () == ETERM)
+                return NULL;
+            continue; /* EINTR: a signal; the loop decides when we stop */
+        }
+        char *command = zmsg_popstr (msg);
+        int is_term = notify_outbox_is (command, "$TERM");
+        free (command);
+        if (!is_term)
+            return msg;
+        zmsg_destroy (&msg);
+        return NULL;
+    }
+}
+
+int
+notify_outbox_wait (zsock_t *pipe, int wait_ms)
+{
+    if (zsock_events (pipe) & ZMQ_POLLIN)
+        return 1;
+    if (wait_ms <= 0)
+        return 0;
+    /* zmq_poll, not zpoller: this runs after SIGTERM, and zpoller gives
+     * up at once when CZMQ saw the signal. */
+    zmq_pollitem_t item = {zsock_resolve (pipe), 0, ZMQ_POLLIN, 0};
+    int64_t until = bc_mono_ms () + wait_ms;
+    int rc;
+    while ((rc = zmq_poll (&item, 1, (long) (until - bc_mono_ms ()))) < 0 && zmq_errno () == EINTR
+           && bc_mono_ms () < until)
+        ;
+    return rc > 0;
+}
+
+/* ---- the SMTP worker ---- */
+
 static void
 s_worker (zsock_t *pipe, void *args)
 {
@@ -197,19 +300,8 @@ s_worker (zsock_t *pipe, void *args)
     bc_client_t *waker =
         bc_client_new_for (bc_service_config (self->svc), "notify", "notify");
     zsock_signal (pipe, 0);
-    while (1) {
-        zmsg_t *msg = zmsg_recv (pipe);
-        if (!msg) {
-            if (zmq_errno () == ETERM)
-                break;
-            continue; /* EINTR: a signal; the loop decides when we stop */
-        }
-        char *command = zmsg_popstr (msg);
-        if (notify_outbox_is (command, "$TERM")) {
-            free (command);
-            zmsg_destroy (&msg);
-            break;
-        }
+    zmsg_t *msg;
+    while ((msg = notify_outbox_next_job (pipe))) {
         char *id = zmsg_popstr (msg);
         char *attempt = zmsg_popstr (msg);
         char *rcpt = zmsg_popstr (msg);
@@ -222,7 +314,7 @@ s_worker (zsock_t *pipe, void *args)
                               zframe_size (mail), &r);
         int journal_rc = 0;
         if (r.outcome == NOTIFY_SMTP_OK &&
-            (journal_rc = notify_journal_accepted (self->journal, id,
+            (journal_rc = notify_journal_accepted (self->transport.journal, id,
                                                    (uint32_t) strtoul (attempt, NULL, 10),
                                                    r.reply)))
             bc_warn ("event=journal_write_failed notification=%s reason=\"%s\"", id,
@@ -232,8 +324,7 @@ s_worker (zsock_t *pipe, void *args)
                                                                                     : "temporary",
                     r.code, r.reply);
         if (waker)
-            s_wake (waker);
-        free (command);
+            notify_outbox_wake (waker, "notify-worker");
         free (id);
         free (attempt);
         free (rcpt);
@@ -256,22 +347,8 @@ static int
 s_drain_one (notify_outbox_t *self, int wait_ms)
 {
     zsock_t *pipe = zactor_sock (self->worker);
-    if (self->n_results >= NOTIFY_RESULTS_MAX)
+    if (self->n_results >= NOTIFY_RESULTS_MAX || !notify_outbox_wait (pipe, wait_ms))
         return 0;
-    if (!(zsock_events (pipe) & ZMQ_POLLIN)) {
-        if (wait_ms <= 0)
-            return 0;
-        /* zmq_poll, not zpoller: this runs after SIGTERM, and zpoller gives
-         * up at once when CZMQ saw the signal. */
-        zmq_pollitem_t item = {zsock_resolve (pipe), 0, ZMQ_POLLIN, 0};
-        int64_t until = bc_mono_ms () + wait_ms;
-        int rc;
-        while ((rc = zmq_poll (&item, 1, (long) (until - bc_mono_ms ()))) < 0
-               && zmq_errno () == EINTR && bc_mono_ms () < until)
-            ;
-        if (rc <= 0)
-            return 0;
-    }
     char *id = NULL, *outcome = NULL, *reply = NULL;
     int code = 0;
     if (zsock_recv (pipe, "ssis", &id, &outcome, &code, &reply) != 0)
@@ -293,224 +370,18 @@ s_drain_one (notify_outbox_t *self, int wait_ms)
 /* ---- outcomes ---- */
 
 static int
-s_emit_failed (bc_tx_t *tx, const char *id, const Balcao__V1__OutboxEntry *e)
-{
-    Balcao__V1__NotificationFailed nf = BALCAO__V1__NOTIFICATION_FAILED__INIT;
-    nf.notification_id = (char *) id;
-    nf.ticket = e->notification ? e->notification->ticket : 0;
-    nf.attempts = e->attempts;
-    nf.reason = e->last_error;
-    return bc_tx_emit (tx, &nf.base);
-}
-
-/* A dead letter: out of pending, into dead. */
-int
-notify_outbox_make_dead (notify_outbox_t *self, bc_tx_t *tx, const char *id, Balcao__V1__OutboxEntry *e)
-{
-    MDB_txn *txn = bc_tx_txn (tx);
-    notify_outbox_set_str (&e->state, "dead");
-    e->next_attempt_us = 0;
-    MDB_val k = {strlen (id), (void *) id}, empty = {0, ""};
-    int rc = notify_outbox_put (self, txn, id, e);
-    if (rc == 0)
-        rc = notify_outbox_del (txn, self->db_pending, id, strlen (id));
-    if (rc == 0)
-        rc = mdb_put (txn, self->db_dead, &k, &empty, 0);
-    if (rc == 0)
-        rc = s_emit_failed (tx, id, e);
-    char clean[512];
-    if (rc == 0)
-        bc_warn ("event=dead_letter notification=%s attempts=%u code=%u reason=\"%s\"", id,
-                 e->attempts, e->last_code, bc_log_clean (e->last_error, clean, sizeof clean));
-    return rc;
-}
-
-int
-notify_outbox_delivered (notify_outbox_t *self, bc_tx_t *tx, const char *id,
-                         Balcao__V1__OutboxEntry *e, const char *reply, const char *transport)
-{
-    MDB_txn *txn = bc_tx_txn (tx);
-    notify_outbox_set_str (&e->state, "delivered");
-    if (reply)
-        notify_outbox_set_str (&e->location, reply);
-    if (!e->delivered_us)
-        e->delivered_us = bc_tx_now_us (tx);
-    e->next_attempt_us = 0;
-    int rc = notify_outbox_put (self, txn, id, e);
-    if (rc == 0)
-        rc = notify_outbox_del (txn, self->db_pending, id, strlen (id));
-    if (rc)
-        return rc;
-    Balcao__V1__NotificationDelivered nd = BALCAO__V1__NOTIFICATION_DELIVERED__INIT;
-    nd.notification_id = (char *) id;
-    nd.ticket = e->notification ? e->notification->ticket : 0;
-    nd.transport = (char *) transport;
-    nd.location = e->location;
-    nd.attempts = e->attempts;
-    nd.whatsapp_message_id = e->whatsapp_message_id;
-    rc = bc_tx_emit (tx, &nd.base);
-    char clean[512];
-    if (rc == 0)
-        bc_info ("event=delivered notification=%s transport=%s attempts=%u reply=\"%s\"", id,
-                 transport, e->attempts, bc_log_clean (e->location, clean, sizeof clean));
-    return rc;
-}
-
-static int
 s_record (notify_outbox_t *self, bc_tx_t *tx, const s_result_t *r)
 {
-    MDB_txn *txn = bc_tx_txn (tx);
-    int rc;
-    Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, r->id, &rc);
-    if (!e)
-        return rc == MDB_NOTFOUND ? 0 : rc;
-    if (!notify_outbox_is (notify_outbox_state (e), "sending")) {
-        balcao__v1__outbox_entry__free_unpacked (e, NULL);
-        return 0;
-    }
-    int64_t now = bc_tx_now_us (tx);
-    char clean[512];
-    if (r->outcome == NOTIFY_SMTP_OK)
-        rc = notify_outbox_delivered (self, tx, r->id, e, r->reply, "smtp");
-    else {
-        e->last_code = (uint32_t) r->code;
-        notify_outbox_set_str (&e->last_error, r->reply);
-        if (r->outcome == NOTIFY_SMTP_PERMANENT)
-            rc = notify_outbox_make_dead (self, tx, r->id, e);
-        else if (now - e->queued_us > self->retry_for_ms * 1000) {
-            char why[600];
-            snprintf (why, sizeof why, "gave up after %u attempts: %s", e->attempts, r->reply);
-            notify_outbox_set_str (&e->last_error, why);
-            rc = notify_outbox_make_dead (self, tx, r->id, e);
-        }
-        else {
-            int64_t wait_ms = notify_smtp_backoff_ms (e->attempts, self->retry_first_ms,
-                                                      self->retry_max_ms, self->retry_jitter_pct,
-                                                      (double) randombytes_uniform (1000000) / 1e6);
-            notify_outbox_set_str (&e->state, "retrying");
-            e->next_attempt_us = now + wait_ms * 1000;
-            rc = notify_outbox_put (self, txn, r->id, e);
-            if (rc == 0)
-                rc = notify_outbox_due_put (self, txn, e->next_attempt_us, r->id);
-            if (rc == 0)
-                bc_warn ("event=delivery_deferred notification=%s attempts=%u code=%d "
-                         "retry_in_ms=%lld reason=\"%s\"",
-                         r->id, e->attempts, r->code, (long long) wait_ms,
-                         bc_log_clean (r->reply, clean, sizeof clean));
-        }
-    }
-    balcao__v1__outbox_entry__free_unpacked (e, NULL);
-    return rc;
-}
-
-/* After a start: an attempt on record without its outcome ("sending") was
- * delivered when the worker's journal has the server's 250 for it; else it
- * may or may not have reached the server, and is tried again (the one
- * window for a duplicate). "accepted" (the server took it while we
- * stopped) becomes delivered. Every other pending one gets its due key
- * (records queued by the file transport, before SMTP was configured). */
-static int
-s_recover (notify_outbox_t *self, bc_tx_t *tx)
-{
-    MDB_txn *txn = bc_tx_txn (tx);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, self->db_pending, &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
-    while (crc == 0 && rc == 0) {
-        char id[NOTIFY_ID_MAX];
-        snprintf (id, sizeof id, "%.*s", (int) k.mv_size, (char *) k.mv_data);
-        Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, id, &rc);
-        if (e && notify_outbox_is_whatsapp (e)) {
-            balcao__v1__outbox_entry__free_unpacked (e, NULL); /* notify_outbox_wa.c's */
-            e = NULL;
-        }
-        else if (e) {
-            const char *state = notify_outbox_state (e);
-            char *journaled = notify_outbox_is (state, "sending")
-                                  ? notify_journal_find (self->journal, id, e->attempts)
-                                  : NULL;
-            if (journaled)
-                bc_info ("event=attempt_outcome_journaled notification=%s attempts=%u", id,
-                         e->attempts);
-            if (notify_outbox_is (state, "accepted") || journaled)
-                rc = notify_outbox_delivered (self, tx, id, e, journaled, "smtp");
-            else {
-                if (notify_outbox_is (state, "sending")) {
-                    bc_warn ("event=attempt_outcome_unknown notification=%s attempts=%u "
-                             "action=retry",
-                             id, e->attempts);
-                    notify_outbox_set_str (&e->state, "retrying");
-                    e->next_attempt_us = bc_tx_now_us (tx);
-                    rc = notify_outbox_put (self, txn, id, e);
-                }
-                if (rc == 0)
-                    rc = notify_outbox_due_put (self, txn,
-                                    e->next_attempt_us ? e->next_attempt_us : e->queued_us, id);
-            }
-            free (journaled);
-            balcao__v1__outbox_entry__free_unpacked (e, NULL);
-        }
-        else if (rc == MDB_NOTFOUND)
-            rc = 0;
-        /* s_delivered may have deleted the key under the cursor: LMDB's
-         * MDB_NEXT then gives the one after it. */
-        if (rc == 0)
-            crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close (cur);
-    return rc;
-}
-
-/* Marks the first due message "sending" (the attempt on record) and
- * remembers it for after the commit. */
-static int
-s_pick (notify_outbox_t *self, bc_tx_t *tx)
-{
-    MDB_txn *txn = bc_tx_txn (tx);
-    int64_t now = bc_tx_now_us (tx);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, self->db_due, &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
-    for (int scanned = 0; crc == 0 && scanned < 256; scanned++) {
-        if (k.mv_size <= 8 || s_due_at (&k) > now)
-            break;
-        char id[NOTIFY_ID_MAX];
-        snprintf (id, sizeof id, "%.*s", (int) (k.mv_size - 8), (char *) k.mv_data + 8);
-        rc = mdb_cursor_del (cur, 0);
-        if (rc)
-            break;
-        Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, id, &rc);
-        if (!e) {
-            if (rc != MDB_NOTFOUND)
-                break;
-            rc = 0;
-        }
-        else if (notify_outbox_is (notify_outbox_state (e), "pending") || notify_outbox_is (notify_outbox_state (e), "retrying")) {
-            notify_outbox_set_str (&e->state, "sending");
-            e->attempts++;
-            e->last_attempt_us = now;
-            e->next_attempt_us = 0;
-            rc = notify_outbox_put (self, txn, id, e);
-            balcao__v1__outbox_entry__free_unpacked (e, NULL);
-            if (rc == 0) {
-                snprintf (self->dispatch_id, sizeof self->dispatch_id, "%s", id);
-                bc_debug ("event=attempt notification=%s", id);
-            }
-            break;
-        }
-        else
-            balcao__v1__outbox_entry__free_unpacked (e, NULL); /* stale key */
-        /* After mdb_cursor_del, MDB_NEXT gives the key that followed. */
-        crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close (cur);
-    return rc;
+    notify_attempt_t a = {
+        .id = r->id,
+        .outcome = r->outcome == NOTIFY_SMTP_OK          ? NOTIFY_ATTEMPT_DELIVERED
+                   : r->outcome == NOTIFY_SMTP_PERMANENT ? NOTIFY_ATTEMPT_PERMANENT
+                                                         : NOTIFY_ATTEMPT_TEMPORARY,
+        .code = r->code,
+        .reason = r->reply,
+        .location = r->reply,
+    };
+    return notify_outbox_record_outcome (self, tx, &self->transport, &a);
 }
 
 int
@@ -521,15 +392,16 @@ notify_outbox_before_batch (notify_outbox_t *self, bc_tx_t *tx)
         return rc;
     self->dispatch_id[0] = 0;
     self->recovering = !self->is_recovered;
-    if (self->recovering && (rc = s_recover (self, tx)))
+    if (self->recovering && (rc = notify_outbox_recover (self, tx, &self->transport)))
         return rc;
     while (s_drain_one (self, 0))
         ;
     for (int i = 0; i < self->n_results; i++)
         if ((rc = s_record (self, tx, &self->results[i])))
             return rc;
+    int n = 0;
     if (!self->is_busy)
-        rc = s_pick (self, tx);
+        rc = notify_outbox_pick (self, tx, self->db_due, 256, &self->dispatch_id, 1, &n);
     return rc;
 }
 
@@ -539,25 +411,6 @@ s_on_alarm (void *state, bc_tx_t *tx)
 {
     (void) state, (void) tx;
     return 0;
-}
-
-/* The first due instant, or 0 when nothing is scheduled. */
-static int64_t
-s_first_due (notify_outbox_t *self)
-{
-    MDB_txn *txn;
-    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
-        return 0;
-    MDB_cursor *cur;
-    int64_t at = 0;
-    MDB_val k, v;
-    if (mdb_cursor_open (txn, self->db_due, &cur) == 0) {
-        if (mdb_cursor_get (cur, &k, &v, MDB_FIRST) == 0 && k.mv_size > 8)
-            at = s_due_at (&k);
-        mdb_cursor_close (cur);
-    }
-    mdb_txn_abort (txn);
-    return at;
 }
 
 static void
@@ -610,14 +463,14 @@ notify_outbox_after_commit (notify_outbox_t *self)
     /* Idle worker, outcomes committed: every line of the journal is on
      * record in LMDB. */
     if (self->is_recovered && !self->is_busy)
-        notify_journal_trim (self->journal, 64 * 1024);
+        notify_journal_trim (self->transport.journal, 64 * 1024);
     if (self->dispatch_id[0]) {
         s_dispatch (self, self->dispatch_id);
         self->dispatch_id[0] = 0;
     }
     /* The next one to try: now (the alarm fires at once) or later; none
      * while the worker holds one (its outcome wakes the loop). */
-    s_alarm (self, wa_at, self->is_busy ? 0 : s_first_due (self));
+    s_alarm (self, wa_at, self->is_busy ? 0 : notify_outbox_first_due (self, self->db_due));
 }
 
 void
@@ -633,16 +486,15 @@ notify_outbox_timer (notify_outbox_t *self)
 
 /* ---- life ---- */
 
-/* The password file's first line, or NULL after logging why. */
-static char *
-s_read_password (const char *path)
+char *
+notify_outbox_read_secret (const char *path, const char *event)
 {
     FILE *f = fopen (path, "r");
     if (!f) {
-        bc_error ("event=smtp_password_unreadable file=%s reason=\"%s\"", path, strerror (errno));
+        bc_error ("event=%s file=%s reason=\"%s\"", event, path, strerror (errno));
         return NULL;
     }
-    char line[1024] = "";
+    char line[4096] = "";
     if (!fgets (line, sizeof line, f))
         line[0] = 0;
     fclose (f);
@@ -663,6 +515,7 @@ notify_outbox_new (bc_service_t *svc)
     self->db_dead = bc_service_dbi (svc, "dead");
     self->db_meta = bc_service_dbi (svc, "meta");
     self->db_wa_due = bc_service_dbi (svc, "wa_due");
+    self->db_wa_sent = bc_service_dbi (svc, "wa_sent");
     bc_config_t *cfg = bc_service_config (svc);
     int wa_failed = 0;
     self->wa = notify_outbox_wa_new (self, &wa_failed);
@@ -692,7 +545,7 @@ notify_outbox_new (bc_service_t *svc)
     snprintf (self->ca_file, sizeof self->ca_file, "%s",
               bc_config_str (cfg, "notify/smtp/ca_file", ""));
     const char *password_file = bc_config_str (cfg, "notify/smtp/password_file", "");
-    if (*password_file && !(self->password = s_read_password (password_file))) {
+    if (*password_file && !(self->password = notify_outbox_read_secret (password_file, "smtp_password_unreadable"))) {
         notify_outbox_wa_destroy (&self->wa);
         free (self);
         return NULL;
@@ -703,10 +556,14 @@ notify_outbox_new (bc_service_t *svc)
     snprintf (self->mail_from, sizeof self->mail_from, "%s",
               bc_config_str (cfg, "notify/smtp/mail_from",
                              bc_config_str (cfg, "notify/from_address", dflt_from)));
-    self->retry_first_ms = bc_config_int (cfg, "notify/smtp/retry_first_ms", 30000);
-    self->retry_max_ms = bc_config_int (cfg, "notify/smtp/retry_max_ms", 3600000);
-    self->retry_jitter_pct = (int) bc_config_int (cfg, "notify/smtp/retry_jitter_pct", 20);
-    self->retry_for_ms = bc_config_int (cfg, "notify/smtp/retry_for_ms", 5LL * 24 * 3600 * 1000);
+    self->transport = (notify_transport_t) {
+        .name = "smtp",
+        .db_due = self->db_due,
+        .retry_first_ms = bc_config_int (cfg, "notify/smtp/retry_first_ms", 30000),
+        .retry_max_ms = bc_config_int (cfg, "notify/smtp/retry_max_ms", 3600000),
+        .retry_for_ms = bc_config_int (cfg, "notify/smtp/retry_for_ms", 5LL * 24 * 3600 * 1000),
+        .retry_jitter_pct = (int) bc_config_int (cfg, "notify/smtp/retry_jitter_pct", 20),
+    };
     self->smtp = (notify_smtp_config_t) {
         .url = self->url,
         .starttls = self->starttls,
@@ -719,7 +576,7 @@ notify_outbox_new (bc_service_t *svc)
     };
     char journal[4096];
     snprintf (journal, sizeof journal, "%s/smtp.journal", bc_service_dir (svc));
-    if (!(self->journal = notify_journal_new (journal))) {
+    if (!(self->transport.journal = notify_journal_new (journal))) {
         free (self->password);
         notify_outbox_wa_destroy (&self->wa);
         free (self);
@@ -772,7 +629,7 @@ notify_outbox_destroy (notify_outbox_t **self_p)
         zactor_destroy (&self->worker);
         curl_global_cleanup ();
     }
-    notify_journal_destroy (&self->journal);
+    notify_journal_destroy (&self->transport.journal);
     if (self->password) {
         memset (self->password, 0, strlen (self->password));
         free (self->password);

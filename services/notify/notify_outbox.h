@@ -13,6 +13,7 @@
 #ifndef NOTIFY_OUTBOX_H
 #define NOTIFY_OUTBOX_H
 
+#include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/notify.pb-c.h"
 #include "bc_service.h"
 
@@ -46,6 +47,15 @@ int notify_outbox_cmd_list (notify_outbox_t *self, bc_tx_t *tx, const ProtobufCM
                             bc_reply_t *reply);
 int notify_outbox_cmd_resend (notify_outbox_t *self, bc_tx_t *tx, const ProtobufCMessage *payload,
                               bc_reply_t *reply);
+
+/* Meta's status of a WhatsApp message notify sent (intake's
+ * WhatsAppStatusReceived). Only "failed" does something, and only for the
+ * last message of an entry delivered by WhatsApp (the wamid index wa_sent),
+ * once: 131047 (the 24-hour window had closed) sends the entry's template
+ * instead, as a new attempt of the same entry (a dead letter when it has
+ * none); any other code makes a dead letter with Meta's code and title. */
+int notify_outbox_whatsapp_status (notify_outbox_t *self, bc_tx_t *tx,
+                                   const Balcao__V1__WhatsAppStatusReceived *st);
 
 /* Counts a notification not queued ("skipped_robot", "skipped_ack_rate")
  * in the meta database; ListOutbox shows the counts. */

@@ -20,19 +20,21 @@
  * connection, a timeout (retry with the usual backoff); 131047 outside
  * the 24-hour window (the approved template instead, once, when the entry
  * has one; else a dead letter); any other refusal (a dead letter, with
- * Meta's code and message). */
+ * Meta's code and message). notify_outbox_outcome.c records them, as it
+ * does SMTP's.
+ *
+ * Meta's later statuses (intake's WhatsAppStatusReceived): a delivered
+ * entry's wamid is indexed (wa_sent -> id); "failed" with 131047 sends its
+ * template after all, any other failure makes it a dead letter. */
 #include "notify_outbox_internal.h"
 
 #include "bc_client.h"
-#include "bc_clock.h"
 #include "bc_log.h"
 #include "bc_store.h"
 #include "notify_whatsapp.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <openssl/crypto.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +54,11 @@ struct notify_outbox_wa_t {
     char api_url[1024], phone_number_id[128];
     char *token;
     notify_whatsapp_config_t config;
-    int64_t retry_first_ms, retry_max_ms, rate_first_ms, retry_for_ms;
-    int jitter_pct;
+    /* WhatsApp's retry policy, queue (wa_due) and journal (wamids). */
+    notify_transport_t transport;
+    int64_t rate_first_ms; /* the backoff's first step after 130429 */
     int batch_max;
     zactor_t *worker;
-    notify_journal_t *journal;
     /* The worker holds a group (sent after a commit, outcomes not drained). */
     int is_busy;
     /* Chosen and marked "sending" by the running transaction. */
@@ -91,21 +93,6 @@ s_outcome_of (const char *name)
 
 /* ---- the worker ---- */
 
-/* Wakes the service loop with a Ping on notify's own command socket. */
-static void
-s_wake (bc_client_t *client)
-{
-    Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
-    bc_header_t h = {.source = "notify-whatsapp", .principal = "system:notify"};
-    size_t len;
-    uint8_t *frame = bc_envelope_pack (&h, &ping.base, &len);
-    bc_client_send_raw (client, frame, len);
-    free (frame);
-    bc_envelope_t *pong;
-    while (bc_client_recv (client, 0, &pong) == BC_OK)
-        bc_envelope_destroy (&pong);
-}
-
 /* SEND, then (id, attempt, body) per message; answers with DONE, then
  * (id, outcome, code, reason, wamid) per message. */
 static void
@@ -115,19 +102,8 @@ s_worker (zsock_t *pipe, void *args)
     notify_whatsapp_t *wa = notify_whatsapp_new (&self->config);
     bc_client_t *waker = bc_client_new_for (bc_service_config (self->svc), "notify", "notify");
     zsock_signal (pipe, 0);
-    while (1) {
-        zmsg_t *msg = zmsg_recv (pipe);
-        if (!msg) {
-            if (zmq_errno () == ETERM)
-                break;
-            continue;
-        }
-        char *command = zmsg_popstr (msg);
-        if (notify_outbox_is (command, "$TERM")) {
-            free (command);
-            zmsg_destroy (&msg);
-            break;
-        }
+    zmsg_t *msg;
+    while ((msg = notify_outbox_next_job (pipe))) {
         zmsg_t *out = zmsg_new ();
         zmsg_addstr (out, "DONE");
         int accepted = 0;
@@ -144,7 +120,7 @@ s_worker (zsock_t *pipe, void *args)
             int jrc;
             if (r.outcome == NOTIFY_WA_OK) {
                 accepted++;
-                if ((jrc = notify_journal_append (self->journal, id,
+                if ((jrc = notify_journal_append (self->transport.journal, id,
                                                   (uint32_t) strtoul (attempt, NULL, 10),
                                                   r.wamid)))
                     bc_warn ("event=journal_write_failed notification=%s reason=\"%s\"", id,
@@ -160,11 +136,10 @@ s_worker (zsock_t *pipe, void *args)
             zframe_destroy (&body);
         }
         if (accepted)
-            notify_journal_sync (self->journal);
+            notify_journal_sync (self->transport.journal);
         zmsg_send (&out, pipe);
         if (waker)
-            s_wake (waker);
-        free (command);
+            notify_outbox_wake (waker, "notify-whatsapp");
         zmsg_destroy (&msg);
     }
     bc_client_destroy (&waker);
@@ -178,18 +153,8 @@ static int
 s_drain (notify_outbox_wa_t *self, int wait_ms)
 {
     zsock_t *pipe = zactor_sock (self->worker);
-    if (!(zsock_events (pipe) & ZMQ_POLLIN)) {
-        if (wait_ms <= 0)
-            return 0;
-        zmq_pollitem_t item = {zsock_resolve (pipe), 0, ZMQ_POLLIN, 0};
-        int64_t until = bc_mono_ms () + wait_ms;
-        int rc;
-        while ((rc = zmq_poll (&item, 1, (long) (until - bc_mono_ms ()))) < 0
-               && zmq_errno () == EINTR && bc_mono_ms () < until)
-            ;
-        if (rc <= 0)
-            return 0;
-    }
+    if (!notify_outbox_wait (pipe, wait_ms))
+        return 0;
     zmsg_t *msg = zmsg_recv (pipe);
     if (!msg)
         return 0;
@@ -217,190 +182,23 @@ s_drain (notify_outbox_wa_t *self, int wait_ms)
 /* ---- outcomes ---- */
 
 static int
-s_wa_due_put (notify_outbox_t *ob, MDB_txn *txn, int64_t at_us, const char *id)
-{
-    unsigned char key[8 + NOTIFY_ID_MAX];
-    bc_key_from_u64 ((uint64_t) at_us, key);
-    size_t n = strlen (id);
-    memcpy (key + 8, id, n);
-    MDB_val k = {8 + n, key}, empty = {0, ""};
-    return mdb_put (txn, ob->db_wa_due, &k, &empty, 0);
-}
-
-static int
 s_record (notify_outbox_t *ob, bc_tx_t *tx, const s_result_t_wa *r)
 {
     notify_outbox_wa_t *self = ob->wa;
-    MDB_txn *txn = bc_tx_txn (tx);
-    int rc;
-    Balcao__V1__OutboxEntry *e = notify_outbox_get (ob, txn, r->id, &rc);
-    if (!e)
-        return rc == MDB_NOTFOUND ? 0 : rc;
-    if (!notify_outbox_is (notify_outbox_state (e), "sending")) {
-        balcao__v1__outbox_entry__free_unpacked (e, NULL);
-        return 0;
-    }
-    int64_t now = bc_tx_now_us (tx);
-    char clean[512];
-    if (r->outcome == NOTIFY_WA_OK) {
-        notify_outbox_set_str (&e->whatsapp_message_id, r->wamid);
-        rc = notify_outbox_delivered (ob, tx, r->id, e, r->wamid, "whatsapp");
-        balcao__v1__outbox_entry__free_unpacked (e, NULL);
-        return rc;
-    }
-    e->last_code = (uint32_t) r->code;
-    notify_outbox_set_str (&e->last_error, r->reason);
-    if (r->outcome == NOTIFY_WA_WINDOW && e->whatsapp_fallback.len > 0) {
-        /* The window closed before the notice went: the approved template
-         * goes instead, now (once: the fallback is used up). */
-        free (e->mail.data);
-        e->mail = e->whatsapp_fallback;
-        e->whatsapp_fallback.data = NULL;
-        e->whatsapp_fallback.len = 0;
-        notify_outbox_set_str (&e->state, "pending");
-        e->next_attempt_us = now;
-        rc = notify_outbox_put (ob, txn, r->id, e);
-        if (rc == 0)
-            rc = s_wa_due_put (ob, txn, now, r->id);
-        if (rc == 0)
-            bc_info ("event=whatsapp_template_fallback notification=%s reason=\"%s\"", r->id,
-                     bc_log_clean (r->reason, clean, sizeof clean));
-    }
-    else if (r->outcome == NOTIFY_WA_WINDOW || r->outcome == NOTIFY_WA_PERMANENT)
-        rc = notify_outbox_make_dead (ob, tx, r->id, e);
-    else if (now - e->queued_us > self->retry_for_ms * 1000) {
-        char why[600];
-        snprintf (why, sizeof why, "gave up after %u attempts: %s", e->attempts, r->reason);
-        notify_outbox_set_str (&e->last_error, why);
-        rc = notify_outbox_make_dead (ob, tx, r->id, e);
-    }
-    else {
+    notify_attempt_t a = {
+        .id = r->id,
+        .outcome = r->outcome == NOTIFY_WA_OK          ? NOTIFY_ATTEMPT_DELIVERED
+                   : r->outcome == NOTIFY_WA_WINDOW    ? NOTIFY_ATTEMPT_WINDOW
+                   : r->outcome == NOTIFY_WA_PERMANENT ? NOTIFY_ATTEMPT_PERMANENT
+                                                       : NOTIFY_ATTEMPT_TEMPORARY,
+        .code = r->code,
+        .reason = r->reason,
+        .location = r->wamid,
         /* Meta's rate limit: the number sent too much; wait longer than
          * after a passing failure. */
-        int64_t first = r->outcome == NOTIFY_WA_RATE_LIMIT ? self->rate_first_ms
-                                                            : self->retry_first_ms;
-        int64_t wait_ms =
-            notify_smtp_backoff_ms (e->attempts, first, self->retry_max_ms, self->jitter_pct,
-                                    (double) randombytes_uniform (1000000) / 1e6);
-        notify_outbox_set_str (&e->state, "retrying");
-        e->next_attempt_us = now + wait_ms * 1000;
-        rc = notify_outbox_put (ob, txn, r->id, e);
-        if (rc == 0)
-            rc = s_wa_due_put (ob, txn, e->next_attempt_us, r->id);
-        if (rc == 0)
-            bc_warn ("event=delivery_deferred notification=%s transport=whatsapp attempts=%u "
-                     "code=%d retry_in_ms=%lld reason=\"%s\"",
-                     r->id, e->attempts, r->code, (long long) wait_ms,
-                     bc_log_clean (r->reason, clean, sizeof clean));
-    }
-    balcao__v1__outbox_entry__free_unpacked (e, NULL);
-    return rc;
-}
-
-/* After a start: WhatsApp entries still "sending" were delivered when the
- * worker's journal has their wamid; else they are sent again. Every
- * pending WhatsApp entry gets its wa_due key (queued while WhatsApp was
- * not configured, or before a crash). */
-static int
-s_recover (notify_outbox_t *ob, bc_tx_t *tx)
-{
-    notify_outbox_wa_t *self = ob->wa;
-    MDB_txn *txn = bc_tx_txn (tx);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, ob->db_pending, &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
-    while (crc == 0 && rc == 0) {
-        char id[NOTIFY_ID_MAX];
-        snprintf (id, sizeof id, "%.*s", (int) k.mv_size, (char *) k.mv_data);
-        Balcao__V1__OutboxEntry *e = notify_outbox_get (ob, txn, id, &rc);
-        if (e && notify_outbox_is_whatsapp (e)) {
-            const char *state = notify_outbox_state (e);
-            char *wamid = notify_outbox_is (state, "sending")
-                              ? notify_journal_find (self->journal, id, e->attempts)
-                              : NULL;
-            if (wamid) {
-                bc_info ("event=attempt_outcome_journaled notification=%s attempts=%u", id,
-                         e->attempts);
-                notify_outbox_set_str (&e->whatsapp_message_id, wamid);
-                rc = notify_outbox_delivered (ob, tx, id, e, wamid, "whatsapp");
-            }
-            else {
-                if (notify_outbox_is (state, "sending")) {
-                    bc_warn ("event=attempt_outcome_unknown notification=%s attempts=%u "
-                             "transport=whatsapp action=retry",
-                             id, e->attempts);
-                    notify_outbox_set_str (&e->state, "retrying");
-                    e->next_attempt_us = bc_tx_now_us (tx);
-                    rc = notify_outbox_put (ob, txn, id, e);
-                }
-                if (rc == 0)
-                    rc = s_wa_due_put (ob, txn,
-                                       e->next_attempt_us ? e->next_attempt_us : e->queued_us, id);
-            }
-            free (wamid);
-        }
-        else if (!e && rc == MDB_NOTFOUND)
-            rc = 0;
-        if (e)
-            balcao__v1__outbox_entry__free_unpacked (e, NULL);
-        if (rc == 0)
-            crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close (cur);
-    return rc;
-}
-
-/* Marks up to batch_max due messages "sending" and remembers them for
- * after the commit. */
-static int
-s_pick (notify_outbox_t *ob, bc_tx_t *tx)
-{
-    notify_outbox_wa_t *self = ob->wa;
-    MDB_txn *txn = bc_tx_txn (tx);
-    int64_t now = bc_tx_now_us (tx);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, ob->db_wa_due, &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    int crc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
-    for (int scanned = 0; crc == 0 && scanned < 4 * self->batch_max; scanned++) {
-        MDB_val head = {8, k.mv_data};
-        if (k.mv_size <= 8 || (int64_t) bc_key_to_u64 (&head) > now
-            || self->n_dispatch >= self->batch_max)
-            break;
-        char id[NOTIFY_ID_MAX];
-        snprintf (id, sizeof id, "%.*s", (int) (k.mv_size - 8), (char *) k.mv_data + 8);
-        if ((rc = mdb_cursor_del (cur, 0)))
-            break;
-        Balcao__V1__OutboxEntry *e = notify_outbox_get (ob, txn, id, &rc);
-        if (!e) {
-            if (rc != MDB_NOTFOUND)
-                break;
-            rc = 0;
-        }
-        else {
-            const char *state = notify_outbox_state (e);
-            if (notify_outbox_is (state, "pending") || notify_outbox_is (state, "retrying")) {
-                notify_outbox_set_str (&e->state, "sending");
-                e->attempts++;
-                e->last_attempt_us = now;
-                e->next_attempt_us = 0;
-                rc = notify_outbox_put (ob, txn, id, e);
-                if (rc == 0)
-                    snprintf (self->dispatch[self->n_dispatch++], NOTIFY_ID_MAX, "%s", id);
-            }
-            balcao__v1__outbox_entry__free_unpacked (e, NULL);
-            if (rc)
-                break;
-        }
-        crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close (cur);
-    return rc;
+        .retry_first_ms = r->outcome == NOTIFY_WA_RATE_LIMIT ? self->rate_first_ms : 0,
+    };
+    return notify_outbox_record_outcome (ob, tx, &self->transport, &a);
 }
 
 int
@@ -410,7 +208,7 @@ notify_outbox_wa_before_batch (notify_outbox_t *ob, bc_tx_t *tx)
     int rc = 0;
     self->n_dispatch = 0;
     self->recovering = !self->is_recovered;
-    if (self->recovering && (rc = s_recover (ob, tx)))
+    if (self->recovering && (rc = notify_outbox_recover (ob, tx, &self->transport)))
         return rc;
     if (self->n_results == 0)
         s_drain (self, 0);
@@ -418,7 +216,8 @@ notify_outbox_wa_before_batch (notify_outbox_t *ob, bc_tx_t *tx)
         if ((rc = s_record (ob, tx, &self->results[i])))
             return rc;
     if (!self->is_busy)
-        rc = s_pick (ob, tx);
+        rc = notify_outbox_pick (ob, tx, ob->db_wa_due, 4 * self->batch_max, self->dispatch,
+                                 self->batch_max, &self->n_dispatch);
     return rc;
 }
 
@@ -448,27 +247,6 @@ s_dispatch (notify_outbox_t *ob)
         zmsg_destroy (&msg);
 }
 
-/* The first instant in wa_due, 0 when none. */
-static int64_t
-s_first_due (notify_outbox_t *ob)
-{
-    MDB_txn *txn;
-    if (mdb_txn_begin (bc_store_env (bc_service_store (ob->svc)), NULL, MDB_RDONLY, &txn))
-        return 0;
-    MDB_cursor *cur;
-    int64_t at = 0;
-    MDB_val k, v;
-    if (mdb_cursor_open (txn, ob->db_wa_due, &cur) == 0) {
-        if (mdb_cursor_get (cur, &k, &v, MDB_FIRST) == 0 && k.mv_size > 8) {
-            MDB_val head = {8, k.mv_data};
-            at = (int64_t) bc_key_to_u64 (&head);
-        }
-        mdb_cursor_close (cur);
-    }
-    mdb_txn_abort (txn);
-    return at;
-}
-
 int64_t
 notify_outbox_wa_after_commit (notify_outbox_t *ob)
 {
@@ -477,12 +255,12 @@ notify_outbox_wa_after_commit (notify_outbox_t *ob)
     if (self->recovering)
         self->is_recovered = 1;
     if (self->is_recovered && !self->is_busy && self->n_dispatch == 0)
-        notify_journal_trim (self->journal, 256 * 1024);
+        notify_journal_trim (self->transport.journal, 256 * 1024);
     if (self->n_dispatch) {
         s_dispatch (ob);
         self->n_dispatch = 0;
     }
-    return self->is_busy ? 0 : s_first_due (ob);
+    return self->is_busy ? 0 : notify_outbox_first_due (ob, ob->db_wa_due);
 }
 
 void
@@ -494,26 +272,61 @@ notify_outbox_wa_timer (notify_outbox_t *ob)
         bc_service_wake (self->svc);
 }
 
-/* ---- life ---- */
+/* ---- Meta's statuses of what it accepted ---- */
 
-static char *
-s_read_token (const char *path)
+int
+notify_outbox_whatsapp_status (notify_outbox_t *ob, bc_tx_t *tx,
+                               const Balcao__V1__WhatsAppStatusReceived *st)
 {
-    FILE *f = fopen (path, "r");
-    if (!f) {
-        bc_error ("event=whatsapp_token_unreadable file=%s reason=\"%s\"", path,
-                  strerror (errno));
-        return NULL;
+    /* Ours are shorter than a wamid's buffer (s_result_t_wa); a longer one
+     * is none of ours, and no LMDB key. */
+    size_t len = st->message_id ? strlen (st->message_id) : 0;
+    if (!notify_outbox_is (st->status, "failed") || len == 0
+        || len >= sizeof ((s_result_t_wa *) 0)->wamid)
+        return 0;
+    MDB_txn *txn = bc_tx_txn (tx);
+    MDB_val k = {len, st->message_id}, v;
+    int rc = mdb_get (txn, ob->db_wa_sent, &k, &v);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc; /* not ours, or not recorded as delivered */
+    char id[NOTIFY_ID_MAX];
+    snprintf (id, sizeof id, "%.*s", (int) v.mv_size, (char *) v.mv_data);
+    Balcao__V1__OutboxEntry *e = notify_outbox_get (ob, txn, id, &rc);
+    if (!e)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    /* Only about the entry's last message, once: after the template went
+     * instead, or the dead letter, the same status (redelivered, or again
+     * with its ticket) and statuses of the message it replaced change
+     * nothing. */
+    if (!notify_outbox_is (notify_outbox_state (e), "delivered")
+        || !notify_outbox_is (e->whatsapp_message_id, st->message_id)) {
+        balcao__v1__outbox_entry__free_unpacked (e, NULL);
+        return 0;
     }
-    char line[4096] = "";
-    if (!fgets (line, sizeof line, f))
-        line[0] = 0;
-    fclose (f);
-    line[strcspn (line, "\r\n")] = 0;
-    char *out = strdup (line);
-    memset (line, 0, sizeof line);
-    return out;
+    /* The gateway's title starts with the code ("131026: Message
+     * undeliverable"); another publisher's may not. */
+    char code[24], reason[512];
+    snprintf (code, sizeof code, "%lld", (long long) st->error_code);
+    if (strncmp (st->error_title, code, strlen (code)) == 0)
+        snprintf (reason, sizeof reason, "%s", st->error_title);
+    else
+        snprintf (reason, sizeof reason, "%s %s", code,
+                  *st->error_title ? st->error_title : "failed after Meta accepted it");
+    e->last_code = (uint32_t) st->error_code;
+    notify_outbox_set_str (&e->last_error, reason);
+    bc_info ("event=whatsapp_status_failed notification=%s message_id=%s code=%lld", id,
+             st->message_id, (long long) st->error_code);
+    /* 131047: the window had closed when Meta came to deliver the free
+     * text; its template goes instead, as when Meta refuses it at once. */
+    if (st->error_code == 131047)
+        rc = notify_outbox_use_fallback (ob, tx, id, e);
+    else
+        rc = notify_outbox_make_dead (ob, tx, id, e);
+    balcao__v1__outbox_entry__free_unpacked (e, NULL);
+    return rc;
 }
+
+/* ---- life ---- */
 
 notify_outbox_wa_t *
 notify_outbox_wa_new (notify_outbox_t *ob, int *failed)
@@ -536,17 +349,21 @@ notify_outbox_wa_new (notify_outbox_t *ob, int *failed)
         *failed = 1;
         return NULL;
     }
-    if (!(self->token = s_read_token (token_file))) {
+    if (!(self->token = notify_outbox_read_secret (token_file, "whatsapp_token_unreadable"))) {
         free (self);
         *failed = 1;
         return NULL;
     }
-    self->retry_first_ms = bc_config_int (cfg, "notify/whatsapp/retry_first_ms", 10000);
-    self->retry_max_ms = bc_config_int (cfg, "notify/whatsapp/retry_max_ms", 3600000);
+    self->transport = (notify_transport_t) {
+        .name = "whatsapp",
+        .is_whatsapp = 1,
+        .db_due = ob->db_wa_due,
+        .retry_first_ms = bc_config_int (cfg, "notify/whatsapp/retry_first_ms", 10000),
+        .retry_max_ms = bc_config_int (cfg, "notify/whatsapp/retry_max_ms", 3600000),
+        .retry_for_ms = bc_config_int (cfg, "notify/whatsapp/retry_for_ms", 24LL * 3600 * 1000),
+        .retry_jitter_pct = (int) bc_config_int (cfg, "notify/whatsapp/retry_jitter_pct", 20),
+    };
     self->rate_first_ms = bc_config_int (cfg, "notify/whatsapp/rate_limit_first_ms", 60000);
-    self->retry_for_ms =
-        bc_config_int (cfg, "notify/whatsapp/retry_for_ms", 24LL * 3600 * 1000);
-    self->jitter_pct = (int) bc_config_int (cfg, "notify/whatsapp/retry_jitter_pct", 20);
     self->batch_max = (int) bc_config_int (cfg, "notify/whatsapp/batch", 64);
     if (self->batch_max < 1)
         self->batch_max = 1;
@@ -561,7 +378,7 @@ notify_outbox_wa_new (notify_outbox_t *ob, int *failed)
     };
     char journal[4096];
     snprintf (journal, sizeof journal, "%s/whatsapp.journal", bc_service_dir (ob->svc));
-    if (!(self->journal = notify_journal_new (journal))) {
+    if (!(self->transport.journal = notify_journal_new (journal))) {
         notify_outbox_wa_destroy (&self);
         *failed = 1;
         return NULL;
@@ -587,7 +404,7 @@ notify_outbox_wa_destroy (notify_outbox_wa_t **self_p)
         zactor_destroy (&self->worker);
         curl_global_cleanup ();
     }
-    notify_journal_destroy (&self->journal);
+    notify_journal_destroy (&self->transport.journal);
     if (self->token) {
         memset (self->token, 0, strlen (self->token));
         free (self->token);

@@ -44,11 +44,11 @@ notify_queue_whatsapp_number (const Balcao__V1__Ticket *t, char *out, size_t n)
 }
 
 /* The kinds a WhatsApp customer is told about: every one the e-mail
- * channel sends about a ticket. */
+ * channel sends about a ticket, and the files left out of their message. */
 static int
 s_is_whatsapp_kind (notify_kind_t kind)
 {
-    return kind <= NOTIFY_REMINDER && kind != NOTIFY_REJECTED;
+    return kind <= NOTIFY_REMINDER || kind == NOTIFY_REJECTED;
 }
 
 /* Queues the WhatsApp notice of `mail` as a delivery of its own,
@@ -119,5 +119,78 @@ notify_queue_whatsapp (const notify_queue_whatsapp_t *self, notify_outbox_t *out
                  (unsigned long long) mail->ticket, kind, is_in_window ? "text" : "template");
     free (body);
     free (fallback);
+    return rc;
+}
+
+int
+notify_queue_whatsapp_bot (const notify_queue_whatsapp_t *self, notify_outbox_t *outbox,
+                           bc_tx_t *tx, MDB_dbi db_outbox, uint64_t seq,
+                           const Balcao__V1__BotReplied *r)
+{
+    if (strcmp (r->channel, "whatsapp") != 0)
+        return 0; /* the web chat's gateway pushes it */
+    if (!self->is_on) {
+        bc_info ("event=notification_skipped kind=bot reason=whatsapp_off "
+                 "hint=\"set notify/whatsapp/phone_number_id\"");
+        return 0;
+    }
+    char to[32];
+    if (notify_whatsapp_number (r->conversation, to, sizeof to)) {
+        bc_warn ("event=notification_skipped kind=bot reason=no_number seq=%llu",
+                 (unsigned long long) seq);
+        return 0;
+    }
+    char id[64];
+    snprintf (id, sizeof id, "k%llu-bot~wa", (unsigned long long) seq);
+    MDB_val k = {strlen (id), id}, v;
+    int rc = mdb_get (bc_tx_txn (tx), db_outbox, &k, &v);
+    if (rc != MDB_NOTFOUND)
+        return rc; /* 0: already queued */
+    /* Interactive bodies stop at 1,024 characters; text at 4,096. */
+    char text[4200];
+    notify_whatsapp_cut (r->text, r->n_buttons || r->n_options ? 1024 : 4096, text, sizeof text);
+    notify_whatsapp_button_t options[10];
+    size_t n = 0;
+    char *body;
+    const char *form;
+    if (r->n_options) {
+        for (size_t i = 0; i < r->n_options && n < 10; i++, n++)
+            options[n] = (notify_whatsapp_button_t) {r->options[i]->id, r->options[i]->title};
+        body = notify_whatsapp_list_json (to, text, r->options_label, options, n);
+        form = "interactive (list)";
+    }
+    else if (r->n_buttons) {
+        char titles[3][96];
+        for (size_t i = 0; i < r->n_buttons && n < 3; i++, n++) {
+            notify_whatsapp_cut (r->buttons[i]->title, 20, titles[n], sizeof titles[n]);
+            options[n] = (notify_whatsapp_button_t) {r->buttons[i]->id, titles[n]};
+        }
+        body = notify_whatsapp_buttons_json (to, text, NULL, options, n);
+        form = "interactive (buttons)";
+    }
+    else {
+        body = notify_whatsapp_text_json (to, text);
+        form = "text";
+    }
+    if (!body)
+        return ENOMEM;
+    char recipient[64];
+    snprintf (recipient, sizeof recipient, "whatsapp:+%s", to);
+    Balcao__V1__NotificationQueued nq = BALCAO__V1__NOTIFICATION_QUEUED__INIT;
+    nq.notification_id = id;
+    nq.kind = "bot";
+    nq.channel = "whatsapp";
+    nq.recipient = recipient;
+    nq.subject = (char *) form;
+    Balcao__V1__OutboxEntry entry = BALCAO__V1__OUTBOX_ENTRY__INIT;
+    entry.notification = &nq;
+    entry.mail.data = (uint8_t *) body;
+    entry.mail.len = strlen (body);
+    rc = notify_outbox_add (outbox, tx, id, &entry);
+    if (rc == 0)
+        rc = bc_tx_emit (tx, &nq.base);
+    if (rc == 0)
+        bc_info ("event=queued notification=%s kind=bot channel=whatsapp form=\"%s\"", id, form);
+    free (body);
     return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef NOTIFY_QUEUE_WHATSAPP_H
 #define NOTIFY_QUEUE_WHATSAPP_H
 
+#include "balcao/v1/kb.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_service.h"
 #include "notify_outbox.h"
@@ -32,5 +33,13 @@ int notify_queue_whatsapp_number (const Balcao__V1__Ticket *t, char *out, size_t
 int notify_queue_whatsapp (const notify_queue_whatsapp_t *self, notify_outbox_t *outbox,
                            bc_tx_t *tx, MDB_dbi db_outbox, const char *id,
                            const notify_mail_t *mail);
+
+/* Queues the bot's answer (kb's BotReplied, its kb log seq) to a WhatsApp
+ * customer as "k<seq>-bot~wa": text, reply buttons, or a list (the
+ * categories). Always inside the window: the customer just wrote. Web
+ * chat answers queue nothing (the gateway shows them). */
+int notify_queue_whatsapp_bot (const notify_queue_whatsapp_t *self, notify_outbox_t *outbox,
+                               bc_tx_t *tx, MDB_dbi db_outbox, uint64_t seq,
+                               const Balcao__V1__BotReplied *r);
 
 #endif

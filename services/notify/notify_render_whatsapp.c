@@ -124,6 +124,30 @@ notify_render_whatsapp_text (const notify_mail_t *m)
                                         "Ainda precisa de ajuda? Responda por aqui.",
                                 t, when);
         break;
+    case NOTIFY_REJECTED: {
+        /* Files left out of a WhatsApp message (the gateway's download
+         * refused them): the message itself reached the team. */
+        char limit[64];
+        notify_words_size (limit, sizeof limit, m->limit_bytes, m->language);
+        g_string_append (s, en ? "We got your message, but " : "Recebemos sua mensagem, mas ");
+        int many = m->n_files > 1;
+        g_string_append_printf (s,
+                                en     ? (many ? "these files are over our %s limit and did not "
+                                                 "come through:"
+                                               : "this file is over our %s limit and did not "
+                                                 "come through:")
+                                : many ? "estes arquivos ficaram de fora por passarem do limite "
+                                         "de %s:"
+                                       : "este arquivo ficou de fora por passar do limite de %s:",
+                                limit);
+        for (size_t i = 0; i < m->n_files && i < 8; i++)
+            g_string_append_printf (s, "\n• %s", m->files[i]);
+        g_string_append (s, en ? "\n\nYou can send a smaller file, a sharing link, or the file "
+                                 "in parts."
+                               : "\n\nVocê pode enviar um arquivo menor, um link de "
+                                 "compartilhamento ou o arquivo em partes.");
+        break;
+    }
     default:
         g_string_append_printf (s, en ? "Ticket #%llu was updated."
                                       : "O chamado #%llu foi atualizado.", t);

@@ -26,7 +26,11 @@
  * AttachmentRejected: the sender is told which files were too large.
  *
  * With notify/smtp/url set, notify_outbox.c delivers by SMTP (states,
- * retries, dead letters); otherwise the file transport below does.
+ * retries, dead letters); otherwise the file transport (notify_files.c)
+ * does. WhatsApp notices (notify_queue_whatsapp.c) go through the outbox's
+ * WhatsApp worker; kb's log brings the bot's answers to WhatsApp
+ * customers, and the router's "chat" field change says a web chat's
+ * visitor left (their answers are e-mailed from then on).
  *
  * LMDB (see docs/ARCHITECTURE.md):
  *   outbox   notification id -> balcao.v1.OutboxEntry
@@ -48,32 +52,24 @@
 #include "notify_ack_rate.h"
 #include "notify_outbox.h"
 #include "notify_render.h"
+#include "notify_files.h"
 #include "notify_queue_whatsapp.h"
+#include "notify_whatsapp.h"
 #include "notify_words.h"
 
 #include <czmq.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 const char *const notify_dbs[] = {"outbox", "pending", "tickets", "due",
-                                  "dead",   "meta",    "ack_rate", "wa_due"};
-const int notify_ndbs = 8;
+                                  "dead",   "meta",    "ack_rate", "wa_due", "wa_sent"};
+const int notify_ndbs = 9;
 
 /* "a-" and a request id. */
 #define NOTIFY_ACCOUNT_ID_MAX 64
-
-/* Files written and not yet on record, at most. */
-#define NOTIFY_DELIVER_MAX 20000
-
-typedef struct {
-    char id[64];
-} notify_delivered_t;
 
 typedef struct {
     bc_service_t *svc;
@@ -89,13 +85,7 @@ typedef struct {
     char portal_url[256];  /* gateway/public_url: the portal, in notices */
     char loop_tag[128];
     char from_buf[256];
-    char mail_dir[4096];
-    /* Files written, not yet on record. The first n_synced are durable (a
-     * syncfs ran after them); the first `marked` of those are being recorded
-     * by the running transaction. */
-    notify_delivered_t *delivered;
-    size_t n_delivered, n_synced, marked;
-    zhash_t *in_flight; /* ids in `delivered`, for the pending scan */
+    notify_files_t *files; /* the file transport (no SMTP configured) */
     notify_queue_whatsapp_t wa; /* WhatsApp notices' settings */
 } notify_t;
 
@@ -182,7 +172,7 @@ static int
 s_queue (notify_t *self, bc_tx_t *tx, const char *id, notify_mail_t *mail, const char *opened_by)
 {
     const char *kind = notify_kind_name (mail->kind);
-    int has_mail = mail->customer_address && *mail->customer_address
+    int has_mail = mail->customer_address && strchr (mail->customer_address, '@')
                    && !s_is_whatsapp_address (mail->customer_address);
     int has_whatsapp = mail->whatsapp_number && *mail->whatsapp_number;
     if (!has_mail && !has_whatsapp) {
@@ -305,6 +295,7 @@ s_on_created (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
     if (notify_queue_whatsapp_number (t, number, sizeof number) == 0)
         view.last_whatsapp_inbound_us = ev->time_us ? ev->time_us : bc_tx_now_us (tx);
     view.whatsapp_number = number;
+    view.chat_live = s_is (t->channel, "chat") && !t->chat_ended_us;
     int rc = s_ticket_put (self, bc_tx_txn (tx), &view);
     if (rc)
         return rc;
@@ -394,6 +385,10 @@ s_on_appended (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
             }
         }
     }
+    else if (t->chat_live)
+        /* The visitor is in the chat: they read it there (the gateway). */
+        bc_info ("event=notification_skipped ticket=%llu kind=reply reason=chat_live",
+                 (unsigned long long) t->number);
     else {
         notify_mail_t mail = {.kind = NOTIFY_REPLY, .text = m->body, .author_name = m->author_name};
         s_mail_for (&mail, t);
@@ -482,6 +477,37 @@ s_queue_with (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev, notify_mail_
     return rc;
 }
 
+/* A web chat's visitor left: answers go by e-mail from now on. */
+static int
+s_chat_ended (notify_t *self, bc_tx_t *tx, uint64_t number)
+{
+    int rc;
+    Balcao__V1__NotifyTicket *t = s_ticket_get (self, bc_tx_txn (tx), number, &rc);
+    if (!t)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    if (t->chat_live) {
+        t->chat_live = 0;
+        rc = s_ticket_put (self, bc_tx_txn (tx), t);
+    }
+    balcao__v1__notify_ticket__free_unpacked (t, NULL);
+    return rc;
+}
+
+/* kb's log: the bot's answers to WhatsApp customers, "k<seq>-bot~wa". */
+static int
+s_on_kb (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
+{
+    (void) source;
+    notify_t *self = state;
+    Balcao__V1__BotReplied *r = (Balcao__V1__BotReplied *) bc_envelope_payload (
+        ev, &balcao__v1__bot_replied__descriptor);
+    if (!r)
+        return 0;
+    int rc = notify_queue_whatsapp_bot (&self->wa, self->outbox, tx, self->db_outbox, ev->seq, r);
+    balcao__v1__bot_replied__free_unpacked (r, NULL);
+    return rc;
+}
+
 static int
 s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
@@ -505,6 +531,11 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
                                e->subject);
         }
     }
+    else if ((msg = bc_envelope_payload (ev, &balcao__v1__ticket_field_changed__descriptor))) {
+        const Balcao__V1__TicketFieldChanged *e = (const Balcao__V1__TicketFieldChanged *) msg;
+        if (s_is (e->field, "chat"))
+            rc = s_chat_ended (self, tx, e->number);
+    }
     else if ((msg = bc_envelope_payload (ev, &balcao__v1__ticket_merged__descriptor))) {
         const Balcao__V1__TicketMerged *e = (const Balcao__V1__TicketMerged *) msg;
         notify_mail_t mail = {.kind = NOTIFY_MERGED, .into = e->into};
@@ -523,12 +554,20 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
 }
 
 /* intake's log: a message refused for its attachments gets a notice, under
- * the id "r<intake seq>-rejected". */
+ * the id "r<intake seq>-rejected"; Meta's statuses of what notify sent by
+ * WhatsApp go to the outbox (a failed one: the template, or a dead letter). */
 static int
 s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
     (void) source;
     notify_t *self = state;
+    Balcao__V1__WhatsAppStatusReceived *st = (Balcao__V1__WhatsAppStatusReceived *)
+        bc_envelope_payload (ev, &balcao__v1__whats_app_status_received__descriptor);
+    if (st) {
+        int rc = notify_outbox_whatsapp_status (self->outbox, tx, st);
+        balcao__v1__whats_app_status_received__free_unpacked (st, NULL);
+        return rc;
+    }
     Balcao__V1__AttachmentRejected *e = (Balcao__V1__AttachmentRejected *) bc_envelope_payload (
         ev, &balcao__v1__attachment_rejected__descriptor);
     if (!e)
@@ -549,6 +588,13 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         .kept = e->kept,
         .portal_url = self->portal_url,
     };
+    /* Their files were too large for WhatsApp's download: told there. */
+    char number[32] = "";
+    if (s_is_whatsapp_address (e->from_address)
+        && notify_whatsapp_number (e->from_address, number, sizeof number) == 0) {
+        mail.whatsapp_number = number;
+        mail.whatsapp_inbound_us = ev->time_us ? ev->time_us : bc_tx_now_us (tx);
+    }
     char id[64];
     snprintf (id, sizeof id, "r%llu-rejected", (unsigned long long) ev->seq);
     int rc = s_queue (self, tx, id, &mail, e->mail_class);
@@ -635,131 +681,10 @@ s_before_batch (void *state, bc_tx_t *tx)
 {
     notify_t *self = state;
     /* SMTP and WhatsApp outcomes and picks; the file transport's below. */
-    int orc = notify_outbox_before_batch (self->outbox, tx);
-    if (orc || notify_outbox_is_smtp (self->outbox))
-        return orc;
-    MDB_txn *txn = bc_tx_txn (tx);
-    self->marked = self->n_synced;
-    for (size_t i = 0; i < self->marked; i++) {
-        notify_delivered_t *d = &self->delivered[i];
-        MDB_val k = {strlen (d->id), d->id}, v;
-        int rc = mdb_get (txn, self->db_outbox, &k, &v);
-        if (rc == MDB_NOTFOUND)
-            continue;
-        if (rc)
-            return rc;
-        Balcao__V1__OutboxEntry *e = balcao__v1__outbox_entry__unpack (NULL, v.mv_size, v.mv_data);
-        if (!e)
-            return MDB_CORRUPTED;
-        char location[4200];
-        snprintf (location, sizeof location, "%s/%s.eml", self->mail_dir, d->id);
-        e->delivered_us = bc_tx_now_us (tx);
-        e->location = location;
-        char *state_before = e->state;
-        e->state = "delivered";
-        size_t len = balcao__v1__outbox_entry__get_packed_size (e);
-        v.mv_size = len;
-        rc = mdb_put (txn, self->db_outbox, &k, &v, MDB_RESERVE);
-        if (rc == 0) {
-            balcao__v1__outbox_entry__pack (e, v.mv_data);
-            rc = mdb_del (txn, self->db_pending, &k, NULL);
-            if (rc == MDB_NOTFOUND)
-                rc = 0;
-        }
-        if (rc == 0) {
-            Balcao__V1__NotificationDelivered nd = BALCAO__V1__NOTIFICATION_DELIVERED__INIT;
-            nd.notification_id = d->id;
-            nd.ticket = e->notification ? e->notification->ticket : 0;
-            nd.transport = "file";
-            nd.location = location;
-            rc = bc_tx_emit (tx, &nd.base);
-        }
-        e->location = NULL; /* not ours to free */
-        e->state = state_before;
-        balcao__v1__outbox_entry__free_unpacked (e, NULL);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* File transport: each pending mail is written to a hidden temporary file
- * and renamed into place at once; s_sync makes a whole group durable with
- * one syncfs before it is recorded as delivered. A crash before the record
- * writes the same file again: still one file per notification. */
-static void
-s_deliver (notify_t *self)
-{
-    MDB_txn *txn;
-    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
-        return;
-    int dirfd = open (self->mail_dir, O_RDONLY | O_DIRECTORY);
-    if (dirfd < 0) {
-        bc_error ("event=outbox_unwritable dir=%s reason=\"%s\"", self->mail_dir, strerror (errno));
-        mdb_txn_abort (txn);
-        return;
-    }
-    MDB_cursor *cur;
-    mdb_cursor_open (txn, self->db_pending, &cur);
-    MDB_val k, v;
-    int rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
-    while (rc == 0 && self->n_delivered < NOTIFY_DELIVER_MAX) {
-        char id[64];
-        snprintf (id, sizeof id, "%.*s", (int) k.mv_size, (char *) k.mv_data);
-        MDB_val ov;
-        if (!zhash_lookup (self->in_flight, id)
-            && mdb_get (txn, self->db_outbox, &k, &ov) == 0) {
-            Balcao__V1__OutboxEntry *e =
-                balcao__v1__outbox_entry__unpack (NULL, ov.mv_size, ov.mv_data);
-            if (e && e->notification && s_is (e->notification->channel, "whatsapp")) {
-                /* notify_outbox_wa.c delivers it */
-                balcao__v1__outbox_entry__free_unpacked (e, NULL);
-                rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-                continue;
-            }
-            char tmp[128], final[128];
-            snprintf (tmp, sizeof tmp, ".%s.tmp", id);
-            snprintf (final, sizeof final, "%s.eml", id);
-            int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-            int ok = e && fd >= 0 && bc_write_all (fd, e->mail.data, e->mail.len) == 0;
-            if (fd >= 0)
-                close (fd);
-            if (ok && renameat (dirfd, tmp, dirfd, final) == 0) {
-                notify_delivered_t *d = &self->delivered[self->n_delivered++];
-                snprintf (d->id, sizeof d->id, "%s", id);
-                zhash_insert (self->in_flight, d->id, (void *) 1);
-                bc_info ("event=delivered notification=%s transport=file", id);
-            }
-            else
-                bc_error ("event=delivery_failed notification=%s transport=file reason=\"%s\"",
-                          id, strerror (errno));
-            if (e)
-                balcao__v1__outbox_entry__free_unpacked (e, NULL);
-        }
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close (cur);
-    mdb_txn_abort (txn);
-    close (dirfd);
-}
-
-/* One syncfs for every file written since the last: then they can be put on
- * record. Run by the timer, or as soon as many are waiting. */
-static void
-s_sync (notify_t *self)
-{
-    if (self->n_delivered == self->n_synced)
-        return;
-    int dirfd = open (self->mail_dir, O_RDONLY | O_DIRECTORY);
-    if (dirfd < 0 || syncfs (dirfd) != 0) {
-        bc_error ("event=outbox_sync_failed dir=%s reason=\"%s\"", self->mail_dir, strerror (errno));
-        if (dirfd >= 0)
-            close (dirfd);
-        return;
-    }
-    close (dirfd);
-    self->n_synced = self->n_delivered;
-    bc_service_wake (self->svc);
+    int rc = notify_outbox_before_batch (self->outbox, tx);
+    if (rc || notify_outbox_is_smtp (self->outbox))
+        return rc;
+    return notify_files_before_batch (self->files, tx);
 }
 
 static void
@@ -767,19 +692,8 @@ s_after_commit (void *state)
 {
     notify_t *self = state;
     notify_outbox_after_commit (self->outbox);
-    if (notify_outbox_is_smtp (self->outbox))
-        return;
-    /* The first `marked` deliveries are now on record. */
-    for (size_t i = 0; i < self->marked; i++)
-        zhash_delete (self->in_flight, self->delivered[i].id);
-    memmove (self->delivered, self->delivered + self->marked,
-             (self->n_delivered - self->marked) * sizeof *self->delivered);
-    self->n_delivered -= self->marked;
-    self->n_synced -= self->marked;
-    self->marked = 0;
-    s_deliver (self);
-    if (self->n_delivered - self->n_synced >= NOTIFY_DELIVER_MAX / 2)
-        s_sync (self);
+    if (!notify_outbox_is_smtp (self->outbox))
+        notify_files_after_commit (self->files);
 }
 
 static void
@@ -787,11 +701,8 @@ s_timer (void *state)
 {
     notify_t *self = state;
     notify_outbox_timer (self->outbox);
-    if (notify_outbox_is_smtp (self->outbox))
-        return;
-    s_sync (self);
-    /* Deliveries that an earlier pass could not make (disk full...) retry. */
-    s_deliver (self);
+    if (!notify_outbox_is_smtp (self->outbox))
+        notify_files_timer (self->files);
 }
 
 void *
@@ -820,26 +731,25 @@ notify_server_setup (bc_service_t *svc)
         bc_warn ("event=config_invalid key=router/calendar/timezone value=%s "
                  "hint=\"an IANA zone like America/Sao_Paulo; dates fall back to UTC-03:00\"",
                  self->time_zone);
-    char dflt_outbox[4096];
+    char dflt_outbox[4096], mail_dir[4200];
     snprintf (dflt_outbox, sizeof dflt_outbox, "%s/outbox", bc_config_data_dir (cfg));
-    snprintf (self->mail_dir, sizeof self->mail_dir, "%s/mail",
+    snprintf (mail_dir, sizeof mail_dir, "%s/mail",
               bc_config_str (cfg, "notify/outbox_dir", dflt_outbox));
-    if (bc_dir_ensure (self->mail_dir)) {
-        bc_error ("event=outbox_unwritable dir=%s reason=\"%s\"", self->mail_dir, strerror (errno));
+    if (!(self->files = notify_files_new (svc, mail_dir))) {
         free (self);
         return NULL;
     }
     notify_queue_whatsapp_setup (&self->wa, cfg);
     self->outbox = notify_outbox_new (svc);
     if (!self->outbox) {
+        notify_files_destroy (&self->files);
         free (self);
         return NULL;
     }
-    self->delivered = calloc (NOTIFY_DELIVER_MAX, sizeof *self->delivered);
-    self->in_flight = zhash_new ();
     notify_render_init ();
     bc_service_consume (svc, "router", s_on_router);
     bc_service_consume (svc, "intake", s_on_intake);
+    bc_service_consume (svc, "kb", s_on_kb);
     bc_service_on_command (svc, &balcao__v1__list_outbox__descriptor, 0, s_cmd_list_outbox);
     bc_service_on_command (svc, &balcao__v1__resend_notification__descriptor, 1, s_cmd_resend);
     bc_service_on_command (svc, &balcao__v1__send_account_mail__descriptor, 1, s_cmd_account_mail);
@@ -852,7 +762,7 @@ notify_server_setup (bc_service_t *svc)
     if (notify_outbox_is_smtp (self->outbox) || self->wa.is_on)
         bc_service_wake (svc);
     if (!notify_outbox_is_smtp (self->outbox))
-        s_deliver (self);
+        notify_files_deliver (self->files);
     return self;
 }
 
@@ -861,7 +771,6 @@ notify_server_teardown (void *state)
 {
     notify_t *self = state;
     notify_outbox_destroy (&self->outbox);
-    zhash_destroy (&self->in_flight);
-    free (self->delivered);
+    notify_files_destroy (&self->files);
     free (self);
 }

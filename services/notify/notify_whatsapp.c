@@ -90,6 +90,61 @@ notify_whatsapp_buttons_json (const char *to, const char *body, const char *foot
 }
 
 char *
+notify_whatsapp_list_json (const char *to, const char *body, const char *button,
+                           const notify_whatsapp_button_t *rows, size_t n)
+{
+    json_t *root = s_message (to, "interactive");
+    if (!root)
+        return NULL;
+    json_t *list = json_array ();
+    for (size_t i = 0; i < n && i < 10; i++) {
+        char title[128];
+        notify_whatsapp_cut (rows[i].title, 24, title, sizeof title);
+        json_array_append_new (list, json_pack ("{s:s, s:s}", "id", rows[i].id, "title", title));
+    }
+    char label[96];
+    notify_whatsapp_cut (button, 20, label, sizeof label);
+    /* One section, titled as its button (Meta's list shows it above). */
+    json_t *interactive = json_pack ("{s:s, s:{s:s}, s:{s:s, s:[{s:s, s:o}]}}", "type", "list",
+                                     "body", "text", body, "action", "button", label, "sections",
+                                     "title", label, "rows", list);
+    json_object_set_new (root, "interactive", interactive);
+    return s_dump (root);
+}
+
+void
+notify_whatsapp_cut (const char *text, size_t max_chars, char *out, size_t size)
+{
+    size_t used = 0, chars = 0;
+    const unsigned char *p = (const unsigned char *) (text ? text : "");
+    while (*p && chars < max_chars) {
+        size_t len = (*p & 0x80) == 0 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : 4;
+        if (used + len + 1 > size)
+            break;
+        size_t k = 0;
+        while (k < len && p[k])
+            k++;
+        if (k < len)
+            break; /* a character cut short at the end */
+        memcpy (out + used, p, len);
+        used += len;
+        p += len;
+        chars++;
+    }
+    if (*p && chars == max_chars && used >= 1) {
+        /* Too long: the last character becomes "…" when it fits. */
+        size_t back = used - 1;
+        while (back > 0 && (((unsigned char) out[back]) & 0xc0) == 0x80)
+            back--;
+        if (back + 4 <= size) {
+            memcpy (out + back, "\xe2\x80\xa6", 3);
+            used = back + 3;
+        }
+    }
+    out[used] = 0;
+}
+
+char *
 notify_whatsapp_template_json (const char *to, const char *name, const char *language,
                                const char *const *params, size_t n)
 {

@@ -78,6 +78,16 @@ typedef struct {
 char *notify_whatsapp_buttons_json (const char *to, const char *body, const char *footer,
                                     const notify_whatsapp_button_t *buttons, size_t n);
 
+/* An interactive list (one section) with up to 10 rows: button is the
+ * label of the button that opens it (at most 20 characters), each row's
+ * title at most 24 (longer ones are cut with "…"). */
+char *notify_whatsapp_list_json (const char *to, const char *body, const char *button,
+                                 const notify_whatsapp_button_t *rows, size_t n);
+
+/* text cut to at most max_chars characters (UTF-8), the last one "…" when
+ * it was longer, into out (size bytes). */
+void notify_whatsapp_cut (const char *text, size_t max_chars, char *out, size_t size);
+
 /* An approved template by name, in language (e.g. "pt_BR"), its body's
  * parameters as texts ({{1}}, {{2}}...). */
 char *notify_whatsapp_template_json (const char *to, const char *name, const char *language,

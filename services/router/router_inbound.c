@@ -27,8 +27,13 @@ s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived 
                  int is_person, char *org, size_t org_size)
 {
     *org = 0;
+    /* The web chat's visitor is the e-mail they gave; anonymous, nobody. */
+    const char *address = strcmp (mr->channel, "chat") == 0 ? mr->contact_address
+                                                            : mr->from_address;
+    if (!*address)
+        return 0;
     char id[320];
-    snprintf (id, sizeof id, "customer:%s", mr->from_address);
+    snprintf (id, sizeof id, "customer:%s", address);
     for (char *p = id; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char) (*p - 'A' + 'a');
@@ -55,7 +60,7 @@ s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived 
     Balcao__V1__Person p = BALCAO__V1__PERSON__INIT;
     p.id = id;
     p.name = mr->from_name;
-    p.email = mr->from_address;
+    p.email = (char *) address;
     p.language = mr->language;
     p.created_us = bc_tx_now_us (tx);
     rc = router_people_put (bc_tx_txn (tx), &self->pdbs, &p);
@@ -173,6 +178,29 @@ s_append_inbound (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
             return rc;
     }
     return router_put_ticket (self, txn, t);
+}
+
+int
+router_inbound_note (router_t *self, bc_tx_t *tx, uint64_t number, const char *text,
+                     int64_t time_us, const char *ref)
+{
+    int rc;
+    Balcao__V1__Ticket *t = router_get_ticket (self, bc_tx_txn (tx), number, &rc);
+    if (!t)
+        return rc;
+    char note_ref[200];
+    snprintf (note_ref, sizeof note_ref, "%s-note", ref);
+    Balcao__V1__TicketMessage m = BALCAO__V1__TICKET_MESSAGE__INIT;
+    m.message_ref = note_ref;
+    m.author = "system:bot";
+    m.body = m.reply = (char *) text;
+    m.time_us = time_us;
+    m.channel = t->channel;
+    m.is_internal = 1;
+    m.direction = "internal";
+    rc = s_append_inbound (self, tx, t, &m, 0);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return rc;
 }
 
 /* A portal message names its ticket: its sender must be one who may read
@@ -350,11 +378,12 @@ s_on_auto_reply (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
 }
 
 
-/* A WhatsApp customer's most recent ticket that is not closed (nor merged
- * into another), or NULL: their messages carry no thread of their own, so
- * the conversation joins it while it is open. */
-static Balcao__V1__Ticket *
-s_open_ticket_of (router_t *self, MDB_txn *txn, const char *address, int *rc)
+/* A WhatsApp customer's most recent ticket that is not closed (with_closed:
+ * or closed) nor merged into another, or NULL: their messages carry no
+ * thread of their own, so the conversation joins it while it is open. */
+Balcao__V1__Ticket *
+router_open_ticket_of (router_t *self, MDB_txn *txn, const char *address, int with_closed,
+                       int *rc)
 {
     *rc = 0;
     unsigned char prefix[400], last[400];
@@ -374,7 +403,7 @@ s_open_ticket_of (router_t *self, MDB_txn *txn, const char *address, int *rc)
         if (*rc && *rc != MDB_NOTFOUND)
             break;
         *rc = 0;
-        if (t && !t->merged_into && strcmp (t->status, "fechado") != 0)
+        if (t && !t->merged_into && (with_closed || strcmp (t->status, "fechado") != 0))
             found = t;
         else if (t)
             balcao__v1__ticket__free_unpacked (t, NULL);
@@ -427,6 +456,16 @@ router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelop
         ev, &balcao__v1__message_received__descriptor);
     if (!mr)
         return 0;
+    router_inbound_opts_t opts = {0};
+    int rc = router_inbound_message (self, tx, ev->time_us, mr, &opts);
+    balcao__v1__message_received__free_unpacked (mr, NULL);
+    return rc;
+}
+
+int
+router_inbound_message (router_t *self, bc_tx_t *tx, int64_t time_us,
+                        const Balcao__V1__MessageReceived *mr, const router_inbound_opts_t *o)
+{
     MDB_txn *txn = bc_tx_txn (tx);
     int rc = 0;
     char *subject = NULL, **copied = NULL;
@@ -438,7 +477,7 @@ router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelop
     m.author = mr->from_address;
     m.author_name = mr->from_name; /* a participant's name, as their mail gives it */
     m.body = mr->body;
-    m.time_us = ev->time_us;
+    m.time_us = time_us;
     m.channel = mr->channel;
     m.direction = "inbound";
     m.reply = *mr->reply ? mr->reply : mr->body;
@@ -469,11 +508,38 @@ router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelop
             goto done;
         rc = 0;
     }
-    if (!existing && !number && is_person && strcmp (mr->channel, "whatsapp") == 0) {
-        /* No bot yet: a message that joins no open ticket opens one. */
-        existing = s_open_ticket_of (self, txn, mr->from_address, &rc);
+    int is_chat = strcmp (mr->channel, "chat") == 0;
+    if (!existing && !number && is_person && is_chat) {
+        /* A web chat's later messages: the ticket its hand-off opened,
+         * written by its customer (the visitor's e-mail). */
+        existing = router_conversation_ticket (self, txn, mr->from_address, &rc);
         if (rc)
             goto done;
+        if (existing)
+            m.author = existing->customer_address;
+    }
+    if (!existing && !number && is_person && strcmp (mr->channel, "whatsapp") == 0) {
+        /* "Ainda não" tapped on a ticket closed since: it reopens (within
+         * router/reopen_days) like an e-mail answer; "Sim, resolvido" on a
+         * closed ticket changes nothing. */
+        const char *tapped = mr->whatsapp ? mr->whatsapp->reply_id : "";
+        int is_verdict = strncmp (tapped, "resolved:", 9) == 0;
+        existing = router_open_ticket_of (self, txn, mr->from_address, is_verdict, &rc);
+        if (rc)
+            goto done;
+        if (is_verdict && (!existing || strcmp (existing->status, "fechado") == 0)
+            && strcmp (tapped, "resolved:yes") == 0) {
+            bc_info ("event=late_confirmation ticket=%llu message_ref=%s",
+                     (unsigned long long) (existing ? existing->number : 0), mr->message_ref);
+            goto done;
+        }
+    }
+    if (!existing && !number && is_person && !o->no_bot && self->bot_enabled
+        && (is_chat || strcmp (mr->channel, "whatsapp") == 0)) {
+        /* No open ticket: the bot answers (kb), and hands the conversation
+         * back as a ticket when a person is needed (router_bot.c). */
+        rc = router_bot_turn (self, tx, mr);
+        goto done;
     }
     if (strcmp (cls, "read_receipt") == 0) {
         /* Nothing anyone needs to see. */
@@ -494,7 +560,7 @@ router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelop
         existing = NULL;
     }
     uint64_t mentions = 0;
-    if (existing && !s_may_write_on (self, txn, existing, mr->from_address, &rc)) {
+    if (existing && !s_may_write_on (self, txn, existing, m.author, &rc)) {
         /* Knowing a ticket's Message-ID or subject tag is not enough to
          * write on it: someone else's message starts a ticket of its own,
          * which says it mentioned this one. */
@@ -517,7 +583,7 @@ router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelop
     uint64_t previous = 0;
     if (existing && is_person && strcmp (existing->status, "fechado") == 0
         && (self->reopen_days <= 0
-            || ev->time_us - existing->closed_us > (int64_t) self->reopen_days * 86400 * 1000000)) {
+            || time_us - existing->closed_us > (int64_t) self->reopen_days * 86400 * 1000000)) {
         /* Long closed: a new ticket that says which one it continues. */
         previous = existing->number;
         balcao__v1__ticket__free_unpacked (existing, NULL);
@@ -555,7 +621,7 @@ router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelop
     t.priority = "normal";
     t.customer_address = mr->from_address;
     t.customer_name = mr->from_name;
-    t.created_us = t.updated_us = ev->time_us;
+    t.created_us = t.updated_us = time_us;
     t.channel = mr->channel;
     t.language = mr->language;
     t.origin_message_id = mr->message_id;
@@ -565,6 +631,14 @@ router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelop
      * triage would give; an id the catalog does not know is ignored. */
     const router_category_t *cat = *mr->category ? router_catalog_find (self->catalog, mr->category)
                                                  : NULL;
+    if (o->conversation) {
+        t.conversation = (char *) o->conversation;
+        t.handoff_reason = (char *) (o->handoff_reason ? o->handoff_reason : "");
+    }
+    else if (is_chat)
+        t.conversation = mr->from_address; /* the router's own, without the bot */
+    if (is_chat && *mr->contact_address)
+        t.customer_address = mr->contact_address; /* answers go there after the chat */
     if (cat) {
         t.category = (char *) cat->id;
         t.priority = (char *) cat->priority;
@@ -574,9 +648,14 @@ router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelop
     if ((rc = s_customer_seen (self, tx, mr, is_person, org, sizeof org)))
         goto done;
     t.organization = org;
+    m.author = t.customer_address;
     rc = router_create_ticket (self, tx, &t, &m);
     if (!rc)
         rc = bc_store_put_u64 (txn, self->db_by_ref, mr->message_ref, t.number);
+    if (!rc && *t.conversation)
+        rc = router_conversation_put (self, txn, t.conversation, t.number);
+    if (!rc && o->note)
+        rc = router_inbound_note (self, tx, t.number, o->note, time_us, mr->message_ref);
     if (t.assignee != protobuf_c_empty_string)
         free (t.assignee); /* router_set_string's copy: t itself is on the stack */
     bc_info ("event=ticket_created ticket=%llu message_ref=%s channel=%s class=%s previous=%llu",
@@ -587,7 +666,6 @@ done:
     free (copied);
     if (existing)
         balcao__v1__ticket__free_unpacked (existing, NULL);
-    balcao__v1__message_received__free_unpacked (mr, NULL);
     return rc;
 }
 

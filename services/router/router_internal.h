@@ -8,10 +8,11 @@
 #define ROUTER_INTERNAL_H
 
 #include "balcao/v1/intake.pb-c.h"
+#include "balcao/v1/kb.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "bc_keys.h"
 #include "bc_service.h"
-#include "router_calendar.h"
+#include "bc_calendar.h"
 #include "router_catalog.h"
 #include "router_lifecycle.h"
 #include "router_macros.h"
@@ -23,7 +24,7 @@ typedef struct {
     bc_service_t *svc;
     MDB_dbi db_tickets, db_thread, db_ticket_log, db_meta, db_log;
     router_catalog_t *catalog;
-    router_calendar_t *calendar;
+    bc_calendar_t *calendar;
     router_macros_t *macros;
     Balcao__V1__Catalog *catalog_store; /* what catalog and macros borrow, once saved */
     router_people_dbs_t pdbs;
@@ -37,6 +38,7 @@ typedef struct {
     int auto_close_days, auto_remind_days; /* business days; 0: never */
     int64_t auto_close_s, auto_remind_s; /* instead, business seconds (config "30s") */
     int reopen_days; /* a closed ticket's customer writing within: reopens */
+    int bot_enabled; /* router/bot/enabled: WhatsApp and chat without a ticket go to the bot */
     int seeded, seed_ran; /* the config's people are in (router_people_seed) */
     int reports_ready, reports_ran; /* the reports' read model covers every ticket */
     int settings_loaded; /* the stored settings are laid over the config's */
@@ -82,6 +84,35 @@ int router_list_index (router_t *self, bc_tx_t *tx, MDB_dbi dbi, const char *kin
 /* The consumer of intake's log (router_inbound.c): a customer's message
  * onto its ticket or a new one. */
 int router_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev);
+/* How router_inbound_message treats a message beyond what it says: the
+ * bot's hand-off (router_bot.c) opens the ticket with the conversation's
+ * address, why it was handed off, the transcript as a note, never back to
+ * the bot. */
+typedef struct {
+    const char *conversation;
+    const char *handoff_reason;
+    const char *note;
+    int no_bot;
+} router_inbound_opts_t;
+int router_inbound_message (router_t *self, bc_tx_t *tx, int64_t time_us,
+                            const Balcao__V1__MessageReceived *mr, const router_inbound_opts_t *o);
+/* An internal note by system:bot on ticket number. */
+int router_inbound_note (router_t *self, bc_tx_t *tx, uint64_t number, const char *text,
+                         int64_t time_us, const char *ref);
+/* A WhatsApp customer's newest ticket that is not merged, nor closed
+ * unless with_closed. */
+Balcao__V1__Ticket *router_open_ticket_of (router_t *self, MDB_txn *txn, const char *address,
+                                           int with_closed, int *rc);
+/* router_bot.c */
+int router_bot_turn (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived *mr);
+int router_conversation_put (router_t *self, MDB_txn *txn, const char *conversation,
+                             uint64_t number);
+Balcao__V1__Ticket *router_conversation_ticket (router_t *self, MDB_txn *txn,
+                                                const char *conversation, int *rc);
+int router_on_handoff (router_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
+                       const Balcao__V1__BotHandoff *bh);
+int router_on_conversation_ended (router_t *self, bc_tx_t *tx,
+                                  const Balcao__V1__ConversationEnded *ce);
 int router_customer_org_changed (router_t *self, bc_tx_t *tx, const char *customer_id, const char *from, const char *to);
 
 /* router_commands.c: lifecycle, writing, classification, macros, rating */

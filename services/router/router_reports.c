@@ -308,7 +308,7 @@ router_reports_changed (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *
     if ((!old || !old->first_response_us) && t->first_response_us) {
         d = s_zero ();
         d.first_responses = 1;
-        d.fr_s = router_calendar_between (self->calendar, (time_t) (t->created_us / 1000000),
+        d.fr_s = bc_calendar_between (self->calendar, (time_t) (t->created_us / 1000000),
                                           (time_t) (t->first_response_us / 1000000));
         if ((rc = s_count (self, txn, t->first_response_us, t, t->tier, t->assignee, &d)))
             return rc;
@@ -319,7 +319,7 @@ router_reports_changed (router_t *self, MDB_txn *txn, const Balcao__V1__Ticket *
     if ((strcmp (t->status, "resolvido") == 0 && strcmp (was, "resolvido") != 0) || seen_closed) {
         d = s_zero ();
         d.resolved = 1;
-        d.res_s = router_calendar_between (self->calendar, (time_t) (t->created_us / 1000000),
+        d.res_s = bc_calendar_between (self->calendar, (time_t) (t->created_us / 1000000),
                                            (time_t) (now_us / 1000000));
         d.left_n1 = strcmp (t->tier, "N1") == 0;
         d.left_n2 = strcmp (t->tier, "N2") == 0;

@@ -238,7 +238,7 @@ router_create_ticket (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
     t->n_messages = 1;
     Balcao__V1__TicketCreated out = BALCAO__V1__TICKET_CREATED__INIT;
     out.ticket = t;
-    out.first_response_target_s = router_calendar_between (
+    out.first_response_target_s = bc_calendar_between (
         self->calendar, (time_t) (now / 1000000), (time_t) (t->first_response_due_us / 1000000));
     rc = router_emit_for (self, tx, number, &out.base);
     t->messages = NULL;
@@ -259,6 +259,20 @@ s_on_kb (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
     (void) source;
     router_t *self = state;
+    Balcao__V1__BotHandoff *bh = (Balcao__V1__BotHandoff *) bc_envelope_payload (
+        ev, &balcao__v1__bot_handoff__descriptor);
+    if (bh) {
+        int hrc = router_on_handoff (self, tx, ev, bh);
+        balcao__v1__bot_handoff__free_unpacked (bh, NULL);
+        return hrc;
+    }
+    Balcao__V1__ConversationEnded *ce = (Balcao__V1__ConversationEnded *) bc_envelope_payload (
+        ev, &balcao__v1__conversation_ended__descriptor);
+    if (ce) {
+        int crc = router_on_conversation_ended (self, tx, ce);
+        balcao__v1__conversation_ended__free_unpacked (ce, NULL);
+        return crc;
+    }
     Balcao__V1__ProblemSuspected *ps = (Balcao__V1__ProblemSuspected *) bc_envelope_payload (
         ev, &balcao__v1__problem_suspected__descriptor);
     if (!ps)
@@ -406,7 +420,7 @@ router_server_setup (bc_service_t *svc)
     self->svc = svc;
     self->catalog = router_catalog_new (config);
     char err[256];
-    self->calendar = router_calendar_new (config, err, sizeof err);
+    self->calendar = bc_calendar_new (config, err, sizeof err);
     self->macros = router_macros_new (config);
     if (!self->calendar)
         bc_error ("event=config_invalid reason=\"%s\"", err);
@@ -460,7 +474,7 @@ router_server_teardown (void *state)
 {
     router_t *self = state;
     router_catalog_destroy (&self->catalog);
-    router_calendar_destroy (&self->calendar);
+    bc_calendar_destroy (&self->calendar);
     router_macros_destroy (&self->macros);
     if (self->catalog_store)
         balcao__v1__catalog__free_unpacked (self->catalog_store, NULL);

@@ -21,7 +21,7 @@ static const char *const s_keys[] = {
     "calendar/mon",               "calendar/tue",           "calendar/wed",
     "calendar/thu",               "calendar/fri",           "calendar/sat",
     "calendar/sun",               "calendar/holidays",      "calendar/national_holidays"};
-/* The embedded defaults (router_sla.c, router_calendar.c), in that order. */
+/* The embedded defaults (router_sla.c, bc_calendar.c), in that order. */
 static const char *const s_defaults[] = {
     "8h",          "50h",         "4h",          "30h",         "2h", "16h",
     "30m",         "4h",          "0.8",         "08:00-18:00", "08:00-18:00", "08:00-18:00",
@@ -151,7 +151,7 @@ s_lay (router_t *self, Balcao__V1__Setting *const *changes, size_t n, char *err,
     s_sla_t saved;
     s_sla_save (self, &saved);
     *err = 0;
-    router_calendar_t *calendar = router_calendar_new (config, err, size);
+    bc_calendar_t *calendar = bc_calendar_new (config, err, size);
     int failed = !calendar;
     if (!failed && router_sla_config (self, config)) {
         snprintf (err, size, "router/sla: a target or the warning fraction was refused");
@@ -164,10 +164,10 @@ s_lay (router_t *self, Balcao__V1__Setting *const *changes, size_t n, char *err,
             bc_config_put (config, path, old[i]);
         }
         s_sla_restore (self, &saved);
-        router_calendar_destroy (&calendar);
+        bc_calendar_destroy (&calendar);
     }
     else {
-        router_calendar_destroy (&self->calendar);
+        bc_calendar_destroy (&self->calendar);
         self->calendar = calendar;
     }
     for (size_t i = 0; i < n; i++)

@@ -1,4 +1,4 @@
-/* router_sla: SLA clocks in business time (router_calendar.c), the
+/* router_sla: SLA clocks in business time (bc_calendar.c), the
  * auto-close of resolved tickets, and the one alarm armed for the earliest
  * deadline.
  *
@@ -52,7 +52,7 @@ s_deadline (router_t *self, MDB_txn *txn, int64_t due_us, uint64_t number, int k
 static int64_t
 s_after (router_t *self, int64_t now_us, int64_t business_s)
 {
-    return (int64_t) router_calendar_add (self->calendar, (time_t) (now_us / 1000000), business_s)
+    return (int64_t) bc_calendar_add (self->calendar, (time_t) (now_us / 1000000), business_s)
            * 1000000;
 }
 
@@ -76,7 +76,7 @@ s_resolution_stop (router_t *self, MDB_txn *txn, Balcao__V1__Ticket *t, int64_t 
 {
     if (!t->resolution_started_us)
         return 0;
-    t->resolution_used_s += router_calendar_between (
+    t->resolution_used_s += bc_calendar_between (
         self->calendar, (time_t) (t->resolution_started_us / 1000000), (time_t) (now / 1000000));
     int rc = s_deadline (self, txn, t->resolution_warn_us, t->number, SLA_RES_WARN, 0);
     if (rc == 0)
@@ -183,9 +183,9 @@ static int64_t
 s_auto_at (router_t *self, time_t now, int days, int64_t secs)
 {
     if (secs > 0)
-        return (int64_t) router_calendar_add (self->calendar, now, secs) * 1000000;
+        return (int64_t) bc_calendar_add (self->calendar, now, secs) * 1000000;
     if (days > 0)
-        return (int64_t) router_calendar_add_days (self->calendar, now, days) * 1000000;
+        return (int64_t) bc_calendar_add_days (self->calendar, now, days) * 1000000;
     return 0;
 }
 
@@ -446,6 +446,8 @@ router_sla_config (router_t *self, bc_config_t *config)
                            &self->auto_remind_days, &self->auto_remind_s))
         return -1;
     self->reopen_days = (int) bc_config_int (config, "router/reopen_days", 7);
+    const char *bot = bc_config_str (config, "router/bot/enabled", "yes");
+    self->bot_enabled = strcmp (bot, "no") != 0 && strcmp (bot, "off") != 0 && strcmp (bot, "0") != 0;
     const char *policy = bc_config_str (config, "router/sla/on_breach", "raise_priority");
     self->breach_raises = strstr (policy, "raise_priority") != NULL;
     self->breach_escalates = strstr (policy, "escalate") != NULL;

@@ -200,6 +200,7 @@ FLOWS = {
     "desk_actions": (True, (seed_team,)),
     "desk_admin_pages": (True, (seed_team,)),
     "desk_kb": (True, (seed_team, seed_customer, seed_kb)),
+    "webchat": (True, (seed_team, seed_kb)),
     # The seed flow on the system `balcaoctl up --demo` starts (what
     # `scripts/run.sh --demo` runs), signed in with what it printed.
     "demo_seed_flow": (True, ()),
@@ -296,6 +297,10 @@ def main():
         if flow.startswith("desk_"):
             # Five people sign in from 127.0.0.1 within a minute.
             gateway += ["    logins_per_ip_minute = 1000", "    mails_per_ip_hour = 1000"]
+        if flow == "webchat":
+            # A customer's site (the flow serves it on localhost, another
+            # site than the gateway's 127.0.0.1) embeds the chat with chat.js.
+            gateway += ["    chat", '        embed_origins = "http://localhost:*"']
         s.extra_config = dict(s.extra_config, gateway="\n".join(gateway))
         demo = flow in DEMO_FLOWS
         if demo:

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """A local stand-in of Meta's Graph API for WhatsApp sends (POST
-/<version>/<phone-number-id>/messages), for notify's tests and benchmark.
+/<version>/<phone-number-id>/messages), for notify's tests and benchmark,
+and for media downloads (the gateway's webhook, test_whatsapp_media.py).
 
 It speaks the documented shapes in the team's shared data
 (../shared/data/whatsapp/send/): each request must carry
@@ -15,6 +16,17 @@ errors: 130429 (rate limit), 131047 (outside the 24-hour window), or a
 500 with the generic error shape. A refused request shape gets 400 with
 code 100 and says what was wrong.
 
+Media (GET /<version>/<media-id>, then GET of the download URL it answers,
+both with the Bearer token): the documented shape {"messaging_product",
+"url", "mime_type", "sha256" (hex), "file_size" (a string), "id"}, for any
+media id, with deterministic bytes (media_bytes(id, size), importable by
+tests); POST /_media {"id", "mime_type", "size"} sets an id's type and size.
+POST /_media_fail {"id": "<media id>" or "", "kind": K, "count": N, ...}
+queues failures (consumed in order, for that id or any): "404" or "500" on
+GET /<media-id>, "download_404" or "download_500" on the download, "sha"
+(the answer's sha256 is not the bytes'), "size" (the answer announces
+"file_size" bytes, default 50 MiB), "slow" (GET /<media-id> waits "ms").
+
 Every request is recorded (GET /_requests, and one JSON line per request in
 --record). Control (JSON POSTs): /_fail {"to": "<digits>" or "", "codes":
 [130429, 130429, 500, 131047]} queues failures (consumed in order, for that
@@ -27,6 +39,7 @@ accepted, the times of the first and of the last accepted (benchmarks).
 """
 
 import argparse
+import hashlib
 import http.server
 import json
 import os
@@ -34,6 +47,7 @@ import socketserver
 import sys
 import threading
 import time
+import urllib.parse
 
 OPTIONAL = {"header", "footer", "context", "description", "recipient_type", "preview_url",
             "policy", "components"}
@@ -79,12 +93,27 @@ def check_shape(ref, got, path="$"):
     return None
 
 
+def media_bytes(media_id, size=None):
+    """The bytes the stand-in serves for media_id: SHA-256 blocks of the id
+    and a counter, size bytes (by default 1000 to 4999, from the id)."""
+    if size is None:
+        size = 1000 + int(hashlib.sha256(media_id.encode()).hexdigest()[:8], 16) % 4000
+    out = bytearray()
+    n = 0
+    while len(out) < size:
+        out += hashlib.sha256(("%s:%d" % (media_id, n)).encode()).digest()
+        n += 1
+    return bytes(out[:size])
+
+
 class State:
     def __init__(self, data_dir, token, record):
         self.token = token
         self.lock = threading.Lock()
         self.requests = []
         self.failures = []  # [(to or "", code)]
+        self.media = {}  # media id -> {"mime_type", "size"}
+        self.media_failures = []  # [(id or "", {"kind", ...})]
         self.delay_ms = 0
         self.counter = 0
         self.record = open(record, "a", encoding="utf-8") if record else None
@@ -109,6 +138,54 @@ class State:
                     del self.failures[i]
                     return code
         return None
+
+    def take_media_failure(self, media_id, kinds):
+        with self.lock:
+            for i, (who, f) in enumerate(self.media_failures):
+                if (not who or who == media_id) and f["kind"] in kinds:
+                    del self.media_failures[i]
+                    return f
+        return None
+
+    def media_info(self, media_id):
+        with self.lock:
+            m = dict(self.media.get(media_id, {}))
+        return m.get("mime_type", "application/octet-stream"), m.get("size")
+
+    def answer_media(self, headers, media_id, base):
+        """(status, JSON answer) for GET /<version>/<media-id>."""
+        if headers.get("Authorization", "") != "Bearer " + self.token:
+            return 401, self.error(190, "Invalid OAuth access token")
+        f = self.take_media_failure(media_id, ("404", "500", "sha", "size", "slow"))
+        kind = f["kind"] if f else ""
+        if kind == "slow":
+            time.sleep(int(f.get("ms", 5000)) / 1000.0)
+        if kind == "404":
+            return 404, self.error(100, "(#100) Invalid parameter: unknown media id %s" % media_id,
+                                   "GraphMethodException")
+        if kind == "500":
+            return 500, self.error(2, "Service temporarily unavailable")
+        mime, size = self.media_info(media_id)
+        data = media_bytes(media_id, size)
+        digest = hashlib.sha256(data + (b"x" if kind == "sha" else b"")).hexdigest()
+        announced = int(f.get("file_size", 50 * 1024 * 1024)) if kind == "size" else len(data)
+        url = "%s/whatsapp_business/attachments/?mid=%s&ext=%d&hash=standin" % (
+            base, urllib.parse.quote(media_id), int(time.time()))
+        return 200, {"messaging_product": "whatsapp", "url": url, "mime_type": mime,
+                     "sha256": digest, "file_size": str(announced), "id": media_id}
+
+    def answer_download(self, headers, media_id):
+        """(status, content type, bytes) for GET of a download URL."""
+        if headers.get("Authorization", "") != "Bearer " + self.token:
+            return 401, "application/json", json.dumps(
+                self.error(190, "Invalid OAuth access token")).encode()
+        f = self.take_media_failure(media_id, ("download_404", "download_500"))
+        if f:
+            code = 404 if f["kind"] == "download_404" else 500
+            answer = json.dumps(self.error(code, "download failed")).encode()
+            return code, "application/json", answer
+        mime, size = self.media_info(media_id)
+        return 200, mime, media_bytes(media_id, size)
 
     def answer(self, headers, body):
         """(status, JSON answer, what was checked) for one POST."""
@@ -174,6 +251,48 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client is gone (a test killed it): nothing to answer
 
+    def send_bytes(self, status, content_type, data):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def record(self, entry):
+        st = self.state
+        with st.lock:
+            st.requests.append(entry)
+            if st.record:
+                st.record.write(json.dumps(entry) + "\n")
+                st.record.flush()
+
+    def media_get(self):
+        """GET /<version>/<media-id> or of a download URL; False for another path."""
+        st = self.state
+        url = urllib.parse.urlsplit(self.path)
+        parts = url.path.strip("/").split("/")
+        if url.path == "/whatsapp_business/attachments/":
+            media_id = (urllib.parse.parse_qs(url.query).get("mid") or [""])[0]
+            status, kind, data = st.answer_download(self.headers, media_id)
+            self.record({"method": "GET", "path": self.path, "status": status,
+                         "checked": "download", "media_id": media_id, "body": None,
+                         "bytes": len(data) if status == 200 else 0, "time": time.time()})
+            self.send_bytes(status, kind, data)
+            return True
+        if len(parts) == 2 and parts[0].startswith("v") and parts[1]:
+            media_id = urllib.parse.unquote(parts[1])
+            base = "http://%s:%d" % self.server.server_address[:2]
+            status, out = st.answer_media(self.headers, media_id, base)
+            self.record({"method": "GET", "path": self.path, "status": status,
+                         "checked": "media", "media_id": media_id, "body": None,
+                         "answer": out, "time": time.time()})
+            self.send_json(status, out)
+            return True
+        return False
+
     def do_GET(self):
         if self.path == "/_requests":
             with self.state.lock:
@@ -185,7 +304,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_json(200, {"requests": len(reqs), "ok": len(ok),
                                      "first": reqs[0]["time"] if reqs else 0,
                                      "last_ok": ok[-1]["time"] if ok else 0})
-        else:
+        elif not self.media_get():
             self.send_json(404, {"error": "not found"})
 
     def do_POST(self):
@@ -199,8 +318,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     st.failures += [(args.get("to", ""), c) for c in args["codes"]]
                 elif self.path == "/_delay":
                     st.delay_ms = int(args["ms"])
+                elif self.path == "/_media":
+                    st.media[args["id"]] = {k: args[k] for k in ("mime_type", "size")
+                                            if k in args}
+                elif self.path == "/_media_fail":
+                    st.media_failures += [(args.get("id", ""), args)] * int(args.get("count", 1))
                 elif self.path == "/_reset":
                     st.requests, st.failures, st.delay_ms = [], [], 0
+                    st.media, st.media_failures = {}, []
             self.send_json(200, {"ok": True})
             return
         parts = self.path.strip("/").split("/")

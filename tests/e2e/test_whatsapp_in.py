@@ -125,7 +125,10 @@ def main():
         f.write(SECRET + b"\n")
     gateway = ('    bus_timeout_ms = 1000\n    whatsapp\n        verify_token = "%s"\n'
                '        app_secret_file = "%s"\n' % (TOKEN, secret_file))
-    with System("whatsapp_in", extra_config={"gateway": gateway}) as s:
+    # Each message opens or joins a ticket here: the bot (router/bot) has
+    # its own test (test_whatsapp_bot.py).
+    router = '    bot\n        enabled = "no"'
+    with System("whatsapp_in", extra_config={"gateway": gateway, "router": router}) as s:
         s.start_all()
 
         # Meta's subscription check.

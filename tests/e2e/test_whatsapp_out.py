@@ -124,7 +124,7 @@ def run(s, standin):
     token_file = os.path.join(s.dir, "whatsapp.token")
     with open(token_file, "w") as f:
         f.write(TOKEN + "\n")
-    s.extra_config = {"notify": "\n".join([
+    s.extra_config = {"router": '    bot\n        enabled = "no"', "notify": "\n".join([
         "    whatsapp",
         '        api_url = "%s/v21.0"' % standin.url,
         '        phone_number_id = "%s"' % PHONE_ID,

@@ -2,7 +2,8 @@
  * underneath). The input becomes an article and a ticket in a temporary
  * index, then the same input is searched, suggested and asked, and the
  * documents' similar ones and shared words are looked up, as kb does for
- * the bot and recurring problems; the bot's hand-off rules read it too. Nothing may fail (a Xapian error here is
+ * the bot and recurring problems; the bot's hand-off rules and its reading
+ * of "Isso resolveu?" read it too, and its words are filled with it. Nothing may fail (a Xapian error here is
  * what stopped kb on "Valeu ❤️"), what is shown must be valid UTF-8, and a
  * search with the article's title, when it has words, finds the article.
  *
@@ -12,6 +13,7 @@
  * picks the language (pt-BR or en). */
 #include "../utf8_check.h"
 #include "kb_bot_rules.h"
+#include "kb_bot_words.h"
 #include "kb_index.h"
 #include "kb_stopwords.h"
 
@@ -196,6 +198,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     kb_bot_handoff_t handoff = kb_bot_handoff (a);
     if (handoff != KB_BOT_CARRY_ON && handoff != KB_BOT_ASKS_FOR_PERSON && handoff != KB_BOT_UPSET)
         s_fail ("kb_bot_handoff", NULL);
+    /* Its reading of "Isso resolveu?" (kb_bot.c), and its words filled with
+     * what the customer wrote (a template from the config is text too). */
+    kb_bot_feedback_t feedback = kb_bot_feedback (a);
+    if (feedback != KB_BOT_FEEDBACK_OTHER && feedback != KB_BOT_FEEDBACK_YES
+        && feedback != KB_BOT_FEEDBACK_NO)
+        s_fail ("kb_bot_feedback", NULL);
+    const char *vars[][2] = {{"titulo", a}, {"trecho", b}, {"link", a}};
+    char *filled = kb_bot_fill (kb_bot_word (NULL, KB_BOT_W_ANSWER, lang), vars, 3);
+    char *own = kb_bot_fill (a, vars, 3);
+    if (!filled || !own || strlen (own) > alen + 2 * (alen + strlen (b)) * 3)
+        s_fail ("kb_bot_fill", NULL);
+    free (filled);
+    free (own);
     /* The customer's term, as kb_tickets.c makes it. */
     char customer[300];
     snprintf (customer, sizeof customer, "U%s", a);

@@ -5,6 +5,7 @@ import { createI18n } from 'vue-i18n';
 import en from './locales/en';
 import ptBR from './locales/pt-BR';
 import type { Language } from './types';
+import { chatEn, chatPtBR } from './chat/messages';
 
 export const LANGUAGES: Language[] = ['pt-BR', 'en'];
 
@@ -12,7 +13,7 @@ export const i18n = createI18n({
   legacy: false,
   locale: 'pt-BR',
   fallbackLocale: 'pt-BR',
-  messages: { 'pt-BR': ptBR, en },
+  messages: { 'pt-BR': { ...ptBR, chat: chatPtBR }, en: { ...en, chat: chatEn } },
   missingWarn: false,
   fallbackWarn: false,
 });

@@ -87,6 +87,8 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'desk.kb.editor.editTitle', staff: true },
       },
       { path: 'lacunas', component: () => desk().then((m) => m.GapsView), meta: { title: 'desk.gaps.title', staff: true } },
+      // The live web chats the bot handed on (issue 16).
+      { path: 'chats', component: () => desk().then((m) => m.ChatsView), meta: { title: 'desk.chats.title', staff: true } },
       {
         path: 'configuracoes',
         component: () => desk().then((m) => m.SettingsView),

@@ -6,6 +6,7 @@ import deskEn from '../src/locales/desk.en';
 import deskPtBR from '../src/locales/desk.pt-BR';
 import en from '../src/locales/en';
 import ptBR from '../src/locales/pt-BR';
+import { chatEn, chatPtBR } from '../src/chat/messages';
 
 function keys(obj: object, prefix = ''): string[] {
   return Object.entries(obj).flatMap(([k, v]) =>
@@ -20,9 +21,9 @@ function filesUnder(dir: string): string[] {
 }
 
 // The dashboard's texts live apart (they load with its chunk) and join
-// the same messages.
-const allPt = { ...ptBR, ...deskPtBR };
-const allEn = { ...en, ...deskEn };
+// the same messages; so do the web chat's (src/chat/messages.ts).
+const allPt = { ...ptBR, ...deskPtBR, chat: chatPtBR };
+const allEn = { ...en, ...deskEn, chat: chatEn };
 const pt = keys(allPt).sort();
 const eng = keys(allEn).sort();
 

@@ -38,7 +38,13 @@ export interface Report {
   total: ReportFigures;
   groups: ReportFigures[];
   backlog: { day: string; open: number }[];
-  deflection: { opened: number; deflected: number; sent_after_opening: number; rate: number | null } | null;
+  deflection: {
+    opened: number;
+    deflected: number;
+    sent_after_opening: number;
+    rate: number | null;
+    bot?: { answered: number; deflected: number; handed_off: number; rate: number | null };
+  } | null;
 }
 
 /** A business duration the way people say it: "45 min", "3 h 20 min",

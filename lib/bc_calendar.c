@@ -1,7 +1,7 @@
-/* router_calendar: business hours by walking local days; each day has at
+/* bc_calendar: business hours by walking local days; each day has at
  * most a few working intervals, so a deadline months away is a few hundred
  * cheap steps. */
-#include "router_calendar.h"
+#include "bc_calendar.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@ typedef struct {
     int start, end; /* minutes from local midnight */
 } s_interval_t;
 
-struct router_calendar_t {
+struct bc_calendar_t {
     s_interval_t week[7][MAX_INTERVALS]; /* tm_wday: 0 = Sunday */
     int n[7];
     int holidays[MAX_HOLIDAYS]; /* yyyymmdd, from config */
@@ -50,10 +50,10 @@ s_parse_hours (const char *text, s_interval_t *out)
     return n;
 }
 
-router_calendar_t *
-router_calendar_new (bc_config_t *config, char *err, size_t err_size)
+bc_calendar_t *
+bc_calendar_new (bc_config_t *config, char *err, size_t err_size)
 {
-    router_calendar_t *self = calloc (1, sizeof *self);
+    bc_calendar_t *self = calloc (1, sizeof *self);
     const char *tz = bc_config_str (config, "router/calendar/timezone", "America/Sao_Paulo");
     char zonefile[256];
     snprintf (zonefile, sizeof zonefile, "/usr/share/zoneinfo/%s", tz);
@@ -96,7 +96,7 @@ router_calendar_new (bc_config_t *config, char *err, size_t err_size)
 }
 
 void
-router_calendar_destroy (router_calendar_t **self_p)
+bc_calendar_destroy (bc_calendar_t **self_p)
 {
     free (*self_p);
     *self_p = NULL;
@@ -114,7 +114,7 @@ s_easter (int y, int *month, int *day)
 }
 
 int
-router_calendar_is_holiday (router_calendar_t *self, int year, int month, int day)
+bc_calendar_is_holiday (bc_calendar_t *self, int year, int month, int day)
 {
     int ymd = year * 10000 + month * 100 + day;
     for (int i = 0; i < self->n_holidays; i++)
@@ -159,12 +159,12 @@ s_at (const struct tm *day, int minutes)
 typedef int (s_visit_fn) (void *arg, time_t a, time_t b);
 
 static int
-s_walk (router_calendar_t *self, time_t from, s_visit_fn *fn, void *arg)
+s_walk (bc_calendar_t *self, time_t from, s_visit_fn *fn, void *arg)
 {
     struct tm day;
     s_day_start (from, &day);
     for (int i = 0; i < MAX_DAYS_AHEAD; i++) {
-        if (!router_calendar_is_holiday (self, day.tm_year + 1900, day.tm_mon + 1, day.tm_mday))
+        if (!bc_calendar_is_holiday (self, day.tm_year + 1900, day.tm_mon + 1, day.tm_mday))
             for (int k = 0; k < self->n[day.tm_wday]; k++) {
                 time_t a = s_at (&day, self->week[day.tm_wday][k].start);
                 time_t b = s_at (&day, self->week[day.tm_wday][k].end);
@@ -197,7 +197,7 @@ s_between_visit (void *arg, time_t a, time_t b)
 }
 
 int64_t
-router_calendar_between (router_calendar_t *self, time_t from, time_t to)
+bc_calendar_between (bc_calendar_t *self, time_t from, time_t to)
 {
     if (to <= from)
         return 0;
@@ -207,7 +207,7 @@ router_calendar_between (router_calendar_t *self, time_t from, time_t to)
 }
 
 time_t
-router_calendar_add_days (router_calendar_t *self, time_t from, int days)
+bc_calendar_add_days (bc_calendar_t *self, time_t from, int days)
 {
     struct tm day;
     localtime_r (&from, &day);
@@ -215,7 +215,7 @@ router_calendar_add_days (router_calendar_t *self, time_t from, int days)
     for (int i = 0; days > 0 && i < MAX_DAYS_AHEAD; i++) {
         s_day_start (s_at (&day, 12 * 60) + 24 * 3600, &day);
         if (self->n[day.tm_wday] > 0
-            && !router_calendar_is_holiday (self, day.tm_year + 1900, day.tm_mon + 1, day.tm_mday))
+            && !bc_calendar_is_holiday (self, day.tm_year + 1900, day.tm_mon + 1, day.tm_mday))
             days--;
     }
     return s_at (&day, minutes);
@@ -239,7 +239,7 @@ s_add_visit (void *arg, time_t a, time_t b)
 }
 
 time_t
-router_calendar_add (router_calendar_t *self, time_t from, int64_t seconds)
+bc_calendar_add (bc_calendar_t *self, time_t from, int64_t seconds)
 {
     if (seconds <= 0)
         return from;
@@ -247,4 +247,27 @@ router_calendar_add (router_calendar_t *self, time_t from, int64_t seconds)
     if (s_walk (self, from, s_add_visit, &x))
         return from + (time_t) seconds * 10; /* no business hours at all: far away */
     return x.at;
+}
+
+static int
+s_open_visit (void *arg, time_t a, time_t b)
+{
+    (void) b;
+    *(time_t *) arg = a;
+    return 1;
+}
+
+time_t
+bc_calendar_next_open (bc_calendar_t *self, time_t from)
+{
+    time_t at = 0;
+    if (s_walk (self, from, s_open_visit, &at))
+        return 0;
+    return at;
+}
+
+int
+bc_calendar_is_open (bc_calendar_t *self, time_t when)
+{
+    return bc_calendar_next_open (self, when) == when;
 }
