@@ -27,10 +27,12 @@ s_customer_seen (router_t *self, bc_tx_t *tx, const Balcao__V1__MessageReceived 
                  int is_person, char *org, size_t org_size)
 {
     *org = 0;
-    /* The web chat's visitor is the e-mail they gave; anonymous, nobody. */
-    const char *address = strcmp (mr->channel, "chat") == 0 ? mr->contact_address
-                                                            : mr->from_address;
-    if (!*address)
+    /* The web chat's visitor is the e-mail they gave; anonymous
+     * ("chat:<id>"), nobody yet. */
+    const char *address = strcmp (mr->channel, "chat") == 0 && *mr->contact_address
+                              ? mr->contact_address
+                              : mr->from_address;
+    if (!*address || strncmp (address, "chat:", 5) == 0)
         return 0;
     char id[320];
     snprintf (id, sizeof id, "customer:%s", address);
@@ -535,9 +537,14 @@ router_inbound_message (router_t *self, bc_tx_t *tx, int64_t time_us,
         }
     }
     if (!existing && !number && is_person && !o->no_bot && self->bot_enabled
-        && (is_chat || strcmp (mr->channel, "whatsapp") == 0)) {
+        && ((is_chat && strncmp (mr->from_address, "chat:", 5) == 0)
+            || (strcmp (mr->channel, "whatsapp") == 0
+                && strncmp (mr->from_address, "whatsapp:", 9) == 0))) {
         /* No open ticket: the bot answers (kb), and hands the conversation
-         * back as a ticket when a person is needed (router_bot.c). */
+         * back as a ticket when a person is needed (router_bot.c). Only
+         * where its answer can reach the customer: our web chat's
+         * "chat:<id>", a WhatsApp number (a chat log another system
+         * submits opens a ticket). */
         rc = router_bot_turn (self, tx, mr);
         goto done;
     }
@@ -635,7 +642,7 @@ router_inbound_message (router_t *self, bc_tx_t *tx, int64_t time_us,
         t.conversation = (char *) o->conversation;
         t.handoff_reason = (char *) (o->handoff_reason ? o->handoff_reason : "");
     }
-    else if (is_chat)
+    else if (is_chat && strncmp (mr->from_address, "chat:", 5) == 0)
         t.conversation = mr->from_address; /* the router's own, without the bot */
     if (is_chat && *mr->contact_address)
         t.customer_address = mr->contact_address; /* answers go there after the chat */
