@@ -22,6 +22,20 @@ struct bc_client_t {
     char *service;     /* whose public key the server must have */
 };
 
+void
+bc_socket_liveness (void *sock)
+{
+    /* ZMTP heartbeats: a peer gone silent (a host lost, a link cut) is
+     * noticed in 3 s and the connection dropped; each reconnection's TCP
+     * handshake gives up after 2 s and is tried again at once, instead of
+     * waiting out the kernel's SYN back-off (a minute and more) once the
+     * link is back. */
+    zsock_set_heartbeat_ivl (sock, 1000);
+    zsock_set_heartbeat_timeout (sock, 3000);
+    zsock_set_connect_timeout (sock, 2000);
+    zsock_set_reconnect_ivl_max (sock, 2000);
+}
+
 static zsock_t *
 s_connect (bc_client_t *self)
 {
@@ -29,6 +43,7 @@ s_connect (bc_client_t *self)
     if (!sock)
         return NULL;
     zsock_set_linger (sock, 0);
+    bc_socket_liveness (sock);
     zsock_set_sndhwm (sock, 0);
     zsock_set_rcvhwm (sock, 0);
     if (self->curve && bc_curve_client (self->curve, sock, self->service)) {

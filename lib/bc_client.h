@@ -63,4 +63,8 @@ int bc_lang_is_en (void);
  * local error code. */
 const char *bc_client_error_text (int rc, const bc_envelope_t *reply, char *buf, size_t size);
 
+/* Sets a connecting socket to notice a silent peer and reconnect quickly
+ * after a partition (heartbeats, connect timeout). */
+void bc_socket_liveness (void *sock);
+
 #endif

@@ -7,7 +7,11 @@
 
 enum { BC_LOG_DEBUG = 0, BC_LOG_INFO = 1, BC_LOG_WARN = 2, BC_LOG_ERROR = 3 };
 
-/* Names the process in every line ("service=intake"). Call once at start. */
+/* Names the process in every line ("service=intake"). Call once at start.
+ * Lines start with a UTC timestamp; when stderr is the systemd journal's
+ * stream (JOURNAL_STREAM names its device and inode) they start with the
+ * syslog priority instead ("<6>level=info service=intake ..."), so the
+ * journal keeps each line's level and its own time. */
 void bc_log_init (const char *service);
 /* Writes buffered lines out (the service loop calls it after each batch;
  * errors and exit flush too). */

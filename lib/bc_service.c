@@ -2,6 +2,7 @@
  * commit, in one single-threaded loop. See bc_service.h for the contract and
  * docs/ARCHITECTURE.md for the protocol. */
 #include "bc_service_internal.h"
+#include "bc_client.h"
 
 #include "bc_clock.h"
 #include "bc_curve.h"
@@ -155,6 +156,7 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     self->inputs = calloc ((size_t) self->batch_max, sizeof (bc_input_t));
     bc_info ("event=started command=%s events=%s data=%s head_seq=%llu curve=%s", cmd_ep, ev_ep,
              dir, (unsigned long long) self->head_seq, self->curve ? "on" : "off");
+    bc_service_metrics_setup (self);
     return self;
 }
 
@@ -170,6 +172,7 @@ bc_service_destroy (bc_service_t **self_p)
         free (self->sources[i].name);
         free (self->sources[i].command_ep);
     }
+    bc_service_metrics_destroy (self);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
     bc_curve_destroy (&self->curve);
@@ -178,6 +181,7 @@ bc_service_destroy (bc_service_t **self_p)
     bc_config_words_free (&self->log_readers);
     free (self->poison);
     free (self->tx.events);
+    bc_backup_destroy (self);
     free (self->inputs);
     free (self->dir);
     free (self->name);
@@ -212,6 +216,7 @@ s_replay_socket (bc_service_t *self, bc_source_t *src)
     zsock_t *sock = zsock_new (ZMQ_DEALER);
     zsock_set_linger (sock, 0);
     zsock_set_rcvhwm (sock, 0);
+    bc_socket_liveness (sock);
     if (self->curve)
         bc_curve_client (self->curve, sock, src->name);
     zsock_connect (sock, "%s", src->command_ep);
@@ -233,6 +238,7 @@ bc_service_consume (bc_service_t *self, const char *source, bc_event_fn *fn)
     zsock_set_rcvhwm (src->sub, 100000);
     zsock_set_subscribe (src->sub, "");
     zsock_set_maxmsgsize (src->sub, (int64_t) self->max_message * 2 + 65536);
+    bc_socket_liveness (src->sub);
     if (self->curve)
         bc_curve_client (self->curve, src->sub, source);
     zsock_connect (src->sub, "%s", ev_ep);
@@ -370,6 +376,7 @@ s_run_batch (bc_service_t *self)
         self->sources[i].applied = self->sources[i].pending;
     /* What a reply acknowledges is in the log before the client sees it. */
     bc_log_flush ();
+    bc_backup_after_commit (self); /* a BackupFreeze's copy, before its reply */
 
     void *router = zsock_resolve (self->router);
     for (int i = 0; i < self->ninputs; i++) {
@@ -566,7 +573,10 @@ bc_service_run (bc_service_t *self)
         if (is_due || self->wake || self->alarm_due) {
             self->wake = 0;
             self->has_request = 0;
-            s_run_batch (self);
+            if (self->freeze.is_frozen)
+                bc_backup_while_frozen (self);
+            else
+                s_run_batch (self);
             self->alarm_due = 0;
             bc_log_flush ();
         }
@@ -576,6 +586,7 @@ bc_service_run (bc_service_t *self)
             self->next_heartbeat = now + self->heartbeat_ms;
         }
         s_check_replays (self, now);
+        bc_backup_tick (self);
         for (int i = 0; i < self->ntimers; i++)
             if (now >= self->timers[i].next) {
                 self->timers[i].next = now + self->timers[i].interval_ms;

@@ -118,6 +118,10 @@ const char *bc_service_name (bc_service_t *self);
 /* True when the bus is CURVE (principals proved by keys). */
 int bc_service_is_curve (bc_service_t *self);
 bc_config_t *bc_service_config (bc_service_t *self);
+/* The service's Prometheus numbers (bc_metrics.h), to add its own; NULL
+ * before set-up. */
+typedef struct bc_metrics_t bc_metrics_t;
+bc_metrics_t *bc_service_metrics (bc_service_t *self);
 bc_store_t *bc_service_store (bc_service_t *self);
 MDB_dbi bc_service_dbi (bc_service_t *self, const char *name);
 /* The service's data directory, <data_dir>/<name>. */

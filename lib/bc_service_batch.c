@@ -127,6 +127,7 @@ s_reply_verror (bc_reply_t *reply, const char *code, const char *fmt_pt, const c
     va_end (ap2);
     Balcao__V1__Error err = BALCAO__V1__ERROR__INIT;
     err.code = (char *) code;
+    snprintf (reply->code, sizeof reply->code, "%s", code);
     err.message = text;
     err.message_pt = text_pt;
     s_reply_set (reply, &err.base);
@@ -427,6 +428,14 @@ s_apply_request (bc_service_t *self, bc_tx_t *tx, bc_input_t *in)
         rc = mdb_put (tx->txn, self->db_requests_by_time, &tk, &empty, 0);
     }
 done:
+    if (!rc) {
+        /* Counted once the batch commits (bc_service_metrics_batch). */
+        const char *type = env ? env->type : "malformed";
+        const char *dot = strrchr (type, '.');
+        bc_metrics_label (dot ? dot + 1 : type, in->metric_type, sizeof in->metric_type);
+        snprintf (in->metric_outcome, sizeof in->metric_outcome, "%s",
+                  reply.is_error ? reply.code : "ok");
+    }
     if (payload)
         protobuf_c_message_free_unpacked (payload, NULL);
     bc_envelope_destroy (&env);
@@ -655,6 +664,9 @@ s_run_batch_once (bc_service_t *self)
     int64_t applied_us = bc_now_us ();
     rc = mdb_txn_commit (tx->txn);
     tx->txn = NULL;
+    if (!rc)
+        bc_service_metrics_batch (self, self->ninputs, applied_us - tx->now_us,
+                                  bc_now_us () - applied_us);
     bc_debug ("event=batch inputs=%d events=%zu apply_us=%lld commit_us=%lld", self->ninputs,
               tx->nevents, (long long) (applied_us - tx->now_us),
               (long long) (bc_now_us () - applied_us));
@@ -824,6 +836,7 @@ bc_batch_apply (bc_service_t *self)
     self->is_isolating = 0;
     for (int i = 0; i < self->ninputs; i++)
         self->inputs[i].is_poisoned = 0;
+    bc_service_metrics_after_batch (self);
 }
 
 void
@@ -831,4 +844,11 @@ bc_batch_register_builtins (bc_service_t *self)
 {
     bc_service_on_command (self, &balcao__v1__ping__descriptor, 0, s_cmd_ping);
     bc_service_on_command (self, &balcao__v1__replay_request__descriptor, 0, s_cmd_replay);
+    bc_backup_register (self);
+}
+
+const char *
+bc_batch_principal (bc_service_t *self, bc_input_t *in, const bc_envelope_t *env)
+{
+    return s_principal (self, in, env);
 }

@@ -7,6 +7,7 @@
 
 #include "bc_service.h"
 #include "bc_id.h"
+#include "bc_metrics.h"
 #include "bc_ratelog.h"
 
 #include <czmq.h>
@@ -45,6 +46,7 @@ typedef struct {
 
 struct bc_reply_t {
     bc_service_t *svc;
+    char code[32]; /* an error reply's code ("invalid"...), for the metrics */
     const char *request_id;
     const char *peer; /* the sender's address, for the log's rate limit */
     uint8_t *data;
@@ -71,6 +73,9 @@ typedef struct {
      * gets an error reply, its handler is not called again. */
     int is_poisoned;
     char poison_reason[BC_REASON_LEN];
+    /* What the metrics count once the batch commits: the request's type
+     * and outcome ("ok" or the error code); "" when not answered. */
+    char metric_type[64], metric_outcome[32];
 } bc_input_t;
 
 /* An event whose handler failed in an earlier run of this batch: the next
@@ -115,6 +120,23 @@ struct bc_tx_t {
     char iso_type[128];
     int rc;            /* the failed run's code */
 };
+
+/* A backup's freeze (bc_service_backup.c): while is_frozen the service
+ * applies nothing; requests wait in held (applied after the thaw). */
+typedef struct {
+    int is_pending;   /* a BackupFreeze was accepted in the running batch */
+    int is_frozen;
+    int is_alarm_deferred; /* the alarm fell due while frozen */
+    int is_release_due;    /* thawed: held requests go back to the inputs */
+    bc_input_t *held;      /* batch_max of them, made at the first freeze */
+    int nheld;
+    char backup_id[65];
+    char request_id[65];
+    char dir[2048];
+    int timeout_ms;
+    int64_t since_us;  /* wall clock, when frozen */
+    int64_t until_ms;  /* mono: thaws by itself then */
+} bc_freeze_t;
 
 struct bc_service_t {
     char *name;
@@ -172,6 +194,8 @@ struct bc_service_t {
     bc_input_t *inputs;
     int ninputs;
     bc_tx_t tx;
+    bc_metrics_t *metrics; /* Prometheus (bc_service_metrics.c); NULL: none */
+    bc_freeze_t freeze;    /* a backup's freeze (bc_service_backup.c) */
 };
 
 /* bc_service_batch.c */
@@ -181,6 +205,31 @@ struct bc_service_t {
  * operator, only when the store itself fails. */
 void bc_batch_apply (bc_service_t *self);
 void bc_batch_register_builtins (bc_service_t *self);
+
+/* bc_service_metrics.c */
+void bc_service_metrics_setup (bc_service_t *self);
+void bc_service_metrics_destroy (bc_service_t *self);
+/* A committed batch: its size and times, and each answered request's type
+ * and outcome (bc_input_t.metric_*). */
+void bc_service_metrics_batch (bc_service_t *self, int inputs, int64_t apply_us,
+                               int64_t commit_us);
+/* The gauges: log head, consumers' positions and lags, quarantine. */
+void bc_service_metrics_after_batch (bc_service_t *self);
+
+/* bc_service_backup.c */
+void bc_backup_register (bc_service_t *self);
+/* After a batch's commit, before its replies: the copy a BackupFreeze of
+ * that batch asked for; the service is then frozen. */
+void bc_backup_after_commit (bc_service_t *self);
+/* Instead of a batch while frozen: answers Ping and BackupThaw, tells other
+ * requests to retry, leaves events to be replayed. */
+void bc_backup_while_frozen (bc_service_t *self);
+/* Each turn of the loop: thaws after the freeze's timeout. */
+void bc_backup_tick (bc_service_t *self);
+/* Drops what a freeze holds (at the end). */
+void bc_backup_destroy (bc_service_t *self);
+/* Who asks (bc_service_batch.c's rule, for the freeze's own requests). */
+const char *bc_batch_principal (bc_service_t *self, bc_input_t *in, const bc_envelope_t *env);
 
 /* bc_quarantine.c */
 /* Reads the number of quarantined events (at start). */

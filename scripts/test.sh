@@ -39,7 +39,7 @@ if [ "${BALCAO_TEST_FAST:-0}" != 1 ]; then
   (cd build-asan && export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      LSAN_OPTIONS=suppressions="$supp" \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 &&
-     ctest --output-on-failure -j"$jobs" -LE browser &&
+     ctest --output-on-failure -j"$jobs" -LE 'browser|hosts' &&
      ctest --output-on-failure -R '^browser_desk_seed_flow$')
 
   echo "== fuzzing, ${BALCAO_FUZZ_SECONDS:-10} s per parser =="

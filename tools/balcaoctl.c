@@ -25,6 +25,12 @@
  *                                       registered at the router, with a web
  *                                       password printed once
  *                                       (balcaoctl_staff.c)
+ *   balcaoctl [-c CONFIG] backup DIR    a consistent copy of every service's
+ *                                       data in DIR while the system runs
+ *                                       (balcaoctl_backup.c)
+ *   balcaoctl [-c CONFIG] restore DIR [--force]
+ *                                       puts a backup in place under data_dir,
+ *                                       every service stopped
  *   balcaoctl [-c CONFIG] supervise     the supervisor itself, in the
  *                                       foreground (balcaoctl_supervise.c)
  */
@@ -734,9 +740,10 @@ s_status (ctl_t *ctl)
 static int
 s_keys (ctl_t *ctl, const char *dir)
 {
-    static const char *const names[] = {"intake",  "router",          "kb",
-                                        "notify",  "gateway",         "balcao",
-                                        "balcaoctl", "balcao-mailgate", "balcao-bench"};
+    static const char *const names[] = {"intake",          "router",          "kb",
+                                        "notify",          "gateway",         "balcao",
+                                        "balcaoctl",       "balcao-mailgate", "balcao-imapgate",
+                                        "balcao-bench"};
     if (!dir)
         dir = bc_config_curve_dir (ctl->config);
     if (!dir) {
@@ -792,7 +799,7 @@ main (int argc, char **argv)
         }
     }
     if (strcmp (cmd, "keys") != 0 && strcmp (cmd, "api-token") != 0
-        && strcmp (cmd, "supervise") != 0) {
+        && strcmp (cmd, "supervise") != 0 && strcmp (cmd, "restore") != 0) {
         /* With CURVE on, every ping below needs our certificate: say it once. */
         bc_curve_t *curve = bc_curve_new (ctl.config, "balcaoctl", &curve_error);
         bc_curve_destroy (&curve);
@@ -818,9 +825,16 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "staff-add") == 0 && (first + 3 == argc || first + 4 == argc))
         rc = ctl_staff_add (&ctl, argv[first + 1], argv[first + 2],
                             first + 4 == argc ? argv[first + 3] : NULL);
+    else if (strcmp (cmd, "backup") == 0 && first + 2 == argc)
+        rc = ctl_backup (&ctl, argv[first + 1]);
+    else if (strcmp (cmd, "restore") == 0
+             && (first + 2 == argc
+                 || (first + 3 == argc && strcmp (argv[first + 2], "--force") == 0)))
+        rc = ctl_restore (&ctl, argv[first + 1], first + 3 == argc);
     else {
         fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR] | "
-                         "api-token NOME [--read] | staff-add ID NOME [NÍVEL]\n");
+                         "api-token NOME [--read] | staff-add ID NOME [NÍVEL] | backup DIR | "
+                         "restore DIR [--force]\n");
         rc = 64;
     }
     bc_config_destroy (&ctl.config);

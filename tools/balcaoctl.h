@@ -65,6 +65,11 @@ int ctl_staff_add (ctl_t *ctl, const char *id, const char *name, const char *tie
  * printed with the dashboard's address. */
 void ctl_demo_staff (ctl_t *ctl);
 
+/* balcaoctl_backup.c: `balcaoctl backup DIR` (while the system runs) and
+ * `balcaoctl restore DIR [--force]` (while it is stopped). Exit statuses. */
+int ctl_backup (ctl_t *ctl, const char *dir);
+int ctl_restore (ctl_t *ctl, const char *dir, int force);
+
 /* `balcaoctl supervise`: runs until SIGTERM; the exit code. */
 int ctl_supervise (ctl_t *ctl);
 

@@ -18,6 +18,9 @@ The submission is idempotent twice over:
     Later, ListTickets / GetTicket show it as the ticket's origin_message_id.
 
 Exit status: 0 accepted (or duplicate), 1 rejected by intake, 75 no answer.
+
+Without ZeroMQ: http_submit.py opens the same ticket over HTTP with a token
+(docs/API.md, "Systems").
 """
 
 import argparse

@@ -190,6 +190,23 @@ gateway_bus_call (gateway_bus_t *self, const char *service, const char *principa
     return rc;
 }
 
+int
+gateway_bus_head (gateway_bus_t *self, const char *service, uint64_t *head)
+{
+    Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
+    bc_envelope_t *reply = NULL;
+    int rc = gateway_bus_call (self, service, "", &ping.base, &reply);
+    Balcao__V1__Pong *pong = rc == BC_OK ? (Balcao__V1__Pong *) bc_envelope_payload (
+                                               reply, &balcao__v1__pong__descriptor)
+                                         : NULL;
+    bc_envelope_destroy (&reply);
+    if (!pong)
+        return rc == BC_OK ? BC_EREMOTE : rc;
+    *head = pong->head_seq;
+    balcao__v1__pong__free_unpacked (pong, NULL);
+    return BC_OK;
+}
+
 /* One round: a Ping to every service at once, answers taken as they come
  * until the bound. A service that did not answer gets a fresh socket, so
  * its late Pong cannot be read as the next round's. */

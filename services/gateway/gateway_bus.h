@@ -23,6 +23,10 @@ void gateway_bus_destroy (gateway_bus_t **self_p);
 int gateway_bus_call (gateway_bus_t *self, const char *service, const char *principal,
                       const ProtobufCMessage *req, bc_envelope_t **reply);
 
+/* The head of service's event log (a Ping, answered from memory) into
+ * *head: BC_OK, the bus's code, or BC_EREMOTE for an answer not a Pong. */
+int gateway_bus_head (gateway_bus_t *self, const char *service, uint64_t *head);
+
 /* Idempotency across HTTP retries: while a base is set (by the thread
  * answering a request that carried an Idempotency-Key header, see
  * gateway_routes.c), the n-th call this thread makes gets the request id

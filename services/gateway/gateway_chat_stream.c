@@ -19,10 +19,11 @@
  *   or an agent's reply), formatted once, in order. A stream's cursor is
  *   (bot seq, agent replies) sent: both only grow, so a browser resuming
  *   with Last-Event-ID "B.A" gets exactly what came after, none twice.
- * - No stream has a thread: libmicrohttpd's event loops call the reader,
- *   which copies the items after the cursor or suspends the connection; the
- *   hub resumes it on news, when its ping is due (gateway/sse_ping_s) or
- *   when the browser hung up (as gateway_sse.c does).
+ * - No stream has a thread: libmicrohttpd's event loops call the reader
+ *   (gateway_sse_stream.c, as for gateway_sse.c's streams), which copies the
+ *   items after the cursor or suspends the connection; the hub resumes it
+ *   on news, when its ping is due (gateway/sse_ping_s) or when the browser
+ *   hung up.
  * - A chat no stream watches any more is let go of (its last sign of life
  *   stored); every 5 s the hub looks for chats gone quiet for
  *   gateway/chat/idle_s (120 s) and ends them at kb (EndConversation: kb
@@ -34,11 +35,11 @@
 #include "balcao/v1/router.pb-c.h"
 #include "bc_clock.h"
 #include "bc_log.h"
+#include "gateway_sse_stream.h"
 
 #include <czmq.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,13 +70,9 @@ typedef struct s_chat {
 typedef struct s_cstream {
     gateway_chat_stream_t *hub;
     s_chat_t *chat;
-    struct MHD_Connection *conn;
-    int fd;
-    uint32_t bot, agent; /* sent */
-    bool told_ended, suspended, timeout_set;
-    char *out;
-    size_t out_len, out_pos, out_cap;
-    time_t last_write;
+    gateway_sse_stream_t *io; /* its connection (gateway_sse_stream.c) */
+    uint32_t bot, agent;      /* sent */
+    bool told_ended;
     struct s_cstream *next;
 } s_cstream_t;
 
@@ -118,23 +115,6 @@ gateway_chat_end_conversation (gateway_bus_t *bus, const char *id, bc_envelope_t
     else
         bc_envelope_destroy (&answer);
     return rc;
-}
-
-static int
-s_head (gateway_bus_t *bus, const char *service, uint64_t *head)
-{
-    Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
-    bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (bus, service, "", &ping.base, &reply);
-    Balcao__V1__Pong *pong =
-        rc == BC_OK ? (Balcao__V1__Pong *) bc_envelope_payload (reply, &balcao__v1__pong__descriptor)
-                    : NULL;
-    bc_envelope_destroy (&reply);
-    if (!pong)
-        return rc == BC_OK ? BC_EREMOTE : rc;
-    *head = pong->head_seq;
-    balcao__v1__pong__free_unpacked (pong, NULL);
-    return BC_OK;
 }
 
 /* Under the lock: appends an item, its cursor the chat's after it. */
@@ -181,10 +161,7 @@ static void
 s_wake (s_chat_t *c)
 {
     for (s_cstream_t *st = c->streams; st; st = st->next)
-        if (st->suspended) {
-            st->suspended = false;
-            MHD_resume_connection (st->conn);
-        }
+        gateway_sse_stream_resume (st->io);
 }
 
 /* The bot's replies to chat c not seen yet (kb's GetConversation). */
@@ -366,15 +343,6 @@ s_end_quiet (gateway_chat_stream_t *self)
 /* ---------------------------------------------------------------------- */
 /* The hub */
 
-static bool
-s_hung_up (const s_cstream_t *st)
-{
-    if (st->fd < 0)
-        return false;
-    struct pollfd p = {.fd = st->fd, .events = POLLRDHUP};
-    return poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
-}
-
 static void
 s_chat_free (s_chat_t *c)
 {
@@ -396,11 +364,10 @@ s_tend (gateway_chat_stream_t *self)
         self->looked_ms = mono;
     for (s_chat_t *c = self->chats; c; c = c->next)
         for (s_cstream_t *st = c->streams; st; st = st->next)
-            if (st->suspended
-                && (now - st->last_write >= self->ping_s || (look && s_hung_up (st)))) {
-                st->suspended = false;
-                MHD_resume_connection (st->conn);
-            }
+            if (gateway_sse_stream_is_due (st->io, now, mono)
+                || (look && gateway_sse_stream_is_suspended (st->io)
+                    && gateway_sse_stream_hung_up (st->io)))
+                gateway_sse_stream_resume (st->io);
 }
 
 static void *
@@ -446,13 +413,14 @@ s_hub (void *arg)
             }
             pthread_mutex_unlock (&self->lock);
             uint64_t head;
-            if (s_head (self->bus, "kb", &head) == BC_OK && (head != self->kb_head || any_new)) {
+            if (gateway_bus_head (self->bus, "kb", &head) == BC_OK
+                && (head != self->kb_head || any_new)) {
                 self->kb_head = head;
                 for (size_t i = 0; i < n; i++)
                     s_look_kb (self, list[i]);
             }
             /* The router changed: each chat's ticket, and what is new on it. */
-            if (s_head (self->bus, "router", &head) == BC_OK
+            if (gateway_bus_head (self->bus, "router", &head) == BC_OK
                 && (head != self->router_head || any_new)) {
                 self->router_head = head;
                 for (size_t i = 0; i < n; i++) {
@@ -543,25 +511,6 @@ gateway_chat_stream_ended (gateway_chat_stream_t *self, const char *id)
 /* ---------------------------------------------------------------------- */
 /* A stream */
 
-static void
-s_out (s_cstream_t *st, const char *text, size_t len)
-{
-    if (st->out_pos == st->out_len)
-        st->out_pos = st->out_len = 0;
-    if (st->out_len + len > st->out_cap) {
-        size_t cap = st->out_cap ? st->out_cap : 4096;
-        while (cap < st->out_len + len)
-            cap *= 2;
-        char *grown = realloc (st->out, cap);
-        if (!grown)
-            return;
-        st->out = grown;
-        st->out_cap = cap;
-    }
-    memcpy (st->out + st->out_len, text, len);
-    st->out_len += len;
-}
-
 /* Under the lock: the chat's items after the stream's cursor. */
 static void
 s_take (s_cstream_t *st)
@@ -575,75 +524,49 @@ s_take (s_cstream_t *st)
             st->bot = it->bot;
         if (it->agent > st->agent)
             st->agent = it->agent;
-        char line[48];
-        int n = snprintf (line, sizeof line, "id: %" PRIu32 ".%" PRIu32 "\n", st->bot, st->agent);
-        s_out (st, line, (size_t) n);
-        s_out (st, it->text, strlen (it->text));
+        gateway_sse_stream_printf (st->io, "id: %" PRIu32 ".%" PRIu32 "\n", st->bot, st->agent);
+        gateway_sse_stream_append (st->io, it->text, strlen (it->text));
     }
     if (c->is_ended && !st->told_ended) {
         st->told_ended = true;
-        s_out (st, "event: ended\ndata: {}\n\n", 23);
+        gateway_sse_stream_append (st->io, "event: ended\ndata: {}\n\n", 23);
     }
 }
 
-static ssize_t
-s_read (void *cls, uint64_t pos, char *buf, size_t max)
+/* Under the lock, from the stream's reader: the items, or the end once
+ * the stream said the chat ended. */
+static gateway_sse_stream_rc_t
+s_stream_take (gateway_sse_stream_t *io, void *arg)
 {
-    (void) pos;
-    s_cstream_t *st = cls;
-    gateway_chat_stream_t *self = st->hub;
-    if (!st->timeout_set) {
-        MHD_set_connection_option (st->conn, MHD_CONNECTION_OPTION_TIMEOUT,
-                                   (unsigned) (self->ping_s * 3));
-        st->timeout_set = true;
-    }
-    while (st->out_pos == st->out_len) {
-        if (zsys_interrupted)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        if (s_hung_up (st))
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-        pthread_mutex_lock (&self->lock);
-        if (self->stopping || (st->told_ended && st->chat->is_ended)) {
-            pthread_mutex_unlock (&self->lock);
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        }
-        s_take (st);
-        if (st->out_pos == st->out_len && time (NULL) - st->last_write >= self->ping_s)
-            s_out (st, ": ping\n\n", 8);
-        if (st->out_pos == st->out_len) {
-            st->suspended = true;
-            MHD_suspend_connection (st->conn);
-            pthread_mutex_unlock (&self->lock);
-            return 0;
-        }
-        pthread_mutex_unlock (&self->lock);
-    }
-    size_t n = st->out_len - st->out_pos;
-    if (n > max)
-        n = max;
-    memcpy (buf, st->out + st->out_pos, n);
-    st->out_pos += n;
-    st->last_write = time (NULL);
-    return (ssize_t) n;
+    (void) io;
+    s_cstream_t *st = arg;
+    if (st->hub->stopping || (st->told_ended && st->chat->is_ended))
+        return GATEWAY_SSE_STREAM_END;
+    s_take (st);
+    return GATEWAY_SSE_STREAM_TAKEN;
 }
 
+/* Under the lock: the connection ended. */
 static void
-s_free (void *cls)
+s_stream_closed (gateway_sse_stream_t *io, void *arg)
 {
-    s_cstream_t *st = cls;
-    gateway_chat_stream_t *self = st->hub;
-    pthread_mutex_lock (&self->lock);
+    (void) io;
+    s_cstream_t *st = arg;
     for (s_cstream_t **p = &st->chat->streams; *p; p = &(*p)->next)
         if (*p == st) {
             *p = st->next;
             break;
         }
     st->chat->conns--;
-    self->streams--;
-    pthread_mutex_unlock (&self->lock);
-    free (st->out);
+    st->hub->streams--;
     free (st);
 }
+
+/* The chat's items are all in memory: take never says BEHIND. */
+static const gateway_sse_stream_room_t s_room = {
+    .take = s_stream_take,
+    .closed = s_stream_closed,
+};
 
 /* "B.A" (Last-Event-ID, or ?after=): the cursor to resume from. */
 static bool
@@ -679,16 +602,15 @@ gateway_chat_stream_open (gateway_chat_stream_t *self, gateway_req_t *req,
                                    "Last-Event-ID: o id do último evento recebido (ex.: 3.1)",
                                    "Last-Event-ID: the id of the last event received (e.g. 3.1)");
     s_cstream_t *st = calloc (1, sizeof *st);
-    if (!st)
+    if (st)
+        st->io = gateway_sse_stream_new (req->conn, &self->lock, self->ping_s, &s_room, st);
+    if (!st || !st->io) {
+        free (st);
         return MHD_NO;
+    }
     st->hub = self;
-    st->conn = req->conn;
     st->bot = bot;
     st->agent = agent;
-    st->last_write = time (NULL);
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info (req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    st->fd = info ? info->connect_fd : -1;
     pthread_mutex_lock (&self->lock);
     s_chat_t *c = NULL;
     for (c = self->chats; c && memcmp (c->key, key, GATEWAY_KEY_SIZE) != 0; c = c->next)
@@ -710,6 +632,7 @@ gateway_chat_stream_open (gateway_chat_stream_t *self, gateway_req_t *req,
     }
     pthread_mutex_unlock (&self->lock);
     if (!st->chat) {
+        gateway_sse_stream_destroy (&st->io);
         free (st);
         return gateway_http_json (
             req->conn, MHD_HTTP_TOO_MANY_REQUESTS,
@@ -719,18 +642,6 @@ gateway_chat_stream_open (gateway_chat_stream_t *self, gateway_req_t *req,
                        "tente de novo", "retry_after", 30),
             MHD_HTTP_HEADER_RETRY_AFTER, "30");
     }
-    s_out (st, "retry: 2000\n\n", 13);
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 16 * 1024, s_read, st, s_free);
-    if (!resp) {
-        s_free (st);
-        return MHD_NO;
-    }
-    MHD_add_response_header (resp, "Content-Type", "text/event-stream; charset=utf-8");
-    MHD_add_response_header (resp, "Cache-Control", "no-store");
-    MHD_add_response_header (resp, "X-Accel-Buffering", "no");
-    MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
-    enum MHD_Result out = MHD_queue_response (req->conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response (resp);
-    return out;
+    gateway_sse_stream_retry (st->io, 2000);
+    return gateway_sse_stream_queue (st->io);
 }

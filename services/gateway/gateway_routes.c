@@ -5,6 +5,7 @@
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/router.pb-c.h"
 #include "gateway_accounts_internal.h"
+#include "gateway_api_tickets.h"
 #include "gateway_chat.h"
 #include "gateway_desk_admin.h"
 #include "gateway_desk.h"
@@ -33,6 +34,7 @@ struct gateway_routes_t {
     gateway_bus_t *bus;
     gateway_accounts_t *accounts;
     gateway_tickets_t *tickets;
+    gateway_api_tickets_t *api_tickets; /* a system's POST tickets */
     gateway_kb_t *kb;
     gateway_desk_kb_t *desk_kb;
     gateway_reports_t *reports;
@@ -79,6 +81,7 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     s_origin_of (public_url, self->origin, sizeof self->origin);
     self->accounts = gateway_accounts_new (config, bus);
     self->tickets = gateway_tickets_new (config, bus);
+    self->api_tickets = gateway_api_tickets_new (config, bus);
     self->kb = gateway_kb_new (config, bus);
     self->reports = gateway_reports_new (config, bus);
     self->desk_admin = gateway_desk_admin_new (config, bus);
@@ -88,8 +91,8 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->desk_kb = gateway_desk_kb_new (config, bus);
     self->whatsapp = gateway_whatsapp_new (config, bus);
     self->chat = self->accounts ? gateway_chat_new (config, bus, self->accounts->store) : NULL;
-    if (!self->accounts || !self->tickets || !self->kb || !self->reports || !self->desk_admin
-        || !self->desk || !self->sse || !self->files || !self->desk_kb || !self->whatsapp
+    if (!self->accounts || !self->tickets || !self->api_tickets || !self->kb || !self->reports
+        || !self->desk_admin || !self->desk || !self->sse || !self->files || !self->desk_kb || !self->whatsapp
         || !self->chat)
         gateway_routes_destroy (&self);
     return self;
@@ -111,6 +114,7 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     gateway_desk_admin_destroy (&self->desk_admin);
     gateway_desk_destroy (&self->desk);
     gateway_tickets_destroy (&self->tickets);
+    gateway_api_tickets_destroy (&self->api_tickets);
     gateway_accounts_destroy (&self->accounts);
     free (self);
     *self_p = NULL;
@@ -392,6 +396,10 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
                                        "apague os cookies deste site e recarregue a página",
                                        "the Cookie header is malformed or too large; clear this "
                                        "site's cookies and reload the page");
+        /* No cookie, no token: not a browser, but a system that forgot its
+         * token (gateway_api_tickets.h), told how to send one. */
+        if (!cookie && req.is_write && strcmp (req.path, "tickets") == 0)
+            return s_unauthorized (self, conn, GATEWAY_AUTH_MISSING, false);
         gateway_accounts_identify (self->accounts, &req);
     }
     enum MHD_Result out = MHD_NO;
@@ -414,6 +422,7 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
     }
     if (!gateway_accounts_route (self->accounts, &req, &out) &&
         !gateway_desk_kb_route (self->desk_kb, &req, &out) &&
+        !gateway_api_tickets_route (self->api_tickets, &req, &out) &&
         !gateway_tickets_route (self->tickets, &req, &out) &&
         !gateway_kb_route (self->kb, &req, &out) &&
         !gateway_reports_route (self->reports, &req, &out) &&

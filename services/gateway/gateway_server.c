@@ -10,6 +10,7 @@
 #include "gateway_server.h"
 
 #include "bc_log.h"
+#include "bc_metrics.h"
 #include "gateway_auth.h"
 #include "gateway_bus.h"
 #include "gateway_parse.h"
@@ -36,7 +37,26 @@ struct gateway_server_t {
     pthread_mutex_t log_lock;
     time_t log_second;
     unsigned log_pending;
+    bc_metrics_t *metrics; /* GET /metrics on gateway/metrics */
 };
+
+/* Every request's end, counted for Prometheus, then the routes' clean-up. */
+static void
+s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode why)
+{
+    gateway_server_t *self = cls;
+    const char *end = why == MHD_REQUEST_TERMINATED_COMPLETED_OK        ? "ok"
+                      : why == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED   ? "timeout"
+                      : why == MHD_REQUEST_TERMINATED_CLIENT_ABORT      ? "client_abort"
+                      : why == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN   ? "shutdown"
+                      : why == MHD_REQUEST_TERMINATED_READ_ERROR        ? "read_error"
+                                                                        : "error";
+    char labels[40];
+    snprintf (labels, sizeof labels, "end=\"%s\"", end);
+    bc_metrics_add (self->metrics, "balcao_http_requests_total", labels, 1);
+    gateway_routes_completed (self->routes, conn, con_cls, why);
+}
 
 static void
 s_mhd_log (void *cls, const char *fmt, va_list ap)
@@ -72,6 +92,14 @@ gateway_server_new (bc_config_t *config)
     if (!self)
         return NULL;
     pthread_mutex_init (&self->log_lock, NULL);
+    self->metrics = bc_metrics_new ("gateway");
+    bc_metrics_help (self->metrics, "balcao_http_requests_total", "counter",
+                     "HTTP requests ended, by how they ended (ok, timeout, client_abort, "
+                     "error...).");
+    bc_metrics_add (self->metrics, "balcao_http_requests_total", "end=\"ok\"", 0);
+    /* Off with metrics = "" (loopback by default: Prometheus scrapes locally
+     * or through a tunnel; the numbers are not for the public). */
+    bc_metrics_listen (self->metrics, bc_config_str (config, "gateway/metrics", "127.0.0.1:7143"));
     self->auth = gateway_auth_new (config);
     self->bus = self->auth ? gateway_bus_new (config) : NULL;
     self->routes = self->bus ? gateway_routes_new (config, self->auth, self->bus) : NULL;
@@ -100,7 +128,7 @@ gateway_server_new (bc_config_t *config)
         MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self, MHD_OPTION_SOCK_ADDR, &sin,
         MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_UNESCAPE_CALLBACK, s_unescape, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, gateway_routes_completed, self->routes,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
     if (!self->daemon) {
         bc_error ("event=listen_failed address=%s port=%d hint=\"is the port in use?\"", address,
@@ -132,6 +160,7 @@ gateway_server_destroy (gateway_server_t **self_p)
     gateway_routes_destroy (&self->routes);
     gateway_bus_destroy (&self->bus);
     gateway_auth_destroy (&self->auth);
+    bc_metrics_destroy (&self->metrics);
     pthread_mutex_destroy (&self->log_lock);
     free (self);
     *self_p = NULL;

@@ -23,6 +23,7 @@
  *   restricts organizations).
  * - No stream has a thread of its own: libmicrohttpd serves them from its
  *   few event-loop threads (gateway_server.c). A stream's content reader
+ *   (gateway_sse_stream.c, with the connection's plumbing)
  *   copies the events after its cursor, or, with nothing to send,
  *   suspends the connection. The hub resumes the suspended streams of a
  *   watch when it has put new events in, one whose `: ping` is due (every
@@ -46,6 +47,7 @@
 #include "bc_id.h"
 #include "bc_log.h"
 #include "gateway_sse_event.h"
+#include "gateway_sse_stream.h"
 #include "gateway_webpath.h"
 
 #include <czmq.h>
@@ -106,16 +108,9 @@ struct gateway_sse_t {
 typedef struct s_stream {
     gateway_sse_t *sse;
     s_watch_t *watch;
-    struct MHD_Connection *conn;
-    int fd; /* the connection's socket, to notice a browser gone */
+    gateway_sse_stream_t *io; /* its connection (gateway_sse_stream.c) */
     uint64_t cursor, id_sent;
     char key[208];
-    char *out;
-    size_t out_len, out_pos, out_cap;
-    time_t last_write;
-    bool suspended;   /* by its reader, with nothing to send; under the lock */
-    bool timeout_set; /* its idle timeout raised (on the event loop) */
-    int64_t retry_ms; /* a failed feed request: resumed to try again then */
     struct s_stream *next; /* the watch's */
 } s_stream_t;
 
@@ -255,20 +250,8 @@ static void
 s_wake (s_watch_t *w, bool all)
 {
     for (s_stream_t *st = w->streams; st; st = st->next)
-        if (st->suspended && (all || w->refused || w->scanned > st->cursor)) {
-            st->suspended = false;
-            MHD_resume_connection (st->conn);
-        }
-}
-
-/* The browser closed the connection (a page left or reloaded). */
-static bool
-s_hung_up (const s_stream_t *st)
-{
-    if (st->fd < 0)
-        return false;
-    struct pollfd p = {.fd = st->fd, .events = POLLRDHUP};
-    return poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+        if (all || w->refused || w->scanned > st->cursor)
+            gateway_sse_stream_resume (st->io);
 }
 
 /* Under the lock, every poll: resumes the suspended streams whose ping is
@@ -284,13 +267,10 @@ s_tend (gateway_sse_t *self)
     size_t n = 0;
     for (s_watch_t *w = self->watches; w; w = w->next)
         for (s_stream_t *st = w->streams; st; st = st->next) {
-            if (!st->suspended)
-                continue;
-            if (now - st->last_write >= self->ping_s || (st->retry_ms && mono >= st->retry_ms)) {
-                st->suspended = false;
-                MHD_resume_connection (st->conn);
-            }
-            else if (look && st->fd >= 0)
+            if (gateway_sse_stream_is_due (st->io, now, mono))
+                gateway_sse_stream_resume (st->io);
+            else if (look && gateway_sse_stream_is_suspended (st->io)
+                     && gateway_sse_stream_fd (st->io) >= 0)
                 n++;
         }
     if (!look)
@@ -310,17 +290,16 @@ s_tend (gateway_sse_t *self)
     size_t k = 0;
     for (s_watch_t *w = self->watches; w; w = w->next)
         for (s_stream_t *st = w->streams; st && k < n; st = st->next)
-            if (st->suspended && st->fd >= 0) {
-                self->fds[k] = (struct pollfd) {.fd = st->fd, .events = POLLRDHUP};
+            if (gateway_sse_stream_is_suspended (st->io) && gateway_sse_stream_fd (st->io) >= 0) {
+                self->fds[k] =
+                    (struct pollfd) {.fd = gateway_sse_stream_fd (st->io), .events = POLLRDHUP};
                 self->fd_streams[k++] = st;
             }
     if (k == 0 || poll (self->fds, k, 0) <= 0)
         return;
     for (size_t i = 0; i < k; i++)
-        if (self->fds[i].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) {
-            self->fd_streams[i]->suspended = false;
-            MHD_resume_connection (self->fd_streams[i]->conn);
-        }
+        if (self->fds[i].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))
+            gateway_sse_stream_resume (self->fd_streams[i]->io);
 }
 
 /* One feed request for each watch in list, all sent at once on the hub's
@@ -413,23 +392,6 @@ s_watch_free (s_watch_t *w)
     free (w);
 }
 
-static int
-s_ping (gateway_sse_t *self, uint64_t *head)
-{
-    Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
-    bc_envelope_t *reply;
-    int rc = gateway_bus_call (self->bus, "router", "", &ping.base, &reply);
-    Balcao__V1__Pong *pong =
-        rc == BC_OK ? (Balcao__V1__Pong *) bc_envelope_payload (reply, &balcao__v1__pong__descriptor)
-                    : NULL;
-    bc_envelope_destroy (&reply);
-    if (!pong)
-        return rc == BC_OK ? BC_EREMOTE : rc;
-    *head = pong->head_seq;
-    balcao__v1__pong__free_unpacked (pong, NULL);
-    return BC_OK;
-}
-
 static void *
 s_hub (void *arg)
 {
@@ -453,7 +415,7 @@ s_hub (void *arg)
         if (stop)
             break;
         uint64_t head;
-        if (!idle && s_ping (self, &head) == BC_OK) {
+        if (!idle && gateway_bus_head (self->bus, "router", &head) == BC_OK) {
             pthread_mutex_lock (&self->lock);
             self->head = head;
             self->head_ms = zclock_mono ();
@@ -558,30 +520,11 @@ gateway_sse_destroy (gateway_sse_t **self_p)
 /* A stream */
 
 static void
-s_out (s_stream_t *st, const char *text, size_t len)
-{
-    if (st->out_pos == st->out_len)
-        st->out_pos = st->out_len = 0;
-    if (st->out_len + len > st->out_cap) {
-        size_t cap = st->out_cap ? st->out_cap : 4096;
-        while (cap < st->out_len + len)
-            cap *= 2;
-        char *grown = realloc (st->out, cap);
-        if (!grown)
-            return;
-        st->out = grown;
-        st->out_cap = cap;
-    }
-    memcpy (st->out + st->out_len, text, len);
-    st->out_len += len;
-}
-
-static void
 s_out_event (void *arg, uint64_t seq, char *text)
 {
     s_stream_t *st = arg;
     (void) seq;
-    s_out (st, text, strlen (text));
+    gateway_sse_stream_append (st->io, text, strlen (text));
     free (text);
 }
 
@@ -592,13 +535,11 @@ s_out_cursor (s_stream_t *st)
 {
     if (st->cursor == st->id_sent)
         return;
-    char line[48];
-    int n = snprintf (line, sizeof line, "id: %llu\n\n", (unsigned long long) st->cursor);
-    s_out (st, line, (size_t) n);
+    gateway_sse_stream_printf (st->io, "id: %llu\n\n", (unsigned long long) st->cursor);
     st->id_sent = st->cursor;
 }
 
-/* Under the lock: the watch's events after the cursor into st->out.
+/* Under the lock: the watch's events after the cursor into the stream.
  * False when the ring does not reach back to the cursor. */
 static bool
 s_take (s_stream_t *st)
@@ -619,7 +560,7 @@ s_take (s_stream_t *st)
     }
     for (size_t i = lo; i < w->count; i++) {
         const s_event_t *e = &w->ring[(w->start + i) % w->cap];
-        s_out (st, e->text, strlen (e->text));
+        gateway_sse_stream_append (st->io, e->text, strlen (e->text));
         st->cursor = st->id_sent = e->seq;
     }
     if (w->scanned > st->cursor)
@@ -627,71 +568,43 @@ s_take (s_stream_t *st)
     return true;
 }
 
-/* On an event-loop thread: what there is to send, or, with nothing, the
- * connection suspended (and 0) until the hub resumes it. */
-static ssize_t
-s_read (void *cls, uint64_t pos, char *buf, size_t max)
+/* Under the lock, from the stream's reader: the watch's events, or BEHIND
+ * when the ring does not reach back to the cursor. */
+static gateway_sse_stream_rc_t
+s_stream_take (gateway_sse_stream_t *io, void *arg)
 {
-    (void) pos;
-    s_stream_t *st = cls;
-    gateway_sse_t *self = st->sse;
-    if (!st->timeout_set) {
-        /* A stream is quiet between pings: the idle timeout must not end it. */
-        MHD_set_connection_option (st->conn, MHD_CONNECTION_OPTION_TIMEOUT,
-                                   (unsigned) (self->ping_s * 3));
-        st->timeout_set = true;
-    }
-    while (st->out_pos == st->out_len) {
-        if (zsys_interrupted)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        if (s_hung_up (st))
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-        pthread_mutex_lock (&self->lock);
-        if (self->stopping || st->watch->refused) {
-            pthread_mutex_unlock (&self->lock);
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        }
-        bool covered = s_take (st);
-        if (covered && st->out_pos == st->out_len && time (NULL) - st->last_write >= self->ping_s) {
-            s_out (st, ": ping\n\n", 8);
-            s_out_cursor (st);
-        }
-        if (covered && st->out_pos == st->out_len) {
-            st->suspended = true;
-            st->retry_ms = 0;
-            MHD_suspend_connection (st->conn);
-            pthread_mutex_unlock (&self->lock);
-            return 0;
-        }
-        pthread_mutex_unlock (&self->lock);
-        if (!covered) {
-            /* Back from a long absence: ask the feed ourselves. */
-            uint64_t scanned, head;
-            int rc = s_fetch (self, st->watch->principal, st->cursor + 1, s_out_event, st,
-                              &scanned, &head, NULL);
-            if (rc == BC_EREMOTE)
-                return MHD_CONTENT_READER_END_OF_STREAM;
-            if (rc != BC_OK) {
-                /* The router did not answer: again in a second. */
-                pthread_mutex_lock (&self->lock);
-                st->suspended = true;
-                st->retry_ms = zclock_mono () + 1000;
-                MHD_suspend_connection (st->conn);
-                pthread_mutex_unlock (&self->lock);
-                return 0;
-            }
-            if (scanned > st->cursor)
-                st->cursor = scanned;
-            s_out_cursor (st);
-        }
-    }
-    size_t n = st->out_len - st->out_pos;
-    if (n > max)
-        n = max;
-    memcpy (buf, st->out + st->out_pos, n);
-    st->out_pos += n;
-    st->last_write = time (NULL);
-    return (ssize_t) n;
+    (void) io;
+    s_stream_t *st = arg;
+    if (st->sse->stopping || st->watch->refused)
+        return GATEWAY_SSE_STREAM_END;
+    return s_take (st) ? GATEWAY_SSE_STREAM_TAKEN : GATEWAY_SSE_STREAM_BEHIND;
+}
+
+/* With a ping, the cursor moved past events the feed left out. */
+static void
+s_stream_pinged (gateway_sse_stream_t *io, void *arg)
+{
+    (void) io;
+    s_out_cursor (arg);
+}
+
+/* Back from a long absence: ask the feed ourselves (outside the lock). */
+static gateway_sse_stream_rc_t
+s_stream_catch_up (gateway_sse_stream_t *io, void *arg)
+{
+    (void) io;
+    s_stream_t *st = arg;
+    uint64_t scanned, head;
+    int rc = s_fetch (st->sse, st->watch->principal, st->cursor + 1, s_out_event, st, &scanned,
+                      &head, NULL);
+    if (rc == BC_EREMOTE)
+        return GATEWAY_SSE_STREAM_END;
+    if (rc != BC_OK)
+        return GATEWAY_SSE_STREAM_RETRY; /* the router did not answer: again in a second */
+    if (scanned > st->cursor)
+        st->cursor = scanned;
+    s_out_cursor (st);
+    return GATEWAY_SSE_STREAM_TAKEN;
 }
 
 static void
@@ -705,23 +618,28 @@ s_release (gateway_sse_t *self, const char *key)
     self->streams--;
 }
 
+/* Under the lock: the connection ended. */
 static void
-s_free (void *cls)
+s_stream_closed (gateway_sse_stream_t *io, void *arg)
 {
-    s_stream_t *st = cls;
-    gateway_sse_t *self = st->sse;
-    pthread_mutex_lock (&self->lock);
+    (void) io;
+    s_stream_t *st = arg;
     for (s_stream_t **p = &st->watch->streams; *p; p = &(*p)->next)
         if (*p == st) {
             *p = st->next;
             break;
         }
     st->watch->conns--;
-    s_release (self, st->key);
-    pthread_mutex_unlock (&self->lock);
-    free (st->out);
+    s_release (st->sse, st->key);
     free (st);
 }
+
+static const gateway_sse_stream_room_t s_room = {
+    .take = s_stream_take,
+    .pinged = s_stream_pinged,
+    .catch_up = s_stream_catch_up,
+    .closed = s_stream_closed,
+};
 
 /* The stream's start: where it resumes (Last-Event-ID), or the head. */
 static bool
@@ -747,7 +665,7 @@ s_start_cursor (gateway_sse_t *self, gateway_req_t *req, uint64_t *cursor, enum 
     pthread_mutex_unlock (&self->lock);
     if (fresh)
         return true;
-    int rc = s_ping (self, cursor);
+    int rc = gateway_bus_head (self->bus, "router", cursor);
     if (rc == BC_OK)
         return true;
     *out = gateway_http_bus_error (req->conn, rc == BC_EREMOTE ? BC_ETIMEOUT : rc, NULL, "router");
@@ -766,15 +684,14 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
     if (!s_start_cursor (self, req, &cursor, &out))
         return out;
     s_stream_t *st = calloc (1, sizeof *st);
-    if (!st)
+    if (st)
+        st->io = gateway_sse_stream_new (req->conn, &self->lock, self->ping_s, &s_room, st);
+    if (!st || !st->io) {
+        free (st);
         return MHD_NO;
+    }
     st->sse = self;
-    st->conn = req->conn;
     st->cursor = cursor;
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info (req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    st->fd = info ? info->connect_fd : -1;
-    st->last_write = time (NULL);
     snprintf (st->key, sizeof st->key, "%s",
               *req->session_key ? req->session_key : req->principal);
     /* The first look at the feed, here: a refusal is an HTTP answer. */
@@ -784,7 +701,7 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
     if (rc != BC_OK) {
         out = gateway_http_bus_error (req->conn, rc, error, "router");
         bc_envelope_destroy (&error);
-        free (st->out);
+        gateway_sse_stream_destroy (&st->io);
         free (st);
         return out;
     }
@@ -827,7 +744,7 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
     }
     pthread_mutex_unlock (&self->lock);
     if (!w) {
-        free (st->out);
+        gateway_sse_stream_destroy (&st->io);
         free (st);
         if (too_many)
             return gateway_http_json (
@@ -844,22 +761,10 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
                                    "the server has too many live connections; try again shortly");
     }
     /* The browser retries in 2 s; it knows where it is from the start. */
-    s_out (st, "retry: 2000\n\n", 13);
+    gateway_sse_stream_retry (st->io, 2000);
     st->id_sent = 0;
     s_out_cursor (st);
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 16 * 1024, s_read, st, s_free);
-    if (!resp) {
-        s_free (st);
-        return MHD_NO;
-    }
-    MHD_add_response_header (resp, "Content-Type", "text/event-stream; charset=utf-8");
-    MHD_add_response_header (resp, "Cache-Control", "no-store");
-    MHD_add_response_header (resp, "X-Accel-Buffering", "no");
-    MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
-    out = MHD_queue_response (req->conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response (resp);
-    return out;
+    return gateway_sse_stream_queue (st->io);
 }
 
 bool

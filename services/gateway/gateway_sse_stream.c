@@ -122,8 +122,8 @@ bool
 gateway_sse_stream_is_due (const gateway_sse_stream_t *self, time_t now, int64_t mono)
 {
     assert (self);
-    return self->suspended
-           && (now - self->last_write >= self->ping_s || (self->retry_ms && mono >= self->retry_ms));
+    bool is_retry_due = self->retry_ms && mono >= self->retry_ms;
+    return self->suspended && (now - self->last_write >= self->ping_s || is_retry_due);
 }
 
 bool

@@ -81,19 +81,18 @@ gateway_ticket_send (gateway_bus_t *bus, gateway_req_t *req, Balcao__V1__Submit 
     return is_ok;
 }
 
-/* The number of the caller's ticket whose first message is external_id,
- * or 0: one look through the router's list. */
-static uint64_t
-s_find_opened (gateway_bus_t *bus, const gateway_req_t *req, const char *external_id)
+uint64_t
+gateway_ticket_find_opened (gateway_bus_t *bus, const char *principal, const char *external_id,
+                            uint64_t after)
 {
-    uint64_t found = 0, after = 0;
+    uint64_t found = 0;
     for (bool is_more = true; is_more && !found;) {
         Balcao__V1__ListTickets list = BALCAO__V1__LIST_TICKETS__INIT;
         list.after = after;
         list.limit = 1000;
         bc_envelope_t *reply = NULL;
         Balcao__V1__TicketList *page = NULL;
-        if (gateway_bus_call (bus, "router", req->principal, &list.base, &reply) == BC_OK)
+        if (gateway_bus_call (bus, "router", principal, &list.base, &reply) == BC_OK)
             page = (Balcao__V1__TicketList *) bc_envelope_payload (
                 reply, &balcao__v1__ticket_list__descriptor);
         bc_envelope_destroy (&reply);
@@ -114,7 +113,7 @@ gateway_ticket_wait_new (gateway_bus_t *bus, const gateway_req_t *req, const cha
 {
     int64_t deadline = zclock_mono () + S_WAIT_MS;
     while (zclock_mono () < deadline) {
-        uint64_t found = s_find_opened (bus, req, external_id);
+        uint64_t found = gateway_ticket_find_opened (bus, req->principal, external_id, 0);
         if (found)
             return found;
         zclock_sleep (S_POLL_MS);
@@ -152,7 +151,7 @@ gateway_ticket_wait_message (gateway_bus_t *bus, const gateway_req_t *req, uint6
             return number;
         /* The router may have opened a ticket of its own for it (the
          * ticket was closed too long ago to reopen). */
-        uint64_t opened = s_find_opened (bus, req, external_id);
+        uint64_t opened = gateway_ticket_find_opened (bus, req->principal, external_id, 0);
         if (opened)
             return opened;
         zclock_sleep (S_POLL_MS);

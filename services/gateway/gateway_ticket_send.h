@@ -50,4 +50,10 @@ void gateway_ticket_record_deflection (gateway_bus_t *bus, const gateway_req_t *
 enum MHD_Result gateway_ticket_file (gateway_bus_t *bus, gateway_req_t *req, const char *sha256,
                                      const Balcao__V1__Attachment *meta);
 
+/* The number of principal's ticket whose first message is external_id,
+ * looking at numbers above `after` (a new ticket's number is above every
+ * number before it), or 0: one look through the router's list. */
+uint64_t gateway_ticket_find_opened (gateway_bus_t *bus, const char *principal,
+                                     const char *external_id, uint64_t after);
+
 #endif

@@ -1,7 +1,7 @@
 /* notify_files: the file transport, when no SMTP server is configured:
- * each pending mail (not WhatsApp's) is written to <outbox_dir>/mail as
- * "<notification id>.eml", through a hidden temporary file renamed into
- * place; one syncfs makes a group durable (notify_files_timer, or at once
+ * each pending mail (not WhatsApp's nor a webhook's) is written to
+ * <outbox_dir>/mail as "<notification id>.eml", through a hidden temporary
+ * file renamed into place; one syncfs makes a group durable (notify_files_timer, or at once
  * when many wait) before the next transaction records them delivered
  * (NotificationDelivered, transport "file"). A crash before the record
  * writes the same file again: still one file per notification. */
@@ -140,8 +140,9 @@ notify_files_deliver (notify_files_t *self)
             && mdb_get (txn, self->db_outbox, &k, &ov) == 0) {
             Balcao__V1__OutboxEntry *e =
                 balcao__v1__outbox_entry__unpack (NULL, ov.mv_size, ov.mv_data);
-            if (e && e->notification && strcmp (e->notification->channel, "whatsapp") == 0) {
-                /* notify_outbox_wa.c delivers it */
+            if (e && e->notification && (strcmp (e->notification->channel, "whatsapp") == 0
+                                         || strcmp (e->notification->channel, "webhook") == 0)) {
+                /* notify_outbox_wa.c, notify_outbox_wh.c deliver them */
                 balcao__v1__outbox_entry__free_unpacked (e, NULL);
                 rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
                 continue;

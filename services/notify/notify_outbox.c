@@ -16,13 +16,15 @@
  *   outbox   id -> OutboxEntry (state, attempts, next attempt, last error)
  *   pending  id -> ""          not delivered and not dead
  *   due      next_attempt_us u64 BE ‖ id -> ""   SMTP: when each is tried
+ *   wa_due, wh_due                 the same, for WhatsApp and webhooks
  *   dead     id -> ""          dead letters
  *   meta     "skipped_robot", "skipped_ack_rate" -> u64 BE
  *
  * What each outcome does to the entry is notify_outbox_outcome.c's, for
- * SMTP and WhatsApp alike.
+ * SMTP, WhatsApp and webhooks alike.
  */
 #include "notify_outbox_internal.h"
+#include "notify_outbox_worker.h"
 
 #include "bc_client.h"
 #include "bc_clock.h"
@@ -130,12 +132,25 @@ notify_outbox_is_whatsapp (const Balcao__V1__OutboxEntry *e)
     return e->notification && notify_outbox_is (e->notification->channel, "whatsapp");
 }
 
+const char *
+notify_outbox_channel (const Balcao__V1__OutboxEntry *e)
+{
+    if (notify_outbox_is_whatsapp (e))
+        return "whatsapp";
+    if (e->notification && notify_outbox_is (e->notification->channel, "webhook"))
+        return "webhook";
+    return "email";
+}
+
 int
 notify_outbox_schedule (notify_outbox_t *self, MDB_txn *txn, const Balcao__V1__OutboxEntry *e,
                         int64_t at_us, const char *id)
 {
-    if (notify_outbox_is_whatsapp (e)) /* waits in pending until WhatsApp is configured */
+    /* Each waits in pending until its transport is configured. */
+    if (notify_outbox_is_whatsapp (e))
         return self->wa ? notify_outbox_due_put (txn, self->db_wa_due, at_us, id) : 0;
+    if (notify_outbox_is (notify_outbox_channel (e), "webhook"))
+        return self->wh ? notify_outbox_due_put (txn, self->db_wh_due, at_us, id) : 0;
     return self->is_smtp ? notify_outbox_due_put (txn, self->db_due, at_us, id) : 0;
 }
 
@@ -146,7 +161,9 @@ notify_outbox_add (notify_outbox_t *self, bc_tx_t *tx, const char *id,
     MDB_txn *txn = bc_tx_txn (tx);
     entry->state = "pending";
     entry->queued_us = bc_tx_now_us (tx);
-    entry->next_attempt_us = entry->queued_us;
+    /* A caller may set a later first attempt (webhooks: the queue's order). */
+    if (entry->next_attempt_us < entry->queued_us)
+        entry->next_attempt_us = entry->queued_us;
     int rc = notify_outbox_put (self, txn, id, entry);
     MDB_val k = {strlen (id), (void *) id}, empty = {0, ""};
     if (rc == 0)
@@ -387,7 +404,9 @@ s_record (notify_outbox_t *self, bc_tx_t *tx, const s_result_t *r)
 int
 notify_outbox_before_batch (notify_outbox_t *self, bc_tx_t *tx)
 {
-    int rc = self->wa ? notify_outbox_wa_before_batch (self, tx) : 0;
+    int rc = self->wa ? notify_worker_before_batch (notify_outbox_wa_worker (self->wa), self, tx) : 0;
+    if (rc == 0 && self->wh)
+        rc = notify_worker_before_batch (notify_outbox_wh_worker (self->wh), self, tx);
     if (rc || !self->is_smtp)
         return rc;
     self->dispatch_id[0] = 0;
@@ -439,22 +458,34 @@ s_dispatch (notify_outbox_t *self, const char *id)
         zmsg_destroy (&msg);
 }
 
-/* The one alarm of the service: the earlier of WhatsApp's and SMTP's next
- * due instants (0: none). */
-static void
-s_alarm (notify_outbox_t *self, int64_t wa_at, int64_t smtp_at)
+/* The earlier of two due instants (0: none). */
+static int64_t
+s_first (int64_t a, int64_t b)
 {
-    int64_t at = wa_at > 0 && (smtp_at <= 0 || wa_at < smtp_at) ? wa_at : smtp_at;
+    return a > 0 && (b <= 0 || a < b) ? a : b;
+}
+
+/* The one alarm of the service: the earliest of WhatsApp's, the webhooks'
+ * and SMTP's next due instants (0: none). */
+static void
+s_alarm (notify_outbox_t *self, int64_t other_at, int64_t smtp_at)
+{
+    int64_t at = s_first (other_at, smtp_at);
     bc_service_alarm (self->svc, at > 0 ? at : 0, s_on_alarm);
 }
 
 void
 notify_outbox_after_commit (notify_outbox_t *self)
 {
-    int64_t wa_at = self->wa ? notify_outbox_wa_after_commit (self) : 0;
+    /* WhatsApp's and the webhooks' next due instant. */
+    int64_t other_at =
+        self->wa ? notify_worker_after_commit (notify_outbox_wa_worker (self->wa), self) : 0;
+    if (self->wh)
+        other_at = s_first (other_at,
+                            notify_worker_after_commit (notify_outbox_wh_worker (self->wh), self));
     if (!self->is_smtp) {
-        if (self->wa)
-            s_alarm (self, wa_at, 0);
+        if (self->wa || self->wh)
+            s_alarm (self, other_at, 0);
         return;
     }
     self->n_results = 0;
@@ -470,14 +501,16 @@ notify_outbox_after_commit (notify_outbox_t *self)
     }
     /* The next one to try: now (the alarm fires at once) or later; none
      * while the worker holds one (its outcome wakes the loop). */
-    s_alarm (self, wa_at, self->is_busy ? 0 : notify_outbox_first_due (self, self->db_due));
+    s_alarm (self, other_at, self->is_busy ? 0 : notify_outbox_first_due (self, self->db_due));
 }
 
 void
 notify_outbox_timer (notify_outbox_t *self)
 {
     if (self->wa)
-        notify_outbox_wa_timer (self);
+        notify_worker_timer (notify_outbox_wa_worker (self->wa));
+    if (self->wh)
+        notify_worker_timer (notify_outbox_wh_worker (self->wh));
     if (self->is_smtp && self->worker && zsock_events (zactor_sock (self->worker)) & ZMQ_POLLIN)
         bc_service_wake (self->svc);
     if (self->is_smtp && !self->is_recovered)
@@ -516,11 +549,15 @@ notify_outbox_new (bc_service_t *svc)
     self->db_meta = bc_service_dbi (svc, "meta");
     self->db_wa_due = bc_service_dbi (svc, "wa_due");
     self->db_wa_sent = bc_service_dbi (svc, "wa_sent");
+    self->db_wh_due = bc_service_dbi (svc, "wh_due");
     bc_config_t *cfg = bc_service_config (svc);
-    int wa_failed = 0;
+    int wa_failed = 0, wh_failed = 0;
     self->wa = notify_outbox_wa_new (self, &wa_failed);
-    if (wa_failed) {
+    if (!wa_failed)
+        self->wh = notify_outbox_wh_new (self, &wh_failed);
+    if (wa_failed || wh_failed) {
         notify_outbox_wa_destroy (&self->wa);
+        notify_outbox_wh_destroy (&self->wh);
         free (self);
         return NULL;
     }
@@ -537,6 +574,7 @@ notify_outbox_new (bc_service_t *svc)
                   "expected=required|optional|none",
                   self->starttls);
         notify_outbox_wa_destroy (&self->wa);
+        notify_outbox_wh_destroy (&self->wh);
         free (self);
         return NULL;
     }
@@ -547,6 +585,7 @@ notify_outbox_new (bc_service_t *svc)
     const char *password_file = bc_config_str (cfg, "notify/smtp/password_file", "");
     if (*password_file && !(self->password = notify_outbox_read_secret (password_file, "smtp_password_unreadable"))) {
         notify_outbox_wa_destroy (&self->wa);
+        notify_outbox_wh_destroy (&self->wh);
         free (self);
         return NULL;
     }
@@ -558,6 +597,7 @@ notify_outbox_new (bc_service_t *svc)
                              bc_config_str (cfg, "notify/from_address", dflt_from)));
     self->transport = (notify_transport_t) {
         .name = "smtp",
+        .channel = "email",
         .db_due = self->db_due,
         .retry_first_ms = bc_config_int (cfg, "notify/smtp/retry_first_ms", 30000),
         .retry_max_ms = bc_config_int (cfg, "notify/smtp/retry_max_ms", 3600000),
@@ -579,6 +619,7 @@ notify_outbox_new (bc_service_t *svc)
     if (!(self->transport.journal = notify_journal_new (journal))) {
         free (self->password);
         notify_outbox_wa_destroy (&self->wa);
+        notify_outbox_wh_destroy (&self->wh);
         free (self);
         return NULL;
     }
@@ -620,6 +661,7 @@ notify_outbox_destroy (notify_outbox_t **self_p)
     if (!self)
         return;
     notify_outbox_wa_destroy (&self->wa);
+    notify_outbox_wh_destroy (&self->wh);
     if (self->worker) {
         self->n_results = 0;
         long wait = self->smtp.timeout_ms + self->smtp.connect_timeout_ms + 1000;

@@ -1,8 +1,10 @@
 /* notify_outbox_internal: what the outbox's files share (not an API):
- * notify_outbox.c (records, the SMTP worker, life), notify_outbox_wa.c
- * (the WhatsApp worker, Meta's statuses), notify_outbox_outcome.c (what an
- * attempt's outcome does to an entry, for every transport) and
- * notify_outbox_cmd.c (ListOutbox, ResendNotification). */
+ * notify_outbox.c (records, the SMTP worker, life), notify_outbox_worker.c
+ * (the group dispatch WhatsApp and webhooks share), notify_outbox_wa.c
+ * (WhatsApp's POSTs, Meta's statuses), notify_outbox_wh.c (the webhooks'
+ * POSTs), notify_outbox_outcome.c (what an attempt's outcome does to an
+ * entry, for every transport) and notify_outbox_cmd.c (ListOutbox,
+ * ResendNotification). */
 #ifndef NOTIFY_OUTBOX_INTERNAL_H
 #define NOTIFY_OUTBOX_INTERNAL_H
 
@@ -17,12 +19,16 @@
 #define NOTIFY_RESULTS_MAX 8
 
 typedef struct notify_outbox_wa_t notify_outbox_wa_t;
+typedef struct notify_outbox_wh_t notify_outbox_wh_t;
+typedef struct notify_webhooks_t notify_webhooks_t;
+typedef struct notify_worker_t notify_worker_t;
 
 /* A transport, as the outcome recorder sees it. */
 typedef struct {
-    const char *name; /* "smtp", "whatsapp": in events and log lines */
-    int is_whatsapp;  /* its entries are the WhatsApp ones (else the others) */
-    MDB_dbi db_due;   /* its schedule: due or wa_due */
+    const char *name;    /* "smtp", "whatsapp", "webhook": in events and log lines */
+    const char *channel; /* its entries' channel: "email", "whatsapp", "webhook" */
+    int is_whatsapp;     /* its entries are the WhatsApp ones */
+    MDB_dbi db_due;      /* its schedule: due, wa_due or wh_due */
     notify_journal_t *journal; /* its worker's record of accepted attempts */
     int64_t retry_first_ms, retry_max_ms, retry_for_ms;
     int retry_jitter_pct;
@@ -44,6 +50,8 @@ typedef struct {
     const char *location;   /* delivered: the server's reply, or Meta's wamid */
     int64_t retry_first_ms; /* temporary: the backoff's first step (0: the
                                transport's; longer after a rate limit) */
+    int64_t retry_after_ms; /* temporary: wait at least this long (a
+                               webhook subscriber's Retry-After; 0: none) */
 } notify_attempt_t;
 
 typedef struct {
@@ -83,6 +91,10 @@ struct notify_outbox_t {
     MDB_dbi db_wa_due;
     /* wamid -> id of the entry Meta gave it to (for its statuses). */
     MDB_dbi db_wa_sent;
+    /* Webhooks (notify_outbox_wh.c): NULL unless notify/webhooks has a
+     * subscription. Their entries wait in wh_due. */
+    notify_outbox_wh_t *wh;
+    MDB_dbi db_wh_due;
 };
 
 /* Records (notify_outbox.c). */
@@ -109,8 +121,11 @@ int notify_outbox_pick (notify_outbox_t *self, bc_tx_t *tx, MDB_dbi db_due, int 
 int64_t notify_outbox_first_due (notify_outbox_t *self, MDB_dbi db_due);
 /* Whether an entry goes by WhatsApp (notification.channel "whatsapp"). */
 int notify_outbox_is_whatsapp (const Balcao__V1__OutboxEntry *e);
-/* Schedules id at at_us with the transport it goes by (due or wa_due;
- * nothing for the file transport). */
+/* The channel an entry goes by: "whatsapp", "webhook" or "email". */
+const char *notify_outbox_channel (const Balcao__V1__OutboxEntry *e);
+/* Schedules id at at_us with the transport it goes by (due, wa_due or
+ * wh_due; nothing for the file transport, nor while the entry's transport
+ * is not configured). */
 int notify_outbox_schedule (notify_outbox_t *self, MDB_txn *txn, const Balcao__V1__OutboxEntry *e,
                             int64_t at_us, const char *id);
 
@@ -153,12 +168,24 @@ int notify_outbox_use_fallback (notify_outbox_t *self, bc_tx_t *tx, const char *
 
 /* WhatsApp (notify_outbox_wa.c): reads notify/whatsapp/... and starts its
  * worker (NULL with *failed 0 when WhatsApp is off, *failed 1 after logging
- * why it cannot start); the loop's hooks, as the outbox's; and the stop. */
+ * why it cannot start); its worker, whose hooks (notify_outbox_worker.h)
+ * the outbox's call; and the stop. */
 notify_outbox_wa_t *notify_outbox_wa_new (notify_outbox_t *outbox, int *failed);
 void notify_outbox_wa_destroy (notify_outbox_wa_t **self_p);
-int notify_outbox_wa_before_batch (notify_outbox_t *outbox, bc_tx_t *tx);
-/* Returns WhatsApp's next due instant for the alarm (0: none). */
-int64_t notify_outbox_wa_after_commit (notify_outbox_t *outbox);
-void notify_outbox_wa_timer (notify_outbox_t *outbox);
+notify_worker_t *notify_outbox_wa_worker (notify_outbox_wa_t *self);
+
+/* Webhooks (notify_outbox_wh.c): reads notify/webhooks/... and starts
+ * their worker (NULL with *failed 0 when there is no subscription, *failed
+ * 1 after logging why it cannot start); its worker, as WhatsApp's; and the
+ * stop. */
+notify_outbox_wh_t *notify_outbox_wh_new (notify_outbox_t *outbox, int *failed);
+void notify_outbox_wh_destroy (notify_outbox_wh_t **self_p);
+notify_worker_t *notify_outbox_wh_worker (notify_outbox_wh_t *self);
+/* The subscriptions (NULL: webhooks off). */
+notify_webhooks_t *notify_outbox_wh_subscriptions (notify_outbox_t *outbox);
+/* When a new webhook entry is due: now_us, but after every entry queued
+ * before it (entries queued in one transaction share its clock), so the
+ * queue keeps the router's order. */
+int64_t notify_outbox_wh_next_at (notify_outbox_t *outbox, int64_t now_us);
 
 #endif

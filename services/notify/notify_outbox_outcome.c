@@ -1,12 +1,13 @@
 /* notify_outbox_outcome: what an attempt's outcome does to an outbox entry,
  * whatever the transport that made it (SMTP, notify_outbox.c; WhatsApp,
- * notify_outbox_wa.c), so the rules live once (see docs/ARCHITECTURE.md,
+ * notify_outbox_wa.c; webhooks, notify_outbox_wh.c), so the rules live once (see docs/ARCHITECTURE.md,
  * "Outbox states"):
  *
  *   delivered          out of pending, NotificationDelivered; a WhatsApp
  *                      one's wamid indexed (wa_sent) for Meta's statuses
  *   temporary failure  retrying, on the transport's queue after an
- *                      exponential backoff with jitter, until retry_for_ms
+ *                      exponential backoff with jitter (at least a
+ *                      webhook subscriber's Retry-After), until retry_for_ms
  *                      has passed since it was queued; then a dead letter
  *   permanent failure  a dead letter (dead, NotificationFailed) with the
  *                      reason
@@ -173,6 +174,8 @@ notify_outbox_record_outcome (notify_outbox_t *self, bc_tx_t *tx, const notify_t
         int64_t wait_ms =
             notify_smtp_backoff_ms (e->attempts, first, t->retry_max_ms, t->retry_jitter_pct,
                                     (double) randombytes_uniform (1000000) / 1e6);
+        if (a->retry_after_ms > wait_ms)
+            wait_ms = a->retry_after_ms;
         notify_outbox_set_str (&e->state, "retrying");
         e->next_attempt_us = now + wait_ms * 1000;
         rc = notify_outbox_put (self, txn, a->id, e);
@@ -236,7 +239,7 @@ notify_outbox_recover (notify_outbox_t *self, bc_tx_t *tx, const notify_transpor
         char id[NOTIFY_ID_MAX];
         snprintf (id, sizeof id, "%.*s", (int) k.mv_size, (char *) k.mv_data);
         Balcao__V1__OutboxEntry *e = notify_outbox_get (self, txn, id, &rc);
-        if (e && notify_outbox_is_whatsapp (e) == t->is_whatsapp)
+        if (e && notify_outbox_is (notify_outbox_channel (e), t->channel))
             rc = s_recover_one (self, tx, t, id, e);
         else if (!e && rc == MDB_NOTFOUND)
             rc = 0;

@@ -30,7 +30,8 @@
  * does. WhatsApp notices (notify_queue_whatsapp.c) go through the outbox's
  * WhatsApp worker; kb's log brings the bot's answers to WhatsApp
  * customers, and the router's "chat" field change says a web chat's
- * visitor left (their answers are e-mailed from then on).
+ * visitor left (their answers are e-mailed from then on). Router events
+ * other systems subscribed to go to their webhooks (notify_webhooks.c).
  *
  * LMDB (see docs/ARCHITECTURE.md):
  *   outbox   notification id -> balcao.v1.OutboxEntry
@@ -47,6 +48,7 @@
 #include "bc_clock.h"
 #include "bc_address.h"
 #include "bc_log.h"
+#include "bc_metrics.h"
 #include "bc_store.h"
 #include "bc_mailid.h"
 #include "notify_ack_rate.h"
@@ -54,6 +56,7 @@
 #include "notify_render.h"
 #include "notify_files.h"
 #include "notify_queue_whatsapp.h"
+#include "notify_webhooks.h"
 #include "notify_whatsapp.h"
 #include "notify_words.h"
 
@@ -64,9 +67,9 @@
 #include <ctype.h>
 #include <strings.h>
 
-const char *const notify_dbs[] = {"outbox", "pending", "tickets", "due",
-                                  "dead",   "meta",    "ack_rate", "wa_due", "wa_sent"};
-const int notify_ndbs = 9;
+const char *const notify_dbs[] = {"outbox", "pending",  "tickets", "due",    "dead",
+                                  "meta",   "ack_rate", "wa_due",  "wa_sent", "wh_due"};
+const int notify_ndbs = 10;
 
 /* "a-" and a request id. */
 #define NOTIFY_ACCOUNT_ID_MAX 64
@@ -97,15 +100,13 @@ s_is (const char *s, const char *value)
 
 /* ---- notify's view of tickets ---- */
 
-/* The ticket's view, or NULL with *rc MDB_NOTFOUND (never heard of it) or
- * another LMDB code. Free with balcao__v1__notify_ticket__free_unpacked. */
-static Balcao__V1__NotifyTicket *
-s_ticket_get (notify_t *self, MDB_txn *txn, uint64_t number, int *rc)
+Balcao__V1__NotifyTicket *
+notify_ticket_get (MDB_txn *txn, MDB_dbi db_tickets, uint64_t number, int *rc)
 {
     unsigned char key[8];
     bc_key_from_u64 (number, key);
     MDB_val k = {8, key}, v;
-    *rc = mdb_get (txn, self->db_tickets, &k, &v);
+    *rc = mdb_get (txn, db_tickets, &k, &v);
     if (*rc)
         return NULL;
     Balcao__V1__NotifyTicket *t = balcao__v1__notify_ticket__unpack (NULL, v.mv_size, v.mv_data);
@@ -348,7 +349,7 @@ s_on_appended (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
         return 0;
     MDB_txn *txn = bc_tx_txn (tx);
     int rc;
-    Balcao__V1__NotifyTicket *t = s_ticket_get (self, txn, ma->ticket, &rc);
+    Balcao__V1__NotifyTicket *t = notify_ticket_get (txn, self->db_tickets, ma->ticket, &rc);
     if (!t) {
         if (rc == MDB_NOTFOUND)
             bc_info ("event=notification_skipped ticket=%llu reason=unknown_ticket",
@@ -436,7 +437,8 @@ s_on_status (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev,
     else
         return 0;
     int rc;
-    Balcao__V1__NotifyTicket *t = s_ticket_get (self, bc_tx_txn (tx), e->number, &rc);
+    Balcao__V1__NotifyTicket *t =
+        notify_ticket_get (bc_tx_txn (tx), self->db_tickets, e->number, &rc);
     if (!t) {
         if (rc == MDB_NOTFOUND)
             bc_info ("event=notification_skipped ticket=%llu kind=%s reason=unknown_ticket",
@@ -457,7 +459,8 @@ s_queue_with (notify_t *self, bc_tx_t *tx, const bc_envelope_t *ev, notify_mail_
               uint64_t number, const char *address, const char *language, const char *subject)
 {
     int rc;
-    Balcao__V1__NotifyTicket *t = s_ticket_get (self, bc_tx_txn (tx), number, &rc);
+    Balcao__V1__NotifyTicket *t =
+        notify_ticket_get (bc_tx_txn (tx), self->db_tickets, number, &rc);
     if (!t && rc != MDB_NOTFOUND)
         return rc;
     if (t)
@@ -482,7 +485,8 @@ static int
 s_chat_ended (notify_t *self, bc_tx_t *tx, uint64_t number)
 {
     int rc;
-    Balcao__V1__NotifyTicket *t = s_ticket_get (self, bc_tx_txn (tx), number, &rc);
+    Balcao__V1__NotifyTicket *t =
+        notify_ticket_get (bc_tx_txn (tx), self->db_tickets, number, &rc);
     if (!t)
         return rc == MDB_NOTFOUND ? 0 : rc;
     if (t->chat_live) {
@@ -550,6 +554,9 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     }
     if (msg)
         protobuf_c_message_free_unpacked (msg, NULL);
+    /* Other systems' subscriptions (notify_webhooks.c). */
+    if (rc == 0)
+        rc = notify_webhooks_on_router (self->outbox, tx, ev);
     return rc;
 }
 
@@ -687,6 +694,23 @@ s_before_batch (void *state, bc_tx_t *tx)
     return notify_files_before_batch (self->files, tx);
 }
 
+/* The outbox for Prometheus: entries waiting (queued or retrying) and dead
+ * letters, as committed (LMDB's entry counts: no scan). */
+static void
+s_metrics (notify_t *self)
+{
+    bc_metrics_t *m = bc_service_metrics (self->svc);
+    MDB_txn *txn;
+    if (!m || mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+        return;
+    MDB_stat pending, dead;
+    if (mdb_stat (txn, self->db_pending, &pending) == 0)
+        bc_metrics_set (m, "balcao_outbox_pending", "", (double) pending.ms_entries);
+    if (mdb_stat (txn, bc_service_dbi (self->svc, "dead"), &dead) == 0)
+        bc_metrics_set (m, "balcao_outbox_dead_letters", "", (double) dead.ms_entries);
+    mdb_txn_abort (txn);
+}
+
 static void
 s_after_commit (void *state)
 {
@@ -694,6 +718,7 @@ s_after_commit (void *state)
     notify_outbox_after_commit (self->outbox);
     if (!notify_outbox_is_smtp (self->outbox))
         notify_files_after_commit (self->files);
+    s_metrics (self);
 }
 
 static void
@@ -754,6 +779,12 @@ notify_server_setup (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__resend_notification__descriptor, 1, s_cmd_resend);
     bc_service_on_command (svc, &balcao__v1__send_account_mail__descriptor, 1, s_cmd_account_mail);
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
+    bc_metrics_t *m = bc_service_metrics (svc);
+    bc_metrics_help (m, "balcao_outbox_pending", "gauge",
+                     "Notifications queued and not delivered yet (retries included).");
+    bc_metrics_help (m, "balcao_outbox_dead_letters", "gauge",
+                     "Notifications given up on (balcao outbox mortas; resend after a fix).");
+    s_metrics (self);
     /* How long a written file may wait for the syncfs that puts it on record. */
     bc_service_every (svc, (int) bc_config_int (cfg, "notify/file_sync_ms", 200), s_timer);
     bc_service_set_batch_delay (svc, (int) bc_config_int (cfg, "notify/batch_delay_ms", 50));

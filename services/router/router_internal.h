@@ -39,6 +39,9 @@ typedef struct {
     int64_t auto_close_s, auto_remind_s; /* instead, business seconds (config "30s") */
     int reopen_days; /* a closed ticket's customer writing within: reopens */
     int bot_enabled; /* router/bot/enabled: WhatsApp and chat without a ticket go to the bot */
+    /* SLA warnings and breaches emitted by the running transaction: the
+     * metrics count them once it commits (router_metrics_after_commit). */
+    int sla_warned, sla_breached;
     int seeded, seed_ran; /* the config's people are in (router_people_seed) */
     int reports_ready, reports_ran; /* the reports' read model covers every ticket */
     int settings_loaded; /* the stored settings are laid over the config's */
@@ -176,5 +179,9 @@ void router_settings_register (bc_service_t *svc);
 
 /* router_feed.c: a person's view of the log (balcao tail) */
 void router_feed_register (bc_service_t *svc);
+/* router_server.c: the router's own Prometheus numbers after a commit (SLA
+ * warnings and breaches, unresolved tickets per tier). */
+void router_metrics_setup (router_t *self);
+void router_metrics_after_commit (router_t *self);
 
 #endif

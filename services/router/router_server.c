@@ -24,6 +24,7 @@
 #include "balcao/v1/kb.pb-c.h"
 
 #include "bc_log.h"
+#include "bc_metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +381,7 @@ static int
 s_before_batch (void *state, bc_tx_t *tx)
 {
     router_t *self = state;
+    self->sla_warned = self->sla_breached = 0; /* this run's, counted after its commit */
     if (!self->settings_loaded) {
         int rc = router_settings_load (self, bc_tx_txn (tx));
         if (rc == 0)
@@ -410,6 +412,50 @@ s_after_commit (void *state)
     if (self->reports_ran)
         self->reports_ready = 1;
     router_after_commit (self);
+    router_metrics_after_commit (self);
+}
+
+void
+router_metrics_setup (router_t *self)
+{
+    bc_metrics_t *m = bc_service_metrics (self->svc);
+    bc_metrics_help (m, "balcao_sla_warnings_total", "counter",
+                     "SLA warnings emitted (a target close to due).");
+    bc_metrics_help (m, "balcao_sla_breaches_total", "counter", "SLA targets breached.");
+    bc_metrics_help (m, "balcao_open_tickets", "gauge",
+                     "Tickets not resolved, closed or merged, per tier.");
+    bc_metrics_add (m, "balcao_sla_warnings_total", "", 0);
+    bc_metrics_add (m, "balcao_sla_breaches_total", "", 0);
+    router_metrics_after_commit (self);
+}
+
+void
+router_metrics_after_commit (router_t *self)
+{
+    bc_metrics_t *m = bc_service_metrics (self->svc);
+    if (!m)
+        return;
+    if (self->sla_warned)
+        bc_metrics_add (m, "balcao_sla_warnings_total", "", self->sla_warned);
+    if (self->sla_breached)
+        bc_metrics_add (m, "balcao_sla_breaches_total", "", self->sla_breached);
+    self->sla_warned = self->sla_breached = 0;
+    /* The reports' running count of unresolved tickets (router_reports.c). */
+    MDB_txn *txn;
+    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+        return;
+    static const char *const tiers[] = {"N1", "N2", "N3"};
+    for (int i = 0; i < 3; i++) {
+        char group[16], labels[32];
+        snprintf (group, sizeof group, "tier:%s", tiers[i]);
+        MDB_val k = {strlen (group), group}, v;
+        uint64_t n = 0;
+        if (mdb_get (txn, self->db_report_open, &k, &v) == 0 && v.mv_size == 8)
+            memcpy (&n, v.mv_data, 8);
+        snprintf (labels, sizeof labels, "tier=\"%s\"", tiers[i]);
+        bc_metrics_set (m, "balcao_open_tickets", labels, (double) n);
+    }
+    mdb_txn_abort (txn);
 }
 
 void *
@@ -465,6 +511,7 @@ router_server_setup (bc_service_t *svc)
     /* The SLA alarm is armed after every commit, and now for what is due. */
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     router_after_commit (self);
+    router_metrics_setup (self);
     bc_service_wake (svc); /* the first transaction seeds people */
     return self;
 }

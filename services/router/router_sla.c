@@ -274,9 +274,11 @@ s_deadline_fired (router_t *self, bc_tx_t *tx, uint64_t number, int kind, int64_
         ev.tier = t->tier;
         ev.assignee = t->assignee;
         rc = router_emit_for (self, tx, number, &ev.base);
+        self->sla_warned += rc == 0;
         goto done;
     }
     router_set_string (state, "breached");
+    self->sla_breached++;
     char *actions[3];
     size_t n = 0;
     Balcao__V1__SlaBreached ev = BALCAO__V1__SLA_BREACHED__INIT;

@@ -266,9 +266,12 @@ class System:
         os.makedirs(self.var)
         self.endpoints = {}
         self.events = {}
+        self.metrics = {}  # each service's Prometheus port (GET /metrics)
         for svc in BUS_SERVICES:
             self.endpoints[svc] = "tcp://127.0.0.1:%d" % free_port()
             self.events[svc] = "tcp://127.0.0.1:%d" % free_port()
+            self.metrics[svc] = free_port()
+        self.metrics["gateway"] = free_port()
         self.http_port = free_port()
         self.http = "http://127.0.0.1:%d" % self.http_port
         self.max_message_size = max_message_size
@@ -302,7 +305,8 @@ class System:
         for svc in BUS_SERVICES:
             lines += [svc,
                       '    command = "%s"' % self.endpoints[svc],
-                      '    events = "%s"' % self.events[svc]]
+                      '    events = "%s"' % self.events[svc],
+                      '    metrics = "127.0.0.1:%d"' % self.metrics[svc]]
             if svc in self.extra_config:
                 lines.append(self.extra_config[svc].rstrip("\n"))
             elif svc == "kb":
@@ -318,6 +322,7 @@ class System:
             "gateway",
             '    http_address = "127.0.0.1"',
             "    http_port = %d" % self.http_port,
+            '    metrics = "127.0.0.1:%d"' % self.metrics["gateway"],
         ]
         if "gateway" in self.extra_config:
             lines.append(self.extra_config["gateway"].rstrip("\n"))
@@ -592,6 +597,24 @@ class System:
                 if n.kind == "ack":
                     acks[n.ticket] += 1
         return acks
+
+    def scrape(self, svc):
+        """GET /metrics of a service: {(name, labels without service): value}."""
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.metrics[svc],
+                                    timeout=5) as r:
+            if not r.headers.get("Content-Type", "").startswith("text/plain; version=0.0.4"):
+                check(False, "Prometheus' text format", r.headers.get("Content-Type"))
+            text = r.read().decode()
+        out = {}
+        for line in text.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            series, value = line.rsplit(" ", 1)
+            name, _, labels = series.partition("{")
+            labels = ",".join(p for p in labels.rstrip("}").split(",")
+                              if p and not p.startswith("service="))
+            out[(name, labels)] = float(value)
+        return out
 
     # ---- outbox ---------------------------------------------------------
 
