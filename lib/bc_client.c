@@ -27,13 +27,13 @@ bc_socket_liveness (void *sock)
 {
     /* ZMTP heartbeats: a peer gone silent (a host lost, a link cut) is
      * noticed in 3 s and the connection dropped; each reconnection's TCP
-     * handshake gives up after 2 s and is tried again at once, instead of
-     * waiting out the kernel's SYN back-off (a minute and more) once the
-     * link is back. */
+     * handshake gives up after 2 s and is tried again (every 100 ms, no
+     * back-off: a restarted service is found at once), instead of waiting
+     * out the kernel's SYN back-off (a minute and more) once the link is
+     * back. */
     zsock_set_heartbeat_ivl (sock, 1000);
     zsock_set_heartbeat_timeout (sock, 3000);
     zsock_set_connect_timeout (sock, 2000);
-    zsock_set_reconnect_ivl_max (sock, 2000);
 }
 
 static zsock_t *
