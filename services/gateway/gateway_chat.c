@@ -29,17 +29,6 @@ struct gateway_chat_t {
     char attributes[96]; /* the cookie's: SameSite, Secure */
 };
 
-/* "http://127.0.0.1:8080/portal" -> "http://127.0.0.1:8080". */
-static void
-s_origin_of (const char *url, char *out, size_t size)
-{
-    snprintf (out, size, "%s", url);
-    char *scheme_end = strstr (out, "://");
-    char *slash = scheme_end ? strchr (scheme_end + 3, '/') : NULL;
-    if (slash)
-        *slash = 0;
-}
-
 gateway_chat_t *
 gateway_chat_new (bc_config_t *config, gateway_bus_t *bus, gateway_store_t *store)
 {
@@ -50,7 +39,7 @@ gateway_chat_new (bc_config_t *config, gateway_bus_t *bus, gateway_store_t *stor
     self->store = store;
     char public_url[256];
     bc_config_public_url (config, public_url, sizeof public_url);
-    s_origin_of (public_url, self->origin, sizeof self->origin);
+    gateway_http_origin_of (public_url, self->origin, sizeof self->origin);
     bool is_secure = strncmp (public_url, "https://", 8) == 0;
     bool is_embedded = *bc_config_str (config, "gateway/chat/embed_origins", "");
     /* Embedded in another site's page, the /chat frame is a third party's:
@@ -190,6 +179,22 @@ s_check_write (gateway_chat_t *self, gateway_req_t *req, const char *secret, enu
     return is_ok;
 }
 
+/* A write's chat (cookie) and its checks (JSON, Origin, CSRF token): true
+ * with its key and record, else *out answered. */
+static bool
+s_authorize (gateway_chat_t *self, gateway_req_t *req, unsigned char key[GATEWAY_KEY_SIZE],
+             gateway_chat_rec_t *chat, enum MHD_Result *out)
+{
+    char secret[GATEWAY_SECRET_LEN + 1];
+    if (!s_find (self, req, secret, key, chat)) {
+        *out = s_no_chat (req);
+        return false;
+    }
+    bool is_ok = s_check_write (self, req, secret, out);
+    sodium_memzero (secret, sizeof secret);
+    return is_ok;
+}
+
 static enum MHD_Result
 s_invalid (gateway_req_t *req, const char *pt, const char *en)
 {
@@ -304,15 +309,10 @@ s_submit (gateway_chat_t *self, gateway_req_t *req, const gateway_chat_rec_t *ch
 static enum MHD_Result
 s_write (gateway_chat_t *self, gateway_req_t *req, gateway_chat_kind_t kind)
 {
-    char secret[GATEWAY_SECRET_LEN + 1];
     unsigned char key[GATEWAY_KEY_SIZE];
     gateway_chat_rec_t chat;
-    if (!s_find (self, req, secret, key, &chat))
-        return s_no_chat (req);
     enum MHD_Result out;
-    bool is_ok = s_check_write (self, req, secret, &out);
-    sodium_memzero (secret, sizeof secret);
-    if (!is_ok)
+    if (!s_authorize (self, req, key, &chat, &out))
         return out;
     gateway_chat_input_t *in = malloc (sizeof *in);
     if (!in)
@@ -387,15 +387,10 @@ s_wait_contact (gateway_chat_t *self, const gateway_chat_rec_t *chat)
 static enum MHD_Result
 s_end (gateway_chat_t *self, gateway_req_t *req)
 {
-    char secret[GATEWAY_SECRET_LEN + 1];
     unsigned char key[GATEWAY_KEY_SIZE];
     gateway_chat_rec_t chat;
-    if (!s_find (self, req, secret, key, &chat))
-        return s_no_chat (req);
     enum MHD_Result out;
-    bool is_ok = s_check_write (self, req, secret, &out);
-    sodium_memzero (secret, sizeof secret);
-    if (!is_ok)
+    if (!s_authorize (self, req, key, &chat, &out))
         return out;
     gateway_chat_input_t in;
     const char *pt, *en;

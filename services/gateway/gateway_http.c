@@ -261,3 +261,13 @@ gateway_http_attachment (struct MHD_Connection *conn, const Balcao__V1__Attachme
     MHD_destroy_response (resp);
     return out;
 }
+
+void
+gateway_http_origin_of (const char *url, char *out, size_t size)
+{
+    snprintf (out, size, "%s", url);
+    char *scheme_end = strstr (out, "://");
+    char *slash = scheme_end ? strchr (scheme_end + 3, '/') : NULL;
+    if (slash)
+        *slash = 0;
+}

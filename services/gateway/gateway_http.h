@@ -97,4 +97,8 @@ void gateway_http_page_headers (struct MHD_Response *resp);
  * X-Frame-Options. */
 void gateway_http_page_headers_framed (struct MHD_Response *resp, const char *ancestors);
 
+/* A URL's origin, as browsers send it in Origin: "http://127.0.0.1:8080/portal"
+ * -> "http://127.0.0.1:8080" (into out, size bytes). */
+void gateway_http_origin_of (const char *url, char *out, size_t size);
+
 #endif

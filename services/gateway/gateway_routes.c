@@ -55,17 +55,6 @@ typedef struct {
     bool too_large;
 } s_body_t;
 
-/* "http://127.0.0.1:8080/portal" -> "http://127.0.0.1:8080". */
-static void
-s_origin_of (const char *url, char *out, size_t size)
-{
-    snprintf (out, size, "%s", url);
-    char *scheme_end = strstr (out, "://");
-    char *slash = scheme_end ? strchr (scheme_end + 3, '/') : NULL;
-    if (slash)
-        *slash = 0;
-}
-
 gateway_routes_t *
 gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bus)
 {
@@ -78,7 +67,7 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
         (size_t) bc_config_int (config, "gateway/max_body_bytes", 36 * 1024 * 1024);
     char public_url[256];
     bc_config_public_url (config, public_url, sizeof public_url);
-    s_origin_of (public_url, self->origin, sizeof self->origin);
+    gateway_http_origin_of (public_url, self->origin, sizeof self->origin);
     self->accounts = gateway_accounts_new (config, bus);
     self->tickets = gateway_tickets_new (config, bus);
     self->api_tickets = gateway_api_tickets_new (config, bus);
