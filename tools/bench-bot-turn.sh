@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The bot's whole turn on WhatsApp (issue 16; docs/benchmarks.md): webhook
 # POST to the answer at the Graph API stand-in, N customers (default 200)
-# one at a time, RUNS fresh installations (default 3).
+# one at a time, RUNS fresh installations (default 3). SHAPES and WEBHOOK:
+# the Graph API's documented request shapes and a webhook update to copy.
 #
-#   tools/bench-bot-turn.sh [N] [RUNS] [KB_BATCH_DELAY_MS]
+#   tools/bench-bot-turn.sh SHAPES WEBHOOK [N] [RUNS] [KB_BATCH_DELAY_MS]
+#   e.g. tools/bench-bot-turn.sh ../shared/data/whatsapp/send \
+#        ../shared/data/whatsapp/meta_docs/webhook_interactive_list_reply.json 200 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BALCAO_BUILD:-build}

@@ -7,7 +7,12 @@ question the starter articles answer, or a request for a person), one at a
 time (a closed loop: each waits for its answer), RUNS times on a fresh
 installation; p50/p90/p99 and the worst per run.
 
-    tools/bench-bot-turn.sh [N] [RUNS] [KB_BATCH_DELAY_MS]
+    tools/bench-bot-turn.sh SHAPES WEBHOOK [N] [RUNS] [KB_BATCH_DELAY_MS]
+
+SHAPES: the Graph API's documented request shapes the stand-in checks
+(e.g. ../shared/data/whatsapp/send); WEBHOOK: a documented webhook update
+to copy for each message (e.g. ../shared/data/whatsapp/meta_docs/
+webhook_interactive_list_reply.json). The tool reads nothing else.
 
 KB_BATCH_DELAY_MS sets kb/batch_delay_ms (default 200: kb gathers events
 that long before a transaction, for Xapian's sake).
@@ -33,8 +38,8 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))]
 
 
-def one_run(n, k, delay_ms):
-    standin = Standin(tempfile.mkdtemp(prefix="balcao-botturn-"))
+def one_run(n, k, delay_ms, shapes, webhook):
+    standin = Standin(tempfile.mkdtemp(prefix="balcao-botturn-"), data=shapes)
     try:
         with System("bench_bot_turn_%d" % k) as s:
             kb = None
@@ -43,7 +48,8 @@ def one_run(n, k, delay_ms):
             config(s, standin, ALWAYS_OPEN, kb=kb)
             times = []
             for i in range(n):
-                p = Phone(s, standin, "55119%06d" % (k * 100000 + i), "Cliente %d" % i)
+                p = Phone(s, standin, "55119%06d" % (k * 100000 + i), "Cliente %d" % i,
+                          payload=webhook)
                 started = time.time()
                 p.text(QUESTIONS[i % len(QUESTIONS)])
                 wait_until(lambda: accepted(standin, p.number), 30, "the answer")
@@ -55,11 +61,16 @@ def one_run(n, k, delay_ms):
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    delay_ms = int(sys.argv[3]) if len(sys.argv) > 3 else None
+    if len(sys.argv) < 3:
+        sys.exit("usage: bench_bot_turn.py SHAPES WEBHOOK [N] [RUNS] [KB_BATCH_DELAY_MS]")
+    shapes = sys.argv[1]
+    with open(sys.argv[2], encoding="utf-8") as f:
+        webhook = json.load(f)
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+    runs = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+    delay_ms = int(sys.argv[5]) if len(sys.argv) > 5 else None
     for k in range(runs):
-        t = one_run(n, k, delay_ms)
+        t = one_run(n, k, delay_ms, shapes, webhook)
         print("run %d: %d turns  p50 %.0f ms  p90 %.0f ms  p99 %.0f ms  max %.0f ms"
               % (k + 1, len(t), 1000 * pct(t, 50), 1000 * pct(t, 90), 1000 * pct(t, 99),
                  1000 * max(t)), flush=True)

@@ -28,6 +28,7 @@ Proves:
     opens the ticket anyway.
 """
 
+import copy
 import json
 import os
 import re
@@ -53,13 +54,16 @@ class Phone:
     """One customer's WhatsApp: what they send through the webhook, what the
     stand-in received for them."""
 
-    def __init__(self, s, standin, number, name):
+    def __init__(self, s, standin, number, name, payload=None):
+        """payload: a webhook update to copy (default: the documented list
+        reply in the shared data, ../shared/data/whatsapp/meta_docs)."""
         self.s, self.standin, self.number, self.name = s, standin, number, name
+        self.payload = payload
         self.sent = 0
         self.seen = 0
 
     def _send(self, message):
-        payload = template()
+        payload = copy.deepcopy(self.payload) if self.payload else template()
         value = payload["entry"][0]["changes"][0]["value"]
         value["metadata"]["phone_number_id"] = PHONE_ID
         value["contacts"] = [{"profile": {"name": self.name}, "wa_id": self.number}]

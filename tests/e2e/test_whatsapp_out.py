@@ -48,8 +48,10 @@ WINDOW_S = 6
 
 
 class Standin:
-    def __init__(self, dir_):
-        data = shared_data("whatsapp", "send")
+    def __init__(self, dir_, data=None):
+        """data: the documented request shapes (default: the team's shared
+        data, ../shared/data/whatsapp/send)."""
+        data = data or shared_data("whatsapp", "send")
         check(data is not None, "the shared WhatsApp send shapes are there")
         self.record = os.path.join(dir_, "graph-requests.jsonl")
         self.proc = subprocess.Popen(
