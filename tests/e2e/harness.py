@@ -37,6 +37,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -242,6 +243,94 @@ def run_test(main):
     except (AssertionError, BusError, Unreachable) as e:
         print("FAIL: %s: %s" % (type(e).__name__, e), flush=True)
         sys.exit(1)
+
+
+class SseStream:
+    """An HTTP Server-Sent Events connection to the gateway, read by a
+    thread: events as (id, event, data dict, monotonic time), every id:
+    line, comment lines (": ping"). id_type converts the id (int for the
+    portal's sequence numbers, str for the chat's "B.A")."""
+
+    def __init__(self, s, path, headers=(), id_type=str, timeout=60):
+        self.id_type = id_type
+        self.sock = socket.create_connection(("127.0.0.1", s.http_port), timeout=timeout)
+        lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1", "Accept: text/event-stream",
+                 "Connection: close"] + list(headers)
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.events = []
+        self.ids = []
+        self.comments = []
+        self.lock = threading.Lock()
+        self.closed = False
+        f = self.sock.makefile("rb")
+        self.status = int(f.readline().decode().split()[1])
+        self.headers = {}
+        while True:
+            line = f.readline().decode().strip()
+            if not line:
+                break
+            k, _, v = line.partition(":")
+            self.headers[k.strip().lower()] = v.strip()
+        self.file = f
+        if self.status == 200:
+            self.thread = threading.Thread(target=self._read, daemon=True)
+            self.thread.start()
+        else:
+            self.body = f.read(4096)
+            self.sock.close()
+
+    def _chunks(self):
+        chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
+        while True:
+            if not chunked:
+                data = self.file.readline()
+                if not data:
+                    return
+                yield data
+                continue
+            size_line = self.file.readline()
+            if not size_line:
+                return
+            size = int(size_line.strip() or b"0", 16)
+            if size == 0:
+                return
+            yield self.file.read(size)
+            self.file.readline()
+
+    def _read(self):
+        """The stream's lines, parsed as SSE."""
+        buf, fields = b"", {}
+        try:
+            for data in self._chunks():
+                buf += data
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    line = line.decode()
+                    if line.startswith(":"):
+                        with self.lock:
+                            self.comments.append(line)
+                    elif line == "":
+                        with self.lock:
+                            if "id" in fields:
+                                self.ids.append(self.id_type(fields["id"]))
+                            if "data" in fields:
+                                self.events.append((self.id_type(fields["id"]) if "id" in fields
+                                                    else None, fields.get("event"),
+                                                    json.loads(fields["data"]), time.monotonic()))
+                        fields = {}
+                    else:
+                        k, _, v = line.partition(":")
+                        fields[k] = v[1:] if v.startswith(" ") else v
+        except (OSError, ValueError):
+            pass
+        self.closed = True
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
 
 
 class System:

@@ -25,11 +25,9 @@ e-mail and an agent acting over the bus:
 """
 
 import json
-import socket
-import threading
 import time
 
-from harness import System, check, log, router_pb2, run_test, wait_until
+from harness import SseStream, System, check, log, router_pb2, run_test, wait_until
 
 import portal  # tests/e2e/portal.py: sessions
 
@@ -56,82 +54,12 @@ class Session:
         self.headers = ["Cookie: " + cookie]
 
 
-class Stream:
-    """An SSE connection read by a thread: events with the time they came."""
+class Stream(SseStream):
+    """The portal's live updates (/api/v1/events): events with their
+    sequence numbers and the time they came."""
 
     def __init__(self, s, headers=(), query=""):
-        self.sock = socket.create_connection(("127.0.0.1", s.http_port), timeout=30)
-        lines = ["GET /api/v1/events%s HTTP/1.1" % query, "Host: 127.0.0.1",
-                 "Accept: text/event-stream", "Connection: close"] + list(headers)
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        self.events = []   # (seq, data dict, time)
-        self.ids = []      # every id: line
-        self.comments = []
-        self.lock = threading.Lock()
-        self.closed = False
-        f = self.sock.makefile("rb")
-        status_line = f.readline().decode()
-        self.status = int(status_line.split()[1])
-        self.headers = {}
-        while True:
-            line = f.readline().decode().strip()
-            if not line:
-                break
-            k, _, v = line.partition(":")
-            self.headers[k.strip().lower()] = v.strip()
-        self.file = f
-        if self.status == 200:
-            self.thread = threading.Thread(target=self._read, daemon=True)
-            self.thread.start()
-        else:
-            self.body = f.read(4096)
-            self.sock.close()
-
-    def _chunks(self):
-        chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
-        while True:
-            if not chunked:
-                data = self.file.readline()
-                if not data:
-                    return
-                yield data
-                continue
-            size_line = self.file.readline()
-            if not size_line:
-                return
-            size = int(size_line.strip() or b"0", 16)
-            if size == 0:
-                return
-            yield self.file.read(size)
-            self.file.readline()
-
-    def _read(self):
-        """The stream's lines, parsed as SSE."""
-        buf = b""
-        fields = {}
-        try:
-            for data in self._chunks():
-                buf += data
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    line = line.decode()
-                    if line.startswith(":"):
-                        with self.lock:
-                            self.comments.append(line)
-                    elif line == "":
-                        with self.lock:
-                            if "id" in fields:
-                                self.ids.append(int(fields["id"]))
-                            if "data" in fields:
-                                self.events.append((int(fields["id"]), fields.get("event"),
-                                                    json.loads(fields["data"]), time.monotonic()))
-                        fields = {}
-                    else:
-                        k, _, v = line.partition(":")
-                        fields[k] = v[1:] if v.startswith(" ") else v
-        except (OSError, ValueError):
-            pass
-        self.closed = True
+        super().__init__(s, "/api/v1/events" + query, headers, id_type=int, timeout=30)
 
     def seqs(self):
         with self.lock:
@@ -140,13 +68,6 @@ class Stream:
     def last_id(self):
         with self.lock:
             return self.ids[-1] if self.ids else None
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
 
 def visible(s, number_of):

@@ -30,12 +30,10 @@ Proves:
 
 import json
 import os
-import socket
-import threading
 import time
 import urllib.request
 
-from harness import REPO, System, check, intake_pb2, log, router_pb2, run_test, wait_until
+from harness import REPO, SseStream, System, check, intake_pb2, log, router_pb2, run_test, wait_until
 
 import portal  # tests/e2e/portal.py: a browser's cookie jar
 
@@ -60,85 +58,17 @@ class Visitor(portal.Portal):
         return "; ".join("%s=%s" % (c.name, c.value) for c in self.jar)
 
 
-class Stream:
-    """GET /api/v1/chat/events read by a thread: (id, event, data)."""
+class Stream(SseStream):
+    """GET /api/v1/chat/events: (id, event, data, time)."""
 
     def __init__(self, s, cookie=None, last_id=None):
-        self.sock = socket.create_connection(("127.0.0.1", s.http_port), timeout=60)
-        lines = ["GET /api/v1/chat/events HTTP/1.1", "Host: 127.0.0.1",
-                 "Accept: text/event-stream", "Connection: close"]
-        if cookie:
-            lines.append("Cookie: " + cookie)
-        if last_id:
-            lines.append("Last-Event-ID: " + last_id)
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        self.events = []
-        self.lock = threading.Lock()
-        f = self.sock.makefile("rb")
-        self.status = int(f.readline().decode().split()[1])
-        self.headers = {}
-        while True:
-            line = f.readline().decode().strip()
-            if not line:
-                break
-            k, _, v = line.partition(":")
-            self.headers[k.strip().lower()] = v.strip()
-        self.file = f
-        if self.status == 200:
-            threading.Thread(target=self._read, daemon=True).start()
-        else:
-            self.body = f.read(4096)
-            self.sock.close()
-
-    def _chunks(self):
-        chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
-        while True:
-            if not chunked:
-                data = self.file.readline()
-                if not data:
-                    return
-                yield data
-                continue
-            size_line = self.file.readline()
-            if not size_line:
-                return
-            size = int(size_line.strip() or b"0", 16)
-            if size == 0:
-                return
-            yield self.file.read(size)
-            self.file.readline()
-
-    def _read(self):
-        buf, fields = b"", {}
-        try:
-            for data in self._chunks():
-                buf += data
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    line = line.decode()
-                    if line.startswith(":"):
-                        continue
-                    if line == "":
-                        if "data" in fields:
-                            with self.lock:
-                                self.events.append((fields.get("id"), fields.get("event"),
-                                                    json.loads(fields["data"])))
-                        fields = {}
-                    else:
-                        k, _, v = line.partition(":")
-                        fields[k] = v[1:] if v.startswith(" ") else v
-        except (OSError, ValueError):
-            pass
+        headers = (["Cookie: " + cookie] if cookie else []) + \
+            (["Last-Event-ID: " + last_id] if last_id else [])
+        super().__init__(s, "/api/v1/chat/events", headers)
 
     def of(self, kind):
         with self.lock:
             return [e for e in self.events if e[1] == kind]
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
 
 def chat_messages(s, conversation, from_seq=1):
