@@ -37,7 +37,7 @@ bc_service_metrics_setup (bc_service_t *self)
     bc_metrics_help (m, "balcao_quarantined_events", "gauge",
                      "Events set aside because their handler could not apply them "
                      "(balcao quarantine).");
-    bc_metrics_help (m, "balcao_batches_total", "counter", "Transactions committed.");
+    /* Its _count is the number of transactions committed. */
     bc_metrics_histogram (m, "balcao_batch_inputs", "Requests and events per transaction.",
                           s_size_buckets, sizeof s_size_buckets / sizeof s_size_buckets[0]);
     bc_metrics_histogram (m, "balcao_batch_apply_seconds",
@@ -74,7 +74,6 @@ bc_service_metrics_batch (bc_service_t *self, int inputs, int64_t apply_us, int6
 {
     if (!self->metrics)
         return;
-    bc_metrics_add (self->metrics, "balcao_batches_total", "", 1);
     for (int i = 0; i < self->ninputs; i++) {
         bc_input_t *in = &self->inputs[i];
         if (in->kind != BC_IN_REQUEST || !in->metric_type[0])
