@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 
@@ -40,8 +41,13 @@ class Dovecot:
         self.password = password
         self.port = free_port()
         self.proc = None
-        for sub in ("run", "state", "mail"):
+        for sub in ("state", "mail"):
             os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        # Dovecot's sockets live in base_dir, and a Unix socket's path has
+        # at most 107 bytes: a deep test directory (a CI checkout's build
+        # tree) would not fit, so base_dir is a short directory of its own.
+        self.run_dir = tempfile.mkdtemp(prefix="bc-dovecot-", dir="/tmp")
+        os.chmod(self.run_dir, 0o755)
         self.config = os.path.join(self.dir, "dovecot.conf")
         self.log = os.path.join(self.dir, "dovecot.log")
         with open(os.path.join(self.dir, "users"), "w") as f:
@@ -51,7 +57,7 @@ class Dovecot:
             f.write("\n".join([
                 "protocols = imap",
                 "listen = 127.0.0.1",
-                "base_dir = %s/run" % d,
+                "base_dir = %s" % self.run_dir,
                 "state_dir = %s/state" % d,
                 "log_path = %s" % self.log,
             ] + (["ssl = required",
@@ -124,12 +130,18 @@ class Dovecot:
         return self
 
     def stop(self):
-        pid_file = os.path.join(self.dir, "run", "master.pid")
+        pid_file = os.path.join(self.run_dir, "master.pid")
         try:
             with open(pid_file) as f:
                 pid = int(f.read().strip())
         except (OSError, ValueError):
-            return
+            pid = None
+        if pid is not None:
+            self._stop_master(pid)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    @staticmethod
+    def _stop_master(pid):
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
