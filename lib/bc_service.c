@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 /* The runtime's own databases, beside the service's. */
-static const char *const s_runtime_dbs[] = {"log", "requests", "requests_by_time", "cursors",
-                                            "quarantine"};
-#define BC_RUNTIME_DBS 5
+static const char *const s_runtime_dbs[] = {"log",        "requests", "requests_by_time",
+                                            "cursors",    "quarantine", "readers"};
+#define BC_RUNTIME_DBS 6
 
 /* ---------------------------------------------------------------------- */
 /* Set-up */
@@ -112,6 +112,7 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     self->db_requests_by_time = bc_store_dbi (self->store, "requests_by_time");
     self->db_cursors = bc_store_dbi (self->store, "cursors");
     self->db_quarantine = bc_store_dbi (self->store, "quarantine");
+    self->db_readers = bc_store_dbi (self->store, "readers");
     self->quarantined = bc_quarantine_count (self);
     if (self->quarantined)
         bc_warn ("event=quarantine_not_empty count=%llu what_to_do=\"balcao quarantine list\"",
@@ -122,6 +123,7 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     self->log_readers = bc_config_words (config, "balcao/log_readers", BC_LOG_READERS_DEFAULT,
                                          &self->nlog_readers);
     self->head_seq = s_log_head (self);
+    bc_retention_setup (self);
 
     int curve_error;
     self->curve = bc_curve_new (config, name, &curve_error);
@@ -351,6 +353,8 @@ bc_service_dir (bc_service_t *self)
 static void
 s_send_replay_request (bc_service_t *self, bc_source_t *src)
 {
+    if (bc_mono_ms () < src->stalled_until_ms)
+        return; /* the source no longer has what we need: not in a loop */
     Balcao__V1__ReplayRequest rr = BALCAO__V1__REPLAY_REQUEST__INIT;
     rr.from_seq = src->applied + 1;
     rr.max_events = (uint32_t) self->replay_max;
@@ -377,6 +381,7 @@ s_run_batch (bc_service_t *self)
     /* What a reply acknowledges is in the log before the client sees it. */
     bc_log_flush ();
     bc_backup_after_commit (self); /* a BackupFreeze's copy, before its reply */
+    bc_retention_after_commit (self);
 
     void *router = zsock_resolve (self->router);
     for (int i = 0; i < self->ninputs; i++) {
@@ -519,6 +524,8 @@ s_check_replays (bc_service_t *self, int64_t now)
         }
         else if (!src->replay_id[0] && (src->wants_replay || src->source_head > src->applied))
             s_send_replay_request (self, src);
+        else
+            bc_retention_report (self, src, now);
     }
 }
 

@@ -93,6 +93,14 @@ void bc_service_alarm (bc_service_t *self, int64_t at_us, bc_hook_fn *fn);
  * refused. */
 void bc_service_set_feed_filter (bc_service_t *self, bc_feed_filter_fn *fn);
 
+/* Log retention (bc_service_retention.c): before an event of the
+ * service's own log is pruned, fn may copy what the service still needs of
+ * it (in the same transaction); a non-zero return stops the pruning there
+ * (an LMDB code fails the batch as any handler's would). */
+typedef int (bc_prune_fn) (void *state, bc_tx_t *tx, const bc_envelope_t *event,
+                           const void *data, size_t len);
+void bc_service_on_prune (bc_service_t *self, bc_prune_fn *fn);
+
 /* Calls fn about every interval_ms, outside any transaction. */
 void bc_service_every (bc_service_t *self, int interval_ms, bc_timer_fn *fn);
 /* Lets events (never requests) wait up to delay_ms to join a larger batch:

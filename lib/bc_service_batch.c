@@ -199,6 +199,7 @@ s_replay (bc_tx_t *tx, const Balcao__V1__ReplayRequest *rr, uint32_t max, int is
     bc_service_t *svc = tx->svc;
     Balcao__V1__ReplayReply out = BALCAO__V1__REPLAY_REPLY__INIT;
     out.head_seq = svc->head_seq;
+    out.first_seq = svc->first_seq;
     ProtobufCBinaryData *events = calloc (max ? max : 1, sizeof *events);
     MDB_cursor *cur;
     int rc = mdb_cursor_open (tx->txn, svc->db_log, &cur);
@@ -246,6 +247,16 @@ s_cmd_replay (void *state, bc_tx_t *tx, const bc_envelope_t *req, const Protobuf
     bc_service_t *svc = tx->svc;
     const Balcao__V1__ReplayRequest *rr = (const Balcao__V1__ReplayRequest *) payload;
     const char *who = bc_tx_principal (tx);
+    if (rr->report_only && s_is_log_reader (svc, who)) {
+        /* A consumer's position, for retention: no events wanted. */
+        Balcao__V1__ReplayReply out = BALCAO__V1__REPLAY_REPLY__INIT;
+        out.head_seq = svc->head_seq;
+        out.first_seq = svc->first_seq;
+        int rc = bc_retention_record (tx, who, rr->from_seq ? rr->from_seq - 1 : 0);
+        if (rc == 0)
+            bc_reply_ok (reply, &out.base);
+        return rc;
+    }
     uint32_t max = rr->max_events && rr->max_events < (uint32_t) svc->replay_max
                        ? rr->max_events
                        : (uint32_t) svc->replay_max;
@@ -574,6 +585,20 @@ s_apply_replay (bc_service_t *self, bc_tx_t *tx, bc_input_t *in)
     in->is_current_replay = 1;
     if (rr->head_seq > src->source_head)
         src->source_head = rr->head_seq;
+    /* Retention pruned what this service has not applied: it cannot catch
+     * up from that log (restored alone from an old backup, or stopped
+     * longer than the producer keeps its events). */
+    if (rr->first_seq > src->pending + 1) {
+        src->stalled_until_ms = bc_mono_ms () + 10000; /* ask again, slowly */
+        char peer[80];
+        snprintf (peer, sizeof peer, "pruned:%s", src->name);
+        if (bc_ratelog_check (self->rejects, peer, bc_mono_ms ()) >= 0)
+            bc_error ("event=replay_pruned source=%s cursor=%llu first_seq=%llu "
+                      "what_to_do=\"restore this service and %s from the same backup, or "
+                      "raise %s/log_retention_days\"",
+                      src->name, (unsigned long long) src->pending,
+                      (unsigned long long) rr->first_seq, src->name, src->name);
+    }
     for (size_t i = 0; i < rr->n_events && rc == 0; i++)
         rc = s_apply_event (self, tx, src, rr->events[i].data, rr->events[i].len);
     if (rc == 0) {
@@ -655,7 +680,7 @@ s_run_batch_once (bc_service_t *self)
             && (rc = bc_store_put_u64 (tx->txn, self->db_cursors, src->name, src->pending)))
             goto abort;
     }
-    if ((rc = s_prune_requests (self, tx)))
+    if ((rc = s_prune_requests (self, tx)) || (rc = bc_retention_prune (self, tx)))
         goto abort;
     if (self->before_commit && (rc = self->before_commit (self->state, tx))) {
         tx->fail_in_hook = 1;

@@ -36,6 +36,8 @@ typedef struct {
     int wants_replay;        /* ask for a replay after this commit */
     char replay_id[BC_ID_LEN + 1]; /* outstanding replay request, "" if none */
     int64_t replay_deadline; /* mono ms */
+    int64_t next_report_ms;  /* mono ms: the next report of our cursor */
+    int64_t stalled_until_ms; /* mono ms: the source pruned what we need */
 } bc_source_t;
 
 typedef struct {
@@ -119,6 +121,8 @@ struct bc_tx_t {
     uint64_t iso_seq;
     char iso_type[128];
     int rc;            /* the failed run's code */
+    int64_t pruned;    /* log events retention deleted in this batch */
+    uint64_t pruned_to; /* the last of them */
 };
 
 /* A backup's freeze (bc_service_backup.c): while is_frozen the service
@@ -148,7 +152,7 @@ struct bc_service_t {
     zsock_t *pub;
     bc_curve_t *curve; /* NULL: plain TCP */
     void *state;
-    MDB_dbi db_log, db_requests, db_requests_by_time, db_cursors, db_quarantine;
+    MDB_dbi db_log, db_requests, db_requests_by_time, db_cursors, db_quarantine, db_readers;
     uint64_t quarantined;  /* entries in `quarantine`, committed */
     bc_poison_t *poison;   /* events to set aside in the batch being run */
     int npoison;
@@ -196,6 +200,13 @@ struct bc_service_t {
     bc_tx_t tx;
     bc_metrics_t *metrics; /* Prometheus (bc_service_metrics.c); NULL: none */
     bc_freeze_t freeze;    /* a backup's freeze (bc_service_backup.c) */
+    /* Log retention (bc_service_retention.c). */
+    int64_t log_retention_us; /* 0: keep every event */
+    int cursor_report_ms;
+    uint64_t first_seq;       /* the oldest event still in the log */
+    uint64_t pruned_total;    /* since start */
+    int64_t next_prune_us, prune_logged_us;
+    bc_prune_fn *on_prune;
 };
 
 /* bc_service_batch.c */
@@ -230,6 +241,19 @@ void bc_backup_tick (bc_service_t *self);
 void bc_backup_destroy (bc_service_t *self);
 /* Who asks (bc_service_batch.c's rule, for the freeze's own requests). */
 const char *bc_batch_principal (bc_service_t *self, bc_input_t *in, const bc_envelope_t *env);
+
+/* bc_service_retention.c */
+void bc_retention_setup (bc_service_t *self);
+/* The oldest sequence number in the log (head + 1 when empty); txn NULL:
+ * a read transaction of its own. */
+uint64_t bc_retention_first_seq (bc_service_t *self, MDB_txn *txn);
+/* A reader's report: it has applied the log up to `applied`. */
+int bc_retention_record (bc_tx_t *tx, const char *reader, uint64_t applied);
+/* Inside a batch: deletes the oldest events that are due. */
+int bc_retention_prune (bc_service_t *self, bc_tx_t *tx);
+void bc_retention_after_commit (bc_service_t *self);
+/* In the loop: a caught-up consumer reports its cursor to src, when due. */
+void bc_retention_report (bc_service_t *self, bc_source_t *src, int64_t now_ms);
 
 /* bc_quarantine.c */
 /* Reads the number of quarantined events (at start). */

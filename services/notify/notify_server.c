@@ -55,6 +55,7 @@
 #include "notify_outbox.h"
 #include "notify_render.h"
 #include "notify_files.h"
+#include "notify_retention.h"
 #include "notify_queue_whatsapp.h"
 #include "notify_webhooks.h"
 #include "notify_whatsapp.h"
@@ -89,6 +90,7 @@ typedef struct {
     char loop_tag[128];
     char from_buf[256];
     notify_files_t *files; /* the file transport (no SMTP configured) */
+    notify_retention_t *retention; /* delivered notifications deleted after a while */
     notify_queue_whatsapp_t wa; /* WhatsApp notices' settings */
 } notify_t;
 
@@ -689,6 +691,8 @@ s_before_batch (void *state, bc_tx_t *tx)
     notify_t *self = state;
     /* SMTP and WhatsApp outcomes and picks; the file transport's below. */
     int rc = notify_outbox_before_batch (self->outbox, tx);
+    if (rc == 0)
+        rc = notify_retention_sweep (self->retention, tx);
     if (rc || notify_outbox_is_smtp (self->outbox))
         return rc;
     return notify_files_before_batch (self->files, tx);
@@ -716,6 +720,7 @@ s_after_commit (void *state)
 {
     notify_t *self = state;
     notify_outbox_after_commit (self->outbox);
+    notify_retention_after_commit (self->retention);
     if (!notify_outbox_is_smtp (self->outbox))
         notify_files_after_commit (self->files);
     s_metrics (self);
@@ -728,6 +733,8 @@ s_timer (void *state)
     notify_outbox_timer (self->outbox);
     if (!notify_outbox_is_smtp (self->outbox))
         notify_files_timer (self->files);
+    if (notify_retention_is_due (self->retention))
+        bc_service_wake (self->svc);
 }
 
 void *
@@ -766,7 +773,10 @@ notify_server_setup (bc_service_t *svc)
     }
     notify_queue_whatsapp_setup (&self->wa, cfg);
     self->outbox = notify_outbox_new (svc);
-    if (!self->outbox) {
+    self->retention = notify_retention_new (svc, mail_dir);
+    if (!self->outbox || !self->retention) {
+        notify_outbox_destroy (&self->outbox);
+        notify_retention_destroy (&self->retention);
         notify_files_destroy (&self->files);
         free (self);
         return NULL;
@@ -802,6 +812,7 @@ notify_server_teardown (void *state)
 {
     notify_t *self = state;
     notify_outbox_destroy (&self->outbox);
+    notify_retention_destroy (&self->retention);
     notify_files_destroy (&self->files);
     free (self);
 }

@@ -22,7 +22,7 @@
 
 typedef struct {
     bc_service_t *svc;
-    MDB_dbi db_tickets, db_thread, db_ticket_log, db_meta, db_log;
+    MDB_dbi db_tickets, db_thread, db_ticket_log, db_meta, db_log, db_history;
     router_catalog_t *catalog;
     bc_calendar_t *calendar;
     router_macros_t *macros;
@@ -131,6 +131,8 @@ int router_command_done (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t, bc_
 
 /* router_reads.c: who may read a ticket; GetTicket, ListTickets, GetHistory */
 void router_reads_register (bc_service_t *svc);
+/* router_history.c: GetHistory, and what log retention keeps of it. */
+void router_history_register (bc_service_t *svc);
 
 /* router_moves.c: escalation, de-escalation, problem links, merges */
 int router_link (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *p, Balcao__V1__Ticket *t);

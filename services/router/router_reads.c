@@ -1,7 +1,6 @@
 /* router_reads: who may read a ticket, and the reads: GetTicket (with its
  * thread), ListTickets (all, a customer's, an organization's; staff: any
- * customer's, newest first),
- * GetHistory (a ticket's events, one line each). */
+ * customer's, newest first). A ticket's history: router_history.c. */
 #include "router_internal.h"
 
 #include "bc_events.h"
@@ -290,89 +289,9 @@ s_list (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCM
     return router_reply_tickets (reply, list, n, st.ms_entries, rc);
 }
 
-static int
-s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
-           bc_reply_t *reply)
-{
-    (void) request;
-    router_t *self = state;
-    const Balcao__V1__GetHistory *req = (const Balcao__V1__GetHistory *) payload;
-    if (!router_is_agent (bc_tx_principal (tx))) {
-        bc_reply_error (reply, "forbidden", "o histórico do chamado é para a equipe de suporte",
-                        "a ticket's history is for the support team");
-        return 0;
-    }
-    MDB_txn *txn = bc_tx_txn (tx);
-    int rc;
-    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
-    if (!t)
-        return rc;
-    balcao__v1__ticket__free_unpacked (t, NULL);
-    size_t cap = 16, n = 0;
-    Balcao__V1__HistoryEntry *entries = calloc (cap, sizeof *entries);
-    Balcao__V1__HistoryEntry **ptrs = NULL;
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open (txn, self->db_ticket_log, &cur)))
-        goto done;
-    unsigned char key[16] = {0};
-    bc_key_from_u64 (req->number, key);
-    MDB_val k = {16, key}, v;
-    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == 16 && memcmp (k.mv_data, key, 8) == 0) {
-        MDB_val seq = {8, (char *) k.mv_data + 8}, ev;
-        if (mdb_get (txn, self->db_log, &seq, &ev) == 0) {
-            bc_envelope_t *env = bc_envelope_unpack (ev.mv_data, ev.mv_size);
-            if (env) {
-                if (n == cap)
-                    entries = realloc (entries, (cap *= 2) * sizeof *entries);
-                Balcao__V1__HistoryEntry *h = &entries[n++];
-                balcao__v1__history_entry__init (h);
-                h->seq = env->seq;
-                h->time_us = env->time_us;
-                h->principal = strdup (env->principal);
-                h->type = strdup (env->type);
-                char line[1024];
-                bc_event_summary (env, 0, line, sizeof line);
-                h->summary = strdup (line);
-                bc_event_summary (env, 1, line, sizeof line);
-                h->summary_en = strdup (line);
-                /* Taken over: freed below, not with the envelope. */
-                h->payload = env->payload;
-                env->payload.data = NULL;
-                env->payload.len = 0;
-                bc_envelope_destroy (&env);
-            }
-        }
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close (cur);
-    rc = rc == MDB_NOTFOUND ? 0 : rc;
-    if (rc == 0) {
-        ptrs = calloc (n + 1, sizeof *ptrs);
-        for (size_t i = 0; i < n; i++)
-            ptrs[i] = &entries[i];
-        Balcao__V1__History out = BALCAO__V1__HISTORY__INIT;
-        out.entries = ptrs;
-        out.n_entries = n;
-        bc_reply_ok (reply, &out.base);
-    }
-done:
-    for (size_t i = 0; i < n; i++) {
-        free (entries[i].principal);
-        free (entries[i].type);
-        free (entries[i].summary);
-        free (entries[i].summary_en);
-        free (entries[i].payload.data);
-    }
-    free (entries);
-    free (ptrs);
-    return rc;
-}
-
 void
 router_reads_register (bc_service_t *svc)
 {
     bc_service_on_command (svc, &balcao__v1__get_ticket__descriptor, 0, s_get);
     bc_service_on_command (svc, &balcao__v1__list_tickets__descriptor, 0, s_list);
-    bc_service_on_command (svc, &balcao__v1__get_history__descriptor, 0, s_history);
 }

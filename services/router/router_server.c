@@ -6,6 +6,8 @@
  *   thread      ticket (u64 BE) + index (u32 BE) -> balcao.v1.TicketMessage
  *   ticket_log  ticket (u64 BE) + seq (u64 BE)   -> "" (the ticket's events in
  *                                                  the router's log, for history)
+ *   history     seq (u64 BE) -> the envelope of a ticket's event retention
+ *               pruned from the log (router_history.c)
  *   meta        "next_ticket", "assign_counter"  -> u64 BE
  *   people, queue                                 see router_people.h
  *   deadlines                                     see router_sla.c
@@ -35,8 +37,8 @@ const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta",
                                   "people",  "queue",  "deadlines",  "by_customer",
                                   "links",   "by_org", "desk",       "keys",
                                   "key_of",  "by_ref", "report_cells", "report_open",
-                                  "report_backlog"};
-const int router_ndbs = 17;
+                                  "report_backlog", "history"};
+const int router_ndbs = 18;
 
 static int
 s_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *msg,
@@ -483,6 +485,7 @@ router_server_setup (bc_service_t *svc)
     self->db_thread = bc_service_dbi (svc, "thread");
     self->db_meta = bc_service_dbi (svc, "meta");
     self->db_ticket_log = bc_service_dbi (svc, "ticket_log");
+    self->db_history = bc_service_dbi (svc, "history");
     self->db_log = bc_service_dbi (svc, "log");
     self->db_deadlines = bc_service_dbi (svc, "deadlines");
     self->db_by_customer = bc_service_dbi (svc, "by_customer");
@@ -500,6 +503,7 @@ router_server_setup (bc_service_t *svc)
     bc_service_consume (svc, "intake", router_on_intake);
     bc_service_consume (svc, "kb", s_on_kb);
     router_reads_register (svc);
+    router_history_register (svc);
     router_commands_register (svc);
     router_moves_register (svc);
     router_assign_register (svc);

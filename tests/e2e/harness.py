@@ -371,6 +371,9 @@ class System:
         self.extra_config = extra_config or {}
         self.write_config()
         self.procs = {}  # service -> Popen, for services that should be running
+        # service -> path of the binary to run instead of BUILD's balcao-<service>
+        # (another release's, tests/e2e/test_upgrade.py); read at each start.
+        self.binaries = {}
         self.ctx = zmq.Context()
         if curve:
             subprocess.run([self.binary("balcaoctl"), "-c", self.config, "keys"], check=True,
@@ -446,7 +449,7 @@ class System:
         logf.write(b"---- e2e: starting %s at %s ----\n" % (svc.encode(), time.strftime("%H:%M:%S").encode()))
         logf.flush()
         self.procs[svc] = subprocess.Popen(
-            [self.binary("balcao-" + svc), "-c", self.config], env=_env(env),
+            [self.binaries.get(svc) or self.binary("balcao-" + svc), "-c", self.config], env=_env(env),
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, preexec_fn=_die_with_parent)
         logf.close()
         if wait:

@@ -1,0 +1,116 @@
+/* router_history: a ticket's history, GetHistory (its events, one line
+ * each, with their payloads for the dashboard's details), and what log
+ * retention leaves of it. The events of a ticket are in the router's log
+ * (`ticket_log` lists their sequence numbers); when retention prunes the
+ * log (bc_service_retention.c), each event that belongs to a ticket's
+ * history moves, as it was, to `history` (seq -> envelope), where
+ * GetHistory finds it. What is about no ticket goes: PersonChanged (people
+ * are in `people`) and BotTurn (a conversation kb keeps). */
+#include "router_internal.h"
+
+#include "bc_events.h"
+#include "bc_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+s_prune (void *state, bc_tx_t *tx, const bc_envelope_t *event, const void *data, size_t len)
+{
+    router_t *self = state;
+    if (bc_envelope_is (event, &balcao__v1__person_changed__descriptor)
+        || bc_envelope_is (event, &balcao__v1__bot_turn__descriptor))
+        return 0;
+    unsigned char key[8];
+    bc_key_from_u64 (event->seq, key);
+    MDB_val k = {8, key}, v = {len, (void *) data};
+    return mdb_put (bc_tx_txn (tx), self->db_history, &k, &v, 0);
+}
+
+static int
+s_history (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufCMessage *payload,
+           bc_reply_t *reply)
+{
+    (void) request;
+    router_t *self = state;
+    const Balcao__V1__GetHistory *req = (const Balcao__V1__GetHistory *) payload;
+    if (!router_is_agent (bc_tx_principal (tx))) {
+        bc_reply_error (reply, "forbidden", "o histórico do chamado é para a equipe de suporte",
+                        "a ticket's history is for the support team");
+        return 0;
+    }
+    MDB_txn *txn = bc_tx_txn (tx);
+    int rc;
+    Balcao__V1__Ticket *t = router_ticket_for_command (self, tx, req->number, reply, &rc);
+    if (!t)
+        return rc;
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    size_t cap = 16, n = 0;
+    Balcao__V1__HistoryEntry *entries = calloc (cap, sizeof *entries);
+    Balcao__V1__HistoryEntry **ptrs = NULL;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open (txn, self->db_ticket_log, &cur)))
+        goto done;
+    unsigned char key[16] = {0};
+    bc_key_from_u64 (req->number, key);
+    MDB_val k = {16, key}, v;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == 16 && memcmp (k.mv_data, key, 8) == 0) {
+        MDB_val seq = {8, (char *) k.mv_data + 8}, ev;
+        if (mdb_get (txn, self->db_log, &seq, &ev) == 0
+            || mdb_get (txn, self->db_history, &seq, &ev) == 0) {
+            bc_envelope_t *env = bc_envelope_unpack (ev.mv_data, ev.mv_size);
+            if (env) {
+                if (n == cap)
+                    entries = realloc (entries, (cap *= 2) * sizeof *entries);
+                Balcao__V1__HistoryEntry *h = &entries[n++];
+                balcao__v1__history_entry__init (h);
+                h->seq = env->seq;
+                h->time_us = env->time_us;
+                h->principal = strdup (env->principal);
+                h->type = strdup (env->type);
+                char line[1024];
+                bc_event_summary (env, 0, line, sizeof line);
+                h->summary = strdup (line);
+                bc_event_summary (env, 1, line, sizeof line);
+                h->summary_en = strdup (line);
+                /* Taken over: freed below, not with the envelope. */
+                h->payload = env->payload;
+                env->payload.data = NULL;
+                env->payload.len = 0;
+                bc_envelope_destroy (&env);
+            }
+        }
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    if (rc == 0) {
+        ptrs = calloc (n + 1, sizeof *ptrs);
+        for (size_t i = 0; i < n; i++)
+            ptrs[i] = &entries[i];
+        Balcao__V1__History out = BALCAO__V1__HISTORY__INIT;
+        out.entries = ptrs;
+        out.n_entries = n;
+        bc_reply_ok (reply, &out.base);
+    }
+done:
+    for (size_t i = 0; i < n; i++) {
+        free (entries[i].principal);
+        free (entries[i].type);
+        free (entries[i].summary);
+        free (entries[i].summary_en);
+        free (entries[i].payload.data);
+    }
+    free (entries);
+    free (ptrs);
+    return rc;
+}
+
+void
+router_history_register (bc_service_t *svc)
+{
+    bc_service_on_command (svc, &balcao__v1__get_history__descriptor, 0, s_history);
+    bc_service_on_prune (svc, s_prune);
+}
