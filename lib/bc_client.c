@@ -46,7 +46,10 @@ s_connect (bc_client_t *self)
     bc_socket_liveness (sock);
     zsock_set_sndhwm (sock, 0);
     zsock_set_rcvhwm (sock, 0);
-    if (self->curve && bc_curve_client (self->curve, sock, self->service)) {
+    char base[64]; /* a replica ("intake-2") speaks with its service's key */
+    if (self->curve
+        && bc_curve_client (self->curve, sock,
+                            bc_config_service_of (self->service, base, sizeof base, NULL))) {
         zsock_destroy (&sock);
         return NULL;
     }

@@ -115,6 +115,54 @@ bc_config_bind (bc_config_t *self, const char *service, const char *kind)
     return v ? v : bc_config_endpoint (self, service, kind);
 }
 
+int
+bc_config_replicas (bc_config_t *self, const char *service)
+{
+    char key[96];
+    snprintf (key, sizeof key, "%s/replicas", service);
+    long long n = bc_config_int (self, key, 1);
+    return n < 1 ? 1 : n > 8 ? 8 : (int) n;
+}
+
+const char *
+bc_config_instance (const char *service, int k, char *out, size_t size)
+{
+    if (k <= 1)
+        snprintf (out, size, "%s", service);
+    else
+        snprintf (out, size, "%s-%d", service, k);
+    return out;
+}
+
+const char *
+bc_config_service_of (const char *instance, char *out, size_t size, int *k)
+{
+    snprintf (out, size, "%s", instance);
+    if (k)
+        *k = 1;
+    char *dash = strrchr (out, '-');
+    if (!dash || !dash[1] || strspn (dash + 1, "0123456789") != strlen (dash + 1))
+        return out;
+    int n = atoi (dash + 1);
+    if (n < 2 || n > 8)
+        return out;
+    *dash = 0;
+    if (k)
+        *k = n;
+    return out;
+}
+
+const char *
+bc_config_replica_for (bc_config_t *self, const char *service, const void *key, size_t len,
+                       char *out, size_t size)
+{
+    int n = bc_config_replicas (self, service);
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ ((const unsigned char *) key)[i]) * 1099511628211ULL;
+    return bc_config_instance (service, n > 1 ? (int) (h % (uint64_t) n) + 1 : 1, out, size);
+}
+
 const char *
 bc_config_data_dir (bc_config_t *self)
 {

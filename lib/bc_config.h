@@ -32,6 +32,22 @@ const char *bc_config_endpoint (bc_config_t *self, const char *service, const ch
 /* Where the service itself binds: "<service>/bind_command" (or bind_events),
  * defaulting to the connect endpoint. */
 const char *bc_config_bind (bc_config_t *self, const char *service, const char *kind);
+/* Replicas (docs/operations.md, "Scale-out"): "<service>/replicas" (1 to
+ * 8, default 1) instances of a service; the first is named as the service,
+ * instance k >= 2 "<service>-<k>", with its own section (endpoints,
+ * metrics) and data directory; every other setting is the service's. */
+int bc_config_replicas (bc_config_t *self, const char *service);
+/* The name of instance k (1-based) of service, in out. */
+const char *bc_config_instance (const char *service, int k, char *out, size_t size);
+/* The service an instance name belongs to ("notify-2" -> "notify"; a name
+ * without a numeric suffix is its own), in out; *k gets the instance (1 for
+ * the first) when k is not NULL. */
+const char *bc_config_service_of (const char *instance, char *out, size_t size, int *k);
+/* The instance of service that takes the work of key (FNV-1a of the
+ * bytes, modulo the replicas): the same key always goes to the same
+ * replica, so each dedupes what it is sent again. */
+const char *bc_config_replica_for (bc_config_t *self, const char *service, const void *key,
+                                   size_t len, char *out, size_t size);
 /* The data directory ("balcao/data_dir", default "var"). */
 const char *bc_config_data_dir (bc_config_t *self);
 /* The CURVE certificates' directory: "balcao/curve_dir"; when the key is

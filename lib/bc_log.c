@@ -53,6 +53,12 @@ bc_log_init (const char *service)
 }
 
 void
+bc_log_rename (const char *service)
+{
+    snprintf (s_service, sizeof s_service, "%s", service);
+}
+
+void
 bc_log_flush (void)
 {
     fflush (stderr);

@@ -13,6 +13,8 @@ enum { BC_LOG_DEBUG = 0, BC_LOG_INFO = 1, BC_LOG_WARN = 2, BC_LOG_ERROR = 3 };
  * syslog priority instead ("<6>level=info service=intake ..."), so the
  * journal keeps each line's level and its own time. */
 void bc_log_init (const char *service);
+/* The service= of the lines from now on (a replica's instance name). */
+void bc_log_rename (const char *service);
 /* Writes buffered lines out (the service loop calls it after each batch;
  * errors and exit flush too). */
 void bc_log_flush (void);

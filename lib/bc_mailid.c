@@ -78,3 +78,36 @@ bc_mailid_loop_tag (char *out, size_t size, const char *install, const char *dom
 {
     snprintf (out, size, "balcao.%s@%s", install, domain);
 }
+
+size_t
+bc_mailid_of_raw (const unsigned char *raw, size_t len, char *out, size_t size)
+{
+    static const char name[] = "message-id:";
+    size_t n = 0;
+    if (size)
+        *out = 0;
+    for (size_t i = 0; i < len && size > 1;) {
+        size_t end = i;
+        while (end < len && raw[end] != '\n')
+            end++;
+        size_t line = end - i;
+        if (line == 0 || (line == 1 && raw[i] == '\r'))
+            break; /* the end of the header */
+        if (line >= sizeof name - 1 && strncasecmp ((const char *) raw + i, name, sizeof name - 1) == 0) {
+            /* The value, with its folded lines, blanks left out. */
+            size_t j = i + sizeof name - 1;
+            while (j < len && size > 1) {
+                if (raw[j] == '\n' && !(j + 1 < len && (raw[j + 1] == ' ' || raw[j + 1] == '\t')))
+                    break;
+                if (raw[j] != ' ' && raw[j] != '\t' && raw[j] != '\r' && raw[j] != '\n'
+                    && n + 1 < size)
+                    out[n++] = (char) raw[j];
+                j++;
+            }
+            out[n] = 0;
+            return n;
+        }
+        i = end + 1;
+    }
+    return 0;
+}

@@ -26,4 +26,10 @@ uint64_t bc_mailid_ticket_from_subject (const char *subject, const char *tag);
 /* The X-Loop value notify writes and intake recognises as our own mail. */
 void bc_mailid_loop_tag (char *out, size_t size, const char *install, const char *domain);
 
+/* The Message-ID header's value of a raw message (its first, unfolded and
+ * trimmed, as written), into out; 0 when the header has none. The mail
+ * gates route a message to intake's replica by it, so that a message sent
+ * again reaches the replica that dedupes it. */
+size_t bc_mailid_of_raw (const unsigned char *raw, size_t len, char *out, size_t size);
+
 #endif

@@ -76,7 +76,11 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     if (!self)
         return NULL;
     self->name = strdup (name);
-    snprintf (self->principal, sizeof self->principal, "service:%s", name);
+    /* A replica ("notify-2") is the service it copies on the bus: its
+     * principal and CURVE certificate are the service's. */
+    bc_config_service_of (name, self->base, sizeof self->base, &self->replica);
+    self->replicas = bc_config_replicas (config, self->base);
+    snprintf (self->principal, sizeof self->principal, "service:%s", self->base);
     self->config = config;
     self->started_us = bc_now_us ();
 
@@ -126,7 +130,7 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     bc_retention_setup (self);
 
     int curve_error;
-    self->curve = bc_curve_new (config, name, &curve_error);
+    self->curve = bc_curve_new (config, self->base, &curve_error);
     if (curve_error || (self->curve && bc_curve_start_auth (self->curve))) {
         bc_service_destroy (&self);
         return NULL;
@@ -219,14 +223,30 @@ s_replay_socket (bc_service_t *self, bc_source_t *src)
     zsock_set_linger (sock, 0);
     zsock_set_rcvhwm (sock, 0);
     bc_socket_liveness (sock);
-    if (self->curve)
-        bc_curve_client (self->curve, sock, src->name);
+    if (self->curve) {
+        char base[64];
+        bc_curve_client (self->curve, sock,
+                         bc_config_service_of (src->name, base, sizeof base, NULL));
+    }
     zsock_connect (sock, "%s", src->command_ep);
     return sock;
 }
 
+static void s_consume_one (bc_service_t *self, const char *source, bc_event_fn *fn);
+
 void
 bc_service_consume (bc_service_t *self, const char *source, bc_event_fn *fn)
+{
+    /* Each replica of the source keeps a log of its own. */
+    int n = bc_config_replicas (self->config, source);
+    for (int k = 1; k <= n; k++) {
+        char name[80];
+        s_consume_one (self, bc_config_instance (source, k, name, sizeof name), fn);
+    }
+}
+
+static void
+s_consume_one (bc_service_t *self, const char *source, bc_event_fn *fn)
 {
     assert (self->nsources < BC_MAX_SOURCES);
     bc_source_t *src = &self->sources[self->nsources++];
@@ -241,8 +261,11 @@ bc_service_consume (bc_service_t *self, const char *source, bc_event_fn *fn)
     zsock_set_subscribe (src->sub, "");
     zsock_set_maxmsgsize (src->sub, (int64_t) self->max_message * 2 + 65536);
     bc_socket_liveness (src->sub);
-    if (self->curve)
-        bc_curve_client (self->curve, src->sub, source);
+    if (self->curve) {
+        char base[64];
+        bc_curve_client (self->curve, src->sub,
+                         bc_config_service_of (source, base, sizeof base, NULL));
+    }
     zsock_connect (src->sub, "%s", ev_ep);
     src->replay = s_replay_socket (self, src);
 
@@ -323,6 +346,18 @@ const char *
 bc_service_name (bc_service_t *self)
 {
     return self->name;
+}
+
+int
+bc_service_replica (bc_service_t *self)
+{
+    return self->replica;
+}
+
+int
+bc_service_replicas (bc_service_t *self)
+{
+    return self->replicas;
 }
 
 bc_config_t *
@@ -636,12 +671,25 @@ bc_service_main (int argc, char **argv, const char *name, const char *const *dbs
     umask (077);
     int first = 1;
     bc_config_t *config = bc_config_from_args (argc, argv, &first);
-    if (!config || first < argc) {
-        fprintf (stderr, "usage: balcao-%s [-c CONFIG]\n", name);
+    int replica = 1;
+    if (config && first + 1 < argc && strcmp (argv[first], "-r") == 0) {
+        char *end;
+        long k = strtol (argv[first + 1], &end, 10);
+        replica = *end || k < 1 || k > bc_config_replicas (config, name) ? 0 : (int) k;
+        first += 2;
+    }
+    if (!config || first < argc || !replica) {
+        fprintf (stderr,
+                 "usage: balcao-%s [-c CONFIG] [-r REPLICA]\n"
+                 "  REPLICA: 1 to %s/replicas (the config's number of replicas)\n",
+                 name, name);
         bc_config_destroy (&config);
         return 64;
     }
-    bc_service_t *svc = bc_service_new (name, config, dbs, ndbs);
+    char instance[80];
+    bc_config_instance (name, replica, instance, sizeof instance);
+    bc_log_rename (instance);
+    bc_service_t *svc = bc_service_new (instance, config, dbs, ndbs);
     if (!svc) {
         bc_config_destroy (&config);
         return 1;

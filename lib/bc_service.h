@@ -122,7 +122,13 @@ int bc_service_run (bc_service_t *self);
  * principal of each request is then the key's, not the envelope's. */
 void bc_service_set_key_lookup (bc_service_t *self, bc_curve_lookup_fn *fn, void *arg);
 
+/* The instance's name: the service's, or "<service>-<k>" for replica k. */
 const char *bc_service_name (bc_service_t *self);
+/* Replicas (bc_config_replicas): which one this is (1-based), how many. A
+ * service whose work splits among replicas takes the share where
+ * key % replicas == replica - 1. */
+int bc_service_replica (bc_service_t *self);
+int bc_service_replicas (bc_service_t *self);
 /* True when the bus is CURVE (principals proved by keys). */
 int bc_service_is_curve (bc_service_t *self);
 bc_config_t *bc_service_config (bc_service_t *self);

@@ -243,7 +243,7 @@ static int
 s_cmd_replay (void *state, bc_tx_t *tx, const bc_envelope_t *req, const ProtobufCMessage *payload,
               bc_reply_t *reply)
 {
-    (void) state, (void) req;
+    (void) state;
     bc_service_t *svc = tx->svc;
     const Balcao__V1__ReplayRequest *rr = (const Balcao__V1__ReplayRequest *) payload;
     const char *who = bc_tx_principal (tx);
@@ -252,7 +252,10 @@ s_cmd_replay (void *state, bc_tx_t *tx, const bc_envelope_t *req, const Protobuf
         Balcao__V1__ReplayReply out = BALCAO__V1__REPLAY_REPLY__INIT;
         out.head_seq = svc->head_seq;
         out.first_seq = svc->first_seq;
-        int rc = bc_retention_record (tx, who, rr->from_seq ? rr->from_seq - 1 : 0);
+        /* Replicas share a principal: each is a reader of its own. */
+        char reader[200];
+        snprintf (reader, sizeof reader, "%s/%s", who, req->source ? req->source : "");
+        int rc = bc_retention_record (tx, reader, rr->from_seq ? rr->from_seq - 1 : 0);
         if (rc == 0)
             bc_reply_ok (reply, &out.base);
         return rc;

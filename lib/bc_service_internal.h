@@ -144,7 +144,9 @@ typedef struct {
 
 struct bc_service_t {
     char *name;
-    char principal[80]; /* service:<name>, in our replay requests */
+    char principal[80]; /* service:<base>, in our replay requests */
+    char base[64];      /* the service a replica copies ("notify" for notify-2) */
+    int replica, replicas; /* this instance (1-based), how many there are */
     char *dir;
     bc_config_t *config;
     bc_store_t *store;

@@ -171,6 +171,8 @@ bc_retention_after_commit (bc_service_t *self)
 {
     if (!self->tx.pruned)
         return;
+    if (self->tx.pruned >= BC_PRUNE_PER_BATCH)
+        self->wake = 1; /* more is due: another batch soon, between inputs */
     self->pruned_total += (uint64_t) self->tx.pruned;
     self->first_seq = self->tx.pruned_to + 1;
     self->tx.pruned = 0;

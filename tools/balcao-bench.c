@@ -216,9 +216,14 @@ main (int argc, char **argv)
         zclock_sleep (200); /* let the subscription reach the router */
     }
     bc_client_t **clients = calloc ((size_t) conc, sizeof *clients);
-    for (long i = 0; i < conc; i++)
-        if (!(clients[i] = bc_client_new_for (config, "intake", "balcao-bench")))
+    /* With intake/replicas, the clients take turns over the replicas. */
+    int replicas = bc_config_replicas (config, "intake");
+    for (long i = 0; i < conc; i++) {
+        char intake[32];
+        bc_config_instance ("intake", (int) (i % replicas) + 1, intake, sizeof intake);
+        if (!(clients[i] = bc_client_new_for (config, intake, "balcao-bench")))
             return 1;
+    }
     slot_t *slots = calloc ((size_t) nslots, sizeof *slots);
     for (long i = 0; i < nslots; i++) {
         slots[i].client = (int) (i % conc);

@@ -19,6 +19,7 @@
 #include "balcao/v1/intake.pb-c.h"
 #include "bc_client.h"
 #include "bc_config.h"
+#include "bc_mailid.h"
 #include "bc_log.h"
 #include "bc_service.h"
 
@@ -93,8 +94,13 @@ main (int argc, char **argv)
     crypto_generichash (hash, sizeof hash, raw, len, NULL, 0);
     sodium_bin2hex (request_id, sizeof request_id, hash, sizeof hash);
 
-    bc_client_t *client =
-        bc_client_new_for (config, "intake", "balcao-mailgate");
+    /* intake's replica by the Message-ID (a message sent again reaches the
+     * replica that knows it), by the bytes when there is none. */
+    char message_id[1000], intake[32];
+    size_t id_len = bc_mailid_of_raw (raw, len, message_id, sizeof message_id);
+    bc_config_replica_for (config, "intake", id_len ? (const void *) message_id : raw,
+                           id_len ? id_len : len, intake, sizeof intake);
+    bc_client_t *client = bc_client_new_for (config, intake, "balcao-mailgate");
     if (!client)
         return EX_TEMPFAIL;
     bc_client_set_principal (client, "service:mailgate");

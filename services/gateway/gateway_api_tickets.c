@@ -243,7 +243,9 @@ s_open (gateway_api_tickets_t *self, gateway_req_t *req)
     submit.category = (char *) category;
     submit.language = (char *) (*language ? language : "pt-BR");
     bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (self->bus, "intake", req->principal, &submit.base, &reply);
+    char intake[32]; /* a customer's tickets, in order, through one replica */
+    gateway_bus_intake_for (self->bus, address, intake, sizeof intake);
+    int rc = gateway_bus_call (self->bus, intake, req->principal, &submit.base, &reply);
     Balcao__V1__SubmitReply *sr =
         rc == BC_OK ? (Balcao__V1__SubmitReply *) bc_envelope_payload (
                           reply, &balcao__v1__submit_reply__descriptor)

@@ -18,7 +18,7 @@ static const char *const s_services[] = {"intake", "router", "kb", "notify"};
  * CZMQ aborts past that, so a flood of connections waits for a client
  * instead). */
 typedef struct {
-    const char *name;
+    char name[32];
     int timeout_ms, retries;
     zlist_t *idle;
     int total, max;
@@ -28,7 +28,10 @@ typedef struct {
 struct gateway_bus_t {
     bc_config_t *config;
     pthread_mutex_t lock; /* the pools */
-    s_pool_t router, intake, kb, notify;
+    s_pool_t router, kb, notify;
+    /* intake's replicas (intake/replicas): intake, intake-2, ... */
+    s_pool_t intake[8];
+    int n_intake;
     /* Health: one round at a time, its clients used under health_lock. */
     pthread_mutex_t health_lock;
     bc_client_t *health[GATEWAY_NSERVICES];
@@ -58,7 +61,7 @@ s_client_new (gateway_bus_t *self, s_pool_t *pool)
 static void
 s_pool_init (gateway_bus_t *self, s_pool_t *pool, const char *name, int timeout_ms, int retries)
 {
-    pool->name = name;
+    snprintf (pool->name, sizeof pool->name, "%s", name);
     pool->timeout_ms = timeout_ms;
     pool->retries = retries;
     pool->idle = zlist_new ();
@@ -91,7 +94,12 @@ gateway_bus_new (bc_config_t *config)
     pthread_mutex_init (&self->health_lock, NULL);
     int timeout = (int) bc_config_int (config, "gateway/bus_timeout_ms", 2000);
     s_pool_init (self, &self->router, "router", timeout, 1);
-    s_pool_init (self, &self->intake, "intake", timeout, 1);
+    self->n_intake = bc_config_replicas (config, "intake");
+    for (int k = 1; k <= self->n_intake; k++) {
+        char name[32];
+        s_pool_init (self, &self->intake[k - 1], bc_config_instance ("intake", k, name, sizeof name),
+                     timeout, 1);
+    }
     s_pool_init (self, &self->kb, "kb", timeout, 1);
     s_pool_init (self, &self->notify, "notify", timeout, 1);
     self->health_timeout_ms = (int) bc_config_int (config, "gateway/health_timeout_ms", 300);
@@ -103,7 +111,7 @@ gateway_bus_new (bc_config_t *config)
         }
     }
     /* One client of each now, so a CURVE or endpoint problem shows at start. */
-    s_pool_t *pools[] = {&self->router, &self->intake, &self->kb};
+    s_pool_t *pools[] = {&self->router, &self->intake[0], &self->kb};
     for (int i = 0; i < 3; i++) {
         bc_client_t *client = s_client_new (self, pools[i]);
         if (!client) {
@@ -123,7 +131,8 @@ gateway_bus_destroy (gateway_bus_t **self_p)
     if (!self)
         return;
     s_pool_empty (&self->router);
-    s_pool_empty (&self->intake);
+    for (int k = 0; k < self->n_intake; k++)
+        s_pool_empty (&self->intake[k]);
     s_pool_empty (&self->kb);
     s_pool_empty (&self->notify);
     for (int i = 0; i < GATEWAY_NSERVICES; i++)
@@ -154,7 +163,10 @@ gateway_bus_call (gateway_bus_t *self, const char *service, const char *principa
     s_pool_t *pool = strcmp (service, "router") == 0   ? &self->router
                      : strcmp (service, "kb") == 0     ? &self->kb
                      : strcmp (service, "notify") == 0 ? &self->notify
-                                                       : &self->intake;
+                                                       : &self->intake[0];
+    for (int k = 1; pool == &self->intake[0] && k < self->n_intake; k++)
+        if (strcmp (service, self->intake[k].name) == 0)
+            pool = &self->intake[k];
     assert (strcmp (service, pool->name) == 0);
     /* An idle client, a new one while there are fewer than max, or wait
      * (as long as a call may take) for one to be given back. */
@@ -187,6 +199,34 @@ gateway_bus_call (gateway_bus_t *self, const char *service, const char *principa
     zlist_append (pool->idle, client);
     pthread_cond_signal (&pool->freed);
     pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+const char *
+gateway_bus_intake_for (gateway_bus_t *self, const char *key, char *out, size_t size)
+{
+    return bc_config_replica_for (self->config, "intake", key, strlen (key), out, size);
+}
+
+int
+gateway_bus_call_intakes (gateway_bus_t *self, const char *principal, const ProtobufCMessage *req,
+                          bc_envelope_t **reply)
+{
+    int rc = BC_OK;
+    *reply = NULL;
+    for (int k = 0; k < self->n_intake; k++) {
+        bc_envelope_destroy (reply);
+        rc = gateway_bus_call (self, self->intake[k].name, principal, req, reply);
+        Balcao__V1__Error *err =
+            rc == BC_EREMOTE && *reply
+                ? (Balcao__V1__Error *) bc_envelope_payload (*reply, &balcao__v1__error__descriptor)
+                : NULL;
+        int is_elsewhere = err && strcmp (err->code, "not_found") == 0;
+        if (err)
+            balcao__v1__error__free_unpacked (err, NULL);
+        if (!is_elsewhere)
+            break;
+    }
     return rc;
 }
 

@@ -22,6 +22,14 @@ void gateway_bus_destroy (gateway_bus_t **self_p);
  * principal, from any thread. */
 int gateway_bus_call (gateway_bus_t *self, const char *service, const char *principal,
                       const ProtobufCMessage *req, bc_envelope_t **reply);
+/* intake's replica for the work of key (a customer's address, a message
+ * id: the same key, the same replica), in out. */
+const char *gateway_bus_intake_for (gateway_bus_t *self, const char *key, char *out, size_t size);
+/* The request to each of intake's replicas in turn until one has what it
+ * asks for (an attachment is in the replica that took its message): the
+ * first answer that is not not_found. */
+int gateway_bus_call_intakes (gateway_bus_t *self, const char *principal,
+                              const ProtobufCMessage *req, bc_envelope_t **reply);
 
 /* The head of service's event log (a Ping, answered from memory) into
  * *head: BC_OK, the bus's code, or BC_EREMOTE for an answer not a Pong. */

@@ -284,7 +284,9 @@ s_submit (gateway_chat_t *self, gateway_req_t *req, const gateway_chat_rec_t *ch
     submit.language = (char *) (*chat->language ? chat->language : req->language);
     submit.reply_id = (char *) reply_id;
     bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (self->bus, "intake", "service:gateway", &submit.base, &reply);
+    char intake[32]; /* a chat's messages, in order, through one replica */
+    gateway_bus_intake_for (self->bus, from, intake, sizeof intake);
+    int rc = gateway_bus_call (self->bus, intake, "service:gateway", &submit.base, &reply);
     enum MHD_Result out;
     Balcao__V1__SubmitReply *sr =
         rc == BC_OK ? (Balcao__V1__SubmitReply *) bc_envelope_payload (

@@ -208,7 +208,7 @@ s_get_attachment (gateway_routes_t *self, struct MHD_Connection *conn, const cha
     Balcao__V1__GetAttachment req = BALCAO__V1__GET_ATTACHMENT__INIT;
     req.sha256 = (char *) sha256;
     bc_envelope_t *reply;
-    int rc = gateway_bus_call (self->bus, "intake", principal, &req.base, &reply);
+    int rc = gateway_bus_call_intakes (self->bus, principal, &req.base, &reply);
     enum MHD_Result out;
     if (rc == BC_OK) {
         Balcao__V1__AttachmentData *d = (Balcao__V1__AttachmentData *) bc_envelope_payload (

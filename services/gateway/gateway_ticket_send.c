@@ -49,7 +49,9 @@ gateway_ticket_send (gateway_bus_t *bus, gateway_req_t *req, Balcao__V1__Submit 
     submit->from_name = req->name;
     submit->language = req->language;
     bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (bus, "intake", "service:gateway", &submit->base, &reply);
+    char intake[32]; /* a customer's messages, in order, through one replica */
+    gateway_bus_intake_for (bus, req->address, intake, sizeof intake);
+    int rc = gateway_bus_call (bus, intake, "service:gateway", &submit->base, &reply);
     bool is_ok = false;
     if (rc == BC_OK) {
         Balcao__V1__SubmitReply *sr = (Balcao__V1__SubmitReply *) bc_envelope_payload (
@@ -193,7 +195,7 @@ gateway_ticket_file (gateway_bus_t *bus, gateway_req_t *req, const char *sha256,
     Balcao__V1__GetAttachment ga = BALCAO__V1__GET_ATTACHMENT__INIT;
     ga.sha256 = (char *) sha256;
     bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (bus, "intake", "service:gateway", &ga.base, &reply);
+    int rc = gateway_bus_call_intakes (bus, "service:gateway", &ga.base, &reply);
     enum MHD_Result out;
     if (rc == BC_OK) {
         Balcao__V1__AttachmentData *d = (Balcao__V1__AttachmentData *) bc_envelope_payload (

@@ -186,10 +186,12 @@ s_request_ids (const char *kind, const char *wamid, const char *extra)
  * and counts as done, so one odd message does not make Meta retry forever. */
 static bool
 s_call_intake (gateway_whatsapp_t *self, const ProtobufCMessage *req, const char *wamid,
-               bool *is_duplicate)
+               const char *key, bool *is_duplicate)
 {
     bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (self->bus, "intake", "service:gateway", req, &reply);
+    char intake[32]; /* by the customer's number (their messages in order), or the status's wamid */
+    gateway_bus_intake_for (self->bus, key, intake, sizeof intake);
+    int rc = gateway_bus_call (self->bus, intake, "service:gateway", req, &reply);
     bool is_done = rc == BC_OK;
     char id[96];
     bc_log_clean (wamid, id, sizeof id);
@@ -244,7 +246,8 @@ s_submit (gateway_whatsapp_t *self, const gateway_wa_message_t *m)
         return false;
     s_request_ids ("message", m->wamid, "");
     bool is_duplicate = false;
-    bool is_done = s_call_intake (self, &submit.base, m->wamid, &is_duplicate);
+    bool is_done =
+        s_call_intake (self, &submit.base, m->wamid, submit.from_address, &is_duplicate);
     gateway_wa_media_part_clear (&media);
     if (is_done) {
         char id[96];
@@ -268,7 +271,7 @@ s_status (gateway_whatsapp_t *self, const gateway_wa_status_t *s)
     char what[96];
     snprintf (what, sizeof what, "%s:%lld", s->status, (long long) s->error_code);
     s_request_ids ("status", s->wamid, what);
-    return s_call_intake (self, &rec.base, s->wamid, NULL);
+    return s_call_intake (self, &rec.base, s->wamid, s->wamid, NULL);
 }
 
 /* POST: an update from Meta. */

@@ -27,6 +27,7 @@
 #include "balcao/v1/intake.pb-c.h"
 #include "bc_client.h"
 #include "bc_config.h"
+#include "bc_mailid.h"
 #include "bc_log.h"
 #include "bc_service.h"
 #include "intake_imap.h"
@@ -63,7 +64,9 @@ typedef struct {
     int interval_s;
     size_t batch;
     size_t max_message;
-    bc_client_t *intake;
+    bc_config_t *config;
+    /* intake's replicas, made when first needed (intake/replicas). */
+    bc_client_t *intake[8];
 } imapgate_t;
 
 /* What became of one message. */
@@ -150,6 +153,24 @@ s_configure (imapgate_t *self, bc_config_t *config)
     return 0;
 }
 
+/* The client of intake's replica `name` (made at first use). */
+static bc_client_t *
+s_intake (imapgate_t *self, const char *name)
+{
+    char base[64];
+    int k;
+    bc_config_service_of (name, base, sizeof base, &k);
+    if (self->intake[k - 1])
+        return self->intake[k - 1];
+    bc_client_t *c = bc_client_new_for (self->config, name, "balcao-imapgate");
+    if (!c)
+        return NULL;
+    bc_client_set_principal (c, "service:imapgate");
+    bc_client_set_timeout (c, (int) bc_config_int (self->config, "intake/imap/submit_timeout_ms", 5000),
+                           (int) bc_config_int (self->config, "intake/imap/submit_retries", 2));
+    return self->intake[k - 1] = c;
+}
+
 /* Submits one raw message; S_DONE when intake has it (or had it),
  * S_REJECTED when it refuses it for good, S_LATER otherwise. */
 static s_outcome_t
@@ -165,7 +186,15 @@ s_submit (imapgate_t *self, uint32_t uid, const uint8_t *raw, size_t len, uint64
     req.raw_mime.len = len;
     req.oversized_bytes = oversized;
     bc_envelope_t *reply = NULL;
-    int rc = bc_client_call (self->intake, request_id, &req.base, &reply);
+    /* intake's replica by the Message-ID, as balcao-mailgate chooses. */
+    char message_id[1000], name[32];
+    size_t id_len = bc_mailid_of_raw (raw, len, message_id, sizeof message_id);
+    bc_config_replica_for (self->config, "intake", id_len ? (const void *) message_id : raw,
+                           id_len ? id_len : len, name, sizeof name);
+    bc_client_t *intake = s_intake (self, name);
+    if (!intake)
+        return S_LATER;
+    int rc = bc_client_call (intake, request_id, &req.base, &reply);
     s_outcome_t outcome = S_LATER;
     char buf[512], clean[512];
     if (rc == BC_OK) {
@@ -339,15 +368,11 @@ main (int argc, char **argv)
         return EX_CONFIG;
     }
     curl_global_init (CURL_GLOBAL_DEFAULT);
-    self.intake = bc_client_new_for (config, "intake", "balcao-imapgate");
-    if (!self.intake) {
+    self.config = config;
+    if (!s_intake (&self, "intake")) {
         bc_config_destroy (&config);
         return EX_CONFIG;
     }
-    bc_client_set_principal (self.intake, "service:imapgate");
-    bc_client_set_timeout (self.intake,
-                           (int) bc_config_int (config, "intake/imap/submit_timeout_ms", 5000),
-                           (int) bc_config_int (config, "intake/imap/submit_retries", 2));
     struct sigaction sa = {.sa_handler = s_on_signal};
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
@@ -368,7 +393,8 @@ main (int argc, char **argv)
     }
     bc_info ("event=stopped");
     bc_log_flush ();
-    bc_client_destroy (&self.intake);
+    for (int k = 0; k < 8; k++)
+        bc_client_destroy (&self.intake[k]);
     sodium_memzero (self.password, sizeof self.password);
     curl_global_cleanup ();
     bc_config_destroy (&config);

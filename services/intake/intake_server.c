@@ -626,8 +626,11 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     rc = bc_store_get_u64 (txn, self->db_meta, "next_ref", &next);
     if (rc && rc != MDB_NOTFOUND)
         goto done;
+    /* Replicas (intake/replicas) count apart: replica k's refs carry k - 1
+     * in their top byte, so no two messages share one. */
+    uint64_t mine = next | ((uint64_t) (bc_service_replica (self->svc) - 1) << 56);
     char ref[32];
-    snprintf (ref, sizeof ref, "m%016llx", (unsigned long long) next);
+    snprintf (ref, sizeof ref, "m%016llx", (unsigned long long) mine);
     if ((rc = bc_store_put_u64 (txn, self->db_meta, "next_ref", next + 1)))
         goto done;
     MDB_val refval = {strlen (ref), ref};

@@ -56,6 +56,8 @@
 #include "notify_render.h"
 #include "notify_files.h"
 #include "notify_retention.h"
+
+#include "bc_events.h"
 #include "notify_queue_whatsapp.h"
 #include "notify_webhooks.h"
 #include "notify_whatsapp.h"
@@ -500,11 +502,24 @@ s_chat_ended (notify_t *self, bc_tx_t *tx, uint64_t number)
 }
 
 /* kb's log: the bot's answers to WhatsApp customers, "k<seq>-bot~wa". */
+/* Replicas (notify/replicas) share the work by ticket: each queues the
+ * notifications of the tickets whose number modulo the count is its own,
+ * and keeps those tickets' records; what belongs to no ticket goes by the
+ * event's sequence number. Every replica reads every event. */
+static int
+s_is_mine (notify_t *self, uint64_t key)
+{
+    int n = bc_service_replicas (self->svc);
+    return n <= 1 || key % (uint64_t) n == (uint64_t) (bc_service_replica (self->svc) - 1);
+}
+
 static int
 s_on_kb (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
     (void) source;
     notify_t *self = state;
+    if (!s_is_mine (self, ev->seq))
+        return 0;
     Balcao__V1__BotReplied *r = (Balcao__V1__BotReplied *) bc_envelope_payload (
         ev, &balcao__v1__bot_replied__descriptor);
     if (!r)
@@ -519,6 +534,9 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
 {
     (void) source;
     notify_t *self = state;
+    uint64_t ticket = bc_event_ticket (ev);
+    if (!s_is_mine (self, ticket ? ticket : ev->seq))
+        return 0;
     int rc = 0;
     ProtobufCMessage *msg;
     if ((msg = bc_envelope_payload (ev, &balcao__v1__ticket_created__descriptor)))
@@ -568,7 +586,6 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
 static int
 s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *ev)
 {
-    (void) source;
     notify_t *self = state;
     Balcao__V1__WhatsAppStatusReceived *st = (Balcao__V1__WhatsAppStatusReceived *)
         bc_envelope_payload (ev, &balcao__v1__whats_app_status_received__descriptor);
@@ -581,6 +598,10 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         ev, &balcao__v1__attachment_rejected__descriptor);
     if (!e)
         return 0;
+    if (!s_is_mine (self, e->ticket ? e->ticket : ev->seq)) {
+        balcao__v1__attachment_rejected__free_unpacked (e, NULL);
+        return 0;
+    }
     notify_mail_t mail = {
         .kind = NOTIFY_REJECTED,
         .ticket = e->ticket,
@@ -604,8 +625,14 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
         mail.whatsapp_number = number;
         mail.whatsapp_inbound_us = ev->time_us ? ev->time_us : bc_tx_now_us (tx);
     }
-    char id[64];
-    snprintf (id, sizeof id, "r%llu-rejected", (unsigned long long) ev->seq);
+    /* intake's replicas number their logs each: replica k's are r<k>.<seq>. */
+    char id[64], base[64];
+    int k;
+    bc_config_service_of (source, base, sizeof base, &k);
+    if (k > 1)
+        snprintf (id, sizeof id, "r%d.%llu-rejected", k, (unsigned long long) ev->seq);
+    else
+        snprintf (id, sizeof id, "r%llu-rejected", (unsigned long long) ev->seq);
     int rc = s_queue (self, tx, id, &mail, e->mail_class);
     balcao__v1__attachment_rejected__free_unpacked (e, NULL);
     return rc;

@@ -4,8 +4,9 @@
  * (`ticket_log` lists their sequence numbers); when retention prunes the
  * log (bc_service_retention.c), each event that belongs to a ticket's
  * history moves, as it was, to `history` (seq -> envelope), where
- * GetHistory finds it. What is about no ticket goes: PersonChanged (people
- * are in `people`) and BotTurn (a conversation kb keeps). */
+ * GetHistory finds it, without the texts of messages the thread already
+ * holds. What is about no ticket goes: PersonChanged (people are in
+ * `people`) and BotTurn (a conversation kb keeps). */
 #include "router_internal.h"
 
 #include "bc_events.h"
@@ -14,6 +15,51 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A message as history needs it: who, when, how, its files, not its text
+ * (the ticket's thread has it). */
+static void
+s_slim (Balcao__V1__TicketMessage *m)
+{
+    free (m->body);
+    m->body = strdup ("");
+    free (m->reply);
+    m->reply = strdup ("");
+}
+
+/* The event as history keeps it: a new ticket's and an appended message's
+ * texts left out (the thread has them; GetHistory's summaries and the
+ * dashboard's details never read them). NULL: keep it as it is. */
+static uint8_t *
+s_slimmed (const bc_envelope_t *event, size_t *len)
+{
+    ProtobufCMessage *m = NULL;
+    if (bc_envelope_is (event, &balcao__v1__ticket_created__descriptor)) {
+        Balcao__V1__TicketCreated *e = (Balcao__V1__TicketCreated *) bc_envelope_payload (
+            event, &balcao__v1__ticket_created__descriptor);
+        for (size_t i = 0; e && e->ticket && i < e->ticket->n_messages; i++)
+            s_slim (e->ticket->messages[i]);
+        m = e ? &e->base : NULL;
+    }
+    else if (bc_envelope_is (event, &balcao__v1__message_appended__descriptor)) {
+        Balcao__V1__MessageAppended *e = (Balcao__V1__MessageAppended *) bc_envelope_payload (
+            event, &balcao__v1__message_appended__descriptor);
+        if (e && e->message)
+            s_slim (e->message);
+        m = e ? &e->base : NULL;
+    }
+    if (!m)
+        return NULL;
+    bc_header_t h = {.id = event->id,
+                     .source = event->source,
+                     .seq = event->seq,
+                     .time_us = event->time_us,
+                     .principal = event->principal,
+                     .correlation_id = event->correlation_id};
+    uint8_t *out = bc_envelope_pack (&h, m, len);
+    protobuf_c_message_free_unpacked (m, NULL);
+    return out;
+}
 
 static int
 s_prune (void *state, bc_tx_t *tx, const bc_envelope_t *event, const void *data, size_t len)
@@ -24,8 +70,12 @@ s_prune (void *state, bc_tx_t *tx, const bc_envelope_t *event, const void *data,
         return 0;
     unsigned char key[8];
     bc_key_from_u64 (event->seq, key);
-    MDB_val k = {8, key}, v = {len, (void *) data};
-    return mdb_put (bc_tx_txn (tx), self->db_history, &k, &v, 0);
+    size_t slim_len = 0;
+    uint8_t *slim = s_slimmed (event, &slim_len);
+    MDB_val k = {8, key}, v = {slim ? slim_len : len, slim ? slim : (void *) data};
+    int rc = mdb_put (bc_tx_txn (tx), self->db_history, &k, &v, 0);
+    free (slim);
+    return rc;
 }
 
 static int

@@ -337,7 +337,7 @@ class System:
     """One Balcão installation in a temporary directory."""
 
     def __init__(self, name, max_message_size=1048576, heartbeat_ms=200, curve=False,
-                 extra_config=None, ack_per_hour=0):
+                 extra_config=None, ack_per_hour=0, replicas=None):
         """curve=True: CURVE on every bus socket, certificates made by
         `balcaoctl keys`; this test's own bus sockets use the agent CLI's
         certificate ("balcao").
@@ -345,6 +345,11 @@ class System:
         send many tickets from one address: none unless a test asks; None
         leaves notify's default)."""
         self.ack_per_hour = ack_per_hour
+        # {service: n}: n instances of it (<service>/replicas), the others
+        # named <service>-2...; start("notify-2") runs balcao-notify -r 2.
+        self.replicas = dict(replicas or {})
+        self.instances = [svc + "-%d" % k for svc, n in self.replicas.items()
+                          for k in range(2, n + 1)]
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="balcao-e2e-%s-" % name)
         self.var = os.path.join(self.dir, "var")
@@ -356,7 +361,7 @@ class System:
         self.endpoints = {}
         self.events = {}
         self.metrics = {}  # each service's Prometheus port (GET /metrics)
-        for svc in BUS_SERVICES:
+        for svc in BUS_SERVICES + tuple(self.instances):
             self.endpoints[svc] = "tcp://127.0.0.1:%d" % free_port()
             self.events[svc] = "tcp://127.0.0.1:%d" % free_port()
             self.metrics[svc] = free_port()
@@ -406,10 +411,17 @@ class System:
                 # would (rightly) suspect recurring problems in them and the
                 # router would add problem tickets to the counts.
                 lines.append("    recurring\n        min_tickets = 0")
+            if svc in self.replicas:
+                lines.append("    replicas = %d" % self.replicas[svc])
             if svc == "notify":
                 lines.append('    outbox_dir = "%s"' % self.outbox)
                 if self.ack_per_hour is not None:
                     lines.append("    ack_per_hour = %d" % self.ack_per_hour)
+        for inst in self.instances:
+            lines += [inst,
+                      '    command = "%s"' % self.endpoints[inst],
+                      '    events = "%s"' % self.events[inst],
+                      '    metrics = "127.0.0.1:%d"' % self.metrics[inst]]
         lines += [
             "gateway",
             '    http_address = "127.0.0.1"',
@@ -448,14 +460,18 @@ class System:
         logf = open(self.log_path(svc), "ab")
         logf.write(b"---- e2e: starting %s at %s ----\n" % (svc.encode(), time.strftime("%H:%M:%S").encode()))
         logf.flush()
+        base, _, k = svc.rpartition("-")
+        args = (["-r", k] if svc in self.instances else [])
+        program = self.binaries.get(svc) or self.binary("balcao-" + (base if args else svc))
         self.procs[svc] = subprocess.Popen(
-            [self.binaries.get(svc) or self.binary("balcao-" + svc), "-c", self.config], env=_env(env),
+            [program, "-c", self.config] + args, env=_env(env),
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, preexec_fn=_die_with_parent)
         logf.close()
         if wait:
             self.wait_ready(svc, timeout)
 
-    def start_all(self, services=SERVICES):
+    def start_all(self, services=None):
+        services = services or SERVICES + tuple(self.instances)
         for svc in services:
             self.start(svc, wait=False)
         for svc in services:
@@ -514,7 +530,7 @@ class System:
                                   % (svc, proc.returncode, why))
 
     def stop_all(self):
-        for svc in reversed(SERVICES):
+        for svc in reversed(SERVICES + tuple(self.instances)):
             if svc in self.procs:
                 self.stop(svc)
 

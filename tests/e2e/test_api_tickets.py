@@ -186,4 +186,5 @@ def main():
         s.check_alive()
 
 
-run_test(main)
+if __name__ == "__main__":
+    run_test(main)
