@@ -204,6 +204,7 @@ struct bc_service_t {
     bc_freeze_t freeze;    /* a backup's freeze (bc_service_backup.c) */
     /* Log retention (bc_service_retention.c). */
     int64_t log_retention_us; /* 0: keep every event */
+    int64_t reader_forget_us; /* a silent reader is forgotten after; 0: never */
     int cursor_report_ms;
     uint64_t first_seq;       /* the oldest event still in the log */
     uint64_t pruned_total;    /* since start */

@@ -28,6 +28,11 @@ bc_service_metrics_setup (bc_service_t *self)
                      "Requests answered, by message type and outcome (ok or the error code).");
     bc_metrics_help (m, "balcao_log_head_seq", "gauge", "The newest sequence number of this "
                                                         "service's own log.");
+    bc_metrics_help (m, "balcao_log_first_seq", "gauge",
+                     "The oldest sequence number still in this service's log (retention "
+                     "prunes the ones before it).");
+    bc_metrics_help (m, "balcao_log_pruned_events", "gauge",
+                     "Events retention deleted from this service's log since it started.");
     bc_metrics_help (m, "balcao_consumer_applied_seq", "gauge",
                      "How far this service has applied each log it consumes (the sequence number "
                      "of the last event applied).");
@@ -96,6 +101,8 @@ bc_service_metrics_after_batch (bc_service_t *self)
     if (!m)
         return;
     bc_metrics_set (m, "balcao_log_head_seq", "", (double) self->head_seq);
+    bc_metrics_set (m, "balcao_log_first_seq", "", (double) self->first_seq);
+    bc_metrics_set (m, "balcao_log_pruned_events", "", (double) self->pruned_total);
     bc_metrics_set (m, "balcao_quarantined_events", "", (double) self->quarantined);
     for (int i = 0; i < self->nsources; i++) {
         bc_source_t *src = &self->sources[i];

@@ -9,7 +9,10 @@
  * default, 0 keeps everything) AND every reader on record has applied
  * them. A reader that never reported (an older release) holds nothing
  * back: until the first report the age alone decides, and events younger
- * than the retention period are never pruned. A service that still needs
+ * than the retention period are never pruned. So a consumer away for less
+ * than the period loses nothing by age alone, and one away longer (up to
+ * <service>/log_reader_forget_days or balcao/log_reader_forget_days, 90;
+ * 0: never) by its record; a reader silent for longer is forgotten. A service that still needs
  * an event (the router: a ticket's history) copies it in its prune hook
  * (bc_service_on_prune) before it goes. */
 #include "bc_service_internal.h"
@@ -32,6 +35,10 @@ bc_retention_setup (bc_service_t *self)
     int64_t days = bc_config_int (self->config, key,
                                   bc_config_int (self->config, "balcao/log_retention_days", 30));
     self->log_retention_us = days > 0 ? days * 86400LL * 1000000LL : 0;
+    snprintf (key, sizeof key, "%s/log_reader_forget_days", self->name);
+    days = bc_config_int (self->config, key,
+                          bc_config_int (self->config, "balcao/log_reader_forget_days", 90));
+    self->reader_forget_us = days > 0 ? days * 86400LL * 1000000LL : 0;
     snprintf (key, sizeof key, "%s/cursor_report_s", self->name);
     self->cursor_report_ms =
         (int) bc_config_int (self->config, key,
@@ -93,7 +100,9 @@ bc_retention_record (bc_tx_t *tx, const char *reader, uint64_t applied)
 }
 
 /* The lowest position a reader on record has applied; the log's head when
- * none has reported. */
+ * none has reported. A reader silent for log_reader_forget_days (a replica
+ * taken away, a consumer gone for good) is forgotten, with a warning: it
+ * would otherwise hold the log forever. */
 static int
 s_bound (bc_service_t *self, bc_tx_t *tx, uint64_t *bound)
 {
@@ -107,8 +116,17 @@ s_bound (bc_service_t *self, bc_tx_t *tx, uint64_t *bound)
          rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
         if (v.mv_size != 16)
             continue;
-        MDB_val a = {8, v.mv_data};
+        MDB_val a = {8, v.mv_data}, t = {8, (char *) v.mv_data + 8};
         uint64_t applied = bc_key_to_u64 (&a);
+        int64_t seen_us = (int64_t) bc_key_to_u64 (&t);
+        if (self->reader_forget_us && seen_us < tx->now_us - self->reader_forget_us) {
+            bc_warn ("event=log_reader_forgotten reader=%.*s applied=%llu "
+                     "hint=\"no report for longer than log_reader_forget_days\"",
+                     (int) k.mv_size, (const char *) k.mv_data, (unsigned long long) applied);
+            if ((rc = mdb_cursor_del (cur, 0)))
+                break;
+            continue;
+        }
         if (applied < *bound)
             *bound = applied;
     }

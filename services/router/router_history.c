@@ -19,12 +19,21 @@
 /* A message as history needs it: who, when, how, its files, not its text
  * (the ticket's thread has it). */
 static void
+s_clear (char **field)
+{
+    /* protobuf-c gives an empty string as its shared empty string, which
+     * free_unpacked leaves alone; any other was allocated by the unpack. */
+    if (*field && *field != protobuf_c_empty_string) {
+        free (*field);
+        *field = (char *) protobuf_c_empty_string;
+    }
+}
+
+static void
 s_slim (Balcao__V1__TicketMessage *m)
 {
-    free (m->body);
-    m->body = strdup ("");
-    free (m->reply);
-    m->reply = strdup ("");
+    s_clear (&m->body);
+    s_clear (&m->reply);
 }
 
 /* The event as history keeps it: a new ticket's and an appended message's

@@ -94,6 +94,12 @@ def main():
         check(first == kb_at + 1,
               "the router pruned its log up to what kb (stopped) applied, not beyond",
               (first, kb_at, head))
+        m = wait_until(lambda: (lambda m: m if m.get(("balcao_log_first_seq", "")) == first
+                                else None)(s.scrape("router")), 10,
+                       "the router's /metrics to say where its log begins", system=s)
+        check(m.get(("balcao_log_pruned_events", "")) == first - 1,
+              "the router's /metrics shows how many events retention deleted",
+              {k: v for k, v in m.items() if k[0].startswith("balcao_log_")})
         # (a month later its SLA clocks ran out: those events follow)
         check(history(s, 1)[:len(before)] == before,
               "ticket 1's history reads the same after its events left the log",
