@@ -28,9 +28,11 @@
  *   balcaoctl [-c CONFIG] backup DIR    a consistent copy of every service's
  *                                       data in DIR while the system runs
  *                                       (balcaoctl_backup.c)
- *   balcaoctl [-c CONFIG] restore DIR [--force]
+ *   balcaoctl [-c CONFIG] restore DIR [--force] [--only PARTS]
  *                                       puts a backup in place under data_dir,
- *                                       every service stopped
+ *                                       every service stopped; --only: just
+ *                                       these (intake,router,kb,notify,
+ *                                       gateway,curve: one host's share)
  *   balcaoctl [-c CONFIG] supervise     the supervisor itself, in the
  *                                       foreground (balcaoctl_supervise.c)
  */
@@ -760,6 +762,37 @@ s_keys (ctl_t *ctl, const char *dir)
     return 0;
 }
 
+static int
+s_has_arg (int argc, char **argv, int from, const char *arg)
+{
+    for (int i = from; i < argc; i++)
+        if (strcmp (argv[i], arg) == 0)
+            return 1;
+    return 0;
+}
+
+/* The word after arg (`--only intake`), or NULL. */
+static const char *
+s_arg_after (int argc, char **argv, int from, const char *arg)
+{
+    for (int i = from; i + 1 < argc; i++)
+        if (strcmp (argv[i], arg) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+/* restore DIR [--force] [--only PARTS], in any order after DIR. */
+static int
+s_restore_args (int argc, char **argv, int first)
+{
+    for (int i = first + 2; i < argc; i++)
+        if (strcmp (argv[i], "--only") == 0 && i + 1 < argc)
+            i++;
+        else if (strcmp (argv[i], "--force") != 0)
+            return 0;
+    return 1;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -827,14 +860,14 @@ main (int argc, char **argv)
                             first + 4 == argc ? argv[first + 3] : NULL);
     else if (strcmp (cmd, "backup") == 0 && first + 2 == argc)
         rc = ctl_backup (&ctl, argv[first + 1]);
-    else if (strcmp (cmd, "restore") == 0
-             && (first + 2 == argc
-                 || (first + 3 == argc && strcmp (argv[first + 2], "--force") == 0)))
-        rc = ctl_restore (&ctl, argv[first + 1], first + 3 == argc);
+    else if (strcmp (cmd, "restore") == 0 && first + 2 <= argc
+             && s_restore_args (argc, argv, first))
+        rc = ctl_restore (&ctl, argv[first + 1], s_has_arg (argc, argv, first + 2, "--force"),
+                          s_arg_after (argc, argv, first + 2, "--only"));
     else {
         fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR] | "
                          "api-token NOME [--read] | staff-add ID NOME [NÍVEL] | backup DIR | "
-                         "restore DIR [--force]\n");
+                         "restore DIR [--force] [--only PARTES]\n");
         rc = 64;
     }
     bc_config_destroy (&ctl.config);

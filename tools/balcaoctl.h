@@ -66,9 +66,12 @@ int ctl_staff_add (ctl_t *ctl, const char *id, const char *name, const char *tie
 void ctl_demo_staff (ctl_t *ctl);
 
 /* balcaoctl_backup.c: `balcaoctl backup DIR` (while the system runs) and
- * `balcaoctl restore DIR [--force]` (while it is stopped). Exit statuses. */
+ * `balcaoctl restore DIR [--force] [--only PARTS]` (while it is stopped).
+ * only: NULL for everything, or a comma-separated list of intake, router,
+ * kb, notify, gateway (its db, seal key and tokens) and curve (the keys):
+ * what one host of several runs. Exit statuses. */
 int ctl_backup (ctl_t *ctl, const char *dir);
-int ctl_restore (ctl_t *ctl, const char *dir, int force);
+int ctl_restore (ctl_t *ctl, const char *dir, int force, const char *only);
 
 /* `balcaoctl supervise`: runs until SIGTERM; the exit code. */
 int ctl_supervise (ctl_t *ctl);

@@ -11,7 +11,8 @@
  *
  * restore, with every service stopped: checks the manifest and puts each
  * copy in place under the config's data_dir (never over something without
- * --force, which moves what was there aside). See docs/operations.md. */
+ * --force, which moves what was there aside); --only restores one host's
+ * share when the services run on several hosts. See docs/operations.md. */
 #include "balcao/v1/bus.pb-c.h"
 #include "balcaoctl.h"
 #include "bc_client.h"
@@ -23,9 +24,10 @@
 #include "bc_svstate.h"
 #include "bc_token.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,23 +410,68 @@ ctl_backup (ctl_t *ctl, const char *dir_arg)
 /* ---------------------------------------------------------------------- */
 /* Restore */
 
-/* Something answers on host:port (TCP). */
+/* Something answers on host:port (TCP) within half a second: on several
+ * hosts, a stopped host's port refuses at once, one that is off never
+ * answers. */
 static int
-s_port_answers (const char *address, int port)
+s_port_answers (const char *address, const char *port)
 {
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons ((uint16_t) port)};
-    if (inet_pton (AF_INET, strcmp (address, "0.0.0.0") == 0 ? "127.0.0.1" : address,
-                   &sin.sin_addr) != 1)
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    if (strcmp (address, "0.0.0.0") == 0 || strcmp (address, "*") == 0)
+        address = "127.0.0.1";
+    if (getaddrinfo (address, port, &hints, &ai) != 0)
         return 0;
-    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int is_open = fd >= 0 && connect (fd, (struct sockaddr *) &sin, sizeof sin) == 0;
-    if (fd >= 0)
+    int is_open = 0;
+    for (struct addrinfo *a = ai; a && !is_open; a = a->ai_next) {
+        int fd = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+            continue;
+        if (connect (fd, a->ai_addr, a->ai_addrlen) == 0)
+            is_open = 1;
+        else if (errno == EINPROGRESS) {
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+            int err = 0;
+            socklen_t len = sizeof err;
+            is_open = poll (&pfd, 1, 500) == 1
+                      && getsockopt (fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+        }
         close (fd);
+    }
+    freeaddrinfo (ai);
     return is_open;
 }
 
+/* A bus service's command endpoint answers: a TCP connect for tcp:// (no
+ * key needed: a host of several has no balcaoctl certificate), a Ping
+ * otherwise. */
+static int
+s_service_answers (ctl_t *ctl, const char *service)
+{
+    const char *endpoint = bc_config_endpoint (ctl->config, service, "command");
+    if (endpoint && strncmp (endpoint, "tcp://", 6) == 0) {
+        char host[256];
+        snprintf (host, sizeof host, "%s", endpoint + 6);
+        char *colon = strrchr (host, ':');
+        if (!colon)
+            return 0;
+        *colon = 0;
+        if (host[0] == '[' && colon[-1] == ']') { /* [::1]:7101 */
+            colon[-1] = 0;
+            memmove (host, host + 1, strlen (host));
+        }
+        return s_port_answers (host, colon + 1);
+    }
+    bc_client_t *c = s_client (ctl, service, 200);
+    Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
+    bc_envelope_t *reply = NULL;
+    int rc = c ? bc_client_call (c, NULL, &ping.base, &reply) : BC_ETIMEOUT;
+    bc_envelope_destroy (&reply);
+    bc_client_destroy (&c);
+    return rc != BC_ETIMEOUT;
+}
+
 /* The name of a service that runs with this config (supervised, by its pid
- * file, or answering on its endpoint), or NULL. */
+ * file, or answering on its endpoint, on whichever host that is), or NULL. */
 static const char *
 s_running (ctl_t *ctl)
 {
@@ -434,20 +481,56 @@ s_running (ctl_t *ctl)
     for (int i = 0; i < CTL_NSERVICES; i++)
         if (ctl_read_pid (ctl, ctl_services[i]))
             return ctl_services[i];
-    for (int i = 0; i < NBUS; i++) {
-        bc_client_t *c = s_client (ctl, s_bus[i], 200);
-        Balcao__V1__Ping ping = BALCAO__V1__PING__INIT;
-        bc_envelope_t *reply = NULL;
-        int rc = c ? bc_client_call (c, NULL, &ping.base, &reply) : BC_ETIMEOUT;
-        bc_envelope_destroy (&reply);
-        bc_client_destroy (&c);
-        if (rc != BC_ETIMEOUT)
+    for (int i = 0; i < NBUS; i++)
+        if (s_service_answers (ctl, s_bus[i]))
             return s_bus[i];
-    }
-    if (s_port_answers (bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1"),
-                        (int) bc_config_int (ctl->config, "gateway/http_port", 8080)))
+    char port[16];
+    snprintf (port, sizeof port, "%lld", bc_config_int (ctl->config, "gateway/http_port", 8080));
+    if (s_port_answers (bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1"), port))
         return "gateway";
     return NULL;
+}
+
+/* What --only names: bits 0-3 the bus services (s_bus), then these. */
+#define PART_GATEWAY (1u << NBUS)
+#define PART_CURVE (1u << (NBUS + 1))
+#define PART_ALL ((1u << (NBUS + 2)) - 1)
+
+/* The parts in a comma-separated list (NULL: all), or 0 after saying which
+ * word is unknown. */
+static unsigned
+s_parts (ctl_t *ctl, const char *only)
+{
+    if (!only)
+        return PART_ALL;
+    const char *names[] = {"intake", "router", "kb", "notify", "gateway", "curve"};
+    unsigned parts = 0;
+    char list[256];
+    snprintf (list, sizeof list, "%s", only);
+    char *save = NULL;
+    for (char *word = strtok_r (list, ",", &save); word; word = strtok_r (NULL, ",", &save)) {
+        unsigned bit = 0;
+        for (unsigned i = 0; i < NBUS + 2 && !bit; i++)
+            if (strcmp (word, names[i]) == 0)
+                bit = 1u << i;
+        if (!bit) {
+            fprintf (stderr, T ("balcaoctl: --only: não conheço \"%s\"; as partes são intake, "
+                                "router, kb, notify, gateway e curve (as chaves), separadas por "
+                                "vírgulas\n",
+                                "balcaoctl: --only: unknown part \"%s\"; the parts are intake, "
+                                "router, kb, notify, gateway and curve (the keys), separated by "
+                                "commas\n"),
+                     word);
+            return 0;
+        }
+        parts |= bit;
+    }
+    if (!parts)
+        fprintf (stderr, T ("balcaoctl: --only precisa de ao menos uma parte (intake, router, kb, "
+                            "notify, gateway, curve)\n",
+                            "balcaoctl: --only needs at least one part (intake, router, kb, "
+                            "notify, gateway, curve)\n"));
+    return parts;
 }
 
 typedef struct {
@@ -456,9 +539,10 @@ typedef struct {
     int is_file;
 } place_t;
 
-/* Reads and checks the manifest: 0, or -1 after saying why. */
+/* Reads and checks the manifest, and that the copies of the bus services
+ * in parts are there: 0, or -1 after saying why. */
 static int
-s_check_manifest (ctl_t *ctl, const char *dir, int *has_gateway, int *has_curve)
+s_check_manifest (ctl_t *ctl, const char *dir, unsigned parts, int *has_gateway, int *has_curve)
 {
     char path[PATH_MAX + 32];
     snprintf (path, sizeof path, "%s/MANIFEST.json", dir);
@@ -487,7 +571,7 @@ s_check_manifest (ctl_t *ctl, const char *dir, int *has_gateway, int *has_curve)
         json_t *s = json_object_get (services, s_bus[i]);
         char mdb[PATH_MAX + 64];
         snprintf (mdb, sizeof mdb, "%s/%s/data.mdb", dir, s_bus[i]);
-        if (!json_is_object (s) || access (mdb, R_OK) != 0) {
+        if (!json_is_object (s) || ((parts & (1u << i)) && access (mdb, R_OK) != 0)) {
             fprintf (stderr, T ("balcaoctl: falta a cópia de %s em %s\n",
                                 "balcaoctl: the copy of %s is missing from %s\n"),
                      s_bus[i], dir);
@@ -510,6 +594,18 @@ s_check_manifest (ctl_t *ctl, const char *dir, int *has_gateway, int *has_curve)
     *has_gateway = json_is_object (json_object_get (services, "gateway"));
     *has_curve = json_is_true (json_object_get (m, "curve_keys"));
     json_decref (m);
+    /* Asked for by name (--only), the gateway and the keys must be there. */
+    const char *missing = NULL;
+    if (parts != PART_ALL && (parts & PART_GATEWAY) && !*has_gateway)
+        missing = "gateway";
+    else if (parts != PART_ALL && (parts & PART_CURVE) && !*has_curve)
+        missing = "curve";
+    if (ok && missing) {
+        fprintf (stderr, T ("balcaoctl: falta a cópia de %s em %s\n",
+                            "balcaoctl: the copy of %s is missing from %s\n"),
+                 missing, dir);
+        ok = 0;
+    }
     return ok ? 0 : -1;
 }
 
@@ -540,8 +636,11 @@ s_is_occupied (const place_t *p)
 }
 
 int
-ctl_restore (ctl_t *ctl, const char *dir_arg, int force)
+ctl_restore (ctl_t *ctl, const char *dir_arg, int force, const char *only)
 {
+    unsigned parts = s_parts (ctl, only);
+    if (!parts)
+        return 64;
     char dir[PATH_MAX];
     if (!realpath (dir_arg, dir)) {
         fprintf (stderr, "balcaoctl: %s: %s\n", dir_arg, strerror (errno));
@@ -557,15 +656,19 @@ ctl_restore (ctl_t *ctl, const char *dir_arg, int force)
         return 1;
     }
     int has_gateway, has_curve;
-    if (s_check_manifest (ctl, dir, &has_gateway, &has_curve))
+    if (s_check_manifest (ctl, dir, parts, &has_gateway, &has_curve))
         return 1;
+    has_gateway = has_gateway && (parts & PART_GATEWAY);
+    has_curve = has_curve && (parts & PART_CURVE);
     const char *data_dir = bc_config_data_dir (ctl->config);
     place_t places[NBUS + 6];
     int n = 0;
-    for (int i = 0; i < NBUS; i++, n++) {
+    for (int i = 0; i < NBUS; i++) {
+        if (!(parts & (1u << i)))
+            continue;
         snprintf (places[n].from, sizeof places[n].from, "%s/%s", dir, s_bus[i]);
         snprintf (places[n].to, sizeof places[n].to, "%s/%s", data_dir, s_bus[i]);
-        places[n].is_file = 0;
+        places[n++].is_file = 0;
     }
     char db[PATH_MAX], seal[PATH_MAX], tokens[PATH_MAX], gw_dir[PATH_MAX + 32];
     s_gateway_paths (ctl, db, seal, tokens, sizeof db);
@@ -647,8 +750,10 @@ ctl_restore (ctl_t *ctl, const char *dir_arg, int force)
     }
     if (!err && has_gateway)
         err = bc_dir_ensure (gw_dir);
-    if (!err)
+    if (!err && n > (has_curve ? 1 : 0)) /* something went under data_dir */
         err = bc_backup_sync (data_dir);
+    if (!err && has_curve && curve_dir)
+        err = bc_backup_sync (curve_dir);
     if (err) {
         fprintf (stderr, T ("balcaoctl: a restauração parou em %s: %s\n",
                             "balcaoctl: the restore stopped at %s: %s\n"),

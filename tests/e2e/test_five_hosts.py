@@ -90,11 +90,15 @@ class FiveHosts(System):
     def write_config(self):
         pass  # the hosts' configs are written above
 
+    def on_host(self, host, argv):
+        """argv as run on that host (in its namespace)."""
+        return ["ip", "netns", "exec", "bc-" + host, *argv]
+
     def start(self, svc, wait=True, timeout=30, env=None):
         logf = open(self.log_path(svc), "ab")
         self.procs[svc] = subprocess.Popen(
-            ["ip", "netns", "exec", "bc-" + svc, self.binary("balcao-" + svc), "-c",
-             self.host_config[svc]], stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+            self.on_host(svc, [self.binary("balcao-" + svc), "-c", self.host_config[svc]]),
+            stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
             preexec_fn=harness._die_with_parent)
         logf.close()
         if wait:
