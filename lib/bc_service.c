@@ -348,6 +348,18 @@ bc_service_name (bc_service_t *self)
     return self->name;
 }
 
+void
+bc_service_set_read_only (bc_service_t *self)
+{
+    self->is_read_only = 1;
+}
+
+void
+bc_service_consume_instance (bc_service_t *self, const char *instance, bc_event_fn *fn)
+{
+    s_consume_one (self, instance, fn);
+}
+
 int
 bc_service_replica (bc_service_t *self)
 {

@@ -376,6 +376,14 @@ s_apply_request (bc_service_t *self, bc_tx_t *tx, bc_input_t *in)
                         self->name, env->type);
         goto done;
     }
+    if (h->is_write && self->is_read_only) {
+        /* A read replica (kb-2...): writes go to the service's first. */
+        bc_reply_error (&reply, "read_only",
+                        "%s é uma réplica só de leitura; envie a alteração para %s",
+                        "%s is a read-only replica; send the change to %s", self->name,
+                        self->base);
+        goto done;
+    }
     if (h->is_write && !bc_id_is_valid (env->id)) {
         bc_reply_error (&reply, "invalid",
                         "o id da requisição deve ter de 1 a 64 caracteres entre letras, dígitos e ._:-",

@@ -3,6 +3,7 @@
 
 #include "bc_id.h"
 #include "bc_log.h"
+#include "balcao/v1/kb.pb-c.h"
 
 #include <czmq.h>
 #include <pthread.h>
@@ -28,7 +29,12 @@ typedef struct {
 struct gateway_bus_t {
     bc_config_t *config;
     pthread_mutex_t lock; /* the pools */
-    s_pool_t router, kb, notify;
+    s_pool_t router, notify;
+    /* kb and its read replicas (kb/replicas): searches and reads take
+     * turns over them; everything else goes to kb. */
+    s_pool_t kb[8];
+    int n_kb;
+    unsigned turn;
     /* intake's replicas (intake/replicas): intake, intake-2, ... */
     s_pool_t intake[8];
     int n_intake;
@@ -100,7 +106,12 @@ gateway_bus_new (bc_config_t *config)
         s_pool_init (self, &self->intake[k - 1], bc_config_instance ("intake", k, name, sizeof name),
                      timeout, 1);
     }
-    s_pool_init (self, &self->kb, "kb", timeout, 1);
+    self->n_kb = bc_config_replicas (config, "kb");
+    for (int k = 1; k <= self->n_kb; k++) {
+        char name[32];
+        s_pool_init (self, &self->kb[k - 1], bc_config_instance ("kb", k, name, sizeof name),
+                     timeout, 1);
+    }
     s_pool_init (self, &self->notify, "notify", timeout, 1);
     self->health_timeout_ms = (int) bc_config_int (config, "gateway/health_timeout_ms", 300);
     for (int i = 0; i < GATEWAY_NSERVICES; i++) {
@@ -111,7 +122,7 @@ gateway_bus_new (bc_config_t *config)
         }
     }
     /* One client of each now, so a CURVE or endpoint problem shows at start. */
-    s_pool_t *pools[] = {&self->router, &self->intake[0], &self->kb};
+    s_pool_t *pools[] = {&self->router, &self->intake[0], &self->kb[0]};
     for (int i = 0; i < 3; i++) {
         bc_client_t *client = s_client_new (self, pools[i]);
         if (!client) {
@@ -133,7 +144,8 @@ gateway_bus_destroy (gateway_bus_t **self_p)
     s_pool_empty (&self->router);
     for (int k = 0; k < self->n_intake; k++)
         s_pool_empty (&self->intake[k]);
-    s_pool_empty (&self->kb);
+    for (int k = 0; k < self->n_kb; k++)
+        s_pool_empty (&self->kb[k]);
     s_pool_empty (&self->notify);
     for (int i = 0; i < GATEWAY_NSERVICES; i++)
         bc_client_destroy (&self->health[i]);
@@ -154,6 +166,20 @@ gateway_bus_request_ids (const char *base)
     s_ids_n = 0;
 }
 
+/* What kb's read replicas answer as kb does (docs/ARCHITECTURE.md,
+ * "Replicas"): searches and reads of articles and tickets. */
+static int
+s_is_kb_read (const ProtobufCMessageDescriptor *d)
+{
+    return d == &balcao__v1__search_articles__descriptor
+           || d == &balcao__v1__suggest_articles__descriptor
+           || d == &balcao__v1__get_article__descriptor
+           || d == &balcao__v1__list_articles__descriptor
+           || d == &balcao__v1__similar_articles__descriptor
+           || d == &balcao__v1__search_tickets__descriptor
+           || d == &balcao__v1__similar_tickets__descriptor;
+}
+
 int
 gateway_bus_call (gateway_bus_t *self, const char *service, const char *principal,
                   const ProtobufCMessage *req, bc_envelope_t **reply)
@@ -161,9 +187,11 @@ gateway_bus_call (gateway_bus_t *self, const char *service, const char *principa
     assert (self);
     *reply = NULL;
     s_pool_t *pool = strcmp (service, "router") == 0   ? &self->router
-                     : strcmp (service, "kb") == 0     ? &self->kb
+                     : strcmp (service, "kb") == 0     ? &self->kb[0]
                      : strcmp (service, "notify") == 0 ? &self->notify
                                                        : &self->intake[0];
+    if (pool == &self->kb[0] && self->n_kb > 1 && s_is_kb_read (req->descriptor))
+        pool = &self->kb[__atomic_fetch_add (&self->turn, 1, __ATOMIC_RELAXED) % (unsigned) self->n_kb];
     for (int k = 1; pool == &self->intake[0] && k < self->n_intake; k++)
         if (strcmp (service, self->intake[k].name) == 0)
             pool = &self->intake[k];
