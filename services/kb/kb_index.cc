@@ -3,7 +3,8 @@
 // synonyms, weights, spelling), words to keys, documents in and out,
 // batches, the scheme, and the API's small calls. Queries are built in
 // kb_index_query.cc, searches run in kb_index_search.cc, the second reader
-// thread is kb_index_helper.cc; kb_index_internal.h holds what they share.
+// thread is kb_index_helper.cc, compaction kb_index_compact.cc;
+// kb_index_internal.h holds what they share.
 // Exceptions are caught at the border: none crosses into C.
 #include "kb_index_internal.h"
 #include "kb_synonyms.h"
@@ -292,6 +293,7 @@ extern "C" kb_index_t *
 kb_index_open (const char *path, char *err, size_t err_size)
 {
     try {
+        kb_index_finish_swap (path);
         kb_index_t *self = new kb_index_t;
         self->db = Xapian::WritableDatabase (path, Xapian::DB_CREATE_OR_OPEN);
         self->path = path;
@@ -449,7 +451,8 @@ kb_index_put (kb_index_t *self, const kb_doc_t *d)
         for (int slot = 1; slot < KB_SLOTS; slot++)
             if (d->facets[slot])
                 doc.add_value ((Xapian::valueno) slot, d->facets[slot]);
-        std::string data = id + "\x1f" + (d->title ? d->title : "") + "\x1f" + body;
+        std::string data = id + "\x1f" + (d->title ? d->title : "") + "\x1f"
+                           + (d->is_text_kept_elsewhere ? std::string () : body);
         doc.set_data (data);
         Xapian::docid did = self->db.replace_document ("Q" + id, doc);
         if (data.size () > 8192)

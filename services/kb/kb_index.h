@@ -56,6 +56,10 @@ typedef struct {
     int nfilters;
     const char *facets[KB_SLOTS]; /* facets[1..]: value slots; [0] unused */
     int64_t time_us;              /* value slot 0, for time windows */
+    /* The caller keeps the body's text (tickets: kb's record in LMDB): the
+     * document's data holds the id and title only, so searches give no
+     * snippet of it, and kb_index_shared_words takes it from the caller. */
+    int is_text_kept_elsewhere;
 } kb_doc_t;
 
 typedef struct {
@@ -182,6 +186,23 @@ int kb_index_set_scheme (kb_index_t *self, const char *scheme);
 /* Empties the index: every document, the spelling dictionary, metadata. */
 int kb_index_clear (kb_index_t *self);
 
+/* Compaction. Xapian's B-trees fill only in part as documents come and are
+ * replaced (a ticket is indexed again at each message and status change):
+ * a compacted copy of the same documents takes about two thirds of the
+ * space. kb_index_compact writes one (Xapian's Database::compact: same
+ * documents, docids, statistics and metadata, so every search answers the
+ * same) beside the index and swaps it in: a crash at any moment leaves a
+ * usable index, as kb_index_open finishes or undoes an interrupted swap.
+ * Between batches only (nothing uncommitted); searches wait meanwhile (it
+ * runs on the caller's thread). -1 on error (kb_index_error), the index as
+ * it was; should it not reopen after the swap, it is closed and every
+ * later call fails. What searches keep in memory is loaded again. */
+int kb_index_compact (kb_index_t *self);
+/* The bytes the index's files take now, and right after its last
+ * compaction (0: never compacted; kept in its metadata). */
+uint64_t kb_index_bytes (kb_index_t *self);
+uint64_t kb_index_compacted_bytes (kb_index_t *self);
+
 /* Runs a query. *out is set on success; free it with kb_results_destroy. */
 int kb_index_search (kb_index_t *self, const kb_query_t *query, kb_results_t **out);
 /* Documents like document id (its most telling terms as a query), with the
@@ -194,9 +215,11 @@ int kb_index_similar (kb_index_t *self, const char *id, const kb_query_t *query,
  * absent. */
 double kb_index_similarity (kb_index_t *self, const char *id_a, const char *id_b);
 /* The terms all the documents share, most telling first, as words people
- * read (the first form found in the first document's text), at most max.
+ * read (the first form found in the first document's text: its title and
+ * body as given, or, both NULL, as its data holds them), at most max.
  * Returns how many were written to words[] (free each). */
-int kb_index_shared_words (kb_index_t *self, const char *const *ids, int nids, char **words,
+int kb_index_shared_words (kb_index_t *self, const char *const *ids, int nids,
+                           const char *first_title, const char *first_body, char **words,
                            int max);
 /* A short plain-text excerpt of text around the words of query: the
  * sentence(s) that match most, at most max_chars. Free the result. */

@@ -9,6 +9,7 @@
  *   kb_index_search.cc  search (two passes, facets, corrections),
  *                       similar documents, shared words, excerpts
  *   kb_index_helper.cc  the second reader thread
+ *   kb_index_compact.cc the index rewritten compacted and swapped in
  * Exceptions are caught at the C API's border: none crosses into C. */
 #ifndef KB_INDEX_INTERNAL_H
 #define KB_INDEX_INTERNAL_H
@@ -344,5 +345,9 @@ struct kb_index_t {
     // (its thread joined) before anything it could read.
     std::unique_ptr<helper_t> helper;
 };
+
+// Before an index is opened: finishes or undoes a compaction's swap that a
+// crash interrupted (kb_index_compact.cc), so that path is the index.
+void kb_index_finish_swap (const std::string &path);
 
 #endif

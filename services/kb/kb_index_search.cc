@@ -715,7 +715,8 @@ kb_index_similarity (kb_index_t *self, const char *id_a, const char *id_b)
 }
 
 extern "C" int
-kb_index_shared_words (kb_index_t *self, const char *const *ids, int nids, char **words, int max)
+kb_index_shared_words (kb_index_t *self, const char *const *ids, int nids, const char *first_title,
+                       const char *first_body, char **words, int max)
 {
     try {
         if (nids <= 0)
@@ -729,6 +730,13 @@ kb_index_shared_words (kb_index_t *self, const char *const *ids, int nids, char 
             std::map<std::string, double> v = self->vector_of (did);
             if (i == 0) {
                 shared = v;
+                if (first_title || first_body) {
+                    // As kb_index_put writes the data: title, 0x1F, plain text.
+                    std::string body = kb_text_plain (first_body);
+                    body.resize (kb_text_cut (body.data (), body.size (), 65536));
+                    text = std::string (first_title ? first_title : "") + "\x1f" + body;
+                    continue;
+                }
                 std::string data = self->db.get_document (did).get_data ();
                 size_t a = data.find ('\x1f');
                 text = a == std::string::npos ? data : data.substr (a + 1);

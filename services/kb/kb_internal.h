@@ -25,6 +25,7 @@ typedef struct {
     bc_keys_t keys;
     MDB_dbi db_articles, db_versions, db_drafts, db_tickets, db_gaps, db_meta, db_deflection;
     MDB_dbi db_agent_orgs;  /* agent id -> the organizations they serve ("a; b") */
+    MDB_dbi db_repack;      /* empty but while kb_tickets_repack runs */
     const char *restricted; /* router/access/restricted_organizations */
     double bot_threshold;     /* kb/bot/threshold */
     int recurring_min;        /* kb/recurring/min_tickets */
@@ -32,6 +33,11 @@ typedef struct {
     double recurring_similarity;
     const char *time_zone; /* the days gaps are counted in (bc_day) */
     int die_after_index_commit; /* BALCAO_KB_FAILPOINT=index_committed (tests) */
+    /* kb/compact: an index is compacted when its files have grown by
+     * growth percent since its last compaction (0: never) and take at
+     * least min_bytes. */
+    int compact_growth;
+    uint64_t compact_min_bytes;
 } kb_t;
 
 /* Who the principal is: staff (agent, supervisor, admin, service) see
@@ -140,6 +146,10 @@ int kb_tickets_on_event (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev);
 int kb_tickets_reindex (kb_t *self);
 /* The same for ticket id (its number) in the tickets' index. */
 int kb_tickets_repair (kb_t *self, MDB_txn *txn, const char *id);
+/* Rewrites the tickets db with every page full (in this write
+ * transaction: all or nothing). Returns 0 or an LMDB code; *pages_before
+ * and *pages_after: its leaf and branch pages. */
+int kb_tickets_repack (kb_t *self, MDB_txn *txn, size_t *pages_before, size_t *pages_after);
 /* kb's record of a ticket (NULL when unknown; free_unpacked it). */
 Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);
 /* The same, or NULL with the reply set to not_found (for requests naming a

@@ -20,6 +20,7 @@
 #include "kb_server.h"
 #include "kb_bot.h"
 
+#include "bc_clock.h"
 #include "bc_day.h"
 #include "bc_log.h"
 #include "kb_internal.h"
@@ -31,9 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const kb_dbs[] = {"keys", "key_of", "articles", "versions", "drafts",
-                              "tickets", "gaps", "meta", "deflection", "agent_orgs", "bot_conv"};
-const int kb_ndbs = 11;
+const char *const kb_dbs[] = {"keys",       "key_of",     "articles", "versions",
+                              "drafts",     "tickets",    "gaps",     "meta",
+                              "deflection", "agent_orgs", "bot_conv", "tickets_repack"};
+const int kb_ndbs = 12;
 
 static const char *const s_index_names[] = {"articles", "articles-public", "tickets"};
 
@@ -206,6 +208,65 @@ s_repair (kb_t *self)
     return rc ? -1 : 0;
 }
 
+/* The alarm after the tickets' index was compacted: kb's records of the
+ * tickets packed too (kb_tickets_repack), in a batch of their own. */
+static int
+s_repack_alarm (void *state, bc_tx_t *tx)
+{
+    kb_t *self = state;
+    size_t before = 0, after = 0;
+    int64_t started = bc_mono_ms ();
+    int rc = kb_tickets_repack (self, bc_tx_txn (tx), &before, &after);
+    if (rc == MDB_MAP_FULL)
+        return rc; /* the runtime grows the map and runs the batch again */
+    if (rc)
+        /* Space only: the batch goes on without it (the alarm is dropped),
+         * and the next compaction tries again. */
+        return bc_tx_fail (tx, "tickets_repack: %s", mdb_strerror (rc));
+    bc_info ("event=tickets_repacked pages_before=%zu pages_after=%zu ms=%lld", before, after,
+             (long long) (bc_mono_ms () - started));
+    return 0;
+}
+
+/* Compacts index (kb_index_compact) when its files have grown by
+ * kb/compact/growth percent since it was last compacted (or it never was)
+ * and take at least kb/compact/min_kb. Between batches: at start, and on
+ * the kb/compact/check_s timer. Searches wait meanwhile: about 0.1 s per
+ * 20,000 tickets (docs/ARCHITECTURE.md, kb). */
+static void
+s_compact_if_grown (kb_t *self, kb_index_t *index, const char *name)
+{
+    if (self->compact_growth <= 0)
+        return;
+    uint64_t bytes = kb_index_bytes (index), last = kb_index_compacted_bytes (index);
+    if (bytes < self->compact_min_bytes || bytes <= last + last / 100 * self->compact_growth)
+        return;
+    int64_t started = bc_mono_ms ();
+    if (kb_index_compact (index)) {
+        bc_error ("event=index_compact_failed index=%s reason=\"%s\"", name,
+                  kb_index_error (index));
+        return;
+    }
+    bc_info ("event=index_compacted index=%s bytes_before=%llu bytes_after=%llu documents=%llu "
+             "ms=%lld",
+             name, (unsigned long long) bytes, (unsigned long long) kb_index_bytes (index),
+             (unsigned long long) kb_index_count (index), (long long) (bc_mono_ms () - started));
+    if (kb_index_warm (index))
+        bc_warn ("event=index_warm_failed reason=\"%s\"", kb_index_error (index));
+    if (index == self->tickets)
+        bc_service_alarm (self->svc, bc_now_us (), s_repack_alarm);
+}
+
+static void
+s_compact_timer (void *state)
+{
+    kb_t *self = state;
+    kb_index_t *indexes[3];
+    s_indexes (self, indexes);
+    for (int i = 0; i < 3; i++)
+        s_compact_if_grown (self, indexes[i], s_index_names[i]);
+}
+
 /* Stopwords (kb/stopwords: a file; default the list built in), synonyms
  * (kb/synonyms: word = "other, other words") and field weights. */
 static int
@@ -349,6 +410,7 @@ kb_server_setup (bc_service_t *svc)
     self->db_meta = bc_service_dbi (svc, "meta");
     self->db_deflection = bc_service_dbi (svc, "deflection");
     self->db_agent_orgs = bc_service_dbi (svc, "agent_orgs");
+    self->db_repack = bc_service_dbi (svc, "tickets_repack");
     /* The router's rule, from the same file (router_hides). */
     self->restricted = bc_config_str (config, "router/access/restricted_organizations", "");
     /* Gaps are counted per business day: the support team's time zone. */
@@ -374,6 +436,10 @@ kb_server_setup (bc_service_t *svc)
     /* A search waits behind the batch being applied: at most 256 events,
      * about 0.2 s of indexing in a burst (docs/benchmarks.md). */
     bc_service_set_batch_max (svc, (int) bc_config_int (config, "kb/batch_max", 256));
+    self->compact_growth = (int) bc_config_int (config, "kb/compact/growth", 50);
+    self->compact_min_bytes = (uint64_t) bc_config_int (config, "kb/compact/min_kb", 1024) * 1024;
+    int64_t check_s = bc_config_int (config, "kb/compact/check_s", 60);
+    bc_service_every (svc, (int) (check_s > 0 ? check_s : 1) * 1000, s_compact_timer);
     kb_articles_register (self);
     kb_drafts_register (self);
     kb_tickets_register (self);
@@ -386,6 +452,7 @@ kb_server_setup (bc_service_t *svc)
     /* The first customer after a start does not wait for the tables. */
     kb_index_t *indexes[3];
     s_indexes (self, indexes);
+    s_compact_timer (self);
     for (int i = 0; i < 3; i++)
         if (kb_index_warm (indexes[i]))
             bc_warn ("event=index_warm_failed reason=\"%s\"", kb_index_error (indexes[i]));

@@ -170,7 +170,7 @@ s_similar (kb_index_t *index, const char *id)
     kb_results_destroy (&r);
     const char *ids[] = {id, "base1"};
     char *words[8];
-    int n = kb_index_shared_words (index, ids, 2, words, 8);
+    int n = kb_index_shared_words (index, ids, 2, NULL, NULL, words, 8);
     if (n < 0)
         s_fail ("shared words", index);
     for (int i = 0; i < n; i++) {

@@ -254,7 +254,7 @@ test_similar (void **state)
     assert_true (kb_index_similarity (idx, "1", "3") < 0.05);
     const char *ids[] = {"1", "2"};
     char *words[4];
-    int n = kb_index_shared_words (idx, ids, 2, words, 4);
+    int n = kb_index_shared_words (idx, ids, 2, NULL, NULL, words, 4);
     assert_true (n >= 2);
     int has_boleto = 0;
     for (int i = 0; i < n; i++) {

@@ -52,7 +52,7 @@ s_read_all_ways (kb_index_t *idx, const char *text, const char *id, const char *
     kb_results_destroy (&r);
     const char *pair[] = {id, "base"};
     char *words[8];
-    int n = kb_index_shared_words (idx, pair, 2, words, 8);
+    int n = kb_index_shared_words (idx, pair, 2, NULL, NULL, words, 8);
     assert_true (n >= 0);
     for (int i = 0; i < n; i++) {
         assert_true (*words[i] && utf8_check (words[i]));
