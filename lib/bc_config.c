@@ -124,6 +124,15 @@ bc_config_replicas (bc_config_t *self, const char *service)
     return n < 1 ? 1 : n > 8 ? 8 : (int) n;
 }
 
+int
+bc_config_read_replicas (bc_config_t *self, const char *service)
+{
+    char key[96];
+    snprintf (key, sizeof key, "%s/read_replicas", service);
+    long long n = bc_config_int (self, key, 0);
+    return n < 0 ? 0 : n > 7 ? 7 : (int) n;
+}
+
 const char *
 bc_config_instance (const char *service, int k, char *out, size_t size)
 {

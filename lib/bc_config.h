@@ -37,6 +37,10 @@ const char *bc_config_bind (bc_config_t *self, const char *service, const char *
  * instance k >= 2 "<service>-<k>", with its own section (endpoints,
  * metrics) and data directory; every other setting is the service's. */
 int bc_config_replicas (bc_config_t *self, const char *service);
+/* Read replicas: "<service>/read_replicas" (0 to 7, default 0) more
+ * instances, numbered after the replicas, that answer reads and write no
+ * log of their own (kb's, for search load): nobody consumes them. */
+int bc_config_read_replicas (bc_config_t *self, const char *service);
 /* The name of instance k (1-based) of service, in out. */
 const char *bc_config_instance (const char *service, int k, char *out, size_t size);
 /* The service an instance name belongs to ("notify-2" -> "notify"; a name

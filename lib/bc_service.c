@@ -80,6 +80,8 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
      * principal and CURVE certificate are the service's. */
     bc_config_service_of (name, self->base, sizeof self->base, &self->replica);
     self->replicas = bc_config_replicas (config, self->base);
+    /* Numbered after the replicas: a read replica, whose log nobody reads. */
+    self->is_read_only = self->replica > self->replicas;
     snprintf (self->principal, sizeof self->principal, "service:%s", self->base);
     self->config = config;
     self->started_us = bc_now_us ();
@@ -348,10 +350,10 @@ bc_service_name (bc_service_t *self)
     return self->name;
 }
 
-void
-bc_service_set_read_only (bc_service_t *self)
+int
+bc_service_is_read_replica (bc_service_t *self)
 {
-    self->is_read_only = 1;
+    return self->is_read_only;
 }
 
 void
@@ -687,14 +689,15 @@ bc_service_main (int argc, char **argv, const char *name, const char *const *dbs
     if (config && first + 1 < argc && strcmp (argv[first], "-r") == 0) {
         char *end;
         long k = strtol (argv[first + 1], &end, 10);
-        replica = *end || k < 1 || k > bc_config_replicas (config, name) ? 0 : (int) k;
+        int most = bc_config_replicas (config, name) + bc_config_read_replicas (config, name);
+        replica = *end || k < 1 || k > most ? 0 : (int) k;
         first += 2;
     }
     if (!config || first < argc || !replica) {
         fprintf (stderr,
                  "usage: balcao-%s [-c CONFIG] [-r REPLICA]\n"
-                 "  REPLICA: 1 to %s/replicas (the config's number of replicas)\n",
-                 name, name);
+                 "  REPLICA: 1 to %s/replicas + %s/read_replicas (the config's)\n",
+                 name, name, name);
         bc_config_destroy (&config);
         return 64;
     }

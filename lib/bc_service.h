@@ -129,9 +129,10 @@ const char *bc_service_name (bc_service_t *self);
  * key % replicas == replica - 1. */
 int bc_service_replica (bc_service_t *self);
 int bc_service_replicas (bc_service_t *self);
-/* A read replica: every write request is answered `read_only`, naming the
- * service's first instance, where writes go. */
-void bc_service_set_read_only (bc_service_t *self);
+/* A read replica (<service>/read_replicas): every write request is
+ * answered `read_only`, naming the service's first instance, where writes
+ * go. */
+int bc_service_is_read_replica (bc_service_t *self);
 /* Consumes the log of one instance only (a read replica follows its
  * service's first: bc_service_consume would add every replica). */
 void bc_service_consume_instance (bc_service_t *self, const char *instance, bc_event_fn *fn);

@@ -8,9 +8,13 @@ e2e harness's, services from ./build):
     them durably, with 1 and with 2 intake replicas (one router);
   - notify: N tickets; the time from the first submission until notify
     has delivered every acknowledgement (.eml files), with 1 and 2 notify
-    replicas.
+    replicas;
+  - kb: the starter articles and N tickets, then the portal's article
+    search (GET /api/v1/kb/search, ten queries in turn) at RATE requests/s
+    for 15 s (balcao-portal-bench, open loop), with kb alone and with one
+    read replica (kb-2) sharing the searches.
 
-  bench_replicas.py [N] [RUNS]
+  bench_replicas.py [N] [RUNS] [RATE]
 """
 
 import os
@@ -19,11 +23,17 @@ import subprocess
 import sys
 import time
 
-from harness import BUILD, System, log, wait_until
+from harness import BUILD, REPO, System, kb_pb2, log, wait_until
+
+ADMIN = "admin:bench@suporte.example"
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 30000
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-KB = {"kb": "    recurring\n        min_tickets = 0"}
+RATE = int(sys.argv[3]) if len(sys.argv) > 3 else 1500
+KB = {"kb": "    recurring\n        min_tickets = 0",
+      "gateway": "    max_connections = 1024\n    max_connections_per_ip = 1024\n"}
+QUERIES = ["senha", "boleto", "nota%20fiscal", "acesso%20bloqueado", "cadastro",
+           "relatorio", "pagamento", "cancelar", "chamado", "notificacoes"]
 
 
 def bench(s, wait):
@@ -33,9 +43,10 @@ def bench(s, wait):
     return float(re.search(r"ack_rate=(\d+)", out).group(1))
 
 
-def spread(values):
+def spread(values, fmt="%.0f"):
     values = sorted(values)
-    return "median %.0f (min %.0f, max %.0f)" % (values[len(values) // 2], values[0], values[-1])
+    return ("median %s (min %s, max %s)" % (fmt, fmt, fmt)
+            % (values[len(values) // 2], values[0], values[-1]))
 
 
 def intake_rate(replicas):
@@ -59,6 +70,33 @@ def notify_time(replicas):
     return times
 
 
+def kb_search(replicas):
+    """p50/p99 (ms) and errors of the portal's search at RATE/s."""
+    out = []
+    for _ in range(RUNS):
+        with System("rep-kb", read_replicas={"kb": replicas - 1} if replicas > 1 else None,
+                    extra_config=KB) as s:
+            s.start_all()
+            subprocess.run([os.path.join(BUILD, "balcao"), "-c", s.config, "kb", "import",
+                            os.path.join(REPO, "data", "kb"), "--publish"], check=True,
+                           capture_output=True, env=dict(os.environ, BALCAO_PRINCIPAL=ADMIN))
+            bench(s, wait=False)
+            insts = ["kb"] + [i for i in s.instances if i.startswith("kb-")]
+            wait_until(lambda: all(s.call(i, kb_pb2.SearchTickets(query="obrigado", limit=1),
+                                          principal=ADMIN).estimated >= N * 0.99
+                                   for i in insts), 900, "every kb to index the tickets", poll=1)
+            time.sleep(3)
+            text = subprocess.run([os.path.join(BUILD, "balcao-portal-bench"), "http", "--rate",
+                                   str(RATE), "--seconds", "15"] +
+                                  [s.http + "/api/v1/kb/search?q=" + q for q in QUERIES],
+                                  capture_output=True, text=True).stdout
+            m = re.search(r"all: p50=([\d.]+) ms p90=[\d.]+ ms p99=([\d.]+)", text)
+            errors = re.search(r"errors (\d+)", text)
+            out.append((float(m.group(1)), float(m.group(2)), int(errors.group(1)) if errors else -1))
+            log(" / ".join(text.strip().splitlines()[:2]))
+    return out
+
+
 def main():
     print("N=%d tickets, %d runs each" % (N, RUNS))
     for r in (1, 2):
@@ -67,6 +105,12 @@ def main():
         t = notify_time(r)
         print("notify x%d: every acknowledgement delivered after %s s (%s acks/s)"
               % (r, spread(t), spread([N / x for x in t])), flush=True)
+    for r in (1, 2):
+        runs = kb_search(r)
+        print("kb x%d (%s), portal search at %d/s: p50 %s ms, p99 %s ms, errors %s"
+              % (r, "kb alone" if r == 1 else "kb + kb-2", RATE,
+                 spread([x[0] for x in runs], "%.2f"), spread([x[1] for x in runs], "%.2f"),
+                 [x[2] for x in runs]), flush=True)
 
 
 if __name__ == "__main__":

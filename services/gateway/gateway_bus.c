@@ -30,8 +30,8 @@ struct gateway_bus_t {
     bc_config_t *config;
     pthread_mutex_t lock; /* the pools */
     s_pool_t router, notify;
-    /* kb and its read replicas (kb/replicas): searches and reads take
-     * turns over them; everything else goes to kb. */
+    /* kb and its read replicas (kb/read_replicas): searches take turns
+     * over them; everything else goes to kb. */
     s_pool_t kb[8];
     int n_kb;
     unsigned turn;
@@ -106,7 +106,7 @@ gateway_bus_new (bc_config_t *config)
         s_pool_init (self, &self->intake[k - 1], bc_config_instance ("intake", k, name, sizeof name),
                      timeout, 1);
     }
-    self->n_kb = bc_config_replicas (config, "kb");
+    self->n_kb = 1 + bc_config_read_replicas (config, "kb");
     for (int k = 1; k <= self->n_kb; k++) {
         char name[32];
         s_pool_init (self, &self->kb[k - 1], bc_config_instance ("kb", k, name, sizeof name),
@@ -167,14 +167,13 @@ gateway_bus_request_ids (const char *base)
 }
 
 /* What kb's read replicas answer as kb does (docs/ARCHITECTURE.md,
- * "Replicas"): searches and reads of articles and tickets. */
+ * "Replicas"): the searches. An article itself is read from kb, whose
+ * counters (views, ratings) a replica does not have. */
 static int
 s_is_kb_read (const ProtobufCMessageDescriptor *d)
 {
     return d == &balcao__v1__search_articles__descriptor
            || d == &balcao__v1__suggest_articles__descriptor
-           || d == &balcao__v1__get_article__descriptor
-           || d == &balcao__v1__list_articles__descriptor
            || d == &balcao__v1__similar_articles__descriptor
            || d == &balcao__v1__search_tickets__descriptor
            || d == &balcao__v1__similar_tickets__descriptor;

@@ -287,8 +287,9 @@ kb_articles_repair (kb_t *self, MDB_txn *txn, kb_index_t *index, const char *id)
 
 /* Stores a as its new current version (a->version already set), indexes
  * it and emits ArticleChanged. Returns 0, an LMDB code or -1 (Xapian). */
-int
-kb_article_save (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a)
+/* Stores and indexes a; with emit, tells the log (ArticleChanged). */
+static int
+s_store (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a, int emit)
 {
     MDB_txn *txn = bc_tx_txn (tx);
     int rc = kb_put_msg (txn, self->db_articles, a->id, strlen (a->id), &a->base);
@@ -305,7 +306,7 @@ kb_article_save (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a)
     for (int i = 0; i < 4; i++)
         key[n + 1 + i] = (unsigned char) (a->version >> (24 - 8 * i));
     rc = kb_put_msg (txn, self->db_versions, key, n + 5, &a->base);
-    if (!rc) {
+    if (!rc && emit) {
         Balcao__V1__ArticleChanged ev = BALCAO__V1__ARTICLE_CHANGED__INIT;
         ev.article = a;
         rc = bc_tx_emit (tx, &ev.base);
@@ -319,6 +320,18 @@ kb_article_save (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a)
     if (!rc)
         bc_info ("event=article_saved id=%s version=%u change=%s", a->id, a->version, a->change);
     return rc;
+}
+
+int
+kb_article_save (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a)
+{
+    return s_store (self, tx, a, 1);
+}
+
+int
+kb_article_replicate (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a)
+{
+    return s_store (self, tx, a, 0);
 }
 
 char *

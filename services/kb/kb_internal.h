@@ -18,6 +18,7 @@ typedef struct kb_bot_t kb_bot_t;
 typedef struct {
     bc_service_t *svc;
     kb_bot_t *bot; /* the bot's conversations (kb_bot.c) */
+    int is_replica; /* a read replica (kb_replica.c): no bot, no problems */
     /* articles: every article (staff search); public: the published public
      * ones only, what customers search (no visibility filter to match,
      * statistics and spelling from what they may read); tickets. */
@@ -63,6 +64,11 @@ void kb_article_bump (Balcao__V1__Article *a, bc_tx_t *tx, const char *change);
 /* Stores a as the current version and in `versions`, indexes it, emits
  * ArticleChanged. Returns 0, an LMDB code or -1 (Xapian). */
 int kb_article_save (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a);
+/* The same without ArticleChanged: a read replica storing kb's version. */
+int kb_article_replicate (kb_t *self, bc_tx_t *tx, Balcao__V1__Article *a);
+/* kb_replica.c: makes this instance a read replica of kb (it reads kb's
+ * log for the articles). Returns 0 or -1 (logged). */
+int kb_replica_setup (kb_t *self);
 /* Replies with a (rendering its html when with_html). */
 void kb_article_reply (bc_reply_t *reply, Balcao__V1__Article *a, int with_html);
 

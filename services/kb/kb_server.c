@@ -76,6 +76,12 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
             balcao__v1__person_changed__free_unpacked (pc, NULL);
         return rc;
     }
+    if (self->is_replica && (bc_envelope_is (ev, &balcao__v1__bot_turn__descriptor)
+                             || bc_envelope_is (ev, &balcao__v1__ticket_created__descriptor)))
+        /* The bot's conversations are kb's alone (they answer customers). */
+        return bc_envelope_is (ev, &balcao__v1__bot_turn__descriptor)
+                   ? 0
+                   : kb_tickets_on_event (self, tx, ev);
     if (bc_envelope_is (ev, &balcao__v1__bot_turn__descriptor)) {
         Balcao__V1__BotTurn *t = (Balcao__V1__BotTurn *) bc_envelope_payload (
             ev, &balcao__v1__bot_turn__descriptor);
@@ -429,6 +435,13 @@ kb_server_setup (bc_service_t *svc)
         atof (bc_config_str (config, "kb/recurring/similarity", "0.3"));
     bc_keys_attach (&self->keys, svc);
     bc_service_consume (svc, "router", s_on_router);
+    if (bc_service_is_read_replica (svc) && kb_replica_setup (self)) {
+        kb_index_close (&self->articles);
+        kb_index_close (&self->public);
+        kb_index_close (&self->tickets);
+        free (self);
+        return NULL;
+    }
     bc_service_hooks (svc, s_before_batch, s_before_commit, NULL);
     bc_service_on_abort (svc, s_on_abort);
     /* Each Xapian commit syncs several files: index in larger batches. */

@@ -250,7 +250,7 @@ s_mark (kb_t *self, MDB_txn *txn, uint64_t number, uint64_t first)
 static int
 s_recurring (kb_t *self, bc_tx_t *tx, const Balcao__V1__KbTicket *t)
 {
-    if (self->recurring_min < 2)
+    if (self->recurring_min < 2 || self->is_replica) /* kb alone looks, once */
         return 0;
     MDB_txn *txn = bc_tx_txn (tx);
     char id[24];

@@ -337,7 +337,7 @@ class System:
     """One Balcão installation in a temporary directory."""
 
     def __init__(self, name, max_message_size=1048576, heartbeat_ms=200, curve=False,
-                 extra_config=None, ack_per_hour=0, replicas=None):
+                 extra_config=None, ack_per_hour=0, replicas=None, read_replicas=None):
         """curve=True: CURVE on every bus socket, certificates made by
         `balcaoctl keys`; this test's own bus sockets use the agent CLI's
         certificate ("balcao").
@@ -347,9 +347,15 @@ class System:
         self.ack_per_hour = ack_per_hour
         # {service: n}: n instances of it (<service>/replicas), the others
         # named <service>-2...; start("notify-2") runs balcao-notify -r 2.
+        # {service: n}: n read replicas (<service>/read_replicas), numbered
+        # after the replicas.
         self.replicas = dict(replicas or {})
+        self.read_replicas = dict(read_replicas or {})
         self.instances = [svc + "-%d" % k for svc, n in self.replicas.items()
                           for k in range(2, n + 1)]
+        self.instances += [svc + "-%d" % k for svc, n in self.read_replicas.items()
+                           for k in range(self.replicas.get(svc, 1) + 1,
+                                          self.replicas.get(svc, 1) + n + 1)]
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="balcao-e2e-%s-" % name)
         self.var = os.path.join(self.dir, "var")
@@ -413,6 +419,8 @@ class System:
                 lines.append("    recurring\n        min_tickets = 0")
             if svc in self.replicas:
                 lines.append("    replicas = %d" % self.replicas[svc])
+            if svc in self.read_replicas:
+                lines.append("    read_replicas = %d" % self.read_replicas[svc])
             if svc == "notify":
                 lines.append('    outbox_dir = "%s"' % self.outbox)
                 if self.ack_per_hour is not None:
