@@ -115,22 +115,26 @@ bc_config_bind (bc_config_t *self, const char *service, const char *kind)
     return v ? v : bc_config_endpoint (self, service, kind);
 }
 
+/* "<service>/<name>", from lo (the default) to hi. */
+static int
+s_count (bc_config_t *self, const char *service, const char *name, int lo, int hi)
+{
+    char key[96];
+    snprintf (key, sizeof key, "%s/%s", service, name);
+    long long n = bc_config_int (self, key, lo);
+    return n < lo ? lo : n > hi ? hi : (int) n;
+}
+
 int
 bc_config_replicas (bc_config_t *self, const char *service)
 {
-    char key[96];
-    snprintf (key, sizeof key, "%s/replicas", service);
-    long long n = bc_config_int (self, key, 1);
-    return n < 1 ? 1 : n > 8 ? 8 : (int) n;
+    return s_count (self, service, "replicas", 1, 8);
 }
 
 int
 bc_config_read_replicas (bc_config_t *self, const char *service)
 {
-    char key[96];
-    snprintf (key, sizeof key, "%s/read_replicas", service);
-    long long n = bc_config_int (self, key, 0);
-    return n < 0 ? 0 : n > 7 ? 7 : (int) n;
+    return s_count (self, service, "read_replicas", 0, 7);
 }
 
 const char *

@@ -87,15 +87,15 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     self->started_us = bc_now_us ();
 
     char key[128];
-    snprintf (key, sizeof key, "%s/max_message_size", name);
+    snprintf (key, sizeof key, "%s/max_message_size", self->base);
     self->max_message = (size_t) bc_config_int (
         config, key, bc_config_int (config, "balcao/max_message_size", BC_MAX_MESSAGE_SIZE_DEFAULT));
-    snprintf (key, sizeof key, "%s/batch_max", name);
+    snprintf (key, sizeof key, "%s/batch_max", self->base);
     self->batch_max = (int) bc_config_int (config, key, 4096);
     self->replay_max = (int) bc_config_int (config, "balcao/replay_max", 2000);
     self->heartbeat_ms = (int) bc_config_int (config, "balcao/heartbeat_ms", 1000);
     self->retention_us = bc_config_int (config, "balcao/request_retention_s", 86400) * 1000000LL;
-    snprintf (key, sizeof key, "%s/map_size", name);
+    snprintf (key, sizeof key, "%s/map_size", self->base);
     size_t map_size = (size_t) bc_config_int (config, key, 64LL * 1024 * 1024);
 
     char dir[4096];
@@ -139,6 +139,13 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     }
     const char *cmd_ep = bc_config_bind (config, name, "command");
     const char *ev_ep = bc_config_bind (config, name, "events");
+    if (!cmd_ep || !ev_ep) {
+        bc_error ("event=config_error key=%s/command reason=\"no endpoints for %s: a replica "
+                  "needs a section of its own with command and events\"",
+                  name, name);
+        bc_service_destroy (&self);
+        return NULL;
+    }
     /* The hard cap drops a connection that sends more than twice the limit;
      * between the limit and the cap the sender gets a clear error reply. */
     self->router = s_bind (self->curve, ZMQ_ROUTER, cmd_ep, 0, 100000,
@@ -151,7 +158,7 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
     }
     /* A subscriber that falls further behind than this loses events and
      * replays them from the log. */
-    snprintf (key, sizeof key, "%s/publish_hwm", name);
+    snprintf (key, sizeof key, "%s/publish_hwm", self->base);
     int pub_hwm =
         (int) bc_config_int (config, key, bc_config_int (config, "balcao/publish_hwm", 200000));
     self->pub = s_bind (self->curve, ZMQ_PUB, ev_ep, pub_hwm, 0, 0, 1);
@@ -251,6 +258,16 @@ static void
 s_consume_one (bc_service_t *self, const char *source, bc_event_fn *fn)
 {
     assert (self->nsources < BC_MAX_SOURCES);
+    if (!bc_config_endpoint (self->config, source, "command")
+        || !bc_config_endpoint (self->config, source, "events")) {
+        /* A replica without its section: this service would never read
+         * that replica's log. It does not start (bc_service_run). */
+        bc_error ("event=config_error key=%s/command reason=\"no endpoints for %s: each "
+                  "replica needs a section of its own with command and events\"",
+                  source, source);
+        self->is_misconfigured = 1;
+        return;
+    }
     bc_source_t *src = &self->sources[self->nsources++];
     memset (src, 0, sizeof *src);
     src->name = strdup (source);
@@ -581,6 +598,8 @@ s_check_replays (bc_service_t *self, int64_t now)
 int
 bc_service_run (bc_service_t *self)
 {
+    if (self->is_misconfigured)
+        return 78; /* EX_CONFIG: logged where it was found */
     bc_batch_register_builtins (self);
     bc_quarantine_register (self);
     sd_notify (0, "READY=1");

@@ -148,6 +148,7 @@ struct bc_service_t {
     char base[64];      /* the service a replica copies ("notify" for notify-2) */
     int replica, replicas; /* this instance (1-based), how many there are */
     int is_read_only;      /* a read replica: write requests are refused */
+    int is_misconfigured;  /* a source without endpoints: run() exits 78 */
     char *dir;
     bc_config_t *config;
     bc_store_t *store;

@@ -1,20 +1,21 @@
 /* bc_service_retention: how long a service's log keeps its events.
  *
  * Consumers say how far they have applied: while caught up, every
- * <service>/cursor_report_s or balcao/cursor_report_s (60 s) each sends its producer a ReplayRequest
- * with report_only (from_seq = its cursor + 1). The producer records it in
- * `readers` (principal -> applied seq ‖ time). A few hundred per batch, it
- * then deletes the oldest events of its log once they are older than
- * <service>/log_retention_days (else balcao/log_retention_days; 30 by
- * default, 0 keeps everything) AND every reader on record has applied
- * them. A reader that never reported (an older release) holds nothing
- * back: until the first report the age alone decides, and events younger
- * than the retention period are never pruned. So a consumer away for less
- * than the period loses nothing by age alone, and one away longer (up to
- * <service>/log_reader_forget_days or balcao/log_reader_forget_days, 90;
- * 0: never) by its record; a reader silent for longer is forgotten. A service that still needs
- * an event (the router: a ticket's history) copies it in its prune hook
- * (bc_service_on_prune) before it goes. */
+ * <service>/cursor_report_s or balcao/cursor_report_s (60 s) each sends
+ * its producer a ReplayRequest with report_only (from_seq = its cursor +
+ * 1). The producer records it in `readers` (principal/instance -> applied
+ * seq ‖ time). A few hundred per batch, it then deletes the oldest events
+ * of its log once they are older than <service>/log_retention_days (else
+ * balcao/log_retention_days; 30 by default, 0 keeps everything) AND every
+ * reader on record has applied them. A reader that never reported (an
+ * older release) holds nothing back: until the first report the age alone
+ * decides. So a consumer away for less than the period loses nothing by
+ * the age rule alone, and one away longer by its record, up to
+ * <service>/log_reader_forget_days or balcao/log_reader_forget_days (90;
+ * 0: never), after which a silent reader is forgotten. A service that still
+ * needs an event (the router: a ticket's history) copies it in its prune
+ * hook (bc_service_on_prune) before it goes. Settings are the service's
+ * (a replica reads its service's section). */
 #include "bc_service_internal.h"
 
 #include "bc_clock.h"
@@ -31,15 +32,15 @@ void
 bc_retention_setup (bc_service_t *self)
 {
     char key[128];
-    snprintf (key, sizeof key, "%s/log_retention_days", self->name);
+    snprintf (key, sizeof key, "%s/log_retention_days", self->base);
     int64_t days = bc_config_int (self->config, key,
                                   bc_config_int (self->config, "balcao/log_retention_days", 30));
     self->log_retention_us = days > 0 ? days * 86400LL * 1000000LL : 0;
-    snprintf (key, sizeof key, "%s/log_reader_forget_days", self->name);
+    snprintf (key, sizeof key, "%s/log_reader_forget_days", self->base);
     days = bc_config_int (self->config, key,
                           bc_config_int (self->config, "balcao/log_reader_forget_days", 90));
     self->reader_forget_us = days > 0 ? days * 86400LL * 1000000LL : 0;
-    snprintf (key, sizeof key, "%s/cursor_report_s", self->name);
+    snprintf (key, sizeof key, "%s/cursor_report_s", self->base);
     self->cursor_report_ms =
         (int) bc_config_int (self->config, key,
                              bc_config_int (self->config, "balcao/cursor_report_s", 60)) *

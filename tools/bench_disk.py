@@ -106,6 +106,20 @@ def steady(s, what, probe, quiet_s=15, limit_s=3600):
     raise AssertionError("%s did not settle" % what)
 
 
+def per_db(path):
+    """{db: bytes} of an LMDB environment's pages in use, per database."""
+    out = subprocess.run(["mdb_stat", "-a", path], capture_output=True, text=True).stdout
+    sizes, db = {}, None
+    for line in out.splitlines():
+        m = re.match(r"Status of (.*)", line)
+        if m:
+            db = m.group(1).strip()
+        m = re.match(r"\s+(Branch|Leaf|Overflow) pages: (\d+)", line)
+        if m and db:
+            sizes[db] = sizes.get(db, 0) + int(m.group(2)) * 4096
+    return sizes
+
+
 def entries(s, svc, db):
     out = subprocess.run(["mdb_stat", "-s", db, os.path.join(s.var, svc)], capture_output=True,
                          text=True).stdout
@@ -170,6 +184,10 @@ def main():
         after = measure(s, "after retention (a month later)")
         for svc in SERVICES:
             print("  %-8s log events left: %d" % (svc, entries(s, svc, "log")))
+        print("where the bytes are after retention (LMDB pages per ticket, the largest):")
+        for svc in SERVICES:
+            dbs = sorted(per_db(os.path.join(s.var, svc)).items(), key=lambda x: -x[1])
+            print("  %-8s %s" % (svc, ", ".join("%s %.0f" % (d, b / N) for d, b in dbs[:8] if b)))
         print("  router history records: %d; notify outbox entries left: %d"
               % (entries(s, "router", "history"), entries(s, "notify", "outbox")))
         print("total per ticket: %.0f B used before, %.0f B used after, %.0f B compacted after"

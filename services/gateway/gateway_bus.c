@@ -189,12 +189,12 @@ gateway_bus_call (gateway_bus_t *self, const char *service, const char *principa
                      : strcmp (service, "kb") == 0     ? &self->kb[0]
                      : strcmp (service, "notify") == 0 ? &self->notify
                                                        : &self->intake[0];
-    if (pool == &self->kb[0] && self->n_kb > 1 && s_is_kb_read (req->descriptor))
-        pool = &self->kb[__atomic_fetch_add (&self->turn, 1, __ATOMIC_RELAXED) % (unsigned) self->n_kb];
     for (int k = 1; pool == &self->intake[0] && k < self->n_intake; k++)
         if (strcmp (service, self->intake[k].name) == 0)
             pool = &self->intake[k];
     assert (strcmp (service, pool->name) == 0);
+    if (pool == &self->kb[0] && self->n_kb > 1 && s_is_kb_read (req->descriptor))
+        pool = &self->kb[__atomic_fetch_add (&self->turn, 1, __ATOMIC_RELAXED) % (unsigned) self->n_kb];
     /* An idle client, a new one while there are fewer than max, or wait
      * (as long as a call may take) for one to be given back. */
     struct timespec until;

@@ -20,6 +20,9 @@ both notifies'. Proves:
     share is acknowledged, nothing twice.
 """
 
+import os
+import subprocess
+
 from harness import System, check, log, run_test, wait_until
 from balcao.v1 import notify_pb2
 from test_api_tickets import post, ticket_body
@@ -120,6 +123,24 @@ def main():
         acks = s.outbox_files()[0]
         check(set(acks) == set(range(1, 41)) and set(acks.values()) == {1},
               "after notify-2's crash every ticket is acknowledged exactly once", acks)
+
+        # A replica the config does not have, and one without its section.
+        r = subprocess.run([s.binary("balcao-notify"), "-c", s.config, "-r", "3"],
+                           capture_output=True, timeout=10)
+        check(r.returncode == 64 and b"REPLICA" in r.stderr,
+              "balcao-notify -r 3 with notify/replicas = 2 is a usage error", r)
+        with open(s.config) as f:
+            text = f.read()
+        bad = os.path.join(s.dir, "bad.cfg")
+        with open(bad, "w") as f:
+            f.write(text.replace("    replicas = 2", "    replicas = 3", 1))
+        s.stop("router")
+        r = subprocess.run([s.binary("balcao-router"), "-c", bad], capture_output=True,
+                           timeout=20)
+        check(r.returncode == 78 and b"event=config_error key=intake-3/command" in r.stderr,
+              "a router told of an intake-3 without endpoints does not start, and says why",
+              (r.returncode, r.stderr[-400:]))
+        s.start("router")
         s.check_alive()
 
 
