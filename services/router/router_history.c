@@ -82,7 +82,11 @@ s_prune (void *state, bc_tx_t *tx, const bc_envelope_t *event, const void *data,
     size_t slim_len = 0;
     uint8_t *slim = s_slimmed (event, &slim_len);
     MDB_val k = {8, key}, v = {slim ? slim_len : len, slim ? slim : (void *) data};
-    int rc = mdb_put (bc_tx_txn (tx), self->db_history, &k, &v, 0);
+    /* Pruned oldest first: each key comes after every other, and
+     * MDB_APPEND fills the pages instead of splitting them in halves. */
+    int rc = mdb_put (bc_tx_txn (tx), self->db_history, &k, &v, MDB_APPEND);
+    if (rc == MDB_KEYEXIST) /* not after the last (a history from elsewhere) */
+        rc = mdb_put (bc_tx_txn (tx), self->db_history, &k, &v, 0);
     free (slim);
     return rc;
 }

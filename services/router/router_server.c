@@ -78,7 +78,11 @@ router_put_thread (router_t *self, MDB_txn *txn, uint64_t number, uint32_t index
     key[9] = (unsigned char) (index >> 16);
     key[10] = (unsigned char) (index >> 8);
     key[11] = (unsigned char) index;
-    return s_put_msg (txn, self->db_thread, key, sizeof key, &m->base, 0);
+    /* A new ticket's messages come after every key there: MDB_APPEND fills
+     * the pages instead of splitting them in halves. */
+    int rc = s_put_msg (txn, self->db_thread, key, sizeof key, &m->base, MDB_APPEND);
+    return rc == MDB_KEYEXIST ? s_put_msg (txn, self->db_thread, key, sizeof key, &m->base, 0)
+                              : rc;
 }
 
 int
@@ -106,7 +110,8 @@ router_index_event (router_t *self, MDB_txn *txn, uint64_t number, uint64_t seq)
     bc_key_from_u64 (number, key);
     bc_key_from_u64 (seq, key + 8);
     MDB_val k = {16, key}, v = {0, ""};
-    return mdb_put (txn, self->db_ticket_log, &k, &v, 0);
+    int rc = mdb_put (txn, self->db_ticket_log, &k, &v, MDB_APPEND); /* as the thread's */
+    return rc == MDB_KEYEXIST ? mdb_put (txn, self->db_ticket_log, &k, &v, 0) : rc;
 }
 
 /* Emits an event about ticket number and indexes it for its history. */
