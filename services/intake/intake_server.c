@@ -89,6 +89,14 @@ intake_thread_put (intake_t *self, MDB_txn *txn, const char *message_id, uint64_
     MDB_val k = {strlen (message_id), (void *) message_id}, v = {8, v8};
     if (k.mv_size > 511) /* LMDB's key limit; such an id never threads */
         return 0;
+    /* One of ours that names this ticket itself: intake_thread_lookup reads
+     * it from the id, no record needed (notify's every notice). */
+    if (bc_mailid_ticket (message_id, self->install, self->domain) == ticket) {
+        MDB_val old;
+        int rc = mdb_get (txn, self->db_threads, &k, &old);
+        return rc == 0 ? mdb_del (txn, self->db_threads, &k, NULL)
+                       : rc == MDB_NOTFOUND ? 0 : rc;
+    }
     return mdb_put (txn, self->db_threads, &k, &v, 0);
 }
 

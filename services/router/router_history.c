@@ -34,11 +34,38 @@ s_slim (Balcao__V1__TicketMessage *m)
 {
     s_clear (&m->body);
     s_clear (&m->reply);
+    s_clear (&m->message_id);
+    s_clear (&m->message_ref);
+    s_clear (&m->mail_class);
+}
+
+/* A new ticket as its history line needs it (who, how, what: the summary
+ * and the dashboard's details) and its messages' files (balcao history);
+ * the rest is the ticket's own record. */
+static void
+s_slim_ticket (Balcao__V1__Ticket *t)
+{
+    s_clear (&t->customer_name);
+    s_clear (&t->origin_message_id);
+    s_clear (&t->language);
+    s_clear (&t->first_response_sla);
+    s_clear (&t->resolution_sla);
+    t->first_response_warn_us = t->first_response_due_us = 0;
+    t->resolution_warn_us = t->resolution_due_us = 0;
+    t->resolution_started_us = t->updated_us = 0;
+    for (size_t i = 0; i < t->n_participants; i++)
+        s_clear (&t->participants[i]);
+    free (t->participants);
+    t->participants = NULL;
+    t->n_participants = 0;
+    for (size_t i = 0; i < t->n_messages; i++)
+        s_slim (t->messages[i]);
 }
 
 /* The event as history keeps it: a new ticket's and an appended message's
- * texts left out (the thread has them; GetHistory's summaries and the
- * dashboard's details never read them). NULL: keep it as it is. */
+ * texts, ids and the ticket's own bookkeeping left out (the thread and the
+ * ticket have them; GetHistory's summaries, the dashboard's details and
+ * balcao history's files never read them). NULL: keep it as it is. */
 static uint8_t *
 s_slimmed (const bc_envelope_t *event, size_t *len)
 {
@@ -46,8 +73,8 @@ s_slimmed (const bc_envelope_t *event, size_t *len)
     if (bc_envelope_is (event, &balcao__v1__ticket_created__descriptor)) {
         Balcao__V1__TicketCreated *e = (Balcao__V1__TicketCreated *) bc_envelope_payload (
             event, &balcao__v1__ticket_created__descriptor);
-        for (size_t i = 0; e && e->ticket && i < e->ticket->n_messages; i++)
-            s_slim (e->ticket->messages[i]);
+        if (e && e->ticket)
+            s_slim_ticket (e->ticket);
         m = e ? &e->base : NULL;
     }
     else if (bc_envelope_is (event, &balcao__v1__message_appended__descriptor)) {
