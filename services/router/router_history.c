@@ -64,8 +64,10 @@ s_slim_ticket (Balcao__V1__Ticket *t)
 
 /* The event as history keeps it: a new ticket's and an appended message's
  * texts, ids and the ticket's own bookkeeping left out (the thread and the
- * ticket have them; GetHistory's summaries, the dashboard's details and
- * balcao history's files never read them). NULL: keep it as it is. */
+ * ticket have them), and of the envelope what GetHistory reads (seq, time,
+ * principal, type, payload: not its id). GetHistory's summaries, the
+ * dashboard's details and balcao history's files read nothing left out.
+ * Returns the packed record (free it). */
 static uint8_t *
 s_slimmed (const bc_envelope_t *event, size_t *len)
 {
@@ -84,16 +86,24 @@ s_slimmed (const bc_envelope_t *event, size_t *len)
             s_slim (e->message);
         m = e ? &e->base : NULL;
     }
-    if (!m)
-        return NULL;
-    bc_header_t h = {.id = event->id,
-                     .source = event->source,
-                     .seq = event->seq,
-                     .time_us = event->time_us,
-                     .principal = event->principal,
-                     .correlation_id = event->correlation_id};
-    uint8_t *out = bc_envelope_pack (&h, m, len);
-    protobuf_c_message_free_unpacked (m, NULL);
+    Balcao__V1__Envelope kept = *event; /* shallow: the event's strings */
+    kept.id = kept.source = kept.correlation_id = (char *) protobuf_c_empty_string;
+    uint8_t *payload = NULL;
+    if (m) {
+        kept.payload.len = protobuf_c_message_get_packed_size (m);
+        payload = malloc (kept.payload.len ? kept.payload.len : 1);
+        if (payload)
+            protobuf_c_message_pack (m, payload);
+        kept.payload.data = payload;
+        protobuf_c_message_free_unpacked (m, NULL);
+    }
+    uint8_t *out = NULL;
+    if (!m || payload) {
+        *len = balcao__v1__envelope__get_packed_size (&kept);
+        if ((out = malloc (*len ? *len : 1)))
+            balcao__v1__envelope__pack (&kept, out);
+    }
+    free (payload);
     return out;
 }
 
@@ -108,6 +118,7 @@ s_prune (void *state, bc_tx_t *tx, const bc_envelope_t *event, const void *data,
     bc_key_from_u64 (event->seq, key);
     size_t slim_len = 0;
     uint8_t *slim = s_slimmed (event, &slim_len);
+    /* (out of memory: kept whole) */
     MDB_val k = {8, key}, v = {slim ? slim_len : len, slim ? slim : (void *) data};
     /* Pruned oldest first: each key comes after every other, and
      * MDB_APPEND fills the pages instead of splitting them in halves. */
