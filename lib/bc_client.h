@@ -66,5 +66,8 @@ const char *bc_client_error_text (int rc, const bc_envelope_t *reply, char *buf,
 /* Sets a connecting socket to notice a silent peer and reconnect quickly
  * after a partition (heartbeats, connect timeout). */
 void bc_socket_liveness (void *sock);
+/* The same for a SUB socket (a consumer's events), by TCP keepalive: see
+ * bc_client.c for why not heartbeats. */
+void bc_socket_liveness_sub (void *sock);
 
 #endif

@@ -279,7 +279,7 @@ s_consume_one (bc_service_t *self, const char *source, bc_event_fn *fn)
     zsock_set_rcvhwm (src->sub, 100000);
     zsock_set_subscribe (src->sub, "");
     zsock_set_maxmsgsize (src->sub, (int64_t) self->max_message * 2 + 65536);
-    bc_socket_liveness (src->sub);
+    bc_socket_liveness_sub (src->sub);
     if (self->curve) {
         char base[64];
         bc_curve_client (self->curve, src->sub,
