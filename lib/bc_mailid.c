@@ -100,7 +100,7 @@ bc_mailid_of_raw (const unsigned char *raw, size_t len, char *out, size_t size)
                 if (raw[j] == '\n' && !(j + 1 < len && (raw[j + 1] == ' ' || raw[j + 1] == '\t')))
                     break;
                 if (raw[j] != ' ' && raw[j] != '\t' && raw[j] != '\r' && raw[j] != '\n'
-                    && n + 1 < size)
+                    && raw[j] != 0 && n + 1 < size)
                     out[n++] = (char) raw[j];
                 j++;
             }
