@@ -5,8 +5,7 @@
 # the Graph API's documented request shapes and a webhook update to copy.
 #
 #   tools/bench-bot-turn.sh SHAPES WEBHOOK [N] [RUNS] [KB_BATCH_DELAY_MS]
-#   e.g. tools/bench-bot-turn.sh ../shared/data/whatsapp/send \
-#        ../shared/data/whatsapp/meta_docs/webhook_interactive_list_reply.json 200 3
+#   (the command that made the figures is in docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BALCAO_BUILD:-build}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The bot's answer time (issue 16; docs/benchmarks.md): kb's AskBot over the
 # bus on the starter articles and, when given, a JSONL file of more (e.g.
-# ../shared/data/kb/zammad-ptbr/articles.jsonl), N questions (default
+# the zammad pt-BR articles of the team's shared data, given by path), N questions (default
 # 5,000) from C clients (default 4), RUNS times (default 3), p50/p99 per run.
 #
 #   tools/bench-bot.sh [N] [C] [RUNS] [ARTICLES.jsonl]

@@ -2,7 +2,7 @@
 """The bot's answer time (issue 16; docs/benchmarks.md): kb's AskBot over
 the bus, as the bot's caller asks it, on the starter articles (data/kb)
 and, when given, more articles (a JSONL file such as the 41 zammad pt-BR
-articles, ../shared/data/kb/zammad-ptbr/articles.jsonl), with the help-desk set's 106 questions
+articles of the team's shared data, given by path), with the help-desk set's 106 questions
 (tests/data/kb-helpdesk/queries.tsv) and the 25 it cannot answer, asked
 in turn N times in all (default 5,000) by C clients at once (default 4),
 RUNS times (default 3) on fresh systems. Prints answers/s and p50/p99 of

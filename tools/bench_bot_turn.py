@@ -9,10 +9,11 @@ installation; p50/p90/p99 and the worst per run.
 
     tools/bench-bot-turn.sh SHAPES WEBHOOK [N] [RUNS] [KB_BATCH_DELAY_MS]
 
-SHAPES: the Graph API's documented request shapes the stand-in checks
-(e.g. ../shared/data/whatsapp/send); WEBHOOK: a documented webhook update
-to copy for each message (e.g. ../shared/data/whatsapp/meta_docs/
-webhook_interactive_list_reply.json). The tool reads nothing else.
+SHAPES: the folder of the Graph API's documented request shapes the
+stand-in checks (the team's shared data has one, whatsapp/send); WEBHOOK:
+a documented webhook update to copy for each message (there:
+whatsapp/meta_docs/webhook_interactive_list_reply.json). Both are given by
+path; the tool reads nothing else.
 
 KB_BATCH_DELAY_MS sets kb/batch_delay_ms (default 200: kb gathers events
 that long before a transaction, for Xapian's sake).

@@ -5,7 +5,7 @@
 Starts intake and router from the build directory with notify pointed at the
 Graph API stand-in (tests/e2e/graph_standin.py, which checks each request's
 token and shape against the documented request shapes in SHAPES, the
-directory given on the command line, e.g. ../shared/data/whatsapp/send/, and
+directory given on the command line (the team's shared data has one, whatsapp/send), and
 answers as Meta does); opens N WhatsApp tickets (intake Submit, channel "whatsapp", N
 different numbers) while notify is stopped; then starts notify and times
 its WhatsApp acknowledgements from the first request the stand-in receives
@@ -80,7 +80,7 @@ def one_run(n, batch, shapes):
 def main():
     if len(sys.argv) < 2 or not os.path.isdir(sys.argv[1]):
         raise SystemExit("usage: bench_whatsapp_out.py SHAPES [N] [RUNS] [BATCH]  (SHAPES: the "
-                         "documented Graph API request shapes, e.g. ../shared/data/whatsapp/send)")
+                         "documented Graph API request shapes, e.g. whatsapp/send of the team's shared data)")
     shapes = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
