@@ -77,6 +77,18 @@ s_pool_init (gateway_bus_t *self, s_pool_t *pool, const char *name, int timeout_
     pthread_cond_init (&pool->freed, NULL);
 }
 
+/* One pool per instance of service (service, service-2, ...); returns n. */
+static int
+s_pools_init (gateway_bus_t *self, s_pool_t *pools, const char *service, int n, int timeout_ms)
+{
+    for (int k = 1; k <= n; k++) {
+        char name[32];
+        s_pool_init (self, &pools[k - 1], bc_config_instance (service, k, name, sizeof name),
+                     timeout_ms, 1);
+    }
+    return n;
+}
+
 static void
 s_pool_empty (s_pool_t *pool)
 {
@@ -100,18 +112,10 @@ gateway_bus_new (bc_config_t *config)
     pthread_mutex_init (&self->health_lock, NULL);
     int timeout = (int) bc_config_int (config, "gateway/bus_timeout_ms", 2000);
     s_pool_init (self, &self->router, "router", timeout, 1);
-    self->n_intake = bc_config_replicas (config, "intake");
-    for (int k = 1; k <= self->n_intake; k++) {
-        char name[32];
-        s_pool_init (self, &self->intake[k - 1], bc_config_instance ("intake", k, name, sizeof name),
-                     timeout, 1);
-    }
-    self->n_kb = 1 + bc_config_read_replicas (config, "kb");
-    for (int k = 1; k <= self->n_kb; k++) {
-        char name[32];
-        s_pool_init (self, &self->kb[k - 1], bc_config_instance ("kb", k, name, sizeof name),
-                     timeout, 1);
-    }
+    self->n_intake = s_pools_init (self, self->intake, "intake",
+                                   bc_config_replicas (config, "intake"), timeout);
+    self->n_kb = s_pools_init (self, self->kb, "kb", 1 + bc_config_read_replicas (config, "kb"),
+                               timeout);
     s_pool_init (self, &self->notify, "notify", timeout, 1);
     self->health_timeout_ms = (int) bc_config_int (config, "gateway/health_timeout_ms", 300);
     for (int i = 0; i < GATEWAY_NSERVICES; i++) {

@@ -38,7 +38,7 @@ import time
 from harness import check, log, run_test, wait_until
 from balcao.v1 import bus_pb2, kb_pb2, notify_pb2
 from test_backup import Burst
-from test_five_hosts import HOSTS, FiveHosts, acks, deliver, sh
+from test_five_hosts import HOSTS, FiveHosts, acks, deliver, on_five_hosts, sh
 
 BUS = ["intake", "router", "kb", "notify"]
 MAILS = 10  # tickets 1..10, "Pedido 0".."Pedido 9"
@@ -135,15 +135,7 @@ def caught_up(s):
 
 
 def main():
-    if os.geteuid() != 0 or not shutil.which("ip"):
-        print("SKIP: needs root and iproute2 (network namespaces)")
-        return
-    sh("net-up")
-    try:
-        with BackupHosts() as s:
-            run(s)
-    finally:
-        sh("net-down")
+    on_five_hosts(BackupHosts, run)
 
 
 def run(s):
