@@ -73,20 +73,23 @@ def report(s, group_by="", day=None, principal=SUPERVISOR):
 
 def strip_reports(path):
     """Rewrites an LMDB store without the reports' tables and mark, as a
-    router made before them left it (mdb_dump / mdb_load)."""
+    router made before them left it (mdb_dump / mdb_load). The dump is in
+    hex: Debian's mdb_dump -p prints a backslash byte unescaped, and
+    mdb_load then refuses the line (a reply's timestamp may hold 0x5c)."""
     stat = subprocess.run(["mdb_stat", "-a", path], capture_output=True, text=True, check=True)
     names = [n for n in re.findall(r"^Status of (\S+)$", stat.stdout, re.M)
              if n != "Main" and not n.startswith("report_")]
     fresh = path + ".old"
     os.makedirs(fresh)
     for name in names:
-        dump = subprocess.run(["mdb_dump", "-p", "-s", name, path], capture_output=True,
+        dump = subprocess.run(["mdb_dump", "-s", name, path], capture_output=True,
                               text=True, check=True).stdout.split("\n")
         if name == "meta":
-            i = dump.index(" reports_seeded")
+            i = dump.index(" " + b"reports_seeded".hex())
             del dump[i:i + 2]
-        subprocess.run(["mdb_load", "-s", name, fresh], input="\n".join(dump), text=True,
-                       check=True)
+        r = subprocess.run(["mdb_load", "-s", name, fresh], input="\n".join(dump), text=True,
+                           capture_output=True)
+        check(r.returncode == 0, "the store is rewritten (%s)" % name, r.stderr)
     shutil.rmtree(path)
     os.rename(fresh, path)
 
