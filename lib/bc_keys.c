@@ -56,7 +56,8 @@ bc_keys_lookup (void *arg, const char *z85)
 {
     bc_keys_t *self = arg;
     MDB_txn *txn;
-    if (mdb_txn_begin (bc_store_env (bc_service_store (self->svc)), NULL, MDB_RDONLY, &txn))
+    bc_store_t *store = bc_service_store (self->svc);
+    if (bc_store_read_begin (store, &txn))
         return NULL;
     MDB_val k = {strlen (z85), (char *) z85}, v;
     char *who = mdb_get (txn, self->keys, &k, &v) == 0 ? strndup (v.mv_data, v.mv_size) : NULL;
@@ -70,6 +71,6 @@ bc_keys_lookup (void *arg, const char *z85)
         free (who);
         who = NULL;
     }
-    mdb_txn_abort (txn);
+    bc_store_read_end (store, txn);
     return who;
 }

@@ -130,6 +130,7 @@ bc_service_new (const char *name, bc_config_t *config, const char *const *dbs, i
                                          &self->nlog_readers);
     self->head_seq = s_log_head (self);
     bc_retention_setup (self);
+    bc_service_compact_if_due (self, 1);
 
     int curve_error;
     self->curve = bc_curve_new (config, self->base, &curve_error);
@@ -471,6 +472,7 @@ s_run_batch (bc_service_t *self)
     }
     self->tx.nevents = 0;
     self->ninputs = 0;
+    bc_service_compact_if_due (self, 0);
     for (int i = 0; i < self->nsources; i++) {
         bc_source_t *src = &self->sources[i];
         if (!src->replay_id[0] && (src->wants_replay || src->source_head > src->applied))

@@ -101,6 +101,23 @@ typedef int (bc_prune_fn) (void *state, bc_tx_t *tx, const bc_envelope_t *event,
                            const void *data, size_t len);
 void bc_service_on_prune (bc_service_t *self, bc_prune_fn *fn);
 
+/* LGPD erasure (bc_service_erase.c, with bc_scrub.h). Inside a batch: */
+typedef struct bc_scrub_t bc_scrub_t;
+/* Learns the subject's terms from the log and the stored replies. */
+int bc_tx_scrub_learn (bc_tx_t *tx, bc_scrub_t *scrub);
+/* Scrubs the runtime's own records: the log (a replay never hands the
+ * erased data out again), the stored replies and the quarantine; *changed
+ * counts the records rewritten. */
+int bc_tx_scrub (bc_tx_t *tx, const bc_scrub_t *scrub, uint64_t *changed);
+/* Scrubs (or, with learn, only learns from) every value of a database of
+ * messages of type desc (NULL: envelopes). */
+int bc_scrub_db (MDB_txn *txn, MDB_dbi dbi, const ProtobufCMessageDescriptor *desc,
+                 bc_scrub_t *scrub, int learn, uint64_t *changed);
+/* After this batch commits (and its replies go), the store is compacted:
+ * no free page keeps what was scrubbed. A crash before that: the service
+ * compacts when it starts again. */
+void bc_tx_compact_after (bc_tx_t *tx);
+
 /* Calls fn about every interval_ms, outside any transaction. */
 void bc_service_every (bc_service_t *self, int interval_ms, bc_timer_fn *fn);
 /* Lets events (never requests) wait up to delay_ms to join a larger batch:
@@ -162,6 +179,7 @@ bc_config_t *bc_config_from_args (int argc, char **argv, int *first_arg);
 
 /* Inside a handler. */
 MDB_txn *bc_tx_txn (bc_tx_t *tx);
+bc_service_t *bc_tx_service (bc_tx_t *tx);
 int64_t bc_tx_now_us (bc_tx_t *tx);
 /* The principal of the request or event being applied. */
 const char *bc_tx_principal (bc_tx_t *tx);

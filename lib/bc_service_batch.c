@@ -23,6 +23,12 @@ bc_tx_txn (bc_tx_t *tx)
     return tx->txn;
 }
 
+bc_service_t *
+bc_tx_service (bc_tx_t *tx)
+{
+    return tx->svc;
+}
+
 int64_t
 bc_tx_now_us (bc_tx_t *tx)
 {

@@ -212,6 +212,7 @@ struct bc_service_t {
     uint64_t pruned_total;    /* since start */
     int64_t next_prune_us, prune_logged_us;
     bc_prune_fn *on_prune;
+    int compact_due; /* an erasure committed: compact the store (bc_service_erase.c) */
 };
 
 /* bc_service_batch.c */
@@ -259,6 +260,11 @@ int bc_retention_prune (bc_service_t *self, bc_tx_t *tx);
 void bc_retention_after_commit (bc_service_t *self);
 /* In the loop: a caught-up consumer reports its cursor to src, when due. */
 void bc_retention_report (bc_service_t *self, bc_source_t *src, int64_t now_ms);
+
+/* bc_service_erase.c */
+/* Compacts the store when an erasure asked for it (at_start: when its mark
+ * file says a crash cut it short). */
+void bc_service_compact_if_due (bc_service_t *self, int at_start);
 
 /* bc_quarantine.c */
 /* Reads the number of quarantined events (at start). */

@@ -6,6 +6,9 @@
 #include <assert.h>
 #include <czmq.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,9 @@
 
 struct bc_store_t {
     MDB_env *env;
+    char *dir;
+    /* Readers on other threads (ZAP) against bc_store_compact's swap. */
+    pthread_rwlock_t swap_lock;
     int count;
     char *names[BC_STORE_MAX_DBS];
     MDB_dbi dbis[BC_STORE_MAX_DBS];
@@ -33,6 +39,11 @@ bc_store_open (bc_store_t **self_p, const char *dir, const char *const *names, i
     bc_store_t *self = calloc (1, sizeof *self);
     if (!self)
         return ENOMEM;
+    pthread_rwlock_init (&self->swap_lock, NULL);
+    if (!(self->dir = strdup (dir))) {
+        free (self);
+        return ENOMEM;
+    }
     MDB_txn *txn = NULL;
     if ((rc = mdb_env_create (&self->env)))
         goto fail;
@@ -77,6 +88,8 @@ bc_store_destroy (bc_store_t **self_p)
         mdb_env_close (self->env);
     for (int i = 0; i < self->count; i++)
         free (self->names[i]);
+    pthread_rwlock_destroy (&self->swap_lock);
+    free (self->dir);
     free (self);
     *self_p = NULL;
 }
@@ -110,6 +123,177 @@ bc_store_grow (bc_store_t *self)
         self->map_size = next;
     }
     return rc;
+}
+
+int
+bc_store_delete_where (MDB_txn *txn, MDB_dbi dbi, bc_store_pick_fn *pred, void *arg, unsigned *n)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, dbi, &cur);
+    if (rc)
+        return rc;
+    MDB_val *keys = NULL, k, v;
+    size_t nkeys = 0, cap = 0;
+    for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (!pred (&k, &v, arg))
+            continue;
+        if (nkeys == cap) {
+            cap = cap ? cap * 2 : 64;
+            MDB_val *grown = realloc (keys, cap * sizeof *keys);
+            if (!grown) {
+                rc = ENOMEM;
+                break;
+            }
+            keys = grown;
+        }
+        void *copy = malloc (k.mv_size ? k.mv_size : 1);
+        if (!copy) {
+            rc = ENOMEM;
+            break;
+        }
+        memcpy (copy, k.mv_data, k.mv_size);
+        keys[nkeys++] = (MDB_val) {k.mv_size, copy};
+    }
+    mdb_cursor_close (cur);
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    for (size_t i = 0; i < nkeys; i++) {
+        int r = rc ? 0 : mdb_del (txn, dbi, &keys[i], NULL);
+        if (r && r != MDB_NOTFOUND)
+            rc = r;
+        else if (r == 0 && !rc && n)
+            (*n)++;
+        free (keys[i].mv_data);
+    }
+    free (keys);
+    return rc;
+}
+
+int
+bc_cursor_replace (MDB_cursor *cur, const MDB_val *key, const void *data, size_t len)
+{
+    unsigned char small[512];
+    void *copy = key->mv_size <= sizeof small ? small : malloc (key->mv_size);
+    if (!copy)
+        return ENOMEM;
+    memcpy (copy, key->mv_data, key->mv_size);
+    MDB_val k = {key->mv_size, copy}, v = {len, (void *) data};
+    int rc = mdb_cursor_put (cur, &k, &v, MDB_CURRENT);
+    if (copy != small)
+        free (copy);
+    return rc;
+}
+
+int
+bc_store_txn_begin (bc_store_t *self, unsigned flags, MDB_txn **txn)
+{
+    pthread_rwlock_rdlock (&self->swap_lock);
+    int rc = mdb_txn_begin (self->env, NULL, flags, txn);
+    if (rc)
+        pthread_rwlock_unlock (&self->swap_lock);
+    return rc;
+}
+
+int
+bc_store_txn_commit (bc_store_t *self, MDB_txn *txn)
+{
+    int rc = mdb_txn_commit (txn);
+    pthread_rwlock_unlock (&self->swap_lock);
+    return rc;
+}
+
+void
+bc_store_txn_abort (bc_store_t *self, MDB_txn *txn)
+{
+    mdb_txn_abort (txn);
+    pthread_rwlock_unlock (&self->swap_lock);
+}
+
+int
+bc_store_read_begin (bc_store_t *self, MDB_txn **txn)
+{
+    return bc_store_txn_begin (self, MDB_RDONLY, txn);
+}
+
+void
+bc_store_read_end (bc_store_t *self, MDB_txn *txn)
+{
+    bc_store_txn_abort (self, txn);
+}
+
+static int
+s_fsync_path (const char *path, int flags)
+{
+    int fd = open (path, flags | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int rc = fsync (fd) ? errno : 0;
+    close (fd);
+    return rc;
+}
+
+static uint64_t
+s_file_size (const char *path)
+{
+    struct stat st;
+    return stat (path, &st) == 0 ? (uint64_t) st.st_size : 0;
+}
+
+int
+bc_store_compact (bc_store_t *self, uint64_t *before, uint64_t *after)
+{
+    char tmp[4096], file[4096], tmp_file[4200];
+    snprintf (tmp, sizeof tmp, "%s/compact.tmp", self->dir);
+    snprintf (file, sizeof file, "%s/data.mdb", self->dir);
+    snprintf (tmp_file, sizeof tmp_file, "%s/data.mdb", tmp);
+    *before = s_file_size (file);
+    unlink (tmp_file);
+    int rc = bc_dir_ensure (tmp);
+    /* No transaction of any thread (bc_store_txn_begin) runs meanwhile:
+     * the copy is the store as it is, without its free pages. */
+    pthread_rwlock_wrlock (&self->swap_lock);
+    if (rc == 0)
+        rc = mdb_env_copy2 (self->env, tmp, MDB_CP_COMPACT);
+    if (rc == 0)
+        rc = s_fsync_path (tmp_file, O_RDONLY);
+    if (rc) {
+        pthread_rwlock_unlock (&self->swap_lock);
+        unlink (tmp_file);
+        rmdir (tmp);
+        return rc;
+    }
+    mdb_env_close (self->env);
+    self->env = NULL;
+    if (rename (tmp_file, file))
+        rc = errno;
+    rmdir (tmp);
+    if (rc == 0)
+        rc = s_fsync_path (self->dir, O_RDONLY | O_DIRECTORY);
+    /* Open again, the names in the same order: the same handles. */
+    MDB_txn *txn = NULL;
+    int rc2 = mdb_env_create (&self->env);
+    if (rc2 == 0)
+        rc2 = mdb_env_set_maxdbs (self->env, BC_STORE_MAX_DBS);
+    if (rc2 == 0)
+        rc2 = mdb_env_set_mapsize (self->env, self->map_size);
+    if (rc2 == 0)
+        rc2 = mdb_env_open (self->env, self->dir, MDB_NOTLS, 0640);
+    if (rc2 == 0)
+        rc2 = mdb_txn_begin (self->env, NULL, 0, &txn);
+    for (int i = 0; rc2 == 0 && i < self->count; i++) {
+        MDB_dbi dbi;
+        rc2 = mdb_dbi_open (txn, self->names[i], MDB_CREATE, &dbi);
+        if (rc2 == 0 && dbi != self->dbis[i])
+            rc2 = MDB_BAD_DBI;
+    }
+    if (rc2 == 0)
+        rc2 = mdb_txn_commit (txn);
+    else if (txn)
+        mdb_txn_abort (txn);
+    pthread_rwlock_unlock (&self->swap_lock);
+    *after = s_file_size (file);
+    return rc2 ? rc2 : rc;
 }
 
 size_t

@@ -24,6 +24,34 @@ MDB_dbi bc_store_dbi (bc_store_t *self, const char *name);
 /* Doubles the map. Call with no transaction open, after MDB_MAP_FULL. */
 int bc_store_grow (bc_store_t *self);
 size_t bc_store_map_size (bc_store_t *self);
+/* Replaces the value at the cursor (MDB_CURRENT) with data. The key is
+ * copied first: LMDB re-inserts a value whose size changed, and a key
+ * read from the page it shifts would name another record. */
+int bc_cursor_replace (MDB_cursor *cur, const MDB_val *key, const void *data, size_t len);
+/* Deletes every record of dbi that pred (1: delete) picks, reading all of
+ * them first (no cursor deletes in the walk). *n (may be NULL) counts them.
+ * 0 or an LMDB/errno code. */
+typedef int (bc_store_pick_fn) (const MDB_val *key, const MDB_val *value, void *arg);
+int bc_store_delete_where (MDB_txn *txn, MDB_dbi dbi, bc_store_pick_fn *pred, void *arg,
+                           unsigned *n);
+/* Transactions that never overlap bc_store_compact's swap: for a store
+ * used from several threads (the gateway's; ZAP's reads of a service's).
+ * Every begin that succeeds is ended by one commit or abort. */
+int bc_store_txn_begin (bc_store_t *self, unsigned flags, MDB_txn **txn);
+int bc_store_txn_commit (bc_store_t *self, MDB_txn *txn);
+void bc_store_txn_abort (bc_store_t *self, MDB_txn *txn);
+/* A read transaction (bc_store_txn_begin with MDB_RDONLY), and its end. */
+int bc_store_read_begin (bc_store_t *self, MDB_txn **txn);
+void bc_store_read_end (bc_store_t *self, MDB_txn *txn);
+/* Replaces the store's file by a compacted copy (mdb_env_copy2 with
+ * MDB_CP_COMPACT: no free pages, so nothing a deleted or rewritten record
+ * left behind), then opens it again with the same databases and handles.
+ * Call with no transaction of the calling thread open; other threads'
+ * transactions must go through bc_store_txn_begin (they wait). The sizes of
+ * data.mdb before and after. 0 or an LMDB/errno code (a failure before the
+ * swap leaves the store as it was; after it, the store is unusable and the
+ * service must stop). */
+int bc_store_compact (bc_store_t *self, uint64_t *before, uint64_t *after);
 
 /* Makes dir and its parents (mkdir -p). Another process making the same
  * directories at the same time is fine. Returns 0 or an errno value. */

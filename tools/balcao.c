@@ -72,10 +72,17 @@ s_usage (void)
                          "                            SLA targets, working hours, holidays (set: admins)\n"
                          "  status online|away|offline\n"
                          "                            your availability (online gets tickets)\n"
-                         "  people [agent|customer|...]\n"
-                         "                            registered people\n"
+                         "  people [agent|customer|...] [--query TEXT]\n"
+                         "                            registered people (--query: by name, address,\n"
+                         "                            phone, CPF or CNPJ, with or without punctuation)\n"
                          "  person-add ID NAME TIER [CAPACITY [SKILL,...]]\n"
                          "                            register an agent (admins)\n"
+                         "  person-add customer:ADDRESS NAME [--cpf CPF|--cnpj CNPJ]\n"
+                         "                            register a customer, with their CPF or CNPJ\n"
+                         "                            (admins; the rest of a known person is kept)\n"
+                         "  orgs [TEXT]               the organizations (by name or CNPJ)\n"
+                         "  org-save NAME [--cnpj CNPJ]\n"
+                         "                            add or change an organization (supervisors)\n"
                          "  escalate N --reason TEXT --tried TEXT            N1 -> N2\n"
                          "  escalate N --steps TEXT --env TEXT --affected TEXT [--reason TEXT]\n"
                          "             [--attach REF]...                        N2 -> N3\n"
@@ -85,6 +92,9 @@ s_usage (void)
                          "  report [FROM [TO]] [--by tier|category|agent|channel] [--csv]\n"
                          "                            the period's figures (supervisors; YYYY-MM-DD,\n"
                          "                            default the last 30 days)\n"
+                         "  lgpd erase customer:ADDRESS --reason TEXT --yes\n"
+                         "                            anonymise a customer everywhere (admins; LGPD)\n"
+                         "  lgpd log [--json]         the audit of exports and anonymisations (admins)\n"
                          "  macros                    the standard messages\n"
                          "  macro-save ID --name NAME --text-file FILE [--name-en NAME]\n"
                          "             [--text-en-file FILE] [--category C] [--priority P] [--action A]\n"
@@ -183,10 +193,17 @@ s_usage (void)
                      "                            (set: administradores)\n"
                      "  status online|away|offline\n"
                      "                            sua disponibilidade (online recebe chamados)\n"
-                     "  people [agent|customer|...]\n"
-                     "                            pessoas cadastradas\n"
+                     "  people [agent|customer|...] [--query TEXTO]\n"
+                     "                            pessoas cadastradas (--query: por nome, endereço,\n"
+                     "                            telefone, CPF ou CNPJ, com ou sem pontuação)\n"
                      "  person-add ID NOME NÍVEL [CAPACIDADE [HABILIDADE,...]]\n"
                      "                            cadastra um agente (administradores)\n"
+                     "  person-add customer:ENDEREÇO NOME [--cpf CPF|--cnpj CNPJ]\n"
+                     "                            cadastra um cliente, com seu CPF ou CNPJ\n"
+                     "                            (administradores; o resto de quem já existe fica)\n"
+                     "  orgs [TEXTO]              as organizações (por nome ou CNPJ)\n"
+                     "  org-save NOME [--cnpj CNPJ]\n"
+                     "                            cadastra ou muda uma organização (supervisores)\n"
                      "  escalate N --reason TEXTO --tried TEXTO          N1 -> N2\n"
                      "  escalate N --steps TEXTO --env TEXTO --affected TEXTO [--reason TEXTO]\n"
                      "             [--attach REF]...                        N2 -> N3\n"
@@ -196,6 +213,11 @@ s_usage (void)
                      "  report [DE [ATÉ]] [--by tier|category|agent|channel] [--csv]\n"
                      "                            os números do período (supervisores; AAAA-MM-DD,\n"
                      "                            por padrão os últimos 30 dias)\n"
+                     "  lgpd erase customer:ENDEREÇO --reason MOTIVO --yes\n"
+                     "                            anonimiza um cliente em todo lugar\n"
+                     "                            (administradores; LGPD)\n"
+                     "  lgpd log [--json]         a auditoria de exportações e anonimizações\n"
+                     "                            (administradores)\n"
                      "  macros                    as mensagens padrão\n"
                      "  macro-save ID --name NOME --text-file ARQUIVO [--name-en NOME]\n"
                      "             [--text-en-file ARQUIVO] [--category C] [--priority P] [--action A]\n"
@@ -782,7 +804,8 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "log-call") == 0)
         rc = s_write (config, n, args, 0, "phone");
     else if (strcmp (cmd, "status") == 0 || strcmp (cmd, "people") == 0
-             || strcmp (cmd, "person-add") == 0)
+             || strcmp (cmd, "person-add") == 0 || strcmp (cmd, "orgs") == 0
+             || strcmp (cmd, "org-save") == 0)
         rc = balcao_people (config, cmd, n, args);
     else if (strcmp (cmd, "macros") == 0 || strcmp (cmd, "macro") == 0)
         rc = s_macros_cmd (config, cmd, n, args);
@@ -838,6 +861,8 @@ main (int argc, char **argv)
         rc = balcao_kb (config, n, args);
     else if (strcmp (cmd, "report") == 0)
         rc = balcao_report (config, n, args);
+    else if (strcmp (cmd, "lgpd") == 0)
+        rc = balcao_lgpd (config, n, args);
     if (rc == EXIT_USAGE)
         s_usage ();
     bc_config_destroy (&config);

@@ -1,7 +1,7 @@
 /* balcao_cli: what the agent CLI's files share (balcao_cli.c: the calls to
  * services, the language, times and numbers). tools/balcao.c: main, the
  * usage and the commands on tickets; balcao_kb.c: the
- * knowledge base; balcao_people.c: people; balcao_keys.c: CURVE keys;
+ * knowledge base; balcao_people.c: people and organizations; balcao_keys.c: CURVE keys;
  * balcao_mail.c: attachments and the outbox; balcao_report.c: reports;
  * balcao_logs.c: the event logs (`tail`, `quarantine`); balcao_desk.c: the
  * dashboard's views (`queue`, `counts`, `macro-preview`); balcao_settings.c:
@@ -77,6 +77,8 @@ int balcao_kb_export (bc_config_t *config, const char *path);
  * `macro-save`, `macro-remove`. */
 int balcao_catalog_list (bc_config_t *config, int macros);
 int balcao_catalog (bc_config_t *config, const char *cmd, int argc, char **argv);
+/* balcao_lgpd.c: `lgpd erase`, `lgpd log` (the data subject's rights). */
+int balcao_lgpd (bc_config_t *config, int argc, char **argv);
 /* balcao_report.c: `balcao report`. */
 int balcao_report (bc_config_t *config, int argc, char **argv);
 

@@ -60,11 +60,12 @@ gateway_accounts_new (bc_config_t *config, gateway_bus_t *bus)
     self->store = gateway_store_new (config);
     self->sessions = self->store ? gateway_sessions_new (config, self->store) : NULL;
     self->mail = self->sessions ? gateway_mail_new (config) : NULL;
+    self->erasures = self->mail ? gateway_erasures_new (config, self->store, bus) : NULL;
     /* Unknown addresses are checked against this, so that they take as long
      * as a wrong password. */
     char random[GATEWAY_SECRET_LEN + 1];
     gateway_secret_new (random);
-    if (!self->mail || !gateway_totp_init () || !self->login_failures || !self->login_peers ||
+    if (!self->mail || !self->erasures || !gateway_totp_init () || !self->login_failures || !self->login_peers ||
         !self->mail_addresses || !self->mail_peers || !self->ratelog ||
         crypto_pwhash_str (self->dummy_hash, random, strlen (random),
                            crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -79,6 +80,7 @@ gateway_accounts_destroy (gateway_accounts_t **self_p)
     gateway_accounts_t *self = *self_p;
     if (!self)
         return;
+    gateway_erasures_destroy (&self->erasures); /* its thread uses the store */
     gateway_mail_destroy (&self->mail);
     gateway_sessions_destroy (&self->sessions);
     gateway_store_destroy (&self->store);

@@ -7,6 +7,7 @@
 
 #include "bc_ratelog.h"
 #include "gateway_accounts.h"
+#include "gateway_erasures.h"
 #include "gateway_mail.h"
 #include "gateway_ratelimit.h"
 #include "gateway_sessions.h"
@@ -19,6 +20,7 @@ struct gateway_accounts_t {
     gateway_bus_t *bus;
     gateway_store_t *store;
     gateway_sessions_t *sessions;
+    gateway_erasures_t *erasures; /* LGPD: accounts of people erased */
     gateway_mail_t *mail;
     bool is_secure;    /* gateway/public_url is https: cookies are Secure */
     int64_t link_us;   /* how long a mailed link works */

@@ -3,7 +3,10 @@
 #include "gateway_desk_actions.h"
 
 #include "balcao/v1/router.pb-c.h"
+#include "balcao/v1/bus.pb-c.h"
+#include "bc_clock.h"
 #include "gateway_desk.h"
+#include "gateway_desk_json.h"
 #include "gateway_parse.h"
 #include "gateway_ticket_json.h"
 
@@ -73,7 +76,55 @@ s_assign (gateway_bus_t *bus, gateway_req_t *req, uint64_t number, bool is_take)
     return s_send (bus, req, &act.base, number);
 }
 
-/* reply, note, phone. */
+/* A reply refused with "conflict" while it carried seen_updated_us: when
+ * the ticket did change since (not a closed ticket's refusal), 409 with
+ * the router's sentence, the ticket now (as the desk ticket, without its
+ * timeline) and the messages written since, so the agent sees what
+ * changed and may send again with the ticket's updated_us. NULL: answer
+ * the refusal as it is. */
+static json_t *
+s_conflict (gateway_bus_t *bus, gateway_req_t *req, uint64_t number, int64_t seen,
+            const bc_envelope_t *refusal)
+{
+    Balcao__V1__Error *err =
+        (Balcao__V1__Error *) bc_envelope_payload (refusal, &balcao__v1__error__descriptor);
+    if (!err)
+        return NULL;
+    bool is_conflict = strcmp (err->code, "conflict") == 0;
+    json_t *out = is_conflict ? json_pack ("{s:s, s:s, s:s}", "error", "conflict", "message",
+                                           err->message, "message_pt",
+                                           *err->message_pt ? err->message_pt : err->message)
+                              : NULL;
+    balcao__v1__error__free_unpacked (err, NULL);
+    if (!out)
+        return NULL;
+    Balcao__V1__GetTicket get = BALCAO__V1__GET_TICKET__INIT;
+    get.number = number;
+    bc_envelope_t *reply = NULL;
+    Balcao__V1__Ticket *t = NULL;
+    if (gateway_bus_call (bus, "router", req->principal, &get.base, &reply) == BC_OK)
+        t = (Balcao__V1__Ticket *) bc_envelope_payload (reply, &balcao__v1__ticket__descriptor);
+    bc_envelope_destroy (&reply);
+    if (!t || t->updated_us <= seen) {
+        if (t)
+            balcao__v1__ticket__free_unpacked (t, NULL);
+        json_decref (out);
+        return NULL;
+    }
+    json_t *ticket = gateway_desk_ticket (t, NULL, NULL, NULL, bc_now_us ());
+    json_t *messages = json_object_get (ticket, "messages"), *since = json_array ();
+    for (size_t i = 0; i < t->n_messages && i < json_array_size (messages); i++)
+        if (t->messages[i]->time_us > seen)
+            json_array_append (since, json_array_get (messages, i));
+    json_object_set_new (out, "ticket", ticket);
+    json_object_set_new (out, "new_messages", since);
+    balcao__v1__ticket__free_unpacked (t, NULL);
+    return out;
+}
+
+/* reply, note, phone; a reply may carry seen_updated_us (the ticket's
+ * updated_us when the agent opened it): the router refuses it when the
+ * ticket changed since. */
 static enum MHD_Result
 s_message (gateway_bus_t *bus, gateway_req_t *req, uint64_t number, const char *action)
 {
@@ -81,12 +132,36 @@ s_message (gateway_bus_t *bus, gateway_req_t *req, uint64_t number, const char *
     gateway_ticket_why_t why;
     if (!gateway_ticket_text (req->body_json, "body", 1, S_MAX_TEXT, true, true, &text, &why))
         return s_invalid (req, &why);
+    bool is_reply = strcmp (action, "reply") == 0;
+    json_t *seen = json_object_get (req->body_json, "seen_updated_us");
+    if (is_reply && seen && !json_is_null (seen)
+        && !(json_is_integer (seen) && json_integer_value (seen) >= 0)) {
+        snprintf (why.pt, sizeof why.pt, "o campo \"seen_updated_us\" é o updated_us do chamado "
+                                         "quando foi aberto (um inteiro, 0 para não conferir)");
+        snprintf (why.en, sizeof why.en, "the field \"seen_updated_us\" is the ticket's "
+                                         "updated_us when it was opened (a whole number, 0 not to "
+                                         "check)");
+        return s_invalid (req, &why);
+    }
     Balcao__V1__AddMessage act = BALCAO__V1__ADD_MESSAGE__INIT;
     act.number = number;
     act.body = (char *) text;
     act.is_internal = strcmp (action, "note") == 0;
     act.channel = strcmp (action, "phone") == 0 ? "phone" : "agent";
-    return s_send (bus, req, &act.base, number);
+    act.seen_updated_us = is_reply && json_is_integer (seen) ? json_integer_value (seen) : 0;
+    if (!act.seen_updated_us)
+        return s_send (bus, req, &act.base, number);
+    bc_envelope_t *reply = NULL;
+    int rc = gateway_bus_call (bus, "router", req->principal, &act.base, &reply);
+    json_t *conflict =
+        rc == BC_EREMOTE ? s_conflict (bus, req, number, act.seen_updated_us, reply) : NULL;
+    enum MHD_Result out = MHD_YES;
+    if (conflict)
+        out = gateway_http_json (req->conn, MHD_HTTP_CONFLICT, conflict, NULL, NULL);
+    else if (rc != BC_OK)
+        out = gateway_desk_router_error (req, rc, reply);
+    bc_envelope_destroy (&reply);
+    return rc == BC_OK ? gateway_desk_answer_ticket (bus, req, MHD_HTTP_OK, number) : out;
 }
 
 static enum MHD_Result

@@ -3,7 +3,9 @@
  * each body is checked here (400 invalid, nothing sent, when a field is
  * missing or of the wrong type), then sent to the router as the signed-in
  * person, who decides; the answer is the desk ticket after it, or the
- * router's refusal with its status and sentence. */
+ * router's refusal with its status and sentence. A reply that carried
+ * seen_updated_us on a ticket changed since is 409 with the ticket now and
+ * the messages written since (docs/API.md, "Presence"). */
 #ifndef GATEWAY_DESK_ACTIONS_H
 #define GATEWAY_DESK_ACTIONS_H
 

@@ -180,6 +180,8 @@ gateway_desk_summary (const Balcao__V1__Ticket *t, const json_t *names, int64_t 
     /* A resolved ticket whose customer's answer was unclear: back in front
      * of the agent until they write to the customer. */
     json_object_set_new (out, "awaits_judgement", json_boolean (t->awaits_judgement));
+    /* Exact, for a reply's seen_updated_us (updated_at is to the second). */
+    json_object_set_new (out, "updated_us", json_integer ((json_int_t) t->updated_us));
     return out;
 }
 

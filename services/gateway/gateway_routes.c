@@ -12,6 +12,7 @@
 #include "gateway_desk_kb.h"
 #include "gateway_kb.h"
 #include "gateway_parse.h"
+#include "gateway_presence.h"
 #include "gateway_reports.h"
 #include "gateway_sse.h"
 #include "gateway_static.h"
@@ -41,6 +42,7 @@ struct gateway_routes_t {
     gateway_desk_admin_t *desk_admin;
     gateway_desk_t *desk;
     gateway_sse_t *sse;
+    gateway_presence_t *presence; /* who views which ticket (memory only) */
     gateway_static_t *files;
     gateway_whatsapp_t *whatsapp;
     gateway_chat_t *chat;
@@ -75,7 +77,8 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->reports = gateway_reports_new (config, bus);
     self->desk_admin = gateway_desk_admin_new (config, bus);
     self->desk = gateway_desk_new (config, bus);
-    self->sse = gateway_sse_new (config, bus);
+    self->presence = gateway_presence_new (config, bus);
+    self->sse = self->presence ? gateway_sse_new (config, bus, self->presence) : NULL;
     self->files = gateway_static_new (config);
     self->desk_kb = gateway_desk_kb_new (config, bus);
     self->whatsapp = gateway_whatsapp_new (config, bus);
@@ -97,6 +100,7 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     gateway_chat_destroy (&self->chat);
     gateway_whatsapp_destroy (&self->whatsapp);
     gateway_sse_destroy (&self->sse);
+    gateway_presence_destroy (&self->presence);
     gateway_kb_destroy (&self->kb);
     gateway_desk_kb_destroy (&self->desk_kb);
     gateway_reports_destroy (&self->reports);
@@ -416,6 +420,7 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
         !gateway_kb_route (self->kb, &req, &out) &&
         !gateway_reports_route (self->reports, &req, &out) &&
         !gateway_desk_admin_route (self->desk_admin, &req, &out) &&
+        !gateway_presence_route (self->presence, &req, &out) &&
         !gateway_desk_route (self->desk, &req, &out) &&
         !gateway_sse_route (self->sse, &req, &out))
         out = gateway_http_no_such_page (conn);

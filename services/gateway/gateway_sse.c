@@ -85,6 +85,9 @@ typedef struct s_watch {
 
 struct gateway_sse_t {
     gateway_bus_t *bus;
+    gateway_presence_t *presence; /* or NULL */
+    zlist_t *gone;                /* sessions whose last stream closed (for the hub) */
+    int64_t swept_ms;             /* the presence's last sweep */
     bc_client_t *feed; /* the hub's own, for its pipelined feed requests */
     int poll_ms, ping_s, per_session, max_streams, timeout_ms;
     bool agents_apart; /* restricted organizations: a watch per agent */
@@ -111,6 +114,10 @@ typedef struct s_stream {
     gateway_sse_stream_t *io; /* its connection (gateway_sse_stream.c) */
     uint64_t cursor, id_sent;
     char key[208];
+    char principal[200]; /* its own person (the watch's may be a colleague) */
+    bool is_staff;
+    char *presence; /* presence events waiting for its reader (or NULL) */
+    size_t presence_len;
     struct s_stream *next; /* the watch's */
 } s_stream_t;
 
@@ -392,6 +399,93 @@ s_watch_free (s_watch_t *w)
     free (w);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Presence (gateway_presence.h): not the router's events, so no id and no
+ * ring; each staff stream keeps the few waiting for its reader. */
+
+/* A stream's presence text waiting beyond this is dropped: its reader is
+ * far behind, and the next change says it all again. */
+#define S_PRESENCE_WAITING 65536
+
+/* Under the lock: ticket number's viewers to every staff stream that may
+ * be told. The order of the locks is this one, then presence's. */
+static void
+s_presence_push (gateway_sse_t *self, uint64_t number)
+{
+    json_t *viewers = gateway_presence_viewers (self->presence, number);
+    json_t *data = json_pack ("{s:I, s:o}", "number", (json_int_t) number, "viewers", viewers);
+    char *json = data ? json_dumps (data, JSON_COMPACT) : NULL;
+    json_decref (data);
+    if (!json)
+        return;
+    size_t len = strlen (json) + 32;
+    char *text = malloc (len);
+    if (text)
+        len = (size_t) snprintf (text, len, "event: presence\ndata: %s\n\n", json);
+    free (json);
+    if (!text)
+        return;
+    for (s_watch_t *w = self->watches; w; w = w->next)
+        for (s_stream_t *st = w->streams; st; st = st->next) {
+            if (!st->is_staff || st->presence_len + len > S_PRESENCE_WAITING
+                || !gateway_presence_may_tell (self->presence, st->principal, number))
+                continue;
+            char *grown = realloc (st->presence, st->presence_len + len + 1);
+            if (!grown)
+                continue;
+            memcpy (grown + st->presence_len, text, len + 1);
+            st->presence = grown;
+            st->presence_len += len;
+            gateway_sse_stream_resume (st->io);
+        }
+    free (text);
+}
+
+void
+gateway_sse_presence (gateway_sse_t *self, uint64_t number)
+{
+    assert (self);
+    if (!self->presence)
+        return;
+    pthread_mutex_lock (&self->lock);
+    s_presence_push (self, number);
+    pthread_mutex_unlock (&self->lock);
+}
+
+static void
+s_presence_changed (void *arg, uint64_t number)
+{
+    gateway_sse_presence (arg, number);
+}
+
+/* Under the lock, every poll: the sessions whose browser went away leave
+ * their tickets; twice a second, entries past their time go. */
+static void
+s_presence_tend (gateway_sse_t *self)
+{
+    if (!self->presence)
+        return;
+    uint64_t changed[64];
+    size_t n = 0;
+    char *session;
+    while ((session = zlist_pop (self->gone))) {
+        /* A stream of the session may have opened since (a reload). */
+        if (!zhash_lookup (self->per_key, session))
+            n = gateway_presence_session_gone (self->presence, session, changed, 64);
+        free (session);
+        for (size_t i = 0; i < n; i++)
+            s_presence_push (self, changed[i]);
+        n = 0;
+    }
+    int64_t mono = zclock_mono ();
+    if (mono - self->swept_ms < 500)
+        return;
+    self->swept_ms = mono;
+    n = gateway_presence_sweep (self->presence, changed, 64);
+    for (size_t i = 0; i < n; i++)
+        s_presence_push (self, changed[i]);
+}
+
 static void *
 s_hub (void *arg)
 {
@@ -409,8 +503,10 @@ s_hub (void *arg)
                 p = &w->next;
         }
         bool stop = self->stopping, idle = !self->watches;
-        if (!stop)
+        if (!stop) {
             s_tend (self);
+            s_presence_tend (self);
+        }
         pthread_mutex_unlock (&self->lock);
         if (stop)
             break;
@@ -441,12 +537,16 @@ s_hub (void *arg)
 /* ---------------------------------------------------------------------- */
 
 gateway_sse_t *
-gateway_sse_new (bc_config_t *config, gateway_bus_t *bus)
+gateway_sse_new (bc_config_t *config, gateway_bus_t *bus, gateway_presence_t *presence)
 {
     gateway_sse_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->bus = bus;
+    self->presence = presence;
+    self->gone = zlist_new ();
+    if (self->gone)
+        zlist_autofree (self->gone);
     self->poll_ms = (int) bc_config_int (config, "gateway/sse_poll_ms", 20);
     self->ping_s = (int) bc_config_int (config, "gateway/sse_ping_s", 15);
     self->per_session = (int) bc_config_int (config, "gateway/sse_per_session", 8);
@@ -467,7 +567,7 @@ gateway_sse_new (bc_config_t *config, gateway_bus_t *bus)
     pthread_mutex_init (&self->lock, NULL);
     self->per_key = zhash_new ();
     self->feed = bc_client_new_for (config, "router", "gateway");
-    if (!self->feed) {
+    if (!self->feed || !self->gone) {
         gateway_sse_destroy (&self);
         return NULL;
     }
@@ -477,6 +577,8 @@ gateway_sse_new (bc_config_t *config, gateway_bus_t *bus)
         return NULL;
     }
     self->has_hub = true;
+    if (presence)
+        gateway_presence_on_change (presence, s_presence_changed, self);
     return self;
 }
 
@@ -508,6 +610,7 @@ gateway_sse_destroy (gateway_sse_t **self_p)
         s_watch_free (w);
     }
     zhash_destroy (&self->per_key);
+    zlist_destroy (&self->gone);
     free (self->fds);
     free (self->fd_streams);
     bc_client_destroy (&self->feed);
@@ -577,6 +680,12 @@ s_stream_take (gateway_sse_stream_t *io, void *arg)
     s_stream_t *st = arg;
     if (st->sse->stopping || st->watch->refused)
         return GATEWAY_SSE_STREAM_END;
+    if (st->presence) {
+        gateway_sse_stream_append (st->io, st->presence, st->presence_len);
+        free (st->presence);
+        st->presence = NULL;
+        st->presence_len = 0;
+    }
     return s_take (st) ? GATEWAY_SSE_STREAM_TAKEN : GATEWAY_SSE_STREAM_BEHIND;
 }
 
@@ -631,6 +740,11 @@ s_stream_closed (gateway_sse_stream_t *io, void *arg)
         }
     st->watch->conns--;
     s_release (st->sse, st->key);
+    /* The session's last stream: the hub takes its presence away (not
+     * here: libmicrohttpd is finishing this connection). */
+    if (st->is_staff && st->sse->presence && !zhash_lookup (st->sse->per_key, st->key))
+        zlist_append (st->sse->gone, st->key);
+    free (st->presence);
     free (st);
 }
 
@@ -694,6 +808,8 @@ s_events (gateway_sse_t *self, gateway_req_t *req)
     st->cursor = cursor;
     snprintf (st->key, sizeof st->key, "%s",
               *req->session_key ? req->session_key : req->principal);
+    snprintf (st->principal, sizeof st->principal, "%s", req->principal);
+    st->is_staff = gateway_req_is_staff (req);
     /* The first look at the feed, here: a refusal is an HTTP answer. */
     uint64_t scanned, head;
     bc_envelope_t *error = NULL;

@@ -9,6 +9,7 @@
 #include "balcao/v1/router.pb-c.h"
 #include "bc_clock.h"
 #include "bc_log.h"
+#include "bc_taxid.h"
 #include "gateway_parse.h"
 
 #include <stdio.h>
@@ -56,10 +57,12 @@ s_copy_person (const Balcao__V1__Person *p, gateway_staff_person_t *out)
  * bc_client code) and *reply (the refusal, for the caller to answer with;
  * destroy it). */
 static Balcao__V1__PersonList *
-s_list (gateway_accounts_t *self, const char *kind, const char *as, int *rc, bc_envelope_t **reply)
+s_list_query (gateway_accounts_t *self, const char *kind, const char *query, const char *as,
+              int *rc, bc_envelope_t **reply)
 {
     Balcao__V1__ListPeople list = BALCAO__V1__LIST_PEOPLE__INIT;
     list.kind = (char *) kind;
+    list.query = (char *) query;
     *reply = NULL;
     *rc = gateway_bus_call (self->bus, "router", as, &list.base, reply);
     Balcao__V1__PersonList *people = NULL;
@@ -72,6 +75,12 @@ s_list (gateway_accounts_t *self, const char *kind, const char *as, int *rc, bc_
     if (people)
         bc_envelope_destroy (reply);
     return people;
+}
+
+static Balcao__V1__PersonList *
+s_list (gateway_accounts_t *self, const char *kind, const char *as, int *rc, bc_envelope_t **reply)
+{
+    return s_list_query (self, kind, "", as, rc, reply);
 }
 
 int
@@ -174,6 +183,16 @@ s_person_json (gateway_accounts_t *self, const Balcao__V1__Person *p)
                              (int) p->open_tickets, "language", p->language, "created_at",
                              gateway_http_time (p->created_us), "has_key", *p->curve_key != 0);
     json_object_set_new (out, "organizations", orgs);
+    /* A customer's CPF or CNPJ: /desk is the staff's, and the router lists
+     * people to the support team only. */
+    if (*p->tax_id) {
+        char formatted[BC_TAXID_FORMATTED_SIZE];
+        json_object_set_new (out, "tax_id", json_string (p->tax_id));
+        json_object_set_new (out, "tax_id_kind",
+                             json_string (bc_taxid_kind_name (bc_taxid_kind (p->tax_id))));
+        json_object_set_new (out, "tax_id_formatted",
+                             json_string (bc_taxid_format (p->tax_id, formatted, sizeof formatted)));
+    }
     if (gateway_staff_role (p->id)) {
         /* What the admins' page shows: whether the invitation was used. */
         char email[GATEWAY_ADDRESS_MAX + 1];
@@ -188,8 +207,9 @@ s_person_json (gateway_accounts_t *self, const Balcao__V1__Person *p)
     return out;
 }
 
-/* GET /desk/people?kind=agent|supervisor|admin|customer (router
- * ListPeople, as the caller). */
+/* GET /desk/people?kind=agent|supervisor|admin|customer[&query=TEXT]
+ * (router ListPeople, as the caller; query finds a name, address, phone,
+ * CPF or CNPJ, with or without punctuation). */
 static enum MHD_Result
 s_people_list (gateway_accounts_t *self, gateway_req_t *req)
 {
@@ -203,7 +223,12 @@ s_people_list (gateway_accounts_t *self, gateway_req_t *req)
                                          "kind is agent, supervisor, admin or customer");
     int rc;
     bc_envelope_t *reply;
-    Balcao__V1__PersonList *people = s_list (self, kind ? kind : "", req->principal, &rc, &reply);
+    const char *query = MHD_lookup_connection_value (req->conn, MHD_GET_ARGUMENT_KIND, "query");
+    if (query && strlen (query) > 200)
+        return gateway_accounts_invalid (req, "query tem até 200 caracteres",
+                                         "query is at most 200 characters");
+    Balcao__V1__PersonList *people =
+        s_list_query (self, kind ? kind : "", query ? query : "", req->principal, &rc, &reply);
     if (!people) {
         enum MHD_Result out = gateway_http_bus_error (req->conn, rc, reply, "router");
         bc_envelope_destroy (&reply);
@@ -231,7 +256,7 @@ s_people_upsert (gateway_accounts_t *self, gateway_req_t *req)
 {
     json_t *body = req->body_json;
     static const char *const strings[] = {"id",       "name",         "email", "tier",
-                                          "language", "organization", "phone"};
+                                          "language", "organization", "phone", "tax_id"};
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
         json_t *v = json_object_get (body, strings[i]);
         if (v && !json_is_string (v))
@@ -279,6 +304,7 @@ s_people_upsert (gateway_accounts_t *self, gateway_req_t *req)
     p.language = (char *) s_string (body, "language");
     p.organization = (char *) s_string (body, "organization");
     p.phone = (char *) s_string (body, "phone");
+    p.tax_id = (char *) s_string (body, "tax_id");
     p.capacity = (uint32_t) json_integer_value (capacity);
     p.status = "";
     /* Is this staff person new? Asked as the caller: a caller who may not

@@ -10,6 +10,7 @@
 
 #include "bc_clock.h"
 #include "bc_log.h"
+#include "bc_scrub.h"
 #include "bc_store.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 static const char *const s_dbs[] = {"accounts", "sessions", "by_address", "tokens", "meta",
@@ -24,7 +26,6 @@ static const char *const s_dbs[] = {"accounts", "sessions", "by_address", "token
 
 struct gateway_store_t {
     bc_store_t *store;
-    MDB_env *env;
     MDB_dbi accounts, sessions, by_address, tokens, meta, staff, chats;
     unsigned char secret[32];
     unsigned char seal_key[GATEWAY_SEAL_KEY_SIZE]; /* gateway_seal: staff TOTP seeds */
@@ -41,24 +42,24 @@ static int
 s_secret (gateway_store_t *self)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     MDB_val k = {6, "secret"}, v;
     rc = mdb_get (txn, self->meta, &k, &v);
     if (rc == 0 && v.mv_size == sizeof self->secret) {
         memcpy (self->secret, v.mv_data, sizeof self->secret);
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return 0;
     }
     randombytes_buf (self->secret, sizeof self->secret);
     v = (MDB_val) {sizeof self->secret, self->secret};
     rc = mdb_put (txn, self->meta, &k, &v, 0);
     if (rc) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return rc;
     }
-    return mdb_txn_commit (txn);
+    return bc_store_txn_commit (self->store, txn);
 }
 
 static int s_seal_old (gateway_store_t *self);
@@ -85,7 +86,6 @@ gateway_store_new (bc_config_t *config)
         gateway_store_destroy (&self);
         return NULL;
     }
-    self->env = bc_store_env (self->store);
     self->accounts = bc_store_dbi (self->store, "accounts");
     self->sessions = bc_store_dbi (self->store, "sessions");
     self->by_address = bc_store_dbi (self->store, "by_address");
@@ -175,13 +175,13 @@ s_int (json_t *obj, const char *field)
 }
 
 static int
-s_commit (MDB_txn *txn, int rc)
+s_commit (gateway_store_t *self, MDB_txn *txn, int rc)
 {
     if (rc) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return rc;
     }
-    return mdb_txn_commit (txn);
+    return bc_store_txn_commit (self->store, txn);
 }
 
 /* ---- accounts ---- */
@@ -190,11 +190,11 @@ int
 gateway_store_account_get (gateway_store_t *self, const char *address, gateway_account_t *out)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    int rc = bc_store_txn_begin (self->store, MDB_RDONLY, &txn);
     if (rc)
         return rc;
     json_t *a = s_get_json (txn, self->accounts, address, strlen (address), &rc);
-    mdb_txn_abort (txn);
+    bc_store_txn_abort (self->store, txn);
     if (!a)
         return rc;
     memset (out, 0, sizeof *out);
@@ -212,14 +212,14 @@ int
 gateway_store_account_put (gateway_store_t *self, const gateway_account_t *a)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     rc = s_put_json (txn, self->accounts, a->address, strlen (a->address),
                      json_pack ("{s:s, s:s, s:s, s:b, s:I}", "name", a->name, "language",
                                 a->language, "hash", a->hash, "confirmed", a->confirmed,
                                 "created_us", (json_int_t) a->created_us));
-    return s_commit (txn, rc);
+    return s_commit (self, txn, rc);
 }
 
 /* ---- staff credentials ---- */
@@ -241,12 +241,12 @@ static int
 s_seal_old (gateway_store_t *self)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     MDB_cursor *cur;
     if ((rc = mdb_cursor_open (txn, self->staff, &cur))) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return rc;
     }
     MDB_val k, v;
@@ -269,8 +269,8 @@ s_seal_old (gateway_store_t *self)
         }
         if (changed) {
             char *text = json_dumps (a, JSON_COMPACT);
-            MDB_val nv = {text ? strlen (text) : 0, text};
-            rc = text ? mdb_cursor_put (cur, &k, &nv, MDB_CURRENT) : ENOMEM;
+            /* bc_cursor_replace: the key copied before LMDB shifts the page. */
+            rc = text ? bc_cursor_replace (cur, &k, text, strlen (text)) : ENOMEM;
             if (text)
                 sodium_memzero (text, strlen (text));
             free (text);
@@ -282,10 +282,10 @@ s_seal_old (gateway_store_t *self)
     }
     mdb_cursor_close (cur);
     if (rc && rc != MDB_NOTFOUND) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return rc;
     }
-    rc = mdb_txn_commit (txn);
+    rc = bc_store_txn_commit (self->store, txn);
     if (rc == 0 && sealed)
         bc_info ("event=totp_seeds_sealed count=%u", sealed);
     return rc;
@@ -295,11 +295,11 @@ int
 gateway_store_staff_get (gateway_store_t *self, const char *address, gateway_staff_t *out)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    int rc = bc_store_txn_begin (self->store, MDB_RDONLY, &txn);
     if (rc)
         return rc;
     json_t *a = s_get_json (txn, self->staff, address, strlen (address), &rc);
-    mdb_txn_abort (txn);
+    bc_store_txn_abort (self->store, txn);
     if (!a)
         return rc;
     memset (out, 0, sizeof *out);
@@ -328,7 +328,7 @@ int
 gateway_store_staff_put (gateway_store_t *self, const gateway_staff_t *a)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     char *totp = gateway_seal (self->seal_key, a->address, a->totp);
@@ -340,28 +340,28 @@ gateway_store_staff_put (gateway_store_t *self, const gateway_staff_t *a)
                                 (json_int_t) a->created_us));
     free (totp);
     free (pending);
-    return s_commit (txn, rc);
+    return s_commit (self, txn, rc);
 }
 
 int
 gateway_store_staff_use_step (gateway_store_t *self, const char *address, int64_t step)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     json_t *a = s_get_json (txn, self->staff, address, strlen (address), &rc);
     if (!a) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return rc;
     }
     if (s_int (a, "totp_step") >= step) {
         json_decref (a);
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return MDB_KEYEXIST;
     }
     json_object_set_new (a, "totp_step", json_integer ((json_int_t) step));
-    return s_commit (txn, s_put_json (txn, self->staff, address, strlen (address), a));
+    return s_commit (self, txn, s_put_json (txn, self->staff, address, strlen (address), a));
 }
 
 /* ---- one-time links ---- */
@@ -371,7 +371,7 @@ gateway_store_link_add (gateway_store_t *self, const unsigned char key[GATEWAY_K
                         const gateway_link_t *l)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     rc = s_put_json (txn, self->tokens, key, GATEWAY_KEY_SIZE,
@@ -397,7 +397,7 @@ gateway_store_link_add (gateway_store_t *self, const unsigned char key[GATEWAY_K
         }
         mdb_cursor_close (cur);
     }
-    return s_commit (txn, rc);
+    return s_commit (self, txn, rc);
 }
 
 int
@@ -405,12 +405,12 @@ gateway_store_link_take (gateway_store_t *self, const unsigned char key[GATEWAY_
                          const char *kind, int64_t now_us, gateway_link_t *out)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     json_t *l = s_get_json (txn, self->tokens, key, GATEWAY_KEY_SIZE, &rc);
     if (!l) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return rc;
     }
     const char *its_kind = json_string_value (json_object_get (l, "kind"));
@@ -418,7 +418,7 @@ gateway_store_link_take (gateway_store_t *self, const unsigned char key[GATEWAY_
         /* Another kind's link, shown where it does not belong: it stays
          * good where it does. */
         json_decref (l);
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return MDB_NOTFOUND;
     }
     memset (out, 0, sizeof *out);
@@ -430,7 +430,7 @@ gateway_store_link_take (gateway_store_t *self, const unsigned char key[GATEWAY_
     out->expires_us = s_int (l, "expires_us");
     json_decref (l);
     MDB_val k = {GATEWAY_KEY_SIZE, (void *) key};
-    rc = s_commit (txn, mdb_del (txn, self->tokens, &k, NULL));
+    rc = s_commit (self, txn, mdb_del (txn, self->tokens, &k, NULL));
     if (rc == 0 && out->expires_us <= now_us)
         rc = MDB_NOTFOUND; /* expired: gone, and refused */
     if (rc)
@@ -468,7 +468,7 @@ gateway_store_session_put (gateway_store_t *self, const unsigned char key[GATEWA
                            const gateway_session_t *s)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     json_t *record =
@@ -484,7 +484,7 @@ gateway_store_session_put (gateway_store_t *self, const unsigned char key[GATEWA
     MDB_val k = {s_index_key (ik, owner, key), ik}, v = {0, ""};
     if (rc == 0)
         rc = mdb_put (txn, self->by_address, &k, &v, 0);
-    return s_commit (txn, rc);
+    return s_commit (self, txn, rc);
 }
 
 int
@@ -492,11 +492,11 @@ gateway_store_session_get (gateway_store_t *self, const unsigned char key[GATEWA
                            gateway_session_t *out)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    int rc = bc_store_txn_begin (self->store, MDB_RDONLY, &txn);
     if (rc)
         return rc;
     json_t *s = s_get_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, &rc);
-    mdb_txn_abort (txn);
+    bc_store_txn_abort (self->store, txn);
     if (!s)
         return rc;
     s_copy (out->address, sizeof out->address, s, "address");
@@ -516,16 +516,16 @@ gateway_store_session_touch (gateway_store_t *self, const unsigned char key[GATE
                              int64_t seen_us)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     json_t *s = s_get_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, &rc);
     if (!s) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return rc;
     }
     json_object_set_new (s, "seen_us", json_integer ((json_int_t) seen_us));
-    return s_commit (txn, s_put_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, s));
+    return s_commit (self, txn, s_put_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, s));
 }
 
 static int
@@ -554,15 +554,15 @@ int
 gateway_store_session_del (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE])
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     rc = s_session_del (self, txn, key);
     if (rc == MDB_NOTFOUND) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return 0;
     }
-    return s_commit (txn, rc);
+    return s_commit (self, txn, rc);
 }
 
 int
@@ -576,12 +576,12 @@ gateway_store_sessions_end (gateway_store_t *self, const char *owner, const unsi
     if (alen > GATEWAY_PRINCIPAL_MAX)
         return MDB_NOTFOUND;
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     MDB_cursor *cur;
     if ((rc = mdb_cursor_open (txn, self->by_address, &cur))) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return rc;
     }
     /* Collect the address's session keys, then delete each session. */
@@ -621,7 +621,7 @@ gateway_store_sessions_end (gateway_store_t *self, const char *owner, const unsi
             (*ended)++;
     }
     free (keys);
-    return s_commit (txn, rc);
+    return s_commit (self, txn, rc);
 }
 
 int
@@ -629,12 +629,12 @@ gateway_store_sessions_prune (gateway_store_t *self, const unsigned char key[GAT
                               int64_t seen_before, int64_t created_before)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     MDB_cursor *cur;
     if ((rc = mdb_cursor_open (txn, self->sessions, &cur))) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return rc;
     }
     unsigned char expired[4][GATEWAY_KEY_SIZE];
@@ -659,7 +659,7 @@ gateway_store_sessions_prune (gateway_store_t *self, const unsigned char key[GAT
         if (rc == MDB_NOTFOUND)
             rc = 0;
     }
-    return s_commit (txn, rc);
+    return s_commit (self, txn, rc);
 }
 
 /* ---- web chats ---- */
@@ -669,7 +669,7 @@ gateway_store_chat_put (gateway_store_t *self, const unsigned char key[GATEWAY_K
                         const gateway_chat_rec_t *c)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     json_t *record = json_pack (
@@ -677,7 +677,7 @@ gateway_store_chat_put (gateway_store_t *self, const unsigned char key[GATEWAY_K
         c->email, "language", c->language, "created_us", (json_int_t) c->created_us, "seen_us",
         (json_int_t) c->seen_us, "ended_us", (json_int_t) c->ended_us, "ticket",
         (json_int_t) c->ticket);
-    return s_commit (txn, record ? s_put_json (txn, self->chats, key, GATEWAY_KEY_SIZE, record)
+    return s_commit (self, txn, record ? s_put_json (txn, self->chats, key, GATEWAY_KEY_SIZE, record)
                                  : ENOMEM);
 }
 
@@ -699,11 +699,11 @@ gateway_store_chat_get (gateway_store_t *self, const unsigned char key[GATEWAY_K
                         gateway_chat_rec_t *out)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    int rc = bc_store_txn_begin (self->store, MDB_RDONLY, &txn);
     if (rc)
         return rc;
     json_t *c = s_get_json (txn, self->chats, key, GATEWAY_KEY_SIZE, &rc);
-    mdb_txn_abort (txn);
+    bc_store_txn_abort (self->store, txn);
     if (!c)
         return rc;
     s_chat_from (c, out);
@@ -717,7 +717,7 @@ static int
 s_chat_change (gateway_store_t *self, const unsigned char *key, json_t *changes)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc) {
         json_decref (changes);
         return rc;
@@ -728,7 +728,7 @@ s_chat_change (gateway_store_t *self, const unsigned char *key, json_t *changes)
         rc = s_put_json (txn, self->chats, key, GATEWAY_KEY_SIZE, c);
     }
     json_decref (changes);
-    return s_commit (txn, rc);
+    return s_commit (self, txn, rc);
 }
 
 int
@@ -751,12 +751,12 @@ int
 gateway_store_chat_each (gateway_store_t *self, gateway_store_chat_fn *fn, void *arg)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    int rc = bc_store_txn_begin (self->store, MDB_RDONLY, &txn);
     if (rc)
         return rc;
     MDB_cursor *cur;
     if ((rc = mdb_cursor_open (txn, self->chats, &cur))) {
-        mdb_txn_abort (txn);
+        bc_store_txn_abort (self->store, txn);
         return rc;
     }
     MDB_val k, v;
@@ -776,7 +776,7 @@ gateway_store_chat_each (gateway_store_t *self, gateway_store_chat_fn *fn, void 
         crc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close (cur);
-    mdb_txn_abort (txn);
+    bc_store_txn_abort (self->store, txn);
     return crc == MDB_NOTFOUND || crc == 0 ? 0 : crc;
 }
 
@@ -784,9 +784,121 @@ int
 gateway_store_chat_del (gateway_store_t *self, const unsigned char key[GATEWAY_KEY_SIZE])
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
     if (rc)
         return rc;
     MDB_val k = {GATEWAY_KEY_SIZE, (void *) key};
-    return s_commit (txn, mdb_del (txn, self->chats, &k, NULL));
+    return s_commit (self, txn, mdb_del (txn, self->chats, &k, NULL));
+}
+
+/* ---- LGPD erasure (gateway_erasures.c) ---- */
+
+typedef struct {
+    char (*hashes)[65];
+    size_t nhashes;
+    char (*gone)[GATEWAY_ADDRESS_MAX + 1]; /* the accounts deleted */
+    size_t ngone;
+} s_forget_t;
+
+static bool
+s_gone (const s_forget_t *f, const char *address)
+{
+    for (size_t i = 0; address && i < f->ngone; i++)
+        if (strcasecmp (f->gone[i], address) == 0)
+            return true;
+    return false;
+}
+
+/* accounts: the subject's (the hash of "customer:" + the address). */
+static int
+s_pick_account (const MDB_val *k, const MDB_val *v, void *arg)
+{
+    (void) v;
+    s_forget_t *f = arg;
+    char person[GATEWAY_ADDRESS_MAX + 16], hex[65];
+    if (k->mv_size > GATEWAY_ADDRESS_MAX)
+        return 0;
+    snprintf (person, sizeof person, "customer:%.*s", (int) k->mv_size, (const char *) k->mv_data);
+    bc_scrub_subject_hash (person, hex);
+    for (size_t i = 0; i < f->nhashes; i++)
+        if (strcmp (f->hashes[i], hex) == 0) {
+            char (*g)[GATEWAY_ADDRESS_MAX + 1] = realloc (f->gone, (f->ngone + 1) * sizeof *g);
+            if (!g)
+                return 0;
+            f->gone = g;
+            snprintf (f->gone[f->ngone++], GATEWAY_ADDRESS_MAX + 1, "%.*s", (int) k->mv_size,
+                      (const char *) k->mv_data);
+            return 1;
+        }
+    return 0;
+}
+
+/* sessions, tokens ("address"), chats ("email"): a deleted account's. */
+static int
+s_pick_record (const MDB_val *k, const MDB_val *v, void *arg)
+{
+    (void) k;
+    json_t *o = json_loadb (v->mv_data, v->mv_size, 0, NULL);
+    bool gone = o && (s_gone (arg, json_string_value (json_object_get (o, "address")))
+                      || s_gone (arg, json_string_value (json_object_get (o, "email"))));
+    json_decref (o);
+    return gone;
+}
+
+/* by_address: owner ‖ 0x00 ‖ session key, of a deleted account. */
+static int
+s_pick_index (const MDB_val *k, const MDB_val *v, void *arg)
+{
+    (void) v;
+    const char *key = k->mv_data;
+    size_t n = strnlen (key, k->mv_size);
+    char owner[GATEWAY_ADDRESS_MAX + 1];
+    if (n >= k->mv_size || n > GATEWAY_ADDRESS_MAX)
+        return 0;
+    snprintf (owner, sizeof owner, "%.*s", (int) n, key);
+    return s_gone (arg, owner);
+}
+
+int
+gateway_store_forget (gateway_store_t *self, char (*hashes)[65], size_t nhashes,
+                      unsigned *accounts)
+{
+    *accounts = 0;
+    s_forget_t f = {hashes, nhashes, NULL, 0};
+    MDB_txn *txn;
+    int rc = bc_store_txn_begin (self->store, 0, &txn);
+    if (rc)
+        return rc;
+    rc = bc_store_delete_where (txn, self->accounts, s_pick_account, &f, accounts);
+    MDB_dbi records[] = {self->sessions, self->tokens, self->chats};
+    for (int i = 0; rc == 0 && f.ngone && i < 3; i++)
+        rc = bc_store_delete_where (txn, records[i], s_pick_record, &f, NULL);
+    if (rc == 0 && f.ngone)
+        rc = bc_store_delete_where (txn, self->by_address, s_pick_index, &f, NULL);
+    free (f.gone);
+    rc = s_commit (self, txn, rc);
+    if (rc == 0 && *accounts) {
+        /* No free page keeps what was deleted. */
+        uint64_t before, after;
+        rc = bc_store_compact (self->store, &before, &after);
+        if (rc == 0)
+            bc_info ("event=store_compacted reason=erasure from_bytes=%llu to_bytes=%llu",
+                     (unsigned long long) before, (unsigned long long) after);
+    }
+    return rc;
+}
+
+int
+gateway_store_meta_u64 (gateway_store_t *self, const char *key, uint64_t *value, bool set)
+{
+    MDB_txn *txn;
+    int rc = bc_store_txn_begin (self->store, set ? 0 : MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    if (!set) {
+        rc = bc_store_get_u64 (txn, self->meta, key, value);
+        bc_store_txn_abort (self->store, txn);
+        return rc;
+    }
+    return s_commit (self, txn, bc_store_put_u64 (txn, self->meta, key, *value));
 }

@@ -21,7 +21,9 @@
  *              last time step a code was accepted for), "created_us"}
  *   tokens     BLAKE2b(token) -> {"kind", "address", "name", "language",
  *              "hash", "expires_us"}
- *   meta       "secret" -> 32 random bytes (keys the pre-session CSRF tokens)
+ *   meta       "secret" -> 32 random bytes (keys the pre-session CSRF tokens);
+ *              "erasures_seen" -> u64 BE, the router's last erasure applied
+ *              here (gateway_erasures.c)
  *   chats      BLAKE2b(chat secret) -> {"id", "name", "email", "language",
  *              "created_us", "seen_us", "ended_us", "ticket"}
  *              (gateway_chat.h: a web chat's visitor capability)
@@ -170,5 +172,15 @@ int gateway_store_chat_each (gateway_store_t *self, gateway_store_chat_fn *fn, v
 
 /* A sentence for a code of the functions above. */
 const char *gateway_store_strerror (int rc);
+
+/* LGPD (gateway_erasures.c): deletes the accounts whose person
+ * ("customer:" + address) has one of these bc_scrub_subject_hash values,
+ * with their sessions, link tokens and web chats, then compacts the store
+ * (no free page keeps them). *accounts: how many. */
+int gateway_store_forget (gateway_store_t *self, char (*hashes)[65], size_t nhashes,
+                          unsigned *accounts);
+/* A number in `meta` (get, or with set store *value). MDB_NOTFOUND when
+ * never stored. */
+int gateway_store_meta_u64 (gateway_store_t *self, const char *key, uint64_t *value, bool set);
 
 #endif

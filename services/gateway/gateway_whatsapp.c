@@ -239,6 +239,7 @@ s_submit (gateway_whatsapp_t *self, const gateway_wa_message_t *m)
     details.mime_type = m->mime_type;
     details.media_sha256 = m->sha256;
     details.filename = m->filename;
+    details.wa_id = m->wa_id;
     submit.whatsapp = &details;
     /* The file first: Meta's retry after our 503 downloads it again. */
     gateway_wa_media_part_t media;

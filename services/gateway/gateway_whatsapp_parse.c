@@ -4,6 +4,8 @@
  * edit, a deletion, a system notice, our own echoes) is a note instead. */
 #include "gateway_whatsapp_parse.h"
 
+#include "bc_phone.h"
+
 #include <jansson.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -331,7 +333,12 @@ s_message (gateway_wa_batch_t *self, const json_t *msg, const json_t *value)
         m.text = text;
     }
     m.wa_id = s_dup (from);
-    m.address = *from ? s_format ("whatsapp:+%s", from) : s_format ("whatsapp:user:%s", user_id);
+    /* The customer is the number's identity (a Brazilian mobile with its
+     * ninth digit, however Meta sent it); wa_id stays as sent, to reply to. */
+    char id[BC_PHONE_MAX];
+    m.address = !*from ? s_format ("whatsapp:user:%s", user_id)
+                : bc_phone_whatsapp_id (from, id, sizeof id) == 0 ? s_format ("whatsapp:+%s", id)
+                                                                  : s_format ("whatsapp:+%s", from);
     m.name = s_dup (s_profile_name (json_object_get (value, "contacts"), from, user_id));
     m.reply_id = m.reply_id ? m.reply_id : strdup ("");
     if (!m.media_id) {

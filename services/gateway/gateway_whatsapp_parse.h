@@ -17,8 +17,9 @@
 /* One customer message (messages[] of a change's value). */
 typedef struct {
     char *wamid;      /* Meta's message id: our external_id */
-    char *address;    /* "whatsapp:+<wa_id>" (or "whatsapp:user:<from_user_id>") */
-    char *wa_id;      /* the number Meta gave ("" when only a user id came) */
+    char *address;    /* the customer: "whatsapp:+<identity>" (bc_phone: a Brazilian
+                         mobile with its ninth digit), or "whatsapp:user:<from_user_id>" */
+    char *wa_id;      /* the number as Meta sent it ("" when only a user id came) */
     char *name;       /* contacts[].profile.name, or "" */
     char *type;       /* Meta's type: "text", "image", "location"... */
     char *text;       /* what the agent reads (never empty) */

@@ -25,6 +25,9 @@ typedef struct {
     const char *submitters; /* intake/submitters: who may Submit ("*": anyone) */
 } intake_t;
 
+/* intake_erase.c: the router's PersonErased (LGPD). */
+int intake_erase (intake_t *self, bc_tx_t *tx, const bc_envelope_t *ev);
+
 /* True when principal matches one of the comma-separated patterns of
  * intake/submitters (a pattern ending in '*' matches every principal that
  * starts with the rest; "*" alone matches anyone). */
@@ -38,6 +41,13 @@ int intake_thread_lookup (intake_t *self, MDB_txn *txn, const char *message_id,
 /* Records message_id -> ticket (nothing for an empty id, ticket 0, or an id
  * over LMDB's key limit). */
 int intake_thread_put (intake_t *self, MDB_txn *txn, const char *message_id, uint64_t ticket);
+
+/* A WhatsApp message's sender (intake_whatsapp.c): from an address
+ * "whatsapp:+<number>", the customer's identity in address (the Brazilian
+ * ninth digit added, lib/bc_phone.h) and the number's digits as sent in
+ * wa_id (BC_PHONE_MAX bytes); any other address copied, wa_id "".
+ * address may be NULL (only wa_id wanted). */
+void intake_whatsapp_sender (const char *from, char *address, size_t size, char *wa_id);
 
 /* RecordWhatsAppStatus (intake_whatsapp.c). */
 int intake_whatsapp_status (void *state, bc_tx_t *tx, const bc_envelope_t *request,

@@ -19,6 +19,7 @@
 #include "balcao/v1/router.pb-c.h"
 #include "bc_log.h"
 #include "bc_mailid.h"
+#include "bc_phone.h"
 #include "intake_attach.h"
 #include "intake_internal.h"
 #include "intake_mail.h"
@@ -251,6 +252,16 @@ s_normalize (intake_t *self, const Balcao__V1__Submit *req, intake_mail_t *mail,
     memset (mail, 0, sizeof *mail);
     mail->message_id = strdup (req->external_id);
     mail->from_address = strdup (req->from_address);
+    if (req->channel && strcmp (req->channel, "whatsapp") == 0 && mail->from_address) {
+        /* The customer is their number's identity (lib/bc_phone.h). */
+        size_t size = strlen (req->from_address) + 2;
+        char wa_id[BC_PHONE_MAX], *address = malloc (size);
+        if (address) {
+            intake_whatsapp_sender (req->from_address, address, size, wa_id);
+            free (mail->from_address);
+            mail->from_address = address;
+        }
+    }
     mail->from_name = strdup (req->from_name ? req->from_name : "");
     mail->subject = strdup (req->subject ? req->subject : "");
     mail->body = strdup (req->body ? req->body : "");
@@ -689,6 +700,18 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     ev.refused_files = files;
     ev.n_refused_files = n_files;
     ev.whatsapp = strcmp (channel, "whatsapp") == 0 ? req->whatsapp : NULL;
+    /* The number as WhatsApp sent it, when the submitter gave only the
+     * address: replies go there (notify). */
+    Balcao__V1__WhatsAppDetails wa = BALCAO__V1__WHATS_APP_DETAILS__INIT;
+    char wa_id[BC_PHONE_MAX];
+    if (strcmp (channel, "whatsapp") == 0 && !req->raw_mime.len
+        && (!req->whatsapp || !req->whatsapp->wa_id || !*req->whatsapp->wa_id)) {
+        intake_whatsapp_sender (req->from_address, NULL, 0, wa_id);
+        if (req->whatsapp)
+            wa = *req->whatsapp;
+        wa.wa_id = wa_id;
+        ev.whatsapp = *wa_id ? &wa : ev.whatsapp;
+    }
     if (strcmp (channel, "chat") == 0 && !req->raw_mime.len) {
         /* The web chat's visitor: their e-mail once given, the bot's
          * button they tapped. */
@@ -721,6 +744,8 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     (void) source;
     intake_t *self = state;
     int rc = 0;
+    if (bc_envelope_is (ev, &balcao__v1__person_erased__descriptor))
+        return intake_erase (self, tx, ev);
     if (bc_envelope_is (ev, &balcao__v1__ticket_created__descriptor)) {
         Balcao__V1__TicketCreated *tc = (Balcao__V1__TicketCreated *) bc_envelope_payload (
             ev, &balcao__v1__ticket_created__descriptor);

@@ -1,15 +1,34 @@
-/* intake_whatsapp: the delivery statuses Meta reports for messages we sent
- * by WhatsApp (RecordWhatsAppStatus, from the gateway's webhook): on the
- * log once each, with the ticket of the message (threads, fed by notify's
- * NotificationDelivered), or kept until notify's log names it. */
+/* intake_whatsapp: a WhatsApp sender's identity (the customer, whatever
+ * form of their number Meta used), and the delivery statuses Meta reports
+ * for messages we sent by WhatsApp (RecordWhatsAppStatus, from the
+ * gateway's webhook): on the log once each, with the ticket of the message
+ * (threads, fed by notify's NotificationDelivered), or kept until notify's
+ * log names it. */
 #include "intake_internal.h"
 
 #include "balcao/v1/intake.pb-c.h"
 #include "bc_log.h"
+#include "bc_phone.h"
 #include "bc_store.h"
 
 #include <stdio.h>
 #include <string.h>
+
+void
+intake_whatsapp_sender (const char *from, char *address, size_t size, char *wa_id)
+{
+    wa_id[0] = 0;
+    if (address && bc_phone_whatsapp_address (from, address, size))
+        snprintf (address, size, "%s", from); /* too long for size: kept as it came */
+    char id[BC_PHONE_MAX];
+    if (strncmp (from, "whatsapp:+", 10) || bc_phone_whatsapp_id (from + 10, id, sizeof id))
+        return;
+    size_t n = 0;
+    for (const char *p = from + 10; *p && n + 1 < BC_PHONE_MAX; p++)
+        if (*p >= '0' && *p <= '9')
+            wa_id[n++] = *p;
+    wa_id[n] = 0;
+}
 
 /* The statuses of wamid that came before its ticket was known ("wa-pending:
  * <wamid>:..." in seen, the status packed): emitted again with the ticket,

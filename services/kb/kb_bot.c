@@ -1,6 +1,7 @@
 /* kb_bot: the bot's conversations with WhatsApp and web-chat customers who
  * have no open ticket (the router's BotTurn). kb keeps each conversation
- * (LMDB `bot_conv`, by its address "whatsapp:+<digits>" or "chat:<id>"):
+ * (LMDB `bot_conv`, by its address "whatsapp:+<digits>", the number's
+ * identity of lib/bc_phone.h, or "chat:<id>"):
  *
  *   asking      a question: the best public article above kb/bot/threshold
  *               (kb_bot_answer) with its link, then "Isso resolveu?" with
@@ -29,6 +30,7 @@
 #include "kb_bot.h"
 
 #include "bc_calendar.h"
+#include "bc_phone.h"
 #include "bc_log.h"
 #include "kb_bot_rules.h"
 #include "kb_bot_words.h"
@@ -88,11 +90,30 @@ s_copy (const ProtobufCMessage *m)
     return out;
 }
 
+/* A conversation's key: a WhatsApp number's identity (lib/bc_phone.h), so
+ * a Brazilian customer with or without the ninth digit is one conversation;
+ * any other address as it is. */
+static const char *
+s_key (const char *conversation, char *key, size_t size)
+{
+    return bc_phone_whatsapp_address (conversation, key, size) == 0 ? key : conversation;
+}
+
 static Balcao__V1__BotConversation *
 s_load (kb_bot_t *bot, MDB_txn *txn, const char *conversation, int *rc)
 {
-    MDB_val k = {strlen (conversation), (void *) conversation}, v;
+    char buf[448], alias[BC_PHONE_MAX], old[32];
+    const char *key = s_key (conversation, buf, sizeof buf);
+    MDB_val k = {strlen (key), (void *) key}, v;
     *rc = mdb_get (txn, bot->db, &k, &v);
+    /* Kept before the identity had the ninth digit: under the number
+     * without it (saved under the identity from now on). */
+    if (*rc == MDB_NOTFOUND && strncmp (key, "whatsapp:+", 10) == 0
+        && bc_phone_whatsapp_alias (key + 10, alias, sizeof alias) == 0) {
+        snprintf (old, sizeof old, "whatsapp:+%s", alias);
+        k = (MDB_val) {strlen (old), old};
+        *rc = mdb_get (txn, bot->db, &k, &v);
+    }
     if (*rc) {
         if (*rc == MDB_NOTFOUND)
             *rc = 0;
@@ -101,7 +122,9 @@ s_load (kb_bot_t *bot, MDB_txn *txn, const char *conversation, int *rc)
     Balcao__V1__BotConversation *c =
         balcao__v1__bot_conversation__unpack (NULL, v.mv_size, v.mv_data);
     if (!c)
-        bc_warn ("event=bot_conversation_unreadable conversation=%s", conversation);
+        bc_warn ("event=bot_conversation_unreadable conversation=%s", key);
+    else if (strcmp (c->conversation, key) != 0)
+        s_set (&c->conversation, key);
     return c;
 }
 
@@ -640,7 +663,9 @@ kb_bot_on_turn (kb_bot_t *bot, bc_tx_t *tx, const Balcao__V1__BotTurn *t)
         balcao__v1__bot_conversation__free_unpacked (c, NULL);
         c = NULL;
     }
-    if (!c && !(c = s_new (t->conversation, t->channel, t->language, now)))
+    char key[448];
+    if (!c && !(c = s_new (s_key (t->conversation, key, sizeof key), t->channel, t->language,
+                           now)))
         return ENOMEM;
     if (*t->from_name)
         s_set (&c->customer_name, t->from_name);

@@ -19,6 +19,7 @@ typedef struct {
     bc_service_t *svc;
     kb_bot_t *bot; /* the bot's conversations (kb_bot.c) */
     int is_replica; /* a read replica (kb_replica.c): no bot, no problems */
+    int erase_compact_due; /* an erasure committed: compact the tickets' index */
     /* articles: every article (staff search); public: the published public
      * ones only, what customers search (no visibility filter to match,
      * statistics and spelling from what they may read); tickets. */
@@ -156,6 +157,15 @@ int kb_tickets_repair (kb_t *self, MDB_txn *txn, const char *id);
  * transaction: all or nothing). Returns 0 or an LMDB code; *pages_before
  * and *pages_after: its leaf and branch pages. */
 int kb_tickets_repack (kb_t *self, MDB_txn *txn, size_t *pages_before, size_t *pages_after);
+/* Stores kb's record of a ticket and indexes it again: 0, an LMDB code or
+ * -1 (Xapian). */
+int kb_ticket_put (kb_t *self, MDB_txn *txn, const Balcao__V1__KbTicket *t);
+/* kb_erase.c: the router's PersonErased (LGPD); after the commit, the
+ * tickets' index is compacted (so its free blocks keep nothing erased),
+ * and at start when a crash cut that short. */
+int kb_erase (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev);
+void kb_erase_compact_if_due (kb_t *self);
+
 /* kb's record of a ticket (NULL when unknown; free_unpacked it). */
 Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);
 /* The same, or NULL with the reply set to not_found (for requests naming a

@@ -65,6 +65,8 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
 {
     (void) source;
     kb_t *self = state;
+    if (bc_envelope_is (ev, &balcao__v1__person_erased__descriptor))
+        return kb_erase (self, tx, ev);
     if (bc_envelope_is (ev, &balcao__v1__person_changed__descriptor)) {
         /* Agents search with their own key (balcao login): admit it here too. */
         Balcao__V1__PersonChanged *pc = (Balcao__V1__PersonChanged *) bc_envelope_payload (
@@ -100,6 +102,12 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
             return rc;
     }
     return kb_tickets_on_event (self, tx, ev);
+}
+
+static void
+s_after_commit (void *state)
+{
+    kb_erase_compact_if_due (state);
 }
 
 /* The three indexes, in s_index_names' order. */
@@ -442,7 +450,7 @@ kb_server_setup (bc_service_t *svc)
         free (self);
         return NULL;
     }
-    bc_service_hooks (svc, s_before_batch, s_before_commit, NULL);
+    bc_service_hooks (svc, s_before_batch, s_before_commit, s_after_commit);
     bc_service_on_abort (svc, s_on_abort);
     /* Each Xapian commit syncs several files: index in larger batches. */
     bc_service_set_batch_delay (svc, (int) bc_config_int (config, "kb/batch_delay_ms", 200));
@@ -466,6 +474,7 @@ kb_server_setup (bc_service_t *svc)
     kb_index_t *indexes[3];
     s_indexes (self, indexes);
     s_compact_timer (self);
+    kb_erase_compact_if_due (self);
     for (int i = 0; i < 3; i++)
         if (kb_index_warm (indexes[i]))
             bc_warn ("event=index_warm_failed reason=\"%s\"", kb_index_error (indexes[i]));

@@ -183,6 +183,13 @@ s_index (kb_t *self, const Balcao__V1__KbTicket *t)
     return rc;
 }
 
+int
+kb_ticket_put (kb_t *self, MDB_txn *txn, const Balcao__V1__KbTicket *t)
+{
+    int rc = s_store (self, txn, t);
+    return rc ? rc : s_index (self, t);
+}
+
 static int
 s_reindex_one (kb_t *self, const MDB_val *value, void *arg)
 {

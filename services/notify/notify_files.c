@@ -6,6 +6,7 @@
  * (NotificationDelivered, transport "file"). A crash before the record
  * writes the same file again: still one file per notification. */
 #include "notify_files.h"
+#include "notify_erase.h"
 
 #include "balcao/v1/notify.pb-c.h"
 #include "bc_log.h"
@@ -86,6 +87,9 @@ notify_files_before_batch (notify_files_t *self, bc_tx_t *tx)
             return MDB_CORRUPTED;
         char location[4400];
         snprintf (location, sizeof location, "%s/%s.eml", self->mail_dir, d->id);
+        if (e->erased_us)
+            /* Written while its customer was being anonymised: not kept. */
+            notify_erase_file (location);
         e->delivered_us = bc_tx_now_us (tx);
         e->location = location;
         char *state_before = e->state;

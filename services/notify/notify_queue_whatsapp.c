@@ -36,11 +36,54 @@ notify_queue_whatsapp_number (const Balcao__V1__Ticket *t, char *out, size_t n)
                        : t->n_messages > 0 && s_is_whatsapp_address (t->messages[0]->author)
                            ? t->messages[0]->author
                            : "";
-    if (notify_whatsapp_number (from, out, n) == 0)
+    char number[BC_PHONE_MAX];
+    if (notify_whatsapp_number (from, number, sizeof number) == 0
+        && bc_phone_whatsapp_id (number, out, n) == 0)
         return 0;
     out[0] = 0;
     bc_info ("event=whatsapp_number_unknown ticket=%llu", (unsigned long long) t->number);
     return -1;
+}
+
+int
+notify_queue_whatsapp_heard (const notify_queue_whatsapp_t *self, MDB_txn *txn,
+                             const Balcao__V1__MessageReceived *mr)
+{
+    char id[BC_PHONE_MAX];
+    if (!mr->channel || strcmp (mr->channel, "whatsapp") != 0 || !mr->whatsapp
+        || !mr->whatsapp->wa_id || bc_phone_whatsapp_id (mr->whatsapp->wa_id, id, sizeof id))
+        return 0;
+    /* Meta's digits as they came (an identity is digits only). */
+    char sent[BC_PHONE_MAX];
+    if (notify_whatsapp_number (mr->whatsapp->wa_id, sent, sizeof sent))
+        return 0;
+    MDB_val k = {strlen (id), id}, v = {strlen (sent), sent};
+    if (strcmp (sent, id) != 0)
+        return mdb_put (txn, self->db_numbers, &k, &v, 0);
+    int rc = mdb_del (txn, self->db_numbers, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+notify_queue_whatsapp_reply_to (const notify_queue_whatsapp_t *self, MDB_txn *txn,
+                                const char *number, char *out)
+{
+    size_t len = number ? strlen (number) : 0;
+    len = len < BC_PHONE_MAX ? len : 0; /* never: a number has 15 digits at most */
+    memcpy (out, number ? number : "", len);
+    out[len] = 0;
+    char id[BC_PHONE_MAX];
+    if (!self->db_numbers || bc_phone_whatsapp_id (number, id, sizeof id))
+        return 0;
+    MDB_val k = {strlen (id), id}, v;
+    int rc = mdb_get (txn, self->db_numbers, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc == 0 && v.mv_size < BC_PHONE_MAX) {
+        memcpy (out, v.mv_data, v.mv_size);
+        out[v.mv_size] = 0;
+    }
+    return rc;
 }
 
 /* The kinds a WhatsApp customer is told about: every one the e-mail
@@ -74,6 +117,9 @@ notify_queue_whatsapp (const notify_queue_whatsapp_t *self, notify_outbox_t *out
     int rc = mdb_get (txn, db_outbox, &k, &v);
     if (rc != MDB_NOTFOUND)
         return rc; /* 0: already queued */
+    char to[BC_PHONE_MAX];
+    if ((rc = notify_queue_whatsapp_reply_to (self, txn, mail->whatsapp_number, to)))
+        return rc;
     int is_in_window = mail->whatsapp_inbound_us > 0
                        && mail->time_us - mail->whatsapp_inbound_us < self->window_us;
     char key[128], dflt[64];
@@ -81,14 +127,14 @@ notify_queue_whatsapp (const notify_queue_whatsapp_t *self, notify_outbox_t *out
     snprintf (key, sizeof key, "notify/whatsapp/templates/%s", kind);
     const char *template_name = bc_config_str (self->cfg, key, dflt);
     char *fallback = NULL;
-    char *body = notify_render_whatsapp (mail, mail->whatsapp_number, is_in_window, template_name,
+    char *body = notify_render_whatsapp (mail, to, is_in_window, template_name,
                                          self->template_language, &fallback);
     if (!body) {
         free (fallback);
         return ENOMEM;
     }
     char recipient[64], subject[160];
-    snprintf (recipient, sizeof recipient, "whatsapp:+%s", mail->whatsapp_number);
+    snprintf (recipient, sizeof recipient, "whatsapp:+%s", to);
     /* What ListOutbox shows: the form it goes in. */
     if (is_in_window)
         snprintf (subject, sizeof subject, "%s",
@@ -134,8 +180,8 @@ notify_queue_whatsapp_bot (const notify_queue_whatsapp_t *self, notify_outbox_t 
                  "hint=\"set notify/whatsapp/phone_number_id\"");
         return 0;
     }
-    char to[32];
-    if (notify_whatsapp_number (r->conversation, to, sizeof to)) {
+    char number[32], to[BC_PHONE_MAX];
+    if (notify_whatsapp_number (r->conversation, number, sizeof number)) {
         bc_warn ("event=notification_skipped kind=bot reason=no_number seq=%llu",
                  (unsigned long long) seq);
         return 0;
@@ -146,6 +192,10 @@ notify_queue_whatsapp_bot (const notify_queue_whatsapp_t *self, notify_outbox_t 
     int rc = mdb_get (bc_tx_txn (tx), db_outbox, &k, &v);
     if (rc != MDB_NOTFOUND)
         return rc; /* 0: already queued */
+    /* The conversation is the customer's identity; the answer goes to the
+     * number their latest message came from. */
+    if ((rc = notify_queue_whatsapp_reply_to (self, bc_tx_txn (tx), number, to)))
+        return rc;
     /* Interactive bodies stop at 1,024 characters; text at 4,096. */
     char text[4200];
     notify_whatsapp_cut (r->text, r->n_buttons || r->n_options ? 1024 : 4096, text, sizeof text);

@@ -39,8 +39,11 @@
  *   tickets  ticket u64 BE   -> balcao.v1.NotifyTicket
  *   due, dead, meta          -> notify_outbox.c
  *   ack_rate sender address (lower case) -> u64 BE times of its recent acks
+ *   wa_numbers WhatsApp identity -> the number its latest message came from
+ *            (notify_queue_whatsapp.c; intake's log)
  */
 #include "notify_server.h"
+#include "notify_erase.h"
 
 #include "balcao/v1/intake.pb-c.h"
 #include "balcao/v1/notify.pb-c.h"
@@ -70,9 +73,10 @@
 #include <ctype.h>
 #include <strings.h>
 
-const char *const notify_dbs[] = {"outbox", "pending",  "tickets", "due",    "dead",
-                                  "meta",   "ack_rate", "wa_due",  "wa_sent", "wh_due"};
-const int notify_ndbs = 10;
+const char *const notify_dbs[] = {"outbox",  "pending", "tickets", "due",
+                                  "dead",    "meta",    "ack_rate", "wa_due",
+                                  "wa_sent", "wh_due",  "wa_numbers"};
+const int notify_ndbs = 11;
 
 /* "a-" and a request id. */
 #define NOTIFY_ACCOUNT_ID_MAX 64
@@ -534,6 +538,8 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
 {
     (void) source;
     notify_t *self = state;
+    if (bc_envelope_is (ev, &balcao__v1__person_erased__descriptor))
+        return notify_erase (tx, ev);
     uint64_t ticket = bc_event_ticket (ev);
     if (!s_is_mine (self, ticket ? ticket : ev->seq))
         return 0;
@@ -592,6 +598,14 @@ s_on_intake (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
     if (st) {
         int rc = notify_outbox_whatsapp_status (self->outbox, tx, st);
         balcao__v1__whats_app_status_received__free_unpacked (st, NULL);
+        return rc;
+    }
+    /* A customer's WhatsApp message: the number to answer from now on. */
+    Balcao__V1__MessageReceived *mr = (Balcao__V1__MessageReceived *) bc_envelope_payload (
+        ev, &balcao__v1__message_received__descriptor);
+    if (mr) {
+        int rc = notify_queue_whatsapp_heard (&self->wa, bc_tx_txn (tx), mr);
+        balcao__v1__message_received__free_unpacked (mr, NULL);
         return rc;
     }
     Balcao__V1__AttachmentRejected *e = (Balcao__V1__AttachmentRejected *) bc_envelope_payload (
@@ -799,6 +813,7 @@ notify_server_setup (bc_service_t *svc)
         return NULL;
     }
     notify_queue_whatsapp_setup (&self->wa, cfg);
+    self->wa.db_numbers = bc_service_dbi (svc, "wa_numbers");
     self->outbox = notify_outbox_new (svc);
     self->retention = notify_retention_new (svc, mail_dir);
     if (!self->outbox || !self->retention) {

@@ -3,6 +3,7 @@
 #include "router_internal.h"
 
 #include "bc_log.h"
+#include "bc_taxid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,8 +284,29 @@ s_upsert_person (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                         "only admins manage people");
         return 0;
     }
+    /* The CPF or CNPJ, customers' only, stored normalized. */
+    Balcao__V1__Person in = BALCAO__V1__PERSON__INIT;
+    if (req->person)
+        in = *req->person;
+    char tax_id[BC_TAXID_SIZE] = "";
+    if (*in.tax_id) {
+        bc_taxid_kind_t kind;
+        bc_taxid_error_t why = bc_taxid_parse (in.tax_id, tax_id, &kind);
+        if (strncmp (in.id, "customer:", 9) != 0) {
+            bc_reply_error (reply, "invalid", "só clientes têm CPF ou CNPJ",
+                            "only customers have a CPF or CNPJ");
+            return 0;
+        }
+        if (why) {
+            bc_reply_error (reply, "invalid", "CPF ou CNPJ inválido: %s%.0s",
+                            "invalid CPF or CNPJ: %.0s%s", bc_taxid_problem (why, 0),
+                            bc_taxid_problem (why, 1));
+            return 0;
+        }
+        in.tax_id = tax_id;
+    }
     char err[256];
-    int rc = s_store_person (self, tx, req->person, err, sizeof err);
+    int rc = s_store_person (self, tx, &in, err, sizeof err);
     if (rc || *err) {
         if (*err)
             bc_reply_error (reply, "invalid", "%s",
@@ -292,7 +314,7 @@ s_upsert_person (void *state, bc_tx_t *tx, const bc_envelope_t *request,
         return rc;
     }
     Balcao__V1__Person *now;
-    if ((rc = router_people_get (bc_tx_txn (tx), &self->pdbs, req->person->id, &now)))
+    if ((rc = router_people_get (bc_tx_txn (tx), &self->pdbs, in.id, &now)))
         return rc;
     bc_reply_ok (reply, &now->base);
     balcao__v1__person__free_unpacked (now, NULL);
@@ -653,8 +675,12 @@ s_people (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
     while (rc == 0 && n < 1000 && k.mv_size >= plen && memcmp (k.mv_data, prefix, plen) == 0) {
         if (n == cap)
             list = realloc (list, (cap *= 2) * sizeof *list);
-        if ((list[n] = balcao__v1__person__unpack (NULL, v.mv_size, v.mv_data)))
-            n++;
+        if ((list[n] = balcao__v1__person__unpack (NULL, v.mv_size, v.mv_data))) {
+            if (router_people_matches (list[n], req->query))
+                n++;
+            else
+                balcao__v1__person__free_unpacked (list[n], NULL);
+        }
         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close (cur);

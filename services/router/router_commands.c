@@ -351,6 +351,17 @@ s_add_message (void *state, bc_tx_t *tx, const bc_envelope_t *request,
                         (unsigned long long) t->number);
         goto done;
     }
+    /* The agent wrote it on an older ticket (a customer's new message, a
+     * colleague's reply, a move): they see what changed and decide. */
+    if (req->seen_updated_us && t->updated_us > req->seen_updated_us) {
+        bc_reply_error (reply, "conflict",
+                        "o chamado #%llu mudou desde que você o abriu (nova mensagem ou mudança "
+                        "de situação); veja o que mudou e envie de novo se ainda quiser",
+                        "ticket #%llu changed since you opened it (a new message or a status "
+                        "change); see what changed and send again if you still want to",
+                        (unsigned long long) t->number);
+        goto done;
+    }
     if (*req->channel && strcmp (req->channel, "agent") != 0 && strcmp (req->channel, "phone") != 0) {
         bc_reply_error (reply, "invalid", "o canal é agent ou phone",
                         "channel is agent or phone");

@@ -12,6 +12,7 @@
 #include "bc_events.h"
 #include "bc_address.h"
 #include "bc_log.h"
+#include "bc_phone.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -380,12 +381,9 @@ s_on_auto_reply (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
 }
 
 
-/* A WhatsApp customer's most recent ticket that is not closed (with_closed:
- * or closed) nor merged into another, or NULL: their messages carry no
- * thread of their own, so the conversation joins it while it is open. */
-Balcao__V1__Ticket *
-router_open_ticket_of (router_t *self, MDB_txn *txn, const char *address, int with_closed,
-                       int *rc)
+/* A WhatsApp customer's most recent ticket under one address. */
+static Balcao__V1__Ticket *
+s_open_ticket_of (router_t *self, MDB_txn *txn, const char *address, int with_closed, int *rc)
 {
     *rc = 0;
     unsigned char prefix[400], last[400];
@@ -414,6 +412,43 @@ router_open_ticket_of (router_t *self, MDB_txn *txn, const char *address, int wi
     mdb_cursor_close (cur);
     if (mrc && mrc != MDB_NOTFOUND && !*rc)
         *rc = mrc;
+    return found;
+}
+
+/* The address a WhatsApp customer (their number's identity) had before the
+ * identity took the Brazilian ninth digit: "whatsapp:+55DDNNNNNNNN". 0 with
+ * it in out (32 bytes), -1 when there is no such other address. */
+static int
+s_whatsapp_alias (const char *address, char *out)
+{
+    char alias[BC_PHONE_MAX];
+    if (strncmp (address, "whatsapp:+", 10) != 0
+        || bc_phone_whatsapp_alias (address + 10, alias, sizeof alias))
+        return -1;
+    snprintf (out, 32, "whatsapp:+%s", alias);
+    return 0;
+}
+
+/* A WhatsApp customer's most recent ticket that is not closed (with_closed:
+ * or closed) nor merged into another, or NULL: their messages carry no
+ * thread of their own, so the conversation joins it while it is open.
+ * Tickets opened before the identity had the ninth digit count too. */
+Balcao__V1__Ticket *
+router_open_ticket_of (router_t *self, MDB_txn *txn, const char *address, int with_closed,
+                       int *rc)
+{
+    Balcao__V1__Ticket *found = s_open_ticket_of (self, txn, address, with_closed, rc);
+    char old[32];
+    if (*rc || s_whatsapp_alias (address, old))
+        return found;
+    Balcao__V1__Ticket *before = s_open_ticket_of (self, txn, old, with_closed, rc);
+    if (before && (!found || before->number > found->number)) {
+        if (found)
+            balcao__v1__ticket__free_unpacked (found, NULL);
+        return before;
+    }
+    if (before)
+        balcao__v1__ticket__free_unpacked (before, NULL);
     return found;
 }
 
@@ -529,12 +564,25 @@ router_inbound_message (router_t *self, bc_tx_t *tx, int64_t time_us,
         existing = router_open_ticket_of (self, txn, mr->from_address, is_verdict, &rc);
         if (rc)
             goto done;
+        /* A ticket from before the ninth digit: written by its customer. */
+        char old[32];
+        if (existing && s_whatsapp_alias (mr->from_address, old) == 0
+            && strcmp (existing->customer_address, old) == 0)
+            m.author = existing->customer_address;
         if (is_verdict && (!existing || strcmp (existing->status, "fechado") == 0)
             && strcmp (tapped, "resolved:yes") == 0) {
             bc_info ("event=late_confirmation ticket=%llu message_ref=%s",
                      (unsigned long long) (existing ? existing->number : 0), mr->message_ref);
             goto done;
         }
+    }
+    if (existing && existing->erased_us) {
+        /* An anonymised ticket (LGPD) takes nothing new: the message opens
+         * a record of its own, unrelated to it. */
+        bc_info ("event=erased_ticket_not_joined ticket=%llu message_ref=%s",
+                 (unsigned long long) existing->number, mr->message_ref);
+        balcao__v1__ticket__free_unpacked (existing, NULL);
+        existing = NULL;
     }
     if (!existing && !number && is_person && !o->no_bot && self->bot_enabled
         && ((is_chat && strncmp (mr->from_address, "chat:", 5) == 0)

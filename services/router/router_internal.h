@@ -45,6 +45,10 @@ typedef struct {
     int seeded, seed_ran; /* the config's people are in (router_people_seed) */
     int reports_ready, reports_ran; /* the reports' read model covers every ticket */
     int settings_loaded; /* the stored settings are laid over the config's */
+    /* LGPD retention (router_lgpd_retention.c). */
+    int64_t lgpd_after_us; /* closed tickets anonymised after; 0: never */
+    int lgpd_due;          /* a sweep runs (its batches wake the next) */
+    int lgpd_erased;       /* this sweep anonymised some: compact at its end */
 } router_t;
 
 /* router_reports.c: the reports' read model (router_put_ticket calls it
@@ -56,6 +60,25 @@ const char *router_reports_time_zone (router_t *self);
  * its tickets' current states. */
 int router_reports_seed (router_t *self, MDB_txn *txn);
 void router_reports_register (bc_service_t *svc);
+
+/* router_erase.c: LGPD erasure (ErasePerson, ListErasures). */
+void router_erase_register (bc_service_t *svc);
+typedef struct bc_scrub_t bc_scrub_t;
+/* The common part of an erasure, once scrub knows the tickets (and, for a
+ * person, their terms): the tickets and their messages scrubbed, follow-ups
+ * unthreaded, the log, replies and history scrubbed, e (kind, subject_hash,
+ * requested_by, reason, trigger set by the caller) audited as id,
+ * PersonErased emitted (tickets_only without a person: only what is on
+ * those tickets goes), the store compacted after the commit. */
+int router_erase_run (router_t *self, bc_tx_t *tx, bc_scrub_t *scrub, uint64_t id,
+                      const char *person, Balcao__V1__Erasure *e);
+int router_erase_next_id (router_t *self, MDB_txn *txn, uint64_t *id, char *name, size_t size);
+/* A ticket's customer address and name as terms, its messages' refs. */
+int router_erase_learn_ticket (router_t *self, MDB_txn *txn, uint64_t number, bc_scrub_t *scrub);
+/* router_lgpd_retention.c: closed tickets anonymised after
+ * router/lgpd/anonymise_closed_after_days, by a timer. */
+void router_lgpd_retention_setup (router_t *self);
+int router_lgpd_retention_sweep (router_t *self, bc_tx_t *tx);
 
 /* router_server.c: tickets in LMDB, shared checks */
 int router_emit_for (router_t *self, bc_tx_t *tx, uint64_t number, const ProtobufCMessage *event);

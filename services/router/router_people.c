@@ -4,6 +4,7 @@
 #include "bc_orgs.h"
 
 #include "bc_store.h"
+#include "bc_taxid.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,32 @@ router_people_put (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V
     if (rc == 0)
         balcao__v1__person__pack (p, v.mv_data);
     return rc;
+}
+
+/* The digits of text, into out (size bytes). */
+static void
+s_digits (const char *text, char *out, size_t size)
+{
+    size_t n = 0;
+    for (const char *p = text; *p && n + 1 < size; p++)
+        if (*p >= '0' && *p <= '9')
+            out[n++] = *p;
+    out[n] = 0;
+}
+
+int
+router_people_matches (const Balcao__V1__Person *p, const char *query)
+{
+    if (!query || !*query)
+        return 1;
+    if (strcasestr (p->id, query) || strcasestr (p->name, query) || strcasestr (p->email, query)
+        || strcasestr (p->phone, query) || bc_taxid_matches (p->tax_id, query))
+        return 1;
+    /* "(11) 98765-4321" finds +5511987654321. */
+    char q[64], phone[64];
+    s_digits (query, q, sizeof q);
+    s_digits (p->phone, phone, sizeof phone);
+    return strlen (q) >= 3 && strlen (q) * 2 >= strlen (query) && strstr (phone, q) != NULL;
 }
 
 int

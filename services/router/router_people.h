@@ -6,17 +6,21 @@
  * LMDB:
  *   people  principal id ("agent:ana@x.com")            -> balcao.v1.Person
  *   queue   tier(2) ‖ priority rank(1) ‖ created_us(8 BE) ‖ ticket(8 BE) -> ""
+ *   organizations  name in lower case (ASCII letters)  -> balcao.v1.Organization
+ *                  (router_orgs.c: SaveOrganization, ListOrganizations)
  */
 #ifndef ROUTER_PEOPLE_H
 #define ROUTER_PEOPLE_H
 
 #include "balcao/v1/router.pb-c.h"
+#include "bc_service.h"
 
 #include <lmdb.h>
 
 typedef struct {
     MDB_dbi people;
     MDB_dbi queue;
+    MDB_dbi organizations;
     /* The config's router/access/restricted_organizations: organizations
      * whose tickets only the agents who list them serve (';'-separated;
      * "" none). */
@@ -28,6 +32,16 @@ typedef struct {
 int router_people_get (MDB_txn *txn, const router_people_dbs_t *dbs, const char *id,
                        Balcao__V1__Person **out);
 int router_people_put (MDB_txn *txn, const router_people_dbs_t *dbs, const Balcao__V1__Person *p);
+
+/* 1 when a search for query (ListPeople.query) finds p: query is part of
+ * their id, name, e-mail or phone (compared without case; a phone also by
+ * its digits alone), or of their tax id with or without punctuation (at
+ * least 3 characters, bc_taxid_matches). An empty query finds everyone. */
+int router_people_matches (const Balcao__V1__Person *p, const char *query);
+
+/* router_orgs.c: SaveOrganization and ListOrganizations, on dbs->organizations
+ * (the actor's state is a router_t; see router_internal.h). */
+void router_orgs_register (bc_service_t *svc);
 
 /* True when the agent handles tickets of this category (no skills: all;
  * "geral", the unclassified tickets of triage: everyone). */

@@ -9,7 +9,7 @@
  *   history     seq (u64 BE) -> the envelope of a ticket's event retention
  *               pruned from the log (router_history.c)
  *   meta        "next_ticket", "assign_counter"  -> u64 BE
- *   people, queue                                 see router_people.h
+ *   people, queue, organizations                  see router_people.h
  *   deadlines                                     see router_sla.c
  *   by_customer "customer:<address>" + 0 + ticket (u64 BE) -> "" (a customer's
  *               tickets, for their own list)
@@ -37,8 +37,9 @@ const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta",
                                   "people",  "queue",  "deadlines",  "by_customer",
                                   "links",   "by_org", "desk",       "keys",
                                   "key_of",  "by_ref", "report_cells", "report_open",
-                                  "report_backlog", "history"};
-const int router_ndbs = 18;
+                                  "report_backlog", "history", "organizations",
+                                  "erasures"};
+const int router_ndbs = 20;
 
 static int
 s_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *msg,
@@ -403,11 +404,15 @@ s_before_batch (void *state, bc_tx_t *tx)
             return rc;
         self->reports_ran = 1;
     }
-    if (self->seeded)
-        return 0;
-    self->seed_ran = 1;
-    int rc = router_people_seed (self, tx);
-    return rc ? rc : router_desk_build (self, tx);
+    if (!self->seeded) {
+        self->seed_ran = 1;
+        int rc = router_people_seed (self, tx);
+        if (rc == 0)
+            rc = router_desk_build (self, tx);
+        if (rc)
+            return rc;
+    }
+    return router_lgpd_retention_sweep (self, tx);
 }
 
 static void
@@ -504,6 +509,7 @@ router_server_setup (bc_service_t *svc)
     bc_keys_attach (&self->keys, svc);
     self->pdbs.people = bc_service_dbi (svc, "people");
     self->pdbs.queue = bc_service_dbi (svc, "queue");
+    self->pdbs.organizations = bc_service_dbi (svc, "organizations");
     self->pdbs.restricted = bc_config_str (config, "router/access/restricted_organizations", "");
     bc_service_consume (svc, "intake", router_on_intake);
     bc_service_consume (svc, "kb", s_on_kb);
@@ -517,6 +523,9 @@ router_server_setup (bc_service_t *svc)
     router_reports_register (svc);
     router_settings_register (svc);
     router_catalog_edit_register (svc);
+    router_orgs_register (svc);
+    router_erase_register (svc);
+    router_lgpd_retention_setup (self);
     /* The SLA alarm is armed after every commit, and now for what is due. */
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     router_after_commit (self);

@@ -198,6 +198,7 @@ FLOWS = {
     "desk_totp": (True, (seed_team,)),
     "desk_catalog": (True, (seed_team, seed_customer)),
     "desk_actions": (True, (seed_team,)),
+    "desk_presence": (True, (seed_team, seed_customer)),
     "desk_admin_pages": (True, (seed_team,)),
     "desk_kb": (True, (seed_team, seed_customer, seed_kb)),
     "webchat": (True, (seed_team, seed_kb)),

@@ -164,7 +164,7 @@ def main():
             check(status == 200, "the vector %s is taken" % name, (status, raw))
         wait_until(lambda: any("Jo\u00e3o" in t.customer_name for t in s.all_tickets()), 10,
                    "the pt-BR vector's ticket", system=s)
-        joao = [t for t in s.all_tickets() if t.customer_address == "whatsapp:+551187654321"]
+        joao = [t for t in s.all_tickets() if t.customer_address == "whatsapp:+5511987654321"]
         check(len(joao) == 1 and joao[0].channel == "whatsapp", "João's ticket", joao)
         text = show(s, joao[0].number)
         check("Olá, preciso da 2ª via do boleto. Obrigado!" in text

@@ -2,8 +2,11 @@
  * (gateway_whatsapp_parse.c). Beyond not crashing, each keeps its promise:
  * the input is an update or it is refused with a sentence; every message
  * read has an id, a "whatsapp:" address and a text an agent can read
- * (never empty), every status an id and a status; and the signature check
- * accepts the body's own HMAC and refuses it for one byte less. */
+ * (never empty), every status an id and a status; the signature check
+ * accepts the body's own HMAC and refuses it for one byte less; and a
+ * number's identity (bc_phone) is digits, is its own identity, and its
+ * Brazilian alias (without the ninth digit) leads back to it. */
+#include "bc_phone.h"
 #include "gateway_whatsapp_parse.h"
 
 #include <sodium.h>
@@ -38,6 +41,28 @@ s_check_signature (const char *body, size_t size)
     free (as_header);
 }
 
+/* The input's first line as a number. */
+static void
+s_check_phone (const char *body, size_t size)
+{
+    char number[64], id[BC_PHONE_MAX], again[BC_PHONE_MAX], alias[BC_PHONE_MAX];
+    size_t n = 0;
+    while (n < size && n + 1 < sizeof number && body[n] && body[n] != '\n') {
+        number[n] = body[n];
+        n++;
+    }
+    number[n] = 0;
+    if (bc_phone_whatsapp_id (number, id, sizeof id))
+        return;
+    if (strlen (id) < 8 || strlen (id) > 15 || strspn (id, "0123456789") != strlen (id))
+        abort ();
+    if (bc_phone_whatsapp_id (id, again, sizeof again) || strcmp (id, again) != 0)
+        abort ();
+    if (bc_phone_whatsapp_alias (id, alias, sizeof alias) == 0
+        && (bc_phone_whatsapp_id (alias, again, sizeof again) || strcmp (id, again) != 0))
+        abort ();
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -45,6 +70,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         return 0;
     const char *body = (const char *) data;
     s_check_signature (body, size);
+    s_check_phone (body, size);
     gateway_wa_batch_t *batch = NULL;
     char err[200] = "";
     if (gateway_wa_parse (body, size, &batch, err, sizeof err)) {

@@ -89,6 +89,31 @@ test_signature_vectors (void **state)
     free (body);
 }
 
+/* The pt-BR vector comes from a São Paulo mobile without its ninth digit
+ * (551187654321): the customer is the number with it, the number Meta
+ * sent is kept to reply to. */
+static void
+test_brazilian_number_identity (void **state)
+{
+    (void) state;
+    if (!s_have_data ())
+        skip ();
+    char dir[4096];
+    snprintf (dir, sizeof dir, "%s/signature", WHATSAPP_SAMPLES);
+    size_t len;
+    char *body = s_read (dir, "body_ptbr_escaped.json", &len);
+    assert_non_null (body);
+    gateway_wa_batch_t *b = NULL;
+    char err[200];
+    assert_int_equal (gateway_wa_parse (body, len, &b, err, sizeof err), 0);
+    assert_int_equal (b->n_messages, 1);
+    assert_string_equal (b->messages[0].wa_id, "551187654321");
+    assert_string_equal (b->messages[0].address, "whatsapp:+5511987654321");
+    assert_string_equal (b->messages[0].name, "João Conceição");
+    gateway_wa_batch_destroy (&b);
+    free (body);
+}
+
 /* Every file of a folder (each sample, for pywa's maps of samples) reads. */
 static size_t
 s_parse_folder (const char *sub, bool is_map)
@@ -251,6 +276,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_signature_vectors),
+        cmocka_unit_test (test_brazilian_number_identity),
         cmocka_unit_test (test_every_sample),
         cmocka_unit_test (test_types_as_text),
         cmocka_unit_test (test_not_an_update),

@@ -11,6 +11,8 @@ export interface TicketEvent {
 }
 
 type Listener = (e: TicketEvent) => void;
+/** The dashboard's `presence` events (src/desk/presence.ts reads them). */
+type PresenceListener = (data: unknown) => void;
 
 /** Going from the list to a ticket keeps the stream instead of reopening it. */
 const CLOSE_DELAY_MS = 3000;
@@ -19,6 +21,7 @@ let source: EventSource | null = null;
 let allowed = false;
 let closeTimer: ReturnType<typeof setTimeout> | undefined;
 const listeners = new Set<Listener>();
+const presenceListeners = new Set<PresenceListener>();
 
 function open(): void {
   clearTimeout(closeTimer);
@@ -33,6 +36,16 @@ function open(): void {
     }
     if (typeof data?.number !== 'number') return;
     for (const l of listeners) l(data);
+  });
+  // Staff streams only: who views which ticket (memory of the gateway).
+  source.addEventListener('presence', (ev) => {
+    let data: unknown;
+    try {
+      data = JSON.parse((ev as MessageEvent<string>).data);
+    } catch {
+      return;
+    }
+    for (const l of presenceListeners) l(data);
   });
 }
 
@@ -64,5 +77,14 @@ export function onTicketEvent(l: Listener): () => void {
       clearTimeout(closeTimer);
       closeTimer = setTimeout(close, CLOSE_DELAY_MS);
     }
+  };
+}
+
+/** Listens to presence events while a ticket page listens to tickets (the
+ * stream is theirs); returns the function that stops listening. */
+export function onPresenceEvent(l: PresenceListener): () => void {
+  presenceListeners.add(l);
+  return () => {
+    presenceListeners.delete(l);
   };
 }

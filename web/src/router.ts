@@ -73,6 +73,7 @@ const routes: RouteRecordRaw[] = [
       },
       { path: 'conta', component: () => desk().then((m) => m.AccountView), meta: { title: 'desk.title.account', staff: true } },
       { path: 'pessoas', component: () => desk().then((m) => m.PeopleView), meta: { title: 'desk.title.people', staff: 'admin' } },
+      { path: 'clientes', component: () => desk().then((m) => m.CustomersView), meta: { title: 'desk.customers.title', staff: true } },
       {
         path: 'relatorios',
         component: () => desk().then((m) => m.ReportsView),

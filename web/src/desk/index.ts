@@ -6,6 +6,7 @@ export { default as ArticleEditorView } from './views/ArticleEditorView.vue';
 export { default as ArticlesView } from './views/ArticlesView.vue';
 export { default as CatalogView } from './views/CatalogView.vue';
 export { default as ChatsView } from './views/ChatsView.vue';
+export { default as CustomersView } from './views/CustomersView.vue';
 export { default as DeskLayout } from './views/DeskLayout.vue';
 export { default as DeskSignIn } from './views/DeskSignIn.vue';
 export { default as DeskTicketView } from './views/DeskTicketView.vue';

@@ -27,6 +27,8 @@ export interface DeskSummary {
   assignee_name: string;
   created_at: string;
   updated_at: string;
+  /** updated_at exactly (µs): a reply's seen_updated_us. */
+  updated_us?: number;
   message_count: number;
   problem: number | null;
   incident_count: number;
@@ -147,6 +149,10 @@ export interface DeskPerson {
   has_password?: boolean;
   totp?: boolean;
   invited?: boolean;
+  /** Customers: their CPF or CNPJ, normalized, its kind and as people write it. */
+  tax_id?: string;
+  tax_id_kind?: 'cpf' | 'cnpj';
+  tax_id_formatted?: string;
 }
 
 export interface TotpBegin {

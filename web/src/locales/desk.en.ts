@@ -1,9 +1,13 @@
 // The dashboard's texts (English). Same keys as desk.pt-BR.ts.
 import knowledgeEn from './desk-knowledge.en';
+import presenceEn from './desk-presence.en';
+import customersEn from './desk-customers.en';
 
 const deskEn = {
   desk: {
     ...knowledgeEn,
+    ...presenceEn,
+    ...customersEn,
     app: 'Support Desk',
     chats: {
       nav: 'Chats',

@@ -1,10 +1,14 @@
 // The dashboard's texts (pt-BR), loaded with its chunk only: the portal's
 // first page does not carry them. Keep every key in desk.en.ts too.
 import knowledgePtBR from './desk-knowledge.pt-BR';
+import presencePtBR from './desk-presence.pt-BR';
+import customersPtBR from './desk-customers.pt-BR';
 
 const deskPtBR = {
   desk: {
     ...knowledgePtBR,
+    ...presencePtBR,
+    ...customersPtBR,
     app: 'Painel do Suporte',
     chats: {
       nav: 'Chats',

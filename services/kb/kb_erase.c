@@ -1,0 +1,136 @@
+/* kb_erase: kb's part of an LGPD erasure (docs/ARCHITECTURE.md, "LGPD:
+ * export and erasure"). On the router's PersonErased: kb's records of the
+ * subject's tickets lose their texts, notes, subject and customer and are
+ * indexed again; the bot's conversations with the subject go, and the
+ * knowledge-base gaps whose query names them; kb's log, stored replies and
+ * quarantine are scrubbed. After the commit the LMDB store and the
+ * tickets' Xapian index are compacted: neither keeps an old copy in a free
+ * page or block. A mark file (tickets-compact.pending) makes a restart
+ * finish the index's compaction. A read replica does the same for its own
+ * copy (it has no bot). */
+#include "kb_internal.h"
+
+#include "bc_clock.h"
+#include "bc_log.h"
+#include "bc_scrub.h"
+#include "bc_store.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+s_mark (kb_t *self, char *path, size_t size)
+{
+    snprintf (path, size, "%s/tickets-compact.pending", bc_service_dir (self->svc));
+}
+
+/* gaps: a key (day ‖ folded query) that names the subject. */
+static int
+s_pick_key (const MDB_val *k, const MDB_val *v, void *arg)
+{
+    (void) v;
+    return bc_scrub_mentions (arg, k->mv_data, k->mv_size);
+}
+
+/* bot_conv: a conversation with the subject (its address) or on one of
+ * their tickets. */
+static int
+s_pick_conv (const MDB_val *k, const MDB_val *v, void *arg)
+{
+    if (!bc_scrub_is_owned_only (arg) && bc_scrub_mentions (arg, k->mv_data, k->mv_size))
+        return 1;
+    Balcao__V1__BotConversation *c = balcao__v1__bot_conversation__unpack (NULL, v->mv_size,
+                                                                           v->mv_data);
+    int mine = c && bc_scrub_has_ticket (arg, c->ticket);
+    if (c)
+        balcao__v1__bot_conversation__free_unpacked (c, NULL);
+    return mine;
+}
+
+int
+kb_erase (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev)
+{
+    bc_scrub_t *scrub = bc_scrub_from_event (ev->payload.data, ev->payload.len);
+    if (!scrub)
+        return bc_tx_fail (tx, "PersonErased that does not decode");
+    MDB_txn *txn = bc_tx_txn (tx);
+    const uint64_t *tickets;
+    size_t nt = bc_scrub_tickets (scrub, &tickets);
+    int rc = 0;
+    for (size_t i = 0; i < nt; i++) {
+        Balcao__V1__KbTicket *t = kb_ticket_get (self, txn, tickets[i]);
+        if (t) {
+            bc_scrub_learn (scrub, &t->base);
+            balcao__v1__kb_ticket__free_unpacked (t, NULL);
+        }
+    }
+    if ((rc = bc_tx_scrub_learn (tx, scrub)))
+        goto done;
+    unsigned indexed = 0, dropped = 0;
+    for (size_t i = 0; i < nt && rc == 0; i++) {
+        Balcao__V1__KbTicket *t = kb_ticket_get (self, txn, tickets[i]);
+        if (!t)
+            continue;
+        bc_scrub_owned (scrub, &t->base);
+        rc = kb_ticket_put (self, txn, t);
+        balcao__v1__kb_ticket__free_unpacked (t, NULL);
+        if (rc == -1) {
+            rc = kb_index_failed (tx, self->tickets);
+            goto done;
+        }
+        indexed++;
+    }
+    if (rc == 0 && !self->is_replica)
+        rc = bc_store_delete_where (txn, bc_service_dbi (self->svc, "bot_conv"), s_pick_conv,
+                                    scrub, &dropped);
+    if (rc == 0 && !bc_scrub_is_owned_only (scrub))
+        rc = bc_store_delete_where (txn, self->db_gaps, s_pick_key, scrub, &dropped);
+    uint64_t changed = 0;
+    if (rc == 0)
+        rc = bc_tx_scrub (tx, scrub, &changed);
+    if (rc == 0) {
+        char path[4200];
+        s_mark (self, path, sizeof path);
+        int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+        if (fd >= 0) {
+            fsync (fd);
+            close (fd);
+        }
+        self->erase_compact_due = 1;
+        bc_tx_compact_after (tx);
+        bc_info ("event=person_erased erasure=%s tickets=%u records_dropped=%u "
+                 "records_rewritten=%llu",
+                 bc_scrub_label (scrub) + 8, indexed, dropped, (unsigned long long) changed);
+    }
+done:
+    bc_scrub_destroy (&scrub);
+    return rc;
+}
+
+void
+kb_erase_compact_if_due (kb_t *self)
+{
+    char path[4200];
+    s_mark (self, path, sizeof path);
+    if (!self->erase_compact_due && access (path, F_OK) != 0)
+        return;
+    int64_t started = bc_mono_ms ();
+    uint64_t before = kb_index_bytes (self->tickets);
+    if (kb_index_compact (self->tickets)) {
+        bc_error ("event=index_compact_failed index=tickets reason=\"%s\" what_to_do=\"kb "
+                  "compacts the index again when it starts\"",
+                  kb_index_error (self->tickets));
+        return;
+    }
+    unlink (path);
+    self->erase_compact_due = 0;
+    bc_info ("event=index_compacted index=tickets reason=erasure bytes_before=%llu "
+             "bytes_after=%llu ms=%lld",
+             (unsigned long long) before, (unsigned long long) kb_index_bytes (self->tickets),
+             (long long) (bc_mono_ms () - started));
+    if (kb_index_warm (self->tickets))
+        bc_warn ("event=index_warm_failed reason=\"%s\"", kb_index_error (self->tickets));
+}
