@@ -240,6 +240,67 @@ s_file_size (const char *path)
     return stat (path, &st) == 0 ? (uint64_t) st.st_size : 0;
 }
 
+/* Every record of the store into a new environment in dir, one database
+ * after the other in key order. Not mdb_env_copy2's MDB_CP_COMPACT: that
+ * copies each page whole, and the unused middle of a page keeps whatever
+ * LMDB's reused page buffers held (records deleted or rewritten, of any
+ * database); pages written afresh hold only what they now hold. */
+static int
+s_copy_records (bc_store_t *self, const char *dir)
+{
+    MDB_env *dst = NULL;
+    MDB_txn *rtxn = NULL, *wtxn = NULL;
+    int rc = mdb_env_create (&dst);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs (dst, BC_STORE_MAX_DBS);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize (dst, self->map_size);
+    if (rc == 0)
+        rc = mdb_env_open (dst, dir, MDB_NOTLS | MDB_NOSYNC, 0640);
+    if (rc == 0)
+        rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &rtxn);
+    for (int i = 0; rc == 0 && i < self->count; i++) {
+        MDB_dbi to;
+        MDB_cursor *cur = NULL;
+        if ((rc = mdb_txn_begin (dst, NULL, 0, &wtxn))
+            || (rc = mdb_dbi_open (wtxn, self->names[i], MDB_CREATE, &to))
+            || (rc = mdb_cursor_open (rtxn, self->dbis[i], &cur)))
+            break;
+        MDB_val k, v;
+        size_t n = 0;
+        for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+            if ((rc = mdb_put (wtxn, to, &k, &v, MDB_APPEND)))
+                break;
+            if (++n % 20000 == 0) {
+                /* Commits on the way: a big store in small transactions. */
+                if ((rc = mdb_txn_commit (wtxn)) || (rc = mdb_txn_begin (dst, NULL, 0, &wtxn))) {
+                    wtxn = NULL;
+                    break;
+                }
+            }
+        }
+        mdb_cursor_close (cur);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+        if (wtxn) {
+            int crc = rc ? (mdb_txn_abort (wtxn), 0) : mdb_txn_commit (wtxn);
+            if (!rc)
+                rc = crc;
+            wtxn = NULL;
+        }
+    }
+    if (wtxn)
+        mdb_txn_abort (wtxn);
+    if (rtxn)
+        mdb_txn_abort (rtxn);
+    if (rc == 0)
+        rc = mdb_env_sync (dst, 1);
+    if (dst)
+        mdb_env_close (dst);
+    return rc;
+}
+
 int
 bc_store_compact (bc_store_t *self, uint64_t *before, uint64_t *after)
 {
@@ -248,15 +309,19 @@ bc_store_compact (bc_store_t *self, uint64_t *before, uint64_t *after)
     snprintf (file, sizeof file, "%s/data.mdb", self->dir);
     snprintf (tmp_file, sizeof tmp_file, "%s/data.mdb", tmp);
     *before = s_file_size (file);
+    char tmp_lock[4200];
+    snprintf (tmp_lock, sizeof tmp_lock, "%s/lock.mdb", tmp);
     unlink (tmp_file);
+    unlink (tmp_lock);
     int rc = bc_dir_ensure (tmp);
     /* No transaction of any thread (bc_store_txn_begin) runs meanwhile:
      * the copy is the store as it is, without its free pages. */
     pthread_rwlock_wrlock (&self->swap_lock);
     if (rc == 0)
-        rc = mdb_env_copy2 (self->env, tmp, MDB_CP_COMPACT);
+        rc = s_copy_records (self, tmp);
     if (rc == 0)
         rc = s_fsync_path (tmp_file, O_RDONLY);
+    unlink (tmp_lock);
     if (rc) {
         pthread_rwlock_unlock (&self->swap_lock);
         unlink (tmp_file);

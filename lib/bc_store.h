@@ -43,9 +43,10 @@ void bc_store_txn_abort (bc_store_t *self, MDB_txn *txn);
 /* A read transaction (bc_store_txn_begin with MDB_RDONLY), and its end. */
 int bc_store_read_begin (bc_store_t *self, MDB_txn **txn);
 void bc_store_read_end (bc_store_t *self, MDB_txn *txn);
-/* Replaces the store's file by a compacted copy (mdb_env_copy2 with
- * MDB_CP_COMPACT: no free pages, so nothing a deleted or rewritten record
- * left behind), then opens it again with the same databases and handles.
+/* Replaces the store's file by a copy of its records written afresh (no
+ * free page, and no page's unused part, keeps anything a deleted or
+ * rewritten record left behind), then opens it again with the same
+ * databases and handles.
  * Call with no transaction of the calling thread open; other threads'
  * transactions must go through bc_store_txn_begin (they wait). The sizes of
  * data.mdb before and after. 0 or an LMDB/errno code (a failure before the

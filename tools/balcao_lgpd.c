@@ -1,5 +1,6 @@
 /* balcao_lgpd: the data subject's rights from the command line (LGPD, Lei
  * 13.709/2018; docs/ARCHITECTURE.md, "LGPD: export and erasure"):
+ *   balcao lgpd export customer:<address> --reason TEXT --out DIR
  *   balcao lgpd erase customer:<address> --reason TEXT --yes
  *   balcao lgpd log [--json]
  * The router decides (admins only) and audits; this file only asks and
@@ -7,10 +8,16 @@
 #include "balcao_cli.h"
 
 #include "balcao/v1/router.pb-c.h"
+#include "bc_export.h"
+#include "bc_store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define T(pt, en) (balcao_cli_en () ? (en) : (pt))
 
@@ -114,9 +121,106 @@ s_log (bc_config_t *config, int argc, char **argv)
     return 0;
 }
 
+typedef struct {
+    bc_config_t *config;
+    const char *dir;
+    unsigned files;
+} s_out_t;
+
+static int
+s_call (void *arg, const char *service, const ProtobufCMessage *req,
+        const ProtobufCMessageDescriptor *type, ProtobufCMessage **out, char *err, size_t size)
+{
+    s_out_t *o = arg;
+    bc_envelope_t *reply = balcao_cli_call (o->config, service, req);
+    if (!reply) {
+        /* balcao_cli_call said why on stderr. */
+        snprintf (err, size, T ("o serviço %s recusou o pedido ou não respondeu",
+                                "service %s refused or did not answer"),
+                  service);
+        return -1;
+    }
+    *out = bc_envelope_payload (reply, type);
+    if (!*out) {
+        ProtobufCMessage *e = bc_envelope_payload (reply, &balcao__v1__error__descriptor);
+        snprintf (err, size, "%s",
+                  e ? ((Balcao__V1__Error *) e)->message : T ("resposta inesperada",
+                                                              "unexpected answer"));
+        if (e)
+            protobuf_c_message_free_unpacked (e, NULL);
+    }
+    bc_envelope_destroy (&reply);
+    return *out ? 0 : -1;
+}
+
+static int
+s_put (void *arg, const char *name, const void *data, size_t len)
+{
+    s_out_t *o = arg;
+    char path[4400];
+    if (strncmp (name, "files/", 6) == 0) {
+        snprintf (path, sizeof path, "%s/files", o->dir);
+        if (mkdir (path, 0700) && errno != EEXIST)
+            return errno;
+    }
+    snprintf (path, sizeof path, "%s/%s", o->dir, name);
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno;
+    int rc = bc_write_all (fd, data, len);
+    if (close (fd) && !rc)
+        rc = errno;
+    o->files += rc == 0;
+    return rc;
+}
+
+static int
+s_export (bc_config_t *config, int argc, char **argv)
+{
+    const char *person = NULL, *reason = NULL, *dir = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp (argv[i], "--reason") == 0 && i + 1 < argc)
+            reason = argv[++i];
+        else if (strcmp (argv[i], "--out") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else if (!person && argv[i][0] != '-')
+            person = argv[i];
+        else
+            return EXIT_USAGE;
+    }
+    if (!person || !reason || !dir)
+        return EXIT_USAGE;
+    if (mkdir (dir, 0700)) {
+        fprintf (stderr,
+                 T ("balcao: não foi possível criar %s (%s): escolha um diretório novo\n",
+                    "balcao: cannot make %s (%s): choose a new directory\n"),
+                 dir, strerror (errno));
+        return EXIT_REFUSED;
+    }
+    s_out_t o = {config, dir, 0};
+    bc_export_t ex = {.person = person, .reason = reason,
+                      .asked_by = balcao_cli_declared_principal (), .call = s_call,
+                      .put = s_put, .arg = &o};
+    char err[600];
+    if (bc_export_person (&ex, err, sizeof err)) {
+        fprintf (stderr, "balcao: %s\n", err);
+        return balcao_cli_exit () ? balcao_cli_exit () : EXIT_REFUSED;
+    }
+    printf (T ("Exportação de %s gravada em %s (%u arquivos; o que veio de onde está em "
+               "manifest.json).\nO portal da conta do cliente não está nela: o cliente "
+               "exporta pelo portal, ou um administrador pelo painel.\n",
+               "Export of %s written to %s (%u files; what came from where is in "
+               "manifest.json).\nThe customer's portal account is not in it: the customer "
+               "exports from the portal, or an admin from the dashboard.\n"),
+            person, dir, o.files);
+    return 0;
+}
+
 int
 balcao_lgpd (bc_config_t *config, int argc, char **argv)
 {
+    if (argc >= 1 && strcmp (argv[0], "export") == 0)
+        return s_export (config, argc - 1, argv + 1);
     if (argc >= 1 && strcmp (argv[0], "erase") == 0)
         return s_erase (config, argc - 1, argv + 1);
     if (argc >= 1 && strcmp (argv[0], "log") == 0)

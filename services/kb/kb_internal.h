@@ -165,6 +165,8 @@ int kb_ticket_put (kb_t *self, MDB_txn *txn, const Balcao__V1__KbTicket *t);
  * and at start when a crash cut that short. */
 int kb_erase (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev);
 void kb_erase_compact_if_due (kb_t *self);
+/* kb_export.c: ExportConversations (LGPD export; not on a read replica). */
+void kb_export_register (kb_t *self);
 
 /* kb's record of a ticket (NULL when unknown; free_unpacked it). */
 Balcao__V1__KbTicket *kb_ticket_get (kb_t *self, MDB_txn *txn, uint64_t number);

@@ -464,6 +464,7 @@ kb_server_setup (bc_service_t *svc)
     kb_articles_register (self);
     kb_drafts_register (self);
     kb_tickets_register (self);
+    kb_export_register (self);
     kb_deflection_register (self);
     self->bot = kb_bot_new (self);
     if (!self->bot || s_rebuild_stale (self) || s_repair (self)) {

@@ -21,9 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The ticket of a notification id "t<N>-...", else 0. */
-static uint64_t
-s_ticket_of (const char *id, size_t len)
+uint64_t
+notify_erase_ticket_of (const char *id, size_t len)
 {
     if (len < 3 || id[0] != 't')
         return 0;
@@ -66,7 +65,7 @@ s_outbox (MDB_txn *txn, MDB_dbi db, MDB_dbi pending, const char *mail_dir, bc_tx
         Balcao__V1__OutboxEntry *e = balcao__v1__outbox_entry__unpack (NULL, v.mv_size, v.mv_data);
         if (!e)
             continue;
-        int owned = bc_scrub_has_ticket (scrub, s_ticket_of (k.mv_data, k.mv_size));
+        int owned = bc_scrub_has_ticket (scrub, notify_erase_ticket_of (k.mv_data, k.mv_size));
         int did = owned ? bc_scrub_owned (scrub, &e->base) : bc_scrub_message (scrub, &e->base);
         if (owned) {
             char path[4400];
@@ -118,7 +117,7 @@ s_pick_due (const MDB_val *k, const MDB_val *v, void *arg)
 {
     (void) v;
     return k->mv_size > 8
-           && bc_scrub_has_ticket (arg, s_ticket_of ((const char *) k->mv_data + 8,
+           && bc_scrub_has_ticket (arg, notify_erase_ticket_of ((const char *) k->mv_data + 8,
                                                      k->mv_size - 8));
 }
 

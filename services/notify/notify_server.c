@@ -830,6 +830,7 @@ notify_server_setup (bc_service_t *svc)
     bc_service_on_command (svc, &balcao__v1__list_outbox__descriptor, 0, s_cmd_list_outbox);
     bc_service_on_command (svc, &balcao__v1__resend_notification__descriptor, 1, s_cmd_resend);
     bc_service_on_command (svc, &balcao__v1__send_account_mail__descriptor, 1, s_cmd_account_mail);
+    notify_export_register (svc);
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);
     bc_metrics_t *m = bc_service_metrics (svc);
     bc_metrics_help (m, "balcao_outbox_pending", "gauge",

@@ -324,6 +324,12 @@ router_erase_next_id (router_t *self, MDB_txn *txn, uint64_t *id, char *name, si
 }
 
 int
+router_erase_audit (router_t *self, MDB_txn *txn, uint64_t id, const Balcao__V1__Erasure *e)
+{
+    return s_put_erasure (self, txn, id, e);
+}
+
+int
 router_erase_learn_ticket (router_t *self, MDB_txn *txn, uint64_t number, bc_scrub_t *scrub)
 {
     return s_learn_ticket (self, txn, number, NULL, scrub);

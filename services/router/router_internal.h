@@ -73,6 +73,10 @@ typedef struct bc_scrub_t bc_scrub_t;
 int router_erase_run (router_t *self, bc_tx_t *tx, bc_scrub_t *scrub, uint64_t id,
                       const char *person, Balcao__V1__Erasure *e);
 int router_erase_next_id (router_t *self, MDB_txn *txn, uint64_t *id, char *name, size_t size);
+/* Stores an audit record (an erasure or an export) under id. */
+int router_erase_audit (router_t *self, MDB_txn *txn, uint64_t id, const Balcao__V1__Erasure *e);
+/* router_export.c: ExportPerson (LGPD access and portability). */
+void router_export_register (bc_service_t *svc);
 /* A ticket's customer address and name as terms, its messages' refs. */
 int router_erase_learn_ticket (router_t *self, MDB_txn *txn, uint64_t number, bc_scrub_t *scrub);
 /* router_lgpd_retention.c: closed tickets anonymised after

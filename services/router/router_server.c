@@ -525,6 +525,7 @@ router_server_setup (bc_service_t *svc)
     router_catalog_edit_register (svc);
     router_orgs_register (svc);
     router_erase_register (svc);
+    router_export_register (svc);
     router_lgpd_retention_setup (self);
     /* The SLA alarm is armed after every commit, and now for what is due. */
     bc_service_hooks (svc, s_before_batch, NULL, s_after_commit);

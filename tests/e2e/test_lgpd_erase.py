@@ -24,6 +24,7 @@ commit and its compaction), and it proves:
 """
 
 import datetime
+import json
 import os
 import subprocess
 from zoneinfo import ZoneInfo
@@ -162,6 +163,40 @@ def main():
         check(grep_tree(s.var), "before: the data holds the person (the grep finds it)")
         before = report(s)
 
+        # Export first (access and portability): what every service holds.
+        rc, out, err = cli(s, AGENT, "lgpd", "export", PERSON, "--reason", "pedido",
+                           "--out", os.path.join(s.dir, "agent-export"))
+        check(rc != 0 and "administrador" in err, "an agent may not export", (rc, err))
+        export = os.path.join(s.dir, "export")
+        rc, out, err = cli(s, ADMIN, "lgpd", "export", PERSON, "--reason",
+                           "pedido de acesso, protocolo 2026-76", "--out", export)
+        check(rc == 0 and "manifest.json" in out, "the CLI writes the export", (rc, out, err))
+        with open(os.path.join(export, "manifest.json")) as f:
+            manifest = json.load(f)
+        parts = {p["file"]: p["service"] for p in manifest["parts"]}
+        check(manifest["person"] == PERSON and manifest["audit"] == "e1"
+              and parts.get("router.json") == "router" and parts.get("notify.json") == "notify"
+              and parts.get("kb.json") == "kb" and not manifest["not_included"]
+              and any(f.startswith("files/") and f.endswith("comprovante-joana.txt")
+                      and v == "intake" for f, v in parts.items()),
+              "the manifest lists what came from where", manifest)
+        with open(os.path.join(export, "router.json")) as f:
+            router = json.load(f)
+        t = router["tickets"][0]
+        check(router["person"]["tax_id"] == "52998224725" and router["person"]["name"] == NAME
+              and t["number"] == mine and t["csat_score"] == 5
+              and PHRASE in t["messages"][0]["body"]
+              and any("Reemitimos" in m["body"] for m in t["messages"]),
+              "router.json: her record, her ticket with every message and her rating",
+              router["person"])
+        with open(os.path.join(export, "notify.json")) as f:
+            notes = json.load(f)["entries"]
+        check(any("Reemitimos" in e.get("mail", "") for e in notes),
+              "notify.json: the mail we sent her, as sent", [e.get("state") for e in notes])
+        attached = [f for f in os.listdir(os.path.join(export, "files"))]
+        with open(os.path.join(export, "files", attached[0]), encoding="utf-8") as f:
+            check(PHRASE in f.read(), "the file she sent, byte for byte")
+
         # An agent may not; an admin must confirm.
         rc, out, err = cli(s, AGENT, "lgpd", "erase", PERSON, "--reason", "pedido", "--yes")
         check(rc != 0 and "administradores" in err, "an agent may not erase", (rc, err))
@@ -175,7 +210,7 @@ def main():
         s.start("kb", env={"BALCAO_FAILPOINT_COMPACT": "1"})
         rc, out, err = cli(s, ADMIN, "lgpd", "erase", PERSON, "--reason",
                            "pedido da titular, protocolo 2026-77", "--yes")
-        check(rc == 0 and "Anonimizado (e1): 1 chamado(s)" in out,
+        check(rc == 0 and "Anonimizado (e2): 1 chamado(s)" in out,
               "the CLI says what was anonymised", (rc, out, err))
         wait_until(lambda: s.procs["kb"].poll() is not None, 20,
                    "kb crashes before compacting (failpoint)", system=None)
@@ -183,7 +218,7 @@ def main():
         s.start("kb")
         s.start("notify")
         for svc in ("intake", "kb", "notify"):
-            wait_until(lambda: "event=person_erased erasure=e1" in s.log_text(svc), 30,
+            wait_until(lambda: "event=person_erased erasure=e2" in s.log_text(svc), 30,
                        "%s applied the erasure" % svc, system=s)
         wait_until(lambda: "accounts_deleted=1" in s.log_text("gateway"), 30,
                    "the gateway deleted her portal account", system=s)
@@ -206,7 +241,7 @@ def main():
         check(t.status == "fechado" and t.csat_score == 5 and t.tier == "N1"
               and t.customer_name == "Titular anonimizado"
               and all(m.body == "[removido (LGPD)]" for m in t.messages)
-              and t.customer_address == "titular-e1",
+              and t.customer_address == "titular-e2",
               "the ticket keeps status, tier and score; its texts and names are gone",
               (t.status, t.csat_score, t.customer_name, t.customer_address,
                [m.body for m in t.messages]))
@@ -219,11 +254,12 @@ def main():
             query="girassol quântico")).hits] == [], "kb's search no longer finds the phrase")
 
         rc, out, err = cli(s, ADMIN, "lgpd", "log")
-        check(rc == 0 and "e1" in out and "anonimização" in out and ADMIN in out
-              and "protocolo 2026-77" in out and EMAIL not in out,
-              "the audit says who, when and why, without the address", out)
+        check(rc == 0 and "e2" in out and "anonimização" in out and "exportação" in out
+              and ADMIN in out and "protocolo 2026-77" in out and "protocolo 2026-76" in out
+              and EMAIL not in out,
+              "the audit says who, when and why for both, without the address", out)
         rc, out, err = cli(s, ADMIN, "lgpd", "erase", PERSON, "--reason", "de novo", "--yes")
-        check(rc == 0 and "já foi anonimizado (e1)" in out, "the same request again changes "
+        check(rc == 0 and "já foi anonimizado (e2)" in out, "the same request again changes "
               "nothing", out)
 
         backup = os.path.join(s.dir, "backup")

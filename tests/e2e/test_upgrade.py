@@ -334,6 +334,13 @@ def main():
         acked_once(s, 6, "upgraded release")
         kb_finds(s, "bravo", [4, 5, 6])
         gateway_shows(s, token, 6, subjects[5])
+        # A WhatsApp message from a number without the 9th digit (the bot
+        # answers it; no ticket): intake's event carries
+        # WhatsAppDetails.wa_id, which the previous release lacks.
+        s.call("intake", intake_pb2.Submit(
+            channel="whatsapp", external_id="wamid.upg-w1", from_address="whatsapp:+551187650000",
+            from_name="Cliente Zap", body="Oi, tudo bem?",
+            whatsapp=intake_pb2.WhatsAppDetails(wa_id="551187650000")))
         # Two messages the router will only read after the rollback.
         router_b = s.head_seq("router")
         s.stop("router")
