@@ -10,6 +10,7 @@ PACKAGES=(
   # libraries
   libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
   libxapian-dev libgmime-3.0-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libjansson-dev
+  libarchive-dev
   libsodium-dev libcmark-dev libutf8proc-dev libsystemd-dev libcmocka-dev
   # the staff's TOTP (liboath) and its enrolment QR code (libqrencode)
   liboath-dev libqrencode-dev

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DBALCAO_FUZZ=ON -DBALCAO_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=Debug >/dev/null
-targets=(envelope mail imap gateway kb_text router_reply webpath whatsapp chat)
+targets=(envelope mail imap gateway kb_text router_reply webpath whatsapp chat taxid scrub)
 cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
 for t in "${targets[@]}"; do
   echo "== fuzz_$t for ${secs}s =="

@@ -10,6 +10,7 @@
 #include "gateway_desk_admin.h"
 #include "gateway_desk.h"
 #include "gateway_desk_kb.h"
+#include "gateway_export.h"
 #include "gateway_kb.h"
 #include "gateway_parse.h"
 #include "gateway_presence.h"
@@ -46,6 +47,7 @@ struct gateway_routes_t {
     gateway_static_t *files;
     gateway_whatsapp_t *whatsapp;
     gateway_chat_t *chat;
+    gateway_export_t *export; /* LGPD: the ZIP downloads, erasure, audit */
     size_t max_body;  /* gateway/max_body_bytes */
     char origin[256]; /* scheme://host[:port] of gateway/public_url */
 };
@@ -83,9 +85,11 @@ gateway_routes_new (bc_config_t *config, gateway_auth_t *auth, gateway_bus_t *bu
     self->desk_kb = gateway_desk_kb_new (config, bus);
     self->whatsapp = gateway_whatsapp_new (config, bus);
     self->chat = self->accounts ? gateway_chat_new (config, bus, self->accounts->store) : NULL;
+    self->export =
+        self->accounts ? gateway_export_new (config, bus, self->accounts->store) : NULL;
     if (!self->accounts || !self->tickets || !self->api_tickets || !self->kb || !self->reports
         || !self->desk_admin || !self->desk || !self->sse || !self->files || !self->desk_kb || !self->whatsapp
-        || !self->chat)
+        || !self->chat || !self->export)
         gateway_routes_destroy (&self);
     return self;
 }
@@ -97,6 +101,7 @@ gateway_routes_destroy (gateway_routes_t **self_p)
     if (!self)
         return;
     gateway_static_destroy (&self->files);
+    gateway_export_destroy (&self->export);
     gateway_chat_destroy (&self->chat);
     gateway_whatsapp_destroy (&self->whatsapp);
     gateway_sse_destroy (&self->sse);
@@ -420,6 +425,7 @@ s_api_v1 (gateway_routes_t *self, struct MHD_Connection *conn, const char *url, 
         !gateway_kb_route (self->kb, &req, &out) &&
         !gateway_reports_route (self->reports, &req, &out) &&
         !gateway_desk_admin_route (self->desk_admin, &req, &out) &&
+        !gateway_export_route (self->export, &req, &out) &&
         !gateway_presence_route (self->presence, &req, &out) &&
         !gateway_desk_route (self->desk, &req, &out) &&
         !gateway_sse_route (self->sse, &req, &out))

@@ -8,6 +8,7 @@ import { notify, pageChanged, ready, setRouter, signedIn, state } from './store'
 import ArticleView from './views/ArticleView.vue';
 import ForgotView from './views/ForgotView.vue';
 import HomeView from './views/HomeView.vue';
+import MyDataView from './views/MyDataView.vue';
 import LandingView from './views/LandingView.vue';
 import NewTicketView from './views/NewTicketView.vue';
 import NotFoundView from './views/NotFoundView.vue';
@@ -53,6 +54,8 @@ const routes: RouteRecordRaw[] = [
     props: (r) => ({ number: Number(r.params.number) }),
     meta: { title: 'title.ticket', auth: true },
   },
+  // LGPD: the customer's copy of their data (a ZIP file).
+  { path: '/meus-dados', component: MyDataView, meta: { title: 'myData.title', auth: true } },
   // The dashboard: its own chunk, loaded only when one of its pages opens.
   {
     path: '/painel',
@@ -98,6 +101,8 @@ const routes: RouteRecordRaw[] = [
       // Categories and macros: every staff member reads them, admins change them.
       { path: 'catalogo', component: () => desk().then((m) => m.CatalogView), meta: { title: 'desk.catalog.title', staff: true } },
       { path: 'saida', component: () => desk().then((m) => m.OutboxView), meta: { title: 'desk.outbox.title', staff: 'reports' } },
+      // LGPD: export, anonymise, the audit (admins; the router decides).
+      { path: 'lgpd', component: () => desk().then((m) => m.LgpdView), meta: { title: 'desk.lgpd.title', staff: 'admin' } },
     ],
   },
   { path: '/:rest(.*)*', component: NotFoundView, meta: { title: 'title.notFound' } },

@@ -11,6 +11,7 @@ export { default as DeskLayout } from './views/DeskLayout.vue';
 export { default as DeskSignIn } from './views/DeskSignIn.vue';
 export { default as DeskTicketView } from './views/DeskTicketView.vue';
 export { default as GapsView } from './views/GapsView.vue';
+export { default as LgpdView } from './views/LgpdView.vue';
 export { default as OutboxView } from './views/OutboxView.vue';
 export { default as PeopleView } from './views/PeopleView.vue';
 export { default as QueueView } from './views/QueueView.vue';

@@ -2,12 +2,14 @@
 import knowledgeEn from './desk-knowledge.en';
 import presenceEn from './desk-presence.en';
 import customersEn from './desk-customers.en';
+import lgpdEn from './desk-lgpd.en';
 
 const deskEn = {
   desk: {
     ...knowledgeEn,
     ...presenceEn,
     ...customersEn,
+    ...lgpdEn,
     app: 'Support Desk',
     chats: {
       nav: 'Chats',

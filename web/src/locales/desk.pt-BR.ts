@@ -3,12 +3,14 @@
 import knowledgePtBR from './desk-knowledge.pt-BR';
 import presencePtBR from './desk-presence.pt-BR';
 import customersPtBR from './desk-customers.pt-BR';
+import lgpdPtBR from './desk-lgpd.pt-BR';
 
 const deskPtBR = {
   desk: {
     ...knowledgePtBR,
     ...presencePtBR,
     ...customersPtBR,
+    ...lgpdPtBR,
     app: 'Painel do Suporte',
     chats: {
       nav: 'Chats',

@@ -1,7 +1,9 @@
 // English: the second language, with exactly the keys of pt-BR.ts.
 import type { Messages } from './pt-BR';
+import myDataEn from './mydata.en';
 
 const en: Messages = {
+  ...myDataEn,
   app: {
     unexpected: 'Something went wrong. Please try again in a moment.',
     portal: 'Customer Portal',

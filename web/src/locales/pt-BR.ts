@@ -1,7 +1,10 @@
 // Portuguese (Brazil): the first language. Keep every key in en.ts too
 // (tests/i18n.test.ts checks). No "@", "|", "{" or "}" in a sentence
 // except for vue-i18n's own syntax.
+import myDataPtBR from './mydata.pt-BR';
+
 const ptBR = {
+  ...myDataPtBR,
   app: {
     unexpected: 'Algo deu errado. Tente de novo em instantes.',
     portal: 'Portal do Cliente',
