@@ -795,6 +795,18 @@ bc_scrub_subject_hash (const char *person, char out[65])
     sodium_bin2hex (out, 65, h, sizeof h);
 }
 
+const char *
+bc_scrub_log_id (const char *address, char out[16])
+{
+    char person[400], hex[65];
+    const char *a = address ? address : "";
+    snprintf (person, sizeof person, "%s%s", strncmp (a, "customer:", 9) == 0 ? "" : "customer:",
+              a);
+    bc_scrub_subject_hash (person, hex);
+    snprintf (out, 16, "c:%.10s", hex);
+    return out;
+}
+
 const ProtobufCMessageDescriptor *
 bc_proto_find (const char *name)
 {

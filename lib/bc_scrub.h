@@ -99,6 +99,12 @@ int bc_scrub_mentions (const bc_scrub_t *self, const void *data, size_t len);
  * person (a principal id, "customer:ana@x") in ASCII lower case. */
 void bc_scrub_subject_hash (const char *person, char out[65]);
 
+/* How the service logs name a customer: "c:" and the first 10 hex digits
+ * of bc_scrub_subject_hash ("customer:" + address), so no log line holds
+ * a customer's address (`balcao lgpd log-id` tells an operator whose
+ * lines to look for). address may carry its "customer:" prefix. */
+const char *bc_scrub_log_id (const char *address, char out[16]);
+
 /* The message type of that full name ("balcao.v1.TicketCreated"), or NULL. */
 const ProtobufCMessageDescriptor *bc_proto_find (const char *name);
 

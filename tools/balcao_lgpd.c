@@ -3,12 +3,14 @@
  *   balcao lgpd export customer:<address> --reason TEXT --out DIR
  *   balcao lgpd erase customer:<address> --reason TEXT --yes
  *   balcao lgpd log [--json]
+ *   balcao lgpd log-id ADDRESS   (how the service logs name that customer)
  * The router decides (admins only) and audits; this file only asks and
  * prints. */
 #include "balcao_cli.h"
 
 #include "balcao/v1/router.pb-c.h"
 #include "bc_export.h"
+#include "bc_scrub.h"
 #include "bc_store.h"
 
 #include <errno.h>
@@ -221,6 +223,12 @@ balcao_lgpd (bc_config_t *config, int argc, char **argv)
 {
     if (argc >= 1 && strcmp (argv[0], "export") == 0)
         return s_export (config, argc - 1, argv + 1);
+    if (argc == 2 && strcmp (argv[0], "log-id") == 0) {
+        /* The logs never hold a customer's address: this is what they hold. */
+        char id[16];
+        printf ("%s\n", bc_scrub_log_id (argv[1], id));
+        return 0;
+    }
     if (argc >= 1 && strcmp (argv[0], "erase") == 0)
         return s_erase (config, argc - 1, argv + 1);
     if (argc >= 1 && strcmp (argv[0], "log") == 0)

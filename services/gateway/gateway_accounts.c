@@ -9,6 +9,7 @@
 
 #include "bc_clock.h"
 #include "bc_log.h"
+#include "bc_scrub.h"
 #include "gateway_parse.h"
 #include "gateway_totp.h"
 
@@ -330,11 +331,15 @@ gateway_accounts_sign_in_as (gateway_accounts_t *self, gateway_req_t *req, const
     gateway_accounts_cookie (self, &cookies, GATEWAY_COOKIE_SESSION, id,
                              gateway_sessions_max_age_s (self->sessions));
     sodium_memzero (id, sizeof id);
-    char clean[GATEWAY_ADDRESS_MAX + 1];
+    char pseudonym[16];
     char who[GATEWAY_PRINCIPAL_MAX + 1];
-    bc_info ("event=signed_in address=%s principal=%s how=%s peer=%s",
-             bc_log_clean (address, clean, sizeof clean),
-             bc_log_clean (session.principal, who, sizeof who), how, req->peer);
+    /* Staff by their principal; a customer by a pseudonym (no address in
+     * the logs). */
+    bc_info ("event=signed_in who=%s how=%s peer=%s",
+             gateway_session_is_staff (&session)
+                 ? bc_log_clean (session.principal, who, sizeof who)
+                 : bc_scrub_log_id (address, pseudonym),
+             how, req->peer);
     if (gateway_session_is_staff (&session)) {
         /* The answer describes the new session's person, not the request's. */
         snprintf (req->principal, sizeof req->principal, "%s", session.principal);
@@ -359,9 +364,11 @@ s_logout (gateway_accounts_t *self, gateway_req_t *req)
             bc_error ("event=logout_failed reason=\"%s\"", gateway_store_strerror (rc));
             return gateway_accounts_unavailable (req, "store");
         }
-        char clean[GATEWAY_ADDRESS_MAX + 1];
-        bc_info ("event=signed_out address=%s everywhere=%d sessions=%u",
-                 bc_log_clean (req->address, clean, sizeof clean), everywhere, ended);
+        char id[16], who[GATEWAY_PRINCIPAL_MAX + 1];
+        bc_info ("event=signed_out who=%s everywhere=%d sessions=%u",
+                 gateway_req_is_staff (req) ? bc_log_clean (req->principal, who, sizeof who)
+                                            : bc_scrub_log_id (req->address, id),
+                 everywhere, ended);
     }
     gateway_cookies_t cookies = {0};
     gateway_accounts_cookie (self, &cookies, GATEWAY_COOKIE_SESSION, "", 0);

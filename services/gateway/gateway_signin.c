@@ -9,6 +9,7 @@
 
 #include "bc_clock.h"
 #include "bc_log.h"
+#include "bc_scrub.h"
 #include "gateway_parse.h"
 
 #include <stdio.h>
@@ -107,9 +108,9 @@ s_send_link (gateway_accounts_t *self, gateway_req_t *req, gateway_link_t *link,
         *answer = gateway_accounts_unavailable (req, "mail");
         return false;
     }
-    char clean[GATEWAY_ADDRESS_MAX + 1];
-    bc_info ("event=link_sent kind=%s address=%s peer=%s", link->kind,
-             bc_log_clean (link->address, clean, sizeof clean), req->peer);
+    char who[16];
+    bc_info ("event=link_sent kind=%s who=%s peer=%s", link->kind,
+             bc_scrub_log_id (link->address, who), req->peer);
     return true;
 }
 
@@ -161,9 +162,9 @@ s_account_ensure (gateway_accounts_t *self, const gateway_link_t *link, const ch
     rc = gateway_store_account_put (self->store, &account);
     sodium_memzero (&account, sizeof account);
     if (rc == 0) {
-        char clean[GATEWAY_ADDRESS_MAX + 1];
-        bc_info ("event=account_created address=%s has_password=%d",
-                 bc_log_clean (link->address, clean, sizeof clean), *hash != 0);
+        char who[16];
+        bc_info ("event=account_created who=%s has_password=%d",
+                 bc_scrub_log_id (link->address, who), *hash != 0);
     }
     return rc;
 }
@@ -378,9 +379,9 @@ s_reset_use (gateway_accounts_t *self, gateway_req_t *req)
         bc_error ("event=reset_failed reason=\"%s\"", gateway_store_strerror (rc));
         return gateway_accounts_unavailable (req, "store");
     }
-    char clean[GATEWAY_ADDRESS_MAX + 1];
-    bc_info ("event=password_reset address=%s sessions_ended=%u",
-             bc_log_clean (link.address, clean, sizeof clean), ended);
+    char who[16];
+    bc_info ("event=password_reset who=%s sessions_ended=%u", bc_scrub_log_id (link.address, who),
+             ended);
     req->signed_in = false; /* its session, if any, ended with the others */
     return gateway_accounts_sign_in (self, req, link.address, "reset");
 }

@@ -12,6 +12,7 @@
 #include "bc_events.h"
 #include "bc_address.h"
 #include "bc_log.h"
+#include "bc_scrub.h"
 #include "bc_phone.h"
 
 #include <errno.h>
@@ -308,8 +309,9 @@ s_on_report (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
                             : t                     ? t->customer_address
                                                     : "";
     if (!t) {
+        char who[16];
         bc_warn ("event=report_unmatched class=%s message_ref=%s recipient=%s original=%s",
-                 mr->mail_class, mr->message_ref, *recipient ? recipient : "-",
+                 mr->mail_class, mr->message_ref, *recipient ? bc_scrub_log_id (recipient, who) : "-",
                  *mr->report_message_id ? mr->report_message_id : "-");
         return 0;
     }
@@ -347,7 +349,9 @@ s_on_report (router_t *self, bc_tx_t *tx, Balcao__V1__Ticket *t,
         ev.person = p;
         rc = bc_tx_emit (tx, &ev.base);
     }
-    bc_warn ("event=address_failing person=%s ticket=%llu", id, (unsigned long long) t->number);
+    char who[16];
+    bc_warn ("event=address_failing who=%s ticket=%llu", bc_scrub_log_id (id, who),
+             (unsigned long long) t->number);
     balcao__v1__person__free_unpacked (p, NULL);
     return rc;
 }
@@ -609,8 +613,10 @@ router_inbound_message (router_t *self, bc_tx_t *tx, int64_t time_us,
     if (existing && strcmp (mr->channel, "portal") == 0
         && !s_portal_may_write_on (self, txn, existing, mr->from_address)) {
         /* The gateway checked already; this is the second lock. */
+        char who[16];
         bc_warn ("event=thread_refused ticket=%llu from=%s message_ref=%s channel=portal",
-                 (unsigned long long) existing->number, mr->from_address, mr->message_ref);
+                 (unsigned long long) existing->number, bc_scrub_log_id (mr->from_address, who),
+                 mr->message_ref);
         balcao__v1__ticket__free_unpacked (existing, NULL);
         existing = NULL;
     }
@@ -621,18 +627,21 @@ router_inbound_message (router_t *self, bc_tx_t *tx, int64_t time_us,
          * which says it mentioned this one. */
         if (rc)
             goto done;
+        char who[16];
         bc_warn ("event=thread_refused ticket=%llu from=%s message_ref=%s",
-                 (unsigned long long) existing->number, mr->from_address, mr->message_ref);
+                 (unsigned long long) existing->number, bc_scrub_log_id (mr->from_address, who),
+                 mr->message_ref);
         mentions = existing->number;
         balcao__v1__ticket__free_unpacked (existing, NULL);
         existing = NULL;
     }
     if (strcmp (cls, "out_of_office") == 0) {
+        char who[16];
         if (existing)
             rc = s_on_auto_reply (self, tx, existing, mr, &m);
         else
             bc_info ("event=out_of_office_dropped message_ref=%s from=%s", mr->message_ref,
-                     mr->from_address);
+                     bc_scrub_log_id (mr->from_address, who));
         goto done;
     }
     uint64_t previous = 0;

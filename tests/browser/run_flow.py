@@ -202,6 +202,7 @@ FLOWS = {
     "desk_admin_pages": (True, (seed_team,)),
     "desk_kb": (True, (seed_team, seed_customer, seed_kb)),
     "webchat": (True, (seed_team, seed_kb)),
+    "lgpd": (True, (seed_team, seed_customer)),
     # The seed flow on the system `balcaoctl up --demo` starts (what
     # `scripts/run.sh --demo` runs), signed in with what it printed.
     "demo_seed_flow": (True, ()),

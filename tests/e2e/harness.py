@@ -28,6 +28,7 @@ import email
 import email.policy
 import fcntl
 import json
+import hashlib
 import os
 import random
 import re
@@ -140,6 +141,13 @@ def free_port():
             except OSError:
                 continue
         return port
+
+
+def log_id(address):
+    """How the services' logs name a customer (bc_scrub_log_id)."""
+    person = address if address.startswith("customer:") else "customer:" + address
+    digest = hashlib.blake2b(("balcao-lgpd:" + person.lower()).encode(), digest_size=32)
+    return "c:" + digest.hexdigest()[:10]
 
 
 def new_id():

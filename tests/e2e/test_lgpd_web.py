@@ -155,7 +155,7 @@ def main():
         account = json.loads(files["gateway.json"])["portal_account"]
         check(account["address"] == EMAIL and account["name"] == NAME and account["confirmed"]
               and account["language"] and account["created_at"]
-              and b"argon2" not in files["gateway.json"],
+              and b"$argon2" not in files["gateway.json"],
               "gateway.json: her portal account, without the password's hash", account)
         check(OTHER_PHRASE.encode() not in everything and OTHER.encode() not in everything,
               "nothing of the other customer in hers")
@@ -197,6 +197,12 @@ def main():
         check(status == 403, "a customer's session may not read the audit", (status, body))
 
         renata = staff_sign_in(s, ADMIN)
+        status, body, _ = renata.post("/desk/lgpd/export", {"person": " ", "reason": "pedido"})
+        check(status == 400 and body["error"] == "invalid" and "endereço" in body["message_pt"]
+              and body["message"], "an export without a person: 400 in both languages",
+              (status, body))
+        status, body, _ = renata.get("/me/export")
+        check(status == 405, "the portal's export is a POST", (status, body))
         status, body, _ = renata.post("/desk/lgpd/export", {"person": PERSON, "reason": ""})
         check(status == 400 and body["error"] == "invalid" and "motivo" in body["message_pt"],
               "an admin's export says why (the audit keeps it)", (status, body))
@@ -218,8 +224,16 @@ def main():
               "a confirmation that differs: 400", (status, body))
         check(s.ticket(mine).customer_address == EMAIL, "... and nothing is erased")
         status, body, _ = renata.get("/desk/lgpd/audit")
-        check(status == 200 and not [e for e in body["erasures"] if e["kind"] == "erase"],
-              "... nor audited", body)
+        rows = [(e["kind"], e["by"], e["reason"], e["trigger"]) for e in body["erasures"]]
+        check(status == 200 and not [r for r in rows if r[0] == "erase"]
+              and rows[0] == ("export", ADMIN, "pedido por e-mail, protocolo 2026-91", "")
+              and rows.count(("export", PERSON, "pedido do titular pelo portal", "portal")) == 2
+              and ("export", "customer:" + OTHER, "pedido do titular pelo portal", "portal") in rows
+              and len(rows) == 4
+              and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["when"])
+                      for e in body["erasures"]),
+              "... nor audited: the audit holds the four exports, newest first, who and why "
+              "(the refused third download is not one)", rows)
 
         status, body, _ = renata.post("/desk/lgpd/erase", {
             "person": PERSON, "reason": "pedido do titular, protocolo 2026-92", "confirm": EMAIL})
@@ -230,13 +244,11 @@ def main():
                    "the ticket no longer names her", system=s)
 
         status, body, _ = renata.get("/desk/lgpd/audit")
-        rows = [(e["kind"], e["by"], e["reason"]) for e in body["erasures"]]
-        check(status == 200 and rows[0] == ("erase", ADMIN, "pedido do titular, protocolo 2026-92")
-              and ("export", ADMIN, "pedido por e-mail, protocolo 2026-91") in rows
-              and ("export", PERSON, "pedido do titular pelo portal") in rows
-              and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["when"])
-                      for e in body["erasures"]),
-              "the audit: the erasure first, then the exports, who and why", rows)
+        rows = [(e["kind"], e["by"], e["reason"], e["tickets"]) for e in body["erasures"]]
+        check(status == 200 and len(rows) == 5
+              and rows[0] == ("erase", ADMIN, "pedido do titular, protocolo 2026-92", 1)
+              and rows[1][:3] == ("export", ADMIN, "pedido por e-mail, protocolo 2026-91"),
+              "the audit: the erasure first, then the exports", rows)
         # Her portal account goes with her (gateway_erasures.c).
         wait_until(lambda: Portal(s.http).post("/login", {"email": EMAIL,
                                                           "password": PASSWORD})[0] != 200,

@@ -32,7 +32,7 @@ const lgpdEn: typeof lgpdPtBR = {
     needReason: 'Say why: the reason is kept in the audit.',
     audit: {
       title: 'Audit',
-      intro: 'Exports and anonymisations, newest first. The customer is not shown by name: the audit keeps only a cryptographic digest of the address.',
+      intro: 'Exports and anonymisations, newest first, with who asked and why. For requests made on the portal, the one who asked is the customer themself.',
       empty: 'No export or anonymisation on record yet.',
       failed: 'The audit could not be loaded.',
       col: {

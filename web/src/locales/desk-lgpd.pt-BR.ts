@@ -31,7 +31,7 @@ const lgpdPtBR = {
     needReason: 'Diga o motivo do pedido: ele fica na auditoria.',
     audit: {
       title: 'Auditoria',
-      intro: 'Exportações e anonimizações, das mais recentes para as mais antigas. O cliente não aparece pelo nome: a auditoria guarda só um resumo criptográfico do endereço.',
+      intro: 'Exportações e anonimizações, das mais recentes para as mais antigas, com quem pediu e o motivo. Nos pedidos feitos pelo portal, quem pediu é o próprio cliente.',
       empty: 'Nenhuma exportação ou anonimização registrada até agora.',
       failed: 'Não foi possível carregar a auditoria.',
       col: {
