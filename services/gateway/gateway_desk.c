@@ -3,6 +3,7 @@
 
 #include "balcao/v1/router.pb-c.h"
 #include "bc_clock.h"
+#include "bc_taxid.h"
 #include "gateway_desk_actions.h"
 #include "gateway_desk_json.h"
 #include "gateway_parse.h"
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct gateway_desk_t {
     gateway_bus_t *bus;
@@ -305,6 +307,40 @@ s_chats (gateway_desk_t *self, gateway_req_t *req)
                               NULL);
 }
 
+/* The customer's CPF or CNPJ, when the router has one for them, into the
+ * ticket view's "customer" (the router lists people to the support team
+ * only; a failure leaves it out). */
+static void
+s_customer_tax_id (gateway_bus_t *bus, gateway_req_t *req, const char *address, json_t *customer)
+{
+    if (!*address || !json_is_object (customer))
+        return;
+    Balcao__V1__ListPeople lp = BALCAO__V1__LIST_PEOPLE__INIT;
+    lp.kind = "customer";
+    lp.query = (char *) address;
+    bc_envelope_t *reply = NULL;
+    if (gateway_bus_call (bus, "router", req->principal, &lp.base, &reply) != BC_OK) {
+        bc_envelope_destroy (&reply);
+        return;
+    }
+    Balcao__V1__PersonList *list = (Balcao__V1__PersonList *) bc_envelope_payload (
+        reply, &balcao__v1__person_list__descriptor);
+    bc_envelope_destroy (&reply);
+    for (size_t i = 0; list && i < list->n_people; i++) {
+        const Balcao__V1__Person *p = list->people[i];
+        if (strncmp (p->id, "customer:", 9) != 0 || strcasecmp (p->id + 9, address) != 0
+            || !*p->tax_id)
+            continue;
+        char formatted[BC_TAXID_FORMATTED_SIZE];
+        json_object_set_new (customer, "tax_id", json_string (p->tax_id));
+        json_object_set_new (customer, "tax_id_formatted",
+                             json_string (bc_taxid_format (p->tax_id, formatted, sizeof formatted)));
+        break;
+    }
+    if (list)
+        balcao__v1__person_list__free_unpacked (list, NULL);
+}
+
 /* GetTicket as the caller, or NULL with *out set. */
 static Balcao__V1__Ticket *
 s_ticket (gateway_bus_t *bus, gateway_req_t *req, uint64_t number, enum MHD_Result *out)
@@ -348,6 +384,9 @@ gateway_desk_answer_ticket (gateway_bus_t *bus, gateway_req_t *req, unsigned sta
     json_t *names = s_names (bus, req, NULL);
     json_t *body = gateway_desk_ticket (t, history, others, names, bc_now_us ());
     json_decref (names);
+    if (body)
+        s_customer_tax_id (bus, req, t->customer_address,
+                           json_object_get (body, "customer"));
     if (others)
         balcao__v1__ticket_list__free_unpacked (others, NULL);
     balcao__v1__history__free_unpacked (history, NULL);

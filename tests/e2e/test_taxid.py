@@ -186,6 +186,10 @@ def main():
                                            from_address=ANA.split(":", 1)[1], from_name="Ana",
                                            subject="Nota fiscal", body="Preciso da nota."))
         wait_until(lambda: s.ticket_total() == 1, 20, "Ana's ticket", system=s)
+        code, body, _ = lia.get("/desk/tickets/1")
+        check(code == 200 and body["customer"].get("tax_id_formatted") == ANA_SHOWN,
+              "the agent's ticket view shows the customer's CPF formatted",
+              (code, body.get("customer") if isinstance(body, dict) else body))
         for request in (router_pb2.ListPeople(kind="customer", query=ANA_CPF),
                         router_pb2.ListOrganizations()):
             try:

@@ -22,7 +22,14 @@ export interface DeskSummary {
   category: string;
   priority: string;
   channel: string;
-  customer: { name: string; address: string; organization: string };
+  customer: {
+    name: string;
+    address: string;
+    organization: string;
+    /** The customer's CPF or CNPJ, normalized and as people write it (ticket view only). */
+    tax_id?: string;
+    tax_id_formatted?: string;
+  };
   assignee: string;
   assignee_name: string;
   created_at: string;

@@ -17,7 +17,7 @@ const myDataEn: typeof myDataPtBR = {
       audit: 'The record of the times your data was exported or anonymised.',
     },
     format: 'It is a .zip file with JSON documents, an open format other systems can read, and your attachments. The manifest.json inside it says what came from where.',
-    notIncluded: "Our team's internal notes are left out, and so is your password, which we keep only in encrypted form.",
+    notIncluded: "Our team's internal notes are left out, and so is your password, which we never keep in readable form.",
     careful: 'The file holds your personal data: keep it somewhere safe and do not send it to anyone you do not know.',
     limit: 'You may download your data a few times an hour.',
     erase: 'Would you like us to erase your data? Open a ticket asking for anonymisation.',

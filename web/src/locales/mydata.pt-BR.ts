@@ -16,7 +16,7 @@ const myDataPtBR = {
       audit: 'O registro das vezes em que seus dados foram exportados ou anonimizados.',
     },
     format: 'É um arquivo .zip com documentos JSON, um formato aberto que outros sistemas conseguem ler, e os seus anexos. O manifest.json, dentro dele, explica o que veio de onde.',
-    notIncluded: 'Ficam de fora as anotações internas da nossa equipe e a sua senha, que guardamos apenas de forma cifrada.',
+    notIncluded: 'Ficam de fora as anotações internas da nossa equipe e a sua senha, que nunca guardamos em forma legível.',
     careful: 'O arquivo traz seus dados pessoais: guarde-o em um lugar seguro e não o envie a quem você não conhece.',
     limit: 'Você pode baixar seus dados algumas vezes por hora.',
     erase: 'Quer que a gente apague seus dados? Abra um chamado pedindo a anonimização.',
