@@ -43,7 +43,8 @@ static const char *const s_customer_fields[] = {
     "from_address", "customer_address", "customer", "contact_address", "conversation",
     "whatsapp_number", "email", "phone", "tax_id", "to", "recipient", NULL};
 /* Customer-side only when the value is a customer's principal. */
-static const char *const s_principal_fields[] = {"author", "id", "principal", "person", NULL};
+static const char *const s_principal_fields[] = {"author", "id", "principal", "person",
+                                                 "requested_by", NULL};
 /* Raw content: a MIME message, a rendered mail, a file. */
 static const char *const s_raw_fields[] = {"raw_mime", "content", "mail", "whatsapp_fallback",
                                            NULL};
@@ -568,13 +569,17 @@ s_string (walk_t *w, const char *field, const char *v, int mine)
         return NULL;
     const bc_scrub_t *s = w->scrub;
     if (w->learner) {
+        /* With the router's hashes, any record may teach a term (only one
+         * of the subject's passes); without, only the subject's own. */
+        mine = mine || w->learner->nallowed;
         if (mine && s_is_customer_value (field, v)) {
             if (strcmp (field, "phone") == 0 || strcmp (field, "whatsapp_number") == 0)
                 bc_scrub_add_phone (w->learner, v);
             else if (strcmp (field, "tax_id") == 0)
                 bc_scrub_add_tax_id (w->learner, v);
-            else if (strcmp (field, "conversation") != 0 && strcmp (field, "to") != 0
-                     && strcmp (field, "recipient") != 0)
+            else if (w->learner->nallowed
+                     || (strcmp (field, "conversation") != 0 && strcmp (field, "to") != 0
+                         && strcmp (field, "recipient") != 0))
                 bc_scrub_add_term (w->learner, v);
         } else if (mine && s_in (s_name_fields, field))
             bc_scrub_add_name (w->learner, v);

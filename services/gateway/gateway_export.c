@@ -12,6 +12,7 @@
 #include "bc_clock.h"
 #include "bc_export.h"
 #include "bc_log.h"
+#include "bc_scrub.h"
 #include "gateway_ratelimit.h"
 
 #include <archive.h>
@@ -98,6 +99,13 @@ s_zip_write (struct archive *a, void *arg, const void *buf, size_t n)
     return (la_ssize_t) n;
 }
 
+static const char *
+s_archive_error (struct archive *a)
+{
+    const char *e = archive_error_string (a);
+    return e ? e : "?";
+}
+
 static int
 s_zip_open (s_zip_t *z, size_t max)
 {
@@ -113,7 +121,7 @@ s_zip_open (s_zip_t *z, size_t max)
         || archive_write_set_options (z->a, "zip:hdrcharset=UTF-8") != ARCHIVE_OK
         || archive_write_set_bytes_in_last_block (z->a, 1) != ARCHIVE_OK
         || archive_write_open2 (z->a, z, NULL, s_zip_write, NULL, NULL) != ARCHIVE_OK) {
-        bc_warn ("event=export_zip_failed error=\"%s\"", archive_error_string (z->a));
+        bc_warn ("event=export_zip_failed error=\"%s\"", s_archive_error (z->a));
         archive_write_free (z->a);
         z->a = NULL;
         return -1;
@@ -138,9 +146,9 @@ s_zip_put (s_zip_t *z, const char *name, const void *data, size_t len)
         rc = -1;
     if (rc == 0 && archive_write_finish_entry (z->a) != ARCHIVE_OK)
         rc = -1;
+    /* Not the file's name: it may name the person. */
     if (rc && !z->is_too_large)
-        bc_warn ("event=export_zip_failed file=\"%s\" error=\"%s\"", name,
-                 archive_error_string (z->a));
+        bc_warn ("event=export_zip_failed error=\"%s\"", s_archive_error (z->a));
     archive_entry_free (e);
     return rc;
 }
@@ -279,6 +287,16 @@ s_send_zip (gateway_req_t *req, s_zip_t *z)
     return out;
 }
 
+/* Who asked, as the logs name them: a staff person by their principal, a
+ * customer by their pseudonym (bc_scrub_log_id: no address in the logs). */
+static const char *
+s_log_who (const gateway_req_t *req, char *out, size_t size)
+{
+    if (strncmp (req->principal, "customer:", 9) == 0 && size >= 16)
+        return bc_scrub_log_id (req->principal, out);
+    return bc_log_clean (req->principal, out, size);
+}
+
 /* Runs the export of person, asked by req->principal, and answers it. */
 static enum MHD_Result
 s_export (gateway_export_t *self, gateway_req_t *req, const char *person, const char *reason)
@@ -297,8 +315,10 @@ s_export (gateway_export_t *self, gateway_req_t *req, const char *person, const 
     if (rc == 0)
         rc = s_zip_close (&run.zip);
     enum MHD_Result out;
+    char who[GATEWAY_PRINCIPAL_MAX + 1];
     if (rc == 0) {
-        bc_info ("event=lgpd_export by=%s bytes=%zu", req->principal, run.zip.len);
+        bc_info ("event=lgpd_export by=%s bytes=%zu", s_log_who (req, who, sizeof who),
+                 run.zip.len);
         out = s_send_zip (req, &run.zip);
     }
     else if (run.first_rc == BC_EPROTO)
@@ -318,7 +338,9 @@ s_export (gateway_export_t *self, gateway_req_t *req, const char *person, const 
         out = gateway_http_error (req->conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", pt, en);
     }
     else {
-        bc_warn ("event=lgpd_export_failed by=%s error=\"%s\"", req->principal, err);
+        char clean[sizeof err];
+        bc_warn ("event=lgpd_export_failed by=%s error=\"%s\"", s_log_who (req, who, sizeof who),
+                 bc_log_clean (err, clean, sizeof clean));
         out = gateway_http_error (req->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
                                   "não foi possível montar a exportação agora; tente de novo em "
                                   "alguns minutos",
@@ -472,7 +494,9 @@ s_desk_erase (gateway_export_t *self, gateway_req_t *req)
         self, req, &ep.base, &balcao__v1__erasure__descriptor, &out);
     if (!e)
         return out;
-    bc_info ("event=lgpd_erase by=%s erasure=%s already=%d", req->principal, e->id, e->already);
+    char who[GATEWAY_PRINCIPAL_MAX + 1];
+    bc_info ("event=lgpd_erase by=%s erasure=%s already=%d", s_log_who (req, who, sizeof who),
+             e->id, e->already);
     out = gateway_http_json (req->conn, MHD_HTTP_OK, s_erasure_json (e), NULL, NULL);
     balcao__v1__erasure__free_unpacked (e, NULL);
     return out;

@@ -3,7 +3,8 @@
  * (gateway_auth.h); /api/v1/ (docs/API.md) takes a session cookie
  * (gateway_accounts.h) or a token, checks every write (JSON, same origin,
  * CSRF token, gateway/max_body_bytes) and hands it to the rooms: accounts,
- * a system's POST tickets with a token (gateway_api_tickets.h), tickets, kb, reports, desk (the dashboard), sse; chat/ (the web chat,
+ * a system's POST tickets with a token (gateway_api_tickets.h), tickets, kb, reports, desk (the dashboard),
+ * export (LGPD: the ZIP downloads, erasure, audit; gateway_export.h), sse; chat/ (the web chat,
  * gateway_chat.h) checks its own writes; every other path is the web app (gateway_static.h). Errors are
  * JSON: {"error": code, "message": English, "message_pt": pt-BR}, the same
  * fields as the bus's Error. */

@@ -35,19 +35,64 @@ s_pick_key (const MDB_val *k, const MDB_val *v, void *arg)
     return bc_scrub_mentions (arg, k->mv_data, k->mv_size);
 }
 
+typedef struct {
+    const bc_scrub_t *scrub;
+    unsigned char (*asked)[KB_GAP_KEY_MAX]; /* the gaps' keys of what they asked */
+    size_t *asked_len;
+    size_t nasked;
+} s_conv_t;
+
+/* What the subject asked the bot: the gaps' keys (after the day) of it. */
+static void
+s_note_asked (s_conv_t *p, const char *text)
+{
+    unsigned char key[KB_GAP_KEY_MAX];
+    size_t len = text ? kb_gap_key (text, key) : 0;
+    if (!len)
+        return;
+    unsigned char (*a)[KB_GAP_KEY_MAX] = realloc (p->asked, (p->nasked + 1) * sizeof *a);
+    size_t *l = a ? realloc (p->asked_len, (p->nasked + 1) * sizeof *l) : NULL;
+    if (a)
+        p->asked = a;
+    if (!l)
+        return;
+    p->asked_len = l;
+    memcpy (p->asked[p->nasked], key, len);
+    p->asked_len[p->nasked++] = len;
+}
+
 /* bot_conv: a conversation with the subject (its address) or on one of
- * their tickets. */
+ * their tickets; what they asked in it is noted. */
 static int
 s_pick_conv (const MDB_val *k, const MDB_val *v, void *arg)
 {
-    if (!bc_scrub_is_owned_only (arg) && bc_scrub_mentions (arg, k->mv_data, k->mv_size))
-        return 1;
+    s_conv_t *p = arg;
     Balcao__V1__BotConversation *c = balcao__v1__bot_conversation__unpack (NULL, v->mv_size,
                                                                            v->mv_data);
-    int mine = c && bc_scrub_has_ticket (arg, c->ticket);
+    int mine = (!bc_scrub_is_owned_only (p->scrub)
+                && bc_scrub_mentions (p->scrub, k->mv_data, k->mv_size))
+               || (c && bc_scrub_has_ticket (p->scrub, c->ticket));
+    for (size_t i = 0; mine && c && i < c->n_transcript; i++)
+        if (strcmp (c->transcript[i]->who, "customer") == 0)
+            s_note_asked (p, c->transcript[i]->text);
+    if (mine && c)
+        s_note_asked (p, c->question);
     if (c)
         balcao__v1__bot_conversation__free_unpacked (c, NULL);
     return mine;
+}
+
+/* gaps: a query the subject asked the bot (any day). */
+static int
+s_pick_asked (const MDB_val *k, const MDB_val *v, void *arg)
+{
+    (void) v;
+    const s_conv_t *p = arg;
+    for (size_t i = 0; k->mv_size > 4 && i < p->nasked; i++)
+        if (k->mv_size == p->asked_len[i]
+            && memcmp ((const char *) k->mv_data + 4, p->asked[i] + 4, k->mv_size - 4) == 0)
+            return 1;
+    return 0;
 }
 
 int
@@ -83,11 +128,16 @@ kb_erase (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev)
         }
         indexed++;
     }
+    s_conv_t conv = {scrub, NULL, NULL, 0};
     if (rc == 0 && !self->is_replica)
         rc = bc_store_delete_where (txn, bc_service_dbi (self->svc, "bot_conv"), s_pick_conv,
-                                    scrub, &dropped);
+                                    &conv, &dropped);
     if (rc == 0 && !bc_scrub_is_owned_only (scrub))
         rc = bc_store_delete_where (txn, self->db_gaps, s_pick_key, scrub, &dropped);
+    if (rc == 0 && conv.nasked)
+        rc = bc_store_delete_where (txn, self->db_gaps, s_pick_asked, &conv, &dropped);
+    free (conv.asked);
+    free (conv.asked_len);
     uint64_t changed = 0;
     if (rc == 0)
         rc = bc_tx_scrub (tx, scrub, &changed);

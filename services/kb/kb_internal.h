@@ -165,6 +165,11 @@ int kb_ticket_put (kb_t *self, MDB_txn *txn, const Balcao__V1__KbTicket *t);
  * and at start when a crash cut that short. */
 int kb_erase (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev);
 void kb_erase_compact_if_due (kb_t *self);
+/* kb_search.c: a query's key in `gaps` from byte 4 on (folded, single
+ * spaces, at most 200 bytes; the caller puts the day in bytes 0-3). Its
+ * whole length, or 0 for a query with nothing to keep. */
+#define KB_GAP_KEY_MAX (4 + 201)
+size_t kb_gap_key (const char *query, unsigned char key[KB_GAP_KEY_MAX]);
 /* kb_export.c: ExportConversations (LGPD export; not on a read replica). */
 void kb_export_register (kb_t *self);
 

@@ -27,9 +27,8 @@
  * suggestions and drops 23 of the 25 questions the articles do not answer. */
 #define SUGGEST_FLOOR 0.5
 
-/* Counts a query that found nothing (confident) for `gaps`. */
-static int
-s_gap (kb_t *self, bc_tx_t *tx, const char *query, int is_bot)
+size_t
+kb_gap_key (const char *query, unsigned char key[KB_GAP_KEY_MAX])
 {
     utf8proc_uint8_t *folded = NULL;
     utf8proc_ssize_t n = utf8proc_map ((const utf8proc_uint8_t *) query, 0, &folded,
@@ -40,9 +39,8 @@ s_gap (kb_t *self, bc_tx_t *tx, const char *query, int is_bot)
         return 0;
     }
     /* Single spaces, no punctuation at the ends, at most 200 bytes. */
-    unsigned char key[4 + 201];
     size_t len = 4;
-    for (utf8proc_ssize_t i = 0; i < n && len < sizeof key - 1; i++) {
+    for (utf8proc_ssize_t i = 0; i < n && len < KB_GAP_KEY_MAX - 1; i++) {
         unsigned char c = folded[i];
         int is_space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '?' || c == '!'
                        || c == '.' || c == ',';
@@ -56,7 +54,16 @@ s_gap (kb_t *self, bc_tx_t *tx, const char *query, int is_bot)
     free (folded);
     while (len > 4 && key[len - 1] == ' ')
         len--;
-    if (len == 4)
+    return len == 4 ? 0 : len;
+}
+
+/* Counts a query that found nothing (confident) for `gaps`. */
+static int
+s_gap (kb_t *self, bc_tx_t *tx, const char *query, int is_bot)
+{
+    unsigned char key[KB_GAP_KEY_MAX];
+    size_t len = kb_gap_key (query, key);
+    if (!len)
         return 0;
     uint32_t day = (uint32_t) bc_day_of (bc_tx_now_us (tx));
     for (int i = 0; i < 4; i++)

@@ -16,6 +16,7 @@
 #include "router_internal.h"
 
 #include "bc_log.h"
+#include "bc_phone.h"
 #include "bc_scrub.h"
 #include "bc_store.h"
 
@@ -172,11 +173,13 @@ s_scrub_ticket (router_t *self, bc_tx_t *tx, uint64_t number, const bc_scrub_t *
 /* The person's record and key, their web chat's conversation. */
 static int
 s_forget_person (router_t *self, MDB_txn *txn, const char *person, const char *address,
-                 bc_scrub_t *scrub)
+                 bc_scrub_t *scrub, char *email, char *phone, size_t size)
 {
     Balcao__V1__Person *p = NULL;
     int rc = router_people_get (txn, &self->pdbs, person, &p);
     if (rc == 0) {
+        snprintf (email, size, "%s", p->email);
+        snprintf (phone, size, "%s", p->phone);
         bc_scrub_add_term (scrub, p->email);
         bc_scrub_add_phone (scrub, p->phone);
         bc_scrub_add_tax_id (scrub, p->tax_id);
@@ -195,7 +198,7 @@ s_forget_person (router_t *self, MDB_txn *txn, const char *person, const char *a
     if (rc && rc != MDB_NOTFOUND)
         return rc;
     char conv[400];
-    snprintf (conv, sizeof conv, "conv:%s", address);
+    snprintf (conv, sizeof conv, "conv:%.390s", address);
     MDB_val ck = {strlen (conv), conv};
     rc = mdb_del (txn, self->db_by_ref, &ck, NULL);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -272,6 +275,10 @@ router_erase_run (router_t *self, bc_tx_t *tx, bc_scrub_t *scrub, uint64_t id,
         rc = bc_tx_scrub (tx, scrub, &changed);
     if (rc == 0)
         rc = bc_scrub_db (txn, self->db_history, NULL, scrub, 0, &changed);
+    /* The audit keeps no address: the subject's own portal exports name
+     * them as who asked. */
+    if (rc == 0)
+        rc = bc_scrub_db (txn, s_db (self), &balcao__v1__erasure__descriptor, scrub, 0, &changed);
     if (rc)
         return rc;
     e->id = (char *) name;
@@ -385,8 +392,42 @@ s_erase (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
     if (!scrub)
         return ENOMEM;
     bc_scrub_add_term (scrub, address);
-    if ((rc = s_tickets_of (self, txn, address, scrub))
-        || (rc = s_forget_person (self, txn, req->person, address, scrub)))
+    /* The person under each address their record names: the one asked
+     * for, its e-mail, its WhatsApp number (with and without the ninth
+     * digit): each one's tickets and record. */
+    char identities[4][330] = {{0}};
+    snprintf (identities[0], sizeof identities[0], "%.320s", address);
+    for (int i = 0; i < 4 && rc == 0; i++) {
+        if (!identities[i][0])
+            continue;
+        char person[400], email[330] = "", phone[330] = "";
+        snprintf (person, sizeof person, "customer:%.320s", identities[i]);
+        if ((rc = s_tickets_of (self, txn, identities[i], scrub))
+            || (rc = s_forget_person (self, txn, person, identities[i], scrub, email, phone,
+                                      sizeof email)))
+            break;
+        char id[40], alias[40];
+        const char *more[3] = {email, "", ""};
+        char wa[2][64] = {"", ""};
+        if (bc_phone_whatsapp_id (phone, id, sizeof id) == 0) {
+            snprintf (wa[0], sizeof wa[0], "whatsapp:+%s", id);
+            if (bc_phone_whatsapp_alias (id, alias, sizeof alias) == 0)
+                snprintf (wa[1], sizeof wa[1], "whatsapp:+%s", alias);
+            more[1] = wa[0];
+            more[2] = wa[1];
+        }
+        for (int m = 0; m < 3; m++) {
+            int known = !more[m][0];
+            for (int j = 0; j < 4 && !known; j++)
+                known = strcasecmp (identities[j], more[m]) == 0;
+            for (int j = 0; j < 4 && !known; j++)
+                if (!identities[j][0]) {
+                    snprintf (identities[j], sizeof identities[j], "%.320s", more[m]);
+                    break;
+                }
+        }
+    }
+    if (rc)
         goto done;
     Balcao__V1__Erasure e = BALCAO__V1__ERASURE__INIT;
     e.kind = "erase";

@@ -30,7 +30,7 @@ import subprocess
 from zoneinfo import ZoneInfo
 
 from harness import System, check, log, run_test, wait_until
-from balcao.v1 import kb_pb2, router_pb2
+from balcao.v1 import intake_pb2, kb_pb2, router_pb2
 
 ADMIN = "admin:root@suporte.example"
 AGENT = "agent:bruno@suporte.example"
@@ -41,6 +41,7 @@ PERSON = "customer:" + EMAIL
 PHONE = "+55 11 98765-4321"
 CPF = "529.982.247-25"
 PHRASE = "girassol quântico sete sete três um"
+WA_PHRASE = "capivara sideral oito"
 CONTROL = "pinguim estatístico nove dois"
 
 
@@ -67,7 +68,7 @@ def mail(message_id, subject, body, sender=(NAME, EMAIL), attach=None, in_reply_
 def needles():
     """What must be nowhere, as bytes, each spelling a file may hold."""
     words = [NAME, EMAIL, PHONE, CPF, CPF.replace(".", "").replace("-", ""), "5511987654321",
-             "98765-4321", PHRASE, "Prudêncio", "joana.albuquerque"]
+             "98765-4321", PHRASE, WA_PHRASE, "Prudêncio", "joana.albuquerque"]
     out = set()
     for w in words:
         for form in (w, w.lower(), w.upper()):
@@ -142,6 +143,14 @@ def main():
         s.submit_api("lgpd-control", "Boleto duplicado", "Recebi dois boletos: " + CONTROL,
                      from_address="marcos@outra-empresa.com.br")
         wait_until(lambda: s.ticket_total() == 2, 20, "two tickets", system=s)
+        # She also wrote on WhatsApp, from the phone her record names (the
+        # bot answers: a conversation in kb, no ticket).
+        s.call("intake", intake_pb2.Submit(
+            channel="whatsapp", external_id="wamid.lgpd-1", from_address="whatsapp:+5511987654321",
+            from_name=NAME, body="Oi! " + WA_PHRASE,
+            whatsapp=intake_pb2.WhatsAppDetails(wa_id="5511987654321")))
+        wait_until(lambda: holds(os.path.join(s.var, "kb"), WA_PHRASE), 20,
+                   "kb's bot holds her WhatsApp conversation", system=s)
         tickets = {t.customer_address: t.number for t in s.all_tickets()}
         mine, other = tickets[EMAIL], tickets["marcos@outra-empresa.com.br"]
         t = s.ticket(mine)

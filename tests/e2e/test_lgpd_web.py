@@ -27,7 +27,7 @@ import urllib.error
 import urllib.request
 import zipfile
 
-from harness import System, check, log, run_test, wait_until
+from harness import System, check, log, log_id, run_test, wait_until
 from portal import Portal, staff_sign_in
 from balcao.v1 import router_pb2
 
@@ -249,6 +249,16 @@ def main():
               and rows[0] == ("erase", ADMIN, "pedido do titular, protocolo 2026-92", 1)
               and rows[1][:3] == ("export", ADMIN, "pedido por e-mail, protocolo 2026-91"),
               "the audit: the erasure first, then the exports", rows)
+        # The log is written in blocks: wait for the erasure's line.
+        wait_until(lambda: "event=lgpd_erase " in s.log_text("gateway"), 10,
+                   "the gateway logs the erasure", system=s)
+        lines = [l for l in s.log_text("gateway").splitlines() if "event=lgpd_" in l]
+        check(sum("event=lgpd_export by=%s " % log_id(EMAIL) in l for l in lines) == 2
+              and sum("event=lgpd_export by=%s " % ADMIN in l for l in lines) == 1
+              and sum("event=lgpd_erase by=%s " % ADMIN in l for l in lines) == 1
+              and EMAIL not in s.log_text("gateway") and FILE_NAME not in s.log_text("gateway"),
+              "the gateway logs each export and erasure, the customer by a pseudonym, never "
+              "her address nor her file's name", lines)
         # Her portal account goes with her (gateway_erasures.c).
         wait_until(lambda: Portal(s.http).post("/login", {"email": EMAIL,
                                                           "password": PASSWORD})[0] != 200,

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import {
   api, axe, check, deskSignIn, env, log, member, openTicket, person, runFlow, seeText, shot, signInWithPassword, step,
-  today, until,
+  until,
 } from '../lib.mjs';
 
 async function noSeriousAxe(page, what) {
@@ -65,7 +65,8 @@ runFlow('LGPD: o cliente baixa seus dados; o administrador vê a auditoria e a a
   const ruiW = await person(browser, { name: 'Rui (admin)' });
   const anaW = await person(browser, { name: 'Ana (agente)' });
   const fileText = 'Comprovante de pagamento da Marina, pedido 5521\n';
-  const day = today('America/Sao_Paulo');
+  // The file is named for the UTC day (the gateway's clock; docs/API.md).
+  const day = new Date().toISOString().slice(0, 10);
 
   await step('Marina opens a ticket with a file and goes to "Meus dados"', async () => {
     await signInWithPassword(marina, customer.email, customer.password);
@@ -106,6 +107,17 @@ runFlow('LGPD: o cliente baixa seus dados; o administrador vê a auditoria e a a
       'gateway.json holds her portal account');
     await seeText(page.getByTestId('notice'), 'download');
     await shot(page, 'portal-download-started');
+  });
+
+  await step('the page in English', async () => {
+    const { page } = marina;
+    await page.getByTestId('lang-switch').click();
+    await seeText(page.locator('h1'), 'My data');
+    await seeText(page.getByTestId('mydata-download'), 'Download my data');
+    await seeText(page.getByTestId('nav-my-data'), 'My data');
+    await shot(page, 'portal-my-data-en');
+    await page.getByTestId('lang-switch').click();
+    await seeText(page.locator('h1'), 'Meus dados');
   });
 
   await step('Ana (agent) has no LGPD page', async () => {
