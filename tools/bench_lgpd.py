@@ -49,7 +49,14 @@ def main():
                          from_address=PERSON[9:], from_name="Cliente Bench")
         wait_until(lambda: s.ticket_total() >= N + 20, 3600, "the router to open every ticket")
         log("%d tickets in %.1f s" % (N + 20, time.time() - t0))
-        time.sleep(3)  # notify and kb catch up
+        # Every consumer caught up: no log head moves for 5 s.
+        last, since = None, time.time()
+        while time.time() - since < 5:
+            heads = tuple(s.head_seq(svc) for svc in ("intake", "router", "kb", "notify"))
+            if heads != last:
+                last, since = heads, time.time()
+            time.sleep(0.5)
+        log("caught up: heads %s" % (last,))
         before = {svc: size(s, svc) for svc in ("intake", "router", "kb", "notify")}
         t1 = time.time()
         r = s.run_tool("balcao", ["lgpd", "erase", PERSON, "--reason", "bench", "--yes"],
