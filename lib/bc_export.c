@@ -233,6 +233,26 @@ s_tickets (const bc_export_t *ex, const Balcao__V1__PersonExport *pe, json_t *ti
     return 0;
 }
 
+/* One service's part: its answer to req as file, or why it is missing. */
+static int
+s_service_part (const bc_export_t *ex, const char *service, const ProtobufCMessage *req,
+                const ProtobufCMessageDescriptor *type, const char *file, const char *holds,
+                json_t *parts, json_t *missing)
+{
+    char err[512];
+    ProtobufCMessage *out = NULL;
+    if (ex->call (ex->arg, service, req, type, &out, err, sizeof err)) {
+        s_missing (missing, service, err);
+        return 0;
+    }
+    json_t *doc = bc_export_json (out);
+    int rc = s_put_json (ex, file, doc);
+    json_decref (doc);
+    protobuf_c_message_free_unpacked (out, NULL);
+    s_part (parts, file, service, holds);
+    return rc;
+}
+
 int
 bc_export_person (const bc_export_t *ex, char *err, size_t err_size)
 {
@@ -262,39 +282,22 @@ bc_export_person (const bc_export_t *ex, char *err, size_t err_size)
             "anonimizações");
     json_decref (router);
 
-    char cerr[512];
     Balcao__V1__ExportNotifications en = BALCAO__V1__EXPORT_NOTIFICATIONS__INIT;
     en.tickets = pe->tickets;
     en.n_tickets = pe->n_tickets;
-    ProtobufCMessage *nout = NULL;
-    if (rc == 0 && ex->call (ex->arg, "notify", &en.base,
-                             &balcao__v1__notification_export__descriptor, &nout, cerr,
-                             sizeof cerr) == 0) {
-        json_t *doc = bc_export_json (nout);
-        rc = s_put_json (ex, "notify.json", doc);
-        json_decref (doc);
-        protobuf_c_message_free_unpacked (nout, NULL);
-        s_part (parts, "notify.json", "notify", "notificações enviadas (e-mail e WhatsApp)");
-    } else if (rc == 0)
-        s_missing (missing, "notify", cerr);
-
+    if (rc == 0)
+        rc = s_service_part (ex, "notify", &en.base, &balcao__v1__notification_export__descriptor,
+                             "notify.json", "notificações enviadas (e-mail e WhatsApp)", parts,
+                             missing);
     Balcao__V1__ExportConversations ec = BALCAO__V1__EXPORT_CONVERSATIONS__INIT;
     char *address = (char *) ex->person + 9;
     ec.addresses = &address;
     ec.n_addresses = 1;
     ec.tickets = pe->tickets;
     ec.n_tickets = pe->n_tickets;
-    ProtobufCMessage *kout = NULL;
-    if (rc == 0 && ex->call (ex->arg, "kb", &ec.base,
-                             &balcao__v1__conversation_export__descriptor, &kout, cerr,
-                             sizeof cerr) == 0) {
-        json_t *doc = bc_export_json (kout);
-        rc = s_put_json (ex, "kb.json", doc);
-        json_decref (doc);
-        protobuf_c_message_free_unpacked (kout, NULL);
-        s_part (parts, "kb.json", "kb", "conversas com o robô de atendimento");
-    } else if (rc == 0)
-        s_missing (missing, "kb", cerr);
+    if (rc == 0)
+        rc = s_service_part (ex, "kb", &ec.base, &balcao__v1__conversation_export__descriptor,
+                             "kb.json", "conversas com o robô de atendimento", parts, missing);
 
     size_t i;
     json_t *p;

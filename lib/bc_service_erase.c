@@ -12,7 +12,6 @@
 #include "bc_scrub.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,11 +85,7 @@ bc_tx_compact_after (bc_tx_t *tx)
         return;
     char path[4200];
     s_mark_path (self, path, sizeof path);
-    int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-    if (fd >= 0) {
-        fsync (fd);
-        close (fd);
-    }
+    bc_store_mark (path);
     self->compact_due = 1;
 }
 

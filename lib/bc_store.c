@@ -368,6 +368,17 @@ bc_store_map_size (bc_store_t *self)
 }
 
 int
+bc_store_mark (const char *path)
+{
+    int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return errno;
+    int rc = fsync (fd) ? errno : 0;
+    close (fd);
+    return rc;
+}
+
+int
 bc_dir_ensure (const char *dir)
 {
     /* zsys_dir_create checks then creates each parent, so a concurrent

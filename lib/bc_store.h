@@ -57,6 +57,9 @@ int bc_store_compact (bc_store_t *self, uint64_t *before, uint64_t *after);
 /* Makes dir and its parents (mkdir -p). Another process making the same
  * directories at the same time is fine. Returns 0 or an errno value. */
 int bc_dir_ensure (const char *dir);
+/* Makes an empty file at path (kept if there) and syncs it: a mark that
+ * survives a crash. 0 or an errno value. */
+int bc_store_mark (const char *path);
 /* Writes all of data to fd (retrying short writes and EINTR). 0 or errno. */
 int bc_write_all (int fd, const void *data, size_t len);
 /* The whole of a file ("-": standard input), NUL-terminated, or NULL when

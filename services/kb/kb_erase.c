@@ -15,7 +15,6 @@
 #include "bc_scrub.h"
 #include "bc_store.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,11 +143,7 @@ kb_erase (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev)
     if (rc == 0) {
         char path[4200];
         s_mark (self, path, sizeof path);
-        int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-        if (fd >= 0) {
-            fsync (fd);
-            close (fd);
-        }
+        bc_store_mark (path);
         self->erase_compact_due = 1;
         bc_tx_compact_after (tx);
         bc_info ("event=person_erased erasure=%s tickets=%u records_dropped=%u "

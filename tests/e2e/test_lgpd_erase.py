@@ -29,7 +29,9 @@ import os
 import subprocess
 from zoneinfo import ZoneInfo
 
+import rawfiles
 from harness import System, check, log, run_test, wait_until
+from rawfiles import holds
 from balcao.v1 import intake_pb2, kb_pb2, router_pb2
 
 ADMIN = "admin:root@suporte.example"
@@ -79,29 +81,7 @@ def needles():
 
 def grep_tree(root):
     """{file: [needles found]} over every file under root."""
-    found = {}
-    ns = needles()
-    for base, _, files in os.walk(root):
-        for f in files:
-            path = os.path.join(base, f)
-            try:
-                with open(path, "rb") as fh:
-                    data = fh.read()
-            except OSError:
-                continue
-            hits = [n.decode(errors="replace") for n in ns if n in data]
-            if hits:
-                found[os.path.relpath(path, root)] = sorted(set(hits))
-    return found
-
-
-def holds(root, text):
-    for base, _, files in os.walk(root):
-        for f in files:
-            with open(os.path.join(base, f), "rb") as fh:
-                if text.encode() in fh.read():
-                    return True
-    return False
+    return rawfiles.grep_tree(root, needles())
 
 
 def cli(s, principal, *args):

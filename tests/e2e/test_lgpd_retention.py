@@ -20,6 +20,7 @@ import os
 from zoneinfo import ZoneInfo
 
 from harness import System, check, log, run_test, wait_until
+from rawfiles import holds
 from balcao.v1 import kb_pb2, router_pb2
 
 ADMIN = "admin:root@suporte.example"
@@ -29,15 +30,6 @@ ANA, BRUNO = "ana.retencao@cliente.com.br", "bruno.retencao@cliente.com.br"
 CLOSED_A = "abacaxi fluorescente quatro"
 OPEN_A = "tamanduá elétrico cinco"
 CLOSED_B = "jabuticaba orbital seis"
-
-
-def holds(root, text):
-    for base, _, files in os.walk(root):
-        for f in files:
-            with open(os.path.join(base, f), "rb") as fh:
-                if text.encode() in fh.read():
-                    return True
-    return False
 
 
 def report(s):
