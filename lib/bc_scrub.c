@@ -514,12 +514,28 @@ s_uint (const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
     }
 }
 
+/* A principal that is the support team's or a system's, never a
+ * customer's. */
+static int
+s_is_staff (const char *v)
+{
+    static const char *const kinds[] = {"agent:", "supervisor:", "admin:", "service:", "system:",
+                                        NULL};
+    for (int i = 0; kinds[i]; i++)
+        if (strncmp (v, kinds[i], strlen (kinds[i])) == 0)
+            return 1;
+    return 0;
+}
+
 static int
 s_is_customer_value (const char *field, const char *v)
 {
     if (s_in (s_customer_fields, field))
         return 1;
-    return s_in (s_principal_fields, field) && strncmp (v, "customer:", 9) == 0;
+    /* An author, id or principal: a customer's ("customer:x", or a
+     * message's author as its bare address), not the team's. */
+    return s_in (s_principal_fields, field) && !s_is_staff (v)
+           && (strncmp (v, "customer:", 9) == 0 || strchr (v, '@') || strchr (v, ':'));
 }
 
 /* Whether m is the subject's own message. */

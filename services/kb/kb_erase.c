@@ -94,6 +94,51 @@ s_pick_asked (const MDB_val *k, const MDB_val *v, void *arg)
     return 0;
 }
 
+static int
+s_has_hash (const Balcao__V1__PersonErased *pe, const char *text)
+{
+    char hex[65];
+    bc_scrub_subject_hash (text, hex);
+    for (size_t i = 0; i < pe->n_text_hashes; i++)
+        if (strcmp (pe->text_hashes[i], hex) == 0)
+            return 1;
+    return 0;
+}
+
+/* What the subject wrote on other people's tickets: in kb's record of each
+ * such ticket, the text whose hash the router sent gives way. */
+static int
+s_touched (kb_t *self, MDB_txn *txn, const bc_envelope_t *ev, const bc_scrub_t *scrub,
+           unsigned *indexed)
+{
+    Balcao__V1__PersonErased *pe = (Balcao__V1__PersonErased *) bc_envelope_payload (
+        ev, &balcao__v1__person_erased__descriptor);
+    int rc = 0;
+    for (size_t i = 0; pe && i < pe->n_touched && rc == 0; i++) {
+        Balcao__V1__KbTicket *t = kb_ticket_get (self, txn, pe->touched[i]);
+        if (!t)
+            continue;
+        int changed = bc_scrub_message (scrub, &t->base);
+        char **lists[2] = {t->texts, t->notes};
+        size_t counts[2] = {t->n_texts, t->n_notes};
+        for (int l = 0; l < 2; l++)
+            for (size_t k = 0; k < counts[l]; k++)
+                if (s_has_hash (pe, lists[l][k])) {
+                    free (lists[l][k]);
+                    lists[l][k] = strdup (BC_SCRUB_TEXT);
+                    changed = 1;
+                }
+        if (changed) {
+            rc = kb_ticket_put (self, txn, t);
+            (*indexed)++;
+        }
+        balcao__v1__kb_ticket__free_unpacked (t, NULL);
+    }
+    if (pe)
+        balcao__v1__person_erased__free_unpacked (pe, NULL);
+    return rc;
+}
+
 int
 kb_erase (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev)
 {
@@ -126,6 +171,12 @@ kb_erase (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev)
             goto done;
         }
         indexed++;
+    }
+    if (rc == 0)
+        rc = s_touched (self, txn, ev, scrub, &indexed);
+    if (rc == -1) {
+        rc = kb_index_failed (tx, self->tickets);
+        goto done;
     }
     s_conv_t conv = {scrub, NULL, NULL, 0};
     if (rc == 0 && !self->is_replica)

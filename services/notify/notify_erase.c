@@ -178,6 +178,10 @@ notify_erase (bc_tx_t *tx, const bc_envelope_t *ev)
                                     NULL);
     /* The customer's own records, unless only some tickets go (retention). */
     int whole = !bc_scrub_is_owned_only (scrub);
+    /* Other people's tickets that name them (copied, a participant). */
+    if (rc == 0 && whole)
+        rc = bc_scrub_db (txn, db_tickets, &balcao__v1__notify_ticket__descriptor, scrub, 0,
+                          &changed);
     if (rc == 0 && whole)
         rc = bc_store_delete_where (txn, bc_service_dbi (svc, "ack_rate"), s_pick_key, scrub, NULL);
     if (rc == 0 && whole)

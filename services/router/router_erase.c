@@ -111,7 +111,8 @@ s_learn_ticket (router_t *self, MDB_txn *txn, uint64_t number, const char *perso
         if (!m)
             continue;
         bc_scrub_add_ref (scrub, m->message_ref);
-        if (person && strcasecmp (m->author, person) == 0)
+        if (person && (strcasecmp (m->author, person) == 0
+                       || strcasecmp (m->author, person + 9) == 0))
             bc_scrub_add_name (scrub, m->author_name);
         balcao__v1__ticket_message__free_unpacked (m, NULL);
     }
@@ -204,6 +205,79 @@ s_forget_person (router_t *self, MDB_txn *txn, const char *person, const char *a
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* What the subject wrote on other people's tickets (a copied colleague, a
+ * follower of their organization's tickets): found by a walk of every
+ * ticket's thread, each message scrubbed whole, its ref noted (so intake
+ * scrubs its copy and files too). */
+static int
+s_messages_elsewhere (router_t *self, MDB_txn *txn, char (*identities)[330], int n,
+                      bc_scrub_t *scrub, uint32_t *messages, Balcao__V1__PersonErased *touched)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_thread, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < 8)
+            continue;
+        MDB_val num = {8, k.mv_data};
+        if (bc_scrub_has_ticket (scrub, bc_key_to_u64 (&num)))
+            continue; /* the subject's own: scrubbed with their ticket */
+        /* Cheap test first: their address is somewhere in the bytes. */
+        if (!bc_scrub_mentions (scrub, v.mv_data, v.mv_size))
+            continue;
+        Balcao__V1__TicketMessage *m = balcao__v1__ticket_message__unpack (NULL, v.mv_size,
+                                                                           v.mv_data);
+        int theirs = 0;
+        /* A customer's message names them by address ("customer:" on
+         * older records). */
+        const char *author = m && strncmp (m->author, "customer:", 9) == 0 ? m->author + 9
+                             : m                                          ? m->author
+                                                                          : "";
+        for (int i = 0; m && i < n && !theirs; i++)
+            theirs = identities[i][0] && strcasecmp (author, identities[i]) == 0;
+        if (theirs) {
+            uint64_t number = bc_key_to_u64 (&num);
+            size_t nt = touched->n_touched;
+            if (!nt || touched->touched[nt - 1] != number) {
+                uint64_t *grown = realloc (touched->touched, (nt + 1) * sizeof *grown);
+                if (grown) {
+                    touched->touched = grown;
+                    touched->touched[touched->n_touched++] = number;
+                }
+            }
+            char **hashes = realloc (touched->text_hashes,
+                                     (touched->n_text_hashes + 1) * sizeof *hashes);
+            char *hex = hashes ? malloc (65) : NULL;
+            if (hashes)
+                touched->text_hashes = hashes;
+            if (hex) {
+                bc_scrub_subject_hash (m->body, hex);
+                touched->text_hashes[touched->n_text_hashes++] = hex;
+            }
+            bc_scrub_add_ref (scrub, m->message_ref);
+            bc_scrub_owned (scrub, &m->base);
+            size_t len = protobuf_c_message_get_packed_size (&m->base);
+            uint8_t *buf = malloc (len ? len : 1);
+            if (buf) {
+                protobuf_c_message_pack (&m->base, buf);
+                rc = bc_cursor_replace (cur, &k, buf, len);
+                free (buf);
+                (*messages)++;
+            } else
+                rc = ENOMEM;
+        }
+        if (m)
+            balcao__v1__ticket_message__free_unpacked (m, NULL);
+        if (rc)
+            break;
+    }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 /* The erasure of this person when nothing of theirs came since (no
  * ticket, no person record), else NULL. */
 static Balcao__V1__Erasure *
@@ -253,7 +327,8 @@ s_forget_refs (router_t *self, MDB_txn *txn, char *const *refs, size_t n)
 
 int
 router_erase_run (router_t *self, bc_tx_t *tx, bc_scrub_t *scrub, uint64_t id,
-                  const char *person, Balcao__V1__Erasure *e)
+                  const char *person, Balcao__V1__Erasure *e,
+                  const Balcao__V1__PersonErased *touched)
 {
     MDB_txn *txn = bc_tx_txn (tx);
     const char *name = bc_scrub_label (scrub) + 8; /* "titular-e3" */
@@ -275,6 +350,10 @@ router_erase_run (router_t *self, bc_tx_t *tx, bc_scrub_t *scrub, uint64_t id,
         rc = bc_tx_scrub (tx, scrub, &changed);
     if (rc == 0)
         rc = bc_scrub_db (txn, self->db_history, NULL, scrub, 0, &changed);
+    /* Other people's tickets that name them (copied, a participant). */
+    if (rc == 0 && !bc_scrub_is_owned_only (scrub))
+        rc = bc_scrub_db (txn, self->db_tickets, &balcao__v1__ticket__descriptor, scrub, 0,
+                          &changed);
     /* The audit keeps no address: the subject's own portal exports name
      * them as who asked. */
     if (rc == 0)
@@ -284,7 +363,7 @@ router_erase_run (router_t *self, bc_tx_t *tx, bc_scrub_t *scrub, uint64_t id,
     e->id = (char *) name;
     e->requested_us = bc_tx_now_us (tx);
     e->tickets = (uint32_t) nt;
-    e->messages = messages;
+    e->messages += messages; /* the caller's count of them elsewhere, and these */
     if ((rc = s_put_erasure (self, txn, id, e)))
         return rc;
     if (e->subject_hash && strlen (e->subject_hash) == 64) {
@@ -308,6 +387,12 @@ router_erase_run (router_t *self, bc_tx_t *tx, bc_scrub_t *scrub, uint64_t id,
     ev.term_hashes = hashes;
     ev.n_term_hashes = nhashes;
     ev.tickets_only = !person;
+    if (touched) {
+        ev.touched = touched->touched;
+        ev.n_touched = touched->n_touched;
+        ev.text_hashes = touched->text_hashes;
+        ev.n_text_hashes = touched->n_text_hashes;
+    }
     rc = bc_tx_emit (tx, &ev.base);
     for (size_t i = 0; i < nhashes; i++)
         free (hashes[i]);
@@ -427,6 +512,10 @@ s_erase (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
                 }
         }
     }
+    uint32_t elsewhere = 0;
+    Balcao__V1__PersonErased touched = BALCAO__V1__PERSON_ERASED__INIT;
+    if (rc == 0)
+        rc = s_messages_elsewhere (self, txn, identities, 4, scrub, &elsewhere, &touched);
     if (rc)
         goto done;
     Balcao__V1__Erasure e = BALCAO__V1__ERASURE__INIT;
@@ -434,7 +523,13 @@ s_erase (void *state, bc_tx_t *tx, const bc_envelope_t *request, const ProtobufC
     e.subject_hash = hash;
     e.requested_by = (char *) who;
     e.reason = req->reason;
-    if ((rc = router_erase_run (self, tx, scrub, id, req->person, &e)))
+    e.messages = elsewhere;
+    rc = router_erase_run (self, tx, scrub, id, req->person, &e, &touched);
+    for (size_t i = 0; i < touched.n_text_hashes; i++)
+        free (touched.text_hashes[i]);
+    free (touched.text_hashes);
+    free (touched.touched);
+    if (rc)
         goto done;
     bc_reply_ok (reply, &e.base);
 done:

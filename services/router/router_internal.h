@@ -69,9 +69,11 @@ typedef struct bc_scrub_t bc_scrub_t;
  * unthreaded, the log, replies and history scrubbed, e (kind, subject_hash,
  * requested_by, reason, trigger set by the caller) audited as id,
  * PersonErased emitted (tickets_only without a person: only what is on
- * those tickets goes), the store compacted after the commit. */
+ * those tickets goes; touched and text_hashes from `touched`, may be
+ * NULL), the store compacted after the commit. */
 int router_erase_run (router_t *self, bc_tx_t *tx, bc_scrub_t *scrub, uint64_t id,
-                      const char *person, Balcao__V1__Erasure *e);
+                      const char *person, Balcao__V1__Erasure *e,
+                      const Balcao__V1__PersonErased *touched);
 int router_erase_next_id (router_t *self, MDB_txn *txn, uint64_t *id, char *name, size_t size);
 /* Stores an audit record (an erasure or an export) under id. */
 int router_erase_audit (router_t *self, MDB_txn *txn, uint64_t id, const Balcao__V1__Erasure *e);

@@ -117,7 +117,7 @@ router_lgpd_retention_sweep (router_t *self, bc_tx_t *tx)
         e.reason = reason;
         e.trigger = "retention";
         if (rc == 0)
-            rc = router_erase_run (self, tx, scrub, id, NULL, &e);
+            rc = router_erase_run (self, tx, scrub, id, NULL, &e, NULL);
         bc_scrub_destroy (&scrub);
         if (rc)
             return rc;

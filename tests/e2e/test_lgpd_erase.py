@@ -44,13 +44,17 @@ PHONE = "+55 11 98765-4321"
 CPF = "529.982.247-25"
 PHRASE = "girassol quântico sete sete três um"
 WA_PHRASE = "capivara sideral oito"
+ELSEWHERE = "lhama geométrica nove"
 CONTROL = "pinguim estatístico nove dois"
 
 
-def mail(message_id, subject, body, sender=(NAME, EMAIL), attach=None, in_reply_to=None):
+def mail(message_id, subject, body, sender=(NAME, EMAIL), attach=None, in_reply_to=None,
+         cc=None):
     boundary = "b-lgpd-1"
     head = ["From: %s <%s>" % sender, "To: suporte@balcao.test", "Subject: %s" % subject,
             "Message-ID: <%s>" % message_id, "MIME-Version: 1.0"]
+    if cc:
+        head.append("Cc: %s <%s>" % cc)
     if in_reply_to:
         head += ["In-Reply-To: <%s>" % in_reply_to, "References: <%s>" % in_reply_to]
     if not attach:
@@ -70,7 +74,7 @@ def mail(message_id, subject, body, sender=(NAME, EMAIL), attach=None, in_reply_
 def needles():
     """What must be nowhere, as bytes, each spelling a file may hold."""
     words = [NAME, EMAIL, PHONE, CPF, CPF.replace(".", "").replace("-", ""), "5511987654321",
-             "98765-4321", PHRASE, WA_PHRASE, "Prudêncio", "joana.albuquerque"]
+             "98765-4321", PHRASE, WA_PHRASE, ELSEWHERE, "Prudêncio", "joana.albuquerque"]
     out = set()
     for w in words:
         for form in (w, w.lower(), w.upper()):
@@ -120,9 +124,17 @@ def main():
                             attach=("comprovante-joana.txt", "Comprovante de %s, CPF %s, %s"
                                     % (NAME, CPF, PHRASE))))
         check(r.returncode == 0, "the customer's e-mail is accepted", r.stderr)
-        s.submit_api("lgpd-control", "Boleto duplicado", "Recebi dois boletos: " + CONTROL,
-                     from_address="marcos@outra-empresa.com.br")
+        # Marcos copies her on his ticket; she answers on it.
+        r = s.mailgate(mail("marcos-1@outra-empresa.com.br", "Boleto duplicado",
+                            "Recebi dois boletos: " + CONTROL,
+                            sender=("Marcos Outro", "marcos@outra-empresa.com.br"),
+                            cc=(NAME, EMAIL)))
+        check(r.returncode == 0, "Marcos's e-mail is accepted", r.stderr)
         wait_until(lambda: s.ticket_total() == 2, 20, "two tickets", system=s)
+        r = s.mailgate(mail("lgpd-3@cliente-lgpd.com.br", "Re: Boleto duplicado",
+                            "Confirmo o que o Marcos disse: " + ELSEWHERE,
+                            in_reply_to="marcos-1@outra-empresa.com.br"))
+        check(r.returncode == 0, "her answer on Marcos's ticket is accepted", r.stderr)
         # She also wrote on WhatsApp, from the phone her record names (the
         # bot answers: a conversation in kb, no ticket).
         s.call("intake", intake_pb2.Submit(
@@ -133,6 +145,8 @@ def main():
                    "kb's bot holds her WhatsApp conversation", system=s)
         tickets = {t.customer_address: t.number for t in s.all_tickets()}
         mine, other = tickets[EMAIL], tickets["marcos@outra-empresa.com.br"]
+        wait_until(lambda: len(s.ticket(other).messages) == 2, 20,
+                   "her answer joined Marcos's ticket", system=s)
         t = s.ticket(mine)
         check(len(t.messages[0].attachments) == 1, "the file came with the message")
         sha = t.messages[0].attachments[0].sha256
@@ -234,7 +248,12 @@ def main():
               "the ticket keeps status, tier and score; its texts and names are gone",
               (t.status, t.csat_score, t.customer_name, t.customer_address,
                [m.body for m in t.messages]))
-        check(s.ticket(other).messages[0].body.endswith(CONTROL), "the other ticket is untouched")
+        t = s.ticket(other)
+        check(t.messages[0].body.strip().endswith(CONTROL) and t.customer_name == "Marcos Outro"
+              and t.messages[1].body == "[removido (LGPD)]"
+              and t.messages[1].author == "titular-e2" and EMAIL not in list(t.copied),
+              "Marcos's ticket keeps his words; hers on it are gone, and so is her address",
+              ([m.body for m in t.messages], [m.author for m in t.messages], list(t.copied)))
         check(report(s) == before, "the report's figures are the same", (before, report(s)))
         rc, out, err = cli(s, AGENT, "show", str(mine))
         check(rc == 0 and NAME not in out and "[removido (LGPD)]" in out,

@@ -22,11 +22,18 @@ let allowed = false;
 let closeTimer: ReturnType<typeof setTimeout> | undefined;
 const listeners = new Set<Listener>();
 const presenceListeners = new Set<PresenceListener>();
+const openListeners = new Set<() => void>();
 
 function open(): void {
   clearTimeout(closeTimer);
   if (source || !allowed || !listeners.size || typeof EventSource === 'undefined') return;
   source = new EventSource(API_BASE + '/events');
+  // Presence events carry no id (nothing replays them): whoever shows
+  // presence reads it again each time the stream (re)connects, so a change
+  // made while it was away, or before it came up, is not missed.
+  source.addEventListener('open', () => {
+    for (const l of openListeners) l();
+  });
   source.addEventListener('ticket', (ev) => {
     let data: TicketEvent;
     try {
@@ -86,5 +93,14 @@ export function onPresenceEvent(l: PresenceListener): () => void {
   presenceListeners.add(l);
   return () => {
     presenceListeners.delete(l);
+  };
+}
+
+/** Calls l each time the stream (re)connects; returns the function that
+ * stops it. */
+export function onLiveOpen(l: () => void): () => void {
+  openListeners.add(l);
+  return () => {
+    openListeners.delete(l);
   };
 }
