@@ -110,15 +110,27 @@ bc_service_compact_if_due (bc_service_t *self, int at_start)
         _exit (70);
     }
     int64_t t0 = bc_mono_ms ();
+    if (t0 < self->compact_retry_ms)
+        return;
     uint64_t before = 0, after = 0;
     int rc = bc_store_compact (self->store, &before, &after);
-    if (rc) {
-        /* After the swap failed the store is closed: stop, a restart
-         * finishes it (the mark is still there). */
-        bc_error ("event=compact_failed reason=\"%s\" what_to_do=\"free disk space; the service "
+    if (rc && bc_store_is_broken (self->store)) {
+        /* The swap happened and the store would not open again: stop; a
+         * restart opens it (the mark makes it compact then). */
+        bc_error ("event=compact_failed reason=\"%s\" what_to_do=\"check the disk; the service "
                   "compacts its store when it starts again\"",
                   bc_store_strerror (rc));
         exit (75);
+    }
+    if (rc) {
+        /* The copy failed (a full disk): the store is as it was and serves
+         * on; the copy is tried again in a minute, never in a loop. */
+        bc_error ("event=compact_failed reason=\"%s\" what_to_do=\"free disk space: the erased "
+                  "data stays in the store's free pages until it compacts (tried again each "
+                  "minute)\"",
+                  bc_store_strerror (rc));
+        self->compact_retry_ms = t0 + 60000;
+        return;
     }
     unlink (path);
     self->compact_due = 0;

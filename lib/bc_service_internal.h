@@ -213,6 +213,7 @@ struct bc_service_t {
     int64_t next_prune_us, prune_logged_us;
     bc_prune_fn *on_prune;
     int compact_due; /* an erasure committed: compact the store (bc_service_erase.c) */
+    int64_t compact_retry_ms; /* mono: a failed copy is tried again then */
 };
 
 /* bc_service_batch.c */

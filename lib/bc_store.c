@@ -21,6 +21,7 @@ struct bc_store_t {
     char *dir;
     /* Readers on other threads (ZAP) against bc_store_compact's swap. */
     pthread_rwlock_t swap_lock;
+    int is_broken; /* a compaction's swap could not open the store again */
     int count;
     char *names[BC_STORE_MAX_DBS];
     MDB_dbi dbis[BC_STORE_MAX_DBS];
@@ -356,9 +357,16 @@ bc_store_compact (bc_store_t *self, uint64_t *before, uint64_t *after)
         rc2 = mdb_txn_commit (txn);
     else if (txn)
         mdb_txn_abort (txn);
+    self->is_broken = rc2 != 0;
     pthread_rwlock_unlock (&self->swap_lock);
     *after = s_file_size (file);
     return rc2 ? rc2 : rc;
+}
+
+int
+bc_store_is_broken (bc_store_t *self)
+{
+    return self->is_broken;
 }
 
 size_t

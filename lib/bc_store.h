@@ -53,6 +53,8 @@ void bc_store_read_end (bc_store_t *self, MDB_txn *txn);
  * swap leaves the store as it was; after it, the store is unusable and the
  * service must stop). */
 int bc_store_compact (bc_store_t *self, uint64_t *before, uint64_t *after);
+/* True after a compaction whose swap could not open the store again. */
+int bc_store_is_broken (bc_store_t *self);
 
 /* Makes dir and its parents (mkdir -p). Another process making the same
  * directories at the same time is fine. Returns 0 or an errno value. */

@@ -26,6 +26,7 @@ static const char *const s_dbs[] = {"accounts", "sessions", "by_address", "token
 
 struct gateway_store_t {
     bc_store_t *store;
+    bool compact_pending; /* an erasure's compaction failed: tried at the next sync */
     MDB_dbi accounts, sessions, by_address, tokens, meta, staff, chats;
     unsigned char secret[32];
     unsigned char seal_key[GATEWAY_SEAL_KEY_SIZE]; /* gateway_seal: staff TOTP seeds */
@@ -877,10 +878,11 @@ gateway_store_forget (gateway_store_t *self, char (*hashes)[65], size_t nhashes,
         rc = bc_store_delete_where (txn, self->by_address, s_pick_index, &f, NULL);
     free (f.gone);
     rc = s_commit (self, txn, rc);
-    if (rc == 0 && *accounts) {
+    if (rc == 0 && (*accounts || self->compact_pending)) {
         /* No free page keeps what was deleted. */
         uint64_t before, after;
         rc = bc_store_compact (self->store, &before, &after);
+        self->compact_pending = rc != 0;
         if (rc == 0)
             bc_info ("event=store_compacted reason=erasure from_bytes=%llu to_bytes=%llu",
                      (unsigned long long) before, (unsigned long long) after);
