@@ -664,6 +664,10 @@ bc_service_run (bc_service_t *self)
         }
         s_check_replays (self, now);
         bc_backup_tick (self);
+        /* An erasure's compaction waits until the service is caught up;
+         * an idle service gets there without another batch. */
+        if (!self->freeze.is_frozen)
+            bc_service_compact_if_due (self, 0);
         for (int i = 0; i < self->ntimers; i++)
             if (now >= self->timers[i].next) {
                 self->timers[i].next = now + self->timers[i].interval_ms;

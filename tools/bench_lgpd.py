@@ -49,14 +49,19 @@ def main():
                          from_address=PERSON[9:], from_name="Cliente Bench")
         wait_until(lambda: s.ticket_total() >= N + 20, 3600, "the router to open every ticket")
         log("%d tickets in %.1f s" % (N + 20, time.time() - t0))
-        # Every consumer caught up: no log head moves for 5 s.
+        # Every consumer caught up: no lag on any source (Prometheus), and
+        # no log head moving, for 3 s.
+        def lag():
+            return sum(v for svc in ("intake", "router", "kb", "notify")
+                       for (name, _), v in s.scrape(svc).items()
+                       if name == "balcao_consumer_lag_events")
         last, since = None, time.time()
-        while time.time() - since < 5:
-            heads = tuple(s.head_seq(svc) for svc in ("intake", "router", "kb", "notify"))
-            if heads != last:
-                last, since = heads, time.time()
+        while time.time() - since < 3:
+            now = (lag(),) + tuple(s.head_seq(svc) for svc in ("intake", "router", "kb", "notify"))
+            if now != last or now[0] > 0:
+                last, since = now, time.time()
             time.sleep(0.5)
-        log("caught up: heads %s" % (last,))
+        log("caught up: heads %s" % (last[1:],))
         before = {svc: size(s, svc) for svc in ("intake", "router", "kb", "notify")}
         t1 = time.time()
         r = s.run_tool("balcao", ["lgpd", "erase", PERSON, "--reason", "bench", "--yes"],
