@@ -92,6 +92,9 @@ bc_tx_compact_after (bc_tx_t *tx)
 void
 bc_service_compact_if_due (bc_service_t *self, int at_start)
 {
+    /* Called at every turn of the loop: nothing but the flag unless due. */
+    if (!at_start && !self->compact_due)
+        return;
     char path[4200];
     s_mark_path (self, path, sizeof path);
     if (at_start)

@@ -315,9 +315,12 @@ s_customer_tax_id (gateway_bus_t *bus, gateway_req_t *req, const char *address, 
 {
     if (!*address || !json_is_object (customer))
         return;
+    /* Their whole id: the router looks that one person up (no walk). */
+    char id[GATEWAY_ADDRESS_MAX + 16];
+    snprintf (id, sizeof id, "customer:%s", address);
     Balcao__V1__ListPeople lp = BALCAO__V1__LIST_PEOPLE__INIT;
     lp.kind = "customer";
-    lp.query = (char *) address;
+    lp.query = id;
     bc_envelope_t *reply = NULL;
     if (gateway_bus_call (bus, "router", req->principal, &lp.base, &reply) != BC_OK) {
         bc_envelope_destroy (&reply);

@@ -207,8 +207,11 @@ done:
 }
 
 void
-kb_erase_compact_if_due (kb_t *self)
+kb_erase_compact_if_due (kb_t *self, int at_start)
 {
+    /* After every commit: only the flag; the mark file at start. */
+    if (!at_start && !self->erase_compact_due)
+        return;
     char path[4200];
     s_mark (self, path, sizeof path);
     if (!self->erase_compact_due && access (path, F_OK) != 0)

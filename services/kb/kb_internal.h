@@ -164,7 +164,7 @@ int kb_ticket_put (kb_t *self, MDB_txn *txn, const Balcao__V1__KbTicket *t);
  * tickets' index is compacted (so its free blocks keep nothing erased),
  * and at start when a crash cut that short. */
 int kb_erase (kb_t *self, bc_tx_t *tx, const bc_envelope_t *ev);
-void kb_erase_compact_if_due (kb_t *self);
+void kb_erase_compact_if_due (kb_t *self, int at_start);
 /* kb_search.c: a query's key in `gaps` from byte 4 on (folded, single
  * spaces, at most 200 bytes; the caller puts the day in bytes 0-3). Its
  * whole length, or 0 for a query with nothing to keep. */

@@ -107,7 +107,7 @@ s_on_router (void *state, bc_tx_t *tx, const char *source, const bc_envelope_t *
 static void
 s_after_commit (void *state)
 {
-    kb_erase_compact_if_due (state);
+    kb_erase_compact_if_due (state, 0);
 }
 
 /* The three indexes, in s_index_names' order. */
@@ -475,7 +475,7 @@ kb_server_setup (bc_service_t *svc)
     kb_index_t *indexes[3];
     s_indexes (self, indexes);
     s_compact_timer (self);
-    kb_erase_compact_if_due (self);
+    kb_erase_compact_if_due (self, 1);
     for (int i = 0; i < 3; i++)
         if (kb_index_warm (indexes[i]))
             bc_warn ("event=index_warm_failed reason=\"%s\"", kb_index_error (indexes[i]));

@@ -671,7 +671,14 @@ s_people (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
         return rc;
     }
     MDB_val k = {plen, prefix}, v;
-    rc = mdb_cursor_get (cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    /* A query that is a person's whole id ("customer:ana@x", as the ticket
+     * view asks): that person, one lookup, not a walk of everyone. */
+    MDB_val exact = {strlen (req->query), req->query};
+    if (plen && strncmp (req->query, prefix, plen) == 0
+        && mdb_cursor_get (cur, &exact, &v, MDB_SET_KEY) == 0
+        && (list[0] = balcao__v1__person__unpack (NULL, v.mv_size, v.mv_data)))
+        n = 1;
+    rc = n ? MDB_NOTFOUND : mdb_cursor_get (cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
     while (rc == 0 && n < 1000 && k.mv_size >= plen && memcmp (k.mv_data, prefix, plen) == 0) {
         if (n == cap)
             list = realloc (list, (cap *= 2) * sizeof *list);
