@@ -85,6 +85,77 @@ s_tickets_of (router_t *self, MDB_txn *txn, const char *address, bc_scrub_t *scr
     return bc_store_delete_where (txn, self->db_by_customer, s_pick_ticket, &pick, NULL);
 }
 
+/* Writes message m back where the cursor stands. */
+static int
+s_put_back (MDB_cursor *cur, const MDB_val *k, const Balcao__V1__TicketMessage *m)
+{
+    size_t len = protobuf_c_message_get_packed_size (&m->base);
+    uint8_t *buf = malloc (len ? len : 1);
+    if (!buf)
+        return ENOMEM;
+    protobuf_c_message_pack (&m->base, buf);
+    int rc = bc_cursor_replace (cur, k, buf, len);
+    free (buf);
+    return rc;
+}
+
+/* Calls fn on each message of ticket number; a message fn changed (it
+ * returns 1) is written back. */
+typedef int (s_message_fn) (Balcao__V1__TicketMessage *m, void *arg);
+
+static int
+s_each_message (router_t *self, MDB_txn *txn, uint64_t number, s_message_fn *fn, void *arg)
+{
+    unsigned char key[8];
+    bc_key_from_u64 (number, key);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_thread, &cur);
+    if (rc)
+        return rc;
+    MDB_val k = {8, key}, v;
+    for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && k.mv_size == 12 && memcmp (k.mv_data, key, 8) == 0;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        Balcao__V1__TicketMessage *m = balcao__v1__ticket_message__unpack (NULL, v.mv_size,
+                                                                           v.mv_data);
+        if (!m)
+            continue;
+        if (fn (m, arg))
+            rc = s_put_back (cur, &k, m);
+        balcao__v1__ticket_message__free_unpacked (m, NULL);
+        if (rc)
+            break;
+    }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+typedef struct {
+    bc_scrub_t *scrub;
+    const char *person; /* NULL: retention (no person) */
+    uint32_t *messages;
+} s_walk_t;
+
+/* A message's ref, and its author's name when it is the person's. */
+static int
+s_learn_message (Balcao__V1__TicketMessage *m, void *arg)
+{
+    s_walk_t *w = arg;
+    bc_scrub_add_ref (w->scrub, m->message_ref);
+    if (w->person && (strcasecmp (m->author, w->person) == 0
+                      || strcasecmp (m->author, w->person + 9) == 0))
+        bc_scrub_add_name (w->scrub, m->author_name);
+    return 0;
+}
+
+static int
+s_scrub_message (Balcao__V1__TicketMessage *m, void *arg)
+{
+    s_walk_t *w = arg;
+    (*w->messages)++;
+    return bc_scrub_owned (w->scrub, &m->base);
+}
+
 /* One ticket: its names and address as terms, its messages' refs. */
 static int
 s_learn_ticket (router_t *self, MDB_txn *txn, uint64_t number, const char *person,
@@ -97,27 +168,8 @@ s_learn_ticket (router_t *self, MDB_txn *txn, uint64_t number, const char *perso
     bc_scrub_add_term (scrub, t->customer_address);
     bc_scrub_add_name (scrub, t->customer_name);
     balcao__v1__ticket__free_unpacked (t, NULL);
-    unsigned char key[8];
-    bc_key_from_u64 (number, key);
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open (txn, self->db_thread, &cur)))
-        return rc;
-    MDB_val k = {8, key}, v;
-    for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && k.mv_size == 12 && memcmp (k.mv_data, key, 8) == 0;
-         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        Balcao__V1__TicketMessage *m = balcao__v1__ticket_message__unpack (NULL, v.mv_size,
-                                                                           v.mv_data);
-        if (!m)
-            continue;
-        bc_scrub_add_ref (scrub, m->message_ref);
-        if (person && (strcasecmp (m->author, person) == 0
-                       || strcasecmp (m->author, person + 9) == 0))
-            bc_scrub_add_name (scrub, m->author_name);
-        balcao__v1__ticket_message__free_unpacked (m, NULL);
-    }
-    mdb_cursor_close (cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    s_walk_t w = {scrub, person, NULL};
+    return s_each_message (self, txn, number, s_learn_message, &w);
 }
 
 /* One ticket scrubbed: the record (marked erased), every message. */
@@ -135,40 +187,8 @@ s_scrub_ticket (router_t *self, bc_tx_t *tx, uint64_t number, const bc_scrub_t *
     router_set_string (&t->erasure, erasure);
     rc = router_put_ticket (self, txn, t);
     balcao__v1__ticket__free_unpacked (t, NULL);
-    if (rc)
-        return rc;
-    unsigned char key[8];
-    bc_key_from_u64 (number, key);
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open (txn, self->db_thread, &cur)))
-        return rc;
-    MDB_val k = {8, key}, v;
-    for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && k.mv_size == 12 && memcmp (k.mv_data, key, 8) == 0;
-         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        Balcao__V1__TicketMessage *m = balcao__v1__ticket_message__unpack (NULL, v.mv_size,
-                                                                           v.mv_data);
-        if (!m)
-            continue;
-        (*messages)++;
-        if (bc_scrub_owned (scrub, &m->base)) {
-            size_t len = protobuf_c_message_get_packed_size (&m->base);
-            uint8_t *buf = malloc (len ? len : 1);
-            if (!buf) {
-                balcao__v1__ticket_message__free_unpacked (m, NULL);
-                rc = ENOMEM;
-                break;
-            }
-            protobuf_c_message_pack (&m->base, buf);
-            rc = bc_cursor_replace (cur, &k, buf, len);
-            free (buf);
-        }
-        balcao__v1__ticket_message__free_unpacked (m, NULL);
-        if (rc)
-            break;
-    }
-    mdb_cursor_close (cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    s_walk_t w = {(bc_scrub_t *) scrub, NULL, messages};
+    return rc ? rc : s_each_message (self, txn, number, s_scrub_message, &w);
 }
 
 /* The person's record and key, their web chat's conversation. */
@@ -259,15 +279,8 @@ s_messages_elsewhere (router_t *self, MDB_txn *txn, char (*identities)[330], int
             }
             bc_scrub_add_ref (scrub, m->message_ref);
             bc_scrub_owned (scrub, &m->base);
-            size_t len = protobuf_c_message_get_packed_size (&m->base);
-            uint8_t *buf = malloc (len ? len : 1);
-            if (buf) {
-                protobuf_c_message_pack (&m->base, buf);
-                rc = bc_cursor_replace (cur, &k, buf, len);
-                free (buf);
-                (*messages)++;
-            } else
-                rc = ENOMEM;
+            rc = s_put_back (cur, &k, m);
+            (*messages)++;
         }
         if (m)
             balcao__v1__ticket_message__free_unpacked (m, NULL);
