@@ -330,6 +330,13 @@ bc_service_set_batch_delay (bc_service_t *self, int delay_ms)
 }
 
 void
+bc_service_set_urgent (bc_service_t *self, const ProtobufCMessageDescriptor *type)
+{
+    assert (self->nurgent < BC_MAX_URGENT);
+    self->urgent[self->nurgent++] = type->name;
+}
+
+void
 bc_service_set_batch_max (bc_service_t *self, int max)
 {
     if (max >= 1 && max < self->batch_max) /* inputs[] holds batch_max */
@@ -538,6 +545,21 @@ s_recv_input (void *sock, bc_input_t *in, int with_identity)
     return 0;
 }
 
+/* A live event of an urgent type: the batch runs without waiting. Only
+ * looked at while the batch would wait (one decode of the envelope). */
+static int
+s_is_urgent (bc_service_t *self, bc_input_t *in)
+{
+    if (self->nurgent == 0 || self->has_request || self->batch_delay_ms == 0)
+        return 0;
+    bc_envelope_t *env = bc_envelope_unpack (zmq_msg_data (&in->body), zmq_msg_size (&in->body));
+    int is_urgent = 0;
+    for (int i = 0; env && i < self->nurgent && !is_urgent; i++)
+        is_urgent = strcmp (env->type, self->urgent[i]) == 0;
+    bc_envelope_destroy (&env);
+    return is_urgent;
+}
+
 static void
 s_collect (bc_service_t *self, zmq_pollitem_t *items, int nitems)
 {
@@ -560,7 +582,7 @@ s_collect (bc_service_t *self, zmq_pollitem_t *items, int nitems)
             in->source = source;
             if (self->ninputs++ == 0)
                 self->first_input_ms = bc_mono_ms ();
-            if (kind == BC_IN_REQUEST)
+            if (kind == BC_IN_REQUEST || (kind == BC_IN_EVENT && s_is_urgent (self, in)))
                 self->has_request = 1;
         }
     }

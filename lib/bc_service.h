@@ -123,6 +123,10 @@ void bc_service_every (bc_service_t *self, int interval_ms, bc_timer_fn *fn);
 /* Lets events (never requests) wait up to delay_ms to join a larger batch:
  * fewer commits for consumers whose work is costly per commit (Xapian). */
 void bc_service_set_batch_delay (bc_service_t *self, int delay_ms);
+/* Events of this type (live, not a replay's catch-up) do not wait for the
+ * batch window: a person is waiting for what they cause (a bot's answer).
+ * Up to 8 types. */
+void bc_service_set_urgent (bc_service_t *self, const ProtobufCMessageDescriptor *type);
 /* At most max inputs per batch (default <name>/batch_max, 4096; never
  * more than that): a consumer whose events are slow to apply keeps its
  * batches short, so requests never wait behind thousands of them. */

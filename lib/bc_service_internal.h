@@ -15,6 +15,7 @@
 #define BC_MAX_HANDLERS 64
 #define BC_MAX_SOURCES 8
 #define BC_MAX_TIMERS 8
+#define BC_MAX_URGENT 8
 #define BC_MAX_IDENTITY 256
 #define BC_REASON_LEN 256
 
@@ -197,7 +198,9 @@ struct bc_service_t {
     int64_t started_us;
     int batch_delay_ms;     /* how long events may wait to join a batch */
     int64_t first_input_ms; /* when the oldest collected input arrived */
-    int has_request;        /* a collected input is a request: do not wait */
+    int has_request;        /* a request or an urgent event came: do not wait */
+    const char *urgent[BC_MAX_URGENT]; /* event types that do not wait either */
+    int nurgent;
 
     bc_input_t *inputs;
     int ninputs;

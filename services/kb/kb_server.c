@@ -454,6 +454,8 @@ kb_server_setup (bc_service_t *svc)
     bc_service_on_abort (svc, s_on_abort);
     /* Each Xapian commit syncs several files: index in larger batches. */
     bc_service_set_batch_delay (svc, (int) bc_config_int (config, "kb/batch_delay_ms", 200));
+    /* ...but a customer waits for the bot's answer. */
+    bc_service_set_urgent (svc, &balcao__v1__bot_turn__descriptor);
     /* A search waits behind the batch being applied: at most 256 events,
      * about 0.2 s of indexing in a burst (docs/benchmarks.md). */
     bc_service_set_batch_max (svc, (int) bc_config_int (config, "kb/batch_max", 256));

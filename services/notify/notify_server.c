@@ -841,6 +841,8 @@ notify_server_setup (bc_service_t *svc)
     /* How long a written file may wait for the syncfs that puts it on record. */
     bc_service_every (svc, (int) bc_config_int (cfg, "notify/file_sync_ms", 200), s_timer);
     bc_service_set_batch_delay (svc, (int) bc_config_int (cfg, "notify/batch_delay_ms", 50));
+    /* The bot's answer goes out at once: the customer is waiting for it. */
+    bc_service_set_urgent (svc, &balcao__v1__bot_replied__descriptor);
     /* Notifications committed before a crash but never delivered: the file
      * transport writes them now; SMTP recovers in the first batch. */
     if (notify_outbox_is_smtp (self->outbox) || self->wa.is_on)
