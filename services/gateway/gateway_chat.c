@@ -292,6 +292,8 @@ s_submit (gateway_chat_t *self, gateway_req_t *req, const gateway_chat_rec_t *ch
         rc == BC_OK ? (Balcao__V1__SubmitReply *) bc_envelope_payload (
                           reply, &balcao__v1__submit_reply__descriptor)
                     : NULL;
+    if (sr && !sr->duplicate)
+        gateway_chat_stream_expect (self->stream); /* the bot answers in milliseconds */
     if (sr)
         out = gateway_http_json (req->conn, MHD_HTTP_ACCEPTED,
                                  json_pack ("{s:s, s:s, s:b}", "id", in->id, "message_ref",

@@ -4,14 +4,18 @@
  * thread per stream:
  *
  * - One hub thread, every gateway/chat/poll_ms (250 ms) while someone is in
- *   a chat, Pings kb and the router (reads they answer from memory). When
+ *   a chat (every 10 ms for 3 s after a visitor wrote: the bot answers in
+ *   a few milliseconds, docs/benchmarks.md), Pings kb and the router (reads they answer from memory). When
  *   kb's head moved, it asks kb for each live chat's conversation
  *   (GetConversation, as service:gateway) and keeps the BotReplied it had
  *   not seen. When the router's head moved, it looks for the ticket the
  *   chat's hand-off opened (ListTickets of the visitor's own tickets, as
  *   them: the e-mail they gave, or "chat:<id>" while anonymous; the ticket
  *   whose conversation is the chat's), then reads it (GetTicket as
- *   service:gateway: the public part only) for the agents' public replies.
+ *   service:gateway: the public part only) for the agents' public replies
+ *   and its status: a resolution waiting for the visitor's word is shown
+ *   with its two answers (event "ticket", the latest status only: sent to
+ *   each stream when it connects and when it changes; it carries no id).
  *   The router's and kb's PUB sockets, or their logs' replay, are only for
  *   balcao/log_readers (every event of every service: more than the
  *   gateway should hold); a Ping costs the services almost nothing.
@@ -48,6 +52,9 @@
 
 /* Streams per chat (tabs of one visitor). */
 #define S_PER_CHAT 4
+/* After a visitor wrote: how often, and how long, the hub looks. */
+#define S_FAST_MS 10
+#define S_FAST_FOR_MS 3000
 
 typedef struct {
     uint32_t bot, agent; /* the cursor after this item */
@@ -60,6 +67,9 @@ typedef struct s_chat {
     uint32_t bot, agent; /* the highest known */
     bool is_loaded;      /* asked kb once */
     bool is_ended;
+    char status[24];     /* the ticket's, as last seen; "" before one */
+    uint32_t status_gen; /* bumped at each change */
+    char *status_text;   /* its "event: ticket" */
     s_item_t *items;
     size_t n, cap;
     int conns;
@@ -72,6 +82,7 @@ typedef struct s_cstream {
     s_chat_t *chat;
     gateway_sse_stream_t *io; /* its connection (gateway_sse_stream.c) */
     uint32_t bot, agent;      /* sent */
+    uint32_t status_gen;      /* the ticket status sent */
     bool told_ended;
     struct s_cstream *next;
 } s_cstream_t;
@@ -81,6 +92,8 @@ struct gateway_chat_stream_t {
     gateway_store_t *store;
     int poll_ms, ping_s, idle_s, max_streams;
     pthread_mutex_t lock; /* everything below */
+    pthread_cond_t nudge; /* a visitor wrote: look sooner */
+    int64_t fast_until_ms;
     s_chat_t *chats;
     int streams;
     bool stopping;
@@ -239,6 +252,26 @@ s_look_ticket (gateway_chat_stream_t *self, s_chat_t *c, uint64_t number)
                            "ticket", (json_int_t) number));
         is_news = true;
     }
+    if (strcmp (c->status, t->status) != 0) {
+        /* "resolvido": the widget asks whether it solved the problem; the
+         * answer is a chat message, read by the router as an e-mail's. */
+        json_t *data = json_pack ("{s:I, s:s, s:s}", "ticket", (json_int_t) number, "status",
+                                  t->status, "resolution",
+                                  strcmp (t->status, "resolvido") == 0 ? t->resolution : "");
+        char *json = data ? json_dumps (data, JSON_COMPACT) : NULL;
+        json_decref (data);
+        size_t size = json ? strlen (json) + 32 : 0;
+        char *text = json ? malloc (size) : NULL;
+        if (text) {
+            snprintf (text, size, "event: ticket\ndata: %s\n\n", json);
+            free (c->status_text);
+            c->status_text = text;
+            snprintf (c->status, sizeof c->status, "%s", t->status);
+            c->status_gen++;
+            is_news = true;
+        }
+        free (json);
+    }
     if (is_news)
         s_wake (c);
     pthread_mutex_unlock (&self->lock);
@@ -349,6 +382,7 @@ s_chat_free (s_chat_t *c)
     for (size_t i = 0; i < c->n; i++)
         free (c->items[i].text);
     free (c->items);
+    free (c->status_text);
     free (c);
 }
 
@@ -368,6 +402,27 @@ s_tend (gateway_chat_stream_t *self)
                 || (look && gateway_sse_stream_is_suspended (st->io)
                     && gateway_sse_stream_hung_up (st->io)))
                 gateway_sse_stream_resume (st->io);
+}
+
+/* Waits gateway/chat/poll_ms, or 10 ms while an answer is expected. */
+static void
+s_nap (gateway_chat_stream_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    int64_t mono = zclock_mono ();
+    int ms = mono < self->fast_until_ms ? S_FAST_MS : self->poll_ms;
+    if (!self->stopping) {
+        struct timespec at;
+        clock_gettime (CLOCK_MONOTONIC, &at);
+        at.tv_sec += ms / 1000;
+        at.tv_nsec += (long) (ms % 1000) * 1000000L;
+        if (at.tv_nsec >= 1000000000L) {
+            at.tv_sec++;
+            at.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait (&self->nudge, &self->lock, &at);
+    }
+    pthread_mutex_unlock (&self->lock);
 }
 
 static void *
@@ -430,7 +485,7 @@ s_hub (void *arg)
                 }
             }
         }
-        zclock_sleep (self->poll_ms);
+        s_nap (self);
     }
     return NULL;
 }
@@ -456,6 +511,11 @@ gateway_chat_stream_new (bc_config_t *config, gateway_bus_t *bus, gateway_store_
     if (self->idle_s < 5)
         self->idle_s = 5;
     pthread_mutex_init (&self->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&self->nudge, &attr);
+    pthread_condattr_destroy (&attr);
     if (pthread_create (&self->hub, NULL, s_hub, self) != 0) {
         bc_error ("event=chat_hub_failed reason=\"%s\"", strerror (errno));
         gateway_chat_stream_destroy (&self);
@@ -472,6 +532,7 @@ gateway_chat_stream_stop (gateway_chat_stream_t *self)
     self->stopping = true;
     for (s_chat_t *c = self->chats; c; c = c->next)
         s_wake (c);
+    pthread_cond_signal (&self->nudge);
     pthread_mutex_unlock (&self->lock);
 }
 
@@ -483,6 +544,7 @@ gateway_chat_stream_destroy (gateway_chat_stream_t **self_p)
         return;
     pthread_mutex_lock (&self->lock);
     self->stopping = true;
+    pthread_cond_signal (&self->nudge);
     pthread_mutex_unlock (&self->lock);
     if (self->has_hub)
         pthread_join (self->hub, NULL);
@@ -492,8 +554,18 @@ gateway_chat_stream_destroy (gateway_chat_stream_t **self_p)
         s_chat_free (c);
     }
     pthread_mutex_destroy (&self->lock);
+    pthread_cond_destroy (&self->nudge);
     free (self);
     *self_p = NULL;
+}
+
+void
+gateway_chat_stream_expect (gateway_chat_stream_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    self->fast_until_ms = zclock_mono () + S_FAST_FOR_MS;
+    pthread_cond_signal (&self->nudge);
+    pthread_mutex_unlock (&self->lock);
 }
 
 void
@@ -526,6 +598,10 @@ s_take (s_cstream_t *st)
             st->agent = it->agent;
         gateway_sse_stream_printf (st->io, "id: %" PRIu32 ".%" PRIu32 "\n", st->bot, st->agent);
         gateway_sse_stream_append (st->io, it->text, strlen (it->text));
+    }
+    if (c->status_text && st->status_gen != c->status_gen) {
+        st->status_gen = c->status_gen;
+        gateway_sse_stream_append (st->io, c->status_text, strlen (c->status_text));
     }
     if (c->is_ended && !st->told_ended) {
         st->told_ended = true;

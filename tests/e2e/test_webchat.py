@@ -270,6 +270,44 @@ def main():
         check(not any(e[2].get("text", "").startswith("Entendi") for e in spy.events)
               and not stream.of("agent"),
               "neither visitor's stream saw the other's chat", (spy.events, stream.events))
+        # The agent resolves: the widget shows the resolution and asks
+        # whether it solved the problem; the visitor's "Sim, resolvido"
+        # (the widget's button sends its words) closes the ticket.
+        s.call("router", router_pb2.TicketAction(number=ticket2.number, action="resolve",
+                                                 text="Reenviamos a segunda via para o seu e-mail."),
+               principal=AGENT)
+        resolved = wait_until(
+            lambda: [e for e in spy.of("ticket") if e[2]["status"] == "resolvido"] or None, 5,
+            "the resolution on the visitor's stream", system=s)[-1][2]
+        check(resolved["ticket"] == ticket2.number
+              and resolved["resolution"] == "Reenviamos a segunda via para o seu e-mail.",
+              "the stream names the ticket and what was done", resolved)
+        late = Stream(s, other.cookie_header(), last_id=last_bot)
+        check(wait_until(lambda: late.of("ticket") or None, 5,
+                         "a stream opened later gets the status")[-1][2]["status"] == "resolvido",
+              "a stream opened later shows the resolution too", late.events)
+        late.close()
+        check(not stream.of("ticket"), "the other visitor's stream has no ticket of theirs",
+              stream.events)
+        # "Ainda não": the ticket reopens, and the widget says so; resolved
+        # again, "Sim, resolvido" closes it.
+        status, _, _ = other.write("/chat/messages", {"id": "no1", "text": "Ainda não"})
+        check(status == 202, "the visitor says it is not solved yet", status)
+        wait_until(lambda: [e for e in spy.of("ticket") if e[2]["status"] == "reaberto"] or None,
+                   10, "the reopening on the visitor's stream", system=s)
+        s.call("router", router_pb2.TicketAction(number=ticket2.number, action="resolve",
+                                                 text="Reenviamos a segunda via para o seu e-mail."),
+               principal=AGENT)
+        wait_until(lambda: spy.of("ticket")[-1][2]["status"] == "resolvido" or None, 5,
+                   "the second resolution on the visitor's stream", system=s)
+        status, _, _ = other.write("/chat/messages", {"id": "ok1", "text": "Sim, resolvido"})
+        check(status == 202, "the visitor answers the resolution", status)
+        wait_until(lambda: s.ticket(ticket2.number).status == "fechado" or None, 10,
+                   "the visitor's confirmation closes the ticket", system=s)
+        closed = wait_until(
+            lambda: [e for e in spy.of("ticket") if e[2]["status"] == "fechado"] or None, 5,
+            "the closing on the visitor's stream", system=s)[-1][2]
+        check(closed["resolution"] == "", "a closed ticket's event carries no resolution", closed)
         for st in (stream, spy, resumed):
             st.close()
 

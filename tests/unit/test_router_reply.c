@@ -53,6 +53,11 @@ test_answer (void **state)
         {"Funcionou?", ROUTER_ANSWER_UNCLEAR},
         {"Vou testar amanhã e te falo", ROUTER_ANSWER_UNCLEAR},
         {"Ainda não testei, aviso depois.", ROUTER_ANSWER_UNCLEAR},
+        /* The answers the web chat and WhatsApp offer as buttons. */
+        {"Sim, resolvido", ROUTER_ANSWER_ACCEPTS},
+        {"Ainda não", ROUTER_ANSWER_REJECTS},
+        {"Yes, solved", ROUTER_ANSWER_ACCEPTS},
+        {"Not solved", ROUTER_ANSWER_REJECTS},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         router_answer_t got = router_reply_answer (cases[i].text);

@@ -170,4 +170,33 @@ describe('ChatWidget', () => {
     expect(w.find('[data-testid="chat-input"]').exists()).toBe(false);
     w.unmount();
   });
+
+  it("asks whether the chat's ticket's resolution solved it, and follows it reopened and closed", async () => {
+    const w = mountWidget();
+    await w.get('[data-testid="chat-open"]').trigger('click');
+    await flushPromises();
+    FakeSource.last!.emit('ticket', '', { ticket: 7, status: 'resolvido', resolution: 'Feito <b>x</b>' });
+    await flushPromises();
+    const card = w.get('[data-testid="chat-resolved"]');
+    expect(card.text()).toContain('A equipe marcou o chamado #7 como resolvido.');
+    expect(card.text()).toContain('Feito <b>x</b>');
+    expect(card.find('b').exists()).toBe(false);
+    await card.get('[data-testid="chat-resolved-no"]').trigger('click');
+    await flushPromises();
+    expect(calls.filter((c) => c.url.endsWith('/messages')).pop()?.body).toMatchObject({ text: 'Ainda não' });
+    FakeSource.last!.emit('ticket', '', { ticket: 7, status: 'reaberto', resolution: '' });
+    await flushPromises();
+    expect(w.find('[data-testid="chat-resolved"]').exists()).toBe(false);
+    expect(w.get('[data-testid="chat-reopened"]').text()).toContain('Reabrimos o chamado #7');
+    FakeSource.last!.emit('ticket', '', { ticket: 7, status: 'resolvido', resolution: 'Agora sim' });
+    await flushPromises();
+    await w.get('[data-testid="chat-resolved-yes"]').trigger('click');
+    await flushPromises();
+    expect(calls.filter((c) => c.url.endsWith('/messages')).pop()?.body).toMatchObject({ text: 'Sim, resolvido' });
+    FakeSource.last!.emit('ticket', '', { ticket: 7, status: 'fechado', resolution: '' });
+    await flushPromises();
+    expect(w.get('[data-testid="chat-closed"]').text()).toBe('Chamado #7 encerrado. Obrigado pelo contato!');
+    expect(w.find('[data-testid="chat-reopened"]').exists()).toBe(false);
+    w.unmount();
+  });
 });

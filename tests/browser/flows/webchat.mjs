@@ -14,6 +14,9 @@
 //     (her name, waiting, the hand-off's reason); she opens it and replies
 //     in the ticket's reply box; the visitor sees "Ana Souza (atendente)"
 //     and her words in the widget, live;
+//   resolution: Ana resolves the ticket; the widget shows what was done and
+//     asks "Isso resolveu o seu problema?"; the visitor's "Sim, resolvido"
+//     closes the ticket (the widget says so; the desk shows "Fechado");
 //   end: "Encerrar conversa": the widget says so (and, switched to English,
 //     "Chat with us", "Chat ended");
 //   embed: a customer's site (served here on http://localhost:<port>,
@@ -35,6 +38,7 @@ const AGAIN = 'Minha conta foi bloqueada, o que eu faço?';
 const DESCRIPTION = 'Não consigo entrar no portal: o link para criar uma senha nova nunca chega ao meu e-mail.';
 const VISITOR = { name: 'Marina Costa', email: 'marina@loja-costa.example' };
 const ANSWER = 'Oi, Marina! Já reenviei o link para o seu e-mail; ele vale por 30 minutos.';
+const RESOLUTION = 'Reenviamos o link de criação de senha e confirmamos que ele chegou à sua caixa de entrada.';
 
 async function noSeriousAxe(page, what) {
   const violations = await axe(page);
@@ -189,6 +193,30 @@ runFlow('chat do site: assistente, transferência e resposta do atendente ao viv
     await noSeriousAxe(page, "the widget with the agent's answer");
     const state = await pageState(page);
     check(state.xss === 'undefined' && state.csp.length === 0, 'no script ran from the text, no CSP violation', state);
+  });
+
+  await step('Ana resolves the ticket; the visitor confirms it in the widget', async () => {
+    const p = anaW.page;
+    await p.getByTestId('action-resolve').click();
+    await p.getByTestId('resolve-text').fill(RESOLUTION);
+    await p.getByTestId('resolve-submit').click();
+    await seeText(p.getByTestId('desk-ticket-status'), 'Resolvido');
+    const card = page.getByTestId('chat-resolved');
+    await seeText(card, `A equipe marcou o chamado #${number} como resolvido.`, 10000);
+    await seeText(card, RESOLUTION);
+    await seeText(card, 'Isso resolveu o seu problema?');
+    await shot(page, 'resolved-asks');
+    await noSeriousAxe(page, 'the widget asking whether the resolution solved it');
+    await card.getByTestId('chat-resolved-yes').click();
+    await seeText(page.getByTestId('chat-closed'), `Chamado #${number} encerrado. Obrigado pelo contato!`, 10000);
+    check(!(await page.getByTestId('chat-resolved').isVisible()), 'the question is gone once answered');
+    const you = page.locator('[data-testid="chat-line-you"]').last();
+    await seeText(you, 'Sim, resolvido');
+    await shot(page, 'resolved-confirmed');
+    await p.reload();
+    await seeText(p.getByTestId('desk-ticket-status'), 'Fechado', 10000);
+    await shot(p, 'desk-ticket-closed');
+    log(`chat ticket #${number}: resolved by Ana, confirmed by the visitor in the widget, closed`);
   });
 
   await step('"Encerrar conversa": the widget says the chat ended', async () => {

@@ -33,6 +33,13 @@ export interface AgentEvent {
   ticket: number;
 }
 
+/** The chat's ticket, when its status changes (and when the stream opens). */
+export interface TicketEvent {
+  ticket: number;
+  status: string;
+  resolution: string;
+}
+
 export interface ChatStart {
   conversation: string;
   csrf_token: string;

@@ -30,6 +30,12 @@ export const chatPtBR = {
   reconnecting: 'A conexão caiu; tentando de novo…',
   waitingAgent: 'Uma pessoa da equipe já foi avisada e responde aqui mesmo.',
   optionsHint: 'Escolha uma opção',
+  resolvedTitle: 'A equipe marcou o chamado #{n} como resolvido.',
+  resolvedAsk: 'Isso resolveu o seu problema?',
+  resolvedYes: 'Sim, resolvido',
+  resolvedNo: 'Ainda não',
+  closedNote: 'Chamado #{n} encerrado. Obrigado pelo contato!',
+  reopenedNote: 'Reabrimos o chamado #{n}: a equipe continua cuidando dele e responde por aqui.',
 };
 
 export const chatEn: typeof chatPtBR = {
@@ -62,4 +68,10 @@ export const chatEn: typeof chatPtBR = {
   reconnecting: 'The connection dropped; trying again…',
   waitingAgent: 'Someone from the team has been told and will answer right here.',
   optionsHint: 'Pick an option',
+  resolvedTitle: 'The team marked ticket #{n} as resolved.',
+  resolvedAsk: 'Did this solve your problem?',
+  resolvedYes: 'Yes, solved',
+  resolvedNo: 'Not solved',
+  closedNote: 'Ticket #{n} is closed. Thank you for reaching out!',
+  reopenedNote: 'We reopened ticket #{n}: the team is still on it and will answer here.',
 };
