@@ -6,6 +6,7 @@
 
 #include "bc_clock.h"
 #include "bc_log.h"
+#include "bc_size.h"
 #include "bc_store.h"
 
 #include <curl/curl.h>
@@ -242,10 +243,9 @@ gateway_wa_media_sha256_ok (const uint8_t *data, size_t len, const char *hex, co
 void
 gateway_wa_media_describe (const char *name, uint64_t size, char *out, size_t out_size)
 {
-    if (size < 1024 * 1024)
-        snprintf (out, out_size, "%s (%llu KB)", name, (unsigned long long) (size + 1023) / 1024);
-    else
-        snprintf (out, out_size, "%s (%.1f MB)", name, (double) size / (1024.0 * 1024.0));
+    /* A WhatsApp message carries no language: intake takes it as pt-BR,
+     * and so does the line that names the file left out. */
+    bc_size_file (out, out_size, name, size, "pt-BR");
 }
 
 /* ---- the two calls -------------------------------------------------- */

@@ -6,6 +6,7 @@
  * costs one fsync, once per distinct content. */
 #include "intake_attach.h"
 
+#include "bc_size.h"
 #include "bc_store.h"
 
 #include <errno.h>
@@ -130,20 +131,19 @@ intake_attach_read (const char *root, const char *sha256, size_t max_len, uint8_
 }
 
 static char *
-s_describe (const intake_attachment_t *a)
+s_describe (const intake_attachment_t *a, const char *language)
 {
-    char *out = malloc (strlen (a->filename) + 48);
     const char *name = *a->filename ? a->filename : a->content_type;
-    if (a->size < 1024 * 1024)
-        sprintf (out, "%s (%zu KB)", name, (a->size + 1023) / 1024);
-    else
-        sprintf (out, "%s (%.1f MB)", name, (double) a->size / (1024.0 * 1024.0));
+    size_t size = strlen (name) + 48;
+    char *out = malloc (size);
+    if (out)
+        bc_size_file (out, size, name, a->size, language);
     return out;
 }
 
 intake_attach_limit_t
 intake_attach_check (const intake_mail_t *mail, uint64_t max_file, uint64_t max_message,
-                     char ***files, size_t *n_files)
+                     const char *language, char ***files, size_t *n_files)
 {
     intake_attach_limit_t over = INTAKE_ATTACH_WITHIN;
     uint64_t total = 0;
@@ -166,7 +166,7 @@ intake_attach_check (const intake_mail_t *mail, uint64_t max_file, uint64_t max_
     for (size_t i = 0; i < mail->n_attachments; i++)
         if (!mail->attachments[i].is_copy
             && (over == INTAKE_ATTACH_OVER_MESSAGE || mail->attachments[i].size > max_file))
-            (*files)[(*n_files)++] = s_describe (&mail->attachments[i]);
+            (*files)[(*n_files)++] = s_describe (&mail->attachments[i], language);
     return over;
 }
 
@@ -180,10 +180,11 @@ intake_attach_files_free (char **files, size_t n_files)
 
 /* Removes attachment i of mail, its description appended to files. */
 static void
-s_leave_out (intake_mail_t *mail, size_t i, char **files, size_t *n_files)
+s_leave_out (intake_mail_t *mail, size_t i, const char *language, char **files,
+             size_t *n_files)
 {
     intake_attachment_t *a = &mail->attachments[i];
-    files[(*n_files)++] = s_describe (a);
+    files[(*n_files)++] = s_describe (a, language);
     free (a->filename);
     free (a->content_type);
     free (a->data);
@@ -192,7 +193,8 @@ s_leave_out (intake_mail_t *mail, size_t i, char **files, size_t *n_files)
 }
 
 intake_attach_limit_t
-intake_attach_trim (intake_mail_t *mail, uint64_t max_file, uint64_t max_message, char ***files,
+intake_attach_trim (intake_mail_t *mail, uint64_t max_file, uint64_t max_message,
+                    const char *language, char ***files,
                     size_t *n_files)
 {
     intake_attach_limit_t over = INTAKE_ATTACH_WITHIN;
@@ -200,7 +202,7 @@ intake_attach_trim (intake_mail_t *mail, uint64_t max_file, uint64_t max_message
     *n_files = 0;
     for (size_t i = 0; i < mail->n_attachments;) {
         if (!mail->attachments[i].is_copy && mail->attachments[i].size > max_file) {
-            s_leave_out (mail, i, *files, n_files);
+            s_leave_out (mail, i, language, *files, n_files);
             over = INTAKE_ATTACH_OVER_FILE;
         }
         else
@@ -221,7 +223,7 @@ intake_attach_trim (intake_mail_t *mail, uint64_t max_file, uint64_t max_message
         }
         if (!any || total <= max_message)
             break;
-        s_leave_out (mail, largest, *files, n_files);
+        s_leave_out (mail, largest, language, *files, n_files);
         if (over == INTAKE_ATTACH_WITHIN)
             over = INTAKE_ATTACH_OVER_MESSAGE;
     }

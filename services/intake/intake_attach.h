@@ -53,11 +53,12 @@ typedef enum {
 
 /* Checks the attachments of mail against the limits (bytes, decoded). The
  * per-file limit is checked first. When over, *files (when not NULL) is a
- * malloc'd array of *n_files malloc'd strings, "name (12.5 MB)": the files
- * over the file limit, or every file for the message limit. Free it with
- * intake_attach_files_free. */
+ * malloc'd array of *n_files malloc'd strings, "name (12,5 MB)" in the
+ * sender's language (bc_size.h): the files over the file limit, or every
+ * file for the message limit. Free it with intake_attach_files_free. */
 intake_attach_limit_t intake_attach_check (const intake_mail_t *mail, uint64_t max_file,
-                                           uint64_t max_message, char ***files, size_t *n_files);
+                                           uint64_t max_message, const char *language,
+                                           char ***files, size_t *n_files);
 void intake_attach_files_free (char **files, size_t n_files);
 
 /* Leaves out of mail the files a message by mail cannot keep: every file
@@ -67,6 +68,7 @@ void intake_attach_files_free (char **files, size_t n_files);
  * which limit left files out (the per-file one when both did), with
  * *files, *n_files as for intake_attach_check (only the files left out). */
 intake_attach_limit_t intake_attach_trim (intake_mail_t *mail, uint64_t max_file,
-                                          uint64_t max_message, char ***files, size_t *n_files);
+                                          uint64_t max_message, const char *language,
+                                          char ***files, size_t *n_files);
 
 #endif

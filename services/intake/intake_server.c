@@ -20,6 +20,7 @@
 #include "bc_log.h"
 #include "bc_mailid.h"
 #include "bc_phone.h"
+#include "bc_size.h"
 #include "intake_attach.h"
 #include "intake_internal.h"
 #include "intake_mail.h"
@@ -592,20 +593,20 @@ s_submit (void *state, bc_tx_t *tx, const bc_envelope_t *request, const Protobuf
          * sender hears why from us rather than from the MTA. */
         files = calloc (2, sizeof (char *));
         files[0] = malloc (64);
-        snprintf (files[0], 64, language[0] == 'e' ? "the whole message (%.1f MB)"
-                                                   : "a mensagem inteira (%.1f MB)",
-                  (double) req->oversized_bytes / (1024.0 * 1024.0));
-        char *point = strrchr (files[0], '.');
-        if (point && language[0] != 'e')
-            *point = ','; /* "1,5 MB" */
+        bc_size_file (files[0], 64,
+                      language[0] == 'e' ? "the whole message" : "a mensagem inteira",
+                      req->oversized_bytes, language);
         n_files = 1;
         rc = s_refuse (self, tx, &mail, language, ticket, INTAKE_ATTACH_OVER_SIZE, files, n_files,
                        false, reply);
         goto done;
     }
     intake_attach_limit_t over =
-        is_portal ? intake_attach_check (&mail, self->max_file, self->max_message, &files, &n_files)
-                  : intake_attach_trim (&mail, self->max_file, self->max_message, &files, &n_files);
+        is_portal
+            ? intake_attach_check (&mail, self->max_file, self->max_message, language, &files,
+                                   &n_files)
+            : intake_attach_trim (&mail, self->max_file, self->max_message, language, &files,
+                                  &n_files);
     if (over != INTAKE_ATTACH_WITHIN && is_portal) {
         rc = s_refuse (self, tx, &mail, language, ticket, over, files, n_files, true, reply);
         goto done;

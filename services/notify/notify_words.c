@@ -4,6 +4,8 @@
  * the way people write it, whatever case their mail client sent. */
 #include "notify_words.h"
 
+#include "bc_size.h"
+
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -283,15 +285,5 @@ notify_words_promise (char *out, size_t size, int64_t target_s, int64_t due_us,
 void
 notify_words_size (char *out, size_t size, uint64_t bytes, const char *language)
 {
-    double mb = (double) bytes / (1024.0 * 1024.0);
-    if (bytes < 1024 * 1024)
-        snprintf (out, size, "%llu KB", (unsigned long long) ((bytes + 1023) / 1024));
-    else if (bytes % (1024 * 1024) == 0)
-        snprintf (out, size, "%llu MB", (unsigned long long) (bytes / (1024 * 1024)));
-    else
-        snprintf (out, size, "%.1f MB", mb);
-    if (!notify_words_is_english (language))
-        for (char *p = out; *p; p++)
-            if (*p == '.')
-                *p = ',';
+    bc_size_words (out, size, bytes, language);
 }

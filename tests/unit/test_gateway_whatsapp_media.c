@@ -135,7 +135,11 @@ test_describe (void **state)
     gateway_wa_media_describe ("a.jpg", 1024 * 1024 - 1, out, sizeof out);
     assert_string_equal (out, "a.jpg (1024 KB)");
     gateway_wa_media_describe ("vídeo.mp4", 30 * 1024 * 1024, out, sizeof out);
-    assert_string_equal (out, "vídeo.mp4 (30.0 MB)");
+    assert_string_equal (out, "vídeo.mp4 (30 MB)");
+    /* pt-BR, as intake takes a WhatsApp message: a decimal comma, and the
+     * file name's dots untouched. */
+    gateway_wa_media_describe ("v.1.mp4", 40 * 1024 * 1024 + 100 * 1024, out, sizeof out);
+    assert_string_equal (out, "v.1.mp4 (40,1 MB)");
 }
 
 int

@@ -121,14 +121,14 @@ test_limits (void **state)
     intake_mail_t mail = {.attachments = a, .n_attachments = 2};
     char **files;
     size_t n;
-    assert_int_equal (intake_attach_check (&mail, 1000, 1000, &files, &n), INTAKE_ATTACH_WITHIN);
+    assert_int_equal (intake_attach_check (&mail, 1000, 1000, "pt-BR", &files, &n), INTAKE_ATTACH_WITHIN);
     assert_int_equal (n, 0);
     assert_null (files);
     /* Exactly at the limit is within it. */
-    assert_int_equal (intake_attach_check (&mail, 600, 900, NULL, NULL), INTAKE_ATTACH_WITHIN);
+    assert_int_equal (intake_attach_check (&mail, 600, 900, "pt-BR", NULL, NULL), INTAKE_ATTACH_WITHIN);
 
     /* Together over the message limit: every file is named. */
-    assert_int_equal (intake_attach_check (&mail, 1000, 899, &files, &n),
+    assert_int_equal (intake_attach_check (&mail, 1000, 899, "pt-BR", &files, &n),
                       INTAKE_ATTACH_OVER_MESSAGE);
     assert_int_equal (n, 2);
     assert_string_equal (files[0], "relatório.pdf (1 KB)");
@@ -137,14 +137,24 @@ test_limits (void **state)
 
     /* One file over the file limit: that one, and it wins over the total. */
     mail.n_attachments = 3;
-    assert_int_equal (intake_attach_check (&mail, 1024 * 1024, 1000, &files, &n),
+    assert_int_equal (intake_attach_check (&mail, 1024 * 1024, 1000, "pt-BR", &files, &n),
                       INTAKE_ATTACH_OVER_FILE);
     assert_int_equal (n, 1);
-    assert_string_equal (files[0], "log.txt (2.0 MB)");
+    assert_string_equal (files[0], "log.txt (2 MB)");
+    intake_attach_files_free (files, n);
+    /* In the sender's language: a decimal comma in Portuguese. */
+    a[2].size = 3 * 1024 * 1024 / 2;
+    assert_int_equal (intake_attach_check (&mail, 1024 * 1024, 1000, "pt-BR", &files, &n),
+                      INTAKE_ATTACH_OVER_FILE);
+    assert_string_equal (files[0], "log.txt (1,5 MB)");
+    intake_attach_files_free (files, n);
+    assert_int_equal (intake_attach_check (&mail, 1024 * 1024, 1000, "en", &files, &n),
+                      INTAKE_ATTACH_OVER_FILE);
+    assert_string_equal (files[0], "log.txt (1.5 MB)");
     intake_attach_files_free (files, n);
 
     intake_mail_t none = {0};
-    assert_int_equal (intake_attach_check (&none, 0, 0, NULL, NULL), INTAKE_ATTACH_WITHIN);
+    assert_int_equal (intake_attach_check (&none, 0, 0, "en", NULL, NULL), INTAKE_ATTACH_WITHIN);
 }
 
 /* A mail's files over the limits are left out, the rest kept (issue 15,
@@ -173,7 +183,7 @@ test_trim (void **state)
     size_t n;
     /* video.mp4 over 1000 per file; then 700 + 600 + 500 = 1800 over 1200:
      * a.pdf goes, 1100 stay. */
-    assert_int_equal (intake_attach_trim (&mail, 1000, 1200, &files, &n), INTAKE_ATTACH_OVER_FILE);
+    assert_int_equal (intake_attach_trim (&mail, 1000, 1200, "pt-BR", &files, &n), INTAKE_ATTACH_OVER_FILE);
     assert_int_equal (n, 2);
     assert_string_equal (files[0], "video.mp4 (3 KB)");
     assert_string_equal (files[1], "a.pdf (1 KB)");
@@ -183,7 +193,7 @@ test_trim (void **state)
     assert_string_equal (mail.attachments[1].filename, "c.pdf");
     assert_string_equal (mail.attachments[2].filename, "Fwd.eml");
     /* Within: nothing left out. */
-    assert_int_equal (intake_attach_trim (&mail, 1000, 1200, &files, &n), INTAKE_ATTACH_WITHIN);
+    assert_int_equal (intake_attach_trim (&mail, 1000, 1200, "pt-BR", &files, &n), INTAKE_ATTACH_WITHIN);
     assert_int_equal (n, 0);
     intake_attach_files_free (files, n);
     for (size_t i = 0; i < mail.n_attachments; i++) {
