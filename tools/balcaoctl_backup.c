@@ -44,9 +44,43 @@
 #define MANIFEST_FORMAT 1
 
 /* The services with a bus, frozen in this order (any order is consistent:
- * none applies anything until all are thawed). */
+ * none applies anything until all are thawed), each with its replicas
+ * (<service>/replicas: intake-2, notify-2, ...; a replica's log is read
+ * like its service's, so its copy belongs to the backup). kb's read
+ * replicas are not copied: a copy of kb's data starts one. */
 static const char *const s_bus[] = {"intake", "router", "kb", "notify"};
 #define NBUS 4
+#define S_MAX_INSTANCES 40 /* 4 services x 8 replicas (bc_config_replicas), and room */
+
+typedef struct {
+    char name[S_MAX_INSTANCES][32];
+    int n;
+} s_names_t;
+
+/* The bus services' instances this config runs. */
+static void
+s_bus_instances (ctl_t *ctl, s_names_t *out)
+{
+    out->n = 0;
+    for (int i = 0; i < NBUS; i++) {
+        int replicas = bc_config_replicas (ctl->config, s_bus[i]);
+        for (int k = 1; k <= replicas && out->n < S_MAX_INSTANCES; k++)
+            bc_config_instance (s_bus[i], k, out->name[out->n++], sizeof out->name[0]);
+    }
+}
+
+/* True when name is a bus service or one of its replicas ("intake-2"). */
+static int
+s_is_bus_instance (const char *name)
+{
+    char service[32];
+    int k = 0;
+    bc_config_service_of (name, service, sizeof service, &k);
+    for (int i = 0; i < NBUS; i++)
+        if (strcmp (service, s_bus[i]) == 0)
+            return k >= 1 && k <= 8;
+    return 0;
+}
 
 typedef struct {
     int is_frozen;
@@ -216,8 +250,10 @@ s_thaw (ctl_t *ctl, const char *service, const char *backup_id)
 
 /* Every consumer's position is at most its producer's log head. */
 static int
-s_is_consistent (ctl_t *ctl, const char *const names[], const frozen_t *fz, int n)
+s_is_consistent (ctl_t *ctl, const s_names_t *names_, const frozen_t *fz)
 {
+    int n = names_->n;
+    const char(*names)[32] = names_->name;
     int ok = 1;
     for (int i = 0; i < n; i++)
         for (int c = 0; c < fz[i].ncursors; c++)
@@ -236,8 +272,8 @@ s_is_consistent (ctl_t *ctl, const char *const names[], const frozen_t *fz, int 
 }
 
 static int
-s_write_manifest (ctl_t *ctl, const char *dir, const char *backup_id, const frozen_t *fz,
-                  uint64_t gw_bytes, uint32_t gw_files, int has_gateway, int has_curve,
+s_write_manifest (ctl_t *ctl, const char *dir, const char *backup_id, const s_names_t *names,
+                  const frozen_t *fz, uint64_t gw_bytes, uint32_t gw_files, int has_gateway, int has_curve,
                   int64_t freeze_ms, uint64_t total)
 {
     json_t *m = json_object ();
@@ -253,7 +289,7 @@ s_write_manifest (ctl_t *ctl, const char *dir, const char *backup_id, const froz
     json_object_set_new (m, "bytes", json_integer ((json_int_t) total));
     json_object_set_new (m, "curve_keys", json_boolean (has_curve));
     json_t *services = json_object ();
-    for (int i = 0; i < NBUS; i++) {
+    for (int i = 0; i < names->n; i++) {
         json_t *s = json_object (), *cursors = json_object ();
         json_object_set_new (s, "log_head", json_integer ((json_int_t) fz[i].head));
         for (int c = 0; c < fz[i].ncursors; c++)
@@ -263,7 +299,7 @@ s_write_manifest (ctl_t *ctl, const char *dir, const char *backup_id, const froz
         json_object_set_new (s, "bytes", json_integer ((json_int_t) fz[i].bytes));
         json_object_set_new (s, "files", json_integer (fz[i].files));
         json_object_set_new (s, "copy_ms", json_integer (fz[i].copy_us / 1000));
-        json_object_set_new (services, s_bus[i], s);
+        json_object_set_new (services, names->name[i], s);
     }
     if (has_gateway) {
         json_t *s = json_object ();
@@ -290,11 +326,14 @@ s_write_manifest (ctl_t *ctl, const char *dir, const char *backup_id, const froz
 static int
 s_is_inside_data (ctl_t *ctl, const char *dir)
 {
-    const char *names[] = {"intake", "router", "kb", "notify", "gateway", NULL};
-    for (int i = 0; i < 6; i++) {
+    s_names_t names;
+    s_bus_instances (ctl, &names);
+    snprintf (names.name[names.n++], sizeof names.name[0], "gateway"); /* room: at most 4 x 8 before */
+    for (int i = 0; i <= names.n; i++) {
         char path[PATH_MAX + 32], real[PATH_MAX];
-        if (names[i])
-            snprintf (path, sizeof path, "%s/%s", bc_config_data_dir (ctl->config), names[i]);
+        if (i < names.n)
+            snprintf (path, sizeof path, "%s/%s", bc_config_data_dir (ctl->config),
+                      names.name[i]);
         else if (bc_config_curve_dir (ctl->config))
             snprintf (path, sizeof path, "%s", bc_config_curve_dir (ctl->config));
         else
@@ -342,12 +381,14 @@ ctl_backup (ctl_t *ctl, const char *dir_arg)
     }
     char backup_id[BC_ID_LEN + 1];
     bc_id_new (backup_id);
-    frozen_t fz[NBUS];
+    s_names_t names;
+    s_bus_instances (ctl, &names);
+    frozen_t fz[S_MAX_INSTANCES];
     memset (fz, 0, sizeof fz);
     int64_t start = bc_mono_ms ();
     int ok = 1;
-    for (int i = 0; i < NBUS && ok; i++)
-        ok = s_freeze (ctl, s_bus[i], dir, backup_id, &fz[i]) == 0;
+    for (int i = 0; i < names.n && ok; i++)
+        ok = s_freeze (ctl, names.name[i], dir, backup_id, &fz[i]) == 0;
     uint64_t gw_bytes = 0;
     uint32_t gw_files = 0;
     int has_gateway = 0, has_curve = 0;
@@ -374,14 +415,14 @@ ctl_backup (ctl_t *ctl, const char *dir_arg)
         }
     }
     /* Thaw every service that froze, whatever happened. */
-    for (int i = 0; i < NBUS; i++)
-        if (fz[i].is_frozen && !s_thaw (ctl, s_bus[i], backup_id))
+    for (int i = 0; i < names.n; i++)
+        if (fz[i].is_frozen && !s_thaw (ctl, names.name[i], backup_id))
             ok = 0;
     int64_t freeze_ms = bc_mono_ms () - start;
     if (ok)
-        ok = s_is_consistent (ctl, s_bus, fz, NBUS);
+        ok = s_is_consistent (ctl, &names, fz);
     uint64_t total = gw_bytes;
-    for (int i = 0; i < NBUS; i++)
+    for (int i = 0; i < names.n; i++)
         total += fz[i].bytes;
     if (ok && (err = bc_backup_sync (dir))) {
         fprintf (stderr, T ("balcaoctl: não consegui gravar a cópia no disco (%s): %s\n",
@@ -390,7 +431,7 @@ ctl_backup (ctl_t *ctl, const char *dir_arg)
         ok = 0;
     }
     if (ok)
-        ok = s_write_manifest (ctl, dir, backup_id, fz, gw_bytes, gw_files, has_gateway,
+        ok = s_write_manifest (ctl, dir, backup_id, &names, fz, gw_bytes, gw_files, has_gateway,
                                has_curve, freeze_ms, total)
              == 0;
     if (!ok) {
@@ -403,7 +444,7 @@ ctl_backup (ctl_t *ctl, const char *dir_arg)
     }
     printf (T ("Cópia em %s: %d serviços, %.1f MiB; serviços pausados por %lld ms.\n",
                "Backup in %s: %d services, %.1f MiB; services paused for %lld ms.\n"),
-            dir, NBUS + has_gateway, (double) total / 1048576.0, (long long) freeze_ms);
+            dir, names.n + has_gateway, (double) total / 1048576.0, (long long) freeze_ms);
     return 0;
 }
 
@@ -481,9 +522,11 @@ s_running (ctl_t *ctl)
     for (int i = 0; i < CTL_NSERVICES; i++)
         if (ctl_read_pid (ctl, ctl_services[i]))
             return ctl_services[i];
-    for (int i = 0; i < NBUS; i++)
-        if (s_service_answers (ctl, s_bus[i]))
-            return s_bus[i];
+    static s_names_t names; /* the name returned lives on */
+    s_bus_instances (ctl, &names);
+    for (int i = 0; i < names.n; i++)
+        if (s_service_answers (ctl, names.name[i]))
+            return names.name[i];
     char port[16];
     snprintf (port, sizeof port, "%lld", bc_config_int (ctl->config, "gateway/http_port", 8080));
     if (s_port_answers (bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1"), port))
@@ -491,46 +534,71 @@ s_running (ctl_t *ctl)
     return NULL;
 }
 
-/* What --only names: bits 0-3 the bus services (s_bus), then these. */
-#define PART_GATEWAY (1u << NBUS)
-#define PART_CURVE (1u << (NBUS + 1))
-#define PART_ALL ((1u << (NBUS + 2)) - 1)
+/* What --only names: bus instances (intake, intake-2, router, ...) and
+ * the gateway and the keys; without --only, everything in the backup. */
+typedef struct {
+    int is_all;
+    s_names_t bus;
+    int gateway, curve;
+} s_parts_t;
 
-/* The parts in a comma-separated list (NULL: all), or 0 after saying which
- * word is unknown. */
-static unsigned
-s_parts (ctl_t *ctl, const char *only)
+static int
+s_is_named (const s_names_t *names, const char *name)
 {
-    if (!only)
-        return PART_ALL;
-    const char *names[] = {"intake", "router", "kb", "notify", "gateway", "curve"};
-    unsigned parts = 0;
+    for (int i = 0; i < names->n; i++)
+        if (strcmp (names->name[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int
+s_is_selected (const s_parts_t *parts, const char *instance)
+{
+    return parts->is_all || s_is_named (&parts->bus, instance);
+}
+
+/* The parts in a comma-separated list (NULL: all): 0, or -1 after saying
+ * which word is unknown. */
+static int
+s_parts (ctl_t *ctl, const char *only, s_parts_t *out)
+{
+    memset (out, 0, sizeof *out);
+    if (!only) {
+        out->is_all = out->gateway = out->curve = 1;
+        return 0;
+    }
     char list[256];
     snprintf (list, sizeof list, "%s", only);
     char *save = NULL;
+    int any = 0;
     for (char *word = strtok_r (list, ",", &save); word; word = strtok_r (NULL, ",", &save)) {
-        unsigned bit = 0;
-        for (unsigned i = 0; i < NBUS + 2 && !bit; i++)
-            if (strcmp (word, names[i]) == 0)
-                bit = 1u << i;
-        if (!bit) {
+        any = 1;
+        if (strcmp (word, "gateway") == 0)
+            out->gateway = 1;
+        else if (strcmp (word, "curve") == 0)
+            out->curve = 1;
+        else if (s_is_bus_instance (word) && strlen (word) < sizeof out->bus.name[0]
+                 && out->bus.n < S_MAX_INSTANCES)
+            snprintf (out->bus.name[out->bus.n++], sizeof out->bus.name[0], "%s", word);
+        else {
             fprintf (stderr, T ("balcaoctl: --only: não conheço \"%s\"; as partes são intake, "
-                                "router, kb, notify, gateway e curve (as chaves), separadas por "
-                                "vírgulas\n",
+                                "router, kb, notify (e réplicas como intake-2), gateway e curve "
+                                "(as chaves), separadas por vírgulas\n",
                                 "balcaoctl: --only: unknown part \"%s\"; the parts are intake, "
-                                "router, kb, notify, gateway and curve (the keys), separated by "
-                                "commas\n"),
+                                "router, kb, notify (and replicas such as intake-2), gateway and "
+                                "curve (the keys), separated by commas\n"),
                      word);
-            return 0;
+            return -1;
         }
-        parts |= bit;
     }
-    if (!parts)
+    if (!any) {
         fprintf (stderr, T ("balcaoctl: --only precisa de ao menos uma parte (intake, router, kb, "
                             "notify, gateway, curve)\n",
                             "balcaoctl: --only needs at least one part (intake, router, kb, "
                             "notify, gateway, curve)\n"));
-    return parts;
+        return -1;
+    }
+    return 0;
 }
 
 typedef struct {
@@ -539,10 +607,12 @@ typedef struct {
     int is_file;
 } place_t;
 
-/* Reads and checks the manifest, and that the copies of the bus services
- * in parts are there: 0, or -1 after saying why. */
+/* Reads and checks the manifest, and that the copies of the bus instances
+ * in parts are there; *in_backup: the bus instances it holds. 0, or -1
+ * after saying why. */
 static int
-s_check_manifest (ctl_t *ctl, const char *dir, unsigned parts, int *has_gateway, int *has_curve)
+s_check_manifest (ctl_t *ctl, const char *dir, const s_parts_t *parts, s_names_t *in_backup,
+                  int *has_gateway, int *has_curve)
 {
     char path[PATH_MAX + 32];
     snprintf (path, sizeof path, "%s/MANIFEST.json", dir);
@@ -565,16 +635,39 @@ s_check_manifest (ctl_t *ctl, const char *dir, unsigned parts, int *has_gateway,
                    "Note: the backup was made by Balcão %s; this is %s.\n"),
                 version, BALCAO_VERSION);
     json_t *services = json_object_get (m, "services");
-    frozen_t fz[NBUS];
+    in_backup->n = 0;
+    const char *key;
+    json_t *entry;
+    json_object_foreach (services, key, entry)
+    {
+        if (s_is_bus_instance (key) && in_backup->n < S_MAX_INSTANCES)
+            snprintf (in_backup->name[in_backup->n++], sizeof in_backup->name[0], "%s", key);
+    }
+    /* Every service, and every instance asked for by name. */
+    const char *missing = NULL;
+    for (int i = 0; i < NBUS && !missing; i++)
+        if (!s_is_named (in_backup, s_bus[i]))
+            missing = s_bus[i];
+    for (int i = 0; i < parts->bus.n && !missing; i++)
+        if (!s_is_named (in_backup, parts->bus.name[i]))
+            missing = parts->bus.name[i];
+    if (ok && missing) {
+        fprintf (stderr, T ("balcaoctl: falta a cópia de %s em %s\n",
+                            "balcaoctl: the copy of %s is missing from %s\n"),
+                 missing, dir);
+        ok = 0;
+    }
+    frozen_t fz[S_MAX_INSTANCES];
     memset (fz, 0, sizeof fz);
-    for (int i = 0; ok && i < NBUS; i++) {
-        json_t *s = json_object_get (services, s_bus[i]);
+    for (int i = 0; ok && i < in_backup->n; i++) {
+        json_t *s = json_object_get (services, in_backup->name[i]);
         char mdb[PATH_MAX + 64];
-        snprintf (mdb, sizeof mdb, "%s/%s/data.mdb", dir, s_bus[i]);
-        if (!json_is_object (s) || ((parts & (1u << i)) && access (mdb, R_OK) != 0)) {
+        snprintf (mdb, sizeof mdb, "%s/%s/data.mdb", dir, in_backup->name[i]);
+        if (!json_is_object (s)
+            || (s_is_selected (parts, in_backup->name[i]) && access (mdb, R_OK) != 0)) {
             fprintf (stderr, T ("balcaoctl: falta a cópia de %s em %s\n",
                                 "balcaoctl: the copy of %s is missing from %s\n"),
-                     s_bus[i], dir);
+                     in_backup->name[i], dir);
             ok = 0;
             break;
         }
@@ -590,15 +683,15 @@ s_check_manifest (ctl_t *ctl, const char *dir, unsigned parts, int *has_gateway,
         }
     }
     if (ok)
-        ok = s_is_consistent (ctl, s_bus, fz, NBUS);
+        ok = s_is_consistent (ctl, in_backup, fz);
     *has_gateway = json_is_object (json_object_get (services, "gateway"));
     *has_curve = json_is_true (json_object_get (m, "curve_keys"));
     json_decref (m);
     /* Asked for by name (--only), the gateway and the keys must be there. */
-    const char *missing = NULL;
-    if (parts != PART_ALL && (parts & PART_GATEWAY) && !*has_gateway)
+    missing = NULL;
+    if (!parts->is_all && parts->gateway && !*has_gateway)
         missing = "gateway";
-    else if (parts != PART_ALL && (parts & PART_CURVE) && !*has_curve)
+    else if (!parts->is_all && parts->curve && !*has_curve)
         missing = "curve";
     if (ok && missing) {
         fprintf (stderr, T ("balcaoctl: falta a cópia de %s em %s\n",
@@ -638,8 +731,8 @@ s_is_occupied (const place_t *p)
 int
 ctl_restore (ctl_t *ctl, const char *dir_arg, int force, const char *only)
 {
-    unsigned parts = s_parts (ctl, only);
-    if (!parts)
+    s_parts_t parts;
+    if (s_parts (ctl, only, &parts))
         return 64;
     char dir[PATH_MAX];
     if (!realpath (dir_arg, dir)) {
@@ -656,18 +749,19 @@ ctl_restore (ctl_t *ctl, const char *dir_arg, int force, const char *only)
         return 1;
     }
     int has_gateway, has_curve;
-    if (s_check_manifest (ctl, dir, parts, &has_gateway, &has_curve))
+    s_names_t in_backup;
+    if (s_check_manifest (ctl, dir, &parts, &in_backup, &has_gateway, &has_curve))
         return 1;
-    has_gateway = has_gateway && (parts & PART_GATEWAY);
-    has_curve = has_curve && (parts & PART_CURVE);
+    has_gateway = has_gateway && parts.gateway;
+    has_curve = has_curve && parts.curve;
     const char *data_dir = bc_config_data_dir (ctl->config);
-    place_t places[NBUS + 6];
+    place_t places[S_MAX_INSTANCES + 6];
     int n = 0;
-    for (int i = 0; i < NBUS; i++) {
-        if (!(parts & (1u << i)))
+    for (int i = 0; i < in_backup.n; i++) {
+        if (!s_is_selected (&parts, in_backup.name[i]))
             continue;
-        snprintf (places[n].from, sizeof places[n].from, "%s/%s", dir, s_bus[i]);
-        snprintf (places[n].to, sizeof places[n].to, "%s/%s", data_dir, s_bus[i]);
+        snprintf (places[n].from, sizeof places[n].from, "%s/%s", dir, in_backup.name[i]);
+        snprintf (places[n].to, sizeof places[n].to, "%s/%s", data_dir, in_backup.name[i]);
         places[n++].is_file = 0;
     }
     char db[PATH_MAX], seal[PATH_MAX], tokens[PATH_MAX], gw_dir[PATH_MAX + 32];
