@@ -30,11 +30,12 @@ typedef enum {
     BC_SV_GAVE_UP,     /* exited too often too fast (or with 78, EX_CONFIG): left stopped */
 } bc_sv_state_t;
 
-#define BC_SV_MAX_PROCS 8
+/* Every instance balcaoctl runs (CTL_MAX_INSTANCES) and imapgate. */
+#define BC_SV_MAX_PROCS 28
 
 /* One supervised process. */
 typedef struct {
-    char name[16];       /* "router", ..., "imapgate" */
+    char name[16];       /* "router", "intake-2", ..., "imapgate" */
     bc_sv_state_t state;
     int pid;             /* the running process, 0 when none */
     int64_t since_us;    /* wall clock: when the running process started */

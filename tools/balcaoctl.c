@@ -4,8 +4,10 @@
  *
  *   balcaoctl [-c CONFIG] up [--demo]   start the supervisor (balcaoctl
  *                                       supervise), which starts every service
- *                                       and restarts one that dies; wait until
- *                                       each answers, print the web address
+ *                                       (and the replicas the config names:
+ *                                       balcao-intake -r 2, ...) and restarts
+ *                                       one that dies; wait until each
+ *                                       answers, print the web address
  *   balcaoctl [-c CONFIG] down          stop the supervisor, which stops each
  *                                       service (SIGTERM; SIGKILL after 10 s)
  *   balcaoctl [-c CONFIG] status        per service: running (pid, uptime,
@@ -68,6 +70,26 @@
 
 const char *const ctl_services[] = {"router", "intake", "notify", "kb", "gateway"};
 
+int
+ctl_instances (ctl_t *ctl, ctl_instance_t *out)
+{
+    int n = 0;
+    for (int i = 0; i < CTL_NSERVICES; i++) {
+        const char *service = ctl_services[i];
+        int count = strcmp (service, "intake") == 0 || strcmp (service, "notify") == 0
+                        ? bc_config_replicas (ctl->config, service)
+                    : strcmp (service, "kb") == 0
+                        ? 1 + bc_config_read_replicas (ctl->config, service)
+                        : 1;
+        for (int k = 1; k <= count && n < CTL_MAX_INSTANCES; k++, n++) {
+            bc_config_instance (service, k, out[n].name, sizeof out[n].name);
+            snprintf (out[n].service, sizeof out[n].service, "%s", service);
+            out[n].replica = k;
+        }
+    }
+    return n;
+}
+
 pid_t
 ctl_read_pid (ctl_t *ctl, const char *name)
 {
@@ -91,8 +113,10 @@ ctl_read_pid (ctl_t *ctl, const char *name)
     size_t n = fread (cmdline, 1, sizeof cmdline - 1, f);
     fclose (f);
     cmdline[n] = 0;
-    char want[64];
-    snprintf (want, sizeof want, "balcao-%s", name);
+    char want[64], service[32];
+    int replica = 1;
+    bc_config_service_of (name, service, sizeof service, &replica);
+    snprintf (want, sizeof want, "balcao-%s", service);
     return strstr (cmdline, want) ? (pid_t) pid : 0;
 }
 
@@ -112,31 +136,12 @@ ctl_write_pid (ctl_t *ctl, const char *name, pid_t pid)
     }
 }
 
-/* Resident memory in KiB: all of it, and the process's own (anonymous)
- * part. The difference is mostly LMDB's memory-mapped database pages, which
- * are page cache the kernel can drop, not heap. */
-static void
-s_rss_kb (pid_t pid, long *total, long *anon)
-{
-    char path[64], line[256];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = fopen (path, "r");
-    *total = *anon = -1;
-    while (f && fgets (line, sizeof line, f)) {
-        if (strncmp (line, "VmRSS:", 6) == 0)
-            *total = strtol (line + 6, NULL, 10);
-        else if (strncmp (line, "RssAnon:", 8) == 0)
-            *anon = strtol (line + 8, NULL, 10);
-    }
-    if (f)
-        fclose (f);
-}
-
 /* The child holds a close-on-exec pipe that exec closes: the parent returns
  * once the child runs the program, so a pid file names a process whose
  * command line says so. */
 pid_t
-ctl_spawn (ctl_t *ctl, const char *program, const char *arg, const char *log, const char *notify)
+ctl_spawn (ctl_t *ctl, const char *program, const char *const *args, const char *log,
+           const char *notify)
 {
     char bin[PATH_MAX + 64], log_path[PATH_MAX + 64];
     snprintf (bin, sizeof bin, "%s/%s", ctl->bin_dir, program);
@@ -175,31 +180,23 @@ ctl_spawn (ctl_t *ctl, const char *program, const char *arg, const char *log, co
         setenv ("NOTIFY_SOCKET", notify, 1);
     else
         unsetenv ("NOTIFY_SOCKET");
-    const char *argv[6];
+    const char *argv[8];
     int argc = 0;
     argv[argc++] = bin;
     if (*ctl->config_path) {
         argv[argc++] = "-c";
         argv[argc++] = ctl->config_path;
     }
-    if (arg)
-        argv[argc++] = arg;
+    for (int i = 0; args && args[i] && argc < 7; i++)
+        argv[argc++] = args[i];
     argv[argc] = NULL;
     execv (bin, (char *const *) argv);
     fprintf (stderr, "balcaoctl: cannot run %s: %s\n", bin, strerror (errno));
     _exit (127);
 }
 
-/* What a service's Ping answered: whether it did, with which pid and log head. */
-typedef struct {
-    int is_answered;
-    int pid;
-    uint64_t head;
-    uint64_t quarantined; /* events it set aside (balcao quarantine) */
-} ctl_pong_t;
-
-static ctl_pong_t
-s_ping (ctl_t *ctl, const char *service)
+ctl_pong_t
+ctl_ping (ctl_t *ctl, const char *service)
 {
     ctl_pong_t out = {0};
     bc_client_t *c = bc_client_new_for (ctl->config, service, "balcaoctl");
@@ -224,10 +221,8 @@ s_ping (ctl_t *ctl, const char *service)
     return out;
 }
 
-/* The HTTP status of the gateway's GET /healthz: 200 when every service
- * answers it, 503 when one does not; 0 when nothing answered. */
-static int
-s_http_health (ctl_t *ctl)
+int
+ctl_http_health (ctl_t *ctl)
 {
     const char *address = bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1");
     int port = (int) bc_config_int (ctl->config, "gateway/http_port", 8080);
@@ -451,14 +446,16 @@ s_stop_supervisor (ctl_t *ctl, bc_svstate_t *st)
 static int
 s_check_answers (ctl_t *ctl, bc_svstate_t *st, int64_t deadline)
 {
-    for (int i = 0; i < CTL_NSERVICES; i++) {
-        const char *name = ctl_services[i];
+    ctl_instance_t inst[CTL_MAX_INSTANCES];
+    int n = ctl_instances (ctl, inst);
+    for (int i = 0; i < n; i++) {
+        const char *name = inst[i].name;
         int is_gateway = strcmp (name, "gateway") == 0;
         for (;;) {
             bc_sv_proc_t *proc = bc_svstate_find (st, name);
             ctl_pong_t pong = {0};
-            if (is_gateway ? s_http_health (ctl) == 200
-                           : (pong = s_ping (ctl, name)).is_answered && proc && pong.pid == proc->pid)
+            if (is_gateway ? ctl_http_health (ctl) == 200
+                           : (pong = ctl_ping (ctl, name)).is_answered && proc && pong.pid == proc->pid)
                 break;
             if (bc_mono_ms () >= deadline) {
                 if (pong.is_answered)
@@ -516,7 +513,8 @@ s_up (ctl_t *ctl, int demo)
         }
     }
     else {
-        supervisor = child = ctl_spawn (ctl, "balcaoctl", "supervise", "supervise", NULL);
+        supervisor = child = ctl_spawn (ctl, "balcaoctl", (const char *const[]) {"supervise", NULL},
+                                        "supervise", NULL);
         if (supervisor < 0) {
             fprintf (stderr, "balcaoctl: fork: %s\n", strerror (errno));
             return 1;
@@ -542,9 +540,21 @@ s_up (ctl_t *ctl, int demo)
         return 1;
     }
     double secs = (double) (bc_mono_ms () - start) / 1000.0;
-    printf (T ("Balcão no ar: 5 serviços saudáveis em %.2f s.\n",
-               "Balcão is up: 5 healthy services in %.2f s.\n"),
-            secs);
+    ctl_instance_t inst[CTL_MAX_INSTANCES];
+    int replicas = ctl_instances (ctl, inst) - CTL_NSERVICES;
+    char took[32];
+    snprintf (took, sizeof took, "%.2f", secs);
+    if (!ctl->en)
+        *strchr (took, '.') = ','; /* "0,46 s" */
+    if (replicas == 0)
+        printf (T ("Balcão no ar: 5 serviços saudáveis em %s s.\n",
+                   "Balcão is up: 5 healthy services in %s s.\n"),
+                took);
+    else
+        printf (T ("Balcão no ar: 5 serviços e %d %s saudáveis em %s s.\n",
+                   "Balcão is up: 5 services and %d %s healthy in %s s.\n"),
+                replicas, replicas == 1 ? T ("réplica", "replica") : T ("réplicas", "replicas"),
+                took);
     if (bc_svstate_find (&st, "imapgate"))
         printf (T ("Leitura da caixa IMAP ligada (balcao-imapgate, log em %s/imapgate.log).\n",
                    "Reading the IMAP mailbox (balcao-imapgate, log in %s/imapgate.log).\n"),
@@ -566,17 +576,19 @@ s_up (ctl_t *ctl, int demo)
 static void
 s_stop_unsupervised (ctl_t *ctl)
 {
-    const char *names[CTL_NSERVICES + 1] = {"imapgate"};
-    for (int i = 0; i < CTL_NSERVICES; i++)
-        names[i + 1] = ctl_services[i];
-    pid_t pids[CTL_NSERVICES + 1];
-    for (int i = 0; i < CTL_NSERVICES + 1; i++) {
+    ctl_instance_t inst[CTL_MAX_INSTANCES];
+    int n = ctl_instances (ctl, inst);
+    const char *names[CTL_MAX_INSTANCES + 1] = {"imapgate"};
+    for (int i = 0; i < n; i++)
+        names[i + 1] = inst[i].name;
+    pid_t pids[CTL_MAX_INSTANCES + 1];
+    for (int i = 0; i < n + 1; i++) {
         pids[i] = ctl_read_pid (ctl, names[i]);
         if (pids[i])
             kill (pids[i], SIGTERM);
     }
     int64_t deadline = bc_mono_ms () + 10000;
-    for (int i = 0; i < CTL_NSERVICES + 1; i++) {
+    for (int i = 0; i < n + 1; i++) {
         while (pids[i] && ctl_read_pid (ctl, names[i]) == pids[i] && bc_mono_ms () < deadline)
             usleep (20000);
         if (pids[i] && ctl_read_pid (ctl, names[i]) == pids[i]) {
@@ -603,141 +615,6 @@ s_down (ctl_t *ctl)
 /* One row of the `status` table: the columns padded to their width in
  * characters, not bytes ("serviço" and "reinícios" have accents), then the
  * state. */
-static void
-s_row (const char *const cells[8])
-{
-    static const int widths[7] = {8, 8, 9, 9, 8, 9, 9};
-    for (int i = 0; i < 7; i++) {
-        int chars = 0;
-        for (const char *p = cells[i]; *p; p++)
-            chars += (*p & 0xC0) != 0x80;
-        printf ("%s%*s", cells[i], widths[i] - chars + 1, "");
-    }
-    printf ("%s\n", cells[7]);
-}
-
-/* One line of `status` for the process called name; 1 when it is running
- * under the supervisor and answering as itself. */
-static int
-s_status_line (ctl_t *ctl, bc_svstate_t *st, int is_live, const char *name)
-{
-    bc_sv_proc_t *proc = bc_svstate_find (st, name);
-    pid_t pid = is_live && proc ? proc->pid : ctl_read_pid (ctl, name);
-    int is_gateway = strcmp (name, "gateway") == 0, is_gate = strcmp (name, "imapgate") == 0;
-    ctl_pong_t pong = {0};
-    int http = is_gateway ? s_http_health (ctl) : 0;
-    if (is_gateway)
-        pong.is_answered = http != 0;
-    else if (!is_gate)
-        pong = s_ping (ctl, name);
-    /* Only the process we started counts, once it said it is ready: a Pong
-     * names its pid; the gateway answering while ours runs is ours (it
-     * could not have bound the port otherwise). */
-    int is_ready = !is_live || !proc || proc->state == BC_SV_RUNNING;
-    int is_itself = pid && is_ready
-                    && (is_gate || (is_gateway ? pong.is_answered
-                                               : pong.is_answered && pong.pid == pid));
-    char rss[32] = "-", anon[32] = "-", up[32] = "-", restarts[16] = "-", head[24] = "-";
-    char state[640], text[512];
-    if (pid) {
-        long total_kb, anon_kb;
-        s_rss_kb (pid, &total_kb, &anon_kb);
-        snprintf (rss, sizeof rss, "%.1f", (double) total_kb / 1024.0);
-        snprintf (anon, sizeof anon, "%.1f", (double) anon_kb / 1024.0);
-    }
-    if (is_live && proc && pid) {
-        long s = (long) ((bc_now_us () - proc->since_us) / 1000000);
-        if (s < 3600)
-            snprintf (up, sizeof up, "%ldm%02lds", s / 60, s % 60);
-        else
-            snprintf (up, sizeof up, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
-    }
-    if (proc)
-        snprintf (restarts, sizeof restarts, "%d", proc->restarts);
-    if (is_itself && !is_gateway)
-        snprintf (head, sizeof head, "%llu", (unsigned long long) pong.head);
-    char endpoint[300];
-    if (is_gateway)
-        snprintf (endpoint, sizeof endpoint, "http://%s:%lld",
-                  bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1"),
-                  bc_config_int (ctl->config, "gateway/http_port", 8080));
-    else
-        snprintf (endpoint, sizeof endpoint, "%s", bc_config_endpoint (ctl->config, name, "command"));
-    if (is_itself && is_gateway && http != 200) {
-        snprintf (state, sizeof state,
-                  T ("no ar, mas /healthz responde %d: um serviço não lhe responde",
-                     "running, but /healthz answers %d: a service does not answer it"),
-                  http);
-        is_itself = 0;
-    }
-    else if (is_itself && pong.quarantined)
-        snprintf (state, sizeof state,
-                  T ("ok, %llu evento(s) em quarentena: balcao quarantine list %s",
-                     "ok, %llu event(s) in quarantine: balcao quarantine list %s"),
-                  (unsigned long long) pong.quarantined, name);
-    else if (is_itself && is_live)
-        snprintf (state, sizeof state, "ok");
-    else if (is_itself)
-        snprintf (state, sizeof state, "%s",
-                  T ("no ar, sem supervisor (balcaoctl up o retoma)",
-                     "running, unsupervised (balcaoctl up takes it back)"));
-    else if (pid && !is_ready)
-        snprintf (state, sizeof state, "%s", T ("iniciando", "starting"));
-    else if (pid && pong.is_answered && !is_gateway)
-        snprintf (state, sizeof state,
-                  T ("outro processo (pid %d) responde em %s, não este",
-                     "another process (pid %d) answers on %s, not this one"),
-                  pong.pid, endpoint);
-    else if (pid)
-        snprintf (state, sizeof state, "%s", T ("sem resposta", "not answering"));
-    else {
-        if (proc)
-            bc_svstate_describe (st, proc, ctl->log_dir, ctl->en, text, sizeof text);
-        else
-            snprintf (text, sizeof text, "%s", T ("parado", "stopped"));
-        if (pong.is_answered && is_gateway)
-            snprintf (state, sizeof state,
-                      T ("%s; outro processo responde em %s", "%s; another process answers on %s"),
-                      text, endpoint);
-        else if (pong.is_answered)
-            snprintf (state, sizeof state,
-                      T ("%s; outro processo (pid %d) responde em %s",
-                         "%s; another process (pid %d) answers on %s"),
-                      text, pong.pid, endpoint);
-        else
-            snprintf (state, sizeof state, "%s", text);
-    }
-    char pid_text[16] = "-";
-    if (pid)
-        snprintf (pid_text, sizeof pid_text, "%d", (int) pid);
-    s_row ((const char *const[8]) {name, pid_text, up, restarts, rss, anon, head, state});
-    return is_itself && is_live;
-}
-
-static int
-s_status (ctl_t *ctl)
-{
-    bc_svstate_t st;
-    bc_svstate_read (&st, ctl->state_path);
-    int is_live = bc_svstate_is_live (&st);
-    if (is_live)
-        printf (T ("Supervisor: pid %d (log em %s/supervise.log).\n",
-                   "Supervisor: pid %d (log in %s/supervise.log).\n"),
-                st.pid, ctl->log_dir);
-    else
-        printf ("%s", T ("Supervisor: não está no ar (balcaoctl up o inicia).\n",
-                         "Supervisor: not running (balcaoctl up starts it).\n"));
-    s_row ((const char *const[8]) {T ("serviço", "service"), "pid", T ("no ar", "up"),
-                                   T ("reinícios", "restarts"), "RSS MiB", T ("(própria)", "(own)"),
-                                   "log (seq)", T ("estado", "state")});
-    int all = is_live;
-    for (int i = 0; i < CTL_NSERVICES; i++)
-        all &= s_status_line (ctl, &st, is_live, ctl_services[i]);
-    if (bc_svstate_find (&st, "imapgate") || ctl_read_pid (ctl, "imapgate") || ctl_wants_imapgate (ctl))
-        all &= s_status_line (ctl, &st, is_live, "imapgate");
-    return all ? 0 : 3;
-}
-
 /* Everything that binds or connects on the bus has its own certificate. */
 static int
 s_keys (ctl_t *ctl, const char *dir)
@@ -846,7 +723,7 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "down") == 0)
         rc = s_down (&ctl);
     else if (strcmp (cmd, "status") == 0)
-        rc = s_status (&ctl);
+        rc = ctl_status (&ctl);
     else if (strcmp (cmd, "keys") == 0)
         rc = s_keys (&ctl, first + 1 < argc ? argv[first + 1] : NULL);
     else if (strcmp (cmd, "api-token") == 0

@@ -6,12 +6,24 @@
 #include "bc_config.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The five services, in start order; imapgate is started apart (after
  * intake answers, when intake/imap/url is set). */
 extern const char *const ctl_services[];
 #define CTL_NSERVICES 5
+
+/* A process of a service: the service itself ("intake"), one of its
+ * replicas ("intake-2", <service>/replicas) or one of kb's read replicas
+ * ("kb-2", kb/read_replicas), run as balcao-<service> -r <replica>. */
+typedef struct {
+    char name[16];
+    char service[16];
+    int replica; /* 1: the service itself */
+} ctl_instance_t;
+/* 5 services, up to 7 more intakes, notifies and kb read replicas. */
+#define CTL_MAX_INSTANCES 26
 
 typedef struct {
     bc_config_t *config;
@@ -23,17 +35,23 @@ typedef struct {
     int en;                         /* messages in English (bc_lang_is_en) */
 } ctl_t;
 
-/* The pid in <run_dir>/<name>.pid if that process runs balcao-<name>, else 0. */
+/* The instances this config runs, in ctl_services' order, each service
+ * followed by its replicas. Returns how many (at most CTL_MAX_INSTANCES). */
+int ctl_instances (ctl_t *ctl, ctl_instance_t *out);
+
+/* The pid in <run_dir>/<name>.pid if that process runs balcao-<service of
+ * name> (name: an instance, "intake-2", or "imapgate"), else 0. */
 pid_t ctl_read_pid (ctl_t *ctl, const char *name);
 /* Writes <run_dir>/<name>.pid; removes it when pid is 0. */
 void ctl_write_pid (ctl_t *ctl, const char *name, pid_t pid);
 
-/* Starts <bin_dir>/<program> -c CONFIG [arg] in its own session, with
+/* Starts <bin_dir>/<program> -c CONFIG [args...] (NULL-terminated; args
+ * may be NULL) in its own session, with
  * stdout and stderr appended to <log_dir>/<log>.log, stdin from /dev/null,
  * no other descriptor, no blocked signal, and NOTIFY_SOCKET=notify when
  * notify is not NULL. Returns once the child runs that program (or failed
  * to, then it exits 127), or -1 if fork failed. */
-pid_t ctl_spawn (ctl_t *ctl, const char *program, const char *arg, const char *log,
+pid_t ctl_spawn (ctl_t *ctl, const char *program, const char *const *args, const char *log,
                  const char *notify);
 
 /* Whether balcao-imapgate runs too (intake/imap/url is set). */
@@ -72,6 +90,22 @@ void ctl_demo_staff (ctl_t *ctl);
  * what one host of several runs. Exit statuses. */
 int ctl_backup (ctl_t *ctl, const char *dir);
 int ctl_restore (ctl_t *ctl, const char *dir, int force, const char *only);
+
+/* What a service's Ping answered: whether it did, with which pid and log
+ * head. */
+typedef struct {
+    int is_answered;
+    int pid;
+    uint64_t head;
+    uint64_t quarantined; /* events it set aside (balcao quarantine) */
+} ctl_pong_t;
+/* Pings the instance (200 ms); is_answered 0 when nothing answered. */
+ctl_pong_t ctl_ping (ctl_t *ctl, const char *service);
+/* The HTTP status of the gateway's GET /healthz: 200 when every service
+ * answers it, 503 when one does not; 0 when nothing answered. */
+int ctl_http_health (ctl_t *ctl);
+/* balcaoctl_status.c: `balcaoctl status`; the exit status (3: not all ok). */
+int ctl_status (ctl_t *ctl);
 
 /* `balcaoctl supervise`: runs until SIGTERM; the exit code. */
 int ctl_supervise (ctl_t *ctl);

@@ -519,9 +519,11 @@ s_running (ctl_t *ctl)
     bc_svstate_t st;
     if (bc_svstate_read (&st, ctl->state_path) == 0 && bc_svstate_is_live (&st))
         return "supervisor";
-    for (int i = 0; i < CTL_NSERVICES; i++)
-        if (ctl_read_pid (ctl, ctl_services[i]))
-            return ctl_services[i];
+    static ctl_instance_t inst[CTL_MAX_INSTANCES]; /* the name returned lives on */
+    int n = ctl_instances (ctl, inst);
+    for (int i = 0; i < n; i++)
+        if (ctl_read_pid (ctl, inst[i].name))
+            return inst[i].name;
     static s_names_t names; /* the name returned lives on */
     s_bus_instances (ctl, &names);
     for (int i = 0; i < names.n; i++)

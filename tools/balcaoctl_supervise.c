@@ -44,7 +44,8 @@
 
 /* One supervised process. */
 typedef struct {
-    const char *name;
+    const char *name;      /* inst.name */
+    ctl_instance_t inst;   /* what runs: balcao-<service> [-r <replica>] */
     bc_sv_proc_t *st;      /* its line in the state file */
     pid_t pid;             /* running, 0 when not */
     int is_child;          /* ours (waitpid), or adopted from an earlier supervisor */
@@ -134,14 +135,18 @@ static void s_exited (supervisor_t *self, sv_proc_t *proc, int has_status, int s
 static void
 s_start (supervisor_t *self, sv_proc_t *proc)
 {
-    char program[64], log[PATH_MAX + 64];
-    snprintf (program, sizeof program, "balcao-%s", proc->name);
+    char program[64], log[PATH_MAX + 64], replica[16];
+    snprintf (program, sizeof program, "balcao-%s", proc->inst.service);
+    snprintf (replica, sizeof replica, "%d", proc->inst.replica);
     snprintf (log, sizeof log, "%s/%s.log", self->ctl->log_dir, proc->name);
     struct stat st;
     proc->log_offset = stat (log, &st) == 0 ? st.st_size : 0;
     int is_restart = proc->next_start_ms != 0;
     proc->next_start_ms = 0;
-    proc->pid = ctl_spawn (self->ctl, program, NULL, proc->name, self->notify_name);
+    proc->pid = ctl_spawn (self->ctl, program,
+                           proc->inst.replica > 1 ? (const char *const[]) {"-r", replica, NULL}
+                                                  : NULL,
+                           proc->name, self->notify_name);
     proc->since_ms = bc_mono_ms ();
     proc->st->since_us = bc_now_us ();
     proc->st->next_us = 0;
@@ -407,10 +412,14 @@ s_setup (supervisor_t *self, ctl_t *ctl)
     self->state.pid = (int) getpid ();
     self->state.give_up_exits = self->give_up_exits;
     self->state.give_up_window_s = (int) (self->window_ms / 1000);
-    int n = CTL_NSERVICES + (ctl_wants_imapgate (ctl) ? 1 : 0);
+    ctl_instance_t inst[CTL_MAX_INSTANCES + 1]; /* and imapgate */
+    int n = ctl_instances (ctl, inst);
+    if (ctl_wants_imapgate (ctl))
+        inst[n++] = (ctl_instance_t) {"imapgate", "imapgate", 1};
     for (int i = 0; i < n; i++) {
         sv_proc_t *proc = &self->procs[i];
-        proc->name = i < CTL_NSERVICES ? ctl_services[i] : "imapgate";
+        proc->inst = inst[i];
+        proc->name = proc->inst.name;
         proc->st = &self->state.procs[i];
         snprintf (proc->st->name, sizeof proc->st->name, "%s", proc->name);
     }

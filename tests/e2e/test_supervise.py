@@ -19,8 +19,11 @@ port       another installation's router holds our router's port: `up` exits
            non-zero and names the port, `status` never calls a process ok
            that is not ours (no pid 0 "ok"), the other router is untouched,
            and `down` leaves none of ours behind.
+replicas   intake and notify x2 and a kb read replica in the config: `up`
+           starts them (balcao-<service> -r 2), `status` shows each ok, a
+           replica killed -9 is started again, `down` stops them all.
 
-Run one part by name: test_supervise.py restart|down|crashloop|port.
+Run one part by name: test_supervise.py restart|down|crashloop|port|replicas.
 """
 
 import os
@@ -251,14 +254,42 @@ def part_port(s):
         check(ping_pid(other, "router") == other_pid, "and still runs after our down")
 
 
+def part_replicas(s):
+    """A config with replicas (intake and notify x2, a kb read replica):
+    `up` starts them too, `status` shows each, a replica killed -9 runs
+    again, `down` stops them all."""
+    r = ctl(s, "up")
+    check(r.returncode == 0 and "5 serviços e 3 réplicas saudáveis" in r.stdout.decode(),
+          "balcaoctl up starts the five services and the three replicas", (r.stdout, r.stderr))
+    for inst in ("intake-2", "notify-2", "kb-2"):
+        check(ping_pid(s, inst) == pid_file(s, inst),
+              "%s answers from the process balcaoctl started" % inst)
+    r = ctl(s, "status")
+    rows = {line.split()[0]: line for line in r.stdout.decode().splitlines() if line.split()}
+    check(r.returncode == 0 and all(inst in rows and rows[inst].rstrip().endswith("ok")
+                                    for inst in ("intake-2", "notify-2", "kb-2")),
+          "status shows each replica ok", r.stdout.decode())
+    old = pid_file(s, "intake-2")
+    os.kill(old, signal.SIGKILL)
+    wait_until(lambda: (ping_pid(s, "intake-2") or old) != old or None, 20,
+               "intake-2 running again", system=s)
+    check(ping_pid(s, "intake-2") == pid_file(s, "intake-2"),
+          "the supervisor started intake-2 again (balcao-intake -r 2)")
+    check(re.search(r"event=restart child=intake-2 pid=%d" % old, supervise_log(s)),
+          "the restart is in the supervisor's log", supervise_log(s)[-1500:])
+    down_clean(s)
+
+
 PARTS = {"restart": part_restart, "down": part_down, "crashloop": part_crashloop,
-         "port": part_port}
+         "port": part_port, "replicas": part_replicas}
 
 
 def main():
     for name in sys.argv[1:] or list(PARTS):
         log("---- part %s ----" % name)
-        with System("supervise-" + name) as s:
+        with System("supervise-" + name,
+                    **({"replicas": {"intake": 2, "notify": 2}, "read_replicas": {"kb": 1}}
+                       if name == "replicas" else {})) as s:
             write_config(s)
             try:
                 PARTS[name](s)
