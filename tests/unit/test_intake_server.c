@@ -424,7 +424,7 @@ test_over_the_limits (void **state)
     assert_int_equal (ar[1]->ticket, 7);
     assert_string_equal (ar[2]->limit, "message_size");
     assert_false (ar[2]->kept);
-    assert_string_equal (ar[2]->files[0], "a mensagem inteira (80,0 MB)");
+    assert_string_equal (ar[2]->files[0], "a mensagem inteira (80 MB)");
     for (size_t i = 0; i < n_ar; i++) {
         assert_string_equal (ar[i]->from_address, "ana@cliente.com.br");
         assert_string_equal (ar[i]->mail_class, "human");
