@@ -48,25 +48,16 @@ def mail(n, message_id=None, in_reply_to=None, extra=""):
                "In-Reply-To: <%s>\r\n" % in_reply_to if in_reply_to else "", n)).encode()
 
 
-def queued_acks(s, inst):
-    """The tickets whose acknowledgement a notify replica queued (its log)."""
+def acks_in_log(s, inst, event):
+    """The acknowledgements a notify replica's log names in its events of
+    type `event` (NotificationQueued: queued; NotificationDelivered: on
+    record as delivered)."""
     out = set()
     for ev in s.replay(inst):
-        if ev.type == "balcao.v1.NotificationQueued":
-            q = notify_pb2.NotificationQueued.FromString(ev.payload)
-            if q.notification_id.endswith("-ack"):
-                out.add(q.notification_id)
-    return out
-
-
-def delivered_acks(s, inst):
-    """Acknowledgements a notify replica has on record as delivered."""
-    out = set()
-    for ev in s.replay(inst):
-        if ev.type == "balcao.v1.NotificationDelivered":
-            d = notify_pb2.NotificationDelivered.FromString(ev.payload)
-            if d.notification_id.endswith("-ack"):
-                out.add(d.notification_id)
+        if ev.type == "balcao.v1." + event:
+            n = getattr(notify_pb2, event).FromString(ev.payload)
+            if n.notification_id.endswith("-ack"):
+                out.add(n.notification_id)
     return out
 
 
@@ -79,7 +70,8 @@ def backup_and_restore(s):
     # Every acknowledgement on record as delivered first (a file written
     # and not yet recorded when the backup freezes is written again after
     # a restore: operations.md, "What a restore sends again").
-    wait_until(lambda: len(delivered_acks(s, "notify") | delivered_acks(s, "notify-2")) == 40
+    wait_until(lambda: len(acks_in_log(s, "notify", "NotificationDelivered")
+                          | acks_in_log(s, "notify-2", "NotificationDelivered")) == 40
                or None, 20, "every acknowledgement on record as delivered", system=s)
     backup_dir = os.path.join(s.dir, "backup")
     r = s.run_tool("balcaoctl", ("backup", backup_dir), timeout=120)
@@ -159,7 +151,8 @@ def main():
         acks = s.outbox_files()[0]
         check(set(acks) == set(range(1, 21)) and set(acks.values()) == {1},
               "every ticket is acknowledged exactly once", acks)
-        shares = {inst: queued_acks(s, inst) for inst in ("notify", "notify-2")}
+        shares = {inst: acks_in_log(s, inst, "NotificationQueued")
+                  for inst in ("notify", "notify-2")}
         check(shares["notify"] and shares["notify-2"] and not shares["notify"] & shares["notify-2"]
               and len(shares["notify"] | shares["notify-2"]) == 20,
               "the two notify replicas split the acknowledgements", shares)
