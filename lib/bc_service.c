@@ -690,6 +690,8 @@ bc_service_run (bc_service_t *self)
          * an idle service gets there without another batch. */
         if (!self->freeze.is_frozen)
             bc_service_compact_if_due (self, 0);
+        if (!self->freeze.is_frozen && self->ninputs == 0)
+            bc_repack_tick (self, now);
         for (int i = 0; i < self->ntimers; i++)
             if (now >= self->timers[i].next) {
                 self->timers[i].next = now + self->timers[i].interval_ms;

@@ -118,6 +118,14 @@ int bc_scrub_db (MDB_txn *txn, MDB_dbi dbi, const ProtobufCMessageDescriptor *de
  * compacts when it starts again. */
 void bc_tx_compact_after (bc_tx_t *tx);
 
+/* A database whose records grow after they are written ends with its pages
+ * about half full (LMDB splits a full page in two). Registered here, it is
+ * measured every <service>/repack/check_s (3600 s; 0: never) and, when its
+ * pages exceed what its records need by <service>/repack/waste_percent (30),
+ * packed again in the next batch (bc_store_repack through scratch, an empty
+ * database of the service's list); the service takes nothing else
+ * meanwhile (docs/benchmarks.md). Up to 4 databases. */
+void bc_service_repack (bc_service_t *self, const char *db, const char *scratch);
 /* Calls fn about every interval_ms, outside any transaction. */
 void bc_service_every (bc_service_t *self, int interval_ms, bc_timer_fn *fn);
 /* Lets events (never requests) wait up to delay_ms to join a larger batch:

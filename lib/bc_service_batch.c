@@ -697,7 +697,8 @@ s_run_batch_once (bc_service_t *self)
             && (rc = bc_store_put_u64 (tx->txn, self->db_cursors, src->name, src->pending)))
             goto abort;
     }
-    if ((rc = s_prune_requests (self, tx)) || (rc = bc_retention_prune (self, tx)))
+    if ((rc = s_prune_requests (self, tx)) || (rc = bc_retention_prune (self, tx))
+        || (rc = bc_repack_in_batch (self, tx)))
         goto abort;
     if (self->before_commit && (rc = self->before_commit (self->state, tx))) {
         tx->fail_in_hook = 1;
@@ -706,6 +707,7 @@ s_run_batch_once (bc_service_t *self)
     int64_t applied_us = bc_now_us ();
     rc = mdb_txn_commit (tx->txn);
     tx->txn = NULL;
+    bc_repack_committed (self, rc == 0);
     if (!rc)
         bc_service_metrics_batch (self, self->ninputs, applied_us - tx->now_us,
                                   bc_now_us () - applied_us);
@@ -718,6 +720,7 @@ s_run_batch_once (bc_service_t *self)
 abort:
     mdb_txn_abort (tx->txn);
     tx->txn = NULL;
+    bc_repack_committed (self, 0);
     if (self->after_abort)
         self->after_abort (self->state);
     return rc;

@@ -16,6 +16,7 @@
 #define BC_MAX_SOURCES 8
 #define BC_MAX_TIMERS 8
 #define BC_MAX_URGENT 8
+#define BC_MAX_REPACK 4
 #define BC_MAX_IDENTITY 256
 #define BC_REASON_LEN 256
 
@@ -143,6 +144,15 @@ typedef struct {
     int64_t until_ms;  /* mono: thaws by itself then */
 } bc_freeze_t;
 
+typedef struct {
+    char name[32];
+    MDB_dbi dbi, scratch;
+    int is_due;   /* measured sparse: the next batch repacks it */
+    int in_batch; /* repacked in the batch being run */
+    size_t pages_before, pages_after;
+    int64_t ms;
+} bc_repack_t;
+
 struct bc_service_t {
     char *name;
     char principal[80]; /* service:<base>, in our replay requests */
@@ -215,6 +225,11 @@ struct bc_service_t {
     uint64_t pruned_total;    /* since start */
     int64_t next_prune_us, prune_logged_us;
     bc_prune_fn *on_prune;
+    /* Databases packed again when sparse (bc_service_repack.c). */
+    bc_repack_t repack[BC_MAX_REPACK];
+    int nrepack;
+    int64_t repack_check_ms, repack_next_ms; /* 0: never; mono */
+    int repack_waste;                        /* percent */
     int compact_due; /* an erasure committed: compact the store (bc_service_erase.c) */
     int64_t compact_retry_ms; /* mono: a failed copy is tried again then */
 };
@@ -226,6 +241,15 @@ struct bc_service_t {
  * operator, only when the store itself fails. */
 void bc_batch_apply (bc_service_t *self);
 void bc_batch_register_builtins (bc_service_t *self);
+
+/* bc_service_repack.c */
+/* Between batches: measures the registered databases when due; a sparse
+ * one is repacked in the next batch. */
+void bc_repack_tick (bc_service_t *self, int64_t now_ms);
+/* In a batch, after its inputs: repacks what is due. 0 or an LMDB code. */
+int bc_repack_in_batch (bc_service_t *self, bc_tx_t *tx);
+/* After the batch: committed (logged, done) or not (due still). */
+void bc_repack_committed (bc_service_t *self, int is_committed);
 
 /* bc_service_metrics.c */
 void bc_service_metrics_setup (bc_service_t *self);

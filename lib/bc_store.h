@@ -56,6 +56,18 @@ int bc_store_compact (bc_store_t *self, uint64_t *before, uint64_t *after);
 /* True after a compaction whose swap could not open the store again. */
 int bc_store_is_broken (bc_store_t *self);
 
+/* bc_store_repack.c. LMDB splits a full page into two halves, so a
+ * database whose records grow after they are written (a ticket's, at each
+ * change) ends with its pages about half full. Copies every record of dbi
+ * out in key order into scratch (an empty database) and back, each page
+ * filled before the next, in txn; the page counts before and after. 0 or
+ * an LMDB code (MDB_MAP_FULL: grow the map and try again). */
+int bc_store_repack (MDB_txn *txn, MDB_dbi dbi, MDB_dbi scratch, size_t *pages_before,
+                     size_t *pages_after);
+/* Walks dbi's records: its leaf pages, and how many its records would fill
+ * packed. 0 or an LMDB code. */
+int bc_store_measure (MDB_txn *txn, MDB_dbi dbi, size_t *leaf_pages, size_t *packed_pages);
+
 /* Makes dir and its parents (mkdir -p). Another process making the same
  * directories at the same time is fine. Returns 0 or an errno value. */
 int bc_dir_ensure (const char *dir);

@@ -425,6 +425,8 @@ kb_server_setup (bc_service_t *svc)
     self->db_deflection = bc_service_dbi (svc, "deflection");
     self->db_agent_orgs = bc_service_dbi (svc, "agent_orgs");
     self->db_repack = bc_service_dbi (svc, "tickets_repack");
+    /* Packed after an index compaction (s_repack_alarm), and when sparse. */
+    bc_service_repack (svc, "tickets", "tickets_repack");
     /* The router's rule, from the same file (router_hides). */
     self->restricted = bc_config_str (config, "router/access/restricted_organizations", "");
     /* Gaps are counted per business day: the support team's time zone. */

@@ -77,54 +77,6 @@ s_store (kb_t *self, MDB_txn *txn, const Balcao__V1__KbTicket *t)
     return kb_put_msg (txn, self->db_tickets, key, 8, &t->base);
 }
 
-/* Copies every record of from into to (empty), in key order with
- * MDB_APPEND: LMDB fills each page before it starts the next. With
- * is_move, each record leaves from as it is copied: from's pages, written
- * in this transaction, are emptied and taken again for to's (an LMDB page
- * freed in the transaction that made it is reused at once), so the copy
- * back costs no new pages. Each record is copied out first: a value read
- * in a write transaction may move once the transaction writes. */
-static int
-s_copy_packed (MDB_txn *txn, MDB_dbi from, MDB_dbi to, int is_move)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, from, &cur);
-    if (rc)
-        return rc;
-    unsigned char *buf = NULL;
-    size_t cap = 0;
-    MDB_val k, v;
-    int op = MDB_FIRST;
-    while (!rc && (rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
-        if (k.mv_size + v.mv_size > cap) {
-            cap = (k.mv_size + v.mv_size) * 2;
-            unsigned char *more = realloc (buf, cap);
-            if (!more) {
-                rc = ENOMEM;
-                break;
-            }
-            buf = more;
-        }
-        memcpy (buf, k.mv_data, k.mv_size);
-        memcpy (buf + k.mv_size, v.mv_data, v.mv_size);
-        MDB_val kc = {k.mv_size, buf}, vc = {v.mv_size, buf + k.mv_size};
-        if (is_move && (rc = mdb_cursor_del (cur, 0)))
-            break;
-        rc = mdb_put (txn, to, &kc, &vc, MDB_APPEND);
-        op = is_move ? MDB_FIRST : MDB_NEXT;
-    }
-    free (buf);
-    mdb_cursor_close (cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-static size_t
-s_pages (MDB_txn *txn, MDB_dbi dbi)
-{
-    MDB_stat st;
-    return mdb_stat (txn, dbi, &st) ? 0 : st.ms_leaf_pages + st.ms_branch_pages + st.ms_overflow_pages;
-}
-
 /* LMDB splits a full page into two halves, and a ticket's record grows
  * after it is written (messages, status, resolution): the pages of closed
  * tickets end about half full (740 bytes a closed ticket of 340 in the
@@ -132,16 +84,7 @@ s_pages (MDB_txn *txn, MDB_dbi dbi)
 int
 kb_tickets_repack (kb_t *self, MDB_txn *txn, size_t *pages_before, size_t *pages_after)
 {
-    *pages_before = s_pages (txn, self->db_tickets);
-    int rc = mdb_drop (txn, self->db_repack, 0);
-    if (!rc)
-        rc = s_copy_packed (txn, self->db_tickets, self->db_repack, 0);
-    if (!rc)
-        rc = mdb_drop (txn, self->db_tickets, 0);
-    if (!rc)
-        rc = s_copy_packed (txn, self->db_repack, self->db_tickets, 1);
-    *pages_after = s_pages (txn, self->db_tickets);
-    return rc;
+    return bc_store_repack (txn, self->db_tickets, self->db_repack, pages_before, pages_after);
 }
 
 /* texts joined by blank lines, at most MAX_TEXT bytes. */

@@ -38,8 +38,8 @@ const char *const router_dbs[] = {"tickets", "thread", "ticket_log", "meta",
                                   "links",   "by_org", "desk",       "keys",
                                   "key_of",  "by_ref", "report_cells", "report_open",
                                   "report_backlog", "history", "organizations",
-                                  "erasures"};
-const int router_ndbs = 20;
+                                  "erasures", "tickets_repack", "thread_repack"};
+const int router_ndbs = 22;
 
 static int
 s_put_msg (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *msg,
@@ -493,6 +493,11 @@ router_server_setup (bc_service_t *svc)
     }
     self->db_tickets = bc_service_dbi (svc, "tickets");
     self->db_thread = bc_service_dbi (svc, "thread");
+    /* A ticket's record and thread grow after they are written: packed
+     * again when sparse (bc_service_repack; the *_repack databases are
+     * empty but inside that transaction). */
+    bc_service_repack (svc, "tickets", "tickets_repack");
+    bc_service_repack (svc, "thread", "thread_repack");
     self->db_meta = bc_service_dbi (svc, "meta");
     self->db_ticket_log = bc_service_dbi (svc, "ticket_log");
     self->db_history = bc_service_dbi (svc, "history");
