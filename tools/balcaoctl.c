@@ -455,7 +455,8 @@ s_check_answers (ctl_t *ctl, bc_svstate_t *st, int64_t deadline)
             bc_sv_proc_t *proc = bc_svstate_find (st, name);
             ctl_pong_t pong = {0};
             if (is_gateway ? ctl_http_health (ctl) == 200
-                           : (pong = ctl_ping (ctl, name)).is_answered && proc && pong.pid == proc->pid)
+                           : (pong = ctl_ping (ctl, name)).is_answered && proc
+                                 && pong.pid == proc->pid)
                 break;
             if (bc_mono_ms () >= deadline) {
                 if (pong.is_answered)

@@ -273,8 +273,8 @@ s_is_consistent (ctl_t *ctl, const s_names_t *names_, const frozen_t *fz)
 
 static int
 s_write_manifest (ctl_t *ctl, const char *dir, const char *backup_id, const s_names_t *names,
-                  const frozen_t *fz, uint64_t gw_bytes, uint32_t gw_files, int has_gateway, int has_curve,
-                  int64_t freeze_ms, uint64_t total)
+                  const frozen_t *fz, uint64_t gw_bytes, uint32_t gw_files, int has_gateway,
+                  int has_curve, int64_t freeze_ms, uint64_t total)
 {
     json_t *m = json_object ();
     char when[32];
@@ -328,7 +328,8 @@ s_is_inside_data (ctl_t *ctl, const char *dir)
 {
     s_names_t names;
     s_bus_instances (ctl, &names);
-    snprintf (names.name[names.n++], sizeof names.name[0], "gateway"); /* room: at most 4 x 8 before */
+    /* Room: at most 4 x 8 instances before it. */
+    snprintf (names.name[names.n++], sizeof names.name[0], "gateway");
     for (int i = 0; i <= names.n; i++) {
         char path[PATH_MAX + 32], real[PATH_MAX];
         if (i < names.n)

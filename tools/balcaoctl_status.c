@@ -91,7 +91,8 @@ s_status_line (ctl_t *ctl, bc_svstate_t *st, int is_live, const char *name)
                   bc_config_str (ctl->config, "gateway/http_address", "127.0.0.1"),
                   bc_config_int (ctl->config, "gateway/http_port", 8080));
     else
-        snprintf (endpoint, sizeof endpoint, "%s", bc_config_endpoint (ctl->config, name, "command"));
+        snprintf (endpoint, sizeof endpoint, "%s",
+                  bc_config_endpoint (ctl->config, name, "command"));
     if (is_itself && is_gateway && http != 200) {
         snprintf (state, sizeof state,
                   T ("no ar, mas /healthz responde %d: um serviço não lhe responde",
@@ -164,7 +165,8 @@ ctl_status (ctl_t *ctl)
     int n = ctl_instances (ctl, inst);
     for (int i = 0; i < n; i++)
         all &= s_status_line (ctl, &st, is_live, inst[i].name);
-    if (bc_svstate_find (&st, "imapgate") || ctl_read_pid (ctl, "imapgate") || ctl_wants_imapgate (ctl))
+    if (bc_svstate_find (&st, "imapgate") || ctl_read_pid (ctl, "imapgate")
+        || ctl_wants_imapgate (ctl))
         all &= s_status_line (ctl, &st, is_live, "imapgate");
     return all ? 0 : 3;
 }

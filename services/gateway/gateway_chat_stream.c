@@ -5,7 +5,8 @@
  *
  * - One hub thread, every gateway/chat/poll_ms (250 ms) while someone is in
  *   a chat (every 10 ms for 3 s after a visitor wrote: the bot answers in
- *   a few milliseconds, docs/benchmarks.md), Pings kb and the router (reads they answer from memory). When
+ *   a few milliseconds, docs/benchmarks.md), Pings kb and the router
+ *   (reads they answer from memory). When
  *   kb's head moved, it asks kb for each live chat's conversation
  *   (GetConversation, as service:gateway) and keeps the BotReplied it had
  *   not seen. When the router's head moved, it looks for the ticket the

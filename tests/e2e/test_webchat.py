@@ -273,9 +273,9 @@ def main():
         # The agent resolves: the widget shows the resolution and asks
         # whether it solved the problem; the visitor's "Sim, resolvido"
         # (the widget's button sends its words) closes the ticket.
-        s.call("router", router_pb2.TicketAction(number=ticket2.number, action="resolve",
-                                                 text="Reenviamos a segunda via para o seu e-mail."),
-               principal=AGENT)
+        resolve = router_pb2.TicketAction(number=ticket2.number, action="resolve",
+                                          text="Reenviamos a segunda via para o seu e-mail.")
+        s.call("router", resolve, principal=AGENT)
         resolved = wait_until(
             lambda: [e for e in spy.of("ticket") if e[2]["status"] == "resolvido"] or None, 5,
             "the resolution on the visitor's stream", system=s)[-1][2]
@@ -295,9 +295,9 @@ def main():
         check(status == 202, "the visitor says it is not solved yet", status)
         wait_until(lambda: [e for e in spy.of("ticket") if e[2]["status"] == "reaberto"] or None,
                    10, "the reopening on the visitor's stream", system=s)
-        s.call("router", router_pb2.TicketAction(number=ticket2.number, action="resolve",
-                                                 text="Reenviamos a segunda via para o seu e-mail."),
-               principal=AGENT)
+        resolve = router_pb2.TicketAction(number=ticket2.number, action="resolve",
+                                          text="Reenviamos a segunda via para o seu e-mail.")
+        s.call("router", resolve, principal=AGENT)
         wait_until(lambda: spy.of("ticket")[-1][2]["status"] == "resolvido" or None, 5,
                    "the second resolution on the visitor's stream", system=s)
         status, _, _ = other.write("/chat/messages", {"id": "ok1", "text": "Sim, resolvido"})

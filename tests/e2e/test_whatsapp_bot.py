@@ -297,7 +297,8 @@ def asked_for_person(s, standin):
     # A video too large for the gateway's download: she hears it on WhatsApp.
     s.call("intake", intake_pb2.Submit(
         channel="whatsapp", external_id="wamid.BIG-1", from_address="whatsapp:+5511933330003",
-        from_name="Duda Alves", body="[Vídeo pelo WhatsApp]", refused_files=["video-77.mp4 (40,1 MB)"]),
+        from_name="Duda Alves", body="[Vídeo pelo WhatsApp]",
+        refused_files=["video-77.mp4 (40,1 MB)"]),
         principal="service:gateway")
     notice = text_of(duda.next("the notice of the file left out"))
     check("este arquivo ficou de fora por passar do limite" in notice

@@ -121,11 +121,13 @@ test_limits (void **state)
     intake_mail_t mail = {.attachments = a, .n_attachments = 2};
     char **files;
     size_t n;
-    assert_int_equal (intake_attach_check (&mail, 1000, 1000, "pt-BR", &files, &n), INTAKE_ATTACH_WITHIN);
+    assert_int_equal (intake_attach_check (&mail, 1000, 1000, "pt-BR", &files, &n),
+                      INTAKE_ATTACH_WITHIN);
     assert_int_equal (n, 0);
     assert_null (files);
     /* Exactly at the limit is within it. */
-    assert_int_equal (intake_attach_check (&mail, 600, 900, "pt-BR", NULL, NULL), INTAKE_ATTACH_WITHIN);
+    assert_int_equal (intake_attach_check (&mail, 600, 900, "pt-BR", NULL, NULL),
+                      INTAKE_ATTACH_WITHIN);
 
     /* Together over the message limit: every file is named. */
     assert_int_equal (intake_attach_check (&mail, 1000, 899, "pt-BR", &files, &n),
@@ -183,7 +185,8 @@ test_trim (void **state)
     size_t n;
     /* video.mp4 over 1000 per file; then 700 + 600 + 500 = 1800 over 1200:
      * a.pdf goes, 1100 stay. */
-    assert_int_equal (intake_attach_trim (&mail, 1000, 1200, "pt-BR", &files, &n), INTAKE_ATTACH_OVER_FILE);
+    assert_int_equal (intake_attach_trim (&mail, 1000, 1200, "pt-BR", &files, &n),
+                      INTAKE_ATTACH_OVER_FILE);
     assert_int_equal (n, 2);
     assert_string_equal (files[0], "video.mp4 (3 KB)");
     assert_string_equal (files[1], "a.pdf (1 KB)");
@@ -193,7 +196,8 @@ test_trim (void **state)
     assert_string_equal (mail.attachments[1].filename, "c.pdf");
     assert_string_equal (mail.attachments[2].filename, "Fwd.eml");
     /* Within: nothing left out. */
-    assert_int_equal (intake_attach_trim (&mail, 1000, 1200, "pt-BR", &files, &n), INTAKE_ATTACH_WITHIN);
+    assert_int_equal (intake_attach_trim (&mail, 1000, 1200, "pt-BR", &files, &n),
+                      INTAKE_ATTACH_WITHIN);
     assert_int_equal (n, 0);
     intake_attach_files_free (files, n);
     for (size_t i = 0; i < mail.n_attachments; i++) {
