@@ -890,6 +890,7 @@ bc_batch_register_builtins (bc_service_t *self)
     bc_service_on_command (self, &balcao__v1__ping__descriptor, 0, s_cmd_ping);
     bc_service_on_command (self, &balcao__v1__replay_request__descriptor, 0, s_cmd_replay);
     bc_backup_register (self);
+    bc_compact_register (self);
 }
 
 const char *

@@ -3,8 +3,7 @@
  * records with bc_scrub, and the runtime its log (so a replay never hands
  * the erased data out again), its stored replies and its quarantine; then,
  * after the commit, the store is compacted so no free page keeps the old
- * bytes. A mark file (compact.pending) written before the commit makes a
- * restart finish a compaction a crash cut short. */
+ * bytes (bc_tx_compact_after, bc_service_compact.c). */
 #include "bc_service_internal.h"
 
 #include "bc_clock.h"
@@ -16,12 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static void
-s_mark_path (bc_service_t *self, char *path, size_t size)
-{
-    snprintf (path, size, "%s/compact.pending", self->dir);
-}
 
 int
 bc_scrub_db (MDB_txn *txn, MDB_dbi dbi, const ProtobufCMessageDescriptor *desc,
@@ -75,69 +68,4 @@ bc_tx_scrub (bc_tx_t *tx, const bc_scrub_t *scrub, uint64_t *changed)
         rc = bc_scrub_db (tx->txn, self->db_quarantine, &balcao__v1__quarantined_event__descriptor,
                           s, 0, changed);
     return rc;
-}
-
-void
-bc_tx_compact_after (bc_tx_t *tx)
-{
-    bc_service_t *self = tx->svc;
-    if (self->compact_due)
-        return;
-    char path[4200];
-    s_mark_path (self, path, sizeof path);
-    bc_store_mark (path);
-    self->compact_due = 1;
-}
-
-void
-bc_service_compact_if_due (bc_service_t *self, int at_start)
-{
-    /* Called at every turn of the loop: nothing but the flag unless due. */
-    if (!at_start && !self->compact_due)
-        return;
-    char path[4200];
-    s_mark_path (self, path, sizeof path);
-    if (at_start)
-        self->compact_due = access (path, F_OK) == 0;
-    if (!self->compact_due)
-        return;
-    /* Behind a source (a retention sweep's erasures one after another):
-     * once, when caught up. The mark covers a stop meanwhile. */
-    for (int i = 0; !at_start && i < self->nsources; i++)
-        if (self->sources[i].source_head > self->sources[i].applied)
-            return;
-    if (!at_start && getenv ("BALCAO_FAILPOINT_COMPACT")) {
-        /* Tests: a crash between an erasure's commit and its compaction. */
-        bc_warn ("event=failpoint what=compact");
-        bc_log_flush ();
-        _exit (70);
-    }
-    int64_t t0 = bc_mono_ms ();
-    if (t0 < self->compact_retry_ms)
-        return;
-    uint64_t before = 0, after = 0;
-    int rc = bc_store_compact (self->store, &before, &after);
-    if (rc && bc_store_is_broken (self->store)) {
-        /* The swap happened and the store would not open again: stop; a
-         * restart opens it (the mark makes it compact then). */
-        bc_error ("event=compact_failed reason=\"%s\" what_to_do=\"check the disk; the service "
-                  "compacts its store when it starts again\"",
-                  bc_store_strerror (rc));
-        exit (75);
-    }
-    if (rc) {
-        /* The copy failed (a full disk): the store is as it was and serves
-         * on; the copy is tried again in a minute, never in a loop. */
-        bc_error ("event=compact_failed reason=\"%s\" what_to_do=\"free disk space: the erased "
-                  "data stays in the store's free pages until it compacts (tried again each "
-                  "minute)\"",
-                  bc_store_strerror (rc));
-        self->compact_retry_ms = t0 + 60000;
-        return;
-    }
-    unlink (path);
-    self->compact_due = 0;
-    bc_info ("event=store_compacted reason=erasure from_bytes=%llu to_bytes=%llu ms=%lld%s",
-             (unsigned long long) before, (unsigned long long) after,
-             (long long) (bc_mono_ms () - t0), at_start ? " at_start=1" : "");
 }

@@ -230,7 +230,8 @@ struct bc_service_t {
     int nrepack;
     int64_t repack_check_ms, repack_next_ms; /* 0: never; mono */
     int repack_waste;                        /* percent */
-    int compact_due; /* an erasure committed: compact the store (bc_service_erase.c) */
+    int compact_due;   /* compact the store once caught up (bc_service_compact.c) */
+    int compact_asked; /* ...because an admin asked (CompactStore) */
     int64_t compact_retry_ms; /* mono: a failed copy is tried again then */
 };
 
@@ -289,10 +290,13 @@ void bc_retention_after_commit (bc_service_t *self);
 /* In the loop: a caught-up consumer reports its cursor to src, when due. */
 void bc_retention_report (bc_service_t *self, bc_source_t *src, int64_t now_ms);
 
-/* bc_service_erase.c */
-/* Compacts the store when an erasure asked for it (at_start: when its mark
- * file says a crash cut it short). */
+/* bc_service_compact.c */
+/* Compacts the store when an erasure or an admin asked for it and the
+ * service has caught up (at_start: when its mark file says a crash cut it
+ * short). */
 void bc_service_compact_if_due (bc_service_t *self, int at_start);
+/* The CompactStore command. */
+void bc_compact_register (bc_service_t *self);
 
 /* bc_quarantine.c */
 /* Reads the number of quarantined events (at start). */

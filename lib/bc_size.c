@@ -9,13 +9,15 @@ bc_size_words (char *out, size_t size, uint64_t bytes, const char *language)
 {
     if (size == 0)
         return;
-    const uint64_t mb = 1024 * 1024;
+    const uint64_t mb = 1024 * 1024, gb = mb * 1024;
     if (bytes < mb)
         snprintf (out, size, "%llu KB", (unsigned long long) ((bytes + 1023) / 1024));
-    else if (bytes % mb == 0)
+    else if (bytes % mb == 0 && bytes < gb)
         snprintf (out, size, "%llu MB", (unsigned long long) (bytes / mb));
-    else
+    else if (bytes < gb)
         snprintf (out, size, "%.1f MB", (double) bytes / (double) mb);
+    else
+        snprintf (out, size, "%.1f GB", (double) bytes / (double) gb);
     if (!language || strncmp (language, "en", 2) != 0)
         for (char *p = out; *p; p++)
             if (*p == '.')

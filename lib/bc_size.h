@@ -1,5 +1,6 @@
 /* bc_size: a file's size as people read it, in their language: "840 KB",
- * "25 MB", "1,5 MB" (pt-BR: a decimal comma) or "1.5 MB" (English). Used
+ * "25 MB", "1,5 MB" (pt-BR: a decimal comma) or "1.5 MB" (English), "4,6
+ * GB". Used
  * wherever a size reaches a customer or an agent (files left out of a
  * message, the limits in notify's notices). */
 #ifndef BC_SIZE_H

@@ -35,6 +35,11 @@
  *                                       every service stopped; --only: just
  *                                       these (intake,router,kb,notify,
  *                                       gateway,curve: one host's share)
+ *   balcaoctl [-c CONFIG] compact [INSTANCE...]
+ *                                       each bus service's store copied into
+ *                                       a fresh file once caught up (the
+ *                                       pages retention freed go back to the
+ *                                       disk; balcaoctl_compact.c)
  *   balcaoctl [-c CONFIG] supervise     the supervisor itself, in the
  *                                       foreground (balcaoctl_supervise.c)
  */
@@ -736,6 +741,8 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "staff-add") == 0 && (first + 3 == argc || first + 4 == argc))
         rc = ctl_staff_add (&ctl, argv[first + 1], argv[first + 2],
                             first + 4 == argc ? argv[first + 3] : NULL);
+    else if (strcmp (cmd, "compact") == 0)
+        rc = ctl_compact (&ctl, argv + first + 1, argc - first - 1);
     else if (strcmp (cmd, "backup") == 0 && first + 2 == argc)
         rc = ctl_backup (&ctl, argv[first + 1]);
     else if (strcmp (cmd, "restore") == 0 && first + 2 <= argc
@@ -745,7 +752,7 @@ main (int argc, char **argv)
     else {
         fprintf (stderr, "uso: balcaoctl [-c CONFIG] up [--demo] | down | status | keys [DIR] | "
                          "api-token NOME [--read] | staff-add ID NOME [NÍVEL] | backup DIR | "
-                         "restore DIR [--force] [--only PARTES]\n");
+                         "restore DIR [--force] [--only PARTES] | compact [SERVIÇO...]\n");
         rc = 64;
     }
     bc_config_destroy (&ctl.config);

@@ -107,6 +107,9 @@ int ctl_http_health (ctl_t *ctl);
 /* balcaoctl_status.c: `balcaoctl status`; the exit status (3: not all ok). */
 int ctl_status (ctl_t *ctl);
 
+/* balcaoctl_compact.c: `balcaoctl compact [INSTANCE...]`; the exit status. */
+int ctl_compact (ctl_t *ctl, char **names, int n_names);
+
 /* `balcaoctl supervise`: runs until SIGTERM; the exit code. */
 int ctl_supervise (ctl_t *ctl);
 

@@ -22,10 +22,11 @@ would. Proves:
 """
 
 import os
+import re
 import shutil
 import time
 
-from harness import System, check, log, run_test, wait_until
+from harness import BusError, System, check, log, run_test, wait_until
 from balcao.v1 import bus_pb2, kb_pb2, router_pb2
 
 MONTH = str(31 * 86400)
@@ -122,6 +123,35 @@ def main():
         # (what it wrote since the month passed is young: it stays)
         wait_until(lambda: first_seq(s, "router")[0] == month_ago + 1, 20,
                    "the router to prune the month-old events kb has now applied", system=s)
+
+        # The pages retention freed back to the disk: balcaoctl compact asks
+        # each service; notify's file, which held the month of
+        # notifications, is now smaller.
+        sizes = {svc: os.path.getsize(os.path.join(s.var, svc, "data.mdb"))
+                 for svc in ("intake", "router", "notify", "kb")}
+        r = s.run_tool("balcaoctl", ("compact", "gateway"))
+        check(r.returncode == 64 and "gateway" in r.stderr.decode(),
+              "balcaoctl compact names what it cannot compact", r.stderr)
+        r = s.run_tool("balcaoctl", ("compact",), timeout=120)
+        out = r.stdout.decode()
+        check(r.returncode == 0 and all(re.search(r"^%s: [0-9,]+ [KM]B → [0-9,]+ [KM]B$" % svc,
+                                                  out, re.M)
+                                        for svc in sizes),
+              "balcaoctl compact: each service's size before and after", (out, r.stderr))
+        after = {svc: os.path.getsize(os.path.join(s.var, svc, "data.mdb")) for svc in sizes}
+        check(after["notify"] < sizes["notify"] and all(after[v] <= sizes[v] for v in sizes),
+              "the files are smaller (notify %d -> %d bytes)" % (sizes["notify"], after["notify"]),
+              (sizes, after))
+        for svc in sizes:
+            check(re.search(r"event=store_compacted reason=asked ", s.log_text(svc)),
+                  "%s logged its compaction" % svc)
+        try:
+            s.call("router", bus_pb2.CompactStore(), principal="agent:ana@suporte.example")
+            refused = None
+        except BusError as e:
+            refused = e.code
+        check(refused == "forbidden", "an agent may not ask for a compaction", refused)
+        log("balcaoctl compact: %s" % " ".join(out.split()))
 
         # Life goes on: a new ticket is opened, acknowledged and indexed.
         s.submit_api("ret-13", "Nota fiscal rejeitada", "A nota fiscal 13 foi rejeitada.",

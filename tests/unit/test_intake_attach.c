@@ -154,6 +154,12 @@ test_limits (void **state)
                       INTAKE_ATTACH_OVER_FILE);
     assert_string_equal (files[0], "log.txt (1.5 MB)");
     intake_attach_files_free (files, n);
+    /* A gigabyte and more in GB. */
+    a[2].size = 4939212390ULL; /* 4.6 GiB */
+    assert_int_equal (intake_attach_check (&mail, 1024 * 1024, 1000, "pt-BR", &files, &n),
+                      INTAKE_ATTACH_OVER_FILE);
+    assert_string_equal (files[0], "log.txt (4,6 GB)");
+    intake_attach_files_free (files, n);
 
     intake_mail_t none = {0};
     assert_int_equal (intake_attach_check (&none, 0, 0, "en", NULL, NULL), INTAKE_ATTACH_WITHIN);
