@@ -70,16 +70,19 @@ def main():
         wait_until(lambda: s.ticket_total() == 20, 20, "the router has the 20 tickets")
 
         def settled():
+            # One scrape of each, used for every check below: the 20 similar
+            # tickets make kb suspect a problem, and the router's incident
+            # events may come between two scrapes.
             m = {svc: s.scrape(svc) for svc in ("intake", "router", "kb", "notify")}
             head_i = value(m["intake"], "balcao_log_head_seq")
             head_r = value(m["router"], "balcao_log_head_seq")
-            return (value(m["router"], "balcao_consumer_applied_seq", 'source="intake"') == head_i
-                    and value(m["kb"], "balcao_consumer_applied_seq", 'source="router"') == head_r
-                    and value(m["notify"], "balcao_consumer_applied_seq", 'source="router"')
-                    == head_r
-                    and value(m["notify"], "balcao_outbox_pending") == 0)
-        wait_until(settled, 20, "every consumer caught up and the outbox drained")
-        after = {svc: s.scrape(svc) for svc in ("intake", "router", "kb", "notify")}
+            is_settled = (
+                value(m["router"], "balcao_consumer_applied_seq", 'source="intake"') == head_i
+                and value(m["kb"], "balcao_consumer_applied_seq", 'source="router"') == head_r
+                and value(m["notify"], "balcao_consumer_applied_seq", 'source="router"') == head_r
+                and value(m["notify"], "balcao_outbox_pending") == 0)
+            return m if is_settled else None
+        after = wait_until(settled, 20, "every consumer caught up and the outbox drained")
         ok = 'type="Submit",outcome="ok"'
         check(value(after["intake"], "balcao_requests_total", ok)
               - value(before["intake"], "balcao_requests_total", ok) == 20,
