@@ -31,8 +31,8 @@ import sys
 import tempfile
 import time
 
-from harness import BUILD, System, log, wait_until
-from pipeline import pipeline
+from harness import System, log, wait_until
+from pipeline import bench_tickets, pipeline
 from balcao.v1 import router_pb2
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100000
@@ -135,9 +135,7 @@ def main():
     with System("disk", extra_config=CONFIG) as s:
         s.start_all()
         t0 = time.time()
-        subprocess.run([os.path.join(BUILD, "balcao-bench"), "-c", s.config, "-n", str(N),
-                        "-C", "16", "-W", "128", "--no-wait"], check=True,
-                       stdout=subprocess.DEVNULL)
+        bench_tickets(s, N)
         wait_until(lambda: s.ticket_total() >= N, 3600, "the router to open every ticket")
         log("%d tickets opened in %.0f s" % (N, time.time() - t0))
         if CLOSE:

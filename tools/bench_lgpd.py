@@ -16,11 +16,11 @@ sizes before and after.
 
 import os
 import re
-import subprocess
 import sys
 import time
 
-from harness import BUILD, System, log, wait_until
+from harness import System, log, wait_until
+from pipeline import bench_tickets
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
 ADMIN = "admin:root@suporte.example"
@@ -40,9 +40,7 @@ def main():
     with System("bench-lgpd", extra_config=CONFIG) as s:
         s.start_all()
         t0 = time.time()
-        subprocess.run([os.path.join(BUILD, "balcao-bench"), "-c", s.config, "-n", str(N),
-                        "-C", "16", "-W", "128", "--no-wait"], check=True,
-                       stdout=subprocess.DEVNULL)
+        bench_tickets(s, N)
         for i in range(20):
             s.submit_api("lgpd-bench-%d" % i, "Pedido %d" % i,
                          "Mensagem número %d da cliente do teste." % i,

@@ -366,3 +366,19 @@ gateway_bus_health (gateway_bus_t *self, bool *all_ok)
     pthread_mutex_unlock (&self->health_lock);
     return answer;
 }
+
+ProtobufCMessage *
+gateway_bus_ask (gateway_bus_t *bus, const gateway_req_t *req, const char *service,
+                 const ProtobufCMessage *msg, const ProtobufCMessageDescriptor *type,
+                 enum MHD_Result *out)
+{
+    bc_envelope_t *reply = NULL;
+    int rc = gateway_bus_call (bus, service, req->principal, msg, &reply);
+    ProtobufCMessage *payload = rc == BC_OK ? bc_envelope_payload (reply, type) : NULL;
+    if (rc != BC_OK)
+        *out = gateway_http_bus_error (req->conn, rc, reply, service);
+    else if (!payload)
+        *out = gateway_http_unexpected (req->conn, service);
+    bc_envelope_destroy (&reply);
+    return payload;
+}

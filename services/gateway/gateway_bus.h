@@ -7,6 +7,7 @@
 
 #include "bc_client.h"
 #include "bc_config.h"
+#include "gateway_http.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -22,6 +23,13 @@ void gateway_bus_destroy (gateway_bus_t **self_p);
  * principal, from any thread. */
 int gateway_bus_call (gateway_bus_t *self, const char *service, const char *principal,
                       const ProtobufCMessage *req, bc_envelope_t **reply);
+/* For a room answering req: asks service as the caller (req->principal);
+ * the reply's payload of type (free it), or NULL with *out the answer
+ * already sent (the service's refusal, 503, or 502 for a reply of another
+ * type). */
+ProtobufCMessage *gateway_bus_ask (gateway_bus_t *self, const gateway_req_t *req,
+                                   const char *service, const ProtobufCMessage *msg,
+                                   const ProtobufCMessageDescriptor *type, enum MHD_Result *out);
 /* intake's replica for the work of key (a customer's address, a message
  * id: the same key, the same replica), in out. */
 const char *gateway_bus_intake_for (gateway_bus_t *self, const char *key, char *out, size_t size);

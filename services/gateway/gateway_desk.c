@@ -42,24 +42,12 @@ gateway_desk_router_error (gateway_req_t *req, int rc, const bc_envelope_t *repl
     return gateway_http_bus_error (req->conn, rc, reply, "router");
 }
 
-/* Asks the router request as the caller: the reply's payload of type
- * `type` (free it), or NULL with *out set (the router's refusal, or 502). */
+/* Asks the router request as the caller (gateway_bus_ask). */
 static ProtobufCMessage *
 s_ask (gateway_bus_t *bus, gateway_req_t *req, const ProtobufCMessage *request,
        const ProtobufCMessageDescriptor *type, enum MHD_Result *out)
 {
-    bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (bus, "router", req->principal, request, &reply);
-    ProtobufCMessage *m = NULL;
-    if (rc == BC_OK) {
-        m = bc_envelope_payload (reply, type);
-        if (!m)
-            *out = gateway_http_unexpected (req->conn, "router");
-    }
-    else
-        *out = gateway_desk_router_error (req, rc, reply);
-    bc_envelope_destroy (&reply);
-    return m;
+    return gateway_bus_ask (bus, req, "router", request, type, out);
 }
 
 /* The staff's names (principal -> name) and tiers, from the router's

@@ -41,18 +41,7 @@ static ProtobufCMessage *
 s_call (gateway_desk_admin_t *self, const gateway_req_t *req, const char *service,
         const ProtobufCMessage *msg, const ProtobufCMessageDescriptor *type, enum MHD_Result *out)
 {
-    bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (self->bus, service, req->principal, msg, &reply);
-    if (rc != BC_OK) {
-        *out = gateway_http_bus_error (req->conn, rc, reply, service);
-        bc_envelope_destroy (&reply);
-        return NULL;
-    }
-    ProtobufCMessage *payload = bc_envelope_payload (reply, type);
-    bc_envelope_destroy (&reply);
-    if (!payload)
-        *out = gateway_http_unexpected (req->conn, service);
-    return payload;
+    return gateway_bus_ask (self->bus, req, service, msg, type, out);
 }
 
 static enum MHD_Result

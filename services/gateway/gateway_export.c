@@ -459,18 +459,7 @@ static ProtobufCMessage *
 s_router (gateway_export_t *self, const gateway_req_t *req, const ProtobufCMessage *msg,
           const ProtobufCMessageDescriptor *type, enum MHD_Result *out)
 {
-    bc_envelope_t *reply = NULL;
-    int rc = gateway_bus_call (self->bus, "router", req->principal, msg, &reply);
-    if (rc != BC_OK) {
-        *out = gateway_http_bus_error (req->conn, rc, reply, "router");
-        bc_envelope_destroy (&reply);
-        return NULL;
-    }
-    ProtobufCMessage *payload = bc_envelope_payload (reply, type);
-    bc_envelope_destroy (&reply);
-    if (!payload)
-        *out = gateway_http_unexpected (req->conn, "router");
-    return payload;
+    return gateway_bus_ask (self->bus, req, "router", msg, type, out);
 }
 
 static enum MHD_Result

@@ -166,8 +166,8 @@ s_int (json_t *obj, const char *field)
     return (int64_t) json_integer_value (json_object_get (obj, field));
 }
 
-static int
-s_commit (gateway_store_t *self, MDB_txn *txn, int rc)
+int
+gateway_store_end (gateway_store_t *self, MDB_txn *txn, int rc)
 {
     if (rc) {
         bc_store_txn_abort (self->store, txn);
@@ -211,7 +211,7 @@ gateway_store_account_put (gateway_store_t *self, const gateway_account_t *a)
                      json_pack ("{s:s, s:s, s:s, s:b, s:I}", "name", a->name, "language",
                                 a->language, "hash", a->hash, "confirmed", a->confirmed,
                                 "created_us", (json_int_t) a->created_us));
-    return s_commit (self, txn, rc);
+    return gateway_store_end (self, txn, rc);
 }
 
 /* ---- staff credentials ---- */
@@ -332,7 +332,7 @@ gateway_store_staff_put (gateway_store_t *self, const gateway_staff_t *a)
                                 (json_int_t) a->created_us));
     free (totp);
     free (pending);
-    return s_commit (self, txn, rc);
+    return gateway_store_end (self, txn, rc);
 }
 
 int
@@ -353,7 +353,7 @@ gateway_store_staff_use_step (gateway_store_t *self, const char *address, int64_
         return MDB_KEYEXIST;
     }
     json_object_set_new (a, "totp_step", json_integer ((json_int_t) step));
-    return s_commit (self, txn, s_put_json (txn, self->staff, address, strlen (address), a));
+    return gateway_store_end (self, txn, s_put_json (txn, self->staff, address, strlen (address), a));
 }
 
 /* ---- one-time links ---- */
@@ -389,7 +389,7 @@ gateway_store_link_add (gateway_store_t *self, const unsigned char key[GATEWAY_K
         }
         mdb_cursor_close (cur);
     }
-    return s_commit (self, txn, rc);
+    return gateway_store_end (self, txn, rc);
 }
 
 int
@@ -422,7 +422,7 @@ gateway_store_link_take (gateway_store_t *self, const unsigned char key[GATEWAY_
     out->expires_us = s_int (l, "expires_us");
     json_decref (l);
     MDB_val k = {GATEWAY_KEY_SIZE, (void *) key};
-    rc = s_commit (self, txn, mdb_del (txn, self->tokens, &k, NULL));
+    rc = gateway_store_end (self, txn, mdb_del (txn, self->tokens, &k, NULL));
     if (rc == 0 && out->expires_us <= now_us)
         rc = MDB_NOTFOUND; /* expired: gone, and refused */
     if (rc)
@@ -476,7 +476,7 @@ gateway_store_session_put (gateway_store_t *self, const unsigned char key[GATEWA
     MDB_val k = {s_index_key (ik, owner, key), ik}, v = {0, ""};
     if (rc == 0)
         rc = mdb_put (txn, self->by_address, &k, &v, 0);
-    return s_commit (self, txn, rc);
+    return gateway_store_end (self, txn, rc);
 }
 
 int
@@ -517,7 +517,7 @@ gateway_store_session_touch (gateway_store_t *self, const unsigned char key[GATE
         return rc;
     }
     json_object_set_new (s, "seen_us", json_integer ((json_int_t) seen_us));
-    return s_commit (self, txn, s_put_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, s));
+    return gateway_store_end (self, txn, s_put_json (txn, self->sessions, key, GATEWAY_KEY_SIZE, s));
 }
 
 static int
@@ -554,7 +554,7 @@ gateway_store_session_del (gateway_store_t *self, const unsigned char key[GATEWA
         bc_store_txn_abort (self->store, txn);
         return 0;
     }
-    return s_commit (self, txn, rc);
+    return gateway_store_end (self, txn, rc);
 }
 
 int
@@ -613,7 +613,7 @@ gateway_store_sessions_end (gateway_store_t *self, const char *owner, const unsi
             (*ended)++;
     }
     free (keys);
-    return s_commit (self, txn, rc);
+    return gateway_store_end (self, txn, rc);
 }
 
 int
@@ -651,7 +651,7 @@ gateway_store_sessions_prune (gateway_store_t *self, const unsigned char key[GAT
         if (rc == MDB_NOTFOUND)
             rc = 0;
     }
-    return s_commit (self, txn, rc);
+    return gateway_store_end (self, txn, rc);
 }
 
 /* ---- web chats ---- */
@@ -669,7 +669,7 @@ gateway_store_chat_put (gateway_store_t *self, const unsigned char key[GATEWAY_K
         c->email, "language", c->language, "created_us", (json_int_t) c->created_us, "seen_us",
         (json_int_t) c->seen_us, "ended_us", (json_int_t) c->ended_us, "ticket",
         (json_int_t) c->ticket);
-    return s_commit (self, txn, record ? s_put_json (txn, self->chats, key, GATEWAY_KEY_SIZE, record)
+    return gateway_store_end (self, txn, record ? s_put_json (txn, self->chats, key, GATEWAY_KEY_SIZE, record)
                                  : ENOMEM);
 }
 
@@ -720,7 +720,7 @@ s_chat_change (gateway_store_t *self, const unsigned char *key, json_t *changes)
         rc = s_put_json (txn, self->chats, key, GATEWAY_KEY_SIZE, c);
     }
     json_decref (changes);
-    return s_commit (self, txn, rc);
+    return gateway_store_end (self, txn, rc);
 }
 
 int
@@ -780,5 +780,5 @@ gateway_store_chat_del (gateway_store_t *self, const unsigned char key[GATEWAY_K
     if (rc)
         return rc;
     MDB_val k = {GATEWAY_KEY_SIZE, (void *) key};
-    return s_commit (self, txn, mdb_del (txn, self->chats, &k, NULL));
+    return gateway_store_end (self, txn, mdb_del (txn, self->chats, &k, NULL));
 }

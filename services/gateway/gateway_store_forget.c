@@ -14,16 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-static int
-s_commit (gateway_store_t *self, MDB_txn *txn, int rc)
-{
-    if (rc) {
-        bc_store_txn_abort (self->store, txn);
-        return rc;
-    }
-    return bc_store_txn_commit (self->store, txn);
-}
-
 typedef struct {
     char (*hashes)[65];
     size_t nhashes;
@@ -107,7 +97,7 @@ gateway_store_forget (gateway_store_t *self, char (*hashes)[65], size_t nhashes,
     if (rc == 0 && f.ngone)
         rc = bc_store_delete_where (txn, self->by_address, s_pick_index, &f, NULL);
     free (f.gone);
-    rc = s_commit (self, txn, rc);
+    rc = gateway_store_end (self, txn, rc);
     if (rc == 0 && (*accounts || self->compact_pending)) {
         /* No free page keeps what was deleted. */
         uint64_t before, after;
@@ -132,5 +122,5 @@ gateway_store_meta_u64 (gateway_store_t *self, const char *key, uint64_t *value,
         bc_store_txn_abort (self->store, txn);
         return rc;
     }
-    return s_commit (self, txn, bc_store_put_u64 (txn, self->meta, key, *value));
+    return gateway_store_end (self, txn, bc_store_put_u64 (txn, self->meta, key, *value));
 }

@@ -18,4 +18,8 @@ struct gateway_store_t {
     unsigned char seal_key[GATEWAY_SEAL_KEY_SIZE]; /* gateway_seal: staff TOTP seeds */
 };
 
+/* Ends a write transaction: commits it when rc is 0, else aborts it and
+ * returns rc. */
+int gateway_store_end (gateway_store_t *self, MDB_txn *txn, int rc);
+
 #endif

@@ -1,11 +1,23 @@
-"""Many requests to one service at once: a DEALER keeps `window` in flight
-(ids its own, so a lost reply is sent again with the same id: applied once).
-For tests and benchmarks that need thousands of router commands quickly."""
+"""Load for tests and benchmarks that need thousands of tickets quickly:
+balcao-bench opening them, and many requests to one service at once (a
+DEALER keeps `window` in flight; ids its own, so a lost reply is sent again
+with the same id: applied once)."""
 
+import os
+import subprocess
 import time
 import uuid
 
+from harness import BUILD
 from balcao.v1 import bus_pb2
+
+
+def bench_tickets(s, n, clients=16, window=128):
+    """balcao-bench submits n tickets (intake's Submit) and returns without
+    waiting for the router to open them."""
+    subprocess.run([os.path.join(BUILD, "balcao-bench"), "-c", s.config, "-n", str(n),
+                    "-C", str(clients), "-W", str(window), "--no-wait"], check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 def pipeline(s, svc, requests, window=256):

@@ -16,13 +16,11 @@ With <service>/repack/check_s = 1, proves:
   - a store already packed is left alone (no second repack).
 """
 
-import os
 import re
-import subprocess
 import time
 
-from harness import BUILD, System, check, log, run_test, wait_until
-from pipeline import pipeline
+from harness import System, check, log, run_test, wait_until
+from pipeline import bench_tickets, pipeline
 from balcao.v1 import kb_pb2, router_pb2
 
 N = 2000
@@ -52,9 +50,7 @@ def main():
     with System("repack", extra_config={"router": "    repack\n        check_s = 0",
                                         "kb": REPACK}) as s:
         s.start_all()
-        subprocess.run([os.path.join(BUILD, "balcao-bench"), "-c", s.config, "-n", str(N),
-                        "-C", "8", "-W", "64", "--no-wait"], check=True,
-                       stdout=subprocess.DEVNULL)
+        bench_tickets(s, N, clients=8, window=64)
         wait_until(lambda: s.ticket_total() >= N, 120, "the router to open every ticket",
                    system=s)
         for action in ("resolve", "close"):
