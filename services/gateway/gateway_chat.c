@@ -293,7 +293,7 @@ s_submit (gateway_chat_t *self, gateway_req_t *req, const gateway_chat_rec_t *ch
                           reply, &balcao__v1__submit_reply__descriptor)
                     : NULL;
     if (sr && !sr->duplicate)
-        gateway_chat_stream_expect (self->stream); /* the bot answers in milliseconds */
+        gateway_chat_stream_expect (self->stream, chat->id); /* the bot answers at once */
     if (sr)
         out = gateway_http_json (req->conn, MHD_HTTP_ACCEPTED,
                                  json_pack ("{s:s, s:s, s:b}", "id", in->id, "message_ref",

@@ -4,9 +4,10 @@
  * thread per stream:
  *
  * - One hub thread, every gateway/chat/poll_ms (250 ms) while someone is in
- *   a chat (every 10 ms for 3 s after a visitor wrote: the bot answers in
- *   a few milliseconds, docs/benchmarks.md), Pings kb and the router
- *   (reads they answer from memory). When
+ *   a chat, Pings kb and the router (reads they answer from memory); after
+ *   a visitor wrote, kb alone every 10 ms until the bot's answer came (3 s
+ *   at most: the bot answers in a few milliseconds, docs/benchmarks.md).
+ *   When
  *   kb's head moved, it asks kb for each live chat's conversation
  *   (GetConversation, as service:gateway) and keeps the BotReplied it had
  *   not seen. When the router's head moved, it looks for the ticket the
@@ -68,6 +69,7 @@ typedef struct s_chat {
     uint32_t bot, agent; /* the highest known */
     bool is_loaded;      /* asked kb once */
     bool is_ended;
+    int64_t awaiting_ms; /* mono: until then the visitor waits for the bot */
     char status[24];     /* the ticket's, as last seen; "" before one */
     uint32_t status_gen; /* bumped at each change */
     char *status_text;   /* its "event: ticket" */
@@ -94,7 +96,7 @@ struct gateway_chat_stream_t {
     int poll_ms, ping_s, idle_s, max_streams;
     pthread_mutex_t lock; /* everything below */
     pthread_cond_t nudge; /* a visitor wrote: look sooner */
-    int64_t fast_until_ms;
+    int64_t polled_ms;    /* mono: the last look at both services */
     s_chat_t *chats;
     int streams;
     bool stopping;
@@ -203,6 +205,7 @@ s_look_kb (gateway_chat_stream_t *self, s_chat_t *c)
         if (seq <= c->bot)
             continue;
         c->bot = seq;
+        c->awaiting_ms = 0; /* the answer came */
         s_push (c, "bot",
                 json_pack ("{s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:s, s:s}", "seq", (json_int_t) seq,
                            "text", r->text, "buttons", s_options (r->buttons, r->n_buttons),
@@ -411,7 +414,10 @@ s_nap (gateway_chat_stream_t *self)
 {
     pthread_mutex_lock (&self->lock);
     int64_t mono = zclock_mono ();
-    int ms = mono < self->fast_until_ms ? S_FAST_MS : self->poll_ms;
+    bool is_awaited = false;
+    for (s_chat_t *c = self->chats; c && !is_awaited; c = c->next)
+        is_awaited = mono < c->awaiting_ms;
+    int ms = is_awaited ? S_FAST_MS : self->poll_ms;
     if (!self->stopping) {
         struct timespec at;
         clock_gettime (CLOCK_MONOTONIC, &at);
@@ -475,8 +481,12 @@ s_hub (void *arg)
                 for (size_t i = 0; i < n; i++)
                     s_look_kb (self, list[i]);
             }
-            /* The router changed: each chat's ticket, and what is new on it. */
-            if (gateway_bus_head (self->bus, "router", &head) == BC_OK
+            /* The router changed: each chat's ticket, and what is new on it
+             * (at gateway/chat/poll_ms; the quick looks are for the bot). */
+            bool is_due = zclock_mono () - self->polled_ms >= self->poll_ms || any_new;
+            if (is_due)
+                self->polled_ms = zclock_mono ();
+            if (is_due && gateway_bus_head (self->bus, "router", &head) == BC_OK
                 && (head != self->router_head || any_new)) {
                 self->router_head = head;
                 for (size_t i = 0; i < n; i++) {
@@ -561,10 +571,12 @@ gateway_chat_stream_destroy (gateway_chat_stream_t **self_p)
 }
 
 void
-gateway_chat_stream_expect (gateway_chat_stream_t *self)
+gateway_chat_stream_expect (gateway_chat_stream_t *self, const char *id)
 {
     pthread_mutex_lock (&self->lock);
-    self->fast_until_ms = zclock_mono () + S_FAST_FOR_MS;
+    for (s_chat_t *c = self->chats; c; c = c->next)
+        if (strcmp (c->id, id) == 0)
+            c->awaiting_ms = zclock_mono () + S_FAST_FOR_MS;
     pthread_cond_signal (&self->nudge);
     pthread_mutex_unlock (&self->lock);
 }

@@ -27,9 +27,10 @@ void gateway_chat_stream_stop (gateway_chat_stream_t *self);
 enum MHD_Result gateway_chat_stream_open (gateway_chat_stream_t *self, gateway_req_t *req,
                                           const unsigned char key[GATEWAY_KEY_SIZE],
                                           const gateway_chat_rec_t *chat);
-/* A visitor just wrote: the bot's answer is coming. The hub looks every
- * 10 ms for the next few seconds instead of every gateway/chat/poll_ms. */
-void gateway_chat_stream_expect (gateway_chat_stream_t *self);
+/* The visitor of chat id just wrote: the bot's answer is coming. The hub
+ * asks kb every 10 ms until it came (3 s at most) instead of every
+ * gateway/chat/poll_ms. A chat no stream watches is not waited for. */
+void gateway_chat_stream_expect (gateway_chat_stream_t *self, const char *id);
 /* The chat ended (the visitor closed it): its streams say so and close. */
 void gateway_chat_stream_ended (gateway_chat_stream_t *self, const char *id);
 
